@@ -1,1 +1,22 @@
-//! placeholder
+//! Heron's storage: metadata ([`Store`]) and message bytes ([`BlobStore`]).
+//!
+//! Callers hold an `Arc<dyn Store>` and never name a backend. The embedded backend is
+//! [`SqliteStore`] (SQLite + files in the data directory). Every backend passes the
+//! backend-neutral suite in [`suite`].
+//!
+//! Durability rule: a write call that returns `Ok` has its bytes and records on disk.
+
+pub mod blob;
+pub mod error;
+pub mod events;
+pub mod model;
+pub mod sqlite;
+pub mod suite;
+pub mod traits;
+
+pub use blob::{BlobStore, FileBlobStore};
+pub use error::{Result, StoreError};
+pub use events::{Event, EventBus, Subscription};
+pub use model::*;
+pub use sqlite::SqliteStore;
+pub use traits::{DirectoryStore, MailStore, SettingsStore, SpoolStore, Store};

@@ -1,0 +1,80 @@
+//! Change events the store publishes after a write commits: a mailbox changed, a setting
+//! changed, the directory changed. Sessions and listeners subscribe and react.
+//!
+//! Invariant: an event is published only after the write that caused it is durable, so a
+//! subscriber that re-reads the store sees the change. Events are hints: a lagging subscriber
+//! may miss some and must then re-read what it cares about ([`Event::Resync`]).
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+
+use crate::model::{FolderId, UserId};
+
+/// Something changed in the store.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    /// Messages were added, removed or changed in a folder.
+    Mailbox {
+        user_id: UserId,
+        folder_id: FolderId,
+    },
+    /// A runtime setting was set or reset.
+    Setting { key: String },
+    /// Domains, users or aliases changed.
+    Directory,
+    /// The spool gained or changed entries.
+    Spool,
+    /// The subscriber fell behind and events were lost: re-read everything of interest.
+    Resync,
+}
+
+/// Fan-out of events to every subscriber in this process.
+#[derive(Clone, Debug)]
+pub struct EventBus {
+    tx: broadcast::Sender<Event>,
+}
+
+impl Default for EventBus {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl EventBus {
+    /// A bus holding up to 4,096 undelivered events per subscriber.
+    pub fn new() -> Self {
+        let (tx, _) = broadcast::channel(4096);
+        Self { tx }
+    }
+
+    /// Publish to every current subscriber; no subscriber is not an error.
+    pub fn publish(&self, event: Event) {
+        let _ = self.tx.send(event);
+    }
+
+    /// A new subscription receiving events published from now on.
+    pub fn subscribe(&self) -> Subscription {
+        Subscription {
+            rx: self.tx.subscribe(),
+        }
+    }
+}
+
+/// One subscriber's view of the bus.
+#[derive(Debug)]
+pub struct Subscription {
+    rx: broadcast::Receiver<Event>,
+}
+
+impl Subscription {
+    /// The next event; [`Event::Resync`] if events were dropped because this subscriber lagged.
+    /// `None` once the bus is gone.
+    pub async fn next(&mut self) -> Option<Event> {
+        match self.rx.recv().await {
+            Ok(e) => Some(e),
+            Err(broadcast::error::RecvError::Lagged(_)) => Some(Event::Resync),
+            Err(broadcast::error::RecvError::Closed) => None,
+        }
+    }
+}

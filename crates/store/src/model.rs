@@ -1,0 +1,249 @@
+//! Plain records the store keeps. No behaviour beyond small helpers: the rules that govern
+//! them (limits, policies, address resolution) live in the `directory` crate.
+//!
+//! Invariants: names (domain names, local parts) are stored lower-case; ids are assigned by the
+//! store and never reused within one database.
+
+use serde::{Deserialize, Serialize};
+
+/// Row id of a domain.
+pub type DomainId = i64;
+/// Row id of a user.
+pub type UserId = i64;
+/// Row id of a folder.
+pub type FolderId = i64;
+/// Identifier of a message's bytes in the blob store.
+pub type BlobId = String;
+
+/// Per-domain limits (DOM-4). `0` means unlimited everywhere.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainLimits {
+    /// Disk space for all mailboxes of the domain, in MB.
+    pub disk_mb: u64,
+    /// Number of domain aliases.
+    pub domain_aliases: u32,
+    /// Number of users.
+    pub users: u32,
+    /// Number of user aliases.
+    pub user_aliases: u32,
+    /// Number of mailing lists.
+    pub mailing_lists: u32,
+    /// POP-retrieval accounts per user.
+    pub pop_retrieval_accounts: u32,
+    /// Largest message a user of the domain may send, in KB.
+    pub max_message_kb: u64,
+    /// Recipients per message.
+    pub recipients_per_message: u32,
+}
+
+impl Default for DomainLimits {
+    /// The defaults of DOM-4.
+    fn default() -> Self {
+        Self {
+            disk_mb: 500,
+            domain_aliases: 2,
+            users: 100,
+            user_aliases: 1000,
+            mailing_lists: 0,
+            pop_retrieval_accounts: 10,
+            max_message_kb: 10_000,
+            recipients_per_message: 200,
+        }
+    }
+}
+
+/// A hosted domain (DOM-1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Domain {
+    pub id: DomainId,
+    /// Lower-case domain name.
+    pub name: String,
+    /// A disabled domain neither sends nor receives; its users cannot log in.
+    pub disabled: bool,
+    pub limits: DomainLimits,
+    /// Local part or address that receives mail for unknown recipients, if any (DOM-10).
+    pub catch_all: Option<String>,
+    /// Users must authenticate to send (DOM-2).
+    pub require_smtp_auth: bool,
+    /// IP address the domain is bound to (BIND-4), if any.
+    pub bind_ip: Option<String>,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+/// Fields needed to create a domain.
+#[derive(Clone, Debug, Default)]
+pub struct NewDomain {
+    pub name: String,
+    pub limits: DomainLimits,
+}
+
+/// Role of an account (DOM-13). The system administrator is an [`Admin`], not a user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    User,
+    DomainAdmin,
+}
+
+impl Role {
+    /// Stable text form used in the database and the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::DomainAdmin => "domain-admin",
+        }
+    }
+    /// Inverse of [`Role::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "user" => Some(Role::User),
+            "domain-admin" => Some(Role::DomainAdmin),
+            _ => None,
+        }
+    }
+}
+
+/// A mailbox owner (DOM-9).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub domain_id: DomainId,
+    /// Lower-case local part.
+    pub local: String,
+    /// Stored credentials in their storage form (never plaintext).
+    pub credentials: String,
+    pub display_name: String,
+    /// Mailbox quota in bytes; 0 = only the domain's limit applies.
+    pub quota_bytes: u64,
+    /// Bytes currently used by the user's messages.
+    pub used_bytes: u64,
+    pub disabled: bool,
+    pub role: Role,
+    /// Addresses mail is forwarded to, if any.
+    pub forward_to: Vec<String>,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds of the last successful login, if any.
+    pub last_login: Option<i64>,
+}
+
+/// Fields needed to create a user.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub domain_id: DomainId,
+    pub local: String,
+    pub credentials: String,
+    pub display_name: String,
+    pub role: Role,
+    pub quota_bytes: u64,
+}
+
+/// An alias: one address delivering to one or more targets (DOM-10).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alias {
+    pub id: i64,
+    pub domain_id: DomainId,
+    pub local: String,
+    /// Full addresses or local parts of the same domain.
+    pub targets: Vec<String>,
+}
+
+/// A mailing list record (DOM-11); behaviour comes later.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailingList {
+    pub id: i64,
+    pub domain_id: DomainId,
+    pub local: String,
+    pub members: Vec<String>,
+    pub moderated: bool,
+}
+
+/// The system administrator account of the admin UI (DOM-13).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Admin {
+    pub username: String,
+    pub credentials: String,
+    /// True until the first password change (admin/admin must be changed at first login).
+    pub must_change_password: bool,
+}
+
+/// A mail folder of one user.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Folder {
+    pub id: FolderId,
+    pub user_id: UserId,
+    pub name: String,
+    /// RFC 6154 attribute such as `\Sent`, if any.
+    pub special_use: Option<String>,
+    pub uidvalidity: u32,
+    /// The UID the next message will get; strictly increasing, never reused.
+    pub uidnext: u32,
+    pub highestmodseq: u64,
+    pub subscribed: bool,
+}
+
+/// Metadata of one stored message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageMeta {
+    pub folder_id: FolderId,
+    pub uid: u32,
+    pub modseq: u64,
+    /// System flags (`\Seen`, ...) and keywords, in insertion order, no duplicates.
+    pub flags: Vec<String>,
+    /// Unix seconds.
+    pub internal_date: i64,
+    pub size: u64,
+    pub blob: BlobId,
+}
+
+/// A message to add to a folder.
+#[derive(Clone, Debug)]
+pub struct NewMessage {
+    pub flags: Vec<String>,
+    /// Unix seconds; `None` means now.
+    pub internal_date: Option<i64>,
+}
+
+/// One recipient of a spooled message, with its delivery state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpoolRecipient {
+    pub address: String,
+    /// RFC 3461 NOTIFY and ORCPT parameters as received, if any.
+    pub notify: Option<String>,
+    pub orcpt: Option<String>,
+    /// `pending`, `delivered`, `failed`.
+    pub status: String,
+    /// Last reply or error seen for this recipient.
+    pub last_reply: Option<String>,
+}
+
+/// A message waiting in the spool for remote delivery.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpoolEntry {
+    pub id: i64,
+    /// Envelope sender; empty for the null sender.
+    pub sender: String,
+    pub recipients: Vec<SpoolRecipient>,
+    pub blob: BlobId,
+    pub size: u64,
+    /// 1..=10, higher leaves first (DOM-6).
+    pub priority: u8,
+    /// RFC 3461 RET and ENVID, if any.
+    pub ret: Option<String>,
+    pub envid: Option<String>,
+    pub attempts: u32,
+    /// Unix seconds.
+    pub created_at: i64,
+    pub next_attempt_at: i64,
+}
+
+/// Fields needed to add a spool entry.
+#[derive(Clone, Debug)]
+pub struct NewSpoolEntry {
+    pub sender: String,
+    pub recipients: Vec<SpoolRecipient>,
+    pub priority: u8,
+    pub ret: Option<String>,
+    pub envid: Option<String>,
+    pub next_attempt_at: i64,
+}

@@ -1,0 +1,557 @@
+//! [`DirectoryStore`] on SQLite: domains, domain aliases, users, aliases, lists, the admin.
+//!
+//! Deleting a user or domain drops its messages' references to blobs in the same transaction
+//! and removes the blob files that are no longer referenced after the commit.
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::mail::{create_folder_tx, drop_blob_refs};
+use super::{SqliteStore, from_json, now, to_json};
+use crate::blob::BlobStore;
+use crate::error::{Result, StoreError};
+use crate::events::Event;
+use crate::model::*;
+use crate::traits::DirectoryStore;
+
+const DOMAIN_COLS: &str =
+    "id, name, disabled, limits, catch_all, require_smtp_auth, bind_ip, created_at";
+const USER_COLS: &str = "id, domain_id, local, credentials, display_name, quota_bytes, \
+     used_bytes, disabled, role, forward_to, created_at, last_login";
+
+fn domain_row(r: &Row<'_>) -> rusqlite::Result<(Domain, String)> {
+    Ok((
+        Domain {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            disabled: r.get(2)?,
+            limits: DomainLimits::default(),
+            catch_all: r.get(4)?,
+            require_smtp_auth: r.get(5)?,
+            bind_ip: r.get(6)?,
+            created_at: r.get(7)?,
+        },
+        r.get(3)?,
+    ))
+}
+
+fn finish_domain((mut d, limits): (Domain, String)) -> Result<Domain> {
+    d.limits = from_json(&limits, "domain limits")?;
+    Ok(d)
+}
+
+fn user_row(r: &Row<'_>) -> rusqlite::Result<(User, String, String)> {
+    Ok((
+        User {
+            id: r.get(0)?,
+            domain_id: r.get(1)?,
+            local: r.get(2)?,
+            credentials: r.get(3)?,
+            display_name: r.get(4)?,
+            quota_bytes: r.get::<_, i64>(5)? as u64,
+            used_bytes: r.get::<_, i64>(6)? as u64,
+            disabled: r.get(7)?,
+            role: Role::User,
+            forward_to: Vec::new(),
+            created_at: r.get(10)?,
+            last_login: r.get(11)?,
+        },
+        r.get(8)?,
+        r.get(9)?,
+    ))
+}
+
+fn finish_user((mut u, role, fwd): (User, String, String)) -> Result<User> {
+    u.role = Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?;
+    u.forward_to = from_json(&fwd, "user forward_to")?;
+    Ok(u)
+}
+
+fn query_user(c: &Connection, clause: &str, p: impl rusqlite::Params) -> Result<Option<User>> {
+    let sql = format!("SELECT {USER_COLS} FROM users WHERE {clause}");
+    c.query_row(&sql, p, user_row)
+        .optional()?
+        .map(finish_user)
+        .transpose()
+}
+
+fn alias_row(r: &Row<'_>) -> rusqlite::Result<(Alias, String)> {
+    Ok((
+        Alias {
+            id: r.get(0)?,
+            domain_id: r.get(1)?,
+            local: r.get(2)?,
+            targets: Vec::new(),
+        },
+        r.get(3)?,
+    ))
+}
+
+fn finish_alias((mut a, t): (Alias, String)) -> Result<Alias> {
+    a.targets = from_json(&t, "alias targets")?;
+    Ok(a)
+}
+
+fn count(c: &Connection, sql: &str, id: i64) -> Result<u64> {
+    Ok(c.query_row(sql, [id], |r| r.get::<_, i64>(0))? as u64)
+}
+
+impl SqliteStore {
+    async fn remove_blobs(&self, ids: Vec<BlobId>) {
+        for id in ids {
+            if let Err(e) = self.blobs().delete(&id).await {
+                tracing::warn!("removing blob {id} failed: {e}");
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl DirectoryStore for SqliteStore {
+    async fn create_domain(&self, d: NewDomain) -> Result<Domain> {
+        let limits = to_json(&d.limits)?;
+        let created = now();
+        self.write(move |ctx| {
+            ctx.conn.execute(
+                "INSERT INTO domains (name, limits, created_at) VALUES (?1, ?2, ?3)",
+                params![d.name, limits, created],
+            )?;
+            let id = ctx.conn.last_insert_rowid();
+            ctx.emit(Event::Directory);
+            Ok(Domain {
+                id,
+                name: d.name,
+                disabled: false,
+                limits: d.limits,
+                catch_all: None,
+                require_smtp_auth: false,
+                bind_ip: None,
+                created_at: created,
+            })
+        })
+        .await
+    }
+
+    async fn update_domain(&self, d: &Domain) -> Result<()> {
+        let d = d.clone();
+        let limits = to_json(&d.limits)?;
+        self.write(move |ctx| {
+            let n = ctx.conn.execute(
+                "UPDATE domains SET disabled=?2, limits=?3, catch_all=?4, require_smtp_auth=?5, \
+                 bind_ip=?6 WHERE id=?1",
+                params![
+                    d.id,
+                    d.disabled,
+                    limits,
+                    d.catch_all,
+                    d.require_smtp_auth,
+                    d.bind_ip
+                ],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("domain {}", d.name)));
+            }
+            ctx.emit(Event::Directory);
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_domain(&self, name: &str) -> Result<Option<Domain>> {
+        let name = name.to_owned();
+        self.read(move |c| {
+            let sql = format!("SELECT {DOMAIN_COLS} FROM domains WHERE name = ?1");
+            c.query_row(&sql, [name], domain_row)
+                .optional()?
+                .map(finish_domain)
+                .transpose()
+        })
+        .await
+    }
+
+    async fn get_domain_by_id(&self, id: DomainId) -> Result<Option<Domain>> {
+        self.read(move |c| {
+            let sql = format!("SELECT {DOMAIN_COLS} FROM domains WHERE id = ?1");
+            c.query_row(&sql, [id], domain_row)
+                .optional()?
+                .map(finish_domain)
+                .transpose()
+        })
+        .await
+    }
+
+    async fn list_domains(&self) -> Result<Vec<Domain>> {
+        self.read(|c| {
+            let sql = format!("SELECT {DOMAIN_COLS} FROM domains ORDER BY name");
+            let mut st = c.prepare(&sql)?;
+            let rows = st.query_map([], domain_row)?;
+            rows.map(|r| finish_domain(r?)).collect()
+        })
+        .await
+    }
+
+    async fn delete_domain(&self, id: DomainId) -> Result<()> {
+        let orphans = self
+            .write(move |ctx| {
+                let orphans = drop_blob_refs(
+                    ctx.conn,
+                    "SELECT m.blob_id FROM messages m JOIN folders f ON f.id = m.folder_id \
+                     JOIN users u ON u.id = f.user_id WHERE u.domain_id = ?1",
+                    id,
+                )?;
+                let n = ctx
+                    .conn
+                    .execute("DELETE FROM domains WHERE id = ?1", [id])?;
+                if n == 0 {
+                    return Err(StoreError::NotFound(format!("domain #{id}")));
+                }
+                ctx.emit(Event::Directory);
+                Ok(orphans)
+            })
+            .await?;
+        self.remove_blobs(orphans).await;
+        Ok(())
+    }
+
+    async fn add_domain_alias(&self, alias: &str, domain: DomainId) -> Result<()> {
+        let alias = alias.to_owned();
+        self.write(move |ctx| {
+            let clash: bool = ctx.conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM domains WHERE name = ?1)",
+                [&alias],
+                |r| r.get(0),
+            )?;
+            if clash {
+                return Err(StoreError::Conflict(format!("domain {alias}")));
+            }
+            ctx.conn.execute(
+                "INSERT INTO domain_aliases (name, domain_id) VALUES (?1, ?2)",
+                params![alias, domain],
+            )?;
+            ctx.emit(Event::Directory);
+            Ok(())
+        })
+        .await
+    }
+
+    async fn remove_domain_alias(&self, alias: &str) -> Result<()> {
+        let alias = alias.to_owned();
+        self.write(move |ctx| {
+            if ctx
+                .conn
+                .execute("DELETE FROM domain_aliases WHERE name = ?1", [&alias])?
+                == 0
+            {
+                return Err(StoreError::NotFound(format!("domain alias {alias}")));
+            }
+            ctx.emit(Event::Directory);
+            Ok(())
+        })
+        .await
+    }
+
+    async fn resolve_domain_alias(&self, alias: &str) -> Result<Option<DomainId>> {
+        let alias = alias.to_owned();
+        self.read(move |c| {
+            Ok(c.query_row(
+                "SELECT domain_id FROM domain_aliases WHERE name = ?1",
+                [alias],
+                |r| r.get(0),
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn list_domain_aliases(&self, domain: DomainId) -> Result<Vec<String>> {
+        self.read(move |c| {
+            let mut st =
+                c.prepare("SELECT name FROM domain_aliases WHERE domain_id = ?1 ORDER BY name")?;
+            let rows = st.query_map([domain], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
+        })
+        .await
+    }
+
+    async fn create_user(&self, u: NewUser, folders: &[(&str, Option<&str>)]) -> Result<User> {
+        let folders: Vec<(String, Option<String>)> = folders
+            .iter()
+            .map(|(n, s)| (n.to_string(), s.map(str::to_owned)))
+            .collect();
+        let created = now();
+        self.write(move |ctx| {
+            ctx.conn.execute(
+                "INSERT INTO users (domain_id, local, credentials, display_name, quota_bytes, \
+                 role, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    u.domain_id,
+                    u.local,
+                    u.credentials,
+                    u.display_name,
+                    u.quota_bytes as i64,
+                    u.role.as_str(),
+                    created
+                ],
+            )?;
+            let id = ctx.conn.last_insert_rowid();
+            for (name, special) in &folders {
+                create_folder_tx(ctx.conn, id, name, special.as_deref())?;
+            }
+            ctx.emit(Event::Directory);
+            Ok(User {
+                id,
+                domain_id: u.domain_id,
+                local: u.local,
+                credentials: u.credentials,
+                display_name: u.display_name,
+                quota_bytes: u.quota_bytes,
+                used_bytes: 0,
+                disabled: false,
+                role: u.role,
+                forward_to: Vec::new(),
+                created_at: created,
+                last_login: None,
+            })
+        })
+        .await
+    }
+
+    async fn update_user(&self, u: &User) -> Result<()> {
+        let u = u.clone();
+        let fwd = to_json(&u.forward_to)?;
+        self.write(move |ctx| {
+            let n = ctx.conn.execute(
+                "UPDATE users SET credentials=?2, display_name=?3, quota_bytes=?4, disabled=?5, \
+                 role=?6, forward_to=?7 WHERE id=?1",
+                params![
+                    u.id,
+                    u.credentials,
+                    u.display_name,
+                    u.quota_bytes as i64,
+                    u.disabled,
+                    u.role.as_str(),
+                    fwd
+                ],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("user {}", u.local)));
+            }
+            ctx.emit(Event::Directory);
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_user(&self, domain: DomainId, local: &str) -> Result<Option<User>> {
+        let local = local.to_owned();
+        self.read(move |c| query_user(c, "domain_id = ?1 AND local = ?2", params![domain, local]))
+            .await
+    }
+
+    async fn get_user_by_id(&self, id: UserId) -> Result<Option<User>> {
+        self.read(move |c| query_user(c, "id = ?1", [id])).await
+    }
+
+    async fn list_users(&self, domain: DomainId) -> Result<Vec<User>> {
+        self.read(move |c| {
+            let sql = format!("SELECT {USER_COLS} FROM users WHERE domain_id = ?1 ORDER BY local");
+            let mut st = c.prepare(&sql)?;
+            let rows = st.query_map([domain], user_row)?;
+            rows.map(|r| finish_user(r?)).collect()
+        })
+        .await
+    }
+
+    async fn count_users(&self, domain: DomainId) -> Result<u64> {
+        self.read(move |c| count(c, "SELECT count(*) FROM users WHERE domain_id = ?1", domain))
+            .await
+    }
+
+    async fn delete_user(&self, id: UserId) -> Result<()> {
+        let orphans = self
+            .write(move |ctx| {
+                let orphans = drop_blob_refs(
+                    ctx.conn,
+                    "SELECT m.blob_id FROM messages m JOIN folders f ON f.id = m.folder_id \
+                     WHERE f.user_id = ?1",
+                    id,
+                )?;
+                if ctx.conn.execute("DELETE FROM users WHERE id = ?1", [id])? == 0 {
+                    return Err(StoreError::NotFound(format!("user #{id}")));
+                }
+                ctx.emit(Event::Directory);
+                Ok(orphans)
+            })
+            .await?;
+        self.remove_blobs(orphans).await;
+        Ok(())
+    }
+
+    async fn touch_login(&self, id: UserId, at: i64) -> Result<()> {
+        self.write(move |ctx| {
+            ctx.conn.execute(
+                "UPDATE users SET last_login = ?2 WHERE id = ?1",
+                params![id, at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_alias(
+        &self,
+        domain: DomainId,
+        local: &str,
+        targets: &[String],
+    ) -> Result<Alias> {
+        let local = local.to_owned();
+        let targets = targets.to_vec();
+        let text = to_json(&targets)?;
+        self.write(move |ctx| {
+            ctx.conn.execute(
+                "INSERT INTO aliases (domain_id, local, targets) VALUES (?1, ?2, ?3)",
+                params![domain, local, text],
+            )?;
+            ctx.emit(Event::Directory);
+            Ok(Alias {
+                id: ctx.conn.last_insert_rowid(),
+                domain_id: domain,
+                local,
+                targets,
+            })
+        })
+        .await
+    }
+
+    async fn get_alias(&self, domain: DomainId, local: &str) -> Result<Option<Alias>> {
+        let local = local.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                "SELECT id, domain_id, local, targets FROM aliases WHERE domain_id=?1 AND local=?2",
+                params![domain, local],
+                alias_row,
+            )
+            .optional()?
+            .map(finish_alias)
+            .transpose()
+        })
+        .await
+    }
+
+    async fn list_aliases(&self, domain: DomainId) -> Result<Vec<Alias>> {
+        self.read(move |c| {
+            let mut st = c.prepare(
+                "SELECT id, domain_id, local, targets FROM aliases WHERE domain_id=?1 ORDER BY local",
+            )?;
+            let rows = st.query_map([domain], alias_row)?;
+            rows.map(|r| finish_alias(r?)).collect()
+        })
+        .await
+    }
+
+    async fn count_aliases(&self, domain: DomainId) -> Result<u64> {
+        self.read(move |c| {
+            count(
+                c,
+                "SELECT count(*) FROM aliases WHERE domain_id = ?1",
+                domain,
+            )
+        })
+        .await
+    }
+
+    async fn delete_alias(&self, id: i64) -> Result<()> {
+        self.write(move |ctx| {
+            if ctx
+                .conn
+                .execute("DELETE FROM aliases WHERE id = ?1", [id])?
+                == 0
+            {
+                return Err(StoreError::NotFound(format!("alias #{id}")));
+            }
+            ctx.emit(Event::Directory);
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_list(&self, domain: DomainId, local: &str) -> Result<MailingList> {
+        let local = local.to_owned();
+        self.write(move |ctx| {
+            ctx.conn.execute(
+                "INSERT INTO lists (domain_id, local) VALUES (?1, ?2)",
+                params![domain, local],
+            )?;
+            ctx.emit(Event::Directory);
+            Ok(MailingList {
+                id: ctx.conn.last_insert_rowid(),
+                domain_id: domain,
+                local,
+                members: Vec::new(),
+                moderated: false,
+            })
+        })
+        .await
+    }
+
+    async fn get_list(&self, domain: DomainId, local: &str) -> Result<Option<MailingList>> {
+        let local = local.to_owned();
+        self.read(move |c| {
+            let row = c
+                .query_row(
+                    "SELECT id, members, moderated FROM lists WHERE domain_id=?1 AND local=?2",
+                    params![domain, local],
+                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            row.map(|(id, members, moderated)| {
+                Ok(MailingList {
+                    id,
+                    domain_id: domain,
+                    local: local.clone(),
+                    members: from_json(&members, "list members")?,
+                    moderated,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn count_lists(&self, domain: DomainId) -> Result<u64> {
+        self.read(move |c| count(c, "SELECT count(*) FROM lists WHERE domain_id = ?1", domain))
+            .await
+    }
+
+    async fn get_admin(&self) -> Result<Option<Admin>> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT username, credentials, must_change FROM admin WHERE id = 1",
+                [],
+                |r| {
+                    Ok(Admin {
+                        username: r.get(0)?,
+                        credentials: r.get(1)?,
+                        must_change_password: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn put_admin(&self, a: &Admin) -> Result<()> {
+        let a = a.clone();
+        self.write(move |ctx| {
+            ctx.conn.execute(
+                "INSERT OR REPLACE INTO admin (id, username, credentials, must_change) \
+                 VALUES (1, ?1, ?2, ?3)",
+                params![a.username, a.credentials, a.must_change_password],
+            )?;
+            ctx.emit(Event::Directory);
+            Ok(())
+        })
+        .await
+    }
+}

@@ -1,0 +1,334 @@
+//! [`MailStore`] on SQLite: folders and messages.
+//!
+//! Invariants (RFC 9051 §2.3.1.1): in a folder, UIDs strictly increase and are never reused
+//! (`uidnext` only grows, also across expunges); every change to a folder's messages raises its
+//! `highestmodseq` and stamps the changed messages with the new value; UIDVALIDITY never changes
+//! for the life of a folder. A blob row counts the messages and spool entries that refer to it;
+//! its file is removed once the count reaches zero, after the commit.
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use tokio::task::JoinSet;
+
+use super::writer::WriteCtx;
+use super::{SqliteStore, now};
+use crate::blob::BlobStore;
+use crate::error::{Result, StoreError};
+use crate::events::Event;
+use crate::model::*;
+use crate::traits::MailStore;
+
+const FOLDER_COLS: &str =
+    "id, user_id, name, special_use, uidvalidity, uidnext, highestmodseq, subscribed";
+
+fn folder_row(r: &Row<'_>) -> rusqlite::Result<Folder> {
+    Ok(Folder {
+        id: r.get(0)?,
+        user_id: r.get(1)?,
+        name: r.get(2)?,
+        special_use: r.get(3)?,
+        uidvalidity: r.get(4)?,
+        uidnext: r.get(5)?,
+        highestmodseq: r.get::<_, i64>(6)? as u64,
+        subscribed: r.get(7)?,
+    })
+}
+
+/// Create a folder inside an open transaction.
+pub(crate) fn create_folder_tx(
+    c: &Connection,
+    user: UserId,
+    name: &str,
+    special_use: Option<&str>,
+) -> Result<Folder> {
+    // UIDVALIDITY from the clock: a folder deleted and re-created later gets a new value.
+    let uidvalidity = (now() as u64 & 0xffff_ffff).max(1) as u32;
+    c.execute(
+        "INSERT INTO folders (user_id, name, special_use, uidvalidity, uidnext, highestmodseq) \
+         VALUES (?1, ?2, ?3, ?4, 1, 1)",
+        params![user, name, special_use, uidvalidity],
+    )?;
+    Ok(Folder {
+        id: c.last_insert_rowid(),
+        user_id: user,
+        name: name.to_owned(),
+        special_use: special_use.map(str::to_owned),
+        uidvalidity,
+        uidnext: 1,
+        highestmodseq: 1,
+        subscribed: true,
+    })
+}
+
+/// Decrement the reference count of every blob selected by `select_blobs` (one `?1`
+/// parameter) and return the ids whose count reached zero (their rows are deleted).
+pub(crate) fn drop_blob_refs(c: &Connection, select_blobs: &str, id: i64) -> Result<Vec<BlobId>> {
+    let mut st = c.prepare(select_blobs)?;
+    let ids = st
+        .query_map([id], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    release_blobs(c, &ids)
+}
+
+/// Drop one reference per listed id; returns the ids now unreferenced.
+fn release_blobs(c: &Connection, ids: &[BlobId]) -> Result<Vec<BlobId>> {
+    let mut dec =
+        c.prepare_cached("UPDATE blobs SET refs = refs - 1 WHERE id = ?1 RETURNING refs")?;
+    let mut del = c.prepare_cached("DELETE FROM blobs WHERE id = ?1")?;
+    let mut orphans = Vec::new();
+    for id in ids {
+        let left: Option<i64> = dec.query_row([id], |r| r.get(0)).optional()?;
+        if left.is_some_and(|n| n <= 0) {
+            del.execute([id])?;
+            orphans.push(id.clone());
+        }
+    }
+    Ok(orphans)
+}
+
+/// Insert one message into a folder, advancing UIDNEXT and HIGHESTMODSEQ and charging the
+/// owner's quota usage. Returns the UID.
+fn insert_message(
+    ctx: &mut WriteCtx<'_>,
+    folder: FolderId,
+    blob: &str,
+    size: u64,
+    m: &NewMessage,
+) -> Result<u32> {
+    let c = ctx.conn;
+    let (user, uid, modseq): (UserId, u32, i64) = c
+        .prepare_cached("SELECT user_id, uidnext, highestmodseq + 1 FROM folders WHERE id = ?1")?
+        .query_row([folder], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("folder #{folder}")))?;
+    let flags = m.flags.join(" ");
+    let date = m.internal_date.unwrap_or_else(now);
+    c.prepare_cached(
+        "INSERT INTO messages (folder_id, uid, modseq, flags, internal_date, size, blob_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![folder, uid, modseq, flags, date, size as i64, blob])?;
+    c.prepare_cached("UPDATE folders SET uidnext = ?2 + 1, highestmodseq = ?3 WHERE id = ?1")?
+        .execute(params![folder, uid, modseq])?;
+    c.prepare_cached("UPDATE users SET used_bytes = used_bytes + ?2 WHERE id = ?1")?
+        .execute(params![user, size as i64])?;
+    ctx.emit(Event::Mailbox {
+        user_id: user,
+        folder_id: folder,
+    });
+    Ok(uid)
+}
+
+fn add_blob(c: &Connection, id: &str, refs: usize, size: u64) -> Result<()> {
+    c.prepare_cached("INSERT INTO blobs (id, refs, size) VALUES (?1, ?2, ?3)")?
+        .execute(params![id, refs as i64, size as i64])?;
+    Ok(())
+}
+
+/// Most blob files written at once by a batch append.
+const PARALLEL_PUTS: usize = 16;
+
+impl SqliteStore {
+    /// Write many blobs with bounded parallelism, in input order.
+    async fn put_many(&self, bodies: Vec<Vec<u8>>) -> Result<Vec<BlobId>> {
+        let mut ids: Vec<Option<BlobId>> = vec![None; bodies.len()];
+        let mut set = JoinSet::new();
+        let mut first_err = None;
+        for (i, body) in bodies.into_iter().enumerate() {
+            if set.len() >= PARALLEL_PUTS
+                && let Some(done) = set.join_next().await
+            {
+                collect_put(done, &mut ids, &mut first_err);
+            }
+            let blobs = self.blobs().clone();
+            set.spawn(async move { (i, blobs.put(body).await) });
+        }
+        while let Some(done) = set.join_next().await {
+            collect_put(done, &mut ids, &mut first_err);
+        }
+        let written: Vec<BlobId> = ids.iter().flatten().cloned().collect();
+        if let Some(e) = first_err {
+            for id in written {
+                let _ = self.blobs().delete(&id).await;
+            }
+            return Err(e);
+        }
+        Ok(written)
+    }
+}
+
+type PutResult = std::result::Result<(usize, Result<BlobId>), tokio::task::JoinError>;
+
+fn collect_put(done: PutResult, ids: &mut [Option<BlobId>], err: &mut Option<StoreError>) {
+    match done {
+        Ok((i, Ok(id))) => ids[i] = Some(id),
+        Ok((_, Err(e))) => *err = err.take().or(Some(e)),
+        Err(e) => *err = err.take().or(Some(StoreError::Db(e.to_string()))),
+    }
+}
+
+#[async_trait]
+impl MailStore for SqliteStore {
+    async fn create_folder(
+        &self,
+        user: UserId,
+        name: &str,
+        special_use: Option<&str>,
+    ) -> Result<Folder> {
+        let name = name.to_owned();
+        let special = special_use.map(str::to_owned);
+        self.write(move |ctx| create_folder_tx(ctx.conn, user, &name, special.as_deref()))
+            .await
+    }
+
+    async fn get_folder(&self, user: UserId, name: &str) -> Result<Option<Folder>> {
+        let name = name.to_owned();
+        self.read(move |c| {
+            let sql = format!("SELECT {FOLDER_COLS} FROM folders WHERE user_id = ?1 AND name = ?2");
+            Ok(c.query_row(&sql, params![user, name], folder_row)
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn list_folders(&self, user: UserId) -> Result<Vec<Folder>> {
+        self.read(move |c| {
+            let sql = format!("SELECT {FOLDER_COLS} FROM folders WHERE user_id = ?1 ORDER BY name");
+            let mut st = c.prepare(&sql)?;
+            let rows = st.query_map([user], folder_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn deliver(
+        &self,
+        bytes: Vec<u8>,
+        targets: &[(FolderId, NewMessage)],
+    ) -> Result<Vec<u32>> {
+        if targets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let size = bytes.len() as u64;
+        let blob = self.blobs().put(bytes).await?;
+        let targets = targets.to_vec();
+        let id = blob.clone();
+        let r = self
+            .write(move |ctx| {
+                add_blob(ctx.conn, &id, targets.len(), size)?;
+                targets
+                    .iter()
+                    .map(|(folder, m)| insert_message(ctx, *folder, &id, size, m))
+                    .collect()
+            })
+            .await;
+        if r.is_err() {
+            let _ = self.blobs().delete(&blob).await;
+        }
+        r
+    }
+
+    async fn append_batch(
+        &self,
+        folder: FolderId,
+        msgs: Vec<(Vec<u8>, NewMessage)>,
+    ) -> Result<Vec<u32>> {
+        let sizes: Vec<u64> = msgs.iter().map(|(b, _)| b.len() as u64).collect();
+        let (bodies, metas): (Vec<_>, Vec<_>) = msgs.into_iter().unzip();
+        let blobs = self.put_many(bodies).await?;
+        let ids = blobs.clone();
+        let r = self
+            .write(move |ctx| {
+                let mut uids = Vec::with_capacity(ids.len());
+                for ((id, size), m) in ids.iter().zip(&sizes).zip(&metas) {
+                    add_blob(ctx.conn, id, 1, *size)?;
+                    uids.push(insert_message(ctx, folder, id, *size, m)?);
+                }
+                Ok(uids)
+            })
+            .await;
+        if r.is_err() {
+            for id in blobs {
+                let _ = self.blobs().delete(&id).await;
+            }
+        }
+        r
+    }
+
+    async fn list_messages(&self, folder: FolderId) -> Result<Vec<MessageMeta>> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT uid, modseq, flags, internal_date, size, blob_id FROM messages \
+                 WHERE folder_id = ?1 ORDER BY uid",
+            )?;
+            let rows = st.query_map([folder], |r| {
+                let flags: String = r.get(2)?;
+                Ok(MessageMeta {
+                    folder_id: folder,
+                    uid: r.get(0)?,
+                    modseq: r.get::<_, i64>(1)? as u64,
+                    flags: flags.split_whitespace().map(str::to_owned).collect(),
+                    internal_date: r.get(3)?,
+                    size: r.get::<_, i64>(4)? as u64,
+                    blob: r.get(5)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn read_message(&self, m: &MessageMeta) -> Result<Vec<u8>> {
+        self.blobs().get(&m.blob).await
+    }
+
+    async fn expunge(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<u32>> {
+        let uids = uids.to_vec();
+        let (removed, orphans) = self
+            .write(move |ctx| {
+                let c = ctx.conn;
+                let user: UserId = c
+                    .query_row("SELECT user_id FROM folders WHERE id = ?1", [folder], |r| r.get(0))
+                    .optional()?
+                    .ok_or_else(|| StoreError::NotFound(format!("folder #{folder}")))?;
+                let mut del = c.prepare_cached(
+                    "DELETE FROM messages WHERE folder_id = ?1 AND uid = ?2 RETURNING blob_id, size",
+                )?;
+                let (mut removed, mut blobs, mut freed) = (Vec::new(), Vec::new(), 0i64);
+                for uid in uids {
+                    let row: Option<(String, i64)> = del
+                        .query_row(params![folder, uid], |r| Ok((r.get(0)?, r.get(1)?)))
+                        .optional()?;
+                    if let Some((blob, size)) = row {
+                        removed.push(uid);
+                        blobs.push(blob);
+                        freed += size;
+                    }
+                }
+                if removed.is_empty() {
+                    return Ok((removed, Vec::new()));
+                }
+                c.execute(
+                    "UPDATE folders SET highestmodseq = highestmodseq + 1 WHERE id = ?1",
+                    [folder],
+                )?;
+                c.execute(
+                    "UPDATE users SET used_bytes = max(used_bytes - ?2, 0) WHERE id = ?1",
+                    params![user, freed],
+                )?;
+                let orphans = release_blobs(c, &blobs)?;
+                ctx.emit(Event::Mailbox {
+                    user_id: user,
+                    folder_id: folder,
+                });
+                Ok((removed, orphans))
+            })
+            .await?;
+        for id in orphans {
+            if let Err(e) = self.blobs().delete(&id).await {
+                tracing::warn!("removing blob {id} failed: {e}");
+            }
+        }
+        Ok(removed)
+    }
+}

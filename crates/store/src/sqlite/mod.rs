@@ -1,0 +1,207 @@
+//! The embedded backend: SQLite (WAL, synchronous=FULL) for metadata, files for message bytes.
+//!
+//! Writes go through the group-commit [`writer`]; reads use a small pool of read-only
+//! connections on blocking threads. Several processes may open the same data directory (the
+//! server and the CLI): SQLite's locking serialises their writers, and the server polls the
+//! `changes` table so edits made by another process reach its subscribers.
+
+mod directory;
+mod mail;
+mod misc;
+mod schema;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OpenFlags};
+
+use crate::blob::FileBlobStore;
+use crate::error::{Result, StoreError};
+use crate::events::{Event, EventBus, Subscription};
+use crate::traits::Store;
+use writer::{WriteCtx, Writer};
+
+/// SQLite + files store rooted in a data directory.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db_path: PathBuf,
+    writer: Writer,
+    readers: Mutex<Vec<Connection>>,
+    blobs: FileBlobStore,
+    bus: EventBus,
+    origin: String,
+}
+
+fn open_conn(path: &Path, read_only: bool) -> Result<Connection> {
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.execute_batch(schema::PRAGMAS)?;
+    Ok(conn)
+}
+
+impl SqliteStore {
+    /// Open or create the store in `dir` (`heron.db` and `blobs/`).
+    pub fn open(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Io {
+            path: dir.display().to_string(),
+            source: e,
+        })?;
+        let db_path = dir.join("heron.db");
+        let conn = open_conn(&db_path, false)?;
+        conn.execute_batch(schema::SCHEMA)?;
+        conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?1)",
+            [schema::VERSION.to_string()],
+        )?;
+        let bus = EventBus::new();
+        let origin = format!("{:016x}", rand::random::<u64>());
+        let writer = Writer::start(conn, bus.clone(), origin.clone())?;
+        let blobs = FileBlobStore::open(&dir.join("blobs"))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                db_path,
+                writer,
+                readers: Mutex::new(Vec::new()),
+                blobs,
+                bus,
+                origin,
+            }),
+        })
+    }
+
+    /// The blob store holding message bytes.
+    pub fn blobs(&self) -> &FileBlobStore {
+        &self.inner.blobs
+    }
+
+    /// Run `f` on a pooled read connection in a blocking thread.
+    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = inner.readers.lock().ok().and_then(|mut p| p.pop());
+            let conn = match pooled {
+                Some(c) => c,
+                None => open_conn(&inner.db_path, true)?,
+            };
+            let r = f(&conn);
+            if let Ok(mut p) = inner.readers.lock()
+                && p.len() < 16
+            {
+                p.push(conn);
+            }
+            r
+        })
+        .await
+        .map_err(|e| StoreError::Db(format!("reader task failed: {e}")))?
+    }
+
+    /// Run `f` in the next group commit.
+    pub(crate) async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&mut WriteCtx<'_>) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.inner.writer.write(f).await
+    }
+
+    /// Poll the change log for events committed by other processes and publish them here,
+    /// until the returned task is aborted. Call once in a long-running server.
+    pub fn start_change_poller(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let mut last: i64 = match this
+                .read(|c| {
+                    Ok(c.query_row("SELECT coalesce(max(id), 0) FROM changes", [], |r| r.get(0))?)
+                })
+                .await
+            {
+                Ok(v) => v,
+                Err(e) => {
+                    tracing::error!("change poller cannot start: {e}");
+                    return;
+                }
+            };
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                match this.poll_changes(last).await {
+                    Ok((new_last, events)) => {
+                        last = new_last;
+                        for e in events {
+                            this.inner.bus.publish(e);
+                        }
+                    }
+                    Err(e) => tracing::warn!("change poll failed: {e}"),
+                }
+            }
+        })
+    }
+
+    async fn poll_changes(&self, after: i64) -> Result<(i64, Vec<Event>)> {
+        let origin = self.inner.origin.clone();
+        self.read(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT id, origin, event FROM changes WHERE id > ?1 ORDER BY id",
+            )?;
+            let rows = st.query_map([after], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?;
+            let mut last = after;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, o, text) = row?;
+                last = id;
+                if o != origin
+                    && let Ok(e) = serde_json::from_str::<Event>(&text)
+                {
+                    out.push(e);
+                }
+            }
+            Ok((last, out))
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn subscribe(&self) -> Subscription {
+        self.inner.bus.subscribe()
+    }
+}
+
+/// Current Unix time in seconds.
+pub(crate) fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// Decode a JSON text column into a value, naming the column on failure.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+/// Encode a value as JSON text for a column.
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}

@@ -1,0 +1,115 @@
+//! The SQLite schema. Applied at open; every statement is idempotent so opening an existing
+//! database is safe. `schema_version` in `meta` says which migrations ran.
+
+/// Pragmas applied to every connection. WAL with `synchronous=FULL` makes every commit durable
+/// (the WAL is fsync'd at commit) while readers never block the writer.
+pub const PRAGMAS: &str = "
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = FULL;
+PRAGMA foreign_keys = ON;
+PRAGMA busy_timeout = 15000;
+";
+
+/// Version written by [`SCHEMA`].
+pub const VERSION: i64 = 1;
+
+/// Tables and indexes.
+pub const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS domains (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    limits TEXT NOT NULL,
+    catch_all TEXT,
+    require_smtp_auth INTEGER NOT NULL DEFAULT 0,
+    bind_ip TEXT,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS domain_aliases (
+    name TEXT PRIMARY KEY,
+    domain_id INTEGER NOT NULL REFERENCES domains(id) ON DELETE CASCADE
+);
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    domain_id INTEGER NOT NULL REFERENCES domains(id) ON DELETE CASCADE,
+    local TEXT NOT NULL,
+    credentials TEXT NOT NULL,
+    display_name TEXT NOT NULL DEFAULT '',
+    quota_bytes INTEGER NOT NULL DEFAULT 0,
+    used_bytes INTEGER NOT NULL DEFAULT 0,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    role TEXT NOT NULL,
+    forward_to TEXT NOT NULL DEFAULT '[]',
+    created_at INTEGER NOT NULL,
+    last_login INTEGER,
+    UNIQUE (domain_id, local)
+);
+CREATE TABLE IF NOT EXISTS aliases (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    domain_id INTEGER NOT NULL REFERENCES domains(id) ON DELETE CASCADE,
+    local TEXT NOT NULL,
+    targets TEXT NOT NULL,
+    UNIQUE (domain_id, local)
+);
+CREATE TABLE IF NOT EXISTS lists (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    domain_id INTEGER NOT NULL REFERENCES domains(id) ON DELETE CASCADE,
+    local TEXT NOT NULL,
+    members TEXT NOT NULL DEFAULT '[]',
+    moderated INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (domain_id, local)
+);
+CREATE TABLE IF NOT EXISTS admin (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    username TEXT NOT NULL,
+    credentials TEXT NOT NULL,
+    must_change INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS folders (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    special_use TEXT,
+    uidvalidity INTEGER NOT NULL,
+    uidnext INTEGER NOT NULL,
+    highestmodseq INTEGER NOT NULL,
+    subscribed INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (user_id, name)
+);
+CREATE TABLE IF NOT EXISTS blobs (
+    id TEXT PRIMARY KEY,
+    refs INTEGER NOT NULL,
+    size INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS messages (
+    folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+    uid INTEGER NOT NULL,
+    modseq INTEGER NOT NULL,
+    flags TEXT NOT NULL,
+    internal_date INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    blob_id TEXT NOT NULL,
+    PRIMARY KEY (folder_id, uid)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS spool (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    sender TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    blob_id TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    priority INTEGER NOT NULL,
+    ret TEXT,
+    envid TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    next_attempt_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS changes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    origin TEXT NOT NULL,
+    event TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+";

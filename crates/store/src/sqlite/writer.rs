@@ -1,0 +1,194 @@
+//! Group commit. One thread owns the write connection; callers hand it closures. The thread
+//! takes every job waiting, runs each inside its own SAVEPOINT (a failing job rolls back alone),
+//! commits the batch once (one WAL fsync for all), then answers every caller.
+//!
+//! Invariants: a caller's `Ok` is sent only after COMMIT returned; events a job raised are
+//! written to the `changes` table inside the same transaction and published in-process only
+//! after the commit; a job whose savepoint was rolled back raises no events.
+
+use std::sync::mpsc;
+use std::thread;
+
+use rusqlite::Connection;
+use tokio::sync::oneshot;
+
+use crate::error::{Result, StoreError};
+use crate::events::{Event, EventBus};
+
+/// What a job sees: the connection inside an open transaction, and where to put events.
+pub struct WriteCtx<'a> {
+    pub conn: &'a Connection,
+    events: Vec<Event>,
+}
+
+impl WriteCtx<'_> {
+    /// Raise an event, published if and when this job's changes commit.
+    pub fn emit(&mut self, e: Event) {
+        self.events.push(e);
+    }
+}
+
+type Completion = Box<dyn FnOnce(Result<()>) + Send>;
+
+trait Job: Send {
+    /// Run inside the transaction; `true` if the job succeeded (keep its changes).
+    fn run(self: Box<Self>, ctx: &mut WriteCtx<'_>) -> (bool, Completion);
+    /// The batch could not start; answer without running.
+    fn abort(self: Box<Self>, e: StoreError);
+}
+
+struct Pending<F, T> {
+    f: F,
+    tx: oneshot::Sender<Result<T>>,
+}
+
+impl<F, T> Job for Pending<F, T>
+where
+    F: FnOnce(&mut WriteCtx<'_>) -> Result<T> + Send + 'static,
+    T: Send + 'static,
+{
+    fn run(self: Box<Self>, ctx: &mut WriteCtx<'_>) -> (bool, Completion) {
+        let Pending { f, tx } = *self;
+        let r = f(ctx);
+        let ok = r.is_ok();
+        let done: Completion = Box::new(move |commit: Result<()>| {
+            let _ = tx.send(match (r, commit) {
+                (Ok(v), Ok(())) => Ok(v),
+                (Err(e), _) => Err(e),
+                (Ok(_), Err(e)) => Err(e),
+            });
+        });
+        (ok, done)
+    }
+    fn abort(self: Box<Self>, e: StoreError) {
+        let _ = self.tx.send(Err(e));
+    }
+}
+
+/// Handle to the writer thread.
+#[derive(Clone)]
+pub struct Writer {
+    tx: mpsc::Sender<Box<dyn Job>>,
+}
+
+/// Most jobs committed together.
+const MAX_BATCH: usize = 512;
+
+impl Writer {
+    /// Start the writer thread on `conn`. `origin` tags rows of the change log so this process
+    /// can skip its own events when polling.
+    pub fn start(conn: Connection, bus: EventBus, origin: String) -> Result<Self> {
+        let (tx, rx) = mpsc::channel::<Box<dyn Job>>();
+        thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || writer_loop(conn, rx, bus, origin))
+            .map_err(|e| StoreError::Db(format!("cannot start the store writer: {e}")))?;
+        Ok(Self { tx })
+    }
+
+    /// Run `f` in the next batch; resolves after the batch committed durably.
+    pub async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&mut WriteCtx<'_>) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Box::new(Pending { f, tx }))
+            .map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+fn writer_loop(conn: Connection, rx: mpsc::Receiver<Box<dyn Job>>, bus: EventBus, origin: String) {
+    let mut batches: u64 = 0;
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            let e = StoreError::from(e);
+            for j in batch {
+                j.abort(StoreError::Db(e.to_string()));
+            }
+            continue;
+        }
+        let (completions, events) = run_batch(&conn, batch);
+        let commit = log_events(&conn, &events, &origin)
+            .and_then(|()| conn.execute_batch("COMMIT").map_err(StoreError::from));
+        let committed = commit.is_ok();
+        if let Err(e) = &commit {
+            tracing::error!("store commit failed: {e}");
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for c in completions {
+            c(match &commit {
+                Ok(()) => Ok(()),
+                Err(e) => Err(StoreError::Db(e.to_string())),
+            });
+        }
+        if committed {
+            for e in events {
+                bus.publish(e);
+            }
+        }
+        batches += 1;
+        if batches % 1024 == 0 {
+            prune_changes(&conn);
+        }
+    }
+}
+
+fn run_batch(conn: &Connection, batch: Vec<Box<dyn Job>>) -> (Vec<Completion>, Vec<Event>) {
+    let mut completions = Vec::with_capacity(batch.len());
+    let mut events = Vec::new();
+    for job in batch {
+        if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+            job.abort(StoreError::from(e));
+            continue;
+        }
+        let mut ctx = WriteCtx {
+            conn,
+            events: Vec::new(),
+        };
+        let (ok, done) = job.run(&mut ctx);
+        let end = if ok {
+            events.append(&mut ctx.events);
+            "RELEASE job"
+        } else {
+            "ROLLBACK TO job; RELEASE job"
+        };
+        if let Err(e) = conn.execute_batch(end) {
+            tracing::error!("savepoint end failed: {e}");
+        }
+        completions.push(done);
+    }
+    (completions, events)
+}
+
+fn log_events(conn: &Connection, events: &[Event], origin: &str) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let now = chrono::Utc::now().timestamp();
+    let mut st =
+        conn.prepare_cached("INSERT INTO changes (origin, event, created_at) VALUES (?1, ?2, ?3)")?;
+    for e in events {
+        let text = serde_json::to_string(e).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        st.execute(rusqlite::params![origin, text, now])?;
+    }
+    Ok(())
+}
+
+/// Keep the change log short: other processes poll it every fraction of a second, so ten
+/// minutes of history is plenty.
+fn prune_changes(conn: &Connection) {
+    let cutoff = chrono::Utc::now().timestamp() - 600;
+    if let Err(e) = conn.execute("DELETE FROM changes WHERE created_at < ?1", [cutoff]) {
+        tracing::warn!("pruning change log failed: {e}");
+    }
+}

@@ -1,0 +1,352 @@
+//! The backend-neutral store test suite. Each function takes a fresh, empty store and panics
+//! on the first broken rule; a backend's tests call every function of [`ALL`]. Kept in the
+//! library (not under `#[cfg(test)]`) so each backend's crate, and the PostgreSQL backend to
+//! come, run the very same checks.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::events::Event;
+use crate::model::*;
+use crate::traits::Store;
+
+/// A store under test.
+pub type Subject = Arc<dyn Store>;
+/// One named check.
+pub type Check = fn(Subject) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Every check of the suite, by name.
+pub const ALL: &[(&str, Check)] = &[
+    ("domains", |s| Box::pin(domains(s))),
+    ("users_and_folders", |s| Box::pin(users_and_folders(s))),
+    ("aliases", |s| Box::pin(aliases(s))),
+    ("messages_uids_and_quota", |s| {
+        Box::pin(messages_uids_and_quota(s))
+    }),
+    ("shared_blob_delivery", |s| {
+        Box::pin(shared_blob_delivery(s))
+    }),
+    ("concurrent_appends", |s| Box::pin(concurrent_appends(s))),
+    ("settings_and_events", |s| Box::pin(settings_and_events(s))),
+    ("spool_records", |s| Box::pin(spool_records(s))),
+    ("delete_cascades", |s| Box::pin(delete_cascades(s))),
+];
+
+async fn domain(s: &Subject, name: &str) -> Domain {
+    s.create_domain(NewDomain {
+        name: name.into(),
+        limits: DomainLimits::default(),
+    })
+    .await
+    .unwrap()
+}
+
+async fn user(s: &Subject, d: &Domain, local: &str) -> User {
+    let nu = NewUser {
+        domain_id: d.id,
+        local: local.into(),
+        credentials: "x".into(),
+        display_name: local.into(),
+        role: Role::User,
+        quota_bytes: 0,
+    };
+    s.create_user(nu, &[("INBOX", None), ("Sent Items", Some("\\Sent"))])
+        .await
+        .unwrap()
+}
+
+fn msg(flags: &[&str]) -> NewMessage {
+    NewMessage {
+        flags: flags.iter().map(|f| f.to_string()).collect(),
+        internal_date: Some(1_700_000_000),
+    }
+}
+
+async fn domains(s: Subject) {
+    let d = domain(&s, "a.test").await;
+    assert!(matches!(
+        s.create_domain(NewDomain {
+            name: "a.test".into(),
+            limits: DomainLimits::default()
+        })
+        .await,
+        Err(crate::StoreError::Conflict(_))
+    ));
+    let mut got = s.get_domain("a.test").await.unwrap().unwrap();
+    assert_eq!(got, d);
+    got.disabled = true;
+    got.limits.users = 7;
+    got.catch_all = Some("bucket".into());
+    s.update_domain(&got).await.unwrap();
+    assert_eq!(s.get_domain_by_id(d.id).await.unwrap().unwrap(), got);
+    domain(&s, "b.test").await;
+    let names: Vec<_> = s
+        .list_domains()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
+    assert_eq!(names, ["a.test", "b.test"]);
+    s.add_domain_alias("a.example", d.id).await.unwrap();
+    assert_eq!(
+        s.resolve_domain_alias("a.example").await.unwrap(),
+        Some(d.id)
+    );
+    assert!(
+        s.add_domain_alias("b.test", d.id).await.is_err(),
+        "alias may not shadow a domain"
+    );
+    assert_eq!(s.list_domain_aliases(d.id).await.unwrap(), ["a.example"]);
+    s.remove_domain_alias("a.example").await.unwrap();
+    assert_eq!(s.resolve_domain_alias("a.example").await.unwrap(), None);
+    assert!(s.get_domain("nope.test").await.unwrap().is_none());
+}
+
+async fn users_and_folders(s: Subject) {
+    let d = domain(&s, "u.test").await;
+    let u = user(&s, &d, "alice").await;
+    assert!(
+        s.create_user(
+            NewUser {
+                domain_id: d.id,
+                local: "alice".into(),
+                credentials: "y".into(),
+                display_name: String::new(),
+                role: Role::User,
+                quota_bytes: 0
+            },
+            &[]
+        )
+        .await
+        .is_err()
+    );
+    let mut got = s.get_user(d.id, "alice").await.unwrap().unwrap();
+    assert_eq!(got, u);
+    got.disabled = true;
+    got.role = Role::DomainAdmin;
+    got.forward_to = vec!["x@y.test".into()];
+    s.update_user(&got).await.unwrap();
+    assert_eq!(s.get_user_by_id(u.id).await.unwrap().unwrap(), got);
+    assert_eq!(s.count_users(d.id).await.unwrap(), 1);
+    let folders = s.list_folders(u.id).await.unwrap();
+    assert_eq!(folders.len(), 2);
+    let sent = s.get_folder(u.id, "Sent Items").await.unwrap().unwrap();
+    assert_eq!(sent.special_use.as_deref(), Some("\\Sent"));
+    assert_eq!(sent.uidnext, 1);
+    assert!(sent.uidvalidity > 0);
+    s.touch_login(u.id, 42).await.unwrap();
+    assert_eq!(
+        s.get_user_by_id(u.id).await.unwrap().unwrap().last_login,
+        Some(42)
+    );
+    let admin = Admin {
+        username: "admin".into(),
+        credentials: "c".into(),
+        must_change_password: true,
+    };
+    s.put_admin(&admin).await.unwrap();
+    assert_eq!(s.get_admin().await.unwrap(), Some(admin));
+}
+
+async fn aliases(s: Subject) {
+    let d = domain(&s, "al.test").await;
+    let a = s
+        .create_alias(d.id, "team", &["a@al.test".into(), "b".into()])
+        .await
+        .unwrap();
+    assert_eq!(s.get_alias(d.id, "team").await.unwrap(), Some(a.clone()));
+    assert!(s.create_alias(d.id, "team", &[]).await.is_err());
+    assert_eq!(s.count_aliases(d.id).await.unwrap(), 1);
+    assert_eq!(s.list_aliases(d.id).await.unwrap(), [a.clone()]);
+    s.delete_alias(a.id).await.unwrap();
+    assert_eq!(s.get_alias(d.id, "team").await.unwrap(), None);
+    s.create_list(d.id, "news").await.unwrap();
+    assert_eq!(s.count_lists(d.id).await.unwrap(), 1);
+    assert!(s.get_list(d.id, "news").await.unwrap().is_some());
+}
+
+async fn messages_uids_and_quota(s: Subject) {
+    let d = domain(&s, "m.test").await;
+    let u = user(&s, &d, "bob").await;
+    let inbox = s.get_folder(u.id, "INBOX").await.unwrap().unwrap();
+    let batch = (0..5)
+        .map(|i| {
+            (
+                format!("Subject: {i}\r\n\r\nbody {i}\r\n").into_bytes(),
+                msg(&["\\Seen"]),
+            )
+        })
+        .collect();
+    let uids = s.append_batch(inbox.id, batch).await.unwrap();
+    assert_eq!(uids, [1, 2, 3, 4, 5]);
+    let list = s.list_messages(inbox.id).await.unwrap();
+    assert_eq!(list.len(), 5);
+    assert_eq!(list[2].flags, ["\\Seen"]);
+    assert_eq!(list[2].internal_date, 1_700_000_000);
+    assert_eq!(
+        s.read_message(&list[2]).await.unwrap(),
+        b"Subject: 2\r\n\r\nbody 2\r\n"
+    );
+    let total: u64 = list.iter().map(|m| m.size).sum();
+    assert_eq!(
+        s.get_user_by_id(u.id).await.unwrap().unwrap().used_bytes,
+        total
+    );
+    let before = s.get_folder(u.id, "INBOX").await.unwrap().unwrap();
+    assert_eq!(s.expunge(inbox.id, &[2, 5, 99]).await.unwrap(), [2, 5]);
+    let after = s.get_folder(u.id, "INBOX").await.unwrap().unwrap();
+    assert!(after.highestmodseq > before.highestmodseq);
+    assert_eq!(after.uidvalidity, before.uidvalidity);
+    let left: Vec<u32> = s
+        .list_messages(inbox.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.uid)
+        .collect();
+    assert_eq!(left, [1, 3, 4]);
+    // UIDs are never reused, even for the highest expunged one.
+    let again = s
+        .deliver(b"x\r\n".to_vec(), &[(inbox.id, msg(&[]))])
+        .await
+        .unwrap();
+    assert_eq!(again, [6]);
+    assert!(
+        s.read_message(&list[1]).await.is_err(),
+        "expunged blob is gone"
+    );
+    let used = s.get_user_by_id(u.id).await.unwrap().unwrap().used_bytes;
+    assert_eq!(used, list[0].size + list[2].size + list[3].size + 3);
+}
+
+async fn shared_blob_delivery(s: Subject) {
+    let d = domain(&s, "sh.test").await;
+    let (a, b) = (user(&s, &d, "a").await, user(&s, &d, "b").await);
+    let fa = s.get_folder(a.id, "INBOX").await.unwrap().unwrap();
+    let fb = s.get_folder(b.id, "INBOX").await.unwrap().unwrap();
+    let uids = s
+        .deliver(
+            b"shared\r\n".to_vec(),
+            &[(fa.id, msg(&[])), (fb.id, msg(&[]))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(uids, [1, 1]);
+    let ma = s.list_messages(fa.id).await.unwrap().remove(0);
+    let mb = s.list_messages(fb.id).await.unwrap().remove(0);
+    assert_eq!(
+        ma.blob, mb.blob,
+        "one copy of the bytes for both recipients"
+    );
+    s.expunge(fa.id, &[1]).await.unwrap();
+    assert_eq!(
+        s.read_message(&mb).await.unwrap(),
+        b"shared\r\n",
+        "still referenced by b"
+    );
+    s.expunge(fb.id, &[1]).await.unwrap();
+    assert!(s.read_message(&mb).await.is_err());
+    assert!(
+        s.deliver(b"x".to_vec(), &[(999_999, msg(&[]))])
+            .await
+            .is_err()
+    );
+}
+
+async fn concurrent_appends(s: Subject) {
+    let d = domain(&s, "c.test").await;
+    let u = user(&s, &d, "c").await;
+    let f = s.get_folder(u.id, "INBOX").await.unwrap().unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            s.deliver(format!("m{i}\r\n").into_bytes(), &[(f.id, msg(&[]))])
+                .await
+                .unwrap()[0]
+        }));
+    }
+    let mut uids = HashSet::new();
+    for t in tasks {
+        assert!(uids.insert(t.await.unwrap()), "UIDs are unique");
+    }
+    assert_eq!(uids, (1..=200).collect::<HashSet<u32>>());
+    let folder = s.get_folder(u.id, "INBOX").await.unwrap().unwrap();
+    assert_eq!(folder.uidnext, 201);
+}
+
+async fn settings_and_events(s: Subject) {
+    let mut sub = s.subscribe();
+    assert_eq!(s.get_setting("pop.banner").await.unwrap(), None);
+    s.set_setting("pop.banner", "hello").await.unwrap();
+    s.set_setting("pop.banner", "again").await.unwrap();
+    assert_eq!(
+        s.get_setting("pop.banner").await.unwrap().as_deref(),
+        Some("again")
+    );
+    assert_eq!(
+        s.list_settings().await.unwrap(),
+        [("pop.banner".to_string(), "again".to_string())]
+    );
+    s.reset_setting("pop.banner").await.unwrap();
+    assert_eq!(s.get_setting("pop.banner").await.unwrap(), None);
+    let want = Event::Setting {
+        key: "pop.banner".into(),
+    };
+    for _ in 0..3 {
+        assert_eq!(sub.next().await, Some(want.clone()));
+    }
+}
+
+async fn spool_records(s: Subject) {
+    let rcpt = SpoolRecipient {
+        address: "r@remote.test".into(),
+        notify: Some("FAILURE".into()),
+        orcpt: None,
+        status: "pending".into(),
+        last_reply: None,
+    };
+    let e = s
+        .spool_insert(
+            b"spooled\r\n".to_vec(),
+            NewSpoolEntry {
+                sender: "s@a.test".into(),
+                recipients: vec![rcpt],
+                priority: 5,
+                ret: Some("HDRS".into()),
+                envid: None,
+                next_attempt_at: 0,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.spool_list().await.unwrap(), [e.clone()]);
+    s.spool_delete(e.id).await.unwrap();
+    assert!(s.spool_list().await.unwrap().is_empty());
+    assert!(s.spool_delete(e.id).await.is_err());
+}
+
+async fn delete_cascades(s: Subject) {
+    let d = domain(&s, "del.test").await;
+    let u = user(&s, &d, "gone").await;
+    let f = s.get_folder(u.id, "INBOX").await.unwrap().unwrap();
+    s.deliver(b"bye\r\n".to_vec(), &[(f.id, msg(&[]))])
+        .await
+        .unwrap();
+    let m = s.list_messages(f.id).await.unwrap().remove(0);
+    s.delete_user(u.id).await.unwrap();
+    assert!(s.get_user(d.id, "gone").await.unwrap().is_none());
+    assert!(s.list_messages(f.id).await.unwrap().is_empty());
+    assert!(
+        s.read_message(&m).await.is_err(),
+        "blob removed with its last message"
+    );
+    let u2 = user(&s, &d, "other").await;
+    s.delete_domain(d.id).await.unwrap();
+    assert!(s.get_user_by_id(u2.id).await.unwrap().is_none());
+    assert!(s.get_domain("del.test").await.unwrap().is_none());
+}

@@ -1,0 +1,123 @@
+//! The metadata store interface. Every backend (SQLite now, PostgreSQL later) implements
+//! [`Store`]; callers hold an `Arc<dyn Store>` and never see the backend.
+//!
+//! Durability: when a write method returns `Ok`, the change is on disk (the backend commits
+//! and syncs before replying; concurrent writes share one commit). Message bytes are written
+//! to the [`BlobStore`](crate::blob::BlobStore) first, so a committed record never names
+//! missing bytes.
+
+use async_trait::async_trait;
+
+use crate::error::Result;
+use crate::events::Subscription;
+use crate::model::*;
+
+/// Domains, domain aliases, users, aliases, lists and the admin account.
+#[async_trait]
+pub trait DirectoryStore: Send + Sync {
+    async fn create_domain(&self, d: NewDomain) -> Result<Domain>;
+    /// Update every mutable field of a domain, matched by id.
+    async fn update_domain(&self, d: &Domain) -> Result<()>;
+    /// A domain by its own name (not by a domain alias).
+    async fn get_domain(&self, name: &str) -> Result<Option<Domain>>;
+    async fn get_domain_by_id(&self, id: DomainId) -> Result<Option<Domain>>;
+    async fn list_domains(&self) -> Result<Vec<Domain>>;
+    /// Delete a domain with all its users, aliases, folders and messages.
+    async fn delete_domain(&self, id: DomainId) -> Result<()>;
+
+    /// Make `alias` (a domain name) deliver to `domain`'s mailboxes.
+    async fn add_domain_alias(&self, alias: &str, domain: DomainId) -> Result<()>;
+    async fn remove_domain_alias(&self, alias: &str) -> Result<()>;
+    /// The domain a domain alias points at.
+    async fn resolve_domain_alias(&self, alias: &str) -> Result<Option<DomainId>>;
+    async fn list_domain_aliases(&self, domain: DomainId) -> Result<Vec<String>>;
+
+    /// Create a user and its default folders (`folders`: name and special-use attribute).
+    async fn create_user(&self, u: NewUser, folders: &[(&str, Option<&str>)]) -> Result<User>;
+    async fn update_user(&self, u: &User) -> Result<()>;
+    async fn get_user(&self, domain: DomainId, local: &str) -> Result<Option<User>>;
+    async fn get_user_by_id(&self, id: UserId) -> Result<Option<User>>;
+    async fn list_users(&self, domain: DomainId) -> Result<Vec<User>>;
+    async fn count_users(&self, domain: DomainId) -> Result<u64>;
+    /// Delete a user with its folders and messages.
+    async fn delete_user(&self, id: UserId) -> Result<()>;
+    /// Record a successful login.
+    async fn touch_login(&self, id: UserId, at: i64) -> Result<()>;
+
+    async fn create_alias(
+        &self,
+        domain: DomainId,
+        local: &str,
+        targets: &[String],
+    ) -> Result<Alias>;
+    async fn get_alias(&self, domain: DomainId, local: &str) -> Result<Option<Alias>>;
+    async fn list_aliases(&self, domain: DomainId) -> Result<Vec<Alias>>;
+    async fn count_aliases(&self, domain: DomainId) -> Result<u64>;
+    async fn delete_alias(&self, id: i64) -> Result<()>;
+
+    async fn create_list(&self, domain: DomainId, local: &str) -> Result<MailingList>;
+    async fn get_list(&self, domain: DomainId, local: &str) -> Result<Option<MailingList>>;
+    async fn count_lists(&self, domain: DomainId) -> Result<u64>;
+
+    /// The system administrator account, if initialised.
+    async fn get_admin(&self) -> Result<Option<Admin>>;
+    /// Create or replace the system administrator account.
+    async fn put_admin(&self, a: &Admin) -> Result<()>;
+}
+
+/// Folders and messages.
+#[async_trait]
+pub trait MailStore: Send + Sync {
+    async fn create_folder(
+        &self,
+        user: UserId,
+        name: &str,
+        special_use: Option<&str>,
+    ) -> Result<Folder>;
+    async fn get_folder(&self, user: UserId, name: &str) -> Result<Option<Folder>>;
+    async fn list_folders(&self, user: UserId) -> Result<Vec<Folder>>;
+
+    /// Store one message's bytes once and add it to each folder (local delivery to several
+    /// recipients, or import). Returns the UID it got in each folder, in order.
+    async fn deliver(&self, bytes: Vec<u8>, targets: &[(FolderId, NewMessage)])
+    -> Result<Vec<u32>>;
+    /// Add many messages to one folder in one commit (import). Returns their UIDs.
+    async fn append_batch(
+        &self,
+        folder: FolderId,
+        msgs: Vec<(Vec<u8>, NewMessage)>,
+    ) -> Result<Vec<u32>>;
+    /// Messages of a folder in UID order.
+    async fn list_messages(&self, folder: FolderId) -> Result<Vec<MessageMeta>>;
+    /// A message's bytes.
+    async fn read_message(&self, m: &MessageMeta) -> Result<Vec<u8>>;
+    /// Remove messages by UID; UIDs not present are ignored. Returns the UIDs removed.
+    async fn expunge(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<u32>>;
+}
+
+/// Runtime settings as text values keyed by dotted names; typing lives in `settings`.
+#[async_trait]
+pub trait SettingsStore: Send + Sync {
+    async fn get_setting(&self, key: &str) -> Result<Option<String>>;
+    async fn set_setting(&self, key: &str, value: &str) -> Result<()>;
+    /// Forget a stored value so the default applies again.
+    async fn reset_setting(&self, key: &str) -> Result<()>;
+    async fn list_settings(&self) -> Result<Vec<(String, String)>>;
+}
+
+/// The outbound spool's records (delivery itself lives in the queue).
+#[async_trait]
+pub trait SpoolStore: Send + Sync {
+    /// Store the bytes and the entry durably.
+    async fn spool_insert(&self, bytes: Vec<u8>, e: NewSpoolEntry) -> Result<SpoolEntry>;
+    async fn spool_list(&self) -> Result<Vec<SpoolEntry>>;
+    async fn spool_delete(&self, id: i64) -> Result<()>;
+}
+
+/// Everything a running server needs from its storage.
+#[async_trait]
+pub trait Store: DirectoryStore + MailStore + SettingsStore + SpoolStore {
+    /// Receive change events committed by this process or, for backends that share the
+    /// database between processes or nodes, by any of them.
+    fn subscribe(&self) -> Subscription;
+}
