@@ -137,7 +137,7 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Box<dyn Job>>, bus: EventBus
             }
         }
         batches += 1;
-        if batches % 1024 == 0 {
+        if batches.is_multiple_of(1024) {
             prune_changes(&conn);
         }
     }

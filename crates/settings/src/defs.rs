@@ -1,0 +1,175 @@
+//! Every runtime setting: its key, type, default and meaning, written once. The
+//! [`settings!`](crate::settings) table below generates a typed constant per key and the
+//! [`DEFS`] list that `heron settings list` and the generated reference print.
+//!
+//! Keys are dotted names by area (`pop.banner`, `smtp_in.relay`). Durations are in seconds,
+//! sizes in the unit the key names. `0` means "unlimited" or "off" where the doc says so.
+
+crate::settings! {
+    // ---- server ----
+    /// Host name used in banners, EHLO and Received headers when no per-IP name applies; empty means the system's host name.
+    SERVER_HOSTNAME: Text = "server.hostname", "";
+    /// Host names per local IP (BIND-3), entries `IP=hostname`.
+    BIND_HOSTNAMES: List = "bind.hostnames", "";
+    /// Listeners (BIND-1/2): entries `PROTOCOL ENCRYPTION ADDRESS:PORT [cert=PEM key=PEM]`; protocol smtp|submission|pop3|imap|ldap|xmpp, encryption none|starttls|tls. Unset, the defaults follow `--port-offset` and `--listen-address`.
+    BIND_LISTENERS: List = "bind.listeners", "smtp starttls 0.0.0.0:25, submission starttls 0.0.0.0:587, submission tls 0.0.0.0:465, pop3 starttls 0.0.0.0:110, pop3 tls 0.0.0.0:995, imap starttls 0.0.0.0:143, imap tls 0.0.0.0:993, ldap none 0.0.0.0:389, xmpp starttls 0.0.0.0:5222";
+    /// Default certificate chain (PEM) for TLS listeners; empty means the self-signed certificate made at first start.
+    TLS_CERT: Text = "tls.cert", "";
+    /// Private key (PEM) matching `tls.cert`.
+    TLS_KEY: Text = "tls.key", "";
+
+    // ---- POP (PROTO-2, ACCESS-1) ----
+    /// POP service running (OPS-1).
+    POP_ENABLED: Bool = "pop.enabled", "true";
+    /// POP greeting (PROTO-1); variables #HostName#, #ConnectedIP#, #Time#, #TimeUTC#, #UnixTime#.
+    POP_BANNER: Text = "pop.banner", "#HostName# Heron POP3 server ready";
+    /// Seconds a POP client may stay silent before the session is closed.
+    POP_COMMAND_TIMEOUT: Seconds = "pop.command_timeout", "300";
+    /// Unknown or improper commands before a POP session is closed.
+    POP_MAX_BAD_COMMANDS: Count = "pop.max_bad_commands", "8";
+    /// Concurrent POP sessions; 0 = unlimited.
+    POP_MAX_CONNECTIONS: Count = "pop.max_connections", "500";
+    /// Allow USER/PASS and AUTH PLAIN/LOGIN without TLS from non-loopback addresses.
+    POP_ALLOW_PLAINTEXT_AUTH: Bool = "pop.allow_plaintext_auth", "false";
+
+    // ---- IMAP (PROTO-3) ----
+    /// IMAP service running (OPS-1).
+    IMAP_ENABLED: Bool = "imap.enabled", "true";
+    /// IMAP greeting (PROTO-1).
+    IMAP_BANNER: Text = "imap.banner", "#HostName# Heron IMAP server ready";
+    /// Seconds an IMAP client may stay silent (outside IDLE).
+    IMAP_COMMAND_TIMEOUT: Seconds = "imap.command_timeout", "900";
+    /// Bad commands before an IMAP session is closed.
+    IMAP_MAX_BAD_COMMANDS: Count = "imap.max_bad_commands", "8";
+    /// Concurrent IMAP sessions; 0 = unlimited.
+    IMAP_MAX_CONNECTIONS: Count = "imap.max_connections", "1000";
+    /// Offer IDLE (RFC 2177).
+    IMAP_IDLE: Bool = "imap.idle", "true";
+
+    // ---- SMTP in (PROTO-5) ----
+    /// SMTP service running (OPS-1).
+    SMTP_ENABLED: Bool = "smtp_in.enabled", "true";
+    /// SMTP greeting (PROTO-1).
+    SMTP_BANNER: Text = "smtp_in.banner", "#HostName# Heron ESMTP ready";
+    /// Who may relay: nobody, local-users, local-domains, anyone.
+    SMTP_RELAY: Choice(&["nobody", "local-users", "local-domains", "anyone"]) = "smtp_in.relay", "local-users";
+    /// Seconds a whole SMTP session may last; 0 disables the limit.
+    SMTP_SESSION_TIMEOUT: Seconds = "smtp_in.session_timeout", "900";
+    /// Seconds an SMTP client may stay silent.
+    SMTP_COMMAND_TIMEOUT: Seconds = "smtp_in.command_timeout", "120";
+    /// Bad commands before an SMTP session is closed.
+    SMTP_MAX_BAD_COMMANDS: Count = "smtp_in.max_bad_commands", "8";
+    /// Concurrent SMTP sessions; 0 = unlimited.
+    SMTP_MAX_CONNECTIONS: Count = "smtp_in.max_connections", "1000";
+    /// Received headers allowed before a message is refused as looping.
+    SMTP_MAX_HOP_COUNT: Count = "smtp_in.max_hop_count", "20";
+    /// Largest message accepted, in MB; 0 = unlimited.
+    SMTP_MAX_MESSAGE_MB: Count = "smtp_in.max_message_mb", "30";
+    /// Unknown recipients before an SMTP session is closed.
+    SMTP_MAX_BAD_RECIPIENTS: Count = "smtp_in.max_bad_recipients", "20";
+    /// Answer VRFY.
+    SMTP_VRFY: Bool = "smtp_in.vrfy", "false";
+    /// Answer EXPN.
+    SMTP_EXPN: Bool = "smtp_in.expn", "false";
+    /// Relay settings do not apply to authenticated sessions.
+    SMTP_AUTH_BYPASSES_RELAY: Bool = "smtp_in.auth_bypasses_relay", "true";
+    /// Enforce a domain's "require SMTP AUTH" also for local deliveries.
+    SMTP_ENFORCE_AUTH_LOCAL: Bool = "smtp_in.enforce_auth_for_local", "false";
+    /// Offer AUTH LOGIN.
+    SMTP_AUTH_LOGIN: Bool = "smtp_in.auth_login", "true";
+    /// Add no Received header to authenticated mail.
+    SMTP_SKIP_RECEIVED_AUTH: Bool = "smtp_in.skip_received_for_auth", "false";
+    /// Recipients per message for unauthenticated mail; 0 = unlimited.
+    SMTP_MAX_RECIPIENTS: Count = "smtp_in.max_recipients", "200";
+
+    // ---- SMTP out (PROTO-6) ----
+    /// Seconds to wait for a remote server's reply.
+    SMTP_OUT_COMMAND_TIMEOUT: Seconds = "smtp_out.command_timeout", "60";
+    /// Local IP outbound connections leave from; empty = the system's choice.
+    SMTP_OUT_IP: Text = "smtp_out.ip", "";
+    /// Retry once from the primary IP when the outbound IP fails.
+    SMTP_OUT_FALLBACK_PRIMARY: Bool = "smtp_out.fallback_primary_ip", "true";
+    /// Deliveries running at once.
+    SMTP_OUT_DELIVERY_WORKERS: Count = "smtp_out.delivery_workers", "50";
+    /// Spam checks running at once.
+    SMTP_OUT_SPAM_WORKERS: Count = "smtp_out.spam_check_workers", "30";
+    /// Cache DNS answers.
+    SMTP_OUT_DNS_CACHE: Bool = "smtp_out.dns_cache", "true";
+    /// Use STARTTLS when the remote offers it.
+    SMTP_OUT_STARTTLS: Bool = "smtp_out.starttls", "true";
+
+    // ---- spool (SPOOL-2/6/7) ----
+    /// Spool delivery running (OPS-1).
+    SPOOL_ENABLED: Bool = "spool.enabled", "true";
+    /// Seconds before the first delivery attempt.
+    SPOOL_DELIVERY_DELAY: Seconds = "spool.delivery_delay", "15";
+    /// Minutes between attempts, then bounce.
+    SPOOL_RETRY_SCHEDULE: List = "spool.retry_schedule", "15, 30, 60, 90";
+    /// Attempts failing on DNS before a bounce.
+    SPOOL_DNS_ERROR_ATTEMPTS: Count = "spool.dns_error_attempts", "2";
+    /// Program run on each new message with %filepath; empty = none.
+    SPOOL_COMMAND: Text = "spool.command", "";
+    /// Seconds the new-mail program may run.
+    SPOOL_COMMAND_TIMEOUT: Seconds = "spool.command_timeout", "5";
+
+    // ---- LDAP, XMPP (PROTO-4, PROTO-7) ----
+    /// Seconds an LDAP session may last.
+    LDAP_SESSION_TIMEOUT: Seconds = "ldap.session_timeout", "300";
+    /// Seconds an LDAP client may stay silent.
+    LDAP_COMMAND_TIMEOUT: Seconds = "ldap.command_timeout", "120";
+    /// Concurrent XMPP sessions; 0 = unlimited.
+    XMPP_MAX_CONNECTIONS: Count = "xmpp.max_connections", "1000";
+
+    // ---- DNS ----
+    /// DNS servers, entries `IP` or `IP:PORT`; empty = the system's resolvers.
+    DNS_SERVERS: List = "dns.servers", "";
+
+    // ---- security (SEC-1, SEC-9, SEC-10) ----
+    /// Refused IPs (SEC-1): entries `IP|CIDR|FIRST-LAST [protocols]`, protocols a `+`-joined subset of smtp, pop3, imap, ldap, xmpp (all when omitted).
+    SECURITY_IP_BLACKLIST: List = "security.ip_blacklist", "";
+    /// Trusted IPs (SEC-1), same form; exempt from relay restrictions and greylisting.
+    SECURITY_IP_WHITELIST: List = "security.ip_whitelist", "";
+    /// Shortest password accepted (SEC-9).
+    PASSWORD_MIN_LENGTH: Count = "security.password_min_length", "8";
+    /// Passwords need a digit.
+    PASSWORD_REQUIRE_DIGIT: Bool = "security.password_require_digit", "true";
+    /// Passwords need a capital letter.
+    PASSWORD_REQUIRE_UPPER: Bool = "security.password_require_upper", "false";
+    /// Passwords need a lower-case letter.
+    PASSWORD_REQUIRE_LOWER: Bool = "security.password_require_lower", "true";
+    /// Passwords need a symbol.
+    PASSWORD_REQUIRE_SYMBOL: Bool = "security.password_require_symbol", "false";
+    /// Passwords may not be or contain the user name.
+    PASSWORD_NOT_USERNAME: Bool = "security.password_not_username", "true";
+    /// Store the CRAM-MD5 secret with new passwords (needed for AUTH CRAM-MD5).
+    AUTH_CRAM_MD5: Bool = "security.cram_md5", "true";
+    /// Catch-all addresses take effect (SEC-10).
+    CATCH_ALLS: Bool = "security.catch_alls", "true";
+    /// Bounces and auto-replies: enabled, spf-pass (only when the sender passes SPF), disabled.
+    BOUNCES: Choice(&["enabled", "spf-pass", "disabled"]) = "security.bounces", "enabled";
+
+    // ---- logs (OPS-2) ----
+    /// Log directory; relative paths are inside the data directory.
+    LOG_DIR: Text = "log.dir", "logs";
+    /// Days log files are kept; 0 = forever.
+    LOG_RETENTION_DAYS: Count = "log.retention_days", "30";
+    /// Delivery and spool log level: none, exceptions, normal, detailed.
+    LOG_DELIVERY: Choice(crate::kinds::LEVELS) = "log.delivery", "detailed";
+    /// SMTP log level.
+    LOG_SMTP: Choice(crate::kinds::LEVELS) = "log.smtp", "normal";
+    /// POP log level.
+    LOG_POP: Choice(crate::kinds::LEVELS) = "log.pop", "exceptions";
+    /// IMAP log level.
+    LOG_IMAP: Choice(crate::kinds::LEVELS) = "log.imap", "exceptions";
+    /// LDAP log level.
+    LOG_LDAP: Choice(crate::kinds::LEVELS) = "log.ldap", "exceptions";
+    /// XMPP log level.
+    LOG_XMPP: Choice(crate::kinds::LEVELS) = "log.xmpp", "exceptions";
+    /// Event log level (server start/stop, settings changes, administration).
+    LOG_EVENTS: Choice(crate::kinds::LEVELS) = "log.events", "normal";
+}
+
+/// Look a definition up by key.
+pub fn find(key: &str) -> Option<&'static crate::kinds::Def> {
+    DEFS.iter().find(|d| d.key == key)
+}
