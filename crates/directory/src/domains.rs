@@ -1,0 +1,98 @@
+//! DOM-1 domains and DOM-10 domain aliases and catch-alls.
+
+use heron_store::{Domain, DomainLimits, NewDomain};
+
+use crate::address::normalise_domain;
+use crate::{Directory, DirectoryError, Result, exists_or};
+
+impl Directory {
+    /// Add a domain with the default limits.
+    pub async fn add_domain(&self, name: &str) -> Result<Domain> {
+        let name = normalise_domain(name).map_err(DirectoryError::Invalid)?;
+        if self.store.resolve_domain_alias(&name).await?.is_some() {
+            return Err(DirectoryError::Exists(format!("domain alias {name}")));
+        }
+        self.store
+            .create_domain(NewDomain {
+                name: name.clone(),
+                limits: DomainLimits::default(),
+            })
+            .await
+            .map_err(|e| exists_or(e, &format!("domain {name}")))
+    }
+
+    /// A domain by its name or by one of its domain aliases.
+    pub async fn find_domain(&self, name: &str) -> Result<Option<Domain>> {
+        let Ok(name) = normalise_domain(name) else {
+            return Ok(None);
+        };
+        if let Some(d) = self.store.get_domain(&name).await? {
+            return Ok(Some(d));
+        }
+        match self.store.resolve_domain_alias(&name).await? {
+            Some(id) => Ok(self.store.get_domain_by_id(id).await?),
+            None => Ok(None),
+        }
+    }
+
+    /// A domain by its own name, or `NotFound`.
+    pub async fn domain(&self, name: &str) -> Result<Domain> {
+        let n = normalise_domain(name).map_err(DirectoryError::Invalid)?;
+        self.store
+            .get_domain(&n)
+            .await?
+            .ok_or_else(|| DirectoryError::NotFound(format!("domain {n}")))
+    }
+
+    /// Every domain, by name.
+    pub async fn list_domains(&self) -> Result<Vec<Domain>> {
+        Ok(self.store.list_domains().await?)
+    }
+
+    /// Delete a domain and everything in it. Irreversible.
+    pub async fn delete_domain(&self, name: &str) -> Result<()> {
+        let d = self.domain(name).await?;
+        Ok(self.store.delete_domain(d.id).await?)
+    }
+
+    /// Save changed domain fields.
+    pub async fn update_domain(&self, d: &Domain) -> Result<()> {
+        Ok(self.store.update_domain(d).await?)
+    }
+
+    /// Make `alias` deliver to `domain`'s mailboxes, within the domain-alias limit.
+    pub async fn add_domain_alias(&self, alias: &str, domain: &str) -> Result<()> {
+        let alias = normalise_domain(alias).map_err(DirectoryError::Invalid)?;
+        let d = self.domain(domain).await?;
+        let have = self.store.list_domain_aliases(d.id).await?.len() as u64;
+        check_limit(
+            have,
+            d.limits.domain_aliases as u64,
+            "domain aliases",
+            &d.name,
+        )?;
+        self.store
+            .add_domain_alias(&alias, d.id)
+            .await
+            .map_err(|e| exists_or(e, &format!("domain {alias}")))
+    }
+
+    /// Set or clear a domain's catch-all target (a local part of the domain or an address).
+    pub async fn set_catch_all(&self, domain: &str, target: Option<&str>) -> Result<()> {
+        let mut d = self.domain(domain).await?;
+        d.catch_all = target
+            .map(|t| t.trim().to_lowercase())
+            .filter(|t| !t.is_empty());
+        Ok(self.store.update_domain(&d).await?)
+    }
+}
+
+/// DOM-4: `limit` 0 means unlimited; otherwise `have` must stay below it.
+pub(crate) fn check_limit(have: u64, limit: u64, what: &str, domain: &str) -> Result<()> {
+    if limit != 0 && have >= limit {
+        return Err(DirectoryError::Limit(format!(
+            "{domain} may have at most {limit} {what}; raise the domain's limit to add more"
+        )));
+    }
+    Ok(())
+}

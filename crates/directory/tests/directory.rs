@@ -1,0 +1,224 @@
+//! Directory rules against a real store: DOM-4 limits, SEC-9 policy, argon2 storage, DOM-10
+//! resolution, logins of disabled accounts, the first administrator.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use heron_directory::{Directory, DirectoryError, password::StoredCredentials};
+use heron_settings::Settings;
+use heron_store::{Role, SqliteStore, Store};
+
+async fn dir() -> (tempfile::TempDir, Directory) {
+    let tmp = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(tmp.path()).unwrap());
+    let settings = Settings::load(store.clone()).await.unwrap();
+    (tmp, Directory::new(store, settings))
+}
+
+const PW: &str = "correcthorse42";
+
+#[tokio::test]
+async fn users_limit_and_argon2() {
+    let (_t, d) = dir().await;
+    let mut dom = d.add_domain("Example.TEST").await.unwrap();
+    assert_eq!(dom.name, "example.test");
+    assert!(matches!(
+        d.add_domain("example.test").await,
+        Err(DirectoryError::Exists(_))
+    ));
+    assert!(matches!(
+        d.add_domain("bad domain").await,
+        Err(DirectoryError::Invalid(_))
+    ));
+    dom.limits.users = 2;
+    d.update_domain(&dom).await.unwrap();
+    let u = d.add_user("a@example.test", PW, Role::User).await.unwrap();
+    assert!(
+        u.credentials.contains("$argon2id$"),
+        "argon2id stored: {}",
+        u.credentials
+    );
+    assert!(!u.credentials.contains(PW));
+    d.add_user("b@example.test", PW, Role::User).await.unwrap();
+    let e = d
+        .add_user("c@example.test", PW, Role::User)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, DirectoryError::Limit(_)), "{e}");
+    assert!(matches!(
+        d.add_user("a@example.test", PW, Role::User).await,
+        Err(DirectoryError::Exists(_))
+    ));
+    assert!(matches!(
+        d.add_user("x@nowhere.test", PW, Role::User).await,
+        Err(DirectoryError::NotFound(_))
+    ));
+    let folders: Vec<String> = d
+        .store()
+        .list_folders(u.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
+    assert_eq!(folders.len(), 5);
+    assert!(folders.contains(&"Junk E-Mail".to_string()));
+}
+
+#[tokio::test]
+async fn password_policy_applies() {
+    let (_t, d) = dir().await;
+    d.add_domain("p.test").await.unwrap();
+    let e = d
+        .add_user("bob@p.test", "short", Role::User)
+        .await
+        .unwrap_err();
+    let DirectoryError::Policy(v) = &e else {
+        panic!("{e}")
+    };
+    assert!(v.len() >= 2, "too short and no digit: {e}");
+    let e = d
+        .add_user("bob@p.test", "bob12345678", Role::User)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().to_lowercase().contains("user"), "{e}");
+    d.settings()
+        .set("security.password_require_symbol", "true")
+        .await
+        .unwrap();
+    assert!(d.add_user("bob@p.test", PW, Role::User).await.is_err());
+    d.add_user("bob@p.test", "correcthorse42!", Role::User)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn aliases_catch_all_and_domain_aliases() {
+    let (_t, d) = dir().await;
+    let mut dom = d.add_domain("r.test").await.unwrap();
+    let a = d.add_user("ann@r.test", PW, Role::User).await.unwrap();
+    let b = d.add_user("ben@r.test", PW, Role::User).await.unwrap();
+    d.add_alias(
+        "team@r.test",
+        &[
+            "ann".into(),
+            "ben@r.test".into(),
+            "loop@r.test".into(),
+            "far@remote.test".into(),
+        ],
+    )
+    .await
+    .unwrap();
+    d.add_alias("loop@r.test", &["team@r.test".into(), "ann@r.test".into()])
+        .await
+        .unwrap();
+    let r = d.resolve("TEAM@r.test").await.unwrap();
+    let ids: Vec<_> = r.mailboxes.iter().map(|u| u.id).collect();
+    assert_eq!(ids, [a.id, b.id], "each mailbox once, loop cut");
+    assert_eq!(r.remote, ["far@remote.test"]);
+    assert!(d.resolve("nobody@r.test").await.unwrap().is_empty());
+    assert!(matches!(
+        d.add_alias("ann@r.test", &["ben".into()]).await,
+        Err(DirectoryError::Exists(_))
+    ));
+
+    d.set_catch_all("r.test", Some("ben")).await.unwrap();
+    assert_eq!(
+        d.resolve("nobody@r.test").await.unwrap().mailboxes[0].id,
+        b.id
+    );
+    d.settings()
+        .set("security.catch_alls", "false")
+        .await
+        .unwrap();
+    assert!(
+        d.resolve("nobody@r.test").await.unwrap().is_empty(),
+        "server-wide switch"
+    );
+    d.settings()
+        .set("security.catch_alls", "true")
+        .await
+        .unwrap();
+
+    d.add_domain_alias("r.example", "r.test").await.unwrap();
+    assert_eq!(
+        d.resolve("ann@r.example").await.unwrap().mailboxes[0].id,
+        a.id
+    );
+    d.add_domain_alias("r2.example", "r.test").await.unwrap();
+    let e = d
+        .add_domain_alias("r3.example", "r.test")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, DirectoryError::Limit(_)),
+        "default limit of 2 domain aliases: {e}"
+    );
+
+    dom.disabled = true;
+    d.update_domain(&dom).await.unwrap();
+    assert!(
+        d.resolve("ann@r.test").await.unwrap().is_empty(),
+        "disabled domain receives nothing"
+    );
+    assert!(
+        d.authenticate("ann@r.test", PW).await.is_err(),
+        "disabled domain cannot log in"
+    );
+}
+
+#[tokio::test]
+async fn authentication() {
+    let (_t, d) = dir().await;
+    d.add_domain("l.test").await.unwrap();
+    let mut u = d.add_user("lee@l.test", PW, Role::User).await.unwrap();
+    assert_eq!(d.authenticate("Lee@L.test", PW).await.unwrap().id, u.id);
+    assert!(d.authenticate("lee@l.test", "wrong").await.is_err());
+    assert!(d.authenticate("ghost@l.test", PW).await.is_err());
+    let (_, _, creds) = d.login_candidate("lee@l.test").await.unwrap().unwrap();
+    assert!(creds.cram_md5.is_some());
+    assert_eq!(
+        StoredCredentials::from_storage(&u.credentials).unwrap(),
+        creds
+    );
+    u.disabled = true;
+    d.update_user(&u).await.unwrap();
+    assert!(d.authenticate("lee@l.test", PW).await.is_err());
+    d.settings()
+        .set("security.cram_md5", "false")
+        .await
+        .unwrap();
+    u.disabled = false;
+    d.update_user(&u).await.unwrap();
+    d.set_password("lee@l.test", "anotherpass7").await.unwrap();
+    let (_, _, creds) = d.login_candidate("lee@l.test").await.unwrap().unwrap();
+    assert!(creds.cram_md5.is_none());
+    assert!(d.authenticate("lee@l.test", "anotherpass7").await.is_ok());
+}
+
+#[tokio::test]
+async fn first_admin() {
+    let (_t, d) = dir().await;
+    d.ensure_admin().await.unwrap();
+    let a = d.verify_admin("admin", "admin").await.unwrap().unwrap();
+    assert!(a.must_change_password);
+    assert!(d.verify_admin("admin", "nope").await.unwrap().is_none());
+    assert!(d.set_admin_password("admin").await.is_err());
+    d.set_admin_password("n3wsecret").await.unwrap();
+    assert!(d.verify_admin("admin", "admin").await.unwrap().is_none());
+    assert!(
+        !d.verify_admin("admin", "n3wsecret")
+            .await
+            .unwrap()
+            .unwrap()
+            .must_change_password
+    );
+    d.ensure_admin().await.unwrap();
+    assert!(
+        d.verify_admin("admin", "n3wsecret")
+            .await
+            .unwrap()
+            .is_some(),
+        "ensure keeps it"
+    );
+}
