@@ -1,1 +1,110 @@
-//! placeholder
+//! Listeners and connections shared by every protocol: binding the ports of the settings
+//! (BIND-1/2) and re-binding when they change, TLS (implicit and STARTTLS, BIND-2/SEC-8),
+//! banners (PROTO-1), per-protocol connection limits, SEC-1 IP black/white lists checked at
+//! accept, the registry of live sessions, and graceful shutdown.
+//!
+//! A protocol plugs in as a [`Service`]; it receives a [`Conn`] and runs the session. It never
+//! binds sockets or checks IP lists itself.
+
+pub mod banner;
+pub mod line;
+mod listener;
+pub mod registry;
+pub mod stream;
+pub mod tls;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use heron_settings::values::{Encryption, Protocol};
+use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
+
+pub use listener::Server;
+pub use registry::{Registry, SessionInfo};
+pub use stream::SessionStream;
+
+/// Failures of the networking layer.
+#[derive(Debug, thiserror::Error)]
+pub enum NetError {
+    #[error("cannot listen on {addr} for {protocol}: {reason}")]
+    Bind {
+        addr: SocketAddr,
+        protocol: &'static str,
+        reason: String,
+    },
+    #[error("TLS: {0}")]
+    Tls(String),
+    #[error("settings: {0}")]
+    Settings(String),
+}
+
+/// Why a connection is refused before its session starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The client's IP is blacklisted for this protocol (SEC-1).
+    Blacklisted,
+    /// The protocol's max connections are reached.
+    TooManyConnections,
+}
+
+/// A protocol's session logic.
+#[async_trait]
+pub trait Service: Send + Sync + 'static {
+    /// Whether the service accepts new connections now (OPS-1 start/stop).
+    fn enabled(&self) -> bool;
+    /// Max concurrent sessions; 0 = unlimited.
+    fn max_connections(&self) -> u64;
+    /// The line sent before closing a refused plain-text connection.
+    fn refusal(&self, why: Refusal) -> Vec<u8>;
+    /// Run one session to its end.
+    async fn serve(&self, conn: Conn);
+}
+
+/// One accepted connection handed to a service.
+pub struct Conn {
+    pub stream: SessionStream,
+    pub info: Arc<SessionInfo>,
+    /// The listener's encryption mode.
+    pub encryption: Encryption,
+    /// Present when the listener offers STARTTLS.
+    pub starttls: Option<TlsAcceptor>,
+    /// Host name for banners and replies (BIND-3).
+    pub hostname: String,
+}
+
+impl Conn {
+    /// The client's IP.
+    pub fn peer_ip(&self) -> IpAddr {
+        heron_settings::values::canonical(self.info.peer.ip())
+    }
+    /// Whether the client connects from this machine.
+    pub fn is_loopback(&self) -> bool {
+        self.peer_ip().is_loopback()
+    }
+    /// Cancelled when the session must end (shutdown or an administrator's action).
+    pub fn cancelled(&self) -> &CancellationToken {
+        &self.info.cancel
+    }
+}
+
+/// This machine's host name, for when settings name none.
+pub fn system_hostname() -> String {
+    gethostname::gethostname()
+        .into_string()
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// Protocols by log target name.
+pub fn log_target(p: Protocol) -> &'static str {
+    match p.service() {
+        Protocol::Smtp | Protocol::Submission => "smtp",
+        Protocol::Pop3 => "pop3",
+        Protocol::Imap => "imap",
+        Protocol::Ldap => "ldap",
+        Protocol::Xmpp => "xmpp",
+    }
+}

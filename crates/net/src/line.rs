@@ -1,0 +1,194 @@
+//! Line framing for the line-based protocols (POP3, SMTP, IMAP commands).
+//!
+//! [`LineFramer`] is pure: it takes bytes and yields complete lines. Its limit is enforced
+//! before anything is kept: a line longer than `max` is reported once as
+//! [`Framed::TooLong`] and the rest of it is discarded as it arrives, so an attacker's
+//! megabyte line costs at most `max` bytes of memory. [`LineReader`] adds the socket, a
+//! read timeout and shutdown.
+
+use std::io;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+/// One framing result.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Framed {
+    /// A complete line without its line ending (CRLF, or a bare LF, tolerated).
+    Line(Vec<u8>),
+    /// A line exceeded the limit; it is being discarded up to its end.
+    TooLong,
+}
+
+/// Splits a byte stream into lines with a length limit.
+#[derive(Debug)]
+pub struct LineFramer {
+    buf: Vec<u8>,
+    max: usize,
+    discarding: bool,
+}
+
+impl LineFramer {
+    /// A framer accepting lines of at most `max` bytes (excluding the line ending).
+    pub fn new(max: usize) -> Self {
+        Self {
+            buf: Vec::with_capacity(1024.min(max + 2)),
+            max,
+            discarding: false,
+        }
+    }
+
+    /// Change the limit (e.g. SASL exchanges allow longer lines than commands).
+    pub fn set_max(&mut self, max: usize) {
+        self.max = max;
+    }
+
+    /// Add received bytes.
+    pub fn push(&mut self, data: &[u8]) {
+        self.buf.extend_from_slice(data);
+    }
+
+    /// The next complete line, if any is buffered.
+    pub fn next(&mut self) -> Option<Framed> {
+        loop {
+            let lf = self.buf.iter().position(|&b| b == b'\n');
+            if self.discarding {
+                match lf {
+                    Some(i) => {
+                        self.buf.drain(..=i);
+                        self.discarding = false;
+                        continue;
+                    }
+                    None => {
+                        self.buf.clear();
+                        return None;
+                    }
+                }
+            }
+            return match lf {
+                Some(i) => {
+                    let end = if i > 0 && self.buf[i - 1] == b'\r' {
+                        i - 1
+                    } else {
+                        i
+                    };
+                    if end > self.max {
+                        self.buf.drain(..=i);
+                        return Some(Framed::TooLong);
+                    }
+                    let line = self.buf[..end].to_vec();
+                    self.buf.drain(..=i);
+                    Some(Framed::Line(line))
+                }
+                None if self.buf.len() > self.max + 1 => {
+                    self.buf.clear();
+                    self.discarding = true;
+                    Some(Framed::TooLong)
+                }
+                None => None,
+            };
+        }
+    }
+
+    /// Drop everything buffered (after STARTTLS nothing sent in plain text may be used).
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.discarding = false;
+    }
+
+    /// Whether unread bytes are buffered.
+    pub fn has_buffered(&self) -> bool {
+        !self.buf.is_empty()
+    }
+}
+
+/// Why no line was read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("connection closed by peer")]
+    Closed,
+    #[error("timed out waiting for the client")]
+    Timeout,
+    #[error("i/o error: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// Reads framed lines from a stream.
+#[derive(Debug)]
+pub struct LineReader {
+    framer: LineFramer,
+    chunk: Box<[u8]>,
+}
+
+impl LineReader {
+    /// A reader with the given line limit.
+    pub fn new(max: usize) -> Self {
+        Self {
+            framer: LineFramer::new(max),
+            chunk: vec![0; 8192].into_boxed_slice(),
+        }
+    }
+
+    /// The framer, to change its limit or clear it.
+    pub fn framer(&mut self) -> &mut LineFramer {
+        &mut self.framer
+    }
+
+    /// Read until a line (or a too-long report) is available, waiting at most `timeout` for
+    /// the whole line.
+    pub async fn read<S: AsyncRead + Unpin>(
+        &mut self,
+        s: &mut S,
+        timeout: Duration,
+    ) -> Result<Framed, ReadError> {
+        let fut = async {
+            loop {
+                if let Some(f) = self.framer.next() {
+                    return Ok(f);
+                }
+                let n = s.read(&mut self.chunk).await?;
+                if n == 0 {
+                    return Err(ReadError::Closed);
+                }
+                self.framer.push(&self.chunk[..n]);
+            }
+        };
+        tokio::time::timeout(timeout, fut)
+            .await
+            .map_err(|_| ReadError::Timeout)?
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_lines() {
+        let mut f = LineFramer::new(10);
+        f.push(b"ab\r\ncd\nef");
+        assert_eq!(f.next(), Some(Framed::Line(b"ab".to_vec())));
+        assert_eq!(f.next(), Some(Framed::Line(b"cd".to_vec())));
+        assert_eq!(f.next(), None);
+        f.push(b"\r\n");
+        assert_eq!(f.next(), Some(Framed::Line(b"ef".to_vec())));
+    }
+
+    #[test]
+    fn long_lines_are_reported_once_and_discarded() {
+        let mut f = LineFramer::new(4);
+        f.push(b"0123456789");
+        assert_eq!(f.next(), Some(Framed::TooLong));
+        assert_eq!(f.next(), None);
+        f.push(&[b'x'; 100_000]);
+        assert_eq!(f.next(), None);
+        assert!(!f.has_buffered(), "memory stays bounded");
+        f.push(b"yy\r\nok\r\n");
+        assert_eq!(f.next(), Some(Framed::Line(b"ok".to_vec())));
+        f.push(b"12345\r\n");
+        assert_eq!(f.next(), Some(Framed::TooLong));
+        f.push(b"1234\r\n");
+        assert_eq!(f.next(), Some(Framed::Line(b"1234".to_vec())));
+    }
+}

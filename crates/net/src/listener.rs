@@ -1,0 +1,389 @@
+//! The [`Server`]: binds the listeners the settings name, keeps them in step with the
+//! settings (a changed port re-binds, a stopped service stops accepting), accepts
+//! connections, applies IP lists and connection limits, and runs each session in a tracked
+//! task so shutdown can wait for them.
+//!
+//! Invariants: a refused connection never reaches a service; a listener removed from the
+//! settings has closed its socket before a listener on the same address is bound again;
+//! after [`Server::shutdown`] no new connection is accepted.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use heron_settings::values::{self, Encryption, IpRule, ListenerSpec, Protocol};
+use heron_settings::{Settings, defs};
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::Instrument;
+
+use crate::registry::Registry;
+use crate::stream::SessionStream;
+use crate::tls::TlsProvider;
+use crate::{Conn, NetError, Refusal, Service, log_target};
+
+/// Longest a TLS handshake may take.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
+
+struct Running {
+    stop: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+/// Rules and names read from settings, re-read on every change.
+#[derive(Default)]
+struct Policy {
+    blacklist: Vec<IpRule>,
+    whitelist: Vec<IpRule>,
+    hostnames: Vec<(std::net::IpAddr, String)>,
+    default_hostname: String,
+}
+
+struct Shared {
+    settings: Arc<Settings>,
+    services: HashMap<Protocol, Arc<dyn Service>>,
+    registry: Arc<Registry>,
+    tls: TlsProvider,
+    policy: RwLock<Policy>,
+    shutdown: CancellationToken,
+    tracker: TaskTracker,
+}
+
+/// All listeners of this process.
+#[derive(Clone)]
+pub struct Server {
+    shared: Arc<Shared>,
+}
+
+impl Server {
+    /// A server for the given services. `self_signed` is the certificate pair used when
+    /// settings name none.
+    pub fn new(
+        settings: Arc<Settings>,
+        services: HashMap<Protocol, Arc<dyn Service>>,
+        self_signed: (PathBuf, PathBuf),
+    ) -> Self {
+        let shared = Shared {
+            tls: TlsProvider::new(self_signed),
+            settings,
+            services,
+            registry: Arc::new(Registry::default()),
+            policy: RwLock::new(Policy::default()),
+            shutdown: CancellationToken::new(),
+            tracker: TaskTracker::new(),
+        };
+        Self {
+            shared: Arc::new(shared),
+        }
+    }
+
+    /// The live sessions.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.shared.registry
+    }
+
+    /// The host name used where no per-IP name applies.
+    pub fn hostname(&self) -> String {
+        self.shared
+            .policy
+            .read()
+            .map(|p| p.default_hostname.clone())
+            .unwrap_or_default()
+    }
+
+    /// The listeners wanted now: configured, valid, enabled, and with a service.
+    fn wanted(&self) -> Result<Vec<ListenerSpec>, NetError> {
+        let raw = self
+            .shared
+            .settings
+            .raw(defs::BIND_LISTENERS.name)
+            .unwrap_or_default();
+        let all = values::parse_listeners(&raw).map_err(NetError::Settings)?;
+        Ok(all
+            .into_iter()
+            .filter(|l| {
+                self.shared
+                    .services
+                    .get(&l.protocol)
+                    .is_some_and(|s| s.enabled())
+            })
+            .collect())
+    }
+
+    fn refresh_policy(&self) {
+        let s = &self.shared.settings;
+        let rules = |key: &str| {
+            values::parse_ip_rules(&s.raw(key).unwrap_or_default()).unwrap_or_else(|e| {
+                tracing::error!(target: "events", "{key}: {e}; list ignored");
+                Vec::new()
+            })
+        };
+        let configured = s.get(defs::SERVER_HOSTNAME);
+        let policy = Policy {
+            blacklist: rules(defs::SECURITY_IP_BLACKLIST.name),
+            whitelist: rules(defs::SECURITY_IP_WHITELIST.name),
+            hostnames: values::parse_hostnames(
+                &s.raw(defs::BIND_HOSTNAMES.name).unwrap_or_default(),
+            )
+            .unwrap_or_default(),
+            default_hostname: if configured.is_empty() {
+                crate::system_hostname()
+            } else {
+                configured
+            },
+        };
+        if let Ok(mut p) = self.shared.policy.write() {
+            *p = policy;
+        }
+        let (cert, key) = (s.get(defs::TLS_CERT), s.get(defs::TLS_KEY));
+        if !cert.is_empty() && !key.is_empty() {
+            self.shared.tls.reset((cert.into(), key.into()));
+        }
+    }
+
+    /// Bind every wanted listener, failing on the first that cannot be bound (start-up),
+    /// then keep them in step with the settings until [`Server::shutdown`].
+    pub async fn start(&self) -> Result<JoinHandle<()>, NetError> {
+        self.refresh_policy();
+        let mut running = HashMap::new();
+        for spec in self.wanted()? {
+            let r = self.bind(&spec).await?;
+            running.insert(spec, r);
+        }
+        let this = self.clone();
+        Ok(tokio::spawn(
+            async move { this.follow_settings(running).await },
+        ))
+    }
+
+    async fn follow_settings(self, mut running: HashMap<ListenerSpec, Running>) {
+        let mut watch = self.shared.settings.watch();
+        loop {
+            tokio::select! {
+                _ = self.shared.shutdown.cancelled() => break,
+                changed = watch.changed() => if changed.is_err() { break },
+            }
+            self.refresh_policy();
+            let wanted = match self.wanted() {
+                Ok(w) => w,
+                Err(e) => {
+                    tracing::error!(target: "events", "listeners unchanged: {e}");
+                    continue;
+                }
+            };
+            let gone: Vec<ListenerSpec> = running
+                .keys()
+                .filter(|s| !wanted.contains(s))
+                .cloned()
+                .collect();
+            for spec in gone {
+                if let Some(r) = running.remove(&spec) {
+                    r.stop.cancel();
+                    let _ = r.task.await;
+                    tracing::info!(target: "events", "stopped listening on {} ({})", spec.addr, spec.protocol.as_str());
+                }
+            }
+            for spec in wanted {
+                if running.contains_key(&spec) {
+                    continue;
+                }
+                match self.bind(&spec).await {
+                    Ok(r) => {
+                        running.insert(spec, r);
+                    }
+                    Err(e) => tracing::error!(target: "events", "{e}"),
+                }
+            }
+        }
+        for (_, r) in running {
+            r.stop.cancel();
+            let _ = r.task.await;
+        }
+    }
+
+    async fn bind(&self, spec: &ListenerSpec) -> Result<Running, NetError> {
+        let bind_err = |reason: String| NetError::Bind {
+            addr: spec.addr,
+            protocol: spec.protocol.as_str(),
+            reason,
+        };
+        if spec.encryption != Encryption::None {
+            self.shared
+                .tls
+                .acceptor(spec.cert.as_ref())
+                .map_err(|e| bind_err(e.to_string()))?;
+        }
+        let listener = TcpListener::bind(spec.addr)
+            .await
+            .map_err(|e| bind_err(explain_bind_error(&e, spec.addr)))?;
+        tracing::info!(target: "events", "listening on {} for {} ({:?})", spec.addr, spec.protocol.as_str(), spec.encryption);
+        let stop = self.shared.shutdown.child_token();
+        let this = self.clone();
+        let (spec, token) = (spec.clone(), stop.clone());
+        let task = tokio::spawn(async move { this.accept_loop(listener, spec, token).await });
+        Ok(Running { stop, task })
+    }
+
+    async fn accept_loop(self, listener: TcpListener, spec: ListenerSpec, stop: CancellationToken) {
+        loop {
+            let accepted = tokio::select! {
+                _ = stop.cancelled() => return,
+                a = listener.accept() => a,
+            };
+            match accepted {
+                Ok((tcp, peer)) => {
+                    let this = self.clone();
+                    let spec = spec.clone();
+                    self.shared
+                        .tracker
+                        .spawn(async move { this.handle(tcp, peer, spec).await });
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::error!(target: "events", "accept on {} failed: {e}", spec.addr);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+    }
+
+    /// Decide whether a connection may proceed: SEC-1 lists, then the connection limit.
+    fn admit(
+        &self,
+        peer: SocketAddr,
+        protocol: Protocol,
+        service: &dyn Service,
+    ) -> Option<Refusal> {
+        let ip = values::canonical(peer.ip());
+        if let Ok(p) = self.shared.policy.read() {
+            let white = p.whitelist.iter().any(|r| r.matches(ip, protocol));
+            if !white && p.blacklist.iter().any(|r| r.matches(ip, protocol)) {
+                return Some(Refusal::Blacklisted);
+            }
+        }
+        let max = service.max_connections();
+        if max != 0 && self.shared.registry.count(protocol) as u64 >= max {
+            return Some(Refusal::TooManyConnections);
+        }
+        None
+    }
+
+    async fn handle(self, mut tcp: TcpStream, peer: SocketAddr, spec: ListenerSpec) {
+        let Some(service) = self.shared.services.get(&spec.protocol).cloned() else {
+            return;
+        };
+        let target = log_target(spec.protocol);
+        if let Some(why) = self.admit(peer, spec.protocol, service.as_ref()) {
+            tracing::warn!(target: "events", "{} connection from {peer} refused: {why:?}", target);
+            if spec.encryption != Encryption::Implicit {
+                let _ = tcp.write_all(&service.refusal(why)).await;
+            }
+            let _ = tcp.shutdown().await;
+            return;
+        }
+        let _ = tcp.set_nodelay(true);
+        let local = tcp.local_addr().unwrap_or(spec.addr);
+        let guard =
+            self.shared
+                .registry
+                .register(spec.protocol, peer, local, &self.shared.shutdown);
+        let span = tracing::info_span!("session", id = %guard.info.id);
+        async {
+            let Some(conn) = self.make_conn(tcp, &spec, guard.info.clone(), local).await else {
+                return;
+            };
+            tracing::debug!(target: "events", "{} session from {peer} on {local}", target);
+            service.serve(conn).await;
+        }
+        .instrument(span)
+        .await;
+        drop(guard);
+    }
+
+    async fn make_conn(
+        &self,
+        tcp: TcpStream,
+        spec: &ListenerSpec,
+        info: Arc<crate::SessionInfo>,
+        local: SocketAddr,
+    ) -> Option<Conn> {
+        let tls = match spec.encryption {
+            Encryption::None => None,
+            _ => match self.shared.tls.acceptor(spec.cert.as_ref()) {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    tracing::error!(target: "events", "{e}");
+                    return None;
+                }
+            },
+        };
+        let mut stream = SessionStream::Plain(tcp);
+        if spec.encryption == Encryption::Implicit {
+            let acceptor = tls.as_ref()?;
+            match tokio::time::timeout(HANDSHAKE_TIMEOUT, stream.upgrade(acceptor)).await {
+                Ok(Ok(s)) => stream = s,
+                Ok(Err(e)) => {
+                    tracing::warn!(target: "events", "TLS handshake with {} failed: {e}", info.peer);
+                    return None;
+                }
+                Err(_) => {
+                    tracing::warn!(target: "events", "TLS handshake with {} timed out", info.peer);
+                    return None;
+                }
+            }
+        }
+        let hostname = {
+            let p = self.shared.policy.read().ok()?;
+            let ip = values::canonical(local.ip());
+            p.hostnames
+                .iter()
+                .find(|(i, _)| *i == ip)
+                .map(|(_, h)| h.clone())
+                .unwrap_or_else(|| p.default_hostname.clone())
+        };
+        Some(Conn {
+            stream,
+            info,
+            encryption: spec.encryption,
+            starttls: if spec.encryption == Encryption::StartTls {
+                tls
+            } else {
+                None
+            },
+            hostname,
+        })
+    }
+
+    /// Stop accepting, ask every session to end after its current command, and wait up to
+    /// `grace` for them.
+    pub async fn shutdown(&self, grace: Duration) -> bool {
+        self.shared.shutdown.cancel();
+        self.shared.tracker.close();
+        tokio::time::timeout(grace, self.shared.tracker.wait())
+            .await
+            .is_ok()
+    }
+}
+
+/// Turn a bind error into advice a person can act on.
+fn explain_bind_error(e: &std::io::Error, addr: SocketAddr) -> String {
+    match e.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "port {} is already in use by another program; stop it, change bind.listeners, or start with --port-offset N",
+            addr.port()
+        ),
+        std::io::ErrorKind::PermissionDenied => format!(
+            "port {} needs root (ports below 1024 are privileged); run as root, grant CAP_NET_BIND_SERVICE, or start with --port-offset N",
+            addr.port()
+        ),
+        std::io::ErrorKind::AddrNotAvailable => {
+            format!("{} is not an address of this machine", addr.ip())
+        }
+        _ => e.to_string(),
+    }
+}

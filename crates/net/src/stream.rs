@@ -1,0 +1,85 @@
+//! [`SessionStream`]: a client connection that is plain TCP or TLS, and can be upgraded in
+//! place by STARTTLS/STLS. Reads and writes go through [`tokio::io`] traits either way.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
+
+/// A client connection, plain or TLS.
+pub enum SessionStream {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl SessionStream {
+    /// Whether the connection is encrypted.
+    pub fn is_tls(&self) -> bool {
+        matches!(self, SessionStream::Tls(_))
+    }
+
+    /// Run the TLS handshake on a plain stream (implicit TLS at accept, or STARTTLS).
+    pub async fn upgrade(self, acceptor: &TlsAcceptor) -> io::Result<SessionStream> {
+        match self {
+            SessionStream::Plain(tcp) => {
+                Ok(SessionStream::Tls(Box::new(acceptor.accept(tcp).await?)))
+            }
+            tls @ SessionStream::Tls(_) => Ok(tls),
+        }
+    }
+
+    /// Negotiated TLS protocol version and cipher suite, for logs and Received headers.
+    pub fn tls_description(&self) -> Option<String> {
+        let SessionStream::Tls(t) = self else {
+            return None;
+        };
+        let (_, conn) = t.get_ref();
+        let version = conn.protocol_version().map(|v| format!("{v:?}"))?;
+        let suite = conn
+            .negotiated_cipher_suite()
+            .map(|s| format!("{:?}", s.suite()))?;
+        Some(format!("{version} {suite}"))
+    }
+}
+
+impl AsyncRead for SessionStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            SessionStream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            SessionStream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for SessionStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            SessionStream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            SessionStream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            SessionStream::Plain(s) => Pin::new(s).poll_flush(cx),
+            SessionStream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            SessionStream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            SessionStream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
