@@ -49,7 +49,7 @@ impl LineFramer {
     }
 
     /// The next complete line, if any is buffered.
-    pub fn next(&mut self) -> Option<Framed> {
+    pub fn next_line(&mut self) -> Option<Framed> {
         loop {
             let lf = self.buf.iter().position(|&b| b == b'\n');
             if self.discarding {
@@ -143,7 +143,7 @@ impl LineReader {
     ) -> Result<Framed, ReadError> {
         let fut = async {
             loop {
-                if let Some(f) = self.framer.next() {
+                if let Some(f) = self.framer.next_line() {
                     return Ok(f);
                 }
                 let n = s.read(&mut self.chunk).await?;
@@ -168,27 +168,27 @@ mod tests {
     fn frames_lines() {
         let mut f = LineFramer::new(10);
         f.push(b"ab\r\ncd\nef");
-        assert_eq!(f.next(), Some(Framed::Line(b"ab".to_vec())));
-        assert_eq!(f.next(), Some(Framed::Line(b"cd".to_vec())));
-        assert_eq!(f.next(), None);
+        assert_eq!(f.next_line(), Some(Framed::Line(b"ab".to_vec())));
+        assert_eq!(f.next_line(), Some(Framed::Line(b"cd".to_vec())));
+        assert_eq!(f.next_line(), None);
         f.push(b"\r\n");
-        assert_eq!(f.next(), Some(Framed::Line(b"ef".to_vec())));
+        assert_eq!(f.next_line(), Some(Framed::Line(b"ef".to_vec())));
     }
 
     #[test]
     fn long_lines_are_reported_once_and_discarded() {
         let mut f = LineFramer::new(4);
         f.push(b"0123456789");
-        assert_eq!(f.next(), Some(Framed::TooLong));
-        assert_eq!(f.next(), None);
+        assert_eq!(f.next_line(), Some(Framed::TooLong));
+        assert_eq!(f.next_line(), None);
         f.push(&[b'x'; 100_000]);
-        assert_eq!(f.next(), None);
+        assert_eq!(f.next_line(), None);
         assert!(!f.has_buffered(), "memory stays bounded");
         f.push(b"yy\r\nok\r\n");
-        assert_eq!(f.next(), Some(Framed::Line(b"ok".to_vec())));
+        assert_eq!(f.next_line(), Some(Framed::Line(b"ok".to_vec())));
         f.push(b"12345\r\n");
-        assert_eq!(f.next(), Some(Framed::TooLong));
+        assert_eq!(f.next_line(), Some(Framed::TooLong));
         f.push(b"1234\r\n");
-        assert_eq!(f.next(), Some(Framed::Line(b"1234".to_vec())));
+        assert_eq!(f.next_line(), Some(Framed::Line(b"1234".to_vec())));
     }
 }

@@ -161,7 +161,10 @@ async fn aliases(s: Subject) {
     assert_eq!(s.get_alias(d.id, "team").await.unwrap(), Some(a.clone()));
     assert!(s.create_alias(d.id, "team", &[]).await.is_err());
     assert_eq!(s.count_aliases(d.id).await.unwrap(), 1);
-    assert_eq!(s.list_aliases(d.id).await.unwrap(), std::slice::from_ref(&a));
+    assert_eq!(
+        s.list_aliases(d.id).await.unwrap(),
+        std::slice::from_ref(&a)
+    );
     s.delete_alias(a.id).await.unwrap();
     assert_eq!(s.get_alias(d.id, "team").await.unwrap(), None);
     s.create_list(d.id, "news").await.unwrap();

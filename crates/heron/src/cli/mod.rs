@@ -1,0 +1,41 @@
+//! One module per CLI command. Every command opens the data directory itself, so all of them
+//! work while `heron serve` runs on the same directory (the server sees their changes through
+//! the store's change log).
+
+pub mod alias;
+pub mod domain;
+pub mod import;
+pub mod serve;
+pub mod settings;
+pub mod user;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use heron_directory::Directory;
+use heron_settings::Settings;
+use heron_store::{SqliteStore, Store};
+
+/// The data directory opened for a command.
+pub struct Opened {
+    pub store: SqliteStore,
+    pub settings: Arc<Settings>,
+    pub dir: Directory,
+}
+
+/// Open (creating if needed) the store in a data directory.
+pub async fn open(data: &Path) -> anyhow::Result<Opened> {
+    let store = SqliteStore::open(data)
+        .with_context(|| format!("cannot open the data directory {}", data.display()))?;
+    let shared: Arc<dyn Store> = Arc::new(store.clone());
+    let settings = Settings::load(shared.clone())
+        .await
+        .context("cannot load settings")?;
+    let dir = Directory::new(shared, settings.clone());
+    Ok(Opened {
+        store,
+        settings,
+        dir,
+    })
+}

@@ -1,0 +1,127 @@
+//! `heron serve`: open the data directory, wire the services to the listeners, and run until
+//! SIGTERM or Ctrl-C, then shut down gracefully (sessions finish their current command).
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use heron_net::{Server, Service, tls};
+use heron_pop3::Pop3Service;
+use heron_settings::values::{Protocol, shift_listeners};
+use heron_settings::{Settings, defs};
+use tokio::signal::unix::{SignalKind, signal};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
+
+use crate::logs;
+
+/// `serve` options.
+#[derive(Parser)]
+pub struct ServeArgs {
+    /// Add N to every default mail port (POP 110 → 110+N, ...), so the server runs without
+    /// root and beside another mail server. Ports set in `bind.listeners` are used as they are.
+    #[arg(long, default_value_t = 0)]
+    port_offset: u16,
+    /// Address the default listeners bind to instead of 0.0.0.0.
+    #[arg(long)]
+    listen_address: Option<IpAddr>,
+    /// Address of the admin web interface.
+    #[arg(long, default_value = "127.0.0.1:9998")]
+    admin_listen: SocketAddr,
+}
+
+/// How long sessions get to finish after SIGTERM.
+const GRACE: Duration = Duration::from_secs(10);
+
+/// Run the server.
+pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
+    let o = super::open(data).await?;
+    let settings = o.settings.clone();
+    let defaults = defs::find(defs::BIND_LISTENERS.name)
+        .map(|d| d.default)
+        .unwrap_or_default();
+    let listeners = shift_listeners(defaults, args.port_offset, args.listen_address)
+        .map_err(anyhow::Error::msg)?;
+    settings.override_default(defs::BIND_LISTENERS.name, listeners);
+    let log_control = init_logging(data, &settings);
+    o.dir
+        .ensure_admin()
+        .await
+        .context("cannot create the administrator account")?;
+
+    let hostname = Some(settings.get(defs::SERVER_HOSTNAME))
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(heron_net::system_hostname);
+    let self_signed = tls::ensure_self_signed(data, &hostname)?;
+    let _poller = o.store.start_change_poller(Duration::from_millis(250));
+    let _refresher = settings.spawn_refresher();
+    let _log_follower = follow_log_settings(log_control, settings.clone());
+
+    let mut services: HashMap<Protocol, Arc<dyn Service>> = HashMap::new();
+    services.insert(Protocol::Pop3, Arc::new(Pop3Service::new(o.dir.clone())));
+    let server = Server::new(settings.clone(), services, self_signed);
+    let _follow = server.start().await?;
+    tracing::info!(target: "events", "heron {} serving from {}", env!("CARGO_PKG_VERSION"), data.display());
+    eprintln!(
+        "heron: serving from {} (admin interface not available yet; requested {})",
+        data.display(),
+        args.admin_listen
+    );
+
+    wait_for_signal().await?;
+    tracing::info!(target: "events", "shutting down");
+    if !server.shutdown(GRACE).await {
+        tracing::warn!(target: "events", "some sessions did not finish within {GRACE:?}");
+    }
+    tracing::info!(target: "events", "stopped");
+    Ok(())
+}
+
+async fn wait_for_signal() -> anyhow::Result<()> {
+    let mut term = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("cannot watch SIGINT")?;
+    tokio::select! {
+        _ = term.recv() => {},
+        _ = int.recv() => {},
+    }
+    Ok(())
+}
+
+/// Per-protocol files (OPS-2) plus warnings on stderr (`RUST_LOG` overrides).
+fn init_logging(data: &Path, settings: &Settings) -> logs::LogControl {
+    let (files, control) = logs::layer(data, settings);
+    let stderr = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")));
+    let _ = tracing_subscriber::registry()
+        .with(files)
+        .with(stderr)
+        .try_init();
+    control.prune(settings.get(defs::LOG_RETENTION_DAYS));
+    control
+}
+
+/// Apply log-setting changes at once and prune old files hourly.
+fn follow_log_settings(
+    control: logs::LogControl,
+    settings: Arc<Settings>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut watch = settings.watch();
+        let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tokio::select! {
+                r = watch.changed() => {
+                    if r.is_err() { return; }
+                    control.apply(&settings);
+                }
+                _ = hourly.tick() => control.prune(settings.get(defs::LOG_RETENTION_DAYS)),
+            }
+        }
+    })
+}

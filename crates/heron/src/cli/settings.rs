@@ -1,0 +1,59 @@
+//! `heron settings list|get|set|reset`.
+
+use std::path::Path;
+
+use clap::Subcommand;
+use heron_settings::defs::DEFS;
+
+/// Settings commands.
+#[derive(Subcommand)]
+pub enum SettingsCmd {
+    /// Every key with its value, default and meaning.
+    List,
+    /// Print one value.
+    Get { key: String },
+    /// Store a value (checked first); a running server applies it at once.
+    Set { key: String, value: String },
+    /// Forget a stored value so the default applies.
+    Reset { key: String },
+}
+
+/// Run a settings command.
+pub async fn run(data: &Path, cmd: SettingsCmd) -> anyhow::Result<()> {
+    let o = super::open(data).await?;
+    let s = &o.settings;
+    match cmd {
+        SettingsCmd::List => {
+            for d in DEFS {
+                let value = s.raw(d.key).unwrap_or_default();
+                let mark = if s.is_set(d.key) { "*" } else { " " };
+                println!(
+                    "{mark}{} = {value:?}\n    {} [{}; default {:?}]",
+                    d.key,
+                    d.doc.trim(),
+                    d.kind.name(),
+                    d.default
+                );
+            }
+            println!("(* = changed from the default)");
+        }
+        SettingsCmd::Get { key } => {
+            heron_settings::defs::find(&key).ok_or_else(|| {
+                anyhow::anyhow!("unknown setting {key:?} (see `heron settings list`)")
+            })?;
+            println!("{}", s.raw(&key).unwrap_or_default());
+        }
+        SettingsCmd::Set { key, value } => {
+            let stored = s.set(&key, &value).await?;
+            println!("{key} = {stored:?}");
+        }
+        SettingsCmd::Reset { key } => {
+            s.reset(&key).await?;
+            println!(
+                "{key} reset to its default {:?}",
+                s.raw(&key).unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,78 @@
+//! `heron user add|passwd|delete|list`.
+
+use std::path::Path;
+
+use clap::Subcommand;
+use heron_store::Role;
+
+/// User commands.
+#[derive(Subcommand)]
+pub enum UserCmd {
+    /// Add a user (mailbox) with the default folders.
+    Add {
+        address: String,
+        #[arg(long)]
+        password: String,
+        /// Make the user an administrator of its domain.
+        #[arg(long)]
+        domain_admin: bool,
+    },
+    /// Change a user's password.
+    Passwd {
+        address: String,
+        #[arg(long)]
+        password: String,
+    },
+    /// Delete a user with its mail.
+    Delete { address: String },
+    /// List the users of a domain.
+    List { domain: String },
+}
+
+/// Run a user command.
+pub async fn run(data: &Path, cmd: UserCmd) -> anyhow::Result<()> {
+    let o = super::open(data).await?;
+    match cmd {
+        UserCmd::Add {
+            address,
+            password,
+            domain_admin,
+        } => {
+            let role = if domain_admin {
+                Role::DomainAdmin
+            } else {
+                Role::User
+            };
+            let u = o.dir.add_user(&address, &password, role).await?;
+            println!(
+                "added user {}@{}",
+                u.local,
+                address
+                    .rsplit_once('@')
+                    .map(|x| x.1)
+                    .unwrap_or_default()
+                    .to_lowercase()
+            );
+        }
+        UserCmd::Passwd { address, password } => {
+            o.dir.set_password(&address, &password).await?;
+            println!("password of {address} changed");
+        }
+        UserCmd::Delete { address } => {
+            o.dir.delete_user(&address).await?;
+            println!("deleted user {address}");
+        }
+        UserCmd::List { domain } => {
+            for u in o.dir.list_users(&domain).await? {
+                let state = if u.disabled { " (disabled)" } else { "" };
+                println!(
+                    "{}@{domain}{state}\t{}\t{} bytes",
+                    u.local,
+                    u.role.as_str(),
+                    u.used_bytes
+                );
+            }
+        }
+    }
+    Ok(())
+}

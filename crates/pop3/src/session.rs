@@ -1,0 +1,235 @@
+//! One POP3 session: greeting, the command loop, and the state table (RFC 1939 §3: the
+//! AUTHORIZATION state, the TRANSACTION state, and UPDATE at QUIT).
+//!
+//! Invariants: every command line gets exactly one reply; unknown, malformed and
+//! out-of-state commands, over-long lines and failed logins count as bad commands and the
+//! session closes at `pop.max_bad_commands`; a silent client is dropped after
+//! `pop.command_timeout`; on shutdown or an administrator's "end session", the session ends
+//! between commands, never in the middle of one.
+
+use std::io;
+use std::sync::Arc;
+
+use heron_net::line::{Framed, LineReader, ReadError};
+use heron_net::{Conn, SessionInfo, SessionStream, banner};
+use heron_proto_pop3::{Command, MAX_COMMAND_LINE, RespCode, err, parse_command};
+use heron_settings::defs;
+use tokio::io::AsyncWriteExt;
+use tokio_rustls::TlsAcceptor;
+
+use crate::Pop3Service;
+use crate::cmd;
+use crate::maildrop::Maildrop;
+
+/// Where the session is in RFC 1939's state machine.
+pub enum State {
+    /// Not logged in; `user` holds the name given by USER, if any.
+    Authorization { user: Option<String> },
+    /// Logged in with the maildrop locked.
+    Transaction(Box<Maildrop>),
+}
+
+/// What the loop does after a command.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Flow {
+    /// Carry on.
+    Continue,
+    /// The command was bad; count it and carry on.
+    Bad,
+    /// End the session.
+    Close,
+}
+
+/// A running session.
+pub struct Session<'a> {
+    pub svc: &'a Pop3Service,
+    stream: Option<SessionStream>,
+    pub reader: LineReader,
+    pub info: Arc<SessionInfo>,
+    pub starttls: Option<TlsAcceptor>,
+    pub hostname: String,
+    pub loopback: bool,
+    pub state: State,
+}
+
+impl Session<'_> {
+    /// Send bytes to the client.
+    pub async fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
+        let s = self
+            .stream
+            .as_mut()
+            .ok_or_else(|| io::Error::other("stream gone"))?;
+        s.write_all(bytes).await?;
+        s.flush().await
+    }
+
+    /// Whether the connection is encrypted.
+    pub fn is_tls(&self) -> bool {
+        self.stream.as_ref().is_some_and(SessionStream::is_tls)
+    }
+
+    /// Clear-text passwords are allowed over TLS, from loopback, or when the setting says so.
+    pub fn plaintext_allowed(&self) -> bool {
+        self.is_tls() || self.loopback || self.svc.settings.get(defs::POP_ALLOW_PLAINTEXT_AUTH)
+    }
+
+    /// Read one line from the client within the command timeout.
+    pub async fn read_line(&mut self) -> Result<Framed, ReadError> {
+        let timeout = self.svc.settings.get(defs::POP_COMMAND_TIMEOUT);
+        let s = self.stream.as_mut().ok_or(ReadError::Closed)?;
+        self.reader.read(s, timeout).await
+    }
+
+    /// Replace the stream with its TLS upgrade (STLS). Plain-text bytes the client sent
+    /// after the command are discarded (RFC 2595 §4 / command-injection defence).
+    pub async fn start_tls(&mut self, acceptor: &TlsAcceptor) -> io::Result<()> {
+        self.reader.framer().clear();
+        let plain = self
+            .stream
+            .take()
+            .ok_or_else(|| io::Error::other("stream gone"))?;
+        self.stream = Some(plain.upgrade(acceptor).await?);
+        Ok(())
+    }
+
+    async fn shutdown(&mut self) {
+        if let Some(mut s) = self.stream.take() {
+            let _ = s.shutdown().await;
+        }
+    }
+}
+
+/// Run a session to its end.
+pub async fn run(svc: &Pop3Service, conn: Conn) {
+    let loopback = conn.is_loopback();
+    let peer = conn.peer_ip();
+    let greeting = banner::render(
+        &svc.settings.get(defs::POP_BANNER),
+        &conn.hostname,
+        peer,
+        chrono::Utc::now(),
+    );
+    let mut s = Session {
+        svc,
+        stream: Some(conn.stream),
+        reader: LineReader::new(MAX_COMMAND_LINE),
+        info: conn.info,
+        starttls: conn.starttls,
+        hostname: conn.hostname,
+        loopback,
+        state: State::Authorization { user: None },
+    };
+    tracing::info!(target: "pop3", "connect from {peer}");
+    if s.send(&heron_proto_pop3::ok(&greeting)).await.is_err() {
+        return;
+    }
+    command_loop(&mut s).await;
+    s.shutdown().await;
+    tracing::info!(target: "pop3", "disconnect");
+}
+
+async fn command_loop(s: &mut Session<'_>) {
+    let cancel = s.info.cancel.clone();
+    let mut bad: u64 = 0;
+    loop {
+        let read = tokio::select! {
+            r = s.read_line() => r,
+            _ = cancel.cancelled() => {
+                let _ = s.send(&err(Some(RespCode::SysTemp), "server shutting down, session ended")).await;
+                return;
+            }
+        };
+        let flow = match read {
+            Ok(Framed::Line(line)) => dispatch(s, &line).await,
+            Ok(Framed::TooLong) => reply_bad(s, "line too long").await,
+            Err(ReadError::Timeout) => {
+                tracing::info!(target: "pop3", "idle timeout");
+                let _ = s.send(&err(None, "idle timeout, closing connection")).await;
+                return;
+            }
+            Err(e) => {
+                tracing::debug!(target: "pop3", "read ended: {e}");
+                return;
+            }
+        };
+        match flow {
+            Flow::Continue => {}
+            Flow::Close => return,
+            Flow::Bad => {
+                bad += 1;
+                let max = s.svc.settings.get(defs::POP_MAX_BAD_COMMANDS);
+                if max != 0 && bad >= max {
+                    tracing::warn!(target: "pop3", "too many bad commands, closing");
+                    let _ = s
+                        .send(&err(None, "too many bad commands, closing connection"))
+                        .await;
+                    return;
+                }
+            }
+        }
+    }
+}
+
+async fn reply_bad(s: &mut Session<'_>, text: &str) -> Flow {
+    match s.send(&err(None, text)).await {
+        Ok(()) => Flow::Bad,
+        Err(_) => Flow::Close,
+    }
+}
+
+/// Parse a line and run its command if the state allows it.
+async fn dispatch(s: &mut Session<'_>, line: &[u8]) -> Flow {
+    let command = match parse_command(line) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::debug!(target: "pop3", "bad command: {}", e.reply_text());
+            return reply_bad(s, &e.reply_text()).await;
+        }
+    };
+    tracing::debug!(target: "pop3", "command {}", command.name());
+    let authorized = matches!(s.state, State::Transaction(_));
+    // RFC 1939 §3: which commands each state accepts.
+    match (command, authorized) {
+        (Command::Capa, _) => cmd::capa::execute(s).await,
+        (Command::Noop, true) => cmd::noop::execute(s).await,
+        (Command::Quit, _) => cmd::quit::execute(s).await,
+        (Command::Stls, false) => cmd::stls::execute(s).await,
+        (Command::User(name), false) => cmd::user::execute(s, name).await,
+        (Command::Pass(pw), false) => cmd::pass::execute(s, pw).await,
+        (
+            Command::Auth {
+                mechanism,
+                initial_response,
+            },
+            false,
+        ) => cmd::auth::execute(s, mechanism, initial_response).await,
+        (Command::Stat, true) => cmd::stat::execute(s).await,
+        (Command::List(n), true) => cmd::list::execute(s, n).await,
+        (Command::Uidl(n), true) => cmd::uidl::execute(s, n).await,
+        (Command::Retr(n), true) => cmd::retr::execute(s, n).await,
+        (Command::Top { msg, lines }, true) => cmd::top::execute(s, msg, lines).await,
+        (Command::Dele(n), true) => cmd::dele::execute(s, n).await,
+        (Command::Rset, true) => cmd::rset::execute(s).await,
+        (Command::Apop { .. }, false) => {
+            reply_bad(s, "APOP is not supported; use AUTH or USER/PASS").await
+        }
+        (c, true) => reply_bad(s, &format!("{} is not allowed after login", c.name())).await,
+        (c, false) => reply_bad(s, &format!("{} requires login first", c.name())).await,
+    }
+}
+
+/// Send a reply and map a write failure to closing.
+pub async fn reply(s: &mut Session<'_>, bytes: &[u8], flow: Flow) -> Flow {
+    match s.send(bytes).await {
+        Ok(()) => flow,
+        Err(_) => Flow::Close,
+    }
+}
+
+/// The maildrop of an authenticated session (callers run only in TRANSACTION state).
+pub fn maildrop<'s>(s: &'s mut Session<'_>) -> Option<&'s mut Maildrop> {
+    match &mut s.state {
+        State::Transaction(m) => Some(m),
+        State::Authorization { .. } => None,
+    }
+}
