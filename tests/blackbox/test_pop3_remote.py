@@ -1,0 +1,126 @@
+"""Clear-text passwords from a non-loopback client.
+
+The client runs in a network namespace the test creates (a private test host joined to this
+machine by a veth pair), so the server sees a real non-loopback peer address. Over plain text
+from there, USER/PASS and AUTH PLAIN/LOGIN are refused and not advertised; after STLS, or with
+pop.allow_plaintext_auth, they work.
+"""
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from conftest import PASSWORD, USER
+
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("ip") is None,
+    reason="needs root and iproute2 to create a network namespace")
+
+CLIENT = textwrap.dedent(r"""
+    import base64, json, socket, ssl, sys
+    host, port, user, pw = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    out = {}
+    s = socket.create_connection((host, port), timeout=10)
+    f = s.makefile("rb")
+    def cmd(line):
+        s.sendall(line.encode() + b"\r\n")
+        return f.readline().decode().strip()
+    def multi():
+        lines = []
+        while True:
+            l = f.readline().decode().rstrip("\r\n")
+            if l == ".":
+                return lines
+            lines.append(l)
+    out["greeting"] = f.readline().decode().strip()
+    out["capa_status"] = cmd("CAPA")
+    out["capa"] = multi()
+    out["user"] = cmd("USER " + user)
+    out["auth_plain"] = cmd("AUTH PLAIN " + base64.b64encode(b"\0" + user.encode() + b"\0" + pw.encode()).decode())
+    out["stls"] = cmd("STLS")
+    if out["stls"].startswith("+OK"):
+        ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+        s = ctx.wrap_socket(s); f = s.makefile("rb")
+        out["tls_capa_status"] = cmd("CAPA")
+        out["tls_capa"] = multi()
+        out["tls_user"] = cmd("USER " + user)
+        out["tls_pass"] = cmd("PASS " + pw)
+    cmd("QUIT")
+    print(json.dumps(out))
+""")
+
+
+@pytest.fixture
+def test_host():
+    """A network namespace at 10.250.N.2 reaching this machine at 10.250.N.1."""
+    n = random.randint(1, 250)
+    tag = f"{os.getpid() % 10000}{n}"
+    ns, veth = f"heron-t{tag}", f"hv{tag}"[:12]
+    host_ip, ns_ip = f"10.250.{n}.1", f"10.250.{n}.2"
+    steps = [
+        ["ip", "netns", "add", ns],
+        ["ip", "link", "add", veth + "a", "type", "veth", "peer", "name", veth + "b"],
+        ["ip", "link", "set", veth + "b", "netns", ns],
+        ["ip", "addr", "add", f"{host_ip}/30", "dev", veth + "a"],
+        ["ip", "link", "set", veth + "a", "up"],
+        ["ip", "netns", "exec", ns, "ip", "addr", "add", f"{ns_ip}/30", "dev", veth + "b"],
+        ["ip", "netns", "exec", ns, "ip", "link", "set", veth + "b", "up"],
+        ["ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"],
+    ]
+    try:
+        for s in steps:
+            r = subprocess.run(s, capture_output=True, text=True)
+            if r.returncode != 0:
+                pytest.skip(f"cannot create a test host ({' '.join(s)}): {r.stderr.strip()}")
+        yield ns, host_ip
+    finally:
+        subprocess.run(["ip", "link", "del", veth + "a"], capture_output=True)
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+def run_client(ns, host_ip, port):
+    r = subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-c", CLIENT,
+                        host_ip, str(port), USER, PASSWORD],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def start_with_remote_listener(heron, host_ip):
+    port = heron.pop3_port + 1
+    heron.set("bind.listeners",
+              f"pop3 starttls 127.0.0.1:{heron.pop3_port}, pop3 starttls {host_ip}:{port}")
+    heron.start()
+    heron.add_user()
+    return port
+
+
+def test_plaintext_refused_from_remote_until_tls(heron, test_host):
+    ns, host_ip = test_host
+    port = start_with_remote_listener(heron, host_ip)
+    out = run_client(ns, host_ip, port)
+    assert out["greeting"].startswith("+OK")
+    assert "USER" not in out["capa"]
+    sasl = next(l for l in out["capa"] if l.startswith("SASL"))
+    assert "PLAIN" not in sasl.split() and "LOGIN" not in sasl.split()
+    assert "SCRAM-SHA-256" in sasl.split() and "STLS" in out["capa"]
+    assert out["user"].startswith("-ERR"), out["user"]
+    assert out["auth_plain"].startswith("-ERR"), out["auth_plain"]
+    assert out["stls"].startswith("+OK")
+    assert "USER" in out["tls_capa"]
+    assert out["tls_user"].startswith("+OK") and out["tls_pass"].startswith("+OK"), out
+
+
+def test_setting_allows_plaintext_from_remote(heron, test_host):
+    ns, host_ip = test_host
+    heron.set("pop.allow_plaintext_auth", "true")
+    port = start_with_remote_listener(heron, host_ip)
+    out = run_client(ns, host_ip, port)
+    assert "USER" in out["capa"]
+    assert out["user"].startswith("+OK"), out["user"]
