@@ -36,6 +36,9 @@ enum Command {
     /// Read and change runtime settings.
     #[command(subcommand)]
     Settings(cli::settings::SettingsCmd),
+    /// Inspect the outbound spool.
+    #[command(subcommand)]
+    Spool(cli::spool::SpoolCmd),
     /// Import messages from an .eml file, a Maildir or an mbox into a mailbox.
     Import(cli::import::ImportArgs),
 }
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
             Command::Alias(c) => cli::alias::run(&args.data, c).await,
             Command::Settings(c) => cli::settings::run(&args.data, c).await,
             Command::Import(a) => cli::import::run(&args.data, a).await,
+            Command::Spool(c) => cli::spool::run(&args.data, c).await,
         }
     });
     match result {

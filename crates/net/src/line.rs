@@ -100,6 +100,17 @@ impl LineFramer {
     pub fn has_buffered(&self) -> bool {
         !self.buf.is_empty()
     }
+
+    /// Take every buffered byte (the start of a message body that followed its command).
+    pub fn take_all(&mut self) -> Vec<u8> {
+        self.discarding = false;
+        std::mem::take(&mut self.buf)
+    }
+
+    /// Put bytes back in front of the buffer (what followed the end of a message body).
+    pub fn unread(&mut self, bytes: &[u8]) {
+        self.buf.splice(0..0, bytes.iter().copied());
+    }
 }
 
 /// Why no line was read.
@@ -157,6 +168,25 @@ impl LineReader {
             .await
             .map_err(|_| ReadError::Timeout)?
     }
+
+    /// Raw bytes for a body reader: whatever is buffered, else the next bytes from the
+    /// stream (at most one chunk), waiting at most `timeout`.
+    pub async fn read_raw<S: AsyncRead + Unpin>(
+        &mut self,
+        s: &mut S,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, ReadError> {
+        if self.framer.has_buffered() {
+            return Ok(self.framer.take_all());
+        }
+        let n = tokio::time::timeout(timeout, s.read(&mut self.chunk))
+            .await
+            .map_err(|_| ReadError::Timeout)??;
+        if n == 0 {
+            return Err(ReadError::Closed);
+        }
+        Ok(self.chunk[..n].to_vec())
+    }
 }
 
 #[cfg(test)]
@@ -190,5 +220,16 @@ mod tests {
         assert_eq!(f.next_line(), Some(Framed::TooLong));
         f.push(b"1234\r\n");
         assert_eq!(f.next_line(), Some(Framed::Line(b"1234".to_vec())));
+    }
+
+    #[test]
+    fn raw_bytes_can_be_taken_and_put_back() {
+        let mut f = LineFramer::new(10);
+        f.push(b"body\r\n.\r\nQUIT\r\n");
+        let all = f.take_all();
+        assert_eq!(all.len(), 15);
+        assert!(!f.has_buffered());
+        f.unread(b"QUIT\r\n");
+        assert_eq!(f.next_line(), Some(Framed::Line(b"QUIT".to_vec())));
     }
 }

@@ -82,6 +82,27 @@ crate::settings! {
     /// Recipients per message for unauthenticated mail; 0 = unlimited.
     SMTP_MAX_RECIPIENTS: Count = "smtp_in.max_recipients", "200";
 
+    /// Sender addresses or domains refused at MAIL FROM (SEC-4); entries `user@domain`, `domain`, with `*` wildcards.
+    SMTP_BLOCKED_SENDERS: List = "security.blocked_senders", "";
+    /// IPs or ranges that may send through SMTP without AUTH (SEC-6); same form as the IP lists.
+    SMTP_AUTH_BYPASS: List = "security.smtp_auth_bypass", "";
+
+    // ---- submission and outgoing-SMTP access (PROTO-8) ----
+    /// Who may authenticate on submission ports: any-account (every local user) or fixed (only `submission.fixed_user`).
+    SUBMISSION_AUTH: Choice(&["any-account", "fixed"]) = "submission.auth", "any-account";
+    /// The one account allowed when `submission.auth` is fixed (a local user's address).
+    SUBMISSION_FIXED_USER: Text = "submission.fixed_user", "";
+    /// Client IP ranges allowed on submission ports; connections from elsewhere are dropped. Empty = everyone.
+    SUBMISSION_ALLOWED_IPS: List = "submission.allowed_ips", "";
+    /// IPs that bypass every submission restriction (no AUTH needed).
+    SUBMISSION_SAFE_IPS: List = "submission.safe_ips", "";
+    /// Refuse connections that claim one of this host's own IPs from outside (anti-spoofing).
+    SUBMISSION_BLOCK_OWN_IPS: Bool = "submission.block_own_ips", "false";
+    /// Treat this host's own IPs as safe.
+    SUBMISSION_OWN_IPS_SAFE: Bool = "submission.own_ips_safe", "false";
+    /// Concurrent sessions on submission ports; 0 = unlimited.
+    SUBMISSION_MAX_CONNECTIONS: Count = "submission.max_connections", "1000";
+
     // ---- SMTP out (PROTO-6) ----
     /// Seconds to wait for a remote server's reply.
     SMTP_OUT_COMMAND_TIMEOUT: Seconds = "smtp_out.command_timeout", "60";

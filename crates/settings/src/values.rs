@@ -291,7 +291,11 @@ pub fn parse_dns_servers(v: &str) -> Result<Vec<SocketAddr>, String> {
 pub fn check(key: &str, v: &str) -> Result<(), String> {
     match key {
         "bind.listeners" => parse_listeners(v).map(drop),
-        "security.ip_blacklist" | "security.ip_whitelist" => parse_ip_rules(v).map(drop),
+        "security.ip_blacklist"
+        | "security.ip_whitelist"
+        | "security.smtp_auth_bypass"
+        | "submission.allowed_ips"
+        | "submission.safe_ips" => parse_ip_rules(v).map(drop),
         "bind.hostnames" => parse_hostnames(v).map(drop),
         "dns.servers" => parse_dns_servers(v).map(drop),
         "spool.retry_schedule" => split_list(v)

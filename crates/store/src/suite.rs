@@ -224,6 +224,7 @@ async fn messages_uids_and_quota(s: Subject) {
     );
     let used = s.get_user_by_id(u.id).await.unwrap().unwrap().used_bytes;
     assert_eq!(used, list[0].size + list[2].size + list[3].size + 3);
+    assert_eq!(s.domain_usage(d.id).await.unwrap(), used);
 }
 
 async fn shared_blob_delivery(s: Subject) {

@@ -39,6 +39,8 @@ pub trait DirectoryStore: Send + Sync {
     async fn get_user_by_id(&self, id: UserId) -> Result<Option<User>>;
     async fn list_users(&self, domain: DomainId) -> Result<Vec<User>>;
     async fn count_users(&self, domain: DomainId) -> Result<u64>;
+    /// Bytes used by all mailboxes of a domain (DOM-4 disk limit).
+    async fn domain_usage(&self, domain: DomainId) -> Result<u64>;
     /// Delete a user with its folders and messages.
     async fn delete_user(&self, id: UserId) -> Result<()>;
     /// Record a successful login.

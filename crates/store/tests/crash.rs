@@ -25,8 +25,21 @@ fn body(n: usize) -> Vec<u8> {
 async fn crash_child() {
     let dir = std::env::var(CHILD_ENV).expect("run by the parent test");
     let store = Arc::new(SqliteStore::open(dir.as_ref()).unwrap());
-    let d = store.create_domain(NewDomain { name: "crash.test".into(), limits: DomainLimits::default() }).await.unwrap();
-    let nu = NewUser { domain_id: d.id, local: "u".into(), credentials: "x".into(), display_name: String::new(), role: Role::User, quota_bytes: 0 };
+    let d = store
+        .create_domain(NewDomain {
+            name: "crash.test".into(),
+            limits: DomainLimits::default(),
+        })
+        .await
+        .unwrap();
+    let nu = NewUser {
+        domain_id: d.id,
+        local: "u".into(),
+        credentials: "x".into(),
+        display_name: String::new(),
+        role: Role::User,
+        quota_bytes: 0,
+    };
     let u = store.create_user(nu, &[("INBOX", None)]).await.unwrap();
     let f = store.get_folder(u.id, "INBOX").await.unwrap().unwrap();
     let out = Arc::new(std::sync::Mutex::new(std::io::stdout()));
@@ -35,7 +48,10 @@ async fn crash_child() {
         let (store, out) = (store.clone(), out.clone());
         tasks.push(tokio::spawn(async move {
             for i in (t..CHILD_MAX).step_by(8) {
-                let m = NewMessage { flags: vec![], internal_date: None };
+                let m = NewMessage {
+                    flags: vec![],
+                    internal_date: None,
+                };
                 let uid = store.deliver(body(i), &[(f.id, m)]).await.unwrap()[0];
                 let mut o = out.lock().unwrap();
                 writeln!(o, "ok {i} {uid}").unwrap();
@@ -52,7 +68,14 @@ async fn crash_child() {
 async fn sigkill_loses_no_acknowledged_write() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "crash_child", "--ignored", "--nocapture", "--test-threads", "1"])
+        .args([
+            "--exact",
+            "crash_child",
+            "--ignored",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
         .env(CHILD_ENV, dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -76,7 +99,9 @@ async fn sigkill_loses_no_acknowledged_write() {
     }
 
     let check = rusqlite::Connection::open(dir.path().join("heron.db")).unwrap();
-    let integrity: String = check.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let integrity: String = check
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(integrity, "ok");
     drop(check);
 
@@ -85,15 +110,36 @@ async fn sigkill_loses_no_acknowledged_write() {
     let u = store.get_user(d.id, "u").await.unwrap().unwrap();
     let f = store.get_folder(u.id, "INBOX").await.unwrap().unwrap();
     let msgs = store.list_messages(f.id).await.unwrap();
-    assert!(msgs.len() >= acked.len(), "{} stored < {} acknowledged", msgs.len(), acked.len());
+    assert!(
+        msgs.len() >= acked.len(),
+        "{} stored < {} acknowledged",
+        msgs.len(),
+        acked.len()
+    );
     for a in &acked {
         let (i, uid) = a.split_once(' ').unwrap();
         let (i, uid): (usize, u32) = (i.parse().unwrap(), uid.parse().unwrap());
-        let m = msgs.iter().find(|m| m.uid == uid).unwrap_or_else(|| panic!("acknowledged uid {uid} lost"));
-        assert_eq!(store.read_message(m).await.unwrap(), body(i), "bytes of uid {uid}");
+        let m = msgs
+            .iter()
+            .find(|m| m.uid == uid)
+            .unwrap_or_else(|| panic!("acknowledged uid {uid} lost"));
+        assert_eq!(
+            store.read_message(m).await.unwrap(),
+            body(i),
+            "bytes of uid {uid}"
+        );
     }
     // The store stays writable after the crash.
-    let m = NewMessage { flags: vec![], internal_date: None };
-    let next = store.deliver(b"after\r\n".to_vec(), &[(f.id, m)]).await.unwrap()[0];
-    assert!(msgs.iter().all(|m| m.uid < next), "UIDs never reused after a crash");
+    let m = NewMessage {
+        flags: vec![],
+        internal_date: None,
+    };
+    let next = store
+        .deliver(b"after\r\n".to_vec(), &[(f.id, m)])
+        .await
+        .unwrap()[0];
+    assert!(
+        msgs.iter().all(|m| m.uid < next),
+        "UIDs never reused after a crash"
+    );
 }

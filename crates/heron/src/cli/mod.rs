@@ -7,6 +7,7 @@ pub mod domain;
 pub mod import;
 pub mod serve;
 pub mod settings;
+pub mod spool;
 pub mod user;
 
 use std::path::Path;

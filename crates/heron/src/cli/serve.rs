@@ -13,6 +13,7 @@ use heron_net::{Server, Service, tls};
 use heron_pop3::Pop3Service;
 use heron_settings::values::{Protocol, shift_listeners};
 use heron_settings::{Settings, defs};
+use heron_smtp::{Mode, SmtpService};
 use tokio::signal::unix::{SignalKind, signal};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -64,6 +65,14 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
 
     let mut services: HashMap<Protocol, Arc<dyn Service>> = HashMap::new();
     services.insert(Protocol::Pop3, Arc::new(Pop3Service::new(o.dir.clone())));
+    services.insert(
+        Protocol::Smtp,
+        Arc::new(SmtpService::new(o.dir.clone(), Mode::Mx)),
+    );
+    services.insert(
+        Protocol::Submission,
+        Arc::new(SmtpService::new(o.dir.clone(), Mode::Submission)),
+    );
     let server = Server::new(settings.clone(), services, self_signed);
     let _follow = server.start().await?;
     tracing::info!(target: "events", "heron {} serving from {}", env!("CARGO_PKG_VERSION"), data.display());

@@ -367,6 +367,17 @@ impl DirectoryStore for SqliteStore {
             .await
     }
 
+    async fn domain_usage(&self, domain: DomainId) -> Result<u64> {
+        self.read(move |c| {
+            count(
+                c,
+                "SELECT coalesce(sum(used_bytes), 0) FROM users WHERE domain_id = ?1",
+                domain,
+            )
+        })
+        .await
+    }
+
     async fn delete_user(&self, id: UserId) -> Result<()> {
         let orphans = self
             .write(move |ctx| {

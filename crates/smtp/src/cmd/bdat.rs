@@ -1,0 +1,74 @@
+//! BDAT (RFC 3030 CHUNKING): read exactly the announced octets, whatever the state, so the
+//! command stream stays in step; accumulate chunks within the size limit; hand the message
+//! over after `LAST`. An over-size message is read to its end and discarded.
+
+use heron_net::line::ReadError;
+use heron_proto_smtp::{ChunkReader, reply};
+
+use crate::deliver;
+use crate::session::{Flow, Session};
+
+/// Run BDAT.
+pub async fn execute(s: &mut Session<'_>, size: u64, last: bool) -> Flow {
+    let valid = s.tx.as_ref().is_some_and(|t| !t.accepted.is_empty());
+    let limit =
+        s.tx.as_ref()
+            .map(|t| {
+                if t.max_size == 0 {
+                    usize::MAX
+                } else {
+                    t.max_size as usize
+                }
+            })
+            .unwrap_or(0);
+    let mut chunks = if valid {
+        s.chunks.take().unwrap_or_else(|| ChunkReader::new(limit))
+    } else {
+        ChunkReader::new(0)
+    };
+    chunks.begin_chunk(size, last);
+    while !chunks.chunk_complete() {
+        let data = match s.read_raw().await {
+            Ok(d) => d,
+            Err(ReadError::Timeout) => {
+                let _ = s.send(&reply::TIMEOUT).await;
+                return Flow::Close;
+            }
+            Err(_) => return Flow::Close,
+        };
+        let used = chunks.feed(&data);
+        s.reader.framer().unread(&data[used..]);
+    }
+    if !valid {
+        let r = if s.tx.is_none() {
+            reply::BAD_SEQUENCE.with_text("Send MAIL first")
+        } else {
+            reply::NO_VALID_RECIPIENTS
+        };
+        return s.reply(r, Flow::Bad).await;
+    }
+    if chunks.is_too_big() {
+        s.reset_transaction();
+        return s.reply(reply::MESSAGE_TOO_BIG, Flow::Continue).await;
+    }
+    if !last {
+        let total = chunks.total();
+        s.chunks = Some(chunks);
+        return s
+            .reply(
+                reply::OK.with_text(format!("{size} octets received, {total} in total")),
+                Flow::Continue,
+            )
+            .await;
+    }
+    let Some(tx) = s.tx.take() else {
+        return Flow::Close;
+    };
+    match chunks.finish() {
+        Ok(body) => {
+            let r = deliver::accept(s, tx, body).await;
+            s.reply(r, Flow::Continue).await
+        }
+        Err(e) => s.reply(e.reply(), Flow::Continue).await,
+    }
+}

@@ -1,0 +1,65 @@
+//! DATA (RFC 5321 §4.1.1.4): read the message to its terminator without keeping more than
+//! the size limit, then hand it over. Bare LF or CR is refused (RFC 5321 §2.3.8), so no
+//! message can hide another.
+
+use heron_net::line::ReadError;
+use heron_proto_smtp::{Body, DataReader, Feed, reply};
+
+use crate::deliver;
+use crate::session::{Flow, Session};
+
+/// Run DATA.
+pub async fn execute(s: &mut Session<'_>) -> Flow {
+    let Some(tx) = &s.tx else {
+        return s
+            .reply(reply::BAD_SEQUENCE.with_text("Send MAIL first"), Flow::Bad)
+            .await;
+    };
+    if tx.accepted.is_empty() {
+        return s.reply(reply::NO_VALID_RECIPIENTS, Flow::Bad).await;
+    }
+    if tx.params.body == Some(Body::BinaryMime) {
+        return s
+            .reply(
+                reply::BAD_SEQUENCE.with_text("BINARYMIME requires BDAT"),
+                Flow::Bad,
+            )
+            .await;
+    }
+    let limit = if tx.max_size == 0 {
+        usize::MAX
+    } else {
+        tx.max_size as usize
+    };
+    if s.send(&reply::START_DATA).await.is_err() {
+        return Flow::Close;
+    }
+    let mut reader = DataReader::new(limit);
+    loop {
+        let chunk = match s.read_raw().await {
+            Ok(c) => c,
+            Err(ReadError::Timeout) => {
+                let _ = s.send(&reply::TIMEOUT).await;
+                return Flow::Close;
+            }
+            Err(_) => return Flow::Close,
+        };
+        if let Feed::Done { consumed } = reader.feed(&chunk) {
+            s.reader.framer().unread(&chunk[consumed..]);
+            break;
+        }
+    }
+    let Some(tx) = s.tx.take() else {
+        return Flow::Close;
+    };
+    match reader.finish() {
+        Ok(body) => {
+            let r = deliver::accept(s, tx, body).await;
+            s.reply(r, Flow::Continue).await
+        }
+        Err(e) => {
+            tracing::info!(target: "smtp", "message refused: {e}");
+            s.reply(e.reply(), Flow::Continue).await
+        }
+    }
+}

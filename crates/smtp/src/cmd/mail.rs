@@ -1,0 +1,89 @@
+//! MAIL FROM (RFC 5321 §4.1.1.2): start a transaction, after the checks that need only the
+//! sender: submission requires AUTH (PROTO-5), blocked senders (SEC-4), senders of disabled
+//! hosted domains, the declared SIZE (RFC 1870).
+
+use heron_proto_smtp::{MailParams, Path, reply};
+use heron_settings::defs;
+
+use crate::envelope::Transaction;
+use crate::policy::sender_blocked;
+use crate::session::{Flow, Session};
+
+/// Run MAIL.
+pub async fn execute(s: &mut Session<'_>, from: Path, params: MailParams) -> Flow {
+    if s.helo.is_none() {
+        return s
+            .reply(
+                reply::BAD_SEQUENCE.with_text("Send EHLO or HELO first"),
+                Flow::Bad,
+            )
+            .await;
+    }
+    if s.tx.is_some() {
+        return s
+            .reply(
+                reply::BAD_SEQUENCE.with_text("Nested MAIL command"),
+                Flow::Bad,
+            )
+            .await;
+    }
+    if s.is_submission() && s.auth.is_none() && !s.bypass_ip {
+        return s.reply(reply::AUTH_REQUIRED, Flow::Continue).await;
+    }
+    let sender = from
+        .mailbox()
+        .map(|m| format!("{}@{}", m.local, m.domain))
+        .unwrap_or_default();
+    let st = &s.svc.settings;
+    if !sender.is_empty() && sender_blocked(&st.get(defs::SMTP_BLOCKED_SENDERS), &sender) {
+        tracing::info!(target: "smtp", "blocked sender {sender}");
+        return s.reply(reply::SENDER_BLOCKED, Flow::Continue).await;
+    }
+    if let Some(m) = from.mailbox()
+        && let Ok(Some(d)) = s.svc.dir.find_domain(&m.domain).await
+        && d.disabled
+    {
+        return s
+            .reply(
+                reply::SENDER_BLOCKED.with_text("Sender domain is disabled"),
+                Flow::Continue,
+            )
+            .await;
+    }
+    let max_size = max_size(s);
+    if let Some(size) = params.size
+        && max_size != 0
+        && size > max_size
+    {
+        return s
+            .reply(
+                reply::MESSAGE_TOO_BIG.with_text(format!(
+                    "Message size exceeds the limit of {max_size} bytes"
+                )),
+                Flow::Continue,
+            )
+            .await;
+    }
+    s.tx = Some(Transaction {
+        sender,
+        params,
+        max_size,
+        ..Transaction::default()
+    });
+    s.reply(reply::SENDER_OK, Flow::Continue).await
+}
+
+/// PROTO-5 server limit, and for authenticated users also their domain's limit (DOM-4).
+fn max_size(s: &Session<'_>) -> u64 {
+    let server = s.svc.settings.get(defs::SMTP_MAX_MESSAGE_MB) * 1024 * 1024;
+    let domain = s
+        .auth
+        .as_ref()
+        .map(|a| a.domain.limits.max_message_kb * 1024)
+        .unwrap_or(0);
+    match (server, domain) {
+        (0, d) => d,
+        (s, 0) => s,
+        (s, d) => s.min(d),
+    }
+}

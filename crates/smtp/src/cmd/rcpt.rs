@@ -1,0 +1,212 @@
+//! RCPT TO (RFC 5321 §4.1.1.3): accept a recipient only if it is a hosted address that
+//! exists and has room, or a remote address the relay policy lets this client reach.
+//!
+//! Order of checks: transaction open; recipient count (DOM-4 / PROTO-5); relay-abuse path
+//! forms from clients that may not relay; then local (disabled domain, unknown user with the
+//! bad-recipient limit, the domain's require-AUTH switch, quota) or remote (relay policy).
+
+use heron_proto_smtp::reply::{self, Reply};
+use heron_proto_smtp::{Path, RcptParams};
+use heron_settings::defs;
+use heron_store::User;
+
+use crate::policy::{RelayFacts, RelayPolicy, may_relay};
+use crate::session::{Flow, Session};
+
+/// Run RCPT.
+pub async fn execute(s: &mut Session<'_>, to: Path, params: RcptParams) -> Flow {
+    let Some(tx) = &s.tx else {
+        return s
+            .reply(reply::BAD_SEQUENCE.with_text("Send MAIL first"), Flow::Bad)
+            .await;
+    };
+    let limit = match &s.auth {
+        Some(a) => a.domain.limits.recipients_per_message as u64,
+        None => s.svc.settings.get(defs::SMTP_MAX_RECIPIENTS),
+    };
+    if limit != 0 && tx.accepted.len() as u64 >= limit {
+        return s.reply(reply::TOO_MANY_RECIPIENTS, Flow::Continue).await;
+    }
+    if !to.is_ascii() && !tx.params.smtputf8 {
+        return s.reply(reply::NON_ASCII_ADDRESS, Flow::Continue).await;
+    }
+    let sender_domain = tx
+        .sender
+        .rsplit_once('@')
+        .map(|(_, d)| d.to_owned())
+        .unwrap_or_default();
+    let relay_ok = relay_allowed(s, &sender_domain).await;
+    let address = match &to {
+        Path::Postmaster => match postmaster(s).await {
+            Some(a) => a,
+            None => {
+                return s
+                    .reply(
+                        reply::NO_SUCH_USER.with_text("No postmaster here"),
+                        Flow::Continue,
+                    )
+                    .await;
+            }
+        },
+        Path::Mailbox(m) => {
+            if let Some(form) = m.suspicious()
+                && !relay_ok
+            {
+                tracing::warn!(target: "smtp", "refused {form} recipient {m}");
+                return s
+                    .reply(
+                        reply::RELAY_DENIED.with_text(format!(
+                            "Relaying denied ({form} addresses are not accepted)"
+                        )),
+                        Flow::Continue,
+                    )
+                    .await;
+            }
+            format!("{}@{}", m.local, m.domain)
+        }
+        Path::Null => return s.reply(reply::BAD_ADDRESS_SYNTAX, Flow::Bad).await,
+    };
+    let domain = address
+        .rsplit_once('@')
+        .map(|(_, d)| d.to_owned())
+        .unwrap_or_default();
+    let found = match s.svc.dir.find_domain(&domain).await {
+        Ok(d) => d,
+        Err(e) => return internal(s, e).await,
+    };
+    let outcome = match found {
+        Some(d) if d.disabled => {
+            Err(reply::MAILBOX_DISABLED.with_text("Recipient domain is disabled"))
+        }
+        Some(d) => local(s, &address, d.require_smtp_auth).await,
+        None if relay_ok => Ok(Accepted::Remote),
+        None => {
+            tracing::info!(target: "smtp", "relay to {address} denied");
+            Err(reply::RELAY_DENIED)
+        }
+    };
+    match outcome {
+        Ok(acc) => {
+            let tx = s.tx.get_or_insert_with(Default::default);
+            match acc {
+                Accepted::Local(users, remote) => {
+                    tx.add_local(users);
+                    for r in remote {
+                        tx.add_remote(r, params.clone());
+                    }
+                }
+                Accepted::Remote => tx.add_remote(address.clone(), params),
+            }
+            tx.accepted.push(address);
+            s.reply(reply::RECIPIENT_OK, Flow::Continue).await
+        }
+        Err(r) if r.code == reply::NO_SUCH_USER.code => bad_recipient(s, r).await,
+        Err(r) => s.reply(r, Flow::Continue).await,
+    }
+}
+
+enum Accepted {
+    /// Local mailboxes and the remote addresses aliases expanded to.
+    Local(Vec<User>, Vec<String>),
+    Remote,
+}
+
+async fn relay_allowed(s: &Session<'_>, sender_domain: &str) -> bool {
+    let st = &s.svc.settings;
+    let facts = RelayFacts {
+        authenticated: s.auth.is_some(),
+        auth_bypasses_relay: st.get(defs::SMTP_AUTH_BYPASSES_RELAY),
+        whitelisted: s.whitelisted,
+        bypass_ip: s.bypass_ip,
+        sender_is_local: !sender_domain.is_empty()
+            && matches!(s.svc.dir.is_local_domain(sender_domain).await, Ok(true)),
+    };
+    may_relay(RelayPolicy::parse(&st.get(defs::SMTP_RELAY)), facts)
+}
+
+/// A hosted recipient: resolve it, then apply the require-AUTH switch and quotas.
+async fn local(s: &Session<'_>, address: &str, require_auth: bool) -> Result<Accepted, Reply> {
+    let enforce = s.svc.settings.get(defs::SMTP_ENFORCE_AUTH_LOCAL);
+    if require_auth && enforce && s.auth.is_none() && !s.bypass_ip {
+        return Err(reply::AUTH_REQUIRED.with_text("This domain requires authentication"));
+    }
+    let r = s.svc.dir.resolve(address).await.map_err(|e| {
+        tracing::error!(target: "smtp", "resolving {address} failed: {e}");
+        reply::LOCAL_ERROR
+    })?;
+    if r.is_empty() {
+        return Err(reply::NO_SUCH_USER.with_text(format!("{address}: no such user here")));
+    }
+    let declared = s.tx.as_ref().and_then(|t| t.params.size).unwrap_or(0);
+    for u in &r.mailboxes {
+        if over_quota(s, u, declared).await {
+            tracing::info!(target: "smtp", "{address}: mailbox over quota");
+            return Err(reply::QUOTA_EXCEEDED.with_text(format!("{address}: mailbox full")));
+        }
+    }
+    Ok(Accepted::Local(r.mailboxes, r.remote))
+}
+
+/// DOM-4: the user's own quota and the domain's disk limit.
+async fn over_quota(s: &Session<'_>, u: &User, incoming: u64) -> bool {
+    if u.quota_bytes != 0 && u.used_bytes + incoming > u.quota_bytes {
+        return true;
+    }
+    let store = s.svc.dir.store();
+    let Ok(Some(d)) = store.get_domain_by_id(u.domain_id).await else {
+        return false;
+    };
+    if d.limits.disk_mb == 0 {
+        return false;
+    }
+    let used = store.domain_usage(d.id).await.unwrap_or(0);
+    used + incoming > d.limits.disk_mb * 1024 * 1024
+}
+
+/// `<postmaster>` (RFC 5321 §4.1.1.3): the postmaster of the server's own domain, else of
+/// the first hosted domain that has one.
+async fn postmaster(s: &Session<'_>) -> Option<String> {
+    let mut candidates = Vec::new();
+    if let Some((_, d)) = s.hostname.split_once('.') {
+        candidates.push(s.hostname.clone());
+        candidates.push(d.to_owned());
+    }
+    for d in s.svc.dir.list_domains().await.ok()? {
+        candidates.push(d.name);
+    }
+    for d in candidates {
+        let a = format!("postmaster@{d}");
+        if s.svc
+            .dir
+            .resolve(&a)
+            .await
+            .ok()
+            .is_some_and(|r| !r.is_empty())
+        {
+            return Some(a);
+        }
+    }
+    None
+}
+
+/// An unknown recipient; past `smtp_in.max_bad_recipients` the reply is 421 and the session
+/// closes (harvesting defence).
+async fn bad_recipient(s: &mut Session<'_>, r: Reply) -> Flow {
+    s.bad_rcpts += 1;
+    let max = s.svc.settings.get(defs::SMTP_MAX_BAD_RECIPIENTS);
+    if max != 0 && s.bad_rcpts >= max {
+        tracing::warn!(target: "smtp", "too many unknown recipients, closing");
+        return s
+            .reply(
+                reply::TOO_MANY_ERRORS.with_text("Too many unknown recipients, closing connection"),
+                Flow::Close,
+            )
+            .await;
+    }
+    s.reply(r, Flow::Continue).await
+}
+
+async fn internal(s: &mut Session<'_>, e: impl std::fmt::Display) -> Flow {
+    tracing::error!(target: "smtp", "directory lookup failed: {e}");
+    s.reply(reply::LOCAL_ERROR, Flow::Continue).await
+}

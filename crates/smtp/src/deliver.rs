@@ -1,0 +1,161 @@
+//! The hand-off after DATA or BDAT: loop protection (max hop count), the trace and
+//! submission headers, then one durable copy for all local mailboxes (with Return-Path) and
+//! one spool entry for all remote recipients. The reply is 250 only when both are on disk.
+
+use heron_proto_smtp::reply::{self, Reply};
+use heron_proto_smtp::{Ret, count_received, has_header, received_protocol};
+use heron_settings::defs;
+use heron_store::{NewMessage, NewSpoolEntry, SpoolRecipient};
+
+use crate::envelope::{Transaction, notify_text};
+use crate::session::Session;
+
+/// Priority of ordinary mail (DOM-6 default).
+const DEFAULT_PRIORITY: u8 = 5;
+
+/// Deliver an accepted message; the reply to send.
+pub async fn accept(s: &Session<'_>, tx: Transaction, body: Vec<u8>) -> Reply {
+    let max_hops = s.svc.settings.get(defs::SMTP_MAX_HOP_COUNT);
+    let hops = count_received(&body);
+    if max_hops != 0 && hops as u64 >= max_hops {
+        tracing::warn!(target: "smtp", "refused: {hops} Received headers (mail loop?)");
+        return reply::TOO_MANY_HOPS;
+    }
+    let message = with_headers(s, &tx, body);
+    let id = s.info.id.clone();
+    if !tx.remote.is_empty()
+        && let Err(e) = spool(s, &tx, message.clone()).await
+    {
+        tracing::error!(target: "smtp", "spooling failed: {e}");
+        return reply::LOCAL_ERROR;
+    }
+    if !tx.local.is_empty()
+        && let Err(e) = local(s, &tx, &message).await
+    {
+        tracing::error!(target: "smtp", "local delivery failed: {e}");
+        return reply::LOCAL_ERROR;
+    }
+    tracing::info!(
+        target: "smtp",
+        "accepted {} bytes from <{}> for {} local, {} remote",
+        message.len(),
+        tx.sender,
+        tx.local.len(),
+        tx.remote.len()
+    );
+    reply::MESSAGE_ACCEPTED.with_text(format!("Message accepted as {id}"))
+}
+
+/// Prepend Received (RFC 5321 §4.4) and, for authenticated submissions, add Message-ID and
+/// Date when missing (RFC 6409 §8).
+fn with_headers(s: &Session<'_>, tx: &Transaction, body: Vec<u8>) -> Vec<u8> {
+    let mut head = String::new();
+    let skip = s.auth.is_some() && s.svc.settings.get(defs::SMTP_SKIP_RECEIVED_AUTH);
+    if !skip {
+        let tls = s.tls_description();
+        let proto = received_protocol(s.esmtp, tls.is_some(), s.auth.is_some(), tx.params.smtputf8);
+        let helo: String = s
+            .helo
+            .as_deref()
+            .unwrap_or("unknown")
+            .chars()
+            .filter(|c| c.is_ascii_graphic())
+            .take(255)
+            .collect();
+        head.push_str(&format!(
+            "Received: from {helo} ([{}])\r\n\tby {} (Heron) with {proto} id {}",
+            s.peer, s.hostname, s.info.id
+        ));
+        if let Some(t) = tls {
+            head.push_str(&format!("\r\n\t(using {t})"));
+        }
+        if let [one] = tx.accepted.as_slice() {
+            head.push_str(&format!("\r\n\tfor <{one}>"));
+        }
+        head.push_str(&format!(
+            ";\r\n\t{}\r\n",
+            chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S +0000")
+        ));
+    }
+    if s.auth.is_some() || s.is_submission() {
+        if !has_header(&body, "Message-ID") {
+            head.push_str(&format!(
+                "Message-ID: <{}.{:016x}@{}>\r\n",
+                s.info.id,
+                rand::random::<u64>(),
+                s.hostname
+            ));
+        }
+        if !has_header(&body, "Date") {
+            head.push_str(&format!(
+                "Date: {}\r\n",
+                chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S +0000")
+            ));
+        }
+    }
+    let mut out = Vec::with_capacity(head.len() + body.len());
+    out.extend_from_slice(head.as_bytes());
+    out.extend_from_slice(&body);
+    out
+}
+
+async fn local(
+    s: &Session<'_>,
+    tx: &Transaction,
+    message: &[u8],
+) -> Result<(), heron_store::StoreError> {
+    let store = s.svc.dir.store();
+    let mut targets = Vec::with_capacity(tx.local.len());
+    for u in &tx.local {
+        let folder = store
+            .get_folder(u.id, "INBOX")
+            .await?
+            .ok_or_else(|| heron_store::StoreError::NotFound(format!("INBOX of user #{}", u.id)))?;
+        targets.push((
+            folder.id,
+            NewMessage {
+                flags: Vec::new(),
+                internal_date: None,
+            },
+        ));
+    }
+    let mut bytes = crate::received::return_path(&tx.sender).into_bytes();
+    bytes.extend_from_slice(message);
+    store.deliver(bytes, &targets).await.map(drop)
+}
+
+async fn spool(
+    s: &Session<'_>,
+    tx: &Transaction,
+    message: Vec<u8>,
+) -> Result<(), heron_store::StoreError> {
+    let delay = s.svc.settings.get(defs::SPOOL_DELIVERY_DELAY).as_secs() as i64;
+    let recipients = tx
+        .remote
+        .iter()
+        .map(|r| SpoolRecipient {
+            address: r.address.clone(),
+            notify: notify_text(&r.params.notify),
+            orcpt: r.params.orcpt.clone(),
+            status: "pending".into(),
+            last_reply: None,
+        })
+        .collect();
+    let entry = NewSpoolEntry {
+        sender: tx.sender.clone(),
+        recipients,
+        priority: DEFAULT_PRIORITY,
+        ret: tx
+            .params
+            .ret
+            .map(|r| if r == Ret::Full { "FULL" } else { "HDRS" }.to_owned()),
+        envid: tx.params.envid.clone(),
+        next_attempt_at: chrono::Utc::now().timestamp() + delay,
+    };
+    s.svc
+        .dir
+        .store()
+        .spool_insert(message, entry)
+        .await
+        .map(drop)
+}

@@ -1,0 +1,77 @@
+//! Inbound SMTP and submission (PROTO-5, PROTO-8, DOM-2, DOM-4, DOM-10, SEC-4, SEC-6): the
+//! ESMTP session, relay policy, AUTH, limits, and the hand-off of accepted mail to local
+//! mailboxes or the spool.
+//!
+//! Invariants: nothing is relayed without the relay policy's consent ([`policy`]); a 250
+//! after DATA/BDAT means every local copy and the spool entry are on disk; a message over
+//! the size limit is never buffered past the limit; the wire format lives in `proto-smtp`
+//! and each command's behaviour in its own file under [`cmd`].
+
+pub mod cmd;
+mod deliver;
+mod envelope;
+pub mod policy;
+pub mod received;
+mod session;
+
+use async_trait::async_trait;
+use heron_directory::Directory;
+use heron_net::{Conn, Refusal, Service};
+use heron_proto_smtp::reply;
+use heron_settings::{Settings, defs};
+use std::sync::Arc;
+
+/// Which door the service guards.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Port 25: mail from other servers; relaying only as the policy allows.
+    Mx,
+    /// Ports 587/465: clients must authenticate to send anything (PROTO-5 submission).
+    Submission,
+}
+
+/// The SMTP service for one mode.
+pub struct SmtpService {
+    dir: Directory,
+    settings: Arc<Settings>,
+    mode: Mode,
+}
+
+impl SmtpService {
+    /// A service over a directory.
+    pub fn new(dir: Directory, mode: Mode) -> Self {
+        let settings = dir.settings().clone();
+        Self {
+            dir,
+            settings,
+            mode,
+        }
+    }
+}
+
+#[async_trait]
+impl Service for SmtpService {
+    fn enabled(&self) -> bool {
+        self.settings.get(defs::SMTP_ENABLED)
+    }
+
+    fn max_connections(&self) -> u64 {
+        match self.mode {
+            Mode::Mx => self.settings.get(defs::SMTP_MAX_CONNECTIONS),
+            Mode::Submission => self.settings.get(defs::SUBMISSION_MAX_CONNECTIONS),
+        }
+    }
+
+    fn refusal(&self, why: Refusal) -> Vec<u8> {
+        match why {
+            Refusal::Blacklisted => reply::SERVICE_UNAVAILABLE
+                .with_text("Access from your address is not allowed")
+                .to_bytes(),
+            Refusal::TooManyConnections => reply::TOO_MANY_CONNECTIONS.to_bytes(),
+        }
+    }
+
+    async fn serve(&self, conn: Conn) {
+        session::run(self, conn).await;
+    }
+}

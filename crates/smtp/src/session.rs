@@ -1,0 +1,287 @@
+//! One SMTP session: greeting, the command loop and the state table (RFC 5321 §4.1.4 command
+//! ordering), with the limits of PROTO-5: command and session timeouts, bad commands, bad
+//! recipients.
+//!
+//! Invariants: every command line gets exactly one reply; syntax errors, out-of-order
+//! commands, over-long lines and failed AUTH count as bad commands and the session closes with
+//! 421 at `smtp_in.max_bad_commands`; on shutdown or an administrator's "end session" the
+//! session ends between commands with 421.
+
+use std::io;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use heron_net::line::{Framed, LineReader, ReadError};
+use heron_net::{Conn, SessionInfo, SessionStream, banner};
+use heron_proto_smtp::reply::{self, Reply};
+use heron_proto_smtp::{Command, MAX_AUTH_LINE, parse_command};
+use heron_settings::defs;
+use heron_settings::values::{self, IpRule};
+use heron_store::{Domain, User};
+use tokio::io::AsyncWriteExt;
+use tokio::time::Instant;
+use tokio_rustls::TlsAcceptor;
+
+use crate::envelope::Transaction;
+use crate::{Mode, SmtpService, cmd};
+
+/// An authenticated client.
+#[derive(Clone, Debug)]
+pub struct Authed {
+    pub user: User,
+    pub domain: Domain,
+    pub address: String,
+}
+
+/// What the loop does after a command.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    /// Count a bad command and carry on.
+    Bad,
+    Close,
+}
+
+/// A running session.
+pub struct Session<'a> {
+    pub svc: &'a SmtpService,
+    stream: Option<SessionStream>,
+    pub reader: LineReader,
+    pub info: Arc<SessionInfo>,
+    pub starttls: Option<TlsAcceptor>,
+    pub hostname: String,
+    pub peer: IpAddr,
+    pub loopback: bool,
+    /// HELO/EHLO name, once given.
+    pub helo: Option<String>,
+    pub esmtp: bool,
+    pub auth: Option<Authed>,
+    pub tx: Option<Transaction>,
+    /// Chunks received by BDAT for the transaction in progress.
+    pub chunks: Option<heron_proto_smtp::ChunkReader>,
+    pub bad_rcpts: u64,
+    /// SEC-1 whitelisted client.
+    pub whitelisted: bool,
+    /// SEC-6 bypass or PROTO-8 safe IP: may send without AUTH.
+    pub bypass_ip: bool,
+    deadline: Option<Instant>,
+}
+
+impl Session<'_> {
+    /// Forget the transaction in progress (RSET, EHLO, STARTTLS, end of message).
+    pub fn reset_transaction(&mut self) {
+        self.tx = None;
+        self.chunks = None;
+    }
+
+    /// Send a reply.
+    pub async fn send(&mut self, r: &Reply) -> io::Result<()> {
+        let s = self
+            .stream
+            .as_mut()
+            .ok_or_else(|| io::Error::other("stream gone"))?;
+        s.write_all(&r.to_bytes()).await?;
+        s.flush().await
+    }
+
+    /// Send a reply; a write failure closes the session.
+    pub async fn reply(&mut self, r: Reply, flow: Flow) -> Flow {
+        tracing::debug!(target: "smtp", "reply {r}");
+        match self.send(&r).await {
+            Ok(()) => flow,
+            Err(_) => Flow::Close,
+        }
+    }
+
+    /// The submission door.
+    pub fn is_submission(&self) -> bool {
+        self.svc.mode == Mode::Submission
+    }
+
+    /// Whether the connection is encrypted.
+    pub fn is_tls(&self) -> bool {
+        self.stream.as_ref().is_some_and(SessionStream::is_tls)
+    }
+
+    /// The negotiated TLS parameters, for the trace header.
+    pub fn tls_description(&self) -> Option<String> {
+        self.stream
+            .as_ref()
+            .and_then(SessionStream::tls_description)
+    }
+
+    /// AUTH is offered only over TLS or from this machine.
+    pub fn auth_offered(&self) -> bool {
+        self.is_tls() || self.loopback
+    }
+
+    fn timeout(&self) -> Duration {
+        let cmd = self.svc.settings.get(defs::SMTP_COMMAND_TIMEOUT);
+        match self.deadline {
+            Some(d) => cmd.min(d.saturating_duration_since(Instant::now())),
+            None => cmd,
+        }
+    }
+
+    /// Read one line within the command (and session) timeout.
+    pub async fn read_line(&mut self) -> Result<Framed, ReadError> {
+        let t = self.timeout();
+        let s = self.stream.as_mut().ok_or(ReadError::Closed)?;
+        self.reader.read(s, t).await
+    }
+
+    /// Read raw body bytes within the command timeout.
+    pub async fn read_raw(&mut self) -> Result<Vec<u8>, ReadError> {
+        let t = self.timeout();
+        let s = self.stream.as_mut().ok_or(ReadError::Closed)?;
+        self.reader.read_raw(s, t).await
+    }
+
+    /// Upgrade to TLS (STARTTLS), discarding anything the client pipelined in clear text
+    /// and every state it established (RFC 3207 §4.2).
+    pub async fn start_tls(&mut self, acceptor: &TlsAcceptor) -> io::Result<()> {
+        self.reader.framer().clear();
+        let plain = self
+            .stream
+            .take()
+            .ok_or_else(|| io::Error::other("stream gone"))?;
+        self.stream = Some(plain.upgrade(acceptor).await?);
+        self.helo = None;
+        self.esmtp = false;
+        self.reset_transaction();
+        Ok(())
+    }
+}
+
+fn matches_any(raw: Option<String>, ip: IpAddr, proto: values::Protocol) -> bool {
+    let rules: Vec<IpRule> = values::parse_ip_rules(&raw.unwrap_or_default()).unwrap_or_default();
+    rules.iter().any(|r| r.matches(ip, proto))
+}
+
+/// Run a session to its end.
+pub async fn run(svc: &SmtpService, conn: Conn) {
+    let peer = conn.peer_ip();
+    let st = &svc.settings;
+    let proto = conn.info.protocol;
+    let allowed = st
+        .raw(defs::SUBMISSION_ALLOWED_IPS.name)
+        .unwrap_or_default();
+    if svc.mode == Mode::Submission
+        && !allowed.is_empty()
+        && !matches_any(Some(allowed), peer, proto)
+    {
+        tracing::warn!(target: "smtp", "submission from {peer} outside submission.allowed_ips: dropped");
+        return;
+    }
+    let safe = svc.mode == Mode::Submission
+        && matches_any(st.raw(defs::SUBMISSION_SAFE_IPS.name), peer, proto);
+    let session_timeout = st.get(defs::SMTP_SESSION_TIMEOUT);
+    let mut s = Session {
+        svc,
+        stream: Some(conn.stream),
+        reader: LineReader::new(MAX_AUTH_LINE - 2),
+        starttls: conn.starttls,
+        hostname: conn.hostname,
+        loopback: peer.is_loopback(),
+        peer,
+        helo: None,
+        esmtp: false,
+        auth: None,
+        tx: None,
+        chunks: None,
+        bad_rcpts: 0,
+        whitelisted: matches_any(st.raw(defs::SECURITY_IP_WHITELIST.name), peer, proto),
+        bypass_ip: safe || matches_any(st.raw(defs::SMTP_AUTH_BYPASS.name), peer, proto),
+        deadline: (!session_timeout.is_zero()).then(|| Instant::now() + session_timeout),
+        info: conn.info,
+    };
+    tracing::info!(target: "smtp", "connect from {peer} ({:?})", svc.mode);
+    let text = banner::render(
+        &st.get(defs::SMTP_BANNER),
+        &s.hostname,
+        peer,
+        chrono::Utc::now(),
+    );
+    if s.send(&reply::greeting(&s.hostname, &text)).await.is_err() {
+        return;
+    }
+    command_loop(&mut s).await;
+    if let Some(mut stream) = s.stream.take() {
+        let _ = stream.shutdown().await;
+    }
+    tracing::info!(target: "smtp", "disconnect");
+}
+
+async fn command_loop(s: &mut Session<'_>) {
+    let cancel = s.info.cancel.clone();
+    let mut bad: u64 = 0;
+    loop {
+        let read = tokio::select! {
+            r = s.read_line() => r,
+            _ = cancel.cancelled() => {
+                let _ = s.send(&reply::SERVICE_UNAVAILABLE.with_text("Server shutting down, session ended")).await;
+                return;
+            }
+        };
+        let flow = match read {
+            Ok(Framed::Line(line)) => dispatch(s, &line).await,
+            Ok(Framed::TooLong) => s.reply(reply::LINE_TOO_LONG, Flow::Bad).await,
+            Err(ReadError::Timeout) => {
+                tracing::info!(target: "smtp", "timeout");
+                let _ = s.send(&reply::TIMEOUT).await;
+                return;
+            }
+            Err(e) => {
+                tracing::debug!(target: "smtp", "read ended: {e}");
+                return;
+            }
+        };
+        match flow {
+            Flow::Continue => {}
+            Flow::Close => return,
+            Flow::Bad => {
+                bad += 1;
+                let max = s.svc.settings.get(defs::SMTP_MAX_BAD_COMMANDS);
+                if max != 0 && bad >= max {
+                    tracing::warn!(target: "smtp", "too many bad commands, closing");
+                    let _ = s.send(&reply::TOO_MANY_ERRORS).await;
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Parse a line and run its command.
+async fn dispatch(s: &mut Session<'_>, line: &[u8]) -> Flow {
+    let command = match parse_command(line) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::debug!(target: "smtp", "bad command: {e}");
+            return s.reply(e.reply(), Flow::Bad).await;
+        }
+    };
+    if !matches!(command, Command::Auth { .. }) {
+        tracing::debug!(target: "smtp", "command {}", String::from_utf8_lossy(line));
+    }
+    match command {
+        Command::Ehlo(name) => cmd::ehlo::execute(s, name, true).await,
+        Command::Helo(name) => cmd::ehlo::execute(s, name, false).await,
+        Command::Mail { from, params } => cmd::mail::execute(s, from, params).await,
+        Command::Rcpt { to, params } => cmd::rcpt::execute(s, to, params).await,
+        Command::Data => cmd::data::execute(s).await,
+        Command::Bdat { size, last } => cmd::bdat::execute(s, size, last).await,
+        Command::Rset => {
+            s.reset_transaction();
+            s.reply(reply::OK, Flow::Continue).await
+        }
+        Command::Noop => s.reply(reply::OK, Flow::Continue).await,
+        Command::Quit => s.reply(reply::CLOSING.with_text(format!("{} closing connection", s.hostname)), Flow::Close).await,
+        Command::Help(_) => s.reply(reply::HELP.with_text("Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT HELP VRFY EXPN STARTTLS AUTH"), Flow::Continue).await,
+        Command::Vrfy(arg) => cmd::vrfy::execute(s, arg, false).await,
+        Command::Expn(arg) => cmd::vrfy::execute(s, arg, true).await,
+        Command::StartTls => cmd::starttls::execute(s).await,
+        Command::Auth { mechanism, initial } => cmd::auth::execute(s, mechanism, initial).await,
+    }
+}
