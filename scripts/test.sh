@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs every test of the project: the Rust unit/integration tests, then the
+# black-box tests that drive the built `heron` binary with real clients.
+# Works from a fresh clone, without a terminal, as root or with sudo.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+
+section() { printf '\n==== %s ====\n' "$*"; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi
+}
+
+section "Test dependencies"
+if ! command -v fetchmail >/dev/null 2>&1 || ! command -v swaks >/dev/null 2>&1; then
+    echo "installing fetchmail and swaks"
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq fetchmail swaks >/dev/null
+fi
+if ! python3 -c 'import pytest' >/dev/null 2>&1; then
+    echo "installing pytest"
+    pip_install=(python3 -m pip install -q --disable-pip-version-check -r tests/blackbox/requirements.txt)
+    # A system Python managed by the OS refuses plain pip installs (PEP 668).
+    "${pip_install[@]}" || "${pip_install[@]}" --break-system-packages
+fi
+echo "fetchmail: $(command -v fetchmail)"
+echo "swaks:     $(command -v swaks)"
+echo "pytest:    $(python3 -c 'import pytest; print(pytest.__version__)')"
+
+section "Build (cargo build --workspace --locked)"
+cargo build --workspace --locked
+
+section "Rust tests"
+if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --workspace --locked
+else
+    cargo test --workspace --locked
+fi
+
+section "Black-box tests (tests/blackbox)"
+export HERON_BIN="$PWD/target/debug/heron"
+parallel=()
+if python3 -c 'import xdist' >/dev/null 2>&1; then
+    parallel=(-n auto)
+fi
+python3 -m pytest tests/blackbox -q "${parallel[@]}"

@@ -1,0 +1,409 @@
+"""Shared fixtures and helpers for Heron's black-box tests.
+
+Every test gets its own data directory and its own server on a random
+port offset; everything talks to 127.0.0.1 only.
+"""
+
+import os
+import poplib
+import random
+import signal
+import socket
+import ssl
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+HERON = os.environ.get("HERON_BIN") or str(REPO / "target" / "debug" / "heron")
+HOST = "127.0.0.1"
+# Ports of the default listeners; the server adds --port-offset to each.
+DEFAULT_PORTS = (25, 587, 465, 110, 995, 143, 993, 389, 5222)
+USER = "alice@example.test"
+PASSWORD = "Secret123x"
+OTHER = "bob@example.test"
+OTHER_PASSWORD = "Kestrel42x"
+
+
+# ---------------------------------------------------------------- timing
+
+
+def eventually(check, timeout=10.0, interval=0.1, what="condition"):
+    """Call `check` until it returns a truthy value; fail after `timeout`.
+
+    AssertionError and network errors raised by `check` count as "not yet".
+    """
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        try:
+            result = check()
+            if result:
+                return result
+            last = f"returned {result!r}"
+        except (AssertionError, OSError, EOFError, poplib.error_proto) as e:
+            last = repr(e)
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what}: not true within {timeout}s (last: {last})")
+        time.sleep(interval)
+
+
+# ---------------------------------------------------------------- ports
+
+
+def port_free(port):
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_offset():
+    """A port offset in 20000..40000 whose default listener ports are all free."""
+    for _ in range(500):
+        n = random.randint(20000, 40000)
+        if all(port_free(p + n) for p in DEFAULT_PORTS):
+            return n
+    raise RuntimeError("no free port offset found")
+
+
+def free_port():
+    for _ in range(500):
+        p = random.randint(41000, 60000)
+        if port_free(p):
+            return p
+    raise RuntimeError("no free port found")
+
+
+def drop(p):
+    """Close a poplib client's connection without QUIT."""
+    p.file.close()
+    p.sock.close()
+
+
+def client_tls():
+    """A TLS context that accepts the server's self-signed certificate."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+# ---------------------------------------------------------------- raw client
+
+
+class Raw:
+    """A byte-level POP3 connection, for what poplib cannot send."""
+
+    def __init__(self, port, tls=False, timeout=10.0):
+        sock = socket.create_connection((HOST, port), timeout=timeout)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if tls:
+            sock = client_tls().wrap_socket(sock, server_hostname=HOST)
+        self.sock = sock
+        self.buf = b""
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def _fill(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise EOFError("server closed the connection")
+        self.buf += chunk
+
+    def line(self):
+        """The next reply line without its CRLF."""
+        while b"\r\n" not in self.buf:
+            if len(self.buf) > 1 << 20:
+                raise AssertionError("reply line longer than 1 MiB")
+            self._fill()
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def cmd(self, line):
+        self.send(line + b"\r\n")
+        return self.line()
+
+    def multiline(self):
+        """Lines of a multi-line body up to the "." line, unstuffed."""
+        lines = []
+        for _ in range(10_000_000):
+            line = self.line()
+            if line == b".":
+                return lines
+            lines.append(line[1:] if line.startswith(b".") else line)
+        raise AssertionError("multi-line reply never ended")
+
+    def until_eof(self, timeout=10.0):
+        """Every line left before the server closes; fails if it stays open."""
+        self.sock.settimeout(timeout)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                self._fill()
+            except (EOFError, ConnectionResetError):
+                lines = self.buf.split(b"\r\n")
+                self.buf = b""
+                return [line for line in lines if line]
+            except (socket.timeout, TimeoutError):
+                break
+        raise AssertionError(f"connection still open after {timeout}s")
+
+    def login(self, user=USER, password=PASSWORD):
+        assert self.cmd(b"USER " + user.encode()).startswith(b"+OK")
+        reply = self.cmd(b"PASS " + password.encode())
+        assert reply.startswith(b"+OK"), reply
+        return reply
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+# ---------------------------------------------------------------- server
+
+
+class Heron:
+    """One data directory, its CLI and (when started) its server."""
+
+    def __init__(self, base: Path):
+        self.base = base
+        self.data = base / "data"
+        self.offset = free_offset()
+        self.proc = None
+        self.starts = 0
+
+    @property
+    def pop3_port(self):
+        return 110 + self.offset
+
+    @property
+    def pop3s_port(self):
+        return 995 + self.offset
+
+    # -- CLI
+
+    def cli(self, *args, check=True, timeout=300):
+        cmd = [HERON, "--data", str(self.data), *map(str, args)]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                           stdin=subprocess.DEVNULL)
+        if check and r.returncode != 0:
+            raise AssertionError(
+                f"heron {' '.join(map(str, args))} exited {r.returncode}\n"
+                f"stdout: {r.stdout}\nstderr: {r.stderr}")
+        return r
+
+    def add_user(self, addr=USER, password=PASSWORD):
+        domain = addr.split("@", 1)[1]
+        if domain not in self.cli("domain", "list").stdout:
+            self.cli("domain", "add", domain)
+        self.cli("user", "add", addr, "--password", password)
+
+    def set(self, key, value):
+        return self.cli("settings", "set", key, value)
+
+    # -- server process
+
+    def serve_args(self):
+        return [HERON, "--data", str(self.data), "serve",
+                "--port-offset", str(self.offset), "--listen-address", HOST]
+
+    def start(self, timeout=20.0):
+        self.starts += 1
+        self.output = self.base / f"serve-{self.starts}.out"
+        with open(self.output, "wb") as out:
+            self.proc = subprocess.Popen(self.serve_args(), stdout=out,
+                                         stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL)
+
+        def ready():
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited {self.proc.returncode}:\n{self.tail()}")
+            with socket.create_connection((HOST, self.pop3_port), timeout=1):
+                return True
+
+        try:
+            eventually(ready, timeout, what="POP3 port accepts connections")
+        except RuntimeError as e:
+            pytest.fail(str(e))
+        return self
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout=15.0):
+        """SIGTERM the server; return its exit code. Fails if it hangs."""
+        proc, self.proc = self.proc, None
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        try:
+            return proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+            pytest.fail(f"server ignored SIGTERM for {timeout}s:\n{self.tail()}")
+
+    def tail(self, n=40):
+        try:
+            lines = self.output.read_text(errors="replace").splitlines()
+        except OSError:
+            return "(no output)"
+        return "\n".join(lines[-n:])
+
+    # -- POP3 clients
+
+    def pop(self, tls=False, port=None):
+        p = poplib.POP3(HOST, port or self.pop3_port, timeout=15)
+        if tls:
+            p.stls(client_tls())
+        return p
+
+    def stls(self):
+        return self.pop(tls=True)
+
+    def pops(self, port=None):
+        return poplib.POP3_SSL(HOST, port or self.pop3s_port, context=client_tls(), timeout=15)
+
+    def client(self, kind):
+        return {"plain": self.pop, "stls": self.stls, "pops": self.pops}[kind]()
+
+    def login(self, kind="plain", user=USER, password=PASSWORD, wait=True):
+        """A logged-in poplib client; waits (bounded) while the mailbox is in use."""
+        def attempt():
+            p = self.client(kind)
+            try:
+                p.user(user)
+                p.pass_(password)
+            except poplib.error_proto as e:
+                drop(p)
+                if wait and b"IN-USE" in e.args[0]:
+                    raise AssertionError(e.args[0])
+                raise
+            return p
+        return eventually(attempt, 10, what=f"login {user}") if wait else attempt()
+
+    def raw(self, tls=False, port=None, timeout=10.0):
+        r = Raw(port or (self.pop3s_port if tls else self.pop3_port), tls=tls, timeout=timeout)
+        return r
+
+
+@pytest.fixture
+def heron(tmp_path):
+    """A data directory with CLI access; the server is not started."""
+    h = Heron(tmp_path)
+    yield h
+    if h.proc is not None:
+        code = h.stop()
+        assert code == 0, f"server exit code {code} after SIGTERM:\n{h.tail()}"
+
+
+@pytest.fixture
+def server(heron):
+    """A running server with user alice@example.test."""
+    heron.start()
+    heron.add_user()
+    return heron
+
+
+# ---------------------------------------------------------------- messages
+
+WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
+         "india", "juliet", "kilo", "lima", "mike", "november", "oscar", "papa",
+         "quebec", "romeo", "sierra", "tango", "uniform", "victor", "whiskey")
+
+
+def make_messages(n, seed=1):
+    """`n` distinct messages with LF line endings, as a mail writer keeps them.
+
+    Some bodies have lines starting "From " (mbox quoting), "." (dot-stuffing),
+    ">From " (mboxrd un-quoting keeps one ">") and non-ASCII text; some carry
+    "Status: RO"; sizes vary from a few hundred bytes to about 200 KB.
+    """
+    rng = random.Random(seed)
+    msgs = []
+    for i in range(1, n + 1):
+        head = [
+            f"From: Sender {i} <sender{i}@example.org>",
+            f"To: {USER}",
+            f"Subject: Test message {i} of {n}",
+            f"Date: Mon, 01 Jan 2024 {i % 24:02d}:{i % 60:02d}:00 +0000",
+            f"Message-ID: <{seed}.{i}.{rng.getrandbits(32):08x}@blackbox.test>",
+        ]
+        if i % 7 == 3:
+            head.append("Status: RO")
+        if i % 11 == 5:
+            head.append("X-Status: A")
+        count = 3000 if i % 97 == 50 else rng.randint(1, 40)
+        body = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(0, 15)))
+                for _ in range(count)]
+        if i % 5 == 0:
+            body[rng.randrange(len(body))] = "From me, with love"
+            body.insert(0, "")
+            body.insert(1, "From me")
+        if i % 4 == 1:
+            body.insert(rng.randrange(len(body) + 1), ".dot at the start")
+            body.insert(rng.randrange(len(body) + 1), ".")
+            body.insert(rng.randrange(len(body) + 1), "..two dots")
+        if i % 9 == 2:
+            body.append(">From quoted already")
+        if i % 13 == 6:
+            body.append("Grüße aus Köln — ünïcödé")
+        text = "\n".join(head) + "\n\n" + "\n".join(body) + "\n"
+        msgs.append(text.encode())
+    return msgs
+
+
+def crlf(msg):
+    """The bytes the server is expected to store: LF turned into CRLF."""
+    return msg.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+def lines_of(msg):
+    """Expected RETR lines (without CRLF) of a message."""
+    return crlf(msg).split(b"\r\n")[:-1]
+
+
+def top_lines(msg, n):
+    """Expected TOP lines: headers, the blank line, then `n` body lines."""
+    lines = lines_of(msg)
+    blank = lines.index(b"")
+    return lines[: blank + 1 + n]
+
+
+def message_id(msg):
+    for line in msg.split(b"\n"):
+        if line.lower().startswith(b"message-id:"):
+            return line.split(b":", 1)[1].strip()
+    raise ValueError("no Message-ID")
+
+
+def write_mbox(path, msgs):
+    """An mboxrd file: From_ lines, ">"-quoted "From " lines, blank separators."""
+    with open(path, "wb") as f:
+        for i, msg in enumerate(msgs):
+            f.write(f"From sender{i}@example.org Mon Jan  1 00:00:00 2024\n".encode())
+            for line in msg.split(b"\n")[:-1]:
+                if line.lstrip(b">").startswith(b"From "):
+                    line = b">" + line
+                f.write(line + b"\n")
+            f.write(b"\n")
+    return path
+
+
+@pytest.fixture
+def mailbox(server, tmp_path):
+    """Factory: import `n` generated messages into alice's mailbox; returns them."""
+    def fill(n, seed=1, user=USER):
+        msgs = make_messages(n, seed)
+        path = write_mbox(tmp_path / f"import-{seed}.mbox", msgs)
+        server.cli("import", user, path)
+        return msgs
+    return fill
