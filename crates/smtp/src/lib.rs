@@ -10,6 +10,7 @@
 pub mod cmd;
 mod deliver;
 mod envelope;
+mod notice;
 pub mod policy;
 pub mod received;
 mod session;
@@ -35,6 +36,8 @@ pub struct SmtpService {
     dir: Directory,
     settings: Arc<Settings>,
     mode: Mode,
+    /// Domains whose administrators were already told they are over their disk limit.
+    warned: std::sync::Mutex<std::collections::HashSet<i64>>,
 }
 
 impl SmtpService {
@@ -45,6 +48,7 @@ impl SmtpService {
             dir,
             settings,
             mode,
+            warned: Default::default(),
         }
     }
 }

@@ -11,6 +11,12 @@ pub enum DomainCmd {
     Add { name: String },
     /// List domains.
     List,
+    /// Show a domain's settings and limits.
+    Show { name: String },
+    /// Change a domain's switches and DOM-4 limits (0 = unlimited).
+    Set(DomainSet),
+    /// Make another domain name deliver to this domain's mailboxes.
+    AliasAdd { alias: String, domain: String },
     /// Delete a domain with all its users and mail. Irreversible.
     Delete {
         name: String,
@@ -18,6 +24,97 @@ pub enum DomainCmd {
         #[arg(long)]
         yes: bool,
     },
+}
+
+/// `heron domain set NAME [--option VALUE]...`
+#[derive(clap::Args)]
+pub struct DomainSet {
+    name: String,
+    #[arg(long)]
+    disabled: Option<bool>,
+    /// Local part or address receiving mail for unknown recipients; empty to clear.
+    #[arg(long)]
+    catch_all: Option<String>,
+    #[arg(long)]
+    require_smtp_auth: Option<bool>,
+    #[arg(long)]
+    disk_mb: Option<u64>,
+    #[arg(long)]
+    max_users: Option<u32>,
+    #[arg(long)]
+    max_aliases: Option<u32>,
+    #[arg(long)]
+    max_domain_aliases: Option<u32>,
+    #[arg(long)]
+    max_message_kb: Option<u64>,
+    #[arg(long)]
+    max_recipients: Option<u32>,
+}
+
+/// Apply the options given.
+async fn set(o: &super::Opened, a: DomainSet) -> anyhow::Result<()> {
+    let mut d = o.dir.domain(&a.name).await?;
+    if let Some(v) = a.disabled {
+        d.disabled = v;
+    }
+    if let Some(v) = a.catch_all {
+        d.catch_all = Some(v.trim().to_lowercase()).filter(|v| !v.is_empty());
+    }
+    if let Some(v) = a.require_smtp_auth {
+        d.require_smtp_auth = v;
+    }
+    let l = &mut d.limits;
+    a.disk_mb.into_iter().for_each(|v| l.disk_mb = v);
+    a.max_users.into_iter().for_each(|v| l.users = v);
+    a.max_aliases.into_iter().for_each(|v| l.user_aliases = v);
+    a.max_domain_aliases
+        .into_iter()
+        .for_each(|v| l.domain_aliases = v);
+    a.max_message_kb
+        .into_iter()
+        .for_each(|v| l.max_message_kb = v);
+    a.max_recipients
+        .into_iter()
+        .for_each(|v| l.recipients_per_message = v);
+    o.dir.update_domain(&d).await?;
+    show(o, &d.name).await
+}
+
+async fn show(o: &super::Opened, name: &str) -> anyhow::Result<()> {
+    let d = o.dir.domain(name).await?;
+    let used = o.dir.store().domain_usage(d.id).await?;
+    let aliases = o.dir.store().list_domain_aliases(d.id).await?;
+    println!(
+        "domain {}
+  disabled: {}
+  catch-all: {}
+  require SMTP AUTH: {}",
+        d.name,
+        d.disabled,
+        d.catch_all.as_deref().unwrap_or("-"),
+        d.require_smtp_auth
+    );
+    println!(
+        "  domain aliases: {}
+  disk used: {used} bytes",
+        if aliases.is_empty() {
+            "-".into()
+        } else {
+            aliases.join(", ")
+        }
+    );
+    let l = &d.limits;
+    println!(
+        "  limits (0 = unlimited): disk {} MB, users {}, aliases {}, domain aliases {}, lists {}, message {} KB, recipients {}",
+        l.disk_mb,
+        l.users,
+        l.user_aliases,
+        l.domain_aliases,
+        l.mailing_lists,
+        l.max_message_kb,
+        l.recipients_per_message
+    );
+    Ok(())
 }
 
 /// Run a domain command.
@@ -34,6 +131,12 @@ pub async fn run(data: &Path, cmd: DomainCmd) -> anyhow::Result<()> {
                 let state = if d.disabled { " (disabled)" } else { "" };
                 println!("{}{state}\t{users} users", d.name);
             }
+        }
+        DomainCmd::Show { name } => show(&o, &name).await?,
+        DomainCmd::Set(a) => set(&o, a).await?,
+        DomainCmd::AliasAdd { alias, domain } => {
+            o.dir.add_domain_alias(&alias, &domain).await?;
+            println!("{alias} now delivers to {domain}");
         }
         DomainCmd::Delete { name, yes } => {
             if !yes {

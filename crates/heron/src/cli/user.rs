@@ -23,6 +23,17 @@ pub enum UserCmd {
         #[arg(long)]
         password: String,
     },
+    /// Change a user's quota, name or disabled flag.
+    Set {
+        address: String,
+        /// Mailbox quota in MB; 0 = only the domain's limit.
+        #[arg(long)]
+        quota_mb: Option<u64>,
+        #[arg(long)]
+        disabled: Option<bool>,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
     /// Delete a user with its mail.
     Delete { address: String },
     /// List the users of a domain.
@@ -57,6 +68,24 @@ pub async fn run(data: &Path, cmd: UserCmd) -> anyhow::Result<()> {
         UserCmd::Passwd { address, password } => {
             o.dir.set_password(&address, &password).await?;
             println!("password of {address} changed");
+        }
+        UserCmd::Set {
+            address,
+            quota_mb,
+            disabled,
+            display_name,
+        } => {
+            let mut u = o.dir.user(&address).await?;
+            quota_mb
+                .into_iter()
+                .for_each(|q| u.quota_bytes = q * 1024 * 1024);
+            disabled.into_iter().for_each(|d| u.disabled = d);
+            display_name.into_iter().for_each(|n| u.display_name = n);
+            o.dir.update_user(&u).await?;
+            println!(
+                "{address}: quota {} bytes (used {}), disabled {}",
+                u.quota_bytes, u.used_bytes, u.disabled
+            );
         }
         UserCmd::Delete { address } => {
             o.dir.delete_user(&address).await?;

@@ -147,7 +147,8 @@ async fn local(s: &Session<'_>, address: &str, require_auth: bool) -> Result<Acc
     Ok(Accepted::Local(r.mailboxes, r.remote))
 }
 
-/// DOM-4: the user's own quota and the domain's disk limit.
+/// DOM-4: the user's own quota and the domain's disk limit. The first time a domain is
+/// found over its limit, its administrators are warned.
 async fn over_quota(s: &Session<'_>, u: &User, incoming: u64) -> bool {
     if u.quota_bytes != 0 && u.used_bytes + incoming > u.quota_bytes {
         return true;
@@ -160,7 +161,11 @@ async fn over_quota(s: &Session<'_>, u: &User, incoming: u64) -> bool {
         return false;
     }
     let used = store.domain_usage(d.id).await.unwrap_or(0);
-    used + incoming > d.limits.disk_mb * 1024 * 1024
+    let over = used + incoming > d.limits.disk_mb * 1024 * 1024;
+    if over {
+        crate::notice::domain_over_limit(s.svc, &d, used).await;
+    }
+    over
 }
 
 /// `<postmaster>` (RFC 5321 §4.1.1.3): the postmaster of the server's own domain, else of
