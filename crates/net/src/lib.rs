@@ -98,6 +98,23 @@ pub fn system_hostname() -> String {
         .unwrap_or_else(|| "localhost".into())
 }
 
+/// Every IP address assigned to this machine's interfaces (loopback included).
+pub fn host_addresses() -> Vec<IpAddr> {
+    match if_addrs::get_if_addrs() {
+        Ok(list) => list
+            .into_iter()
+            .map(|i| heron_settings::values::canonical(i.ip()))
+            .collect(),
+        Err(e) => {
+            tracing::warn!(target: "events", "cannot list this machine's addresses: {e}");
+            vec![
+                IpAddr::from([127, 0, 0, 1]),
+                IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+            ]
+        }
+    }
+}
+
 /// Protocols by log target name.
 pub fn log_target(p: Protocol) -> &'static str {
     match p.service() {

@@ -159,23 +159,44 @@ fn matches_any(raw: Option<String>, ip: IpAddr, proto: values::Protocol) -> bool
     rules.iter().any(|r| r.matches(ip, proto))
 }
 
+/// PROTO-8 access control for submission ports: `None` drops the connection, `Some(true)`
+/// marks a safe IP (no AUTH needed). Safe IPs overrule every restriction; then this host's
+/// own addresses may be blocked; then the allowed ranges apply.
+fn submission_access(svc: &SmtpService, peer: IpAddr, proto: values::Protocol) -> Option<bool> {
+    if svc.mode != Mode::Submission {
+        return Some(false);
+    }
+    let st = &svc.settings;
+    let (own_safe, block_own) = (
+        st.get(defs::SUBMISSION_OWN_IPS_SAFE),
+        st.get(defs::SUBMISSION_BLOCK_OWN_IPS),
+    );
+    let own = (own_safe || block_own) && heron_net::host_addresses().contains(&peer);
+    if matches_any(st.raw(defs::SUBMISSION_SAFE_IPS.name), peer, proto) || (own_safe && own) {
+        return Some(true);
+    }
+    if block_own && own {
+        tracing::warn!(target: "smtp", "submission from this host's own address {peer}: dropped");
+        return None;
+    }
+    let allowed = st
+        .raw(defs::SUBMISSION_ALLOWED_IPS.name)
+        .unwrap_or_default();
+    if !allowed.is_empty() && !matches_any(Some(allowed), peer, proto) {
+        tracing::warn!(target: "smtp", "submission from {peer} outside submission.allowed_ips: dropped");
+        return None;
+    }
+    Some(false)
+}
+
 /// Run a session to its end.
 pub async fn run(svc: &SmtpService, conn: Conn) {
     let peer = conn.peer_ip();
     let st = &svc.settings;
     let proto = conn.info.protocol;
-    let allowed = st
-        .raw(defs::SUBMISSION_ALLOWED_IPS.name)
-        .unwrap_or_default();
-    if svc.mode == Mode::Submission
-        && !allowed.is_empty()
-        && !matches_any(Some(allowed), peer, proto)
-    {
-        tracing::warn!(target: "smtp", "submission from {peer} outside submission.allowed_ips: dropped");
+    let Some(safe) = submission_access(svc, peer, proto) else {
         return;
-    }
-    let safe = svc.mode == Mode::Submission
-        && matches_any(st.raw(defs::SUBMISSION_SAFE_IPS.name), peer, proto);
+    };
     let session_timeout = st.get(defs::SMTP_SESSION_TIMEOUT);
     let mut s = Session {
         svc,
