@@ -33,6 +33,7 @@ pub const ALL: &[(&str, Check)] = &[
     ("settings_and_events", |s| Box::pin(settings_and_events(s))),
     ("spool_records", |s| Box::pin(spool_records(s))),
     ("delete_cascades", |s| Box::pin(delete_cascades(s))),
+    ("large_messages", |s| Box::pin(large_messages(s))),
 ];
 
 async fn domain(s: &Subject, name: &str) -> Domain {
@@ -353,4 +354,40 @@ async fn delete_cascades(s: Subject) {
     s.delete_domain(d.id).await.unwrap();
     assert!(s.get_user_by_id(u2.id).await.unwrap().is_none());
     assert!(s.get_domain("del.test").await.unwrap().is_none());
+}
+
+async fn large_messages(s: Subject) {
+    let d = domain(&s, "big.test").await;
+    let (a, b) = (user(&s, &d, "a").await, user(&s, &d, "b").await);
+    let fa = s.get_folder(a.id, "INBOX").await.unwrap().unwrap();
+    let fb = s.get_folder(b.id, "INBOX").await.unwrap().unwrap();
+    // Sizes around any inline/file threshold a backend may use, up to a few MB.
+    let sizes = [0usize, 1, 4096, 256 * 1024, 256 * 1024 + 1, 3 * 1024 * 1024];
+    for (i, n) in sizes.iter().enumerate() {
+        let body: Vec<u8> = (0..*n).map(|j| (j * 31 + i) as u8).collect();
+        s.deliver(body.clone(), &[(fa.id, msg(&[])), (fb.id, msg(&[]))])
+            .await
+            .unwrap();
+        let ma = s.list_messages(fa.id).await.unwrap().pop().unwrap();
+        let mb = s.list_messages(fb.id).await.unwrap().pop().unwrap();
+        assert_eq!(ma.size, *n as u64);
+        assert_eq!(s.read_message(&ma).await.unwrap(), body, "size {n}");
+        s.expunge(fa.id, &[ma.uid]).await.unwrap();
+        assert_eq!(
+            s.read_message(&mb).await.unwrap(),
+            body,
+            "still shared, size {n}"
+        );
+        s.expunge(fb.id, &[mb.uid]).await.unwrap();
+        assert!(
+            s.read_message(&mb).await.is_err(),
+            "gone with its last reference, size {n}"
+        );
+    }
+    let batch = sizes.iter().map(|n| (vec![b'x'; *n], msg(&[]))).collect();
+    let uids = s.append_batch(fa.id, batch).await.unwrap();
+    assert_eq!(uids.len(), sizes.len());
+    for (m, n) in s.list_messages(fa.id).await.unwrap().iter().zip(sizes) {
+        assert_eq!(s.read_message(m).await.unwrap().len(), n);
+    }
 }

@@ -15,8 +15,10 @@ const KILL_AFTER: usize = 2000;
 /// Upper bound on the child's writes, so it stops by itself if never killed.
 const CHILD_MAX: usize = 20_000;
 
+/// Message `n`; every 50th is large enough to be stored as a file rather than inline.
 fn body(n: usize) -> Vec<u8> {
-    format!("Subject: crash test {n}\r\n\r\n{}\r\n", "x".repeat(n % 500)).into_bytes()
+    let len = if n % 50 == 0 { 300 * 1024 } else { n % 500 };
+    format!("Subject: crash test {n}\r\n\r\n{}\r\n", "x".repeat(len)).into_bytes()
 }
 
 /// Writes messages from 8 concurrent tasks and prints each one once its write returned.

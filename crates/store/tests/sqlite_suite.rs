@@ -34,7 +34,8 @@ suite!(
     concurrent_appends,
     settings_and_events,
     spool_records,
-    delete_cascades
+    delete_cascades,
+    large_messages
 );
 
 #[tokio::test]

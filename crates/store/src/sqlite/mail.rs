@@ -8,8 +8,8 @@
 
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use tokio::task::JoinSet;
 
+use super::staged::{Staged, add_blob, inline_bytes};
 use super::writer::WriteCtx;
 use super::{SqliteStore, now};
 use crate::blob::BlobStore;
@@ -119,54 +119,6 @@ fn insert_message(
     Ok(uid)
 }
 
-fn add_blob(c: &Connection, id: &str, refs: usize, size: u64) -> Result<()> {
-    c.prepare_cached("INSERT INTO blobs (id, refs, size) VALUES (?1, ?2, ?3)")?
-        .execute(params![id, refs as i64, size as i64])?;
-    Ok(())
-}
-
-/// Most blob files written at once by a batch append.
-const PARALLEL_PUTS: usize = 16;
-
-impl SqliteStore {
-    /// Write many blobs with bounded parallelism, in input order.
-    async fn put_many(&self, bodies: Vec<Vec<u8>>) -> Result<Vec<BlobId>> {
-        let mut ids: Vec<Option<BlobId>> = vec![None; bodies.len()];
-        let mut set = JoinSet::new();
-        let mut first_err = None;
-        for (i, body) in bodies.into_iter().enumerate() {
-            if set.len() >= PARALLEL_PUTS
-                && let Some(done) = set.join_next().await
-            {
-                collect_put(done, &mut ids, &mut first_err);
-            }
-            let blobs = self.blobs().clone();
-            set.spawn(async move { (i, blobs.put(body).await) });
-        }
-        while let Some(done) = set.join_next().await {
-            collect_put(done, &mut ids, &mut first_err);
-        }
-        let written: Vec<BlobId> = ids.iter().flatten().cloned().collect();
-        if let Some(e) = first_err {
-            for id in written {
-                let _ = self.blobs().delete(&id).await;
-            }
-            return Err(e);
-        }
-        Ok(written)
-    }
-}
-
-type PutResult = std::result::Result<(usize, Result<BlobId>), tokio::task::JoinError>;
-
-fn collect_put(done: PutResult, ids: &mut [Option<BlobId>], err: &mut Option<StoreError>) {
-    match done {
-        Ok((i, Ok(id))) => ids[i] = Some(id),
-        Ok((_, Err(e))) => *err = err.take().or(Some(e)),
-        Err(e) => *err = err.take().or(Some(StoreError::Db(e.to_string()))),
-    }
-}
-
 #[async_trait]
 impl MailStore for SqliteStore {
     async fn create_folder(
@@ -209,21 +161,20 @@ impl MailStore for SqliteStore {
         if targets.is_empty() {
             return Ok(Vec::new());
         }
-        let size = bytes.len() as u64;
-        let blob = self.blobs().put(bytes).await?;
+        let staged = self.stage(bytes).await?;
+        let file = staged.file_id();
         let targets = targets.to_vec();
-        let id = blob.clone();
         let r = self
             .write(move |ctx| {
-                add_blob(ctx.conn, &id, targets.len(), size)?;
+                add_blob(ctx.conn, &staged, targets.len())?;
                 targets
                     .iter()
-                    .map(|(folder, m)| insert_message(ctx, *folder, &id, size, m))
+                    .map(|(folder, m)| insert_message(ctx, *folder, &staged.id, staged.size, m))
                     .collect()
             })
             .await;
         if r.is_err() {
-            let _ = self.blobs().delete(&blob).await;
+            self.discard(file).await;
         }
         r
     }
@@ -233,24 +184,21 @@ impl MailStore for SqliteStore {
         folder: FolderId,
         msgs: Vec<(Vec<u8>, NewMessage)>,
     ) -> Result<Vec<u32>> {
-        let sizes: Vec<u64> = msgs.iter().map(|(b, _)| b.len() as u64).collect();
         let (bodies, metas): (Vec<_>, Vec<_>) = msgs.into_iter().unzip();
-        let blobs = self.put_many(bodies).await?;
-        let ids = blobs.clone();
+        let staged = self.stage_many(bodies).await?;
+        let files: Vec<BlobId> = staged.iter().filter_map(Staged::file_id).collect();
         let r = self
             .write(move |ctx| {
-                let mut uids = Vec::with_capacity(ids.len());
-                for ((id, size), m) in ids.iter().zip(&sizes).zip(&metas) {
-                    add_blob(ctx.conn, id, 1, *size)?;
-                    uids.push(insert_message(ctx, folder, id, *size, m)?);
+                let mut uids = Vec::with_capacity(staged.len());
+                for (s, m) in staged.iter().zip(&metas) {
+                    add_blob(ctx.conn, s, 1)?;
+                    uids.push(insert_message(ctx, folder, &s.id, s.size, m)?);
                 }
                 Ok(uids)
             })
             .await;
         if r.is_err() {
-            for id in blobs {
-                let _ = self.blobs().delete(&id).await;
-            }
+            self.discard(files).await;
         }
         r
     }
@@ -279,7 +227,12 @@ impl MailStore for SqliteStore {
     }
 
     async fn read_message(&self, m: &MessageMeta) -> Result<Vec<u8>> {
-        self.blobs().get(&m.blob).await
+        let id = m.blob.clone();
+        match self.read(move |c| inline_bytes(c, &id)).await? {
+            Some(Some(bytes)) => Ok(bytes),
+            Some(None) => self.blobs().get(&m.blob).await,
+            None => Err(StoreError::NotFound(format!("blob {}", m.blob))),
+        }
     }
 
     async fn expunge(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<u32>> {

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
+use super::staged::add_blob;
 use super::{SqliteStore, from_json, now, to_json};
 use crate::blob::BlobStore;
 use crate::error::{Result, StoreError};
@@ -66,17 +67,14 @@ const SPOOL_COLS: &str = "id, sender, recipients, blob_id, size, priority, ret, 
 #[async_trait]
 impl SpoolStore for SqliteStore {
     async fn spool_insert(&self, bytes: Vec<u8>, e: NewSpoolEntry) -> Result<SpoolEntry> {
-        let size = bytes.len() as u64;
-        let blob = self.blobs().put(bytes).await?;
+        let staged = self.stage(bytes).await?;
+        let (size, file) = (staged.size, staged.file_id());
         let rcpts = to_json(&e.recipients)?;
-        let id = blob.clone();
         let created = now();
         let r = self
             .write(move |ctx| {
-                ctx.conn.execute(
-                    "INSERT INTO blobs (id, refs, size) VALUES (?1, 1, ?2)",
-                    params![id, size as i64],
-                )?;
+                add_blob(ctx.conn, &staged, 1)?;
+                let id = staged.id;
                 ctx.conn.execute(
                     "INSERT INTO spool (sender, recipients, blob_id, size, priority, ret, envid, \
                      created_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -109,7 +107,7 @@ impl SpoolStore for SqliteStore {
             })
             .await;
         if r.is_err() {
-            let _ = self.blobs().delete(&blob).await;
+            self.discard(file).await;
         }
         r
     }

@@ -9,6 +9,7 @@ mod directory;
 mod mail;
 mod misc;
 mod schema;
+mod staged;
 mod writer;
 
 use std::path::{Path, PathBuf};
