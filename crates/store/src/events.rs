@@ -19,6 +19,8 @@ pub enum Event {
         user_id: UserId,
         folder_id: FolderId,
     },
+    /// A user's folders were created, renamed or deleted.
+    Folders { user_id: UserId },
     /// A runtime setting was set or reset.
     Setting { key: String },
     /// Domains, users or aliases changed.

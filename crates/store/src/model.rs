@@ -247,3 +247,20 @@ pub struct NewSpoolEntry {
     pub envid: Option<String>,
     pub next_attempt_at: i64,
 }
+
+/// How a flag change applies (IMAP STORE FLAGS, +FLAGS, -FLAGS).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlagOp {
+    Replace,
+    Add,
+    Remove,
+}
+
+/// The result of a flag change.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FlagUpdate {
+    /// Messages whose flags changed: UID, new modseq, new flags.
+    pub changed: Vec<(u32, u64, Vec<String>)>,
+    /// Messages left alone because they changed after `unchanged_since` (RFC 7162 §3.1.3).
+    pub modified: Vec<u32>,
+}

@@ -95,6 +95,46 @@ pub trait MailStore: Send + Sync {
     async fn read_message(&self, m: &MessageMeta) -> Result<Vec<u8>>;
     /// Remove messages by UID; UIDs not present are ignored. Returns the UIDs removed.
     async fn expunge(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<u32>>;
+    /// A folder by id.
+    async fn get_folder_by_id(&self, id: FolderId) -> Result<Option<Folder>>;
+    /// Change flags; with `unchanged_since`, messages changed after that modseq are left alone
+    /// and reported (CONDSTORE). Messages whose flags end up the same keep their modseq.
+    async fn store_flags(
+        &self,
+        folder: FolderId,
+        uids: &[u32],
+        op: FlagOp,
+        flags: &[String],
+        unchanged_since: Option<u64>,
+    ) -> Result<FlagUpdate>;
+    /// Copy messages (sharing their bytes), keeping flags and internal dates. Returns
+    /// (source UID, new UID) pairs in source order.
+    async fn copy_messages(
+        &self,
+        from: FolderId,
+        uids: &[u32],
+        to: FolderId,
+    ) -> Result<Vec<(u32, u32)>>;
+    /// Copy then expunge from the source, in one transaction.
+    async fn move_messages(
+        &self,
+        from: FolderId,
+        uids: &[u32],
+        to: FolderId,
+    ) -> Result<Vec<(u32, u32)>>;
+    /// Rename a folder and every folder below it (names starting with `from` + delimiter).
+    async fn rename_folder(
+        &self,
+        user: UserId,
+        from: &str,
+        to: &str,
+        delimiter: char,
+    ) -> Result<()>;
+    /// Delete a folder with its messages.
+    async fn delete_folder(&self, folder: FolderId) -> Result<()>;
+    async fn set_subscribed(&self, folder: FolderId, subscribed: bool) -> Result<()>;
+    /// UIDs expunged after `modseq` (QRESYNC VANISHED, RFC 7162 §3.2.10).
+    async fn vanished_since(&self, folder: FolderId, modseq: u64) -> Result<Vec<u32>>;
 }
 
 /// Runtime settings as text values keyed by dotted names; typing lives in `settings`.

@@ -35,7 +35,9 @@ suite!(
     settings_and_events,
     spool_records,
     delete_cascades,
-    large_messages
+    large_messages,
+    flags_copy_move,
+    folder_tree
 );
 
 #[tokio::test]

@@ -18,10 +18,10 @@ use crate::events::Event;
 use crate::model::*;
 use crate::traits::MailStore;
 
-const FOLDER_COLS: &str =
+pub(crate) const FOLDER_COLS: &str =
     "id, user_id, name, special_use, uidvalidity, uidnext, highestmodseq, subscribed";
 
-fn folder_row(r: &Row<'_>) -> rusqlite::Result<Folder> {
+pub(crate) fn folder_row(r: &Row<'_>) -> rusqlite::Result<Folder> {
     Ok(Folder {
         id: r.get(0)?,
         user_id: r.get(1)?,
@@ -71,7 +71,7 @@ pub(crate) fn drop_blob_refs(c: &Connection, select_blobs: &str, id: i64) -> Res
 }
 
 /// Drop one reference per listed id; returns the ids now unreferenced.
-fn release_blobs(c: &Connection, ids: &[BlobId]) -> Result<Vec<BlobId>> {
+pub(crate) fn release_blobs(c: &Connection, ids: &[BlobId]) -> Result<Vec<BlobId>> {
     let mut dec =
         c.prepare_cached("UPDATE blobs SET refs = refs - 1 WHERE id = ?1 RETURNING refs")?;
     let mut del = c.prepare_cached("DELETE FROM blobs WHERE id = ?1")?;
@@ -86,9 +86,63 @@ fn release_blobs(c: &Connection, ids: &[BlobId]) -> Result<Vec<BlobId>> {
     Ok(orphans)
 }
 
+/// Remove messages by UID inside a transaction: one new HIGHESTMODSEQ for the whole
+/// expunge, recorded per UID for QRESYNC (RFC 7162 §3.2.10); quota usage given back; blob
+/// references dropped. Returns the UIDs removed and the blob ids now unreferenced.
+pub(crate) fn expunge_tx(
+    ctx: &mut WriteCtx<'_>,
+    folder: FolderId,
+    uids: &[u32],
+) -> Result<(Vec<u32>, Vec<BlobId>)> {
+    let c = ctx.conn;
+    let (user, modseq): (UserId, i64) = c
+        .query_row(
+            "SELECT user_id, highestmodseq + 1 FROM folders WHERE id = ?1",
+            [folder],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("folder #{folder}")))?;
+    let mut del = c.prepare_cached(
+        "DELETE FROM messages WHERE folder_id = ?1 AND uid = ?2 RETURNING blob_id, size",
+    )?;
+    let mut record = c.prepare_cached(
+        "INSERT OR REPLACE INTO expunged (folder_id, uid, modseq) VALUES (?1, ?2, ?3)",
+    )?;
+    let (mut removed, mut blobs, mut freed) = (Vec::new(), Vec::new(), 0i64);
+    for &uid in uids {
+        let row: Option<(String, i64)> = del
+            .query_row(params![folder, uid], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let Some((blob, size)) = row {
+            record.execute(params![folder, uid, modseq])?;
+            removed.push(uid);
+            blobs.push(blob);
+            freed += size;
+        }
+    }
+    if removed.is_empty() {
+        return Ok((removed, Vec::new()));
+    }
+    c.execute(
+        "UPDATE folders SET highestmodseq = ?2 WHERE id = ?1",
+        params![folder, modseq],
+    )?;
+    c.execute(
+        "UPDATE users SET used_bytes = max(used_bytes - ?2, 0) WHERE id = ?1",
+        params![user, freed],
+    )?;
+    let orphans = release_blobs(c, &blobs)?;
+    ctx.emit(Event::Mailbox {
+        user_id: user,
+        folder_id: folder,
+    });
+    Ok((removed, orphans))
+}
+
 /// Insert one message into a folder, advancing UIDNEXT and HIGHESTMODSEQ and charging the
 /// owner's quota usage. Returns the UID.
-fn insert_message(
+pub(crate) fn insert_message(
     ctx: &mut WriteCtx<'_>,
     folder: FolderId,
     blob: &str,
@@ -129,8 +183,12 @@ impl MailStore for SqliteStore {
     ) -> Result<Folder> {
         let name = name.to_owned();
         let special = special_use.map(str::to_owned);
-        self.write(move |ctx| create_folder_tx(ctx.conn, user, &name, special.as_deref()))
-            .await
+        self.write(move |ctx| {
+            let f = create_folder_tx(ctx.conn, user, &name, special.as_deref())?;
+            ctx.emit(Event::Folders { user_id: user });
+            Ok(f)
+        })
+        .await
     }
 
     async fn get_folder(&self, user: UserId, name: &str) -> Result<Option<Folder>> {
@@ -235,53 +293,68 @@ impl MailStore for SqliteStore {
         }
     }
 
+    async fn get_folder_by_id(&self, id: FolderId) -> Result<Option<Folder>> {
+        self.get_folder_by_id_impl(id).await
+    }
+
+    async fn store_flags(
+        &self,
+        folder: FolderId,
+        uids: &[u32],
+        op: FlagOp,
+        flags: &[String],
+        unchanged_since: Option<u64>,
+    ) -> Result<FlagUpdate> {
+        self.store_flags_impl(folder, uids, op, flags, unchanged_since)
+            .await
+    }
+
+    async fn copy_messages(
+        &self,
+        from: FolderId,
+        uids: &[u32],
+        to: FolderId,
+    ) -> Result<Vec<(u32, u32)>> {
+        self.copy_impl(from, uids, to, false).await
+    }
+
+    async fn move_messages(
+        &self,
+        from: FolderId,
+        uids: &[u32],
+        to: FolderId,
+    ) -> Result<Vec<(u32, u32)>> {
+        self.copy_impl(from, uids, to, true).await
+    }
+
+    async fn rename_folder(
+        &self,
+        user: UserId,
+        from: &str,
+        to: &str,
+        delimiter: char,
+    ) -> Result<()> {
+        self.rename_folder_impl(user, from, to, delimiter).await
+    }
+
+    async fn delete_folder(&self, folder: FolderId) -> Result<()> {
+        self.delete_folder_impl(folder).await
+    }
+
+    async fn set_subscribed(&self, folder: FolderId, subscribed: bool) -> Result<()> {
+        self.set_subscribed_impl(folder, subscribed).await
+    }
+
+    async fn vanished_since(&self, folder: FolderId, modseq: u64) -> Result<Vec<u32>> {
+        self.vanished_impl(folder, modseq).await
+    }
+
     async fn expunge(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<u32>> {
         let uids = uids.to_vec();
         let (removed, orphans) = self
-            .write(move |ctx| {
-                let c = ctx.conn;
-                let user: UserId = c
-                    .query_row("SELECT user_id FROM folders WHERE id = ?1", [folder], |r| r.get(0))
-                    .optional()?
-                    .ok_or_else(|| StoreError::NotFound(format!("folder #{folder}")))?;
-                let mut del = c.prepare_cached(
-                    "DELETE FROM messages WHERE folder_id = ?1 AND uid = ?2 RETURNING blob_id, size",
-                )?;
-                let (mut removed, mut blobs, mut freed) = (Vec::new(), Vec::new(), 0i64);
-                for uid in uids {
-                    let row: Option<(String, i64)> = del
-                        .query_row(params![folder, uid], |r| Ok((r.get(0)?, r.get(1)?)))
-                        .optional()?;
-                    if let Some((blob, size)) = row {
-                        removed.push(uid);
-                        blobs.push(blob);
-                        freed += size;
-                    }
-                }
-                if removed.is_empty() {
-                    return Ok((removed, Vec::new()));
-                }
-                c.execute(
-                    "UPDATE folders SET highestmodseq = highestmodseq + 1 WHERE id = ?1",
-                    [folder],
-                )?;
-                c.execute(
-                    "UPDATE users SET used_bytes = max(used_bytes - ?2, 0) WHERE id = ?1",
-                    params![user, freed],
-                )?;
-                let orphans = release_blobs(c, &blobs)?;
-                ctx.emit(Event::Mailbox {
-                    user_id: user,
-                    folder_id: folder,
-                });
-                Ok((removed, orphans))
-            })
+            .write(move |ctx| expunge_tx(ctx, folder, &uids))
             .await?;
-        for id in orphans {
-            if let Err(e) = self.blobs().delete(&id).await {
-                tracing::warn!("removing blob {id} failed: {e}");
-            }
-        }
+        self.discard(orphans).await;
         Ok(removed)
     }
 }

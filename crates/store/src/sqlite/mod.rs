@@ -5,7 +5,9 @@
 //! server and the CLI): SQLite's locking serialises their writers, and the server polls the
 //! `changes` table so edits made by another process reach its subscribers.
 
+mod changes;
 mod directory;
+mod folders;
 mod mail;
 mod misc;
 mod schema;

@@ -125,16 +125,18 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Box<dyn Job>>, bus: EventBus
             tracing::error!("store commit failed: {e}");
             let _ = conn.execute_batch("ROLLBACK");
         }
+        // Publish before answering, so a caller that subscribes after its write returned
+        // never receives that write's own events.
+        if committed {
+            for e in events {
+                bus.publish(e);
+            }
+        }
         for c in completions {
             c(match &commit {
                 Ok(()) => Ok(()),
                 Err(e) => Err(StoreError::Db(e.to_string())),
             });
-        }
-        if committed {
-            for e in events {
-                bus.publish(e);
-            }
         }
         batches += 1;
         if batches.is_multiple_of(1024) {

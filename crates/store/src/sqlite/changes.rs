@@ -1,0 +1,215 @@
+//! Message changes for IMAP on SQLite: flags (with CONDSTORE's UNCHANGEDSINCE), copy and
+//! move (sharing the bytes), and the record of expunged UIDs for QRESYNC.
+//!
+//! Invariants: every change raises the folder's HIGHESTMODSEQ and stamps what changed with
+//! the new value; a copy gets fresh UIDs in the target; a move is one transaction, so a
+//! message is never in both folders or in neither.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::SqliteStore;
+use super::mail::{expunge_tx, insert_message};
+use super::writer::WriteCtx;
+use crate::error::{Result, StoreError};
+use crate::events::Event;
+use crate::model::*;
+
+/// The new flag list after an operation; system flags compare case-insensitively.
+pub fn apply_flags(current: &[String], op: FlagOp, flags: &[String]) -> Vec<String> {
+    let same = |a: &str, b: &str| {
+        if a.starts_with('\\') {
+            a.eq_ignore_ascii_case(b)
+        } else {
+            a == b
+        }
+    };
+    let mut out: Vec<String> = match op {
+        FlagOp::Replace => Vec::new(),
+        _ => current.to_vec(),
+    };
+    match op {
+        FlagOp::Replace | FlagOp::Add => {
+            for f in flags {
+                if !out.iter().any(|o| same(o, f)) {
+                    out.push(f.clone());
+                }
+            }
+        }
+        FlagOp::Remove => out.retain(|o| !flags.iter().any(|f| same(o, f))),
+    }
+    out
+}
+
+fn folder_owner(ctx: &WriteCtx<'_>, folder: FolderId) -> Result<(UserId, i64)> {
+    ctx.conn
+        .query_row(
+            "SELECT user_id, highestmodseq + 1 FROM folders WHERE id = ?1",
+            [folder],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("folder #{folder}")))
+}
+
+/// Flag changes inside a transaction.
+pub fn store_flags_tx(
+    ctx: &mut WriteCtx<'_>,
+    folder: FolderId,
+    uids: &[u32],
+    op: FlagOp,
+    flags: &[String],
+    unchanged_since: Option<u64>,
+) -> Result<FlagUpdate> {
+    let (user, modseq) = folder_owner(ctx, folder)?;
+    let c = ctx.conn;
+    let mut get =
+        c.prepare_cached("SELECT flags, modseq FROM messages WHERE folder_id = ?1 AND uid = ?2")?;
+    let mut set = c.prepare_cached(
+        "UPDATE messages SET flags = ?3, modseq = ?4 WHERE folder_id = ?1 AND uid = ?2",
+    )?;
+    let mut out = FlagUpdate::default();
+    for &uid in uids {
+        let Some((text, old_modseq)) = get
+            .query_row(params![folder, uid], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })
+            .optional()?
+        else {
+            continue;
+        };
+        if unchanged_since.is_some_and(|u| old_modseq as u64 > u) {
+            out.modified.push(uid);
+            continue;
+        }
+        let current: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
+        let new = apply_flags(&current, op, flags);
+        if new == current {
+            continue;
+        }
+        set.execute(params![folder, uid, new.join(" "), modseq])?;
+        out.changed.push((uid, modseq as u64, new));
+    }
+    if !out.changed.is_empty() {
+        c.execute(
+            "UPDATE folders SET highestmodseq = ?2 WHERE id = ?1",
+            params![folder, modseq],
+        )?;
+        ctx.emit(Event::Mailbox {
+            user_id: user,
+            folder_id: folder,
+        });
+    }
+    Ok(out)
+}
+
+/// Copy inside a transaction: new rows in the target pointing at the same blobs.
+pub fn copy_tx(
+    ctx: &mut WriteCtx<'_>,
+    from: FolderId,
+    uids: &[u32],
+    to: FolderId,
+) -> Result<Vec<(u32, u32)>> {
+    folder_owner(ctx, from)?;
+    let mut pairs = Vec::new();
+    for &uid in uids {
+        let row: Option<(String, i64, i64, String)> = ctx
+            .conn
+            .prepare_cached("SELECT flags, internal_date, size, blob_id FROM messages WHERE folder_id = ?1 AND uid = ?2")?
+            .query_row(params![from, uid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .optional()?;
+        let Some((flags, date, size, blob)) = row else {
+            continue;
+        };
+        ctx.conn
+            .prepare_cached("UPDATE blobs SET refs = refs + 1 WHERE id = ?1")?
+            .execute([&blob])?;
+        let m = NewMessage {
+            flags: flags.split_whitespace().map(str::to_owned).collect(),
+            internal_date: Some(date),
+        };
+        let new = insert_message(ctx, to, &blob, size as u64, &m)?;
+        pairs.push((uid, new));
+    }
+    Ok(pairs)
+}
+
+impl SqliteStore {
+    pub(crate) async fn store_flags_impl(
+        &self,
+        folder: FolderId,
+        uids: &[u32],
+        op: FlagOp,
+        flags: &[String],
+        unchanged_since: Option<u64>,
+    ) -> Result<FlagUpdate> {
+        let (uids, flags) = (uids.to_vec(), flags.to_vec());
+        self.write(move |ctx| store_flags_tx(ctx, folder, &uids, op, &flags, unchanged_since))
+            .await
+    }
+
+    pub(crate) async fn copy_impl(
+        &self,
+        from: FolderId,
+        uids: &[u32],
+        to: FolderId,
+        remove: bool,
+    ) -> Result<Vec<(u32, u32)>> {
+        let uids = uids.to_vec();
+        let (pairs, orphans) = self
+            .write(move |ctx| {
+                let pairs = copy_tx(ctx, from, &uids, to)?;
+                let moved: Vec<u32> = pairs.iter().map(|p| p.0).collect();
+                let orphans = if remove {
+                    expunge_tx(ctx, from, &moved)?.1
+                } else {
+                    Vec::new()
+                };
+                Ok((pairs, orphans))
+            })
+            .await?;
+        self.discard(orphans).await;
+        Ok(pairs)
+    }
+
+    pub(crate) async fn vanished_impl(&self, folder: FolderId, modseq: u64) -> Result<Vec<u32>> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT uid FROM expunged WHERE folder_id = ?1 AND modseq > ?2 ORDER BY uid",
+            )?;
+            let rows = st.query_map(params![folder, modseq as i64], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<u32>>>()?)
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &[&str]) -> Vec<String> {
+        s.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn flag_operations() {
+        let cur = v(&["\\Seen", "work"]);
+        assert_eq!(
+            apply_flags(&cur, FlagOp::Add, &v(&["\\seen", "\\Flagged"])),
+            v(&["\\Seen", "work", "\\Flagged"])
+        );
+        assert_eq!(
+            apply_flags(&cur, FlagOp::Remove, &v(&["\\SEEN"])),
+            v(&["work"])
+        );
+        assert_eq!(
+            apply_flags(&cur, FlagOp::Remove, &v(&["Work"])),
+            cur,
+            "keywords are case-sensitive here"
+        );
+        assert_eq!(
+            apply_flags(&cur, FlagOp::Replace, &v(&["\\Draft", "\\Draft"])),
+            v(&["\\Draft"])
+        );
+    }
+}

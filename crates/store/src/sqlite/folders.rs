@@ -1,0 +1,119 @@
+//! Folder operations beyond create and list: rename with children, delete, subscribe.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::SqliteStore;
+use super::mail::{FOLDER_COLS, drop_blob_refs, folder_row};
+use crate::error::{Result, StoreError};
+use crate::events::Event;
+use crate::model::*;
+
+impl SqliteStore {
+    pub(crate) async fn get_folder_by_id_impl(&self, id: FolderId) -> Result<Option<Folder>> {
+        self.read(move |c| {
+            let sql = format!("SELECT {FOLDER_COLS} FROM folders WHERE id = ?1");
+            Ok(c.query_row(&sql, [id], folder_row).optional()?)
+        })
+        .await
+    }
+
+    pub(crate) async fn rename_folder_impl(
+        &self,
+        user: UserId,
+        from: &str,
+        to: &str,
+        delim: char,
+    ) -> Result<()> {
+        let (from, to) = (from.to_owned(), to.to_owned());
+        self.write(move |ctx| {
+            let c = ctx.conn;
+            let taken: bool = c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM folders WHERE user_id = ?1 AND name = ?2)",
+                params![user, to],
+                |r| r.get(0),
+            )?;
+            if taken {
+                return Err(StoreError::Conflict(format!("folder {to}")));
+            }
+            let n = c.execute(
+                "UPDATE folders SET name = ?3 WHERE user_id = ?1 AND name = ?2",
+                params![user, from, to],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("folder {from}")));
+            }
+            // Children: "from/x" becomes "to/x" (RFC 9051 §6.3.6).
+            let prefix = format!("{from}{delim}");
+            let mut st = c.prepare(
+                "SELECT id, name FROM folders WHERE user_id = ?1 AND substr(name, 1, ?2) = ?3",
+            )?;
+            let kids: Vec<(i64, String)> = st
+                .query_map(params![user, prefix.chars().count() as i64, prefix], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            for (id, name) in kids {
+                let rest = &name[prefix.len()..];
+                c.execute(
+                    "UPDATE folders SET name = ?2 WHERE id = ?1",
+                    params![id, format!("{to}{delim}{rest}")],
+                )?;
+            }
+            ctx.emit(Event::Folders { user_id: user });
+            Ok(())
+        })
+        .await
+    }
+
+    pub(crate) async fn delete_folder_impl(&self, folder: FolderId) -> Result<()> {
+        let orphans = self
+            .write(move |ctx| {
+                let user: UserId = ctx
+                    .conn
+                    .query_row("SELECT user_id FROM folders WHERE id = ?1", [folder], |r| {
+                        r.get(0)
+                    })
+                    .optional()?
+                    .ok_or_else(|| StoreError::NotFound(format!("folder #{folder}")))?;
+                let freed: i64 = ctx.conn.query_row(
+                    "SELECT coalesce(sum(size), 0) FROM messages WHERE folder_id = ?1",
+                    [folder],
+                    |r| r.get(0),
+                )?;
+                let orphans = drop_blob_refs(
+                    ctx.conn,
+                    "SELECT blob_id FROM messages WHERE folder_id = ?1",
+                    folder,
+                )?;
+                ctx.conn
+                    .execute("DELETE FROM folders WHERE id = ?1", [folder])?;
+                ctx.conn.execute(
+                    "UPDATE users SET used_bytes = max(used_bytes - ?2, 0) WHERE id = ?1",
+                    params![user, freed],
+                )?;
+                ctx.emit(Event::Folders { user_id: user });
+                Ok(orphans)
+            })
+            .await?;
+        self.discard(orphans).await;
+        Ok(())
+    }
+
+    pub(crate) async fn set_subscribed_impl(
+        &self,
+        folder: FolderId,
+        subscribed: bool,
+    ) -> Result<()> {
+        self.write(move |ctx| {
+            if ctx.conn.execute(
+                "UPDATE folders SET subscribed = ?2 WHERE id = ?1",
+                params![folder, subscribed],
+            )? == 0
+            {
+                return Err(StoreError::NotFound(format!("folder #{folder}")));
+            }
+            Ok(())
+        })
+        .await
+    }
+}
