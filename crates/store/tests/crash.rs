@@ -17,7 +17,11 @@ const CHILD_MAX: usize = 20_000;
 
 /// Message `n`; every 50th is large enough to be stored as a file rather than inline.
 fn body(n: usize) -> Vec<u8> {
-    let len = if n % 50 == 0 { 300 * 1024 } else { n % 500 };
+    let len = if n.is_multiple_of(50) {
+        300 * 1024
+    } else {
+        n % 500
+    };
     format!("Subject: crash test {n}\r\n\r\n{}\r\n", "x".repeat(len)).into_bytes()
 }
 
