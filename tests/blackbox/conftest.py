@@ -407,3 +407,169 @@ def mailbox(server, tmp_path):
         server.cli("import", user, path)
         return msgs
     return fill
+
+
+# ---------------------------------------------------------------- SMTP
+
+import smtplib  # noqa: E402
+
+
+Heron.smtp_port = property(lambda self: 25 + self.offset)
+Heron.submission_port = property(lambda self: 587 + self.offset)
+Heron.smtps_port = property(lambda self: 465 + self.offset)
+
+
+class SmtpRaw(Raw):
+    """A byte-level SMTP connection, for what smtplib cannot send."""
+
+    def reply(self):
+        """The next reply as (code, text): the lines' text after the code, joined by LF."""
+        texts = []
+        for _ in range(1000):
+            line = self.line()
+            assert len(line) >= 3 and line[:3].isdigit(), f"not an SMTP reply: {line!r}"
+            texts.append(line[4:])
+            if len(line) == 3 or line[3:4] == b" ":
+                return int(line[:3]), b"\n".join(texts)
+            assert line[3:4] == b"-", f"bad reply separator: {line!r}"
+        raise AssertionError("reply with more than 1000 lines")
+
+    def cmd(self, line):
+        self.send(line + b"\r\n")
+        return self.reply()
+
+    def greet(self):
+        code, text = self.reply()
+        assert code == 220, (code, text)
+        return text
+
+    def ehlo(self, name=b"client.test"):
+        code, text = self.cmd(b"EHLO " + name)
+        assert code == 250, (code, text)
+        return text.split(b"\n")[1:]
+
+    def starttls(self):
+        code, text = self.cmd(b"STARTTLS")
+        assert code == 220, (code, text)
+        self.sock = client_tls().wrap_socket(self.sock, server_hostname=HOST)
+        self.buf = b""
+
+
+def smtp_raw(heron, port=None, tls=False, timeout=15.0, greet=True):
+    """A raw SMTP connection (default: the MX port); reads the greeting unless `greet` is false."""
+    r = SmtpRaw(port or heron.smtp_port, tls=tls, timeout=timeout)
+    if greet:
+        r.greet()
+    return r
+
+
+def smtp_client(heron, port=None, starttls=False, login=None, timeout=30):
+    """An smtplib client after EHLO (and STARTTLS, and AUTH with `login` = (user, password))."""
+    port = port or heron.smtp_port
+    if port == heron.smtps_port:
+        s = smtplib.SMTP_SSL(HOST, port, context=client_tls(), timeout=timeout)
+    else:
+        s = smtplib.SMTP(HOST, port, timeout=timeout)
+    s.ehlo("client.test")
+    if starttls:
+        s.starttls(context=client_tls())
+        s.ehlo("client.test")
+    if login:
+        s.login(*login)
+    return s
+
+
+def submission(heron, user=USER, password=PASSWORD):
+    """An smtplib client on the submission port, after STARTTLS and AUTH."""
+    return smtp_client(heron, heron.submission_port, starttls=True, login=(user, password))
+
+
+def fetch_all(heron, user=USER, password=PASSWORD):
+    """Every message in the user's mailbox over POP3, as bytes with CRLF line endings."""
+    p = heron.login(user=user, password=password)
+    try:
+        count = p.stat()[0]
+        return [b"\r\n".join(p.retr(i)[1]) + b"\r\n" for i in range(1, count + 1)]
+    finally:
+        p.quit()
+
+
+def strip_trace(msg, received=True):
+    """The message without the Return-Path line and (if `received`) the Received header
+    with its folded continuation lines that the server prepends at delivery."""
+    lines = msg.split(b"\r\n")
+    assert lines[0].startswith(b"Return-Path: <"), lines[:3]
+    i = 1
+    if received:
+        assert lines[i].startswith(b"Received: "), lines[:3]
+        i += 1
+        while i < len(lines) and lines[i][:1] in (b" ", b"\t"):
+            i += 1
+    return b"\r\n".join(lines[i:])
+
+
+def header_values(msg, name):
+    """Values (unfolded) of every header `name` in the message's header section."""
+    head = msg.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    values, current = [], None
+    for line in head:
+        if line[:1] in (b" ", b"\t") and current is not None:
+            current += b" " + line.strip()
+            values[-1] = (values[-1][0], current)
+            continue
+        key, _, value = line.partition(b":")
+        current = value.strip()
+        values.append((key.strip().lower(), current))
+    return [v for k, v in values if k == name.lower().encode()]
+
+
+def spool_list(heron):
+    """`heron spool list` parsed: a list of (first line, [recipient lines]), plus the count line."""
+    out = heron.cli("spool", "list").stdout
+    entries, count_line = [], None
+    for line in out.splitlines():
+        if line.startswith("\t"):
+            assert entries, out
+            entries[-1][1].append(line.strip())
+        elif line.endswith("in the spool"):
+            count_line = line
+        elif line.strip():
+            entries.append((line, []))
+    assert count_line is not None, out
+    assert int(count_line.split()[0]) == len(entries), out
+    return entries
+
+
+def vm_rss_kb(pid):
+    """Resident memory of a process in KiB, from /proc."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError(f"no VmRSS for {pid}")
+
+
+@pytest.fixture
+def smtp_server(server):
+    """A running server with user alice@example.test whose SMTP ports accept connections."""
+    for port in (server.smtp_port, server.submission_port, server.smtps_port):
+        eventually(lambda: socket.create_connection((HOST, port), timeout=1).close() or True,
+                   10, what=f"port {port} accepts connections")
+    return server
+
+
+def smtp_settle(heron):
+    """Wait until the running server has applied every setting changed so far: change the
+    SMTP banner to a new marker (settings are applied in order) and wait for it."""
+    marker = f"settled-{random.getrandbits(48):012x}"
+    heron.set("smtp_in.banner", "#HostName# " + marker)
+
+    def shows_marker():
+        r = smtp_raw(heron, greet=False, timeout=5)
+        try:
+            code, text = r.reply()
+            return code == 220 and marker.encode() in text
+        finally:
+            r.close()
+
+    eventually(shows_marker, 10, what="new SMTP banner shown")

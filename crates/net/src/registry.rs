@@ -92,15 +92,11 @@ impl Registry {
         }
     }
 
-    /// Sessions of a service (submission counts as SMTP).
+    /// Sessions of one protocol (submission and SMTP are counted apart: each has its limit).
     pub fn count(&self, protocol: Protocol) -> usize {
         self.sessions
             .lock()
-            .map(|m| {
-                m.values()
-                    .filter(|s| s.protocol.service() == protocol.service())
-                    .count()
-            })
+            .map(|m| m.values().filter(|s| s.protocol == protocol).count())
             .unwrap_or(0)
     }
 

@@ -14,15 +14,14 @@ use crate::session::Session;
 const DEFAULT_PRIORITY: u8 = 5;
 
 /// Deliver an accepted message; the reply to send.
-pub async fn accept(s: &Session<'_>, tx: Transaction, body: Vec<u8>) -> Reply {
+pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -> Reply {
     let max_hops = s.svc.settings.get(defs::SMTP_MAX_HOP_COUNT);
     let hops = count_received(&body);
     if max_hops != 0 && hops as u64 >= max_hops {
         tracing::warn!(target: "smtp", "refused: {hops} Received headers (mail loop?)");
         return reply::TOO_MANY_HOPS;
     }
-    let message = with_headers(s, &tx, body);
-    let id = s.info.id.clone();
+    let message = with_headers(s, id, &tx, body);
     if !tx.remote.is_empty()
         && let Err(e) = spool(s, &tx, message.clone()).await
     {
@@ -48,7 +47,7 @@ pub async fn accept(s: &Session<'_>, tx: Transaction, body: Vec<u8>) -> Reply {
 
 /// Prepend Received (RFC 5321 §4.4) and, for authenticated submissions, add Message-ID and
 /// Date when missing (RFC 6409 §8).
-fn with_headers(s: &Session<'_>, tx: &Transaction, body: Vec<u8>) -> Vec<u8> {
+fn with_headers(s: &Session<'_>, id: &str, tx: &Transaction, body: Vec<u8>) -> Vec<u8> {
     let mut head = String::new();
     let skip = s.auth.is_some() && s.svc.settings.get(defs::SMTP_SKIP_RECEIVED_AUTH);
     if !skip {
@@ -64,7 +63,7 @@ fn with_headers(s: &Session<'_>, tx: &Transaction, body: Vec<u8>) -> Vec<u8> {
             .collect();
         head.push_str(&format!(
             "Received: from {helo} ([{}])\r\n\tby {} (Heron) with {proto} id {}",
-            s.peer, s.hostname, s.info.id
+            s.peer, s.hostname, id
         ));
         if let Some(t) = tls {
             head.push_str(&format!("\r\n\t(using {t})"));
@@ -81,7 +80,7 @@ fn with_headers(s: &Session<'_>, tx: &Transaction, body: Vec<u8>) -> Vec<u8> {
         if !has_header(&body, "Message-ID") {
             head.push_str(&format!(
                 "Message-ID: <{}.{:016x}@{}>\r\n",
-                s.info.id,
+                id,
                 rand::random::<u64>(),
                 s.hostname
             ));

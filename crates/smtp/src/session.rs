@@ -61,6 +61,8 @@ pub struct Session<'a> {
     /// Chunks received by BDAT for the transaction in progress.
     pub chunks: Option<heron_proto_smtp::ChunkReader>,
     pub bad_rcpts: u64,
+    /// Messages accepted so far in this session.
+    pub messages: u32,
     /// SEC-1 whitelisted client.
     pub whitelisted: bool,
     /// SEC-6 bypass or PROTO-8 safe IP: may send without AUTH.
@@ -92,6 +94,28 @@ impl Session<'_> {
             Ok(()) => flow,
             Err(_) => Flow::Close,
         }
+    }
+
+    /// Largest message this session may send: the PROTO-5 server limit, and for
+    /// authenticated users also their domain's limit (DOM-4). 0 = unlimited.
+    pub fn max_message_size(&self) -> u64 {
+        let server = self.svc.settings.get(defs::SMTP_MAX_MESSAGE_MB) * 1024 * 1024;
+        let domain = self
+            .auth
+            .as_ref()
+            .map(|a| a.domain.limits.max_message_kb * 1024)
+            .unwrap_or(0);
+        match (server, domain) {
+            (0, d) => d,
+            (s, 0) => s,
+            (s, d) => s.min(d),
+        }
+    }
+
+    /// A new id for the next accepted message: the session id and a counter.
+    pub fn next_message_id(&mut self) -> String {
+        self.messages += 1;
+        format!("{}.{}", self.info.id, self.messages)
     }
 
     /// The submission door.
@@ -212,6 +236,7 @@ pub async fn run(svc: &SmtpService, conn: Conn) {
         tx: None,
         chunks: None,
         bad_rcpts: 0,
+        messages: 0,
         whitelisted: matches_any(st.raw(defs::SECURITY_IP_WHITELIST.name), peer, proto),
         bypass_ip: safe || matches_any(st.raw(defs::SMTP_AUTH_BYPASS.name), peer, proto),
         deadline: (!session_timeout.is_zero()).then(|| Instant::now() + session_timeout),

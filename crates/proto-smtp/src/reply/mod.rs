@@ -196,7 +196,12 @@ pub fn helo_reply(hostname: &str) -> Reply {
 }
 
 /// The connection greeting (RFC 5321 §4.3.1): `220 hostname text`, no
-/// enhanced code (RFC 2034 §4).
+/// enhanced code (RFC 2034 §4). A text that already starts with the host name
+/// (a banner using `#HostName#`) is not given it twice.
 pub fn greeting(hostname: &str, text: &str) -> Reply {
-    SERVICE_READY.with_text(format!("{} {}", one_line(hostname), one_line(text)))
+    let (host, text) = (one_line(hostname), one_line(text));
+    if text == host || text.starts_with(&format!("{host} ")) {
+        return SERVICE_READY.with_text(text);
+    }
+    SERVICE_READY.with_text(format!("{host} {text}"))
 }

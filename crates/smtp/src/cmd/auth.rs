@@ -143,6 +143,11 @@ async fn exchange_line(s: &mut Session<'_>, c: &[u8]) -> Option<Answer> {
         Ok(Framed::Line(l)) if l == b"*" => Some(Answer::Cancel),
         Ok(Framed::Line(l)) => Some(B64.decode(&l).map(Answer::Data).unwrap_or(Answer::Bad)),
         Ok(Framed::TooLong) => Some(Answer::Bad),
+        Err(heron_net::line::ReadError::Timeout) => {
+            // Same as a silent client at a command: say why before closing.
+            let _ = s.send(&reply::TIMEOUT).await;
+            None
+        }
         Err(_) => None,
     }
 }

@@ -66,7 +66,8 @@ pub async fn execute(s: &mut Session<'_>, size: u64, last: bool) -> Flow {
     };
     match chunks.finish() {
         Ok(body) => {
-            let r = deliver::accept(s, tx, body).await;
+            let id = s.next_message_id();
+            let r = deliver::accept(s, &id, tx, body).await;
             s.reply(r, Flow::Continue).await
         }
         Err(e) => s.reply(e.reply(), Flow::Continue).await,

@@ -18,6 +18,15 @@ pub async fn execute(s: &mut Session<'_>) -> Flow {
     if tx.accepted.is_empty() {
         return s.reply(reply::NO_VALID_RECIPIENTS, Flow::Bad).await;
     }
+    if s.chunks.is_some() {
+        // RFC 3030 §2: DATA may not follow BDAT in one transaction.
+        return s
+            .reply(
+                reply::BAD_SEQUENCE.with_text("DATA not allowed after BDAT"),
+                Flow::Bad,
+            )
+            .await;
+    }
     if tx.params.body == Some(Body::BinaryMime) {
         return s
             .reply(
@@ -54,7 +63,8 @@ pub async fn execute(s: &mut Session<'_>) -> Flow {
     };
     match reader.finish() {
         Ok(body) => {
-            let r = deliver::accept(s, tx, body).await;
+            let id = s.next_message_id();
+            let r = deliver::accept(s, &id, tx, body).await;
             s.reply(r, Flow::Continue).await
         }
         Err(e) => {

@@ -26,11 +26,11 @@ pub async fn execute(s: &mut Session<'_>, name: String, esmtp: bool) -> Flow {
 /// The extensions offered now.
 pub fn capabilities(s: &Session<'_>) -> Vec<String> {
     let mut caps = vec!["PIPELINING".to_owned()];
-    let max = s.svc.settings.get(defs::SMTP_MAX_MESSAGE_MB);
+    let max = s.max_message_size();
     caps.push(if max == 0 {
         "SIZE".into()
     } else {
-        format!("SIZE {}", max * 1024 * 1024)
+        format!("SIZE {max}")
     });
     caps.extend(
         [

@@ -2,7 +2,7 @@
 //! sender: submission requires AUTH (PROTO-5), blocked senders (SEC-4), senders of disabled
 //! hosted domains, the declared SIZE (RFC 1870).
 
-use heron_proto_smtp::{MailParams, Path, reply};
+use heron_proto_smtp::{Body, MailParams, Path, reply};
 use heron_settings::defs;
 
 use crate::envelope::Transaction;
@@ -30,10 +30,16 @@ pub async fn execute(s: &mut Session<'_>, from: Path, params: MailParams) -> Flo
     if s.is_submission() && s.auth.is_none() && !s.bypass_ip {
         return s.reply(reply::AUTH_REQUIRED, Flow::Continue).await;
     }
-    let sender = from
-        .mailbox()
-        .map(|m| format!("{}@{}", m.local, m.domain))
-        .unwrap_or_default();
+    let sender = from.mailbox().map(|m| m.to_string()).unwrap_or_default();
+    if params.body == Some(Body::BinaryMime) {
+        // Not advertised in EHLO, so not accepted (RFC 3030 §3).
+        return s
+            .reply(
+                reply::PARAMS_NOT_RECOGNIZED.with_text("BODY=BINARYMIME is not supported"),
+                Flow::Bad,
+            )
+            .await;
+    }
     let st = &s.svc.settings;
     if !sender.is_empty() && sender_blocked(&st.get(defs::SMTP_BLOCKED_SENDERS), &sender) {
         tracing::info!(target: "smtp", "blocked sender {sender}");
@@ -50,7 +56,7 @@ pub async fn execute(s: &mut Session<'_>, from: Path, params: MailParams) -> Flo
             )
             .await;
     }
-    let max_size = max_size(s);
+    let max_size = s.max_message_size();
     if let Some(size) = params.size
         && max_size != 0
         && size > max_size
@@ -71,19 +77,4 @@ pub async fn execute(s: &mut Session<'_>, from: Path, params: MailParams) -> Flo
         ..Transaction::default()
     });
     s.reply(reply::SENDER_OK, Flow::Continue).await
-}
-
-/// PROTO-5 server limit, and for authenticated users also their domain's limit (DOM-4).
-fn max_size(s: &Session<'_>) -> u64 {
-    let server = s.svc.settings.get(defs::SMTP_MAX_MESSAGE_MB) * 1024 * 1024;
-    let domain = s
-        .auth
-        .as_ref()
-        .map(|a| a.domain.limits.max_message_kb * 1024)
-        .unwrap_or(0);
-    match (server, domain) {
-        (0, d) => d,
-        (s, 0) => s,
-        (s, d) => s.min(d),
-    }
 }

@@ -62,7 +62,7 @@ pub async fn execute(s: &mut Session<'_>, to: Path, params: RcptParams) -> Flow 
                     )
                     .await;
             }
-            format!("{}@{}", m.local, m.domain)
+            m.to_string()
         }
         Path::Null => return s.reply(reply::BAD_ADDRESS_SYNTAX, Flow::Bad).await,
     };
@@ -100,7 +100,11 @@ pub async fn execute(s: &mut Session<'_>, to: Path, params: RcptParams) -> Flow 
             tx.accepted.push(address);
             s.reply(reply::RECIPIENT_OK, Flow::Continue).await
         }
-        Err(r) if r.code == reply::NO_SUCH_USER.code => bad_recipient(s, r).await,
+        Err(r)
+            if r.code == reply::NO_SUCH_USER.code && r.enhanced == reply::NO_SUCH_USER.enhanced =>
+        {
+            bad_recipient(s, r).await
+        }
         Err(r) => s.reply(r, Flow::Continue).await,
     }
 }
