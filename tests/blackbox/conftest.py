@@ -7,6 +7,7 @@ port offset; everything talks to 127.0.0.1 only.
 import os
 import poplib
 import random
+import shutil
 import signal
 import socket
 import ssl
@@ -573,3 +574,38 @@ def smtp_settle(heron):
             r.close()
 
     eventually(shows_marker, 10, what="new SMTP banner shown")
+
+
+# ---------------------------------------------------------------- test hosts
+
+NEEDS_NETNS = pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("ip") is None,
+    reason="needs root and iproute2 to create a network namespace")
+
+
+@pytest.fixture
+def test_host():
+    """A network namespace at 10.250.N.2 reaching this machine at 10.250.N.1."""
+    n = random.randint(1, 250)
+    tag = f"{os.getpid() % 10000}{n}"
+    ns, veth = f"heron-t{tag}", f"hv{tag}"[:12]
+    host_ip, ns_ip = f"10.250.{n}.1", f"10.250.{n}.2"
+    steps = [
+        ["ip", "netns", "add", ns],
+        ["ip", "link", "add", veth + "a", "type", "veth", "peer", "name", veth + "b"],
+        ["ip", "link", "set", veth + "b", "netns", ns],
+        ["ip", "addr", "add", f"{host_ip}/30", "dev", veth + "a"],
+        ["ip", "link", "set", veth + "a", "up"],
+        ["ip", "netns", "exec", ns, "ip", "addr", "add", f"{ns_ip}/30", "dev", veth + "b"],
+        ["ip", "netns", "exec", ns, "ip", "link", "set", veth + "b", "up"],
+        ["ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"],
+    ]
+    try:
+        for s in steps:
+            r = subprocess.run(s, capture_output=True, text=True)
+            if r.returncode != 0:
+                pytest.skip(f"cannot create a test host ({' '.join(s)}): {r.stderr.strip()}")
+        yield ns, host_ip
+    finally:
+        subprocess.run(["ip", "link", "del", veth + "a"], capture_output=True)
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)

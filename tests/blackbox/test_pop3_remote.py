@@ -7,20 +7,15 @@ pop.allow_plaintext_auth, they work.
 """
 
 import json
-import os
-import random
-import shutil
 import subprocess
 import sys
 import textwrap
 
 import pytest
 
-from conftest import PASSWORD, USER
+from conftest import NEEDS_NETNS, PASSWORD, USER
 
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0 or shutil.which("ip") is None,
-    reason="needs root and iproute2 to create a network namespace")
+pytestmark = NEEDS_NETNS
 
 CLIENT = textwrap.dedent(r"""
     import base64, json, socket, ssl, sys
@@ -54,34 +49,6 @@ CLIENT = textwrap.dedent(r"""
     cmd("QUIT")
     print(json.dumps(out))
 """)
-
-
-@pytest.fixture
-def test_host():
-    """A network namespace at 10.250.N.2 reaching this machine at 10.250.N.1."""
-    n = random.randint(1, 250)
-    tag = f"{os.getpid() % 10000}{n}"
-    ns, veth = f"heron-t{tag}", f"hv{tag}"[:12]
-    host_ip, ns_ip = f"10.250.{n}.1", f"10.250.{n}.2"
-    steps = [
-        ["ip", "netns", "add", ns],
-        ["ip", "link", "add", veth + "a", "type", "veth", "peer", "name", veth + "b"],
-        ["ip", "link", "set", veth + "b", "netns", ns],
-        ["ip", "addr", "add", f"{host_ip}/30", "dev", veth + "a"],
-        ["ip", "link", "set", veth + "a", "up"],
-        ["ip", "netns", "exec", ns, "ip", "addr", "add", f"{ns_ip}/30", "dev", veth + "b"],
-        ["ip", "netns", "exec", ns, "ip", "link", "set", veth + "b", "up"],
-        ["ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"],
-    ]
-    try:
-        for s in steps:
-            r = subprocess.run(s, capture_output=True, text=True)
-            if r.returncode != 0:
-                pytest.skip(f"cannot create a test host ({' '.join(s)}): {r.stderr.strip()}")
-        yield ns, host_ip
-    finally:
-        subprocess.run(["ip", "link", "del", veth + "a"], capture_output=True)
-        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
 
 
 def run_client(ns, host_ip, port):
