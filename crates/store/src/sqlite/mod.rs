@@ -15,6 +15,7 @@ mod staged;
 mod writer;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -40,6 +41,35 @@ struct Inner {
     blobs: FileBlobStore,
     bus: EventBus,
     origin: String,
+    /// Tells the checkpointer thread to end.
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// How often the WAL is copied back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+
+/// Copy committed WAL content into the database file in the background. PASSIVE checkpoints
+/// never block the writer or readers, so commits do not pay for them; the WAL restarts from
+/// its beginning once a checkpoint has caught up.
+fn checkpointer(conn: Connection, stop: Arc<AtomicBool>) -> Result<()> {
+    std::thread::Builder::new()
+        .name("store-checkpoint".into())
+        .spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE);") {
+                    tracing::debug!("checkpoint: {e}");
+                }
+            }
+        })
+        .map(drop)
+        .map_err(|e| StoreError::Db(format!("cannot start the checkpointer: {e}")))
 }
 
 fn open_conn(path: &Path, read_only: bool) -> Result<Connection> {
@@ -65,6 +95,8 @@ impl SqliteStore {
         let db_path = dir.join("heron.db");
         let conn = open_conn(&db_path, false)?;
         conn.execute_batch(schema::SCHEMA)?;
+        // Checkpoints run on their own thread, off the commit path (see `checkpointer`).
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
         conn.execute(
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?1)",
             [schema::VERSION.to_string()],
@@ -73,6 +105,8 @@ impl SqliteStore {
         let origin = format!("{:016x}", rand::random::<u64>());
         let writer = Writer::start(conn, bus.clone(), origin.clone())?;
         let blobs = FileBlobStore::open(&dir.join("blobs"))?;
+        let stop = Arc::new(AtomicBool::new(false));
+        checkpointer(open_conn(&db_path, false)?, stop.clone())?;
         Ok(Self {
             inner: Arc::new(Inner {
                 db_path,
@@ -81,6 +115,7 @@ impl SqliteStore {
                 blobs,
                 bus,
                 origin,
+                stop,
             }),
         })
     }

@@ -8,6 +8,7 @@ PRAGMA journal_mode = WAL;
 PRAGMA synchronous = FULL;
 PRAGMA foreign_keys = ON;
 PRAGMA busy_timeout = 15000;
+PRAGMA journal_size_limit = 67108864;
 ";
 
 /// Version written by [`SCHEMA`].
