@@ -7,6 +7,7 @@
 //! binds sockets or checks IP lists itself.
 
 pub mod banner;
+pub mod client;
 pub mod line;
 mod listener;
 pub mod registry;
@@ -21,6 +22,7 @@ use heron_settings::values::{Encryption, Protocol};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
+pub use client::Client;
 pub use listener::Server;
 pub use registry::{Registry, SessionInfo};
 pub use stream::SessionStream;

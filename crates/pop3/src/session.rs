@@ -10,11 +10,10 @@
 use std::io;
 use std::sync::Arc;
 
-use heron_net::line::{Framed, LineReader, ReadError};
-use heron_net::{Conn, SessionInfo, SessionStream, banner};
+use heron_net::line::{Framed, ReadError};
+use heron_net::{Client, Conn, SessionInfo, banner};
 use heron_proto_pop3::{Command, MAX_COMMAND_LINE, RespCode, err, parse_command};
 use heron_settings::defs;
-use tokio::io::AsyncWriteExt;
 use tokio_rustls::TlsAcceptor;
 
 use crate::Pop3Service;
@@ -43,8 +42,7 @@ pub enum Flow {
 /// A running session.
 pub struct Session<'a> {
     pub svc: &'a Pop3Service,
-    stream: Option<SessionStream>,
-    pub reader: LineReader,
+    pub client: Client,
     pub info: Arc<SessionInfo>,
     pub starttls: Option<TlsAcceptor>,
     pub hostname: String,
@@ -55,17 +53,12 @@ pub struct Session<'a> {
 impl Session<'_> {
     /// Send bytes to the client.
     pub async fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
-        let s = self
-            .stream
-            .as_mut()
-            .ok_or_else(|| io::Error::other("stream gone"))?;
-        s.write_all(bytes).await?;
-        s.flush().await
+        self.client.send(bytes).await
     }
 
     /// Whether the connection is encrypted.
     pub fn is_tls(&self) -> bool {
-        self.stream.as_ref().is_some_and(SessionStream::is_tls)
+        self.client.is_tls()
     }
 
     /// Clear-text passwords are allowed over TLS, from loopback, or when the setting says so.
@@ -76,26 +69,7 @@ impl Session<'_> {
     /// Read one line from the client within the command timeout.
     pub async fn read_line(&mut self) -> Result<Framed, ReadError> {
         let timeout = self.svc.settings.get(defs::POP_COMMAND_TIMEOUT);
-        let s = self.stream.as_mut().ok_or(ReadError::Closed)?;
-        self.reader.read(s, timeout).await
-    }
-
-    /// Replace the stream with its TLS upgrade (STLS). Plain-text bytes the client sent
-    /// after the command are discarded (RFC 2595 §4 / command-injection defence).
-    pub async fn start_tls(&mut self, acceptor: &TlsAcceptor) -> io::Result<()> {
-        self.reader.framer().clear();
-        let plain = self
-            .stream
-            .take()
-            .ok_or_else(|| io::Error::other("stream gone"))?;
-        self.stream = Some(plain.upgrade(acceptor).await?);
-        Ok(())
-    }
-
-    async fn shutdown(&mut self) {
-        if let Some(mut s) = self.stream.take() {
-            let _ = s.shutdown().await;
-        }
+        self.client.read_line(timeout).await
     }
 }
 
@@ -111,8 +85,7 @@ pub async fn run(svc: &Pop3Service, conn: Conn) {
     );
     let mut s = Session {
         svc,
-        stream: Some(conn.stream),
-        reader: LineReader::new(MAX_COMMAND_LINE),
+        client: Client::new(conn.stream, MAX_COMMAND_LINE),
         info: conn.info,
         starttls: conn.starttls,
         hostname: conn.hostname,
@@ -124,7 +97,7 @@ pub async fn run(svc: &Pop3Service, conn: Conn) {
         return;
     }
     command_loop(&mut s).await;
-    s.shutdown().await;
+    s.client.close().await;
     tracing::info!(target: "pop3", "disconnect");
 }
 

@@ -12,14 +12,13 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use heron_net::line::{Framed, LineReader, ReadError};
-use heron_net::{Conn, SessionInfo, SessionStream, banner};
+use heron_net::line::{Framed, ReadError};
+use heron_net::{Client, Conn, SessionInfo, banner};
 use heron_proto_smtp::reply::{self, Reply};
 use heron_proto_smtp::{Command, MAX_AUTH_LINE, parse_command};
 use heron_settings::defs;
 use heron_settings::values::{self, IpRule};
 use heron_store::{Domain, User};
-use tokio::io::AsyncWriteExt;
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 
@@ -46,8 +45,7 @@ pub enum Flow {
 /// A running session.
 pub struct Session<'a> {
     pub svc: &'a SmtpService,
-    stream: Option<SessionStream>,
-    pub reader: LineReader,
+    pub client: Client,
     pub info: Arc<SessionInfo>,
     pub starttls: Option<TlsAcceptor>,
     pub hostname: String,
@@ -79,12 +77,7 @@ impl Session<'_> {
 
     /// Send a reply.
     pub async fn send(&mut self, r: &Reply) -> io::Result<()> {
-        let s = self
-            .stream
-            .as_mut()
-            .ok_or_else(|| io::Error::other("stream gone"))?;
-        s.write_all(&r.to_bytes()).await?;
-        s.flush().await
+        self.client.send(&r.to_bytes()).await
     }
 
     /// Send a reply; a write failure closes the session.
@@ -125,14 +118,12 @@ impl Session<'_> {
 
     /// Whether the connection is encrypted.
     pub fn is_tls(&self) -> bool {
-        self.stream.as_ref().is_some_and(SessionStream::is_tls)
+        self.client.is_tls()
     }
 
     /// The negotiated TLS parameters, for the trace header.
     pub fn tls_description(&self) -> Option<String> {
-        self.stream
-            .as_ref()
-            .and_then(SessionStream::tls_description)
+        self.client.tls_description()
     }
 
     /// AUTH is offered only over TLS or from this machine.
@@ -151,26 +142,19 @@ impl Session<'_> {
     /// Read one line within the command (and session) timeout.
     pub async fn read_line(&mut self) -> Result<Framed, ReadError> {
         let t = self.timeout();
-        let s = self.stream.as_mut().ok_or(ReadError::Closed)?;
-        self.reader.read(s, t).await
+        self.client.read_line(t).await
     }
 
     /// Read raw body bytes within the command timeout.
     pub async fn read_raw(&mut self) -> Result<Vec<u8>, ReadError> {
         let t = self.timeout();
-        let s = self.stream.as_mut().ok_or(ReadError::Closed)?;
-        self.reader.read_raw(s, t).await
+        self.client.read_raw(t).await
     }
 
     /// Upgrade to TLS (STARTTLS), discarding anything the client pipelined in clear text
     /// and every state it established (RFC 3207 §4.2).
     pub async fn start_tls(&mut self, acceptor: &TlsAcceptor) -> io::Result<()> {
-        self.reader.framer().clear();
-        let plain = self
-            .stream
-            .take()
-            .ok_or_else(|| io::Error::other("stream gone"))?;
-        self.stream = Some(plain.upgrade(acceptor).await?);
+        self.client.start_tls(acceptor).await?;
         self.helo = None;
         self.esmtp = false;
         self.reset_transaction();
@@ -224,8 +208,7 @@ pub async fn run(svc: &SmtpService, conn: Conn) {
     let session_timeout = st.get(defs::SMTP_SESSION_TIMEOUT);
     let mut s = Session {
         svc,
-        stream: Some(conn.stream),
-        reader: LineReader::new(MAX_AUTH_LINE - 2),
+        client: Client::new(conn.stream, MAX_AUTH_LINE - 2),
         starttls: conn.starttls,
         hostname: conn.hostname,
         loopback: peer.is_loopback(),
@@ -253,9 +236,7 @@ pub async fn run(svc: &SmtpService, conn: Conn) {
         return;
     }
     command_loop(&mut s).await;
-    if let Some(mut stream) = s.stream.take() {
-        let _ = stream.shutdown().await;
-    }
+    s.client.close().await;
     tracing::info!(target: "smtp", "disconnect");
 }
 

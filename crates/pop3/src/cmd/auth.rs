@@ -52,7 +52,7 @@ pub async fn execute(
     };
     let (mut ex, mut step) = Exchange::start(mech, &s.hostname, initial.as_deref());
     let mut found = None;
-    s.reader.framer().set_max(MAX_SASL_LINE);
+    s.client.framer().set_max(MAX_SASL_LINE);
     let flow = loop {
         step = match step {
             Step::Challenge(c) => match challenge(s, &mut ex, &c).await {
@@ -108,7 +108,7 @@ pub async fn execute(
             }
         };
     };
-    s.reader
+    s.client
         .framer()
         .set_max(heron_proto_pop3::MAX_COMMAND_LINE);
     flow

@@ -12,7 +12,7 @@ pub async fn execute(s: &mut Session<'_>) -> Flow {
     if s.send(&ok("begin TLS negotiation")).await.is_err() {
         return Flow::Close;
     }
-    match s.start_tls(&acceptor).await {
+    match s.client.start_tls(&acceptor).await {
         Ok(()) => {
             tracing::debug!(target: "pop3", "TLS started");
             // RFC 2595 §4: forget any USER given before TLS.

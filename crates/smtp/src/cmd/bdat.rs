@@ -37,7 +37,7 @@ pub async fn execute(s: &mut Session<'_>, size: u64, last: bool) -> Flow {
             Err(_) => return Flow::Close,
         };
         let used = chunks.feed(&data);
-        s.reader.framer().unread(&data[used..]);
+        s.client.framer().unread(&data[used..]);
     }
     if !valid {
         let r = if s.tx.is_none() {

@@ -54,7 +54,7 @@ pub async fn execute(s: &mut Session<'_>) -> Flow {
             Err(_) => return Flow::Close,
         };
         if let Feed::Done { consumed } = reader.feed(&chunk) {
-            s.reader.framer().unread(&chunk[consumed..]);
+            s.client.framer().unread(&chunk[consumed..]);
             break;
         }
     }
