@@ -609,3 +609,105 @@ def test_host():
     finally:
         subprocess.run(["ip", "link", "del", veth + "a"], capture_output=True)
         subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+# ---------------------------------------------------------------- IMAP
+
+import imaplib  # noqa: E402
+import re  # noqa: E402
+
+Heron.imap_port = property(lambda self: 143 + self.offset)
+Heron.imaps_port = property(lambda self: 993 + self.offset)
+
+
+@pytest.fixture
+def imap_server(server):
+    """A running server with user alice@example.test whose IMAP ports accept connections."""
+    for port in (server.imap_port, server.imaps_port):
+        eventually(lambda: socket.create_connection((HOST, port), timeout=1).close() or True,
+                   10, what=f"port {port} accepts connections")
+    return server
+
+
+def imap_client(heron, tls=None, user=USER, password=PASSWORD, login=True):
+    """An imaplib client: plain (`tls` None), "starttls" or "implicit"; logged in unless
+    `login` is false."""
+    if tls == "implicit":
+        m = imaplib.IMAP4_SSL(HOST, heron.imaps_port, ssl_context=client_tls(), timeout=15)
+    else:
+        m = imaplib.IMAP4(HOST, heron.imap_port, timeout=15)
+        if tls == "starttls":
+            m.starttls(client_tls())
+    if login:
+        m.login(user, password)
+    return m
+
+
+LITERAL_AT_END = re.compile(rb"\{(\d+)\}$")
+
+
+class ImapRaw(Raw):
+    """A byte-level IMAP connection. `line()` returns one logical response line with any
+    literals it carries inlined."""
+
+    def line(self):
+        out = super().line()
+        while (m := LITERAL_AT_END.search(out)):
+            n = int(m.group(1))
+            while len(self.buf) < n:
+                self._fill()
+            out += b"\r\n" + self.buf[:n]
+            self.buf = self.buf[n:]
+            out += super().line()
+        return out
+
+    def greet(self):
+        line = self.line()
+        assert line.startswith(b"* OK"), line
+        return line
+
+    def until(self, tag):
+        """Lines up to the tagged response: (untagged lines, tagged line)."""
+        untagged = []
+        for _ in range(1_000_000):
+            line = self.line()
+            if line.startswith(tag + b" "):
+                return untagged, line
+            untagged.append(line)
+        raise AssertionError("no tagged response")
+
+    def cmd(self, tag, text):
+        """Send `tag text` and read up to its tagged response."""
+        self.send(tag + b" " + text + b"\r\n")
+        return self.until(tag)
+
+    def login(self, user=USER, password=PASSWORD):
+        _, done = self.cmd(b"L", b"LOGIN " + user.encode() + b" " + password.encode())
+        assert done.startswith(b"L OK"), done
+        return done
+
+
+def imap_raw(heron, tls=False, greet=True, login=False, timeout=15.0):
+    """A raw IMAP connection (implicit TLS with `tls`), greeted and optionally logged in."""
+    r = ImapRaw(heron.imaps_port if tls else heron.imap_port, tls=tls, timeout=timeout)
+    if greet:
+        r.greet()
+    if login:
+        r.login()
+    return r
+
+
+def imap_settle(heron):
+    """Wait until the running server has applied every setting changed so far: change the
+    IMAP banner to a new marker (settings are applied in order) and wait for it."""
+    marker = f"settled-{random.getrandbits(48):012x}"
+    heron.set("imap.banner", "#HostName# " + marker)
+
+    def shows_marker():
+        r = imap_raw(heron, greet=False, timeout=5)
+        try:
+            return marker.encode() in r.line()
+        finally:
+            r.close()
+
+    eventually(shows_marker, 10, what="new IMAP banner shown")

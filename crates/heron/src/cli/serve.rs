@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
+use heron_imap::ImapService;
 use heron_net::{Server, Service, tls};
 use heron_pop3::Pop3Service;
 use heron_settings::values::{Protocol, shift_listeners};
@@ -65,6 +66,7 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
 
     let mut services: HashMap<Protocol, Arc<dyn Service>> = HashMap::new();
     services.insert(Protocol::Pop3, Arc::new(Pop3Service::new(o.dir.clone())));
+    services.insert(Protocol::Imap, Arc::new(ImapService::new(o.dir.clone())));
     services.insert(
         Protocol::Smtp,
         Arc::new(SmtpService::new(o.dir.clone(), Mode::Mx)),

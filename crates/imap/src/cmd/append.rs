@@ -1,0 +1,78 @@
+//! APPEND (RFC 9051 §6.3.12) with APPENDUID (RFC 4315), APPENDLIMIT (RFC 7889) and quota
+//! (RFC 9208 `[OVERQUOTA]`). The message is stored exactly as sent; the tagged OK means it
+//! is on disk.
+
+use heron_store::NewMessage;
+use imap_codec::imap_types::datetime::DateTime;
+use imap_codec::imap_types::extensions::binary::LiteralOrLiteral8;
+use imap_codec::imap_types::flag::Flag;
+use imap_codec::imap_types::mailbox::Mailbox;
+use imap_codec::imap_types::response::Code;
+
+use crate::error::Result;
+use crate::mailbox::{find, name_of};
+use crate::response::{Done, code};
+use crate::session::{Session, append_limit};
+use crate::wire::{flag_name, nz};
+
+/// Run APPEND.
+pub async fn execute(
+    s: &mut Session<'_>,
+    mailbox: Mailbox<'_>,
+    flags: Vec<Flag<'_>>,
+    date: Option<DateTime>,
+    message: LiteralOrLiteral8<'_>,
+) -> Result<Done> {
+    let name = match name_of(s, &mailbox) {
+        Ok(n) => n,
+        Err(d) => return Ok(d),
+    };
+    let Some(folder) = find(s, &name).await? else {
+        // RFC 9051 §6.3.12: TRYCREATE when the mailbox does not exist.
+        return Ok(Done::no("no such mailbox").with(Code::TryCreate));
+    };
+    let data: Vec<u8> = match message {
+        LiteralOrLiteral8::Literal(l) => l.data().to_vec(),
+        LiteralOrLiteral8::Literal8(l) => l.data.into_owned(),
+    };
+    if data.is_empty() {
+        return Ok(Done::no("empty message").with(code("CANNOT")));
+    }
+    if data.len() as u64 > append_limit(s) {
+        return Ok(Done::no("message too large").with(Code::TooBig));
+    }
+    if crate::quota::would_exceed(s, data.len() as u64).await? {
+        return Ok(Done::no("mailbox is over quota").with(Code::OverQuota));
+    }
+    let mut names: Vec<String> = Vec::new();
+    for f in &flags {
+        let n = flag_name(f);
+        // RFC 9051 §2.3.2: \Recent cannot be set by a client.
+        if n.eq_ignore_ascii_case("\\Recent") {
+            continue;
+        }
+        if !names.iter().any(|x| x.eq_ignore_ascii_case(&n)) {
+            names.push(n);
+        }
+    }
+    let internal_date = date.map(|d| d.as_ref().timestamp());
+    let uids = s
+        .store()
+        .append_batch(
+            folder.id,
+            vec![(
+                data,
+                NewMessage {
+                    flags: names,
+                    internal_date,
+                },
+            )],
+        )
+        .await?;
+    let uid = uids.first().copied().unwrap_or(0);
+    tracing::debug!(target: "imap", "appended UID {uid} to {name}");
+    Ok(Done::ok("APPEND completed").with(Code::AppendUid {
+        uid_validity: nz(folder.uidvalidity),
+        uid: nz(uid),
+    }))
+}

@@ -1,0 +1,123 @@
+//! COPY and UID COPY (RFC 9051 §6.4.7) with COPYUID (RFC 4315); MOVE shares the transfer
+//! ([`transfer`], RFC 6851).
+//!
+//! Invariants: a missing target gets `NO [TRYCREATE]`; copies count against the quota;
+//! COPYUID pairs source and new UIDs in the same order; a MOVE is one store transaction,
+//! announced as `* OK [COPYUID ...]` then the expunges, then the tagged OK.
+
+use imap_codec::imap_types::core::Vec1;
+use imap_codec::imap_types::extensions::uidplus::{UidElement, UidSet};
+use imap_codec::imap_types::mailbox::Mailbox;
+use imap_codec::imap_types::response::{Code, StatusKind};
+use imap_codec::imap_types::sequence::SequenceSet;
+
+use crate::error::Result;
+use crate::mailbox::{find, name_of};
+use crate::response::{self, Done, code};
+use crate::session::Session;
+use crate::updates;
+use crate::wire::nz;
+
+/// Run COPY or UID COPY.
+pub async fn execute(
+    s: &mut Session<'_>,
+    set: SequenceSet,
+    mailbox: Mailbox<'_>,
+    uid: bool,
+) -> Result<Done> {
+    transfer(s, set, mailbox, uid, false).await
+}
+
+/// Copy (or, with `moving`, move) messages to another mailbox.
+pub async fn transfer(
+    s: &mut Session<'_>,
+    set: SequenceSet,
+    mailbox: Mailbox<'_>,
+    uid: bool,
+    moving: bool,
+) -> Result<Done> {
+    let name = match name_of(s, &mailbox) {
+        Ok(n) => n,
+        Err(d) => return Ok(d),
+    };
+    let Some(target) = find(s, &name).await? else {
+        return Ok(Done::no("no such mailbox").with(Code::TryCreate));
+    };
+    let Some(sel) = s.selected.as_ref() else {
+        return Ok(Done::bad("no mailbox selected"));
+    };
+    if moving && sel.read_only {
+        return Ok(Done::no("mailbox is read-only").with(code("CANNOT")));
+    }
+    let Ok(indexes) = sel.resolve(&set, uid) else {
+        return Ok(Done::bad("invalid message sequence number"));
+    };
+    let picked: Vec<(u32, u64)> = indexes
+        .iter()
+        .map(|&i| (sel.msgs[i].uid, sel.msgs[i].size))
+        .filter(|(u, _)| !sel.ghosts.contains(u))
+        .collect();
+    let source = sel.folder.id;
+    let what = if moving { "MOVE" } else { "COPY" };
+    if picked.is_empty() {
+        return Ok(Done::ok(format!("{what} completed, nothing to do")));
+    }
+    let uids: Vec<u32> = picked.iter().map(|&(u, _)| u).collect();
+    if !moving {
+        let bytes: u64 = picked.iter().map(|&(_, sz)| sz).sum();
+        if crate::quota::would_exceed(s, bytes).await? {
+            return Ok(Done::no("mailbox is over quota").with(Code::OverQuota));
+        }
+    }
+    let pairs = if moving {
+        s.store().move_messages(source, &uids, target.id).await?
+    } else {
+        s.store().copy_messages(source, &uids, target.id).await?
+    };
+    let copyuid = copy_uid(target.uidvalidity, &pairs);
+    if !moving {
+        let mut d = Done::ok("COPY completed");
+        d.code = copyuid;
+        return Ok(d);
+    }
+    // RFC 6851 §4.3: COPYUID goes in an untagged OK before the expunges.
+    s.push(&response::untagged(StatusKind::Ok, copyuid, "moved"));
+    let moved: Vec<u32> = pairs.iter().map(|&(src, _)| src).collect();
+    let removed = match s.selected.as_mut() {
+        Some(sel) => sel.remove(&moved),
+        None => Vec::new(),
+    };
+    updates::expunged(s, &removed);
+    Ok(Done::ok("MOVE completed"))
+}
+
+/// `COPYUID uidvalidity source-uids new-uids`, sets in pair order (RFC 4315 §3).
+fn copy_uid(uidvalidity: u32, pairs: &[(u32, u32)]) -> Option<Code<'static>> {
+    let src: Vec<u32> = pairs.iter().map(|&(a, _)| a).collect();
+    let dst: Vec<u32> = pairs.iter().map(|&(_, b)| b).collect();
+    Some(Code::CopyUid {
+        uid_validity: nz(uidvalidity),
+        source: uid_set(&src)?,
+        destination: uid_set(&dst)?,
+    })
+}
+
+/// A UID set keeping the given order; consecutive ascending runs are merged.
+fn uid_set(numbers: &[u32]) -> Option<UidSet> {
+    let mut elems = Vec::new();
+    let mut i = 0;
+    while i < numbers.len() {
+        let mut j = i;
+        while j + 1 < numbers.len() && numbers[j + 1] == numbers[j].wrapping_add(1) {
+            j += 1;
+        }
+        let (a, b) = (numbers[i], numbers[j]);
+        elems.push(if a == b {
+            UidElement::Single(nz(a))
+        } else {
+            UidElement::Range(nz(a), nz(b))
+        });
+        i = j + 1;
+    }
+    Vec1::try_from(elems).ok().map(UidSet)
+}

@@ -1,0 +1,33 @@
+//! GETQUOTAROOT (RFC 9208 §4.3): every mailbox is under the root `""` when a limit applies.
+
+use imap_codec::imap_types::mailbox::Mailbox;
+use imap_codec::imap_types::response::Data;
+
+use crate::cmd::getquota::quota_response;
+use crate::error::Result;
+use crate::mailbox::{find, name_of, nonexistent, to_mailbox};
+use crate::response::{self, Done};
+use crate::session::Session;
+
+/// Run GETQUOTAROOT.
+pub async fn execute(s: &mut Session<'_>, mailbox: Mailbox<'_>) -> Result<Done> {
+    let name = match name_of(s, &mailbox) {
+        Ok(n) => n,
+        Err(d) => return Ok(d),
+    };
+    if find(s, &name).await?.is_none() {
+        return Ok(nonexistent());
+    }
+    let quota = quota_response(s).await?;
+    let roots = if quota.is_some() {
+        vec![crate::wire::astring("")]
+    } else {
+        Vec::new()
+    };
+    let mailbox = to_mailbox(s, &name);
+    s.push(&response::data(Data::QuotaRoot { mailbox, roots }));
+    if let Some(q) = quota {
+        s.push(&q);
+    }
+    Ok(Done::ok("GETQUOTAROOT completed"))
+}

@@ -1,0 +1,146 @@
+//! LIST (RFC 9051 §6.3.9) with LIST-EXTENDED selection/return options (RFC 5258),
+//! CHILDREN (RFC 3348), SPECIAL-USE attributes (RFC 6154) and LIST-STATUS (RFC 5819).
+//!
+//! Invariants: a name whose mailbox does not exist but which has mailboxes below it is
+//! listed as `\Noselect` (`\NonExistent` under LIST-EXTENDED) so hierarchies stay walkable;
+//! every selectable mailbox carries `\HasChildren` or `\HasNoChildren`; special-use
+//! attributes are always given; `\Subscribed` only when asked for.
+
+use std::collections::BTreeMap;
+
+use heron_store::Folder;
+use imap_codec::imap_types::core::{Atom, QuotedChar};
+use imap_codec::imap_types::flag::FlagNameAttribute;
+use imap_codec::imap_types::mailbox::{ListMailbox, Mailbox};
+use imap_codec::imap_types::response::Data;
+
+use crate::cmd::status::push_status;
+use crate::error::Result;
+use crate::mailbox::to_mailbox;
+use crate::names::{self, DELIMITER};
+use crate::preparse::ListOptions;
+use crate::response::{self, Done};
+use crate::session::Session;
+
+/// Run LIST.
+pub async fn execute(
+    s: &mut Session<'_>,
+    reference: Mailbox<'_>,
+    pattern: ListMailbox<'_>,
+    opts: ListOptions,
+) -> Result<Done> {
+    let (reference, pattern) = match (reference_text(s, &reference), pattern_text(s, &pattern)) {
+        (Some(r), Some(p)) => (r, p),
+        _ => return Ok(Done::bad("mailbox pattern is not valid modified UTF-7")),
+    };
+    if pattern.is_empty() {
+        // RFC 9051 §6.3.9: the delimiter and the root of the reference.
+        s.push(&response::data(Data::List {
+            items: vec![FlagNameAttribute::Noselect],
+            delimiter: QuotedChar::try_from(DELIMITER).ok(),
+            mailbox: Mailbox::from(crate::wire::astring("")),
+        }));
+        return Ok(Done::ok("LIST completed"));
+    }
+    let full = names::join_reference(&reference, &pattern);
+    let Some(user) = s.user.as_ref().map(|u| u.user.id) else {
+        return Ok(Done::no("not logged in"));
+    };
+    let folders = s.store().list_folders(user).await?;
+    for (name, folder) in tree(&folders) {
+        if !names::matches(&full, &name) {
+            continue;
+        }
+        if opts.subscribed_only && !folder.is_some_and(|f| f.subscribed) {
+            continue;
+        }
+        let attrs = attributes(&name, folder, &folders, &opts);
+        let mailbox = to_mailbox(s, &name);
+        s.push(&response::data(Data::List {
+            items: attrs,
+            delimiter: QuotedChar::try_from(DELIMITER).ok(),
+            mailbox,
+        }));
+        if let (Some(items), Some(f)) = (&opts.status, folder) {
+            push_status(s, f, items).await?;
+        }
+    }
+    Ok(Done::ok("LIST completed"))
+}
+
+/// Every existing folder plus the names above them that have no folder, sorted.
+pub fn tree(folders: &[Folder]) -> BTreeMap<String, Option<&Folder>> {
+    let mut all: BTreeMap<String, Option<&Folder>> = BTreeMap::new();
+    for f in folders {
+        for a in names::ancestors(&f.name) {
+            all.entry(a.to_owned()).or_insert(None);
+        }
+    }
+    for f in folders {
+        all.insert(f.name.clone(), Some(f));
+    }
+    all
+}
+
+fn attributes(
+    name: &str,
+    folder: Option<&Folder>,
+    folders: &[Folder],
+    opts: &ListOptions,
+) -> Vec<FlagNameAttribute<'static>> {
+    let mut attrs = Vec::new();
+    let prefix = format!("{name}{DELIMITER}");
+    let children = folders.iter().any(|f| f.name.starts_with(&prefix));
+    match folder {
+        None if opts.extended => attrs.push(ext("NonExistent")),
+        None => attrs.push(FlagNameAttribute::Noselect),
+        Some(_) => {}
+    }
+    // RFC 3348 / RFC 5258 §4: children are always reported.
+    attrs.push(ext(if children {
+        "HasChildren"
+    } else {
+        "HasNoChildren"
+    }));
+    if let Some(f) = folder {
+        if let Some(su) = f.special_use.as_deref() {
+            attrs.push(ext(su.trim_start_matches('\\')));
+        }
+        if f.subscribed && opts.return_subscribed {
+            attrs.push(ext("Subscribed"));
+        }
+    }
+    attrs
+}
+
+fn ext(name: &str) -> FlagNameAttribute<'static> {
+    match Atom::try_from(name.to_owned()) {
+        Ok(a) => FlagNameAttribute::from(a),
+        Err(_) => FlagNameAttribute::Noselect,
+    }
+}
+
+/// The reference name as UTF-8 (wildcards are not special in it).
+pub fn reference_text(s: &Session<'_>, m: &Mailbox<'_>) -> Option<String> {
+    match m {
+        Mailbox::Inbox => Some("INBOX".into()),
+        Mailbox::Other(o) => decode(s, o.inner().as_ref()),
+    }
+}
+
+/// The pattern as UTF-8.
+pub fn pattern_text(s: &Session<'_>, p: &ListMailbox<'_>) -> Option<String> {
+    let raw: &[u8] = match p {
+        ListMailbox::Token(t) => t.as_ref(),
+        ListMailbox::String(st) => st.as_ref(),
+    };
+    decode(s, raw)
+}
+
+fn decode(s: &Session<'_>, raw: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(raw).ok()?;
+    if s.enabled.utf8 && !text.is_ascii() {
+        return Some(text.to_owned());
+    }
+    names::decode_mutf7(text).ok()
+}

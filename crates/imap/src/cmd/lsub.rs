@@ -1,0 +1,64 @@
+//! LSUB (RFC 3501 §6.3.9; deprecated by RFC 9051 but widely used): the subscribed
+//! mailboxes matching a pattern. With `%`, a subscribed mailbox below an unsubscribed name
+//! makes that name appear as `\Noselect`.
+
+use std::collections::BTreeSet;
+
+use imap_codec::imap_types::core::QuotedChar;
+use imap_codec::imap_types::flag::FlagNameAttribute;
+use imap_codec::imap_types::mailbox::{ListMailbox, Mailbox};
+use imap_codec::imap_types::response::Data;
+
+use crate::cmd::list::{pattern_text, reference_text};
+use crate::error::Result;
+use crate::mailbox::to_mailbox;
+use crate::names::{self, DELIMITER};
+use crate::response::{self, Done};
+use crate::session::Session;
+
+/// Run LSUB.
+pub async fn execute(
+    s: &mut Session<'_>,
+    reference: Mailbox<'_>,
+    pattern: ListMailbox<'_>,
+) -> Result<Done> {
+    let (reference, pattern) = match (reference_text(s, &reference), pattern_text(s, &pattern)) {
+        (Some(r), Some(p)) => (r, p),
+        _ => return Ok(Done::bad("mailbox pattern is not valid modified UTF-7")),
+    };
+    let full = names::join_reference(&reference, &pattern);
+    let Some(user) = s.user.as_ref().map(|u| u.user.id) else {
+        return Ok(Done::no("not logged in"));
+    };
+    let folders = s.store().list_folders(user).await?;
+    let subscribed: BTreeSet<&str> = folders
+        .iter()
+        .filter(|f| f.subscribed)
+        .map(|f| f.name.as_str())
+        .collect();
+    let mut shown: BTreeSet<(String, bool)> = BTreeSet::new();
+    for name in &subscribed {
+        if names::matches(&full, name) {
+            shown.insert(((*name).to_owned(), false));
+        }
+        for a in names::ancestors(name) {
+            if !subscribed.contains(a) && names::matches(&full, a) && full.contains('%') {
+                shown.insert((a.to_owned(), true));
+            }
+        }
+    }
+    for (name, placeholder) in shown {
+        let items = if placeholder {
+            vec![FlagNameAttribute::Noselect]
+        } else {
+            Vec::new()
+        };
+        let mailbox = to_mailbox(s, &name);
+        s.push(&response::data(Data::Lsub {
+            items,
+            delimiter: QuotedChar::try_from(DELIMITER).ok(),
+            mailbox,
+        }));
+    }
+    Ok(Done::ok("LSUB completed"))
+}

@@ -1,0 +1,18 @@
+//! MOVE and UID MOVE (RFC 6851): COPY and EXPUNGE in one store transaction.
+
+use imap_codec::imap_types::mailbox::Mailbox;
+use imap_codec::imap_types::sequence::SequenceSet;
+
+use crate::error::Result;
+use crate::response::Done;
+use crate::session::Session;
+
+/// Run MOVE or UID MOVE.
+pub async fn execute(
+    s: &mut Session<'_>,
+    set: SequenceSet,
+    mailbox: Mailbox<'_>,
+    uid: bool,
+) -> Result<Done> {
+    super::copy::transfer(s, set, mailbox, uid, true).await
+}

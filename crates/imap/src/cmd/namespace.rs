@@ -1,0 +1,25 @@
+//! NAMESPACE (RFC 2342, RFC 9051 §6.3.10): one personal namespace, prefix "" and "/".
+
+use imap_codec::imap_types::core::QuotedChar;
+use imap_codec::imap_types::extensions::namespace::Namespace;
+use imap_codec::imap_types::response::Data;
+
+use crate::error::Result;
+use crate::names::DELIMITER;
+use crate::response::{self, Done};
+use crate::session::Session;
+use crate::wire::istring;
+
+/// Run NAMESPACE.
+pub async fn execute(s: &mut Session<'_>) -> Result<Done> {
+    let personal = vec![Namespace::new(
+        istring(Vec::new()),
+        QuotedChar::try_from(DELIMITER).ok(),
+    )];
+    s.push(&response::data(Data::Namespace {
+        personal,
+        other: Vec::new(),
+        shared: Vec::new(),
+    }));
+    Ok(Done::ok("NAMESPACE completed"))
+}

@@ -1,0 +1,147 @@
+//! SEARCH and UID SEARCH (RFC 9051 §6.4.4) with ESEARCH results (RFC 4731) and the MODSEQ
+//! criterion (RFC 7162 §3.1.5).
+//!
+//! Invariants: only UTF-8 and US-ASCII are accepted as CHARSET (`[BADCHARSET]` otherwise);
+//! message bytes are read only when a criterion needs them; ESEARCH is used when RETURN was
+//! given or IMAP4rev2 is enabled (RFC 9051 §7.3.4).
+
+use heron_store::StoreError;
+use imap_codec::imap_types::core::{Charset, Tag, Vec1};
+use imap_codec::imap_types::response::{Code, Data};
+use imap_codec::imap_types::search::SearchKey;
+use mail_parser::MessageParser;
+
+use crate::error::Result;
+use crate::preparse::SearchReturn;
+use crate::response::{self, Done, quote};
+use crate::search::{Candidate, matches, needs_text};
+use crate::seqset::compact;
+use crate::session::Session;
+
+/// Run SEARCH or UID SEARCH.
+pub async fn execute(
+    s: &mut Session<'_>,
+    tag: &Tag<'static>,
+    charset: Option<Charset<'_>>,
+    criteria: Vec1<SearchKey<'_>>,
+    uid: bool,
+    ret: Option<SearchReturn>,
+) -> Result<Done> {
+    if let Some(c) = &charset {
+        let name: &str = c.as_ref();
+        if !name.eq_ignore_ascii_case("UTF-8") && !name.eq_ignore_ascii_case("US-ASCII") {
+            let allowed = ["UTF-8", "US-ASCII"]
+                .iter()
+                .filter_map(|n| Charset::try_from(*n).ok())
+                .collect();
+            return Ok(Done::no("unsupported charset").with(Code::badcharset(allowed)));
+        }
+    }
+    let mut keys = criteria.into_inner();
+    let key = if keys.len() == 1 {
+        keys.remove(0)
+    } else {
+        match Vec1::try_from(keys) {
+            Ok(k) => SearchKey::And(k),
+            Err(_) => return Ok(Done::bad("empty search")),
+        }
+    };
+    let uses_modseq = mentions_modseq(&key);
+    if uses_modseq {
+        s.enabled.condstore = true;
+    }
+    let (found, top_modseq) = find(s, &key, uid).await?;
+    let modseq = (uses_modseq && !found.is_empty()).then_some(top_modseq);
+    match ret.or_else(|| {
+        s.enabled.rev2.then_some(SearchReturn {
+            all: true,
+            ..Default::default()
+        })
+    }) {
+        Some(r) => s.push(&esearch(tag, uid, &found, r, modseq)),
+        None => s.push(&response::data(Data::Search(
+            found.iter().map(|&n| crate::wire::nz(n)).collect(),
+            modseq.and_then(std::num::NonZeroU64::new),
+        ))),
+    }
+    Ok(Done::ok("SEARCH completed"))
+}
+
+/// The messages matching `key` (UIDs or message numbers) and their highest modseq.
+async fn find(s: &Session<'_>, key: &SearchKey<'_>, uid: bool) -> Result<(Vec<u32>, u64)> {
+    let Some(sel) = s.selected.as_ref() else {
+        return Ok((Vec::new(), 0));
+    };
+    let (max_seq, max_uid) = (sel.msgs.len() as u32, sel.max_uid());
+    let text = needs_text(key);
+    let mut found: Vec<u32> = Vec::new();
+    let mut top_modseq = 0;
+    for (i, meta) in sel.msgs.iter().enumerate() {
+        let raw = if text {
+            match s.store().read_message(meta).await {
+                Ok(r) => Some(r),
+                Err(StoreError::NotFound(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        } else {
+            None
+        };
+        let parsed = raw.as_deref().and_then(|r| MessageParser::new().parse(r));
+        let c = Candidate {
+            seq: i as u32 + 1,
+            uid: meta.uid,
+            flags: &meta.flags,
+            size: meta.size,
+            internal_date: meta.internal_date,
+            modseq: meta.modseq,
+            max_seq,
+            max_uid,
+            text: parsed.as_ref(),
+        };
+        if matches(key, &c) {
+            found.push(if uid { meta.uid } else { c.seq });
+            top_modseq = top_modseq.max(meta.modseq);
+        }
+    }
+    Ok((found, top_modseq))
+}
+
+/// `* ESEARCH (TAG "t") [UID] MIN n MAX n COUNT n ALL set [MODSEQ n]` (RFC 4731 §3.1).
+fn esearch(
+    tag: &Tag<'_>,
+    uid: bool,
+    found: &[u32],
+    r: SearchReturn,
+    modseq: Option<u64>,
+) -> Vec<u8> {
+    let mut line = format!("ESEARCH (TAG {})", quote(tag.inner()));
+    if uid {
+        line.push_str(" UID");
+    }
+    if let (true, Some(min)) = (r.min, found.iter().min()) {
+        line.push_str(&format!(" MIN {min}"));
+    }
+    if let (true, Some(max)) = (r.max, found.iter().max()) {
+        line.push_str(&format!(" MAX {max}"));
+    }
+    if r.count {
+        line.push_str(&format!(" COUNT {}", found.len()));
+    }
+    if r.all && !found.is_empty() {
+        line.push_str(&format!(" ALL {}", compact(found)));
+    }
+    if let Some(m) = modseq {
+        line.push_str(&format!(" MODSEQ {m}"));
+    }
+    response::raw_line(&line)
+}
+
+fn mentions_modseq(k: &SearchKey<'_>) -> bool {
+    match k {
+        SearchKey::ModSequence { .. } => true,
+        SearchKey::And(v) => v.as_ref().iter().any(mentions_modseq),
+        SearchKey::Or(a, b) => mentions_modseq(a) || mentions_modseq(b),
+        SearchKey::Not(a) => mentions_modseq(a),
+        _ => false,
+    }
+}

@@ -1,0 +1,174 @@
+//! SELECT and EXAMINE (RFC 9051 §6.3.2, §6.3.3), with CONDSTORE and QRESYNC parameters
+//! (RFC 7162 §3.1.8, §3.2.5).
+//!
+//! Invariants: a failed SELECT leaves no mailbox selected (RFC 9051 §6.3.2); a previously
+//! selected mailbox is reported `[CLOSED]` first; UIDNEXT is above every UID announced.
+
+use imap_codec::imap_types::command::SelectParameter;
+use imap_codec::imap_types::mailbox::Mailbox;
+use imap_codec::imap_types::response::{Code, Data, StatusKind};
+
+use crate::error::Result;
+use crate::mailbox::{find, name_of, nonexistent};
+use crate::response::{self, Done};
+use crate::selected::Selected;
+use crate::session::Session;
+use crate::wire::{flag, nz, permanent_flags};
+use crate::{seqset, updates};
+
+/// Run SELECT (`read_only` false) or EXAMINE.
+pub async fn execute(
+    s: &mut Session<'_>,
+    mailbox: Mailbox<'_>,
+    params: Vec<SelectParameter>,
+    read_only: bool,
+) -> Result<Done> {
+    if s.selected.take().is_some() {
+        // RFC 9051 §7.1 / RFC 7162 §3.2.11: the old mailbox is closed.
+        s.push(&response::untagged(
+            StatusKind::Ok,
+            Some(Code::Closed),
+            "previous mailbox closed",
+        ));
+    }
+    let name = match name_of(s, &mailbox) {
+        Ok(n) => n,
+        Err(d) => return Ok(d),
+    };
+    let Some(folder) = find(s, &name).await? else {
+        return Ok(nonexistent());
+    };
+    let mut qresync = None;
+    for p in params {
+        match p {
+            SelectParameter::CondStore => s.enabled.condstore = true,
+            SelectParameter::QResync { .. } if !s.enabled.qresync => {
+                return Ok(Done::bad("QRESYNC is not enabled"));
+            }
+            q @ SelectParameter::QResync { .. } => qresync = Some(q),
+        }
+    }
+    let msgs = s.store().list_messages(folder.id).await?;
+    let sel = Selected::new(folder, read_only, msgs);
+    announce(s, &sel);
+    s.selected = Some(sel);
+    if let Some(q) = qresync {
+        resync(s, q).await?;
+    }
+    let (mode, what) = if read_only {
+        (Code::ReadOnly, "EXAMINE completed")
+    } else {
+        (Code::ReadWrite, "SELECT completed")
+    };
+    Ok(Done::ok(what).with(mode))
+}
+
+/// The untagged responses of a successful SELECT (RFC 9051 §6.3.2).
+fn announce(s: &mut Session<'_>, sel: &Selected) {
+    let flags = sel.flag_list().iter().filter_map(|f| flag(f)).collect();
+    s.push(&response::data(Data::Flags(flags)));
+    s.push(&response::untagged(
+        StatusKind::Ok,
+        Some(Code::PermanentFlags(permanent_flags(sel.read_only))),
+        "flags permitted",
+    ));
+    s.push(&response::data(Data::Exists(sel.msgs.len() as u32)));
+    if !s.enabled.rev2 {
+        // RFC 3501 §6.3.1: RECENT and UNSEEN (nothing is recent here).
+        s.push(&response::data(Data::Recent(0)));
+        if let Some(i) = sel
+            .msgs
+            .iter()
+            .position(|m| !m.flags.iter().any(|f| f == "\\Seen"))
+        {
+            s.push(&response::untagged(
+                StatusKind::Ok,
+                Some(Code::Unseen(nz(i as u32 + 1))),
+                "first unseen",
+            ));
+        }
+    }
+    s.push(&response::untagged(
+        StatusKind::Ok,
+        Some(Code::UidValidity(nz(sel.folder.uidvalidity))),
+        "UIDs valid",
+    ));
+    s.push(&response::untagged(
+        StatusKind::Ok,
+        Some(Code::UidNext(nz(sel.uidnext()))),
+        "predicted next UID",
+    ));
+    let hms =
+        std::num::NonZeroU64::new(sel.highest_modseq().max(1)).unwrap_or(std::num::NonZeroU64::MIN);
+    s.push(&response::untagged(
+        StatusKind::Ok,
+        Some(Code::HighestModSeq(hms)),
+        "highest",
+    ));
+    if s.enabled.rev2 {
+        // RFC 9051 §6.3.2: a LIST response with the mailbox name.
+        let mailbox = crate::mailbox::to_mailbox(s, &sel.folder.name);
+        s.push(&response::data(Data::List {
+            items: Vec::new(),
+            delimiter: imap_codec::imap_types::core::QuotedChar::try_from(crate::names::DELIMITER)
+                .ok(),
+            mailbox,
+        }));
+    }
+}
+
+/// QRESYNC (RFC 7162 §3.2.5): what the client's cache misses since its modseq.
+async fn resync(s: &mut Session<'_>, q: SelectParameter) -> Result<()> {
+    let SelectParameter::QResync {
+        uid_validity,
+        mod_sequence_value,
+        known_uids,
+        ..
+    } = q
+    else {
+        return Ok(());
+    };
+    let Some(sel) = s.selected.as_ref() else {
+        return Ok(());
+    };
+    if uid_validity.get() != sel.folder.uidvalidity {
+        return Ok(());
+    }
+    let since = mod_sequence_value.get();
+    let max_uid = sel.max_uid().max(sel.folder.uidnext);
+    let known = |uid: u32| {
+        known_uids
+            .as_ref()
+            .is_none_or(|k| seqset::contains(k, uid, max_uid))
+    };
+    let gone: Vec<u32> = s
+        .store()
+        .vanished_since(sel.folder.id, since)
+        .await?
+        .into_iter()
+        .filter(|&u| known(u))
+        .collect();
+    let changed: Vec<u32> = sel
+        .msgs
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.modseq > since && known(m.uid))
+        .map(|(i, _)| i as u32 + 1)
+        .collect();
+    if let Some(set) = seqset::to_set_ordered(&seqset_sorted(gone)) {
+        s.push(&response::data(Data::Vanished {
+            earlier: true,
+            known_uids: set,
+        }));
+    }
+    for seq in changed {
+        updates::flags_fetch(s, seq, true);
+    }
+    Ok(())
+}
+
+fn seqset_sorted(mut v: Vec<u32>) -> Vec<u32> {
+    v.sort_unstable();
+    v.dedup();
+    v
+}

@@ -1,0 +1,87 @@
+//! STATUS (RFC 9051 §6.3.11) with SIZE (RFC 8438) and HIGHESTMODSEQ (RFC 7162 §3.1.7);
+//! also the STATUS responses of LIST-STATUS (RFC 5819).
+
+use heron_store::Folder;
+use imap_codec::imap_types::mailbox::Mailbox;
+use imap_codec::imap_types::response::Data;
+use imap_codec::imap_types::status::{StatusDataItem, StatusDataItemName};
+
+use crate::error::Result;
+use crate::mailbox::{find, name_of, nonexistent, to_mailbox};
+use crate::response::{self, Done};
+use crate::session::Session;
+use crate::wire::nz;
+
+/// Run STATUS.
+pub async fn execute(
+    s: &mut Session<'_>,
+    mailbox: Mailbox<'_>,
+    items: &[StatusDataItemName],
+) -> Result<Done> {
+    let name = match name_of(s, &mailbox) {
+        Ok(n) => n,
+        Err(d) => return Ok(d),
+    };
+    let Some(folder) = find(s, &name).await? else {
+        return Ok(nonexistent());
+    };
+    push_status(s, &folder, items).await?;
+    Ok(Done::ok("STATUS completed"))
+}
+
+/// Queue `* STATUS name (...)` for a folder.
+pub async fn push_status(
+    s: &mut Session<'_>,
+    folder: &Folder,
+    items: &[StatusDataItemName],
+) -> Result<()> {
+    if items.contains(&StatusDataItemName::HighestModSeq) {
+        // RFC 7162 §3.1: STATUS HIGHESTMODSEQ enables CONDSTORE.
+        s.enabled.condstore = true;
+    }
+    let values = status_items(s, folder, items).await?;
+    let mailbox = to_mailbox(s, &folder.name);
+    s.push(&response::data(Data::Status {
+        mailbox,
+        items: values.into(),
+    }));
+    Ok(())
+}
+
+/// The values of STATUS items for a folder, read from the store now.
+pub async fn status_items(
+    s: &Session<'_>,
+    folder: &Folder,
+    items: &[StatusDataItemName],
+) -> Result<Vec<StatusDataItem>> {
+    let msgs = s.store().list_messages(folder.id).await?;
+    let has = |m: &heron_store::MessageMeta, f: &str| m.flags.iter().any(|x| x == f);
+    let count = |f: &dyn Fn(&heron_store::MessageMeta) -> bool| {
+        u32::try_from(msgs.iter().filter(|m| f(m)).count()).unwrap_or(u32::MAX)
+    };
+    let max_uid = msgs.last().map_or(0, |m| m.uid);
+    let modseq = msgs.iter().map(|m| m.modseq).max().unwrap_or(0);
+    Ok(items
+        .iter()
+        .map(|i| match i {
+            StatusDataItemName::Messages => StatusDataItem::Messages(count(&|_| true)),
+            StatusDataItemName::Recent => StatusDataItem::Recent(0),
+            StatusDataItemName::UidNext => {
+                StatusDataItem::UidNext(nz(folder.uidnext.max(max_uid.saturating_add(1))))
+            }
+            StatusDataItemName::UidValidity => StatusDataItem::UidValidity(nz(folder.uidvalidity)),
+            StatusDataItemName::Unseen => StatusDataItem::Unseen(count(&|m| !has(m, "\\Seen"))),
+            StatusDataItemName::Deleted => StatusDataItem::Deleted(count(&|m| has(m, "\\Deleted"))),
+            StatusDataItemName::DeletedStorage => StatusDataItem::DeletedStorage(
+                msgs.iter()
+                    .filter(|m| has(m, "\\Deleted"))
+                    .map(|m| m.size)
+                    .sum(),
+            ),
+            StatusDataItemName::Size => StatusDataItem::Size(msgs.iter().map(|m| m.size).sum()),
+            StatusDataItemName::HighestModSeq => {
+                StatusDataItem::HighestModSeq(folder.highestmodseq.max(modseq).max(1))
+            }
+        })
+        .collect())
+}

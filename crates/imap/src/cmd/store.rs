@@ -1,0 +1,108 @@
+//! STORE and UID STORE (RFC 9051 §6.4.6) with UNCHANGEDSINCE (RFC 7162 §3.1.3).
+//!
+//! Invariants: the view takes the new flags at once, so the change is not announced again
+//! as another session's; without .SILENT every addressed message gets a FETCH FLAGS
+//! response; messages changed after UNCHANGEDSINCE are left alone and listed in
+//! `[MODIFIED ...]`; `\Recent` cannot be stored (RFC 9051 §2.3.2).
+
+use std::collections::HashSet;
+
+use heron_store::FlagOp;
+use imap_codec::imap_types::command::StoreModifier;
+use imap_codec::imap_types::flag::{Flag, StoreResponse, StoreType};
+use imap_codec::imap_types::response::Code;
+use imap_codec::imap_types::sequence::SequenceSet;
+
+use crate::error::Result;
+use crate::response::{Done, code};
+use crate::seqset;
+use crate::session::Session;
+use crate::updates::flags_fetch;
+use crate::wire::flag_name;
+
+/// Run STORE or UID STORE.
+pub async fn execute(
+    s: &mut Session<'_>,
+    set: SequenceSet,
+    kind: StoreType,
+    response: StoreResponse,
+    flags: Vec<Flag<'_>>,
+    uid: bool,
+    modifiers: Vec<StoreModifier>,
+) -> Result<Done> {
+    let unchanged_since = modifiers
+        .iter()
+        .map(|m| match m {
+            StoreModifier::UnchangedSince(n) => *n,
+        })
+        .next();
+    if unchanged_since.is_some() {
+        s.enabled.condstore = true;
+    }
+    let Some(sel) = s.selected.as_ref() else {
+        return Ok(Done::bad("no mailbox selected"));
+    };
+    if sel.read_only {
+        return Ok(Done::no("mailbox is read-only").with(code("CANNOT")));
+    }
+    let Ok(indexes) = sel.resolve(&set, uid) else {
+        return Ok(Done::bad("invalid message sequence number"));
+    };
+    let uids: Vec<u32> = indexes
+        .iter()
+        .map(|&i| sel.msgs[i].uid)
+        .filter(|u| !sel.ghosts.contains(u))
+        .collect();
+    let names: Vec<String> = flags
+        .iter()
+        .map(flag_name)
+        .filter(|n| !n.eq_ignore_ascii_case("\\Recent"))
+        .collect();
+    let op = match kind {
+        StoreType::Replace => FlagOp::Replace,
+        StoreType::Add => FlagOp::Add,
+        StoreType::Remove => FlagOp::Remove,
+    };
+    let folder = sel.folder.id;
+    let upd = if uids.is_empty() {
+        Default::default()
+    } else {
+        s.store()
+            .store_flags(folder, &uids, op, &names, unchanged_since)
+            .await?
+    };
+    if let Some(sel) = s.selected.as_mut() {
+        for (u, modseq, f) in &upd.changed {
+            sel.set_flags(*u, *modseq, f.clone());
+        }
+    }
+    if response == StoreResponse::Answer {
+        let modified: HashSet<u32> = upd.modified.iter().copied().collect();
+        for &i in &indexes {
+            let u = s.selected.as_ref().map_or(0, |x| x.msgs[i].uid);
+            if !modified.contains(&u) {
+                flags_fetch(s, i as u32 + 1, unchanged_since.is_some());
+            }
+        }
+    }
+    Ok(completion(s, &upd.modified, uid))
+}
+
+/// The tagged OK, with `[MODIFIED ...]` when UNCHANGEDSINCE held some messages back
+/// (RFC 7162 §3.1.3: UIDs for UID STORE, message numbers otherwise).
+fn completion(s: &Session<'_>, modified: &[u32], uid: bool) -> Done {
+    let mut numbers: Vec<u32> = match s.selected.as_ref() {
+        Some(sel) if !uid => modified
+            .iter()
+            .filter_map(|u| sel.index_of(*u).map(|i| i as u32 + 1))
+            .collect(),
+        _ => modified.to_vec(),
+    };
+    numbers.sort_unstable();
+    match seqset::to_set_ordered(&numbers) {
+        Some(set) => {
+            Done::ok("conditional STORE failed for some messages").with(Code::Modified(set))
+        }
+        None => Done::ok("STORE completed"),
+    }
+}

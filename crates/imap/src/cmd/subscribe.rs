@@ -1,0 +1,26 @@
+//! SUBSCRIBE (RFC 9051 §6.3.7). Subscriptions are kept on existing folders only, so a
+//! name without a mailbox is refused with `[NONEXISTENT]`.
+
+use imap_codec::imap_types::mailbox::Mailbox;
+
+use crate::error::Result;
+use crate::mailbox::{find, name_of, nonexistent};
+use crate::response::Done;
+use crate::session::Session;
+
+/// Run SUBSCRIBE (`on`) or UNSUBSCRIBE.
+pub async fn execute(s: &mut Session<'_>, mailbox: Mailbox<'_>, on: bool) -> Result<Done> {
+    let name = match name_of(s, &mailbox) {
+        Ok(n) => n,
+        Err(d) => return Ok(d),
+    };
+    let Some(folder) = find(s, &name).await? else {
+        return Ok(nonexistent());
+    };
+    s.store().set_subscribed(folder.id, on).await?;
+    Ok(Done::ok(if on {
+        "SUBSCRIBE completed"
+    } else {
+        "UNSUBSCRIBE completed"
+    }))
+}

@@ -1,0 +1,11 @@
+//! UNSELECT (RFC 3691, RFC 9051 §6.4.2): leave the mailbox without expunging.
+
+use crate::error::Result;
+use crate::response::Done;
+use crate::session::Session;
+
+/// Run UNSELECT.
+pub async fn execute(s: &mut Session<'_>) -> Result<Done> {
+    s.selected = None;
+    Ok(Done::ok("UNSELECT completed"))
+}

@@ -1,0 +1,221 @@
+//! From command bytes to responses: parse with `imap-codec`, check the state table, run the
+//! command, announce what changed in the selected mailbox, send the tagged response.
+//!
+//! Invariants: exactly one tagged response per parsed command (an unparsable command gets a
+//! tagged BAD when its tag can be read, an untagged one otherwise); store failures are
+//! logged and answered `NO [UNAVAILABLE]`, and the session goes on; untagged EXPUNGE
+//! responses only follow commands that allow them ([`state::may_expunge`]).
+
+use imap_codec::CommandCodec;
+use imap_codec::decode::Decoder;
+use imap_codec::imap_types::IntoStatic;
+use imap_codec::imap_types::command::CommandBody;
+use imap_codec::imap_types::core::Tag;
+use imap_codec::imap_types::response::StatusKind;
+
+use crate::cmd;
+use crate::error::{ImapError, Result};
+use crate::framing::command_tag;
+use crate::preparse::{self, Extras};
+use crate::response::{self, Done, code};
+use crate::session::Session;
+use crate::state::{self, State};
+use crate::updates;
+
+/// What the command loop does next.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Continue,
+    /// Count a bad command.
+    Bad,
+    Close,
+}
+
+/// The session's state, for the table in [`state`].
+pub fn state_of(s: &Session<'_>) -> State {
+    match (&s.user, &s.selected) {
+        (None, _) => State::NotAuthenticated,
+        (Some(_), None) => State::Authenticated,
+        (Some(_), Some(_)) => State::Selected,
+    }
+}
+
+/// Run one complete command.
+pub async fn run(s: &mut Session<'_>, bytes: &[u8]) -> Outcome {
+    let (bytes, extras) = match preparse::split(bytes) {
+        Ok(v) => v,
+        Err(why) => return syntax_error(s, bytes, why),
+    };
+    let command = match CommandCodec::default().decode(&bytes) {
+        Ok(([], c)) => c,
+        _ => return syntax_error(s, &bytes, "syntax error"),
+    };
+    let tag = command.tag.clone().into_static();
+    let name = command.name();
+    let body = command.body;
+    let st = state_of(s);
+    if !state::allowed(st, &body) {
+        let why = match st {
+            State::NotAuthenticated if state::allowed(State::Selected, &body) => {
+                format!("{name} requires login first")
+            }
+            State::Authenticated if state::allowed(State::Selected, &body) => {
+                format!("{name} requires a selected mailbox")
+            }
+            _ if !state::allowed(State::Selected, &body)
+                && !state::allowed(State::NotAuthenticated, &body)
+                && !state::allowed(State::Authenticated, &body) =>
+            {
+                format!("{name} is not supported")
+            }
+            _ => format!("{name} is not allowed now"),
+        };
+        s.push(&response::tagged(&tag, StatusKind::Bad, None, &why));
+        return Outcome::Bad;
+    }
+    tracing::debug!(target: "imap", "command {name}");
+    s.poll_events();
+    let may_expunge = state::may_expunge(&body);
+    let done = match execute(s, &tag, body, extras).await {
+        Ok(d) => d,
+        Err(ImapError::Io(_) | ImapError::Closed) => return Outcome::Close,
+        Err(e) => {
+            tracing::error!(target: "imap", "{name} failed: {e}");
+            Done::no("internal error, try again later").with(code("UNAVAILABLE"))
+        }
+    };
+    // Events of this command's own writes are published before the write returns.
+    s.poll_events();
+    if !done.close
+        && let Err(e) = updates::announce(s, may_expunge).await
+    {
+        tracing::error!(target: "imap", "mailbox update failed: {e}");
+    }
+    if !done.sent {
+        s.push(&response::tagged(&tag, done.kind, done.code, &done.text));
+    }
+    if done.close {
+        Outcome::Close
+    } else if done.counts_as_bad {
+        Outcome::Bad
+    } else {
+        Outcome::Continue
+    }
+}
+
+fn syntax_error(s: &mut Session<'_>, bytes: &[u8], why: &str) -> Outcome {
+    tracing::debug!(target: "imap", "bad command: {why}");
+    let line = match command_tag(bytes).and_then(|t| Tag::try_from(t).ok()) {
+        Some(tag) => response::tagged(&tag, StatusKind::Bad, None, why),
+        None => response::untagged(StatusKind::Bad, None, why),
+    };
+    s.push(&line);
+    Outcome::Bad
+}
+
+/// The table from command to its file in [`cmd`]: any, not-authenticated and authenticated
+/// state commands here, selected-state ones in [`execute_selected`].
+async fn execute(
+    s: &mut Session<'_>,
+    tag: &Tag<'static>,
+    body: CommandBody<'_>,
+    extras: Extras,
+) -> Result<Done> {
+    use CommandBody as C;
+    match body {
+        C::Capability => cmd::capability::execute(s).await,
+        C::Noop => cmd::noop::execute(s).await,
+        C::Logout => cmd::logout::execute(s).await,
+        C::Id { parameters } => cmd::id::execute(s, parameters).await,
+        C::StartTLS => cmd::starttls::execute(s, tag).await,
+        C::Login { username, password } => cmd::login::execute(s, username, password).await,
+        C::Authenticate {
+            mechanism,
+            initial_response,
+        } => cmd::authenticate::execute(s, mechanism, initial_response).await,
+        C::Enable { capabilities } => cmd::enable::execute(s, capabilities).await,
+        C::Select {
+            mailbox,
+            parameters,
+        } => cmd::select::execute(s, mailbox, parameters, false).await,
+        C::Examine {
+            mailbox,
+            parameters,
+        } => cmd::examine::execute(s, mailbox, parameters).await,
+        C::Namespace => cmd::namespace::execute(s).await,
+        C::Create { mailbox } => cmd::create::execute(s, mailbox).await,
+        C::Delete { mailbox } => cmd::delete::execute(s, mailbox).await,
+        C::Rename { from, to } => cmd::rename::execute(s, from, to).await,
+        C::Subscribe { mailbox } => cmd::subscribe::execute(s, mailbox, true).await,
+        C::Unsubscribe { mailbox } => cmd::unsubscribe::execute(s, mailbox).await,
+        C::List {
+            reference,
+            mailbox_wildcard,
+        } => cmd::list::execute(s, reference, mailbox_wildcard, extras.list).await,
+        C::Lsub {
+            reference,
+            mailbox_wildcard,
+        } => cmd::lsub::execute(s, reference, mailbox_wildcard).await,
+        C::Status {
+            mailbox,
+            item_names,
+        } => cmd::status::execute(s, mailbox, &item_names).await,
+        C::Append {
+            mailbox,
+            flags,
+            date,
+            message,
+        } => cmd::append::execute(s, mailbox, flags, date, message).await,
+        C::Idle => cmd::idle::execute(s).await,
+        C::GetQuota { root } => cmd::getquota::execute(s, root).await,
+        C::GetQuotaRoot { mailbox } => cmd::getquotaroot::execute(s, mailbox).await,
+        body => execute_selected(s, tag, body, extras).await,
+    }
+}
+
+/// The table for the commands of the selected state (RFC 9051 §6.4).
+async fn execute_selected(
+    s: &mut Session<'_>,
+    tag: &Tag<'static>,
+    body: CommandBody<'_>,
+    extras: Extras,
+) -> Result<Done> {
+    use CommandBody as C;
+    match body {
+        C::Check => cmd::check::execute(s).await,
+        C::Close => cmd::close::execute(s).await,
+        C::Unselect => cmd::unselect::execute(s).await,
+        C::Expunge => cmd::expunge::execute(s, None).await,
+        C::ExpungeUid { sequence_set } => cmd::expunge::execute(s, Some(sequence_set)).await,
+        C::Search {
+            charset,
+            criteria,
+            uid,
+        } => cmd::search::execute(s, tag, charset, criteria, uid, extras.search).await,
+        C::Fetch {
+            sequence_set,
+            macro_or_item_names,
+            uid,
+            modifiers,
+        } => cmd::fetch::execute(s, sequence_set, macro_or_item_names, uid, modifiers).await,
+        C::Store {
+            sequence_set,
+            kind,
+            response,
+            flags,
+            uid,
+            modifiers,
+        } => cmd::store::execute(s, sequence_set, kind, response, flags, uid, modifiers).await,
+        C::Copy {
+            sequence_set,
+            mailbox,
+            uid,
+        } => cmd::copy::execute(s, sequence_set, mailbox, uid).await,
+        C::Move {
+            sequence_set,
+            mailbox,
+            uid,
+        } => cmd::r#move::execute(s, sequence_set, mailbox, uid).await,
+        _ => Ok(Done::bad("command not supported")),
+    }
+}

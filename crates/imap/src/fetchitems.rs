@@ -1,0 +1,295 @@
+//! FETCH data items (RFC 9051 §6.4.5, §7.5.2) for one message: what a request needs (the
+//! message bytes or only its metadata, whether it sets \Seen) and the items themselves.
+//!
+//! Invariants: the items come back in the order asked, UID is added to UID FETCH responses
+//! (RFC 9051 §6.4.9) and MODSEQ when CHANGEDSINCE was used (RFC 7162 §3.1.4.1); RFC822.SIZE
+//! is the stored size, the length of BODY[]; body data is always sent as a literal.
+
+use std::num::NonZeroU64;
+
+use chrono::{DateTime as ChronoDateTime, Offset, Utc};
+use heron_store::MessageMeta;
+use imap_codec::imap_types::IntoStatic;
+use imap_codec::imap_types::core::{LiteralMode, NString, NString8};
+use imap_codec::imap_types::datetime::DateTime;
+use imap_codec::imap_types::extensions::binary::Literal8;
+use imap_codec::imap_types::fetch::{
+    MacroOrMessageDataItemNames, MessageDataItem, MessageDataItemName, Section,
+};
+
+use crate::mime::Entity;
+use crate::section::UnknownCte;
+use crate::wire::{fetch_flags, literal, nz};
+use crate::{bodystructure, envelope, section};
+
+/// What a FETCH asks for.
+#[derive(Debug)]
+pub struct Plan {
+    pub items: Vec<MessageDataItemName<'static>>,
+    /// The message bytes are needed.
+    pub needs_body: bool,
+    /// Fetching sets \Seen (BODY[...] without PEEK, RFC822, RFC822.TEXT).
+    pub sets_seen: bool,
+}
+
+/// Plan a FETCH: expand macros, add UID for UID FETCH and MODSEQ when asked for.
+pub fn plan(
+    what: MacroOrMessageDataItemNames<'_>,
+    uid: bool,
+    modseq: bool,
+) -> Result<Plan, &'static str> {
+    let mut items: Vec<MessageDataItemName<'static>> = match what {
+        MacroOrMessageDataItemNames::Macro(m) => m
+            .expand()
+            .into_iter()
+            .map(IntoStatic::into_static)
+            .collect(),
+        MacroOrMessageDataItemNames::MessageDataItemNames(v) => {
+            v.into_iter().map(IntoStatic::into_static).collect()
+        }
+    };
+    use MessageDataItemName as N;
+    if items.iter().any(|i| {
+        matches!(
+            i,
+            N::Binary {
+                partial: Some(_),
+                ..
+            }
+        )
+    }) {
+        // imap-types has no origin for BINARY responses (`BINARY[1]<0>`).
+        return Err("partial BINARY fetches are not supported");
+    }
+    if uid && !items.contains(&N::Uid) {
+        items.insert(0, N::Uid);
+    }
+    if modseq && !items.contains(&N::ModSeq) {
+        items.push(N::ModSeq);
+    }
+    let needs_body = items.iter().any(|i| {
+        matches!(
+            i,
+            N::Body
+                | N::BodyExt { .. }
+                | N::BodyStructure
+                | N::Envelope
+                | N::Rfc822
+                | N::Rfc822Header
+                | N::Rfc822Text
+                | N::Binary { .. }
+                | N::BinarySize { .. }
+        )
+    });
+    let sets_seen = items.iter().any(|i| {
+        matches!(
+            i,
+            N::BodyExt { peek: false, .. }
+                | N::Rfc822
+                | N::Rfc822Text
+                | N::Binary { peek: false, .. }
+        )
+    });
+    Ok(Plan {
+        items,
+        needs_body,
+        sets_seen,
+    })
+}
+
+/// Whether a plan asks for MODSEQ (which enables CONDSTORE, RFC 7162 §3.1).
+pub fn wants_modseq(p: &Plan) -> bool {
+    p.items.contains(&MessageDataItemName::ModSeq)
+}
+
+/// The message bytes and their structure, when the plan needs them.
+pub struct Body<'a> {
+    pub raw: &'a [u8],
+    pub root: &'a Entity<'a>,
+}
+
+/// The items for one message. `add_flags` adds FLAGS (when \Seen was just set).
+pub fn build(
+    plan: &Plan,
+    meta: &MessageMeta,
+    body: Option<&Body<'_>>,
+    add_flags: bool,
+) -> Result<Vec<MessageDataItem<'static>>, UnknownCte> {
+    use MessageDataItemName as N;
+    let mut out = Vec::with_capacity(plan.items.len() + 1);
+    for item in &plan.items {
+        let v = match (item, body) {
+            (N::Flags, _) => MessageDataItem::Flags(fetch_flags(&meta.flags)),
+            (N::Uid, _) => MessageDataItem::Uid(nz(meta.uid)),
+            (N::Rfc822Size, _) => {
+                MessageDataItem::Rfc822Size(u32::try_from(meta.size).unwrap_or(u32::MAX))
+            }
+            (N::InternalDate, _) => {
+                MessageDataItem::InternalDate(internal_date(meta.internal_date))
+            }
+            (N::ModSeq, _) => {
+                MessageDataItem::ModSeq(NonZeroU64::new(meta.modseq).unwrap_or(NonZeroU64::MIN))
+            }
+            (N::Envelope, Some(b)) => MessageDataItem::Envelope(envelope::build(b.raw, b.root)),
+            (N::BodyStructure, Some(b)) => {
+                MessageDataItem::BodyStructure(bodystructure::build(b.raw, b.root, true))
+            }
+            (N::Body, Some(b)) => MessageDataItem::Body(bodystructure::build(b.raw, b.root, false)),
+            (
+                N::BodyExt {
+                    section: sec,
+                    partial,
+                    ..
+                },
+                Some(b),
+            ) => {
+                let data =
+                    section::partial(section::extract(b.raw, b.root, sec.as_ref()), *partial);
+                MessageDataItem::BodyExt {
+                    section: sec.clone().map(|s: Section<'_>| s.into_static()),
+                    origin: partial.map(|p| p.0),
+                    data: NString(Some(literal(data))),
+                }
+            }
+            (N::Rfc822, Some(b)) => MessageDataItem::Rfc822(NString(Some(literal(b.raw.to_vec())))),
+            (N::Rfc822Header, Some(b)) => MessageDataItem::Rfc822Header(NString(Some(literal(
+                b.raw[b.root.header.clone()].to_vec(),
+            )))),
+            (N::Rfc822Text, Some(b)) => MessageDataItem::Rfc822Text(NString(Some(literal(
+                b.raw[b.root.body.clone()].to_vec(),
+            )))),
+            (N::Binary { section: path, .. }, Some(b)) => MessageDataItem::Binary {
+                section: path.clone(),
+                value: binary_value(section::binary(b.raw, b.root, path)?),
+            },
+            (N::BinarySize { section: path }, Some(b)) => MessageDataItem::BinarySize {
+                section: path.clone(),
+                size: u32::try_from(section::binary(b.raw, b.root, path)?.len())
+                    .unwrap_or(u32::MAX),
+            },
+            _ => continue,
+        };
+        out.push(v);
+    }
+    if add_flags && !plan.items.contains(&N::Flags) {
+        out.push(MessageDataItem::Flags(fetch_flags(&meta.flags)));
+    }
+    Ok(out)
+}
+
+/// Decoded content: a literal, or a literal8 when it holds NUL (RFC 3516 §4.2).
+fn binary_value(data: Vec<u8>) -> NString8<'static> {
+    if data.contains(&0) {
+        NString8::Literal8(Literal8 {
+            data: data.into(),
+            mode: LiteralMode::Sync,
+        })
+    } else {
+        NString8::NString(NString(Some(literal(data))))
+    }
+}
+
+/// An internal date (Unix seconds) as an IMAP date-time in UTC.
+pub fn internal_date(secs: i64) -> DateTime {
+    let t = ChronoDateTime::from_timestamp(secs, 0)
+        .unwrap_or_default()
+        .with_timezone(&Utc.fix());
+    DateTime::try_from(t).unwrap_or_else(|_| {
+        DateTime::unvalidated(ChronoDateTime::UNIX_EPOCH.with_timezone(&Utc.fix()))
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::mime;
+    use crate::response;
+    use crate::testdata::MULTI;
+    use imap_codec::CommandCodec;
+    use imap_codec::decode::Decoder;
+    use imap_codec::imap_types::command::CommandBody;
+    use imap_codec::imap_types::core::Vec1;
+    use imap_codec::imap_types::response::Data;
+
+    fn plan_of(line: &str, uid: bool) -> Plan {
+        let l = format!("t FETCH 1 {line}\r\n");
+        let (_, c) = CommandCodec::default().decode(l.as_bytes()).unwrap();
+        let CommandBody::Fetch {
+            macro_or_item_names,
+            ..
+        } = c.body
+        else {
+            panic!()
+        };
+        plan(macro_or_item_names, uid, false).unwrap()
+    }
+
+    fn meta() -> MessageMeta {
+        MessageMeta {
+            folder_id: 1,
+            uid: 42,
+            modseq: 9,
+            flags: vec!["\\Seen".into(), "$Work".into()],
+            internal_date: 1_704_067_200,
+            size: MULTI.len() as u64,
+            blob: "b".into(),
+        }
+    }
+
+    fn render(p: &Plan) -> String {
+        let root = mime::parse(MULTI);
+        let body = Body {
+            raw: MULTI,
+            root: &root,
+        };
+        let items = build(p, &meta(), Some(&body), false).unwrap();
+        let d = Data::Fetch {
+            seq: nz(3),
+            items: Vec1::try_from(items).unwrap(),
+        };
+        String::from_utf8_lossy(&response::data(d)).into_owned()
+    }
+
+    #[test]
+    fn plans() {
+        let p = plan_of("FAST", true);
+        assert!(!p.needs_body && !p.sets_seen);
+        assert_eq!(p.items[0], MessageDataItemName::Uid);
+        let p = plan_of("(BODY.PEEK[1])", false);
+        assert!(p.needs_body && !p.sets_seen);
+        assert!(plan_of("(BODY[TEXT])", false).sets_seen);
+        assert!(plan_of("RFC822", false).sets_seen);
+        assert!(!plan_of("RFC822.HEADER", false).sets_seen);
+    }
+
+    #[test]
+    fn binary_items() {
+        let got = render(&plan_of("(BINARY.PEEK[2] BINARY.SIZE[1.1])", false));
+        assert_eq!(
+            got,
+            "* 3 FETCH (BINARY[2] ~{8}\r\n\x00\x01\x02\x03\x04\x05\x06\x07 BINARY.SIZE[1.1] 28)\r\n"
+        );
+        assert!(plan_of("(BINARY[1])", false).sets_seen);
+    }
+
+    #[test]
+    fn items() {
+        let got = render(&plan_of("(FLAGS UID RFC822.SIZE INTERNALDATE)", false));
+        assert_eq!(
+            got,
+            format!(
+                "* 3 FETCH (FLAGS (\\Seen $Work) UID 42 RFC822.SIZE {} INTERNALDATE \"01-Jan-2024 00:00:00 +0000\")\r\n",
+                MULTI.len()
+            )
+        );
+        let got = render(&plan_of(
+            "(BODY.PEEK[1.1]<5.6> BODY[HEADER.FIELDS (SUBJECT)])",
+            false,
+        ));
+        assert_eq!(
+            got,
+            "* 3 FETCH (BODY[1.1]<5> {6}\r\n3=B6ne BODY[HEADER.FIELDS (SUBJECT)] {44}\r\nSubject: =?utf-8?b?R3LDvMOfZQ==?= report\r\n\r\n)\r\n"
+        );
+    }
+}

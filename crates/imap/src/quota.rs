@@ -1,0 +1,55 @@
+//! Storage quota (RFC 9208, DOM-4): the user's own quota, or when the user has none, the
+//! domain's disk limit. One quota root, `""`, covers all of a user's mailboxes.
+//!
+//! Invariant: usage is read fresh from the store for each check, since deliveries and other
+//! sessions change it.
+
+use crate::error::Result;
+use crate::session::Session;
+
+/// Bytes used and the limit in force (0: no limit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Storage {
+    pub used: u64,
+    pub limit: u64,
+}
+
+/// The storage quota governing the logged-in user.
+pub async fn storage(s: &Session<'_>) -> Result<Storage> {
+    let Some(authed) = s.user.as_ref() else {
+        return Ok(Storage { used: 0, limit: 0 });
+    };
+    let store = s.store();
+    let user = store
+        .get_user_by_id(authed.user.id)
+        .await?
+        .unwrap_or_else(|| authed.user.clone());
+    if user.quota_bytes != 0 {
+        return Ok(Storage {
+            used: user.used_bytes,
+            limit: user.quota_bytes,
+        });
+    }
+    let Some(domain) = store.get_domain_by_id(user.domain_id).await? else {
+        return Ok(Storage {
+            used: user.used_bytes,
+            limit: 0,
+        });
+    };
+    if domain.limits.disk_mb == 0 {
+        return Ok(Storage {
+            used: user.used_bytes,
+            limit: 0,
+        });
+    }
+    Ok(Storage {
+        used: store.domain_usage(domain.id).await?,
+        limit: domain.limits.disk_mb.saturating_mul(1024 * 1024),
+    })
+}
+
+/// Whether adding `incoming` bytes would go over the quota.
+pub async fn would_exceed(s: &Session<'_>, incoming: u64) -> Result<bool> {
+    let q = storage(s).await?;
+    Ok(q.limit != 0 && q.used.saturating_add(incoming) > q.limit)
+}

@@ -1,0 +1,216 @@
+//! SEARCH criteria (RFC 9051 §6.4.4) evaluated against one message.
+//!
+//! Text keys (FROM, TO, CC, BCC, SUBJECT, HEADER, BODY, TEXT) match a case-insensitive
+//! substring of the decoded text: RFC 2047 words and addresses as `mail-parser` decodes them,
+//! body parts after their transfer encoding and charset are undone; the raw field value is
+//! tried as well. Date keys compare calendar days: BEFORE/ON/SINCE the internal date (UTC),
+//! SENT* the Date field as written (the internal date when it is missing or unreadable).
+//!
+//! Invariants: evaluation is pure; a key that needs the message text is only evaluated when
+//! the caller supplies it ([`needs_text`] tells when); nothing is recent in this server, so
+//! RECENT and NEW match nothing and OLD matches everything (RFC 9051 dropped \Recent).
+
+use chrono::{DateTime, Datelike, NaiveDate};
+use imap_codec::imap_types::core::AString;
+use imap_codec::imap_types::search::SearchKey;
+use mail_parser::{Address, HeaderName, HeaderValue, Message, PartType};
+
+use crate::seqset;
+
+/// What SEARCH knows about one message.
+pub struct Candidate<'a> {
+    pub seq: u32,
+    pub uid: u32,
+    pub flags: &'a [String],
+    pub size: u64,
+    /// Unix seconds.
+    pub internal_date: i64,
+    pub modseq: u64,
+    /// The largest message number and UID of the view (what `*` stands for).
+    pub max_seq: u32,
+    pub max_uid: u32,
+    /// The parsed message, when [`needs_text`] said so.
+    pub text: Option<&'a Message<'a>>,
+}
+
+/// Whether evaluating `key` reads the message itself (header or body).
+pub fn needs_text(key: &SearchKey<'_>) -> bool {
+    use SearchKey::*;
+    match key {
+        And(keys) => keys.as_ref().iter().any(needs_text),
+        Not(k) => needs_text(k),
+        Or(a, b) => needs_text(a) || needs_text(b),
+        Bcc(_) | Body(_) | Cc(_) | From(_) | Header(..) | Subject(_) | Text(_) | To(_)
+        | SentBefore(_) | SentOn(_) | SentSince(_) => true,
+        _ => false,
+    }
+}
+
+/// Whether a message matches a key.
+pub fn matches(key: &SearchKey<'_>, m: &Candidate<'_>) -> bool {
+    use SearchKey::*;
+    match key {
+        And(keys) => keys.as_ref().iter().all(|k| matches(k, m)),
+        Or(a, b) => matches(a, m) || matches(b, m),
+        Not(k) => !matches(k, m),
+        All | Old => true,
+        New | Recent => false,
+        SequenceSet(set) => seqset::contains(set, m.seq, m.max_seq),
+        Uid(set) => seqset::contains(set, m.uid, m.max_uid),
+        Answered => has(m, "\\Answered"),
+        Deleted => has(m, "\\Deleted"),
+        Draft => has(m, "\\Draft"),
+        Flagged => has(m, "\\Flagged"),
+        Seen => has(m, "\\Seen"),
+        Unanswered => !has(m, "\\Answered"),
+        Undeleted => !has(m, "\\Deleted"),
+        Undraft => !has(m, "\\Draft"),
+        Unflagged => !has(m, "\\Flagged"),
+        Unseen => !has(m, "\\Seen"),
+        Keyword(k) => has(m, k.inner()),
+        Unkeyword(k) => !has(m, k.inner()),
+        Larger(n) => m.size > u64::from(*n),
+        Smaller(n) => m.size < u64::from(*n),
+        Before(d) => internal_day(m).is_some_and(|x| x < *d.as_ref()),
+        On(d) => internal_day(m).is_some_and(|x| x == *d.as_ref()),
+        Since(d) => internal_day(m).is_some_and(|x| x >= *d.as_ref()),
+        SentBefore(d) => sent_day(m).is_some_and(|x| x < *d.as_ref()),
+        SentOn(d) => sent_day(m).is_some_and(|x| x == *d.as_ref()),
+        SentSince(d) => sent_day(m).is_some_and(|x| x >= *d.as_ref()),
+        From(s) => address_field(m, HeaderName::From, s),
+        To(s) => address_field(m, HeaderName::To, s),
+        Cc(s) => address_field(m, HeaderName::Cc, s),
+        Bcc(s) => address_field(m, HeaderName::Bcc, s),
+        Subject(s) => header(m, "Subject", s),
+        Header(name, s) => header(m, &lossy(name), s),
+        Body(s) => body(m, &needle(s)),
+        Text(s) => {
+            let n = needle(s);
+            body(m, &n) || all_headers(m, &n)
+        }
+        ModSequence { modseq, .. } => m.modseq >= *modseq,
+        #[allow(unreachable_patterns)]
+        _ => false,
+    }
+}
+
+fn has(m: &Candidate<'_>, flag: &str) -> bool {
+    m.flags.iter().any(|f| f.eq_ignore_ascii_case(flag))
+}
+
+fn internal_day(m: &Candidate<'_>) -> Option<NaiveDate> {
+    DateTime::from_timestamp(m.internal_date, 0).map(|d| d.date_naive())
+}
+
+/// The date of the Date field in its own zone (RFC 9051 §6.4.4: "disregarding time and
+/// timezone").
+fn sent_day(m: &Candidate<'_>) -> Option<NaiveDate> {
+    let written = m.text.and_then(Message::date).and_then(|d| {
+        NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+    });
+    written.or_else(|| internal_day(m)).filter(|d| d.year() > 0)
+}
+
+fn lossy(a: &AString<'_>) -> String {
+    String::from_utf8_lossy(a.as_ref()).into_owned()
+}
+
+/// The searched-for text, lower-cased for case-insensitive comparison.
+fn needle(a: &AString<'_>) -> String {
+    lossy(a).to_lowercase()
+}
+
+fn contains(hay: &str, needle: &str) -> bool {
+    needle.is_empty() || hay.to_lowercase().contains(needle)
+}
+
+fn address_field(m: &Candidate<'_>, name: HeaderName<'static>, s: &AString<'_>) -> bool {
+    let Some(msg) = m.text else { return false };
+    let n = needle(s);
+    let field = name.as_str().to_owned();
+    msg.headers()
+        .iter()
+        .filter(|h| h.name == name)
+        .any(|h| value_matches(msg, h, &n))
+        || header_raw_matches(msg, &field, &n)
+}
+
+/// HEADER and SUBJECT: any field of that name whose value contains the text; an empty text
+/// matches any message that has the field (RFC 9051 §6.4.4).
+fn header(m: &Candidate<'_>, name: &str, s: &AString<'_>) -> bool {
+    let Some(msg) = m.text else { return false };
+    let n = needle(s);
+    msg.headers()
+        .iter()
+        .filter(|h| h.name.as_str().eq_ignore_ascii_case(name))
+        .any(|h| n.is_empty() || value_matches(msg, h, &n))
+}
+
+fn header_raw_matches(msg: &Message<'_>, name: &str, n: &str) -> bool {
+    msg.headers()
+        .iter()
+        .filter(|h| h.name.as_str().eq_ignore_ascii_case(name))
+        .any(|h| contains(&raw_value(msg, h), n))
+}
+
+fn all_headers(m: &Candidate<'_>, n: &str) -> bool {
+    let Some(msg) = m.text else { return false };
+    msg.headers()
+        .iter()
+        .any(|h| contains(h.name.as_str(), n) || value_matches(msg, h, n))
+}
+
+fn value_matches(msg: &Message<'_>, h: &mail_parser::Header<'_>, n: &str) -> bool {
+    decoded(&h.value).iter().any(|t| contains(t, n)) || contains(&raw_value(msg, h), n)
+}
+
+fn raw_value(msg: &Message<'_>, h: &mail_parser::Header<'_>) -> String {
+    let raw = msg.raw_message();
+    let (a, b) = (h.offset_start as usize, h.offset_end as usize);
+    raw.get(a..b.max(a))
+        .map(|v| String::from_utf8_lossy(v).replace(['\r', '\n'], ""))
+        .unwrap_or_default()
+}
+
+/// The decoded forms of a header value that text keys look at.
+fn decoded(v: &HeaderValue<'_>) -> Vec<String> {
+    match v {
+        HeaderValue::Text(t) => vec![t.to_string()],
+        HeaderValue::TextList(l) => vec![l.join(" ")],
+        HeaderValue::Address(a) => {
+            let addrs: Vec<&mail_parser::Addr<'_>> = match a {
+                Address::List(l) => l.iter().collect(),
+                Address::Group(g) => g.iter().flat_map(|g| g.addresses.iter()).collect(),
+            };
+            addrs
+                .iter()
+                .map(|a| {
+                    format!(
+                        "{} <{}>",
+                        a.name.as_deref().unwrap_or(""),
+                        a.address.as_deref().unwrap_or("")
+                    )
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// BODY: the decoded text of every text part, including those of attached messages.
+fn body(m: &Candidate<'_>, n: &str) -> bool {
+    m.text.is_some_and(|msg| body_of(msg, n, 0))
+}
+
+fn body_of(msg: &Message<'_>, n: &str, depth: usize) -> bool {
+    msg.parts.iter().any(|p| match &p.body {
+        PartType::Text(t) | PartType::Html(t) => contains(t, n),
+        PartType::Message(inner) if depth < 4 => body_of(inner, n, depth + 1),
+        _ => false,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+#[path = "search_tests.rs"]
+mod tests;

@@ -1,0 +1,308 @@
+//! The selected mailbox as this session sees it (RFC 9051 §2.3.1): message sequence numbers
+//! are positions in [`Selected::msgs`], and that list changes only when the session tells
+//! the client (EXISTS, EXPUNGE/VANISHED, FETCH FLAGS).
+//!
+//! [`Selected::apply`] compares the view with the store's current list and says what to
+//! announce. Invariants: UIDs in the view strictly increase; new messages are only ever
+//! appended; a message expunged elsewhere stays in the view (a "ghost") until an EXPUNGE may
+//! be sent (RFC 9051 §7.5.1: not while answering FETCH, STORE or SEARCH), so sequence
+//! numbers never shift under the client's feet; flag changes made by this session are applied
+//! to the view when made, so they are not announced twice.
+
+use std::collections::{BTreeSet, HashSet};
+
+use heron_store::{Folder, MessageMeta};
+use imap_codec::imap_types::sequence::SequenceSet;
+
+use crate::seqset::{OutOfRange, resolve_seq, resolve_uid};
+
+use crate::wire::SYSTEM_FLAGS;
+
+/// The selected mailbox.
+#[derive(Debug)]
+pub struct Selected {
+    pub folder: Folder,
+    /// EXAMINE, or SELECT of a mailbox this session may not change.
+    pub read_only: bool,
+    /// The view, in UID order; sequence number n is `msgs[n-1]`.
+    pub msgs: Vec<MessageMeta>,
+    /// UIDs in the view that the store no longer has (expunged elsewhere, not yet announced).
+    pub ghosts: HashSet<u32>,
+    /// Keywords announced in the last FLAGS response.
+    pub keywords: BTreeSet<String>,
+    /// Set by store events: the view may be out of date.
+    pub dirty: bool,
+}
+
+/// What changed since the view was last brought up to date, in the order to announce it.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// Removed messages: (sequence number at the time of its EXPUNGE response, UID), in the
+    /// order the EXPUNGE responses must be sent.
+    pub expunged: Vec<(u32, u32)>,
+    /// The new message count, when messages were added.
+    pub exists: Option<u32>,
+    /// Messages whose flags changed: their sequence numbers after the expunges.
+    pub flags: Vec<u32>,
+    /// The new keyword list, when a new keyword appeared (a FLAGS response is due).
+    pub keywords: Option<Vec<String>>,
+}
+
+impl Changes {
+    /// Whether there is nothing to announce.
+    pub fn is_empty(&self) -> bool {
+        *self == Changes::default()
+    }
+}
+
+impl Selected {
+    /// A view of `msgs` (the store's list, in UID order).
+    pub fn new(folder: Folder, read_only: bool, msgs: Vec<MessageMeta>) -> Self {
+        let keywords = keywords_of(&msgs);
+        Self {
+            folder,
+            read_only,
+            msgs,
+            ghosts: HashSet::new(),
+            keywords,
+            dirty: false,
+        }
+    }
+
+    /// The view positions a sequence set designates: UIDs for UID commands, message
+    /// numbers otherwise (a number beyond the view is an error, RFC 9051 §9).
+    pub fn resolve(&self, set: &SequenceSet, uid: bool) -> Result<Vec<usize>, OutOfRange> {
+        if uid {
+            Ok(resolve_uid(set, &self.uids()))
+        } else {
+            resolve_seq(set, self.msgs.len())
+        }
+    }
+
+    /// The UIDs of the view, ascending.
+    pub fn uids(&self) -> Vec<u32> {
+        self.msgs.iter().map(|m| m.uid).collect()
+    }
+
+    /// The position of a UID in the view.
+    pub fn index_of(&self, uid: u32) -> Option<usize> {
+        self.msgs.binary_search_by_key(&uid, |m| m.uid).ok()
+    }
+
+    /// The highest UID in the view (0 when empty).
+    pub fn max_uid(&self) -> u32 {
+        self.msgs.last().map_or(0, |m| m.uid)
+    }
+
+    /// UIDNEXT as announced: above every UID in the view.
+    pub fn uidnext(&self) -> u32 {
+        self.folder.uidnext.max(self.max_uid().saturating_add(1))
+    }
+
+    /// The highest modseq known for the mailbox.
+    pub fn highest_modseq(&self) -> u64 {
+        self.msgs
+            .iter()
+            .map(|m| m.modseq)
+            .max()
+            .unwrap_or(0)
+            .max(self.folder.highestmodseq)
+    }
+
+    /// Bring the view up to date with `current` (the store's list, in UID order). Removed
+    /// messages leave the view only if `allow_expunge`; otherwise they become ghosts.
+    pub fn apply(&mut self, current: Vec<MessageMeta>, allow_expunge: bool) -> Changes {
+        let mut changes = Changes::default();
+        let max_before = self.max_uid();
+        let mut changed_uids = Vec::new();
+        let mut j = 0;
+        let mut removed = Vec::new();
+        for (i, v) in self.msgs.iter_mut().enumerate() {
+            while j < current.len() && current[j].uid < v.uid {
+                j += 1;
+            }
+            match current.get(j) {
+                Some(c) if c.uid == v.uid => {
+                    if c.flags != v.flags || c.modseq != v.modseq {
+                        if c.flags != v.flags {
+                            changed_uids.push(v.uid);
+                        }
+                        v.flags = c.flags.clone();
+                        v.modseq = c.modseq;
+                    }
+                    j += 1;
+                }
+                _ => {
+                    self.ghosts.insert(v.uid);
+                }
+            }
+            if self.ghosts.contains(&v.uid) {
+                removed.push(i);
+            }
+        }
+        if allow_expunge && !removed.is_empty() {
+            // RFC 9051 §7.5.1: each EXPUNGE renumbers the messages after it; announcing from
+            // the highest number down keeps every number valid when it is sent.
+            for &i in removed.iter().rev() {
+                changes.expunged.push((i as u32 + 1, self.msgs[i].uid));
+            }
+            for &i in removed.iter().rev() {
+                self.msgs.remove(i);
+            }
+            self.ghosts.clear();
+        }
+        let before = self.msgs.len();
+        self.msgs
+            .extend(current.into_iter().filter(|c| c.uid > max_before));
+        if self.msgs.len() != before {
+            changes.exists = Some(self.msgs.len() as u32);
+        }
+        for uid in changed_uids {
+            if let Some(i) = self.index_of(uid) {
+                changes.flags.push(i as u32 + 1);
+            }
+        }
+        let kw = keywords_of(&self.msgs);
+        if !kw.is_subset(&self.keywords) {
+            self.keywords.extend(kw);
+            changes.keywords = Some(self.keywords.iter().cloned().collect());
+        }
+        changes
+    }
+
+    /// Remove messages this session expunged or moved; returns their (sequence number, UID)
+    /// in the order to announce them.
+    pub fn remove(&mut self, uids: &[u32]) -> Vec<(u32, u32)> {
+        let mut idx: Vec<usize> = uids.iter().filter_map(|&u| self.index_of(u)).collect();
+        idx.sort_unstable();
+        idx.dedup();
+        let out = idx
+            .iter()
+            .rev()
+            .map(|&i| (i as u32 + 1, self.msgs[i].uid))
+            .collect();
+        for &i in idx.iter().rev() {
+            let uid = self.msgs[i].uid;
+            self.ghosts.remove(&uid);
+            self.msgs.remove(i);
+        }
+        out
+    }
+
+    /// Record new flags of a message changed by this session.
+    pub fn set_flags(&mut self, uid: u32, modseq: u64, flags: Vec<String>) {
+        if let Some(i) = self.index_of(uid) {
+            self.msgs[i].flags = flags;
+            self.msgs[i].modseq = modseq;
+        }
+    }
+
+    /// The FLAGS list: system flags and the keywords in use.
+    pub fn flag_list(&self) -> Vec<String> {
+        SYSTEM_FLAGS
+            .iter()
+            .map(|f| (*f).to_owned())
+            .chain(self.keywords.iter().cloned())
+            .collect()
+    }
+}
+
+fn keywords_of(msgs: &[MessageMeta]) -> BTreeSet<String> {
+    msgs.iter()
+        .flat_map(|m| m.flags.iter())
+        .filter(|f| !f.starts_with('\\'))
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn meta(uid: u32, flags: &[&str], modseq: u64) -> MessageMeta {
+        MessageMeta {
+            folder_id: 1,
+            uid,
+            modseq,
+            flags: flags.iter().map(|s| s.to_string()).collect(),
+            internal_date: 0,
+            size: 10,
+            blob: format!("b{uid}"),
+        }
+    }
+
+    fn folder() -> Folder {
+        Folder {
+            id: 1,
+            user_id: 1,
+            name: "INBOX".into(),
+            special_use: None,
+            uidvalidity: 7,
+            uidnext: 5,
+            highestmodseq: 4,
+            subscribed: true,
+        }
+    }
+
+    #[test]
+    fn new_messages_and_flag_changes() {
+        let mut s = Selected::new(folder(), false, vec![meta(1, &[], 1), meta(2, &[], 2)]);
+        let c = s.apply(
+            vec![
+                meta(1, &["\\Seen"], 5),
+                meta(2, &[], 2),
+                meta(3, &["$Work"], 6),
+            ],
+            true,
+        );
+        assert_eq!(c.exists, Some(3));
+        assert_eq!(c.flags, vec![1]);
+        assert_eq!(c.keywords, Some(vec!["$Work".into()]));
+        assert!(c.expunged.is_empty());
+        assert!(s.apply(s.msgs.clone(), true).is_empty());
+        assert_eq!(s.uidnext(), 5);
+        assert_eq!(s.highest_modseq(), 6);
+    }
+
+    #[test]
+    fn expunges_wait_until_allowed() {
+        let mut s = Selected::new(
+            folder(),
+            false,
+            vec![
+                meta(1, &[], 1),
+                meta(2, &[], 2),
+                meta(3, &[], 3),
+                meta(4, &[], 3),
+            ],
+        );
+        // Messages 2 and 4 expunged elsewhere, one new message arrived, during a FETCH.
+        let current = vec![meta(1, &[], 1), meta(3, &["\\Seen"], 9), meta(7, &[], 9)];
+        let c = s.apply(current.clone(), false);
+        assert!(c.expunged.is_empty());
+        assert_eq!(c.exists, Some(5), "ghosts still count");
+        assert_eq!(c.flags, vec![3]);
+        assert_eq!(s.msgs.len(), 5);
+        assert_eq!(s.ghosts.len(), 2);
+        // At the next NOOP the expunges go out, highest number first.
+        let c = s.apply(current, true);
+        assert_eq!(c.expunged, vec![(4, 4), (2, 2)]);
+        assert_eq!(c.exists, None);
+        assert_eq!(s.uids(), vec![1, 3, 7]);
+        assert!(s.ghosts.is_empty());
+    }
+
+    #[test]
+    fn own_removals() {
+        let mut s = Selected::new(
+            folder(),
+            false,
+            vec![meta(1, &[], 1), meta(5, &[], 1), meta(9, &[], 1)],
+        );
+        assert_eq!(s.remove(&[9, 1, 42]), vec![(3, 9), (1, 1)]);
+        assert_eq!(s.uids(), vec![5]);
+        s.set_flags(5, 8, vec!["\\Deleted".into()]);
+        assert_eq!(s.msgs[0].modseq, 8);
+    }
+}

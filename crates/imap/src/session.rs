@@ -1,0 +1,360 @@
+//! One IMAP session: greeting, reading whole commands (lines and literals), the command
+//! loop with the PROTO-3 limits, output buffering, and bringing the selected mailbox up to
+//! date from store events.
+//!
+//! Invariants: every command gets exactly one tagged response; syntax errors, refused
+//! literals, over-long lines and failed logins count as bad commands, and the session says
+//! `* BYE` and closes at `imap.max_bad_commands`; a client silent for `imap.command_timeout`
+//! (outside IDLE) gets `* BYE` and is dropped; on shutdown or an administrator's "end
+//! session" the session says `* BYE` between commands, never in the middle of one; a literal
+//! is only read after its size was accepted ([`crate::framing`]).
+
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::FutureExt;
+use heron_directory::Directory;
+use heron_net::line::{Framed, ReadError};
+use heron_net::{Client, Conn, SessionInfo, banner};
+use heron_settings::defs;
+use heron_store::{Event, Store, Subscription, User};
+use imap_codec::imap_types::response::{Code, StatusKind};
+use tokio_rustls::TlsAcceptor;
+
+use crate::framing::{Assembler, MAX_LINE, Next, Refusal};
+use crate::response::{self, bye};
+use crate::selected::Selected;
+use crate::{ImapService, caps, dispatch};
+
+/// Output is written to the client once this much is buffered.
+const FLUSH_AT: usize = 256 * 1024;
+
+/// A logged-in user.
+#[derive(Clone, Debug)]
+pub struct Authed {
+    pub user: User,
+    /// The address the user logged in as (for logs and quota roots).
+    pub address: String,
+}
+
+/// Extensions the client turned on with ENABLE (RFC 5161) or by using them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Enabled {
+    /// RFC 7162: MODSEQ in untagged FETCH responses.
+    pub condstore: bool,
+    /// RFC 7162: VANISHED instead of EXPUNGE.
+    pub qresync: bool,
+    /// RFC 9051 behaviour (ESEARCH for SEARCH, no RECENT).
+    pub rev2: bool,
+    /// RFC 6855: mailbox names in UTF-8.
+    pub utf8: bool,
+}
+
+/// A running session.
+pub struct Session<'a> {
+    pub svc: &'a ImapService,
+    /// The connection and its line reader.
+    pub client: Client,
+    asm: Assembler,
+    pub info: Arc<SessionInfo>,
+    pub starttls: Option<TlsAcceptor>,
+    pub hostname: String,
+    pub loopback: bool,
+    pub user: Option<Authed>,
+    pub selected: Option<Selected>,
+    pub enabled: Enabled,
+    pub events: Subscription,
+    out: Vec<u8>,
+}
+
+/// What reading a command produced.
+pub enum Incoming {
+    /// A complete command, CRLF line endings, literals included.
+    Command(Vec<u8>),
+    /// A line over the limit was discarded.
+    LineTooLong,
+    /// The command was refused while being read.
+    Refused(Refusal),
+}
+
+impl<'a> Session<'a> {
+    /// The directory.
+    pub fn dir(&self) -> &'a Directory {
+        &self.svc.dir
+    }
+
+    /// The store.
+    pub fn store(&self) -> &'a Arc<dyn Store> {
+        self.svc.dir.store()
+    }
+
+    /// Whether the connection is encrypted.
+    pub fn is_tls(&self) -> bool {
+        self.client.is_tls()
+    }
+
+    /// Passwords may be sent: over TLS or from this machine (SEC-8).
+    pub fn plaintext_ok(&self) -> bool {
+        self.is_tls() || self.loopback
+    }
+
+    /// Queue output.
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.out.extend_from_slice(bytes);
+    }
+
+    /// Write queued output once enough has gathered (long FETCH responses).
+    pub async fn flush_if_large(&mut self) -> io::Result<()> {
+        if self.out.len() >= FLUSH_AT {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Write everything queued.
+    pub async fn flush(&mut self) -> io::Result<()> {
+        if self.out.is_empty() {
+            return Ok(());
+        }
+        self.client.send(&self.out).await?;
+        self.out.clear();
+        Ok(())
+    }
+
+    /// Queue and write at once.
+    pub async fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.push(bytes);
+        self.flush().await
+    }
+
+    fn timeout(&self) -> Duration {
+        self.svc.settings.get(defs::IMAP_COMMAND_TIMEOUT)
+    }
+
+    /// Read one line (SASL responses), within the command timeout.
+    pub async fn read_line(&mut self) -> Result<Framed, ReadError> {
+        let timeout = self.timeout();
+        self.client.read_line(timeout).await
+    }
+
+    /// Read a line and a store event, whichever comes first (IDLE).
+    pub async fn line_or_event(&mut self, timeout: Duration) -> LineOrEvent {
+        let cancel = self.info.cancel.clone();
+        tokio::select! {
+            r = self.client.read_line(timeout) => LineOrEvent::Line(r),
+            e = self.events.next() => LineOrEvent::Event(e),
+            _ = cancel.cancelled() => LineOrEvent::Cancelled,
+        }
+    }
+
+    /// Read a whole command: its lines and its literals, sending `+` continuations for the
+    /// synchronizing literals it accepts (RFC 9051 §7.5).
+    pub async fn read_command(&mut self) -> Result<Incoming, ReadError> {
+        let limit = append_limit(self);
+        self.asm.set_append_limit(limit);
+        loop {
+            let line = match self.read_line().await? {
+                Framed::Line(l) => l,
+                Framed::TooLong => {
+                    self.asm.reset();
+                    return Ok(Incoming::LineTooLong);
+                }
+            };
+            match self.asm.push_line(&line) {
+                Ok(Next::Complete) => return Ok(Incoming::Command(self.asm.take())),
+                Ok(Next::Literal { len, sync }) => {
+                    if sync {
+                        self.send(&response::continuation("Ready for literal data"))
+                            .await?;
+                    }
+                    self.read_literal(len).await?;
+                }
+                Err(r) => return Ok(Incoming::Refused(r)),
+            }
+        }
+    }
+
+    /// Read exactly `len` literal octets; what follows them stays buffered.
+    async fn read_literal(&mut self, mut len: usize) -> Result<(), ReadError> {
+        let timeout = self.timeout();
+        while len > 0 {
+            let data = self.client.read_raw(timeout).await?;
+            let used = data.len().min(len);
+            self.asm.push_literal(&data[..used]);
+            self.client.framer().unread(&data[used..]);
+            len -= used;
+        }
+        Ok(())
+    }
+
+    /// Replace the stream with its TLS upgrade. Bytes sent in plain text after the command
+    /// are discarded (RFC 9051 §6.2.1, command injection).
+    pub async fn start_tls(&mut self, acceptor: &TlsAcceptor) -> io::Result<()> {
+        self.asm.reset();
+        self.client.start_tls(acceptor).await
+    }
+
+    /// Note store events that arrived since the last look, without waiting.
+    pub fn poll_events(&mut self) {
+        while let Some(Some(ev)) = self.events.next().now_or_never() {
+            self.note_event(&ev);
+        }
+    }
+
+    /// Mark the selected mailbox out of date if an event concerns it.
+    pub fn note_event(&mut self, ev: &Event) {
+        let Some(sel) = self.selected.as_mut() else {
+            return;
+        };
+        let mine = match ev {
+            Event::Mailbox { folder_id, .. } => *folder_id == sel.folder.id,
+            Event::Folders { user_id } => *user_id == sel.folder.user_id,
+            Event::Resync => true,
+            _ => false,
+        };
+        if mine {
+            sel.dirty = true;
+        }
+    }
+
+    async fn shutdown(&mut self) {
+        let _ = self.flush().await;
+        self.client.close().await;
+    }
+}
+
+/// What [`Session::line_or_event`] saw first.
+pub enum LineOrEvent {
+    Line(Result<Framed, ReadError>),
+    Event(Option<Event>),
+    Cancelled,
+}
+
+/// The largest message APPEND accepts (APPENDLIMIT, RFC 7889): the SMTP message size limit.
+pub fn append_limit(s: &Session<'_>) -> u64 {
+    let mb = s.svc.settings.get(defs::SMTP_MAX_MESSAGE_MB);
+    if mb == 0 {
+        u64::from(u32::MAX)
+    } else {
+        mb.saturating_mul(1024 * 1024)
+    }
+}
+
+/// Run a session to its end.
+pub async fn run(svc: &ImapService, conn: Conn) {
+    let loopback = conn.is_loopback();
+    let peer = conn.peer_ip();
+    let greeting = banner::render(
+        &svc.settings.get(defs::IMAP_BANNER),
+        &conn.hostname,
+        peer,
+        chrono::Utc::now(),
+    );
+    let mut s = Session {
+        svc,
+        client: Client::new(conn.stream, MAX_LINE),
+        asm: Assembler::new(0),
+        info: conn.info,
+        starttls: conn.starttls,
+        hostname: conn.hostname,
+        loopback,
+        user: None,
+        selected: None,
+        enabled: Enabled::default(),
+        events: svc.dir.store().subscribe(),
+        out: Vec::new(),
+    };
+    tracing::info!(target: "imap", "connect from {peer}");
+    let caps = caps::capabilities(&s);
+    let hello = response::untagged(StatusKind::Ok, Some(Code::Capability(caps)), &greeting);
+    if s.send(&hello).await.is_err() {
+        return;
+    }
+    command_loop(&mut s).await;
+    s.shutdown().await;
+    tracing::info!(target: "imap", "disconnect");
+}
+
+async fn command_loop(s: &mut Session<'_>) {
+    let cancel = s.info.cancel.clone();
+    let mut bad: u64 = 0;
+    loop {
+        let read = tokio::select! {
+            r = s.read_command() => r,
+            _ = cancel.cancelled() => {
+                let _ = s.send(&bye("server shutting down")).await;
+                return;
+            }
+        };
+        let outcome = match read {
+            Ok(Incoming::Command(bytes)) => dispatch::run(s, &bytes).await,
+            Ok(Incoming::LineTooLong) => {
+                s.push(&response::untagged(
+                    StatusKind::Bad,
+                    None,
+                    "command line too long",
+                ));
+                dispatch::Outcome::Bad
+            }
+            Ok(Incoming::Refused(r)) => refused(s, &r),
+            Err(ReadError::Timeout) => {
+                tracing::info!(target: "imap", "idle timeout");
+                let _ = s.send(&bye("idle timeout, closing connection")).await;
+                return;
+            }
+            Err(e) => {
+                tracing::debug!(target: "imap", "read ended: {e}");
+                return;
+            }
+        };
+        match outcome {
+            dispatch::Outcome::Continue => {}
+            dispatch::Outcome::Close => return,
+            dispatch::Outcome::Bad => {
+                bad += 1;
+                let max = s.svc.settings.get(defs::IMAP_MAX_BAD_COMMANDS);
+                if max != 0 && bad >= max {
+                    tracing::warn!(target: "imap", "too many bad commands, closing");
+                    s.push(&bye("too many bad commands, closing connection"));
+                    let _ = s.flush().await;
+                    return;
+                }
+            }
+        }
+        if s.flush().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Answer a command refused while it was read (RFC 7888 §4, RFC 7889).
+fn refused(s: &mut Session<'_>, r: &Refusal) -> dispatch::Outcome {
+    let (tag, text, too_big) = match r {
+        Refusal::LiteralTooBig { tag, append, .. } => (tag, "literal too large", *append),
+        Refusal::CommandTooLong { tag, .. } => (tag, "command too long", false),
+    };
+    tracing::info!(target: "imap", "refused: {text}");
+    let tag = tag
+        .as_deref()
+        .and_then(|t| imap_codec::imap_types::core::Tag::try_from(t.to_owned()).ok());
+    let (kind, code) = if too_big {
+        (StatusKind::No, Some(Code::TooBig))
+    } else {
+        (StatusKind::Bad, None)
+    };
+    let line = match &tag {
+        Some(t) => response::tagged(t, kind, code, text),
+        None => response::untagged(StatusKind::Bad, None, text),
+    };
+    s.push(&line);
+    if r.must_close() {
+        s.push(&bye("literal refused, closing connection"));
+        return dispatch::Outcome::Close;
+    }
+    if too_big {
+        // A message over APPENDLIMIT is a user error (NO), not a bad command.
+        return dispatch::Outcome::Continue;
+    }
+    dispatch::Outcome::Bad
+}

@@ -1,0 +1,102 @@
+//! The session states of RFC 9051 §3 and the one table of which command each allows.
+
+use imap_codec::imap_types::command::CommandBody;
+
+/// Where the session is in RFC 9051 §3's state diagram. (The Logout state lasts only for
+/// the LOGOUT command's responses.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    NotAuthenticated,
+    Authenticated,
+    Selected,
+}
+
+/// Whether a command may run in a state. Commands this server does not implement are
+/// allowed nowhere.
+pub fn allowed(state: State, body: &CommandBody<'_>) -> bool {
+    use CommandBody::*;
+    use State::*;
+    match body {
+        // RFC 9051 §6.1: any state.
+        Capability | Noop | Logout | Id { .. } => true,
+        // RFC 9051 §6.2: not authenticated.
+        StartTLS | Authenticate { .. } | Login { .. } => state == NotAuthenticated,
+        // RFC 5161 §3.1: ENABLE only before a mailbox is selected.
+        Enable { .. } => state == Authenticated,
+        // RFC 9051 §6.3: authenticated (the selected state includes it).
+        Select { .. }
+        | Examine { .. }
+        | Create { .. }
+        | Delete { .. }
+        | Rename { .. }
+        | Subscribe { .. }
+        | Unsubscribe { .. }
+        | List { .. }
+        | Lsub { .. }
+        | Status { .. }
+        | Append { .. }
+        | Namespace
+        | Idle
+        | GetQuota { .. }
+        | GetQuotaRoot { .. } => state != NotAuthenticated,
+        // RFC 9051 §6.4: selected.
+        Check
+        | Close
+        | Unselect
+        | Expunge
+        | ExpungeUid { .. }
+        | Search { .. }
+        | Fetch { .. }
+        | Store { .. }
+        | Copy { .. }
+        | Move { .. } => state == Selected,
+        _ => false,
+    }
+}
+
+/// Whether untagged EXPUNGE responses may follow a command (RFC 9051 §7.5.1: not while
+/// responding to FETCH, STORE or SEARCH; their UID forms are fine).
+pub fn may_expunge(body: &CommandBody<'_>) -> bool {
+    use CommandBody::*;
+    !matches!(
+        body,
+        Fetch { uid: false, .. } | Store { uid: false, .. } | Search { uid: false, .. }
+    )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use imap_codec::CommandCodec;
+    use imap_codec::decode::Decoder;
+
+    fn body(line: &str) -> CommandBody<'static> {
+        use imap_codec::imap_types::IntoStatic;
+        let l = format!("t {line}\r\n");
+        let (_, c) = CommandCodec::default().decode(l.as_bytes()).unwrap();
+        c.body.into_static()
+    }
+
+    #[test]
+    fn table() {
+        assert!(allowed(State::NotAuthenticated, &body("LOGIN a b")));
+        assert!(!allowed(State::Authenticated, &body("LOGIN a b")));
+        assert!(!allowed(State::NotAuthenticated, &body("SELECT INBOX")));
+        assert!(allowed(State::Selected, &body("SELECT INBOX")));
+        assert!(!allowed(State::Authenticated, &body("FETCH 1 FLAGS")));
+        assert!(allowed(State::Selected, &body("UID EXPUNGE 1:3")));
+        assert!(!allowed(State::Selected, &body("ENABLE CONDSTORE")));
+        assert!(allowed(State::NotAuthenticated, &body("ID NIL")));
+    }
+
+    #[test]
+    fn expunge_points() {
+        assert!(!may_expunge(&body("FETCH 1 FLAGS")));
+        assert!(may_expunge(&body("UID FETCH 1 FLAGS")));
+        assert!(!may_expunge(&body("STORE 1 +FLAGS (\\Seen)")));
+        assert!(!may_expunge(&body("SEARCH ALL")));
+        assert!(may_expunge(&body("NOOP")));
+        assert!(may_expunge(&body("COPY 1 x")));
+    }
+}

@@ -1,0 +1,150 @@
+//! Building `imap-types` values from arbitrary bytes without failing: strings become quoted
+//! strings when they can, literals otherwise (RFC 9051 §4.3); human-readable text is made
+//! safe for `resp-text` (7-bit, no CR/LF, RFC 9051 §9).
+//!
+//! Invariant: every builder here accepts any input; none can make an encoder fail.
+
+use std::borrow::Cow;
+use std::num::NonZeroU32;
+
+use imap_codec::imap_types::IntoStatic;
+use imap_codec::imap_types::core::{AString, IString, Literal, NString, Quoted, Text};
+use imap_codec::imap_types::flag::{Flag, FlagFetch, FlagPerm};
+
+/// A string as quoted when possible, else as a literal.
+pub fn istring(bytes: impl Into<Cow<'static, [u8]>>) -> IString<'static> {
+    let bytes = bytes.into();
+    if bytes.len() <= 1024 && Quoted::validate(&bytes).is_ok() {
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        return IString::Quoted(Quoted::unvalidated(text));
+    }
+    literal(bytes)
+}
+
+/// A string always sent as a literal (message data). A literal cannot hold NUL (RFC 9051
+/// §4.3, only literal8 can), so NUL octets are sent as 0x80, keeping every size unchanged.
+pub fn literal(bytes: impl Into<Cow<'static, [u8]>>) -> IString<'static> {
+    let mut bytes = bytes.into();
+    if bytes.contains(&0) {
+        for b in bytes.to_mut().iter_mut().filter(|b| **b == 0) {
+            *b = 0x80;
+        }
+    }
+    match Literal::try_from(bytes.into_owned()) {
+        Ok(l) => IString::Literal(l),
+        Err(_) => IString::Quoted(Quoted::unvalidated(String::new())),
+    }
+}
+
+/// NIL for `None`, a string otherwise.
+pub fn nstring(bytes: Option<impl Into<Cow<'static, [u8]>>>) -> NString<'static> {
+    NString(bytes.map(istring))
+}
+
+/// An astring (mailbox names, quota roots): an atom when possible.
+pub fn astring(text: &str) -> AString<'static> {
+    match AString::try_from(text.to_owned()) {
+        Ok(a) => a,
+        Err(_) => AString::String(istring(text.as_bytes().to_vec())),
+    }
+}
+
+/// Text for a status response: printable ASCII only, never empty, never starting with `[`
+/// (which would read as a response code).
+pub fn text(s: &str) -> Text<'static> {
+    let mut clean: String = s
+        .chars()
+        .map(|c| if (' '..='~').contains(&c) { c } else { '?' })
+        .collect();
+    if clean.trim().is_empty() {
+        clean = "done".into();
+    }
+    if clean.starts_with('[') {
+        clean.insert(0, ' ');
+    }
+    Text::unvalidated(clean)
+}
+
+/// A stored flag as an `imap-types` flag; `None` for names that are not valid atoms.
+pub fn flag(name: &str) -> Option<Flag<'static>> {
+    Flag::try_from(name).ok().map(IntoStatic::into_static)
+}
+
+/// Stored flags for a FETCH response.
+pub fn fetch_flags(names: &[String]) -> Vec<FlagFetch<'static>> {
+    names
+        .iter()
+        .filter_map(|n| flag(n))
+        .map(FlagFetch::Flag)
+        .collect()
+}
+
+/// The flags a client may set permanently: the system flags and any keyword (`\*`).
+pub fn permanent_flags(read_only: bool) -> Vec<FlagPerm<'static>> {
+    if read_only {
+        return Vec::new();
+    }
+    let mut v: Vec<FlagPerm<'static>> = SYSTEM_FLAGS
+        .iter()
+        .filter_map(|f| flag(f))
+        .map(FlagPerm::Flag)
+        .collect();
+    v.push(FlagPerm::Asterisk);
+    v
+}
+
+/// The system flags stored (RFC 9051 §2.3.2; `\Recent` is not kept).
+pub const SYSTEM_FLAGS: [&str; 5] = ["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"];
+
+/// A flag name in the form it is stored: system flags in their canonical spelling,
+/// keywords as given.
+pub fn canonical_flag(name: &str) -> String {
+    SYSTEM_FLAGS
+        .iter()
+        .find(|f| f.eq_ignore_ascii_case(name))
+        .map_or_else(|| name.to_owned(), |f| (*f).to_owned())
+}
+
+/// The wire name of a flag from `imap-types` (what is stored).
+pub fn flag_name(f: &Flag<'_>) -> String {
+    canonical_flag(&f.to_string())
+}
+
+/// A non-zero number (UIDs, UIDVALIDITY), with 1 for zero.
+pub fn nz(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_never_fail() {
+        assert!(matches!(istring(b"plain".to_vec()), IString::Quoted(_)));
+        assert!(matches!(
+            istring(b"two\r\nlines".to_vec()),
+            IString::Literal(_)
+        ));
+        assert!(matches!(
+            istring("Grüße".as_bytes().to_vec()),
+            IString::Literal(_)
+        ));
+        assert!(matches!(
+            istring(b"nul\0byte".to_vec()),
+            IString::Literal(_)
+        ));
+        assert_eq!(text("[x] ok\r\n").inner(), " [x] ok??");
+        assert_eq!(text("").inner(), "done");
+    }
+
+    #[test]
+    fn flags() {
+        assert_eq!(canonical_flag("\\SEEN"), "\\Seen");
+        assert_eq!(canonical_flag("$Forwarded"), "$Forwarded");
+        assert_eq!(flag_name(&flag("\\deleted").unwrap()), "\\Deleted");
+        assert_eq!(fetch_flags(&["\\Seen".into(), "bad flag".into()]).len(), 1);
+        assert_eq!(permanent_flags(false).len(), 6);
+    }
+}
