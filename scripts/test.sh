@@ -14,10 +14,11 @@ as_root() {
 }
 
 section "Test dependencies"
-if ! command -v fetchmail >/dev/null 2>&1 || ! command -v swaks >/dev/null 2>&1; then
-    echo "installing fetchmail and swaks"
+if ! command -v fetchmail >/dev/null 2>&1 || ! command -v swaks >/dev/null 2>&1 \
+    || ! command -v mbsync >/dev/null 2>&1 || ! command -v neomutt >/dev/null 2>&1; then
+    echo "installing fetchmail, swaks, isync (mbsync) and neomutt"
     as_root apt-get update -qq
-    as_root apt-get install -y -qq fetchmail swaks >/dev/null
+    as_root apt-get install -y -qq fetchmail swaks isync neomutt >/dev/null
 fi
 if ! python3 -c 'import pytest' >/dev/null 2>&1; then
     echo "installing pytest"

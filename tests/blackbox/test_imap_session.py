@@ -168,7 +168,8 @@ def test_shutdown_says_bye(imap_server):
 def test_connection_limit_refuses_with_bye(imap_server):
     imap_server.set("imap.max_connections", "1")
     imap_settle(imap_server)
-    first = imap_raw(imap_server)
+    # The settling probe's own session may still be ending: wait until it is gone.
+    first = eventually(lambda: imap_raw(imap_server), 10, what="first connection greeted")
 
     def refused():
         s = socket.create_connection((HOST, imap_server.imap_port), timeout=5)
