@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use heron_store::{Folder, MessageMeta};
+use heron_store::{Folder, FolderChanges, MessageMeta};
 use imap_codec::imap_types::sequence::SequenceSet;
 
 use crate::seqset::{OutOfRange, resolve_seq, resolve_uid};
@@ -32,6 +32,9 @@ pub struct Selected {
     pub keywords: BTreeSet<String>,
     /// Set by store events: the view may be out of date.
     pub dirty: bool,
+    /// The folder HIGHESTMODSEQ up to which the view reflects the store; refreshes ask the
+    /// store only for what changed after it.
+    pub synced: u64,
 }
 
 /// What changed since the view was last brought up to date, in the order to announce it.
@@ -60,6 +63,7 @@ impl Selected {
     pub fn new(folder: Folder, read_only: bool, msgs: Vec<MessageMeta>) -> Self {
         let keywords = keywords_of(&msgs);
         Self {
+            synced: folder.highestmodseq,
             folder,
             read_only,
             msgs,
@@ -109,37 +113,76 @@ impl Selected {
             .max(self.folder.highestmodseq)
     }
 
-    /// Bring the view up to date with `current` (the store's list, in UID order). Removed
+    /// Bring the view up to date with what changed in the store since `synced`. Removed
     /// messages leave the view only if `allow_expunge`; otherwise they become ghosts.
+    pub fn apply_delta(&mut self, ch: FolderChanges, allow_expunge: bool) -> Changes {
+        let max_before = self.max_uid();
+        for uid in &ch.vanished {
+            if self.index_of(*uid).is_some() {
+                self.ghosts.insert(*uid);
+            }
+        }
+        let (mut new, mut changed_uids) = (Vec::new(), Vec::new());
+        for c in ch.changed {
+            if c.uid > max_before {
+                new.push(c);
+            } else if let Some(i) = self.index_of(c.uid) {
+                let v = &mut self.msgs[i];
+                if v.flags != c.flags {
+                    changed_uids.push(c.uid);
+                }
+                v.flags = c.flags;
+                v.modseq = c.modseq;
+            }
+        }
+        self.synced = self.synced.max(ch.highestmodseq);
+        self.finish(new, changed_uids, allow_expunge)
+    }
+
+    /// Bring the view up to date with `current` (the store's whole list, in UID order).
+    #[cfg(test)]
     pub fn apply(&mut self, current: Vec<MessageMeta>, allow_expunge: bool) -> Changes {
-        let mut changes = Changes::default();
         let max_before = self.max_uid();
         let mut changed_uids = Vec::new();
         let mut j = 0;
-        let mut removed = Vec::new();
-        for (i, v) in self.msgs.iter_mut().enumerate() {
+        for v in self.msgs.iter_mut() {
             while j < current.len() && current[j].uid < v.uid {
                 j += 1;
             }
             match current.get(j) {
                 Some(c) if c.uid == v.uid => {
-                    if c.flags != v.flags || c.modseq != v.modseq {
-                        if c.flags != v.flags {
-                            changed_uids.push(v.uid);
-                        }
-                        v.flags = c.flags.clone();
-                        v.modseq = c.modseq;
+                    if c.flags != v.flags {
+                        changed_uids.push(v.uid);
                     }
+                    v.flags = c.flags.clone();
+                    v.modseq = c.modseq;
                     j += 1;
                 }
                 _ => {
                     self.ghosts.insert(v.uid);
                 }
             }
-            if self.ghosts.contains(&v.uid) {
-                removed.push(i);
-            }
         }
+        let new = current.into_iter().filter(|c| c.uid > max_before).collect();
+        self.finish(new, changed_uids, allow_expunge)
+    }
+
+    /// Announce-ready changes: expunge ghosts when allowed, add new messages, locate flag
+    /// changes by their (post-expunge) sequence numbers, and note new keywords.
+    fn finish(
+        &mut self,
+        new: Vec<MessageMeta>,
+        changed_uids: Vec<u32>,
+        allow_expunge: bool,
+    ) -> Changes {
+        let mut changes = Changes::default();
+        let removed: Vec<usize> = self
+            .msgs
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| self.ghosts.contains(&v.uid))
+            .map(|(i, _)| i)
+            .collect();
         if allow_expunge && !removed.is_empty() {
             // RFC 9051 §7.5.1: each EXPUNGE renumbers the messages after it; announcing from
             // the highest number down keeps every number valid when it is sent.
@@ -151,10 +194,8 @@ impl Selected {
             }
             self.ghosts.clear();
         }
-        let before = self.msgs.len();
-        self.msgs
-            .extend(current.into_iter().filter(|c| c.uid > max_before));
-        if self.msgs.len() != before {
+        if !new.is_empty() {
+            self.msgs.extend(new);
             changes.exists = Some(self.msgs.len() as u32);
         }
         for uid in changed_uids {
@@ -304,5 +345,33 @@ mod tests {
         assert_eq!(s.uids(), vec![5]);
         s.set_flags(5, 8, vec!["\\Deleted".into()]);
         assert_eq!(s.msgs[0].modseq, 8);
+    }
+
+    #[test]
+    fn delta_refresh_matches_the_rules() {
+        let msgs = (1..=4).map(|u| meta(u, &[], u as u64)).collect();
+        let mut v = Selected::new(folder(), false, msgs);
+        assert_eq!(v.synced, 4);
+        let delta = FolderChanges {
+            highestmodseq: 9,
+            changed: vec![meta(3, &["\\Seen"], 8), meta(5, &["$New"], 9)],
+            vanished: vec![2, 99],
+        };
+        let c = v.apply_delta(delta, false);
+        assert!(c.expunged.is_empty(), "not allowed yet");
+        assert_eq!(c.exists, Some(5));
+        assert_eq!(c.flags, [3]);
+        assert_eq!(c.keywords, Some(vec!["$New".to_string()]));
+        assert_eq!(v.synced, 9);
+        assert!(v.ghosts.contains(&2) && !v.ghosts.contains(&99));
+        let c = v.apply_delta(
+            FolderChanges {
+                highestmodseq: 9,
+                ..FolderChanges::default()
+            },
+            true,
+        );
+        assert_eq!(c.expunged, [(2, 2)]);
+        assert_eq!(v.uids(), [1, 3, 4, 5]);
     }
 }

@@ -34,15 +34,15 @@ pub async fn announce(s: &mut Session<'_>, may_expunge: bool) -> Result<()> {
 
 /// Re-read the selected mailbox now and queue the changes.
 pub async fn refresh(s: &mut Session<'_>, may_expunge: bool) -> Result<()> {
-    let Some(folder) = s.selected.as_ref().map(|x| x.folder.id) else {
+    let Some((folder, synced)) = s.selected.as_ref().map(|x| (x.folder.id, x.synced)) else {
         return Ok(());
     };
-    let current = s.store().list_messages(folder).await?;
+    let delta = s.store().changes_since(folder, synced).await?;
     let Some(sel) = s.selected.as_mut() else {
         return Ok(());
     };
     sel.dirty = false;
-    let changes = sel.apply(current, may_expunge);
+    let changes = sel.apply_delta(delta, may_expunge);
     if !changes.is_empty() {
         send_changes(s, &changes);
     }

@@ -248,6 +248,17 @@ pub struct NewSpoolEntry {
     pub next_attempt_at: i64,
 }
 
+/// What changed in a folder after some modseq (for refreshing a session's view cheaply).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FolderChanges {
+    /// The folder's HIGHESTMODSEQ when read; the next call asks from here.
+    pub highestmodseq: u64,
+    /// Messages added or changed after the modseq asked for, in UID order.
+    pub changed: Vec<MessageMeta>,
+    /// UIDs expunged after that modseq, ascending.
+    pub vanished: Vec<u32>,
+}
+
 /// How a flag change applies (IMAP STORE FLAGS, +FLAGS, -FLAGS).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FlagOp {

@@ -489,6 +489,37 @@ async fn flags_copy_move(s: Subject) {
         .collect();
     assert_eq!(left, [1, 2]);
     assert_eq!(s.vanished_since(inbox.id, hm).await.unwrap(), [3, 4]);
+    let ch = s.changes_since(inbox.id, hm).await.unwrap();
+    assert_eq!(ch.vanished, [3, 4]);
+    assert!(ch.changed.is_empty());
+    assert_eq!(
+        ch.highestmodseq,
+        s.get_folder_by_id(inbox.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .highestmodseq
+    );
+    let before = ch.highestmodseq;
+    s.store_flags(inbox.id, &[2], FlagOp::Add, &strings(&["$Later"]), None)
+        .await
+        .unwrap();
+    s.deliver(b"new\r\n".to_vec(), &[(inbox.id, msg(&[]))])
+        .await
+        .unwrap();
+    let ch = s.changes_since(inbox.id, before).await.unwrap();
+    let uids: Vec<u32> = ch.changed.iter().map(|m| m.uid).collect();
+    assert_eq!(
+        uids,
+        [2, 5],
+        "the re-flagged and the new message, in UID order"
+    );
+    assert!(ch.vanished.is_empty());
+    assert!(
+        ch.changed
+            .iter()
+            .all(|m| m.modseq > before && m.modseq <= ch.highestmodseq)
+    );
     assert!(s.vanished_since(inbox.id, hm + 1).await.unwrap().is_empty());
     assert_eq!(
         s.read_message(&s.list_messages(sent.id).await.unwrap()[3])

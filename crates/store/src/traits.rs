@@ -133,6 +133,8 @@ pub trait MailStore: Send + Sync {
     /// Delete a folder with its messages.
     async fn delete_folder(&self, folder: FolderId) -> Result<()>;
     async fn set_subscribed(&self, folder: FolderId, subscribed: bool) -> Result<()>;
+    /// Everything that changed in a folder after `modseq`, read consistently in one go.
+    async fn changes_since(&self, folder: FolderId, modseq: u64) -> Result<FolderChanges>;
     /// UIDs expunged after `modseq` (QRESYNC VANISHED, RFC 7162 §3.2.10).
     async fn vanished_since(&self, folder: FolderId, modseq: u64) -> Result<Vec<u32>>;
 }

@@ -133,6 +133,46 @@ pub fn copy_tx(
     Ok(pairs)
 }
 
+fn changes_in(c: &rusqlite::Connection, folder: FolderId, modseq: u64) -> Result<FolderChanges> {
+    let highestmodseq: i64 = c
+        .query_row(
+            "SELECT highestmodseq FROM folders WHERE id = ?1",
+            [folder],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("folder #{folder}")))?;
+    let mut st = c.prepare_cached(
+        "SELECT uid, modseq, flags, internal_date, size, blob_id FROM messages \
+         WHERE folder_id = ?1 AND modseq > ?2 ORDER BY uid",
+    )?;
+    let changed = st
+        .query_map(params![folder, modseq as i64], |r| {
+            let flags: String = r.get(2)?;
+            Ok(MessageMeta {
+                folder_id: folder,
+                uid: r.get(0)?,
+                modseq: r.get::<_, i64>(1)? as u64,
+                flags: flags.split_whitespace().map(str::to_owned).collect(),
+                internal_date: r.get(3)?,
+                size: r.get::<_, i64>(4)? as u64,
+                blob: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut st = c.prepare_cached(
+        "SELECT uid FROM expunged WHERE folder_id = ?1 AND modseq > ?2 ORDER BY uid",
+    )?;
+    let vanished = st
+        .query_map(params![folder, modseq as i64], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<u32>>>()?;
+    Ok(FolderChanges {
+        highestmodseq: highestmodseq as u64,
+        changed,
+        vanished,
+    })
+}
+
 impl SqliteStore {
     pub(crate) async fn store_flags_impl(
         &self,
@@ -169,6 +209,21 @@ impl SqliteStore {
             .await?;
         self.discard(orphans).await;
         Ok(pairs)
+    }
+
+    pub(crate) async fn changes_since_impl(
+        &self,
+        folder: FolderId,
+        modseq: u64,
+    ) -> Result<FolderChanges> {
+        self.read(move |c| {
+            // One read transaction, so the three answers agree with each other.
+            c.execute_batch("BEGIN")?;
+            let r = changes_in(c, folder, modseq);
+            c.execute_batch("COMMIT")?;
+            r
+        })
+        .await
     }
 
     pub(crate) async fn vanished_impl(&self, folder: FolderId, modseq: u64) -> Result<Vec<u32>> {

@@ -345,6 +345,10 @@ impl MailStore for SqliteStore {
         self.set_subscribed_impl(folder, subscribed).await
     }
 
+    async fn changes_since(&self, folder: FolderId, modseq: u64) -> Result<FolderChanges> {
+        self.changes_since_impl(folder, modseq).await
+    }
+
     async fn vanished_since(&self, folder: FolderId, modseq: u64) -> Result<Vec<u32>> {
         self.vanished_impl(folder, modseq).await
     }
