@@ -4,7 +4,9 @@
 //! Invariants: exactly one tagged response per parsed command (an unparsable command gets a
 //! tagged BAD when its tag can be read, an untagged one otherwise); store failures are
 //! logged and answered `NO [UNAVAILABLE]`, and the session goes on; untagged EXPUNGE
-//! responses only follow commands that allow them ([`state::may_expunge`]).
+//! responses only follow commands that allow them ([`state::may_expunge`]); a SEARCH with
+//! SAVE that does not end OK, parsed or not, empties the saved result (RFC 5182 §2.1); a
+//! command whose set is a `$` standing for nothing ends OK without running ([`searchres`]).
 
 use imap_codec::CommandCodec;
 use imap_codec::decode::Decoder;
@@ -18,6 +20,7 @@ use crate::error::{ImapError, Result};
 use crate::framing::command_tag;
 use crate::preparse::{self, Extras};
 use crate::response::{self, Done, code};
+use crate::searchres;
 use crate::session::Session;
 use crate::state::{self, State};
 use crate::updates;
@@ -41,14 +44,15 @@ pub fn state_of(s: &Session<'_>) -> State {
 }
 
 /// Run one complete command.
-pub async fn run(s: &mut Session<'_>, bytes: &[u8]) -> Outcome {
-    let (bytes, extras) = match preparse::split(bytes) {
+pub async fn run(s: &mut Session<'_>, raw: &[u8]) -> Outcome {
+    let (bytes, extras) = match preparse::split(raw) {
         Ok(v) => v,
-        Err(why) => return syntax_error(s, bytes, why),
+        Err(why) => return syntax_error(s, raw, why),
     };
-    let command = match CommandCodec::default().decode(&bytes) {
+    let marked = searchres::substitute(&bytes, s.selected.as_ref());
+    let command = match CommandCodec::default().decode(&marked.bytes) {
         Ok(([], c)) => c,
-        _ => return syntax_error(s, &bytes, "syntax error"),
+        _ => return syntax_error(s, raw, "syntax error"),
     };
     let tag = command.tag.clone().into_static();
     let name = command.name();
@@ -76,7 +80,14 @@ pub async fn run(s: &mut Session<'_>, bytes: &[u8]) -> Outcome {
     tracing::debug!(target: "imap", "command {name}");
     s.poll_events();
     let may_expunge = state::may_expunge(&body);
-    let done = match execute(s, &tag, body, extras).await {
+    let saves = extras.search.is_some_and(|r| r.save);
+    let result = if marked.nothing {
+        // RFC 5182 §2.1: `$` standing for no message is not an error.
+        Ok(Done::ok(format!("{name} completed, no messages")))
+    } else {
+        execute(s, &tag, body, extras).await
+    };
+    let done = match result {
         Ok(d) => d,
         Err(ImapError::Io(_) | ImapError::Closed) => return Outcome::Close,
         Err(e) => {
@@ -84,6 +95,9 @@ pub async fn run(s: &mut Session<'_>, bytes: &[u8]) -> Outcome {
             Done::no("internal error, try again later").with(code("UNAVAILABLE"))
         }
     };
+    if saves && done.kind != StatusKind::Ok {
+        searchres::forget(s);
+    }
     // Events of this command's own writes are published before the write returns.
     s.poll_events();
     if !done.close
@@ -103,8 +117,12 @@ pub async fn run(s: &mut Session<'_>, bytes: &[u8]) -> Outcome {
     }
 }
 
+/// Answer an unparsable command (`bytes` as received) with BAD.
 fn syntax_error(s: &mut Session<'_>, bytes: &[u8], why: &str) -> Outcome {
     tracing::debug!(target: "imap", "bad command: {why}");
+    if preparse::asks_save(bytes) {
+        searchres::forget(s);
+    }
     let line = match command_tag(bytes).and_then(|t| Tag::try_from(t).ok()) {
         Some(tag) => response::tagged(&tag, StatusKind::Bad, None, why),
         None => response::untagged(StatusKind::Bad, None, why),
@@ -143,7 +161,7 @@ async fn execute(
             parameters,
         } => cmd::examine::execute(s, mailbox, parameters).await,
         C::Namespace => cmd::namespace::execute(s).await,
-        C::Create { mailbox } => cmd::create::execute(s, mailbox).await,
+        C::Create { mailbox } => cmd::create::execute(s, mailbox, extras.create_use).await,
         C::Delete { mailbox } => cmd::delete::execute(s, mailbox).await,
         C::Rename { from, to } => cmd::rename::execute(s, from, to).await,
         C::Subscribe { mailbox } => cmd::subscribe::execute(s, mailbox, true).await,

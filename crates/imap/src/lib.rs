@@ -1,11 +1,13 @@
 //! The IMAP service (ACCESS-1, PROTO-3): IMAP4rev2 (RFC 9051) and IMAP4rev1 (RFC 3501)
 //! with STARTTLS, SASL (PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-256, SASL-IR), IDLE, CONDSTORE
-//! and QRESYNC, UIDPLUS, MOVE, ESEARCH, LIST-EXTENDED with SPECIAL-USE and LIST-STATUS,
-//! NAMESPACE, ID, ENABLE, UNSELECT, QUOTA, APPENDLIMIT and LITERAL+.
+//! and QRESYNC, UIDPLUS, MOVE, ESEARCH, SEARCHRES, LIST-EXTENDED with SPECIAL-USE and
+//! LIST-STATUS, CREATE-SPECIAL-USE, NAMESPACE, ID, ENABLE, UNSELECT, QUOTA, APPENDLIMIT and
+//! LITERAL+.
 //!
 //! Layout: [`session`] reads whole commands (lines and literals, with limits checked before
 //! anything is buffered, [`framing`]) and runs the loop; [`dispatch`] parses them with
-//! `imap-codec`, checks the state table ([`state`]) and calls one file per command in
+//! `imap-codec` (after [`preparse`] took out the options it does not know and [`searchres`]
+//! replaced `$`), checks the state table ([`state`]) and calls one file per command in
 //! [`cmd`]; [`selected`] keeps the session's view of the selected mailbox and [`updates`]
 //! tells the client what other sessions changed. The message side is pure: [`mime`]
 //! (structure), [`section`], [`envelope`], [`bodystructure`], [`search`].
@@ -30,6 +32,7 @@ mod preparse;
 mod quota;
 mod response;
 mod search;
+mod searchres;
 mod section;
 mod selected;
 mod seqset;
@@ -37,6 +40,7 @@ mod session;
 mod state;
 #[cfg(test)]
 mod testdata;
+mod tokens;
 mod updates;
 mod wire;
 
@@ -87,12 +91,16 @@ impl Service for ImapService {
 }
 
 /// Parse one complete command as the session does (for fuzzing): split the options
-/// `imap-codec` does not know, then decode. Never panics.
+/// `imap-codec` does not know, replace `$` (with no saved result), then decode. Never
+/// panics.
 pub fn parse_command(bytes: &[u8]) -> bool {
     use imap_codec::CommandCodec;
     use imap_codec::decode::Decoder;
     match preparse::split(bytes) {
-        Ok((b, _)) => CommandCodec::default().decode(&b).is_ok(),
+        Ok((b, _)) => {
+            let b = searchres::substitute(&b, None);
+            CommandCodec::default().decode(&b.bytes).is_ok()
+        }
         Err(_) => false,
     }
 }

@@ -1,23 +1,37 @@
 //! Command options `imap-codec` does not parse, taken out of the command before it is:
-//! SEARCH `RETURN (...)` (ESEARCH, RFC 4731 §3.1) and LIST selection and return options
-//! (LIST-EXTENDED, RFC 5258 §3; LIST-STATUS, RFC 5819; SPECIAL-USE, RFC 6154).
+//! SEARCH `RETURN (...)` (ESEARCH, RFC 4731 §3.1; SAVE, RFC 5182 §2), LIST selection and
+//! return options (LIST-EXTENDED, RFC 5258 §3; LIST-STATUS, RFC 5819; SPECIAL-USE, RFC 6154)
+//! and CREATE parameters (`USE (...)`, RFC 6154 §3; RFC 4466 §2.2).
 //!
 //! Invariants: only the exact grammar positions are touched (right after the command name
-//! for SEARCH RETURN and LIST selection options, the end of the command for LIST RETURN);
-//! anything else is left to the command parser, which rejects what it does not know; an
-//! unknown option is an error, never silently ignored.
+//! for SEARCH RETURN and LIST selection options, the end of the command for LIST RETURN,
+//! right after the mailbox name for CREATE); anything else is left to the command parser,
+//! which rejects what it does not know; an unknown option is an error, never silently
+//! ignored.
 
 use std::borrow::Cow;
 
 use imap_codec::imap_types::status::StatusDataItemName;
 
-/// What ESEARCH RETURN asked for.
+use crate::tokens::{Kind, Tokens};
+
+/// What SEARCH RETURN asked for (ESEARCH, RFC 4731; SEARCHRES, RFC 5182).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SearchReturn {
     pub min: bool,
     pub max: bool,
     pub count: bool,
     pub all: bool,
+    /// Keep the result for `$` (RFC 5182 §2).
+    pub save: bool,
+}
+
+impl SearchReturn {
+    /// Whether an ESEARCH response is due (`RETURN (SAVE)` alone answers only the tagged
+    /// OK, RFC 5182 §2.4).
+    pub fn reports(&self) -> bool {
+        self.min || self.max || self.count || self.all
+    }
 }
 
 /// LIST-EXTENDED selection and return options.
@@ -41,27 +55,23 @@ pub struct ListOptions {
 pub struct Extras {
     pub search: Option<SearchReturn>,
     pub list: ListOptions,
+    /// CREATE `USE (...)`: the special-use attributes asked for, as written.
+    pub create_use: Option<Vec<String>>,
 }
 
 /// The command bytes without the options, and the options.
 pub fn split(bytes: &[u8]) -> Result<(Cow<'_, [u8]>, Extras), &'static str> {
-    let mut words = bytes.splitn(4, |&b| b == b' ');
+    let mut words = bytes.splitn(3, |&b| b == b' ');
     let _tag = words.next();
     let first = words.next().unwrap_or_default();
-    let second = words.next().unwrap_or_default();
     let mut extras = Extras::default();
     let is = |w: &[u8], name: &str| w.eq_ignore_ascii_case(name.as_bytes());
-    // Position just after "tag SEARCH " or "tag UID SEARCH ".
     let offset = |sub: &[u8]| sub.as_ptr() as usize - bytes.as_ptr() as usize;
-    let search_at = if is(first, "SEARCH") {
-        Some(offset(first) + 7)
-    } else if is(first, "UID") && is(second, "SEARCH") {
-        Some(offset(second) + 7)
-    } else {
-        None
-    };
-    if let Some(at) = search_at {
+    if let Some(at) = search_at(bytes) {
         return search_return(bytes, at, extras);
+    }
+    if is(first, "CREATE") {
+        return create_params(bytes, offset(first) + 7, extras);
     }
     if is(first, "LIST") {
         let at = offset(first) + 5;
@@ -70,6 +80,35 @@ pub fn split(bytes: &[u8]) -> Result<(Cow<'_, [u8]>, Extras), &'static str> {
         return Ok((out, extras));
     }
     Ok((Cow::Borrowed(bytes), extras))
+}
+
+/// The position just after "tag SEARCH " or "tag UID SEARCH ".
+fn search_at(bytes: &[u8]) -> Option<usize> {
+    let mut words = bytes.splitn(4, |&b| b == b' ');
+    let _tag = words.next();
+    let first = words.next().unwrap_or_default();
+    let second = words.next().unwrap_or_default();
+    let offset = |sub: &[u8]| sub.as_ptr() as usize - bytes.as_ptr() as usize;
+    if first.eq_ignore_ascii_case(b"SEARCH") {
+        Some(offset(first) + 7)
+    } else if first.eq_ignore_ascii_case(b"UID") && second.eq_ignore_ascii_case(b"SEARCH") {
+        Some(offset(second) + 7)
+    } else {
+        None
+    }
+}
+
+/// Whether a command is a SEARCH whose RETURN options name SAVE, well-formed or not (a
+/// SEARCH with SAVE that fails empties the saved result, RFC 5182 §2.1).
+pub fn asks_save(bytes: &[u8]) -> bool {
+    let Some(after) = search_at(bytes)
+        .and_then(|at| bytes.get(at..))
+        .and_then(|rest| strip_word(rest, "RETURN ("))
+    else {
+        return false;
+    };
+    let inner = after.split(|&b| b == b')').next().unwrap_or_default();
+    atoms(inner).any(|a| a.eq_ignore_ascii_case("SAVE"))
 }
 
 fn search_return(
@@ -90,6 +129,7 @@ fn search_return(
             "MAX" => r.max = true,
             "COUNT" => r.count = true,
             "ALL" => r.all = true,
+            "SAVE" => r.save = true,
             _ => return Err("unsupported RETURN option"),
         }
     }
@@ -101,6 +141,53 @@ fn search_return(
     let mut out = bytes[..at].to_vec();
     out.extend_from_slice(tail);
     Ok((Cow::Owned(out), extras))
+}
+
+/// CREATE parameters after the mailbox name (RFC 4466 §2.2: `SP "(" create-param *(SP
+/// create-param) ")"`).
+fn create_params(
+    bytes: &[u8],
+    at: usize,
+    mut extras: Extras,
+) -> Result<(Cow<'_, [u8]>, Extras), &'static str> {
+    let name = Tokens::new(bytes, at)
+        .next()
+        .filter(|t| matches!(t.kind, Kind::Atom | Kind::Quoted | Kind::Literal));
+    let Some(name) = name else {
+        return Ok((Cow::Borrowed(bytes), extras));
+    };
+    let rest = bytes.get(name.end..).unwrap_or_default();
+    let body = rest.strip_suffix(b"\r\n").unwrap_or(rest);
+    let Some(params) = body.strip_prefix(b" ") else {
+        return Ok((Cow::Borrowed(bytes), extras));
+    };
+    let (inner, tail) = group(params).ok_or("bad CREATE parameters")?;
+    if !tail.is_empty() {
+        return Err("bad CREATE parameters");
+    }
+    extras.create_use = Some(use_attributes(inner)?);
+    let mut out = bytes[..name.end].to_vec();
+    out.extend_from_slice(b"\r\n");
+    Ok((Cow::Owned(out), extras))
+}
+
+/// The attributes of the parameters inside CREATE's parentheses; the only parameter known
+/// is `USE (attr ...)` (RFC 6154 §3).
+fn use_attributes(mut inner: &[u8]) -> Result<Vec<String>, &'static str> {
+    let mut attrs = Vec::new();
+    loop {
+        inner = inner.strip_prefix(b" ").unwrap_or(inner);
+        if inner.is_empty() {
+            return Ok(attrs);
+        }
+        let after = strip_word(inner, "USE ").ok_or("unsupported CREATE parameter")?;
+        let (list, tail) = group(after).ok_or("bad USE parameter")?;
+        attrs.extend(atoms(list));
+        if !tail.is_empty() && !tail.starts_with(b" ") {
+            return Err("bad CREATE parameters");
+        }
+        inner = tail;
+    }
 }
 
 fn list_options(bytes: &[u8], at: usize) -> Result<(Cow<'_, [u8]>, ListOptions), &'static str> {
@@ -245,7 +332,43 @@ mod tests {
         let (b, e) = run("t SEARCH SUBJECT RETURN\r\n");
         assert_eq!(b, "t SEARCH SUBJECT RETURN\r\n");
         assert!(e.search.is_none());
-        assert!(split(b"t SEARCH RETURN (SAVE) ALL\r\n").is_err());
+        assert!(split(b"t SEARCH RETURN (SAVE BOGUS) ALL\r\n").is_err());
+    }
+
+    #[test]
+    fn search_save() {
+        let (b, e) = run("t SEARCH RETURN (SAVE) FLAGGED\r\n");
+        assert_eq!(b, "t SEARCH FLAGGED\r\n");
+        let r = e.search.unwrap();
+        assert!(r.save && !r.reports(), "SAVE alone reports nothing");
+        let (b, e) = run("t UID SEARCH RETURN (save MIN) UID $\r\n");
+        assert_eq!(b, "t UID SEARCH UID $\r\n");
+        let r = e.search.unwrap();
+        assert!(r.save && r.min && !r.all);
+        assert!(asks_save(b"t UID SEARCH RETURN (MIN SAVE) ALL\r\n"));
+        assert!(asks_save(b"t SEARCH RETURN (SAVE BOGUS\r\n"));
+        assert!(!asks_save(b"t SEARCH RETURN (MIN) SAVE\r\n"));
+        assert!(!asks_save(b"t FETCH RETURN (SAVE)\r\n"));
+    }
+
+    #[test]
+    fn create_use() {
+        let (b, e) = run("t CREATE Sent2 (USE (\\Sent))\r\n");
+        assert_eq!(b, "t CREATE Sent2\r\n");
+        assert_eq!(e.create_use, Some(vec!["\\Sent".to_string()]));
+        let (b, e) = run("t create \"My (USE (x))\" (use ())\r\n");
+        assert_eq!(b, "t create \"My (USE (x))\"\r\n");
+        assert_eq!(e.create_use, Some(vec![]));
+        let (b, e) = run("t CREATE {12}\r\nx (USE (\\Y))\r\n");
+        assert_eq!(b, "t CREATE {12}\r\nx (USE (\\Y))\r\n");
+        assert_eq!(e.create_use, None);
+        let (b, e) = run("t CREATE {1}\r\nx (USE (\\Trash \\Junk))\r\n");
+        assert_eq!(b, "t CREATE {1}\r\nx\r\n");
+        assert_eq!(e.create_use.unwrap().len(), 2);
+        assert!(split(b"t CREATE x (OTHER 1)\r\n").is_err());
+        assert!(split(b"t CREATE x (USE (\\Sent)) y\r\n").is_err());
+        let (b, e) = run("t CREATE x\r\n");
+        assert_eq!((b.as_str(), e.create_use), ("t CREATE x\r\n", None));
     }
 
     #[test]

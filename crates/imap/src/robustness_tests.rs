@@ -29,10 +29,13 @@ const SEEDS: &[&[u8]] = &[
     b"a5 SELECT INBOX (QRESYNC (1 2 1:9 (1,3 4,6)))\r\n",
     b"a6 STORE 1:3 (UNCHANGEDSINCE 5) +FLAGS.SILENT (\\Deleted $Work)\r\n",
     b"a7 AUTHENTICATE PLAIN AGFsaWNlAHB3\r\n",
+    b"a8 UID SEARCH RETURN (SAVE MIN) OR $ UID $ HEADER {1}\r\n$ $ KEYWORD $Junk\r\n",
+    b"a9 UID MOVE $ \"$\"\r\n",
+    b"b1 CREATE {5+}\r\nSent2 (USE (\\Sent \\Trash))\r\n",
 ];
 
 /// Bytes that matter to the grammar.
-const SPECIALS: &[u8] = b"(){}[]<>\"\\*%+~ \r\n0123456789";
+const SPECIALS: &[u8] = b"(){}[]<>\"\\*%+~$ \r\n0123456789";
 
 fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
     let mut v = seed.to_vec();

@@ -35,6 +35,9 @@ pub struct Selected {
     /// The folder HIGHESTMODSEQ up to which the view reflects the store; refreshes ask the
     /// store only for what changed after it.
     pub synced: u64,
+    /// The UIDs of the last `SEARCH RETURN (SAVE)` (RFC 5182), ascending; those no longer in
+    /// the view do not count.
+    pub saved: Vec<u32>,
 }
 
 /// What changed since the view was last brought up to date, in the order to announce it.
@@ -70,6 +73,7 @@ impl Selected {
             ghosts: HashSet::new(),
             keywords,
             dirty: false,
+            saved: Vec::new(),
         }
     }
 

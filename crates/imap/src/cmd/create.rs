@@ -1,5 +1,10 @@
-//! CREATE (RFC 9051 §6.3.4): missing superior names are created too; INBOX and existing
-//! names are refused with `[ALREADYEXISTS]`.
+//! CREATE (RFC 9051 §6.3.4), with a special use (CREATE-SPECIAL-USE, RFC 6154 §3): missing
+//! superior names are created too; INBOX and existing names are refused with
+//! `[ALREADYEXISTS]`.
+//!
+//! Invariants: a special use the server does not keep on a mailbox (RFC 6154 §2: \All and
+//! \Flagged are virtual here; unknown names; more than one use) is refused with `NO
+//! [USEATTR]` before anything is created; superior names never get the special use.
 
 use heron_store::StoreError;
 use imap_codec::imap_types::mailbox::Mailbox;
@@ -10,10 +15,21 @@ use crate::names::ancestors;
 use crate::response::{Done, code};
 use crate::session::Session;
 
-/// Run CREATE.
-pub async fn execute(s: &mut Session<'_>, mailbox: Mailbox<'_>) -> Result<Done> {
+/// Special uses a mailbox can be created with, as stored.
+const USES: &[&str] = &["\\Archive", "\\Drafts", "\\Junk", "\\Sent", "\\Trash"];
+
+/// Run CREATE; `uses` are the attributes of a `USE (...)` parameter, if one was given.
+pub async fn execute(
+    s: &mut Session<'_>,
+    mailbox: Mailbox<'_>,
+    uses: Option<Vec<String>>,
+) -> Result<Done> {
     let name = match name_of(s, &mailbox) {
         Ok(n) => n,
+        Err(d) => return Ok(d),
+    };
+    let special = match special_use(uses.as_deref().unwrap_or_default()) {
+        Ok(u) => u,
         Err(d) => return Ok(d),
     };
     if name == "INBOX" || find(s, &name).await?.is_some() {
@@ -27,7 +43,7 @@ pub async fn execute(s: &mut Session<'_>, mailbox: Mailbox<'_>) -> Result<Done> 
             create(s, user, parent).await?;
         }
     }
-    match s.store().create_folder(user, &name, None).await {
+    match s.store().create_folder(user, &name, special).await {
         Ok(_) => Ok(Done::ok("CREATE completed")),
         Err(StoreError::Conflict(_)) => {
             Ok(Done::no("mailbox already exists").with(code("ALREADYEXISTS")))
@@ -36,10 +52,57 @@ pub async fn execute(s: &mut Session<'_>, mailbox: Mailbox<'_>) -> Result<Done> 
     }
 }
 
+/// The one special use to store for the attributes asked for (none for `USE ()`).
+fn special_use(attrs: &[String]) -> std::result::Result<Option<&'static str>, Done> {
+    let mut chosen: Option<&'static str> = None;
+    for a in attrs {
+        let Some(&known) = USES.iter().find(|u| u.eq_ignore_ascii_case(a)) else {
+            return Err(Done::no(format!("special use {a} is not supported")).with(code("USEATTR")));
+        };
+        if chosen.is_some_and(|c| c != known) {
+            return Err(Done::no("only one special use per mailbox").with(code("USEATTR")));
+        }
+        chosen = Some(known);
+    }
+    Ok(chosen)
+}
+
 /// Create a folder, tolerating a concurrent creation of the same name.
 pub async fn create(s: &Session<'_>, user: i64, name: &str) -> Result<()> {
     match s.store().create_folder(user, name, None).await {
         Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attrs(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn special_uses() {
+        assert_eq!(special_use(&[]).ok(), Some(None));
+        assert_eq!(special_use(&attrs(&["\\sent"])).ok(), Some(Some("\\Sent")));
+        assert_eq!(
+            special_use(&attrs(&["\\Trash", "\\TRASH"])).ok(),
+            Some(Some("\\Trash"))
+        );
+        for bad in [
+            &["\\All"][..],
+            &["\\Flagged"],
+            &["\\Bogus"],
+            &["Sent"],
+            &["\\Sent", "\\Junk"],
+        ] {
+            let d = special_use(&attrs(bad)).err().map(|d| d.code);
+            assert!(
+                matches!(d, Some(Some(c)) if c == code("USEATTR")),
+                "{bad:?}"
+            );
+        }
     }
 }

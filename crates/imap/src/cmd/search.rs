@@ -1,9 +1,11 @@
-//! SEARCH and UID SEARCH (RFC 9051 §6.4.4) with ESEARCH results (RFC 4731) and the MODSEQ
-//! criterion (RFC 7162 §3.1.5).
+//! SEARCH and UID SEARCH (RFC 9051 §6.4.4) with ESEARCH results (RFC 4731), the SAVE
+//! result option (SEARCHRES, RFC 5182 §2) and the MODSEQ criterion (RFC 7162 §3.1.5).
 //!
 //! Invariants: only UTF-8 and US-ASCII are accepted as CHARSET (`[BADCHARSET]` otherwise);
 //! message bytes are read only when a criterion needs them; ESEARCH is used when RETURN was
-//! given or IMAP4rev2 is enabled (RFC 9051 §7.3.4).
+//! given or IMAP4rev2 is enabled (RFC 9051 §7.3.4); `RETURN (SAVE)` alone sends no untagged
+//! result (RFC 5182 §2.4); a SEARCH with SAVE that does not end OK empties the saved result
+//! (the dispatcher sees to that, RFC 5182 §2.1).
 
 use heron_store::StoreError;
 use imap_codec::imap_types::core::{Charset, Tag, Vec1};
@@ -50,14 +52,27 @@ pub async fn execute(
     if uses_modseq {
         s.enabled.condstore = true;
     }
-    let (found, top_modseq) = find(s, &key, uid).await?;
-    let modseq = (uses_modseq && !found.is_empty()).then_some(top_modseq);
+    let (indexes, top_modseq) = find(s, &key).await?;
+    let modseq = (uses_modseq && !indexes.is_empty()).then_some(top_modseq);
+    let Some(sel) = s.selected.as_mut() else {
+        return Ok(Done::bad("no mailbox selected"));
+    };
+    let uids: Vec<u32> = indexes.iter().map(|&i| sel.msgs[i].uid).collect();
+    let found: Vec<u32> = if uid {
+        uids.clone()
+    } else {
+        indexes.iter().map(|&i| i as u32 + 1).collect()
+    };
+    if let Some(r) = ret.filter(|r| r.save) {
+        sel.saved = to_save(&uids, r);
+    }
     match ret.or_else(|| {
         s.enabled.rev2.then_some(SearchReturn {
             all: true,
             ..Default::default()
         })
     }) {
+        Some(r) if !r.reports() => {}
         Some(r) => s.push(&esearch(tag, uid, &found, r, modseq)),
         None => s.push(&response::data(Data::Search(
             found.iter().map(|&n| crate::wire::nz(n)).collect(),
@@ -67,14 +82,32 @@ pub async fn execute(
     Ok(Done::ok("SEARCH completed"))
 }
 
-/// The messages matching `key` (UIDs or message numbers) and their highest modseq.
-async fn find(s: &Session<'_>, key: &SearchKey<'_>, uid: bool) -> Result<(Vec<u32>, u64)> {
+/// What SAVE keeps of a result (ascending UIDs): all of it, except that with MIN or MAX
+/// and neither ALL nor COUNT, only the messages those return (RFC 5182 §2.1).
+fn to_save(uids: &[u32], r: SearchReturn) -> Vec<u32> {
+    if r.all || r.count || !(r.min || r.max) {
+        return uids.to_vec();
+    }
+    let mut keep = Vec::new();
+    if let (true, Some(&min)) = (r.min, uids.first()) {
+        keep.push(min);
+    }
+    if let (true, Some(&max)) = (r.max, uids.last())
+        && keep.last() != Some(&max)
+    {
+        keep.push(max);
+    }
+    keep
+}
+
+/// The view positions of the messages matching `key`, ascending, and their highest modseq.
+async fn find(s: &Session<'_>, key: &SearchKey<'_>) -> Result<(Vec<usize>, u64)> {
     let Some(sel) = s.selected.as_ref() else {
         return Ok((Vec::new(), 0));
     };
     let (max_seq, max_uid) = (sel.msgs.len() as u32, sel.max_uid());
     let text = needs_text(key);
-    let mut found: Vec<u32> = Vec::new();
+    let mut found: Vec<usize> = Vec::new();
     let mut top_modseq = 0;
     for (i, meta) in sel.msgs.iter().enumerate() {
         let raw = if text {
@@ -99,7 +132,7 @@ async fn find(s: &Session<'_>, key: &SearchKey<'_>, uid: bool) -> Result<(Vec<u3
             text: parsed.as_ref(),
         };
         if matches(key, &c) {
-            found.push(if uid { meta.uid } else { c.seq });
+            found.push(i);
             top_modseq = top_modseq.max(meta.modseq);
         }
     }
@@ -143,5 +176,30 @@ fn mentions_modseq(k: &SearchKey<'_>) -> bool {
         SearchKey::Or(a, b) => mentions_modseq(a) || mentions_modseq(b),
         SearchKey::Not(a) => mentions_modseq(a),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_save_keeps() {
+        let uids = [3, 5, 9];
+        let r = |min, max, count, all| SearchReturn {
+            min,
+            max,
+            count,
+            all,
+            save: true,
+        };
+        assert_eq!(to_save(&uids, r(false, false, false, false)), [3, 5, 9]);
+        assert_eq!(to_save(&uids, r(true, false, false, false)), [3]);
+        assert_eq!(to_save(&uids, r(false, true, false, false)), [9]);
+        assert_eq!(to_save(&uids, r(true, true, false, false)), [3, 9]);
+        assert_eq!(to_save(&[4], r(true, true, false, false)), [4]);
+        assert_eq!(to_save(&uids, r(true, false, true, false)), [3, 5, 9]);
+        assert_eq!(to_save(&uids, r(false, true, false, true)), [3, 5, 9]);
+        assert!(to_save(&[], r(true, true, false, false)).is_empty());
     }
 }
