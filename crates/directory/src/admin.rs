@@ -16,9 +16,9 @@ impl Directory {
         if self.store.get_admin().await?.is_some() {
             return Ok(());
         }
-        let creds = tokio::task::spawn_blocking(|| StoredCredentials::derive(DEFAULT_ADMIN.1))
+        let creds = crate::hashing::run(|| StoredCredentials::derive(DEFAULT_ADMIN.1))
             .await
-            .map_err(|e| DirectoryError::Invalid(e.to_string()))?
+            .ok_or_else(|| DirectoryError::Invalid("password hashing failed".into()))?
             .map_err(|e| DirectoryError::Invalid(e.to_string()))?;
         let admin = Admin {
             username: DEFAULT_ADMIN.0.into(),
@@ -39,7 +39,7 @@ impl Directory {
         let creds = StoredCredentials::from_storage(&admin.credentials)
             .map_err(|e| DirectoryError::Invalid(e.to_string()))?;
         let pw = password.to_owned();
-        let ok = tokio::task::spawn_blocking(move || creds.verify_plain(&pw))
+        let ok = crate::hashing::run(move || creds.verify_plain(&pw))
             .await
             .unwrap_or(false);
         Ok(ok.then_some(admin))

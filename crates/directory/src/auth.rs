@@ -59,11 +59,11 @@ impl Directory {
         let Some((user, _, creds)) = self.login_candidate(username).await? else {
             // Spend the same time as a real check so timing does not reveal valid names.
             let pw = password.to_owned();
-            let _ = tokio::task::spawn_blocking(move || dummy_verify(&pw)).await;
+            let _ = crate::hashing::run(move || dummy_verify(&pw)).await;
             return Err(AuthError::Failed("unknown or disabled account"));
         };
         let pw = password.to_owned();
-        let ok = tokio::task::spawn_blocking(move || creds.verify_plain(&pw))
+        let ok = crate::hashing::run(move || creds.verify_plain(&pw))
             .await
             .unwrap_or(false);
         if !ok {

@@ -10,6 +10,7 @@ pub mod address;
 mod admin;
 mod auth;
 mod domains;
+pub mod hashing;
 pub mod password;
 pub mod policy;
 mod resolve;

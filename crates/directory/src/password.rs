@@ -120,7 +120,7 @@ impl StoredCredentials {
     /// Derive all stored forms of `password` with fresh random salts.
     ///
     /// Slow (argon2 plus PBKDF2, tens of milliseconds): call it from a
-    /// blocking thread in async code.
+    /// hashing thread (`crate::hashing::run`) in async code.
     pub fn derive(password: &str) -> Result<Self, PasswordError> {
         if password.is_empty() {
             return Err(PasswordError::Empty);
@@ -151,7 +151,7 @@ impl StoredCredentials {
     /// Check a plaintext password against the argon2 hash.
     ///
     /// The comparison is constant-time (done by the argon2 crate). Slow by
-    /// design: run it in a blocking thread in async code. A malformed stored
+    /// design: run it on a hashing thread (`crate::hashing::run`) in async code. A malformed stored
     /// hash never verifies.
     pub fn verify_plain(&self, password: &str) -> bool {
         match PasswordHash::new(&self.argon2) {

@@ -32,9 +32,9 @@ impl Directory {
         }
         let keep_cram = self.settings.get(defs::AUTH_CRAM_MD5);
         let pw = password.to_owned();
-        let creds = tokio::task::spawn_blocking(move || StoredCredentials::derive(&pw))
+        let creds = crate::hashing::run(move || StoredCredentials::derive(&pw))
             .await
-            .map_err(|e| DirectoryError::Invalid(format!("password hashing failed: {e}")))?
+            .ok_or_else(|| DirectoryError::Invalid("password hashing failed".into()))?
             .map_err(|e| DirectoryError::Invalid(e.to_string()))?;
         let creds = if keep_cram {
             creds

@@ -46,6 +46,30 @@ pub fn needs_text(key: &SearchKey<'_>) -> bool {
     }
 }
 
+/// Whether evaluating `key` reads the message body (BODY, TEXT); the other text keys only
+/// need the header block.
+pub fn needs_body(key: &SearchKey<'_>) -> bool {
+    use SearchKey::*;
+    match key {
+        And(keys) => keys.as_ref().iter().any(needs_body),
+        Not(k) => needs_body(k),
+        Or(a, b) => needs_body(a) || needs_body(b),
+        Body(_) | Text(_) => true,
+        _ => false,
+    }
+}
+
+/// The header block of a message (through the blank line), or all of it if it has none.
+pub fn header_block(raw: &[u8]) -> &[u8] {
+    let crlf = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4);
+    let lf = raw.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
+    let end = match (crlf, lf) {
+        (Some(a), Some(b)) => a.min(b),
+        (a, b) => a.or(b).unwrap_or(raw.len()),
+    };
+    &raw[..end]
+}
+
 /// Whether a message matches a key.
 pub fn matches(key: &SearchKey<'_>, m: &Candidate<'_>) -> bool {
     use SearchKey::*;

@@ -95,3 +95,15 @@ fn text_keys() {
     assert!(check(MULTI, &[], "BODY \"deep text\""));
     assert!(!check(MULTI, &[], "BODY AAECAwQ"));
 }
+
+#[test]
+fn header_block_stops_at_the_blank_line() {
+    use crate::search::header_block;
+    assert_eq!(
+        header_block(b"A: 1\r\nB: 2\r\n\r\nbody\r\n\r\nmore"),
+        b"A: 1\r\nB: 2\r\n\r\n"
+    );
+    assert_eq!(header_block(b"A: 1\n\nbody"), b"A: 1\n\n");
+    assert_eq!(header_block(b"A: 1\r\nno body"), b"A: 1\r\nno body");
+    assert_eq!(header_block(b""), b"");
+}

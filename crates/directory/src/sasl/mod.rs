@@ -16,7 +16,7 @@
 //!    `Done(Failure(UnexpectedInput))`.
 //!
 //! [`Exchange::supply`] runs the argon2 check for PLAIN and LOGIN, which takes
-//! tens of milliseconds: async callers should run it in a blocking thread
+//! tens of milliseconds: async callers should run it through `crate::hashing::run`
 //! (`Exchange` is `Send + 'static` and can be moved there). The other calls
 //! are cheap.
 //!
@@ -242,7 +242,7 @@ impl Exchange {
 
     /// Hand over the credentials asked for by [`Step::Lookup`], or `None` if
     /// the user does not exist. Slow for PLAIN and LOGIN (argon2): run it in a
-    /// blocking thread in async code.
+    /// hashing thread (`crate::hashing::run`) in async code.
     pub fn supply(&mut self, creds: Option<&StoredCredentials>) -> Step {
         self.dispatch(Call::Supply(creds))
     }

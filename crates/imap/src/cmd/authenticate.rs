@@ -3,7 +3,7 @@
 //! server-final message is sent as a last `+` challenge, answered by an empty line.
 //!
 //! Invariants: no mechanism is offered before TLS from another machine (SEC-8); password
-//! checks run on a blocking thread; a failed exchange counts as a bad command.
+//! checks run on the password-hashing threads; a failed exchange counts as a bad command.
 
 use std::borrow::Cow;
 
@@ -76,12 +76,12 @@ async fn drive(s: &mut Session<'_>, mut ex: Exchange, mut step: Step) -> Result<
                     (u, address)
                 });
                 // Password checks are slow by design; keep them off the async workers.
-                let (back, st) = tokio::task::spawn_blocking(move || {
+                let (back, st) = heron_directory::hashing::run(move || {
                     let st = ex.supply(creds.as_ref());
                     (ex, st)
                 })
                 .await
-                .map_err(|_| ImapError::Closed)?;
+                .ok_or(ImapError::Closed)?;
                 ex = back;
                 st
             }

@@ -16,7 +16,7 @@ use mail_parser::MessageParser;
 use crate::error::Result;
 use crate::preparse::SearchReturn;
 use crate::response::{self, Done, quote};
-use crate::search::{Candidate, matches, needs_text};
+use crate::search::{Candidate, header_block, matches, needs_body, needs_text};
 use crate::seqset::compact;
 use crate::session::Session;
 
@@ -107,35 +107,58 @@ async fn find(s: &Session<'_>, key: &SearchKey<'_>) -> Result<(Vec<usize>, u64)>
     };
     let (max_seq, max_uid) = (sel.msgs.len() as u32, sel.max_uid());
     let text = needs_text(key);
-    let mut found: Vec<usize> = Vec::new();
-    let mut top_modseq = 0;
-    for (i, meta) in sel.msgs.iter().enumerate() {
+    let body = text && needs_body(key);
+    // Read what the key looks at: nothing, the header block, or the whole message.
+    let mut raws: Vec<Option<Vec<u8>>> = Vec::with_capacity(sel.msgs.len());
+    for meta in &sel.msgs {
         let raw = if text {
             match s.store().read_message(meta).await {
+                Ok(mut r) if !body => {
+                    let n = header_block(&r).len();
+                    r.truncate(n);
+                    Some(r)
+                }
                 Ok(r) => Some(r),
-                Err(StoreError::NotFound(_)) => continue,
+                Err(StoreError::NotFound(_)) => None,
                 Err(e) => return Err(e.into()),
             }
         } else {
             None
         };
-        let parsed = raw.as_deref().and_then(|r| MessageParser::new().parse(r));
-        let c = Candidate {
-            seq: i as u32 + 1,
-            uid: meta.uid,
-            flags: &meta.flags,
-            size: meta.size,
-            internal_date: meta.internal_date,
-            modseq: meta.modseq,
-            max_seq,
-            max_uid,
-            text: parsed.as_ref(),
-        };
-        if matches(key, &c) {
-            found.push(i);
-            top_modseq = top_modseq.max(meta.modseq);
-        }
+        raws.push(raw);
     }
+    // Parsing and matching are CPU work: keep them off the worker other sessions need.
+    let evaluate = || {
+        let mut found: Vec<usize> = Vec::new();
+        let mut top_modseq = 0;
+        for (i, (meta, raw)) in sel.msgs.iter().zip(&raws).enumerate() {
+            if text && raw.is_none() {
+                continue;
+            }
+            let parsed = raw.as_deref().and_then(|r| MessageParser::new().parse(r));
+            let c = Candidate {
+                seq: i as u32 + 1,
+                uid: meta.uid,
+                flags: &meta.flags,
+                size: meta.size,
+                internal_date: meta.internal_date,
+                modseq: meta.modseq,
+                max_seq,
+                max_uid,
+                text: parsed.as_ref(),
+            };
+            if matches(key, &c) {
+                found.push(i);
+                top_modseq = top_modseq.max(meta.modseq);
+            }
+        }
+        (found, top_modseq)
+    };
+    let (found, top_modseq) = if text {
+        tokio::task::block_in_place(evaluate)
+    } else {
+        evaluate()
+    };
     Ok((found, top_modseq))
 }
 

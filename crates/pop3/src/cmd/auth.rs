@@ -75,17 +75,17 @@ pub async fn execute(
                 let creds = cand.as_ref().map(|(_, _, c)| c.clone());
                 found = cand.map(|(u, _, _)| (u, name));
                 // Password checks are slow by design; keep them off the async workers.
-                match tokio::task::spawn_blocking(move || {
+                match heron_directory::hashing::run(move || {
                     let st = ex.supply(creds.as_ref());
                     (ex, st)
                 })
                 .await
                 {
-                    Ok((back, st)) => {
+                    Some((back, st)) => {
                         ex = back;
                         st
                     }
-                    Err(_) => break Flow::Close,
+                    None => break Flow::Close,
                 }
             }
             Step::Done(Outcome::Success { server_final, .. }) => {

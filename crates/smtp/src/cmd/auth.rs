@@ -88,12 +88,12 @@ async fn drive(
                     user,
                     domain,
                 });
-                let (back, st) = tokio::task::spawn_blocking(move || {
+                let (back, st) = heron_directory::hashing::run(move || {
                     let st = ex.supply(creds.as_ref());
                     (ex, st)
                 })
                 .await
-                .map_err(|_| reply::AUTH_TEMP_FAILURE)?;
+                .ok_or(reply::AUTH_TEMP_FAILURE)?;
                 ex = back;
                 st
             }
