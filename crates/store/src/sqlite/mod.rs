@@ -52,7 +52,7 @@ impl Drop for Inner {
 }
 
 /// How often the WAL is copied back into the database file.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(1000);
 
 /// Copy committed WAL content into the database file in the background. PASSIVE checkpoints
 /// never block the writer or readers, so commits do not pay for them; the WAL restarts from
