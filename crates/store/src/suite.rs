@@ -364,7 +364,7 @@ async fn large_messages(s: Subject) {
     let fa = s.get_folder(a.id, "INBOX").await.unwrap().unwrap();
     let fb = s.get_folder(b.id, "INBOX").await.unwrap().unwrap();
     // Sizes around any inline/file threshold a backend may use, up to a few MB.
-    let sizes = [0usize, 1, 4096, 256 * 1024, 256 * 1024 + 1, 3 * 1024 * 1024];
+    let sizes = [0usize, 1, 4096, 64 * 1024, 64 * 1024 + 1, 256 * 1024 + 1, 3 * 1024 * 1024];
     for (i, n) in sizes.iter().enumerate() {
         let body: Vec<u8> = (0..*n).map(|j| (j * 31 + i) as u8).collect();
         s.deliver(body.clone(), &[(fa.id, msg(&[])), (fb.id, msg(&[]))])
