@@ -197,6 +197,13 @@ async fn messages_uids_and_quota(s: Subject) {
         s.read_message(&list[2]).await.unwrap(),
         b"Subject: 2\r\n\r\nbody 2\r\n"
     );
+    let heads = s.list_headers(inbox.id).await.unwrap();
+    assert_eq!(heads.len(), 5);
+    assert_eq!(
+        heads[2],
+        (3, Some(b"Subject: 2\r\n\r\n".to_vec())),
+        "header block only"
+    );
     let total: u64 = list.iter().map(|m| m.size).sum();
     assert_eq!(
         s.get_user_by_id(u.id).await.unwrap().unwrap().used_bytes,
@@ -364,7 +371,15 @@ async fn large_messages(s: Subject) {
     let fa = s.get_folder(a.id, "INBOX").await.unwrap().unwrap();
     let fb = s.get_folder(b.id, "INBOX").await.unwrap().unwrap();
     // Sizes around any inline/file threshold a backend may use, up to a few MB.
-    let sizes = [0usize, 1, 4096, 64 * 1024, 64 * 1024 + 1, 256 * 1024 + 1, 3 * 1024 * 1024];
+    let sizes = [
+        0usize,
+        1,
+        4096,
+        64 * 1024,
+        64 * 1024 + 1,
+        256 * 1024 + 1,
+        3 * 1024 * 1024,
+    ];
     for (i, n) in sizes.iter().enumerate() {
         let body: Vec<u8> = (0..*n).map(|j| (j * 31 + i) as u8).collect();
         s.deliver(body.clone(), &[(fa.id, msg(&[])), (fb.id, msg(&[]))])

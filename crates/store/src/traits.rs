@@ -91,6 +91,9 @@ pub trait MailStore: Send + Sync {
     ) -> Result<Vec<u32>>;
     /// Messages of a folder in UID order.
     async fn list_messages(&self, folder: FolderId) -> Result<Vec<MessageMeta>>;
+    /// The header block of every message of a folder, in UID order, in one read: what
+    /// header searches look at. `None` for a message stored without one.
+    async fn list_headers(&self, folder: FolderId) -> Result<Vec<(u32, Option<Vec<u8>>)>>;
     /// A message's bytes.
     async fn read_message(&self, m: &MessageMeta) -> Result<Vec<u8>>;
     /// Remove messages by UID; UIDs not present are ignored. Returns the UIDs removed.

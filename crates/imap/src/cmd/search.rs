@@ -110,7 +110,21 @@ async fn find(s: &Session<'_>, key: &SearchKey<'_>) -> Result<(Vec<usize>, u64)>
     let body = text && needs_body(key);
     // Read what the key looks at: nothing, the header block, or the whole message.
     let mut raws: Vec<Option<Vec<u8>>> = Vec::with_capacity(sel.msgs.len());
+    // Header keys read the header blocks the store keeps apart, all in one query.
+    let mut heads: std::collections::HashMap<u32, Vec<u8>> = if text && !body {
+        let listed = s.store().list_headers(sel.folder.id).await?;
+        listed
+            .into_iter()
+            .filter_map(|(uid, h)| h.map(|h| (uid, h)))
+            .collect()
+    } else {
+        Default::default()
+    };
     for meta in &sel.msgs {
+        if let Some(h) = heads.remove(&meta.uid) {
+            raws.push(Some(h));
+            continue;
+        }
         let raw = if text {
             match s.store().read_message(meta).await {
                 Ok(mut r) if !body => {

@@ -284,6 +284,18 @@ impl MailStore for SqliteStore {
         .await
     }
 
+    async fn list_headers(&self, folder: FolderId) -> Result<Vec<(u32, Option<Vec<u8>>)>> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT m.uid, h.data FROM messages m LEFT JOIN blob_headers h ON h.blob_id = m.blob_id \
+                 WHERE m.folder_id = ?1 ORDER BY m.uid",
+            )?;
+            let rows = st.query_map([folder], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
     async fn read_message(&self, m: &MessageMeta) -> Result<Vec<u8>> {
         let id = m.blob.clone();
         match self.read(move |c| inline_bytes(c, &id)).await? {

@@ -26,6 +26,20 @@ pub struct Staged {
     pub size: u64,
     /// The bytes, when they go inside the database.
     pub inline: Option<Vec<u8>>,
+    /// The header block, kept apart so header searches need not read whole messages.
+    pub head: Vec<u8>,
+}
+
+/// The header block of a message: through the first empty line, or all of it (capped).
+pub fn header_block(raw: &[u8]) -> &[u8] {
+    const MAX_HEAD: usize = 256 * 1024;
+    let crlf = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4);
+    let lf = raw.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
+    let end = match (crlf, lf) {
+        (Some(a), Some(b)) => a.min(b),
+        (a, b) => a.or(b).unwrap_or(raw.len()),
+    };
+    &raw[..end.min(MAX_HEAD)]
 }
 
 impl Staged {
@@ -33,6 +47,7 @@ impl Staged {
         Self {
             id: format!("{:032x}", rand::random::<u128>()),
             size: bytes.len() as u64,
+            head: header_block(&bytes).to_vec(),
             inline: Some(bytes),
         }
     }
@@ -51,6 +66,8 @@ pub fn add_blob(c: &Connection, s: &Staged, refs: usize) -> Result<()> {
             s.size as i64,
             s.inline.as_deref()
         ])?;
+    c.prepare_cached("INSERT INTO blob_headers (blob_id, data) VALUES (?1, ?2)")?
+        .execute(params![s.id, s.head])?;
     Ok(())
 }
 
@@ -68,11 +85,13 @@ impl SqliteStore {
             return Ok(Staged::inline(bytes));
         }
         let size = bytes.len() as u64;
+        let head = header_block(&bytes).to_vec();
         let id = self.blobs().put(bytes).await?;
         Ok(Staged {
             id,
             size,
             inline: None,
+            head,
         })
     }
 
