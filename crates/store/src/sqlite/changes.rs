@@ -8,7 +8,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::SqliteStore;
-use super::mail::{expunge_tx, insert_message};
+use super::mail::{expunge_tx, insert_message, message_row};
 use super::writer::WriteCtx;
 use crate::error::{Result, StoreError};
 use crate::events::Event;
@@ -147,18 +147,7 @@ fn changes_in(c: &rusqlite::Connection, folder: FolderId, modseq: u64) -> Result
          WHERE folder_id = ?1 AND modseq > ?2 ORDER BY uid",
     )?;
     let changed = st
-        .query_map(params![folder, modseq as i64], |r| {
-            let flags: String = r.get(2)?;
-            Ok(MessageMeta {
-                folder_id: folder,
-                uid: r.get(0)?,
-                modseq: r.get::<_, i64>(1)? as u64,
-                flags: flags.split_whitespace().map(str::to_owned).collect(),
-                internal_date: r.get(3)?,
-                size: r.get::<_, i64>(4)? as u64,
-                blob: r.get(5)?,
-            })
-        })?
+        .query_map(params![folder, modseq as i64], |r| message_row(folder, r))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut st = c.prepare_cached(
         "SELECT uid FROM expunged WHERE folder_id = ?1 AND modseq > ?2 ORDER BY uid",

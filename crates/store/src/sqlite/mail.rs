@@ -34,6 +34,20 @@ pub(crate) fn folder_row(r: &Row<'_>) -> rusqlite::Result<Folder> {
     })
 }
 
+/// A message's metadata from a row `uid, modseq, flags, internal_date, size, blob_id`.
+pub(crate) fn message_row(folder: FolderId, r: &Row<'_>) -> rusqlite::Result<MessageMeta> {
+    let flags: String = r.get(2)?;
+    Ok(MessageMeta {
+        folder_id: folder,
+        uid: r.get(0)?,
+        modseq: r.get::<_, i64>(1)? as u64,
+        flags: flags.split_whitespace().map(str::to_owned).collect(),
+        internal_date: r.get(3)?,
+        size: r.get::<_, i64>(4)? as u64,
+        blob: r.get(5)?,
+    })
+}
+
 /// Create a folder inside an open transaction.
 pub(crate) fn create_folder_tx(
     c: &Connection,
@@ -267,18 +281,7 @@ impl MailStore for SqliteStore {
                 "SELECT uid, modseq, flags, internal_date, size, blob_id FROM messages \
                  WHERE folder_id = ?1 ORDER BY uid",
             )?;
-            let rows = st.query_map([folder], |r| {
-                let flags: String = r.get(2)?;
-                Ok(MessageMeta {
-                    folder_id: folder,
-                    uid: r.get(0)?,
-                    modseq: r.get::<_, i64>(1)? as u64,
-                    flags: flags.split_whitespace().map(str::to_owned).collect(),
-                    internal_date: r.get(3)?,
-                    size: r.get::<_, i64>(4)? as u64,
-                    blob: r.get(5)?,
-                })
-            })?;
+            let rows = st.query_map([folder], |r| message_row(folder, r))?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
         .await
