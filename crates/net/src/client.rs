@@ -15,6 +15,17 @@ use tokio_rustls::TlsAcceptor;
 use crate::line::{Framed, LineFramer, LineReader, ReadError};
 use crate::stream::SessionStream;
 
+/// What a line-based session's loop does after a command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    /// Carry on.
+    Continue,
+    /// The command was bad: count it towards the bad-command limit and carry on.
+    Bad,
+    /// End the session.
+    Close,
+}
+
 /// A connected client.
 pub struct Client {
     stream: Option<SessionStream>,

@@ -22,7 +22,7 @@ use heron_settings::values::{Encryption, Protocol};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
-pub use client::Client;
+pub use client::{Client, Flow};
 pub use listener::Server;
 pub use registry::{Registry, SessionInfo};
 pub use stream::SessionStream;

@@ -28,16 +28,7 @@ pub enum State {
     Transaction(Box<Maildrop>),
 }
 
-/// What the loop does after a command.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Flow {
-    /// Carry on.
-    Continue,
-    /// The command was bad; count it and carry on.
-    Bad,
-    /// End the session.
-    Close,
-}
+pub use heron_net::Flow;
 
 /// A running session.
 pub struct Session<'a> {

@@ -33,14 +33,7 @@ pub struct Authed {
     pub address: String,
 }
 
-/// What the loop does after a command.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Flow {
-    Continue,
-    /// Count a bad command and carry on.
-    Bad,
-    Close,
-}
+pub use heron_net::Flow;
 
 /// A running session.
 pub struct Session<'a> {

@@ -36,35 +36,9 @@ pub async fn execute(s: &mut Session<'_>, to: Path, params: RcptParams) -> Flow 
         .map(|(_, d)| d.to_owned())
         .unwrap_or_default();
     let relay_ok = relay_allowed(s, &sender_domain).await;
-    let address = match &to {
-        Path::Postmaster => match postmaster(s).await {
-            Some(a) => a,
-            None => {
-                return s
-                    .reply(
-                        reply::NO_SUCH_USER.with_text("No postmaster here"),
-                        Flow::Continue,
-                    )
-                    .await;
-            }
-        },
-        Path::Mailbox(m) => {
-            if let Some(form) = m.suspicious()
-                && !relay_ok
-            {
-                tracing::warn!(target: "smtp", "refused {form} recipient {m}");
-                return s
-                    .reply(
-                        reply::RELAY_DENIED.with_text(format!(
-                            "Relaying denied ({form} addresses are not accepted)"
-                        )),
-                        Flow::Continue,
-                    )
-                    .await;
-            }
-            m.to_string()
-        }
-        Path::Null => return s.reply(reply::BAD_ADDRESS_SYNTAX, Flow::Bad).await,
+    let address = match recipient_address(s, &to, relay_ok).await {
+        Ok(a) => a,
+        Err((r, flow)) => return s.reply(r, flow).await,
     };
     let domain = address
         .rsplit_once('@')
@@ -106,6 +80,30 @@ pub async fn execute(s: &mut Session<'_>, to: Path, params: RcptParams) -> Flow 
             bad_recipient(s, r).await
         }
         Err(r) => s.reply(r, Flow::Continue).await,
+    }
+}
+
+/// The address a forward-path names, or the refusal: `<postmaster>` resolves to a hosted
+/// postmaster; relay-abuse forms are refused from clients that may not relay.
+async fn recipient_address(
+    s: &Session<'_>,
+    to: &Path,
+    relay_ok: bool,
+) -> Result<String, (Reply, Flow)> {
+    match to {
+        Path::Postmaster => postmaster(s).await.ok_or((
+            reply::NO_SUCH_USER.with_text("No postmaster here"),
+            Flow::Continue,
+        )),
+        Path::Mailbox(m) => match m.suspicious() {
+            Some(form) if !relay_ok => {
+                tracing::warn!(target: "smtp", "refused {form} recipient {m}");
+                let text = format!("Relaying denied ({form} addresses are not accepted)");
+                Err((reply::RELAY_DENIED.with_text(text), Flow::Continue))
+            }
+            _ => Ok(m.to_string()),
+        },
+        Path::Null => Err((reply::BAD_ADDRESS_SYNTAX, Flow::Bad)),
     }
 }
 
