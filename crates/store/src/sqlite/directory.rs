@@ -4,107 +4,15 @@
 //! and removes the blob files that are no longer referenced after the commit.
 
 use async_trait::async_trait;
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, params};
 
+use super::directory_rows::*;
 use super::mail::{create_folder_tx, drop_blob_refs};
 use super::{SqliteStore, from_json, now, to_json};
-use crate::blob::BlobStore;
 use crate::error::{Result, StoreError};
 use crate::events::Event;
 use crate::model::*;
 use crate::traits::DirectoryStore;
-
-const DOMAIN_COLS: &str =
-    "id, name, disabled, limits, catch_all, require_smtp_auth, bind_ip, created_at";
-const USER_COLS: &str = "id, domain_id, local, credentials, display_name, quota_bytes, \
-     used_bytes, disabled, role, forward_to, created_at, last_login";
-
-fn domain_row(r: &Row<'_>) -> rusqlite::Result<(Domain, String)> {
-    Ok((
-        Domain {
-            id: r.get(0)?,
-            name: r.get(1)?,
-            disabled: r.get(2)?,
-            limits: DomainLimits::default(),
-            catch_all: r.get(4)?,
-            require_smtp_auth: r.get(5)?,
-            bind_ip: r.get(6)?,
-            created_at: r.get(7)?,
-        },
-        r.get(3)?,
-    ))
-}
-
-fn finish_domain((mut d, limits): (Domain, String)) -> Result<Domain> {
-    d.limits = from_json(&limits, "domain limits")?;
-    Ok(d)
-}
-
-fn user_row(r: &Row<'_>) -> rusqlite::Result<(User, String, String)> {
-    Ok((
-        User {
-            id: r.get(0)?,
-            domain_id: r.get(1)?,
-            local: r.get(2)?,
-            credentials: r.get(3)?,
-            display_name: r.get(4)?,
-            quota_bytes: r.get::<_, i64>(5)? as u64,
-            used_bytes: r.get::<_, i64>(6)? as u64,
-            disabled: r.get(7)?,
-            role: Role::User,
-            forward_to: Vec::new(),
-            created_at: r.get(10)?,
-            last_login: r.get(11)?,
-        },
-        r.get(8)?,
-        r.get(9)?,
-    ))
-}
-
-fn finish_user((mut u, role, fwd): (User, String, String)) -> Result<User> {
-    u.role = Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?;
-    u.forward_to = from_json(&fwd, "user forward_to")?;
-    Ok(u)
-}
-
-fn query_user(c: &Connection, clause: &str, p: impl rusqlite::Params) -> Result<Option<User>> {
-    let sql = format!("SELECT {USER_COLS} FROM users WHERE {clause}");
-    c.query_row(&sql, p, user_row)
-        .optional()?
-        .map(finish_user)
-        .transpose()
-}
-
-fn alias_row(r: &Row<'_>) -> rusqlite::Result<(Alias, String)> {
-    Ok((
-        Alias {
-            id: r.get(0)?,
-            domain_id: r.get(1)?,
-            local: r.get(2)?,
-            targets: Vec::new(),
-        },
-        r.get(3)?,
-    ))
-}
-
-fn finish_alias((mut a, t): (Alias, String)) -> Result<Alias> {
-    a.targets = from_json(&t, "alias targets")?;
-    Ok(a)
-}
-
-fn count(c: &Connection, sql: &str, id: i64) -> Result<u64> {
-    Ok(c.query_row(sql, [id], |r| r.get::<_, i64>(0))? as u64)
-}
-
-impl SqliteStore {
-    async fn remove_blobs(&self, ids: Vec<BlobId>) {
-        for id in ids {
-            if let Err(e) = self.blobs().delete(&id).await {
-                tracing::warn!("removing blob {id} failed: {e}");
-            }
-        }
-    }
-}
 
 #[async_trait]
 impl DirectoryStore for SqliteStore {
@@ -209,7 +117,7 @@ impl DirectoryStore for SqliteStore {
                 Ok(orphans)
             })
             .await?;
-        self.remove_blobs(orphans).await;
+        self.discard(orphans).await;
         Ok(())
     }
 
@@ -394,7 +302,7 @@ impl DirectoryStore for SqliteStore {
                 Ok(orphans)
             })
             .await?;
-        self.remove_blobs(orphans).await;
+        self.discard(orphans).await;
         Ok(())
     }
 

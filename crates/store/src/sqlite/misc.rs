@@ -5,7 +5,6 @@ use rusqlite::{OptionalExtension, params};
 
 use super::staged::add_blob;
 use super::{SqliteStore, from_json, now, to_json};
-use crate::blob::BlobStore;
 use crate::error::{Result, StoreError};
 use crate::events::Event;
 use crate::model::*;
@@ -170,9 +169,7 @@ impl SpoolStore for SqliteStore {
                 Ok(vec![])
             })
             .await?;
-        for b in orphans {
-            let _ = self.blobs().delete(&b).await;
-        }
+        self.discard(orphans).await;
         Ok(())
     }
 }

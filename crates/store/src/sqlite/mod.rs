@@ -7,6 +7,7 @@
 
 mod changes;
 mod directory;
+mod directory_rows;
 mod folders;
 mod mail;
 mod misc;

@@ -1,0 +1,202 @@
+//! Suite checks for IMAP-facing folder and message operations: flags with CONDSTORE
+//! semantics, copy and move, expunge records, the folder tree.
+#![allow(clippy::unwrap_used)]
+
+use super::{Subject, domain, msg, user};
+use crate::model::*;
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+pub(super) async fn flags_copy_move(s: Subject) {
+    let d = domain(&s, "fl.test").await;
+    let u = user(&s, &d, "f").await;
+    let inbox = s.get_folder(u.id, "INBOX").await.unwrap().unwrap();
+    let sent = s.get_folder(u.id, "Sent Items").await.unwrap().unwrap();
+    let batch = (0..4)
+        .map(|i| (format!("m{i}\r\n").into_bytes(), msg(&["\\Seen"])))
+        .collect();
+    s.append_batch(inbox.id, batch).await.unwrap();
+    let before = s
+        .get_folder_by_id(inbox.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .highestmodseq;
+    let up = s
+        .store_flags(
+            inbox.id,
+            &[1, 2, 9],
+            FlagOp::Add,
+            &strings(&["\\Flagged", "$Work"]),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(up.changed.len(), 2);
+    assert!(
+        up.changed
+            .iter()
+            .all(|(_, m, f)| *m > before && f == &strings(&["\\Seen", "\\Flagged", "$Work"]))
+    );
+    let ms = up.changed[0].1;
+    let noop = s
+        .store_flags(inbox.id, &[1], FlagOp::Add, &strings(&["\\seen"]), None)
+        .await
+        .unwrap();
+    assert!(noop.changed.is_empty(), "no change, no new modseq");
+    let cond = s
+        .store_flags(
+            inbox.id,
+            &[1, 3],
+            FlagOp::Remove,
+            &strings(&["\\Seen"]),
+            Some(ms - 1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(cond.modified, [1], "changed since");
+    assert_eq!(cond.changed.len(), 1);
+    let list = s.list_messages(inbox.id).await.unwrap();
+    assert_eq!(list[2].flags, Vec::<String>::new());
+    assert_eq!(
+        list[2].modseq,
+        s.get_folder_by_id(inbox.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .highestmodseq
+    );
+
+    copy_and_move(&s, &u, &inbox, &sent, &list).await;
+}
+
+/// Second half of [`flags_copy_move`]: copies share bytes and keep flags; a move leaves
+/// VANISHED records behind.
+async fn copy_and_move(s: &Subject, u: &User, inbox: &Folder, sent: &Folder, list: &[MessageMeta]) {
+    let used = s.get_user_by_id(u.id).await.unwrap().unwrap().used_bytes;
+    let pairs = s
+        .copy_messages(inbox.id, &[1, 2, 77], sent.id)
+        .await
+        .unwrap();
+    assert_eq!(pairs, [(1, 1), (2, 2)]);
+    let copied = s.list_messages(sent.id).await.unwrap();
+    assert_eq!(copied[0].flags, list[0].flags, "flags copied");
+    assert_eq!(copied[0].blob, list[0].blob, "bytes shared");
+    assert!(
+        s.get_user_by_id(u.id).await.unwrap().unwrap().used_bytes > used,
+        "copies count against quota"
+    );
+
+    let hm = s
+        .get_folder_by_id(inbox.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .highestmodseq;
+    let moved = s.move_messages(inbox.id, &[3, 4], sent.id).await.unwrap();
+    assert_eq!(moved, [(3, 3), (4, 4)]);
+    let left: Vec<u32> = s
+        .list_messages(inbox.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.uid)
+        .collect();
+    assert_eq!(left, [1, 2]);
+    assert_eq!(s.vanished_since(inbox.id, hm).await.unwrap(), [3, 4]);
+    let ch = s.changes_since(inbox.id, hm).await.unwrap();
+    assert_eq!(ch.vanished, [3, 4]);
+    assert!(ch.changed.is_empty());
+    assert_eq!(
+        ch.highestmodseq,
+        s.get_folder_by_id(inbox.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .highestmodseq
+    );
+    let before = ch.highestmodseq;
+    s.store_flags(inbox.id, &[2], FlagOp::Add, &strings(&["$Later"]), None)
+        .await
+        .unwrap();
+    s.deliver(b"new\r\n".to_vec(), &[(inbox.id, msg(&[]))])
+        .await
+        .unwrap();
+    let ch = s.changes_since(inbox.id, before).await.unwrap();
+    let uids: Vec<u32> = ch.changed.iter().map(|m| m.uid).collect();
+    assert_eq!(
+        uids,
+        [2, 5],
+        "the re-flagged and the new message, in UID order"
+    );
+    assert!(ch.vanished.is_empty());
+    assert!(
+        ch.changed
+            .iter()
+            .all(|m| m.modseq > before && m.modseq <= ch.highestmodseq)
+    );
+    assert!(s.vanished_since(inbox.id, hm + 1).await.unwrap().is_empty());
+    assert_eq!(
+        s.read_message(&s.list_messages(sent.id).await.unwrap()[3])
+            .await
+            .unwrap(),
+        b"m3\r\n"
+    );
+}
+
+pub(super) async fn folder_tree(s: Subject) {
+    let d = domain(&s, "tree.test").await;
+    let u = user(&s, &d, "t").await;
+    let mut ev = s.subscribe();
+    let a = s.create_folder(u.id, "Projects", None).await.unwrap();
+    assert_eq!(
+        ev.next().await,
+        Some(crate::events::Event::Folders { user_id: u.id })
+    );
+    s.create_folder(u.id, "Projects/2026", None).await.unwrap();
+    s.create_folder(u.id, "Projects/2026/Q4", None)
+        .await
+        .unwrap();
+    s.create_folder(u.id, "ProjectsOld", None).await.unwrap();
+    s.deliver(b"x\r\n".to_vec(), &[(a.id, msg(&[]))])
+        .await
+        .unwrap();
+    assert!(
+        s.rename_folder(u.id, "Projects", "INBOX", '/')
+            .await
+            .is_err(),
+        "target exists"
+    );
+    assert!(s.rename_folder(u.id, "Nope", "Other", '/').await.is_err());
+    s.rename_folder(u.id, "Projects", "Work", '/')
+        .await
+        .unwrap();
+    let names: Vec<String> = s
+        .list_folders(u.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
+    for want in ["Work", "Work/2026", "Work/2026/Q4", "ProjectsOld"] {
+        assert!(names.contains(&want.to_string()), "{want} in {names:?}");
+    }
+    let work = s.get_folder(u.id, "Work").await.unwrap().unwrap();
+    assert_eq!(work.id, a.id, "same folder, same UIDVALIDITY");
+    assert_eq!(work.uidvalidity, a.uidvalidity);
+    s.set_subscribed(work.id, false).await.unwrap();
+    assert!(
+        !s.get_folder_by_id(work.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .subscribed
+    );
+    let m = s.list_messages(work.id).await.unwrap().remove(0);
+    s.delete_folder(work.id).await.unwrap();
+    assert!(s.get_folder(u.id, "Work").await.unwrap().is_none());
+    assert!(s.read_message(&m).await.is_err());
+    assert_eq!(s.get_user_by_id(u.id).await.unwrap().unwrap().used_bytes, 0);
+}
