@@ -4,6 +4,7 @@ Every test gets its own data directory and its own server on a random
 port offset; everything talks to 127.0.0.1 only.
 """
 
+import json
 import os
 import poplib
 import random
@@ -12,6 +13,7 @@ import signal
 import socket
 import ssl
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -711,3 +713,20 @@ def imap_settle(heron):
             r.close()
 
     eventually(shows_marker, 10, what="new IMAP banner shown")
+
+
+def serve_on_test_host(heron, host_ip, protocol, port):
+    """Start the server with one `protocol` listener (STARTTLS) on the test host's side of the
+    link, besides the loopback POP3 listener the fixtures wait on; add the default user."""
+    heron.set("bind.listeners",
+              f"pop3 starttls 127.0.0.1:{heron.pop3_port}, {protocol} starttls {host_ip}:{port}")
+    heron.start()
+    heron.add_user()
+
+
+def run_on_test_host(ns, script, *args):
+    """Run a Python client script inside the test host; its stdout is JSON."""
+    r = subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-c", script, *map(str, args)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)

@@ -5,12 +5,9 @@ non-loopback peer. Before TLS the server announces LOGINDISABLED and no SASL mec
 refuses LOGIN and AUTHENTICATE; after STARTTLS both work.
 """
 
-import json
-import subprocess
-import sys
 import textwrap
 
-from conftest import NEEDS_NETNS, PASSWORD, USER
+from conftest import NEEDS_NETNS, PASSWORD, USER, run_on_test_host, serve_on_test_host
 
 pytestmark = NEEDS_NETNS
 
@@ -40,15 +37,8 @@ CLIENT = textwrap.dedent(r"""
 def test_passwords_refused_from_remote_until_tls(heron, test_host):
     ns, host_ip = test_host
     port = heron.imap_port + 1
-    heron.set("bind.listeners",
-              f"pop3 starttls 127.0.0.1:{heron.pop3_port}, imap starttls {host_ip}:{port}")
-    heron.start()
-    heron.add_user()
-    r = subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-c", CLIENT,
-                        host_ip, str(port), USER, PASSWORD],
-                       capture_output=True, text=True, timeout=60)
-    assert r.returncode == 0, r.stderr
-    out = json.loads(r.stdout)
+    serve_on_test_host(heron, host_ip, "imap", port)
+    out = run_on_test_host(ns, CLIENT, host_ip, port, USER, PASSWORD)
     assert out["greeting"].startswith("* OK")
     assert "LOGINDISABLED" in out["caps"] and "STARTTLS" in out["caps"]
     assert not any(c.startswith("AUTH=") for c in out["caps"]), out["caps"]

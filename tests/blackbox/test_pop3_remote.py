@@ -6,14 +6,10 @@ from there, USER/PASS and AUTH PLAIN/LOGIN are refused and not advertised; after
 pop.allow_plaintext_auth, they work.
 """
 
-import json
-import subprocess
-import sys
 import textwrap
 
-import pytest
 
-from conftest import NEEDS_NETNS, PASSWORD, USER
+from conftest import NEEDS_NETNS, PASSWORD, USER, run_on_test_host, serve_on_test_host
 
 pytestmark = NEEDS_NETNS
 
@@ -51,27 +47,16 @@ CLIENT = textwrap.dedent(r"""
 """)
 
 
-def run_client(ns, host_ip, port):
-    r = subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-c", CLIENT,
-                        host_ip, str(port), USER, PASSWORD],
-                       capture_output=True, text=True, timeout=60)
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)
-
-
 def start_with_remote_listener(heron, host_ip):
     port = heron.pop3_port + 1
-    heron.set("bind.listeners",
-              f"pop3 starttls 127.0.0.1:{heron.pop3_port}, pop3 starttls {host_ip}:{port}")
-    heron.start()
-    heron.add_user()
+    serve_on_test_host(heron, host_ip, "pop3", port)
     return port
 
 
 def test_plaintext_refused_from_remote_until_tls(heron, test_host):
     ns, host_ip = test_host
     port = start_with_remote_listener(heron, host_ip)
-    out = run_client(ns, host_ip, port)
+    out = run_on_test_host(ns, CLIENT, host_ip, port, USER, PASSWORD)
     assert out["greeting"].startswith("+OK")
     assert "USER" not in out["capa"]
     sasl = next(l for l in out["capa"] if l.startswith("SASL"))
@@ -88,6 +73,6 @@ def test_setting_allows_plaintext_from_remote(heron, test_host):
     ns, host_ip = test_host
     heron.set("pop.allow_plaintext_auth", "true")
     port = start_with_remote_listener(heron, host_ip)
-    out = run_client(ns, host_ip, port)
+    out = run_on_test_host(ns, CLIENT, host_ip, port, USER, PASSWORD)
     assert "USER" in out["capa"]
     assert out["user"].startswith("+OK"), out["user"]

@@ -1,12 +1,9 @@
 """SMTP from a non-loopback client (a test host in its own network namespace): AUTH is not
 offered or accepted before STARTTLS, and relaying stays closed without it."""
 
-import json
-import subprocess
-import sys
 import textwrap
 
-from conftest import NEEDS_NETNS, PASSWORD, USER
+from conftest import NEEDS_NETNS, PASSWORD, USER, run_on_test_host, serve_on_test_host
 
 pytestmark = NEEDS_NETNS
 
@@ -37,15 +34,8 @@ CLIENT = textwrap.dedent(r"""
 def test_auth_only_after_starttls_from_remote(heron, test_host):
     ns, host_ip = test_host
     port = heron.pop3_port + 2
-    heron.set("bind.listeners",
-              f"pop3 starttls 127.0.0.1:{heron.pop3_port}, smtp starttls {host_ip}:{port}")
-    heron.start()
-    heron.add_user()
-    r = subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-c", CLIENT,
-                        host_ip, str(port), USER, PASSWORD],
-                       capture_output=True, text=True, timeout=60)
-    assert r.returncode == 0, r.stderr
-    out = json.loads(r.stdout)
+    serve_on_test_host(heron, host_ip, "smtp", port)
+    out = run_on_test_host(ns, CLIENT, host_ip, port, USER, PASSWORD)
     assert "auth" not in out["plain_ehlo"] and "starttls" in out["plain_ehlo"], out
     assert out["plain_auth"] == 530, out  # RFC 3207 §4: must issue STARTTLS first
     assert out["plain_relay"] == 550, out
