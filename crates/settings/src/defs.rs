@@ -118,13 +118,39 @@ crate::settings! {
     SMTP_OUT_DNS_CACHE: Bool = "smtp_out.dns_cache", "true";
     /// Use STARTTLS when the remote offers it.
     SMTP_OUT_STARTTLS: Bool = "smtp_out.starttls", "true";
+    /// TCP port of the remote servers found by MX (or A/AAAA) lookups.
+    SMTP_OUT_PORT: Count = "smtp_out.port", "25";
+
+    // ---- routing (ROUTE-1..3, SEC-5) ----
+    /// Domain forwarding (ROUTE-1): entries `domain=host[:port]`; mail for the domain is accepted and relayed to that server.
+    ROUTE_FORWARDING: List = "route.forwarding", "";
+    /// Backup MX (ROUTE-2): primary servers' IPs; mail for a domain whose MX hosts resolve to one of them is accepted and held until the primary takes it.
+    ROUTE_BACKUP_PRIMARIES: List = "route.backup_primaries", "";
+    /// Outgoing gateways (ROUTE-3): entries `host[:port] MIN-MAX [user password]`; mail whose priority is within MIN..MAX leaves through them, in turn.
+    ROUTE_GATEWAYS: List = "route.gateways", "";
+    /// Domains that forwarding may never target (SEC-5).
+    FORWARDING_BLACKLIST: List = "security.forwarding_blacklist", "";
+
+    // ---- priorities (DOM-6): 1..10, higher leaves first ----
+    /// Priority of ordinary mail.
+    PRIORITY_STANDARD: Count = "priority.standard", "5";
+    /// Priority of mail larger than `priority.oversize_threshold`.
+    PRIORITY_OVERSIZE: Count = "priority.oversize", "5";
+    /// Size in KB above which mail gets `priority.oversize`.
+    PRIORITY_OVERSIZE_THRESHOLD: Count = "priority.oversize_threshold", "2048";
+    /// Priority of delivery reports (bounces and other notifications).
+    PRIORITY_REPORTS: Count = "priority.reports", "5";
+    /// Priority of a message's second delivery attempt.
+    PRIORITY_SECOND_ATTEMPT: Count = "priority.second_attempt", "5";
+    /// Priority of its third and later attempts.
+    PRIORITY_THIRD_ATTEMPT: Count = "priority.third_attempt", "5";
 
     // ---- spool (SPOOL-2/6/7) ----
     /// Spool delivery running (OPS-1).
     SPOOL_ENABLED: Bool = "spool.enabled", "true";
     /// Seconds before the first delivery attempt.
     SPOOL_DELIVERY_DELAY: Seconds = "spool.delivery_delay", "15";
-    /// Minutes between attempts, then bounce.
+    /// Intervals between attempts (minutes, or with a unit s, m, h), then bounce.
     SPOOL_RETRY_SCHEDULE: List = "spool.retry_schedule", "15, 30, 60, 90";
     /// Attempts failing on DNS before a bounce.
     SPOOL_DNS_ERROR_ATTEMPTS: Count = "spool.dns_error_attempts", "2";

@@ -11,6 +11,7 @@
 
 pub mod defs;
 pub mod kinds;
+pub mod routes;
 pub mod values;
 
 use std::collections::HashMap;

@@ -298,14 +298,23 @@ pub fn check(key: &str, v: &str) -> Result<(), String> {
         | "submission.safe_ips" => parse_ip_rules(v).map(drop),
         "bind.hostnames" => parse_hostnames(v).map(drop),
         "dns.servers" => parse_dns_servers(v).map(drop),
-        "spool.retry_schedule" => split_list(v)
-            .iter()
-            .map(|m| {
-                m.parse::<u64>()
-                    .map_err(|_| format!("{m:?} is not a number of minutes"))
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(drop),
+        "spool.retry_schedule" => crate::routes::parse_retry_schedule(v).map(drop),
+        "route.forwarding" => crate::routes::parse_forwarding(v).map(drop),
+        "route.gateways" => crate::routes::parse_gateways(v).map(drop),
+        "route.backup_primaries" => crate::routes::parse_ips(v).map(drop),
+        "security.forwarding_blacklist" => crate::routes::parse_domains(v).map(drop),
+        "smtp_out.ip" if !v.trim().is_empty() => v
+            .trim()
+            .parse::<std::net::IpAddr>()
+            .map(drop)
+            .map_err(|_| format!("{v:?} is not an IP address")),
+        "smtp_out.port" => match v.trim().parse::<u16>() {
+            Ok(1..) => Ok(()),
+            _ => Err(format!("{v:?} is not a port (1-65535)")),
+        },
+        k if k.starts_with("priority.") && k != "priority.oversize_threshold" => {
+            crate::routes::check_priority(v)
+        }
         _ => Ok(()),
     }
 }

@@ -10,9 +10,6 @@ use heron_store::{NewMessage, NewSpoolEntry, SpoolRecipient};
 use crate::envelope::{Transaction, notify_text};
 use crate::session::Session;
 
-/// Priority of ordinary mail (DOM-6 default).
-const DEFAULT_PRIORITY: u8 = 5;
-
 /// Deliver an accepted message; the reply to send.
 pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -> Reply {
     let max_hops = s.svc.settings.get(defs::SMTP_MAX_HOP_COUNT);
@@ -133,17 +130,22 @@ async fn spool(
         .remote
         .iter()
         .map(|r| SpoolRecipient {
-            address: r.address.clone(),
             notify: notify_text(&r.params.notify),
             orcpt: r.params.orcpt.clone(),
-            status: "pending".into(),
-            last_reply: None,
+            ..SpoolRecipient::pending(r.address.clone())
         })
         .collect();
+    // DOM-6: over-size mail may leave at another priority than ordinary mail.
+    let threshold = s.svc.settings.get(defs::PRIORITY_OVERSIZE_THRESHOLD);
+    let priority = if threshold != 0 && message.len() as u64 > threshold.saturating_mul(1024) {
+        s.svc.settings.get(defs::PRIORITY_OVERSIZE)
+    } else {
+        s.svc.settings.get(defs::PRIORITY_STANDARD)
+    };
     let entry = NewSpoolEntry {
         sender: tx.sender.clone(),
         recipients,
-        priority: DEFAULT_PRIORITY,
+        priority: priority.clamp(1, 10) as u8,
         ret: tx
             .params
             .ret

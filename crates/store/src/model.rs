@@ -204,8 +204,22 @@ pub struct NewMessage {
     pub internal_date: Option<i64>,
 }
 
-/// One recipient of a spooled message, with its delivery state.
+/// A domain's DKIM signing key (FILTER-7).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DkimRecord {
+    /// Lower-case domain name the key signs for (`d=`).
+    pub domain: String,
+    pub selector: String,
+    /// `rsa` or `ed25519`.
+    pub algorithm: String,
+    /// The private key in its text form (PEM).
+    pub private_key: String,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+/// One recipient of a spooled message, with its delivery state.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpoolRecipient {
     pub address: String,
     /// RFC 3461 NOTIFY and ORCPT parameters as received, if any.
@@ -215,7 +229,36 @@ pub struct SpoolRecipient {
     pub status: String,
     /// Last reply or error seen for this recipient.
     pub last_reply: Option<String>,
+    /// Host name of the server that gave `last_reply`, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote: Option<String>,
+    /// Attempts that failed because the domain does not exist in DNS.
+    #[serde(default)]
+    pub dns_failures: u32,
+    /// A "delayed" notification was sent (RFC 3461 NOTIFY=DELAY), so it is not sent again.
+    #[serde(default)]
+    pub delay_notified: bool,
 }
+
+impl SpoolRecipient {
+    /// A recipient waiting for its first attempt.
+    pub fn pending(address: impl Into<String>) -> Self {
+        Self {
+            address: address.into(),
+            status: SPOOL_PENDING.into(),
+            ..Self::default()
+        }
+    }
+    /// Still to be delivered.
+    pub fn is_pending(&self) -> bool {
+        self.status == SPOOL_PENDING
+    }
+}
+
+/// Recipient states.
+pub const SPOOL_PENDING: &str = "pending";
+pub const SPOOL_DELIVERED: &str = "delivered";
+pub const SPOOL_FAILED: &str = "failed";
 
 /// A message waiting in the spool for remote delivery.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -235,6 +278,10 @@ pub struct SpoolEntry {
     /// Unix seconds.
     pub created_at: i64,
     pub next_attempt_at: i64,
+    /// While a delivery runs, the time its lease ends (0 when not leased).
+    pub leased_until: i64,
+    /// Unix seconds of the last attempt, if any.
+    pub last_attempt_at: Option<i64>,
 }
 
 /// Fields needed to add a spool entry.
@@ -246,6 +293,26 @@ pub struct NewSpoolEntry {
     pub ret: Option<String>,
     pub envid: Option<String>,
     pub next_attempt_at: i64,
+}
+
+/// The result of a delivery attempt, written back in one transaction.
+#[derive(Clone, Debug)]
+pub struct SpoolAttempt {
+    pub recipients: Vec<SpoolRecipient>,
+    pub attempts: u32,
+    pub next_attempt_at: i64,
+    pub priority: u8,
+    pub last_attempt_at: i64,
+}
+
+/// An administrator's change to a spool entry (SPOOL-5 actions).
+#[derive(Clone, Debug, Default)]
+pub struct SpoolChange {
+    pub priority: Option<u8>,
+    /// Attempt at this time (force: now).
+    pub next_attempt_at: Option<i64>,
+    /// Reset retries: attempts back to 0 and failed recipients pending again.
+    pub reset: bool,
 }
 
 /// What changed in a folder after some modseq (for refreshing a session's view cheaply).

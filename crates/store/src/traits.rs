@@ -65,6 +65,12 @@ pub trait DirectoryStore: Send + Sync {
     async fn get_admin(&self) -> Result<Option<Admin>>;
     /// Create or replace the system administrator account.
     async fn put_admin(&self, a: &Admin) -> Result<()>;
+
+    /// Create or replace a domain's DKIM signing key (FILTER-7).
+    async fn put_dkim_key(&self, k: &DkimRecord) -> Result<()>;
+    async fn get_dkim_key(&self, domain: &str) -> Result<Option<DkimRecord>>;
+    /// Remove a domain's key; signing stops. NotFound when there is none.
+    async fn delete_dkim_key(&self, domain: &str) -> Result<()>;
 }
 
 /// Folders and messages.
@@ -153,12 +159,34 @@ pub trait SettingsStore: Send + Sync {
 }
 
 /// The outbound spool's records (delivery itself lives in the queue).
+///
+/// Leases: a scheduler takes due entries with [`spool_lease`](SpoolStore::spool_lease), which
+/// marks them in flight until a deadline; [`spool_finish`](SpoolStore::spool_finish) writes the
+/// attempt's outcome and clears the lease. An entry whose lease is still set at start-up was in
+/// flight when the process stopped and is retried (delivery is at-least-once).
 #[async_trait]
 pub trait SpoolStore: Send + Sync {
     /// Store the bytes and the entry durably.
     async fn spool_insert(&self, bytes: Vec<u8>, e: NewSpoolEntry) -> Result<SpoolEntry>;
+    /// Every entry, highest priority first.
     async fn spool_list(&self) -> Result<Vec<SpoolEntry>>;
+    async fn spool_get(&self, id: i64) -> Result<Option<SpoolEntry>>;
     async fn spool_delete(&self, id: i64) -> Result<()>;
+    /// The message bytes of an entry.
+    async fn spool_read(&self, e: &SpoolEntry) -> Result<Vec<u8>>;
+    /// Up to `limit` entries due at `now` and not leased, highest priority first then oldest,
+    /// leased until `until` in the same transaction.
+    async fn spool_lease(&self, now: i64, until: i64, limit: usize) -> Result<Vec<SpoolEntry>>;
+    /// Write an attempt's outcome and clear the lease; an entry with no pending recipient left
+    /// is removed with its bytes. Returns whether the entry still exists.
+    async fn spool_finish(&self, id: i64, a: SpoolAttempt) -> Result<bool>;
+    /// Clear leases that are set at `now` (in flight when the process stopped, or expired);
+    /// returns the ids released.
+    async fn spool_release(&self, now: i64) -> Result<Vec<i64>>;
+    /// The earliest `next_attempt_at` of an entry not leased, if any.
+    async fn spool_next_due(&self) -> Result<Option<i64>>;
+    /// Apply an administrator's change; the entry as it is afterwards.
+    async fn spool_change(&self, id: i64, c: SpoolChange) -> Result<SpoolEntry>;
 }
 
 /// Everything a running server needs from its storage.

@@ -34,6 +34,8 @@ suite!(
     concurrent_appends,
     settings_and_events,
     spool_records,
+    spool_leases,
+    dkim_keys,
     delete_cascades,
     large_messages,
     flags_copy_move,

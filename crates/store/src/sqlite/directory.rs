@@ -473,4 +473,16 @@ impl DirectoryStore for SqliteStore {
         })
         .await
     }
+
+    async fn put_dkim_key(&self, k: &DkimRecord) -> Result<()> {
+        self.put_dkim_key_impl(k.clone()).await
+    }
+
+    async fn get_dkim_key(&self, domain: &str) -> Result<Option<DkimRecord>> {
+        self.get_dkim_key_impl(domain.to_ascii_lowercase()).await
+    }
+
+    async fn delete_dkim_key(&self, domain: &str) -> Result<()> {
+        self.delete_dkim_key_impl(domain.to_ascii_lowercase()).await
+    }
 }

@@ -7,10 +7,12 @@
 
 mod changes;
 mod directory;
+mod dkim;
 mod directory_rows;
 mod folders;
 mod mail;
 mod misc;
+mod spool;
 mod schema;
 mod staged;
 mod writer;
@@ -95,11 +97,13 @@ impl SqliteStore {
         })?;
         let db_path = dir.join("heron.db");
         let conn = open_conn(&db_path, false)?;
+        migrate(&conn)?;
         conn.execute_batch(schema::SCHEMA)?;
         // Checkpoints run on their own thread, off the commit path (see `checkpointer`).
         conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
         conn.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?1)",
+            "INSERT INTO meta (key, value) VALUES ('schema_version', ?1) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [schema::VERSION.to_string()],
         )?;
         let bus = EventBus::new();
@@ -231,6 +235,29 @@ impl Store for SqliteStore {
 }
 
 /// Current Unix time in seconds.
+/// Bring a database made by an older version up to [`schema::VERSION`]: add the columns
+/// later versions introduced (before [`schema::SCHEMA`] creates indexes over them).
+fn migrate(conn: &Connection) -> Result<()> {
+    for (table, column, def) in schema::ADDED_COLUMNS {
+        let exists: bool = conn
+            .query_row(
+                &format!("SELECT count(*) FROM pragma_table_info('{table}')"),
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)?;
+        let has: bool = conn.query_row(
+            &format!("SELECT count(*) FROM pragma_table_info('{table}') WHERE name = ?1"),
+            [column],
+            |r| r.get::<_, i64>(0).map(|n| n > 0),
+        )?;
+        if exists && !has {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {def};"))?;
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }

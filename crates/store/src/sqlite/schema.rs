@@ -12,7 +12,13 @@ PRAGMA journal_size_limit = 67108864;
 ";
 
 /// Version written by [`SCHEMA`].
-pub const VERSION: i64 = 1;
+pub const VERSION: i64 = 2;
+
+/// Columns added after version 1, as (table, column, definition); added at open when missing.
+pub const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    ("spool", "leased_until", "INTEGER NOT NULL DEFAULT 0"),
+    ("spool", "last_attempt_at", "INTEGER"),
+];
 
 /// Tables and indexes.
 pub const SCHEMA: &str = "
@@ -116,7 +122,17 @@ CREATE TABLE IF NOT EXISTS spool (
     envid TEXT,
     attempts INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL,
-    next_attempt_at INTEGER NOT NULL
+    next_attempt_at INTEGER NOT NULL,
+    leased_until INTEGER NOT NULL DEFAULT 0,
+    last_attempt_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS spool_due ON spool (leased_until, next_attempt_at);
+CREATE TABLE IF NOT EXISTS dkim_keys (
+    domain TEXT PRIMARY KEY,
+    selector TEXT NOT NULL,
+    algorithm TEXT NOT NULL,
+    private_key TEXT NOT NULL,
+    created_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS changes (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

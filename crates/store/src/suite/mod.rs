@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod folders;
+mod spool;
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -33,7 +34,9 @@ pub const ALL: &[(&str, Check)] = &[
     }),
     ("concurrent_appends", |s| Box::pin(concurrent_appends(s))),
     ("settings_and_events", |s| Box::pin(settings_and_events(s))),
-    ("spool_records", |s| Box::pin(spool_records(s))),
+    ("spool_records", |s| Box::pin(spool::spool_records(s))),
+    ("spool_leases", |s| Box::pin(spool::spool_leases(s))),
+    ("dkim_keys", |s| Box::pin(spool::dkim_keys(s))),
     ("delete_cascades", |s| Box::pin(delete_cascades(s))),
     ("large_messages", |s| Box::pin(large_messages(s))),
     ("flags_copy_move", |s| Box::pin(folders::flags_copy_move(s))),
@@ -316,34 +319,6 @@ async fn settings_and_events(s: Subject) {
     for _ in 0..3 {
         assert_eq!(sub.next().await, Some(want.clone()));
     }
-}
-
-async fn spool_records(s: Subject) {
-    let rcpt = SpoolRecipient {
-        address: "r@remote.test".into(),
-        notify: Some("FAILURE".into()),
-        orcpt: None,
-        status: "pending".into(),
-        last_reply: None,
-    };
-    let e = s
-        .spool_insert(
-            b"spooled\r\n".to_vec(),
-            NewSpoolEntry {
-                sender: "s@a.test".into(),
-                recipients: vec![rcpt],
-                priority: 5,
-                ret: Some("HDRS".into()),
-                envid: None,
-                next_attempt_at: 0,
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(s.spool_list().await.unwrap(), std::slice::from_ref(&e));
-    s.spool_delete(e.id).await.unwrap();
-    assert!(s.spool_list().await.unwrap().is_empty());
-    assert!(s.spool_delete(e.id).await.is_err());
 }
 
 async fn delete_cascades(s: Subject) {
