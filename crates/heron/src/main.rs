@@ -36,9 +36,12 @@ enum Command {
     /// Read and change runtime settings.
     #[command(subcommand)]
     Settings(cli::settings::SettingsCmd),
-    /// Inspect the outbound spool.
+    /// Inspect and act on the outbound spool.
     #[command(subcommand)]
     Spool(cli::spool::SpoolCmd),
+    /// DKIM signing keys of hosted domains.
+    #[command(subcommand)]
+    Dkim(cli::dkim::DkimCmd),
     /// Import messages from an .eml file, a Maildir or an mbox into a mailbox.
     Import(cli::import::ImportArgs),
 }
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
             Command::Settings(c) => cli::settings::run(&args.data, c).await,
             Command::Import(a) => cli::import::run(&args.data, a).await,
             Command::Spool(c) => cli::spool::run(&args.data, c).await,
+            Command::Dkim(c) => cli::dkim::run(&args.data, c).await,
         }
     });
     match result {

@@ -33,7 +33,7 @@ fn parse_interval(e: &str) -> Result<Duration, String> {
 }
 
 /// A server to relay to: a host name or IP, and a port.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct HostPort {
     pub host: String,
     pub port: u16,

@@ -36,6 +36,8 @@ pub struct SmtpService {
     dir: Directory,
     settings: Arc<Settings>,
     mode: Mode,
+    /// DNS for the backup-MX check (ROUTE-2); without it only forwarded domains are taken.
+    dns: Option<Arc<heron_queue::SharedDns>>,
     /// Domains whose administrators were already told they are over their disk limit.
     warned: std::sync::Mutex<std::collections::HashSet<i64>>,
 }
@@ -48,8 +50,15 @@ impl SmtpService {
             dir,
             settings,
             mode,
+            dns: None,
             warned: Default::default(),
         }
+    }
+
+    /// Use `dns` to recognise domains this server is a backup MX for.
+    pub fn with_dns(mut self, dns: Arc<heron_queue::SharedDns>) -> Self {
+        self.dns = Some(dns);
+        self
     }
 }
 

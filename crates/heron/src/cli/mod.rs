@@ -3,6 +3,7 @@
 //! the store's change log).
 
 pub mod alias;
+pub mod dkim;
 pub mod domain;
 pub mod import;
 pub mod serve;

@@ -12,10 +12,12 @@ use clap::Parser;
 use heron_imap::ImapService;
 use heron_net::{Server, Service, tls};
 use heron_pop3::Pop3Service;
+use heron_queue::Queue;
 use heron_settings::values::{Protocol, shift_listeners};
 use heron_settings::{Settings, defs};
 use heron_smtp::{Mode, SmtpService};
 use tokio::signal::unix::{SignalKind, signal};
+use tokio_util::sync::CancellationToken;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
@@ -64,16 +66,19 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     let _refresher = settings.spawn_refresher();
     let _log_follower = follow_log_settings(log_control, settings.clone());
 
+    let queue = Queue::new(o.dir.clone(), data.join("spool-work"));
+    let queue_stop = CancellationToken::new();
+    let queue_task = tokio::spawn(queue.clone().run(queue_stop.clone(), GRACE));
     let mut services: HashMap<Protocol, Arc<dyn Service>> = HashMap::new();
     services.insert(Protocol::Pop3, Arc::new(Pop3Service::new(o.dir.clone())));
     services.insert(Protocol::Imap, Arc::new(ImapService::new(o.dir.clone())));
     services.insert(
         Protocol::Smtp,
-        Arc::new(SmtpService::new(o.dir.clone(), Mode::Mx)),
+        Arc::new(SmtpService::new(o.dir.clone(), Mode::Mx).with_dns(queue.shared_dns())),
     );
     services.insert(
         Protocol::Submission,
-        Arc::new(SmtpService::new(o.dir.clone(), Mode::Submission)),
+        Arc::new(SmtpService::new(o.dir.clone(), Mode::Submission).with_dns(queue.shared_dns())),
     );
     let server = Server::new(settings.clone(), services, self_signed);
     let _follow = server.start().await?;
@@ -86,8 +91,12 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
 
     wait_for_signal().await?;
     tracing::info!(target: "events", "shutting down");
+    queue_stop.cancel();
     if !server.shutdown(GRACE).await {
         tracing::warn!(target: "events", "some sessions did not finish within {GRACE:?}");
+    }
+    if let Err(e) = queue_task.await {
+        tracing::error!(target: "events", "the spool stopped abnormally: {e}");
     }
     tracing::info!(target: "events", "stopped");
     Ok(())

@@ -1,63 +1,134 @@
-//! `heron spool list|delete`: the messages waiting for remote delivery (SPOOL-5).
+//! `heron spool ...`: the messages waiting for remote delivery and the administrator's
+//! actions on them (SPOOL-5): list, show, delete, force, reset retries, change priority.
+//! They work while the server runs: it sees the change at once and acts on it.
 
 use std::path::Path;
 
+use anyhow::Context;
 use clap::Subcommand;
+use heron_store::{SPOOL_DELIVERED, SpoolChange, SpoolEntry};
 
 /// Spool commands.
 #[derive(Subcommand)]
 pub enum SpoolCmd {
     /// Every spooled message: id, sender, recipients with their status, size, priority, age.
-    List,
+    List {
+        /// Print the entries as a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One message: its delivery state per recipient and its headers.
+    Show { id: i64 },
     /// Remove a message from the spool without delivering it.
     Delete { id: i64 },
+    /// Attempt delivery now.
+    Force { id: i64 },
+    /// Reset retries: attempts back to zero, failed recipients pending again, attempt now.
+    Reset { id: i64 },
+    /// Change the priority (1..10, higher leaves first).
+    Priority { id: i64, priority: u8 },
 }
 
 /// Run a spool command.
 pub async fn run(data: &Path, cmd: SpoolCmd) -> anyhow::Result<()> {
     let o = super::open(data).await?;
     let store = o.dir.store();
+    let now = chrono::Utc::now().timestamp();
     match cmd {
-        SpoolCmd::List => {
-            let now = chrono::Utc::now().timestamp();
+        SpoolCmd::List { json: true } => {
+            println!("{}", serde_json::to_string_pretty(&store.spool_list().await?)?);
+        }
+        SpoolCmd::List { json: false } => {
             let entries = store.spool_list().await?;
             for e in &entries {
-                let done = e
-                    .recipients
-                    .iter()
-                    .filter(|r| r.status == "delivered")
-                    .count();
-                println!(
-                    "{}\tfrom <{}>\t{} bytes\tpriority {}\tattempts {}\tin spool {}s\tnext in {}s\trecipients {done}/{}",
-                    e.id,
-                    e.sender,
-                    e.size,
-                    e.priority,
-                    e.attempts,
-                    now - e.created_at,
-                    (e.next_attempt_at - now).max(0),
-                    e.recipients.len()
-                );
-                for r in &e.recipients {
-                    let notify = r
-                        .notify
-                        .as_deref()
-                        .map(|n| format!(" NOTIFY={n}"))
-                        .unwrap_or_default();
-                    let orcpt = r
-                        .orcpt
-                        .as_deref()
-                        .map(|o| format!(" ORCPT={o}"))
-                        .unwrap_or_default();
-                    println!("\t<{}> {}{notify}{orcpt}", r.address, r.status);
-                }
+                print_entry(e, now);
             }
             println!("{} messages in the spool", entries.len());
+        }
+        SpoolCmd::Show { id } => {
+            let e = store
+                .spool_get(id)
+                .await?
+                .with_context(|| format!("no spool entry {id}"))?;
+            print_entry(&e, now);
+            let bytes = store.spool_read(&e).await?;
+            let end = bytes
+                .windows(4)
+                .position(|w| w == b"\r\n\r\n")
+                .map_or(bytes.len(), |p| p + 2);
+            println!();
+            print!("{}", String::from_utf8_lossy(&bytes[..end]));
         }
         SpoolCmd::Delete { id } => {
             store.spool_delete(id).await?;
             println!("deleted spool entry {id}");
         }
+        SpoolCmd::Force { id } => {
+            let c = SpoolChange {
+                next_attempt_at: Some(now),
+                ..SpoolChange::default()
+            };
+            store.spool_change(id, c).await?;
+            println!("spool entry {id}: delivery attempt now");
+        }
+        SpoolCmd::Reset { id } => {
+            let c = SpoolChange {
+                next_attempt_at: Some(now),
+                reset: true,
+                ..SpoolChange::default()
+            };
+            store.spool_change(id, c).await?;
+            println!("spool entry {id}: retries reset, delivery attempt now");
+        }
+        SpoolCmd::Priority { id, priority } => {
+            if !(1..=10).contains(&priority) {
+                anyhow::bail!("a priority is 1 to 10");
+            }
+            let c = SpoolChange {
+                priority: Some(priority),
+                ..SpoolChange::default()
+            };
+            store.spool_change(id, c).await?;
+            println!("spool entry {id}: priority {priority}");
+        }
     }
     Ok(())
+}
+
+fn print_entry(e: &SpoolEntry, now: i64) {
+    let done = e
+        .recipients
+        .iter()
+        .filter(|r| r.status == SPOOL_DELIVERED)
+        .count();
+    let state = if e.leased_until != 0 { "\tdelivering" } else { "" };
+    println!(
+        "{}\tfrom <{}>\t{} bytes\tpriority {}\tattempts {}\tin spool {}s\tnext in {}s\trecipients {done}/{}{state}",
+        e.id,
+        e.sender,
+        e.size,
+        e.priority,
+        e.attempts,
+        now - e.created_at,
+        (e.next_attempt_at - now).max(0),
+        e.recipients.len()
+    );
+    for r in &e.recipients {
+        let notify = r
+            .notify
+            .as_deref()
+            .map(|n| format!(" NOTIFY={n}"))
+            .unwrap_or_default();
+        let orcpt = r
+            .orcpt
+            .as_deref()
+            .map(|o| format!(" ORCPT={o}"))
+            .unwrap_or_default();
+        let last = r
+            .last_reply
+            .as_deref()
+            .map(|l| format!(" last reply: {l}"))
+            .unwrap_or_default();
+        println!("\t<{}> {}{notify}{orcpt}{last}", r.address, r.status);
+    }
 }

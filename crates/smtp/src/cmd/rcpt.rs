@@ -3,7 +3,8 @@
 //!
 //! Order of checks: transaction open; recipient count (DOM-4 / PROTO-5); relay-abuse path
 //! forms from clients that may not relay; then local (disabled domain, unknown user with the
-//! bad-recipient limit, the domain's require-AUTH switch, quota) or remote (relay policy).
+//! bad-recipient limit, the domain's require-AUTH switch, quota) or remote (relay policy, or
+//! a forwarded / backed-up domain).
 
 use heron_proto_smtp::reply::{self, Reply};
 use heron_proto_smtp::{Path, RcptParams};
@@ -54,6 +55,7 @@ pub async fn execute(s: &mut Session<'_>, to: Path, params: RcptParams) -> Flow 
         }
         Some(d) => local(s, &address, d.require_smtp_auth).await,
         None if relay_ok => Ok(Accepted::Remote),
+        None if routed(s, &domain).await => Ok(Accepted::Remote),
         None => {
             tracing::info!(target: "smtp", "relay to {address} denied");
             Err(reply::RELAY_DENIED)
@@ -111,6 +113,19 @@ enum Accepted {
     /// Local mailboxes and the remote addresses aliases expanded to.
     Local(Vec<User>, Vec<String>),
     Remote,
+}
+
+/// ROUTE-1/ROUTE-2: a domain not hosted here whose mail this server still takes from anyone:
+/// it is forwarded to a named server, or this server is its backup MX.
+async fn routed(s: &Session<'_>, domain: &str) -> bool {
+    let dns = s.svc.dns.as_ref().and_then(|d| match d.get() {
+        Ok(d) => Some(d),
+        Err(e) => {
+            tracing::warn!(target: "smtp", "DNS unavailable: {e}");
+            None
+        }
+    });
+    heron_queue::route::accepts_for(&s.svc.settings, dns.as_deref(), domain).await
 }
 
 async fn relay_allowed(s: &Session<'_>, sender_domain: &str) -> bool {

@@ -1,0 +1,160 @@
+//! Telling the sender (SPOOL-4, SEC-10, RFC 3461/3464): failure, delay and success reports
+//! built as DSNs and handed on like any other mail: into the sender's INBOX when the sender
+//! is hosted here, else into the spool with the null sender.
+//!
+//! Invariants: nothing is ever sent to the null sender (no bounce loops); a report leaves
+//! before the spool entry it is about is updated, so a crash can repeat a report but never
+//! lose one; with `security.bounces` other than `enabled`, no report is sent (and the log
+//! says so) — "spf-pass" sends none until SPF results exist to check.
+
+use heron_settings::defs;
+use heron_store::{NewMessage, NewSpoolEntry, SpoolEntry, SpoolRecipient};
+
+use crate::Queue;
+use crate::dsn::{self, Action, DsnRecipient, DsnRequest};
+use crate::identity::hostname;
+
+/// Largest original returned whole with RET=FULL; larger ones come back as headers only.
+const MAX_FULL: usize = 10 * 1024 * 1024;
+
+/// Send one report about `which` recipients of `e` (indexes into `rcpts`, their new state).
+pub async fn report(
+    q: &Queue,
+    e: &SpoolEntry,
+    rcpts: &[SpoolRecipient],
+    which: &[usize],
+    action: Action,
+    message: &[u8],
+    retry_until: Option<i64>,
+) {
+    if which.is_empty() {
+        return;
+    }
+    if e.sender.is_empty() {
+        tracing::info!(target: "delivery", "#{}: null sender, no {action} report", e.id);
+        return;
+    }
+    let policy = q.settings.get(defs::BOUNCES);
+    if policy != "enabled" {
+        tracing::info!(target: "delivery", "#{}: {action} report to <{}> not sent (security.bounces = {policy})", e.id, e.sender);
+        return;
+    }
+    let now = chrono::Utc::now().timestamp();
+    let list: Vec<DsnRecipient> = which
+        .iter()
+        .filter_map(|i| rcpts.get(*i))
+        .map(|r| dsn_recipient(r, action, now, retry_until))
+        .collect();
+    let host = hostname(&q.settings);
+    let postmaster = format!("MAILER-DAEMON@{host}");
+    let bytes = dsn::build(&DsnRequest {
+        reporting_mta: &host,
+        postmaster: &postmaster,
+        to: &e.sender,
+        envid: e.envid.as_deref(),
+        ret_full: e.ret.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("FULL")),
+        max_full: MAX_FULL,
+        arrival: e.created_at,
+        recipients: &list,
+        original: message,
+    });
+    match hand_off(q, &e.sender, bytes).await {
+        Ok(()) => tracing::info!(target: "delivery", "#{}: {action} report for {} recipient(s) sent to <{}>", e.id, list.len(), e.sender),
+        Err(err) => tracing::error!(target: "delivery", "#{}: {action} report to <{}> failed: {err}", e.id, e.sender),
+    }
+}
+
+fn dsn_recipient(r: &SpoolRecipient, action: Action, now: i64, until: Option<i64>) -> DsnRecipient {
+    let reply = r.last_reply.clone();
+    let (code, esc) = reply
+        .as_deref()
+        .map(split_reply)
+        .unwrap_or((if action == Action::Delivered { 250 } else { 451 }, None));
+    DsnRecipient {
+        address: r.address.clone(),
+        orcpt: r.orcpt.clone(),
+        action,
+        status: dsn::status_of(code, esc.as_deref()),
+        remote_mta: r.remote.clone(),
+        diagnostic: reply,
+        last_attempt: now,
+        will_retry_until: until,
+    }
+}
+
+/// The code and enhanced status at the start of a reply text ("550 5.1.1 ..."), wherever
+/// they are (a retry-expired note puts the last reply after a prefix).
+fn split_reply(text: &str) -> (u16, Option<String>) {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    for (i, w) in words.iter().enumerate() {
+        if w.len() == 3
+            && let Ok(code) = w.parse::<u16>()
+            && (200..600).contains(&code)
+        {
+            let esc = words
+                .get(i + 1)
+                .filter(|e| e.split('.').count() == 3 && e.chars().all(|c| c.is_ascii_digit() || c == '.'))
+                .map(|e| e.to_string());
+            return (code, esc);
+        }
+    }
+    (451, None)
+}
+
+/// Deliver generated mail from the null sender to `to`: locally when hosted here, else by the
+/// spool.
+pub async fn hand_off(q: &Queue, to: &str, bytes: Vec<u8>) -> Result<(), String> {
+    let res = q.dir.resolve(to).await.map_err(|e| e.to_string())?;
+    let store = q.dir.store();
+    if !res.mailboxes.is_empty() {
+        let mut targets = Vec::new();
+        for u in &res.mailboxes {
+            let inbox = store
+                .get_folder(u.id, "INBOX")
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no INBOX for {to}"))?;
+            targets.push((
+                inbox.id,
+                NewMessage {
+                    flags: Vec::new(),
+                    internal_date: None,
+                },
+            ));
+        }
+        let mut local = b"Return-Path: <>\r\n".to_vec();
+        local.extend_from_slice(&bytes);
+        store.deliver(local, &targets).await.map_err(|e| e.to_string())?;
+    }
+    if !res.remote.is_empty() {
+        let entry = NewSpoolEntry {
+            sender: String::new(),
+            recipients: res.remote.iter().map(SpoolRecipient::pending).collect(),
+            priority: q.settings.get(defs::PRIORITY_REPORTS).clamp(1, 10) as u8,
+            ret: None,
+            envid: None,
+            next_attempt_at: chrono::Utc::now().timestamp(),
+        };
+        store.spool_insert(bytes, entry).await.map_err(|e| e.to_string())?;
+    }
+    if res.is_empty() {
+        return Err(format!("<{to}> is a hosted address that does not exist"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_split() {
+        assert_eq!(split_reply("550 5.1.1 no such user"), (550, Some("5.1.1".into())));
+        assert_eq!(split_reply("451 busy"), (451, None));
+        assert_eq!(
+            split_reply("retry period expired; last reply: 452 4.2.2 full"),
+            (452, Some("4.2.2".into()))
+        );
+        assert_eq!(split_reply("nothing here"), (451, None));
+    }
+}
