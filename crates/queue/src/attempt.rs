@@ -20,6 +20,7 @@ use crate::client::{
 };
 use crate::dns::{Destination, DnsError, Host};
 use crate::identity::{Outbound, own_smtp_ips, smtp_addr};
+use crate::pool::PoolKey;
 use crate::route::{Route, domain_of, hop_ips, route};
 use crate::schedule::RcptOutcome;
 
@@ -84,7 +85,7 @@ async fn deliver_group(
     // RFC 5321 §4.5.3.1.8: a server need take only 100 recipients per transaction.
     for chunk in idx.chunks(MAX_RCPTS_PER_TRANSACTION) {
         let env = envelope(e, chunk);
-        match try_hosts(&hosts, &opts, &env, message, &rt).await {
+        match try_hosts(q, &hosts, &opts, &env, message, &rt).await {
             Ok(per_rcpt) => outcomes.extend(chunk.iter().copied().zip(per_rcpt)),
             Err(o) => outcomes.extend(chunk.iter().map(|i| (*i, o.clone()))),
         }
@@ -153,6 +154,7 @@ fn temporary(reply: String) -> RcptOutcome {
 /// Try each host's addresses in order until one answers for the recipients. `Err` is the
 /// outcome for every recipient when none did.
 async fn try_hosts(
+    q: &Queue,
     hosts: &[(String, Vec<SocketAddr>)],
     opts: &ClientOptions,
     env: &Envelope,
@@ -162,7 +164,7 @@ async fn try_hosts(
     let mut last = format!("451 4.4.1 no host of {rt} could be reached");
     for (name, addrs) in hosts {
         for addr in addrs {
-            match send_once(*addr, name, opts, env, message).await {
+            match send_once(q, *addr, name, opts, env, message).await {
                 Ok(per_rcpt) => return Ok(per_rcpt),
                 Err(err) if err.is_permanent() => {
                     tracing::warn!(target: "delivery", "{name} [{addr}] refused the session: {err}");
@@ -182,27 +184,39 @@ async fn try_hosts(
 }
 
 async fn send_once(
+    q: &Queue,
     addr: SocketAddr,
     name: &str,
     opts: &ClientOptions,
     env: &Envelope,
     message: &[u8],
 ) -> Result<Vec<RcptOutcome>, ClientError> {
-    let mut conn = match Connection::connect(addr, name, opts).await {
-        // Opportunistic TLS (RFC 7435): a failed handshake falls back to plain text once.
-        Err(ClientError::Tls(why)) if opts.starttls == StartTls::Opportunistic => {
-            tracing::info!(target: "delivery", "{name} [{addr}]: TLS failed ({why}); retrying without TLS");
-            let plain = ClientOptions {
-                starttls: StartTls::Off,
-                ..opts.clone()
-            };
-            Connection::connect(addr, name, &plain).await?
-        }
-        r => r?,
-    };
+    let key = PoolKey::new(addr, opts);
     let remote = Some(name.to_owned());
-    let results = conn.send(env, message).await?;
-    conn.quit().await;
+    // A pooled session may have been closed by the server meanwhile: on any failure of a
+    // reused session, start over once on a new one.
+    let mut results = None;
+    if let Some(mut conn) = q.pool.take(&key) {
+        match conn.send(env, message).await {
+            Ok(r) => {
+                q.pool.put(key.clone(), conn);
+                results = Some(r);
+            }
+            Err(err) => {
+                tracing::debug!(target: "delivery", "{name} [{addr}]: reused session failed ({err}); opening a new one");
+                conn.quit().await;
+            }
+        }
+    }
+    let results = match results {
+        Some(r) => r,
+        None => {
+            let mut conn = open(addr, name, opts).await?;
+            let r = conn.send(env, message).await?;
+            q.pool.put(key, conn);
+            r
+        }
+    };
     Ok(results
         .into_iter()
         .map(|r| match r.outcome {
@@ -220,4 +234,20 @@ async fn send_once(
             },
         })
         .collect())
+}
+
+/// A new session; opportunistic TLS (RFC 7435) that fails to handshake falls back to plain
+/// text once.
+async fn open(addr: SocketAddr, name: &str, opts: &ClientOptions) -> Result<Connection, ClientError> {
+    match Connection::connect(addr, name, opts).await {
+        Err(ClientError::Tls(why)) if opts.starttls == StartTls::Opportunistic => {
+            tracing::info!(target: "delivery", "{name} [{addr}]: TLS failed ({why}); retrying without TLS");
+            let plain = ClientOptions {
+                starttls: StartTls::Off,
+                ..opts.clone()
+            };
+            Connection::connect(addr, name, &plain).await
+        }
+        r => r,
+    }
 }

@@ -15,6 +15,7 @@ pub mod dsn;
 pub mod hook;
 pub mod identity;
 pub mod notify;
+pub mod pool;
 pub mod route;
 pub mod schedule;
 pub mod scheduler;
@@ -40,6 +41,8 @@ pub struct Queue {
     pub turn: AtomicUsize,
     resolver: Arc<SharedDns>,
     signers: signing::Signers,
+    /// Idle outbound sessions for reuse.
+    pub pool: pool::Pool,
 }
 
 impl Queue {
@@ -53,6 +56,7 @@ impl Queue {
             work_dir,
             turn: AtomicUsize::new(0),
             signers: signing::Signers::default(),
+            pool: pool::Pool::default(),
         })
     }
 

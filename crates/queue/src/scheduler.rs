@@ -51,7 +51,11 @@ impl Queue {
         let mut tasks: JoinSet<i64> = JoinSet::new();
         let mut in_flight: Vec<i64> = Vec::new();
         loop {
-            let wait = self.fill(&mut tasks, &mut in_flight).await;
+            let mut wait = self.fill(&mut tasks, &mut in_flight).await;
+            self.pool.expire(false);
+            if self.pool.has_idle() {
+                wait = wait.min(crate::pool::IDLE_FOR);
+            }
             tokio::select! {
                 _ = stop.cancelled() => break,
                 Some(done) = tasks.join_next(), if !tasks.is_empty() => {
@@ -70,6 +74,7 @@ impl Queue {
             }
         }
         self.drain(tasks, in_flight, grace).await;
+        self.pool.expire(true);
     }
 
     /// Start deliveries for due entries while workers are free; how long to sleep after.
