@@ -56,11 +56,11 @@ def eventually(check, timeout=10.0, interval=0.1, what="condition"):
 # ---------------------------------------------------------------- ports
 
 
-def port_free(port):
+def port_free(port, host=HOST):
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            s.bind((HOST, port))
+            s.bind((host, port))
         except OSError:
             return False
     return True
@@ -103,8 +103,8 @@ def client_tls():
 class Raw:
     """A byte-level POP3 connection, for what poplib cannot send."""
 
-    def __init__(self, port, tls=False, timeout=10.0):
-        sock = socket.create_connection((HOST, port), timeout=timeout)
+    def __init__(self, port, tls=False, timeout=10.0, host=HOST):
+        sock = socket.create_connection((host, port), timeout=timeout)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if tls:
             sock = client_tls().wrap_socket(sock, server_hostname=HOST)
@@ -175,12 +175,14 @@ class Raw:
 
 
 class Heron:
-    """One data directory, its CLI and (when started) its server."""
+    """One data directory, its CLI and (when started) its server, listening on `host`
+    (a loopback address) with its default ports moved by `offset`."""
 
-    def __init__(self, base: Path):
+    def __init__(self, base: Path, host=HOST, offset=None):
         self.base = base
+        self.host = host
         self.data = base / "data"
-        self.offset = free_offset()
+        self.offset = free_offset() if offset is None else offset
         self.proc = None
         self.starts = 0
 
@@ -217,7 +219,7 @@ class Heron:
 
     def serve_args(self):
         return [HERON, "--data", str(self.data), "serve",
-                "--port-offset", str(self.offset), "--listen-address", HOST]
+                "--port-offset", str(self.offset), "--listen-address", self.host]
 
     def start(self, timeout=20.0):
         self.starts += 1
@@ -230,7 +232,7 @@ class Heron:
         def ready():
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited {self.proc.returncode}:\n{self.tail()}")
-            with socket.create_connection((HOST, self.pop3_port), timeout=1):
+            with socket.create_connection((self.host, self.pop3_port), timeout=1):
                 return True
 
         try:
@@ -264,7 +266,7 @@ class Heron:
     # -- POP3 clients
 
     def pop(self, tls=False, port=None):
-        p = poplib.POP3(HOST, port or self.pop3_port, timeout=15)
+        p = poplib.POP3(self.host, port or self.pop3_port, timeout=15)
         if tls:
             p.stls(client_tls())
         return p
@@ -273,7 +275,8 @@ class Heron:
         return self.pop(tls=True)
 
     def pops(self, port=None):
-        return poplib.POP3_SSL(HOST, port or self.pop3s_port, context=client_tls(), timeout=15)
+        return poplib.POP3_SSL(self.host, port or self.pop3s_port, context=client_tls(),
+                               timeout=15)
 
     def client(self, kind):
         return {"plain": self.pop, "stls": self.stls, "pops": self.pops}[kind]()
@@ -294,7 +297,8 @@ class Heron:
         return eventually(attempt, 10, what=f"login {user}") if wait else attempt()
 
     def raw(self, tls=False, port=None, timeout=10.0):
-        r = Raw(port or (self.pop3s_port if tls else self.pop3_port), tls=tls, timeout=timeout)
+        r = Raw(port or (self.pop3s_port if tls else self.pop3_port), tls=tls, timeout=timeout,
+                host=self.host)
         return r
 
 
@@ -460,7 +464,7 @@ class SmtpRaw(Raw):
 
 def smtp_raw(heron, port=None, tls=False, timeout=15.0, greet=True):
     """A raw SMTP connection (default: the MX port); reads the greeting unless `greet` is false."""
-    r = SmtpRaw(port or heron.smtp_port, tls=tls, timeout=timeout)
+    r = SmtpRaw(port or heron.smtp_port, tls=tls, timeout=timeout, host=heron.host)
     if greet:
         r.greet()
     return r
@@ -470,9 +474,9 @@ def smtp_client(heron, port=None, starttls=False, login=None, timeout=30):
     """An smtplib client after EHLO (and STARTTLS, and AUTH with `login` = (user, password))."""
     port = port or heron.smtp_port
     if port == heron.smtps_port:
-        s = smtplib.SMTP_SSL(HOST, port, context=client_tls(), timeout=timeout)
+        s = smtplib.SMTP_SSL(heron.host, port, context=client_tls(), timeout=timeout)
     else:
-        s = smtplib.SMTP(HOST, port, timeout=timeout)
+        s = smtplib.SMTP(heron.host, port, timeout=timeout)
     s.ehlo("client.test")
     if starttls:
         s.starttls(context=client_tls())
@@ -635,9 +639,9 @@ def imap_client(heron, tls=None, user=USER, password=PASSWORD, login=True):
     """An imaplib client: plain (`tls` None), "starttls" or "implicit"; logged in unless
     `login` is false."""
     if tls == "implicit":
-        m = imaplib.IMAP4_SSL(HOST, heron.imaps_port, ssl_context=client_tls(), timeout=15)
+        m = imaplib.IMAP4_SSL(heron.host, heron.imaps_port, ssl_context=client_tls(), timeout=15)
     else:
-        m = imaplib.IMAP4(HOST, heron.imap_port, timeout=15)
+        m = imaplib.IMAP4(heron.host, heron.imap_port, timeout=15)
         if tls == "starttls":
             m.starttls(client_tls())
     if login:
@@ -691,7 +695,8 @@ class ImapRaw(Raw):
 
 def imap_raw(heron, tls=False, greet=True, login=False, timeout=15.0):
     """A raw IMAP connection (implicit TLS with `tls`), greeted and optionally logged in."""
-    r = ImapRaw(heron.imaps_port if tls else heron.imap_port, tls=tls, timeout=timeout)
+    r = ImapRaw(heron.imaps_port if tls else heron.imap_port, tls=tls, timeout=timeout,
+                host=heron.host)
     if greet:
         r.greet()
     if login:
