@@ -8,6 +8,7 @@
 //! a second copy, and the log says so).
 
 pub mod attempt;
+pub mod cache;
 pub mod client;
 pub mod dkim;
 pub mod dns;
@@ -41,6 +42,8 @@ pub struct Queue {
     pub turn: AtomicUsize,
     resolver: Arc<SharedDns>,
     signers: signing::Signers,
+    /// Sender domains' bound IPs (BIND-4), with when they were looked up.
+    domain_ips: cache::TtlCache<Option<String>>,
     /// Idle outbound sessions for reuse.
     pub pool: pool::Pool,
 }
@@ -56,6 +59,7 @@ impl Queue {
             work_dir,
             turn: AtomicUsize::new(0),
             signers: signing::Signers::default(),
+            domain_ips: cache::TtlCache::default(),
             pool: pool::Pool::default(),
         })
     }

@@ -65,7 +65,8 @@ impl Queue {
                     }
                 }
                 ev = events.next() => match ev {
-                    Some(Event::Spool | Event::Setting { .. } | Event::Resync) => {}
+                    Some(Event::Spool | Event::Setting { .. }) => {}
+                    Some(Event::Directory | Event::Resync) => self.forget(),
                     Some(_) => continue,
                     None => break,
                 },
@@ -84,7 +85,9 @@ impl Queue {
         }
         let store = self.dir.store();
         let workers = self.settings.get(defs::SMTP_OUT_DELIVERY_WORKERS).max(1) as usize;
-        if tasks.len() >= workers {
+        // Lease in batches of an eighth of the workers, so a busy spool costs one lease
+        // write per batch rather than one per message.
+        if workers - tasks.len().min(workers) < workers.div_ceil(8) {
             return IDLE;
         }
         let t = now();
@@ -157,8 +160,8 @@ impl Queue {
         if e.attempts == 0 && !self.run_hook(&e, &message).await {
             return;
         }
-        let domain = self.dir.find_domain(&domain_of(&e.sender)).await.ok().flatten();
-        let out = outbound(&self.settings, domain.as_ref().and_then(|d| d.bind_ip.as_deref()));
+        let bind_ip = self.domain_ip(&domain_of(&e.sender)).await;
+        let out = outbound(&self.settings, bind_ip.as_deref());
         let signed = match self.signers.sign(store.as_ref(), &e.sender, &message).await {
             Some(header) => [header.as_bytes(), &message].concat(),
             None => message.clone(),
@@ -187,6 +190,31 @@ impl Queue {
         if let Err(err) = store.spool_finish(e.id, applied.attempt).await {
             tracing::error!(target: "delivery", "#{}: cannot record the attempt: {err}", e.id);
         }
+    }
+
+    /// The IP a hosted sender domain is bound to (BIND-4), cached like DKIM keys.
+    async fn domain_ip(&self, domain: &str) -> Option<String> {
+        if domain.is_empty() {
+            return None;
+        }
+        if let Some(ip) = self.domain_ips.get(domain) {
+            return ip;
+        }
+        let ip = match self.dir.find_domain(domain).await {
+            Ok(d) => d.and_then(|d| d.bind_ip),
+            Err(e) => {
+                tracing::warn!(target: "delivery", "looking up {domain} failed: {e}");
+                return None;
+            }
+        };
+        self.domain_ips.put(domain, ip.clone());
+        ip
+    }
+
+    /// Drop cached directory facts (DKIM keys, domain IPs) after a directory change.
+    fn forget(&self) {
+        self.signers.clear();
+        self.domain_ips.clear();
     }
 
     /// SPOOL-6: run the new-mail program; false when the message was dropped (or put back).

@@ -2,20 +2,22 @@
 //! failing that of the envelope sender's domain, signs the message as it leaves. A domain
 //! signs when it has a key (`heron dkim generate`); deleting the key stops signing.
 //!
-//! Parsed keys are cached per domain and re-parsed only when the stored key changes.
+//! Lookups are cached per domain (a domain without a key too) for [`CACHE_FOR`], and the
+//! cache is cleared whenever the directory changes, so a new or deleted key takes effect at
+//! once on this node and within [`CACHE_FOR`](crate::cache::CACHE_FOR) elsewhere.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use heron_store::Store;
 
+use crate::cache::TtlCache;
 use crate::dkim::{DkimKey, Signer};
 use crate::route::domain_of;
 
-/// Parsed signers by domain, with the key text they were made from.
+/// Parsed signers by domain (`None`: the domain has no key).
 #[derive(Default)]
 pub struct Signers {
-    cache: Mutex<HashMap<String, (String, Arc<Signer>)>>,
+    cache: TtlCache<Option<Arc<Signer>>>,
 }
 
 impl Signers {
@@ -50,30 +52,56 @@ impl Signers {
         None
     }
 
+    /// Forget every cached lookup (the directory changed).
+    pub fn clear(&self) {
+        self.cache.clear();
+    }
+
     async fn signer(&self, store: &dyn Store, domain: &str) -> Result<Option<Arc<Signer>>, String> {
-        let Some(rec) = store.get_dkim_key(domain).await.map_err(|e| e.to_string())? else {
-            return Ok(None);
-        };
-        let mut cache = self.cache.lock().map_err(|_| "signer cache poisoned".to_owned())?;
-        if let Some((text, s)) = cache.get(domain)
-            && *text == rec.private_key
-        {
-            return Ok(Some(s.clone()));
+        if let Some(s) = self.cache.get(domain) {
+            return Ok(s);
         }
-        let key = DkimKey::from_pem(&rec.domain, &rec.selector, &rec.private_key)
-            .map_err(|e| e.to_string())?;
-        let signer = Arc::new(Signer::new(&key).map_err(|e| e.to_string())?);
-        cache.insert(domain.to_owned(), (rec.private_key, signer.clone()));
-        Ok(Some(signer))
+        let signer = match store.get_dkim_key(domain).await.map_err(|e| e.to_string())? {
+            None => None,
+            Some(rec) => {
+                let key = DkimKey::from_pem(&rec.domain, &rec.selector, &rec.private_key)
+                    .map_err(|e| e.to_string())?;
+                Some(Arc::new(Signer::new(&key).map_err(|e| e.to_string())?))
+            }
+        };
+        self.cache.put(domain, signer.clone());
+        Ok(signer)
     }
 }
 
-/// The domain of the (first) From header's address, lower-case.
+/// The domain of the From header's address, lower-case: a plain scan of the header block
+/// (the signature itself is computed by the DKIM library over the real parse).
 fn from_domain(message: &[u8]) -> Option<String> {
-    let parsed = mail_parser::MessageParser::new()
-        .parse_headers(message)?;
-    let from = parsed.from()?.first()?.address()?.to_owned();
-    let d = domain_of(&from);
+    let head = &message[..message
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(message.len())];
+    let text = String::from_utf8_lossy(head);
+    let mut value: Option<String> = None;
+    for line in text.split("\r\n") {
+        match &mut value {
+            Some(v) if line.starts_with([' ', '\t']) => v.push_str(line),
+            Some(_) => break,
+            None => {
+                if let Some((name, rest)) = line.split_once(':')
+                    && name.trim().eq_ignore_ascii_case("from")
+                {
+                    value = Some(rest.to_owned());
+                }
+            }
+        }
+    }
+    let v = value?;
+    let addr = match (v.rfind('<'), v.rfind('>')) {
+        (Some(a), Some(b)) if a < b => &v[a + 1..b],
+        _ => v.split(',').next().unwrap_or(""),
+    };
+    let d = domain_of(addr.trim());
     (!d.is_empty()).then_some(d)
 }
 
@@ -86,5 +114,8 @@ mod tests {
         let m = b"From: \"A\" <a@Mail.A.test>\r\nTo: b@b.test\r\n\r\nhi\r\n";
         assert_eq!(from_domain(m).as_deref(), Some("mail.a.test"));
         assert_eq!(from_domain(b"To: b@b.test\r\n\r\nx\r\n"), None);
+        let folded = b"Subject: x\r\nfrom:\r\n \"Long, Name\" <x@Folded.test>\r\n\r\nFrom: y@body.test\r\n";
+        assert_eq!(from_domain(folded).as_deref(), Some("folded.test"));
+        assert_eq!(from_domain(b"From: bare@bare.test\r\n\r\n").as_deref(), Some("bare.test"));
     }
 }

@@ -127,6 +127,7 @@ CREATE TABLE IF NOT EXISTS spool (
     last_attempt_at INTEGER
 );
 CREATE INDEX IF NOT EXISTS spool_due ON spool (leased_until, next_attempt_at);
+CREATE INDEX IF NOT EXISTS spool_lease ON spool (leased_until, priority DESC, next_attempt_at, id);
 CREATE TABLE IF NOT EXISTS dkim_keys (
     domain TEXT PRIMARY KEY,
     selector TEXT NOT NULL,

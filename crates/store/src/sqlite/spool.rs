@@ -162,9 +162,11 @@ impl SpoolStore for SqliteStore {
 
     async fn spool_lease(&self, now: i64, until: i64, limit: usize) -> Result<Vec<SpoolEntry>> {
         self.write(move |ctx| {
+            // Walk the lease index in its order (priority, then due time) and stop at the
+            // limit; without the hint SQLite may pick `spool_due` and sort every due row.
             let mut due = select(
                 ctx.conn,
-                "WHERE leased_until = 0 AND next_attempt_at <= ?1 \
+                "INDEXED BY spool_lease WHERE leased_until = 0 AND next_attempt_at <= ?1 \
                  ORDER BY priority DESC, next_attempt_at, id LIMIT ?2",
                 params![now, limit as i64],
             )?;
