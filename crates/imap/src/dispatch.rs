@@ -131,9 +131,24 @@ fn syntax_error(s: &mut Session<'_>, bytes: &[u8], why: &str) -> Outcome {
     Outcome::Bad
 }
 
-/// The table from command to its file in [`cmd`]: any, not-authenticated and authenticated
-/// state commands here, selected-state ones in [`execute_selected`].
+/// Run a command. IDLE runs in this future; every other command in a boxed one: a future
+/// has room for the largest state any of its branches needs, and a session waiting in IDLE
+/// (for as long as half an hour) should hold the IDLE command's state, not FETCH's.
 async fn execute(
+    s: &mut Session<'_>,
+    tag: &Tag<'static>,
+    body: CommandBody<'_>,
+    extras: Extras,
+) -> Result<Done> {
+    match body {
+        CommandBody::Idle => cmd::idle::execute(s).await,
+        body => Box::pin(execute_other(s, tag, body, extras)).await,
+    }
+}
+
+/// The table from command to its file in [`cmd`]: any, not-authenticated and authenticated
+/// state commands here (IDLE in [`execute`]), selected-state ones in [`execute_selected`].
+async fn execute_other(
     s: &mut Session<'_>,
     tag: &Tag<'static>,
     body: CommandBody<'_>,
@@ -184,7 +199,6 @@ async fn execute(
             date,
             message,
         } => cmd::append::execute(s, mailbox, flags, date, message).await,
-        C::Idle => cmd::idle::execute(s).await,
         C::GetQuota { root } => cmd::getquota::execute(s, root).await,
         C::GetQuotaRoot { mailbox } => cmd::getquotaroot::execute(s, mailbox).await,
         body => execute_selected(s, tag, body, extras).await,

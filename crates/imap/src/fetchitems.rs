@@ -3,7 +3,9 @@
 //!
 //! Invariants: the items come back in the order asked, UID is added to UID FETCH responses
 //! (RFC 9051 §6.4.9) and MODSEQ when CHANGEDSINCE was used (RFC 7162 §3.1.4.1); RFC822.SIZE
-//! is the stored size, the length of BODY[]; body data is always sent as a literal.
+//! is the stored size, the length of BODY[]; body data is always sent as a literal; UID,
+//! FLAGS and MODSEQ come from the session's view, size and internal date from the store
+//! (read only when the plan says [`Plan::needs_meta`]).
 
 use std::num::NonZeroU64;
 
@@ -17,6 +19,7 @@ use imap_codec::imap_types::fetch::{
     MacroOrMessageDataItemNames, MessageDataItem, MessageDataItemName, Section,
 };
 
+use crate::flagsets::Flags;
 use crate::mime::Entity;
 use crate::section::UnknownCte;
 use crate::wire::{fetch_flags, literal, nz};
@@ -28,6 +31,8 @@ pub struct Plan {
     pub items: Vec<MessageDataItemName<'static>>,
     /// The message bytes are needed.
     pub needs_body: bool,
+    /// The stored metadata (size, internal date, where the bytes are) is needed.
+    pub needs_meta: bool,
     /// Fetching sets \Seen (BODY[...] without PEEK, RFC822, RFC822.TEXT).
     pub sets_seen: bool,
 }
@@ -81,6 +86,10 @@ pub fn plan(
                 | N::BinarySize { .. }
         )
     });
+    let needs_meta = needs_body
+        || items
+            .iter()
+            .any(|i| matches!(i, N::Rfc822Size | N::InternalDate));
     let sets_seen = items.iter().any(|i| {
         matches!(
             i,
@@ -93,6 +102,7 @@ pub fn plan(
     Ok(Plan {
         items,
         needs_body,
+        needs_meta,
         sets_seen,
     })
 }
@@ -108,33 +118,44 @@ pub struct Body<'a> {
     pub root: &'a Entity<'a>,
 }
 
+/// What FETCH knows of one message: UID, modseq and flags from the session's view, and the
+/// stored metadata when the plan needs it.
+pub struct Item<'a> {
+    pub uid: u32,
+    pub modseq: u64,
+    pub flags: Flags<'a>,
+    pub stored: Option<&'a MessageMeta>,
+}
+
 /// The items for one message. `add_flags` adds FLAGS (when \Seen was just set).
 pub fn build(
     plan: &Plan,
-    meta: &MessageMeta,
+    m: &Item<'_>,
     body: Option<&Body<'_>>,
     add_flags: bool,
 ) -> Result<Vec<MessageDataItem<'static>>, UnknownCte> {
     use MessageDataItemName as N;
     let mut out = Vec::with_capacity(plan.items.len() + 1);
     for item in &plan.items {
-        let v = match (item, body) {
-            (N::Flags, _) => MessageDataItem::Flags(fetch_flags(&meta.flags)),
-            (N::Uid, _) => MessageDataItem::Uid(nz(meta.uid)),
-            (N::Rfc822Size, _) => {
-                MessageDataItem::Rfc822Size(u32::try_from(meta.size).unwrap_or(u32::MAX))
+        let v = match (item, body, m.stored) {
+            (N::Flags, ..) => MessageDataItem::Flags(fetch_flags(m.flags.iter())),
+            (N::Uid, ..) => MessageDataItem::Uid(nz(m.uid)),
+            (N::Rfc822Size, _, Some(st)) => {
+                MessageDataItem::Rfc822Size(u32::try_from(st.size).unwrap_or(u32::MAX))
             }
-            (N::InternalDate, _) => {
-                MessageDataItem::InternalDate(internal_date(meta.internal_date))
+            (N::InternalDate, _, Some(st)) => {
+                MessageDataItem::InternalDate(internal_date(st.internal_date))
             }
-            (N::ModSeq, _) => {
-                MessageDataItem::ModSeq(NonZeroU64::new(meta.modseq).unwrap_or(NonZeroU64::MIN))
+            (N::ModSeq, ..) => {
+                MessageDataItem::ModSeq(NonZeroU64::new(m.modseq).unwrap_or(NonZeroU64::MIN))
             }
-            (N::Envelope, Some(b)) => MessageDataItem::Envelope(envelope::build(b.raw, b.root)),
-            (N::BodyStructure, Some(b)) => {
+            (N::Envelope, Some(b), _) => MessageDataItem::Envelope(envelope::build(b.raw, b.root)),
+            (N::BodyStructure, Some(b), _) => {
                 MessageDataItem::BodyStructure(bodystructure::build(b.raw, b.root, true))
             }
-            (N::Body, Some(b)) => MessageDataItem::Body(bodystructure::build(b.raw, b.root, false)),
+            (N::Body, Some(b), _) => {
+                MessageDataItem::Body(bodystructure::build(b.raw, b.root, false))
+            }
             (
                 N::BodyExt {
                     section: sec,
@@ -142,6 +163,7 @@ pub fn build(
                     ..
                 },
                 Some(b),
+                _,
             ) => {
                 let data =
                     section::partial(section::extract(b.raw, b.root, sec.as_ref()), *partial);
@@ -151,18 +173,20 @@ pub fn build(
                     data: NString(Some(literal(data))),
                 }
             }
-            (N::Rfc822, Some(b)) => MessageDataItem::Rfc822(NString(Some(literal(b.raw.to_vec())))),
-            (N::Rfc822Header, Some(b)) => MessageDataItem::Rfc822Header(NString(Some(literal(
+            (N::Rfc822, Some(b), _) => {
+                MessageDataItem::Rfc822(NString(Some(literal(b.raw.to_vec()))))
+            }
+            (N::Rfc822Header, Some(b), _) => MessageDataItem::Rfc822Header(NString(Some(literal(
                 b.raw[b.root.header.clone()].to_vec(),
             )))),
-            (N::Rfc822Text, Some(b)) => MessageDataItem::Rfc822Text(NString(Some(literal(
+            (N::Rfc822Text, Some(b), _) => MessageDataItem::Rfc822Text(NString(Some(literal(
                 b.raw[b.root.body.clone()].to_vec(),
             )))),
-            (N::Binary { section: path, .. }, Some(b)) => MessageDataItem::Binary {
+            (N::Binary { section: path, .. }, Some(b), _) => MessageDataItem::Binary {
                 section: path.clone(),
                 value: binary_value(section::binary(b.raw, b.root, path)?),
             },
-            (N::BinarySize { section: path }, Some(b)) => MessageDataItem::BinarySize {
+            (N::BinarySize { section: path }, Some(b), _) => MessageDataItem::BinarySize {
                 section: path.clone(),
                 size: u32::try_from(section::binary(b.raw, b.root, path)?.len())
                     .unwrap_or(u32::MAX),
@@ -172,7 +196,7 @@ pub fn build(
         out.push(v);
     }
     if add_flags && !plan.items.contains(&N::Flags) {
-        out.push(MessageDataItem::Flags(fetch_flags(&meta.flags)));
+        out.push(MessageDataItem::Flags(fetch_flags(m.flags.iter())));
     }
     Ok(out)
 }
@@ -243,7 +267,15 @@ mod tests {
             raw: MULTI,
             root: &root,
         };
-        let items = build(p, &meta(), Some(&body), false).unwrap();
+        let stored = meta();
+        let joined = stored.flags.join(" ");
+        let item = Item {
+            uid: stored.uid,
+            modseq: stored.modseq,
+            flags: Flags::joined(&joined),
+            stored: Some(&stored),
+        };
+        let items = build(p, &item, Some(&body), false).unwrap();
         let d = Data::Fetch {
             seq: nz(3),
             items: Vec1::try_from(items).unwrap(),
@@ -254,7 +286,9 @@ mod tests {
     #[test]
     fn plans() {
         let p = plan_of("FAST", true);
-        assert!(!p.needs_body && !p.sets_seen);
+        assert!(!p.needs_body && !p.sets_seen && p.needs_meta);
+        let p = plan_of("(FLAGS MODSEQ)", true);
+        assert!(!p.needs_meta, "the view has these");
         assert_eq!(p.items[0], MessageDataItemName::Uid);
         let p = plan_of("(BODY.PEEK[1])", false);
         assert!(p.needs_body && !p.sets_seen);

@@ -8,8 +8,8 @@
 //! anything is buffered, [`framing`]) and runs the loop; [`dispatch`] parses them with
 //! `imap-codec` (after [`preparse`] took out the options it does not know and [`searchres`]
 //! replaced `$`), checks the state table ([`state`]) and calls one file per command in
-//! [`cmd`]; [`selected`] keeps the session's view of the selected mailbox and [`updates`]
-//! tells the client what other sessions changed. The message side is pure: [`mime`]
+//! [`cmd`]; [`selected`] keeps the session's view of the selected mailbox (compactly:
+//! [`view`], [`flagsets`]) and [`updates`] tells the client what other sessions changed. The message side is pure: [`mime`]
 //! (structure), [`section`], [`envelope`], [`bodystructure`], [`search`].
 //!
 //! Invariants: passwords are never accepted in clear text from another machine before TLS;
@@ -24,6 +24,7 @@ mod dispatch;
 mod envelope;
 mod error;
 mod fetchitems;
+mod flagsets;
 pub mod framing;
 mod mailbox;
 mod mime;
@@ -42,6 +43,7 @@ mod state;
 mod testdata;
 mod tokens;
 mod updates;
+mod view;
 mod wire;
 
 use std::sync::Arc;

@@ -15,15 +15,17 @@ use imap_codec::imap_types::core::AString;
 use imap_codec::imap_types::search::SearchKey;
 use mail_parser::{Address, HeaderName, HeaderValue, Message, PartType};
 
+use crate::flagsets::Flags;
 use crate::seqset;
 
 /// What SEARCH knows about one message.
 pub struct Candidate<'a> {
     pub seq: u32,
     pub uid: u32,
-    pub flags: &'a [String],
+    pub flags: Flags<'a>,
+    /// The stored size and internal date (Unix seconds); may be 0 when [`needs_meta`] said
+    /// they are not needed.
     pub size: u64,
-    /// Unix seconds.
     pub internal_date: i64,
     pub modseq: u64,
     /// The largest message number and UID of the view (what `*` stands for).
@@ -42,6 +44,20 @@ pub fn needs_text(key: &SearchKey<'_>) -> bool {
         Or(a, b) => needs_text(a) || needs_text(b),
         Bcc(_) | Body(_) | Cc(_) | From(_) | Header(..) | Subject(_) | Text(_) | To(_)
         | SentBefore(_) | SentOn(_) | SentSince(_) => true,
+        _ => false,
+    }
+}
+
+/// Whether evaluating `key` needs the stored size or internal date (the SENT* keys fall
+/// back to the latter); flags, UIDs and modseqs are in the session's view.
+pub fn needs_meta(key: &SearchKey<'_>) -> bool {
+    use SearchKey::*;
+    match key {
+        And(keys) => keys.as_ref().iter().any(needs_meta),
+        Not(k) => needs_meta(k),
+        Or(a, b) => needs_meta(a) || needs_meta(b),
+        Larger(_) | Smaller(_) | Before(_) | On(_) | Since(_) | SentBefore(_) | SentOn(_)
+        | SentSince(_) => true,
         _ => false,
     }
 }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::flagsets::Flags;
 use crate::testdata::{MULTI, SIMPLE};
 use imap_codec::CommandCodec;
 use imap_codec::decode::Decoder;
@@ -28,12 +29,12 @@ fn lit(s: &str) -> String {
 
 fn check(raw: &[u8], flags: &[&str], criteria: &str) -> bool {
     let msg = MessageParser::new().parse(raw).unwrap();
-    let flags: Vec<String> = flags.iter().map(|s| s.to_string()).collect();
+    let flags = flags.join(" ");
     let k = key(criteria);
     let c = Candidate {
         seq: 2,
         uid: 10,
-        flags: &flags,
+        flags: Flags::joined(&flags),
         size: raw.len() as u64,
         internal_date: 1_704_067_200, // 2024-01-01 00:00:00 UTC
         modseq: 7,
@@ -106,4 +107,13 @@ fn header_block_stops_at_the_blank_line() {
     assert_eq!(header_block(b"A: 1\n\nbody"), b"A: 1\n\n");
     assert_eq!(header_block(b"A: 1\r\nno body"), b"A: 1\r\nno body");
     assert_eq!(header_block(b""), b"");
+}
+
+#[test]
+fn what_keys_read_from_the_store() {
+    assert!(!needs_meta(&key("UNSEEN UID 1:5 MODSEQ 3 KEYWORD $x 2:*")));
+    assert!(needs_meta(&key("NOT LARGER 100")));
+    assert!(needs_meta(&key("OR SEEN SINCE 1-Jan-2024")));
+    assert!(!needs_meta(&key("SUBJECT x BODY y")));
+    assert!(needs_meta(&key("SENTON 1-Jan-2024")));
 }

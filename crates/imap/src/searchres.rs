@@ -397,7 +397,7 @@ mod tests {
             highestmodseq: 1,
             subscribed: true,
         };
-        let mut sel = Selected::new(folder, false, [2, 4, 6, 8].map(meta).to_vec());
+        let mut sel = Selected::of_metas(folder, false, [2, 4, 6, 8].map(meta).to_vec());
         assert_eq!(SavedSet::of(Some(&sel)), SavedSet::default());
         sel.saved = vec![4, 6, 8];
         sel.remove(&[6, 2]);

@@ -1,21 +1,25 @@
 //! The selected mailbox as this session sees it (RFC 9051 §2.3.1): message sequence numbers
-//! are positions in [`Selected::msgs`], and that list changes only when the session tells
-//! the client (EXISTS, EXPUNGE/VANISHED, FETCH FLAGS).
+//! are positions in the view, and the view changes only when the session tells the client
+//! (EXISTS, EXPUNGE/VANISHED, FETCH FLAGS).
 //!
-//! [`Selected::apply`] compares the view with the store's current list and says what to
-//! announce. Invariants: UIDs in the view strictly increase; new messages are only ever
-//! appended; a message expunged elsewhere stays in the view (a "ghost") until an EXPUNGE may
-//! be sent (RFC 9051 §7.5.1: not while answering FETCH, STORE or SEARCH), so sequence
-//! numbers never shift under the client's feet; flag changes made by this session are applied
-//! to the view when made, so they are not announced twice.
+//! The view keeps per message only what the client was told and what decides what to tell
+//! it next: UID, flags and modseq, 12 bytes a message ([`crate::view`]). Size, internal
+//! date and the bytes never change for a UID; commands read them from the store.
+//!
+//! [`Selected::apply_delta`] compares the view with what the store says changed and says
+//! what to announce. Invariants: UIDs in the view strictly increase; new messages are only
+//! ever appended; a message expunged elsewhere stays in the view (a "ghost") until an
+//! EXPUNGE may be sent (RFC 9051 §7.5.1: not while answering FETCH, STORE or SEARCH), so
+//! sequence numbers never shift under the client's feet; flag changes made by this session
+//! are applied to the view when made, so they are not announced twice.
 
 use std::collections::{BTreeSet, HashSet};
 
-use heron_store::{Folder, FolderChanges, MessageMeta};
+use heron_store::{Folder, FolderChanges, FolderFlags, MessageMeta};
 use imap_codec::imap_types::sequence::SequenceSet;
 
 use crate::seqset::{OutOfRange, resolve_seq, resolve_uid};
-
+use crate::view::{Msg, View};
 use crate::wire::SYSTEM_FLAGS;
 
 /// The selected mailbox.
@@ -24,8 +28,8 @@ pub struct Selected {
     pub folder: Folder,
     /// EXAMINE, or SELECT of a mailbox this session may not change.
     pub read_only: bool,
-    /// The view, in UID order; sequence number n is `msgs[n-1]`.
-    pub msgs: Vec<MessageMeta>,
+    /// The messages, in UID order; sequence number n is position n-1.
+    view: View,
     /// UIDs in the view that the store no longer has (expunged elsewhere, not yet announced).
     pub ghosts: HashSet<u32>,
     /// Keywords announced in the last FLAGS response.
@@ -62,19 +66,56 @@ impl Changes {
 }
 
 impl Selected {
-    /// A view of `msgs` (the store's list, in UID order).
-    pub fn new(folder: Folder, read_only: bool, msgs: Vec<MessageMeta>) -> Self {
-        let keywords = keywords_of(&msgs);
+    /// A view of a mailbox from the store's listing of its flags
+    /// ([`heron_store::MailStore::list_flags`]).
+    pub fn new(folder: Folder, read_only: bool, listing: FolderFlags) -> Self {
+        let mut view = View::new(&listing);
+        drop(listing);
         Self {
             synced: folder.highestmodseq,
             folder,
             read_only,
-            msgs,
+            keywords: view.keywords(),
+            view,
             ghosts: HashSet::new(),
-            keywords,
             dirty: false,
             saved: Vec::new(),
         }
+    }
+
+    /// A view of `msgs` (the store's full metadata, in UID order).
+    #[cfg(test)]
+    pub fn of_metas(folder: Folder, read_only: bool, msgs: Vec<MessageMeta>) -> Self {
+        let mut listing = FolderFlags::default();
+        for m in msgs {
+            listing.messages.push(heron_store::MessageFlags {
+                uid: m.uid,
+                flags: listing.lists.len() as u32,
+                modseq: m.modseq,
+            });
+            listing.lists.push(m.flags);
+        }
+        Self::new(folder, read_only, listing)
+    }
+
+    /// The number of messages in the view (the highest sequence number).
+    pub fn len(&self) -> usize {
+        self.view.len()
+    }
+
+    /// The message at view position `i` (sequence number `i + 1`).
+    pub fn get(&self, i: usize) -> Option<Msg<'_>> {
+        self.view.get(i)
+    }
+
+    /// The messages of the view, in sequence order.
+    pub fn iter(&self) -> impl Iterator<Item = Msg<'_>> + '_ {
+        self.view.iter()
+    }
+
+    /// The UID at view position `i` (0 when there is none).
+    pub fn uid(&self, i: usize) -> u32 {
+        self.view.uid(i)
     }
 
     /// The view positions a sequence set designates: UIDs for UID commands, message
@@ -83,23 +124,23 @@ impl Selected {
         if uid {
             Ok(resolve_uid(set, &self.uids()))
         } else {
-            resolve_seq(set, self.msgs.len())
+            resolve_seq(set, self.view.len())
         }
     }
 
     /// The UIDs of the view, ascending.
     pub fn uids(&self) -> Vec<u32> {
-        self.msgs.iter().map(|m| m.uid).collect()
+        self.view.uids()
     }
 
     /// The position of a UID in the view.
     pub fn index_of(&self, uid: u32) -> Option<usize> {
-        self.msgs.binary_search_by_key(&uid, |m| m.uid).ok()
+        self.view.index_of(uid)
     }
 
     /// The highest UID in the view (0 when empty).
     pub fn max_uid(&self) -> u32 {
-        self.msgs.last().map_or(0, |m| m.uid)
+        self.view.max_uid()
     }
 
     /// UIDNEXT as announced: above every UID in the view.
@@ -109,12 +150,7 @@ impl Selected {
 
     /// The highest modseq known for the mailbox.
     pub fn highest_modseq(&self) -> u64 {
-        self.msgs
-            .iter()
-            .map(|m| m.modseq)
-            .max()
-            .unwrap_or(0)
-            .max(self.folder.highestmodseq)
+        self.view.max_modseq().max(self.folder.highestmodseq)
     }
 
     /// Bring the view up to date with what changed in the store since `synced`. Removed
@@ -130,13 +166,10 @@ impl Selected {
         for c in ch.changed {
             if c.uid > max_before {
                 new.push(c);
-            } else if let Some(i) = self.index_of(c.uid) {
-                let v = &mut self.msgs[i];
-                if v.flags != c.flags {
-                    changed_uids.push(c.uid);
-                }
-                v.flags = c.flags;
-                v.modseq = c.modseq;
+            } else if let Some(i) = self.index_of(c.uid)
+                && self.view.set(i, &c.flags, c.modseq)
+            {
+                changed_uids.push(c.uid);
             }
         }
         self.synced = self.synced.max(ch.highestmodseq);
@@ -148,22 +181,18 @@ impl Selected {
     pub fn apply(&mut self, current: Vec<MessageMeta>, allow_expunge: bool) -> Changes {
         let max_before = self.max_uid();
         let mut changed_uids = Vec::new();
-        let mut j = 0;
-        for v in self.msgs.iter_mut() {
-            while j < current.len() && current[j].uid < v.uid {
-                j += 1;
-            }
-            match current.get(j) {
-                Some(c) if c.uid == v.uid => {
-                    if c.flags != v.flags {
-                        changed_uids.push(v.uid);
+        for uid in self.uids() {
+            match current.binary_search_by_key(&uid, |c| c.uid) {
+                Ok(k) => {
+                    let c = &current[k];
+                    if let Some(i) = self.index_of(uid)
+                        && self.view.set(i, &c.flags, c.modseq)
+                    {
+                        changed_uids.push(uid);
                     }
-                    v.flags = c.flags.clone();
-                    v.modseq = c.modseq;
-                    j += 1;
                 }
-                _ => {
-                    self.ghosts.insert(v.uid);
+                Err(_) => {
+                    self.ghosts.insert(uid);
                 }
             }
         }
@@ -180,34 +209,23 @@ impl Selected {
         allow_expunge: bool,
     ) -> Changes {
         let mut changes = Changes::default();
-        let removed: Vec<usize> = self
-            .msgs
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| self.ghosts.contains(&v.uid))
-            .map(|(i, _)| i)
-            .collect();
-        if allow_expunge && !removed.is_empty() {
+        if allow_expunge && !self.ghosts.is_empty() {
             // RFC 9051 §7.5.1: each EXPUNGE renumbers the messages after it; announcing from
             // the highest number down keeps every number valid when it is sent.
-            for &i in removed.iter().rev() {
-                changes.expunged.push((i as u32 + 1, self.msgs[i].uid));
-            }
-            for &i in removed.iter().rev() {
-                self.msgs.remove(i);
-            }
+            let ghosts = &self.ghosts;
+            changes.expunged = self.view.remove_where(|uid| ghosts.contains(&uid));
             self.ghosts.clear();
         }
         if !new.is_empty() {
-            self.msgs.extend(new);
-            changes.exists = Some(self.msgs.len() as u32);
+            self.view.append(new);
+            changes.exists = Some(self.view.len() as u32);
         }
         for uid in changed_uids {
             if let Some(i) = self.index_of(uid) {
                 changes.flags.push(i as u32 + 1);
             }
         }
-        let kw = keywords_of(&self.msgs);
+        let kw = self.view.keywords();
         if !kw.is_subset(&self.keywords) {
             self.keywords.extend(kw);
             changes.keywords = Some(self.keywords.iter().cloned().collect());
@@ -218,27 +236,19 @@ impl Selected {
     /// Remove messages this session expunged or moved; returns their (sequence number, UID)
     /// in the order to announce them.
     pub fn remove(&mut self, uids: &[u32]) -> Vec<(u32, u32)> {
-        let mut idx: Vec<usize> = uids.iter().filter_map(|&u| self.index_of(u)).collect();
-        idx.sort_unstable();
-        idx.dedup();
-        let out = idx
-            .iter()
-            .rev()
-            .map(|&i| (i as u32 + 1, self.msgs[i].uid))
-            .collect();
-        for &i in idx.iter().rev() {
-            let uid = self.msgs[i].uid;
-            self.ghosts.remove(&uid);
-            self.msgs.remove(i);
+        let set: HashSet<u32> = uids.iter().copied().collect();
+        let out = self.view.remove_where(|uid| set.contains(&uid));
+        for (_, uid) in &out {
+            self.ghosts.remove(uid);
         }
         out
     }
 
     /// Record new flags of a message changed by this session.
-    pub fn set_flags(&mut self, uid: u32, modseq: u64, flags: Vec<String>) {
+    pub fn set_flags(&mut self, uid: u32, modseq: u64, flags: &[String]) {
         if let Some(i) = self.index_of(uid) {
-            self.msgs[i].flags = flags;
-            self.msgs[i].modseq = modseq;
+            self.view.set(i, flags, modseq);
+            self.view.compact_if_due();
         }
     }
 
@@ -250,14 +260,6 @@ impl Selected {
             .chain(self.keywords.iter().cloned())
             .collect()
     }
-}
-
-fn keywords_of(msgs: &[MessageMeta]) -> BTreeSet<String> {
-    msgs.iter()
-        .flat_map(|m| m.flags.iter())
-        .filter(|f| !f.starts_with('\\'))
-        .cloned()
-        .collect()
 }
 
 #[cfg(test)]
@@ -277,6 +279,16 @@ mod tests {
         }
     }
 
+    /// The view as the store's list (what an unchanged store would return).
+    fn metas(s: &Selected) -> Vec<MessageMeta> {
+        s.iter()
+            .map(|m| {
+                let flags: Vec<&str> = m.flags.iter().collect();
+                meta(m.uid, &flags, m.modseq)
+            })
+            .collect()
+    }
+
     fn folder() -> Folder {
         Folder {
             id: 1,
@@ -292,7 +304,7 @@ mod tests {
 
     #[test]
     fn new_messages_and_flag_changes() {
-        let mut s = Selected::new(folder(), false, vec![meta(1, &[], 1), meta(2, &[], 2)]);
+        let mut s = Selected::of_metas(folder(), false, vec![meta(1, &[], 1), meta(2, &[], 2)]);
         let c = s.apply(
             vec![
                 meta(1, &["\\Seen"], 5),
@@ -305,14 +317,15 @@ mod tests {
         assert_eq!(c.flags, vec![1]);
         assert_eq!(c.keywords, Some(vec!["$Work".into()]));
         assert!(c.expunged.is_empty());
-        assert!(s.apply(s.msgs.clone(), true).is_empty());
+        let same = metas(&s);
+        assert!(s.apply(same, true).is_empty());
         assert_eq!(s.uidnext(), 5);
         assert_eq!(s.highest_modseq(), 6);
     }
 
     #[test]
     fn expunges_wait_until_allowed() {
-        let mut s = Selected::new(
+        let mut s = Selected::of_metas(
             folder(),
             false,
             vec![
@@ -328,7 +341,7 @@ mod tests {
         assert!(c.expunged.is_empty());
         assert_eq!(c.exists, Some(5), "ghosts still count");
         assert_eq!(c.flags, vec![3]);
-        assert_eq!(s.msgs.len(), 5);
+        assert_eq!(s.len(), 5);
         assert_eq!(s.ghosts.len(), 2);
         // At the next NOOP the expunges go out, highest number first.
         let c = s.apply(current, true);
@@ -340,21 +353,22 @@ mod tests {
 
     #[test]
     fn own_removals() {
-        let mut s = Selected::new(
+        let mut s = Selected::of_metas(
             folder(),
             false,
             vec![meta(1, &[], 1), meta(5, &[], 1), meta(9, &[], 1)],
         );
         assert_eq!(s.remove(&[9, 1, 42]), vec![(3, 9), (1, 1)]);
         assert_eq!(s.uids(), vec![5]);
-        s.set_flags(5, 8, vec!["\\Deleted".into()]);
-        assert_eq!(s.msgs[0].modseq, 8);
+        s.set_flags(5, 8, &["\\Deleted".into()]);
+        assert_eq!(s.get(0).unwrap().modseq, 8);
+        assert!(s.get(0).unwrap().has("\\Deleted"));
     }
 
     #[test]
     fn delta_refresh_matches_the_rules() {
         let msgs = (1..=4).map(|u| meta(u, &[], u as u64)).collect();
-        let mut v = Selected::new(folder(), false, msgs);
+        let mut v = Selected::of_metas(folder(), false, msgs);
         assert_eq!(v.synced, 4);
         let delta = FolderChanges {
             highestmodseq: 9,
@@ -377,5 +391,46 @@ mod tests {
         );
         assert_eq!(c.expunged, [(2, 2)]);
         assert_eq!(v.uids(), [1, 3, 4, 5]);
+    }
+
+    #[test]
+    fn flag_order_and_spelling_are_kept() {
+        let mut s = Selected::of_metas(
+            folder(),
+            false,
+            vec![
+                meta(1, &["$Work", "\\Seen"], 1),
+                meta(2, &["\\Seen", "$Work"], 1),
+            ],
+        );
+        assert_eq!(s.get(0).unwrap().flags.to_vec(), ["$Work", "\\Seen"]);
+        assert_eq!(s.get(1).unwrap().flags.to_vec(), ["\\Seen", "$Work"]);
+        // The same flags in another order are a change the client hears about.
+        let c = s.apply(
+            vec![
+                meta(1, &["\\Seen", "$Work"], 2),
+                meta(2, &["\\Seen", "$Work"], 1),
+            ],
+            true,
+        );
+        assert_eq!(c.flags, [1]);
+        assert_eq!(c.keywords, None, "no new keyword");
+    }
+
+    #[test]
+    fn unused_flag_lists_are_dropped() {
+        let mut s = Selected::of_metas(folder(), false, vec![meta(1, &[], 1), meta(2, &["$A"], 1)]);
+        for n in 0..200u64 {
+            s.set_flags(1, n + 2, &[format!("$K{n}")]);
+        }
+        assert!(s.view.flag_lists() <= 128, "{}", s.view.flag_lists());
+        assert_eq!(s.get(0).unwrap().flags.to_vec(), ["$K199"]);
+        assert_eq!(s.get(1).unwrap().flags.to_vec(), ["$A"]);
+        // Keywords only count while a message carries them.
+        let c = s.apply(metas(&s), true);
+        assert_eq!(
+            c.keywords,
+            Some(vec!["$A".to_string(), "$K199".to_string()])
+        );
     }
 }

@@ -29,6 +29,9 @@ use crate::{ImapService, caps, dispatch};
 
 /// Output is written to the client once this much is buffered.
 const FLUSH_AT: usize = 256 * 1024;
+/// An output buffer that grew beyond this (a large FETCH) is given back once written, so
+/// an idle session does not keep it.
+const KEEP_OUT: usize = 16 * 1024;
 
 /// A logged-in user.
 #[derive(Clone, Debug)]
@@ -118,7 +121,11 @@ impl<'a> Session<'a> {
             return Ok(());
         }
         self.client.send(&self.out).await?;
-        self.out.clear();
+        if self.out.capacity() > KEEP_OUT {
+            self.out = Vec::new();
+        } else {
+            self.out.clear();
+        }
         Ok(())
     }
 

@@ -97,11 +97,11 @@ pub fn flags_fetch(s: &mut Session<'_>, seq: u32, force_modseq: bool) {
     let Some(sel) = s.selected.as_ref() else {
         return;
     };
-    let Some(m) = sel.msgs.get(seq as usize - 1) else {
+    let Some(m) = sel.get((seq as usize).wrapping_sub(1)) else {
         return;
     };
     let mut items = vec![
-        MessageDataItem::Flags(fetch_flags(&m.flags)),
+        MessageDataItem::Flags(fetch_flags(m.flags.iter())),
         MessageDataItem::Uid(nz(m.uid)),
     ];
     if s.enabled.condstore || force_modseq {

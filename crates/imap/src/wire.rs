@@ -71,10 +71,10 @@ pub fn flag(name: &str) -> Option<Flag<'static>> {
 }
 
 /// Stored flags for a FETCH response.
-pub fn fetch_flags(names: &[String]) -> Vec<FlagFetch<'static>> {
+pub fn fetch_flags<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Vec<FlagFetch<'static>> {
     names
-        .iter()
-        .filter_map(|n| flag(n))
+        .into_iter()
+        .filter_map(|n| flag(n.as_ref()))
         .map(FlagFetch::Flag)
         .collect()
 }
@@ -144,7 +144,7 @@ mod tests {
         assert_eq!(canonical_flag("\\SEEN"), "\\Seen");
         assert_eq!(canonical_flag("$Forwarded"), "$Forwarded");
         assert_eq!(flag_name(&flag("\\deleted").unwrap()), "\\Deleted");
-        assert_eq!(fetch_flags(&["\\Seen".into(), "bad flag".into()]).len(), 1);
+        assert_eq!(fetch_flags(["\\Seen", "bad flag"]).len(), 1);
         assert_eq!(permanent_flags(false).len(), 6);
     }
 }

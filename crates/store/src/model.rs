@@ -326,6 +326,25 @@ pub struct FolderChanges {
     pub vanished: Vec<u32>,
 }
 
+/// The UIDs, modseqs and flags of a folder's messages, compactly (what a session's view of
+/// a mailbox starts from): each distinct flag list once, messages referring to it by index.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FolderFlags {
+    /// In UID order.
+    pub messages: Vec<MessageFlags>,
+    /// The distinct flag lists, each as [`MessageMeta::flags`] would hold it.
+    pub lists: Vec<Vec<String>>,
+}
+
+/// One message of a [`FolderFlags`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MessageFlags {
+    pub uid: u32,
+    /// Index into [`FolderFlags::lists`].
+    pub flags: u32,
+    pub modseq: u64,
+}
+
 /// How a flag change applies (IMAP STORE FLAGS, +FLAGS, -FLAGS).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FlagOp {

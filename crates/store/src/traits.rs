@@ -97,6 +97,13 @@ pub trait MailStore: Send + Sync {
     ) -> Result<Vec<u32>>;
     /// Messages of a folder in UID order.
     async fn list_messages(&self, folder: FolderId) -> Result<Vec<MessageMeta>>;
+    /// UIDs, modseqs and flags of a folder's messages in UID order, in one read, without
+    /// the rest of their metadata (what an IMAP session keeps of a selected mailbox).
+    async fn list_flags(&self, folder: FolderId) -> Result<FolderFlags>;
+    /// The listed messages of a folder that it still holds, in UID order; UIDs not present
+    /// are left out. For readers that keep only UIDs and flags and look up the rest (size,
+    /// internal date, blob) for the messages a request names.
+    async fn get_messages(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<MessageMeta>>;
     /// The header block of every message of a folder, in UID order, in one read: what
     /// header searches look at. `None` for a message stored without one.
     async fn list_headers(&self, folder: FolderId) -> Result<Vec<(u32, Option<Vec<u8>>)>>;

@@ -1,7 +1,8 @@
 //! COPY and UID COPY (RFC 9051 §6.4.7) with COPYUID (RFC 4315); MOVE shares the transfer
 //! ([`transfer`], RFC 6851).
 //!
-//! Invariants: a missing target gets `NO [TRYCREATE]`; copies count against the quota;
+//! Invariants: a missing target gets `NO [TRYCREATE]`; copies count against the quota (their
+//! sizes read from the store, the session's view does not keep them);
 //! COPYUID pairs source and new UIDs in the same order; a MOVE is one store transaction,
 //! announced as `* OK [COPYUID ...]` then the expunges, then the tagged OK.
 
@@ -52,19 +53,19 @@ pub async fn transfer(
     let Ok(indexes) = sel.resolve(&set, uid) else {
         return Ok(Done::bad("invalid message sequence number"));
     };
-    let picked: Vec<(u32, u64)> = indexes
+    let uids: Vec<u32> = indexes
         .iter()
-        .map(|&i| (sel.msgs[i].uid, sel.msgs[i].size))
-        .filter(|(u, _)| !sel.ghosts.contains(u))
+        .map(|&i| sel.uid(i))
+        .filter(|u| !sel.ghosts.contains(u))
         .collect();
     let source = sel.folder.id;
     let what = if moving { "MOVE" } else { "COPY" };
-    if picked.is_empty() {
+    if uids.is_empty() {
         return Ok(Done::ok(format!("{what} completed, nothing to do")));
     }
-    let uids: Vec<u32> = picked.iter().map(|&(u, _)| u).collect();
     if !moving {
-        let bytes: u64 = picked.iter().map(|&(_, sz)| sz).sum();
+        let stored = s.store().get_messages(source, &uids).await?;
+        let bytes: u64 = stored.iter().map(|m| m.size).sum();
         if crate::quota::would_exceed(s, bytes).await? {
             return Ok(Done::no("mailbox is over quota").with(Code::OverQuota));
         }

@@ -23,12 +23,12 @@ pub async fn execute(s: &mut Session<'_>, set: Option<SequenceSet>) -> Result<Do
     };
     let chosen: Vec<usize> = match &set {
         Some(set) => resolve_uid(set, &sel.uids()),
-        None => (0..sel.msgs.len()).collect(),
+        None => (0..sel.len()).collect(),
     };
     let uids: Vec<u32> = chosen
         .into_iter()
-        .map(|i| &sel.msgs[i])
-        .filter(|m| m.flags.iter().any(|f| f == "\\Deleted"))
+        .filter_map(|i| sel.get(i))
+        .filter(|m| m.has("\\Deleted"))
         .map(|m| m.uid)
         .collect();
     if uids.is_empty() {

@@ -4,9 +4,11 @@
 //! Invariants: a message whose bytes are gone (expunged by another session, still in this
 //! session's view) is skipped and the command ends `NO [EXPUNGEISSUED]`; \Seen is set only
 //! in a read-write mailbox and reported with FLAGS; output is flushed as it grows, so a large
-//! FETCH never holds more than one message and the send buffer in memory.
+//! FETCH never holds more than one message and the send buffer in memory; stored metadata
+//! (size, internal date, where the bytes are) is read for [`BATCH`] messages at a time, and
+//! only when an item needs it; UID, FLAGS and MODSEQ come from the view.
 
-use heron_store::{FlagOp, StoreError};
+use heron_store::{FlagOp, MessageMeta, StoreError};
 use imap_codec::imap_types::command::FetchModifier;
 use imap_codec::imap_types::core::Vec1;
 use imap_codec::imap_types::fetch::MacroOrMessageDataItemNames;
@@ -15,10 +17,14 @@ use imap_codec::imap_types::sequence::SequenceSet;
 
 use crate::error::Result;
 use crate::fetchitems::{self, Body};
+use crate::flagsets::Flags;
 use crate::response::{self, Done, code};
 use crate::seqset;
 use crate::session::Session;
 use crate::{mime, wire};
+
+/// Messages whose stored metadata is read in one store call.
+const BATCH: usize = 256;
 
 /// Run FETCH or UID FETCH.
 pub async fn execute(
@@ -59,16 +65,19 @@ pub async fn execute(
         send_vanished(s, &set, since).await?;
     }
     let mut missing = false;
-    for i in indexes {
-        match fetch_one(s, &plan, i, changed_since).await? {
-            One::Sent | One::Skipped => {}
-            One::Gone => missing = true,
-            One::UnknownCte => {
-                // RFC 3516 §4.3: a transfer encoding the server cannot decode.
-                return Ok(Done::no("unknown Content-Transfer-Encoding").with(Code::UnknownCte));
+    for chunk in indexes.chunks(BATCH) {
+        let stored = stored_meta(s, &plan, chunk, changed_since).await?;
+        for &i in chunk {
+            match fetch_one(s, &plan, i, &stored, changed_since).await? {
+                One::Sent | One::Skipped => {}
+                One::Gone => missing = true,
+                One::UnknownCte => {
+                    // RFC 3516 §4.3: a transfer encoding the server cannot decode.
+                    return Ok(Done::no("unknown Content-Transfer-Encoding").with(Code::UnknownCte));
+                }
             }
+            s.flush_if_large().await?;
         }
-        s.flush_if_large().await?;
     }
     if missing {
         return Ok(Done::no("some messages were expunged").with(code("EXPUNGEISSUED")));
@@ -86,43 +95,83 @@ enum One {
     UnknownCte,
 }
 
-/// Queue the FETCH response of the message at view position `i`.
+/// The stored metadata of the messages at view positions `chunk` that the plan needs it for
+/// (none unless it does), in UID order; messages the store no longer has are missing.
+async fn stored_meta(
+    s: &Session<'_>,
+    plan: &fetchitems::Plan,
+    chunk: &[usize],
+    changed_since: Option<u64>,
+) -> Result<Vec<MessageMeta>> {
+    let Some(sel) = s.selected.as_ref().filter(|_| plan.needs_meta) else {
+        return Ok(Vec::new());
+    };
+    let uids: Vec<u32> = chunk
+        .iter()
+        .filter_map(|&i| sel.get(i))
+        .filter(|m| changed_since.is_none_or(|c| m.modseq > c) && !sel.ghosts.contains(&m.uid))
+        .map(|m| m.uid)
+        .collect();
+    if uids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(s.store().get_messages(sel.folder.id, &uids).await?)
+}
+
+/// Queue the FETCH response of the message at view position `i`; `stored` holds its
+/// metadata when the plan needs it (see [`stored_meta`]).
 async fn fetch_one(
     s: &mut Session<'_>,
     plan: &fetchitems::Plan,
     i: usize,
+    stored: &[MessageMeta],
     changed_since: Option<u64>,
 ) -> Result<One> {
     let Some(sel) = s.selected.as_ref() else {
         return Ok(One::Skipped);
     };
-    let Some(meta) = sel.msgs.get(i).cloned() else {
+    let Some(m) = sel.get(i) else {
         return Ok(One::Skipped);
     };
-    if changed_since.is_some_and(|c| meta.modseq <= c) {
+    if changed_since.is_some_and(|c| m.modseq <= c) {
         return Ok(One::Skipped);
     }
-    let ghost = sel.ghosts.contains(&meta.uid);
-    let raw = if plan.needs_body {
-        match s.store().read_message(&meta).await {
+    // Owned: marking \Seen below needs the session mutably.
+    let (uid, mut modseq, mut flags) = (m.uid, m.modseq, m.flags.as_str().to_owned());
+    let ghost = sel.ghosts.contains(&uid);
+    let meta = match stored.binary_search_by_key(&uid, |x| x.uid) {
+        Ok(k) => stored.get(k),
+        // Expunged by another session: its size, date and bytes are gone.
+        Err(_) if plan.needs_meta => return Ok(One::Gone),
+        Err(_) => None,
+    };
+    let raw = match meta.filter(|_| plan.needs_body) {
+        Some(meta) => match s.store().read_message(meta).await {
             Ok(b) => Some(b),
             Err(StoreError::NotFound(_)) => return Ok(One::Gone),
             Err(e) => return Err(e.into()),
-        }
-    } else {
-        None
+        },
+        None => None,
     };
-    let (meta, seen_now) = if plan.sets_seen && !ghost {
-        mark_seen(s, meta).await?
-    } else {
-        (meta, false)
-    };
+    let mut seen_now = false;
+    if plan.sets_seen
+        && !ghost
+        && let Some((new_modseq, new_flags)) = mark_seen(s, uid, Flags::joined(&flags)).await?
+    {
+        (modseq, flags, seen_now) = (new_modseq, new_flags.join(" "), true);
+    }
     let root = raw.as_deref().map(mime::parse);
     let body = match (&raw, &root) {
         (Some(r), Some(root)) => Some(Body { raw: r, root }),
         _ => None,
     };
-    let Ok(items) = fetchitems::build(plan, &meta, body.as_ref(), seen_now) else {
+    let item = fetchitems::Item {
+        uid,
+        modseq,
+        flags: Flags::joined(&flags),
+        stored: meta,
+    };
+    let Ok(items) = fetchitems::build(plan, &item, body.as_ref(), seen_now) else {
         return Ok(One::UnknownCte);
     };
     if let Ok(items) = Vec1::try_from(items) {
@@ -134,38 +183,31 @@ async fn fetch_one(
     Ok(One::Sent)
 }
 
-/// Set \Seen on a message of a read-write mailbox; returns its new metadata and whether
-/// the flag was newly set.
+/// Set \Seen on a message of a read-write mailbox (`flags` are its flags in the view);
+/// returns its new modseq and flags when the flag was newly set.
 async fn mark_seen(
     s: &mut Session<'_>,
-    mut meta: heron_store::MessageMeta,
-) -> Result<(heron_store::MessageMeta, bool)> {
+    uid: u32,
+    flags: Flags<'_>,
+) -> Result<Option<(u64, Vec<String>)>> {
     let Some(sel) = s.selected.as_ref() else {
-        return Ok((meta, false));
+        return Ok(None);
     };
-    if sel.read_only || meta.flags.iter().any(|f| f == "\\Seen") {
-        return Ok((meta, false));
+    if sel.read_only || flags.has("\\Seen") {
+        return Ok(None);
     }
     let folder = sel.folder.id;
     let upd = s
         .store()
-        .store_flags(
-            folder,
-            &[meta.uid],
-            FlagOp::Add,
-            &["\\Seen".to_owned()],
-            None,
-        )
+        .store_flags(folder, &[uid], FlagOp::Add, &["\\Seen".to_owned()], None)
         .await?;
     let Some((_, modseq, flags)) = upd.changed.into_iter().next() else {
-        return Ok((meta, false));
+        return Ok(None);
     };
     if let Some(sel) = s.selected.as_mut() {
-        sel.set_flags(meta.uid, modseq, flags.clone());
+        sel.set_flags(uid, modseq, &flags);
     }
-    meta.flags = flags;
-    meta.modseq = modseq;
-    Ok((meta, true))
+    Ok(Some((modseq, flags)))
 }
 
 /// `* VANISHED (EARLIER) uids`: UIDs of the set expunged since `since` (RFC 7162 §3.2.6).

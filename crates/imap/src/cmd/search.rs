@@ -2,12 +2,15 @@
 //! result option (SEARCHRES, RFC 5182 §2) and the MODSEQ criterion (RFC 7162 §3.1.5).
 //!
 //! Invariants: only UTF-8 and US-ASCII are accepted as CHARSET (`[BADCHARSET]` otherwise);
-//! message bytes are read only when a criterion needs them; ESEARCH is used when RETURN was
+//! message bytes are read only when a criterion needs them, and the stored size and date
+//! likewise (the view has UIDs, flags and modseqs); ESEARCH is used when RETURN was
 //! given or IMAP4rev2 is enabled (RFC 9051 §7.3.4); `RETURN (SAVE)` alone sends no untagged
 //! result (RFC 5182 §2.4); a SEARCH with SAVE that does not end OK empties the saved result
 //! (the dispatcher sees to that, RFC 5182 §2.1).
 
-use heron_store::StoreError;
+use std::collections::HashMap;
+
+use heron_store::{MessageMeta, StoreError};
 use imap_codec::imap_types::core::{Charset, Tag, Vec1};
 use imap_codec::imap_types::response::{Code, Data};
 use imap_codec::imap_types::search::SearchKey;
@@ -16,7 +19,8 @@ use mail_parser::MessageParser;
 use crate::error::Result;
 use crate::preparse::SearchReturn;
 use crate::response::{self, Done, quote};
-use crate::search::{Candidate, header_block, matches, needs_body, needs_text};
+use crate::search::{Candidate, header_block, matches, needs_body, needs_meta, needs_text};
+use crate::selected::Selected;
 use crate::seqset::compact;
 use crate::session::Session;
 
@@ -57,7 +61,7 @@ pub async fn execute(
     let Some(sel) = s.selected.as_mut() else {
         return Ok(Done::bad("no mailbox selected"));
     };
-    let uids: Vec<u32> = indexes.iter().map(|&i| sel.msgs[i].uid).collect();
+    let uids: Vec<u32> = indexes.iter().map(|&i| sel.uid(i)).collect();
     let found: Vec<u32> = if uid {
         uids.clone()
     } else {
@@ -105,28 +109,68 @@ async fn find(s: &Session<'_>, key: &SearchKey<'_>) -> Result<(Vec<usize>, u64)>
     let Some(sel) = s.selected.as_ref() else {
         return Ok((Vec::new(), 0));
     };
-    let (max_seq, max_uid) = (sel.msgs.len() as u32, sel.max_uid());
+    let text = needs_text(key);
+    let (stored, raws) = inputs(s, sel, key).await?;
+    let run = || evaluate(sel, key, &stored, &raws);
+    // Parsing and matching are CPU work: keep them off the worker other sessions need.
+    Ok(if text {
+        tokio::task::block_in_place(run)
+    } else {
+        run()
+    })
+}
+
+/// What `key` looks at beyond the view: the stored metadata of the messages (sizes, dates,
+/// where the bytes are), only as far as needed, in UID order; and, for text keys, each view
+/// message's header block or bytes (`None` when they are gone), else nothing.
+async fn inputs(
+    s: &Session<'_>,
+    sel: &Selected,
+    key: &SearchKey<'_>,
+) -> Result<(Vec<MessageMeta>, Vec<Option<Vec<u8>>>)> {
     let text = needs_text(key);
     let body = text && needs_body(key);
-    // Read what the key looks at: nothing, the header block, or the whole message.
-    let mut raws: Vec<Option<Vec<u8>>> = Vec::with_capacity(sel.msgs.len());
     // Header keys read the header blocks the store keeps apart, all in one query.
-    let mut heads: std::collections::HashMap<u32, Vec<u8>> = if text && !body {
+    let mut heads: HashMap<u32, Vec<u8>> = if text && !body {
         let listed = s.store().list_headers(sel.folder.id).await?;
         listed
             .into_iter()
             .filter_map(|(uid, h)| h.map(|h| (uid, h)))
             .collect()
     } else {
-        Default::default()
+        HashMap::new()
     };
-    for meta in &sel.msgs {
-        if let Some(h) = heads.remove(&meta.uid) {
+    // The whole mailbox in one read for size or date keys and body searches; for header
+    // searches only the messages stored without a separate header block.
+    let stored = if needs_meta(key) || body {
+        s.store().list_messages(sel.folder.id).await?
+    } else if text {
+        let rest: Vec<u32> = sel
+            .uids()
+            .into_iter()
+            .filter(|u| !heads.contains_key(u))
+            .collect();
+        if rest.is_empty() {
+            Vec::new()
+        } else {
+            s.store().get_messages(sel.folder.id, &rest).await?
+        }
+    } else {
+        Vec::new()
+    };
+    if !text {
+        return Ok((stored, Vec::new()));
+    }
+    // Read what the key looks at: the header block, or the whole message.
+    let mut raws: Vec<Option<Vec<u8>>> = Vec::with_capacity(sel.len());
+    for uid in sel.uids() {
+        if let Some(h) = heads.remove(&uid) {
             raws.push(Some(h));
             continue;
         }
-        let raw = if text {
-            match s.store().read_message(meta).await {
+        let raw = match stored_of(&stored, uid) {
+            None => None,
+            Some(m) => match s.store().read_message(m).await {
                 Ok(mut r) if !body => {
                     let n = header_block(&r).len();
                     r.truncate(n);
@@ -135,45 +179,60 @@ async fn find(s: &Session<'_>, key: &SearchKey<'_>) -> Result<(Vec<usize>, u64)>
                 Ok(r) => Some(r),
                 Err(StoreError::NotFound(_)) => None,
                 Err(e) => return Err(e.into()),
-            }
-        } else {
-            None
+            },
         };
         raws.push(raw);
     }
-    // Parsing and matching are CPU work: keep them off the worker other sessions need.
-    let evaluate = || {
-        let mut found: Vec<usize> = Vec::new();
-        let mut top_modseq = 0;
-        for (i, (meta, raw)) in sel.msgs.iter().zip(&raws).enumerate() {
-            if text && raw.is_none() {
-                continue;
-            }
-            let parsed = raw.as_deref().and_then(|r| MessageParser::new().parse(r));
-            let c = Candidate {
-                seq: i as u32 + 1,
-                uid: meta.uid,
-                flags: &meta.flags,
-                size: meta.size,
-                internal_date: meta.internal_date,
-                modseq: meta.modseq,
-                max_seq,
-                max_uid,
-                text: parsed.as_ref(),
-            };
-            if matches(key, &c) {
-                found.push(i);
-                top_modseq = top_modseq.max(meta.modseq);
-            }
+    Ok((stored, raws))
+}
+
+/// Match every message of the view against `key` with what [`inputs`] read. A message whose
+/// text or stored size and date are needed but gone (expunged elsewhere) matches nothing.
+fn evaluate(
+    sel: &Selected,
+    key: &SearchKey<'_>,
+    stored: &[MessageMeta],
+    raws: &[Option<Vec<u8>>],
+) -> (Vec<usize>, u64) {
+    let (text, meta) = (needs_text(key), needs_meta(key));
+    let (max_seq, max_uid) = (sel.len() as u32, sel.max_uid());
+    let mut found: Vec<usize> = Vec::new();
+    let mut top_modseq = 0;
+    for (i, m) in sel.iter().enumerate() {
+        let raw = raws.get(i).and_then(Option::as_deref);
+        if text && raw.is_none() {
+            continue;
         }
-        (found, top_modseq)
-    };
-    let (found, top_modseq) = if text {
-        tokio::task::block_in_place(evaluate)
-    } else {
-        evaluate()
-    };
-    Ok((found, top_modseq))
+        let st = stored_of(stored, m.uid);
+        if meta && st.is_none() {
+            continue;
+        }
+        let parsed = raw.and_then(|r| MessageParser::new().parse(r));
+        let c = Candidate {
+            seq: i as u32 + 1,
+            uid: m.uid,
+            flags: m.flags,
+            size: st.map_or(0, |x| x.size),
+            internal_date: st.map_or(0, |x| x.internal_date),
+            modseq: m.modseq,
+            max_seq,
+            max_uid,
+            text: parsed.as_ref(),
+        };
+        if matches(key, &c) {
+            found.push(i);
+            top_modseq = top_modseq.max(m.modseq);
+        }
+    }
+    (found, top_modseq)
+}
+
+/// The stored metadata of a UID in a list in UID order.
+fn stored_of(stored: &[MessageMeta], uid: u32) -> Option<&MessageMeta> {
+    stored
+        .binary_search_by_key(&uid, |m| m.uid)
+        .ok()
+        .and_then(|k| stored.get(k))
 }
 
 /// `* ESEARCH (TAG "t") [UID] MIN n MAX n COUNT n ALL set [MODSEQ n]` (RFC 4731 §3.1).

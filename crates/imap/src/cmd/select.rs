@@ -48,8 +48,8 @@ pub async fn execute(
             q @ SelectParameter::QResync { .. } => qresync = Some(q),
         }
     }
-    let msgs = s.store().list_messages(folder.id).await?;
-    let sel = Selected::new(folder, read_only, msgs);
+    let listing = s.store().list_flags(folder.id).await?;
+    let sel = Selected::new(folder, read_only, listing);
     announce(s, &sel);
     s.selected = Some(sel);
     if let Some(q) = qresync {
@@ -72,15 +72,11 @@ fn announce(s: &mut Session<'_>, sel: &Selected) {
         Some(Code::PermanentFlags(permanent_flags(sel.read_only))),
         "flags permitted",
     ));
-    s.push(&response::data(Data::Exists(sel.msgs.len() as u32)));
+    s.push(&response::data(Data::Exists(sel.len() as u32)));
     if !s.enabled.rev2 {
         // RFC 3501 §6.3.1: RECENT and UNSEEN (nothing is recent here).
         s.push(&response::data(Data::Recent(0)));
-        if let Some(i) = sel
-            .msgs
-            .iter()
-            .position(|m| !m.flags.iter().any(|f| f == "\\Seen"))
-        {
+        if let Some(i) = sel.iter().position(|m| !m.has("\\Seen")) {
             s.push(&response::untagged(
                 StatusKind::Ok,
                 Some(Code::Unseen(nz(i as u32 + 1))),
@@ -149,7 +145,6 @@ async fn resync(s: &mut Session<'_>, q: SelectParameter) -> Result<()> {
         .filter(|&u| known(u))
         .collect();
     let changed: Vec<u32> = sel
-        .msgs
         .iter()
         .enumerate()
         .filter(|(_, m)| m.modseq > since && known(m.uid))

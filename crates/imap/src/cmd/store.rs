@@ -50,7 +50,7 @@ pub async fn execute(
     };
     let uids: Vec<u32> = indexes
         .iter()
-        .map(|&i| sel.msgs[i].uid)
+        .map(|&i| sel.uid(i))
         .filter(|u| !sel.ghosts.contains(u))
         .collect();
     let names: Vec<String> = flags
@@ -73,13 +73,13 @@ pub async fn execute(
     };
     if let Some(sel) = s.selected.as_mut() {
         for (u, modseq, f) in &upd.changed {
-            sel.set_flags(*u, *modseq, f.clone());
+            sel.set_flags(*u, *modseq, f);
         }
     }
     if response == StoreResponse::Answer {
         let modified: HashSet<u32> = upd.modified.iter().copied().collect();
         for &i in &indexes {
-            let u = s.selected.as_ref().map_or(0, |x| x.msgs[i].uid);
+            let u = s.selected.as_ref().map_or(0, |x| x.uid(i));
             if !modified.contains(&u) {
                 flags_fetch(s, i as u32 + 1, unchanged_since.is_some());
             }

@@ -6,7 +6,10 @@
 //! for the life of a folder. A blob row counts the messages and spool entries that refer to it;
 //! its file is removed once the count reaches zero, after the commit.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
+use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::staged::{Staged, add_blob, inline_bytes};
@@ -283,6 +286,85 @@ impl MailStore for SqliteStore {
             )?;
             let rows = st.query_map([folder], |r| message_row(folder, r))?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn list_flags(&self, folder: FolderId) -> Result<FolderFlags> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT uid, modseq, flags FROM messages WHERE folder_id = ?1 ORDER BY uid",
+            )?;
+            // Sized up front, so a large folder leaves no trail of outgrown buffers.
+            let count: i64 = c
+                .prepare_cached("SELECT count(*) FROM messages WHERE folder_id = ?1")?
+                .query_row([folder], |r| r.get(0))?;
+            let mut out = FolderFlags {
+                messages: Vec::with_capacity(usize::try_from(count).unwrap_or(0)),
+                lists: Vec::new(),
+            };
+            let mut rows = st.query([folder])?;
+            // Flag columns seen so far: the same text is the same list.
+            let mut seen: HashMap<String, u32> = HashMap::new();
+            while let Some(r) = rows.next()? {
+                let text = r.get_ref(2)?.as_str().map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(2, Type::Text, Box::new(e))
+                })?;
+                let flags = match seen.get(text) {
+                    Some(&i) => i,
+                    None => {
+                        let i = u32::try_from(out.lists.len()).unwrap_or(u32::MAX);
+                        out.lists
+                            .push(text.split_whitespace().map(str::to_owned).collect());
+                        seen.insert(text.to_owned(), i);
+                        i
+                    }
+                };
+                out.messages.push(MessageFlags {
+                    uid: r.get(0)?,
+                    flags,
+                    modseq: r.get::<_, i64>(1)? as u64,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn get_messages(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<MessageMeta>> {
+        let mut uids = uids.to_vec();
+        uids.sort_unstable();
+        uids.dedup();
+        let (Some(&lo), Some(&hi)) = (uids.first(), uids.last()) else {
+            return Ok(Vec::new());
+        };
+        self.read(move |c| {
+            let mut out = Vec::with_capacity(uids.len());
+            // Mostly contiguous UIDs (a range of messages): one scan of the range.
+            if (hi - lo) as usize <= 2 * uids.len() {
+                let mut st = c.prepare_cached(
+                    "SELECT uid, modseq, flags, internal_date, size, blob_id FROM messages \
+                     WHERE folder_id = ?1 AND uid BETWEEN ?2 AND ?3 ORDER BY uid",
+                )?;
+                for m in st.query_map(params![folder, lo, hi], |r| message_row(folder, r))? {
+                    let m = m?;
+                    if uids.binary_search(&m.uid).is_ok() {
+                        out.push(m);
+                    }
+                }
+                return Ok(out);
+            }
+            let mut st = c.prepare_cached(
+                "SELECT uid, modseq, flags, internal_date, size, blob_id FROM messages \
+                 WHERE folder_id = ?1 AND uid = ?2",
+            )?;
+            for uid in uids {
+                let row = st.query_row(params![folder, uid], |r| message_row(folder, r));
+                if let Some(m) = row.optional()? {
+                    out.push(m);
+                }
+            }
+            Ok(out)
         })
         .await
     }

@@ -227,6 +227,34 @@ async fn messages_uids_and_quota(s: Subject) {
         .map(|m| m.uid)
         .collect();
     assert_eq!(left, [1, 3, 4]);
+    // Chosen messages' metadata: those still there, in UID order, by UID or by range.
+    let some = s.get_messages(inbox.id, &[4, 2, 1, 99, 4]).await.unwrap();
+    assert_eq!(some, [list[0].clone(), list[3].clone()]);
+    let range: Vec<u32> = s
+        .get_messages(inbox.id, &[3, 1, 2, 4])
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.uid)
+        .collect();
+    assert_eq!(range, [1, 3, 4]);
+    assert!(s.get_messages(inbox.id, &[]).await.unwrap().is_empty());
+    // The flag listing: UIDs and modseqs, each distinct flag list once.
+    s.store_flags(inbox.id, &[4], FlagOp::Add, &["$Work".into()], None)
+        .await
+        .unwrap();
+    let flags = s.list_flags(inbox.id).await.unwrap();
+    let of = |m: &MessageFlags| (m.uid, flags.lists[m.flags as usize].clone());
+    assert_eq!(
+        flags.messages.iter().map(of).collect::<Vec<_>>(),
+        [
+            (1, vec!["\\Seen".to_string()]),
+            (3, vec!["\\Seen".to_string()]),
+            (4, vec!["\\Seen".to_string(), "$Work".to_string()]),
+        ]
+    );
+    assert_eq!(flags.lists.len(), 2);
+    assert!(flags.messages[2].modseq > flags.messages[1].modseq);
     // UIDs are never reused, even for the highest expunged one.
     let again = s
         .deliver(b"x\r\n".to_vec(), &[(inbox.id, msg(&[]))])
