@@ -18,7 +18,7 @@ use crate::client::{ClientOptions, Connection};
 /// How long an idle session is kept.
 pub const IDLE_FOR: Duration = Duration::from_secs(5);
 /// Idle sessions kept per server and session shape.
-pub const PER_ADDR: usize = 16;
+pub const PER_ADDR: usize = 64;
 
 /// What a pooled session is good for.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
