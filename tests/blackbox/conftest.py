@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 HERON = os.environ.get("HERON_BIN") or str(REPO / "target" / "debug" / "heron")
 HOST = "127.0.0.1"
 # Ports of the default listeners; the server adds --port-offset to each.
-DEFAULT_PORTS = (25, 587, 465, 110, 995, 143, 993, 389, 5222)
+DEFAULT_PORTS = (25, 587, 465, 110, 995, 143, 993, 389, 5222, 9998)
 USER = "alice@example.test"
 PASSWORD = "Secret123x"
 OTHER = "bob@example.test"
@@ -194,6 +194,10 @@ class Heron:
     def pop3s_port(self):
         return 995 + self.offset
 
+    @property
+    def admin_port(self):
+        return 9998 + self.offset
+
     # -- CLI
 
     def cli(self, *args, check=True, timeout=300):
@@ -219,7 +223,8 @@ class Heron:
 
     def serve_args(self):
         return [HERON, "--data", str(self.data), "serve",
-                "--port-offset", str(self.offset), "--listen-address", self.host]
+                "--port-offset", str(self.offset), "--listen-address", self.host,
+                "--admin-listen", f"127.0.0.1:{self.admin_port}"]
 
     def start(self, timeout=20.0):
         self.starts += 1

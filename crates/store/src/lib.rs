@@ -19,4 +19,4 @@ pub use error::{Result, StoreError};
 pub use events::{Event, EventBus, Subscription};
 pub use model::*;
 pub use sqlite::SqliteStore;
-pub use traits::{DirectoryStore, MailStore, SettingsStore, SpoolStore, Store};
+pub use traits::{DirectoryStore, MailStore, SettingsStore, SpoolStore, Store, TokenStore};

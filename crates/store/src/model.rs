@@ -218,6 +218,19 @@ pub struct DkimRecord {
     pub created_at: i64,
 }
 
+/// A bearer token of the admin API. Only a hash of the secret is kept: the secret is shown
+/// once, when the token is made, and cannot be recovered from the store.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiToken {
+    pub id: i64,
+    /// The administrator's label for it (what it is for).
+    pub name: String,
+    /// Lower-case hex SHA-256 of the secret.
+    pub hash: String,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
 /// One recipient of a spooled message, with its delivery state.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpoolRecipient {

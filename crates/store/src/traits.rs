@@ -196,9 +196,22 @@ pub trait SpoolStore: Send + Sync {
     async fn spool_change(&self, id: i64, c: SpoolChange) -> Result<SpoolEntry>;
 }
 
+/// Bearer tokens of the admin API, kept by the hash of their secret.
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    /// Record a new token; `hash` is unique (Conflict otherwise).
+    async fn create_token(&self, name: &str, hash: &str, created_at: i64) -> Result<ApiToken>;
+    /// Every token, oldest first.
+    async fn list_tokens(&self) -> Result<Vec<ApiToken>>;
+    /// Remove a token; NotFound when there is none with that id.
+    async fn delete_token(&self, id: i64) -> Result<()>;
+    /// The token whose secret hashes to `hash`, if any.
+    async fn find_token(&self, hash: &str) -> Result<Option<ApiToken>>;
+}
+
 /// Everything a running server needs from its storage.
 #[async_trait]
-pub trait Store: DirectoryStore + MailStore + SettingsStore + SpoolStore {
+pub trait Store: DirectoryStore + MailStore + SettingsStore + SpoolStore + TokenStore {
     /// Receive change events committed by this process or, for backends that share the
     /// database between processes or nodes, by any of them.
     fn subscribe(&self) -> Subscription;

@@ -36,6 +36,7 @@ suite!(
     spool_records,
     spool_leases,
     dkim_keys,
+    api_tokens,
     delete_cascades,
     large_messages,
     flags_copy_move,

@@ -34,7 +34,7 @@ pub struct ServeArgs {
     /// Address the default listeners bind to instead of 0.0.0.0.
     #[arg(long)]
     listen_address: Option<IpAddr>,
-    /// Address of the admin web interface.
+    /// Address of the admin HTTP API (`/api/v1`; the web interface will live there too).
     #[arg(long, default_value = "127.0.0.1:9998")]
     admin_listen: SocketAddr,
 }
@@ -83,23 +83,49 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     let server = Server::new(settings.clone(), services, self_signed);
     let _follow = server.start().await?;
     tracing::info!(target: "events", "heron {} serving from {}", env!("CARGO_PKG_VERSION"), data.display());
-    eprintln!(
-        "heron: serving from {} (admin interface not available yet; requested {})",
-        data.display(),
-        args.admin_listen
-    );
+    let admin_stop = CancellationToken::new();
+    let admin_task = start_admin(args.admin_listen, o.dir.clone(), admin_stop.clone()).await;
+    eprintln!("heron: serving from {}", data.display());
 
     wait_for_signal().await?;
     tracing::info!(target: "events", "shutting down");
     queue_stop.cancel();
+    admin_stop.cancel();
     if !server.shutdown(GRACE).await {
         tracing::warn!(target: "events", "some sessions did not finish within {GRACE:?}");
+    }
+    if let Some(t) = admin_task {
+        let _ = tokio::time::timeout(GRACE, t).await;
     }
     if let Err(e) = queue_task.await {
         tracing::error!(target: "events", "the spool stopped abnormally: {e}");
     }
     tracing::info!(target: "events", "stopped");
     Ok(())
+}
+
+/// Bind the admin API at `addr` and serve it until `stop`. A failure to bind is reported and
+/// mail keeps being served without it.
+async fn start_admin(
+    addr: SocketAddr,
+    dir: heron_directory::Directory,
+    stop: CancellationToken,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let listener = match heron_admin::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!(target: "events", "admin API not available: {e}");
+            eprintln!("heron: admin API not available: {e}; serving mail without it");
+            return None;
+        }
+    };
+    tracing::info!(target: "events", "admin API on http://{addr}/api/v1");
+    eprintln!("heron: admin API on http://{addr}/api/v1");
+    Some(tokio::spawn(async move {
+        if let Err(e) = heron_admin::serve(listener, dir, stop).await {
+            tracing::error!(target: "events", "{e}");
+        }
+    }))
 }
 
 async fn wait_for_signal() -> anyhow::Result<()> {

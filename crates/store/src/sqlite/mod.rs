@@ -15,6 +15,7 @@ mod misc;
 mod spool;
 mod schema;
 mod staged;
+mod tokens;
 mod writer;
 
 use std::path::{Path, PathBuf};

@@ -6,6 +6,7 @@
 
 mod folders;
 mod spool;
+mod tokens;
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -37,6 +38,7 @@ pub const ALL: &[(&str, Check)] = &[
     ("spool_records", |s| Box::pin(spool::spool_records(s))),
     ("spool_leases", |s| Box::pin(spool::spool_leases(s))),
     ("dkim_keys", |s| Box::pin(spool::dkim_keys(s))),
+    ("api_tokens", |s| Box::pin(tokens::api_tokens(s))),
     ("delete_cascades", |s| Box::pin(delete_cascades(s))),
     ("large_messages", |s| Box::pin(large_messages(s))),
     ("flags_copy_move", |s| Box::pin(folders::flags_copy_move(s))),

@@ -1,0 +1,236 @@
+//! Who is calling: the [`Caller`] extractor authenticates every request except login, by
+//! `Authorization: Bearer <token>` (an API token, looked up by its SHA-256) or by the
+//! `heron_session` cookie (CSRF-checked for state-changing methods), and re-reads the account
+//! on each request so a disabled or deleted account, or a changed role, takes effect at once.
+//!
+//! Invariants: a request with a bad bearer token is refused (401), never retried as a cookie
+//! request; every refusal before authentication is 401, every refusal after it 403.
+
+use std::fmt::Display;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use heron_directory::{Directory, DirectoryError};
+use sha2::{Digest, Sha256};
+
+use crate::authz::{self, Action, Denied, Principal};
+use crate::csrf::{self, Via};
+use crate::error::{ApiError, ApiResult};
+use crate::ratelimit::{FailureLimiter, Rule};
+use crate::sessions::{Account, Sessions, hex};
+
+/// Name of the session cookie.
+pub const COOKIE: &str = "heron_session";
+
+/// What every handler shares.
+pub struct AppState {
+    pub dir: Directory,
+    pub sessions: Sessions,
+    /// Failed logins (and failed current-password checks) per client IP.
+    pub logins: Mutex<FailureLimiter<IpAddr>>,
+    epoch: Instant,
+}
+
+/// The state as handlers receive it.
+pub type Shared = Arc<AppState>;
+
+impl AppState {
+    /// State over a directory.
+    pub fn new(dir: Directory) -> Shared {
+        Arc::new(Self {
+            dir,
+            sessions: Sessions::default(),
+            logins: Mutex::new(FailureLimiter::new(Rule::LOGIN, 100_000)),
+            epoch: Instant::now(),
+        })
+    }
+
+    /// Seconds since start, the limiter's clock.
+    pub fn clock(&self) -> u64 {
+        self.epoch.elapsed().as_secs()
+    }
+
+    /// 429 while `ip` is blocked.
+    pub fn check_blocked(&self, ip: IpAddr) -> ApiResult<()> {
+        let now = self.clock();
+        let blocked = self.logins.lock().map(|mut l| l.check(&ip, now));
+        match blocked {
+            Ok(Err(secs)) => Err(ApiError {
+                retry_after: Some(secs),
+                ..ApiError::new(
+                    axum::http::StatusCode::TOO_MANY_REQUESTS,
+                    format!("too many failed logins; try again in {secs} seconds"),
+                )
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Count a failed login from `ip`.
+    pub fn login_failed(&self, ip: IpAddr) {
+        let now = self.clock();
+        if let Ok(mut l) = self.logins.lock()
+            && l.failure(&ip, now)
+        {
+            tracing::warn!(target: "events", "admin login: {ip} blocked for {}s after repeated failures", Rule::LOGIN.block);
+        }
+    }
+
+    /// Clear the failures of `ip` after a success.
+    pub fn login_succeeded(&self, ip: IpAddr) {
+        if let Ok(mut l) = self.logins.lock() {
+            l.success(&ip);
+        }
+    }
+}
+
+/// SHA-256 of an API token's secret, as stored.
+pub fn token_hash(secret: &str) -> String {
+    hex(&Sha256::digest(secret.as_bytes()))
+}
+
+/// The client's IP address.
+pub fn client_ip(parts: &Parts) -> IpAddr {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
+}
+
+/// The session id in the request's cookies, if any.
+pub fn session_cookie(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// An authenticated request's caller.
+pub struct Caller {
+    pub principal: Principal,
+    pub must_change: bool,
+    /// The session's account; `None` for an API token.
+    pub account: Option<Account>,
+    pub session_id: Option<String>,
+    /// Who, for the log: `admin`, a user's address, or `token NAME`.
+    pub who: String,
+    pub ip: IpAddr,
+}
+
+impl Caller {
+    /// Refuse (403) what the caller's role does not allow.
+    pub fn allow(&self, action: Action) -> ApiResult<()> {
+        authz::decide(&self.principal, self.must_change, &action).map_err(|d| match d {
+            Denied::MustChangePassword => {
+                ApiError::forbidden("you must change your password first (POST /api/v1/password)")
+            }
+            Denied::NotPermitted => ApiError::forbidden("not permitted for your role"),
+        })
+    }
+
+    /// Log a change with who made it.
+    pub fn event(&self, what: impl Display) {
+        tracing::info!(target: "events", "admin {} from {}: {what}", self.who, self.ip);
+    }
+}
+
+impl FromRequestParts<Shared> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, st: &Shared) -> Result<Self, ApiError> {
+        let ip = client_ip(parts);
+        let auth = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        if let Some(a) = auth {
+            let (scheme, secret) = a.split_once(' ').unwrap_or((a, ""));
+            if !scheme.eq_ignore_ascii_case("bearer") || secret.trim().is_empty() {
+                return Err(ApiError::unauthorized("unsupported Authorization header"));
+            }
+            let store = st.dir.store();
+            let t = store
+                .find_token(&token_hash(secret.trim()))
+                .await?
+                .ok_or_else(|| ApiError::unauthorized("unknown API token"))?;
+            return Ok(Caller {
+                principal: Principal::ApiToken,
+                must_change: false,
+                account: None,
+                session_id: None,
+                who: format!("token {:?}", t.name),
+                ip,
+            });
+        }
+        let id = session_cookie(parts).ok_or_else(|| ApiError::unauthorized("not logged in"))?;
+        let s = st
+            .sessions
+            .get(&id, Instant::now())
+            .ok_or_else(|| ApiError::unauthorized("session expired; log in again"))?;
+        let sent = parts
+            .headers
+            .get(csrf::HEADER)
+            .and_then(|v| v.to_str().ok());
+        if !csrf::check(&parts.method, Via::Cookie, &s.csrf_token, sent) {
+            return Err(ApiError::forbidden("missing or wrong X-CSRF-Token header"));
+        }
+        let Some((principal, must_change)) = resolve(&st.dir, &s.account).await? else {
+            st.sessions.remove(&id);
+            return Err(ApiError::unauthorized(
+                "account no longer available; log in again",
+            ));
+        };
+        let who = match &s.account {
+            Account::Admin => "admin".to_owned(),
+            Account::User(a) => a.clone(),
+        };
+        Ok(Caller {
+            principal,
+            must_change,
+            account: Some(s.account),
+            session_id: Some(id),
+            who,
+            ip,
+        })
+    }
+}
+
+/// The account's current role and must-change flag; `None` if it may no longer log in.
+pub async fn resolve(dir: &Directory, account: &Account) -> ApiResult<Option<(Principal, bool)>> {
+    match account {
+        Account::Admin => Ok(dir
+            .store()
+            .get_admin()
+            .await?
+            .map(|a| (Principal::SystemAdmin, a.must_change_password))),
+        Account::User(address) => {
+            let domain = address.rsplit_once('@').map(|x| x.1).unwrap_or_default();
+            let user = match dir.user(address).await {
+                Ok(u) => u,
+                Err(DirectoryError::NotFound(_) | DirectoryError::Invalid(_)) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            };
+            let d = match dir.domain(domain).await {
+                Ok(d) => d,
+                Err(DirectoryError::NotFound(_)) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            };
+            if user.disabled || d.disabled {
+                return Ok(None);
+            }
+            let p = match user.role {
+                heron_store::Role::DomainAdmin => Principal::DomainAdmin { domain: d.name },
+                heron_store::Role::User => Principal::User,
+            };
+            Ok(Some((p, false)))
+        }
+    }
+}

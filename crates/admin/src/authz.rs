@@ -1,0 +1,162 @@
+//! Who may do what (DOM-13 roles), as one pure function over the caller and the action, so
+//! the whole policy is one table and one table test.
+//!
+//! Invariants: a caller who must change their password may only change it or log out;
+//! a domain administrator reaches only users and aliases of their own domain (names
+//! compared lower-case); server-wide things (domains list and changes, settings, spool,
+//! tokens) are the system administrator's; API tokens act as the system administrator but
+//! cannot make more tokens.
+
+/// The authenticated caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Principal {
+    /// The system administrator, logged in with a session.
+    SystemAdmin,
+    /// A bearer API token (acts as the system administrator).
+    ApiToken,
+    /// A user with the domain-admin role of `domain` (lower-case).
+    DomainAdmin { domain: String },
+    /// Any other user.
+    User,
+}
+
+impl Principal {
+    /// The role as the API names it.
+    pub fn role(&self) -> &'static str {
+        match self {
+            Principal::SystemAdmin | Principal::ApiToken => "system-admin",
+            Principal::DomainAdmin { .. } => "domain-admin",
+            Principal::User => "user",
+        }
+    }
+}
+
+/// What a request wants to do. Domain names are lower-case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    Logout,
+    ChangePassword,
+    Me,
+    ListDomains,
+    CreateDomain,
+    ReadDomain(String),
+    ChangeDomain(String),
+    /// List, create, read, change or delete users and aliases of a domain.
+    ManageAccounts(String),
+    /// Give a user a role (domain-admin or user).
+    SetRole(String),
+    Settings,
+    Spool,
+    CreateToken,
+    Tokens,
+}
+
+/// Why an action is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Denied {
+    /// First login: the password must be changed before anything else.
+    MustChangePassword,
+    /// The caller's role does not allow it.
+    NotPermitted,
+}
+
+/// Decide whether `who` (with `must_change` pending) may do `action`.
+pub fn decide(who: &Principal, must_change: bool, action: &Action) -> Result<(), Denied> {
+    use Action::*;
+    if matches!(action, Logout | ChangePassword) {
+        return Ok(());
+    }
+    if must_change {
+        return Err(Denied::MustChangePassword);
+    }
+    let admin = matches!(who, Principal::SystemAdmin | Principal::ApiToken);
+    let own = |d: &str| matches!(who, Principal::DomainAdmin { domain } if domain == d);
+    let ok = match action {
+        Logout | ChangePassword | Me => true,
+        CreateToken => *who == Principal::SystemAdmin,
+        ListDomains | CreateDomain | ChangeDomain(_) | SetRole(_) | Settings | Spool | Tokens => {
+            admin
+        }
+        ReadDomain(d) | ManageAccounts(d) => admin || own(d),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Denied::NotPermitted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Action::*;
+    use super::Denied::*;
+    use super::*;
+
+    fn da(d: &str) -> Principal {
+        Principal::DomainAdmin { domain: d.into() }
+    }
+
+    #[test]
+    fn table() {
+        let sys = Principal::SystemAdmin;
+        let tok = Principal::ApiToken;
+        let user = Principal::User;
+        let a = || "a.test".to_string();
+        let b = || "b.test".to_string();
+        #[rustfmt::skip]
+        let cases: Vec<(Principal, bool, Action, Result<(), Denied>)> = vec![
+            // The system administrator may do everything.
+            (sys.clone(), false, ListDomains, Ok(())),
+            (sys.clone(), false, CreateDomain, Ok(())),
+            (sys.clone(), false, ChangeDomain(a()), Ok(())),
+            (sys.clone(), false, ManageAccounts(b()), Ok(())),
+            (sys.clone(), false, SetRole(a()), Ok(())),
+            (sys.clone(), false, Settings, Ok(())),
+            (sys.clone(), false, Spool, Ok(())),
+            (sys.clone(), false, CreateToken, Ok(())),
+            (sys.clone(), false, Tokens, Ok(())),
+            // ... but first changes the default password.
+            (sys.clone(), true, ListDomains, Err(MustChangePassword)),
+            (sys.clone(), true, Me, Err(MustChangePassword)),
+            (sys.clone(), true, Settings, Err(MustChangePassword)),
+            (sys.clone(), true, ChangePassword, Ok(())),
+            (sys.clone(), true, Logout, Ok(())),
+            // Tokens act as the system administrator, without making more tokens.
+            (tok.clone(), false, Settings, Ok(())),
+            (tok.clone(), false, ManageAccounts(a()), Ok(())),
+            (tok.clone(), false, Tokens, Ok(())),
+            (tok.clone(), false, CreateToken, Err(NotPermitted)),
+            // A domain administrator: their own domain's accounts only.
+            (da("a.test"), false, ReadDomain(a()), Ok(())),
+            (da("a.test"), false, ManageAccounts(a()), Ok(())),
+            (da("a.test"), false, Me, Ok(())),
+            (da("a.test"), false, ReadDomain(b()), Err(NotPermitted)),
+            (da("a.test"), false, ManageAccounts(b()), Err(NotPermitted)),
+            (da("a.test"), false, ChangeDomain(a()), Err(NotPermitted)),
+            (da("a.test"), false, SetRole(a()), Err(NotPermitted)),
+            (da("a.test"), false, ListDomains, Err(NotPermitted)),
+            (da("a.test"), false, CreateDomain, Err(NotPermitted)),
+            (da("a.test"), false, Settings, Err(NotPermitted)),
+            (da("a.test"), false, Spool, Err(NotPermitted)),
+            (da("a.test"), false, Tokens, Err(NotPermitted)),
+            (da("a.test"), false, CreateToken, Err(NotPermitted)),
+            // A user: themselves only.
+            (user.clone(), false, Me, Ok(())),
+            (user.clone(), false, ChangePassword, Ok(())),
+            (user.clone(), false, Logout, Ok(())),
+            (user.clone(), false, ReadDomain(a()), Err(NotPermitted)),
+            (user.clone(), false, ManageAccounts(a()), Err(NotPermitted)),
+            (user.clone(), false, ListDomains, Err(NotPermitted)),
+            (user.clone(), false, Settings, Err(NotPermitted)),
+            (user.clone(), false, Spool, Err(NotPermitted)),
+            (user.clone(), false, Tokens, Err(NotPermitted)),
+        ];
+        for (who, must, action, want) in cases {
+            assert_eq!(
+                decide(&who, must, &action),
+                want,
+                "{who:?} must_change={must} {action:?}"
+            );
+        }
+    }
+}

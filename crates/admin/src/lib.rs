@@ -1,0 +1,84 @@
+//! The admin HTTP API (`/api/v1`, JSON, OpenAPI at `/api/v1/openapi.json`): domains, users,
+//! aliases, settings, the spool and API tokens, with the same operations and validation as
+//! the CLI verbs. The admin web UI will be served from here too.
+//!
+//! Layers, outside in: request timeout, body size limit (checked before reading), then the
+//! routes; each handler authenticates through [`auth::Caller`] (cookie session with CSRF
+//! token, or bearer API token) and asks [`authz::decide`] before acting.
+//!
+//! Invariants: no handler answers 5xx for bad input (malformed JSON is 400, validation 422);
+//! internal failures are logged and answered with a generic 500; every change is logged on
+//! the `events` target with who made it and from where.
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod authz;
+mod body;
+pub mod csrf;
+pub mod error;
+mod openapi;
+pub mod ratelimit;
+mod routes;
+pub mod sessions;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::StatusCode;
+use heron_directory::Directory;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+pub use openapi::document as openapi_document;
+
+/// Largest request body accepted.
+pub const MAX_BODY: usize = 1024 * 1024;
+/// Longest a request may take.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The admin server could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("admin server failed: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// The whole application over a directory.
+pub fn app(dir: Directory) -> Router {
+    routes::api()
+        .with_state(auth::AppState::new(dir))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+}
+
+/// Bind the admin listener.
+pub async fn bind(addr: SocketAddr) -> Result<TcpListener, AdminError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| AdminError::Bind { addr, source })
+}
+
+/// Serve the API on `listener` until `stop` is cancelled.
+pub async fn serve(
+    listener: TcpListener,
+    dir: Directory,
+    stop: CancellationToken,
+) -> Result<(), AdminError> {
+    let app = app(dir).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move { stop.cancelled().await })
+        .await
+        .map_err(AdminError::Serve)
+}

@@ -1,0 +1,199 @@
+//! Domains (DOM-1) and their switches and DOM-4 limits, as `heron domain` offers them.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use heron_directory::address::normalise_domain;
+use heron_store::{Domain, DomainLimits};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::{Caller, Shared};
+use crate::authz::Action;
+use crate::body::Body;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+
+/// DOM-4 limits; 0 means unlimited.
+#[derive(Serialize, ToSchema)]
+pub struct Limits {
+    pub disk_mb: u64,
+    pub max_users: u32,
+    pub max_aliases: u32,
+    pub max_domain_aliases: u32,
+    pub max_message_kb: u64,
+    pub max_recipients: u32,
+}
+
+impl From<&DomainLimits> for Limits {
+    fn from(l: &DomainLimits) -> Self {
+        Self {
+            disk_mb: l.disk_mb,
+            max_users: l.users,
+            max_aliases: l.user_aliases,
+            max_domain_aliases: l.domain_aliases,
+            max_message_kb: l.max_message_kb,
+            max_recipients: l.recipients_per_message,
+        }
+    }
+}
+
+/// A domain.
+#[derive(Serialize, ToSchema)]
+pub struct DomainView {
+    pub name: String,
+    pub disabled: bool,
+    /// Local part or address receiving mail for unknown recipients.
+    pub catch_all: Option<String>,
+    pub require_smtp_auth: bool,
+    pub limits: Limits,
+    /// Other domain names delivering to this domain's mailboxes (single-domain reads only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain_aliases: Option<Vec<String>>,
+    /// Bytes used by the domain's mailboxes (single-domain reads only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disk_used_bytes: Option<u64>,
+}
+
+impl From<&Domain> for DomainView {
+    fn from(d: &Domain) -> Self {
+        Self {
+            name: d.name.clone(),
+            disabled: d.disabled,
+            catch_all: d.catch_all.clone(),
+            require_smtp_auth: d.require_smtp_auth,
+            limits: (&d.limits).into(),
+            domain_aliases: None,
+            disk_used_bytes: None,
+        }
+    }
+}
+
+/// New domain.
+#[derive(Deserialize, ToSchema)]
+pub struct NewDomainRequest {
+    pub name: String,
+}
+
+/// Changes to a domain; absent fields stay as they are (`heron domain set`).
+#[derive(Deserialize, ToSchema)]
+pub struct DomainPatch {
+    pub disabled: Option<bool>,
+    /// Empty to clear.
+    pub catch_all: Option<String>,
+    pub require_smtp_auth: Option<bool>,
+    pub disk_mb: Option<u64>,
+    pub max_users: Option<u32>,
+    pub max_aliases: Option<u32>,
+    pub max_domain_aliases: Option<u32>,
+    pub max_message_kb: Option<u64>,
+    pub max_recipients: Option<u32>,
+}
+
+/// A domain name from a path, lower-cased (authorisation compares this form).
+pub fn domain_key(name: &str) -> String {
+    normalise_domain(name).unwrap_or_else(|_| name.to_lowercase())
+}
+
+/// Every domain.
+#[utoipa::path(operation_id = "domains_list", get, path = "/api/v1/domains", tag = "domains",
+    responses((status = 200, description = "OK", body = Vec<DomainView>), (status = 401, description = "Not authenticated", body = ErrorBody), (status = 403, description = "Forbidden", body = ErrorBody)))]
+pub async fn list(State(st): State<Shared>, caller: Caller) -> ApiResult<Json<Vec<DomainView>>> {
+    caller.allow(Action::ListDomains)?;
+    let ds = st.dir.list_domains().await?;
+    Ok(Json(ds.iter().map(DomainView::from).collect()))
+}
+
+/// Add a domain with the default limits.
+#[utoipa::path(operation_id = "domains_create", post, path = "/api/v1/domains", tag = "domains", request_body = NewDomainRequest,
+    responses((status = 201, description = "Created", body = DomainView), (status = 400, description = "Malformed request", body = ErrorBody),
+        (status = 409, description = "Exists", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)))]
+pub async fn create(
+    State(st): State<Shared>,
+    caller: Caller,
+    Body(req): Body<NewDomainRequest>,
+) -> ApiResult<(StatusCode, Json<DomainView>)> {
+    caller.allow(Action::CreateDomain)?;
+    let d = st
+        .dir
+        .add_domain(&req.name)
+        .await
+        .map_err(|e| ApiError::from(e).with_field("name"))?;
+    caller.event(format!("created domain {}", d.name));
+    Ok((StatusCode::CREATED, Json((&d).into())))
+}
+
+/// One domain with its domain aliases and disk use.
+#[utoipa::path(operation_id = "domains_get", get, path = "/api/v1/domains/{name}", tag = "domains",
+    params(("name" = String, Path, description = "Domain name")),
+    responses((status = 200, description = "OK", body = DomainView), (status = 403, description = "Forbidden", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+pub async fn get(
+    State(st): State<Shared>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> ApiResult<Json<DomainView>> {
+    caller.allow(Action::ReadDomain(domain_key(&name)))?;
+    Ok(Json(view(&st, &name).await?))
+}
+
+async fn view(st: &Shared, name: &str) -> ApiResult<DomainView> {
+    let d = st.dir.domain(name).await?;
+    let mut v = DomainView::from(&d);
+    v.domain_aliases = Some(st.dir.store().list_domain_aliases(d.id).await?);
+    v.disk_used_bytes = Some(st.dir.store().domain_usage(d.id).await?);
+    Ok(v)
+}
+
+/// Change a domain's switches and limits.
+#[utoipa::path(operation_id = "domains_patch", patch, path = "/api/v1/domains/{name}", tag = "domains", request_body = DomainPatch,
+    params(("name" = String, Path, description = "Domain name")),
+    responses((status = 200, description = "OK", body = DomainView), (status = 400, description = "Malformed request", body = ErrorBody),
+        (status = 403, description = "Forbidden", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+pub async fn patch(
+    State(st): State<Shared>,
+    caller: Caller,
+    Path(name): Path<String>,
+    Body(p): Body<DomainPatch>,
+) -> ApiResult<Json<DomainView>> {
+    caller.allow(Action::ChangeDomain(domain_key(&name)))?;
+    let mut d = st.dir.domain(&name).await?;
+    if let Some(v) = p.disabled {
+        d.disabled = v;
+    }
+    if let Some(v) = p.catch_all {
+        d.catch_all = Some(v.trim().to_lowercase()).filter(|v| !v.is_empty());
+    }
+    if let Some(v) = p.require_smtp_auth {
+        d.require_smtp_auth = v;
+    }
+    let l = &mut d.limits;
+    p.disk_mb.into_iter().for_each(|v| l.disk_mb = v);
+    p.max_users.into_iter().for_each(|v| l.users = v);
+    p.max_aliases.into_iter().for_each(|v| l.user_aliases = v);
+    p.max_domain_aliases
+        .into_iter()
+        .for_each(|v| l.domain_aliases = v);
+    p.max_message_kb
+        .into_iter()
+        .for_each(|v| l.max_message_kb = v);
+    p.max_recipients
+        .into_iter()
+        .for_each(|v| l.recipients_per_message = v);
+    st.dir.update_domain(&d).await?;
+    caller.event(format!("changed domain {}", d.name));
+    Ok(Json(view(&st, &d.name).await?))
+}
+
+/// Delete a domain with all its users and mail. Irreversible.
+#[utoipa::path(operation_id = "domains_delete", delete, path = "/api/v1/domains/{name}", tag = "domains",
+    params(("name" = String, Path, description = "Domain name")),
+    responses((status = 204, description = "Deleted"), (status = 403, description = "Forbidden", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+pub async fn delete(
+    State(st): State<Shared>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> ApiResult<StatusCode> {
+    caller.allow(Action::ChangeDomain(domain_key(&name)))?;
+    st.dir.delete_domain(&name).await?;
+    caller.event(format!("deleted domain {}", domain_key(&name)));
+    Ok(StatusCode::NO_CONTENT)
+}

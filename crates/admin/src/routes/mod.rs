@@ -1,0 +1,67 @@
+//! The `/api/v1` routes: one file per resource, each handler checking its action with
+//! [`crate::authz::decide`] (through [`crate::auth::Caller::allow`]) before touching anything.
+
+pub mod aliases;
+pub mod domains;
+pub mod session;
+pub mod settings;
+pub mod spool;
+pub mod tokens;
+pub mod users;
+
+use axum::Json;
+use axum::Router;
+use axum::routing::{get, post, put};
+
+use crate::auth::Shared;
+use crate::error::ApiError;
+use crate::openapi;
+
+/// Every API route.
+pub fn api() -> Router<Shared> {
+    Router::new()
+        .route(
+            "/api/v1/openapi.json",
+            get(|| async { Json(openapi::document()) }),
+        )
+        .route(
+            "/api/v1/session",
+            post(session::login).delete(session::logout),
+        )
+        .route("/api/v1/me", get(session::me))
+        .route("/api/v1/password", post(session::change_password))
+        .route("/api/v1/domains", get(domains::list).post(domains::create))
+        .route(
+            "/api/v1/domains/{name}",
+            get(domains::get)
+                .patch(domains::patch)
+                .delete(domains::delete),
+        )
+        .route("/api/v1/domains/{name}/users", get(users::list))
+        .route("/api/v1/domains/{name}/aliases", get(aliases::list))
+        .route("/api/v1/users", post(users::create))
+        .route(
+            "/api/v1/users/{address}",
+            get(users::get).patch(users::patch).delete(users::delete),
+        )
+        .route("/api/v1/aliases", post(aliases::create))
+        .route(
+            "/api/v1/aliases/{address}",
+            axum::routing::delete(aliases::delete),
+        )
+        .route("/api/v1/settings", get(settings::list))
+        .route(
+            "/api/v1/settings/{key}",
+            get(settings::get)
+                .put(settings::put)
+                .delete(settings::reset),
+        )
+        .route("/api/v1/spool", get(spool::list))
+        .route("/api/v1/spool/{id}", get(spool::get).delete(spool::delete))
+        .route("/api/v1/spool/{id}/force", post(spool::force))
+        .route("/api/v1/spool/{id}/reset", post(spool::reset))
+        .route("/api/v1/spool/{id}/priority", put(spool::priority))
+        .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
+        .route("/api/v1/tokens/{id}", axum::routing::delete(tokens::delete))
+        .fallback(|| async { ApiError::not_found("no such resource") })
+}

@@ -1,0 +1,210 @@
+//! Users (DOM-9) as `heron user` offers them: list per domain, add, show, change (password,
+//! quota, disabled, display name, role), delete. Passwords are never returned.
+//!
+//! Invariant: the domain checked by authorisation is the domain of the address in the
+//! request, before any lookup, so a domain administrator learns nothing about other domains.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use heron_store::{Role, User};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::domains::domain_key;
+use super::session::{parse_address, password_error};
+use crate::auth::{Caller, Shared};
+use crate::authz::Action;
+use crate::body::Body;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::sessions::Account;
+
+/// A user, without credentials.
+#[derive(Serialize, ToSchema)]
+pub struct UserView {
+    pub address: String,
+    pub display_name: String,
+    /// `user` or `domain-admin`.
+    pub role: String,
+    /// Mailbox quota in MB; 0 = only the domain's limit.
+    pub quota_mb: u64,
+    pub used_bytes: u64,
+    pub disabled: bool,
+    /// Unix seconds of the last login, if any.
+    pub last_login: Option<i64>,
+}
+
+fn view(u: &User, domain: &str) -> UserView {
+    UserView {
+        address: format!("{}@{domain}", u.local),
+        display_name: u.display_name.clone(),
+        role: u.role.as_str().to_owned(),
+        quota_mb: u.quota_bytes / (1024 * 1024),
+        used_bytes: u.used_bytes,
+        disabled: u.disabled,
+        last_login: u.last_login,
+    }
+}
+
+/// New user.
+#[derive(Deserialize, ToSchema)]
+pub struct NewUserRequest {
+    pub address: String,
+    pub password: String,
+    /// `user` (default) or `domain-admin`.
+    pub role: Option<String>,
+    pub display_name: Option<String>,
+    pub quota_mb: Option<u64>,
+}
+
+/// Changes to a user; absent fields stay as they are.
+#[derive(Deserialize, ToSchema)]
+pub struct UserPatch {
+    pub password: Option<String>,
+    pub quota_mb: Option<u64>,
+    pub disabled: Option<bool>,
+    pub display_name: Option<String>,
+    /// `user` or `domain-admin` (system administrator only).
+    pub role: Option<String>,
+}
+
+fn parse_role(s: &str) -> ApiResult<Role> {
+    Role::parse(s).ok_or_else(|| ApiError::invalid("role", "a role is user or domain-admin"))
+}
+
+fn quota_bytes(mb: u64) -> ApiResult<u64> {
+    mb.checked_mul(1024 * 1024)
+        .filter(|b| i64::try_from(*b).is_ok())
+        .ok_or_else(|| ApiError::invalid("quota_mb", "quota too large"))
+}
+
+/// Users of a domain.
+#[utoipa::path(operation_id = "users_list", get, path = "/api/v1/domains/{name}/users", tag = "users",
+    params(("name" = String, Path, description = "Domain name")),
+    responses((status = 200, description = "OK", body = Vec<UserView>), (status = 403, description = "Forbidden", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+pub async fn list(
+    State(st): State<Shared>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> ApiResult<Json<Vec<UserView>>> {
+    let d = domain_key(&name);
+    caller.allow(Action::ManageAccounts(d.clone()))?;
+    let users = st.dir.list_users(&name).await?;
+    Ok(Json(users.iter().map(|u| view(u, &d)).collect()))
+}
+
+/// Add a user with the default folders.
+#[utoipa::path(operation_id = "users_create", post, path = "/api/v1/users", tag = "users", request_body = NewUserRequest,
+    responses((status = 201, description = "Created", body = UserView), (status = 400, description = "Malformed request", body = ErrorBody), (status = 403, description = "Forbidden", body = ErrorBody),
+        (status = 404, description = "No such domain", body = ErrorBody),
+        (status = 409, description = "Already exists", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)))]
+pub async fn create(
+    State(st): State<Shared>,
+    caller: Caller,
+    Body(req): Body<NewUserRequest>,
+) -> ApiResult<(StatusCode, Json<UserView>)> {
+    let a = parse_address(&req.address, "address")?;
+    caller.allow(Action::ManageAccounts(a.domain.clone()))?;
+    let role = match req.role.as_deref() {
+        None => Role::User,
+        Some(r) => parse_role(r)?,
+    };
+    if role != Role::User {
+        caller.allow(Action::SetRole(a.domain.clone()))?;
+    }
+    let quota = req.quota_mb.map(quota_bytes).transpose()?;
+    let mut u = match st.dir.add_user(&a.to_string(), &req.password, role).await {
+        Err(e @ heron_directory::DirectoryError::Policy(_)) => {
+            return Err(password_error(e, "password"));
+        }
+        r => r.map_err(|e| ApiError::from(e).with_field("address"))?,
+    };
+    if quota.is_some() || req.display_name.is_some() {
+        quota.into_iter().for_each(|q| u.quota_bytes = q);
+        req.display_name
+            .into_iter()
+            .for_each(|n| u.display_name = n);
+        st.dir.update_user(&u).await?;
+    }
+    caller.event(format!("created user {a} ({})", role.as_str()));
+    Ok((StatusCode::CREATED, Json(view(&u, &a.domain))))
+}
+
+/// One user.
+#[utoipa::path(operation_id = "users_get", get, path = "/api/v1/users/{address}", tag = "users",
+    params(("address" = String, Path, description = "User address")),
+    responses((status = 200, description = "OK", body = UserView), (status = 403, description = "Forbidden", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+pub async fn get(
+    State(st): State<Shared>,
+    caller: Caller,
+    Path(address): Path<String>,
+) -> ApiResult<Json<UserView>> {
+    let a = parse_address(&address, "address")?;
+    caller.allow(Action::ManageAccounts(a.domain.clone()))?;
+    let u = st.dir.user(&a.to_string()).await?;
+    Ok(Json(view(&u, &a.domain)))
+}
+
+/// Change a user.
+#[utoipa::path(operation_id = "users_patch", patch, path = "/api/v1/users/{address}", tag = "users", request_body = UserPatch,
+    params(("address" = String, Path, description = "User address")),
+    responses((status = 200, description = "OK", body = UserView), (status = 400, description = "Malformed request", body = ErrorBody), (status = 403, description = "Forbidden", body = ErrorBody),
+        (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)))]
+pub async fn patch(
+    State(st): State<Shared>,
+    caller: Caller,
+    Path(address): Path<String>,
+    Body(p): Body<UserPatch>,
+) -> ApiResult<Json<UserView>> {
+    let a = parse_address(&address, "address")?;
+    caller.allow(Action::ManageAccounts(a.domain.clone()))?;
+    let role = p.role.as_deref().map(parse_role).transpose()?;
+    if role.is_some() {
+        caller.allow(Action::SetRole(a.domain.clone()))?;
+    }
+    let quota = p.quota_mb.map(quota_bytes).transpose()?;
+    let addr = a.to_string();
+    if let Some(pw) = &p.password {
+        st.dir
+            .set_password(&addr, pw)
+            .await
+            .map_err(|e| password_error(e, "password"))?;
+    }
+    let mut what: Vec<&str> = Vec::new();
+    p.password.is_some().then(|| what.push("password"));
+    quota.is_some().then(|| what.push("quota"));
+    p.disabled.is_some().then(|| what.push("disabled"));
+    p.display_name.is_some().then(|| what.push("display name"));
+    role.is_some().then(|| what.push("role"));
+    let mut u = st.dir.user(&addr).await?;
+    quota.into_iter().for_each(|q| u.quota_bytes = q);
+    p.disabled.into_iter().for_each(|d| u.disabled = d);
+    p.display_name.into_iter().for_each(|n| u.display_name = n);
+    role.into_iter().for_each(|r| u.role = r);
+    st.dir.update_user(&u).await?;
+    if p.password.is_some() || p.disabled == Some(true) {
+        st.sessions
+            .remove_account(&Account::User(addr.clone()), None);
+    }
+    caller.event(format!("changed user {addr}: {}", what.join(", ")));
+    Ok(Json(view(&u, &a.domain)))
+}
+
+/// Delete a user with its mail.
+#[utoipa::path(operation_id = "users_delete", delete, path = "/api/v1/users/{address}", tag = "users",
+    params(("address" = String, Path, description = "User address")),
+    responses((status = 204, description = "Deleted"), (status = 403, description = "Forbidden", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+pub async fn delete(
+    State(st): State<Shared>,
+    caller: Caller,
+    Path(address): Path<String>,
+) -> ApiResult<StatusCode> {
+    let a = parse_address(&address, "address")?;
+    caller.allow(Action::ManageAccounts(a.domain.clone()))?;
+    let addr = a.to_string();
+    st.dir.delete_user(&addr).await?;
+    st.sessions
+        .remove_account(&Account::User(addr.clone()), None);
+    caller.event(format!("deleted user {addr}"));
+    Ok(StatusCode::NO_CONTENT)
+}
