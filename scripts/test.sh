@@ -28,6 +28,15 @@ if ! python3 -c 'import pytest, dnslib, aiosmtpd, dkim, nacl, requests, openapi_
     # A system Python managed by the OS refuses plain pip installs (PEP 668).
     "${pip_install[@]}" || "${pip_install[@]}" --break-system-packages
 fi
+# Schemathesis (fuzzes the admin API from its OpenAPI document) wants a newer pytest than the
+# one pinned above, so it lives in a virtual environment of its own.
+schemathesis_env="${TMPDIR:-/tmp}/heron-test-schemathesis"
+if [ ! -x "$schemathesis_env/bin/schemathesis" ]; then
+    echo "installing schemathesis into $schemathesis_env"
+    python3 -m venv "$schemathesis_env"
+    "$schemathesis_env/bin/pip" install -q --disable-pip-version-check -r tests/blackbox/requirements-schemathesis.txt
+fi
+export HERON_SCHEMATHESIS="$schemathesis_env/bin/schemathesis"
 echo "fetchmail: $(command -v fetchmail)"
 echo "swaks:     $(command -v swaks)"
 echo "pytest:    $(python3 -c 'import pytest; print(pytest.__version__)')"

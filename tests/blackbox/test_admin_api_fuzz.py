@@ -1,8 +1,9 @@
 """Schemathesis against the running binary: requests generated from the served OpenAPI
 document, authenticated with a bearer token, never get a 5xx answer. Bounded (20 examples
-per operation, fixed seed). Schemathesis is not in requirements.txt (it needs a newer
-pytest than the one pinned): the test runs when its command is found on PATH or named by
-HERON_SCHEMATHESIS, and is skipped otherwise."""
+per operation, fixed seed). Schemathesis needs a newer pytest than the one pinned, so
+scripts/test.sh installs it (requirements-schemathesis.txt) into a virtual environment of its
+own and names it in HERON_SCHEMATHESIS; run by hand, the test looks on PATH and is skipped
+when it is not installed."""
 
 import os
 import shutil
