@@ -21,8 +21,8 @@ if ! command -v fetchmail >/dev/null 2>&1 || ! command -v swaks >/dev/null 2>&1 
     as_root apt-get install -y -qq fetchmail swaks isync neomutt >/dev/null
 fi
 # Python modules of tests/blackbox/requirements.txt (pytest, dnslib, aiosmtpd, dkimpy, PyNaCl,
-# requests, openapi-spec-validator).
-if ! python3 -c 'import pytest, dnslib, aiosmtpd, dkim, nacl, requests, openapi_spec_validator' >/dev/null 2>&1; then
+# requests, openapi-spec-validator, IMAPClient).
+if ! python3 -c 'import pytest, dnslib, aiosmtpd, dkim, nacl, requests, openapi_spec_validator, imapclient' >/dev/null 2>&1; then
     echo "installing the black-box test requirements"
     pip_install=(python3 -m pip install -q --disable-pip-version-check -r tests/blackbox/requirements.txt)
     # A system Python managed by the OS refuses plain pip installs (PEP 668).
