@@ -51,6 +51,8 @@ crate::settings! {
     SMTP_ENABLED: Bool = "smtp_in.enabled", "true";
     /// SMTP greeting (PROTO-1).
     SMTP_BANNER: Text = "smtp_in.banner", "#HostName# Heron ESMTP ready";
+    /// Authenticated clients may only use sender addresses of their own domain (or its domain aliases).
+    SMTP_SENDER_LOGIN_MATCH: Bool = "smtp_in.sender_login_match", "true";
     /// Who may relay: nobody, local-users, local-domains, anyone.
     SMTP_RELAY: Choice(&["nobody", "local-users", "local-domains", "anyone"]) = "smtp_in.relay", "local-users";
     /// Seconds a whole SMTP session may last; 0 disables the limit.

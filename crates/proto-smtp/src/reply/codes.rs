@@ -135,6 +135,12 @@ pub const MESSAGE_TOO_BIG: Reply = r(
     (5, 3, 4),
     "Message size exceeds fixed maximum message size",
 );
+/// `553 5.7.1`: an authenticated client used a sender address its login does not own.
+pub const SENDER_NOT_OWNED: Reply = r(
+    553,
+    (5, 7, 1),
+    "Sender address does not belong to the authenticated user",
+);
 /// `553 5.1.3`: the address is syntactically invalid.
 pub const BAD_ADDRESS_SYNTAX: Reply = r(553, (5, 1, 3), "Bad address syntax");
 /// `553 5.6.7`: a non-ASCII address without SMTPUTF8 (RFC 6531 §3.5).

@@ -1,5 +1,6 @@
 //! MAIL FROM (RFC 5321 §4.1.1.2): start a transaction, after the checks that need only the
-//! sender: submission requires AUTH (PROTO-5), blocked senders (SEC-4), senders of disabled
+//! sender: submission requires AUTH (PROTO-5), an authenticated client sends only from its
+//! own domain (`smtp_in.sender_login_match`), blocked senders (SEC-4), senders of disabled
 //! hosted domains, the declared SIZE (RFC 1870).
 
 use heron_proto_smtp::{Body, MailParams, Path, reply};
@@ -44,6 +45,15 @@ pub async fn execute(s: &mut Session<'_>, from: Path, params: MailParams) -> Flo
     if !sender.is_empty() && sender_blocked(&st.get(defs::SMTP_BLOCKED_SENDERS), &sender) {
         tracing::info!(target: "smtp", "blocked sender {sender}");
         return s.reply(reply::SENDER_BLOCKED, Flow::Continue).await;
+    }
+    if let (Some(a), Some(m)) = (&s.auth, from.mailbox())
+        && st.get(defs::SMTP_SENDER_LOGIN_MATCH)
+    {
+        let owner = s.svc.dir.find_domain(&m.domain).await.ok().flatten();
+        if owner.is_none_or(|d| d.id != a.domain.id) {
+            tracing::warn!(target: "smtp", "{} may not send as {sender}", a.address);
+            return s.reply(reply::SENDER_NOT_OWNED, Flow::Continue).await;
+        }
     }
     if let Some(m) = from.mailbox()
         && let Ok(Some(d)) = s.svc.dir.find_domain(&m.domain).await
