@@ -66,6 +66,10 @@ def test_submission_reaches_other_instance_signed_and_named(mailnet):
     assert dkim.verify(arrived, dnsfunc=mailnet.zone.dkim_dns)
     assert not dkim.verify(arrived.replace(b"in spirit", b"in person"),
                            dnsfunc=mailnet.zone.dkim_dns)
+    # B verified it too (mail-auth, through B's resolver) and said so.
+    (verdict,) = header_values(arrived, "Authentication-Results")
+    assert verdict.startswith(b"mx.b.test;"), verdict
+    assert b"dkim=pass" in verdict and b"header.d=a.test" in verdict, verdict
     # B was greeted with the name of A's outbound IP, not A's general host name.
     received = header_values(arrived, "Received")[0]
     assert received.startswith(b"from out.a.test "), received
@@ -104,6 +108,21 @@ def test_ed25519_key_signs_verifiably(mailnet):
     (signature,) = header_values(arrived, "DKIM-Signature")
     assert tags(signature)["a"] == "ed25519-sha256"
     assert dkim.verify(arrived, dnsfunc=mailnet.zone.dkim_dns)
+    (verdict,) = header_values(arrived, "Authentication-Results")
+    assert b"dkim=pass" in verdict, verdict
+
+
+def test_signature_that_does_not_verify_is_reported_as_failing(mailnet):
+    a, b = pair(mailnet)
+    _, name, value = publish_key(mailnet, a)
+    # Publish a different key under the same name: the signature no longer matches.
+    a.cli("domain", "add", "elsewhere.test")
+    other = a.cli("dkim", "generate", "elsewhere.test")
+    mailnet.zone.txt(name, dkim_record(other.stdout)[1])
+    arrived = deliver(a, b, "key swapped")
+    (verdict,) = header_values(arrived, "Authentication-Results")
+    assert b"dkim=fail" in verdict or b"dkim=neutral" in verdict, verdict
+    assert b"dkim=pass" not in verdict, verdict
 
 
 def test_mail_from_another_domain_is_not_signed_with_this_key(mailnet):
@@ -117,3 +136,5 @@ def test_mail_from_another_domain_is_not_signed_with_this_key(mailnet):
                             what="carol's message in Bob's INBOX")
     assert not any(b"d=a.test" in s.replace(b" ", b"")
                    for s in header_values(arrived, "DKIM-Signature"))
+    # Unsigned mail gets no verdict header.
+    assert header_values(arrived, "Authentication-Results") == []

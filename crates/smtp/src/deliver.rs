@@ -1,5 +1,5 @@
 //! The hand-off after DATA or BDAT: loop protection (max hop count), the trace and
-//! submission headers, then one durable copy for all local mailboxes (with Return-Path) and
+//! submission headers, the DKIM verdict on signed mail from other servers, then one durable copy for all local mailboxes (with Return-Path) and
 //! one spool entry for all remote recipients. The reply is 250 only when both are on disk.
 
 use heron_proto_smtp::reply::{self, Reply};
@@ -18,7 +18,11 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
         tracing::warn!(target: "smtp", "refused: {hops} Received headers (mail loop?)");
         return reply::TOO_MANY_HOPS;
     }
-    let message = with_headers(s, id, &tx, body);
+    let verdict = dkim_verdict(s, &body).await;
+    let mut message = with_headers(s, id, &tx, body);
+    if let Some(v) = verdict {
+        message.splice(0..0, v.into_bytes());
+    }
     if !tx.remote.is_empty()
         && let Err(e) = spool(s, &tx, message.clone()).await
     {
@@ -40,6 +44,16 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
         tx.remote.len()
     );
     reply::MESSAGE_ACCEPTED.with_text(format!("Message accepted as {id}"))
+}
+
+/// For mail from other servers (not authenticated clients) that carries a DKIM signature:
+/// the verification result as an Authentication-Results header (RFC 8601).
+async fn dkim_verdict(s: &Session<'_>, body: &[u8]) -> Option<String> {
+    if s.auth.is_some() {
+        return None;
+    }
+    let dns = s.svc.dns.as_ref()?.get().ok()?;
+    heron_queue::dkim::verify::authentication_results(&dns, &s.hostname, body).await
 }
 
 /// Prepend Received (RFC 5321 §4.4) and, for authenticated submissions, add Message-ID and
