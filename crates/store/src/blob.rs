@@ -1,13 +1,22 @@
-//! Message bytes as files. Each blob is written to a temporary file, fsync'd, renamed into
-//! place and its directory fsync'd before `put` returns, so a returned id always names durable
-//! bytes. Files are spread over 256 sub-directories so no directory grows without bound.
+//! Message bytes as files, spread over 256 sub-directories so no directory grows without
+//! bound. A returned id always names durable bytes: `put` writes into a *spare* — an empty
+//! file made ahead of time at its final path, whose directory entry is already on disk — and
+//! `fdatasync`s it, so the one flush on the message's path is its data. Spares are made in
+//! batches off that path (each batch's directories fsync'd once) and listed first in a log of
+//! this process under `spares/`, which the process keeps locked while it runs; a process that
+//! opens the store removes the unused (still empty) spares of logs nobody holds any more, and
+//! never touches those of a running process. When no spare is ready, the blob is written to
+//! `tmp/`, fsync'd, renamed into place and its directory fsync'd.
 //!
 //! Blobs are immutable once written. Removal is done by the metadata store once no message or
 //! spool entry refers to a blob.
 
-use std::fs::{self, File};
+use std::collections::BTreeSet;
+use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
@@ -25,10 +34,23 @@ pub trait BlobStore: Send + Sync {
     async fn delete(&self, id: &str) -> Result<()>;
 }
 
+/// Spares made per batch; a new batch starts when fewer than half are left.
+const SPARES: usize = 64;
+
 /// Blobs as files under one directory.
 #[derive(Clone, Debug)]
 pub struct FileBlobStore {
     root: PathBuf,
+    spares: Arc<Spares>,
+}
+
+/// Empty files made ahead of time, ready to be written.
+#[derive(Debug, Default)]
+struct Spares {
+    ready: Mutex<Vec<BlobId>>,
+    making: AtomicBool,
+    /// This process's list of the spares it made, locked while the process runs.
+    log: Mutex<Option<(PathBuf, File)>>,
 }
 
 fn io_err(path: &Path, source: std::io::Error) -> StoreError {
@@ -42,9 +64,115 @@ impl FileBlobStore {
     /// Open (creating if needed) a blob directory.
     pub fn open(root: &Path) -> Result<Self> {
         fs::create_dir_all(root.join("tmp")).map_err(|e| io_err(root, e))?;
-        Ok(Self {
+        let store = Self {
             root: root.to_path_buf(),
-        })
+            spares: Arc::default(),
+        };
+        store.remove_unused_spares()?;
+        Ok(store)
+    }
+
+    /// Remove the spares that processes no longer running listed and never wrote (empty
+    /// files), with their logs. A log still locked belongs to a running process.
+    fn remove_unused_spares(&self) -> Result<()> {
+        let dir = self.root.join("spares");
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(io_err(&dir, e)),
+        };
+        for entry in entries {
+            let log = entry.map_err(|e| io_err(&dir, e))?.path();
+            let Ok(f) = OpenOptions::new().read(true).write(true).open(&log) else {
+                continue;
+            };
+            if f.try_lock().is_err() {
+                continue;
+            }
+            let text = fs::read_to_string(&log).map_err(|e| io_err(&log, e))?;
+            for id in text.lines() {
+                let Ok(path) = self.path_of(id.trim()) else {
+                    continue;
+                };
+                if fs::metadata(&path).is_ok_and(|m| m.len() == 0) {
+                    fs::remove_file(&path).map_err(|e| io_err(&path, e))?;
+                }
+            }
+            fs::remove_file(&log).map_err(|e| io_err(&log, e))?;
+        }
+        Ok(())
+    }
+
+    /// Append `ids` to this process's spares log (made and locked on first use), fsync'd.
+    fn log_spares(&self, ids: &[BlobId]) -> Result<()> {
+        let mut guard = self
+            .spares
+            .log
+            .lock()
+            .map_err(|_| StoreError::Db("spares log lock poisoned".into()))?;
+        if guard.is_none() {
+            let dir = self.root.join("spares");
+            fs::create_dir_all(&dir).map_err(|e| io_err(&dir, e))?;
+            let path = dir.join(format!("{:016x}.log", rand::random::<u64>()));
+            let f = File::create_new(&path).map_err(|e| io_err(&path, e))?;
+            f.lock().map_err(|e| io_err(&path, e))?;
+            sync_dir(&dir)?;
+            *guard = Some((path, f));
+        }
+        let Some((path, f)) = guard.as_mut() else {
+            return Err(StoreError::Db("no spares log".into()));
+        };
+        f.write_all(format!("{}\n", ids.join("\n")).as_bytes())
+            .and_then(|()| f.sync_all())
+            .map_err(|e| io_err(path, e))
+    }
+
+    /// Make a batch of spares: list them in this process's log (fsync'd), create them, fsync
+    /// their directories once, then offer them.
+    fn make_spares(&self) -> Result<()> {
+        let ids: Vec<BlobId> = (0..SPARES)
+            .map(|_| format!("{:032x}", rand::random::<u128>()))
+            .collect();
+        self.log_spares(&ids)?;
+        let mut dirs = BTreeSet::new();
+        for id in &ids {
+            let path = self.path_of(id)?;
+            let dir = path.parent().unwrap_or(&self.root).to_path_buf();
+            if !dir.exists() {
+                fs::create_dir_all(&dir).map_err(|e| io_err(&dir, e))?;
+                sync_dir(&self.root)?;
+            }
+            File::create_new(&path)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| io_err(&path, e))?;
+            dirs.insert(dir);
+        }
+        for dir in &dirs {
+            sync_dir(dir)?;
+        }
+        if let Ok(mut ready) = self.spares.ready.lock() {
+            ready.extend(ids);
+        }
+        Ok(())
+    }
+
+    /// A spare to write into, if one is ready; starts a new batch when they run low.
+    fn take_spare(&self) -> Option<BlobId> {
+        let (id, left) = {
+            let mut ready = self.spares.ready.lock().ok()?;
+            let id = ready.pop();
+            (id, ready.len())
+        };
+        if left < SPARES / 2 && !self.spares.making.swap(true, Ordering::AcqRel) {
+            let this = self.clone();
+            std::thread::spawn(move || {
+                if let Err(e) = this.make_spares() {
+                    tracing::warn!("making spare blob files failed: {e}");
+                }
+                this.spares.making.store(false, Ordering::Release);
+            });
+        }
+        id
     }
 
     /// Where a blob's file lives. Ids are 32 lower-case hex digits; anything else is refused
@@ -57,6 +185,18 @@ impl FileBlobStore {
     }
 
     fn put_sync(&self, bytes: &[u8]) -> Result<BlobId> {
+        if let Some(id) = self.take_spare() {
+            let path = self.path_of(&id)?;
+            let mut f = OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .map_err(|e| io_err(&path, e))?;
+            // The entry is durable already: flushing the data (and its length) is enough.
+            f.write_all(bytes)
+                .and_then(|()| f.sync_data())
+                .map_err(|e| io_err(&path, e))?;
+            return Ok(id);
+        }
         let id = format!("{:032x}", rand::random::<u128>());
         let dest = self.path_of(&id)?;
         let tmp = self.root.join("tmp").join(&id);
@@ -109,5 +249,61 @@ impl BlobStore for FileBlobStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(io_err(&path, e)),
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn files(root: &Path) -> Vec<(String, u64)> {
+        let mut out = Vec::new();
+        for d in fs::read_dir(root).unwrap() {
+            let d = d.unwrap().path();
+            let name = d.file_name().unwrap().to_owned();
+            if d.is_dir() && name != "tmp" && name != "spares" {
+                for f in fs::read_dir(&d).unwrap() {
+                    let f = f.unwrap();
+                    out.push((f.file_name().into_string().unwrap(), f.metadata().unwrap().len()));
+                }
+            }
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn spares_are_used_and_unused_ones_removed_at_the_next_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileBlobStore::open(dir.path()).unwrap();
+        // The first put finds no spare (and starts a batch); wait for it.
+        let first = store.put(b"first".to_vec()).await.unwrap();
+        for _ in 0..500 {
+            if !store.spares.ready.lock().unwrap().is_empty() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let second = store.put(b"second".to_vec()).await.unwrap();
+        assert_eq!(store.get(&first).await.unwrap(), b"first");
+        assert_eq!(store.get(&second).await.unwrap(), b"second");
+        assert!(files(dir.path()).iter().any(|(_, len)| *len == 0), "spares on disk");
+        while store.spares.making.load(Ordering::Acquire) {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        // Another process opening the store leaves a running process's spares alone.
+        let other = FileBlobStore::open(dir.path()).unwrap();
+        assert!(files(dir.path()).len() > 2);
+        let third = store.put(b"third".to_vec()).await.unwrap();
+        assert_eq!(other.get(&third).await.unwrap(), b"third");
+        // Once it has stopped, its unused spares go.
+        drop(store);
+        drop(other);
+        let again = FileBlobStore::open(dir.path()).unwrap();
+        let left = files(dir.path());
+        assert_eq!(left.len(), 3, "{left:?}");
+        assert!(left.iter().all(|(_, len)| *len > 0));
+        assert_eq!(again.get(&second).await.unwrap(), b"second");
+        assert_eq!(fs::read_dir(dir.path().join("spares")).unwrap().count(), 0);
     }
 }
