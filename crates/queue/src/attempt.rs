@@ -25,7 +25,12 @@ use crate::route::{Route, domain_of, hop_ips, route};
 use crate::schedule::RcptOutcome;
 
 /// Deliver the pending recipients of `e`; outcomes by recipient index.
-pub async fn run(q: &Queue, e: &SpoolEntry, message: &[u8], out: &Outbound) -> Vec<(usize, RcptOutcome)> {
+pub async fn run(
+    q: &Queue,
+    e: &SpoolEntry,
+    message: &[u8],
+    out: &Outbound,
+) -> Vec<(usize, RcptOutcome)> {
     let mut groups: HashMap<Route, Vec<usize>> = HashMap::new();
     for (i, r) in e.recipients.iter().enumerate() {
         if r.is_pending() {
@@ -66,11 +71,18 @@ async fn deliver_group(
                     reason: format!("550 5.1.2 {domain}: domain not found ({why})"),
                 });
             }
-            Err(err) => return every(temporary(format!("451 4.4.3 DNS lookup of {domain} failed: {err}"))),
+            Err(err) => {
+                return every(temporary(format!(
+                    "451 4.4.3 DNS lookup of {domain} failed: {err}"
+                )));
+            }
         },
         Route::Forward(to) | Route::Gateway { to, .. } => match hop_ips(&dns, &to.host).await {
             Ok(ips) => {
-                let addrs = ips.into_iter().map(|ip| SocketAddr::new(ip, to.port)).collect();
+                let addrs = ips
+                    .into_iter()
+                    .map(|ip| SocketAddr::new(ip, to.port))
+                    .collect();
                 let auth = match &rt {
                     Route::Gateway { auth, .. } => auth.clone(),
                     _ => None,
@@ -101,7 +113,11 @@ fn with_port(q: &Queue, hosts: Vec<Host>) -> Vec<(String, Vec<SocketAddr>)> {
     hosts
         .into_iter()
         .map(|h| {
-            let addrs = h.addrs.iter().map(|ip| smtp_addr(&q.settings, *ip)).collect();
+            let addrs = h
+                .addrs
+                .iter()
+                .map(|ip| smtp_addr(&q.settings, *ip))
+                .collect();
             (h.name, addrs)
         })
         .collect()
@@ -238,7 +254,11 @@ async fn send_once(
 
 /// A new session; opportunistic TLS (RFC 7435) that fails to handshake falls back to plain
 /// text once.
-async fn open(addr: SocketAddr, name: &str, opts: &ClientOptions) -> Result<Connection, ClientError> {
+async fn open(
+    addr: SocketAddr,
+    name: &str,
+    opts: &ClientOptions,
+) -> Result<Connection, ClientError> {
     match Connection::connect(addr, name, opts).await {
         Err(ClientError::Tls(why)) if opts.starttls == StartTls::Opportunistic => {
             tracing::info!(target: "delivery", "{name} [{addr}]: TLS failed ({why}); retrying without TLS");

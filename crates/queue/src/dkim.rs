@@ -9,9 +9,9 @@
 //! (RFC 6376 §5.4); private key material never appears in `Debug` output or errors.
 
 mod der;
-pub mod verify;
 #[cfg(test)]
 mod tests;
+pub mod verify;
 
 use std::fmt;
 use std::str::FromStr;

@@ -74,9 +74,15 @@ mod tests {
     #[tokio::test]
     async fn program_sees_the_file_and_may_drop_it() {
         let dir = tempfile::tempdir().unwrap();
-        let keep = run("true %filepath", Duration::from_secs(5), dir.path(), 1, b"x")
-            .await
-            .unwrap();
+        let keep = run(
+            "true %filepath",
+            Duration::from_secs(5),
+            dir.path(),
+            1,
+            b"x",
+        )
+        .await
+        .unwrap();
         assert_eq!(keep, Verdict::Deliver);
         assert!(!dir.path().join("1.eml").exists(), "file cleaned up");
         let drop = run("rm %filepath", Duration::from_secs(5), dir.path(), 2, b"x")
@@ -97,7 +103,14 @@ mod tests {
     #[tokio::test]
     async fn missing_program_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
-        let r = run("/nonexistent/prog %filepath", Duration::from_secs(1), dir.path(), 4, b"x").await;
+        let r = run(
+            "/nonexistent/prog %filepath",
+            Duration::from_secs(1),
+            dir.path(),
+            4,
+            b"x",
+        )
+        .await;
         assert!(r.is_err());
     }
 }

@@ -42,7 +42,8 @@ pub fn outbound(settings: &Settings, domain_ip: Option<&str>) -> Outbound {
 /// an MX host at one of them is this server.
 pub fn own_smtp_ips(settings: &Settings) -> Vec<IpAddr> {
     let port = settings.get(defs::SMTP_OUT_PORT);
-    let listeners = parse_listeners(&settings.get(defs::BIND_LISTENERS).join(",")).unwrap_or_default();
+    let listeners =
+        parse_listeners(&settings.get(defs::BIND_LISTENERS).join(",")).unwrap_or_default();
     let mut ips = Vec::new();
     for l in listeners {
         if l.protocol != Protocol::Smtp || u64::from(l.addr.port()) != port {

@@ -52,24 +52,35 @@ pub async fn report(
         postmaster: &postmaster,
         to: &e.sender,
         envid: e.envid.as_deref(),
-        ret_full: e.ret.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("FULL")),
+        ret_full: e
+            .ret
+            .as_deref()
+            .is_some_and(|r| r.eq_ignore_ascii_case("FULL")),
         max_full: MAX_FULL,
         arrival: e.created_at,
         recipients: &list,
         original: message,
     });
     match hand_off(q, &e.sender, bytes).await {
-        Ok(()) => tracing::info!(target: "delivery", "#{}: {action} report for {} recipient(s) sent to <{}>", e.id, list.len(), e.sender),
-        Err(err) => tracing::error!(target: "delivery", "#{}: {action} report to <{}> failed: {err}", e.id, e.sender),
+        Ok(()) => {
+            tracing::info!(target: "delivery", "#{}: {action} report for {} recipient(s) sent to <{}>", e.id, list.len(), e.sender)
+        }
+        Err(err) => {
+            tracing::error!(target: "delivery", "#{}: {action} report to <{}> failed: {err}", e.id, e.sender)
+        }
     }
 }
 
 fn dsn_recipient(r: &SpoolRecipient, action: Action, now: i64, until: Option<i64>) -> DsnRecipient {
     let reply = r.last_reply.clone();
-    let (code, esc) = reply
-        .as_deref()
-        .map(split_reply)
-        .unwrap_or((if action == Action::Delivered { 250 } else { 451 }, None));
+    let (code, esc) = reply.as_deref().map(split_reply).unwrap_or((
+        if action == Action::Delivered {
+            250
+        } else {
+            451
+        },
+        None,
+    ));
     DsnRecipient {
         address: r.address.clone(),
         orcpt: r.orcpt.clone(),
@@ -93,7 +104,9 @@ fn split_reply(text: &str) -> (u16, Option<String>) {
         {
             let esc = words
                 .get(i + 1)
-                .filter(|e| e.split('.').count() == 3 && e.chars().all(|c| c.is_ascii_digit() || c == '.'))
+                .filter(|e| {
+                    e.split('.').count() == 3 && e.chars().all(|c| c.is_ascii_digit() || c == '.')
+                })
                 .map(|e| e.to_string());
             return (code, esc);
         }
@@ -124,7 +137,10 @@ pub async fn hand_off(q: &Queue, to: &str, bytes: Vec<u8>) -> Result<(), String>
         }
         let mut local = b"Return-Path: <>\r\n".to_vec();
         local.extend_from_slice(&bytes);
-        store.deliver(local, &targets).await.map_err(|e| e.to_string())?;
+        store
+            .deliver(local, &targets)
+            .await
+            .map_err(|e| e.to_string())?;
     }
     if !res.remote.is_empty() {
         let entry = NewSpoolEntry {
@@ -135,7 +151,10 @@ pub async fn hand_off(q: &Queue, to: &str, bytes: Vec<u8>) -> Result<(), String>
             envid: None,
             next_attempt_at: chrono::Utc::now().timestamp(),
         };
-        store.spool_insert(bytes, entry).await.map_err(|e| e.to_string())?;
+        store
+            .spool_insert(bytes, entry)
+            .await
+            .map_err(|e| e.to_string())?;
     }
     if res.is_empty() {
         return Err(format!("<{to}> is a hosted address that does not exist"));
@@ -149,7 +168,10 @@ mod tests {
 
     #[test]
     fn replies_split() {
-        assert_eq!(split_reply("550 5.1.1 no such user"), (550, Some("5.1.1".into())));
+        assert_eq!(
+            split_reply("550 5.1.1 no such user"),
+            (550, Some("5.1.1".into()))
+        );
         assert_eq!(split_reply("451 busy"), (451, None));
         assert_eq!(
             split_reply("retry period expired; last reply: 452 4.2.2 full"),

@@ -31,7 +31,10 @@ impl PoolKey {
     /// The key of a session to `addr` opened with `opts`.
     pub fn new(addr: SocketAddr, opts: &ClientOptions) -> Self {
         let user = opts.auth.as_ref().map(|c| c.user.as_str()).unwrap_or("");
-        let shape = format!("{}|{:?}|{:?}|{user}", opts.helo, opts.local_ip, opts.starttls);
+        let shape = format!(
+            "{}|{:?}|{:?}|{user}",
+            opts.helo, opts.local_ip, opts.starttls
+        );
         Self { addr, shape }
     }
 }

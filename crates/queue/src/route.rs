@@ -51,7 +51,8 @@ pub fn domain_of(address: &str) -> String {
 /// The forwarding server of `domain`, unless the domain is blacklisted for forwarding.
 pub fn forwarding_target(settings: &Settings, domain: &str) -> Option<HostPort> {
     let domain = domain.to_ascii_lowercase();
-    let blacklist = parse_domains(&settings.get(defs::FORWARDING_BLACKLIST).join(",")).unwrap_or_default();
+    let blacklist =
+        parse_domains(&settings.get(defs::FORWARDING_BLACKLIST).join(",")).unwrap_or_default();
     if blacklisted(&blacklist, &domain) {
         return None;
     }
@@ -98,7 +99,8 @@ pub fn route(settings: &Settings, priority: u8, domain: &str, turn: &AtomicUsize
 /// ROUTE-2: whether this server is a backup MX for `domain`: one of its MX hosts resolves to
 /// an IP listed in `route.backup_primaries`. DNS failures count as "no".
 pub async fn is_backup_for(settings: &Settings, dns: &Dns, domain: &str) -> bool {
-    let primaries = parse_ips(&settings.get(defs::ROUTE_BACKUP_PRIMARIES).join(",")).unwrap_or_default();
+    let primaries =
+        parse_ips(&settings.get(defs::ROUTE_BACKUP_PRIMARIES).join(",")).unwrap_or_default();
     if primaries.is_empty() {
         return false;
     }

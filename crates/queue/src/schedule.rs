@@ -9,19 +9,26 @@
 
 use std::time::Duration;
 
-use heron_store::{
-    SPOOL_DELIVERED, SPOOL_FAILED, SpoolAttempt, SpoolEntry, SpoolRecipient,
-};
+use heron_store::{SPOOL_DELIVERED, SPOOL_FAILED, SpoolAttempt, SpoolEntry, SpoolRecipient};
 
 /// The result of one attempt for one recipient.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RcptOutcome {
     /// Accepted by the next hop.
-    Delivered { reply: String, remote: Option<String> },
+    Delivered {
+        reply: String,
+        remote: Option<String>,
+    },
     /// Try again later.
-    Temporary { reply: String, remote: Option<String> },
+    Temporary {
+        reply: String,
+        remote: Option<String>,
+    },
     /// Refused for good.
-    Permanent { reply: String, remote: Option<String> },
+    Permanent {
+        reply: String,
+        remote: Option<String>,
+    },
     /// The recipient's domain does not exist (NXDOMAIN or no address at all).
     NoSuchDomain { reason: String },
 }
@@ -67,7 +74,9 @@ pub fn apply(
         record(r, outcome, policy, *i, &mut failed, &mut delivered);
     }
     let attempts = entry.attempts.saturating_add(1);
-    let pending: Vec<usize> = (0..rcpts.len()).filter(|i| rcpts[*i].is_pending()).collect();
+    let pending: Vec<usize> = (0..rcpts.len())
+        .filter(|i| rcpts[*i].is_pending())
+        .collect();
     let retry_in = policy.retries.get(attempts as usize - 1).copied();
     let mut delayed = Vec::new();
     match retry_in {
@@ -153,9 +162,7 @@ fn record(
 pub fn wants(r: &SpoolRecipient, what: &str) -> bool {
     match &r.notify {
         None => what == "FAILURE",
-        Some(n) => n
-            .split(',')
-            .any(|w| w.trim().eq_ignore_ascii_case(what)),
+        Some(n) => n.split(',').any(|w| w.trim().eq_ignore_ascii_case(what)),
     }
 }
 
@@ -205,17 +212,37 @@ mod tests {
     fn mixed_results() {
         let e = entry(3, 0);
         let results = [
-            (0, RcptOutcome::Delivered { reply: "250 ok".into(), remote: None }),
+            (
+                0,
+                RcptOutcome::Delivered {
+                    reply: "250 ok".into(),
+                    remote: None,
+                },
+            ),
             (1, temp()),
-            (2, RcptOutcome::Permanent { reply: "550 5.1.1 no".into(), remote: None }),
+            (
+                2,
+                RcptOutcome::Permanent {
+                    reply: "550 5.1.1 no".into(),
+                    remote: None,
+                },
+            ),
         ];
         let a = apply(&e, &results, 1000, &policy());
-        let st: Vec<&str> = a.attempt.recipients.iter().map(|r| r.status.as_str()).collect();
+        let st: Vec<&str> = a
+            .attempt
+            .recipients
+            .iter()
+            .map(|r| r.status.as_str())
+            .collect();
         assert_eq!(st, [SPOOL_DELIVERED, SPOOL_PENDING, SPOOL_FAILED]);
         assert_eq!((a.failed, a.delivered), (vec![2], vec![0]));
         assert_eq!(a.attempt.next_attempt_at, 1060);
         assert_eq!((a.attempt.attempts, a.attempt.priority), (1, 4));
-        assert_eq!(a.attempt.recipients[1].last_reply.as_deref(), Some("451 4.3.0 busy"));
+        assert_eq!(
+            a.attempt.recipients[1].last_reply.as_deref(),
+            Some("451 4.3.0 busy")
+        );
     }
 
     #[test]
@@ -224,7 +251,13 @@ mod tests {
         let a = apply(&e, &[(0, temp())], 5000, &policy());
         assert_eq!(a.failed, [0]);
         assert_eq!(a.attempt.recipients[0].status, SPOOL_FAILED);
-        assert!(a.attempt.recipients[0].last_reply.as_deref().unwrap().contains("451 4.3.0"));
+        assert!(
+            a.attempt.recipients[0]
+                .last_reply
+                .as_deref()
+                .unwrap()
+                .contains("451 4.3.0")
+        );
         assert_eq!(a.attempt.priority, 3);
         let ok = apply(&entry(1, 1), &[(0, temp())], 5000, &policy());
         assert!(ok.failed.is_empty());
@@ -233,7 +266,9 @@ mod tests {
 
     #[test]
     fn dns_errors_bounce_after_the_limit() {
-        let nx = RcptOutcome::NoSuchDomain { reason: "NXDOMAIN".into() };
+        let nx = RcptOutcome::NoSuchDomain {
+            reason: "NXDOMAIN".into(),
+        };
         let first = apply(&entry(1, 0), &[(0, nx.clone())], 0, &policy());
         assert!(first.failed.is_empty());
         let mut e = entry(1, 1);

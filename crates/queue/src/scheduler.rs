@@ -44,7 +44,9 @@ impl Queue {
                     tracing::warn!(target: "delivery", "#{id}: delivery was interrupted by a stop; retrying (the remote may already have accepted it, so a duplicate is possible)");
                 }
             }
-            Err(e) => tracing::error!(target: "delivery", "cannot release interrupted deliveries: {e}"),
+            Err(e) => {
+                tracing::error!(target: "delivery", "cannot release interrupted deliveries: {e}")
+            }
         }
         let mut events = store.subscribe();
         let mut watch = self.settings.watch();
@@ -79,7 +81,11 @@ impl Queue {
     }
 
     /// Start deliveries for due entries while workers are free; how long to sleep after.
-    async fn fill(self: &Arc<Self>, tasks: &mut JoinSet<i64>, in_flight: &mut Vec<i64>) -> Duration {
+    async fn fill(
+        self: &Arc<Self>,
+        tasks: &mut JoinSet<i64>,
+        in_flight: &mut Vec<i64>,
+    ) -> Duration {
         if !self.settings.get(defs::SPOOL_ENABLED) {
             return IDLE;
         }
@@ -91,7 +97,10 @@ impl Queue {
             return IDLE;
         }
         let t = now();
-        match store.spool_lease(t, t + LEASE_SECS, workers - tasks.len()).await {
+        match store
+            .spool_lease(t, t + LEASE_SECS, workers - tasks.len())
+            .await
+        {
             Ok(due) => {
                 for e in due {
                     in_flight.push(e.id);
@@ -112,8 +121,10 @@ impl Queue {
             return IDLE;
         }
         match store.spool_next_due().await {
-            Ok(Some(due)) => Duration::from_secs((due - now()).clamp(0, IDLE.as_secs() as i64) as u64)
-                .max(Duration::from_millis(50)),
+            Ok(Some(due)) => {
+                Duration::from_secs((due - now()).clamp(0, IDLE.as_secs() as i64) as u64)
+                    .max(Duration::from_millis(50))
+            }
             _ => IDLE,
         }
     }
@@ -140,7 +151,8 @@ impl Queue {
     fn policy(&self) -> Policy {
         let s = &self.settings;
         Policy {
-            retries: parse_retry_schedule(&s.get(defs::SPOOL_RETRY_SCHEDULE).join(",")).unwrap_or_default(),
+            retries: parse_retry_schedule(&s.get(defs::SPOOL_RETRY_SCHEDULE).join(","))
+                .unwrap_or_default(),
             dns_attempts: s.get(defs::SPOOL_DNS_ERROR_ATTEMPTS).max(1) as u32,
             second_priority: s.get(defs::PRIORITY_SECOND_ATTEMPT).clamp(1, 10) as u8,
             third_priority: s.get(defs::PRIORITY_THIRD_ATTEMPT).clamp(1, 10) as u8,
@@ -177,15 +189,36 @@ impl Queue {
             }
         }
         let wants = |i: &usize, what| rcpts.get(*i).is_some_and(|r| schedule::wants(r, what));
-        let failed: Vec<usize> = applied.failed.iter().copied().filter(|i| wants(i, "FAILURE")).collect();
-        let ok: Vec<usize> = applied.delivered.iter().copied().filter(|i| wants(i, "SUCCESS")).collect();
+        let failed: Vec<usize> = applied
+            .failed
+            .iter()
+            .copied()
+            .filter(|i| wants(i, "FAILURE"))
+            .collect();
+        let ok: Vec<usize> = applied
+            .delivered
+            .iter()
+            .copied()
+            .filter(|i| wants(i, "SUCCESS"))
+            .collect();
         let until = policy
             .retries
             .iter()
             .skip(applied.attempt.attempts as usize)
-            .fold(applied.attempt.next_attempt_at, |t, d| t + d.as_secs() as i64);
+            .fold(applied.attempt.next_attempt_at, |t, d| {
+                t + d.as_secs() as i64
+            });
         notify::report(&self, &e, rcpts, &failed, Action::Failed, &message, None).await;
-        notify::report(&self, &e, rcpts, &applied.delayed, Action::Delayed, &message, Some(until)).await;
+        notify::report(
+            &self,
+            &e,
+            rcpts,
+            &applied.delayed,
+            Action::Delayed,
+            &message,
+            Some(until),
+        )
+        .await;
         notify::report(&self, &e, rcpts, &ok, Action::Delivered, &message, None).await;
         if let Err(err) = store.spool_finish(e.id, applied.attempt).await {
             tracing::error!(target: "delivery", "#{}: cannot record the attempt: {err}", e.id);

@@ -52,7 +52,11 @@ impl Signers {
         if let Some(s) = self.cache.get(domain) {
             return Ok(s);
         }
-        let signer = match store.get_dkim_key(domain).await.map_err(|e| e.to_string())? {
+        let signer = match store
+            .get_dkim_key(domain)
+            .await
+            .map_err(|e| e.to_string())?
+        {
             None => None,
             Some(rec) => {
                 let key = DkimKey::from_pem(&rec.domain, &rec.selector, &rec.private_key)

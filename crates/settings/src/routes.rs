@@ -59,9 +59,7 @@ pub fn parse_host_port(e: &str) -> Result<HostPort, String> {
         });
     }
     let (host, port) = if let Some(rest) = e.strip_prefix('[') {
-        let (h, p) = rest
-            .split_once(']')
-            .ok_or(format!("{e:?}: missing ']'"))?;
+        let (h, p) = rest.split_once(']').ok_or(format!("{e:?}: missing ']'"))?;
         (h, p.strip_prefix(':'))
     } else {
         match e.rsplit_once(':') {
@@ -160,7 +158,11 @@ fn parse_gateway(e: &str) -> Result<Gateway, String> {
     let (to, range, auth) = match words.as_slice() {
         [to, range] => (to, range, None),
         [to, range, user, pass] => (to, range, Some((user.to_string(), pass.to_string()))),
-        _ => return Err(format!("{e:?}: expected host[:port] MIN-MAX [user password]")),
+        _ => {
+            return Err(format!(
+                "{e:?}: expected host[:port] MIN-MAX [user password]"
+            ));
+        }
     };
     let (min, max) = range
         .split_once('-')
@@ -202,9 +204,21 @@ mod tests {
     #[test]
     fn host_ports() {
         let hp = |s| parse_host_port(s).unwrap();
-        assert_eq!(hp("mx.b.test"), HostPort { host: "mx.b.test".into(), port: 25 });
+        assert_eq!(
+            hp("mx.b.test"),
+            HostPort {
+                host: "mx.b.test".into(),
+                port: 25
+            }
+        );
         assert_eq!(hp("10.0.0.1:2525").port, 2525);
-        assert_eq!(hp("[::1]:26"), HostPort { host: "::1".into(), port: 26 });
+        assert_eq!(
+            hp("[::1]:26"),
+            HostPort {
+                host: "::1".into(),
+                port: 26
+            }
+        );
         assert_eq!(hp("::1").port, 25);
         assert_eq!(hp("[::1]:26").to_string(), "[::1]:26");
         for bad in ["", "a b", "h:0", "h:99999", "[::1", "h:x"] {
@@ -226,7 +240,10 @@ mod tests {
         for bad in ["gw 0-3", "gw 3-1", "gw 1-11", "gw", "gw 1-2 user"] {
             assert!(parse_gateways(bad).is_err(), "{bad}");
         }
-        assert_eq!(parse_domains("A.test., b.test").unwrap(), ["a.test", "b.test"]);
+        assert_eq!(
+            parse_domains("A.test., b.test").unwrap(),
+            ["a.test", "b.test"]
+        );
         assert!(parse_ips("127.0.0.2, x").is_err());
         assert!(check_priority("10").is_ok() && check_priority("0").is_err());
     }

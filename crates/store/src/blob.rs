@@ -267,7 +267,10 @@ mod tests {
             if d.is_dir() && name != "tmp" && name != "spares" {
                 for f in fs::read_dir(&d).unwrap() {
                     let f = f.unwrap();
-                    out.push((f.file_name().into_string().unwrap(), f.metadata().unwrap().len()));
+                    out.push((
+                        f.file_name().into_string().unwrap(),
+                        f.metadata().unwrap().len(),
+                    ));
                 }
             }
         }
@@ -289,7 +292,10 @@ mod tests {
         let second = store.put(b"second".to_vec()).await.unwrap();
         assert_eq!(store.get(&first).await.unwrap(), b"first");
         assert_eq!(store.get(&second).await.unwrap(), b"second");
-        assert!(files(dir.path()).iter().any(|(_, len)| *len == 0), "spares on disk");
+        assert!(
+            files(dir.path()).iter().any(|(_, len)| *len == 0),
+            "spares on disk"
+        );
         while store.spares.making.load(Ordering::Acquire) {
             std::thread::sleep(std::time::Duration::from_millis(10));
         }

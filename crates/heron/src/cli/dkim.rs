@@ -60,10 +60,9 @@ pub async fn run(data: &Path, cmd: DkimCmd) -> anyhow::Result<()> {
             print_record(&key)?;
         }
         DkimCmd::Show { domain } => {
-            let rec = store
-                .get_dkim_key(&domain)
-                .await?
-                .with_context(|| format!("{domain} has no DKIM key (heron dkim generate {domain})"))?;
+            let rec = store.get_dkim_key(&domain).await?.with_context(|| {
+                format!("{domain} has no DKIM key (heron dkim generate {domain})")
+            })?;
             let key = DkimKey::from_pem(&rec.domain, &rec.selector, &rec.private_key)?;
             print_record(&key)?;
         }

@@ -36,7 +36,10 @@ pub async fn run(data: &Path, cmd: SpoolCmd) -> anyhow::Result<()> {
     let now = chrono::Utc::now().timestamp();
     match cmd {
         SpoolCmd::List { json: true } => {
-            println!("{}", serde_json::to_string_pretty(&store.spool_list().await?)?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&store.spool_list().await?)?
+            );
         }
         SpoolCmd::List { json: false } => {
             let entries = store.spool_list().await?;
@@ -101,7 +104,11 @@ fn print_entry(e: &SpoolEntry, now: i64) {
         .iter()
         .filter(|r| r.status == SPOOL_DELIVERED)
         .count();
-    let state = if e.leased_until != 0 { "\tdelivering" } else { "" };
+    let state = if e.leased_until != 0 {
+        "\tdelivering"
+    } else {
+        ""
+    };
     println!(
         "{}\tfrom <{}>\t{} bytes\tpriority {}\tattempts {}\tin spool {}s\tnext in {}s\trecipients {done}/{}{state}",
         e.id,

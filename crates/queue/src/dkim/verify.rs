@@ -4,8 +4,8 @@
 //!
 //! Invariant: a message without a DKIM-Signature is not parsed or looked up at all.
 
-use mail_auth::{AuthenticatedMessage, AuthenticationResults, MessageAuthenticator};
 use mail_auth::common::headers::HeaderWriter;
+use mail_auth::{AuthenticatedMessage, AuthenticationResults, MessageAuthenticator};
 
 use crate::dns::Dns;
 
@@ -43,8 +43,12 @@ mod tests {
 
     #[test]
     fn finds_the_signature_field_in_the_header_block_only() {
-        assert!(has_signature(b"X: 1\r\ndkim-signature: v=1\r\n\r\nbody\r\n"));
-        assert!(!has_signature(b"X: 1\r\n\r\nDKIM-Signature: in the body\r\n"));
+        assert!(has_signature(
+            b"X: 1\r\ndkim-signature: v=1\r\n\r\nbody\r\n"
+        ));
+        assert!(!has_signature(
+            b"X: 1\r\n\r\nDKIM-Signature: in the body\r\n"
+        ));
         assert!(!has_signature(b"X: 1\r\n\r\n"));
     }
 }

@@ -7,13 +7,13 @@
 
 mod changes;
 mod directory;
-mod dkim;
 mod directory_rows;
+mod dkim;
 mod folders;
 mod mail;
 mod misc;
-mod spool;
 mod schema;
+mod spool;
 mod staged;
 mod tokens;
 mod writer;

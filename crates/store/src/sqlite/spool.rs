@@ -131,7 +131,8 @@ impl SpoolStore for SqliteStore {
     }
 
     async fn spool_list(&self) -> Result<Vec<SpoolEntry>> {
-        self.read(|c| select(c, "ORDER BY priority DESC, id", [])).await
+        self.read(|c| select(c, "ORDER BY priority DESC, id", []))
+            .await
     }
 
     async fn spool_get(&self, id: i64) -> Result<Option<SpoolEntry>> {

@@ -36,15 +36,24 @@ pub(super) async fn spool_records(s: Subject) {
 
 pub(super) async fn spool_leases(s: Subject) {
     let low = s
-        .spool_insert(b"low\r\n".to_vec(), entry("s@a.test", &["a@r.test"], 3, 100))
+        .spool_insert(
+            b"low\r\n".to_vec(),
+            entry("s@a.test", &["a@r.test"], 3, 100),
+        )
         .await
         .unwrap();
     let high = s
-        .spool_insert(b"high\r\n".to_vec(), entry("s@a.test", &["a@r.test", "b@r.test"], 9, 100))
+        .spool_insert(
+            b"high\r\n".to_vec(),
+            entry("s@a.test", &["a@r.test", "b@r.test"], 9, 100),
+        )
         .await
         .unwrap();
     let later = s
-        .spool_insert(b"later\r\n".to_vec(), entry("s@a.test", &["c@r.test"], 10, 500))
+        .spool_insert(
+            b"later\r\n".to_vec(),
+            entry("s@a.test", &["c@r.test"], 10, 500),
+        )
         .await
         .unwrap();
     assert_eq!(s.spool_next_due().await.unwrap(), Some(100));
@@ -70,13 +79,19 @@ pub(super) async fn spool_leases(s: Subject) {
     };
     assert!(s.spool_finish(high.id, attempt.clone()).await.unwrap());
     let now = s.spool_get(high.id).await.unwrap().unwrap();
-    assert_eq!((now.attempts, now.next_attempt_at, now.leased_until), (1, 300, 0));
+    assert_eq!(
+        (now.attempts, now.next_attempt_at, now.leased_until),
+        (1, 300, 0)
+    );
     assert_eq!(now.recipients, rcpts);
     assert_eq!(now.last_attempt_at, Some(200));
 
     // Every recipient done: the entry leaves the spool.
     rcpts[1].status = SPOOL_FAILED.into();
-    let done = SpoolAttempt { recipients: rcpts, ..attempt };
+    let done = SpoolAttempt {
+        recipients: rcpts,
+        ..attempt
+    };
     assert!(!s.spool_finish(high.id, done.clone()).await.unwrap());
     assert!(s.spool_get(high.id).await.unwrap().is_none());
     // Finishing an entry deleted meanwhile is not an error.
@@ -124,8 +139,16 @@ pub(super) async fn spool_leases(s: Subject) {
         .await
         .unwrap();
     assert_eq!(r.attempts, 0);
-    assert!(r.recipients.iter().all(|x| x.is_pending() && x.dns_failures == 0));
-    assert!(s.spool_change(999_999, SpoolChange::default()).await.is_err());
+    assert!(
+        r.recipients
+            .iter()
+            .all(|x| x.is_pending() && x.dns_failures == 0)
+    );
+    assert!(
+        s.spool_change(999_999, SpoolChange::default())
+            .await
+            .is_err()
+    );
     for e in s.spool_list().await.unwrap() {
         s.spool_delete(e.id).await.unwrap();
     }
