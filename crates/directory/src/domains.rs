@@ -60,6 +60,14 @@ impl Directory {
         Ok(self.store.update_domain(d).await?)
     }
 
+    /// Apply an administrator's change to a domain and save it; the domain as it is now.
+    pub async fn change_domain(&self, name: &str, c: &DomainChange) -> Result<Domain> {
+        let mut d = self.domain(name).await?;
+        c.apply(&mut d);
+        self.update_domain(&d).await?;
+        Ok(d)
+    }
+
     /// Make `alias` deliver to `domain`'s mailboxes, within the domain-alias limit.
     pub async fn add_domain_alias(&self, alias: &str, domain: &str) -> Result<()> {
         let alias = normalise_domain(alias).map_err(DirectoryError::Invalid)?;
@@ -95,4 +103,41 @@ pub(crate) fn check_limit(have: u64, limit: u64, what: &str, domain: &str) -> Re
         )));
     }
     Ok(())
+}
+
+/// The settings of a domain an administrator may change (DOM-1/2/4/10); `None` keeps a field.
+#[derive(Clone, Debug, Default)]
+pub struct DomainChange {
+    pub disabled: Option<bool>,
+    /// Local part or address receiving mail for unknown recipients; empty clears it.
+    pub catch_all: Option<String>,
+    pub require_smtp_auth: Option<bool>,
+    pub disk_mb: Option<u64>,
+    pub max_users: Option<u32>,
+    pub max_aliases: Option<u32>,
+    pub max_domain_aliases: Option<u32>,
+    pub max_message_kb: Option<u64>,
+    pub max_recipients: Option<u32>,
+}
+
+impl DomainChange {
+    /// Set the fields given on `d`.
+    pub fn apply(&self, d: &mut Domain) {
+        if let Some(v) = self.disabled {
+            d.disabled = v;
+        }
+        if let Some(v) = &self.catch_all {
+            d.catch_all = Some(v.trim().to_lowercase()).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = self.require_smtp_auth {
+            d.require_smtp_auth = v;
+        }
+        let l = &mut d.limits;
+        l.disk_mb = self.disk_mb.unwrap_or(l.disk_mb);
+        l.users = self.max_users.unwrap_or(l.users);
+        l.user_aliases = self.max_aliases.unwrap_or(l.user_aliases);
+        l.domain_aliases = self.max_domain_aliases.unwrap_or(l.domain_aliases);
+        l.max_message_kb = self.max_message_kb.unwrap_or(l.max_message_kb);
+        l.recipients_per_message = self.max_recipients.unwrap_or(l.recipients_per_message);
+    }
 }

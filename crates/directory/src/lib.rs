@@ -24,6 +24,7 @@ use heron_store::{Store, StoreError};
 
 pub use address::Address;
 pub use auth::AuthError;
+pub use domains::DomainChange;
 pub use resolve::Resolution;
 
 /// The default folders of a new mailbox and their RFC 6154 attributes (DOM-9).

@@ -6,7 +6,7 @@ mod fake_smtp;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use fake_smtp::{Peer, acceptor, ehlo_reply, options, serve};
+use fake_smtp::{Peer, acceptor, connect_err, ehlo_reply, options, serve};
 use heron_queue::client::{
     ClientError, Connection, Credentials, Envelope, EnvelopeRcpt, Outcome, StartTls,
 };
@@ -177,10 +177,7 @@ async fn refused_greeting_is_permanent() {
         p.quit().await;
     })
     .await;
-    let err = Connection::connect(addr, "mx.test", &options())
-        .await
-        .err()
-        .expect("must fail");
+    let err = connect_err(addr).await;
     assert!(
         matches!(
             err,
@@ -259,10 +256,7 @@ async fn over_long_reply_line_is_a_protocol_error() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     })
     .await;
-    let err = Connection::connect(addr, "mx.test", &options())
-        .await
-        .err()
-        .expect("must fail");
+    let err = connect_err(addr).await;
     assert!(matches!(err, ClientError::Protocol(_)), "{err:?}");
     server.await.expect("server script");
 }
@@ -276,10 +270,7 @@ async fn endless_multi_line_reply_is_a_protocol_error() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     })
     .await;
-    let err = Connection::connect(addr, "mx.test", &options())
-        .await
-        .err()
-        .expect("must fail");
+    let err = connect_err(addr).await;
     assert!(matches!(err, ClientError::Protocol(_)), "{err:?}");
     server.await.expect("server script");
 }
@@ -289,10 +280,7 @@ async fn connection_refused() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
     drop(listener);
-    let err = Connection::connect(addr, "mx.test", &options())
-        .await
-        .err()
-        .expect("must fail");
+    let err = connect_err(addr).await;
     assert!(matches!(err, ClientError::Connect(_)), "{err:?}");
 }
 

@@ -6,7 +6,7 @@ mod fake_smtp;
 
 use std::time::Duration;
 
-use fake_smtp::{options, serve};
+use fake_smtp::{connect, options, serve};
 use heron_queue::client::{Connection, Envelope, EnvelopeRcpt, Outcome, Reply};
 
 fn envelope(sender: &str, rcpts: &[&str]) -> Envelope {
@@ -87,9 +87,7 @@ async fn pipelining_sends_the_envelope_in_one_go() {
         p.quit().await;
     })
     .await;
-    let mut conn = Connection::connect(addr, "mx.test", &options())
-        .await
-        .expect("connect");
+    let mut conn = connect(addr).await;
     assert!(conn.extensions().pipelining);
     let results = conn
         .send(&envelope("", &["b@y.test", "c@y.test"]), MESSAGE)
@@ -127,9 +125,7 @@ async fn without_pipelining_one_command_at_a_time() {
         p.quit().await;
     })
     .await;
-    let mut conn = Connection::connect(addr, "mx.test", &options())
-        .await
-        .expect("connect");
+    let mut conn = connect(addr).await;
     let results = conn
         .send(&envelope("a@x.test", &["b@y.test", "c@y.test"]), MESSAGE)
         .await
@@ -157,9 +153,7 @@ async fn mixed_recipient_replies() {
         p.quit().await;
     })
     .await;
-    let mut conn = Connection::connect(addr, "mx.test", &options())
-        .await
-        .expect("connect");
+    let mut conn = connect(addr).await;
     let env = envelope("a@x.test", &["ok@y.test", "full@y.test", "gone@y.test"]);
     let results = conn.send(&env, MESSAGE).await.expect("send");
     let outcomes: Vec<_> = results
@@ -212,9 +206,7 @@ async fn data_refused_then_rset_and_reuse() {
         p.quit().await;
     })
     .await;
-    let mut conn = Connection::connect(addr, "mx.test", &options())
-        .await
-        .expect("connect");
+    let mut conn = connect(addr).await;
     let results = conn
         .send(&envelope("a@x.test", &["b@y.test", "c@y.test"]), MESSAGE)
         .await
@@ -251,9 +243,7 @@ async fn mail_refused_applies_to_every_recipient() {
         p.quit().await;
     })
     .await;
-    let mut conn = Connection::connect(addr, "mx.test", &options())
-        .await
-        .expect("connect");
+    let mut conn = connect(addr).await;
     let results = conn
         .send(&envelope("a@x.test", &["b@y.test", "c@y.test"]), MESSAGE)
         .await
@@ -283,9 +273,7 @@ async fn no_recipient_accepted_means_no_message() {
         p.quit().await;
     })
     .await;
-    let mut conn = Connection::connect(addr, "mx.test", &options())
-        .await
-        .expect("connect");
+    let mut conn = connect(addr).await;
     let results = conn
         .send(&envelope("a@x.test", &["b@y.test"]), MESSAGE)
         .await
@@ -311,9 +299,7 @@ async fn dot_stuffing_and_bare_lf() {
         got
     })
     .await;
-    let mut conn = Connection::connect(addr, "mx.test", &options())
-        .await
-        .expect("connect");
+    let mut conn = connect(addr).await;
     let message = b"Subject: dots\n\n.leading\r\n..two\n.\nbare\rcr\nlast line";
     conn.send(&envelope("a@x.test", &["b@y.test"]), message)
         .await
@@ -341,9 +327,7 @@ async fn size_limit_and_size_parameter() {
         p.quit().await;
     })
     .await;
-    let mut conn = Connection::connect(addr, "mx.test", &options())
-        .await
-        .expect("connect");
+    let mut conn = connect(addr).await;
     assert_eq!(conn.extensions().size, Some(100));
     let env = envelope("a@x.test", &["b@y.test", "c@y.test"]);
     let big = vec![b'x'; 500];
@@ -390,9 +374,7 @@ async fn dsn_exchange(extensions: &'static [&'static str], mail: &'static str, r
         p.quit().await;
     })
     .await;
-    let mut conn = Connection::connect(addr, "mx.test", &options())
-        .await
-        .expect("connect");
+    let mut conn = connect(addr).await;
     let results = conn.send(&dsn_envelope(), MESSAGE).await.expect("send");
     assert!(matches!(results[0].outcome, Outcome::Delivered(_)));
     conn.quit().await;
@@ -429,9 +411,7 @@ async fn two_transactions_on_one_connection() {
         p.quit().await;
     })
     .await;
-    let mut conn = Connection::connect(addr, "mx.test", &options())
-        .await
-        .expect("connect");
+    let mut conn = connect(addr).await;
     for n in 1..=2 {
         let env = envelope(&format!("s{n}@x.test"), &[&format!("r{n}@y.test")]);
         let results = conn

@@ -328,6 +328,30 @@ pub struct SpoolChange {
     pub reset: bool,
 }
 
+impl SpoolChange {
+    /// Force: attempt at `now`.
+    pub fn force(now: i64) -> Self {
+        Self {
+            next_attempt_at: Some(now),
+            ..Self::default()
+        }
+    }
+    /// Reset retries and attempt at `now`.
+    pub fn reset(now: i64) -> Self {
+        Self {
+            reset: true,
+            ..Self::force(now)
+        }
+    }
+    /// Change the priority only.
+    pub fn priority(p: u8) -> Self {
+        Self {
+            priority: Some(p),
+            ..Self::default()
+        }
+    }
+}
+
 /// What changed in a folder after some modseq (for refreshing a session's view cheaply).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FolderChanges {

@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use heron_directory::DomainChange;
 use heron_directory::address::normalise_domain;
 use heron_store::{Domain, DomainLimits};
 use serde::{Deserialize, Serialize};
@@ -155,30 +156,18 @@ pub async fn patch(
     Body(p): Body<DomainPatch>,
 ) -> ApiResult<Json<DomainView>> {
     caller.allow(Action::ChangeDomain(domain_key(&name)))?;
-    let mut d = st.dir.domain(&name).await?;
-    if let Some(v) = p.disabled {
-        d.disabled = v;
-    }
-    if let Some(v) = p.catch_all {
-        d.catch_all = Some(v.trim().to_lowercase()).filter(|v| !v.is_empty());
-    }
-    if let Some(v) = p.require_smtp_auth {
-        d.require_smtp_auth = v;
-    }
-    let l = &mut d.limits;
-    p.disk_mb.into_iter().for_each(|v| l.disk_mb = v);
-    p.max_users.into_iter().for_each(|v| l.users = v);
-    p.max_aliases.into_iter().for_each(|v| l.user_aliases = v);
-    p.max_domain_aliases
-        .into_iter()
-        .for_each(|v| l.domain_aliases = v);
-    p.max_message_kb
-        .into_iter()
-        .for_each(|v| l.max_message_kb = v);
-    p.max_recipients
-        .into_iter()
-        .for_each(|v| l.recipients_per_message = v);
-    st.dir.update_domain(&d).await?;
+    let change = DomainChange {
+        disabled: p.disabled,
+        catch_all: p.catch_all,
+        require_smtp_auth: p.require_smtp_auth,
+        disk_mb: p.disk_mb,
+        max_users: p.max_users,
+        max_aliases: p.max_aliases,
+        max_domain_aliases: p.max_domain_aliases,
+        max_message_kb: p.max_message_kb,
+        max_recipients: p.max_recipients,
+    };
+    let d = st.dir.change_domain(&name, &change).await?;
     caller.event(format!("changed domain {}", d.name));
     Ok(Json(view(&st, &d.name).await?))
 }

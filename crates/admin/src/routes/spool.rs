@@ -162,10 +162,7 @@ pub async fn force(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<SpoolView>> {
-    let c = SpoolChange {
-        next_attempt_at: Some(now()),
-        ..SpoolChange::default()
-    };
+    let c = SpoolChange::force(now());
     change(&st, &caller, &id, c, "delivery attempt now").await
 }
 
@@ -178,11 +175,7 @@ pub async fn reset(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<SpoolView>> {
-    let c = SpoolChange {
-        next_attempt_at: Some(now()),
-        reset: true,
-        ..SpoolChange::default()
-    };
+    let c = SpoolChange::reset(now());
     change(&st, &caller, &id, c, "retries reset, delivery attempt now").await
 }
 
@@ -202,9 +195,6 @@ pub async fn priority(
         .ok()
         .filter(|p| (1..=10).contains(p))
         .ok_or_else(|| ApiError::invalid("priority", "a priority is 1 to 10"))?;
-    let c = SpoolChange {
-        priority: Some(p),
-        ..SpoolChange::default()
-    };
+    let c = SpoolChange::priority(p);
     change(&st, &caller, &id, c, &format!("priority {p}")).await
 }

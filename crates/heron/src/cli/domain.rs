@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use clap::Subcommand;
+use heron_directory::DomainChange;
 
 /// Domain commands.
 #[derive(Subcommand)]
@@ -53,30 +54,18 @@ pub struct DomainSet {
 
 /// Apply the options given.
 async fn set(o: &super::Opened, a: DomainSet) -> anyhow::Result<()> {
-    let mut d = o.dir.domain(&a.name).await?;
-    if let Some(v) = a.disabled {
-        d.disabled = v;
-    }
-    if let Some(v) = a.catch_all {
-        d.catch_all = Some(v.trim().to_lowercase()).filter(|v| !v.is_empty());
-    }
-    if let Some(v) = a.require_smtp_auth {
-        d.require_smtp_auth = v;
-    }
-    let l = &mut d.limits;
-    a.disk_mb.into_iter().for_each(|v| l.disk_mb = v);
-    a.max_users.into_iter().for_each(|v| l.users = v);
-    a.max_aliases.into_iter().for_each(|v| l.user_aliases = v);
-    a.max_domain_aliases
-        .into_iter()
-        .for_each(|v| l.domain_aliases = v);
-    a.max_message_kb
-        .into_iter()
-        .for_each(|v| l.max_message_kb = v);
-    a.max_recipients
-        .into_iter()
-        .for_each(|v| l.recipients_per_message = v);
-    o.dir.update_domain(&d).await?;
+    let change = DomainChange {
+        disabled: a.disabled,
+        catch_all: a.catch_all,
+        require_smtp_auth: a.require_smtp_auth,
+        disk_mb: a.disk_mb,
+        max_users: a.max_users,
+        max_aliases: a.max_aliases,
+        max_domain_aliases: a.max_domain_aliases,
+        max_message_kb: a.max_message_kb,
+        max_recipients: a.max_recipients,
+    };
+    let d = o.dir.change_domain(&a.name, &change).await?;
     show(o, &d.name).await
 }
 

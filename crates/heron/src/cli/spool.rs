@@ -67,19 +67,12 @@ pub async fn run(data: &Path, cmd: SpoolCmd) -> anyhow::Result<()> {
             println!("deleted spool entry {id}");
         }
         SpoolCmd::Force { id } => {
-            let c = SpoolChange {
-                next_attempt_at: Some(now),
-                ..SpoolChange::default()
-            };
+            let c = SpoolChange::force(now);
             store.spool_change(id, c).await?;
             println!("spool entry {id}: delivery attempt now");
         }
         SpoolCmd::Reset { id } => {
-            let c = SpoolChange {
-                next_attempt_at: Some(now),
-                reset: true,
-                ..SpoolChange::default()
-            };
+            let c = SpoolChange::reset(now);
             store.spool_change(id, c).await?;
             println!("spool entry {id}: retries reset, delivery attempt now");
         }
@@ -87,10 +80,7 @@ pub async fn run(data: &Path, cmd: SpoolCmd) -> anyhow::Result<()> {
             if !(1..=10).contains(&priority) {
                 anyhow::bail!("a priority is 1 to 10");
             }
-            let c = SpoolChange {
-                priority: Some(priority),
-                ..SpoolChange::default()
-            };
+            let c = SpoolChange::priority(priority);
             store.spool_change(id, c).await?;
             println!("spool entry {id}: priority {priority}");
         }

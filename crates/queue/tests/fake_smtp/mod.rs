@@ -149,6 +149,21 @@ where
 }
 
 /// Client options for tests: 5 s timeout, no TLS unless asked.
+/// A connection to the fake server with [`options`].
+pub async fn connect(addr: SocketAddr) -> heron_queue::client::Connection {
+    heron_queue::client::Connection::connect(addr, "mx.test", &options())
+        .await
+        .expect("connect")
+}
+
+/// The error connecting to the fake server with [`options`].
+pub async fn connect_err(addr: SocketAddr) -> heron_queue::client::ClientError {
+    heron_queue::client::Connection::connect(addr, "mx.test", &options())
+        .await
+        .err()
+        .expect("must fail")
+}
+
 pub fn options() -> ClientOptions {
     ClientOptions {
         starttls: StartTls::Off,
