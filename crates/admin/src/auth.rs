@@ -8,12 +8,14 @@
 
 use std::fmt::Display;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use heron_directory::{Directory, DirectoryError};
+use heron_net::registry::Registry;
 use sha2::{Digest, Sha256};
 
 use crate::authz::{self, Action, Denied, Principal};
@@ -25,9 +27,33 @@ use crate::sessions::{Account, Sessions, hex};
 /// Name of the session cookie.
 pub const COOKIE: &str = "heron_session";
 
+/// What the running server lends the admin interface beyond the directory.
+#[derive(Clone, Default)]
+pub struct Runtime {
+    /// Live sessions of the mail listeners (connections, online users); empty when the
+    /// admin app runs without listeners.
+    pub registry: Arc<Registry>,
+    /// The data directory (relative `log.dir` values are resolved against it).
+    pub data_dir: PathBuf,
+}
+
+impl Runtime {
+    /// The log directory the settings name now.
+    pub fn log_dir(&self, settings: &heron_settings::Settings) -> PathBuf {
+        let v = settings.get(heron_settings::defs::LOG_DIR);
+        let p = std::path::Path::new(&v);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.data_dir.join(p)
+        }
+    }
+}
+
 /// What every handler shares.
 pub struct AppState {
     pub dir: Directory,
+    pub runtime: Runtime,
     pub sessions: Sessions,
     /// Failed logins (and failed current-password checks) per client IP.
     pub logins: Mutex<FailureLimiter<IpAddr>>,
@@ -39,9 +65,10 @@ pub type Shared = Arc<AppState>;
 
 impl AppState {
     /// State over a directory.
-    pub fn new(dir: Directory) -> Shared {
+    pub fn new(dir: Directory, runtime: Runtime) -> Shared {
         Arc::new(Self {
             dir,
+            runtime,
             sessions: Sessions::default(),
             logins: Mutex::new(FailureLimiter::new(Rule::LOGIN, 100_000)),
             epoch: Instant::now(),

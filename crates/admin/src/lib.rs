@@ -32,6 +32,7 @@ use tokio_util::sync::CancellationToken;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
+pub use auth::Runtime;
 pub use openapi::document as openapi_document;
 
 /// Largest request body accepted.
@@ -53,9 +54,9 @@ pub enum AdminError {
 }
 
 /// The whole application over a directory.
-pub fn app(dir: Directory) -> Router {
+pub fn app(dir: Directory, runtime: Runtime) -> Router {
     routes::api()
-        .with_state(auth::AppState::new(dir))
+        .with_state(auth::AppState::new(dir, runtime))
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -74,9 +75,10 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, AdminError> {
 pub async fn serve(
     listener: TcpListener,
     dir: Directory,
+    runtime: Runtime,
     stop: CancellationToken,
 ) -> Result<(), AdminError> {
-    let app = app(dir).into_make_service_with_connect_info::<SocketAddr>();
+    let app = app(dir, runtime).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move { stop.cancelled().await })
         .await

@@ -84,7 +84,16 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     let _follow = server.start().await?;
     tracing::info!(target: "events", "heron {} serving from {}", env!("CARGO_PKG_VERSION"), data.display());
     let admin_stop = CancellationToken::new();
-    let admin_task = start_admin(args.admin_listen, o.dir.clone(), admin_stop.clone()).await;
+    let admin_task = start_admin(
+        args.admin_listen,
+        o.dir.clone(),
+        heron_admin::Runtime {
+            registry: server.registry().clone(),
+            data_dir: data.to_path_buf(),
+        },
+        admin_stop.clone(),
+    )
+    .await;
     eprintln!("heron: serving from {}", data.display());
 
     wait_for_signal().await?;
@@ -109,6 +118,7 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
 async fn start_admin(
     addr: SocketAddr,
     dir: heron_directory::Directory,
+    runtime: heron_admin::Runtime,
     stop: CancellationToken,
 ) -> Option<tokio::task::JoinHandle<()>> {
     let listener = match heron_admin::bind(addr).await {
@@ -122,7 +132,7 @@ async fn start_admin(
     tracing::info!(target: "events", "admin API on http://{addr}/api/v1");
     eprintln!("heron: admin API on http://{addr}/api/v1");
     Some(tokio::spawn(async move {
-        if let Err(e) = heron_admin::serve(listener, dir, stop).await {
+        if let Err(e) = heron_admin::serve(listener, dir, runtime, stop).await {
             tracing::error!(target: "events", "{e}");
         }
     }))
