@@ -37,6 +37,19 @@ if [ ! -x "$schemathesis_env/bin/schemathesis" ]; then
     "$schemathesis_env/bin/pip" install -q --disable-pip-version-check -r tests/blackbox/requirements-schemathesis.txt
 fi
 export HERON_SCHEMATHESIS="$schemathesis_env/bin/schemathesis"
+# Browser tests of the admin pages: Debian's Chromium driven by playwright-core (npm; its own
+# browser download is not used).
+if ! command -v chromium >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1 \
+    || ! command -v npm >/dev/null 2>&1; then
+    echo "installing chromium, nodejs and npm"
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq chromium nodejs npm >/dev/null
+fi
+if [ ! -d tests/browser/node_modules/playwright-core ]; then
+    echo "installing playwright-core (tests/browser)"
+    (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi
+echo "chromium:  $(command -v chromium)"
 echo "fetchmail: $(command -v fetchmail)"
 echo "swaks:     $(command -v swaks)"
 echo "pytest:    $(python3 -c 'import pytest; print(pytest.__version__)')"

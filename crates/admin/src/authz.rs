@@ -4,8 +4,9 @@
 //! Invariants: a caller who must change their password may only change it or log out;
 //! a domain administrator reaches only users and aliases of their own domain (names
 //! compared lower-case); server-wide things (domains list and changes, settings, spool,
-//! tokens) are the system administrator's; API tokens act as the system administrator but
-//! cannot make more tokens.
+//! tokens, live connections, services, logs) are the system administrator's; API tokens act
+//! as the system administrator but cannot make more tokens. Actions that take an optional
+//! domain (`None` = every domain) let a domain administrator act on their own domain only.
 
 /// The authenticated caller.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +50,16 @@ pub enum Action {
     Spool,
     CreateToken,
     Tokens,
+    /// List live mail sessions, end them, blacklist their peers.
+    Connections,
+    /// See who is online or inactive: in one domain, or (`None`) in all.
+    UserActivity(Option<String>),
+    /// Start and stop services.
+    Services,
+    /// Read and download the log files.
+    Logs,
+    /// Send a message to the users of one domain, or (`None`) to users of any domain.
+    SendMessage(Option<String>),
 }
 
 /// Why an action is refused.
@@ -74,10 +85,13 @@ pub fn decide(who: &Principal, must_change: bool, action: &Action) -> Result<(),
     let ok = match action {
         Logout | ChangePassword | Me => true,
         CreateToken => *who == Principal::SystemAdmin,
-        ListDomains | CreateDomain | ChangeDomain(_) | SetRole(_) | Settings | Spool | Tokens => {
-            admin
-        }
+        ListDomains | CreateDomain | ChangeDomain(_) | SetRole(_) | Settings | Spool | Tokens
+        | Connections | Services | Logs => admin,
         ReadDomain(d) | ManageAccounts(d) => admin || own(d),
+        UserActivity(scope) | SendMessage(scope) => match scope {
+            Some(d) => admin || own(d),
+            None => admin,
+        },
     };
     if ok {
         Ok(())
@@ -151,6 +165,10 @@ mod tests {
             (user.clone(), false, Spool, Err(NotPermitted)),
             (user.clone(), false, Tokens, Err(NotPermitted)),
         ];
+        check(cases);
+    }
+
+    fn check(cases: Vec<(Principal, bool, Action, Result<(), Denied>)>) {
         for (who, must, action, want) in cases {
             assert_eq!(
                 decide(&who, must, &action),
@@ -158,5 +176,51 @@ mod tests {
                 "{who:?} must_change={must} {action:?}"
             );
         }
+    }
+
+    #[test]
+    fn operations() {
+        let sys = Principal::SystemAdmin;
+        let tok = Principal::ApiToken;
+        let user = Principal::User;
+        let a = || Some("a.test".to_string());
+        let b = || Some("b.test".to_string());
+        #[rustfmt::skip]
+        let cases: Vec<(Principal, bool, Action, Result<(), Denied>)> = vec![
+            // Server-wide operations: the system administrator and tokens only.
+            (sys.clone(), false, Connections, Ok(())),
+            (sys.clone(), false, Services, Ok(())),
+            (sys.clone(), false, Logs, Ok(())),
+            (sys.clone(), false, UserActivity(None), Ok(())),
+            (sys.clone(), false, UserActivity(b()), Ok(())),
+            (sys.clone(), false, SendMessage(None), Ok(())),
+            (sys.clone(), false, SendMessage(a()), Ok(())),
+            (sys.clone(), true, Connections, Err(MustChangePassword)),
+            (sys.clone(), true, SendMessage(None), Err(MustChangePassword)),
+            (tok.clone(), false, Connections, Ok(())),
+            (tok.clone(), false, Services, Ok(())),
+            (tok.clone(), false, Logs, Ok(())),
+            (tok.clone(), false, UserActivity(None), Ok(())),
+            (tok.clone(), false, SendMessage(None), Ok(())),
+            // A domain administrator: their own domain's activity and messages only.
+            (da("a.test"), false, UserActivity(a()), Ok(())),
+            (da("a.test"), false, SendMessage(a()), Ok(())),
+            (da("a.test"), false, UserActivity(b()), Err(NotPermitted)),
+            (da("a.test"), false, SendMessage(b()), Err(NotPermitted)),
+            (da("a.test"), false, UserActivity(None), Err(NotPermitted)),
+            (da("a.test"), false, SendMessage(None), Err(NotPermitted)),
+            (da("a.test"), false, Connections, Err(NotPermitted)),
+            (da("a.test"), false, Services, Err(NotPermitted)),
+            (da("a.test"), false, Logs, Err(NotPermitted)),
+            // A user: none of it.
+            (user.clone(), false, Connections, Err(NotPermitted)),
+            (user.clone(), false, Services, Err(NotPermitted)),
+            (user.clone(), false, Logs, Err(NotPermitted)),
+            (user.clone(), false, UserActivity(None), Err(NotPermitted)),
+            (user.clone(), false, UserActivity(a()), Err(NotPermitted)),
+            (user.clone(), false, SendMessage(None), Err(NotPermitted)),
+            (user.clone(), false, SendMessage(a()), Err(NotPermitted)),
+        ];
+        check(cases);
     }
 }

@@ -20,6 +20,7 @@ mod openapi;
 pub mod ratelimit;
 mod routes;
 pub mod sessions;
+pub mod ui;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -56,6 +57,7 @@ pub enum AdminError {
 /// The whole application over a directory.
 pub fn app(dir: Directory, runtime: Runtime) -> Router {
     routes::api()
+        .merge(ui::pages())
         .with_state(auth::AppState::new(dir, runtime))
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
         .layer(TimeoutLayer::with_status_code(

@@ -4,11 +4,15 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{aliases, domains, session, settings, spool, tokens, users};
+use crate::routes::{
+    activity, aliases, connections, dkim, domain_aliases, domains, listeners, logs, messages,
+    services, session, settings, spool, tokens, users,
+};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Heron admin API", description = "Domains, users, aliases, settings and the spool of a Heron mail server. \
+    info(title = "Heron admin API", description = "Domains, users, aliases, settings, the spool, live connections, services, logs, \
+        mass messages, DKIM keys and listeners of a Heron mail server. \
         Authenticate with POST /api/v1/session (cookie heron_session; send X-CSRF-Token on state-changing requests) \
         or with Authorization: Bearer <API token>."),
     paths(
@@ -19,6 +23,14 @@ use crate::routes::{aliases, domains, session, settings, spool, tokens, users};
         settings::list, settings::get, settings::put, settings::reset,
         spool::list, spool::get, spool::delete, spool::force, spool::reset, spool::priority,
         tokens::create, tokens::list, tokens::delete,
+        connections::list, connections::end, connections::blacklist,
+        activity::online, activity::inactive,
+        services::list, services::start, services::stop,
+        logs::read, logs::types, logs::download,
+        messages::create,
+        domain_aliases::list, domain_aliases::create, domain_aliases::delete,
+        dkim::get, dkim::create, dkim::delete,
+        listeners::list, listeners::put,
     ),
     modifiers(&Security),
     security(("session" = []), ("bearer" = [])),
@@ -59,6 +71,15 @@ mod tests {
             "/api/v1/settings/{key}",
             "/api/v1/spool/{id}/priority",
             "/api/v1/tokens/{id}",
+            "/api/v1/connections/{id}/blacklist",
+            "/api/v1/online-users",
+            "/api/v1/inactive-users",
+            "/api/v1/services/{name}/stop",
+            "/api/v1/logs/download",
+            "/api/v1/messages",
+            "/api/v1/domain-aliases/{alias}",
+            "/api/v1/domains/{name}/dkim",
+            "/api/v1/listeners",
         ] {
             assert!(paths.iter().any(|x| *x == p), "{p} missing from {paths:?}");
         }

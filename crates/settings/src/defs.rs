@@ -18,6 +18,9 @@ crate::settings! {
     /// Private key (PEM) matching `tls.cert`.
     TLS_KEY: Text = "tls.key", "";
 
+    /// Rows per page in the lists of the admin web interface (1-1000).
+    ADMIN_ITEMS_PER_PAGE: Count = "admin.items_per_page", "50";
+
     // ---- POP (PROTO-2, ACCESS-1) ----
     /// POP service running (OPS-1).
     POP_ENABLED: Bool = "pop.enabled", "true";

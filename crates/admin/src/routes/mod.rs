@@ -1,8 +1,16 @@
 //! The `/api/v1` routes: one file per resource, each handler checking its action with
 //! [`crate::authz::decide`] (through [`crate::auth::Caller::allow`]) before touching anything.
 
+pub mod activity;
 pub mod aliases;
+pub mod connections;
+pub mod dkim;
+pub mod domain_aliases;
 pub mod domains;
+pub mod listeners;
+pub mod logs;
+pub mod messages;
+pub mod services;
 pub mod session;
 pub mod settings;
 pub mod spool;
@@ -63,5 +71,39 @@ pub fn api() -> Router<Shared> {
         .route("/api/v1/spool/{id}/priority", put(spool::priority))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{id}", axum::routing::delete(tokens::delete))
+        .route("/api/v1/connections", get(connections::list))
+        .route(
+            "/api/v1/connections/{id}",
+            axum::routing::delete(connections::end),
+        )
+        .route(
+            "/api/v1/connections/{id}/blacklist",
+            post(connections::blacklist),
+        )
+        .route("/api/v1/online-users", get(activity::online))
+        .route("/api/v1/inactive-users", get(activity::inactive))
+        .route("/api/v1/services", get(services::list))
+        .route("/api/v1/services/{name}/start", post(services::start))
+        .route("/api/v1/services/{name}/stop", post(services::stop))
+        .route("/api/v1/logs", get(logs::read))
+        .route("/api/v1/logs/types", get(logs::types))
+        .route("/api/v1/logs/download", get(logs::download))
+        .route("/api/v1/messages", post(messages::create))
+        .route(
+            "/api/v1/domains/{name}/domain-aliases",
+            get(domain_aliases::list).post(domain_aliases::create),
+        )
+        .route(
+            "/api/v1/domain-aliases/{alias}",
+            axum::routing::delete(domain_aliases::delete),
+        )
+        .route(
+            "/api/v1/domains/{name}/dkim",
+            get(dkim::get).post(dkim::create).delete(dkim::delete),
+        )
+        .route(
+            "/api/v1/listeners",
+            get(listeners::list).put(listeners::put),
+        )
         .fallback(|| async { ApiError::not_found("no such resource") })
 }

@@ -56,7 +56,7 @@ fn recipient(r: &SpoolRecipient) -> RecipientView {
     }
 }
 
-fn view(e: &SpoolEntry) -> SpoolView {
+pub(crate) fn view(e: &SpoolEntry) -> SpoolView {
     SpoolView {
         id: e.id,
         sender: e.sender.clone(),

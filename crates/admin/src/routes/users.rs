@@ -34,7 +34,7 @@ pub struct UserView {
     pub last_login: Option<i64>,
 }
 
-fn view(u: &User, domain: &str) -> UserView {
+pub(crate) fn view(u: &User, domain: &str) -> UserView {
     UserView {
         address: format!("{}@{domain}", u.local),
         display_name: u.display_name.clone(),

@@ -1,0 +1,197 @@
+//! A domain's users and aliases: searchable, paged lists, the add forms and one user's page.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use heron_directory::DirectoryError;
+use heron_settings::defs;
+
+use crate::auth::Shared;
+use crate::authz::Action;
+use crate::routes::domains::domain_key;
+use crate::routes::users::view;
+use crate::ui::account::describe;
+use crate::ui::page::{Chrome, Viewer, html, internal, not_found};
+use crate::ui::paging::{ListQuery, Paging, paginate, per_page};
+
+/// A user as listed.
+pub struct UserRow {
+    pub address: String,
+    pub display_name: String,
+    pub role: String,
+    pub quota_mb: u64,
+    pub used_mb: u64,
+    pub disabled: bool,
+    pub last_login: String,
+}
+
+/// Unix seconds as a UTC date and time, or "never".
+pub fn when(t: Option<i64>) -> String {
+    t.and_then(|s| DateTime::<Utc>::from_timestamp(s, 0))
+        .map_or_else(|| "never".to_owned(), |d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+}
+
+fn row(u: &heron_store::User, domain: &str) -> UserRow {
+    let v = view(u, domain);
+    UserRow {
+        address: v.address,
+        display_name: v.display_name,
+        role: v.role,
+        quota_mb: v.quota_mb,
+        used_mb: v.used_bytes / (1024 * 1024),
+        disabled: v.disabled,
+        last_login: when(v.last_login),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct Users {
+    chrome: Chrome,
+    name: String,
+    tab: &'static str,
+    rows: Vec<UserRow>,
+    paging: Paging,
+    policy: String,
+    may_set_role: bool,
+}
+
+/// Look a domain up for a page, answering 404 or 500 pages for the caller.
+async fn domain_for(st: &Shared, v: &Viewer, key: &str) -> Result<heron_store::Domain, Response> {
+    match st.dir.domain(key).await {
+        Ok(d) => Ok(d),
+        Err(DirectoryError::NotFound(_) | DirectoryError::Invalid(_)) => {
+            Err(not_found(v, format!("There is no domain {key}.")))
+        }
+        Err(e) => Err(internal(e)),
+    }
+}
+
+/// `/domains/{name}/users?q=&page=`.
+pub async fn users(
+    State(st): State<Shared>,
+    v: Viewer,
+    Path(name): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let key = domain_key(&name);
+    if let Err(r) = v.require(&Action::ManageAccounts(key.clone())) {
+        return r;
+    }
+    let d = match domain_for(&st, &v, &key).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let mut all = match st.dir.store().list_users(d.id).await {
+        Ok(u) => u,
+        Err(e) => return internal(e),
+    };
+    if let Some(n) = q.needle() {
+        all.retain(|u| u.local.contains(&n) || u.display_name.to_lowercase().contains(&n));
+    }
+    all.sort_by(|a, b| a.local.cmp(&b.local));
+    let per = per_page(st.dir.settings().get(defs::ADMIN_ITEMS_PER_PAGE));
+    let base = format!("/domains/{}/users", d.name);
+    let (page, paging) = paginate(all, q.page(), per, &base, q.q.as_deref().unwrap_or("").trim());
+    html(&Users {
+        chrome: v.chrome("users"),
+        rows: page.iter().map(|u| row(u, &d.name)).collect(),
+        name: d.name,
+        tab: "users",
+        paging,
+        policy: describe(&st.dir.password_policy()),
+        may_set_role: v.may(&Action::SetRole(key)),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "user.html")]
+struct UserPage {
+    chrome: Chrome,
+    name: String,
+    tab: &'static str,
+    u: UserRow,
+    policy: String,
+    may_set_role: bool,
+}
+
+/// `/users/{address}`.
+pub async fn user(State(st): State<Shared>, v: Viewer, Path(address): Path<String>) -> Response {
+    let key = domain_key(address.rsplit_once('@').map_or("", |x| x.1));
+    if let Err(r) = v.require(&Action::ManageAccounts(key.clone())) {
+        return r;
+    }
+    let u = match st.dir.user(&address).await {
+        Ok(u) => u,
+        Err(DirectoryError::NotFound(_) | DirectoryError::Invalid(_)) => {
+            return not_found(&v, format!("There is no user {address}."));
+        }
+        Err(e) => return internal(e),
+    };
+    html(&UserPage {
+        chrome: v.chrome("users"),
+        u: row(&u, &key),
+        name: key.clone(),
+        tab: "users",
+        policy: describe(&st.dir.password_policy()),
+        may_set_role: v.may(&Action::SetRole(key)),
+    })
+}
+
+/// An alias as listed.
+pub struct AliasRow {
+    pub address: String,
+    pub targets: String,
+}
+
+#[derive(Template)]
+#[template(path = "aliases.html")]
+struct Aliases {
+    chrome: Chrome,
+    name: String,
+    tab: &'static str,
+    rows: Vec<AliasRow>,
+    paging: Paging,
+}
+
+/// `/domains/{name}/aliases?q=&page=`.
+pub async fn aliases(
+    State(st): State<Shared>,
+    v: Viewer,
+    Path(name): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let key = domain_key(&name);
+    if let Err(r) = v.require(&Action::ManageAccounts(key.clone())) {
+        return r;
+    }
+    let d = match domain_for(&st, &v, &key).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let mut all = match st.dir.store().list_aliases(d.id).await {
+        Ok(a) => a,
+        Err(e) => return internal(e),
+    };
+    if let Some(n) = q.needle() {
+        all.retain(|a| a.local.contains(&n) || a.targets.iter().any(|t| t.contains(&n)));
+    }
+    all.sort_by(|a, b| a.local.cmp(&b.local));
+    let per = per_page(st.dir.settings().get(defs::ADMIN_ITEMS_PER_PAGE));
+    let base = format!("/domains/{}/aliases", d.name);
+    let (page, paging) = paginate(all, q.page(), per, &base, q.q.as_deref().unwrap_or("").trim());
+    html(&Aliases {
+        chrome: v.chrome("aliases"),
+        rows: page
+            .into_iter()
+            .map(|a| AliasRow {
+                address: format!("{}@{}", a.local, d.name),
+                targets: a.targets.join(", "),
+            })
+            .collect(),
+        name: d.name,
+        tab: "aliases",
+        paging,
+    })
+}

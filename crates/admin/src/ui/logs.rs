@@ -1,0 +1,138 @@
+//! The log viewer: one log type and day at a time, filtered by a search string and by one
+//! session (each line's session id links to that session's lines), paged, and downloadable
+//! as a zip through the API with the same filters.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use heron_settings::defs;
+use serde::Deserialize;
+
+use crate::auth::Shared;
+use crate::authz::Action;
+use crate::routes::logs::{LOG_TYPES, LogFilter, LogParams, log_types, read_log, session_of};
+use crate::ui::page::{Chrome, Viewer, html, internal};
+use crate::ui::paging::{Paging, encode, per_page};
+
+#[derive(Template)]
+#[template(path = "logs.html")]
+struct Logs {
+    chrome: Chrome,
+    types: &'static [&'static str],
+    kind: String,
+    date: String,
+    q: String,
+    session: String,
+    error: String,
+    dates: Vec<String>,
+    total: usize,
+    /// (line, its session id)
+    lines: Vec<(String, Option<String>)>,
+    download: String,
+    paging: Paging,
+}
+
+/// The query string of the current filters (without the page).
+fn filters(kind: &str, date: &str, q: &str, session: &str) -> String {
+    let mut s = format!("type={}&date={}", encode(kind), encode(date));
+    if !q.is_empty() {
+        s.push_str(&format!("&q={}", encode(q)));
+    }
+    if !session.is_empty() {
+        s.push_str(&format!("&session={}", encode(session)));
+    }
+    s
+}
+
+/// `?type=&date=&q=&session=&page=` of the log page.
+#[derive(Deserialize, Default)]
+pub struct LogQuery {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub date: Option<String>,
+    pub q: Option<String>,
+    pub session: Option<String>,
+    pub page: Option<String>,
+}
+
+/// `/logs?type=&date=&q=&session=&page=`.
+pub async fn logs_page(State(st): State<Shared>, v: Viewer, Query(p): Query<LogQuery>) -> Response {
+    if let Err(r) = v.require(&Action::Logs) {
+        return r;
+    }
+    let per = per_page(st.dir.settings().get(defs::ADMIN_ITEMS_PER_PAGE));
+    let page: usize = p
+        .page
+        .as_deref()
+        .and_then(|o| o.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    let q = p.q.clone().unwrap_or_default();
+    let session = p.session.clone().unwrap_or_default();
+    let dir = st.runtime.log_dir(st.dir.settings());
+    let params = LogParams {
+        kind: Some(p.kind.unwrap_or_else(|| "smtp".to_owned())),
+        date: p.date.filter(|d| !d.is_empty()),
+        q: p.q,
+        session: p.session,
+        limit: None,
+        offset: None,
+    };
+    let (filter, error) = match LogFilter::parse(&params) {
+        Ok((f, _, _)) => (Some(f), String::new()),
+        Err(e) => (None, e.error),
+    };
+    let kind = filter.as_ref().map_or("smtp", |f| f.kind).to_owned();
+    let date = filter
+        .as_ref()
+        .map(|f| f.date.format("%Y-%m-%d").to_string())
+        .unwrap_or_default();
+    let (total, lines) = match &filter {
+        Some(f) => {
+            let d = dir.clone();
+            let f = f.clone();
+            let read = tokio::task::spawn_blocking(move || read_log(&d, &f, per, (page - 1) * per)).await;
+            match read {
+                Ok(Ok(p)) => (p.total_matching, p.lines),
+                Ok(Err(e)) => return internal(e),
+                Err(e) => return internal(e),
+            }
+        }
+        None => (0, Vec::new()),
+    };
+    let pages = total.div_ceil(per).max(1);
+    let here = filters(&kind, &date, &q, &session);
+    let paging = Paging {
+        page: page.min(pages),
+        pages,
+        total,
+        prev: (page > 1).then(|| format!("/logs?{here}&page={}", page - 1)),
+        next: (page < pages).then(|| format!("/logs?{here}&page={}", page + 1)),
+        q: q.clone(),
+    };
+    let dates = log_types(&dir)
+        .into_iter()
+        .find(|t| t.kind == kind)
+        .map(|t| t.dates)
+        .unwrap_or_default();
+    html(&Logs {
+        chrome: v.chrome("logs"),
+        types: LOG_TYPES,
+        download: format!("/api/v1/logs/download?{here}"),
+        lines: lines
+            .into_iter()
+            .map(|l| {
+                let s = session_of(&l).map(str::to_owned);
+                (l, s)
+            })
+            .collect(),
+        kind,
+        date,
+        q,
+        session,
+        error,
+        dates,
+        total,
+        paging,
+    })
+}

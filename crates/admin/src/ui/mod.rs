@@ -1,0 +1,52 @@
+//! The admin web interface: server-rendered pages (askama templates in `templates/`) with
+//! one small script (`static/heron.js`) that sends every action to the JSON API. Pages only
+//! read; every change goes through `/api/v1`, with the same validation, authorisation and
+//! logging as automation gets.
+//!
+//! Invariants: a page checks its role with the API's rule before reading anything; lists
+//! are paged (`admin.items_per_page`) and searchable; pages never show a password or a
+//! token secret other than a new token's, once.
+
+pub mod account;
+pub mod accounts;
+mod assets;
+pub mod domains;
+pub mod logs;
+pub mod messages;
+pub mod ops;
+pub mod page;
+pub mod paging;
+pub mod settings;
+pub mod spool;
+pub mod tokens;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::auth::Shared;
+
+/// Every page route.
+pub fn pages() -> Router<Shared> {
+    Router::new()
+        .route("/static/heron.css", get(assets::css))
+        .route("/static/heron.js", get(assets::js))
+        .route("/login", get(account::login))
+        .route("/password", get(account::password))
+        .route("/", get(account::dashboard))
+        .route("/domains", get(domains::list))
+        .route("/domains/{name}", get(domains::show))
+        .route("/domains/{name}/users", get(accounts::users))
+        .route("/domains/{name}/aliases", get(accounts::aliases))
+        .route("/users/{address}", get(accounts::user))
+        .route("/settings", get(settings::index))
+        .route("/settings/{group}", get(settings::group))
+        .route("/spool", get(spool::list))
+        .route("/spool/{id}", get(spool::show))
+        .route("/tokens", get(tokens::list))
+        .route("/services", get(ops::services_page))
+        .route("/connections", get(ops::connections_page))
+        .route("/online", get(ops::online_page))
+        .route("/bindings", get(ops::bindings_page))
+        .route("/logs", get(logs::logs_page))
+        .route("/messages", get(messages::messages_page))
+}

@@ -1,0 +1,184 @@
+//! Running-server pages: services (start/stop), current connections (end, blacklist the
+//! IP), online and inactive users (end session, disable), and bindings (listeners).
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use heron_settings::defs;
+use serde::Deserialize;
+
+use crate::auth::Shared;
+use crate::authz::Action;
+use crate::routes::activity::{
+    DEFAULT_DAYS, InactiveUserView, OnlineUserView, inactive_users, online_users, parse_days,
+};
+use crate::routes::connections::{ConnectionView, connections};
+use crate::routes::listeners::listeners;
+use crate::routes::services::{ServiceView, services};
+use crate::ui::page::{Chrome, Viewer, html, internal};
+use crate::ui::paging::{Paging, paginate, per_page};
+
+#[derive(Template)]
+#[template(path = "services.html")]
+struct Services {
+    chrome: Chrome,
+    rows: Vec<ServiceView>,
+}
+
+/// `/services`.
+pub async fn services_page(State(st): State<Shared>, v: Viewer) -> Response {
+    if let Err(r) = v.require(&Action::Services) {
+        return r;
+    }
+    html(&Services {
+        chrome: v.chrome("services"),
+        rows: services(st.dir.settings(), &st.runtime.registry),
+    })
+}
+
+/// A connection as listed, with the log its lines go to.
+pub struct ConnectionRow {
+    pub log: &'static str,
+    pub id: String,
+    pub protocol: String,
+    pub peer_ip: String,
+    pub peer_port: u16,
+    pub local: String,
+    pub seconds: u64,
+    pub user: Option<String>,
+}
+
+/// The log file a protocol's session lines go to.
+pub fn log_of(protocol: &str) -> &'static str {
+    match protocol {
+        "pop3" => "pop3",
+        "imap" => "imap",
+        "ldap" => "ldap",
+        "xmpp" => "xmpp",
+        _ => "smtp",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "connections.html")]
+struct Connections {
+    chrome: Chrome,
+    rows: Vec<ConnectionRow>,
+}
+
+/// `/connections`.
+pub async fn connections_page(State(st): State<Shared>, v: Viewer) -> Response {
+    if let Err(r) = v.require(&Action::Connections) {
+        return r;
+    }
+    let rows = connections(&st.runtime.registry)
+        .into_iter()
+        .map(|c: ConnectionView| ConnectionRow {
+            log: log_of(&c.protocol),
+            id: c.id,
+            protocol: c.protocol,
+            peer_ip: c.peer_ip,
+            peer_port: c.peer_port,
+            local: c.local,
+            seconds: c.seconds,
+            user: c.user,
+        })
+        .collect();
+    html(&Connections {
+        chrome: v.chrome("connections"),
+        rows,
+    })
+}
+
+/// `?days=N&page=P` of the online page.
+#[derive(Deserialize, Default)]
+pub struct OnlineQuery {
+    pub days: Option<String>,
+    pub page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "online.html")]
+struct Online {
+    chrome: Chrome,
+    online: Vec<OnlineUserView>,
+    inactive: Vec<InactiveUserView>,
+    days: u32,
+    paging: Paging,
+}
+
+/// `/online`: who is logged in now, and who has not logged in for `days`.
+pub async fn online_page(
+    State(st): State<Shared>,
+    v: Viewer,
+    Query(q): Query<OnlineQuery>,
+) -> Response {
+    let scope = v.own_domain().map(str::to_owned);
+    if let Err(r) = v.require(&Action::UserActivity(scope.clone())) {
+        return r;
+    }
+    let days = parse_days(q.days.as_deref()).unwrap_or(DEFAULT_DAYS);
+    let online = match online_users(&st.dir, &st.runtime.registry, scope.as_deref()).await {
+        Ok(o) => o,
+        Err(e) => return internal(e.error),
+    };
+    let now = chrono::Utc::now().timestamp();
+    let inactive = match inactive_users(&st.dir, days, scope.as_deref(), now).await {
+        Ok(i) => i,
+        Err(e) => return internal(e.error),
+    };
+    let per = per_page(st.dir.settings().get(defs::ADMIN_ITEMS_PER_PAGE));
+    let page = q.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1);
+    let (inactive, mut paging) = paginate(inactive, page, per, "/online", "");
+    let days_arg = format!("&days={days}");
+    paging.prev = paging.prev.map(|l| l + &days_arg);
+    paging.next = paging.next.map(|l| l + &days_arg);
+    html(&Online {
+        chrome: v.chrome("online"),
+        online,
+        inactive,
+        days,
+        paging,
+    })
+}
+
+/// A listener row as shown (empty strings for no certificate).
+pub struct ListenerRow {
+    pub protocol: String,
+    pub encryption: String,
+    pub address: String,
+    pub cert: String,
+    pub key: String,
+}
+
+#[derive(Template)]
+#[template(path = "bindings.html")]
+struct Bindings {
+    chrome: Chrome,
+    rows: Vec<ListenerRow>,
+    protocols: &'static [&'static str],
+    encryptions: &'static [&'static str],
+}
+
+/// `/bindings`: the listeners, edited as one list.
+pub async fn bindings_page(State(st): State<Shared>, v: Viewer) -> Response {
+    if let Err(r) = v.require(&Action::Settings) {
+        return r;
+    }
+    let rows = listeners(st.dir.settings())
+        .into_iter()
+        .map(|l| ListenerRow {
+            protocol: l.protocol,
+            encryption: l.encryption,
+            address: l.address,
+            cert: l.cert.unwrap_or_default(),
+            key: l.key.unwrap_or_default(),
+        })
+        .collect();
+    html(&Bindings {
+        chrome: v.chrome("bindings"),
+        rows,
+        protocols: &["smtp", "submission", "pop3", "imap", "ldap", "xmpp"],
+        encryptions: &["none", "starttls", "tls"],
+    })
+}

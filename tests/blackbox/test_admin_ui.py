@@ -1,0 +1,191 @@
+"""The admin web interface in a real browser (headless Chromium through Playwright): each test
+does in the pages what an administrator would, then checks the effect on the live server with
+ordinary clients (SMTP greeting, POP3 port, spool, session, log). Screenshots of each step
+land in target/test-output/screenshots."""
+
+import poplib
+import re
+import smtplib
+import socket
+
+import pytest
+
+from admin_api import ADMIN_PASSWORD, Api, logged_in_admin, wait_for_api
+from browser import run_ui
+from conftest import HOST, PASSWORD, USER, eventually, free_port, smtp_raw
+from test_admin_api_resources import spooled
+
+
+@pytest.fixture
+def admin(server):
+    wait_for_api(server)
+    return logged_in_admin(server)
+
+
+def test_first_login_must_set_a_new_password(server):
+    wait_for_api(server)
+    new = "Fresh-Heron-93"
+    out = run_ui(server, "first-login", "first-login", weak="short", password=new)
+    assert "at least 8 characters" in out["weak_error"], out
+    assert Api(server).login("admin", "admin").status_code == 401
+    me = Api(server)
+    assert me.login("admin", new).status_code == 200
+    assert me.get("/me").json()["must_change_password"] is False
+
+
+def test_create_domain_and_user_with_policy_error_at_the_field(admin):
+    out = run_ui(admin.heron, "domain-user", "domain-user", admin_password=ADMIN_PASSWORD,
+                 domain="shop.test", local="carol", weak="carol", good="Sunny-day-42")
+    assert "must be at least 8 characters" in out["field_error"], out
+    assert "user name" in out["field_error"], out
+    assert out["aria_invalid"] == "true"
+    users = admin.get("/domains/shop.test/users").json()
+    assert [u["address"] for u in users] == ["carol@shop.test"]
+    p = poplib.POP3(HOST, admin.heron.pop3_port, timeout=10)
+    p.user("carol@shop.test")
+    assert p.pass_("Sunny-day-42").startswith(b"+OK")
+    p.quit()
+
+
+def test_banner_set_in_the_page_greets_smtp_clients(admin):
+    banner = "page-set banner 4417"
+    out = run_ui(admin.heron, "setting", "smtp-banner", admin_password=ADMIN_PASSWORD,
+                 group="smtp_in", key="smtp_in.banner", value=banner)
+    assert out["saved"] == "Saved."
+
+    def greeting():
+        s = smtp_raw(admin.heron, greet=False)
+        try:
+            code, text = s.reply()
+            return code == 220 and banner in str(text)
+        finally:
+            s.close()
+    eventually(greeting, 10, what="the SMTP greeting to show the banner set in the page")
+
+
+def test_pop3_moved_to_another_port_in_bindings(admin):
+    h = admin.heron
+    new = free_port()
+    old = f"pop3 starttls {h.host}:{h.pop3_port}"
+    to = f"pop3 starttls {h.host}:{new}"
+    run_ui(h, "move-listener", "move-pop3", admin_password=ADMIN_PASSWORD,
+           **{"from": old, "to": to, "to_address": f"{h.host}:{new}"})
+
+    def answers_on_new_port():
+        try:
+            p = poplib.POP3(HOST, new, timeout=5)
+        except OSError:
+            return False
+        ok = p.getwelcome().startswith(b"+OK")
+        p.user(USER)
+        ok = ok and p.pass_(PASSWORD).startswith(b"+OK")
+        p.quit()
+        return ok
+    eventually(answers_on_new_port, 10, what="POP3 on the new port")
+
+    def old_port_closed():
+        try:
+            socket.create_connection((HOST, h.pop3_port), timeout=1).close()
+            return False
+        except OSError:
+            return True
+    eventually(old_port_closed, 10, what="the old POP3 port to close")
+    listeners = admin.get("/listeners").json()
+    assert any(l["protocol"] == "pop3" and l["address"] == f"{h.host}:{new}" for l in listeners)
+
+
+def test_bad_listener_address_is_shown_at_its_field(admin):
+    out = run_ui(admin.heron, "bad-listener", "bad-listener", admin_password=ADMIN_PASSWORD,
+                 address="not-an-address")
+    assert out["field_error"], out
+    assert "not-an-address" not in admin.get("/settings/bind.listeners").json()["value"]
+
+
+def test_delete_a_spool_message(admin):
+    entry = spooled(admin)
+    out = run_ui(admin.heron, "spool-delete", "spool-delete", admin_password=ADMIN_PASSWORD,
+                 id=entry["id"])
+    assert out["rows_left"] == 0
+    assert admin.get("/spool").json() == []
+    assert admin.get(f"/spool/{entry['id']}").status_code == 404
+
+
+def test_end_a_live_pop3_session_from_online_users(admin):
+    p = poplib.POP3(HOST, admin.heron.pop3_port, timeout=10)
+    p.user(USER)
+    assert p.pass_(PASSWORD).startswith(b"+OK")
+    eventually(lambda: any(o["address"] == USER for o in admin.get("/online-users").json()),
+               10, what="the POP3 session to be listed online")
+    run_ui(admin.heron, "end-session", "end-session", admin_password=ADMIN_PASSWORD, user=USER)
+
+    def closed():
+        try:
+            p.noop()
+            return False
+        except (poplib.error_proto, OSError, EOFError):
+            return True
+    eventually(closed, 10, what="the POP3 session to be closed by the server")
+    assert not any(o["address"] == USER for o in admin.get("/online-users").json())
+
+
+def smtp_session_ids(admin, n):
+    """Run `n` SMTP sessions; return their session ids from the SMTP log."""
+    before = set(re.findall(r"\[([0-9a-f]{12})\]", "\n".join(
+        admin.get("/logs", params={"type": "smtp", "limit": 5000}).json()["lines"])))
+    for i in range(n):
+        s = smtplib.SMTP(HOST, 25 + admin.heron.offset, timeout=10)
+        s.ehlo(f"client{i}.test")
+        s.quit()
+
+    def found():
+        lines = admin.get("/logs", params={"type": "smtp", "limit": 5000}).json()["lines"]
+        ids = [i for i in dict.fromkeys(re.findall(r"\[([0-9a-f]{12})\]", "\n".join(lines)))
+               if i not in before]
+        return ids if len(ids) >= n else None
+    return eventually(found, 10, what="the SMTP sessions in the log")
+
+
+def test_log_filtered_by_one_session(admin):
+    first, second = smtp_session_ids(admin, 2)[:2]
+    out = run_ui(admin.heron, "log-session", "log-session", admin_password=ADMIN_PASSWORD,
+                 type="smtp", session=first)
+    assert out["lines"], out
+    assert all(f"[{first}]" in line for line in out["lines"]), out
+    assert not any(second in line for line in out["lines"]), out
+    assert any("connect from" in line for line in out["lines"]), out
+
+
+def test_stop_and_start_pop3_from_services(admin):
+    h = admin.heron
+    run_ui(h, "service", "service-stop-pop3", admin_password=ADMIN_PASSWORD,
+           name="pop3", action="Stop")
+
+    def refused():
+        try:
+            socket.create_connection((HOST, h.pop3_port), timeout=1).close()
+            return False
+        except OSError:
+            return True
+    eventually(refused, 10, what="POP3 to stop listening")
+    run_ui(h, "service", "service-start-pop3", admin_password=ADMIN_PASSWORD,
+           name="pop3", action="Start")
+
+    def greets():
+        try:
+            p = poplib.POP3(HOST, h.pop3_port, timeout=5)
+        except OSError:
+            return False
+        ok = p.getwelcome().startswith(b"+OK")
+        p.quit()
+        return ok
+    eventually(greets, 10, what="POP3 to listen again")
+
+
+def test_theme_switch_is_remembered(admin):
+    out = run_ui(admin.heron, "theme", "theme", admin_password=ADMIN_PASSWORD)
+    assert out["before"] == "auto", out
+    assert out["after"] in ("dark", "light") and out["kept"] == out["after"], out
+    if out["kept"] == "dark":
+        assert out["background"] == "rgb(18, 21, 27)", out
+    else:
+        assert out["background"] == "rgb(246, 247, 249)", out

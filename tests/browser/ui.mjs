@@ -1,0 +1,242 @@
+// Drives the admin web interface in headless Chromium, one scenario per run:
+//
+//   node ui.mjs SCENARIO BASE_URL SHOT_DIR 'JSON_ARGS'
+//
+// A scenario does what a person would do in the browser and checks what the page shows;
+// any failed expectation throws, which exits 1 with the message on stderr. Each run saves a
+// screenshot (SHOT_DIR/SCENARIO-*.png) and prints its result as one JSON line on stdout for
+// the Python test, which checks the effect on the live server (a greeting, a port, a
+// mailbox, a session).
+import { chromium } from "playwright-core";
+import fs from "node:fs";
+import path from "node:path";
+
+const TIMEOUT = 10_000;
+
+function expect(cond, what) {
+  if (!cond) throw new Error("expected " + what);
+}
+
+async function login(page, base, username, password) {
+  await page.goto(base + "/login");
+  await page.fill("#username", username);
+  await page.fill("#password", password);
+  await page.click("#login button[type=submit]");
+  await page.waitForURL((u) => !u.pathname.startsWith("/login"), { timeout: TIMEOUT });
+}
+
+async function text(page, selector) {
+  await page.waitForFunction(
+    (s) => { const e = document.querySelector(s); return e && e.textContent.trim() !== ""; },
+    selector, { timeout: TIMEOUT });
+  return (await page.textContent(selector)).trim();
+}
+
+const scenarios = {
+  // admin/admin only leads to the password form, which then leads to the dashboard.
+  async "first-login"(page, base, a, shot) {
+    await page.goto(base + "/");
+    expect(new URL(page.url()).pathname === "/login", "a redirect to /login, got " + page.url());
+    await login(page, base, "admin", "admin");
+    expect(new URL(page.url()).pathname === "/password", "the forced password page, got " + page.url());
+    await page.waitForSelector("[data-must-change]");
+    await page.goto(base + "/domains");
+    expect(new URL(page.url()).pathname === "/password", "/domains to stay closed before the change");
+    await page.fill("#current", "admin");
+    await page.fill("#new", a.weak);
+    await page.fill("#confirm", a.weak);
+    await page.click("#password-form button[type=submit]");
+    const weak = await text(page, '[data-error-for="new"]');
+    await shot("policy");
+    await page.fill("#new", a.password);
+    await page.fill("#confirm", a.password);
+    await page.click("#password-form button[type=submit]");
+    await page.waitForURL(base + "/", { timeout: TIMEOUT });
+    await page.waitForSelector("h1:has-text('Dashboard')");
+    await shot("dashboard");
+    return { weak_error: weak };
+  },
+
+  // A new domain, then a user: first with a password the policy refuses, then a good one.
+  async "domain-user"(page, base, a, shot) {
+    await login(page, base, "admin", a.admin_password);
+    await page.goto(base + "/domains");
+    await page.fill("#new-domain-name", a.domain);
+    await page.click("#new-domain button[type=submit]");
+    await page.waitForURL(base + "/domains/" + a.domain, { timeout: TIMEOUT });
+    await page.click(".tabs a:has-text('Users')");
+    await page.waitForURL(base + "/domains/" + a.domain + "/users", { timeout: TIMEOUT });
+    await page.fill("#new-user-local", a.local);
+    await page.fill("#new-user-password", a.weak);
+    await page.click("#new-user button[type=submit]");
+    const err = await text(page, '#new-user [data-error-for="password"]');
+    const invalid = await page.getAttribute("#new-user-password", "aria-invalid");
+    await shot("field-error");
+    await page.fill("#new-user-password", a.good);
+    await page.click("#new-user button[type=submit]");
+    const address = a.local + "@" + a.domain;
+    await page.waitForSelector(`tr[data-user="${address}"]`, { timeout: TIMEOUT });
+    await shot("user-added");
+    await page.goto(base + "/domains?q=" + encodeURIComponent(a.domain));
+    await page.waitForSelector(`tr[data-domain="${a.domain}"]`);
+    return { field_error: err, aria_invalid: invalid };
+  },
+
+  // Change one setting on its settings tab.
+  async "setting"(page, base, a, shot) {
+    await login(page, base, "admin", a.admin_password);
+    await page.goto(base + "/settings/" + a.group);
+    const form = `form[data-setting="${a.key}"]`;
+    await page.fill(`${form} [name=value]`, a.value);
+    await page.click(`${form} button[type=submit]`);
+    const ok = await text(page, `${form} [data-form-ok]`);
+    await shot("saved");
+    return { saved: ok };
+  },
+
+  // Move one listener to another port on the bindings page.
+  async "move-listener"(page, base, a, shot) {
+    await login(page, base, "admin", a.admin_password);
+    await page.goto(base + "/bindings");
+    const row = `tr[data-listener="${a.from}"]`;
+    await page.waitForSelector(row);
+    await page.fill(`${row} [name=address]`, a.to_address);
+    await page.click("#listeners-form button[type=submit]");
+    await page.waitForSelector(`tr[data-listener="${a.to}"]`, { timeout: TIMEOUT });
+    await shot("moved");
+    return {};
+  },
+
+  // A bad listener address is refused with the message next to that row's field.
+  async "bad-listener"(page, base, a, shot) {
+    await login(page, base, "admin", a.admin_password);
+    await page.goto(base + "/bindings");
+    await page.fill("tr[data-new-listener] [name=address]", a.address);
+    await page.click("#listeners-form button[type=submit]");
+    const err = await text(page, 'tr[data-new-listener] [data-error-for="address"]');
+    await shot("error");
+    return { field_error: err };
+  },
+
+  // Delete one message on the spool page.
+  async "spool-delete"(page, base, a, shot) {
+    await login(page, base, "admin", a.admin_password);
+    await page.goto(base + "/spool");
+    const row = `tr[data-spool="${a.id}"]`;
+    await page.waitForSelector(row);
+    await shot("before");
+    await page.click(`${row} button:has-text('Delete')`);
+    await page.waitForSelector(row, { state: "detached", timeout: TIMEOUT });
+    await shot("after");
+    return { rows_left: await page.locator("tr[data-spool]").count() };
+  },
+
+  // End a user's live session from Online users.
+  async "end-session"(page, base, a, shot) {
+    await login(page, base, "admin", a.admin_password);
+    await page.goto(base + "/online");
+    const row = `tr[data-online-user="${a.user}"]`;
+    await page.waitForSelector(row);
+    await shot("before");
+    await page.click(`${row} button:has-text('End session')`);
+    await page.waitForLoadState("load");
+    // The list is read again after the reload; the ended session may take a moment to go.
+    for (let i = 0; i < 20; i++) {
+      if (await page.locator(row).count() === 0) break;
+      await page.waitForTimeout(250);
+      await page.goto(base + "/online");
+    }
+    expect(await page.locator(row).count() === 0, "the session to be gone from Online users");
+    await shot("after");
+    return {};
+  },
+
+  // Show one session's lines of a log.
+  async "log-session"(page, base, a, shot) {
+    await login(page, base, "admin", a.admin_password);
+    await page.goto(base + "/logs");
+    await page.selectOption("#type", a.type);
+    await page.fill("#session", a.session);
+    await page.click("#log-filter button[type=submit]");
+    await page.waitForURL((u) => u.searchParams.get("session") === a.session, { timeout: TIMEOUT });
+    const lines = (await page.textContent("[data-log-lines]")).split("\n").filter((l) => l.trim() !== "");
+    await shot("filtered");
+    return { lines };
+  },
+
+  // Stop or start a service on the services page.
+  async "service"(page, base, a, shot) {
+    await login(page, base, "admin", a.admin_password);
+    await page.goto(base + "/services");
+    const row = `tr[data-service="${a.name}"]`;
+    await page.click(`${row} button:has-text('${a.action}')`);
+    const want = a.action === "Stop" ? "stopped" : "running";
+    await page.waitForSelector(`${row} .badge:has-text('${want}')`, { timeout: TIMEOUT });
+    await shot(a.action.toLowerCase());
+    return {};
+  },
+
+  // The theme switch flips the page and is remembered.
+  async "theme"(page, base, a, shot) {
+    await login(page, base, "admin", a.admin_password);
+    await page.goto(base + "/domains");
+    const before = await page.getAttribute("html", "data-theme");
+    await page.click("[data-theme-toggle]");
+    const after = await page.getAttribute("html", "data-theme");
+    await page.reload();
+    const kept = await page.getAttribute("html", "data-theme");
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    await shot(kept);
+    return { before, after, kept, background: bg };
+  },
+};
+
+async function main() {
+  const [name, base, shotDir, raw] = process.argv.slice(2);
+  const scenario = scenarios[name];
+  if (!scenario) throw new Error("unknown scenario " + name);
+  const args = raw ? JSON.parse(raw) : {};
+  fs.mkdirSync(shotDir, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: process.env.HERON_CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  let page;
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    if (args.theme) {
+      const u = new URL(base);
+      await context.addCookies([{ name: "heron_theme", value: args.theme, domain: u.hostname, path: "/" }]);
+    }
+    page = await context.newPage();
+    page.setDefaultTimeout(TIMEOUT);
+    page.on("dialog", (d) => d.accept());
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    const prefix = args.shot_name || name;
+    const shot = async (step) => {
+      const file = path.join(shotDir, `${prefix}-${step}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      console.error("screenshot: " + file);
+    };
+    const result = await scenario(page, base, args, shot);
+    expect(errors.length === 0, "no script errors, got " + errors.join("; "));
+    console.log(JSON.stringify(result || {}));
+  } catch (e) {
+    if (page) {
+      const file = path.join(shotDir, `${args.shot_name || name}-failure.png`);
+      await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+      console.error("screenshot: " + file);
+    }
+    throw e;
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((e) => {
+  console.error(e && e.stack ? e.stack : String(e));
+  process.exit(1);
+});
