@@ -68,6 +68,14 @@ def error_of(r, status, field=None):
     return body["error"]
 
 
+def logged_in(heron, username, password):
+    """An Api logged in as `username`."""
+    api = Api(heron)
+    r = api.login(username, password)
+    assert r.status_code == 200, r.text
+    return api
+
+
 def logged_in_admin(heron):
     """An Api logged in as the system administrator after the first-login password change."""
     api = Api(heron)

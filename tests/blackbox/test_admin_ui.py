@@ -189,3 +189,11 @@ def test_theme_switch_is_remembered(admin):
         assert out["background"] == "rgb(18, 21, 27)", out
     else:
         assert out["background"] == "rgb(246, 247, 249)", out
+
+
+def test_act_as_a_user_and_come_back(admin):
+    out = run_ui(admin.heron, "impersonate", "impersonate", admin_password=ADMIN_PASSWORD,
+                 user=USER)
+    assert f"admin is acting as {USER}" in out["banner"], out
+    assert out["nav"] == ["Password"], out
+    assert admin.get("/me").json()["username"] == "admin"

@@ -176,6 +176,21 @@ const scenarios = {
     return {};
   },
 
+  // Act as a user from their page, then go back.
+  async "impersonate"(page, base, a, shot) {
+    await login(page, base, "admin", a.admin_password);
+    await page.goto(base + "/users/" + a.user);
+    await page.click("button:has-text('Act as this user')");
+    await page.waitForSelector("[data-impersonating]", { timeout: TIMEOUT });
+    const banner = (await page.textContent("[data-impersonating]")).replace(/\s+/g, " ").trim();
+    const nav = await page.locator("nav.side a").allTextContents();
+    await shot("acting");
+    await page.click("[data-impersonating] button");
+    await page.waitForSelector("h1:has-text('Dashboard')", { timeout: TIMEOUT });
+    await shot("back");
+    return { banner, nav };
+  },
+
   // The theme switch flips the page and is remembered.
   async "theme"(page, base, a, shot) {
     await login(page, base, "admin", a.admin_password);

@@ -147,8 +147,11 @@ pub struct Caller {
     /// The session's account; `None` for an API token.
     pub account: Option<Account>,
     pub session_id: Option<String>,
-    /// Who, for the log: `admin`, a user's address, or `token NAME`.
+    /// Who, for the log: `admin`, a user's address, `admin as ADDRESS` while the system
+    /// administrator impersonates a user, or `token NAME`.
     pub who: String,
+    /// The session's impersonation, if the system administrator is acting as its account.
+    pub impersonation: Option<crate::sessions::Impersonation>,
     pub ip: IpAddr,
 }
 
@@ -193,6 +196,7 @@ impl FromRequestParts<Shared> for Caller {
                 must_change: false,
                 account: None,
                 session_id: None,
+                impersonation: None,
                 who: format!("token {:?}", t.name),
                 ip,
             });
@@ -215,15 +219,17 @@ impl FromRequestParts<Shared> for Caller {
                 "account no longer available; log in again",
             ));
         };
-        let who = match &s.account {
-            Account::Admin => "admin".to_owned(),
-            Account::User(a) => a.clone(),
+        let who = match (&s.account, &s.impersonation) {
+            (Account::Admin, _) => "admin".to_owned(),
+            (Account::User(a), Some(i)) => format!("{} as {a}", i.by),
+            (Account::User(a), None) => a.clone(),
         };
         Ok(Caller {
             principal,
             must_change,
             account: Some(s.account),
             session_id: Some(id),
+            impersonation: s.impersonation,
             who,
             ip,
         })

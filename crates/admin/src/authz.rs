@@ -49,6 +49,9 @@ pub enum Action {
     Settings,
     Spool,
     CreateToken,
+    /// Act as a user or domain administrator (DOM-13): the system administrator's own
+    /// logged-in session only.
+    Impersonate,
     Tokens,
     /// List live mail sessions, end them, blacklist their peers.
     Connections,
@@ -60,6 +63,8 @@ pub enum Action {
     Logs,
     /// Send a message to the users of one domain, or (`None`) to users of any domain.
     SendMessage(Option<String>),
+    /// Set chosen fields of every domain to the domain defaults (DOM-12).
+    PropagateDomainDefaults,
 }
 
 /// Why an action is refused.
@@ -84,9 +89,10 @@ pub fn decide(who: &Principal, must_change: bool, action: &Action) -> Result<(),
     let own = |d: &str| matches!(who, Principal::DomainAdmin { domain } if domain == d);
     let ok = match action {
         Logout | ChangePassword | Me => true,
-        CreateToken => *who == Principal::SystemAdmin,
+        CreateToken | Impersonate => *who == Principal::SystemAdmin,
         ListDomains | CreateDomain | ChangeDomain(_) | SetRole(_) | Settings | Spool | Tokens
         | Connections | Services | Logs => admin,
+        PropagateDomainDefaults => admin,
         ReadDomain(d) | ManageAccounts(d) => admin || own(d),
         UserActivity(scope) | SendMessage(scope) => match scope {
             Some(d) => admin || own(d),
@@ -128,6 +134,8 @@ mod tests {
             (sys.clone(), false, Settings, Ok(())),
             (sys.clone(), false, Spool, Ok(())),
             (sys.clone(), false, CreateToken, Ok(())),
+            (sys.clone(), false, Impersonate, Ok(())),
+            (sys.clone(), true, Impersonate, Err(MustChangePassword)),
             (sys.clone(), false, Tokens, Ok(())),
             // ... but first changes the default password.
             (sys.clone(), true, ListDomains, Err(MustChangePassword)),
@@ -140,6 +148,7 @@ mod tests {
             (tok.clone(), false, ManageAccounts(a()), Ok(())),
             (tok.clone(), false, Tokens, Ok(())),
             (tok.clone(), false, CreateToken, Err(NotPermitted)),
+            (tok.clone(), false, Impersonate, Err(NotPermitted)),
             // A domain administrator: their own domain's accounts only.
             (da("a.test"), false, ReadDomain(a()), Ok(())),
             (da("a.test"), false, ManageAccounts(a()), Ok(())),
@@ -154,6 +163,7 @@ mod tests {
             (da("a.test"), false, Spool, Err(NotPermitted)),
             (da("a.test"), false, Tokens, Err(NotPermitted)),
             (da("a.test"), false, CreateToken, Err(NotPermitted)),
+            (da("a.test"), false, Impersonate, Err(NotPermitted)),
             // A user: themselves only.
             (user.clone(), false, Me, Ok(())),
             (user.clone(), false, ChangePassword, Ok(())),
@@ -220,6 +230,20 @@ mod tests {
             (user.clone(), false, UserActivity(a()), Err(NotPermitted)),
             (user.clone(), false, SendMessage(None), Err(NotPermitted)),
             (user.clone(), false, SendMessage(a()), Err(NotPermitted)),
+        ];
+        check(cases);
+    }
+
+    #[test]
+    fn domain_defaults() {
+        #[rustfmt::skip]
+        let cases: Vec<(Principal, bool, Action, Result<(), Denied>)> = vec![
+            // Pushing the defaults to every domain is server-wide.
+            (Principal::SystemAdmin, false, PropagateDomainDefaults, Ok(())),
+            (Principal::ApiToken, false, PropagateDomainDefaults, Ok(())),
+            (Principal::SystemAdmin, true, PropagateDomainDefaults, Err(MustChangePassword)),
+            (da("a.test"), false, PropagateDomainDefaults, Err(NotPermitted)),
+            (Principal::User, false, PropagateDomainDefaults, Err(NotPermitted)),
         ];
         check(cases);
     }

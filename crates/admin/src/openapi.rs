@@ -4,8 +4,9 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::routes::defaults;
 use crate::routes::{
-    activity, aliases, connections, dkim, domain_aliases, domains, listeners, logs, messages,
+    activity, aliases, connections, impersonate, dkim, domain_aliases, domains, listeners, logs, messages,
     services, session, settings, spool, tokens, users,
 };
 
@@ -17,7 +18,9 @@ use crate::routes::{
         or with Authorization: Bearer <API token>."),
     paths(
         session::login, session::logout, session::me, session::change_password,
+        impersonate::start, impersonate::stop,
         domains::list, domains::create, domains::get, domains::patch, domains::delete,
+        defaults::propagate,
         users::list, users::create, users::get, users::patch, users::delete,
         aliases::list, aliases::create, aliases::delete,
         settings::list, settings::get, settings::put, settings::reset,
@@ -67,6 +70,7 @@ mod tests {
         for p in [
             "/api/v1/session",
             "/api/v1/domains/{name}",
+            "/api/v1/domain-defaults/propagate",
             "/api/v1/users/{address}",
             "/api/v1/settings/{key}",
             "/api/v1/spool/{id}/priority",

@@ -27,12 +27,23 @@ pub enum Account {
     User(String),
 }
 
+/// A session in which the system administrator acts as another account (DOM-13).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Impersonation {
+    /// Who is really acting, for the log (`admin`).
+    pub by: String,
+    /// The administrator's own session, resumed when the impersonation ends.
+    pub return_to: String,
+}
+
 /// One logged-in session.
 #[derive(Clone, Debug)]
 pub struct Session {
     pub account: Account,
     pub csrf_token: String,
     pub idle: Duration,
+    /// Set when the system administrator is acting as `account`.
+    pub impersonation: Option<Impersonation>,
     last_used: Instant,
 }
 
@@ -57,11 +68,32 @@ pub struct Sessions {
 impl Sessions {
     /// Start a session; returns its id and the session.
     pub fn create(&self, account: Account, remember: bool, now: Instant) -> (String, Session) {
+        self.insert(account, if remember { REMEMBERED } else { IDLE }, None, now)
+    }
+
+    /// Start a session in which `by` acts as `account`, with the ordinary idle limit.
+    pub fn impersonate(
+        &self,
+        account: Account,
+        by: Impersonation,
+        now: Instant,
+    ) -> (String, Session) {
+        self.insert(account, IDLE, Some(by), now)
+    }
+
+    fn insert(
+        &self,
+        account: Account,
+        idle: Duration,
+        impersonation: Option<Impersonation>,
+        now: Instant,
+    ) -> (String, Session) {
         let id = random_hex(32);
         let s = Session {
             account,
             csrf_token: random_hex(32),
-            idle: if remember { REMEMBERED } else { IDLE },
+            idle,
+            impersonation,
             last_used: now,
         };
         if let Ok(mut m) = self.map.lock() {

@@ -2,6 +2,8 @@
 //
 // <form data-api="URL" data-method="POST|PUT|PATCH|DELETE"> sends its fields as JSON:
 //   checkbox -> boolean; data-json="number" -> number (empty: left out);
+//   checkboxes sharing one name, each with data-json="checked-list" -> array of the ticked
+//   boxes' values, in page order (an empty array when none is ticked);
 //   data-json="lines" -> array of non-empty lines; data-omit-empty -> left out when empty;
 //   data-suffix="@domain" is appended to a value without "@"; data-local fields stay here.
 //   A form with data-rows sends an array: one object per [data-row] element (rows whose
@@ -42,6 +44,11 @@
     scope.querySelectorAll("[name]").forEach(function (el) {
       if (el.disabled || el.hasAttribute("data-local") || el.hasAttribute("data-remove")) return;
       if (el.type === "radio" && !el.checked) return;
+      if (el.type === "checkbox" && el.getAttribute("data-json") === "checked-list") {
+        if (!Array.isArray(body[el.name])) body[el.name] = [];
+        if (el.checked) body[el.name].push(el.value);
+        return;
+      }
       var v = fieldValue(el);
       if (v !== undefined) body[el.name] = v;
     });

@@ -1,24 +1,33 @@
 //! DOM-1 domains and DOM-10 domain aliases and catch-alls.
 
-use heron_store::{Domain, DomainLimits, NewDomain};
+use heron_store::{Domain, NewDomain};
 
 use crate::address::normalise_domain;
-use crate::{Directory, DirectoryError, Result, exists_or};
+use crate::{DefaultField, Directory, DirectoryError, Result, exists_or};
 
 impl Directory {
-    /// Add a domain with the default limits.
+    /// Add a domain with the limits and switches of the `domain_defaults.*` settings (DOM-12).
     pub async fn add_domain(&self, name: &str) -> Result<Domain> {
         let name = normalise_domain(name).map_err(DirectoryError::Invalid)?;
         if self.store.resolve_domain_alias(&name).await?.is_some() {
             return Err(DirectoryError::Exists(format!("domain alias {name}")));
         }
-        self.store
+        let mut d = self
+            .store
             .create_domain(NewDomain {
                 name: name.clone(),
-                limits: DomainLimits::default(),
+                limits: self.default_limits(),
             })
             .await
-            .map_err(|e| exists_or(e, &format!("domain {name}")))
+            .map_err(|e| exists_or(e, &format!("domain {name}")))?;
+        // The create path carries only limits; the switch goes through the change rule.
+        let switch = self.defaults_change(&[DefaultField::RequireSmtpAuth]);
+        let before = d.clone();
+        switch.apply(&mut d);
+        if d != before {
+            self.update_domain(&d).await?;
+        }
+        Ok(d)
     }
 
     /// A domain by its name or by one of its domain aliases.

@@ -1,5 +1,5 @@
 //! Domains, users, aliases and their rules: DOM-1 domains, DOM-4 limits, DOM-9 users,
-//! DOM-10 aliases / catch-alls / domain aliases, DOM-13 roles, SEC-9 password policy, and the
+//! DOM-10 aliases / catch-alls / domain aliases, DOM-12 domain defaults, DOM-13 roles, SEC-9 password policy, and the
 //! SASL mechanisms every protocol shares.
 //!
 //! [`Directory`] is the one place that enforces the rules; the store below only keeps records.
@@ -9,6 +9,7 @@
 pub mod address;
 mod admin;
 mod auth;
+mod defaults;
 mod domains;
 pub mod hashing;
 pub mod password;
@@ -24,6 +25,7 @@ use heron_store::{Store, StoreError};
 
 pub use address::Address;
 pub use auth::AuthError;
+pub use defaults::DefaultField;
 pub use domains::DomainChange;
 pub use resolve::Resolution;
 

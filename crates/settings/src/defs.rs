@@ -136,6 +136,22 @@ crate::settings! {
     /// Domains that forwarding may never target (SEC-5).
     FORWARDING_BLACKLIST: List = "security.forwarding_blacklist", "";
 
+    // ---- domain defaults (DOM-4, DOM-12): what a new domain gets; `propagate` pushes them to existing domains ----
+    /// Disk space for all mailboxes of a new domain, in MB; 0 = unlimited.
+    DOMAIN_DEFAULTS_DISK_MB: Count = "domain_defaults.disk_mb", "500";
+    /// Users a new domain may have; 0 = unlimited.
+    DOMAIN_DEFAULTS_MAX_USERS: Count = "domain_defaults.max_users", "100";
+    /// User aliases a new domain may have; 0 = unlimited.
+    DOMAIN_DEFAULTS_MAX_ALIASES: Count = "domain_defaults.max_aliases", "1000";
+    /// Domain aliases a new domain may have; 0 = unlimited.
+    DOMAIN_DEFAULTS_MAX_DOMAIN_ALIASES: Count = "domain_defaults.max_domain_aliases", "2";
+    /// Largest message a user of a new domain may send, in KB; 0 = unlimited.
+    DOMAIN_DEFAULTS_MAX_MESSAGE_KB: Count = "domain_defaults.max_message_kb", "10000";
+    /// Recipients per message for users of a new domain; 0 = unlimited.
+    DOMAIN_DEFAULTS_MAX_RECIPIENTS: Count = "domain_defaults.max_recipients", "200";
+    /// Users of a new domain must authenticate to send (DOM-2).
+    DOMAIN_DEFAULTS_REQUIRE_SMTP_AUTH: Bool = "domain_defaults.require_smtp_auth", "false";
+
     // ---- priorities (DOM-6): 1..10, higher leaves first ----
     /// Priority of ordinary mail.
     PRIORITY_STANDARD: Count = "priority.standard", "5";

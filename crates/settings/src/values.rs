@@ -312,6 +312,14 @@ pub fn check(key: &str, v: &str) -> Result<(), String> {
             Ok(1..) => Ok(()),
             _ => Err(format!("{v:?} is not a port (1-65535)")),
         },
+        // The domain records keep these limits as 32-bit counts.
+        "domain_defaults.max_users"
+        | "domain_defaults.max_aliases"
+        | "domain_defaults.max_domain_aliases"
+        | "domain_defaults.max_recipients" => match v.trim().parse::<u32>() {
+            Ok(_) => Ok(()),
+            Err(_) => Err(format!("{v:?} is too large (at most {})", u32::MAX)),
+        },
         k if k.starts_with("priority.") && k != "priority.oversize_threshold" => {
             crate::routes::check_priority(v)
         }
@@ -372,5 +380,14 @@ mod tests {
         assert!(parse_hostnames("1.1.1.1=mail.a.test").is_ok());
         assert!(parse_hostnames("1.1.1.1=bad name").is_err());
         assert!(check("spool.retry_schedule", "15, x").is_err());
+    }
+
+    #[test]
+    fn domain_default_counts_fit_the_domain_record() {
+        assert!(check("domain_defaults.max_users", "4294967295").is_ok());
+        assert!(check("domain_defaults.max_users", "4294967296").is_err());
+        assert!(check("domain_defaults.max_recipients", "4294967296").is_err());
+        // Sizes are 64-bit in the record.
+        assert!(check("domain_defaults.disk_mb", "4294967296").is_ok());
     }
 }

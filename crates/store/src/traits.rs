@@ -45,6 +45,16 @@ pub trait DirectoryStore: Send + Sync {
     async fn delete_user(&self, id: UserId) -> Result<()>;
     /// Record a successful login.
     async fn touch_login(&self, id: UserId, at: i64) -> Result<()>;
+    /// Users who have not logged in since `before` (Unix seconds) or never, of one domain or
+    /// of all, ordered by domain name then local part: how many in all, and the page
+    /// `offset..offset+limit` as (address, last login).
+    async fn inactive_users(
+        &self,
+        before: i64,
+        domain: Option<DomainId>,
+        limit: u64,
+        offset: u64,
+    ) -> Result<(u64, Vec<(String, Option<i64>)>)>;
 
     async fn create_alias(
         &self,

@@ -37,6 +37,7 @@ suite!(
     spool_leases,
     dkim_keys,
     api_tokens,
+    inactive_users,
     delete_cascades,
     large_messages,
     flags_copy_move,

@@ -177,8 +177,70 @@ pub async fn inactive(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
+    use std::sync::Arc;
+
+    use heron_settings::Settings;
+    use heron_settings::values::Protocol;
+    use heron_store::{Role, SqliteStore, Store};
+    use tokio_util::sync::CancellationToken;
+
     use super::*;
+
+    #[tokio::test]
+    async fn inactive_and_online_users() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(tmp.path()).unwrap());
+        let dir = Directory::new(store.clone(), Settings::load(store.clone()).await.unwrap());
+        dir.add_domain("a.test").await.unwrap();
+        dir.add_domain("b.test").await.unwrap();
+        dir.add_domain_alias("alias.test", "a.test").await.unwrap();
+        let add = |a: &'static str| dir.add_user(a, "Pelican77x", Role::User);
+        let ann = add("ann@a.test").await.unwrap();
+        let bob = add("bob@b.test").await.unwrap();
+        add("cat@a.test").await.unwrap();
+        let now = 1_800_000_000;
+        store.touch_login(ann.id, now - 10 * 86_400).await.unwrap();
+        store.touch_login(bob.id, now - 100 * 86_400).await.unwrap();
+
+        let names =
+            |v: &[InactiveUserView]| v.iter().map(|u| u.address.clone()).collect::<Vec<_>>();
+        let all = inactive_users(&dir, 90, None, now).await.unwrap();
+        assert_eq!(names(&all), ["bob@b.test", "cat@a.test"]);
+        assert!(
+            all[0]
+                .last_login
+                .as_deref()
+                .is_some_and(|t| t.ends_with('Z'))
+        );
+        assert_eq!(all[1].last_login, None);
+        let a = inactive_users(&dir, 5, Some("a.test"), now).await.unwrap();
+        assert_eq!(names(&a), ["ann@a.test", "cat@a.test"]);
+
+        let reg = Arc::new(Registry::default());
+        let root = CancellationToken::new();
+        let peer = "127.0.0.9:5000".parse().unwrap();
+        let local = "127.0.0.1:110".parse().unwrap();
+        let s1 = reg.register(Protocol::Pop3, peer, local, &root);
+        s1.info.set_user("Ann@Alias.Test");
+        let s2 = reg.register(Protocol::Imap, peer, local, &root);
+        s2.info.set_user("bob@b.test");
+        let _anonymous = reg.register(Protocol::Smtp, peer, local, &root);
+        let online = online_users(&dir, &reg, None).await.unwrap();
+        let mut who: Vec<_> = online
+            .iter()
+            .map(|o| (o.address.as_str(), o.protocol.as_str()))
+            .collect();
+        who.sort();
+        assert_eq!(who, [("ann@a.test", "pop3"), ("bob@b.test", "imap")]);
+        let a = online_users(&dir, &reg, Some("a.test")).await.unwrap();
+        assert_eq!(a.len(), 1);
+        assert_eq!(
+            (a[0].session_id.as_str(), a[0].peer_ip.as_str()),
+            (s1.info.id.as_str(), "127.0.0.9")
+        );
+    }
 
     #[test]
     fn days() {
@@ -186,7 +248,9 @@ mod tests {
         assert_eq!(parse_days(Some("1")).ok(), Some(1));
         assert_eq!(parse_days(Some("3650")).ok(), Some(3650));
         for bad in ["0", "3651", "-1", "x", ""] {
-            let e = parse_days(Some(bad)).err().map(|e| (e.status.as_u16(), e.field));
+            let e = parse_days(Some(bad))
+                .err()
+                .map(|e| (e.status.as_u16(), e.field));
             assert_eq!(e, Some((422, Some("days"))), "{bad:?}");
         }
     }

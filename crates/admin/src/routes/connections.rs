@@ -111,9 +111,7 @@ static BLACKLIST_EDIT: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(()
 pub async fn blacklist_ip(settings: &Settings, ip: IpAddr) -> ApiResult<bool> {
     let ip = canonical(ip);
     let _edit = BLACKLIST_EDIT.lock().await;
-    let current = settings
-        .raw(SECURITY_IP_BLACKLIST.name)
-        .unwrap_or_default();
+    let current = settings.raw(SECURITY_IP_BLACKLIST.name).unwrap_or_default();
     let mut entries = split_list(&current);
     let covered = entries.iter().any(|e| {
         e.parse::<IpRule>()
@@ -132,7 +130,10 @@ pub async fn blacklist_ip(settings: &Settings, ip: IpAddr) -> ApiResult<bool> {
 /// Live sessions of every mail protocol.
 #[utoipa::path(operation_id = "connections_list", get, path = "/api/v1/connections", tag = "connections",
     responses((status = 200, description = "OK", body = Vec<ConnectionView>), (status = 401, description = "Not authenticated", body = ErrorBody), (status = 403, description = "Forbidden", body = ErrorBody)))]
-pub async fn list(State(st): State<Shared>, caller: Caller) -> ApiResult<Json<Vec<ConnectionView>>> {
+pub async fn list(
+    State(st): State<Shared>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<ConnectionView>>> {
     caller.allow(Action::Connections)?;
     Ok(Json(connections(&st.runtime.registry)))
 }
@@ -211,6 +212,28 @@ mod tests {
         assert_eq!(find(&reg, "nope").map(|_| ()).unwrap_err().status, 404);
         drop(g);
         assert!(connections(&reg).is_empty());
+    }
+
+    #[tokio::test]
+    async fn blacklist_keeps_entries_and_adds_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn heron_store::Store> =
+            Arc::new(heron_store::SqliteStore::open(dir.path()).unwrap());
+        let s = Settings::load(store).await.unwrap();
+        let key = SECURITY_IP_BLACKLIST.name;
+        s.set(key, "10.0.0.0/8, 192.0.2.1 pop3").await.unwrap();
+        let ip = |t: &str| t.parse::<IpAddr>().unwrap();
+        // Refused for POP3 only is not refused: add it, keeping what is there.
+        assert!(blacklist_ip(&s, ip("192.0.2.1")).await.unwrap());
+        assert_eq!(s.raw(key).unwrap(), "10.0.0.0/8, 192.0.2.1 pop3, 192.0.2.1");
+        assert!(!blacklist_ip(&s, ip("192.0.2.1")).await.unwrap());
+        assert!(!blacklist_ip(&s, ip("::ffff:192.0.2.1")).await.unwrap());
+        assert!(!blacklist_ip(&s, ip("10.9.8.7")).await.unwrap());
+        assert!(blacklist_ip(&s, ip("2001:db8::1")).await.unwrap());
+        assert_eq!(
+            s.raw(key).unwrap(),
+            "10.0.0.0/8, 192.0.2.1 pop3, 192.0.2.1, 2001:db8::1"
+        );
     }
 
     #[test]

@@ -179,8 +179,21 @@ mod tests {
     #[test]
     fn selectors() {
         assert_eq!(parse_selector(None).ok().as_deref(), Some("heron"));
-        assert_eq!(parse_selector(Some(" Mail.2026 ")).ok().as_deref(), Some("mail.2026"));
-        for bad in ["", "a b", "a_b", ".a", "a.", "a..b", "-a", "x/y", &"a".repeat(64)] {
+        assert_eq!(
+            parse_selector(Some(" Mail.2026 ")).ok().as_deref(),
+            Some("mail.2026")
+        );
+        for bad in [
+            "",
+            "a b",
+            "a_b",
+            ".a",
+            "a.",
+            "a..b",
+            "-a",
+            "x/y",
+            &"a".repeat(64),
+        ] {
             let e = parse_selector(Some(bad)).err().and_then(|e| e.field);
             assert_eq!(e, Some("selector"), "{bad:?}");
         }

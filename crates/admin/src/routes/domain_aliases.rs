@@ -114,7 +114,9 @@ pub async fn delete(
     };
     let Some(domain) = target else {
         caller.allow(Action::ChangeDomain(alias.clone()))?;
-        return Err(ApiError::not_found(format!("domain alias {alias} not found")));
+        return Err(ApiError::not_found(format!(
+            "domain alias {alias} not found"
+        )));
     };
     caller.allow(Action::ChangeDomain(domain.clone()))?;
     store.remove_domain_alias(&alias).await?;

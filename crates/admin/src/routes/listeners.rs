@@ -108,7 +108,11 @@ pub fn canonical(entries: &[ListenerView]) -> Result<String, EntryError> {
     let mut out = Vec::new();
     for (i, e) in entries.iter().enumerate() {
         let protocol = Protocol::parse(e.protocol.trim()).ok_or_else(|| {
-            fail(i, "protocol", "protocol is smtp, submission, pop3, imap, ldap or xmpp".into())
+            fail(
+                i,
+                "protocol",
+                "protocol is smtp, submission, pop3, imap, ldap or xmpp".into(),
+            )
         })?;
         let encryption = match e.encryption.trim().to_ascii_lowercase().as_str() {
             "none" => Encryption::None,
@@ -131,15 +135,27 @@ pub fn canonical(entries: &[ListenerView]) -> Result<String, EntryError> {
             return Err(fail(i, "address", msg));
         }
         seen.push(addr);
-        let mut entry = format!("{} {} {addr}", protocol.as_str(), encryption_name(encryption));
+        let mut entry = format!(
+            "{} {} {addr}",
+            protocol.as_str(),
+            encryption_name(encryption)
+        );
         match (&e.cert, &e.key) {
             (None, None) => {}
             (Some(c), Some(k)) => {
                 if !path_ok(c) {
-                    return Err(fail(i, "cert", "cert is a file path without spaces or commas".into()));
+                    return Err(fail(
+                        i,
+                        "cert",
+                        "cert is a file path without spaces or commas".into(),
+                    ));
                 }
                 if !path_ok(k) {
-                    return Err(fail(i, "key", "key is a file path without spaces or commas".into()));
+                    return Err(fail(
+                        i,
+                        "key",
+                        "key is a file path without spaces or commas".into(),
+                    ));
                 }
                 entry.push_str(&format!(" cert={c} key={k}"));
             }
@@ -169,7 +185,9 @@ pub async fn put(
     caller: Caller,
     Body(entries): Body<Vec<ListenerView>>,
 ) -> Result<Json<Vec<ListenerView>>, Response> {
-    caller.allow(Action::Settings).map_err(IntoResponse::into_response)?;
+    caller
+        .allow(Action::Settings)
+        .map_err(IntoResponse::into_response)?;
     let value = canonical(&entries).map_err(IntoResponse::into_response)?;
     let s = st.dir.settings();
     let stored = s
@@ -216,11 +234,26 @@ mod tests {
         let f = |e: &[ListenerView]| canonical(e).err().map(|e| e.field);
         let ok = l("smtp", "none", "127.0.0.1:25");
         assert_eq!(f(&[]), Some("listeners".into()));
-        assert_eq!(f(&[ok.clone(), l("gopher", "none", "1.2.3.4:70")]), Some("listeners[1].protocol".into()));
-        assert_eq!(f(&[l("smtp", "ssl3", "127.0.0.1:25")]), Some("listeners[0].encryption".into()));
-        assert_eq!(f(&[ok.clone(), l("pop3", "none", "nowhere")]), Some("listeners[1].address".into()));
-        assert_eq!(f(&[l("pop3", "none", "127.0.0.1:0")]), Some("listeners[0].address".into()));
-        assert_eq!(f(&[ok.clone(), l("pop3", "none", "127.0.0.1:25")]), Some("listeners[1].address".into()));
+        assert_eq!(
+            f(&[ok.clone(), l("gopher", "none", "1.2.3.4:70")]),
+            Some("listeners[1].protocol".into())
+        );
+        assert_eq!(
+            f(&[l("smtp", "ssl3", "127.0.0.1:25")]),
+            Some("listeners[0].encryption".into())
+        );
+        assert_eq!(
+            f(&[ok.clone(), l("pop3", "none", "nowhere")]),
+            Some("listeners[1].address".into())
+        );
+        assert_eq!(
+            f(&[l("pop3", "none", "127.0.0.1:0")]),
+            Some("listeners[0].address".into())
+        );
+        assert_eq!(
+            f(&[ok.clone(), l("pop3", "none", "127.0.0.1:25")]),
+            Some("listeners[1].address".into())
+        );
         let mut half = ok.clone();
         half.cert = Some("/c.pem".into());
         assert_eq!(f(&[half.clone()]), Some("listeners[0].key".into()));

@@ -27,9 +27,7 @@ use crate::authz::Action;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 
 /// The log kinds, as the server names its files.
-pub const LOG_TYPES: &[&str] = &[
-    "smtp", "pop3", "imap", "ldap", "xmpp", "delivery", "events",
-];
+pub const LOG_TYPES: &[&str] = &["smtp", "pop3", "imap", "ldap", "xmpp", "delivery", "events"];
 /// Lines per page unless `limit` says otherwise.
 pub const DEFAULT_LIMIT: usize = 500;
 /// Largest `limit`.
@@ -88,9 +86,13 @@ pub struct LogTypeView {
 fn parse_date(s: &str) -> Option<NaiveDate> {
     let b = s.as_bytes();
     let shape = b.len() == 10
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
     if !shape {
         return None;
     }
@@ -112,9 +114,13 @@ impl LogFilter {
     /// today (UTC), and `limit`/`offset` to 500 and 0.
     pub fn parse(p: &LogParams) -> ApiResult<(LogFilter, usize, usize)> {
         let kind = p.kind.as_deref().unwrap_or_default();
-        let kind = LOG_TYPES.iter().copied().find(|t| *t == kind).ok_or_else(|| {
-            ApiError::invalid("type", format!("type is one of: {}", LOG_TYPES.join(", ")))
-        })?;
+        let kind = LOG_TYPES
+            .iter()
+            .copied()
+            .find(|t| *t == kind)
+            .ok_or_else(|| {
+                ApiError::invalid("type", format!("type is one of: {}", LOG_TYPES.join(", ")))
+            })?;
         let date = match p.date.as_deref() {
             None => Utc::now().date_naive(),
             Some(d) => parse_date(d)
@@ -246,7 +252,8 @@ pub fn zip_log(dir: &Path, f: &LogFilter) -> io::Result<Vec<u8>> {
     if let Ok(t) = stamp {
         opts = opts.last_modified_time(t);
     }
-    w.start_file(f.file_name(), opts).map_err(io::Error::other)?;
+    w.start_file(f.file_name(), opts)
+        .map_err(io::Error::other)?;
     for_each_match(dir, f, |line| {
         w.write_all(line.as_bytes())?;
         w.write_all(b"\n")
@@ -289,7 +296,9 @@ pub fn log_types(dir: &Path) -> Vec<LogTypeView> {
     out
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> io::Result<T> + Send + 'static) -> ApiResult<T> {
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> io::Result<T> + Send + 'static,
+) -> ApiResult<T> {
     match tokio::task::spawn_blocking(f).await {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(ApiError::internal(format!("reading a log file: {e}"))),
@@ -392,21 +401,55 @@ mod tests {
         assert_eq!(f.date, Utc::now().date_naive());
         assert_eq!(field(&params("../etc/passwd")), Some("type"));
         assert_eq!(field(&LogParams::default()), Some("type"));
-        for bad in ["2026-1-05", "2026-02-30", "20260101", "2026-01-01/../x", " 2026-01-01", "２０２６-01-01"] {
-            let p = LogParams { date: Some(bad.into()), ..params("pop3") };
+        for bad in [
+            "2026-1-05",
+            "2026-02-30",
+            "20260101",
+            "2026-01-01/../x",
+            " 2026-01-01",
+            "２０２６-01-01",
+        ] {
+            let p = LogParams {
+                date: Some(bad.into()),
+                ..params("pop3")
+            };
             assert_eq!(field(&p), Some("date"), "{bad:?}");
         }
-        let p = LogParams { date: Some("2026-02-28".into()), ..params("pop3") };
-        assert_eq!(LogFilter::parse(&p).unwrap().0.file_name(), "pop3-2026-02-28.log");
-        for (limit, ok) in [("0", false), ("1", true), ("5000", true), ("5001", false), ("x", false)] {
-            let p = LogParams { limit: Some(limit.into()), ..params("imap") };
+        let p = LogParams {
+            date: Some("2026-02-28".into()),
+            ..params("pop3")
+        };
+        assert_eq!(
+            LogFilter::parse(&p).unwrap().0.file_name(),
+            "pop3-2026-02-28.log"
+        );
+        for (limit, ok) in [
+            ("0", false),
+            ("1", true),
+            ("5000", true),
+            ("5001", false),
+            ("x", false),
+        ] {
+            let p = LogParams {
+                limit: Some(limit.into()),
+                ..params("imap")
+            };
             assert_eq!(field(&p).is_none(), ok, "{limit}");
         }
-        let p = LogParams { offset: Some("-1".into()), ..params("imap") };
+        let p = LogParams {
+            offset: Some("-1".into()),
+            ..params("imap")
+        };
         assert_eq!(field(&p), Some("offset"));
-        let p = LogParams { session: Some("ab]c".into()), ..params("imap") };
+        let p = LogParams {
+            session: Some("ab]c".into()),
+            ..params("imap")
+        };
         assert_eq!(field(&p), Some("session"));
-        let p = LogParams { q: Some("x".repeat(1001)), ..params("imap") };
+        let p = LogParams {
+            q: Some("x".repeat(1001)),
+            ..params("imap")
+        };
         assert_eq!(field(&p), Some("q"));
     }
 
@@ -439,7 +482,10 @@ mod tests {
         assert_eq!((all.total_matching, all.lines.len()), (5, 5));
         assert!(all.lines[4].ends_with("disconnect"));
         // The session token, exactly: not "aaab", not "[aaa]" elsewhere in a line.
-        let s = LogFilter { session: Some("aaa".into()), ..f.clone() };
+        let s = LogFilter {
+            session: Some("aaa".into()),
+            ..f.clone()
+        };
         let page = read_log(dir.path(), &s, 500, 0).unwrap();
         assert_eq!(page.total_matching, 3);
         assert!(page.lines.iter().all(|l| session_of(l) == Some("aaa")));
@@ -447,10 +493,21 @@ mod tests {
         assert_eq!(page.total_matching, 3);
         assert_eq!(page.lines.len(), 1);
         assert!(page.lines[0].contains("MAIL FROM"));
-        let t = LogFilter { text: Some("x@example".into()), ..f.clone() };
+        let t = LogFilter {
+            text: Some("x@example".into()),
+            ..f.clone()
+        };
         assert_eq!(read_log(dir.path(), &t, 500, 0).unwrap().total_matching, 1);
-        let missing = LogFilter { kind: "imap", ..f.clone() };
-        assert_eq!(read_log(dir.path(), &missing, 500, 0).unwrap().total_matching, 0);
+        let missing = LogFilter {
+            kind: "imap",
+            ..f.clone()
+        };
+        assert_eq!(
+            read_log(dir.path(), &missing, 500, 0)
+                .unwrap()
+                .total_matching,
+            0
+        );
         let past = read_log(dir.path(), &f, 10, 99).unwrap();
         assert_eq!((past.total_matching, past.lines.len()), (5, 0));
     }
@@ -470,7 +527,10 @@ mod tests {
     #[test]
     fn zip_holds_matching_lines() {
         let (dir, f) = fixture();
-        let s = LogFilter { session: Some("aaab".into()), ..f };
+        let s = LogFilter {
+            session: Some("aaab".into()),
+            ..f
+        };
         let bytes = zip_log(dir.path(), &s).unwrap();
         let mut z = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
         assert_eq!(z.len(), 1);

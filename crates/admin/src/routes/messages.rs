@@ -131,7 +131,10 @@ pub fn check_text(subject: &str, body: &str) -> ApiResult<()> {
         return Err(ApiError::invalid("body", "the body is empty"));
     }
     if body.contains('\0') {
-        return Err(ApiError::invalid("body", "the body contains a NUL character"));
+        return Err(ApiError::invalid(
+            "body",
+            "the body contains a NUL character",
+        ));
     }
     Ok(())
 }
@@ -281,9 +284,15 @@ mod tests {
     fn targets() {
         let t = |r| Target::parse(&r).map_err(|e| e.field);
         assert_eq!(t(req("all", None, None)), Ok(Target::All));
-        assert_eq!(t(req("domain", Some("A.Test"), None)), Ok(Target::Domain("a.test".into())));
+        assert_eq!(
+            t(req("domain", Some("A.Test"), None)),
+            Ok(Target::Domain("a.test".into()))
+        );
         assert_eq!(t(req("domain", None, None)), Err(Some("domain")));
-        assert_eq!(t(req("domain", Some("not a domain"), None)), Err(Some("domain")));
+        assert_eq!(
+            t(req("domain", Some("not a domain"), None)),
+            Err(Some("domain"))
+        );
         assert_eq!(t(req("user", None, Some("nope"))), Err(Some("user")));
         assert_eq!(t(req("everyone", None, None)), Err(Some("to")));
         let u = Target::parse(&req("user", None, Some("Ann@A.test"))).unwrap();
@@ -302,16 +311,34 @@ mod tests {
 
     #[test]
     fn builds_a_message() {
-        let m = build("postmaster@a.test", None, "mx.a.test", "Grüße", "line 1\nline 2\n").unwrap();
+        let m = build(
+            "postmaster@a.test",
+            None,
+            "mx.a.test",
+            "Grüße",
+            "line 1\nline 2\n",
+        )
+        .unwrap();
         let text = String::from_utf8(m).unwrap();
-        assert!(text.starts_with("Return-Path: <postmaster@a.test>\r\n"), "{text}");
-        assert!(text.contains("From: \"Postmaster\" <postmaster@a.test>\r\n"), "{text}");
+        assert!(
+            text.starts_with("Return-Path: <postmaster@a.test>\r\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("From: \"Postmaster\" <postmaster@a.test>\r\n"),
+            "{text}"
+        );
         assert!(text.contains("\r\n\r\nline 1\r\nline 2\r\n"), "{text:?}");
-        assert!(!text.replace("\r\n", "").contains('\n'), "bare LF in {text:?}");
+        assert!(
+            !text.replace("\r\n", "").contains('\n'),
+            "bare LF in {text:?}"
+        );
         assert!(text.contains("undisclosed-recipients"), "{text}");
         assert!(text.contains("@mx.a.test>\r\n"), "{text}");
         assert!(text.contains("Date: "), "{text}");
-        let parsed = mail_parser::MessageParser::default().parse(text.as_bytes()).unwrap();
+        let parsed = mail_parser::MessageParser::default()
+            .parse(text.as_bytes())
+            .unwrap();
         assert_eq!(parsed.subject(), Some("Grüße"));
         assert!(parsed.body_text(0).unwrap().contains("line 2"));
     }

@@ -4,9 +4,11 @@
 pub mod activity;
 pub mod aliases;
 pub mod connections;
+pub mod defaults;
 pub mod dkim;
 pub mod domain_aliases;
 pub mod domains;
+pub mod impersonate;
 pub mod listeners;
 pub mod logs;
 pub mod messages;
@@ -37,6 +39,10 @@ pub fn api() -> Router<Shared> {
             post(session::login).delete(session::logout),
         )
         .route("/api/v1/me", get(session::me))
+        .route(
+            "/api/v1/impersonate",
+            post(impersonate::start).delete(impersonate::stop),
+        )
         .route("/api/v1/password", post(session::change_password))
         .route("/api/v1/domains", get(domains::list).post(domains::create))
         .route(
@@ -47,6 +53,10 @@ pub fn api() -> Router<Shared> {
         )
         .route("/api/v1/domains/{name}/users", get(users::list))
         .route("/api/v1/domains/{name}/aliases", get(aliases::list))
+        .route(
+            "/api/v1/domain-defaults/propagate",
+            post(defaults::propagate),
+        )
         .route("/api/v1/users", post(users::create))
         .route(
             "/api/v1/users/{address}",

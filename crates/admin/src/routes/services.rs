@@ -104,7 +104,9 @@ pub async fn switch(
     let s = available()
         .find(|s| s.name == name)
         .ok_or_else(|| ApiError::not_found(format!("no service {name:?}")))?;
-    settings.set(s.setting, if on { "true" } else { "false" }).await?;
+    settings
+        .set(s.setting, if on { "true" } else { "false" })
+        .await?;
     Ok(view(settings, registry, s))
 }
 
@@ -116,7 +118,12 @@ pub async fn list(State(st): State<Shared>, caller: Caller) -> ApiResult<Json<Ve
     Ok(Json(services(st.dir.settings(), &st.runtime.registry)))
 }
 
-async fn change(st: &Shared, caller: &Caller, name: &str, on: bool) -> ApiResult<Json<ServiceView>> {
+async fn change(
+    st: &Shared,
+    caller: &Caller,
+    name: &str,
+    on: bool,
+) -> ApiResult<Json<ServiceView>> {
     caller.allow(Action::Services)?;
     let v = switch(st.dir.settings(), &st.runtime.registry, name, on).await?;
     let what = if on { "started" } else { "stopped" };

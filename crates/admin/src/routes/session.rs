@@ -54,6 +54,9 @@ pub struct Me {
     /// The domain of a user or domain administrator.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
+    /// Who is really acting, while the system administrator impersonates this account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impersonated_by: Option<String>,
 }
 
 /// Password change request.
@@ -159,11 +162,16 @@ pub async fn me(caller: Caller) -> ApiResult<Json<Me>> {
         Some(Account::User(a)) => a.rsplit_once('@').map(|x| x.1.to_owned()),
         _ => None,
     };
+    let username = match &caller.account {
+        Some(Account::User(a)) => a.clone(),
+        _ => caller.who.clone(),
+    };
     Ok(Json(Me {
-        username: caller.who.clone(),
+        username,
         role: caller.principal.role().to_owned(),
         must_change_password: caller.must_change,
         domain,
+        impersonated_by: caller.impersonation.as_ref().map(|i| i.by.clone()),
     }))
 }
 

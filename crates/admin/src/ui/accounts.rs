@@ -114,6 +114,7 @@ struct UserPage {
     u: UserRow,
     policy: String,
     may_set_role: bool,
+    may_impersonate: bool,
 }
 
 /// `/users/{address}`.
@@ -136,6 +137,7 @@ pub async fn user(State(st): State<Shared>, v: Viewer, Path(address): Path<Strin
         tab: "users",
         policy: describe(&st.dir.password_policy()),
         may_set_role: v.may(&Action::SetRole(key)),
+        may_impersonate: v.may(&Action::Impersonate) && v.acting_for.is_none(),
     })
 }
 

@@ -10,6 +10,7 @@
 pub mod account;
 pub mod accounts;
 mod assets;
+pub mod defaults;
 pub mod domains;
 pub mod logs;
 pub mod messages;
@@ -38,6 +39,7 @@ pub fn pages() -> Router<Shared> {
         .route("/domains/{name}/users", get(accounts::users))
         .route("/domains/{name}/aliases", get(accounts::aliases))
         .route("/users/{address}", get(accounts::user))
+        .route("/domain-defaults", get(defaults::page))
         .route("/settings", get(settings::index))
         .route("/settings/{group}", get(settings::group))
         .route("/spool", get(spool::list))

@@ -33,6 +33,8 @@ pub struct Viewer {
     pub who: String,
     pub csrf: String,
     pub theme: &'static str,
+    /// Who is really acting, while the system administrator impersonates this account.
+    pub acting_for: Option<String>,
 }
 
 /// A page request from a session that may still have to change its password.
@@ -79,6 +81,7 @@ impl Viewer {
             csrf: self.csrf.clone(),
             theme: self.theme,
             nav: nav(self, active),
+            acting_for: self.acting_for.clone(),
         }
     }
 }
@@ -123,6 +126,7 @@ async fn viewer(parts: &Parts, st: &Shared) -> Result<Viewer, Response> {
         who,
         csrf: s.csrf_token,
         theme: theme(parts),
+        acting_for: s.impersonation.map(|i| i.by),
     })
 }
 
@@ -161,6 +165,8 @@ pub struct Chrome {
     pub csrf: String,
     pub theme: &'static str,
     pub nav: Vec<NavItem>,
+    /// The real administrator while impersonating: the page offers the way back.
+    pub acting_for: Option<String>,
 }
 
 impl Chrome {
@@ -173,6 +179,7 @@ impl Chrome {
             csrf: String::new(),
             theme,
             nav: Vec::new(),
+            acting_for: None,
         }
     }
 }
@@ -185,6 +192,7 @@ fn nav(v: &Viewer, active: &str) -> Vec<NavItem> {
             for (key, label) in [
                 ("dashboard", "Dashboard"),
                 ("domains", "Domains"),
+                ("domain-defaults", "Domain defaults"),
                 ("settings", "Settings"),
                 ("bindings", "Bindings"),
                 ("spool", "Spool"),

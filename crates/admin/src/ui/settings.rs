@@ -39,6 +39,7 @@ fn label(group: &str) -> String {
         "log" => "Logs",
         "dns" => "DNS",
         "admin" => "Admin",
+        "domain_defaults" => "Domain defaults",
         other => return other.to_owned(),
     };
     known.to_owned()

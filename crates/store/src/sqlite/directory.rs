@@ -317,6 +317,37 @@ impl DirectoryStore for SqliteStore {
         .await
     }
 
+    async fn inactive_users(
+        &self,
+        before: i64,
+        domain: Option<DomainId>,
+        limit: u64,
+        offset: u64,
+    ) -> Result<(u64, Vec<(String, Option<i64>)>)> {
+        self.read(move |c| {
+            // `?2 IS NULL` selects every domain.
+            const WHERE: &str = "FROM users u JOIN domains d ON d.id = u.domain_id \
+                WHERE (u.last_login IS NULL OR u.last_login < ?1) \
+                AND (?2 IS NULL OR u.domain_id = ?2)";
+            let total: i64 =
+                c.query_row(&format!("SELECT count(*) {WHERE}"), params![before, domain], |r| {
+                    r.get(0)
+                })?;
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+            let mut st = c.prepare(&format!(
+                "SELECT u.local || '@' || d.name, u.last_login {WHERE} \
+                 ORDER BY d.name, u.local LIMIT ?3 OFFSET ?4"
+            ))?;
+            let rows = st.query_map(params![before, domain, limit, offset], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?))
+            })?;
+            let page = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok((u64::try_from(total).unwrap_or(0), page))
+        })
+        .await
+    }
+
     async fn create_alias(
         &self,
         domain: DomainId,

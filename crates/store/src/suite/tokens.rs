@@ -1,4 +1,4 @@
-//! Admin API token checks: create, find by hash, list without order surprises, delete.
+//! Admin checks: API tokens (create, find by hash, list, delete) and the inactive-users list.
 
 use super::Subject;
 use crate::error::StoreError;
@@ -30,4 +30,32 @@ pub(super) async fn api_tokens(s: Subject) {
     // Ids are not reused after a delete.
     let c = s.create_token("deploy", "aa11", 400).await.unwrap();
     assert!(c.id > b.id);
+}
+
+/// Inactive users: never logged in or not since the cut-off, per domain or all, paged in
+/// domain-then-local order with the full count.
+pub(super) async fn inactive_users(s: Subject) {
+    let a = super::domain(&s, "a.test").await;
+    let b = super::domain(&s, "b.test").await;
+    let ann = super::user(&s, &a, "ann").await;
+    let _bob = super::user(&s, &a, "bob").await;
+    let cat = super::user(&s, &b, "cat").await;
+    let _dan = super::user(&s, &b, "dan").await;
+    s.touch_login(ann.id, 1_000).await.unwrap();
+    s.touch_login(cat.id, 5_000).await.unwrap();
+    let (n, all) = s.inactive_users(2_000, None, 10, 0).await.unwrap();
+    assert_eq!(n, 3);
+    assert_eq!(
+        all,
+        vec![
+            ("ann@a.test".to_owned(), Some(1_000)),
+            ("bob@a.test".to_owned(), None),
+            ("dan@b.test".to_owned(), None),
+        ]
+    );
+    let (n, page) = s.inactive_users(2_000, None, 1, 1).await.unwrap();
+    assert_eq!((n, page), (3, vec![("bob@a.test".to_owned(), None)]));
+    let (n, only_b) = s.inactive_users(9_000, Some(b.id), 10, 0).await.unwrap();
+    assert_eq!(n, 2);
+    assert_eq!(only_b[0], ("cat@b.test".to_owned(), Some(5_000)));
 }

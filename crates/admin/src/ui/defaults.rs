@@ -1,0 +1,89 @@
+//! `/domain-defaults` (DOM-12): the limits and switch a new domain gets, one form per
+//! `domain_defaults.*` setting saved through `PUT /api/v1/settings/{key}`, and below them the
+//! form that pushes ticked fields to every existing domain through
+//! `POST /api/v1/domain-defaults/propagate`.
+//!
+//! Invariants: the page shows the fields of [`DefaultField`] in its order, so the page, the
+//! settings and the API name the same seven fields; only a role allowed to propagate sees it.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use heron_directory::DefaultField;
+use heron_settings::defs;
+
+use crate::auth::Shared;
+use crate::authz::Action;
+use crate::ui::page::{Chrome, Viewer, html, internal};
+
+/// One default as shown.
+pub struct DefaultRow {
+    /// The setting key, `domain_defaults.FIELD`.
+    pub key: &'static str,
+    /// The field's API name.
+    pub field: &'static str,
+    pub label: &'static str,
+    pub value: String,
+    pub default: String,
+    pub set: bool,
+    pub doc: &'static str,
+    pub is_bool: bool,
+}
+
+/// How the page names a field.
+fn label(f: DefaultField) -> &'static str {
+    match f {
+        DefaultField::DiskMb => "Disk space, MB",
+        DefaultField::MaxUsers => "Users",
+        DefaultField::MaxAliases => "Aliases",
+        DefaultField::MaxDomainAliases => "Domain aliases",
+        DefaultField::MaxMessageKb => "Message size, KB",
+        DefaultField::MaxRecipients => "Recipients per message",
+        DefaultField::RequireSmtpAuth => "Require SMTP AUTH",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "domain_defaults.html")]
+struct DefaultsPage {
+    chrome: Chrome,
+    rows: Vec<DefaultRow>,
+    domains: usize,
+}
+
+/// `/domain-defaults`.
+pub async fn page(State(st): State<Shared>, v: Viewer) -> Response {
+    if let Err(r) = v.require(&Action::PropagateDomainDefaults) {
+        return r;
+    }
+    let s = st.dir.settings();
+    let rows = DefaultField::ALL
+        .into_iter()
+        .map(|f| {
+            let key = f.setting_key();
+            let def = defs::find(key);
+            DefaultRow {
+                key,
+                field: f.as_str(),
+                label: label(f),
+                value: s.raw(key).unwrap_or_default(),
+                default: s
+                    .default_of(key)
+                    .or_else(|| def.map(|d| d.default.to_owned()))
+                    .unwrap_or_default(),
+                set: s.is_set(key),
+                doc: def.map_or("", |d| d.doc.trim()),
+                is_bool: f == DefaultField::RequireSmtpAuth,
+            }
+        })
+        .collect();
+    let domains = match st.dir.list_domains().await {
+        Ok(d) => d.len(),
+        Err(e) => return internal(e),
+    };
+    html(&DefaultsPage {
+        chrome: v.chrome("domain-defaults"),
+        rows,
+        domains,
+    })
+}
