@@ -17,6 +17,7 @@ mod body;
 pub mod csrf;
 pub mod error;
 mod openapi;
+mod plain;
 pub mod ratelimit;
 mod routes;
 pub mod sessions;
@@ -64,6 +65,7 @@ pub fn app(dir: Directory, runtime: Runtime) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        .layer(axum::middleware::from_fn(plain::shape))
 }
 
 /// Bind the admin listener.

@@ -119,8 +119,5 @@ async fn propagate_the_smtp_auth_switch_and_nothing() {
 #[tokio::test]
 async fn propagate_with_no_domains() {
     let (_t, d) = dir().await;
-    assert_eq!(
-        d.propagate_defaults(&DefaultField::ALL).await.unwrap(),
-        0
-    );
+    assert_eq!(d.propagate_defaults(&DefaultField::ALL).await.unwrap(), 0);
 }

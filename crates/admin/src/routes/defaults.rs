@@ -93,7 +93,10 @@ mod tests {
     fn fields_parse() {
         let got = parse_fields(&names(&["max_users", "require_smtp_auth", "max_users"]));
         assert!(
-            matches!(got.as_deref(), Ok([DefaultField::MaxUsers, DefaultField::RequireSmtpAuth])),
+            matches!(
+                got.as_deref(),
+                Ok([DefaultField::MaxUsers, DefaultField::RequireSmtpAuth])
+            ),
             "duplicates collapse, order kept"
         );
         for bad in [&[][..], &["max_users", "quota"][..], &["MAX_USERS"][..]] {

@@ -1,0 +1,61 @@
+//! Answers made outside the handlers (by the router and the size and time limits) in the
+//! shape their caller reads: JSON `{"error"}` under `/api/`, an HTML page elsewhere.
+//!
+//! Invariant: an answer a handler made (already JSON, or a page) passes unchanged.
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::ApiError;
+
+fn is_json(r: &Response) -> bool {
+    r.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
+fn message(status: StatusCode) -> Option<&'static str> {
+    Some(match status {
+        StatusCode::METHOD_NOT_ALLOWED => "method not allowed for this resource",
+        StatusCode::REQUEST_TIMEOUT => "the request took too long",
+        StatusCode::PAYLOAD_TOO_LARGE => "request body too large",
+        StatusCode::NOT_FOUND => "no such resource",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "send the body as application/json",
+        _ => return None,
+    })
+}
+
+/// Give router and limit answers the caller's shape.
+pub async fn shape(req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let r = next.run(req).await;
+    let status = r.status();
+    if api {
+        if is_json(&r) || r.status().is_success() {
+            return r;
+        }
+        let Some(msg) = message(status) else { return r };
+        let allow = r.headers().get(header::ALLOW).cloned();
+        let mut out = ApiError::new(status, msg).into_response();
+        if let Some(a) = allow {
+            out.headers_mut().insert(header::ALLOW, a);
+        }
+        return out;
+    }
+    if status == StatusCode::NOT_FOUND && is_json(&r) {
+        let mut out = (status, NOT_FOUND_PAGE).into_response();
+        out.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        return out;
+    }
+    r
+}
+
+const NOT_FOUND_PAGE: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+<title>Not found · Heron</title><link rel=\"stylesheet\" href=\"/static/heron.css\"></head>\
+<body><main><h1>Not found</h1><p>There is no such page. <a href=\"/\">Start page</a></p></main></body></html>";

@@ -1,0 +1,95 @@
+"""Admin pages over plain HTTP (no browser): who may see which page, paging and search of the
+lists, security headers, and the shape of answers made outside the handlers (JSON under
+/api/, HTML elsewhere)."""
+
+import html
+import re
+
+import requests
+
+from admin_api import ADMIN_PASSWORD, Api, admin, error_of  # noqa: F401
+from conftest import PASSWORD, USER
+
+
+def page_client(heron, username, password):
+    """A requests session logged in through the API, for fetching pages."""
+    api = Api(heron)
+    assert api.login(username, password).status_code == 200
+    base = f"http://127.0.0.1:{heron.admin_port}"
+    return api, lambda path, **kw: api.http.get(base + path, allow_redirects=False,
+                                                 timeout=30, **kw)
+
+
+def test_pages_need_a_session(admin):
+    base = f"http://127.0.0.1:{admin.heron.admin_port}"
+    for path in ("/", "/domains", "/settings/pop", "/spool", "/logs", "/users/" + USER):
+        r = requests.get(base + path, allow_redirects=False, timeout=10)
+        assert r.status_code == 303 and r.headers["Location"] == "/login", (path, r.status_code)
+    r = requests.get(base + "/login", timeout=10)
+    assert r.status_code == 200 and 'id="login"' in r.text
+    assert "default-src 'none'" in r.headers["Content-Security-Policy"]
+    assert r.headers["Cache-Control"] == "no-store"
+    assert r.headers["X-Frame-Options"] == "DENY"
+    js = requests.get(base + "/static/heron.js", timeout=10)
+    assert js.status_code == 200 and js.headers["Content-Type"].startswith("text/javascript")
+    assert "X-CSRF-Token" in js.text
+
+
+def test_domain_admin_sees_only_their_domain(admin):
+    assert admin.post("/domains", {"name": "other.test"}).status_code == 201
+    admin.heron.add_user("chief@example.test", "Boss-pass-77")
+    assert admin.patch("/users/chief@example.test", {"role": "domain-admin"}).status_code == 200
+    _, get = page_client(admin.heron, "chief@example.test", "Boss-pass-77")
+    r = get("/")
+    assert r.status_code == 303 and r.headers["Location"] == "/domains/example.test"
+    r = get("/domains/example.test/users")
+    assert r.status_code == 200 and USER in r.text
+    assert 'name="role"' not in r.text  # only the system administrator gives roles
+    for path in ("/domains/other.test", "/domains/other.test/users", "/domains",
+                 "/settings/pop", "/spool", "/logs", "/connections", "/services",
+                 "/bindings", "/tokens"):
+        r = get(path)
+        assert r.status_code == 403 and "Not permitted" in r.text, (path, r.status_code)
+    assert get("/online").status_code == 200
+    assert get("/messages").status_code == 200
+    # A plain user reaches only the password page.
+    _, user = page_client(admin.heron, USER, PASSWORD)
+    assert user("/").headers.get("Location") == "/password"
+    assert user("/password").status_code == 200
+    assert user("/domains/example.test").status_code == 403
+
+
+def test_lists_are_paged_and_searchable(admin):
+    for i in range(7):
+        assert admin.post("/domains", {"name": f"page{i}.test"}).status_code == 201
+    assert admin.put("/settings/admin.items_per_page", {"value": "3"}).status_code == 200
+    _, get = page_client(admin.heron, "admin", ADMIN_PASSWORD)
+    names = lambda html: re.findall(r'data-domain="([^"]+)"', html)  # noqa: E731
+    r = get("/domains")
+    assert names(r.text) == ["example.test", "page0.test", "page1.test"]
+    assert "Page 1 of 3" in r.text and 'href="/domains?page=2"' in r.text
+    assert names(get("/domains?page=3").text) == ["page5.test", "page6.test"]
+    assert names(get("/domains?page=99").text) == ["page5.test", "page6.test"]
+    r = get("/domains?q=PAGE&page=2")
+    assert names(r.text) == ["page3.test", "page4.test", "page5.test"]
+    links = [html.unescape(h) for h in re.findall(r'href="([^"]+)" rel="next"', r.text)]
+    assert links == ["/domains?page=3&q=PAGE"], links
+    assert names(get("/domains?q=nothing-like-this").text) == []
+    for i in range(5):
+        admin.heron.add_user(f"user{i}@example.test", "Kestrel42x")
+    users = get("/domains/example.test/users?q=user")
+    assert re.findall(r'data-user="([^"]+)"', users.text) == [
+        "user0@example.test", "user1@example.test", "user2@example.test"]
+
+
+def test_answers_outside_handlers_keep_their_shape(admin):
+    base = f"http://127.0.0.1:{admin.heron.admin_port}"
+    r = requests.put(base + "/api/v1/domains", timeout=10)
+    assert r.status_code == 405 and "GET" in r.headers["Allow"]
+    assert r.json()["error"]
+    r = requests.post(base + "/api/v1/domains", data=b"{" * (2 * 1024 * 1024),
+                      headers={"Content-Type": "application/json"}, timeout=30)
+    assert r.status_code == 413 and r.json()["error"]
+    error_of(requests.get(base + "/api/v1/no-such-thing", timeout=10), 404)
+    r = requests.get(base + "/no-such-page", timeout=10)
+    assert r.status_code == 404 and r.headers["Content-Type"].startswith("text/html")
