@@ -35,11 +35,15 @@ def two_domains(admin):
 
 
 def refused(roles, method, path, json=None, domain_admin=403):
-    """The domain admin gets `domain_admin`, a user 403, a caller without session 401."""
+    """The domain admin gets `domain_admin`, a user 403, a caller without session 401.
+
+    Each on a connection of its own: a refusal that comes before the body is read ends the
+    server's side of the connection, which a pooled client connection would trip over."""
     da, user, anon = roles
-    error_of(da.request(method, path, json=json), domain_admin)
-    error_of(user.request(method, path, json=json), 403)
-    error_of(anon.request(method, path, json=json), 401)
+    close = {"Connection": "close"}
+    error_of(da.request(method, path, json=json, headers=close), domain_admin)
+    error_of(user.request(method, path, json=json, headers=close), 403)
+    error_of(anon.request(method, path, json=json, headers=close), 401)
 
 
 def session_of(admin, protocol, port):

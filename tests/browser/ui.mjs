@@ -191,6 +191,27 @@ const scenarios = {
     return { banner, nav };
   },
 
+  // Domain defaults: reach the page from the navigation, change one default, try to
+  // propagate with nothing ticked, then tick that one field and propagate it.
+  async "propagate"(page, base, a, shot) {
+    await login(page, base, "admin", a.admin_password);
+    await page.goto(base + "/domains");
+    await page.click("nav.side a:has-text('Domain defaults')");
+    await page.waitForURL(base + "/domain-defaults", { timeout: TIMEOUT });
+    const form = `form[data-setting="${a.key}"]`;
+    await page.fill(`${form} [name=value]`, a.value);
+    await page.click(`${form} button[type=submit]`);
+    const saved = await text(page, `${form} [data-form-ok]`);
+    await page.click("#propagate button[type=submit]");
+    const empty = await text(page, '#propagate [data-error-for="fields"]');
+    await shot("nothing-ticked");
+    await page.check(`#propagate input[data-field="${a.field}"]`);
+    await page.click("#propagate button[type=submit]");
+    const done = await text(page, "#propagate [data-form-ok]");
+    await shot("propagated");
+    return { saved, empty_error: empty, done };
+  },
+
   // The theme switch flips the page and is remembered.
   async "theme"(page, base, a, shot) {
     await login(page, base, "admin", a.admin_password);

@@ -1,7 +1,9 @@
 //! Answers made outside the handlers (by the router and the size and time limits) in the
 //! shape their caller reads: JSON `{"error"}` under `/api/`, an HTML page elsewhere.
 //!
-//! Invariant: an answer a handler made (already JSON, or a page) passes unchanged.
+//! Invariants: an answer a handler made (already JSON, or a page) passes unchanged; every
+//! request body is read in full (within the size limit) before routing, so no refusal
+//! leaves unread bytes on a keep-alive connection.
 
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -28,9 +30,24 @@ fn message(status: StatusCode) -> Option<&'static str> {
     })
 }
 
-/// Give router and limit answers the caller's shape.
+/// Read the whole request body (at most [`crate::MAX_BODY`]) before routing, so a request
+/// refused without looking at its body (401, 403, 404) still leaves the connection in step
+/// and the client can send its next request on it; then give router and limit answers the
+/// caller's shape.
 pub async fn shape(req: Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/");
+    let (parts, body) = req.into_parts();
+    let req = match axum::body::to_bytes(body, crate::MAX_BODY).await {
+        Ok(bytes) => Request::from_parts(parts, axum::body::Body::from(bytes)),
+        Err(_) => {
+            let status = StatusCode::PAYLOAD_TOO_LARGE;
+            return if api {
+                ApiError::new(status, "request body too large").into_response()
+            } else {
+                (status, "request body too large").into_response()
+            };
+        }
+    };
     let r = next.run(req).await;
     let status = r.status();
     if api {

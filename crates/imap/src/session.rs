@@ -149,9 +149,10 @@ impl<'a> Session<'a> {
     pub async fn line_or_event(&mut self, timeout: Duration) -> LineOrEvent {
         let cancel = self.info.cancel.clone();
         tokio::select! {
+            biased;
+            _ = cancel.cancelled() => LineOrEvent::Cancelled,
             r = self.client.read_line(timeout) => LineOrEvent::Line(r),
             e = self.events.next() => LineOrEvent::Event(e),
-            _ = cancel.cancelled() => LineOrEvent::Cancelled,
         }
     }
 
@@ -287,12 +288,15 @@ async fn command_loop(s: &mut Session<'_>) {
     let cancel = s.info.cancel.clone();
     let mut bad: u64 = 0;
     loop {
+        // Biased: once the session is to end, no further command starts, even one that
+        // arrived at the same moment.
         let read = tokio::select! {
-            r = s.read_command() => r,
+            biased;
             _ = cancel.cancelled() => {
                 let _ = s.send(&bye("server shutting down")).await;
                 return;
             }
+            r = s.read_command() => r,
         };
         let outcome = match read {
             Ok(Incoming::Command(bytes)) => dispatch::run(s, &bytes).await,

@@ -96,12 +96,15 @@ async fn command_loop(s: &mut Session<'_>) {
     let cancel = s.info.cancel.clone();
     let mut bad: u64 = 0;
     loop {
+        // Biased: once the session is to end, no further command starts, even one that
+        // arrived at the same moment.
         let read = tokio::select! {
-            r = s.read_line() => r,
+            biased;
             _ = cancel.cancelled() => {
                 let _ = s.send(&err(Some(RespCode::SysTemp), "server shutting down, session ended")).await;
                 return;
             }
+            r = s.read_line() => r,
         };
         let flow = match read {
             Ok(Framed::Line(line)) => dispatch(s, &line).await,

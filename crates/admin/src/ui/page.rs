@@ -47,6 +47,8 @@ impl Viewer {
     }
 
     /// Refuse with a page when the role does not allow `action`.
+    // The refusal is answered at once by the page handler, never carried further.
+    #[allow(clippy::result_large_err)]
     pub fn require(&self, action: &Action) -> Result<(), Response> {
         if self.may(action) {
             Ok(())
