@@ -154,6 +154,15 @@ def test_openapi_document_validates(admin):
               "/api/v1/settings/{key}", "/api/v1/spool/{id}/priority", "/api/v1/tokens/{id}",
               "/api/v1/me", "/api/v1/password"]:
         assert p in doc["paths"], p
+    # Each operation says who may call it.
+    ops = [(p, m, o) for p, ms in doc["paths"].items() for m, o in ms.items()]
+    assert len(ops) > 40
+    for p, m, o in ops:
+        assert o.get("x-heron-roles"), (m, p)
+        assert "Allowed: " in o.get("description", ""), (m, p)
+    roles = {(p, m): o["x-heron-roles"] for p, m, o in ops}
+    assert roles[("/api/v1/settings/{key}", "put")] == "system administrator, API token"
+    assert "domain administrator (own domain)" in roles[("/api/v1/domains/{name}/users", "get")]
 
 
 def test_busy_admin_port_leaves_mail_running(heron):

@@ -17,6 +17,7 @@ mod body;
 pub mod csrf;
 pub mod error;
 mod openapi;
+mod openapi_roles;
 mod plain;
 pub mod ratelimit;
 mod routes;

@@ -56,9 +56,19 @@ impl Modify for Security {
     }
 }
 
-/// The document.
-pub fn document() -> utoipa::openapi::OpenApi {
+/// The document as the handlers describe it, before the roles are added.
+pub(crate) fn bare() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
+}
+
+/// The document, with who may call each operation.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = bare();
+    let missing = crate::openapi_roles::annotate(&mut doc);
+    if !missing.is_empty() {
+        tracing::warn!(target: "events", "OpenAPI operations without roles: {missing:?}");
+    }
+    doc
 }
 
 #[cfg(test)]
