@@ -197,3 +197,30 @@ def test_act_as_a_user_and_come_back(admin):
     assert f"admin is acting as {USER}" in out["banner"], out
     assert out["nav"] == ["Password"], out
     assert admin.get("/me").json()["username"] == "admin"
+
+
+def test_mass_message_to_a_domain_reaches_each_mailbox(admin):
+    admin.heron.add_user("bob@example.test", "Kestrel42x")
+    out = run_ui(admin.heron, "mass-message", "mass-message", admin_password=ADMIN_PASSWORD,
+                 domain="example.test", subject="Maintenance tonight 5512",
+                 body="The server restarts at 22:00.")
+    assert out["done"] == "Delivered to 2 mailboxes.", out
+    for user, password in ((USER, PASSWORD), ("bob@example.test", "Kestrel42x")):
+        p = poplib.POP3(HOST, admin.heron.pop3_port, timeout=10)
+        p.user(user)
+        p.pass_(password)
+        count, _ = p.stat()
+        assert count == 1, user
+        text = b"\n".join(p.retr(1)[1]).decode()
+        p.quit()
+        assert "Subject: Maintenance tonight 5512" in text, text
+        assert "The server restarts at 22:00." in text
+
+
+def test_domain_alias_and_dkim_key_from_the_domain_page(admin):
+    out = run_ui(admin.heron, "domain-extras", "domain-extras", admin_password=ADMIN_PASSWORD,
+                 domain="example.test", alias="example.net")
+    assert out["record"].startswith("v=DKIM1; k=ed25519; p="), out
+    d = admin.get("/domains/example.test").json()
+    assert d["domain_aliases"] == ["example.net"], d
+    assert admin.get("/domains/example.test/dkim").json()["algorithm"] == "ed25519"

@@ -212,6 +212,34 @@ const scenarios = {
     return { saved, empty_error: empty, done };
   },
 
+  // Write to all users of a domain from the mass-messaging page.
+  async "mass-message"(page, base, a, shot) {
+    await login(page, base, "admin", a.admin_password);
+    await page.goto(base + "/messages");
+    await page.selectOption("#to", "domain");
+    await page.fill("#domain", a.domain);
+    await page.fill("#subject", a.subject);
+    await page.fill("#body", a.body);
+    await page.click("#message-form button[type=submit]");
+    const done = await text(page, "#message-form [data-form-ok]");
+    await shot("sent");
+    return { done };
+  },
+
+  // A domain alias and a DKIM key from the domain's page.
+  async "domain-extras"(page, base, a, shot) {
+    await login(page, base, "admin", a.admin_password);
+    await page.goto(base + "/domains/" + a.domain);
+    await page.fill("#alias", a.alias);
+    await page.click("#new-domain-alias button[type=submit]");
+    await page.waitForSelector(`tr[data-domain-alias="${a.alias}"]`, { timeout: TIMEOUT });
+    await page.selectOption("#algorithm", "ed25519");
+    await page.click("#new-dkim button[type=submit]");
+    const record = await text(page, "[data-dkim-record]");
+    await shot("done");
+    return { record };
+  },
+
   // The theme switch flips the page and is remembered.
   async "theme"(page, base, a, shot) {
     await login(page, base, "admin", a.admin_password);
