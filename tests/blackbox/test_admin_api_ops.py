@@ -185,8 +185,8 @@ def test_online_and_inactive_users(admin):
 
     # Never logged in: alice and cat; ann, bob (POP3) and boss (API) logged in just now.
     inactive = admin.get("/inactive-users").json()
-    assert inactive == [{"address": USER, "last_login": None},
-                        {"address": CAT, "last_login": None}], inactive
+    assert inactive == [{"address": CAT, "last_login": None},
+                        {"address": USER, "last_login": None}], inactive
     assert da.get("/inactive-users?days=30").json() == [{"address": CAT, "last_login": None}]
     assert admin.get("/inactive-users?days=3650").json() == inactive
     for bad in ("0", "3651", "-5", "many"):

@@ -6,8 +6,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::defaults;
 use crate::routes::{
-    activity, aliases, connections, impersonate, dkim, domain_aliases, domains, listeners, logs, messages,
-    services, session, settings, spool, tokens, users,
+    activity, aliases, connections, dkim, domain_aliases, domains, impersonate, listeners, logs,
+    messages, services, session, settings, spool, tokens, users,
 };
 
 #[derive(OpenApi)]

@@ -10,13 +10,13 @@ use serde::Deserialize;
 use crate::auth::Shared;
 use crate::authz::Action;
 use crate::routes::activity::{
-    DEFAULT_DAYS, InactiveUserView, OnlineUserView, inactive_users, online_users, parse_days,
+    DEFAULT_DAYS, InactiveUserView, OnlineUserView, inactive_page, online_users, parse_days,
 };
 use crate::routes::connections::{ConnectionView, connections};
 use crate::routes::listeners::listeners;
 use crate::routes::services::{ServiceView, services};
 use crate::ui::page::{Chrome, Viewer, html, internal};
-use crate::ui::paging::{Paging, paginate, per_page};
+use crate::ui::paging::{Paging, per_page, place};
 
 #[derive(Template)]
 #[template(path = "services.html")]
@@ -123,13 +123,19 @@ pub async fn online_page(
         Err(e) => return internal(e.error),
     };
     let now = chrono::Utc::now().timestamp();
-    let inactive = match inactive_users(&st.dir, days, scope.as_deref(), now).await {
-        Ok(i) => i,
+    let per = per_page(st.dir.settings().get(defs::ADMIN_ITEMS_PER_PAGE));
+    let wanted: usize = q.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1);
+    // Count first, then read only the page (the page number is clamped like other lists).
+    let total = match inactive_page(&st.dir, days, scope.as_deref(), now, 0, 0).await {
+        Ok((n, _)) => usize::try_from(n).unwrap_or(usize::MAX),
         Err(e) => return internal(e.error),
     };
-    let per = per_page(st.dir.settings().get(defs::ADMIN_ITEMS_PER_PAGE));
-    let page = q.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1);
-    let (inactive, mut paging) = paginate(inactive, page, per, "/online", "");
+    let mut paging = place(total, wanted, per, "/online", "");
+    let offset = (paging.page - 1) * per;
+    let inactive = match inactive_page(&st.dir, days, scope.as_deref(), now, per as u64, offset as u64).await {
+        Ok((_, rows)) => rows,
+        Err(e) => return internal(e.error),
+    };
     let days_arg = format!("&days={days}");
     paging.prev = paging.prev.map(|l| l + &days_arg);
     paging.next = paging.next.map(|l| l + &days_arg);

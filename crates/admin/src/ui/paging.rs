@@ -52,11 +52,21 @@ pub fn per_page(setting: u64) -> usize {
 
 /// The slice of `items` page `page` shows, and its paging links under `base`.
 pub fn paginate<T>(items: Vec<T>, page: usize, per: usize, base: &str, q: &str) -> (Vec<T>, Paging) {
-    let total = items.len();
+    let paging = place(items.len(), page, per, base, q);
+    let per = per.max(1);
+    let slice: Vec<T> = items
+        .into_iter()
+        .skip((paging.page - 1) * per)
+        .take(per)
+        .collect();
+    (slice, paging)
+}
+
+/// Where page `page` of a list of `total` rows sits, for lists read a page at a time.
+pub fn place(total: usize, page: usize, per: usize, base: &str, q: &str) -> Paging {
     let per = per.max(1);
     let pages = total.div_ceil(per).max(1);
     let page = page.clamp(1, pages);
-    let slice: Vec<T> = items.into_iter().skip((page - 1) * per).take(per).collect();
     let link = |p: usize| {
         let mut s = format!("{base}?page={p}");
         if !q.is_empty() {
@@ -65,15 +75,14 @@ pub fn paginate<T>(items: Vec<T>, page: usize, per: usize, base: &str, q: &str) 
         }
         s
     };
-    let paging = Paging {
+    Paging {
         page,
         pages,
         total,
         prev: (page > 1).then(|| link(page - 1)),
         next: (page < pages).then(|| link(page + 1)),
         q: q.to_owned(),
-    };
-    (slice, paging)
+    }
 }
 
 /// Percent-encode a query value (everything but unreserved characters).
