@@ -19,7 +19,10 @@ pub const ROLES: &[(&str, &str)] = &[
     ("session_logout", ANY),
     ("session_change_password", ANY),
     ("session_me", "any logged-in account, API token"),
-    ("impersonate_start", "the system administrator's own session"),
+    (
+        "impersonate_start",
+        "the system administrator's own session",
+    ),
     ("impersonate_stop", "an impersonation session"),
     ("domains_list", ADMIN),
     ("domains_create", ADMIN),
@@ -34,9 +37,15 @@ pub const ROLES: &[(&str, &str)] = &[
     ("dkim_generate", ADMIN),
     ("dkim_delete", ADMIN),
     ("users_list", DOMAIN),
-    ("users_create", "system administrator, API token, domain administrator (own domain; role only by the system administrator)"),
+    (
+        "users_create",
+        "system administrator, API token, domain administrator (own domain; role only by the system administrator)",
+    ),
     ("users_get", DOMAIN),
-    ("users_patch", "system administrator, API token, domain administrator (own domain; role only by the system administrator)"),
+    (
+        "users_patch",
+        "system administrator, API token, domain administrator (own domain; role only by the system administrator)",
+    ),
     ("users_delete", DOMAIN),
     ("aliases_list", DOMAIN),
     ("aliases_create", DOMAIN),
@@ -103,7 +112,10 @@ pub fn annotate(doc: &mut OpenApi) -> Vec<String> {
         let sep = if text.is_empty() { "" } else { "\n\n" };
         op.description = Some(format!("{text}{sep}Allowed: {roles}."));
         let ext = ExtensionsBuilder::new()
-            .add("x-heron-roles", serde_json::Value::String((*roles).to_owned()))
+            .add(
+                "x-heron-roles",
+                serde_json::Value::String((*roles).to_owned()),
+            )
             .build();
         match &mut op.extensions {
             Some(e) => e.merge(ext),
@@ -128,7 +140,10 @@ mod tests {
             .filter_map(|o| o.operation_id.clone())
             .collect();
         for (id, _) in ROLES {
-            assert!(ids.iter().any(|i| i == id), "roles for unknown operation {id}");
+            assert!(
+                ids.iter().any(|i| i == id),
+                "roles for unknown operation {id}"
+            );
         }
     }
 }

@@ -29,7 +29,10 @@ pub struct UserRow {
 /// Unix seconds as a UTC date and time, or "never".
 pub fn when(t: Option<i64>) -> String {
     t.and_then(|s| DateTime::<Utc>::from_timestamp(s, 0))
-        .map_or_else(|| "never".to_owned(), |d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+        .map_or_else(
+            || "never".to_owned(),
+            |d| d.format("%Y-%m-%d %H:%M UTC").to_string(),
+        )
 }
 
 fn row(u: &heron_store::User, domain: &str) -> UserRow {
@@ -93,7 +96,13 @@ pub async fn users(
     all.sort_by(|a, b| a.local.cmp(&b.local));
     let per = per_page(st.dir.settings().get(defs::ADMIN_ITEMS_PER_PAGE));
     let base = format!("/domains/{}/users", d.name);
-    let (page, paging) = paginate(all, q.page(), per, &base, q.q.as_deref().unwrap_or("").trim());
+    let (page, paging) = paginate(
+        all,
+        q.page(),
+        per,
+        &base,
+        q.q.as_deref().unwrap_or("").trim(),
+    );
     html(&Users {
         chrome: v.chrome("users"),
         rows: page.iter().map(|u| row(u, &d.name)).collect(),
@@ -182,7 +191,13 @@ pub async fn aliases(
     all.sort_by(|a, b| a.local.cmp(&b.local));
     let per = per_page(st.dir.settings().get(defs::ADMIN_ITEMS_PER_PAGE));
     let base = format!("/domains/{}/aliases", d.name);
-    let (page, paging) = paginate(all, q.page(), per, &base, q.q.as_deref().unwrap_or("").trim());
+    let (page, paging) = paginate(
+        all,
+        q.page(),
+        per,
+        &base,
+        q.q.as_deref().unwrap_or("").trim(),
+    );
     html(&Aliases {
         chrome: v.chrome("aliases"),
         rows: page

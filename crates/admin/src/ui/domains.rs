@@ -44,7 +44,13 @@ pub async fn list(State(st): State<Shared>, v: Viewer, Query(q): Query<ListQuery
     }
     all.sort_by(|a, b| a.name.cmp(&b.name));
     let per = per_page(st.dir.settings().get(defs::ADMIN_ITEMS_PER_PAGE));
-    let (page, paging) = paginate(all, q.page(), per, "/domains", q.q.as_deref().unwrap_or("").trim());
+    let (page, paging) = paginate(
+        all,
+        q.page(),
+        per,
+        "/domains",
+        q.q.as_deref().unwrap_or("").trim(),
+    );
     let mut rows = Vec::with_capacity(page.len());
     for d in page {
         let users = match store.count_users(d.id).await {

@@ -91,7 +91,8 @@ pub async fn logs_page(State(st): State<Shared>, v: Viewer, Query(p): Query<LogQ
         Some(f) => {
             let d = dir.clone();
             let f = f.clone();
-            let read = tokio::task::spawn_blocking(move || read_log(&d, &f, per, (page - 1) * per)).await;
+            let read =
+                tokio::task::spawn_blocking(move || read_log(&d, &f, per, (page - 1) * per)).await;
             match read {
                 Ok(Ok(p)) => (p.total_matching, p.lines),
                 Ok(Err(e)) => return internal(e),

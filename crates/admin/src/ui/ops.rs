@@ -132,7 +132,16 @@ pub async fn online_page(
     };
     let mut paging = place(total, wanted, per, "/online", "");
     let offset = (paging.page - 1) * per;
-    let inactive = match inactive_page(&st.dir, days, scope.as_deref(), now, per as u64, offset as u64).await {
+    let inactive = match inactive_page(
+        &st.dir,
+        days,
+        scope.as_deref(),
+        now,
+        per as u64,
+        offset as u64,
+    )
+    .await
+    {
         Ok((_, rows)) => rows,
         Err(e) => return internal(e.error),
     };

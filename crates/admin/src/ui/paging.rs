@@ -51,7 +51,13 @@ pub fn per_page(setting: u64) -> usize {
 }
 
 /// The slice of `items` page `page` shows, and its paging links under `base`.
-pub fn paginate<T>(items: Vec<T>, page: usize, per: usize, base: &str, q: &str) -> (Vec<T>, Paging) {
+pub fn paginate<T>(
+    items: Vec<T>,
+    page: usize,
+    per: usize,
+    base: &str,
+    q: &str,
+) -> (Vec<T>, Paging) {
     let paging = place(items.len(), page, per, base, q);
     let per = per.max(1);
     let slice: Vec<T> = items

@@ -45,18 +45,30 @@ pub async fn list(State(st): State<Shared>, v: Viewer, Query(q): Query<ListQuery
     if let Some(n) = q.needle() {
         all.retain(|e| {
             e.sender.to_lowercase().contains(&n)
-                || e.recipients.iter().any(|r| r.address.to_lowercase().contains(&n))
+                || e.recipients
+                    .iter()
+                    .any(|r| r.address.to_lowercase().contains(&n))
         });
     }
     let per = per_page(st.dir.settings().get(defs::ADMIN_ITEMS_PER_PAGE));
-    let (page, paging) = paginate(all, q.page(), per, "/spool", q.q.as_deref().unwrap_or("").trim());
+    let (page, paging) = paginate(
+        all,
+        q.page(),
+        per,
+        "/spool",
+        q.q.as_deref().unwrap_or("").trim(),
+    );
     let rows = page
         .iter()
         .map(|e| {
             let v = view(e);
             SpoolRow {
                 id: v.id,
-                sender: if v.sender.is_empty() { "<>".to_owned() } else { v.sender },
+                sender: if v.sender.is_empty() {
+                    "<>".to_owned()
+                } else {
+                    v.sender
+                },
                 recipients: v
                     .recipients
                     .iter()

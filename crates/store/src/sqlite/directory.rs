@@ -329,10 +329,11 @@ impl DirectoryStore for SqliteStore {
             const WHERE: &str = "FROM users u JOIN domains d ON d.id = u.domain_id \
                 WHERE (u.last_login IS NULL OR u.last_login < ?1) \
                 AND (?2 IS NULL OR u.domain_id = ?2)";
-            let total: i64 =
-                c.query_row(&format!("SELECT count(*) {WHERE}"), params![before, domain], |r| {
-                    r.get(0)
-                })?;
+            let total: i64 = c.query_row(
+                &format!("SELECT count(*) {WHERE}"),
+                params![before, domain],
+                |r| r.get(0),
+            )?;
             let limit = i64::try_from(limit).unwrap_or(i64::MAX);
             let offset = i64::try_from(offset).unwrap_or(i64::MAX);
             let mut st = c.prepare(&format!(
