@@ -15,12 +15,13 @@ const KILL_AFTER: usize = 2000;
 /// Upper bound on the child's writes, so it stops by itself if never killed.
 const CHILD_MAX: usize = 20_000;
 
-/// Message `n`; every 50th is large enough to be stored as a file rather than inline.
+/// Message `n`; every 50th is large enough to be stored as a file rather than inline, and
+/// every 50th after the 25th is large but still inline.
 fn body(n: usize) -> Vec<u8> {
-    let len = if n.is_multiple_of(50) {
-        300 * 1024
-    } else {
-        n % 500
+    let len = match n % 50 {
+        0 => 300 * 1024,
+        25 => 200 * 1024,
+        _ => n % 500,
     };
     format!("Subject: crash test {n}\r\n\r\n{}\r\n", "x".repeat(len)).into_bytes()
 }

@@ -15,7 +15,7 @@ use crate::error::{Result, StoreError};
 use crate::model::BlobId;
 
 /// Largest message kept inside the database.
-pub const INLINE_MAX: usize = 64 * 1024;
+pub const INLINE_MAX: usize = 256 * 1024;
 
 /// Most blob files written at once by a batch.
 const PARALLEL_PUTS: usize = 16;
