@@ -127,10 +127,7 @@ impl DataReader {
                 State::Done => return Feed::Done { consumed: i },
                 State::Text => {
                     // Fast path: copy a run of ordinary octets at once.
-                    let run = rest
-                        .iter()
-                        .position(|&b| b == b'\r' || b == b'\n')
-                        .unwrap_or(rest.len());
+                    let run = memchr::memchr2(b'\r', b'\n', rest).unwrap_or(rest.len());
                     if run > 0 {
                         self.body.push(rest.get(..run).unwrap_or_default());
                         i += run;
