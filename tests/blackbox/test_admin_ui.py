@@ -224,3 +224,22 @@ def test_domain_alias_and_dkim_key_from_the_domain_page(admin):
     d = admin.get("/domains/example.test").json()
     assert d["domain_aliases"] == ["example.net"], d
     assert admin.get("/domains/example.test/dkim").json()["algorithm"] == "ed25519"
+
+
+def test_ip_blacklisted_on_the_security_page_is_refused(admin):
+    out = run_ui(admin.heron, "setting", "ip-blacklist", admin_password=ADMIN_PASSWORD,
+                 group="security", key="security.ip_blacklist", value="127.0.0.2")
+    assert out["saved"] == "Saved."
+
+    def refused_from_blacklisted():
+        s = socket.create_connection((HOST, admin.heron.pop3_port), timeout=5,
+                                     source_address=("127.0.0.2", 0))
+        try:
+            greeting = s.makefile("rb").readline()
+        finally:
+            s.close()
+        return greeting.startswith(b"-ERR")
+    eventually(refused_from_blacklisted, 10, what="POP3 to refuse 127.0.0.2")
+    p = poplib.POP3(HOST, admin.heron.pop3_port, timeout=10)
+    assert p.getwelcome().startswith(b"+OK")
+    p.quit()

@@ -196,6 +196,7 @@ fn nav(v: &Viewer, active: &str) -> Vec<NavItem> {
                 ("domains", "Domains"),
                 ("domain-defaults", "Domain defaults"),
                 ("settings", "Settings"),
+                ("security", "Security lists"),
                 ("bindings", "Bindings"),
                 ("spool", "Spool"),
                 ("services", "Services"),
@@ -205,10 +206,12 @@ fn nav(v: &Viewer, active: &str) -> Vec<NavItem> {
                 ("messages", "Mass messaging"),
                 ("tokens", "API tokens"),
             ] {
-                let href = if key == "dashboard" {
-                    "/".to_owned()
-                } else {
-                    format!("/{key}")
+                let href = match key {
+                    "dashboard" => "/".to_owned(),
+                    // IP black/white lists, blocked senders, forwarding blacklist, auth
+                    // bypass and the password policy are the `security.*` settings.
+                    "security" => "/settings/security".to_owned(),
+                    _ => format!("/{key}"),
                 };
                 items.push((key, href, label));
             }

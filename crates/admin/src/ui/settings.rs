@@ -102,7 +102,11 @@ pub async fn group(State(st): State<Shared>, v: Viewer, Path(group): Path<String
         return not_found(&v, format!("There is no settings group {group}."));
     }
     html(&SettingsPage {
-        chrome: v.chrome("settings"),
+        chrome: v.chrome(if group == "security" {
+            "security"
+        } else {
+            "settings"
+        }),
         groups: groups(),
         group_label: label(&group),
         group,
