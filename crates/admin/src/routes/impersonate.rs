@@ -30,8 +30,10 @@ pub struct ImpersonateRequest {
     pub username: String,
 }
 
+/// Point the session cookie at session `id`; an empty id clears the cookie.
 fn with_cookie(mut r: Response, id: &str) -> ApiResult<Response> {
-    let cookie = format!("{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/");
+    let expire = if id.is_empty() { "; Max-Age=0" } else { "" };
+    let cookie = format!("{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/{expire}");
     let v = HeaderValue::from_str(&cookie).map_err(ApiError::internal)?;
     r.headers_mut().insert(header::SET_COOKIE, v);
     Ok(r)
