@@ -63,6 +63,29 @@ def test_banner_set_in_the_page_greets_smtp_clients(admin):
     eventually(greeting, 10, what="the SMTP greeting to show the banner set in the page")
 
 
+def port_closed(port):
+    """Whether nothing listens on `port` of the test host."""
+    try:
+        socket.create_connection((HOST, port), timeout=1).close()
+        return False
+    except OSError:
+        return True
+
+
+def pop3_greets(port, login=False):
+    """Whether a POP3 server greets on `port` (and, with `login`, lets alice in)."""
+    try:
+        p = poplib.POP3(HOST, port, timeout=5)
+    except OSError:
+        return False
+    ok = p.getwelcome().startswith(b"+OK")
+    if login:
+        p.user(USER)
+        ok = ok and p.pass_(PASSWORD).startswith(b"+OK")
+    p.quit()
+    return ok
+
+
 def test_pop3_moved_to_another_port_in_bindings(admin):
     h = admin.heron
     new = free_port()
@@ -71,25 +94,8 @@ def test_pop3_moved_to_another_port_in_bindings(admin):
     run_ui(h, "move-listener", "move-pop3", admin_password=ADMIN_PASSWORD,
            **{"from": old, "to": to, "to_address": f"{h.host}:{new}"})
 
-    def answers_on_new_port():
-        try:
-            p = poplib.POP3(HOST, new, timeout=5)
-        except OSError:
-            return False
-        ok = p.getwelcome().startswith(b"+OK")
-        p.user(USER)
-        ok = ok and p.pass_(PASSWORD).startswith(b"+OK")
-        p.quit()
-        return ok
-    eventually(answers_on_new_port, 10, what="POP3 on the new port")
-
-    def old_port_closed():
-        try:
-            socket.create_connection((HOST, h.pop3_port), timeout=1).close()
-            return False
-        except OSError:
-            return True
-    eventually(old_port_closed, 10, what="the old POP3 port to close")
+    eventually(lambda: pop3_greets(new, login=True), 10, what="POP3 on the new port")
+    eventually(lambda: port_closed(h.pop3_port), 10, what="the old POP3 port to close")
     listeners = admin.get("/listeners").json()
     assert any(l["protocol"] == "pop3" and l["address"] == f"{h.host}:{new}" for l in listeners)
 
@@ -160,25 +166,11 @@ def test_stop_and_start_pop3_from_services(admin):
     run_ui(h, "service", "service-stop-pop3", admin_password=ADMIN_PASSWORD,
            name="pop3", action="Stop")
 
-    def refused():
-        try:
-            socket.create_connection((HOST, h.pop3_port), timeout=1).close()
-            return False
-        except OSError:
-            return True
-    eventually(refused, 10, what="POP3 to stop listening")
+    eventually(lambda: port_closed(h.pop3_port), 10, what="POP3 to stop listening")
     run_ui(h, "service", "service-start-pop3", admin_password=ADMIN_PASSWORD,
            name="pop3", action="Start")
 
-    def greets():
-        try:
-            p = poplib.POP3(HOST, h.pop3_port, timeout=5)
-        except OSError:
-            return False
-        ok = p.getwelcome().startswith(b"+OK")
-        p.quit()
-        return ok
-    eventually(greets, 10, what="POP3 to listen again")
+    eventually(lambda: pop3_greets(h.pop3_port), 10, what="POP3 to listen again")
 
 
 def test_theme_switch_is_remembered(admin):

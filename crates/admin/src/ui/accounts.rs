@@ -60,9 +60,16 @@ struct Users {
     may_set_role: bool,
 }
 
-/// Look a domain up for a page, answering 404 or 500 pages for the caller.
-async fn domain_for(st: &Shared, v: &Viewer, key: &str) -> Result<heron_store::Domain, Response> {
-    match st.dir.domain(key).await {
+/// The domain a users or aliases page is about, once the viewer may manage its accounts;
+/// else the refusal, not-found or error page to answer.
+async fn managed_domain(
+    st: &Shared,
+    v: &Viewer,
+    name: &str,
+) -> Result<heron_store::Domain, Response> {
+    let key = domain_key(name);
+    v.require(&Action::ManageAccounts(key.clone()))?;
+    match st.dir.domain(&key).await {
         Ok(d) => Ok(d),
         Err(DirectoryError::NotFound(_) | DirectoryError::Invalid(_)) => {
             Err(not_found(v, format!("There is no domain {key}.")))
@@ -78,11 +85,7 @@ pub async fn users(
     Path(name): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let key = domain_key(&name);
-    if let Err(r) = v.require(&Action::ManageAccounts(key.clone())) {
-        return r;
-    }
-    let d = match domain_for(&st, &v, &key).await {
+    let d = match managed_domain(&st, &v, &name).await {
         Ok(d) => d,
         Err(r) => return r,
     };
@@ -110,7 +113,7 @@ pub async fn users(
         tab: "users",
         paging,
         policy: describe(&st.dir.password_policy()),
-        may_set_role: v.may(&Action::SetRole(key)),
+        may_set_role: v.may(&Action::SetRole(domain_key(&name))),
     })
 }
 
@@ -173,11 +176,7 @@ pub async fn aliases(
     Path(name): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let key = domain_key(&name);
-    if let Err(r) = v.require(&Action::ManageAccounts(key.clone())) {
-        return r;
-    }
-    let d = match domain_for(&st, &v, &key).await {
+    let d = match managed_domain(&st, &v, &name).await {
         Ok(d) => d,
         Err(r) => return r,
     };
