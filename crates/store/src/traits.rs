@@ -39,6 +39,16 @@ pub trait DirectoryStore: Send + Sync {
     async fn get_user_by_id(&self, id: UserId) -> Result<Option<User>>;
     async fn list_users(&self, domain: DomainId) -> Result<Vec<User>>;
     async fn count_users(&self, domain: DomainId) -> Result<u64>;
+    /// One page of a domain's users in local-part order, those whose local part or display
+    /// name contains `needle` (case-insensitive) when given: how many match in all, and the
+    /// page `offset..offset+limit`.
+    async fn search_users(
+        &self,
+        domain: DomainId,
+        needle: Option<&str>,
+        limit: u64,
+        offset: u64,
+    ) -> Result<(u64, Vec<User>)>;
     /// Bytes used by all mailboxes of a domain (DOM-4 disk limit).
     async fn domain_usage(&self, domain: DomainId) -> Result<u64>;
     /// Delete a user with its folders and messages.

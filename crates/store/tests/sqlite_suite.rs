@@ -38,6 +38,7 @@ suite!(
     dkim_keys,
     api_tokens,
     inactive_users,
+    search_users,
     delete_cascades,
     large_messages,
     flags_copy_move,

@@ -13,7 +13,7 @@ use crate::routes::domains::domain_key;
 use crate::routes::users::view;
 use crate::ui::account::describe;
 use crate::ui::page::{Chrome, Viewer, html, internal, not_found};
-use crate::ui::paging::{ListQuery, Paging, paginate, per_page};
+use crate::ui::paging::{ListQuery, Paging, paginate, per_page, place};
 
 /// A user as listed.
 pub struct UserRow {
@@ -89,23 +89,25 @@ pub async fn users(
         Ok(d) => d,
         Err(r) => return r,
     };
-    let mut all = match st.dir.store().list_users(d.id).await {
-        Ok(u) => u,
-        Err(e) => return internal(e),
-    };
-    if let Some(n) = q.needle() {
-        all.retain(|u| u.local.contains(&n) || u.display_name.to_lowercase().contains(&n));
-    }
-    all.sort_by(|a, b| a.local.cmp(&b.local));
+    // Counted and paged in the store: a domain may hold tens of thousands of users.
+    let store = st.dir.store();
+    let needle = q.needle();
     let per = per_page(st.dir.settings().get(defs::ADMIN_ITEMS_PER_PAGE));
     let base = format!("/domains/{}/users", d.name);
-    let (page, paging) = paginate(
-        all,
-        q.page(),
-        per,
-        &base,
-        q.q.as_deref().unwrap_or("").trim(),
-    );
+    let typed = q.q.as_deref().unwrap_or("").trim();
+    let total = match store.search_users(d.id, needle.as_deref(), 0, 0).await {
+        Ok((n, _)) => usize::try_from(n).unwrap_or(usize::MAX),
+        Err(e) => return internal(e),
+    };
+    let paging = place(total, q.page(), per, &base, typed);
+    let offset = ((paging.page - 1) * per) as u64;
+    let page = match store
+        .search_users(d.id, needle.as_deref(), per as u64, offset)
+        .await
+    {
+        Ok((_, users)) => users,
+        Err(e) => return internal(e),
+    };
     html(&Users {
         chrome: v.chrome("users"),
         rows: page.iter().map(|u| row(u, &d.name)).collect(),

@@ -270,6 +270,42 @@ impl DirectoryStore for SqliteStore {
         .await
     }
 
+    async fn search_users(
+        &self,
+        domain: DomainId,
+        needle: Option<&str>,
+        limit: u64,
+        offset: u64,
+    ) -> Result<(u64, Vec<User>)> {
+        // LIKE with its wildcards escaped: the needle matches as plain text. SQLite's LIKE
+        // ignores ASCII case already (as `lower` would; neither folds other letters).
+        let pattern = needle.map(|n| {
+            let escaped = n
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("%{escaped}%")
+        });
+        self.read(move |c| {
+            const WHERE: &str = "FROM users WHERE domain_id = ?1 AND (?2 IS NULL \
+                OR local LIKE ?2 ESCAPE '\\' OR display_name LIKE ?2 ESCAPE '\\')";
+            let total: i64 = c.query_row(
+                &format!("SELECT count(*) {WHERE}"),
+                params![domain, pattern],
+                |r| r.get(0),
+            )?;
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+            let sql = format!("SELECT {USER_COLS} {WHERE} ORDER BY local LIMIT ?3 OFFSET ?4");
+            let mut st = c.prepare(&sql)?;
+            let rows = st.query_map(params![domain, pattern, limit, offset], user_row)?;
+            let page = rows.map(|r| finish_user(r?)).collect::<Result<Vec<_>>>()?;
+            Ok((u64::try_from(total).unwrap_or(0), page))
+        })
+        .await
+    }
+
     async fn count_users(&self, domain: DomainId) -> Result<u64> {
         self.read(move |c| count(c, "SELECT count(*) FROM users WHERE domain_id = ?1", domain))
             .await

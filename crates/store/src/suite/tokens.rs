@@ -1,4 +1,4 @@
-//! Admin checks: API tokens (create, find by hash, list, delete) and the inactive-users list.
+//! Admin checks: API tokens (create, find by hash, list, delete), inactive users, user search.
 
 use super::Subject;
 use crate::error::StoreError;
@@ -58,4 +58,45 @@ pub(super) async fn inactive_users(s: Subject) {
     let (n, only_b) = s.inactive_users(9_000, Some(b.id), 10, 0).await.unwrap();
     assert_eq!(n, 2);
     assert_eq!(only_b[0], ("cat@b.test".to_owned(), Some(5_000)));
+}
+
+/// A domain's users a page at a time, searched by local part or display name as plain text.
+pub(super) async fn search_users(s: Subject) {
+    let a = super::domain(&s, "a.test").await;
+    let b = super::domain(&s, "b.test").await;
+    for l in ["ann", "bob", "b_x", "carl", "dan"] {
+        super::user(&s, &a, l).await;
+    }
+    super::user(&s, &b, "bob").await;
+    let mut carl = s.get_user(a.id, "carl").await.unwrap().unwrap();
+    carl.display_name = "Carl 100% Bobby".into();
+    s.update_user(&carl).await.unwrap();
+    let locals =
+        |v: &Vec<crate::model::User>| v.iter().map(|u| u.local.clone()).collect::<Vec<_>>();
+    let (n, all) = s.search_users(a.id, None, 10, 0).await.unwrap();
+    assert_eq!(
+        (n, locals(&all)),
+        (
+            5,
+            vec![
+                "ann".into(),
+                "b_x".into(),
+                "bob".into(),
+                "carl".into(),
+                "dan".into()
+            ]
+        )
+    );
+    let (n, page) = s.search_users(a.id, None, 2, 2).await.unwrap();
+    assert_eq!((n, locals(&page)), (5, vec!["bob".into(), "carl".into()]));
+    // Case-insensitive, on the display name too, and only this domain's users.
+    let (n, found) = s.search_users(a.id, Some("BOB"), 10, 0).await.unwrap();
+    assert_eq!((n, locals(&found)), (2, vec!["bob".into(), "carl".into()]));
+    // LIKE's wildcards are plain characters.
+    let (_, found) = s.search_users(a.id, Some("_"), 10, 0).await.unwrap();
+    assert_eq!(locals(&found), vec!["b_x".to_owned()]);
+    let (_, found) = s.search_users(a.id, Some("%"), 10, 0).await.unwrap();
+    assert_eq!(locals(&found), vec!["carl".to_owned()]);
+    let (n, none) = s.search_users(b.id, Some("ann"), 10, 0).await.unwrap();
+    assert_eq!((n, none.len()), (0, 0));
 }
