@@ -179,3 +179,23 @@ def test_domain_admin_is_confined_to_their_domain(admin):
                 "name": "b.test", "value": "x", "disabled": True}
         error_of(da.request(method, path, json=body), 403)
     assert admin.get("/users/bob@b.test").json()["disabled"] is False
+
+
+def test_lists_page_and_search(admin):
+    for name in ("zz.test", "aa.test", "mm.test"):
+        assert admin.post("/domains", {"name": name}).status_code == 201
+    r = admin.get("/domains", params={"limit": 2, "offset": 1})
+    assert r.status_code == 200 and r.headers["X-Total-Count"] == "4", r.headers
+    assert [d["name"] for d in r.json()] == ["example.test", "mm.test"]
+    r = admin.get("/domains", params={"q": "MM"})
+    assert [d["name"] for d in r.json()] == ["mm.test"] and r.headers["X-Total-Count"] == "1"
+    for i in range(3):
+        admin.heron.add_user(f"page{i}@example.test", "Kestrel42x")
+    r = admin.get("/domains/example.test/users", params={"q": "page", "limit": 2})
+    assert [u["address"] for u in r.json()] == ["page0@example.test", "page1@example.test"]
+    assert r.headers["X-Total-Count"] == "3"
+    r = admin.get("/domains/example.test/users")
+    assert len(r.json()) == 4 and r.headers["X-Total-Count"] == "4"
+    error_of(admin.get("/domains", params={"limit": "lots"}), 422, "limit")
+    error_of(admin.get("/domains/example.test/users", params={"offset": "-3"}), 422, "offset")
+    error_of(admin.get("/domains", params={"limit": 10001}), 422, "limit")

@@ -1,8 +1,10 @@
 //! Domains (DOM-1) and their switches and DOM-4 limits, as `heron domain` offers them.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use heron_directory::DomainChange;
 use heron_directory::address::normalise_domain;
 use heron_store::{Domain, DomainLimits};
@@ -13,6 +15,7 @@ use crate::auth::{Caller, Shared};
 use crate::authz::Action;
 use crate::body::Body;
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::routes::listing::{ListParams, Listing, answer};
 
 /// DOM-4 limits; 0 means unlimited.
 #[derive(Serialize, ToSchema)]
@@ -97,11 +100,27 @@ pub fn domain_key(name: &str) -> String {
 
 /// Every domain.
 #[utoipa::path(operation_id = "domains_list", get, path = "/api/v1/domains", tag = "domains",
-    responses((status = 200, description = "OK", body = Vec<DomainView>), (status = 401, description = "Not authenticated", body = ErrorBody), (status = 403, description = "Forbidden", body = ErrorBody)))]
-pub async fn list(State(st): State<Shared>, caller: Caller) -> ApiResult<Json<Vec<DomainView>>> {
+    params(("q" = Option<String>, Query, description = "Only domains whose name contains this"),
+        ("limit" = Option<u64>, Query, description = "At most this many (1-10000); all when absent"),
+        ("offset" = Option<u64>, Query, description = "Skip this many (in name order)")),
+    responses((status = 200, description = "OK; X-Total-Count holds the number matching", body = Vec<DomainView>), (status = 400, description = "Malformed request", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody), (status = 403, description = "Forbidden", body = ErrorBody),
+        (status = 422, description = "Bad q, limit or offset", body = ErrorBody)))]
+pub async fn list(
+    State(st): State<Shared>,
+    caller: Caller,
+    query: Result<Query<ListParams>, QueryRejection>,
+) -> ApiResult<Response> {
     caller.allow(Action::ListDomains)?;
-    let ds = st.dir.list_domains().await?;
-    Ok(Json(ds.iter().map(DomainView::from).collect()))
+    let l = Listing::parse(query)?;
+    let mut ds = st.dir.list_domains().await?;
+    if let Some(n) = &l.needle {
+        ds.retain(|d| d.name.contains(n.as_str()));
+    }
+    ds.sort_by(|a, b| a.name.cmp(&b.name));
+    let total = ds.len() as u64;
+    let views: Vec<DomainView> = l.page(ds).iter().map(DomainView::from).collect();
+    Ok(answer(views, total))
 }
 
 /// Add a domain with the default limits.

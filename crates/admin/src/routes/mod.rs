@@ -10,6 +10,7 @@ pub mod domain_aliases;
 pub mod domains;
 pub mod impersonate;
 pub mod listeners;
+pub mod listing;
 pub mod logs;
 pub mod messages;
 pub mod services;

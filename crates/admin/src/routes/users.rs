@@ -5,8 +5,10 @@
 //! request, before any lookup, so a domain administrator learns nothing about other domains.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use heron_store::{Role, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -17,6 +19,7 @@ use crate::auth::{Caller, Shared};
 use crate::authz::Action;
 use crate::body::Body;
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::routes::listing::{ListParams, Listing, answer};
 use crate::sessions::Account;
 
 /// A user, without credentials.
@@ -80,17 +83,30 @@ fn quota_bytes(mb: u64) -> ApiResult<u64> {
 
 /// Users of a domain.
 #[utoipa::path(operation_id = "users_list", get, path = "/api/v1/domains/{name}/users", tag = "users",
-    params(("name" = String, Path, description = "Domain name")),
-    responses((status = 200, description = "OK", body = Vec<UserView>), (status = 403, description = "Forbidden", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+    params(("name" = String, Path, description = "Domain name"),
+        ("q" = Option<String>, Query, description = "Only users whose local part or display name contains this"),
+        ("limit" = Option<u64>, Query, description = "At most this many (1-10000); all when absent"),
+        ("offset" = Option<u64>, Query, description = "Skip this many (in local-part order)")),
+    responses((status = 200, description = "OK; X-Total-Count holds the number matching", body = Vec<UserView>), (status = 400, description = "Malformed request", body = ErrorBody),
+        (status = 403, description = "Forbidden", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody),
+        (status = 422, description = "Bad q, limit or offset", body = ErrorBody)))]
 pub async fn list(
     State(st): State<Shared>,
     caller: Caller,
     Path(name): Path<String>,
-) -> ApiResult<Json<Vec<UserView>>> {
+    query: Result<Query<ListParams>, QueryRejection>,
+) -> ApiResult<Response> {
     let d = domain_key(&name);
     caller.allow(Action::ManageAccounts(d.clone()))?;
-    let users = st.dir.list_users(&name).await?;
-    Ok(Json(users.iter().map(|u| view(u, &d)).collect()))
+    let l = Listing::parse(query)?;
+    let domain = st.dir.domain(&name).await?;
+    let (total, users) = st
+        .dir
+        .store()
+        .search_users(domain.id, l.needle.as_deref(), l.limit, l.offset)
+        .await?;
+    let views: Vec<UserView> = users.iter().map(|u| view(u, &d)).collect();
+    Ok(answer(views, total))
 }
 
 /// Add a user with the default folders.
