@@ -5,7 +5,7 @@ import subprocess
 import pytest
 
 from conftest import (OTHER, OTHER_PASSWORD, PASSWORD, USER, crlf, fetch_all, header_values,
-                      make_messages, smtp_client, smtp_raw, strip_trace, submission)
+                      make_messages, smtp_client, smtp_raw, smtp_settle, strip_trace, submission)
 
 SENDER = "sender@remote.test"
 UTF8_USER = "用户@例子.测试"
@@ -256,3 +256,22 @@ def test_null_sender_return_path(smtp_server):
     arrived = only_message(smtp_server)
     assert arrived.startswith(b"Return-Path: <>\r\n"), arrived[:80]
     assert strip_trace(arrived) == msg
+
+
+def test_authentication_results_in_our_name_are_removed(smtp_server):
+    # RFC 8601 §5: only this server may write results under its own name.
+    smtp_server.set("server.hostname", "mx.heron.test")
+    smtp_settle(smtp_server)
+    msg = (b"From: someone@remote.test\r\n"
+           b"Authentication-Results: mx.heron.test; dkim=pass header.d=bank.test\r\n"
+           b"Authentication-Results: (forged) MX.Heron.Test;\r\n\tspf=pass\r\n"
+           b"Authentication-Results: relay.remote.test; spf=pass\r\n"
+           b"Subject: results\r\n\r\n"
+           b"Authentication-Results: mx.heron.test; in the body, kept\r\n")
+    s = smtp_client(smtp_server)
+    assert s.sendmail(SENDER, [USER], msg) == {}
+    s.quit()
+    arrived = only_message(smtp_server)
+    assert header_values(arrived, "Authentication-Results") == [b"relay.remote.test; spf=pass"]
+    assert b"\r\n\r\nAuthentication-Results: mx.heron.test; in the body, kept\r\n" in arrived
+    assert b"Subject: results\r\n" in arrived

@@ -1,4 +1,5 @@
-//! The hand-off after DATA or BDAT: loop protection (max hop count), the trace and
+//! The hand-off after DATA or BDAT: loop protection (max hop count), removal of
+//! Authentication-Results fields forged in this server's name, the trace and
 //! submission headers, the DKIM verdict on signed mail from other servers, then one durable copy for all local mailboxes (with Return-Path) and
 //! one spool entry for all remote recipients. The reply is 250 only when both are on disk.
 
@@ -18,6 +19,8 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
         tracing::warn!(target: "smtp", "refused: {hops} Received headers (mail loop?)");
         return reply::TOO_MANY_HOPS;
     }
+    // RFC 8601 §5: results claiming this server's name did not come from it.
+    let body = crate::authres::strip_own(body, &s.hostname);
     let verdict = dkim_verdict(s, &body).await;
     let mut message = with_headers(s, id, &tx, body);
     if let Some(v) = verdict {

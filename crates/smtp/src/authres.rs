@@ -1,0 +1,126 @@
+//! RFC 8601 §5: Authentication-Results fields that claim to come from this server but arrive
+//! with a message were written by someone else, so they are removed before the message is
+//! stored or relayed (and before this server adds its own). Fields of other servers stay.
+//!
+//! Pure. Invariant: only fields of the header block are looked at, a removed field goes with
+//! its folded continuation lines, and every other byte of the message is kept as it was.
+
+/// The authserv-id of an Authentication-Results field value: its first token, before any
+/// `;` (RFC 8601 §2.2), with comments and white space around it dropped.
+fn authserv_id(value: &[u8]) -> String {
+    let text = String::from_utf8_lossy(value);
+    let first = text.split(';').next().unwrap_or("");
+    let mut out = String::new();
+    let mut depth = 0usize;
+    for c in first.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            c if depth == 0 && !c.is_whitespace() => out.push(c),
+            _ if depth == 0 && !out.is_empty() => break,
+            _ => {}
+        }
+    }
+    out.to_ascii_lowercase()
+}
+
+/// Where the header block ends (after its empty line), or the whole message.
+fn header_end(message: &[u8]) -> usize {
+    let mut start = 0;
+    while start < message.len() {
+        let end = line_end(message, start);
+        let line = &message[start..end];
+        if line == b"\r\n" || line == b"\n" {
+            return end;
+        }
+        start = end;
+    }
+    message.len()
+}
+
+/// The end (after its LF) of the line starting at `start`.
+fn line_end(message: &[u8], start: usize) -> usize {
+    message[start..]
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(message.len(), |p| start + p + 1)
+}
+
+/// `message` without the Authentication-Results fields whose authserv-id is `hostname`.
+pub fn strip_own(message: Vec<u8>, hostname: &str) -> Vec<u8> {
+    const NAME: &[u8] = b"authentication-results:";
+    let own = hostname.trim_end_matches('.').to_ascii_lowercase();
+    let head_end = header_end(&message);
+    // Fields as [start, end) ranges, each with its continuation lines.
+    let mut drop: Vec<(usize, usize)> = Vec::new();
+    let mut start = 0;
+    while start < head_end {
+        let mut end = line_end(&message, start);
+        while end < head_end && matches!(message.get(end), Some(b' ' | b'\t')) {
+            end = line_end(&message, end);
+        }
+        let field = &message[start..end.min(head_end)];
+        if field.len() > NAME.len() && field[..NAME.len()].eq_ignore_ascii_case(NAME) {
+            let id = authserv_id(&field[NAME.len()..]);
+            if id.trim_end_matches('.') == own {
+                drop.push((start, end));
+            }
+        }
+        start = end;
+    }
+    if drop.is_empty() {
+        return message;
+    }
+    let mut out = Vec::with_capacity(message.len());
+    let mut at = 0;
+    for (s, e) in drop {
+        out.extend_from_slice(&message[at..s]);
+        at = e;
+    }
+    out.extend_from_slice(&message[at..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strip(m: &str) -> String {
+        String::from_utf8(strip_own(m.as_bytes().to_vec(), "MX.Example.TEST")).unwrap_or_default()
+    }
+
+    #[test]
+    fn own_fields_go_others_stay() {
+        let m = "Received: x\r\n\
+                 Authentication-Results: mx.example.test; dkim=pass\r\n\
+                 authentication-results: (forged) MX.EXAMPLE.TEST. ;\r\n\tspf=pass\r\n\
+                 Authentication-Results: other.example; dkim=fail\r\n\
+                 Authentication-Results: mx.example.test.evil; dkim=pass\r\n\
+                 Subject: hi\r\n\r\n\
+                 Authentication-Results: mx.example.test; body text stays\r\n";
+        assert_eq!(
+            strip(m),
+            "Received: x\r\n\
+             Authentication-Results: other.example; dkim=fail\r\n\
+             Authentication-Results: mx.example.test.evil; dkim=pass\r\n\
+             Subject: hi\r\n\r\n\
+             Authentication-Results: mx.example.test; body text stays\r\n"
+        );
+    }
+
+    #[test]
+    fn untouched_without_own_fields() {
+        for m in [
+            "",
+            "Subject: x\r\n\r\nbody",
+            "Authentication-Results: other; none\r\n\r\n",
+            "Authentication-Results:\r\n\r\n",
+            "no header block at all",
+        ] {
+            assert_eq!(strip(m), m);
+        }
+        assert_eq!(strip("Authentication-Results: mx.example.test"), "");
+        assert_eq!(authserv_id(b" (c) host.example (x); a=b"), "host.example");
+        assert_eq!(authserv_id(b" host.example 1 ; a=b"), "host.example");
+    }
+}
