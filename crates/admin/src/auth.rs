@@ -127,8 +127,8 @@ pub fn client_ip(parts: &Parts) -> IpAddr {
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
 }
 
-/// The session id in the request's cookies, if any.
-pub fn session_cookie(parts: &Parts) -> Option<String> {
+/// The value of the request's cookie `name`, if any.
+pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
     parts
         .headers
         .get_all(axum::http::header::COOKIE)
@@ -136,8 +136,13 @@ pub fn session_cookie(parts: &Parts) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_owned())
+}
+
+/// The session id in the request's cookies, if any.
+pub fn session_cookie(parts: &Parts) -> Option<String> {
+    cookie(parts, COOKIE)
 }
 
 /// An authenticated request's caller.

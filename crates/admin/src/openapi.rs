@@ -61,6 +61,12 @@ pub(crate) fn bare() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
 
+/// The document as served: made once, on first request.
+pub fn cached() -> &'static utoipa::openapi::OpenApi {
+    static DOC: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
+    DOC.get_or_init(document)
+}
+
 /// The document, with who may call each operation.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = bare();

@@ -33,7 +33,7 @@ pub fn api() -> Router<Shared> {
     Router::new()
         .route(
             "/api/v1/openapi.json",
-            get(|| async { Json(openapi::document()) }),
+            get(|| async { Json(openapi::cached()) }),
         )
         .route(
             "/api/v1/session",

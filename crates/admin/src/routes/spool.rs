@@ -72,6 +72,15 @@ pub(crate) fn view(e: &SpoolEntry) -> SpoolView {
     }
 }
 
+/// A message's header block as text (through the last header line), for display.
+pub(crate) fn header_text(bytes: &[u8]) -> String {
+    let end = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(bytes.len(), |p| p + 2);
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
+}
+
 /// New priority.
 #[derive(Deserialize, ToSchema)]
 pub struct PriorityRequest {
@@ -114,12 +123,8 @@ pub async fn get(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no spool entry {id}")))?;
     let bytes = store.spool_read(&e).await?;
-    let end = bytes
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map_or(bytes.len(), |p| p + 2);
     let mut v = view(&e);
-    v.headers = Some(String::from_utf8_lossy(&bytes[..end]).into_owned());
+    v.headers = Some(header_text(&bytes));
     Ok(Json(v))
 }
 

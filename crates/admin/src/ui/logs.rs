@@ -12,7 +12,7 @@ use crate::auth::Shared;
 use crate::authz::Action;
 use crate::routes::logs::{LOG_TYPES, LogFilter, LogParams, log_types, read_log, session_of};
 use crate::ui::page::{Chrome, Viewer, html, internal};
-use crate::ui::paging::{Paging, encode, per_page};
+use crate::ui::paging::{Paging, encode, per_page, place};
 
 #[derive(Template)]
 #[template(path = "logs.html")]
@@ -101,16 +101,8 @@ pub async fn logs_page(State(st): State<Shared>, v: Viewer, Query(p): Query<LogQ
         }
         None => (0, Vec::new()),
     };
-    let pages = total.div_ceil(per).max(1);
     let here = filters(&kind, &date, &q, &session);
-    let paging = Paging {
-        page: page.min(pages),
-        pages,
-        total,
-        prev: (page > 1).then(|| format!("/logs?{here}&page={}", page - 1)),
-        next: (page < pages).then(|| format!("/logs?{here}&page={}", page + 1)),
-        q: q.clone(),
-    };
+    let paging = place(total, page, per, &format!("/logs?{here}"), "");
     let dates = log_types(&dir)
         .into_iter()
         .find(|t| t.kind == kind)

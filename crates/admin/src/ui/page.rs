@@ -18,7 +18,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::auth::{Shared, resolve, session_cookie};
+use crate::auth::{Shared, cookie, resolve, session_cookie};
 use crate::authz::{self, Action, Principal};
 use crate::sessions::Account;
 
@@ -90,16 +90,7 @@ impl Viewer {
 
 /// The theme named by the request's theme cookie: `light`, `dark`, or `auto` (the browser's).
 pub fn theme(parts: &Parts) -> &'static str {
-    let v = parts
-        .headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == THEME_COOKIE)
-        .map(|(_, v)| v);
-    match v {
+    match cookie(parts, THEME_COOKIE).as_deref() {
         Some("dark") => "dark",
         Some("light") => "light",
         _ => "auto",

@@ -73,8 +73,10 @@ pub fn place(total: usize, page: usize, per: usize, base: &str, q: &str) -> Pagi
     let per = per.max(1);
     let pages = total.div_ceil(per).max(1);
     let page = page.clamp(1, pages);
+    // `base` may carry query parameters of its own (the log viewer's filters).
+    let sep = if base.contains('?') { '&' } else { '?' };
     let link = |p: usize| {
-        let mut s = format!("{base}?page={p}");
+        let mut s = format!("{base}{sep}page={p}");
         if !q.is_empty() {
             s.push_str("&q=");
             s.push_str(&encode(q));
@@ -119,6 +121,10 @@ mod tests {
         assert_eq!(p.next.as_deref(), Some("/domains?page=3&q=a%20b%26c"));
         let (s, p) = paginate(items.clone(), 3, 10, "/d", "");
         assert_eq!(s, vec![21, 22, 23, 24, 25]);
+        assert_eq!(
+            place(25, 2, 10, "/logs?type=smtp", "").next.as_deref(),
+            Some("/logs?type=smtp&page=3")
+        );
         assert_eq!(p.next, None);
         assert_eq!(p.prev.as_deref(), Some("/d?page=2"));
     }

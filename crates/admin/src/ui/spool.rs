@@ -8,7 +8,7 @@ use heron_settings::defs;
 
 use crate::auth::Shared;
 use crate::authz::Action;
-use crate::routes::spool::{SpoolView, view};
+use crate::routes::spool::{SpoolView, header_text, view};
 use crate::ui::accounts::when;
 use crate::ui::page::{Chrome, Viewer, html, internal, not_found};
 use crate::ui::paging::{ListQuery, Paging, paginate, per_page};
@@ -118,16 +118,12 @@ pub async fn show(State(st): State<Shared>, v: Viewer, Path(id): Path<String>) -
         Ok(b) => b,
         Err(e) => return internal(e),
     };
-    let end = bytes
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map_or(bytes.len(), |p| p + 2);
     let e = view(&e);
     html(&EntryPage {
         chrome: v.chrome("spool"),
         created: when(Some(e.created_at)),
         next: when(Some(e.next_attempt_at)),
-        headers: String::from_utf8_lossy(&bytes[..end]).into_owned(),
+        headers: header_text(&bytes),
         e,
     })
 }

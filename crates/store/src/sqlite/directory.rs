@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
 use super::directory_rows::*;
+use super::directory_search::{contains_pattern, inactive_users, search_users};
 use super::mail::{create_folder_tx, drop_blob_refs};
 use super::{SqliteStore, from_json, now, to_json};
 use crate::error::{Result, StoreError};
@@ -277,33 +278,9 @@ impl DirectoryStore for SqliteStore {
         limit: u64,
         offset: u64,
     ) -> Result<(u64, Vec<User>)> {
-        // LIKE with its wildcards escaped: the needle matches as plain text. SQLite's LIKE
-        // ignores ASCII case already (as `lower` would; neither folds other letters).
-        let pattern = needle.map(|n| {
-            let escaped = n
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            format!("%{escaped}%")
-        });
-        self.read(move |c| {
-            const WHERE: &str = "FROM users WHERE domain_id = ?1 AND (?2 IS NULL \
-                OR local LIKE ?2 ESCAPE '\\' OR display_name LIKE ?2 ESCAPE '\\')";
-            let total: i64 = c.query_row(
-                &format!("SELECT count(*) {WHERE}"),
-                params![domain, pattern],
-                |r| r.get(0),
-            )?;
-            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-            let offset = i64::try_from(offset).unwrap_or(i64::MAX);
-            let sql = format!("SELECT {USER_COLS} {WHERE} ORDER BY local LIMIT ?3 OFFSET ?4");
-            let mut st = c.prepare(&sql)?;
-            let rows = st.query_map(params![domain, pattern, limit, offset], user_row)?;
-            let page = rows.map(|r| finish_user(r?)).collect::<Result<Vec<_>>>()?;
-            Ok((u64::try_from(total).unwrap_or(0), page))
-        })
-        .await
+        let pattern = needle.map(contains_pattern);
+        self.read(move |c| search_users(c, domain, pattern.as_deref(), limit, offset))
+            .await
     }
 
     async fn count_users(&self, domain: DomainId) -> Result<u64> {
@@ -360,29 +337,8 @@ impl DirectoryStore for SqliteStore {
         limit: u64,
         offset: u64,
     ) -> Result<(u64, Vec<(String, Option<i64>)>)> {
-        self.read(move |c| {
-            // `?2 IS NULL` selects every domain.
-            const WHERE: &str = "FROM users u JOIN domains d ON d.id = u.domain_id \
-                WHERE (u.last_login IS NULL OR u.last_login < ?1) \
-                AND (?2 IS NULL OR u.domain_id = ?2)";
-            let total: i64 = c.query_row(
-                &format!("SELECT count(*) {WHERE}"),
-                params![before, domain],
-                |r| r.get(0),
-            )?;
-            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-            let offset = i64::try_from(offset).unwrap_or(i64::MAX);
-            let mut st = c.prepare(&format!(
-                "SELECT u.local || '@' || d.name, u.last_login {WHERE} \
-                 ORDER BY d.name, u.local LIMIT ?3 OFFSET ?4"
-            ))?;
-            let rows = st.query_map(params![before, domain, limit, offset], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?))
-            })?;
-            let page = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok((u64::try_from(total).unwrap_or(0), page))
-        })
-        .await
+        self.read(move |c| inactive_users(c, before, domain, limit, offset))
+            .await
     }
 
     async fn create_alias(

@@ -8,6 +8,7 @@
 mod changes;
 mod directory;
 mod directory_rows;
+mod directory_search;
 mod dkim;
 mod folders;
 mod mail;
