@@ -79,11 +79,18 @@ impl Service for ImapService {
         self.settings.get(defs::IMAP_MAX_CONNECTIONS)
     }
 
+    fn max_connections_per_ip(&self) -> u64 {
+        self.settings.get(defs::IMAP_MAX_CONNECTIONS_PER_IP)
+    }
+
     fn refusal(&self, why: Refusal) -> Vec<u8> {
         // RFC 9051 §7.1.5: a greeting of BYE refuses the connection.
         match why {
             Refusal::Blacklisted => response::bye("access from your address is not allowed"),
             Refusal::TooManyConnections => response::bye("too many connections, try again later"),
+            Refusal::TooManyFromIp => {
+                response::bye("too many connections from your address, try again later")
+            }
         }
     }
 

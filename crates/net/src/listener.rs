@@ -15,14 +15,13 @@ use std::time::Duration;
 
 use heron_settings::values::{self, Encryption, IpRule, ListenerSpec, Protocol};
 use heron_settings::{Settings, defs};
-use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-use crate::registry::Registry;
+use crate::registry::{Full, Limits, Registry, SessionGuard};
 use crate::stream::SessionStream;
 use crate::tls::TlsProvider;
 use crate::{Conn, NetError, Refusal, Service, log_target};
@@ -230,6 +229,9 @@ impl Server {
     }
 
     async fn accept_loop(self, listener: TcpListener, spec: ListenerSpec, stop: CancellationToken) {
+        let Some(service) = self.shared.services.get(&spec.protocol).cloned() else {
+            return;
+        };
         loop {
             let accepted = tokio::select! {
                 _ = stop.cancelled() => return,
@@ -237,11 +239,20 @@ impl Server {
             };
             match accepted {
                 Ok((tcp, peer)) => {
+                    // Admission happens here, before any task or buffer is spent on the
+                    // connection: a refused client costs one non-blocking write.
+                    let guard = match self.admit(&tcp, peer, &spec, service.as_ref()) {
+                        Ok(g) => g,
+                        Err(why) => {
+                            refuse(tcp, peer, &spec, service.as_ref(), why);
+                            continue;
+                        }
+                    };
                     let this = self.clone();
-                    let spec = spec.clone();
+                    let (spec, service) = (spec.clone(), service.clone());
                     self.shared
                         .tracker
-                        .spawn(async move { this.handle(tcp, peer, spec).await });
+                        .spawn(async move { this.handle(tcp, peer, spec, service, guard).await });
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: back off instead of spinning.
@@ -252,46 +263,54 @@ impl Server {
         }
     }
 
-    /// Decide whether a connection may proceed: SEC-1 lists, then the connection limit.
+    /// Decide whether a connection may proceed: SEC-1 lists, then the connection limits
+    /// (the protocol's total, and its per-IP share unless the IP is whitelisted). An
+    /// admitted session is listed at once, so the next accept counts it.
     fn admit(
         &self,
+        tcp: &TcpStream,
         peer: SocketAddr,
-        protocol: Protocol,
+        spec: &ListenerSpec,
         service: &dyn Service,
-    ) -> Option<Refusal> {
+    ) -> Result<SessionGuard, Refusal> {
+        let protocol = spec.protocol;
         let ip = values::canonical(peer.ip());
+        let mut white = false;
         if let Ok(p) = self.shared.policy.read() {
-            let white = p.whitelist.iter().any(|r| r.matches(ip, protocol));
+            white = p.whitelist.iter().any(|r| r.matches(ip, protocol));
             if !white && p.blacklist.iter().any(|r| r.matches(ip, protocol)) {
-                return Some(Refusal::Blacklisted);
+                return Err(Refusal::Blacklisted);
             }
         }
-        let max = service.max_connections();
-        if max != 0 && self.shared.registry.count(protocol) as u64 >= max {
-            return Some(Refusal::TooManyConnections);
-        }
-        None
+        let limits = Limits {
+            total: service.max_connections(),
+            per_ip: if white {
+                0
+            } else {
+                service.max_connections_per_ip()
+            },
+        };
+        let local = tcp.local_addr().unwrap_or(spec.addr);
+        self.shared
+            .registry
+            .admit(protocol, peer, local, &self.shared.shutdown, limits)
+            .map_err(|full| match full {
+                Full::Total => Refusal::TooManyConnections,
+                Full::PerIp => Refusal::TooManyFromIp,
+            })
     }
 
-    async fn handle(self, mut tcp: TcpStream, peer: SocketAddr, spec: ListenerSpec) {
-        let Some(service) = self.shared.services.get(&spec.protocol).cloned() else {
-            return;
-        };
-        let target = log_target(spec.protocol);
-        if let Some(why) = self.admit(peer, spec.protocol, service.as_ref()) {
-            tracing::warn!(target: "events", "{} connection from {peer} refused: {why:?}", target);
-            if spec.encryption != Encryption::Implicit {
-                let _ = tcp.write_all(&service.refusal(why)).await;
-            }
-            let _ = tcp.shutdown().await;
-            return;
-        }
+    async fn handle(
+        self,
+        tcp: TcpStream,
+        peer: SocketAddr,
+        spec: ListenerSpec,
+        service: Arc<dyn Service>,
+        guard: SessionGuard,
+    ) {
         let _ = tcp.set_nodelay(true);
-        let local = tcp.local_addr().unwrap_or(spec.addr);
-        let guard =
-            self.shared
-                .registry
-                .register(spec.protocol, peer, local, &self.shared.shutdown);
+        let local = guard.info.local;
+        let target = log_target(spec.protocol);
         let span = tracing::info_span!("session", id = %guard.info.id);
         async {
             let Some(conn) = self.make_conn(tcp, &spec, guard.info.clone(), local).await else {
@@ -368,6 +387,23 @@ impl Server {
             .await
             .is_ok()
     }
+}
+
+/// Turn a refused connection away: the service's refusal line if it fits in the socket
+/// buffer now (never on implicit-TLS ports, where the client expects a handshake), then
+/// close. Nothing waits on the client.
+fn refuse(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    spec: &ListenerSpec,
+    service: &dyn Service,
+    why: Refusal,
+) {
+    tracing::warn!(target: "events", "{} connection from {peer} refused: {why:?}", log_target(spec.protocol));
+    if spec.encryption != Encryption::Implicit {
+        let _ = tcp.try_write(&service.refusal(why));
+    }
+    drop(tcp);
 }
 
 /// Turn a bind error into advice a person can act on.

@@ -32,6 +32,8 @@ crate::settings! {
     POP_MAX_BAD_COMMANDS: Count = "pop.max_bad_commands", "8";
     /// Concurrent POP sessions; 0 = unlimited.
     POP_MAX_CONNECTIONS: Count = "pop.max_connections", "500";
+    /// Concurrent POP sessions from one IP; 0 = unlimited. Whitelisted IPs (SEC-1) are exempt.
+    POP_MAX_CONNECTIONS_PER_IP: Count = "pop.max_connections_per_ip", "50";
     /// Allow USER/PASS and AUTH PLAIN/LOGIN without TLS from non-loopback addresses.
     POP_ALLOW_PLAINTEXT_AUTH: Bool = "pop.allow_plaintext_auth", "false";
 
@@ -46,6 +48,12 @@ crate::settings! {
     IMAP_MAX_BAD_COMMANDS: Count = "imap.max_bad_commands", "8";
     /// Concurrent IMAP sessions; 0 = unlimited.
     IMAP_MAX_CONNECTIONS: Count = "imap.max_connections", "1000";
+    /// Concurrent IMAP sessions from one IP; 0 = unlimited. Whitelisted IPs (SEC-1) are exempt.
+    IMAP_MAX_CONNECTIONS_PER_IP: Count = "imap.max_connections_per_ip", "100";
+    /// Bytes per second an APPEND literal must average once `imap.command_timeout` has passed; 0 = no minimum.
+    IMAP_MIN_DATA_RATE: Count = "imap.min_data_rate", "500";
+    /// Seconds one SEARCH may compute; past it the search stops and is answered NO [LIMIT].
+    IMAP_SEARCH_TIMEOUT: Seconds = "imap.search_timeout", "60";
     /// Offer IDLE (RFC 2177).
     IMAP_IDLE: Bool = "imap.idle", "true";
 
@@ -66,6 +74,10 @@ crate::settings! {
     SMTP_MAX_BAD_COMMANDS: Count = "smtp_in.max_bad_commands", "8";
     /// Concurrent SMTP sessions; 0 = unlimited.
     SMTP_MAX_CONNECTIONS: Count = "smtp_in.max_connections", "1000";
+    /// Concurrent SMTP sessions from one IP; 0 = unlimited. Whitelisted IPs (SEC-1) are exempt.
+    SMTP_MAX_CONNECTIONS_PER_IP: Count = "smtp_in.max_connections_per_ip", "50";
+    /// Bytes per second a message body (DATA, BDAT) must average once `smtp_in.command_timeout` has passed; 0 = no minimum.
+    SMTP_MIN_DATA_RATE: Count = "smtp_in.min_data_rate", "500";
     /// Received headers allowed before a message is refused as looping.
     SMTP_MAX_HOP_COUNT: Count = "smtp_in.max_hop_count", "20";
     /// Largest message accepted, in MB; 0 = unlimited.
@@ -107,6 +119,8 @@ crate::settings! {
     SUBMISSION_OWN_IPS_SAFE: Bool = "submission.own_ips_safe", "false";
     /// Concurrent sessions on submission ports; 0 = unlimited.
     SUBMISSION_MAX_CONNECTIONS: Count = "submission.max_connections", "1000";
+    /// Concurrent sessions on submission ports from one IP; 0 = unlimited. Whitelisted IPs (SEC-1) are exempt.
+    SUBMISSION_MAX_CONNECTIONS_PER_IP: Count = "submission.max_connections_per_ip", "50";
 
     // ---- SMTP out (PROTO-6) ----
     /// Seconds to wait for a remote server's reply.

@@ -76,12 +76,22 @@ impl Service for SmtpService {
         }
     }
 
+    fn max_connections_per_ip(&self) -> u64 {
+        match self.mode {
+            Mode::Mx => self.settings.get(defs::SMTP_MAX_CONNECTIONS_PER_IP),
+            Mode::Submission => self.settings.get(defs::SUBMISSION_MAX_CONNECTIONS_PER_IP),
+        }
+    }
+
     fn refusal(&self, why: Refusal) -> Vec<u8> {
         match why {
             Refusal::Blacklisted => reply::SERVICE_UNAVAILABLE
                 .with_text("Access from your address is not allowed")
                 .to_bytes(),
             Refusal::TooManyConnections => reply::TOO_MANY_CONNECTIONS.to_bytes(),
+            Refusal::TooManyFromIp => reply::TOO_MANY_CONNECTIONS
+                .with_text("Too many connections from your address, try again later")
+                .to_bytes(),
         }
     }
 

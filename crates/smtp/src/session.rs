@@ -10,10 +10,9 @@
 use std::io;
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use heron_net::line::{Framed, ReadError};
-use heron_net::{Client, Conn, SessionInfo, banner};
+use heron_net::{Client, Conn, Deadlines, SessionInfo, banner};
 use heron_proto_smtp::reply::{self, Reply};
 use heron_proto_smtp::{Command, MAX_AUTH_LINE, parse_command};
 use heron_settings::defs;
@@ -124,24 +123,25 @@ impl Session<'_> {
         self.is_tls() || self.loopback
     }
 
-    fn timeout(&self) -> Duration {
-        let cmd = self.svc.settings.get(defs::SMTP_COMMAND_TIMEOUT);
-        match self.deadline {
-            Some(d) => cmd.min(d.saturating_duration_since(Instant::now())),
-            None => cmd,
+    /// The deadlines of the next command: the command timeout and the minimum data rate
+    /// as set now, and the session's end.
+    fn deadlines(&self) -> Deadlines {
+        let st = &self.svc.settings;
+        Deadlines {
+            command: st.get(defs::SMTP_COMMAND_TIMEOUT),
+            session_end: self.deadline,
+            min_data_rate: st.get(defs::SMTP_MIN_DATA_RATE),
         }
     }
 
     /// Read one line within the command (and session) timeout.
     pub async fn read_line(&mut self) -> Result<Framed, ReadError> {
-        let t = self.timeout();
-        self.client.read_line(t).await
+        self.client.read_line().await
     }
 
-    /// Read raw body bytes within the command timeout.
+    /// Read raw body bytes within the command timeout and the minimum data rate.
     pub async fn read_raw(&mut self) -> Result<Vec<u8>, ReadError> {
-        let t = self.timeout();
-        self.client.read_raw(t).await
+        self.client.read_raw().await
     }
 
     /// Upgrade to TLS (STARTTLS), discarding anything the client pipelined in clear text
@@ -218,6 +218,8 @@ pub async fn run(svc: &SmtpService, conn: Conn) {
         deadline: (!session_timeout.is_zero()).then(|| Instant::now() + session_timeout),
         info: conn.info,
     };
+    let deadlines = s.deadlines();
+    s.client.set_deadlines(deadlines);
     tracing::info!(target: "smtp", "connect from {peer} ({:?})", svc.mode);
     let text = banner::render(
         &st.get(defs::SMTP_BANNER),
@@ -237,6 +239,8 @@ async fn command_loop(s: &mut Session<'_>) {
     let cancel = s.info.cancel.clone();
     let mut bad: u64 = 0;
     loop {
+        let deadlines = s.deadlines();
+        s.client.set_deadlines(deadlines);
         // Biased: once the session is to end, no further command starts, even one that
         // arrived at the same moment.
         let read = tokio::select! {

@@ -34,6 +34,11 @@ pub async fn execute(s: &mut Session<'_>, size: u64, last: bool) -> Flow {
                 let _ = s.send(&reply::TIMEOUT).await;
                 return Flow::Close;
             }
+            Err(ReadError::TooSlow) => {
+                tracing::info!(target: "smtp", "message body arrived below the minimum data rate");
+                let _ = s.send(&reply::DATA_TOO_SLOW).await;
+                return Flow::Close;
+            }
             Err(_) => return Flow::Close,
         };
         let used = chunks.feed(&data);

@@ -51,6 +51,11 @@ pub async fn execute(s: &mut Session<'_>) -> Flow {
                 let _ = s.send(&reply::TIMEOUT).await;
                 return Flow::Close;
             }
+            Err(ReadError::TooSlow) => {
+                tracing::info!(target: "smtp", "message body arrived below the minimum data rate");
+                let _ = s.send(&reply::DATA_TOO_SLOW).await;
+                return Flow::Close;
+            }
             Err(_) => return Flow::Close,
         };
         if let Feed::Done { consumed } = reader.feed(&chunk) {
