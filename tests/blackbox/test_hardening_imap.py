@@ -71,3 +71,25 @@ def test_a_search_stops_when_its_client_hangs_up(server, mailbox):
     time.sleep(1.0)
     spent = cpu_seconds(pid) - idle
     assert spent < 0.15, f"server still used {spent:.2f}s of CPU a second, 2s after the client left"
+
+
+def test_deeply_nested_search_keys_work(server, mailbox):
+    mailbox(50)
+    r = selected(server)
+    # OR chains as clients build them: OR OR OR a b c d ... (depth 39).
+    keys = [b"FROM sender%d@example.org" % i for i in range(1, 41)]
+    chain = b"OR " * (len(keys) - 1) + b" ".join(keys)
+    untagged, done = r.cmd(b"s", b"SEARCH " + chain)
+    assert done.startswith(b"s OK"), done
+    assert untagged[0].split()[2:] == [b"%d" % i for i in range(1, 41)], untagged
+    # Parentheses 40 deep, and NOT inside them, under UID SEARCH.
+    nested = b"(" * 40 + b"NOT FROM sender2@example.org" + b")" * 40
+    untagged, done = r.cmd(b"u", b"UID SEARCH 1:3 " + nested)
+    assert done.startswith(b"u OK"), done
+    assert untagged[0].split()[2:] == [b"1", b"3"], untagged
+    # Past the limit the command is refused as a syntax error, and the session goes on.
+    _, done = r.cmd(b"d", b"SEARCH " + b"(" * 100 + b"SEEN" + b")" * 100)
+    assert done.startswith(b"d BAD"), done
+    _, done = r.cmd(b"n", b"NOOP")
+    assert done.startswith(b"n OK"), done
+    r.close()

@@ -20,6 +20,7 @@ mod auth;
 mod bodystructure;
 mod caps;
 pub mod cmd;
+mod deep_search;
 mod dispatch;
 mod envelope;
 mod error;
