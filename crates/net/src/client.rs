@@ -6,7 +6,7 @@
 //! line, a body or literal chunk, a TLS handshake (STARTTLS/STLS) and a write each wait at
 //! most the command timeout, never past the session's end; a body or literal (DATA, BDAT,
 //! APPEND) must also keep up a minimum data rate, so a client sending a byte every few
-//! seconds cannot hold the session open ([`Transfer`]).
+//! seconds cannot hold the session open (`Transfer`).
 //!
 //! Invariants: after [`Client::start_tls`] nothing the client sent before the handshake is
 //! ever read (RFC 3207 §4.2, RFC 2595 §4); once the stream is gone every call fails cleanly
@@ -69,23 +69,35 @@ impl Deadlines {
 
 /// A body or literal being received: the rate check's state.
 ///
-/// The transfer must be complete by `started + command + bytes / min_data_rate`: the
-/// command timeout is a grace period, and every byte received earns the time it would
-/// take at the minimum rate. A steady client at the minimum rate or faster never hits
-/// it; a slow drip hits it one command timeout after the transfer began.
+/// The transfer has a deadline: one command timeout after it starts, and every byte
+/// received moves it later by the time that byte takes at the minimum rate, but never more
+/// than one command timeout past now. A steady client at the minimum rate or faster never
+/// reaches it; a slow drip reaches it about one command timeout after the transfer began;
+/// a fast burst followed by a drip cannot bank the burst's credit for hours.
 #[derive(Clone, Copy, Debug)]
 struct Transfer {
-    started: Instant,
-    bytes: u64,
+    deadline: Instant,
 }
 
 impl Transfer {
-    fn deadline(&self, d: &Deadlines) -> Option<Instant> {
-        if d.min_data_rate == 0 {
-            return None;
+    fn start(now: Instant, d: &Deadlines) -> Self {
+        Self {
+            deadline: now + d.command,
         }
-        let earned = Duration::from_secs_f64(self.bytes as f64 / d.min_data_rate as f64);
-        Some(self.started + d.command + earned)
+    }
+
+    /// Account for `bytes` received at `now`.
+    fn received(&mut self, bytes: usize, now: Instant, d: &Deadlines) {
+        if d.min_data_rate == 0 {
+            return;
+        }
+        let earned = Duration::from_secs_f64(bytes as f64 / d.min_data_rate as f64);
+        self.deadline = (self.deadline + earned).min(now + d.command);
+    }
+
+    /// When the transfer must be over; `None` without a minimum rate.
+    fn deadline(&self, d: &Deadlines) -> Option<Instant> {
+        (d.min_data_rate != 0).then_some(self.deadline)
     }
 }
 
@@ -173,10 +185,9 @@ impl Client {
     /// ([`ReadError::TooSlow`]); the next [`Client::read_line`] ends it.
     pub async fn read_raw(&mut self) -> Result<Vec<u8>, ReadError> {
         let now = Instant::now();
-        let transfer = *self.transfer.get_or_insert(Transfer {
-            started: now,
-            bytes: 0,
-        });
+        let transfer = *self
+            .transfer
+            .get_or_insert_with(|| Transfer::start(now, &self.deadlines));
         let mut budget = self.deadlines.budget(now);
         let mut rate_binds = false;
         if let Some(limit) = transfer.deadline(&self.deadlines) {
@@ -192,7 +203,7 @@ impl Client {
             r => r?,
         };
         if let Some(t) = self.transfer.as_mut() {
-            t.bytes += data.len() as u64;
+            t.received(data.len(), Instant::now(), &self.deadlines);
         }
         Ok(data)
     }
@@ -276,20 +287,27 @@ mod tests {
     }
 
     #[test]
-    fn a_transfer_earns_time_at_the_minimum_rate() {
+    fn a_transfer_earns_time_at_the_minimum_rate_but_cannot_bank_it() {
         let now = Instant::now();
         let d = Deadlines {
             command: Duration::from_secs(10),
             session_end: None,
             min_data_rate: 1000,
         };
-        let mut t = Transfer {
-            started: now,
-            bytes: 0,
-        };
+        let mut t = Transfer::start(now, &d);
         assert_eq!(t.deadline(&d), Some(now + Duration::from_secs(10)));
-        t.bytes = 5000;
-        assert_eq!(t.deadline(&d), Some(now + Duration::from_secs(15)));
+        // 5,000 bytes at once: 5 s earned, but no more than one command timeout ahead.
+        t.received(5000, now, &d);
+        assert_eq!(t.deadline(&d), Some(now + Duration::from_secs(10)));
+        let later = now + Duration::from_secs(4);
+        t.received(2000, later, &d);
+        assert_eq!(t.deadline(&d), Some(now + Duration::from_secs(12)));
+        // A drip earns a millisecond a byte.
+        t.received(1, later + Duration::from_secs(7), &d);
+        assert_eq!(
+            t.deadline(&d),
+            Some(now + Duration::from_secs(12) + Duration::from_millis(1))
+        );
         let off = Deadlines {
             min_data_rate: 0,
             ..d
