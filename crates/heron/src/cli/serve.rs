@@ -107,8 +107,10 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     if !server.shutdown(GRACE).await {
         tracing::warn!(target: "events", "some sessions did not finish within {GRACE:?}");
     }
-    if let Some(t) = admin_task {
-        let _ = tokio::time::timeout(GRACE, t).await;
+    if let Some(t) = admin_task
+        && tokio::time::timeout(GRACE, t).await.is_err()
+    {
+        tracing::warn!(target: "events", "admin API connections did not finish within {GRACE:?}");
     }
     if let Err(e) = queue_task.await {
         tracing::error!(target: "events", "the spool stopped abnormally: {e}");
