@@ -6,6 +6,7 @@
 //!   connection is closed after the same time. A request cut off by that deadline (some of
 //!   it received) is answered 408 and the connection closed; a connection that sent nothing
 //!   is just closed. The body's own deadline is applied before routing (`plain::shape`).
+//! - A request's head is buffered up to about [`MAX_BUFFER`], no further (431).
 //! - The client's address reaches handlers as `ConnectInfo<SocketAddr>`, as with
 //!   `axum::serve`.
 //! - On stop, a connection between requests closes at once; one serving a request finishes
@@ -28,6 +29,12 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
+
+/// Where hyper stops growing a connection's read buffer (its default is about 400 KiB;
+/// admin requests carry a cookie or a token, not more). A request head that has not ended
+/// once the buffer holds this much is refused (431); reads grow the buffer in doubling steps,
+/// so a connection's buffer stays under about twice this.
+const MAX_BUFFER: usize = 64 * 1024;
 
 /// How long writing the 408 answer to a cut-off request may take.
 const ANSWER_408_WRITE: Duration = Duration::from_secs(2);
@@ -59,7 +66,8 @@ pub async fn serve(
     });
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(header_timeout);
+        .header_read_timeout(header_timeout)
+        .max_buf_size(MAX_BUFFER);
     let mut conn = http.serve_connection(TokioIo::new(stream), service);
     let mut stopped = pin!(stop.cancelled());
     let mut stopping = false;
