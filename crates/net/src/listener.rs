@@ -14,7 +14,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use heron_settings::values::{self, Encryption, IpRule, ListenerSpec, Protocol};
-use heron_settings::{Settings, defs};
+use heron_settings::{Settings, defs, fd_budget};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -51,6 +51,9 @@ struct Shared {
     policy: RwLock<Policy>,
     shutdown: CancellationToken,
     tracker: TaskTracker,
+    /// The process's open-file limit: each protocol's sessions are capped at a share of it
+    /// (`heron_settings::fd_budget`), so no listener can starve the others.
+    nofile: u64,
 }
 
 /// All listeners of this process.
@@ -61,11 +64,12 @@ pub struct Server {
 
 impl Server {
     /// A server for the given services. `self_signed` is the certificate pair used when
-    /// settings name none.
+    /// settings name none; `nofile` is the process's open-file limit.
     pub fn new(
         settings: Arc<Settings>,
         services: HashMap<Protocol, Arc<dyn Service>>,
         self_signed: (PathBuf, PathBuf),
+        nofile: u64,
     ) -> Self {
         let shared = Shared {
             tls: TlsProvider::new(self_signed),
@@ -75,6 +79,7 @@ impl Server {
             policy: RwLock::new(Policy::default()),
             shutdown: CancellationToken::new(),
             tracker: TaskTracker::new(),
+            nofile,
         };
         Self {
             shared: Arc::new(shared),
@@ -264,7 +269,8 @@ impl Server {
     }
 
     /// Decide whether a connection may proceed: SEC-1 lists, then the connection limits
-    /// (the protocol's total, and its per-IP share unless the IP is whitelisted). An
+    /// (the protocol's total, never more than its share of the open-file limit, and its
+    /// per-IP share unless the IP is whitelisted). An
     /// admitted session is listed at once, so the next accept counts it.
     fn admit(
         &self,
@@ -283,7 +289,7 @@ impl Server {
             }
         }
         let limits = Limits {
-            total: service.max_connections(),
+            total: fd_budget::listener_connection_cap(service.max_connections(), self.shared.nofile),
             per_ip: if white {
                 0
             } else {

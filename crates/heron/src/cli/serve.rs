@@ -83,7 +83,7 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
         Protocol::Submission,
         Arc::new(SmtpService::new(o.dir.clone(), Mode::Submission).with_dns(queue.shared_dns())),
     );
-    let server = Server::new(settings.clone(), services, self_signed);
+    let server = Server::new(settings.clone(), services, self_signed, nofile.now);
     let _follow = server.start().await?;
     tracing::info!(target: "events", "heron {} serving from {}", env!("CARGO_PKG_VERSION"), data.display());
     let admin_stop = CancellationToken::new();
