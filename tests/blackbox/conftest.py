@@ -226,13 +226,14 @@ class Heron:
                 "--port-offset", str(self.offset), "--listen-address", self.host,
                 "--admin-listen", f"127.0.0.1:{self.admin_port}"]
 
-    def start(self, timeout=20.0):
+    def start(self, timeout=20.0, preexec=None):
+        """Start the server; `preexec` runs in the child before it starts (resource limits)."""
         self.starts += 1
         self.output = self.base / f"serve-{self.starts}.out"
         with open(self.output, "wb") as out:
             self.proc = subprocess.Popen(self.serve_args(), stdout=out,
                                          stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL)
+                                         stdin=subprocess.DEVNULL, preexec_fn=preexec)
 
         def ready():
             if self.proc.poll() is not None:

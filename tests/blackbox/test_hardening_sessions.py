@@ -293,3 +293,34 @@ def test_imap_commands_before_login_are_kept_small(heron):
     s.sendall(msg + b"\r\n")
     assert b"e OK" in read_until(s, [b"e OK", b"e NO", b"e BAD"])
     s.close()
+
+
+def test_a_protocol_holds_at_most_its_share_of_the_open_file_limit(heron):
+    """With 400 open files, SMTP may hold 50 sessions (1/8) whatever its own maximum, and
+    POP3 and the admin API are still served while SMTP is full."""
+    heron.set("smtp_in.max_connections", "0")
+    heron.set("smtp_in.max_connections_per_ip", "0")
+    heron.start(preexec=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (400, 400)))
+    heron.add_user()
+    port = heron.smtp_port
+    eventually(lambda: connect(port, timeout=1).close() or True, 10, what="port open")
+    time.sleep(0.5)
+    held = []
+    try:
+        for _ in range(50):
+            s = connect(port)
+            assert read_until(s, [b"\r\n"]).startswith(b"220")
+            held.append(s)
+        over = connect(port)
+        assert read_until(over, [b"\r\n"]).startswith(b"421 4.7.0"), "SMTP is at its share"
+        over.close()
+        pop = connect(heron.pop3_port)
+        assert read_until(pop, [b"\r\n"]).startswith(b"+OK")
+        pop.close()
+        admin = connect(heron.admin_port)
+        admin.sendall(b"GET /api/v1/openapi.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert read_until(admin, [b"\r\n"]).startswith(b"HTTP/1.1 200")
+        admin.close()
+    finally:
+        for s in held:
+            s.close()
