@@ -13,6 +13,7 @@ mod dkim;
 mod folders;
 mod mail;
 mod misc;
+mod orphans;
 mod schema;
 mod spool;
 mod staged;
@@ -31,6 +32,7 @@ use crate::blob::FileBlobStore;
 use crate::error::{Result, StoreError};
 use crate::events::{Event, EventBus, Subscription};
 use crate::traits::Store;
+pub use orphans::{ORPHAN_MIN_AGE, ORPHAN_SWEEP_EVERY};
 use writer::{WriteCtx, Writer};
 
 /// SQLite + files store rooted in a data directory.
