@@ -16,6 +16,7 @@ pub mod password;
 pub mod policy;
 mod resolve;
 pub mod sasl;
+mod secrets;
 mod users;
 
 use std::sync::Arc;
@@ -66,12 +67,18 @@ pub type Result<T> = std::result::Result<T, DirectoryError>;
 pub struct Directory {
     store: Arc<dyn Store>,
     settings: Arc<Settings>,
+    /// Read from the store on first use (`secrets.rs`).
+    unknown_user_key: Arc<tokio::sync::OnceCell<sasl::UnknownUserKey>>,
 }
 
 impl Directory {
     /// A directory over `store`, reading policies from `settings`.
     pub fn new(store: Arc<dyn Store>, settings: Arc<Settings>) -> Self {
-        Self { store, settings }
+        Self {
+            store,
+            settings,
+            unknown_user_key: Arc::default(),
+        }
     }
 
     /// The underlying store.

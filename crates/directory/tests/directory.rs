@@ -222,3 +222,40 @@ async fn first_admin() {
         "ensure keeps it"
     );
 }
+
+/// The key behind SCRAM's salts for unknown users is made once and read back after a restart
+/// (a new store and directory on the same data), so those salts do not change.
+#[tokio::test]
+async fn unknown_user_key_survives_a_restart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let salt_of = |key: heron_directory::sasl::UnknownUserKey| async move {
+        use heron_directory::sasl::{Exchange, Mechanism, Step};
+        let (mut ex, _) = Exchange::start(Mechanism::ScramSha256, "mx", None);
+        let Step::Lookup(_) = ex.respond(b"n,,n=ghost@example.test,r=abc") else {
+            panic!("lookup")
+        };
+        let Step::Challenge(first) = ex.supply(None, &key) else {
+            panic!("server-first")
+        };
+        String::from_utf8(first)
+            .unwrap()
+            .split(',')
+            .nth(1)
+            .unwrap()
+            .to_owned()
+    };
+    let open = || async {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(tmp.path()).unwrap());
+        let settings = Settings::load(store.clone()).await.unwrap();
+        Directory::new(store, settings)
+    };
+    let first = open().await;
+    let salt = salt_of(first.unknown_user_key().await.unwrap()).await;
+    assert_eq!(salt, salt_of(first.unknown_user_key().await.unwrap()).await);
+    drop(first);
+    let again = open().await;
+    assert_eq!(salt, salt_of(again.unknown_user_key().await.unwrap()).await);
+    // A different data directory has its own key.
+    let (_t, other) = dir().await;
+    assert_ne!(salt, salt_of(other.unknown_user_key().await.unwrap()).await);
+}

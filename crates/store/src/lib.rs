@@ -19,4 +19,6 @@ pub use error::{Result, StoreError};
 pub use events::{Event, EventBus, Subscription};
 pub use model::*;
 pub use sqlite::{ORPHAN_MIN_AGE, ORPHAN_SWEEP_EVERY, SqliteStore};
-pub use traits::{DirectoryStore, MailStore, SettingsStore, SpoolStore, Store, TokenStore};
+pub use traits::{
+    DirectoryStore, MailStore, SecretStore, SettingsStore, SpoolStore, Store, TokenStore,
+};

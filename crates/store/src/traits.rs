@@ -229,9 +229,21 @@ pub trait TokenStore: Send + Sync {
     async fn find_token(&self, hash: &str) -> Result<Option<ApiToken>>;
 }
 
+/// Server secrets made once and kept with the data for good (such as the key behind the SCRAM
+/// salts of unknown users): apart from settings, so they are never listed or shown.
+#[async_trait]
+pub trait SecretStore: Send + Sync {
+    /// The secret called `name`. When there is none yet, `fresh` is stored under that name and
+    /// returned; callers racing to create it (threads, processes, nodes) all get the one that
+    /// was stored first.
+    async fn secret_or_insert(&self, name: &str, fresh: &[u8]) -> Result<Vec<u8>>;
+}
+
 /// Everything a running server needs from its storage.
 #[async_trait]
-pub trait Store: DirectoryStore + MailStore + SettingsStore + SpoolStore + TokenStore {
+pub trait Store:
+    DirectoryStore + MailStore + SettingsStore + SpoolStore + TokenStore + SecretStore
+{
     /// Receive change events committed by this process or, for backends that share the
     /// database between processes or nodes, by any of them.
     fn subscribe(&self) -> Subscription;

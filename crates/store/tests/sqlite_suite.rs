@@ -39,6 +39,7 @@ suite!(
     api_tokens,
     inactive_users,
     search_users,
+    secrets,
     delete_cascades,
     large_messages,
     flags_copy_move,

@@ -41,6 +41,7 @@ pub const ALL: &[(&str, Check)] = &[
     ("api_tokens", |s| Box::pin(tokens::api_tokens(s))),
     ("inactive_users", |s| Box::pin(tokens::inactive_users(s))),
     ("search_users", |s| Box::pin(tokens::search_users(s))),
+    ("secrets", |s| Box::pin(tokens::secrets(s))),
     ("delete_cascades", |s| Box::pin(delete_cascades(s))),
     ("large_messages", |s| Box::pin(large_messages(s))),
     ("flags_copy_move", |s| Box::pin(folders::flags_copy_move(s))),
