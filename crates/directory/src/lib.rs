@@ -14,6 +14,7 @@ mod domains;
 pub mod hashing;
 pub mod password;
 pub mod policy;
+mod postmaster;
 mod resolve;
 pub mod sasl;
 mod secrets;
@@ -28,6 +29,7 @@ pub use address::Address;
 pub use auth::AuthError;
 pub use defaults::DefaultField;
 pub use domains::DomainChange;
+pub use postmaster::POSTMASTER;
 pub use resolve::Resolution;
 
 /// The default folders of a new mailbox and their RFC 6154 attributes (DOM-9).

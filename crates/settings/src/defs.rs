@@ -9,6 +9,8 @@ crate::settings! {
     // ---- server ----
     /// Host name used in banners, EHLO and Received headers when no per-IP name applies; empty means the system's host name.
     SERVER_HOSTNAME: Text = "server.hostname", "";
+    /// Where mail to `<postmaster>`, and to postmaster@ a hosted domain or domain alias that has no user or alias of that name, is delivered (RFC 5321 §4.5.1): an address. Empty means that domain's first domain administrator (the oldest account); with neither, such mail is refused.
+    SERVER_POSTMASTER: Text = "server.postmaster", "";
     /// Host names per local IP (BIND-3), entries `IP=hostname`.
     BIND_HOSTNAMES: List = "bind.hostnames", "";
     /// Listeners (BIND-1/2): entries `PROTOCOL ENCRYPTION ADDRESS:PORT [cert=PEM key=PEM]`; protocol smtp|submission|pop3|imap|ldap|xmpp, encryption none|starttls|tls. Unset, the defaults follow `--port-offset` and `--listen-address`.

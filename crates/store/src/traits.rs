@@ -49,6 +49,8 @@ pub trait DirectoryStore: Send + Sync {
         limit: u64,
         offset: u64,
     ) -> Result<(u64, Vec<User>)>;
+    /// A domain's enabled domain administrators, oldest account first.
+    async fn domain_admins(&self, domain: DomainId) -> Result<Vec<User>>;
     /// Bytes used by all mailboxes of a domain (DOM-4 disk limit).
     async fn domain_usage(&self, domain: DomainId) -> Result<u64>;
     /// Delete a user with its folders and messages.

@@ -40,6 +40,7 @@ suite!(
     inactive_users,
     search_users,
     secrets,
+    domain_admins,
     delete_cascades,
     large_messages,
     flags_copy_move,

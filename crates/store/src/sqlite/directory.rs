@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
 use super::directory_rows::*;
-use super::directory_search::{contains_pattern, inactive_users, search_users};
+use super::directory_search::{contains_pattern, domain_admins, inactive_users, search_users};
 use super::mail::{create_folder_tx, drop_blob_refs};
 use super::{SqliteStore, from_json, now, to_json};
 use crate::error::{Result, StoreError};
@@ -281,6 +281,10 @@ impl DirectoryStore for SqliteStore {
         let pattern = needle.map(contains_pattern);
         self.read(move |c| search_users(c, domain, pattern.as_deref(), limit, offset))
             .await
+    }
+
+    async fn domain_admins(&self, domain: DomainId) -> Result<Vec<User>> {
+        self.read(move |c| domain_admins(c, domain)).await
     }
 
     async fn count_users(&self, domain: DomainId) -> Result<u64> {

@@ -42,6 +42,7 @@ pub const ALL: &[(&str, Check)] = &[
     ("inactive_users", |s| Box::pin(tokens::inactive_users(s))),
     ("search_users", |s| Box::pin(tokens::search_users(s))),
     ("secrets", |s| Box::pin(tokens::secrets(s))),
+    ("domain_admins", |s| Box::pin(tokens::domain_admins(s))),
     ("delete_cascades", |s| Box::pin(delete_cascades(s))),
     ("large_messages", |s| Box::pin(large_messages(s))),
     ("flags_copy_move", |s| Box::pin(folders::flags_copy_move(s))),

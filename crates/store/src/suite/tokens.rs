@@ -1,5 +1,5 @@
 //! Admin checks: API tokens (create, find by hash, list, delete), inactive users, user search,
-//! server secrets.
+//! domain administrators, server secrets.
 
 use super::Subject;
 use crate::error::StoreError;
@@ -124,4 +124,33 @@ pub(super) async fn secrets(s: Subject) {
         seen.insert(r.await.unwrap());
     }
     assert_eq!(seen.len(), 1, "{seen:?}");
+}
+
+/// A domain's enabled administrators, oldest first; users, disabled administrators and other
+/// domains' administrators are left out.
+pub(super) async fn domain_admins(s: Subject) {
+    use crate::model::Role;
+    let a = super::domain(&s, "a.test").await;
+    let b = super::domain(&s, "b.test").await;
+    assert!(s.domain_admins(a.id).await.unwrap().is_empty());
+    let mut zed = super::user(&s, &a, "zed").await;
+    let _user = super::user(&s, &a, "plain").await;
+    let mut amy = super::user(&s, &a, "amy").await;
+    let mut off = super::user(&s, &a, "off").await;
+    let mut other = super::user(&s, &b, "other").await;
+    for u in [&mut zed, &mut amy, &mut off, &mut other] {
+        u.role = Role::DomainAdmin;
+    }
+    off.disabled = true;
+    for u in [&zed, &amy, &off, &other] {
+        s.update_user(u).await.unwrap();
+    }
+    let got: Vec<String> = s
+        .domain_admins(a.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.local)
+        .collect();
+    assert_eq!(got, ["zed", "amy"]);
 }
