@@ -26,6 +26,7 @@ mod error;
 mod fetchitems;
 mod flagsets;
 pub mod framing;
+mod limits;
 mod mailbox;
 mod mime;
 mod names;

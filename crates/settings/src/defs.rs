@@ -50,6 +50,12 @@ crate::settings! {
     IMAP_MAX_CONNECTIONS: Count = "imap.max_connections", "1000";
     /// Offer IDLE (RFC 2177).
     IMAP_IDLE: Bool = "imap.idle", "true";
+    /// Mailboxes one user may have, INBOX and the default folders included; CREATE and RENAME that would pass it are refused with NO [LIMIT]. 0 = unlimited.
+    IMAP_MAX_MAILBOXES: Count = "imap.max_mailboxes", "1000";
+    /// Levels a mailbox name may have (`a/b/c` has 3); deeper CREATE and RENAME are refused with NO [LIMIT]. 0 = unlimited.
+    IMAP_MAX_MAILBOX_DEPTH: Count = "imap.max_mailbox_depth", "32";
+    /// Longest mailbox name in bytes (UTF-8, the whole path); longer CREATE and RENAME are refused with NO [LIMIT]. 0 = unlimited.
+    IMAP_MAX_MAILBOX_NAME: Count = "imap.max_mailbox_name", "255";
 
     // ---- SMTP in (PROTO-5) ----
     /// SMTP service running (OPS-1).
