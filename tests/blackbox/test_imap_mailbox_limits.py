@@ -4,7 +4,7 @@ past a limit answer NO [LIMIT] (RFC 5530) and write nothing."""
 
 import pytest
 
-from conftest import imap_client
+from conftest import USER, imap_client
 from test_imap_mailboxes import listing
 
 DEFAULT_FOLDERS = 5  # INBOX, Sent Items, Drafts, Deleted Items, Junk E-Mail
@@ -81,3 +81,39 @@ def test_the_1001st_mailbox_is_refused(m):
     assert m.delete("box0002")[0] == "OK"
     assert m.create("one-more")[0] == "OK"
     assert len(listing(m)) == 1000
+
+
+def used_bytes(server, user=USER):
+    """The user's usage in bytes as `heron user list` shows it."""
+    domain = user.split("@", 1)[1]
+    for line in server.cli("user", "list", domain).stdout.splitlines():
+        address, _, used = line.split("\t")
+        if address == user:
+            return int(used.split()[0])
+    raise AssertionError(f"{user} not listed")
+
+
+def test_mailboxes_count_against_the_quota(imap_server, m):
+    before = used_bytes(imap_server)
+    assert m.create("q" * 200)[0] == "OK"
+    grown = used_bytes(imap_server) - before
+    assert grown > 200, grown
+    assert m.rename("q" * 200, "r" * 100)[0] == "OK"
+    assert used_bytes(imap_server) - before == grown - 100
+    assert m.delete("r" * 100)[0] == "OK"
+    assert used_bytes(imap_server) == before
+
+    # Filled to just below the quota: a new mailbox no longer fits.
+    imap_server.cli("user", "set", USER, "--quota-mb", "1")
+    room = 1024 * 1024 - used_bytes(imap_server)
+    head = b"Subject: filler\r\n\r\n"
+    body = b"x" * (room - 20 - len(head) - 2) + b"\r\n"
+    assert m.append("INBOX", None, None, head + body)[0] == "OK"
+    boxes = listing(m)
+    typ, data = m.create("Later")
+    assert typ == "NO" and data[0].startswith(b"[OVERQUOTA]"), (typ, data)
+    typ, data = m.rename("Drafts", '"Drafts, with a much longer name than before"')
+    assert typ == "NO" and data[0].startswith(b"[OVERQUOTA]"), (typ, data)
+    assert listing(m) == boxes
+    # A rename to a shorter name frees room.
+    assert m.rename('"Junk E-Mail"', "J")[0] == "OK"

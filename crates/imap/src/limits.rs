@@ -8,12 +8,18 @@
 //! with `NO [LIMIT]` (RFC 5530); the length and depth are checked before any store read,
 //! so an oversized name costs no I/O. Two sessions of one user creating at the same moment
 //! may each pass the count check, so the count can be passed by at most one mailbox per
-//! concurrent session.
+//! concurrent session. Each mailbox also counts against the user's storage quota
+//! ([`folder_cost`]: its name and a fixed overhead), checked by [`over_quota`] with the
+//! other limits.
 
 use heron_settings::{Settings, defs};
+use heron_store::folder_cost;
+use imap_codec::imap_types::response::Code;
 
+use crate::error::Result;
 use crate::names::DELIMITER;
 use crate::response::{Done, code};
+use crate::session::Session;
 
 /// The limits in force; 0 means unlimited.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,7 +40,7 @@ impl MailboxLimits {
     }
 
     /// Check one name a command would write: its length, then its depth.
-    pub fn check_name(&self, name: &str) -> Result<(), Done> {
+    pub fn check_name(&self, name: &str) -> std::result::Result<(), Done> {
         let len = name.len() as u64;
         if self.max_name != 0 && len > self.max_name {
             return Err(limit(format!(
@@ -53,7 +59,7 @@ impl MailboxLimits {
     }
 
     /// Check that a user with `existing` mailboxes may get `added` more.
-    pub fn check_count(&self, existing: usize, added: usize) -> Result<(), Done> {
+    pub fn check_count(&self, existing: usize, added: usize) -> std::result::Result<(), Done> {
         let would = (existing + added) as u64;
         if added > 0 && self.max_mailboxes != 0 && would > self.max_mailboxes {
             return Err(limit(format!(
@@ -63,6 +69,23 @@ impl MailboxLimits {
         }
         Ok(())
     }
+}
+
+/// `NO [OVERQUOTA]` (RFC 9208 §4.3) when mailboxes named `added` (written anew) in place of
+/// `removed` (renamed away) would take the user past their storage quota.
+pub async fn over_quota(
+    s: &Session<'_>,
+    added: &[String],
+    removed: &[String],
+) -> Result<Option<Done>> {
+    let cost = |names: &[String]| names.iter().map(|n| folder_cost(n)).sum::<u64>();
+    let grows = cost(added).saturating_sub(cost(removed));
+    if grows > 0 && crate::quota::would_exceed(s, grows).await? {
+        return Ok(Some(
+            Done::no("no room for the mailbox within the quota").with(Code::OverQuota),
+        ));
+    }
+    Ok(None)
 }
 
 /// Levels of a stored name: `a/b/c` has 3.
@@ -85,7 +108,7 @@ mod tests {
         max_name: 12,
     };
 
-    fn is_limit(r: Result<(), Done>) -> bool {
+    fn is_limit(r: std::result::Result<(), Done>) -> bool {
         matches!(r, Err(d) if d.code == Some(code("LIMIT")))
     }
 

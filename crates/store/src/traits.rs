@@ -96,6 +96,10 @@ pub trait DirectoryStore: Send + Sync {
 }
 
 /// Folders and messages.
+///
+/// Quota: a user's `used_bytes` is the size of every message in their folders (a copy counts
+/// again) plus [`folder_cost`](crate::model::folder_cost) of each folder; every call that adds,
+/// removes or renames either keeps it so in the same transaction.
 #[async_trait]
 pub trait MailStore: Send + Sync {
     async fn create_folder(

@@ -6,7 +6,8 @@
 //! \Flagged are virtual here; unknown names; more than one use) is refused with `NO
 //! [USEATTR]` before anything is created; superior names never get the special use. The
 //! mailbox limits (`limits.rs`: name length and depth, then the number of mailboxes the user
-//! would have with the missing superiors) are checked before anything is created.
+//! would have with the missing superiors, then the storage quota the new names take) are
+//! checked before anything is created.
 
 use std::collections::HashSet;
 
@@ -14,7 +15,7 @@ use heron_store::StoreError;
 use imap_codec::imap_types::mailbox::Mailbox;
 
 use crate::error::Result;
-use crate::limits::MailboxLimits;
+use crate::limits::{MailboxLimits, over_quota};
 use crate::mailbox::name_of;
 use crate::names::ancestors;
 use crate::response::{Done, code};
@@ -54,6 +55,11 @@ pub async fn execute(
         .filter(|p| !names.contains(p))
         .collect();
     if let Err(d) = limits.check_count(existing.len(), missing.len() + 1) {
+        return Ok(d);
+    }
+    let mut written: Vec<String> = missing.iter().map(|p| p.to_string()).collect();
+    written.push(name.clone());
+    if let Some(d) = over_quota(s, &written, &[]).await? {
         return Ok(d);
     }
     for parent in missing {

@@ -4,7 +4,8 @@
 //!
 //! Invariant: every name the rename would write (the target, its missing superiors, the new
 //! names of the mailboxes below the source) and the number of mailboxes the user would have
-//! are checked against the mailbox limits (`limits.rs`) before anything is written.
+//! are checked against the mailbox limits and the storage quota (`limits.rs`) before anything
+//! is written.
 
 use std::collections::HashSet;
 
@@ -13,7 +14,7 @@ use imap_codec::imap_types::mailbox::Mailbox;
 
 use crate::cmd::create::create;
 use crate::error::Result;
-use crate::limits::MailboxLimits;
+use crate::limits::{MailboxLimits, over_quota};
 use crate::mailbox::{name_of, nonexistent};
 use crate::names::{DELIMITER, ancestors};
 use crate::response::{Done, code};
@@ -44,11 +45,19 @@ pub async fn execute(s: &mut Session<'_>, from: Mailbox<'_>, to: Mailbox<'_>) ->
     if to.starts_with(&below) {
         return Ok(Done::no("cannot rename a mailbox into itself").with(code("CANNOT")));
     }
-    // RENAME INBOX leaves the mailboxes below INBOX where they are.
+    // What the rename writes: new names in place of old ones (RENAME INBOX makes a new
+    // mailbox and leaves the mailboxes below INBOX where they are).
+    let (mut written, mut renamed) = (vec![to.clone()], Vec::new());
     if from != "INBOX" {
-        for child in existing.iter().filter_map(|f| f.name.strip_prefix(&below)) {
-            if let Err(d) = limits.check_name(&format!("{to}{DELIMITER}{child}")) {
-                return Ok(d);
+        renamed.push(from.clone());
+        for f in &existing {
+            if let Some(child) = f.name.strip_prefix(&below) {
+                let new = format!("{to}{DELIMITER}{child}");
+                if let Err(d) = limits.check_name(&new) {
+                    return Ok(d);
+                }
+                written.push(new);
+                renamed.push(f.name.clone());
             }
         }
     }
@@ -58,6 +67,10 @@ pub async fn execute(s: &mut Session<'_>, from: Mailbox<'_>, to: Mailbox<'_>) ->
         .collect();
     let added = missing.len() + usize::from(from == "INBOX");
     if let Err(d) = limits.check_count(existing.len(), added) {
+        return Ok(d);
+    }
+    written.extend(missing.iter().map(|p| p.to_string()));
+    if let Some(d) = over_quota(s, &written, &renamed).await? {
         return Ok(d);
     }
     for parent in missing {

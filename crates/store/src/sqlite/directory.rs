@@ -214,7 +214,7 @@ impl DirectoryStore for SqliteStore {
                 credentials: u.credentials,
                 display_name: u.display_name,
                 quota_bytes: u.quota_bytes,
-                used_bytes: 0,
+                used_bytes: folders.iter().map(|(n, _)| folder_cost(n)).sum(),
                 disabled: false,
                 role: u.role,
                 forward_to: Vec::new(),
