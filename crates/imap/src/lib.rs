@@ -27,6 +27,7 @@ mod error;
 mod fetchitems;
 mod flagsets;
 pub mod framing;
+mod limits;
 mod mailbox;
 mod mime;
 mod names;

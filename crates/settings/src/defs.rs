@@ -9,6 +9,8 @@ crate::settings! {
     // ---- server ----
     /// Host name used in banners, EHLO and Received headers when no per-IP name applies; empty means the system's host name.
     SERVER_HOSTNAME: Text = "server.hostname", "";
+    /// Where mail to `<postmaster>`, and to postmaster@ a hosted domain or domain alias that has no user or alias of that name, is delivered (RFC 5321 §4.5.1): an address. Empty means that domain's first domain administrator (the oldest account); with neither, such mail is refused.
+    SERVER_POSTMASTER: Text = "server.postmaster", "";
     /// Host names per local IP (BIND-3), entries `IP=hostname`.
     BIND_HOSTNAMES: List = "bind.hostnames", "";
     /// Listeners (BIND-1/2): entries `PROTOCOL ENCRYPTION ADDRESS:PORT [cert=PEM key=PEM]`; protocol smtp|submission|pop3|imap|ldap|xmpp, encryption none|starttls|tls. Unset, the defaults follow `--port-offset` and `--listen-address`.
@@ -62,6 +64,12 @@ crate::settings! {
     IMAP_SEARCH_TIMEOUT: Seconds = "imap.search_timeout", "60";
     /// Offer IDLE (RFC 2177).
     IMAP_IDLE: Bool = "imap.idle", "true";
+    /// Mailboxes one user may have, INBOX and the default folders included; CREATE and RENAME that would pass it are refused with NO [LIMIT]. 0 = unlimited.
+    IMAP_MAX_MAILBOXES: Count = "imap.max_mailboxes", "1000";
+    /// Levels a mailbox name may have (`a/b/c` has 3); deeper CREATE and RENAME are refused with NO [LIMIT]. 0 = unlimited.
+    IMAP_MAX_MAILBOX_DEPTH: Count = "imap.max_mailbox_depth", "32";
+    /// Longest mailbox name in bytes (UTF-8, the whole path); longer CREATE and RENAME are refused with NO [LIMIT]. 0 = unlimited.
+    IMAP_MAX_MAILBOX_NAME: Count = "imap.max_mailbox_name", "255";
 
     // ---- SMTP in (PROTO-5) ----
     /// SMTP service running (OPS-1).

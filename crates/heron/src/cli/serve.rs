@@ -66,6 +66,10 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
         .unwrap_or_else(heron_net::system_hostname);
     let self_signed = tls::ensure_self_signed(data, &hostname)?;
     let _poller = o.store.start_change_poller(Duration::from_millis(250));
+    // Message files a killed process wrote but never recorded: now, then hourly.
+    let _sweeper = o
+        .store
+        .start_orphan_sweeper(heron_store::ORPHAN_SWEEP_EVERY);
     let _refresher = settings.spawn_refresher();
     let _log_follower = follow_log_settings(log_control, settings.clone());
 

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
 use super::directory_rows::*;
-use super::directory_search::{contains_pattern, inactive_users, search_users};
+use super::directory_search::{contains_pattern, domain_admins, inactive_users, search_users};
 use super::mail::{create_folder_tx, drop_blob_refs};
 use super::{SqliteStore, from_json, now, to_json};
 use crate::error::{Result, StoreError};
@@ -214,7 +214,7 @@ impl DirectoryStore for SqliteStore {
                 credentials: u.credentials,
                 display_name: u.display_name,
                 quota_bytes: u.quota_bytes,
-                used_bytes: 0,
+                used_bytes: folders.iter().map(|(n, _)| folder_cost(n)).sum(),
                 disabled: false,
                 role: u.role,
                 forward_to: Vec::new(),
@@ -281,6 +281,10 @@ impl DirectoryStore for SqliteStore {
         let pattern = needle.map(contains_pattern);
         self.read(move |c| search_users(c, domain, pattern.as_deref(), limit, offset))
             .await
+    }
+
+    async fn domain_admins(&self, domain: DomainId) -> Result<Vec<User>> {
+        self.read(move |c| domain_admins(c, domain)).await
     }
 
     async fn count_users(&self, domain: DomainId) -> Result<u64> {
