@@ -324,3 +324,44 @@ def test_a_protocol_holds_at_most_its_share_of_the_open_file_limit(heron):
     finally:
         for s in held:
             s.close()
+
+
+def smtp_to_data(port):
+    s = connect(port, timeout=30)
+    read_until(s, [b"220 "])
+    for line in (b"EHLO client.test", b"MAIL FROM:<x@remote.test>", f"RCPT TO:<{USER}>".encode()):
+        s.sendall(line + b"\r\n")
+        assert b"250" in read_until(s, [b"250 ", b"\r\n"] if line.startswith(b"EHLO") else [b"\r\n"])
+    s.sendall(b"DATA\r\n")
+    assert read_until(s, [b"\r\n"]).startswith(b"354")
+    return s
+
+
+def test_bodies_in_memory_are_bounded_and_a_refused_sender_may_retry(heron):
+    """With 1 MB for bodies in memory, a second message arriving while 900 KB are held
+    is refused for now (452 4.3.1), and accepted once the first is stored."""
+    heron.set("smtp_in.body_memory_mb", "1")
+    heron.start()
+    heron.add_user()
+    line = b"z" * 98 + b"\r\n"
+    first = smtp_to_data(heron.smtp_port)
+    first.sendall(b"Subject: first\r\n\r\n" + line * 9000)  # 900 KB, no end yet
+    time.sleep(1.0)
+    second = smtp_to_data(heron.smtp_port)
+    second.sendall(b"Subject: second\r\n\r\n" + line * 5000 + b".\r\n")
+    reply = read_until(second, [b"\r\n"])
+    assert reply.startswith(b"452 4.3.1"), reply
+    first.sendall(b".\r\n")
+    assert read_until(first, [b"\r\n"]).startswith(b"250")
+    # The refused sender retries in the same session and gets through.
+    for cmd in (b"MAIL FROM:<x@remote.test>", f"RCPT TO:<{USER}>".encode()):
+        second.sendall(cmd + b"\r\n")
+        assert read_until(second, [b"\r\n"]).startswith(b"250")
+    second.sendall(b"DATA\r\n")
+    assert read_until(second, [b"\r\n"]).startswith(b"354")
+    second.sendall(b"Subject: second\r\n\r\n" + line * 5000 + b".\r\n")
+    assert read_until(second, [b"\r\n"]).startswith(b"250")
+    first.close()
+    second.close()
+    subjects = [m for m in fetch_all(heron) if b"Subject: " in m]
+    assert len(subjects) == 2

@@ -7,6 +7,7 @@
 //! binds sockets or checks IP lists itself.
 
 pub mod banner;
+pub mod budget;
 pub mod client;
 pub mod line;
 mod listener;

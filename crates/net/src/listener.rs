@@ -289,7 +289,10 @@ impl Server {
             }
         }
         let limits = Limits {
-            total: fd_budget::listener_connection_cap(service.max_connections(), self.shared.nofile),
+            total: fd_budget::listener_connection_cap(
+                service.max_connections(),
+                self.shared.nofile,
+            ),
             per_ip: if white {
                 0
             } else {

@@ -92,6 +92,8 @@ crate::settings! {
     SMTP_MAX_CONNECTIONS_PER_IP: Count = "smtp_in.max_connections_per_ip", "50";
     /// Bytes per second a message body (DATA, BDAT) must average once `smtp_in.command_timeout` has passed; 0 = no minimum.
     SMTP_MIN_DATA_RATE: Count = "smtp_in.min_data_rate", "500";
+    /// Megabytes of message bodies the sessions of one SMTP door (port 25, or submission) may hold in memory while receiving; past it a message is answered 452 4.3.1 (try later); 0 = unlimited.
+    SMTP_BODY_MEMORY_MB: Count = "smtp_in.body_memory_mb", "1024";
     /// Received headers allowed before a message is refused as looping.
     SMTP_MAX_HOP_COUNT: Count = "smtp_in.max_hop_count", "20";
     /// Largest message accepted, in MB; 0 = unlimited.

@@ -11,6 +11,7 @@ mod authres;
 pub mod cmd;
 mod deliver;
 mod envelope;
+mod hold;
 mod notice;
 pub mod policy;
 pub mod received;
@@ -41,6 +42,8 @@ pub struct SmtpService {
     dns: Option<Arc<heron_queue::SharedDns>>,
     /// Domains whose administrators were already told they are over their disk limit.
     warned: std::sync::Mutex<std::collections::HashSet<i64>>,
+    /// Memory held by the message bodies this door's sessions are receiving.
+    bodies: Arc<heron_net::budget::MemoryBudget>,
 }
 
 impl SmtpService {
@@ -53,6 +56,7 @@ impl SmtpService {
             mode,
             dns: None,
             warned: Default::default(),
+            bodies: Default::default(),
         }
     }
 

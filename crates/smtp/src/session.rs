@@ -22,6 +22,7 @@ use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 
 use crate::envelope::Transaction;
+use crate::hold::BodyHold;
 use crate::{Mode, SmtpService, cmd};
 
 /// An authenticated client.
@@ -50,6 +51,8 @@ pub struct Session<'a> {
     pub tx: Option<Transaction>,
     /// Chunks received by BDAT for the transaction in progress.
     pub chunks: Option<heron_proto_smtp::ChunkReader>,
+    /// The BDAT body's hold on the door's memory, while chunks arrive.
+    pub chunks_hold: Option<BodyHold>,
     pub bad_rcpts: u64,
     /// Messages accepted so far in this session.
     pub messages: u32,
@@ -65,6 +68,12 @@ impl Session<'_> {
     pub fn reset_transaction(&mut self) {
         self.tx = None;
         self.chunks = None;
+        self.chunks_hold = None;
+    }
+
+    /// A new hold on this door's memory for one message body.
+    pub fn body_hold(&self) -> BodyHold {
+        BodyHold::new(&self.svc.bodies)
     }
 
     /// Send a reply.
@@ -211,6 +220,7 @@ pub async fn run(svc: &SmtpService, conn: Conn) {
         auth: None,
         tx: None,
         chunks: None,
+        chunks_hold: None,
         bad_rcpts: 0,
         messages: 0,
         whitelisted: matches_any(st.raw(defs::SECURITY_IP_WHITELIST.name), peer, proto),
