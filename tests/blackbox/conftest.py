@@ -200,10 +200,21 @@ class Heron:
 
     # -- CLI
 
-    def cli(self, *args, check=True, timeout=300):
+    def init(self):
+        """Make the data directory with `heron init` unless it exists (CLI verbs never make
+        one; `heron serve` does)."""
+        if not (self.data / "heron.db").exists():
+            self.cli("init", init=False)
+
+    def cli(self, *args, check=True, timeout=300, init=True, stdin=None):
+        """Run `heron --data DATA ARGS...`; makes the data directory first unless `init` is
+        false. `stdin` is text sent on standard input."""
+        if init:
+            self.init()
         cmd = [HERON, "--data", str(self.data), *map(str, args)]
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                           stdin=subprocess.DEVNULL)
+                           **({"input": stdin} if stdin is not None
+                              else {"stdin": subprocess.DEVNULL}))
         if check and r.returncode != 0:
             raise AssertionError(
                 f"heron {' '.join(map(str, args))} exited {r.returncode}\n"

@@ -120,6 +120,7 @@ def test_domains_and_users(heron):
 
 
 def test_data_dir_from_environment(heron):
+    heron.init()
     env = dict(os.environ, HERON_DATA=str(heron.data))
     subprocess.run([HERON, "domain", "add", "env.test"], check=True, env=env,
                    capture_output=True, stdin=subprocess.DEVNULL, timeout=60)

@@ -2,6 +2,7 @@
 //! module under [`cli`]; the server's wiring is in [`cli::serve`].
 
 mod cli;
+mod datadir;
 mod logs;
 mod nofile;
 
@@ -10,21 +11,36 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// How the data directory is found, shown under `heron --help`.
+const DATA_HELP: &str = "\
+The data directory (database, message files, certificates, logs) is, first match wins:
+  1. --data DIR
+  2. the HERON_DATA environment variable
+  3. `data = \"/path\"` in the bootstrap file /etc/heron/heron.toml
+     (or the file the HERON_CONFIG environment variable names)
+  4. ./heron-data
+Only `heron serve` and `heron init` create a data directory; every other command
+fails on a directory that is not one.";
+
 /// Heron: an all-in-one mail server.
 #[derive(Parser)]
-#[command(name = "heron", version, about)]
+#[command(name = "heron", version, about, after_help = DATA_HELP)]
 struct Args {
-    /// Data directory (database, message files, certificates, logs).
-    #[arg(long, global = true, env = "HERON_DATA", default_value = "heron-data")]
-    data: PathBuf,
+    /// Data directory (database, message files, certificates, logs); see below for the
+    /// order in which it is looked for.
+    #[arg(long, global = true, env = "HERON_DATA")]
+    data: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the server in the foreground until SIGTERM or Ctrl-C.
+    /// Run the server in the foreground until SIGTERM or Ctrl-C (makes the data directory
+    /// on first start).
     Serve(cli::serve::ServeArgs),
+    /// Make a new data directory without starting the server.
+    Init,
     /// Manage hosted domains.
     #[command(subcommand)]
     Domain(cli::domain::DomainCmd),
@@ -60,15 +76,18 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async move {
+        let config = std::env::var_os(datadir::CONFIG_ENV).map(PathBuf::from);
+        let data = datadir::resolve(args.data, config)?;
         match args.command {
-            Command::Serve(a) => cli::serve::run(&args.data, a).await,
-            Command::Domain(c) => cli::domain::run(&args.data, c).await,
-            Command::User(c) => cli::user::run(&args.data, c).await,
-            Command::Alias(c) => cli::alias::run(&args.data, c).await,
-            Command::Settings(c) => cli::settings::run(&args.data, c).await,
-            Command::Import(a) => cli::import::run(&args.data, a).await,
-            Command::Spool(c) => cli::spool::run(&args.data, c).await,
-            Command::Dkim(c) => cli::dkim::run(&args.data, c).await,
+            Command::Serve(a) => cli::serve::run(&data, a).await,
+            Command::Init => cli::init::run(&data).await,
+            Command::Domain(c) => cli::domain::run(&data, c).await,
+            Command::User(c) => cli::user::run(&data, c).await,
+            Command::Alias(c) => cli::alias::run(&data, c).await,
+            Command::Settings(c) => cli::settings::run(&data, c).await,
+            Command::Import(a) => cli::import::run(&data, a).await,
+            Command::Spool(c) => cli::spool::run(&data, c).await,
+            Command::Dkim(c) => cli::dkim::run(&data, c).await,
         }
     });
     match result {

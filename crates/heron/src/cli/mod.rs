@@ -1,11 +1,15 @@
 //! One module per CLI command. Every command opens the data directory itself, so all of them
 //! work while `heron serve` runs on the same directory (the server sees their changes through
 //! the store's change log).
+//!
+//! Invariant: only `serve` and `init` create a data directory ([`open_or_create`]); every
+//! other command goes through [`open`], which refuses a directory that is not one.
 
 pub mod alias;
 pub mod dkim;
 pub mod domain;
 pub mod import;
+pub mod init;
 pub mod serve;
 pub mod settings;
 pub mod spool;
@@ -26,8 +30,14 @@ pub struct Opened {
     pub dir: Directory,
 }
 
-/// Open (creating if needed) the store in a data directory.
+/// Open the store of an existing data directory.
 pub async fn open(data: &Path) -> anyhow::Result<Opened> {
+    crate::datadir::require(data)?;
+    open_or_create(data).await
+}
+
+/// Open the store in a data directory, creating it if needed (`serve` and `init` only).
+pub async fn open_or_create(data: &Path) -> anyhow::Result<Opened> {
     let store = SqliteStore::open(data)
         .with_context(|| format!("cannot open the data directory {}", data.display()))?;
     let shared: Arc<dyn Store> = Arc::new(store.clone());

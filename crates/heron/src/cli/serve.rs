@@ -46,7 +46,7 @@ const GRACE: Duration = Duration::from_secs(10);
 /// Run the server.
 pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     let nofile = nofile::raise();
-    let o = super::open(data).await?;
+    let o = super::open_or_create(data).await?;
     let settings = o.settings.clone();
     let defaults = defs::find(defs::BIND_LISTENERS.name)
         .map(|d| d.default)

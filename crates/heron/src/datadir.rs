@@ -1,0 +1,148 @@
+//! Which data directory a command works on, and whether it is one.
+//!
+//! The directory is chosen, first match wins, from: the `--data` flag, the `HERON_DATA`
+//! environment variable, the `data` key of the bootstrap file (`/etc/heron/heron.toml`, or the
+//! file `HERON_CONFIG` names), and last `./heron-data`. A relative `data` in the bootstrap file
+//! is taken from the file's own directory.
+//!
+//! Invariants: only `heron serve` and `heron init` create a data directory; every other command
+//! first checks [`require`], so a typo in `--data` or a command run from the wrong directory
+//! fails with a message instead of making an empty server beside the real one. A data
+//! directory is a directory holding the database file [`DB_FILE`]. A bootstrap file named by
+//! `HERON_CONFIG` must exist; the default one may be absent. Unknown keys in it are errors, so
+//! a misspelt key is not silently ignored.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+/// The file every data directory holds (made by the store when it is first opened).
+pub const DB_FILE: &str = "heron.db";
+/// Where the bootstrap file is looked for when `HERON_CONFIG` is not set.
+pub const DEFAULT_BOOTSTRAP: &str = "/etc/heron/heron.toml";
+/// The environment variable naming another bootstrap file.
+pub const CONFIG_ENV: &str = "HERON_CONFIG";
+/// The data directory used when nothing names one.
+pub const DEFAULT_DATA: &str = "heron-data";
+
+/// The bootstrap file: what a process needs before it can open the store.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Bootstrap {
+    /// The data directory.
+    data: Option<PathBuf>,
+}
+
+/// The data directory to use: `flag` is `--data` or `HERON_DATA` (clap reads both, the flag
+/// first); `config` is the value of `HERON_CONFIG`, if set.
+pub fn resolve(flag: Option<PathBuf>, config: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    if let Some(p) = flag {
+        return Ok(p);
+    }
+    let (file, must_exist) = match config {
+        Some(f) => (f, true),
+        None => (PathBuf::from(DEFAULT_BOOTSTRAP), false),
+    };
+    if let Some(p) = from_bootstrap(&file, must_exist)? {
+        return Ok(p);
+    }
+    Ok(PathBuf::from(DEFAULT_DATA))
+}
+
+/// The `data` a bootstrap file names; `None` if it names none, or it is absent and may be.
+fn from_bootstrap(file: &Path, must_exist: bool) -> anyhow::Result<Option<PathBuf>> {
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => return Ok(None),
+        Err(e) => {
+            return Err(e).with_context(|| format!("cannot read {}", file.display()));
+        }
+    };
+    let b: Bootstrap =
+        toml::from_str(&text).with_context(|| format!("bad bootstrap file {}", file.display()))?;
+    Ok(b.data.map(|d| match file.parent() {
+        Some(dir) if d.is_relative() => dir.join(d),
+        _ => d,
+    }))
+}
+
+/// Whether `data` is a Heron data directory.
+pub fn is_data_dir(data: &Path) -> bool {
+    data.join(DB_FILE).is_file()
+}
+
+/// Fail unless `data` is a Heron data directory (for every command but `serve` and `init`).
+pub fn require(data: &Path) -> anyhow::Result<()> {
+    if is_data_dir(data) {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "no Heron data directory at {} (start `heron serve` there first, or pass --data)",
+        data.display()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_flag_wins_over_the_bootstrap_file() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let f = t.path().join("heron.toml");
+        std::fs::write(&f, "data = \"/srv/heron\"\n").expect("write");
+        let got = resolve(Some("/x".into()), Some(f)).expect("resolve");
+        assert_eq!(got, PathBuf::from("/x"));
+    }
+
+    #[test]
+    fn the_bootstrap_file_names_the_directory_relative_to_itself() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let f = t.path().join("heron.toml");
+        std::fs::write(&f, "data = \"mail\"\n").expect("write");
+        assert_eq!(
+            resolve(None, Some(f.clone())).expect("resolve"),
+            t.path().join("mail")
+        );
+        std::fs::write(&f, "data = \"/srv/heron\"\n").expect("write");
+        assert_eq!(
+            resolve(None, Some(f)).expect("resolve"),
+            PathBuf::from("/srv/heron")
+        );
+    }
+
+    #[test]
+    fn a_bootstrap_file_without_data_leaves_the_default() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let f = t.path().join("heron.toml");
+        std::fs::write(&f, "").expect("write");
+        assert_eq!(
+            resolve(None, Some(f)).expect("resolve"),
+            PathBuf::from(DEFAULT_DATA)
+        );
+    }
+
+    #[test]
+    fn a_named_bootstrap_file_must_exist_and_be_valid() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let missing = t.path().join("missing.toml");
+        let e = resolve(None, Some(missing.clone())).expect_err("missing file");
+        assert!(format!("{e:#}").contains(&missing.display().to_string()));
+        let bad = t.path().join("bad.toml");
+        std::fs::write(&bad, "dta = \"/x\"\n").expect("write");
+        let e = resolve(None, Some(bad)).expect_err("unknown key");
+        assert!(format!("{e:#}").contains("dta"), "{e:#}");
+    }
+
+    #[test]
+    fn only_a_directory_with_the_database_is_a_data_directory() {
+        let t = tempfile::tempdir().expect("tempdir");
+        assert!(!is_data_dir(t.path()));
+        let e = require(&t.path().join("typo")).expect_err("not a data dir");
+        assert!(format!("{e}").starts_with("no Heron data directory at "));
+        std::fs::write(t.path().join(DB_FILE), b"").expect("write");
+        assert!(is_data_dir(t.path()));
+        assert!(require(t.path()).is_ok());
+    }
+}
