@@ -3,6 +3,7 @@
 
 mod cli;
 mod datadir;
+mod lock;
 mod logs;
 mod nofile;
 

@@ -1,6 +1,7 @@
 //! `heron serve`: open the data directory, wire the services to the listeners, and run until
 //! SIGTERM or Ctrl-C, then shut down gracefully (sessions finish their current command). The
-//! open-file limit is raised first ([`crate::nofile`]).
+//! open-file limit is raised first ([`crate::nofile`]). One server runs per data directory
+//! ([`crate::lock`]).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -23,7 +24,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
-use crate::{logs, nofile};
+use crate::{lock, logs, nofile};
 
 /// `serve` options.
 #[derive(Parser)]
@@ -45,6 +46,10 @@ const GRACE: Duration = Duration::from_secs(10);
 
 /// Run the server.
 pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
+    std::fs::create_dir_all(data)
+        .with_context(|| format!("cannot create the data directory {}", data.display()))?;
+    // Held until this function returns (or the process dies): one server per directory.
+    let _lock = lock::acquire(data)?;
     let nofile = nofile::raise();
     let o = super::open_or_create(data).await?;
     let settings = o.settings.clone();
