@@ -104,6 +104,14 @@ pub fn layer(data: &Path, settings: &Settings) -> (FileLayer, LogControl) {
 }
 
 impl LogControl {
+    /// The directory the log files are written to now.
+    pub fn dir(&self) -> PathBuf {
+        self.dir
+            .lock()
+            .map(|d| d.clone())
+            .unwrap_or_else(|_| self.data.join("logs"))
+    }
+
     /// Re-read levels and directory from the settings.
     pub fn apply(&self, settings: &Settings) {
         for (file, key) in FILES {

@@ -13,6 +13,7 @@ pub mod init;
 pub mod serve;
 pub mod settings;
 pub mod spool;
+pub mod startup;
 pub mod user;
 
 use std::path::Path;

@@ -15,7 +15,7 @@ use heron_imap::ImapService;
 use heron_net::{Server, Service, tls};
 use heron_pop3::Pop3Service;
 use heron_queue::Queue;
-use heron_settings::values::{Protocol, shift_listeners};
+use heron_settings::values::{ListenerSpec, Protocol, parse_listeners, shift_listeners};
 use heron_settings::{Settings, defs};
 use heron_smtp::{Mode, SmtpService};
 use tokio::signal::unix::{SignalKind, signal};
@@ -24,6 +24,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
+use super::startup;
 use crate::{lock, logs, nofile};
 
 /// `serve` options.
@@ -76,7 +77,7 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
         .store
         .start_orphan_sweeper(heron_store::ORPHAN_SWEEP_EVERY);
     let _refresher = settings.spawn_refresher();
-    let _log_follower = follow_log_settings(log_control, settings.clone());
+    let _log_follower = follow_log_settings(log_control.clone(), settings.clone());
 
     let queue = Queue::new(o.dir.clone(), data.join("spool-work"));
     let queue_stop = CancellationToken::new();
@@ -92,11 +93,11 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
         Protocol::Submission,
         Arc::new(SmtpService::new(o.dir.clone(), Mode::Submission).with_dns(queue.shared_dns())),
     );
+    let listening = mail_listeners(&settings, &services);
     let server = Server::new(settings.clone(), services, self_signed, nofile.now);
     let _follow = server.start().await?;
-    tracing::info!(target: "events", "heron {} serving from {}", env!("CARGO_PKG_VERSION"), data.display());
     let admin_stop = CancellationToken::new();
-    let admin_task = start_admin(
+    let (admin_task, admin_addr) = start_admin(
         args.admin_listen,
         o.dir.clone(),
         heron_admin::Runtime {
@@ -107,7 +108,20 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
         admin_stop.clone(),
     )
     .await;
-    eprintln!("heron: serving from {}", data.display());
+    let first_login = o
+        .dir
+        .store()
+        .get_admin()
+        .await
+        .context("cannot read the administrator account")?
+        .is_some_and(|a| a.must_change_password);
+    startup::report(&startup::Facts {
+        data,
+        listeners: &listening,
+        admin: admin_addr,
+        log_dir: &log_control.dir(),
+        first_login,
+    });
 
     wait_for_signal().await?;
     tracing::info!(target: "events", "shutting down");
@@ -128,30 +142,46 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The mail listeners the server binds: those of `bind.listeners` whose protocol has an
+/// enabled service.
+fn mail_listeners(
+    settings: &Settings,
+    services: &HashMap<Protocol, Arc<dyn Service>>,
+) -> Vec<ListenerSpec> {
+    let raw = settings.raw(defs::BIND_LISTENERS.name).unwrap_or_default();
+    parse_listeners(&raw)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|l| services.get(&l.protocol).is_some_and(|s| s.enabled()))
+        .collect()
+}
+
 /// Bind the admin API at `addr` and serve it until `stop`. A failure to bind is reported and
-/// mail keeps being served without it.
+/// mail keeps being served without it. Also returns the address bound, or why not.
 async fn start_admin(
     addr: SocketAddr,
     dir: heron_directory::Directory,
     runtime: heron_admin::Runtime,
     limits: heron_admin::ProcessLimits,
     stop: CancellationToken,
-) -> Option<tokio::task::JoinHandle<()>> {
+) -> (
+    Option<tokio::task::JoinHandle<()>>,
+    Result<SocketAddr, String>,
+) {
     let listener = match heron_admin::bind(addr).await {
         Ok(l) => l,
         Err(e) => {
             tracing::error!(target: "events", "admin API not available: {e}");
             eprintln!("heron: admin API not available: {e}; serving mail without it");
-            return None;
+            return (None, Err(e.to_string()));
         }
     };
-    tracing::info!(target: "events", "admin API on http://{addr}/api/v1");
-    eprintln!("heron: admin API on http://{addr}/api/v1");
-    Some(tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         if let Err(e) = heron_admin::serve(listener, dir, runtime, limits, stop).await {
             tracing::error!(target: "events", "{e}");
         }
-    }))
+    });
+    (Some(task), Ok(addr))
 }
 
 /// Say which open-file limit the listeners' budgets are shares of.
