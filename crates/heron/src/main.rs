@@ -62,6 +62,12 @@ enum Command {
     Dkim(cli::dkim::DkimCmd),
     /// Import messages from an .eml file, a Maildir or an mbox into a mailbox.
     Import(cli::import::ImportArgs),
+    /// The system administrator of the admin UI and API (reset a lost password).
+    #[command(subcommand)]
+    Admin(cli::admin::AdminCmd),
+    /// Bearer tokens for the admin API.
+    #[command(subcommand)]
+    Token(cli::token::TokenCmd),
 }
 
 fn main() -> ExitCode {
@@ -89,6 +95,8 @@ fn main() -> ExitCode {
             Command::Import(a) => cli::import::run(&data, a).await,
             Command::Spool(c) => cli::spool::run(&data, c).await,
             Command::Dkim(c) => cli::dkim::run(&data, c).await,
+            Command::Admin(c) => cli::admin::run(&data, c).await,
+            Command::Token(c) => cli::token::run(&data, c).await,
         }
     });
     match result {

@@ -7,14 +7,10 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::{Caller, Shared, token_hash};
+use crate::auth::{Caller, Shared};
 use crate::authz::Action;
 use crate::body::Body;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::sessions::random_hex;
-
-/// Prefix of every token secret, so secret scanners can recognise them.
-const PREFIX: &str = "heron_";
 
 /// New token.
 #[derive(Deserialize, ToSchema)]
@@ -51,19 +47,9 @@ pub async fn create(
     Body(req): Body<NewTokenRequest>,
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
     caller.allow(Action::CreateToken)?;
-    let name = req.name.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(ApiError::invalid(
-            "name",
-            "a token name is 1 to 100 printable characters",
-        ));
-    }
-    let secret = format!("{PREFIX}{}", random_hex(32));
-    let t = st
-        .dir
-        .store()
-        .create_token(name, &token_hash(&secret), chrono::Utc::now().timestamp())
-        .await?;
+    let name = crate::tokens::valid_name(&req.name)
+        .ok_or_else(|| ApiError::invalid("name", crate::tokens::NAME_RULE))?;
+    let (t, secret) = crate::tokens::create(&st.dir, name).await?;
     caller.event(format!("created API token {} {:?}", t.id, t.name));
     Ok((
         StatusCode::CREATED,

@@ -5,15 +5,18 @@
 //! Invariant: only `serve` and `init` create a data directory ([`open_or_create`]); every
 //! other command goes through [`open`], which refuses a directory that is not one.
 
+pub mod admin;
 pub mod alias;
 pub mod dkim;
 pub mod domain;
 pub mod import;
 pub mod init;
+pub mod password;
 pub mod serve;
 pub mod settings;
 pub mod spool;
 pub mod startup;
+pub mod token;
 pub mod user;
 
 use std::path::Path;

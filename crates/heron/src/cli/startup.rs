@@ -47,9 +47,7 @@ pub fn lines(f: &Facts<'_>) -> Vec<String> {
         ));
     }
     match &f.admin {
-        Ok(addr) => out.push(format!(
-            "admin UI: http://{addr}/ (JSON API under /api/v1)"
-        )),
+        Ok(addr) => out.push(format!("admin UI: http://{addr}/ (JSON API under /api/v1)")),
         Err(e) => out.push(format!("admin UI: not available ({e})")),
     }
     out.push(format!(

@@ -11,8 +11,8 @@ pub enum UserCmd {
     /// Add a user (mailbox) with the default folders.
     Add {
         address: String,
-        #[arg(long)]
-        password: String,
+        #[arg(long, help = super::password::HELP)]
+        password: Option<String>,
         /// Make the user an administrator of its domain.
         #[arg(long)]
         domain_admin: bool,
@@ -20,8 +20,8 @@ pub enum UserCmd {
     /// Change a user's password.
     Passwd {
         address: String,
-        #[arg(long)]
-        password: String,
+        #[arg(long, help = super::password::HELP)]
+        password: Option<String>,
     },
     /// Change a user's quota, name or disabled flag.
     Set {
@@ -54,6 +54,7 @@ pub async fn run(data: &Path, cmd: UserCmd) -> anyhow::Result<()> {
             } else {
                 Role::User
             };
+            let password = super::password::read(password, &address)?;
             let u = o.dir.add_user(&address, &password, role).await?;
             println!(
                 "added user {}@{}",
@@ -66,6 +67,7 @@ pub async fn run(data: &Path, cmd: UserCmd) -> anyhow::Result<()> {
             );
         }
         UserCmd::Passwd { address, password } => {
+            let password = super::password::read(password, &address)?;
             o.dir.set_password(&address, &password).await?;
             println!("password of {address} changed");
         }
