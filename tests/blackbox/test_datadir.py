@@ -71,16 +71,6 @@ def test_init_makes_a_data_directory_once(tmp_path):
     assert "example.test" in run(["--data", data, "domain", "list"]).stdout
 
 
-def test_init_refuses_a_directory_holding_other_files(tmp_path):
-    data = tmp_path / "home"
-    data.mkdir()
-    (data / "notes.txt").write_text("mine")
-    r = run(["--data", data, "init"])
-    assert r.returncode != 0
-    assert str(data) in r.stderr, r.stderr
-    assert sorted(p.name for p in data.iterdir()) == ["notes.txt"]
-
-
 def test_data_directory_precedence(tmp_path):
     """--data, then HERON_DATA, then the bootstrap file, then ./heron-data."""
     work = tmp_path / "work"

@@ -4,7 +4,8 @@
 //! than `log.retention_days` deleted.
 //!
 //! Events name their file by their tracing target (`pop3`, `smtp`, ...); events of any other
-//! target go to `events`. A session's span (`session{id=…}`) supplies the id.
+//! target go to `events`. Records of the `log` crate (rustls) arrive through a bridge that
+//! drops [`QUIET_TARGETS`]. A session's span (`session{id=…}`) supplies the id.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -32,6 +33,11 @@ const FILES: &[(&str, &str)] = &[
     ("delivery", "log.delivery"),
     ("events", "log.events"),
 ];
+
+/// `log` crate targets (and their submodules) never turned into tracing events, so never
+/// written to the files or to stderr. `rustls::msgs::handshake` warns about every client that sends an IP address (or another malformed name) as its TLS server
+/// name (SNI): ordinary for clients connecting by IP, and nothing an administrator can act on.
+pub const QUIET_TARGETS: &[&str] = &["rustls::msgs::handshake"];
 
 /// 0 = none, 1 = exceptions (warn and error), 2 = normal (+ info), 3 = detailed (+ debug, trace).
 fn level_number(name: &str) -> u8 {

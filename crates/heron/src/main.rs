@@ -6,6 +6,7 @@ mod datadir;
 mod lock;
 mod logs;
 mod nofile;
+mod out;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -8,6 +8,7 @@ use anyhow::Context;
 use clap::Subcommand;
 
 use super::password;
+use crate::out::outln;
 
 /// Administrator commands.
 #[derive(Subcommand)]
@@ -37,7 +38,7 @@ pub async fn run(data: &Path, cmd: AdminCmd) -> anyhow::Result<()> {
                 .await?
                 .map(|a| a.username)
                 .unwrap_or_default();
-            println!("password of the administrator {name} changed");
+            outln!("password of the administrator {name} changed");
         }
     }
     Ok(())

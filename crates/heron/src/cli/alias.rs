@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use crate::out::outln;
 use clap::Subcommand;
 
 /// Alias commands.
@@ -25,15 +26,15 @@ pub async fn run(data: &Path, cmd: AliasCmd) -> anyhow::Result<()> {
     match cmd {
         AliasCmd::Add { address, targets } => {
             let a = o.dir.add_alias(&address, &targets).await?;
-            println!("added alias {address} -> {}", a.targets.join(", "));
+            outln!("added alias {address} -> {}", a.targets.join(", "));
         }
         AliasCmd::Delete { address } => {
             o.dir.delete_alias(&address).await?;
-            println!("deleted alias {address}");
+            outln!("deleted alias {address}");
         }
         AliasCmd::List { domain } => {
             for a in o.dir.list_aliases(&domain).await? {
-                println!("{}@{domain}\t{}", a.local, a.targets.join(", "));
+                outln!("{}@{domain}\t{}", a.local, a.targets.join(", "));
             }
         }
     }

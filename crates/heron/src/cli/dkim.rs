@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use crate::out::outln;
 use anyhow::Context;
 use clap::Subcommand;
 use heron_queue::dkim::{Algorithm, DkimKey};
@@ -68,13 +69,13 @@ pub async fn run(data: &Path, cmd: DkimCmd) -> anyhow::Result<()> {
         }
         DkimCmd::Delete { domain } => {
             store.delete_dkim_key(&domain).await?;
-            println!("deleted the DKIM key of {domain}; its mail is no longer signed");
+            outln!("deleted the DKIM key of {domain}; its mail is no longer signed");
         }
     }
     Ok(())
 }
 
 fn print_record(key: &DkimKey) -> anyhow::Result<()> {
-    println!("{} IN TXT \"{}\"", key.record_name(), key.txt_value()?);
+    outln!("{} IN TXT \"{}\"", key.record_name(), key.txt_value()?);
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use crate::out::outln;
 use clap::Subcommand;
 use heron_directory::DomainChange;
 
@@ -73,7 +74,7 @@ async fn show(o: &super::Opened, name: &str) -> anyhow::Result<()> {
     let d = o.dir.domain(name).await?;
     let used = o.dir.store().domain_usage(d.id).await?;
     let aliases = o.dir.store().list_domain_aliases(d.id).await?;
-    println!(
+    outln!(
         "domain {}
   disabled: {}
   catch-all: {}
@@ -83,7 +84,7 @@ async fn show(o: &super::Opened, name: &str) -> anyhow::Result<()> {
         d.catch_all.as_deref().unwrap_or("-"),
         d.require_smtp_auth
     );
-    println!(
+    outln!(
         "  domain aliases: {}
   disk used: {used} bytes",
         if aliases.is_empty() {
@@ -93,7 +94,7 @@ async fn show(o: &super::Opened, name: &str) -> anyhow::Result<()> {
         }
     );
     let l = &d.limits;
-    println!(
+    outln!(
         "  limits (0 = unlimited): disk {} MB, users {}, aliases {}, domain aliases {}, lists {}, message {} KB, recipients {}",
         l.disk_mb,
         l.users,
@@ -112,20 +113,20 @@ pub async fn run(data: &Path, cmd: DomainCmd) -> anyhow::Result<()> {
     match cmd {
         DomainCmd::Add { name } => {
             let d = o.dir.add_domain(&name).await?;
-            println!("added domain {}", d.name);
+            outln!("added domain {}", d.name);
         }
         DomainCmd::List => {
             for d in o.dir.list_domains().await? {
                 let users = o.dir.list_users(&d.name).await?.len();
                 let state = if d.disabled { " (disabled)" } else { "" };
-                println!("{}{state}\t{users} users", d.name);
+                outln!("{}{state}\t{users} users", d.name);
             }
         }
         DomainCmd::Show { name } => show(&o, &name).await?,
         DomainCmd::Set(a) => set(&o, a).await?,
         DomainCmd::AliasAdd { alias, domain } => {
             o.dir.add_domain_alias(&alias, &domain).await?;
-            println!("{alias} now delivers to {domain}");
+            outln!("{alias} now delivers to {domain}");
         }
         DomainCmd::Delete { name, yes } => {
             if !yes {
@@ -134,7 +135,7 @@ pub async fn run(data: &Path, cmd: DomainCmd) -> anyhow::Result<()> {
                 );
             }
             o.dir.delete_domain(&name).await?;
-            println!("deleted domain {name}");
+            outln!("deleted domain {name}");
         }
     }
     Ok(())

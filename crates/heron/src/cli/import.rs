@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::out::outln;
 use anyhow::Context;
 use clap::Parser;
 use heron_store::NewMessage;
@@ -61,9 +62,10 @@ pub async fn run(data: &Path, a: ImportArgs) -> anyhow::Result<()> {
     }
     done += flush(&o, folder.id, &mut batch).await?;
     bar.finish_and_clear();
-    println!(
+    outln!(
         "imported {done} messages into {} / {}",
-        a.address, folder.name
+        a.address,
+        folder.name
     );
     if skipped > 0 {
         anyhow::bail!("{skipped} messages could not be read (see above)");

@@ -4,6 +4,7 @@
 //! ([`crate::lock`]).
 
 use std::collections::HashMap;
+use std::io::IsTerminal;
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
@@ -21,7 +22,6 @@ use heron_smtp::{Mode, SmtpService};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::layer::SubscriberExt;
-use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
 use super::startup;
@@ -205,16 +205,22 @@ async fn wait_for_signal() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Per-protocol files (OPS-2) plus warnings on stderr (`RUST_LOG` overrides).
+/// Per-protocol files (OPS-2) plus warnings on stderr (`RUST_LOG` overrides), coloured only
+/// when stderr is a terminal. Records of the `log` crate (rustls) become tracing events,
+/// except those of [`logs::QUIET_TARGETS`].
 fn init_logging(data: &Path, settings: &Settings) -> logs::LogControl {
     let (files, control) = logs::layer(data, settings);
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")));
-    let _ = tracing_subscriber::registry()
-        .with(files)
-        .with(stderr)
-        .try_init();
+    let subscriber = tracing_subscriber::registry().with(files).with(stderr);
+    if tracing::subscriber::set_global_default(subscriber).is_ok() {
+        let bridge = logs::QUIET_TARGETS
+            .iter()
+            .fold(tracing_log::LogTracer::builder(), |b, t| b.ignore_crate(*t));
+        let _ = bridge.init();
+    }
     control.prune(settings.get(defs::LOG_RETENTION_DAYS));
     control
 }

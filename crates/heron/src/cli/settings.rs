@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use crate::out::outln;
 use clap::Subcommand;
 use heron_settings::defs::DEFS;
 
@@ -27,7 +28,7 @@ pub async fn run(data: &Path, cmd: SettingsCmd) -> anyhow::Result<()> {
             for d in DEFS {
                 let value = s.raw(d.key).unwrap_or_default();
                 let mark = if s.is_set(d.key) { "*" } else { " " };
-                println!(
+                outln!(
                     "{mark}{} = {value:?}\n    {} [{}; default {:?}]",
                     d.key,
                     d.doc.trim(),
@@ -35,21 +36,21 @@ pub async fn run(data: &Path, cmd: SettingsCmd) -> anyhow::Result<()> {
                     d.default
                 );
             }
-            println!("(* = changed from the default)");
+            outln!("(* = changed from the default)");
         }
         SettingsCmd::Get { key } => {
             heron_settings::defs::find(&key).ok_or_else(|| {
                 anyhow::anyhow!("unknown setting {key:?} (see `heron settings list`)")
             })?;
-            println!("{}", s.raw(&key).unwrap_or_default());
+            outln!("{}", s.raw(&key).unwrap_or_default());
         }
         SettingsCmd::Set { key, value } => {
             let stored = s.set(&key, &value).await?;
-            println!("{key} = {stored:?}");
+            outln!("{key} = {stored:?}");
         }
         SettingsCmd::Reset { key } => {
             s.reset(&key).await?;
-            println!(
+            outln!(
                 "{key} reset to its default {:?}",
                 s.raw(&key).unwrap_or_default()
             );

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use crate::out::{out, outln};
 use anyhow::Context;
 use clap::Subcommand;
 use heron_store::{SPOOL_DELIVERED, SpoolChange, SpoolEntry};
@@ -36,7 +37,7 @@ pub async fn run(data: &Path, cmd: SpoolCmd) -> anyhow::Result<()> {
     let now = chrono::Utc::now().timestamp();
     match cmd {
         SpoolCmd::List { json: true } => {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&store.spool_list().await?)?
             );
@@ -46,7 +47,7 @@ pub async fn run(data: &Path, cmd: SpoolCmd) -> anyhow::Result<()> {
             for e in &entries {
                 print_entry(e, now);
             }
-            println!("{} messages in the spool", entries.len());
+            outln!("{} messages in the spool", entries.len());
         }
         SpoolCmd::Show { id } => {
             let e = store
@@ -59,22 +60,22 @@ pub async fn run(data: &Path, cmd: SpoolCmd) -> anyhow::Result<()> {
                 .windows(4)
                 .position(|w| w == b"\r\n\r\n")
                 .map_or(bytes.len(), |p| p + 2);
-            println!();
-            print!("{}", String::from_utf8_lossy(&bytes[..end]));
+            outln!();
+            out!("{}", String::from_utf8_lossy(&bytes[..end]));
         }
         SpoolCmd::Delete { id } => {
             store.spool_delete(id).await?;
-            println!("deleted spool entry {id}");
+            outln!("deleted spool entry {id}");
         }
         SpoolCmd::Force { id } => {
             let c = SpoolChange::force(now);
             store.spool_change(id, c).await?;
-            println!("spool entry {id}: delivery attempt now");
+            outln!("spool entry {id}: delivery attempt now");
         }
         SpoolCmd::Reset { id } => {
             let c = SpoolChange::reset(now);
             store.spool_change(id, c).await?;
-            println!("spool entry {id}: retries reset, delivery attempt now");
+            outln!("spool entry {id}: retries reset, delivery attempt now");
         }
         SpoolCmd::Priority { id, priority } => {
             if !(1..=10).contains(&priority) {
@@ -82,7 +83,7 @@ pub async fn run(data: &Path, cmd: SpoolCmd) -> anyhow::Result<()> {
             }
             let c = SpoolChange::priority(priority);
             store.spool_change(id, c).await?;
-            println!("spool entry {id}: priority {priority}");
+            outln!("spool entry {id}: priority {priority}");
         }
     }
     Ok(())
@@ -99,7 +100,7 @@ fn print_entry(e: &SpoolEntry, now: i64) {
     } else {
         ""
     };
-    println!(
+    outln!(
         "{}\tfrom <{}>\t{} bytes\tpriority {}\tattempts {}\tin spool {}s\tnext in {}s\trecipients {done}/{}{state}",
         e.id,
         e.sender,
@@ -126,6 +127,6 @@ fn print_entry(e: &SpoolEntry, now: i64) {
             .as_deref()
             .map(|l| format!(" last reply: {l}"))
             .unwrap_or_default();
-        println!("\t<{}> {}{notify}{orcpt}{last}", r.address, r.status);
+        outln!("\t<{}> {}{notify}{orcpt}{last}", r.address, r.status);
     }
 }

@@ -5,6 +5,7 @@
 //! Invariant: each line goes both to standard output and to the `events` log, so an
 //! administrator who started the server in the background finds the same facts in the log.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
 
@@ -64,10 +65,12 @@ pub fn lines(f: &Facts<'_>) -> Vec<String> {
     out
 }
 
-/// Print the report and write it to the events log.
+/// Print the report and write it to the events log. A closed standard output is ignored:
+/// the server never stops over its output.
 pub fn report(f: &Facts<'_>) {
+    let mut stdout = std::io::stdout();
     for line in lines(f) {
-        println!("{line}");
+        let _ = writeln!(stdout, "{line}");
         tracing::info!(target: "events", "{}", line.trim_start());
     }
 }

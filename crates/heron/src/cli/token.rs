@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use crate::out::outln;
 use clap::Subcommand;
 
 /// Token commands.
@@ -32,19 +33,19 @@ pub async fn run(data: &Path, cmd: TokenCmd) -> anyhow::Result<()> {
                 "token {} {:?} made; send it as `Authorization: Bearer TOKEN` (it is not shown again):",
                 t.id, t.name
             );
-            println!("{secret}");
+            outln!("{secret}");
         }
         TokenCmd::List => {
             for t in o.dir.store().list_tokens().await? {
                 let when = chrono::DateTime::from_timestamp(t.created_at, 0)
                     .map(|d| d.format("%Y-%m-%d %H:%M:%SZ").to_string())
                     .unwrap_or_default();
-                println!("{}\t{when}\t{}", t.id, t.name);
+                outln!("{}\t{when}\t{}", t.id, t.name);
             }
         }
         TokenCmd::Revoke { id } => {
             o.dir.store().delete_token(id).await?;
-            println!("revoked token {id}");
+            outln!("revoked token {id}");
         }
     }
     Ok(())

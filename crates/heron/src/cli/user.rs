@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use crate::out::outln;
 use clap::Subcommand;
 use heron_store::Role;
 
@@ -56,7 +57,7 @@ pub async fn run(data: &Path, cmd: UserCmd) -> anyhow::Result<()> {
             };
             let password = super::password::read(password, &address)?;
             let u = o.dir.add_user(&address, &password, role).await?;
-            println!(
+            outln!(
                 "added user {}@{}",
                 u.local,
                 address
@@ -69,7 +70,7 @@ pub async fn run(data: &Path, cmd: UserCmd) -> anyhow::Result<()> {
         UserCmd::Passwd { address, password } => {
             let password = super::password::read(password, &address)?;
             o.dir.set_password(&address, &password).await?;
-            println!("password of {address} changed");
+            outln!("password of {address} changed");
         }
         UserCmd::Set {
             address,
@@ -84,19 +85,21 @@ pub async fn run(data: &Path, cmd: UserCmd) -> anyhow::Result<()> {
             disabled.into_iter().for_each(|d| u.disabled = d);
             display_name.into_iter().for_each(|n| u.display_name = n);
             o.dir.update_user(&u).await?;
-            println!(
+            outln!(
                 "{address}: quota {} bytes (used {}), disabled {}",
-                u.quota_bytes, u.used_bytes, u.disabled
+                u.quota_bytes,
+                u.used_bytes,
+                u.disabled
             );
         }
         UserCmd::Delete { address } => {
             o.dir.delete_user(&address).await?;
-            println!("deleted user {address}");
+            outln!("deleted user {address}");
         }
         UserCmd::List { domain } => {
             for u in o.dir.list_users(&domain).await? {
                 let state = if u.disabled { " (disabled)" } else { "" };
-                println!(
+                outln!(
                     "{}@{domain}{state}\t{}\t{} bytes",
                     u.local,
                     u.role.as_str(),
