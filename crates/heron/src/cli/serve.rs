@@ -16,7 +16,7 @@ use heron_imap::ImapService;
 use heron_net::{Server, Service, tls};
 use heron_pop3::Pop3Service;
 use heron_queue::Queue;
-use heron_settings::values::{ListenerSpec, Protocol, parse_listeners, shift_listeners};
+use heron_settings::values::{self, ListenerSpec, Protocol, parse_listeners, shift_listeners};
 use heron_settings::{Settings, defs};
 use heron_smtp::{Mode, SmtpService};
 use tokio::signal::unix::{SignalKind, signal};
@@ -70,7 +70,14 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     let hostname = Some(settings.get(defs::SERVER_HOSTNAME))
         .filter(|h| !h.is_empty())
         .unwrap_or_else(heron_net::system_hostname);
-    let self_signed = tls::ensure_self_signed(data, &hostname)?;
+    // BIND-3 per-address host names go into the self-signed certificate too.
+    let bind_names: Vec<String> =
+        values::parse_hostnames(&settings.raw(defs::BIND_HOSTNAMES.name).unwrap_or_default())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(_, name)| name)
+            .collect();
+    let self_signed = tls::ensure_self_signed(data, &hostname, &bind_names)?;
     let _poller = o.store.start_change_poller(Duration::from_millis(250));
     // Message files a killed process wrote but never recorded: now, then hourly.
     let _sweeper = o
