@@ -37,7 +37,7 @@ pub struct ServeArgs {
     /// Address the default listeners bind to instead of 0.0.0.0.
     #[arg(long)]
     listen_address: Option<IpAddr>,
-    /// Address of the admin HTTP API (`/api/v1`; the web interface will live there too).
+    /// Address of the admin web UI and its JSON API (`/api/v1`).
     #[arg(long, default_value = "127.0.0.1:9998")]
     admin_listen: SocketAddr,
 }
