@@ -15,6 +15,7 @@ use imap_codec::imap_types::command::{Command, CommandBody};
 use imap_codec::imap_types::core::{Charset, Tag, Vec1};
 use imap_codec::imap_types::search::SearchKey;
 
+use crate::searchres::key_arguments;
 use crate::tokens::{Kind, Token, Tokens};
 
 /// Deepest nesting of OR, NOT and parentheses accepted.
@@ -37,30 +38,6 @@ const BARE: &[&str] = &[
     "UNFLAGGED",
     "UNSEEN",
 ];
-/// Keys with one argument.
-const ONE: &[&str] = &[
-    "BCC",
-    "BEFORE",
-    "BODY",
-    "CC",
-    "FROM",
-    "KEYWORD",
-    "LARGER",
-    "ON",
-    "OLDER",
-    "SENTBEFORE",
-    "SENTON",
-    "SENTSINCE",
-    "SINCE",
-    "SMALLER",
-    "SUBJECT",
-    "TEXT",
-    "TO",
-    "UID",
-    "UNKEYWORD",
-    "YOUNGER",
-];
-
 /// Parse `tag [UID] SEARCH [CHARSET c] keys` (bytes as assembled, CRLF at the end).
 pub fn parse(bytes: &[u8]) -> Option<Command<'static>> {
     let mut toks = Tokens::new(bytes, 0).peekable();
@@ -152,18 +129,15 @@ impl Parser<'_> {
     /// How many argument tokens follow the leaf key `t`.
     fn arguments(&self, t: Token) -> Option<usize> {
         let word = t.text(self.bytes);
-        let is = |list: &[&str]| list.iter().any(|k| word.eq_ignore_ascii_case(k.as_bytes()));
-        let n = if is(BARE)
+        let bare = BARE.iter().any(|k| word.eq_ignore_ascii_case(k.as_bytes()))
             || word
                 .first()
-                .is_some_and(|c| c.is_ascii_digit() || b"*$".contains(c))
-        {
+                .is_some_and(|c| c.is_ascii_digit() || b"*$".contains(c));
+        let n = if bare {
             0
-        } else if is(ONE) {
+        } else if t.is(self.bytes, "UID") {
             1
-        } else if word.eq_ignore_ascii_case(b"HEADER") {
-            2
-        } else if word.eq_ignore_ascii_case(b"MODSEQ") {
+        } else if t.is(self.bytes, "MODSEQ") {
             // RFC 7162 §3.1.5: MODSEQ [entry-name entry-type-req] mod-sequence-valzer.
             if self.peek()?.kind == Kind::Quoted {
                 3
@@ -171,7 +145,11 @@ impl Parser<'_> {
                 1
             }
         } else {
-            return None;
+            // The arguments `$` substitution skips over, for the same keys.
+            match key_arguments(self.bytes, &t) {
+                0 => return None,
+                n => n,
+            }
         };
         (self.at + n <= self.toks.len()).then_some(n)
     }
