@@ -4,7 +4,8 @@
 //! NOT, parentheses) to [`MAX_DEPTH`] and hands each leaf key (`FROM "x"`, `UID 1:5`,
 //! `HEADER a b`, ...) back to `imap-codec`, so leaf syntax is checked in one place.
 //!
-//! Invariants: pure; depth is counted before recursing, so no input can exhaust the stack;
+//! Invariants: pure; depth is counted before recursing, so no input can exhaust the stack,
+//! and keys as they are read, so past the SEARCH key limit no more leaf is decoded;
 //! the result is the same tree `imap-codec` builds for inputs it accepts; anything it does
 //! not understand is `None`, answered BAD as before.
 
@@ -15,6 +16,7 @@ use imap_codec::imap_types::command::{Command, CommandBody};
 use imap_codec::imap_types::core::{Charset, Tag, Vec1};
 use imap_codec::imap_types::search::SearchKey;
 
+use crate::search::MAX_KEYS;
 use crate::searchres::key_arguments;
 use crate::tokens::{Kind, Token, Tokens};
 
@@ -56,6 +58,7 @@ pub fn parse(bytes: &[u8]) -> Option<Command<'static>> {
         bytes,
         toks: &list,
         at: 0,
+        keys: 0,
     };
     let mut charset = None;
     if p.peek().is_some_and(|t| t.is(bytes, "CHARSET")) {
@@ -81,6 +84,8 @@ struct Parser<'b> {
     bytes: &'b [u8],
     toks: &'b [Token],
     at: usize,
+    /// Keys read so far: parsing stops past [`MAX_KEYS`], before any more leaf is decoded.
+    keys: usize,
 }
 
 impl Parser<'_> {
@@ -95,7 +100,8 @@ impl Parser<'_> {
     }
 
     fn key(&mut self, depth: usize) -> Option<SearchKey<'static>> {
-        if depth >= MAX_DEPTH {
+        self.keys += 1;
+        if depth >= MAX_DEPTH || self.keys > MAX_KEYS {
             return None;
         }
         let t = self.next()?;
@@ -232,6 +238,12 @@ mod tests {
         assert!(parse(parens.as_bytes()).is_some());
         let deep = format!("a SEARCH {}SEEN{}\r\n", "(".repeat(5000), ")".repeat(5000));
         assert!(parse(deep.as_bytes()).is_none());
+        let keys = |n: usize| format!("a SEARCH {}\r\n", vec!["SEEN"; n].join(" "));
+        assert!(parse(keys(MAX_KEYS).as_bytes()).is_some());
+        assert!(
+            parse(keys(MAX_KEYS + 1).as_bytes()).is_none(),
+            "past the key limit"
+        );
     }
 
     #[test]
