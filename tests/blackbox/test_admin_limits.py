@@ -263,3 +263,25 @@ def test_oversized_request_head_is_refused(limited):
     assert r.status_code == 431, r.status_code
     # A head of ordinary size is read as before.
     assert requests.get(base, headers={"X-Big": "a" * 8_000}, timeout=30).status_code == 200
+
+
+def test_an_answer_left_unread_does_not_hold_the_connection(limited):
+    """A client that pipelines requests for far more than the socket buffers hold and then
+    reads nothing is dropped once the server's writes have stalled for the body timeout."""
+    one = len(requests.get(f"http://127.0.0.1:{limited.admin_port}/api/v1/openapi.json",
+                           timeout=10).content)
+    request = b"GET /api/v1/openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    # As many as fit in the server's request buffer: megabytes of answers.
+    count = 60_000 // len(request)
+    assert count * one > 16 << 20, (count, one)
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(10)
+    s.connect((HOST, limited.admin_port))
+    s.sendall(request * count)
+    time.sleep(BODY_TIMEOUT + 3)
+    data = read_until_closed(s, timeout=30)
+    assert len(data) < count * one, "the whole answer was kept for a client that read nothing"
+    s.close()
+    assert requests.get(f"http://127.0.0.1:{limited.admin_port}/api/v1/openapi.json",
+                        timeout=10).status_code == 200

@@ -2,22 +2,10 @@
 (`imap.max_mailbox_depth`) and 255 bytes long (`imap.max_mailbox_name`). CREATE and RENAME
 past a limit answer NO [LIMIT] (RFC 5530) and write nothing."""
 
-import pytest
-
-from conftest import USER, imap_client
-from test_imap_mailboxes import listing
+from conftest import USER
+from test_imap_mailboxes import listing, m  # noqa: F401 (m: the logged-in client fixture)
 
 DEFAULT_FOLDERS = 5  # INBOX, Sent Items, Drafts, Deleted Items, Junk E-Mail
-
-
-@pytest.fixture
-def m(imap_server):
-    c = imap_client(imap_server)
-    yield c
-    try:
-        c.logout()
-    except Exception:
-        pass
 
 
 def assert_limit(reply):

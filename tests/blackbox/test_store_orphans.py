@@ -4,12 +4,11 @@ the server removes such files once they are older than an hour (the store's thre
 never a file a message still needs."""
 
 import os
-import smtplib
 import sqlite3
-import threading
 import time
 
-from conftest import USER, eventually, fetch_all, header_values, smtp_client, strip_trace
+from conftest import (USER, eventually, fetch_all, header_values, send_until_killed, smtp_client,
+                      strip_trace)
 
 THREADS = 4
 PER_THREAD = 30
@@ -52,41 +51,9 @@ def age_everything(data):
             os.utime(os.path.join(dirpath, name), (then, then))
 
 
-def send_until_killed(heron):
-    """Send large messages from several clients and SIGKILL the server mid-way; returns the
-    acknowledged and attempted identifiers."""
-    acked, attempted = set(), set()
-    lock = threading.Lock()
-
-    def sender(t):
-        try:
-            s = smtp_client(heron, timeout=30)
-            for n in range(PER_THREAD):
-                ident = f"big-{t}-{n}"
-                with lock:
-                    attempted.add(ident)
-                s.sendmail("load@remote.test", [USER], large(ident))
-                with lock:
-                    acked.add(ident)
-        except (smtplib.SMTPException, OSError):
-            pass
-
-    threads = [threading.Thread(target=sender, args=(t,), daemon=True) for t in range(THREADS)]
-    for th in threads:
-        th.start()
-    eventually(lambda: len(acked) >= KILL_AFTER or not any(t.is_alive() for t in threads),
-               300, what="enough large messages acknowledged")
-    heron.proc.kill()
-    heron.proc.wait(30)
-    for th in threads:
-        th.join(60)
-    with lock:
-        return set(acked), set(attempted)
-
-
 def test_files_left_by_a_crash_are_removed_at_start_and_mail_stays(smtp_server):
     heron = smtp_server
-    acked, attempted = send_until_killed(heron)
+    acked, attempted, _ = send_until_killed(heron, large, THREADS, PER_THREAD, KILL_AFTER)
     assert len(acked) >= KILL_AFTER, len(acked)
 
     # What the crash left, an hour later: plus one file planted as a crash leaves it.

@@ -7,6 +7,8 @@
 //!   it received) is answered 408 and the connection closed; a connection that sent nothing
 //!   is just closed. The body's own deadline is applied before routing (`plain::shape`).
 //! - A request's head is buffered up to about [`MAX_BUFFER`], no further (431).
+//! - A client that leaves an answer unread for `admin.body_timeout` is dropped
+//!   ([`WriteDeadline`]).
 //! - The client's address reaches handlers as `ConnectInfo<SocketAddr>`, as with
 //!   `axum::serve`.
 //! - On stop, a connection between requests closes at once; one serving a request finishes
@@ -30,6 +32,8 @@ use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
+use crate::stall::WriteDeadline;
+
 /// Where hyper stops growing a connection's read buffer (its default is about 400 KiB;
 /// admin requests carry a cookie or a token, not more). A request head that has not ended
 /// once the buffer holds this much is refused (431); reads grow the buffer in doubling steps,
@@ -38,6 +42,14 @@ const MAX_BUFFER: usize = 64 * 1024;
 
 /// How long writing the 408 answer to a cut-off request may take.
 const ANSWER_408_WRITE: Duration = Duration::from_secs(2);
+
+/// How long an answer may wait for the client to read it (`admin.body_timeout`, at least
+/// 1 s): a client that reads nothing for that long is dropped.
+pub fn write_stall(settings: &Settings) -> Duration {
+    settings
+        .get(defs::ADMIN_BODY_TIMEOUT)
+        .max(Duration::from_secs(1))
+}
 
 /// The header deadline new connections get now (`admin.header_timeout`, at least 1 s).
 pub fn header_timeout(settings: &Settings) -> Duration {
@@ -55,6 +67,7 @@ pub async fn serve(
     peer: SocketAddr,
     app: Router,
     header_timeout: Duration,
+    write_stall: Duration,
     stop: CancellationToken,
 ) {
     // Boxed answers keep the service and its futures `Unpin`, which taking the socket back
@@ -68,6 +81,7 @@ pub async fn serve(
     http.timer(TokioTimer::new())
         .header_read_timeout(header_timeout)
         .max_buf_size(MAX_BUFFER);
+    let stream = WriteDeadline::new(stream, write_stall);
     let mut conn = http.serve_connection(TokioIo::new(stream), service);
     let mut stopped = pin!(stop.cancelled());
     let mut stopping = false;
@@ -80,7 +94,7 @@ pub async fn serve(
     })
     .await;
     let parts = conn.into_parts();
-    let mut stream = parts.io.into_inner();
+    let mut stream = parts.io.into_inner().into_inner();
     match result {
         Ok(()) => {}
         Err(e) if e.is_timeout() => {

@@ -29,6 +29,7 @@ mod plain;
 pub mod ratelimit;
 mod routes;
 pub mod sessions;
+mod stall;
 pub mod tokens;
 pub mod ui;
 

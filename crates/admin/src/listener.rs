@@ -79,12 +79,15 @@ pub async fn run(
             continue;
         };
         at_cap = false;
-        let header_timeout = conn::header_timeout(&settings);
+        let deadlines = (
+            conn::header_timeout(&settings),
+            conn::write_stall(&settings),
+        );
         tasks.spawn(serve(
             stream,
             peer,
             app.clone(),
-            header_timeout,
+            deadlines,
             stop.clone(),
             slot,
         ));
@@ -98,11 +101,11 @@ async fn serve(
     stream: tokio::net::TcpStream,
     peer: SocketAddr,
     app: Router,
-    header_timeout: Duration,
+    (header_timeout, write_stall): (Duration, Duration),
     stop: CancellationToken,
     slot: Slot,
 ) {
-    conn::serve(stream, peer, app, header_timeout, stop).await;
+    conn::serve(stream, peer, app, header_timeout, write_stall, stop).await;
     drop(slot);
 }
 

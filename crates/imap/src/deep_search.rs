@@ -4,7 +4,8 @@
 //! NOT, parentheses) to [`MAX_DEPTH`] and hands each leaf key (`FROM "x"`, `UID 1:5`,
 //! `HEADER a b`, ...) back to `imap-codec`, so leaf syntax is checked in one place.
 //!
-//! Invariants: pure; depth is counted before recursing, so no input can exhaust the stack;
+//! Invariants: pure; depth is counted before recursing, so no input can exhaust the stack,
+//! and keys as they are read, so past the SEARCH key limit no more leaf is decoded;
 //! the result is the same tree `imap-codec` builds for inputs it accepts; anything it does
 //! not understand is `None`, answered BAD as before.
 
@@ -15,6 +16,8 @@ use imap_codec::imap_types::command::{Command, CommandBody};
 use imap_codec::imap_types::core::{Charset, Tag, Vec1};
 use imap_codec::imap_types::search::SearchKey;
 
+use crate::search::MAX_KEYS;
+use crate::searchres::key_arguments;
 use crate::tokens::{Kind, Token, Tokens};
 
 /// Deepest nesting of OR, NOT and parentheses accepted.
@@ -37,30 +40,6 @@ const BARE: &[&str] = &[
     "UNFLAGGED",
     "UNSEEN",
 ];
-/// Keys with one argument.
-const ONE: &[&str] = &[
-    "BCC",
-    "BEFORE",
-    "BODY",
-    "CC",
-    "FROM",
-    "KEYWORD",
-    "LARGER",
-    "ON",
-    "OLDER",
-    "SENTBEFORE",
-    "SENTON",
-    "SENTSINCE",
-    "SINCE",
-    "SMALLER",
-    "SUBJECT",
-    "TEXT",
-    "TO",
-    "UID",
-    "UNKEYWORD",
-    "YOUNGER",
-];
-
 /// Parse `tag [UID] SEARCH [CHARSET c] keys` (bytes as assembled, CRLF at the end).
 pub fn parse(bytes: &[u8]) -> Option<Command<'static>> {
     let mut toks = Tokens::new(bytes, 0).peekable();
@@ -79,6 +58,7 @@ pub fn parse(bytes: &[u8]) -> Option<Command<'static>> {
         bytes,
         toks: &list,
         at: 0,
+        keys: 0,
     };
     let mut charset = None;
     if p.peek().is_some_and(|t| t.is(bytes, "CHARSET")) {
@@ -104,6 +84,8 @@ struct Parser<'b> {
     bytes: &'b [u8],
     toks: &'b [Token],
     at: usize,
+    /// Keys read so far: parsing stops past [`MAX_KEYS`], before any more leaf is decoded.
+    keys: usize,
 }
 
 impl Parser<'_> {
@@ -118,7 +100,8 @@ impl Parser<'_> {
     }
 
     fn key(&mut self, depth: usize) -> Option<SearchKey<'static>> {
-        if depth >= MAX_DEPTH {
+        self.keys += 1;
+        if depth >= MAX_DEPTH || self.keys > MAX_KEYS {
             return None;
         }
         let t = self.next()?;
@@ -152,18 +135,15 @@ impl Parser<'_> {
     /// How many argument tokens follow the leaf key `t`.
     fn arguments(&self, t: Token) -> Option<usize> {
         let word = t.text(self.bytes);
-        let is = |list: &[&str]| list.iter().any(|k| word.eq_ignore_ascii_case(k.as_bytes()));
-        let n = if is(BARE)
+        let bare = BARE.iter().any(|k| word.eq_ignore_ascii_case(k.as_bytes()))
             || word
                 .first()
-                .is_some_and(|c| c.is_ascii_digit() || b"*$".contains(c))
-        {
+                .is_some_and(|c| c.is_ascii_digit() || b"*$".contains(c));
+        let n = if bare {
             0
-        } else if is(ONE) {
+        } else if t.is(self.bytes, "UID") {
             1
-        } else if word.eq_ignore_ascii_case(b"HEADER") {
-            2
-        } else if word.eq_ignore_ascii_case(b"MODSEQ") {
+        } else if t.is(self.bytes, "MODSEQ") {
             // RFC 7162 §3.1.5: MODSEQ [entry-name entry-type-req] mod-sequence-valzer.
             if self.peek()?.kind == Kind::Quoted {
                 3
@@ -171,7 +151,11 @@ impl Parser<'_> {
                 1
             }
         } else {
-            return None;
+            // The arguments `$` substitution skips over, for the same keys.
+            match key_arguments(self.bytes, &t) {
+                0 => return None,
+                n => n,
+            }
         };
         (self.at + n <= self.toks.len()).then_some(n)
     }
@@ -254,6 +238,12 @@ mod tests {
         assert!(parse(parens.as_bytes()).is_some());
         let deep = format!("a SEARCH {}SEEN{}\r\n", "(".repeat(5000), ")".repeat(5000));
         assert!(parse(deep.as_bytes()).is_none());
+        let keys = |n: usize| format!("a SEARCH {}\r\n", vec!["SEEN"; n].join(" "));
+        assert!(parse(keys(MAX_KEYS).as_bytes()).is_some());
+        assert!(
+            parse(keys(MAX_KEYS + 1).as_bytes()).is_none(),
+            "past the key limit"
+        );
     }
 
     #[test]

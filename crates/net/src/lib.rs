@@ -11,6 +11,7 @@ pub mod budget;
 pub mod client;
 pub mod line;
 mod listener;
+mod refuse;
 pub mod registry;
 pub mod stream;
 pub mod tls;

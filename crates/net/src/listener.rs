@@ -21,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
+use crate::refuse::{RefusalLog, refuse};
 use crate::registry::{Full, Limits, Registry, SessionGuard};
 use crate::stream::SessionStream;
 use crate::tls::TlsProvider;
@@ -237,6 +238,7 @@ impl Server {
         let Some(service) = self.shared.services.get(&spec.protocol).cloned() else {
             return;
         };
+        let mut refused = RefusalLog::default();
         loop {
             let accepted = tokio::select! {
                 _ = stop.cancelled() => return,
@@ -249,7 +251,8 @@ impl Server {
                     let guard = match self.admit(&tcp, peer, &spec, service.as_ref()) {
                         Ok(g) => g,
                         Err(why) => {
-                            refuse(tcp, peer, &spec, service.as_ref(), why);
+                            refused.note(log_target(spec.protocol), peer, why);
+                            refuse(tcp, &spec, service.as_ref(), why);
                             continue;
                         }
                     };
@@ -396,23 +399,6 @@ impl Server {
             .await
             .is_ok()
     }
-}
-
-/// Turn a refused connection away: the service's refusal line if it fits in the socket
-/// buffer now (never on implicit-TLS ports, where the client expects a handshake), then
-/// close. Nothing waits on the client.
-fn refuse(
-    tcp: TcpStream,
-    peer: SocketAddr,
-    spec: &ListenerSpec,
-    service: &dyn Service,
-    why: Refusal,
-) {
-    tracing::warn!(target: "events", "{} connection from {peer} refused: {why:?}", log_target(spec.protocol));
-    if spec.encryption != Encryption::Implicit {
-        let _ = tcp.try_write(&service.refusal(why));
-    }
-    drop(tcp);
 }
 
 /// Turn a bind error into advice a person can act on.

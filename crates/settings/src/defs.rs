@@ -24,7 +24,7 @@ crate::settings! {
     ADMIN_ITEMS_PER_PAGE: Count = "admin.items_per_page", "50";
     /// Seconds an admin client has to send a request's headers, counted from connecting or from the end of the previous answer (so idle keep-alive connections are closed after it too); a request cut off is answered 408, a silent connection just closed. 0 counts as 1.
     ADMIN_HEADER_TIMEOUT: Seconds = "admin.header_timeout", "10";
-    /// Seconds an admin client has to send a request's body once its headers are in; a slower body is answered 408 and the connection closed. 0 counts as 1.
+    /// Seconds an admin client has to send a request's body once its headers are in (a slower body is answered 408 and the connection closed), and may leave an answer unread before it is dropped. 0 counts as 1.
     ADMIN_BODY_TIMEOUT: Seconds = "admin.body_timeout", "20";
     /// Concurrent connections to the admin listener; further ones are closed as they are accepted. Never more than 1/8 of the process's open-file limit; 0 = that share alone.
     ADMIN_MAX_CONNECTIONS: Count = "admin.max_connections", "256";

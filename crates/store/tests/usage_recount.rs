@@ -8,25 +8,13 @@ use heron_store::*;
 async fn opening_an_older_database_recounts_usage() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path()).unwrap();
-    let d = store
-        .create_domain(NewDomain {
-            name: "old.test".into(),
-            limits: DomainLimits::default(),
-        })
-        .await
-        .unwrap();
-    let nu = NewUser {
-        domain_id: d.id,
-        local: "u".into(),
-        credentials: "x".into(),
-        display_name: String::new(),
-        role: Role::User,
-        quota_bytes: 0,
-    };
-    let u = store
-        .create_user(nu, &[("INBOX", None), ("Archive/2024", None)])
-        .await
-        .unwrap();
+    let u = suite::one_user(
+        &store,
+        "old.test",
+        "u",
+        &[("INBOX", None), ("Archive/2024", None)],
+    )
+    .await;
     let inbox = store.get_folder(u.id, "INBOX").await.unwrap().unwrap();
     let m = NewMessage {
         flags: vec![],

@@ -23,7 +23,7 @@ use imap_codec::imap_types::response::{Code, Data};
 use imap_codec::imap_types::search::SearchKey;
 use mail_parser::MessageParser;
 
-use crate::error::Result;
+use crate::error::{ImapError, Result};
 use crate::preparse::SearchReturn;
 use crate::response::{self, Done, code, quote};
 use crate::search::{
@@ -70,9 +70,9 @@ pub async fn execute(
     }
     let budget = s.svc.settings.get(defs::IMAP_SEARCH_TIMEOUT);
     let watch = s.client.watch_work(budget, s.info.cancel.clone());
-    let (indexes, top_modseq) = match find(s, &key, &watch).await? {
-        Ok(found) => found,
-        Err(why) => return Ok(stopped(why)),
+    let (indexes, top_modseq) = match find(s, &key, &watch).await {
+        Err(ImapError::Stopped(why)) => return Ok(stopped(why)),
+        found => found?,
     };
     drop(watch);
     let modseq = (uses_modseq && !indexes.is_empty()).then_some(top_modseq);
@@ -133,27 +133,24 @@ fn to_save(uids: &[u32], r: SearchReturn) -> Vec<u32> {
 }
 
 /// The view positions of the messages matching `key`, ascending, and their highest modseq;
-/// `Err` inside when the watch stopped the search.
+/// [`ImapError::Stopped`] when the watch stopped the search.
 async fn find(
     s: &Session<'_>,
     key: &SearchKey<'_>,
     watch: &WorkWatch,
-) -> Result<std::result::Result<(Vec<usize>, u64), Stopped>> {
+) -> Result<(Vec<usize>, u64)> {
     let Some(sel) = s.selected.as_ref() else {
-        return Ok(Ok((Vec::new(), 0)));
+        return Ok((Vec::new(), 0));
     };
     let text = needs_text(key);
-    let (stored, raws) = match inputs(s, sel, key, watch).await? {
-        Ok(read) => read,
-        Err(why) => return Ok(Err(why)),
-    };
+    let (stored, raws) = inputs(s, sel, key, watch).await?;
     let run = || evaluate(sel, key, &stored, &raws, watch);
     // Parsing and matching are CPU work: keep them off the worker other sessions need.
-    Ok(if text {
+    if text {
         tokio::task::block_in_place(run)
     } else {
         run()
-    })
+    }
 }
 
 /// What `key` looks at beyond the view: the stored metadata of the messages (sizes, dates,
@@ -164,7 +161,7 @@ async fn inputs(
     sel: &Selected,
     key: &SearchKey<'_>,
     watch: &WorkWatch,
-) -> Result<std::result::Result<(Vec<MessageMeta>, Vec<Option<Vec<u8>>>), Stopped>> {
+) -> Result<(Vec<MessageMeta>, Vec<Option<Vec<u8>>>)> {
     let text = needs_text(key);
     let body = text && needs_body(key);
     // Header keys read the header blocks the store keeps apart, all in one query.
@@ -196,14 +193,12 @@ async fn inputs(
         Vec::new()
     };
     if !text {
-        return Ok(Ok((stored, Vec::new())));
+        return Ok((stored, Vec::new()));
     }
     // Read what the key looks at: the header block, or the whole message.
     let mut raws: Vec<Option<Vec<u8>>> = Vec::with_capacity(sel.len());
     for uid in sel.uids() {
-        if let Err(why) = watch.check() {
-            return Ok(Err(why));
-        }
+        watch.check()?;
         if let Some(h) = heads.remove(&uid) {
             raws.push(Some(h));
             continue;
@@ -223,7 +218,7 @@ async fn inputs(
         };
         raws.push(raw);
     }
-    Ok(Ok((stored, raws)))
+    Ok((stored, raws))
 }
 
 /// Match every message of the view against `key` with what [`inputs`] read. A message whose
@@ -234,7 +229,7 @@ fn evaluate(
     stored: &[MessageMeta],
     raws: &[Option<Vec<u8>>],
     watch: &WorkWatch,
-) -> std::result::Result<(Vec<usize>, u64), Stopped> {
+) -> Result<(Vec<usize>, u64)> {
     let (text, meta) = (needs_text(key), needs_meta(key));
     let (max_seq, max_uid) = (sel.len() as u32, sel.max_uid());
     let mut found: Vec<usize> = Vec::new();

@@ -471,35 +471,11 @@ impl DirectoryStore for SqliteStore {
     }
 
     async fn get_admin(&self) -> Result<Option<Admin>> {
-        self.read(|c| {
-            Ok(c.query_row(
-                "SELECT username, credentials, must_change FROM admin WHERE id = 1",
-                [],
-                |r| {
-                    Ok(Admin {
-                        username: r.get(0)?,
-                        credentials: r.get(1)?,
-                        must_change_password: r.get(2)?,
-                    })
-                },
-            )
-            .optional()?)
-        })
-        .await
+        self.get_admin_impl().await
     }
 
     async fn put_admin(&self, a: &Admin) -> Result<()> {
-        let a = a.clone();
-        self.write(move |ctx| {
-            ctx.conn.execute(
-                "INSERT OR REPLACE INTO admin (id, username, credentials, must_change) \
-                 VALUES (1, ?1, ?2, ?3)",
-                params![a.username, a.credentials, a.must_change_password],
-            )?;
-            ctx.emit(Event::Directory);
-            Ok(())
-        })
-        .await
+        self.put_admin_impl(a.clone()).await
     }
 
     async fn put_dkim_key(&self, k: &DkimRecord) -> Result<()> {

@@ -95,7 +95,7 @@ mod tests {
 
     use super::*;
     use crate::model::*;
-    use crate::traits::{DirectoryStore, MailStore};
+    use crate::traits::MailStore;
 
     fn plant(root: &Path, id: &str, bytes: &[u8], age: Duration) -> std::path::PathBuf {
         let dir = root.join("blobs").join(&id[..2]);
@@ -111,22 +111,7 @@ mod tests {
     async fn old_files_with_no_record_go_and_nothing_else() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path()).unwrap();
-        let d = store
-            .create_domain(NewDomain {
-                name: "sweep.test".into(),
-                limits: DomainLimits::default(),
-            })
-            .await
-            .unwrap();
-        let nu = NewUser {
-            domain_id: d.id,
-            local: "u".into(),
-            credentials: "x".into(),
-            display_name: String::new(),
-            role: Role::User,
-            quota_bytes: 0,
-        };
-        let u = store.create_user(nu, &[("INBOX", None)]).await.unwrap();
+        let u = crate::suite::one_user(&store, "sweep.test", "u", &[("INBOX", None)]).await;
         let f = store.get_folder(u.id, "INBOX").await.unwrap().unwrap();
         let big = vec![b'x'; 300 * 1024];
         let m = NewMessage {

@@ -72,6 +72,32 @@ pub(super) async fn user(s: &Subject, d: &Domain, local: &str) -> User {
         .unwrap()
 }
 
+/// A new domain `domain` with one user `local` owning `folders`: the fixture of tests that
+/// need one mailbox owner (the suite, crash and upgrade tests, the orphan sweep's test).
+pub async fn one_user<S: Store + ?Sized>(
+    s: &S,
+    domain: &str,
+    local: &str,
+    folders: &[(&str, Option<&str>)],
+) -> User {
+    let d = s
+        .create_domain(NewDomain {
+            name: domain.into(),
+            limits: DomainLimits::default(),
+        })
+        .await
+        .unwrap();
+    let nu = NewUser {
+        domain_id: d.id,
+        local: local.into(),
+        credentials: "x".into(),
+        display_name: local.into(),
+        role: Role::User,
+        quota_bytes: 0,
+    };
+    s.create_user(nu, folders).await.unwrap()
+}
+
 /// What a user's folders count against quota, besides their messages.
 pub(super) async fn folders_cost(s: &Subject, user: UserId) -> u64 {
     let folders = s.list_folders(user).await.unwrap();
