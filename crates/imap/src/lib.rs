@@ -26,6 +26,8 @@ mod error;
 mod fetchitems;
 mod flagsets;
 pub mod framing;
+#[doc(hidden)]
+pub mod fuzzing;
 mod mailbox;
 mod mime;
 mod names;
