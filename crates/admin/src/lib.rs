@@ -21,6 +21,8 @@ mod openapi_roles;
 mod plain;
 pub mod ratelimit;
 mod routes;
+#[doc(hidden)]
+pub use routes::parse_bodies_for_fuzzing;
 pub mod sessions;
 pub mod ui;
 
