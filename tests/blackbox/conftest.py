@@ -226,13 +226,14 @@ class Heron:
                 "--port-offset", str(self.offset), "--listen-address", self.host,
                 "--admin-listen", f"127.0.0.1:{self.admin_port}"]
 
-    def start(self, timeout=20.0):
+    def start(self, timeout=20.0, preexec=None):
+        """Start the server; `preexec` runs in the child before it starts (resource limits)."""
         self.starts += 1
         self.output = self.base / f"serve-{self.starts}.out"
         with open(self.output, "wb") as out:
             self.proc = subprocess.Popen(self.serve_args(), stdout=out,
                                          stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL)
+                                         stdin=subprocess.DEVNULL, preexec_fn=preexec)
 
         def ready():
             if self.proc.poll() is not None:
@@ -494,6 +495,56 @@ def smtp_client(heron, port=None, starttls=False, login=None, timeout=30):
 def submission(heron, user=USER, password=PASSWORD):
     """An smtplib client on the submission port, after STARTTLS and AUTH."""
     return smtp_client(heron, heron.submission_port, starttls=True, login=(user, password))
+
+
+def send_until_killed(heron, make, threads, per_thread, kill_after):
+    """Send `make(ident)` messages to USER from `threads` smtplib clients at once and SIGKILL
+    the server once `kill_after` are acknowledged (or the senders stop); returns the
+    acknowledged and attempted identifiers and the senders' errors."""
+    import threading
+
+    acked, attempted, errors = set(), set(), []
+    lock = threading.Lock()
+
+    def sender(t):
+        s = None
+        try:
+            s = smtp_client(heron, timeout=30)
+            for n in range(per_thread):
+                ident = f"crash-{t}-{n}"
+                with lock:
+                    attempted.add(ident)
+                s.sendmail("load@remote.test", [USER], make(ident))
+                with lock:
+                    acked.add(ident)
+        except (smtplib.SMTPException, OSError) as e:
+            with lock:
+                errors.append(repr(e))
+        finally:
+            if s is not None:
+                try:
+                    s.close()
+                except OSError:
+                    pass
+
+    workers = [threading.Thread(target=sender, args=(t,), daemon=True) for t in range(threads)]
+    for th in workers:
+        th.start()
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        with lock:
+            if len(acked) >= kill_after:
+                break
+        if not any(th.is_alive() for th in workers):
+            break
+        time.sleep(0.05)
+    heron.proc.kill()
+    heron.proc.wait(30)
+    for th in workers:
+        th.join(60)
+    assert not any(th.is_alive() for th in workers), "sender threads did not stop"
+    with lock:
+        return set(acked), set(attempted), list(errors)
 
 
 def fetch_all(heron, user=USER, password=PASSWORD):

@@ -1,10 +1,6 @@
 """SIGKILL during concurrent SMTP deliveries: every acknowledged message survives."""
 
-import smtplib
-import threading
-import time
-
-from conftest import USER, fetch_all, header_values, smtp_client, strip_trace
+from conftest import USER, fetch_all, header_values, send_until_killed, strip_trace
 
 THREADS = 8
 PER_THREAD = 200
@@ -18,48 +14,8 @@ def message(ident):
 
 
 def test_sigkill_under_load_loses_no_acknowledged_message(smtp_server):
-    acked, attempted, errors = set(), set(), []
-    lock = threading.Lock()
-
-    def sender(t):
-        s = None
-        try:
-            s = smtp_client(smtp_server, timeout=30)
-            for n in range(PER_THREAD):
-                ident = f"crash-{t}-{n}"
-                with lock:
-                    attempted.add(ident)
-                s.sendmail("load@remote.test", [USER], message(ident))
-                with lock:
-                    acked.add(ident)
-        except (smtplib.SMTPException, OSError) as e:
-            with lock:
-                errors.append(repr(e))
-        finally:
-            if s is not None:
-                try:
-                    s.close()
-                except OSError:
-                    pass
-
-    threads = [threading.Thread(target=sender, args=(t,), daemon=True) for t in range(THREADS)]
-    for th in threads:
-        th.start()
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        with lock:
-            if len(acked) >= KILL_AFTER:
-                break
-        if not any(th.is_alive() for th in threads):
-            break
-        time.sleep(0.05)
-    smtp_server.proc.kill()
-    smtp_server.proc.wait(30)
-    for th in threads:
-        th.join(60)
-    assert not any(th.is_alive() for th in threads), "sender threads did not stop"
-    with lock:
-        acked_now, attempted_now = set(acked), set(attempted)
+    acked_now, attempted_now, errors = send_until_killed(
+        smtp_server, message, THREADS, PER_THREAD, KILL_AFTER)
     assert len(acked_now) >= KILL_AFTER, (len(acked_now), errors[:5])
 
     smtp_server.start()

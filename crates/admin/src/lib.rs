@@ -2,20 +2,27 @@
 //! aliases, settings, the spool and API tokens, with the same operations and validation as
 //! the CLI verbs. The admin web UI will be served from here too.
 //!
-//! Layers, outside in: request timeout, body size limit (checked before reading), then the
-//! routes; each handler authenticates through [`auth::Caller`] (cookie session with CSRF
-//! token, or bearer API token) and asks [`authz::decide`] before acting.
+//! The listener ([`listener`], [`conn`]) caps its connections and gives each request a
+//! header deadline. Layers, outside in: the body read (size limit and deadline, before
+//! routing), request timeout, body size limit (checked before reading), then the routes; each
+//! handler authenticates through [`auth::Caller`] (cookie session with CSRF token, or bearer
+//! API token) and asks [`authz::decide`] before acting.
 //!
 //! Invariants: no handler answers 5xx for bad input (malformed JSON is 400, validation 422);
 //! internal failures are logged and answered with a generic 500; every change is logged on
-//! the `events` target with who made it and from where.
+//! the `events` target with who made it and from where; no client holds a connection
+//! without sending a request for longer than `admin.header_timeout`, nor a body for longer
+//! than `admin.body_timeout`, and the listener never holds more connections than
+//! [`listener::cap`].
 #![forbid(unsafe_code)]
 
 pub mod auth;
 pub mod authz;
 mod body;
+mod conn;
 pub mod csrf;
 pub mod error;
+pub mod listener;
 mod openapi;
 mod openapi_roles;
 mod plain;
@@ -24,6 +31,7 @@ mod routes;
 #[doc(hidden)]
 pub use routes::parse_bodies_for_fuzzing;
 pub mod sessions;
+mod stall;
 pub mod ui;
 
 use std::net::SocketAddr;
@@ -38,6 +46,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 pub use auth::Runtime;
+pub use listener::ProcessLimits;
 pub use openapi::document as openapi_document;
 
 /// Largest request body accepted.
@@ -60,6 +69,7 @@ pub enum AdminError {
 
 /// The whole application over a directory.
 pub fn app(dir: Directory, runtime: Runtime) -> Router {
+    let settings = dir.settings().clone();
     routes::api()
         .merge(ui::pages())
         .with_state(auth::AppState::new(dir, runtime))
@@ -68,7 +78,7 @@ pub fn app(dir: Directory, runtime: Runtime) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        .layer(axum::middleware::from_fn(plain::shape))
+        .layer(axum::middleware::from_fn_with_state(settings, plain::shape))
 }
 
 /// Bind the admin listener.
@@ -78,16 +88,16 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, AdminError> {
         .map_err(|source| AdminError::Bind { addr, source })
 }
 
-/// Serve the API on `listener` until `stop` is cancelled.
+/// Serve the API on `listener` until `stop` is cancelled, then let open connections finish
+/// their current request and return once they have.
 pub async fn serve(
     listener: TcpListener,
     dir: Directory,
     runtime: Runtime,
+    limits: ProcessLimits,
     stop: CancellationToken,
 ) -> Result<(), AdminError> {
-    let app = app(dir, runtime).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move { stop.cancelled().await })
-        .await
-        .map_err(AdminError::Serve)
+    let settings = dir.settings().clone();
+    listener::run(listener, app(dir, runtime), settings, limits, stop).await;
+    Ok(())
 }

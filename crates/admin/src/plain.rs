@@ -3,12 +3,19 @@
 //!
 //! Invariants: an answer a handler made (already JSON, or a page) passes unchanged; every
 //! request body is read in full (within the size limit) before routing, so no refusal
-//! leaves unread bytes on a keep-alive connection.
+//! leaves unread bytes on a keep-alive connection; a body that does not arrive within
+//! `admin.body_timeout` is answered 408 and its connection closed (the rest of it is never
+//! read).
 
-use axum::extract::Request;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+
+use heron_settings::{Settings, defs};
 
 use crate::error::ApiError;
 
@@ -30,22 +37,29 @@ fn message(status: StatusCode) -> Option<&'static str> {
     })
 }
 
-/// Read the whole request body (at most [`crate::MAX_BODY`]) before routing, so a request
-/// refused without looking at its body (401, 403, 404) still leaves the connection in step
-/// and the client can send its next request on it; then give router and limit answers the
-/// caller's shape.
-pub async fn shape(req: Request, next: Next) -> Response {
+/// Read the whole request body (at most [`crate::MAX_BODY`], within `admin.body_timeout`)
+/// before routing, so a request refused without looking at its body (401, 403, 404) still
+/// leaves the connection in step and the client can send its next request on it; then give
+/// router and limit answers the caller's shape.
+pub async fn shape(State(settings): State<Arc<Settings>>, req: Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/");
     let (parts, body) = req.into_parts();
-    let req = match axum::body::to_bytes(body, crate::MAX_BODY).await {
-        Ok(bytes) => Request::from_parts(parts, axum::body::Body::from(bytes)),
+    let deadline = settings
+        .get(defs::ADMIN_BODY_TIMEOUT)
+        .max(Duration::from_secs(1));
+    let read = tokio::time::timeout(deadline, axum::body::to_bytes(body, crate::MAX_BODY));
+    let req = match read.await {
+        Ok(Ok(bytes)) => Request::from_parts(parts, axum::body::Body::from(bytes)),
+        Ok(Err(_)) => return refusal(api, StatusCode::PAYLOAD_TOO_LARGE, "request body too large"),
         Err(_) => {
-            let status = StatusCode::PAYLOAD_TOO_LARGE;
-            return if api {
-                ApiError::new(status, "request body too large").into_response()
-            } else {
-                (status, "request body too large").into_response()
-            };
+            let mut r = refusal(
+                api,
+                StatusCode::REQUEST_TIMEOUT,
+                "the request took too long",
+            );
+            r.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return r;
         }
     };
     let r = next.run(req).await;
@@ -71,6 +85,15 @@ pub async fn shape(req: Request, next: Next) -> Response {
         return out;
     }
     r
+}
+
+/// A refusal made here: the API's JSON shape under `/api/`, plain text elsewhere.
+fn refusal(api: bool, status: StatusCode, msg: &'static str) -> Response {
+    if api {
+        ApiError::new(status, msg).into_response()
+    } else {
+        (status, msg).into_response()
+    }
 }
 
 const NOT_FOUND_PAGE: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\

@@ -8,6 +8,7 @@ use heron_store::{Domain, User};
 
 use crate::address::Address;
 use crate::password::StoredCredentials;
+use crate::sasl::UnknownUserKey;
 use crate::{Directory, DirectoryError};
 
 /// Why a login failed.
@@ -52,6 +53,17 @@ impl Directory {
                 Ok(None)
             }
         }
+    }
+
+    /// What a SASL exchange's [`Step::Lookup`](crate::sasl::Step::Lookup) needs: the
+    /// [`login_candidate`](Self::login_candidate) and the server's key for unknown users, the
+    /// two arguments of [`Exchange::supply`](crate::sasl::Exchange::supply).
+    pub async fn sasl_lookup(
+        &self,
+        username: &str,
+    ) -> Result<(Option<(User, Domain, StoredCredentials)>, UnknownUserKey), AuthError> {
+        let candidate = self.login_candidate(username).await?;
+        Ok((candidate, self.unknown_user_key().await?))
     }
 
     /// Check a user name and password (USER/PASS, LOGIN, PLAIN without SASL state).

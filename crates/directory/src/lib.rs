@@ -14,8 +14,10 @@ mod domains;
 pub mod hashing;
 pub mod password;
 pub mod policy;
+mod postmaster;
 mod resolve;
 pub mod sasl;
+mod secrets;
 mod users;
 
 use std::sync::Arc;
@@ -27,6 +29,7 @@ pub use address::Address;
 pub use auth::AuthError;
 pub use defaults::DefaultField;
 pub use domains::DomainChange;
+pub use postmaster::POSTMASTER;
 pub use resolve::Resolution;
 
 /// The default folders of a new mailbox and their RFC 6154 attributes (DOM-9).
@@ -66,12 +69,18 @@ pub type Result<T> = std::result::Result<T, DirectoryError>;
 pub struct Directory {
     store: Arc<dyn Store>,
     settings: Arc<Settings>,
+    /// Read from the store on first use (`secrets.rs`).
+    unknown_user_key: Arc<tokio::sync::OnceCell<sasl::UnknownUserKey>>,
 }
 
 impl Directory {
     /// A directory over `store`, reading policies from `settings`.
     pub fn new(store: Arc<dyn Store>, settings: Arc<Settings>) -> Self {
-        Self { store, settings }
+        Self {
+            store,
+            settings,
+            unknown_user_key: Arc::default(),
+        }
     }
 
     /// The underlying store.

@@ -2,7 +2,8 @@
 //! aliases) becomes the set of local mailboxes and remote addresses it delivers to.
 //!
 //! Rules, in order: a user wins; then an alias (expanded recursively, each address visited
-//! once, so loops are cut); then the domain's catch-all, when catch-alls are enabled
+//! once, so loops are cut); then, for `postmaster`, the postmaster stand-in (RFC 5321
+//! §4.5.1, `postmaster.rs`); then the domain's catch-all, when catch-alls are enabled
 //! server-wide (SEC-10). Disabled users and domains receive nothing. Expansion stops after
 //! [`MAX_EXPANSION`] addresses.
 
@@ -72,6 +73,13 @@ impl Directory {
                         queue.push_back((t, false));
                     }
                 }
+                continue;
+            }
+            // RFC 5321 §4.5.1: postmaster@ every hosted domain is deliverable.
+            if a.local == crate::POSTMASTER
+                && let Some(t) = self.postmaster_stand_in(&d).await?
+            {
+                queue.push_back((t, false));
                 continue;
             }
             // The catch-all applies only to the address asked about, not to alias targets,

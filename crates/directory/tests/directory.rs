@@ -222,3 +222,109 @@ async fn first_admin() {
         "ensure keeps it"
     );
 }
+
+/// The key behind SCRAM's salts for unknown users is made once and read back after a restart
+/// (a new store and directory on the same data), so those salts do not change.
+#[tokio::test]
+async fn unknown_user_key_survives_a_restart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let salt_of = |key: heron_directory::sasl::UnknownUserKey| async move {
+        use heron_directory::sasl::{Exchange, Mechanism, Step};
+        let (mut ex, _) = Exchange::start(Mechanism::ScramSha256, "mx", None);
+        let Step::Lookup(_) = ex.respond(b"n,,n=ghost@example.test,r=abc") else {
+            panic!("lookup")
+        };
+        let Step::Challenge(first) = ex.supply(None, &key) else {
+            panic!("server-first")
+        };
+        String::from_utf8(first)
+            .unwrap()
+            .split(',')
+            .nth(1)
+            .unwrap()
+            .to_owned()
+    };
+    let open = || async {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(tmp.path()).unwrap());
+        let settings = Settings::load(store.clone()).await.unwrap();
+        Directory::new(store, settings)
+    };
+    let first = open().await;
+    let salt = salt_of(first.unknown_user_key().await.unwrap()).await;
+    assert_eq!(salt, salt_of(first.unknown_user_key().await.unwrap()).await);
+    drop(first);
+    let again = open().await;
+    assert_eq!(salt, salt_of(again.unknown_user_key().await.unwrap()).await);
+    // A different data directory has its own key.
+    let (_t, other) = dir().await;
+    assert_ne!(salt, salt_of(other.unknown_user_key().await.unwrap()).await);
+}
+
+/// RFC 5321 §4.5.1: postmaster@ every hosted domain (and domain alias) resolves even without
+/// such a user or alias: to `server.postmaster`, else to the domain's first administrator.
+/// A user or alias named postmaster keeps precedence; other domains are not touched.
+#[tokio::test]
+async fn postmaster_always_resolves_to_someone_chosen_here() {
+    let (_t, d) = dir().await;
+    d.add_domain("example.test").await.unwrap();
+    d.add_domain("other.test").await.unwrap();
+    d.add_domain_alias("alias.test", "example.test")
+        .await
+        .unwrap();
+    let locals = |r: heron_directory::Resolution| -> Vec<String> {
+        r.mailboxes.into_iter().map(|u| u.local).collect()
+    };
+    // Nobody to receive it yet: unknown, as before.
+    assert!(
+        d.resolve("postmaster@example.test")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    d.add_user("alice@example.test", PW, Role::User)
+        .await
+        .unwrap();
+    d.add_user("boss@example.test", PW, Role::DomainAdmin)
+        .await
+        .unwrap();
+    d.add_user("later@example.test", PW, Role::DomainAdmin)
+        .await
+        .unwrap();
+    for a in ["postmaster@example.test", "PostMaster@Alias.Test"] {
+        assert_eq!(locals(d.resolve(a).await.unwrap()), ["boss"], "{a}");
+    }
+    assert!(d.resolve("postmaster@other.test").await.unwrap().is_empty());
+    // The setting names the mailbox for every domain.
+    d.settings()
+        .set("server.postmaster", "alice@example.test")
+        .await
+        .unwrap();
+    for a in [
+        "postmaster@example.test",
+        "postmaster@other.test",
+        "postmaster@alias.test",
+    ] {
+        assert_eq!(locals(d.resolve(a).await.unwrap()), ["alice"], "{a}");
+    }
+    // Remote domains are not hosted: their postmaster stays remote.
+    let r = d.resolve("postmaster@remote.test").await.unwrap();
+    assert_eq!(
+        (r.mailboxes.len(), r.remote),
+        (0, vec!["postmaster@remote.test".to_owned()])
+    );
+    // A real postmaster alias wins.
+    d.add_alias("postmaster@other.test", &["later@example.test".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        locals(d.resolve("postmaster@other.test").await.unwrap()),
+        ["later"]
+    );
+    // Only the local part postmaster is concerned.
+    assert!(
+        d.resolve("webmaster@example.test")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -3,6 +3,7 @@
 
 mod cli;
 mod logs;
+mod nofile;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -16,6 +16,7 @@ use imap_codec::imap_types::core::Tag;
 use imap_codec::imap_types::response::StatusKind;
 
 use crate::cmd;
+use crate::deep_search;
 use crate::error::{ImapError, Result};
 use crate::framing::command_tag;
 use crate::preparse::{self, Extras};
@@ -52,7 +53,11 @@ pub async fn run(s: &mut Session<'_>, raw: &[u8]) -> Outcome {
     let marked = searchres::substitute(&bytes, s.selected.as_ref());
     let command = match CommandCodec::default().decode(&marked.bytes) {
         Ok(([], c)) => c,
-        _ => return syntax_error(s, raw, "syntax error"),
+        // Search keys nested deeper than the codec goes.
+        _ => match deep_search::parse(&marked.bytes) {
+            Some(c) => c,
+            None => return syntax_error(s, raw, "syntax error"),
+        },
     };
     let tag = command.tag.clone().into_static();
     let name = command.name();

@@ -19,6 +19,16 @@ pub enum ImapError {
     /// The client went away or stayed silent too long.
     #[error("connection closed")]
     Closed,
+    /// Long work inside a command was stopped by its watch (time budget, session end,
+    /// hang-up); the command answers it itself.
+    #[error("stopped: {0:?}")]
+    Stopped(heron_net::watch::Stopped),
+}
+
+impl From<heron_net::watch::Stopped> for ImapError {
+    fn from(why: heron_net::watch::Stopped) -> Self {
+        ImapError::Stopped(why)
+    }
 }
 
 impl From<AuthError> for ImapError {

@@ -7,7 +7,8 @@
 //! over its limit is refused without reading a byte of it (a 4 GB announcement costs
 //! nothing); a literal is at most [`MAX_LITERAL`] octets except the message of APPEND, which
 //! may reach the server's message size limit; a whole command other than APPEND is at most
-//! [`MAX_COMMAND`] octets.
+//! [`MAX_COMMAND`] octets. Before login the limits are [`Limits::PREAUTH`]: a few KB per
+//! command and no APPEND, so unauthenticated connections cannot pin memory.
 
 /// Longest command line (without CRLF) accepted; longer lines are discarded with BAD.
 pub const MAX_LINE: usize = 64 * 1024;
@@ -17,6 +18,41 @@ pub const MAX_LITERAL: u64 = 64 * 1024;
 pub const MAX_COMMAND: usize = 1024 * 1024;
 /// Longest tag echoed back in a reply.
 const MAX_TAG: usize = 64;
+/// Longest command line before login (LOGIN, AUTHENTICATE with SASL-IR, STARTTLS, ID).
+pub const PREAUTH_MAX_LINE: usize = 8 * 1024;
+/// Largest command, lines and literals together, before login.
+const PREAUTH_MAX_COMMAND: usize = 8 * 1024;
+/// Largest literal before login (a user name or password).
+const PREAUTH_MAX_LITERAL: u64 = 4 * 1024;
+
+/// Size limits of one command, by session state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest literal outside an APPEND message.
+    pub literal: u64,
+    /// Largest command, lines and literals together, outside an APPEND message.
+    pub command: usize,
+    /// Largest APPEND message; 0 refuses every APPEND literal.
+    pub append: u64,
+}
+
+impl Limits {
+    /// Before login: a few KB, no APPEND (it needs a login anyway).
+    pub const PREAUTH: Limits = Limits {
+        literal: PREAUTH_MAX_LITERAL,
+        command: PREAUTH_MAX_COMMAND,
+        append: 0,
+    };
+
+    /// After login, with APPEND messages of up to `append` octets.
+    pub fn authenticated(append: u64) -> Limits {
+        Limits {
+            literal: MAX_LITERAL,
+            command: MAX_COMMAND,
+            append,
+        }
+    }
+}
 
 /// What the session does after a line or literal.
 #[derive(Debug, PartialEq, Eq)]
@@ -56,21 +92,27 @@ impl Refusal {
 #[derive(Debug)]
 pub struct Assembler {
     buf: Vec<u8>,
-    append_limit: u64,
+    limits: Limits,
 }
 
 impl Assembler {
-    /// An assembler allowing APPEND messages of up to `append_limit` octets.
+    /// An assembler for a logged-in session, allowing APPEND messages of up to
+    /// `append_limit` octets.
     pub fn new(append_limit: u64) -> Self {
+        Self::with_limits(Limits::authenticated(append_limit))
+    }
+
+    /// An assembler with the given limits.
+    pub fn with_limits(limits: Limits) -> Self {
         Self {
             buf: Vec::new(),
-            append_limit,
+            limits,
         }
     }
 
-    /// Change the APPEND limit (it follows a runtime setting).
-    pub fn set_append_limit(&mut self, limit: u64) {
-        self.append_limit = limit;
+    /// Change the limits (they follow the login state and a runtime setting).
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
     }
 
     /// Whether a command is partly assembled.
@@ -97,9 +139,9 @@ impl Assembler {
         };
         // RFC 7888 §4 / RFC 7889: check the announced size before reading any of it.
         let limit = if append {
-            self.append_limit
+            self.limits.append
         } else {
-            MAX_LITERAL
+            self.limits.literal
         };
         if len > limit {
             let tag = self.tag();
@@ -154,11 +196,11 @@ impl Assembler {
 
     fn total_limit(&self, append: bool) -> usize {
         if append {
-            usize::try_from(self.append_limit)
+            usize::try_from(self.limits.append)
                 .unwrap_or(usize::MAX)
-                .saturating_add(MAX_COMMAND)
+                .saturating_add(self.limits.command)
         } else {
-            MAX_COMMAND
+            self.limits.command
         }
     }
 }
@@ -296,6 +338,44 @@ mod tests {
             }
         }
         assert!(refused);
+    }
+
+    #[test]
+    fn before_login_commands_stay_small() {
+        let mut a = Assembler::with_limits(Limits::PREAUTH);
+        assert_eq!(
+            a.push_line(b"a LOGIN {5}"),
+            Ok(Next::Literal { len: 5, sync: true })
+        );
+        a.push_literal(b"alice");
+        assert_eq!(
+            a.push_line(b" {4096}"),
+            Ok(Next::Literal {
+                len: 4096,
+                sync: true
+            })
+        );
+        a.push_literal(&[b'p'; 4096]);
+        assert_eq!(a.push_line(b""), Ok(Next::Complete));
+        a.take();
+        assert!(matches!(
+            a.push_line(b"b LOGIN {4097}"),
+            Err(Refusal::LiteralTooBig { append: false, .. })
+        ));
+        assert!(matches!(
+            a.push_line(b"c APPEND INBOX {10}"),
+            Err(Refusal::LiteralTooBig { append: true, .. })
+        ));
+        // Literals that each fit still cannot add up past the command limit.
+        assert!(matches!(
+            a.push_line(b"d LOGIN {4096}"),
+            Ok(Next::Literal { .. })
+        ));
+        a.push_literal(&[b'u'; 4096]);
+        assert!(matches!(
+            a.push_line(b" {4096}"),
+            Err(Refusal::CommandTooLong { .. })
+        ));
     }
 
     #[test]

@@ -20,6 +20,7 @@ mod auth;
 mod bodystructure;
 mod caps;
 pub mod cmd;
+mod deep_search;
 mod dispatch;
 mod envelope;
 mod error;
@@ -28,6 +29,7 @@ mod flagsets;
 pub mod framing;
 #[doc(hidden)]
 pub mod fuzzing;
+mod limits;
 mod mailbox;
 mod mime;
 mod names;
@@ -81,11 +83,18 @@ impl Service for ImapService {
         self.settings.get(defs::IMAP_MAX_CONNECTIONS)
     }
 
+    fn max_connections_per_ip(&self) -> u64 {
+        self.settings.get(defs::IMAP_MAX_CONNECTIONS_PER_IP)
+    }
+
     fn refusal(&self, why: Refusal) -> Vec<u8> {
         // RFC 9051 §7.1.5: a greeting of BYE refuses the connection.
         match why {
             Refusal::Blacklisted => response::bye("access from your address is not allowed"),
             Refusal::TooManyConnections => response::bye("too many connections, try again later"),
+            Refusal::TooManyFromIp => {
+                response::bye("too many connections from your address, try again later")
+            }
         }
     }
 

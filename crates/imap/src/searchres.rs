@@ -136,7 +136,7 @@ fn set_argument<'b>(bytes: &'b [u8], arg: Option<Token>, numbers: &[u32]) -> Sub
 
 /// Search keys followed by this many arguments (RFC 9051 §6.4.4, RFC 5032); `UID` and
 /// `MODSEQ` are handled apart. CHARSET is not a key but takes one argument the same way.
-fn arguments(bytes: &[u8], t: &Token) -> usize {
+pub(crate) fn key_arguments(bytes: &[u8], t: &Token) -> usize {
     const ONE: &[&str] = &[
         "CHARSET",
         "BCC",
@@ -210,7 +210,7 @@ fn search_keys(bytes: &[u8], toks: Tokens<'_>, saved: &SavedSet) -> Vec<(usize, 
             }
             _ if t.is(bytes, "UID") => Expect::UidSet(t),
             _ if t.is(bytes, "MODSEQ") => Expect::ModSeq,
-            _ => match arguments(bytes, &t) {
+            _ => match key_arguments(bytes, &t) {
                 0 => Expect::Key,
                 n => Expect::Args(n),
             },

@@ -16,13 +16,13 @@ use std::time::Duration;
 use futures::FutureExt;
 use heron_directory::Directory;
 use heron_net::line::{Framed, ReadError};
-use heron_net::{Client, Conn, SessionInfo, banner};
+use heron_net::{Client, Conn, Deadlines, SessionInfo, banner};
 use heron_settings::defs;
 use heron_store::{Event, Store, Subscription, User};
 use imap_codec::imap_types::response::{Code, StatusKind};
 use tokio_rustls::TlsAcceptor;
 
-use crate::framing::{Assembler, MAX_LINE, Next, Refusal};
+use crate::framing::{Assembler, Limits, MAX_LINE, Next, PREAUTH_MAX_LINE, Refusal};
 use crate::response::{self, bye};
 use crate::selected::Selected;
 use crate::{ImapService, caps, dispatch};
@@ -135,14 +135,20 @@ impl<'a> Session<'a> {
         self.flush().await
     }
 
-    fn timeout(&self) -> Duration {
-        self.svc.settings.get(defs::IMAP_COMMAND_TIMEOUT)
+    /// The deadlines of the next command: the command timeout and APPEND's minimum data
+    /// rate as set now. IMAP sessions have no overall time limit (RFC 9051 §5.4).
+    fn refresh_deadlines(&mut self) {
+        let st = &self.svc.settings;
+        self.client.set_deadlines(Deadlines {
+            command: st.get(defs::IMAP_COMMAND_TIMEOUT),
+            session_end: None,
+            min_data_rate: st.get(defs::IMAP_MIN_DATA_RATE),
+        });
     }
 
     /// Read one line (SASL responses), within the command timeout.
     pub async fn read_line(&mut self) -> Result<Framed, ReadError> {
-        let timeout = self.timeout();
-        self.client.read_line(timeout).await
+        self.client.read_line().await
     }
 
     /// Read a line and a store event, whichever comes first (IDLE).
@@ -151,7 +157,7 @@ impl<'a> Session<'a> {
         tokio::select! {
             biased;
             _ = cancel.cancelled() => LineOrEvent::Cancelled,
-            r = self.client.read_line(timeout) => LineOrEvent::Line(r),
+            r = self.client.read_line_within(timeout) => LineOrEvent::Line(r),
             e = self.events.next() => LineOrEvent::Event(e),
         }
     }
@@ -159,8 +165,15 @@ impl<'a> Session<'a> {
     /// Read a whole command: its lines and its literals, sending `+` continuations for the
     /// synchronizing literals it accepts (RFC 9051 §7.5).
     pub async fn read_command(&mut self) -> Result<Incoming, ReadError> {
-        let limit = append_limit(self);
-        self.asm.set_append_limit(limit);
+        // Before login a command may hold only a few KB, whatever arrives.
+        let (limits, max_line) = if self.user.is_some() {
+            (Limits::authenticated(append_limit(self)), MAX_LINE)
+        } else {
+            (Limits::PREAUTH, PREAUTH_MAX_LINE)
+        };
+        self.asm.set_limits(limits);
+        self.client.framer().set_max(max_line);
+        self.refresh_deadlines();
         loop {
             let line = match self.read_line().await? {
                 Framed::Line(l) => l,
@@ -185,9 +198,8 @@ impl<'a> Session<'a> {
 
     /// Read exactly `len` literal octets; what follows them stays buffered.
     async fn read_literal(&mut self, mut len: usize) -> Result<(), ReadError> {
-        let timeout = self.timeout();
         while len > 0 {
-            let data = self.client.read_raw(timeout).await?;
+            let data = self.client.read_raw().await?;
             let used = data.len().min(len);
             self.asm.push_literal(&data[..used]);
             self.client.framer().unread(&data[used..]);
@@ -261,8 +273,8 @@ pub async fn run(svc: &ImapService, conn: Conn) {
     );
     let mut s = Session {
         svc,
-        client: Client::new(conn.stream, MAX_LINE),
-        asm: Assembler::new(0),
+        client: Client::new(conn.stream, PREAUTH_MAX_LINE),
+        asm: Assembler::with_limits(Limits::PREAUTH),
         info: conn.info,
         starttls: conn.starttls,
         hostname: conn.hostname,
@@ -273,6 +285,7 @@ pub async fn run(svc: &ImapService, conn: Conn) {
         events: svc.dir.store().subscribe(),
         out: Vec::new(),
     };
+    s.refresh_deadlines();
     tracing::info!(target: "imap", "connect from {peer}");
     let caps = caps::capabilities(&s);
     let hello = response::untagged(StatusKind::Ok, Some(Code::Capability(caps)), &greeting);
@@ -309,6 +322,11 @@ async fn command_loop(s: &mut Session<'_>) {
                 dispatch::Outcome::Bad
             }
             Ok(Incoming::Refused(r)) => refused(s, &r),
+            Err(ReadError::TooSlow) => {
+                tracing::info!(target: "imap", "literal arrived below the minimum data rate");
+                let _ = s.send(&bye("data rate too low, closing connection")).await;
+                return;
+            }
             Err(ReadError::Timeout) => {
                 tracing::info!(target: "imap", "idle timeout");
                 let _ = s.send(&bye("idle timeout, closing connection")).await;

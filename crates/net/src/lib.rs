@@ -7,12 +7,15 @@
 //! binds sockets or checks IP lists itself.
 
 pub mod banner;
+pub mod budget;
 pub mod client;
 pub mod line;
 mod listener;
+mod refuse;
 pub mod registry;
 pub mod stream;
 pub mod tls;
+pub mod watch;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -22,7 +25,7 @@ use heron_settings::values::{Encryption, Protocol};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
-pub use client::{Client, Flow};
+pub use client::{Client, Deadlines, Flow};
 pub use listener::Server;
 pub use registry::{Registry, SessionInfo};
 pub use stream::SessionStream;
@@ -49,6 +52,8 @@ pub enum Refusal {
     Blacklisted,
     /// The protocol's max connections are reached.
     TooManyConnections,
+    /// The client's IP has as many sessions of this protocol as one IP may have.
+    TooManyFromIp,
 }
 
 /// A protocol's session logic.
@@ -58,6 +63,8 @@ pub trait Service: Send + Sync + 'static {
     fn enabled(&self) -> bool;
     /// Max concurrent sessions; 0 = unlimited.
     fn max_connections(&self) -> u64;
+    /// Max concurrent sessions from one IP; 0 = unlimited.
+    fn max_connections_per_ip(&self) -> u64;
     /// The line sent before closing a refused plain-text connection.
     fn refusal(&self, why: Refusal) -> Vec<u8>;
     /// Run one session to its end.

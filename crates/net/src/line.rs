@@ -120,6 +120,9 @@ pub enum ReadError {
     Closed,
     #[error("timed out waiting for the client")]
     Timeout,
+    /// A body or literal arrived slower than the minimum data rate.
+    #[error("data sent slower than the minimum rate")]
+    TooSlow,
     #[error("i/o error: {0}")]
     Io(#[from] io::Error),
 }

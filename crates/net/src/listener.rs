@@ -14,15 +14,15 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use heron_settings::values::{self, Encryption, IpRule, ListenerSpec, Protocol};
-use heron_settings::{Settings, defs};
-use tokio::io::AsyncWriteExt;
+use heron_settings::{Settings, defs, fd_budget};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-use crate::registry::Registry;
+use crate::refuse::{RefusalLog, refuse};
+use crate::registry::{Full, Limits, Registry, SessionGuard};
 use crate::stream::SessionStream;
 use crate::tls::TlsProvider;
 use crate::{Conn, NetError, Refusal, Service, log_target};
@@ -52,6 +52,9 @@ struct Shared {
     policy: RwLock<Policy>,
     shutdown: CancellationToken,
     tracker: TaskTracker,
+    /// The process's open-file limit: each protocol's sessions are capped at a share of it
+    /// (`heron_settings::fd_budget`), so no listener can starve the others.
+    nofile: u64,
 }
 
 /// All listeners of this process.
@@ -62,11 +65,12 @@ pub struct Server {
 
 impl Server {
     /// A server for the given services. `self_signed` is the certificate pair used when
-    /// settings name none.
+    /// settings name none; `nofile` is the process's open-file limit.
     pub fn new(
         settings: Arc<Settings>,
         services: HashMap<Protocol, Arc<dyn Service>>,
         self_signed: (PathBuf, PathBuf),
+        nofile: u64,
     ) -> Self {
         let shared = Shared {
             tls: TlsProvider::new(self_signed),
@@ -76,6 +80,7 @@ impl Server {
             policy: RwLock::new(Policy::default()),
             shutdown: CancellationToken::new(),
             tracker: TaskTracker::new(),
+            nofile,
         };
         Self {
             shared: Arc::new(shared),
@@ -230,6 +235,10 @@ impl Server {
     }
 
     async fn accept_loop(self, listener: TcpListener, spec: ListenerSpec, stop: CancellationToken) {
+        let Some(service) = self.shared.services.get(&spec.protocol).cloned() else {
+            return;
+        };
+        let mut refused = RefusalLog::default();
         loop {
             let accepted = tokio::select! {
                 _ = stop.cancelled() => return,
@@ -237,11 +246,21 @@ impl Server {
             };
             match accepted {
                 Ok((tcp, peer)) => {
+                    // Admission happens here, before any task or buffer is spent on the
+                    // connection: a refused client costs one non-blocking write.
+                    let guard = match self.admit(&tcp, peer, &spec, service.as_ref()) {
+                        Ok(g) => g,
+                        Err(why) => {
+                            refused.note(log_target(spec.protocol), peer, why);
+                            refuse(tcp, &spec, service.as_ref(), why);
+                            continue;
+                        }
+                    };
                     let this = self.clone();
-                    let spec = spec.clone();
+                    let (spec, service) = (spec.clone(), service.clone());
                     self.shared
                         .tracker
-                        .spawn(async move { this.handle(tcp, peer, spec).await });
+                        .spawn(async move { this.handle(tcp, peer, spec, service, guard).await });
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: back off instead of spinning.
@@ -252,46 +271,58 @@ impl Server {
         }
     }
 
-    /// Decide whether a connection may proceed: SEC-1 lists, then the connection limit.
+    /// Decide whether a connection may proceed: SEC-1 lists, then the connection limits
+    /// (the protocol's total, never more than its share of the open-file limit, and its
+    /// per-IP share unless the IP is whitelisted). An
+    /// admitted session is listed at once, so the next accept counts it.
     fn admit(
         &self,
+        tcp: &TcpStream,
         peer: SocketAddr,
-        protocol: Protocol,
+        spec: &ListenerSpec,
         service: &dyn Service,
-    ) -> Option<Refusal> {
+    ) -> Result<SessionGuard, Refusal> {
+        let protocol = spec.protocol;
         let ip = values::canonical(peer.ip());
+        let mut white = false;
         if let Ok(p) = self.shared.policy.read() {
-            let white = p.whitelist.iter().any(|r| r.matches(ip, protocol));
+            white = p.whitelist.iter().any(|r| r.matches(ip, protocol));
             if !white && p.blacklist.iter().any(|r| r.matches(ip, protocol)) {
-                return Some(Refusal::Blacklisted);
+                return Err(Refusal::Blacklisted);
             }
         }
-        let max = service.max_connections();
-        if max != 0 && self.shared.registry.count(protocol) as u64 >= max {
-            return Some(Refusal::TooManyConnections);
-        }
-        None
+        let limits = Limits {
+            total: fd_budget::listener_connection_cap(
+                service.max_connections(),
+                self.shared.nofile,
+            ),
+            per_ip: if white {
+                0
+            } else {
+                service.max_connections_per_ip()
+            },
+        };
+        let local = tcp.local_addr().unwrap_or(spec.addr);
+        self.shared
+            .registry
+            .admit(protocol, peer, local, &self.shared.shutdown, limits)
+            .map_err(|full| match full {
+                Full::Total => Refusal::TooManyConnections,
+                Full::PerIp => Refusal::TooManyFromIp,
+            })
     }
 
-    async fn handle(self, mut tcp: TcpStream, peer: SocketAddr, spec: ListenerSpec) {
-        let Some(service) = self.shared.services.get(&spec.protocol).cloned() else {
-            return;
-        };
-        let target = log_target(spec.protocol);
-        if let Some(why) = self.admit(peer, spec.protocol, service.as_ref()) {
-            tracing::warn!(target: "events", "{} connection from {peer} refused: {why:?}", target);
-            if spec.encryption != Encryption::Implicit {
-                let _ = tcp.write_all(&service.refusal(why)).await;
-            }
-            let _ = tcp.shutdown().await;
-            return;
-        }
+    async fn handle(
+        self,
+        tcp: TcpStream,
+        peer: SocketAddr,
+        spec: ListenerSpec,
+        service: Arc<dyn Service>,
+        guard: SessionGuard,
+    ) {
         let _ = tcp.set_nodelay(true);
-        let local = tcp.local_addr().unwrap_or(spec.addr);
-        let guard =
-            self.shared
-                .registry
-                .register(spec.protocol, peer, local, &self.shared.shutdown);
+        let local = guard.info.local;
+        let target = log_target(spec.protocol);
         let span = tracing::info_span!("session", id = %guard.info.id);
         async {
             let Some(conn) = self.make_conn(tcp, &spec, guard.info.clone(), local).await else {

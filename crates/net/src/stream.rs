@@ -32,6 +32,14 @@ impl SessionStream {
         }
     }
 
+    /// The TCP connection underneath, plain or TLS.
+    pub fn tcp(&self) -> &TcpStream {
+        match self {
+            SessionStream::Plain(tcp) => tcp,
+            SessionStream::Tls(t) => t.get_ref().0,
+        }
+    }
+
     /// Negotiated TLS protocol version and cipher suite, for logs and Received headers.
     pub fn tls_description(&self) -> Option<String> {
         let SessionStream::Tls(t) = self else {

@@ -52,6 +52,10 @@ impl Service for Pop3Service {
         self.settings.get(defs::POP_MAX_CONNECTIONS)
     }
 
+    fn max_connections_per_ip(&self) -> u64 {
+        self.settings.get(defs::POP_MAX_CONNECTIONS_PER_IP)
+    }
+
     fn refusal(&self, why: Refusal) -> Vec<u8> {
         match why {
             Refusal::Blacklisted => err(
@@ -61,6 +65,10 @@ impl Service for Pop3Service {
             Refusal::TooManyConnections => err(
                 Some(RespCode::SysTemp),
                 "too many connections, try again later",
+            ),
+            Refusal::TooManyFromIp => err(
+                Some(RespCode::SysTemp),
+                "too many connections from your address, try again later",
             ),
         }
     }

@@ -11,7 +11,7 @@ use std::io;
 use std::sync::Arc;
 
 use heron_net::line::{Framed, ReadError};
-use heron_net::{Client, Conn, SessionInfo, banner};
+use heron_net::{Client, Conn, Deadlines, SessionInfo, banner};
 use heron_proto_pop3::{Command, MAX_COMMAND_LINE, RespCode, err, parse_command};
 use heron_settings::defs;
 use tokio_rustls::TlsAcceptor;
@@ -59,8 +59,17 @@ impl Session<'_> {
 
     /// Read one line from the client within the command timeout.
     pub async fn read_line(&mut self) -> Result<Framed, ReadError> {
-        let timeout = self.svc.settings.get(defs::POP_COMMAND_TIMEOUT);
-        self.client.read_line(timeout).await
+        self.client.read_line().await
+    }
+
+    /// Take the command timeout as set now for every wait of the next command (a line, an
+    /// AUTH exchange, the STLS handshake, a write).
+    fn refresh_deadlines(&mut self) {
+        self.client.set_deadlines(Deadlines {
+            command: self.svc.settings.get(defs::POP_COMMAND_TIMEOUT),
+            session_end: None,
+            min_data_rate: 0,
+        });
     }
 }
 
@@ -83,6 +92,7 @@ pub async fn run(svc: &Pop3Service, conn: Conn) {
         loopback,
         state: State::Authorization { user: None },
     };
+    s.refresh_deadlines();
     tracing::info!(target: "pop3", "connect from {peer}");
     if s.send(&heron_proto_pop3::ok(&greeting)).await.is_err() {
         return;
@@ -96,6 +106,7 @@ async fn command_loop(s: &mut Session<'_>) {
     let cancel = s.info.cancel.clone();
     let mut bad: u64 = 0;
     loop {
+        s.refresh_deadlines();
         // Biased: once the session is to end, no further command starts, even one that
         // arrived at the same moment.
         let read = tokio::select! {

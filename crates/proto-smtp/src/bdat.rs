@@ -53,6 +53,12 @@ impl ChunkReader {
         take
     }
 
+    /// Stop storing the message (the server cannot hold it now): the buffer is released,
+    /// later chunks are only counted, and [`ChunkReader::finish`] fails.
+    pub fn give_up(&mut self) {
+        self.body.give_up();
+    }
+
     /// Octets of the current chunk still to come.
     pub fn remaining(&self) -> u64 {
         self.remaining

@@ -50,6 +50,12 @@ impl Bounded {
         self.bytes.extend_from_slice(data);
     }
 
+    /// Stop storing: release the buffer and count from now on, as past the limit.
+    pub(crate) fn give_up(&mut self) {
+        self.over = true;
+        self.bytes = Vec::new();
+    }
+
     /// Octets pushed so far, stored or not.
     pub(crate) fn total(&self) -> u64 {
         self.total

@@ -203,6 +203,12 @@ impl DataReader {
         }
     }
 
+    /// Stop storing the message (the server cannot hold it now): the buffer is released,
+    /// the rest is only read to its end, and [`DataReader::finish`] fails.
+    pub fn give_up(&mut self) {
+        self.body.give_up();
+    }
+
     /// True once the terminator was seen.
     pub fn is_done(&self) -> bool {
         self.state == State::Done

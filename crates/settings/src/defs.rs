@@ -9,6 +9,8 @@ crate::settings! {
     // ---- server ----
     /// Host name used in banners, EHLO and Received headers when no per-IP name applies; empty means the system's host name.
     SERVER_HOSTNAME: Text = "server.hostname", "";
+    /// Where mail to `<postmaster>`, and to postmaster@ a hosted domain or domain alias that has no user or alias of that name, is delivered (RFC 5321 §4.5.1): an address. Empty means that domain's first domain administrator (the oldest account); with neither, such mail is refused.
+    SERVER_POSTMASTER: Text = "server.postmaster", "";
     /// Host names per local IP (BIND-3), entries `IP=hostname`.
     BIND_HOSTNAMES: List = "bind.hostnames", "";
     /// Listeners (BIND-1/2): entries `PROTOCOL ENCRYPTION ADDRESS:PORT [cert=PEM key=PEM]`; protocol smtp|submission|pop3|imap|ldap|xmpp, encryption none|starttls|tls. Unset, the defaults follow `--port-offset` and `--listen-address`.
@@ -20,6 +22,12 @@ crate::settings! {
 
     /// Rows per page in the lists of the admin web interface (1-1000).
     ADMIN_ITEMS_PER_PAGE: Count = "admin.items_per_page", "50";
+    /// Seconds an admin client has to send a request's headers, counted from connecting or from the end of the previous answer (so idle keep-alive connections are closed after it too); a request cut off is answered 408, a silent connection just closed. 0 counts as 1.
+    ADMIN_HEADER_TIMEOUT: Seconds = "admin.header_timeout", "10";
+    /// Seconds an admin client has to send a request's body once its headers are in (a slower body is answered 408 and the connection closed), and may leave an answer unread before it is dropped. 0 counts as 1.
+    ADMIN_BODY_TIMEOUT: Seconds = "admin.body_timeout", "20";
+    /// Concurrent connections to the admin listener; further ones are closed as they are accepted. Never more than 1/8 of the process's open-file limit; 0 = that share alone.
+    ADMIN_MAX_CONNECTIONS: Count = "admin.max_connections", "256";
 
     // ---- POP (PROTO-2, ACCESS-1) ----
     /// POP service running (OPS-1).
@@ -32,6 +40,8 @@ crate::settings! {
     POP_MAX_BAD_COMMANDS: Count = "pop.max_bad_commands", "8";
     /// Concurrent POP sessions; 0 = unlimited.
     POP_MAX_CONNECTIONS: Count = "pop.max_connections", "500";
+    /// Concurrent POP sessions from one IP; 0 = unlimited. Whitelisted IPs (SEC-1) are exempt.
+    POP_MAX_CONNECTIONS_PER_IP: Count = "pop.max_connections_per_ip", "50";
     /// Allow USER/PASS and AUTH PLAIN/LOGIN without TLS from non-loopback addresses.
     POP_ALLOW_PLAINTEXT_AUTH: Bool = "pop.allow_plaintext_auth", "false";
 
@@ -46,8 +56,20 @@ crate::settings! {
     IMAP_MAX_BAD_COMMANDS: Count = "imap.max_bad_commands", "8";
     /// Concurrent IMAP sessions; 0 = unlimited.
     IMAP_MAX_CONNECTIONS: Count = "imap.max_connections", "1000";
+    /// Concurrent IMAP sessions from one IP; 0 = unlimited. Whitelisted IPs (SEC-1) are exempt.
+    IMAP_MAX_CONNECTIONS_PER_IP: Count = "imap.max_connections_per_ip", "100";
+    /// Bytes per second an APPEND literal must average once `imap.command_timeout` has passed; 0 = no minimum.
+    IMAP_MIN_DATA_RATE: Count = "imap.min_data_rate", "500";
+    /// Seconds one SEARCH may compute; past it the search stops and is answered NO [LIMIT].
+    IMAP_SEARCH_TIMEOUT: Seconds = "imap.search_timeout", "60";
     /// Offer IDLE (RFC 2177).
     IMAP_IDLE: Bool = "imap.idle", "true";
+    /// Mailboxes one user may have, INBOX and the default folders included; CREATE and RENAME that would pass it are refused with NO [LIMIT]. 0 = unlimited.
+    IMAP_MAX_MAILBOXES: Count = "imap.max_mailboxes", "1000";
+    /// Levels a mailbox name may have (`a/b/c` has 3); deeper CREATE and RENAME are refused with NO [LIMIT]. 0 = unlimited.
+    IMAP_MAX_MAILBOX_DEPTH: Count = "imap.max_mailbox_depth", "32";
+    /// Longest mailbox name in bytes (UTF-8, the whole path); longer CREATE and RENAME are refused with NO [LIMIT]. 0 = unlimited.
+    IMAP_MAX_MAILBOX_NAME: Count = "imap.max_mailbox_name", "255";
 
     // ---- SMTP in (PROTO-5) ----
     /// SMTP service running (OPS-1).
@@ -66,6 +88,12 @@ crate::settings! {
     SMTP_MAX_BAD_COMMANDS: Count = "smtp_in.max_bad_commands", "8";
     /// Concurrent SMTP sessions; 0 = unlimited.
     SMTP_MAX_CONNECTIONS: Count = "smtp_in.max_connections", "1000";
+    /// Concurrent SMTP sessions from one IP; 0 = unlimited. Whitelisted IPs (SEC-1) are exempt.
+    SMTP_MAX_CONNECTIONS_PER_IP: Count = "smtp_in.max_connections_per_ip", "50";
+    /// Bytes per second a message body (DATA, BDAT) must average once `smtp_in.command_timeout` has passed; 0 = no minimum.
+    SMTP_MIN_DATA_RATE: Count = "smtp_in.min_data_rate", "500";
+    /// Megabytes of message bodies the sessions of one SMTP door (port 25, or submission) may hold in memory while receiving; past it a message is answered 452 4.3.1 (try later); 0 = unlimited.
+    SMTP_BODY_MEMORY_MB: Count = "smtp_in.body_memory_mb", "1024";
     /// Received headers allowed before a message is refused as looping.
     SMTP_MAX_HOP_COUNT: Count = "smtp_in.max_hop_count", "20";
     /// Largest message accepted, in MB; 0 = unlimited.
@@ -107,6 +135,8 @@ crate::settings! {
     SUBMISSION_OWN_IPS_SAFE: Bool = "submission.own_ips_safe", "false";
     /// Concurrent sessions on submission ports; 0 = unlimited.
     SUBMISSION_MAX_CONNECTIONS: Count = "submission.max_connections", "1000";
+    /// Concurrent sessions on submission ports from one IP; 0 = unlimited. Whitelisted IPs (SEC-1) are exempt.
+    SUBMISSION_MAX_CONNECTIONS_PER_IP: Count = "submission.max_connections_per_ip", "50";
 
     // ---- SMTP out (PROTO-6) ----
     /// Seconds to wait for a remote server's reply.

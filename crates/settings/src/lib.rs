@@ -10,6 +10,7 @@
 //! and the problem is logged.
 
 pub mod defs;
+pub mod fd_budget;
 pub mod kinds;
 pub mod routes;
 pub mod values;

@@ -303,6 +303,7 @@ pub fn check(key: &str, v: &str) -> Result<(), String> {
         "route.gateways" => crate::routes::parse_gateways(v).map(drop),
         "route.backup_primaries" => crate::routes::parse_ips(v).map(drop),
         "security.forwarding_blacklist" => crate::routes::parse_domains(v).map(drop),
+        "server.postmaster" if !v.trim().is_empty() => check_address(v.trim()),
         "smtp_out.ip" if !v.trim().is_empty() => v
             .trim()
             .parse::<std::net::IpAddr>()
@@ -324,6 +325,21 @@ pub fn check(key: &str, v: &str) -> Result<(), String> {
             crate::routes::check_priority(v)
         }
         _ => Ok(()),
+    }
+}
+
+/// A plain `local@domain` address: one `@`, both sides non-empty, no spaces or brackets.
+/// (The directory applies its full address rules when it uses the value.)
+fn check_address(v: &str) -> Result<(), String> {
+    let ok = v
+        .split_once('@')
+        .is_some_and(|(l, d)| !l.is_empty() && !d.is_empty() && !d.contains('@'))
+        && !v
+            .contains(|c: char| c.is_whitespace() || c.is_control() || "<>()[],;:\\\"".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{v:?} is not an address (expected local@domain)"))
     }
 }
 
@@ -389,5 +405,21 @@ mod tests {
         assert!(check("domain_defaults.max_recipients", "4294967296").is_err());
         // Sizes are 64-bit in the record.
         assert!(check("domain_defaults.disk_mb", "4294967296").is_ok());
+    }
+
+    #[test]
+    fn postmaster_is_an_address_or_empty() {
+        assert!(check("server.postmaster", "").is_ok());
+        assert!(check("server.postmaster", "ops@example.test").is_ok());
+        for bad in [
+            "ops",
+            "@example.test",
+            "ops@",
+            "a@b@c",
+            "ops @example.test",
+            "<ops@x.test>",
+        ] {
+            assert!(check("server.postmaster", bad).is_err(), "{bad}");
+        }
     }
 }

@@ -11,6 +11,7 @@ mod authres;
 pub mod cmd;
 mod deliver;
 mod envelope;
+mod hold;
 mod notice;
 pub mod policy;
 pub mod received;
@@ -46,6 +47,8 @@ pub struct SmtpService {
     dns: Option<Arc<heron_queue::SharedDns>>,
     /// Domains whose administrators were already told they are over their disk limit.
     warned: std::sync::Mutex<std::collections::HashSet<i64>>,
+    /// Memory held by the message bodies this door's sessions are receiving.
+    bodies: Arc<heron_net::budget::MemoryBudget>,
 }
 
 impl SmtpService {
@@ -58,6 +61,7 @@ impl SmtpService {
             mode,
             dns: None,
             warned: Default::default(),
+            bodies: Default::default(),
         }
     }
 
@@ -81,12 +85,22 @@ impl Service for SmtpService {
         }
     }
 
+    fn max_connections_per_ip(&self) -> u64 {
+        match self.mode {
+            Mode::Mx => self.settings.get(defs::SMTP_MAX_CONNECTIONS_PER_IP),
+            Mode::Submission => self.settings.get(defs::SUBMISSION_MAX_CONNECTIONS_PER_IP),
+        }
+    }
+
     fn refusal(&self, why: Refusal) -> Vec<u8> {
         match why {
             Refusal::Blacklisted => reply::SERVICE_UNAVAILABLE
                 .with_text("Access from your address is not allowed")
                 .to_bytes(),
             Refusal::TooManyConnections => reply::TOO_MANY_CONNECTIONS.to_bytes(),
+            Refusal::TooManyFromIp => reply::TOO_MANY_CONNECTIONS
+                .with_text("Too many connections from your address, try again later")
+                .to_bytes(),
         }
     }
 

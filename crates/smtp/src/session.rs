@@ -10,10 +10,9 @@
 use std::io;
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use heron_net::line::{Framed, ReadError};
-use heron_net::{Client, Conn, SessionInfo, banner};
+use heron_net::{Client, Conn, Deadlines, SessionInfo, banner};
 use heron_proto_smtp::reply::{self, Reply};
 use heron_proto_smtp::{Command, MAX_AUTH_LINE, parse_command};
 use heron_settings::defs;
@@ -23,6 +22,7 @@ use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 
 use crate::envelope::Transaction;
+use crate::hold::BodyHold;
 use crate::{Mode, SmtpService, cmd};
 
 /// An authenticated client.
@@ -51,6 +51,8 @@ pub struct Session<'a> {
     pub tx: Option<Transaction>,
     /// Chunks received by BDAT for the transaction in progress.
     pub chunks: Option<heron_proto_smtp::ChunkReader>,
+    /// The BDAT body's hold on the door's memory, while chunks arrive.
+    pub chunks_hold: Option<BodyHold>,
     pub bad_rcpts: u64,
     /// Messages accepted so far in this session.
     pub messages: u32,
@@ -66,6 +68,12 @@ impl Session<'_> {
     pub fn reset_transaction(&mut self) {
         self.tx = None;
         self.chunks = None;
+        self.chunks_hold = None;
+    }
+
+    /// A new hold on this door's memory for one message body.
+    pub fn body_hold(&self) -> BodyHold {
+        BodyHold::new(&self.svc.bodies)
     }
 
     /// Send a reply.
@@ -124,24 +132,25 @@ impl Session<'_> {
         self.is_tls() || self.loopback
     }
 
-    fn timeout(&self) -> Duration {
-        let cmd = self.svc.settings.get(defs::SMTP_COMMAND_TIMEOUT);
-        match self.deadline {
-            Some(d) => cmd.min(d.saturating_duration_since(Instant::now())),
-            None => cmd,
+    /// The deadlines of the next command: the command timeout and the minimum data rate
+    /// as set now, and the session's end.
+    fn deadlines(&self) -> Deadlines {
+        let st = &self.svc.settings;
+        Deadlines {
+            command: st.get(defs::SMTP_COMMAND_TIMEOUT),
+            session_end: self.deadline,
+            min_data_rate: st.get(defs::SMTP_MIN_DATA_RATE),
         }
     }
 
     /// Read one line within the command (and session) timeout.
     pub async fn read_line(&mut self) -> Result<Framed, ReadError> {
-        let t = self.timeout();
-        self.client.read_line(t).await
+        self.client.read_line().await
     }
 
-    /// Read raw body bytes within the command timeout.
+    /// Read raw body bytes within the command timeout and the minimum data rate.
     pub async fn read_raw(&mut self) -> Result<Vec<u8>, ReadError> {
-        let t = self.timeout();
-        self.client.read_raw(t).await
+        self.client.read_raw().await
     }
 
     /// Upgrade to TLS (STARTTLS), discarding anything the client pipelined in clear text
@@ -211,6 +220,7 @@ pub async fn run(svc: &SmtpService, conn: Conn) {
         auth: None,
         tx: None,
         chunks: None,
+        chunks_hold: None,
         bad_rcpts: 0,
         messages: 0,
         whitelisted: matches_any(st.raw(defs::SECURITY_IP_WHITELIST.name), peer, proto),
@@ -218,6 +228,8 @@ pub async fn run(svc: &SmtpService, conn: Conn) {
         deadline: (!session_timeout.is_zero()).then(|| Instant::now() + session_timeout),
         info: conn.info,
     };
+    let deadlines = s.deadlines();
+    s.client.set_deadlines(deadlines);
     tracing::info!(target: "smtp", "connect from {peer} ({:?})", svc.mode);
     let text = banner::render(
         &st.get(defs::SMTP_BANNER),
@@ -237,6 +249,8 @@ async fn command_loop(s: &mut Session<'_>) {
     let cancel = s.info.cancel.clone();
     let mut bad: u64 = 0;
     loop {
+        let deadlines = s.deadlines();
+        s.client.set_deadlines(deadlines);
         // Biased: once the session is to end, no further command starts, even one that
         // arrived at the same moment.
         let read = tokio::select! {

@@ -9,7 +9,11 @@
 //! `tmp/`, fsync'd, renamed into place and its directory fsync'd.
 //!
 //! Blobs are immutable once written. Removal is done by the metadata store once no message or
-//! spool entry refers to a blob.
+//! spool entry refers to a blob. A process killed between writing a blob and committing its
+//! record leaves a file nothing refers to; [`FileBlobStore::written_before`] lists the files
+//! old enough to be such leftovers (never an empty file: that is a spare, or an unused one of
+//! a stopped process, which [`FileBlobStore::open`] removes) and the metadata store removes
+//! those it has no record of (`sqlite/orphans.rs`).
 
 use std::collections::BTreeSet;
 use std::fs::{self, File, OpenOptions};
@@ -17,6 +21,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use async_trait::async_trait;
 
@@ -177,6 +182,62 @@ impl FileBlobStore {
         id
     }
 
+    /// The sub-directories blob files live in (`00` to `ff`, those that exist).
+    pub fn blob_dirs(&self) -> Result<Vec<PathBuf>> {
+        let mut dirs: Vec<PathBuf> = read_dir_or_empty(&self.root)?
+            .into_iter()
+            .filter(|e| {
+                e.file_name()
+                    .to_str()
+                    .is_some_and(|n| n.len() == 2 && n.bytes().all(|b| b.is_ascii_hexdigit()))
+            })
+            .map(|e| e.path())
+            .collect();
+        dirs.sort();
+        Ok(dirs)
+    }
+
+    /// Ids of the non-empty blob files in `dir` (one of [`blob_dirs`](Self::blob_dirs)) last
+    /// written before `before`. Empty files are spares and are never listed.
+    pub fn written_before(&self, dir: &Path, before: SystemTime) -> Result<Vec<BlobId>> {
+        let mut ids = Vec::new();
+        for file in read_dir_or_empty(dir)? {
+            let Some(id) = file.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
+            if self.path_of(&id).ok().as_deref() != Some(file.path().as_path()) {
+                continue;
+            }
+            if file
+                .metadata()
+                .is_ok_and(|m| m.is_file() && m.len() > 0 && m.modified().is_ok_and(|t| t < before))
+            {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Remove the files in `tmp/` last written before `before`: writes that never reached
+    /// their final name (the process stopped first). Returns how many were removed.
+    pub fn remove_stale_tmp(&self, before: SystemTime) -> Result<usize> {
+        let mut n = 0;
+        for file in read_dir_or_empty(&self.root.join("tmp"))? {
+            let path = file.path();
+            if file
+                .metadata()
+                .is_ok_and(|m| m.is_file() && m.modified().is_ok_and(|t| t < before))
+            {
+                match fs::remove_file(&path) {
+                    Ok(()) => n += 1,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(io_err(&path, e)),
+                }
+            }
+        }
+        Ok(n)
+    }
+
     /// Where a blob's file lives. Ids are 32 lower-case hex digits; anything else is refused
     /// so an id can never escape the blob directory.
     fn path_of(&self, id: &str) -> Result<PathBuf> {
@@ -214,6 +275,15 @@ impl FileBlobStore {
         fs::rename(&tmp, &dest).map_err(|e| io_err(&dest, e))?;
         sync_dir(dir)?;
         Ok(id)
+    }
+}
+
+/// The entries of a directory (none when it does not exist); unreadable entries are skipped.
+fn read_dir_or_empty(dir: &Path) -> Result<Vec<fs::DirEntry>> {
+    match fs::read_dir(dir) {
+        Ok(entries) => Ok(entries.filter_map(std::result::Result::ok).collect()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(io_err(dir, e)),
     }
 }
 

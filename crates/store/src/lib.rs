@@ -18,5 +18,7 @@ pub use blob::{BlobStore, FileBlobStore};
 pub use error::{Result, StoreError};
 pub use events::{Event, EventBus, Subscription};
 pub use model::*;
-pub use sqlite::SqliteStore;
-pub use traits::{DirectoryStore, MailStore, SettingsStore, SpoolStore, Store, TokenStore};
+pub use sqlite::{ORPHAN_MIN_AGE, ORPHAN_SWEEP_EVERY, SqliteStore};
+pub use traits::{
+    DirectoryStore, MailStore, SecretStore, SettingsStore, SpoolStore, Store, TokenStore,
+};

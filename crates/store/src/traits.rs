@@ -49,6 +49,8 @@ pub trait DirectoryStore: Send + Sync {
         limit: u64,
         offset: u64,
     ) -> Result<(u64, Vec<User>)>;
+    /// A domain's enabled domain administrators, oldest account first.
+    async fn domain_admins(&self, domain: DomainId) -> Result<Vec<User>>;
     /// Bytes used by all mailboxes of a domain (DOM-4 disk limit).
     async fn domain_usage(&self, domain: DomainId) -> Result<u64>;
     /// Delete a user with its folders and messages.
@@ -94,6 +96,10 @@ pub trait DirectoryStore: Send + Sync {
 }
 
 /// Folders and messages.
+///
+/// Quota: a user's `used_bytes` is the size of every message in their folders (a copy counts
+/// again) plus [`folder_cost`](crate::model::folder_cost) of each folder; every call that adds,
+/// removes or renames either keeps it so in the same transaction.
 #[async_trait]
 pub trait MailStore: Send + Sync {
     async fn create_folder(
@@ -229,9 +235,21 @@ pub trait TokenStore: Send + Sync {
     async fn find_token(&self, hash: &str) -> Result<Option<ApiToken>>;
 }
 
+/// Server secrets made once and kept with the data for good (such as the key behind the SCRAM
+/// salts of unknown users): apart from settings, so they are never listed or shown.
+#[async_trait]
+pub trait SecretStore: Send + Sync {
+    /// The secret called `name`. When there is none yet, `fresh` is stored under that name and
+    /// returned; callers racing to create it (threads, processes, nodes) all get the one that
+    /// was stored first.
+    async fn secret_or_insert(&self, name: &str, fresh: &[u8]) -> Result<Vec<u8>>;
+}
+
 /// Everything a running server needs from its storage.
 #[async_trait]
-pub trait Store: DirectoryStore + MailStore + SettingsStore + SpoolStore + TokenStore {
+pub trait Store:
+    DirectoryStore + MailStore + SettingsStore + SpoolStore + TokenStore + SecretStore
+{
     /// Receive change events committed by this process or, for backends that share the
     /// database between processes or nodes, by any of them.
     fn subscribe(&self) -> Subscription;

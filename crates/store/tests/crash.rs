@@ -32,22 +32,7 @@ fn body(n: usize) -> Vec<u8> {
 async fn crash_child() {
     let dir = std::env::var(CHILD_ENV).expect("run by the parent test");
     let store = Arc::new(SqliteStore::open(dir.as_ref()).unwrap());
-    let d = store
-        .create_domain(NewDomain {
-            name: "crash.test".into(),
-            limits: DomainLimits::default(),
-        })
-        .await
-        .unwrap();
-    let nu = NewUser {
-        domain_id: d.id,
-        local: "u".into(),
-        credentials: "x".into(),
-        display_name: String::new(),
-        role: Role::User,
-        quota_bytes: 0,
-    };
-    let u = store.create_user(nu, &[("INBOX", None)]).await.unwrap();
+    let u = suite::one_user(store.as_ref(), "crash.test", "u", &[("INBOX", None)]).await;
     let f = store.get_folder(u.id, "INBOX").await.unwrap().unwrap();
     let out = Arc::new(std::sync::Mutex::new(std::io::stdout()));
     let mut tasks = Vec::new();

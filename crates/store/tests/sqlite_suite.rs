@@ -39,6 +39,8 @@ suite!(
     api_tokens,
     inactive_users,
     search_users,
+    secrets,
+    domain_admins,
     delete_cascades,
     large_messages,
     flags_copy_move,

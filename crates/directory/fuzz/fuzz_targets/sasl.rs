@@ -12,7 +12,7 @@
 use std::sync::OnceLock;
 
 use heron_directory::password::{ScramSecret, StoredCredentials};
-use heron_directory::sasl::{Exchange, Mechanism, Outcome, SaslError, Step};
+use heron_directory::sasl::{Exchange, Mechanism, Outcome, SaslError, Step, UnknownUserKey};
 use libfuzzer_sys::fuzz_target;
 
 /// Credentials of an existing user, made without the slow hashes so that every input runs
@@ -58,7 +58,7 @@ fuzz_target!(|data: &[u8]| {
             Step::Lookup(name) => {
                 assert!(looked_up.is_none(), "two lookups in one exchange");
                 looked_up = Some(name);
-                exchange.supply(exists.then(credentials))
+                exchange.supply(exists.then(credentials), &UnknownUserKey::new([0x42; UnknownUserKey::LEN]))
             }
             Step::Done(outcome) => {
                 assert!(exchange.is_finished());

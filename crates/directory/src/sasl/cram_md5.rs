@@ -13,7 +13,7 @@ use rand::Rng;
 use subtle::ConstantTimeEq;
 
 use super::md5_state::hmac_md5_with_contexts;
-use super::{Mech, Next, Outcome, SaslError, Step};
+use super::{Mech, Next, Outcome, SaslError, Step, UnknownUserKey};
 use crate::password::{StoredCredentials, hex_decode};
 
 /// CRAM-MD5 exchange state.
@@ -72,7 +72,7 @@ impl Mech for CramMd5 {
         }
     }
 
-    fn supply(self, creds: Option<&StoredCredentials>) -> Next<Self> {
+    fn supply(self, creds: Option<&StoredCredentials>, _unknown: &UnknownUserKey) -> Next<Self> {
         let CramMd5::Lookup {
             user,
             challenge,

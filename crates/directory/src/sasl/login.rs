@@ -5,7 +5,7 @@
 //! given, is the user name. The password is checked with argon2 in
 //! [`Mech::supply`], the slow step.
 
-use super::{Mech, Next, Outcome, SaslError, Step};
+use super::{Mech, Next, Outcome, SaslError, Step, UnknownUserKey};
 use crate::password::StoredCredentials;
 
 const USERNAME_PROMPT: &[u8] = b"Username:";
@@ -50,7 +50,7 @@ impl Mech for Login {
         }
     }
 
-    fn supply(self, creds: Option<&StoredCredentials>) -> Next<Self> {
+    fn supply(self, creds: Option<&StoredCredentials>, _unknown: &UnknownUserKey) -> Next<Self> {
         match self {
             Login::Lookup { user, password } => match creds {
                 Some(c) if c.verify_plain(&password) => Next::Finish(Outcome::Success {

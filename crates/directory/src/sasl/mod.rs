@@ -11,7 +11,8 @@
 //! 2. On [`Step::Challenge`], send it and pass the client's decoded reply to
 //!    [`Exchange::respond`] (or call [`Exchange::cancel`] if it sent `*`).
 //! 3. On [`Step::Lookup`], load that user's [`StoredCredentials`] and pass them
-//!    (or `None` if there is no such user) to [`Exchange::supply`].
+//!    (or `None` if there is no such user) to [`Exchange::supply`], with the
+//!    server's [`UnknownUserKey`] (`Directory::unknown_user_key`).
 //! 4. On [`Step::Done`], the exchange is over; any further call returns
 //!    `Done(Failure(UnexpectedInput))`.
 //!
@@ -38,6 +39,32 @@ use crate::password::StoredCredentials;
 /// Largest client response accepted, in bytes after base64 decoding. Real
 /// responses are far smaller; the cap bounds the work a client can cause.
 pub const MAX_RESPONSE_LEN: usize = 8192;
+
+/// The server's secret behind the salts SCRAM shows for users that do not exist.
+/// It must outlive restarts (the directory keeps it in the store): a salt that
+/// changed on restart while real users' salts do not would tell them apart.
+#[derive(Clone)]
+pub struct UnknownUserKey([u8; 32]);
+
+impl UnknownUserKey {
+    /// Length of the key in bytes.
+    pub const LEN: usize = 32;
+
+    /// A key from its stored bytes.
+    pub fn new(bytes: [u8; Self::LEN]) -> Self {
+        Self(bytes)
+    }
+
+    pub(crate) fn bytes(&self) -> &[u8; Self::LEN] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for UnknownUserKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("UnknownUserKey(..)")
+    }
+}
 
 /// A SASL mechanism this server implements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -160,21 +187,21 @@ impl<S> Next<S> {
 /// The per-mechanism state machines all follow this shape.
 trait Mech: Sized {
     fn respond(self, data: &[u8]) -> Next<Self>;
-    fn supply(self, creds: Option<&StoredCredentials>) -> Next<Self>;
+    fn supply(self, creds: Option<&StoredCredentials>, unknown: &UnknownUserKey) -> Next<Self>;
 }
 
 /// A call from the protocol session, applied to the active mechanism.
 #[derive(Clone, Copy)]
 enum Call<'a> {
     Respond(&'a [u8]),
-    Supply(Option<&'a StoredCredentials>),
+    Supply(Option<&'a StoredCredentials>, &'a UnknownUserKey),
 }
 
 impl Call<'_> {
     fn apply<M: Mech>(self, mech: M) -> Next<M> {
         match self {
             Call::Respond(data) => mech.respond(data),
-            Call::Supply(creds) => mech.supply(creds),
+            Call::Supply(creds, unknown) => mech.supply(creds, unknown),
         }
     }
 }
@@ -241,10 +268,11 @@ impl Exchange {
     }
 
     /// Hand over the credentials asked for by [`Step::Lookup`], or `None` if
-    /// the user does not exist. Slow for PLAIN and LOGIN (argon2): run it in a
-    /// hashing thread (`crate::hashing::run`) in async code.
-    pub fn supply(&mut self, creds: Option<&StoredCredentials>) -> Step {
-        self.dispatch(Call::Supply(creds))
+    /// the user does not exist; `unknown` is the server's key SCRAM derives a
+    /// stand-in salt from in that case. Slow for PLAIN and LOGIN (argon2): run
+    /// it in a hashing thread (`crate::hashing::run`) in async code.
+    pub fn supply(&mut self, creds: Option<&StoredCredentials>, unknown: &UnknownUserKey) -> Step {
+        self.dispatch(Call::Supply(creds, unknown))
     }
 
     /// Client sent "*" (cancel): always ends with `Done(Failure(Cancelled))`.

@@ -5,7 +5,7 @@
 //! (no proxy authorisation). The password is checked with argon2 in
 //! [`Mech::supply`], the slow step.
 
-use super::{Mech, Next, Outcome, SaslError, Step};
+use super::{Mech, Next, Outcome, SaslError, Step, UnknownUserKey};
 use crate::password::StoredCredentials;
 
 /// PLAIN exchange state.
@@ -39,7 +39,7 @@ impl Mech for Plain {
         }
     }
 
-    fn supply(self, creds: Option<&StoredCredentials>) -> Next<Self> {
+    fn supply(self, creds: Option<&StoredCredentials>, _unknown: &UnknownUserKey) -> Next<Self> {
         match self {
             Plain::Lookup { authcid, password } => match creds {
                 Some(c) if c.verify_plain(&password) => Next::Finish(Outcome::Success {

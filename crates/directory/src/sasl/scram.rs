@@ -13,12 +13,11 @@
 //!   UTF-8 as is, without SASLprep: ASCII names are unchanged by SASLprep, and
 //!   names with control characters are refused as malformed.
 //! - An unknown user is not revealed: [`Mech::supply`] with `None` continues
-//!   with a fake secret whose salt is derived from the user name and a
-//!   per-process random key (so it is stable across attempts), and the
-//!   exchange fails only at the proof check, exactly like a wrong password.
+//!   with a fake secret whose salt is derived from the user name and the
+//!   server's [`UnknownUserKey`] (kept in the store, so the salt is stable across
+//!   attempts and restarts, as a real account's is), and the exchange fails
+//!   only at the proof check, exactly like a wrong password.
 //! - Proof and key comparisons are constant-time.
-
-use std::sync::OnceLock;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -26,7 +25,7 @@ use rand::{Rng, RngCore};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::{Mech, Next, Outcome, SaslError, Step};
+use super::{Mech, Next, Outcome, SaslError, Step, UnknownUserKey};
 use crate::password::{SALT_LEN, SCRAM_ITERATIONS, StoredCredentials, hmac_sha256};
 
 /// Random bytes in the server's nonce part (base64-encoded on the wire).
@@ -120,7 +119,7 @@ impl Mech for Scram {
         }
     }
 
-    fn supply(self, creds: Option<&StoredCredentials>) -> Next<Self> {
+    fn supply(self, creds: Option<&StoredCredentials>, unknown: &UnknownUserKey) -> Next<Self> {
         let Scram::Lookup {
             first,
             server_nonce,
@@ -138,7 +137,7 @@ impl Mech for Scram {
                 };
                 (s.salt.clone(), s.iterations, secret)
             }
-            None => fake_secret(&first.username),
+            None => fake_secret(&first.username, unknown),
         };
         // RFC 5802 §7: server-first-message = [reserved-mext ","] nonce "," salt ","
         //                                     iteration-count ["," extensions]
@@ -159,18 +158,13 @@ impl Mech for Scram {
 }
 
 /// Salt, iteration count and never-matching keys for a user that does not
-/// exist. The salt depends only on the user name and a per-process key, so
-/// repeated attempts see the same salt, as they would for a real account.
-fn fake_secret(username: &str) -> (Vec<u8>, u32, Secret) {
-    static FAKE_KEY: OnceLock<[u8; 32]> = OnceLock::new();
-    let key = FAKE_KEY.get_or_init(|| {
-        let mut key = [0u8; 32];
-        rand::thread_rng().fill_bytes(&mut key);
-        key
-    });
+/// exist. The salt depends only on the user name and the server's stored key,
+/// so repeated attempts, also after a restart, see the same salt, as they
+/// would for a real account.
+fn fake_secret(username: &str, key: &UnknownUserKey) -> (Vec<u8>, u32, Secret) {
     let mut input = b"heron scram fake salt\0".to_vec();
     input.extend_from_slice(username.as_bytes());
-    let salt = hmac_sha256(key, &input)[..SALT_LEN].to_vec();
+    let salt = hmac_sha256(key.bytes(), &input)[..SALT_LEN].to_vec();
     let secret = Secret {
         stored_key: rand::thread_rng().r#gen(),
         server_key: rand::thread_rng().r#gen(),

@@ -1,5 +1,6 @@
 //! `heron serve`: open the data directory, wire the services to the listeners, and run until
-//! SIGTERM or Ctrl-C, then shut down gracefully (sessions finish their current command).
+//! SIGTERM or Ctrl-C, then shut down gracefully (sessions finish their current command). The
+//! open-file limit is raised first ([`crate::nofile`]).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -22,7 +23,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
-use crate::logs;
+use crate::{logs, nofile};
 
 /// `serve` options.
 #[derive(Parser)]
@@ -44,6 +45,7 @@ const GRACE: Duration = Duration::from_secs(10);
 
 /// Run the server.
 pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
+    let nofile = nofile::raise();
     let o = super::open(data).await?;
     let settings = o.settings.clone();
     let defaults = defs::find(defs::BIND_LISTENERS.name)
@@ -53,6 +55,7 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
         .map_err(anyhow::Error::msg)?;
     settings.override_default(defs::BIND_LISTENERS.name, listeners);
     let log_control = init_logging(data, &settings);
+    log_nofile(nofile);
     o.dir
         .ensure_admin()
         .await
@@ -63,6 +66,10 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
         .unwrap_or_else(heron_net::system_hostname);
     let self_signed = tls::ensure_self_signed(data, &hostname)?;
     let _poller = o.store.start_change_poller(Duration::from_millis(250));
+    // Message files a killed process wrote but never recorded: now, then hourly.
+    let _sweeper = o
+        .store
+        .start_orphan_sweeper(heron_store::ORPHAN_SWEEP_EVERY);
     let _refresher = settings.spawn_refresher();
     let _log_follower = follow_log_settings(log_control, settings.clone());
 
@@ -80,7 +87,7 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
         Protocol::Submission,
         Arc::new(SmtpService::new(o.dir.clone(), Mode::Submission).with_dns(queue.shared_dns())),
     );
-    let server = Server::new(settings.clone(), services, self_signed);
+    let server = Server::new(settings.clone(), services, self_signed, nofile.now);
     let _follow = server.start().await?;
     tracing::info!(target: "events", "heron {} serving from {}", env!("CARGO_PKG_VERSION"), data.display());
     let admin_stop = CancellationToken::new();
@@ -91,6 +98,7 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
             registry: server.registry().clone(),
             data_dir: data.to_path_buf(),
         },
+        heron_admin::ProcessLimits { nofile: nofile.now },
         admin_stop.clone(),
     )
     .await;
@@ -103,8 +111,10 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     if !server.shutdown(GRACE).await {
         tracing::warn!(target: "events", "some sessions did not finish within {GRACE:?}");
     }
-    if let Some(t) = admin_task {
-        let _ = tokio::time::timeout(GRACE, t).await;
+    if let Some(t) = admin_task
+        && tokio::time::timeout(GRACE, t).await.is_err()
+    {
+        tracing::warn!(target: "events", "admin API connections did not finish within {GRACE:?}");
     }
     if let Err(e) = queue_task.await {
         tracing::error!(target: "events", "the spool stopped abnormally: {e}");
@@ -119,6 +129,7 @@ async fn start_admin(
     addr: SocketAddr,
     dir: heron_directory::Directory,
     runtime: heron_admin::Runtime,
+    limits: heron_admin::ProcessLimits,
     stop: CancellationToken,
 ) -> Option<tokio::task::JoinHandle<()>> {
     let listener = match heron_admin::bind(addr).await {
@@ -132,10 +143,21 @@ async fn start_admin(
     tracing::info!(target: "events", "admin API on http://{addr}/api/v1");
     eprintln!("heron: admin API on http://{addr}/api/v1");
     Some(tokio::spawn(async move {
-        if let Err(e) = heron_admin::serve(listener, dir, runtime, stop).await {
+        if let Err(e) = heron_admin::serve(listener, dir, runtime, limits, stop).await {
             tracing::error!(target: "events", "{e}");
         }
     }))
+}
+
+/// Say which open-file limit the listeners' budgets are shares of.
+fn log_nofile(l: nofile::NofileLimit) {
+    match l.error {
+        None if l.now > l.before => {
+            tracing::info!(target: "events", "open-file limit {} (raised from {})", l.now, l.before)
+        }
+        None => tracing::info!(target: "events", "open-file limit {}", l.now),
+        Some(e) => tracing::warn!(target: "events", "{e}; open-file limit taken as {}", l.now),
+    }
 }
 
 async fn wait_for_signal() -> anyhow::Result<()> {

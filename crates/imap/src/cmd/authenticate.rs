@@ -66,7 +66,7 @@ async fn drive(s: &mut Session<'_>, mut ex: Exchange, mut step: Step) -> Result<
                 Answer::Bad => return Ok(Ended::Done(Done::bad("invalid base64 in response"))),
             },
             Step::Lookup(name) => {
-                let cand = match s.dir().login_candidate(&name).await {
+                let (cand, unknown) = match s.dir().sasl_lookup(&name).await {
                     Ok(c) => c,
                     Err(e) => return Ok(Ended::Done(auth::unavailable(&e))),
                 };
@@ -77,7 +77,7 @@ async fn drive(s: &mut Session<'_>, mut ex: Exchange, mut step: Step) -> Result<
                 });
                 // Password checks are slow by design; keep them off the async workers.
                 let (back, st) = heron_directory::hashing::run(move || {
-                    let st = ex.supply(creds.as_ref());
+                    let st = ex.supply(creds.as_ref(), &unknown);
                     (ex, st)
                 })
                 .await

@@ -4,13 +4,19 @@
 //!
 //! Invariants: a special use the server does not keep on a mailbox (RFC 6154 §2: \All and
 //! \Flagged are virtual here; unknown names; more than one use) is refused with `NO
-//! [USEATTR]` before anything is created; superior names never get the special use.
+//! [USEATTR]` before anything is created; superior names never get the special use. The
+//! mailbox limits (`limits.rs`: name length and depth, then the number of mailboxes the user
+//! would have with the missing superiors, then the storage quota the new names take) are
+//! checked before anything is created.
+
+use std::collections::HashSet;
 
 use heron_store::StoreError;
 use imap_codec::imap_types::mailbox::Mailbox;
 
 use crate::error::Result;
-use crate::mailbox::{find, name_of};
+use crate::limits::{MailboxLimits, over_quota};
+use crate::mailbox::name_of;
 use crate::names::ancestors;
 use crate::response::{Done, code};
 use crate::session::Session;
@@ -32,16 +38,32 @@ pub async fn execute(
         Ok(u) => u,
         Err(d) => return Ok(d),
     };
-    if name == "INBOX" || find(s, &name).await?.is_some() {
-        return Ok(Done::no("mailbox already exists").with(code("ALREADYEXISTS")));
+    let limits = MailboxLimits::from_settings(&s.svc.settings);
+    if let Err(d) = limits.check_name(&name) {
+        return Ok(d);
     }
     let Some(user) = s.user.as_ref().map(|u| u.user.id) else {
         return Ok(Done::no("not logged in"));
     };
-    for parent in ancestors(&name) {
-        if find(s, parent).await?.is_none() {
-            create(s, user, parent).await?;
-        }
+    let existing = s.store().list_folders(user).await?;
+    let names: HashSet<&str> = existing.iter().map(|f| f.name.as_str()).collect();
+    if name == "INBOX" || names.contains(name.as_str()) {
+        return Ok(Done::no("mailbox already exists").with(code("ALREADYEXISTS")));
+    }
+    let missing: Vec<&str> = ancestors(&name)
+        .into_iter()
+        .filter(|p| !names.contains(p))
+        .collect();
+    if let Err(d) = limits.check_count(existing.len(), missing.len() + 1) {
+        return Ok(d);
+    }
+    let mut written: Vec<String> = missing.iter().map(|p| p.to_string()).collect();
+    written.push(name.clone());
+    if let Some(d) = over_quota(s, &written, &[]).await? {
+        return Ok(d);
+    }
+    for parent in missing {
+        create(s, user, parent).await?;
     }
     match s.store().create_folder(user, &name, special).await {
         Ok(_) => Ok(Done::ok("CREATE completed")),

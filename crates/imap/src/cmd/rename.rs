@@ -1,16 +1,36 @@
 //! RENAME (RFC 9051 §6.3.6): the mailbox and every mailbox below it get the new name;
 //! missing superior names of the target are created. Renaming INBOX moves its messages to
 //! a new mailbox and leaves INBOX empty (mailboxes below INBOX are unaffected).
+//!
+//! Invariant: every name the rename would write (the target, its missing superiors, the new
+//! names of the mailboxes below the source) and the number of mailboxes the user would have
+//! are checked against the mailbox limits and the storage quota (`limits.rs`) before anything
+//! is written.
 
-use heron_store::StoreError;
+use std::collections::HashSet;
+
+use heron_store::{Folder, StoreError, UserId};
 use imap_codec::imap_types::mailbox::Mailbox;
 
 use crate::cmd::create::create;
 use crate::error::Result;
-use crate::mailbox::{find, name_of, nonexistent};
+use crate::limits::{MailboxLimits, over_quota};
+use crate::mailbox::{name_of, nonexistent};
 use crate::names::{DELIMITER, ancestors};
 use crate::response::{Done, code};
 use crate::session::Session;
+
+/// What a rename writes, worked out before anything is.
+struct Plan {
+    /// The source folder.
+    source: Folder,
+    /// Every name written: the target, the new names below it, the missing superiors.
+    written: Vec<String>,
+    /// The names those replace (none for RENAME INBOX, which keeps INBOX).
+    renamed: Vec<String>,
+    /// Superior names of the target to create first.
+    missing: Vec<String>,
+}
 
 /// Run RENAME.
 pub async fn execute(s: &mut Session<'_>, from: Mailbox<'_>, to: Mailbox<'_>) -> Result<Done> {
@@ -21,33 +41,23 @@ pub async fn execute(s: &mut Session<'_>, from: Mailbox<'_>, to: Mailbox<'_>) ->
     let Some(user) = s.user.as_ref().map(|u| u.user.id) else {
         return Ok(Done::no("not logged in"));
     };
-    let Some(source) = find(s, &from).await? else {
-        return Ok(nonexistent());
+    let limits = MailboxLimits::from_settings(&s.svc.settings);
+    if let Err(d) = limits.check_name(&to) {
+        return Ok(d);
+    }
+    let existing = s.store().list_folders(user).await?;
+    let plan = match plan(&limits, &existing, &from, &to) {
+        Ok(p) => p,
+        Err(d) => return Ok(d),
     };
-    if to == "INBOX" || find(s, &to).await?.is_some() {
-        return Ok(Done::no("target mailbox already exists").with(code("ALREADYEXISTS")));
+    if let Some(d) = over_quota(s, &plan.written, &plan.renamed).await? {
+        return Ok(d);
     }
-    if to.starts_with(&format!("{from}{DELIMITER}")) {
-        return Ok(Done::no("cannot rename a mailbox into itself").with(code("CANNOT")));
-    }
-    for parent in ancestors(&to) {
-        if find(s, parent).await?.is_none() {
-            create(s, user, parent).await?;
-        }
+    for parent in &plan.missing {
+        create(s, user, parent).await?;
     }
     if from == "INBOX" {
-        let target = s.store().create_folder(user, &to, None).await?;
-        let uids: Vec<u32> = s
-            .store()
-            .list_messages(source.id)
-            .await?
-            .iter()
-            .map(|m| m.uid)
-            .collect();
-        if !uids.is_empty() {
-            s.store().move_messages(source.id, &uids, target.id).await?;
-        }
-        return Ok(Done::ok("RENAME completed"));
+        return rename_inbox(s, user, &plan.source, &to).await;
     }
     match s.store().rename_folder(user, &from, &to, DELIMITER).await {
         Ok(()) => {}
@@ -57,8 +67,77 @@ pub async fn execute(s: &mut Session<'_>, from: Mailbox<'_>, to: Mailbox<'_>) ->
         Err(StoreError::NotFound(_)) => return Ok(nonexistent()),
         Err(e) => return Err(e.into()),
     }
-    if let Some(sel) = s.selected.as_mut().filter(|x| x.folder.id == source.id) {
+    if let Some(sel) = s
+        .selected
+        .as_mut()
+        .filter(|x| x.folder.id == plan.source.id)
+    {
         sel.folder.name = to;
+    }
+    Ok(Done::ok("RENAME completed"))
+}
+
+/// Check the rename of `from` to `to` against the user's `existing` folders and the
+/// mailbox limits, and list what it would write.
+fn plan(
+    limits: &MailboxLimits,
+    existing: &[Folder],
+    from: &str,
+    to: &str,
+) -> std::result::Result<Plan, Done> {
+    let source = existing
+        .iter()
+        .find(|f| f.name == from)
+        .cloned()
+        .ok_or_else(nonexistent)?;
+    let names: HashSet<&str> = existing.iter().map(|f| f.name.as_str()).collect();
+    if to == "INBOX" || names.contains(to) {
+        return Err(Done::no("target mailbox already exists").with(code("ALREADYEXISTS")));
+    }
+    let below = format!("{from}{DELIMITER}");
+    if to.starts_with(&below) {
+        return Err(Done::no("cannot rename a mailbox into itself").with(code("CANNOT")));
+    }
+    // RENAME INBOX makes a new mailbox and leaves the mailboxes below INBOX where they are.
+    let (mut written, mut renamed) = (vec![to.to_owned()], Vec::new());
+    if from != "INBOX" {
+        renamed.push(from.to_owned());
+        for f in existing {
+            if let Some(child) = f.name.strip_prefix(&below) {
+                let new = format!("{to}{DELIMITER}{child}");
+                limits.check_name(&new)?;
+                written.push(new);
+                renamed.push(f.name.clone());
+            }
+        }
+    }
+    let missing: Vec<String> = ancestors(to)
+        .into_iter()
+        .filter(|p| !names.contains(p))
+        .map(str::to_owned)
+        .collect();
+    limits.check_count(existing.len(), missing.len() + usize::from(from == "INBOX"))?;
+    written.extend(missing.iter().cloned());
+    Ok(Plan {
+        source,
+        written,
+        renamed,
+        missing,
+    })
+}
+
+/// RENAME INBOX: a new mailbox takes INBOX's messages; INBOX stays, empty.
+async fn rename_inbox(s: &mut Session<'_>, user: UserId, inbox: &Folder, to: &str) -> Result<Done> {
+    let target = s.store().create_folder(user, to, None).await?;
+    let uids: Vec<u32> = s
+        .store()
+        .list_messages(inbox.id)
+        .await?
+        .iter()
+        .map(|m| m.uid)
+        .collect();
+    if !uids.is_empty() {
+        s.store().move_messages(inbox.id, &uids, target.id).await?;
     }
     Ok(Done::ok("RENAME completed"))
 }

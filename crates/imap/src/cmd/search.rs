@@ -7,19 +7,28 @@
 //! given or IMAP4rev2 is enabled (RFC 9051 §7.3.4); `RETURN (SAVE)` alone sends no untagged
 //! result (RFC 5182 §2.4); a SEARCH with SAVE that does not end OK empties the saved result
 //! (the dispatcher sees to that, RFC 5182 §2.1).
+//!
+//! Bounds: at most [`MAX_KEYS`] keys, refused with `NO [LIMIT]` before any work; the search
+//! runs under a [`WorkWatch`], checked before each message is read and each message is
+//! matched, so it stops when `imap.search_timeout` is spent (`NO [LIMIT]`), when the
+//! session is to end, or as soon as the client hangs up (the session then ends).
 
 use std::collections::HashMap;
 
+use heron_net::watch::{Stopped, WorkWatch};
+use heron_settings::defs;
 use heron_store::{MessageMeta, StoreError};
 use imap_codec::imap_types::core::{Charset, Tag, Vec1};
 use imap_codec::imap_types::response::{Code, Data};
 use imap_codec::imap_types::search::SearchKey;
 use mail_parser::MessageParser;
 
-use crate::error::Result;
+use crate::error::{ImapError, Result};
 use crate::preparse::SearchReturn;
-use crate::response::{self, Done, quote};
-use crate::search::{Candidate, header_block, matches, needs_body, needs_meta, needs_text};
+use crate::response::{self, Done, code, quote};
+use crate::search::{
+    Candidate, MAX_KEYS, header_block, key_count, matches, needs_body, needs_meta, needs_text,
+};
 use crate::selected::Selected;
 use crate::seqset::compact;
 use crate::session::Session;
@@ -52,11 +61,20 @@ pub async fn execute(
             Err(_) => return Ok(Done::bad("empty search")),
         }
     };
+    if key_count(&key) > MAX_KEYS {
+        return Ok(Done::no(format!("more than {MAX_KEYS} search keys")).with(code("LIMIT")));
+    }
     let uses_modseq = mentions_modseq(&key);
     if uses_modseq {
         s.enabled.condstore = true;
     }
-    let (indexes, top_modseq) = find(s, &key).await?;
+    let budget = s.svc.settings.get(defs::IMAP_SEARCH_TIMEOUT);
+    let watch = s.client.watch_work(budget, s.info.cancel.clone());
+    let (indexes, top_modseq) = match find(s, &key, &watch).await {
+        Err(ImapError::Stopped(why)) => return Ok(stopped(why)),
+        found => found?,
+    };
+    drop(watch);
     let modseq = (uses_modseq && !indexes.is_empty()).then_some(top_modseq);
     let Some(sel) = s.selected.as_mut() else {
         return Ok(Done::bad("no mailbox selected"));
@@ -86,6 +104,16 @@ pub async fn execute(
     Ok(Done::ok("SEARCH completed"))
 }
 
+/// The answer to a search that was stopped.
+fn stopped(why: Stopped) -> Done {
+    tracing::info!(target: "imap", "search stopped: {why:?}");
+    let mut done = Done::no("search took too long, narrow it down").with(code("LIMIT"));
+    if why == Stopped::HungUp {
+        done.close = true;
+    }
+    done
+}
+
 /// What SAVE keeps of a result (ascending UIDs): all of it, except that with MIN or MAX
 /// and neither ALL nor COUNT, only the messages those return (RFC 5182 §2.1).
 fn to_save(uids: &[u32], r: SearchReturn) -> Vec<u32> {
@@ -104,20 +132,25 @@ fn to_save(uids: &[u32], r: SearchReturn) -> Vec<u32> {
     keep
 }
 
-/// The view positions of the messages matching `key`, ascending, and their highest modseq.
-async fn find(s: &Session<'_>, key: &SearchKey<'_>) -> Result<(Vec<usize>, u64)> {
+/// The view positions of the messages matching `key`, ascending, and their highest modseq;
+/// [`ImapError::Stopped`] when the watch stopped the search.
+async fn find(
+    s: &Session<'_>,
+    key: &SearchKey<'_>,
+    watch: &WorkWatch,
+) -> Result<(Vec<usize>, u64)> {
     let Some(sel) = s.selected.as_ref() else {
         return Ok((Vec::new(), 0));
     };
     let text = needs_text(key);
-    let (stored, raws) = inputs(s, sel, key).await?;
-    let run = || evaluate(sel, key, &stored, &raws);
+    let (stored, raws) = inputs(s, sel, key, watch).await?;
+    let run = || evaluate(sel, key, &stored, &raws, watch);
     // Parsing and matching are CPU work: keep them off the worker other sessions need.
-    Ok(if text {
+    if text {
         tokio::task::block_in_place(run)
     } else {
         run()
-    })
+    }
 }
 
 /// What `key` looks at beyond the view: the stored metadata of the messages (sizes, dates,
@@ -127,6 +160,7 @@ async fn inputs(
     s: &Session<'_>,
     sel: &Selected,
     key: &SearchKey<'_>,
+    watch: &WorkWatch,
 ) -> Result<(Vec<MessageMeta>, Vec<Option<Vec<u8>>>)> {
     let text = needs_text(key);
     let body = text && needs_body(key);
@@ -164,6 +198,7 @@ async fn inputs(
     // Read what the key looks at: the header block, or the whole message.
     let mut raws: Vec<Option<Vec<u8>>> = Vec::with_capacity(sel.len());
     for uid in sel.uids() {
+        watch.check()?;
         if let Some(h) = heads.remove(&uid) {
             raws.push(Some(h));
             continue;
@@ -193,12 +228,14 @@ fn evaluate(
     key: &SearchKey<'_>,
     stored: &[MessageMeta],
     raws: &[Option<Vec<u8>>],
-) -> (Vec<usize>, u64) {
+    watch: &WorkWatch,
+) -> Result<(Vec<usize>, u64)> {
     let (text, meta) = (needs_text(key), needs_meta(key));
     let (max_seq, max_uid) = (sel.len() as u32, sel.max_uid());
     let mut found: Vec<usize> = Vec::new();
     let mut top_modseq = 0;
     for (i, m) in sel.iter().enumerate() {
+        watch.check()?;
         let raw = raws.get(i).and_then(Option::as_deref);
         if text && raw.is_none() {
             continue;
@@ -224,7 +261,7 @@ fn evaluate(
             top_modseq = top_modseq.max(m.modseq);
         }
     }
-    (found, top_modseq)
+    Ok((found, top_modseq))
 }
 
 /// The stored metadata of a UID in a list in UID order.

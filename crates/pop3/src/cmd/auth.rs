@@ -60,7 +60,7 @@ pub async fn execute(
                 Err(flow) => break flow,
             },
             Step::Lookup(name) => {
-                let cand = match s.svc.dir.login_candidate(&name).await {
+                let (cand, unknown) = match s.svc.dir.sasl_lookup(&name).await {
                     Ok(c) => c,
                     Err(e) => {
                         tracing::error!(target: "pop3", "credential lookup failed: {e}");
@@ -76,7 +76,7 @@ pub async fn execute(
                 found = cand.map(|(u, _, _)| (u, name));
                 // Password checks are slow by design; keep them off the async workers.
                 match heron_directory::hashing::run(move || {
-                    let st = ex.supply(creds.as_ref());
+                    let st = ex.supply(creds.as_ref(), &unknown);
                     (ex, st)
                 })
                 .await

@@ -60,6 +60,8 @@ pub const TOO_MANY_CONNECTIONS: Reply = r(421, (4, 7, 0), "Too many connections,
 pub const TOO_MANY_ERRORS: Reply = r(421, (4, 7, 0), "Too many errors, closing connection");
 /// `421 4.4.2`: the client was idle too long; close after sending.
 pub const TIMEOUT: Reply = r(421, (4, 4, 2), "Timeout, closing connection");
+/// `421 4.4.2`: a message body arrived slower than the minimum data rate; close after sending.
+pub const DATA_TOO_SLOW: Reply = r(421, (4, 4, 2), "Data rate too low, closing connection");
 /// `450 4.2.1`: mailbox temporarily unavailable.
 pub const MAILBOX_BUSY: Reply = r(450, (4, 2, 1), "Mailbox busy, try again later");
 /// `450 4.7.1`: a rate limit was reached.

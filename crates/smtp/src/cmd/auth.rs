@@ -76,7 +76,7 @@ async fn drive(
                 }
             }
             Step::Lookup(name) => {
-                let cand = s.svc.dir.login_candidate(&name).await.map_err(|e| {
+                let (cand, unknown) = s.svc.dir.sasl_lookup(&name).await.map_err(|e| {
                     tracing::error!(target: "smtp", "credential lookup failed: {e}");
                     reply::AUTH_TEMP_FAILURE
                 })?;
@@ -89,7 +89,7 @@ async fn drive(
                     domain,
                 });
                 let (back, st) = heron_directory::hashing::run(move || {
-                    let st = ex.supply(creds.as_ref());
+                    let st = ex.supply(creds.as_ref(), &unknown);
                     (ex, st)
                 })
                 .await

@@ -27,6 +27,7 @@ pub async fn execute(s: &mut Session<'_>, size: u64, last: bool) -> Flow {
         ChunkReader::new(0)
     };
     chunks.begin_chunk(size, last);
+    let mut hold = s.chunks_hold.take().unwrap_or_else(|| s.body_hold());
     while !chunks.chunk_complete() {
         let data = match s.read_raw().await {
             Ok(d) => d,
@@ -34,9 +35,17 @@ pub async fn execute(s: &mut Session<'_>, size: u64, last: bool) -> Flow {
                 let _ = s.send(&reply::TIMEOUT).await;
                 return Flow::Close;
             }
+            Err(ReadError::TooSlow) => {
+                tracing::info!(target: "smtp", "message body arrived below the minimum data rate");
+                let _ = s.send(&reply::DATA_TOO_SLOW).await;
+                return Flow::Close;
+            }
             Err(_) => return Flow::Close,
         };
         let used = chunks.feed(&data);
+        if valid && !hold.cover(chunks.capacity(), &s.svc.settings) {
+            chunks.give_up();
+        }
         s.client.framer().unread(&data[used..]);
     }
     if !valid {
@@ -47,6 +56,10 @@ pub async fn execute(s: &mut Session<'_>, size: u64, last: bool) -> Flow {
         };
         return s.reply(r, Flow::Bad).await;
     }
+    if let Some(r) = hold.refusal() {
+        s.reset_transaction();
+        return s.reply(r, Flow::Continue).await;
+    }
     if chunks.is_too_big() {
         s.reset_transaction();
         return s.reply(reply::MESSAGE_TOO_BIG, Flow::Continue).await;
@@ -54,6 +67,7 @@ pub async fn execute(s: &mut Session<'_>, size: u64, last: bool) -> Flow {
     if !last {
         let total = chunks.total();
         s.chunks = Some(chunks);
+        s.chunks_hold = Some(hold);
         return s
             .reply(
                 reply::OK.with_text(format!("{size} octets received, {total} in total")),

@@ -44,6 +44,7 @@ pub async fn execute(s: &mut Session<'_>) -> Flow {
         return Flow::Close;
     }
     let mut reader = DataReader::new(limit);
+    let mut hold = s.body_hold();
     loop {
         let chunk = match s.read_raw().await {
             Ok(c) => c,
@@ -51,9 +52,18 @@ pub async fn execute(s: &mut Session<'_>) -> Flow {
                 let _ = s.send(&reply::TIMEOUT).await;
                 return Flow::Close;
             }
+            Err(ReadError::TooSlow) => {
+                tracing::info!(target: "smtp", "message body arrived below the minimum data rate");
+                let _ = s.send(&reply::DATA_TOO_SLOW).await;
+                return Flow::Close;
+            }
             Err(_) => return Flow::Close,
         };
-        if let Feed::Done { consumed } = reader.feed(&chunk) {
+        let fed = reader.feed(&chunk);
+        if !hold.cover(reader.capacity(), &s.svc.settings) {
+            reader.give_up();
+        }
+        if let Feed::Done { consumed } = fed {
             s.client.framer().unread(&chunk[consumed..]);
             break;
         }
@@ -61,6 +71,9 @@ pub async fn execute(s: &mut Session<'_>) -> Flow {
     let Some(tx) = s.tx.take() else {
         return Flow::Close;
     };
+    if let Some(r) = hold.refusal() {
+        return s.reply(r, Flow::Continue).await;
+    }
     match reader.finish() {
         Ok(body) => {
             let id = s.next_message_id();

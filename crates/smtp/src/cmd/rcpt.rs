@@ -4,7 +4,8 @@
 //! Order of checks: transaction open; recipient count (DOM-4 / PROTO-5); relay-abuse path
 //! forms from clients that may not relay; then local (disabled domain, unknown user with the
 //! bad-recipient limit, the domain's require-AUTH switch, quota) or remote (relay policy, or
-//! a forwarded / backed-up domain).
+//! a forwarded / backed-up domain). `<postmaster>` and postmaster@ every hosted domain are
+//! deliverable (RFC 5321 §4.5.1; the directory picks the mailbox) and never relayed.
 
 use heron_proto_smtp::reply::{self, Reply};
 use heron_proto_smtp::{Path, RcptParams};
@@ -86,7 +87,8 @@ pub async fn execute(s: &mut Session<'_>, to: Path, params: RcptParams) -> Flow 
 }
 
 /// The address a forward-path names, or the refusal: `<postmaster>` resolves to a hosted
-/// postmaster; relay-abuse forms are refused from clients that may not relay.
+/// domain's postmaster, whatever the relay policy; relay-abuse forms are refused from clients
+/// that may not relay.
 async fn recipient_address(
     s: &Session<'_>,
     to: &Path,
@@ -185,26 +187,27 @@ async fn over_quota(s: &Session<'_>, u: &User, incoming: u64) -> bool {
     over
 }
 
-/// `<postmaster>` (RFC 5321 §4.1.1.3): the postmaster of the server's own domain, else of
-/// the first hosted domain that has one.
+/// `<postmaster>` (RFC 5321 §4.1.1.3): postmaster@ the server's own domain (`server.hostname`
+/// or its parent) when that is hosted, else of the first hosted domain whose postmaster
+/// resolves (a user, an alias, or the stand-in of `server.postmaster`). Only hosted, enabled
+/// domains are tried, so `<postmaster>` never names a remote address and never relays.
 async fn postmaster(s: &Session<'_>) -> Option<String> {
+    let dir = &s.svc.dir;
+    let mut own = vec![s.hostname.clone()];
+    if let Some((_, parent)) = s.hostname.split_once('.') {
+        own.push(parent.to_owned());
+    }
     let mut candidates = Vec::new();
-    if let Some((_, d)) = s.hostname.split_once('.') {
-        candidates.push(s.hostname.clone());
-        candidates.push(d.to_owned());
+    for d in own {
+        if matches!(dir.is_local_domain(&d).await, Ok(true)) {
+            candidates.push(d);
+        }
     }
-    for d in s.svc.dir.list_domains().await.ok()? {
-        candidates.push(d.name);
-    }
+    let hosted = dir.list_domains().await.ok()?;
+    candidates.extend(hosted.into_iter().filter(|d| !d.disabled).map(|d| d.name));
     for d in candidates {
-        let a = format!("postmaster@{d}");
-        if s.svc
-            .dir
-            .resolve(&a)
-            .await
-            .ok()
-            .is_some_and(|r| !r.is_empty())
-        {
+        let a = format!("{}@{d}", heron_directory::POSTMASTER);
+        if dir.resolve(&a).await.ok().is_some_and(|r| !r.is_empty()) {
             return Some(a);
         }
     }

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
 use super::directory_rows::*;
-use super::directory_search::{contains_pattern, inactive_users, search_users};
+use super::directory_search::{contains_pattern, domain_admins, inactive_users, search_users};
 use super::mail::{create_folder_tx, drop_blob_refs};
 use super::{SqliteStore, from_json, now, to_json};
 use crate::error::{Result, StoreError};
@@ -214,7 +214,7 @@ impl DirectoryStore for SqliteStore {
                 credentials: u.credentials,
                 display_name: u.display_name,
                 quota_bytes: u.quota_bytes,
-                used_bytes: 0,
+                used_bytes: folders.iter().map(|(n, _)| folder_cost(n)).sum(),
                 disabled: false,
                 role: u.role,
                 forward_to: Vec::new(),
@@ -281,6 +281,10 @@ impl DirectoryStore for SqliteStore {
         let pattern = needle.map(contains_pattern);
         self.read(move |c| search_users(c, domain, pattern.as_deref(), limit, offset))
             .await
+    }
+
+    async fn domain_admins(&self, domain: DomainId) -> Result<Vec<User>> {
+        self.read(move |c| domain_admins(c, domain)).await
     }
 
     async fn count_users(&self, domain: DomainId) -> Result<u64> {
@@ -467,35 +471,11 @@ impl DirectoryStore for SqliteStore {
     }
 
     async fn get_admin(&self) -> Result<Option<Admin>> {
-        self.read(|c| {
-            Ok(c.query_row(
-                "SELECT username, credentials, must_change FROM admin WHERE id = 1",
-                [],
-                |r| {
-                    Ok(Admin {
-                        username: r.get(0)?,
-                        credentials: r.get(1)?,
-                        must_change_password: r.get(2)?,
-                    })
-                },
-            )
-            .optional()?)
-        })
-        .await
+        self.get_admin_impl().await
     }
 
     async fn put_admin(&self, a: &Admin) -> Result<()> {
-        let a = a.clone();
-        self.write(move |ctx| {
-            ctx.conn.execute(
-                "INSERT OR REPLACE INTO admin (id, username, credentials, must_change) \
-                 VALUES (1, ?1, ?2, ?3)",
-                params![a.username, a.credentials, a.must_change_password],
-            )?;
-            ctx.emit(Event::Directory);
-            Ok(())
-        })
-        .await
+        self.put_admin_impl(a.clone()).await
     }
 
     async fn put_dkim_key(&self, k: &DkimRecord) -> Result<()> {

@@ -1,6 +1,6 @@
 //! The admin interface's account lists, counted and paged in SQL so a domain of tens of
 //! thousands of users costs one page: a domain's users searched by text, and users who have
-//! not logged in lately.
+//! not logged in lately; a domain's administrators.
 //!
 //! Invariant: a search needle matches as plain text (LIKE's wildcards escaped); every list
 //! is ordered, so pages do not overlap.
@@ -82,4 +82,15 @@ pub(super) fn inactive_users(
     )?;
     let page = rows.collect::<rusqlite::Result<Vec<_>>>()?;
     Ok((u64::try_from(total).unwrap_or(0), page))
+}
+
+/// A domain's enabled domain administrators, oldest account (lowest id) first.
+pub(super) fn domain_admins(c: &Connection, domain: DomainId) -> Result<Vec<User>> {
+    let sql = format!(
+        "SELECT {USER_COLS} FROM users WHERE domain_id = ?1 AND role = ?2 AND disabled = 0 \
+         ORDER BY id"
+    );
+    let mut st = c.prepare_cached(&sql)?;
+    let rows = st.query_map(params![domain, Role::DomainAdmin.as_str()], user_row)?;
+    rows.map(|r| finish_user(r?)).collect()
 }

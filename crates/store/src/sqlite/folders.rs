@@ -1,4 +1,6 @@
-//! Folder operations beyond create and list: rename with children, delete, subscribe.
+//! Folder operations beyond create and list: rename with children, delete, subscribe. Each
+//! keeps the user's `used_bytes` in step with [`folder_cost`] of the folders it renames or
+//! removes.
 
 use rusqlite::{OptionalExtension, params};
 
@@ -42,6 +44,7 @@ impl SqliteStore {
             if n == 0 {
                 return Err(StoreError::NotFound(format!("folder {from}")));
             }
+            let mut grown = folder_cost(&to) as i64 - folder_cost(&from) as i64;
             // Children: "from/x" becomes "to/x" (RFC 9051 §6.3.6).
             let prefix = format!("{from}{delim}");
             let mut st = c.prepare(
@@ -54,11 +57,17 @@ impl SqliteStore {
                 .collect::<rusqlite::Result<_>>()?;
             for (id, name) in kids {
                 let rest = &name[prefix.len()..];
+                let new = format!("{to}{delim}{rest}");
+                grown += folder_cost(&new) as i64 - folder_cost(&name) as i64;
                 c.execute(
                     "UPDATE folders SET name = ?2 WHERE id = ?1",
-                    params![id, format!("{to}{delim}{rest}")],
+                    params![id, new],
                 )?;
             }
+            c.execute(
+                "UPDATE users SET used_bytes = max(used_bytes + ?2, 0) WHERE id = ?1",
+                params![user, grown],
+            )?;
             ctx.emit(Event::Folders { user_id: user });
             Ok(())
         })
@@ -68,18 +77,21 @@ impl SqliteStore {
     pub(crate) async fn delete_folder_impl(&self, folder: FolderId) -> Result<()> {
         let orphans = self
             .write(move |ctx| {
-                let user: UserId = ctx
+                let (user, name): (UserId, String) = ctx
                     .conn
-                    .query_row("SELECT user_id FROM folders WHERE id = ?1", [folder], |r| {
-                        r.get(0)
-                    })
+                    .query_row(
+                        "SELECT user_id, name FROM folders WHERE id = ?1",
+                        [folder],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
                     .optional()?
                     .ok_or_else(|| StoreError::NotFound(format!("folder #{folder}")))?;
-                let freed: i64 = ctx.conn.query_row(
+                let sizes: i64 = ctx.conn.query_row(
                     "SELECT coalesce(sum(size), 0) FROM messages WHERE folder_id = ?1",
                     [folder],
                     |r| r.get(0),
                 )?;
+                let freed = sizes + folder_cost(&name) as i64;
                 let orphans = drop_blob_refs(
                     ctx.conn,
                     "SELECT blob_id FROM messages WHERE folder_id = ?1",

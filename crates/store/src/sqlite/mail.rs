@@ -65,6 +65,8 @@ pub(crate) fn create_folder_tx(
          VALUES (?1, ?2, ?3, ?4, 1, 1)",
         params![user, name, special_use, uidvalidity],
     )?;
+    c.prepare_cached("UPDATE users SET used_bytes = used_bytes + ?2 WHERE id = ?1")?
+        .execute(params![user, folder_cost(name) as i64])?;
     Ok(Folder {
         id: c.last_insert_rowid(),
         user_id: user,

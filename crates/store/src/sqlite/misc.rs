@@ -1,4 +1,4 @@
-//! [`SettingsStore`] on SQLite.
+//! [`SettingsStore`] and [`SecretStore`] on SQLite.
 
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension, params};
 use super::SqliteStore;
 use crate::error::Result;
 use crate::events::Event;
-use crate::traits::SettingsStore;
+use crate::traits::{SecretStore, SettingsStore};
 
 #[async_trait]
 impl SettingsStore for SqliteStore {
@@ -53,6 +53,26 @@ impl SettingsStore for SqliteStore {
             let mut st = c.prepare("SELECT key, value FROM settings ORDER BY key")?;
             let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl SecretStore for SqliteStore {
+    async fn secret_or_insert(&self, name: &str, fresh: &[u8]) -> Result<Vec<u8>> {
+        let (name, fresh) = (name.to_owned(), fresh.to_vec());
+        self.write(move |ctx| {
+            // The writer serialises this process; SQLite's lock serialises processes.
+            ctx.conn.execute(
+                "INSERT INTO secrets (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
+                params![name, fresh],
+            )?;
+            Ok(ctx
+                .conn
+                .query_row("SELECT value FROM secrets WHERE name = ?1", [&name], |r| {
+                    r.get(0)
+                })?)
         })
         .await
     }

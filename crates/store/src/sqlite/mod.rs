@@ -5,6 +5,7 @@
 //! server and the CLI): SQLite's locking serialises their writers, and the server polls the
 //! `changes` table so edits made by another process reach its subscribers.
 
+mod admin_account;
 mod changes;
 mod directory;
 mod directory_rows;
@@ -13,6 +14,7 @@ mod dkim;
 mod folders;
 mod mail;
 mod misc;
+mod orphans;
 mod schema;
 mod spool;
 mod staged;
@@ -25,12 +27,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use crate::blob::FileBlobStore;
 use crate::error::{Result, StoreError};
 use crate::events::{Event, EventBus, Subscription};
 use crate::traits::Store;
+pub use orphans::{ORPHAN_MIN_AGE, ORPHAN_SWEEP_EVERY};
 use writer::{WriteCtx, Writer};
 
 /// SQLite + files store rooted in a data directory.
@@ -101,6 +104,7 @@ impl SqliteStore {
         let conn = open_conn(&db_path, false)?;
         migrate(&conn)?;
         conn.execute_batch(schema::SCHEMA)?;
+        recount_usage_if_older(&conn)?;
         // Checkpoints run on their own thread, off the commit path (see `checkpointer`).
         conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
         conn.execute(
@@ -236,7 +240,31 @@ impl Store for SqliteStore {
     }
 }
 
-/// Current Unix time in seconds.
+/// Recount every user's `used_bytes` (messages plus [`folder_cost`](crate::model::folder_cost)
+/// of each folder) when the database was last opened by a version that did not count folders.
+fn recount_usage_if_older(conn: &Connection) -> Result<()> {
+    let stored: Option<i64> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'schema_version'",
+            [],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+        .and_then(|v| v.parse().ok());
+    if stored.is_some_and(|v| v >= schema::FOLDERS_IN_QUOTA) {
+        return Ok(());
+    }
+    conn.execute(
+        "UPDATE users SET used_bytes = \
+           coalesce((SELECT sum(m.size) FROM messages m JOIN folders f ON f.id = m.folder_id \
+                     WHERE f.user_id = users.id), 0) \
+         + coalesce((SELECT sum(?1 + length(CAST(name AS BLOB))) FROM folders \
+                     WHERE user_id = users.id), 0)",
+        [crate::model::FOLDER_OVERHEAD as i64],
+    )?;
+    Ok(())
+}
+
 /// Bring a database made by an older version up to [`schema::VERSION`]: add the columns
 /// later versions introduced (before [`schema::SCHEMA`] creates indexes over them).
 fn migrate(conn: &Connection) -> Result<()> {
@@ -260,6 +288,7 @@ fn migrate(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// Current Unix time in seconds.
 pub(crate) fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }

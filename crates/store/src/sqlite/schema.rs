@@ -11,8 +11,12 @@ PRAGMA busy_timeout = 15000;
 PRAGMA journal_size_limit = 67108864;
 ";
 
-/// Version written by [`SCHEMA`].
-pub const VERSION: i64 = 2;
+/// Version written by [`SCHEMA`]. Version 3 counts folders against quota
+/// ([`crate::model::folder_cost`]): opening an older database recounts `used_bytes` once.
+pub const VERSION: i64 = 3;
+
+/// First version whose `used_bytes` include folder costs.
+pub const FOLDERS_IN_QUOTA: i64 = 3;
 
 /// Columns added after version 1, as (table, column, definition); added at open when missing.
 pub const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
@@ -111,6 +115,7 @@ CREATE TABLE IF NOT EXISTS expunged (
     PRIMARY KEY (folder_id, uid)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS spool (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     sender TEXT NOT NULL,

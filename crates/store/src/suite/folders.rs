@@ -183,6 +183,11 @@ pub(super) async fn folder_tree(s: Subject) {
     for want in ["Work", "Work/2026", "Work/2026/Q4", "ProjectsOld"] {
         assert!(names.contains(&want.to_string()), "{want} in {names:?}");
     }
+    // Folder names count against quota, renamed children included.
+    assert_eq!(
+        s.get_user_by_id(u.id).await.unwrap().unwrap().used_bytes,
+        3 + super::folders_cost(&s, u.id).await
+    );
     let work = s.get_folder(u.id, "Work").await.unwrap().unwrap();
     assert_eq!(work.id, a.id, "same folder, same UIDVALIDITY");
     assert_eq!(work.uidvalidity, a.uidvalidity);
@@ -198,5 +203,9 @@ pub(super) async fn folder_tree(s: Subject) {
     s.delete_folder(work.id).await.unwrap();
     assert!(s.get_folder(u.id, "Work").await.unwrap().is_none());
     assert!(s.read_message(&m).await.is_err());
-    assert_eq!(s.get_user_by_id(u.id).await.unwrap().unwrap().used_bytes, 0);
+    // Only the folders left count: nothing of the deleted one's message or name.
+    assert_eq!(
+        s.get_user_by_id(u.id).await.unwrap().unwrap().used_bytes,
+        super::folders_cost(&s, u.id).await
+    );
 }

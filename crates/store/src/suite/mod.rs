@@ -41,6 +41,8 @@ pub const ALL: &[(&str, Check)] = &[
     ("api_tokens", |s| Box::pin(tokens::api_tokens(s))),
     ("inactive_users", |s| Box::pin(tokens::inactive_users(s))),
     ("search_users", |s| Box::pin(tokens::search_users(s))),
+    ("secrets", |s| Box::pin(tokens::secrets(s))),
+    ("domain_admins", |s| Box::pin(tokens::domain_admins(s))),
     ("delete_cascades", |s| Box::pin(delete_cascades(s))),
     ("large_messages", |s| Box::pin(large_messages(s))),
     ("flags_copy_move", |s| Box::pin(folders::flags_copy_move(s))),
@@ -68,6 +70,39 @@ pub(super) async fn user(s: &Subject, d: &Domain, local: &str) -> User {
     s.create_user(nu, &[("INBOX", None), ("Sent Items", Some("\\Sent"))])
         .await
         .unwrap()
+}
+
+/// A new domain `domain` with one user `local` owning `folders`: the fixture of tests that
+/// need one mailbox owner (the suite, crash and upgrade tests, the orphan sweep's test).
+pub async fn one_user<S: Store + ?Sized>(
+    s: &S,
+    domain: &str,
+    local: &str,
+    folders: &[(&str, Option<&str>)],
+) -> User {
+    let d = s
+        .create_domain(NewDomain {
+            name: domain.into(),
+            limits: DomainLimits::default(),
+        })
+        .await
+        .unwrap();
+    let nu = NewUser {
+        domain_id: d.id,
+        local: local.into(),
+        credentials: "x".into(),
+        display_name: local.into(),
+        role: Role::User,
+        quota_bytes: 0,
+    };
+    s.create_user(nu, folders).await.unwrap()
+}
+
+/// What a user's folders count against quota, besides their messages.
+pub(super) async fn folders_cost(s: &Subject, user: UserId) -> u64 {
+    let folders = s.list_folders(user).await.unwrap();
+    assert!(!folders.is_empty());
+    folders.iter().map(|f| folder_cost(&f.name)).sum()
 }
 
 pub(super) fn msg(flags: &[&str]) -> NewMessage {
@@ -216,7 +251,7 @@ async fn messages_uids_and_quota(s: Subject) {
     let total: u64 = list.iter().map(|m| m.size).sum();
     assert_eq!(
         s.get_user_by_id(u.id).await.unwrap().unwrap().used_bytes,
-        total
+        total + folders_cost(&s, u.id).await
     );
     let before = s.get_folder(u.id, "INBOX").await.unwrap().unwrap();
     assert_eq!(s.expunge(inbox.id, &[2, 5, 99]).await.unwrap(), [2, 5]);
@@ -270,7 +305,10 @@ async fn messages_uids_and_quota(s: Subject) {
         "expunged blob is gone"
     );
     let used = s.get_user_by_id(u.id).await.unwrap().unwrap().used_bytes;
-    assert_eq!(used, list[0].size + list[2].size + list[3].size + 3);
+    assert_eq!(
+        used,
+        list[0].size + list[2].size + list[3].size + 3 + folders_cost(&s, u.id).await
+    );
     assert_eq!(s.domain_usage(d.id).await.unwrap(), used);
 }
 

@@ -1,4 +1,5 @@
-//! Admin checks: API tokens (create, find by hash, list, delete), inactive users, user search.
+//! Admin checks: API tokens (create, find by hash, list, delete), inactive users, user search,
+//! domain administrators, server secrets.
 
 use super::Subject;
 use crate::error::StoreError;
@@ -99,4 +100,57 @@ pub(super) async fn search_users(s: Subject) {
     assert_eq!(locals(&found), vec!["carl".to_owned()]);
     let (n, none) = s.search_users(b.id, Some("ann"), 10, 0).await.unwrap();
     assert_eq!((n, none.len()), (0, 0));
+}
+
+/// Secrets: the first value stored under a name is kept for good; secrets are not settings.
+pub(super) async fn secrets(s: Subject) {
+    let first = s.secret_or_insert("scram", b"one").await.unwrap();
+    assert_eq!(first, b"one");
+    assert_eq!(s.secret_or_insert("scram", b"two").await.unwrap(), b"one");
+    assert_eq!(
+        s.secret_or_insert("other", b"three").await.unwrap(),
+        b"three"
+    );
+    assert!(s.list_settings().await.unwrap().is_empty());
+    // Racing creators all get the same value.
+    let racers: Vec<_> = (0..8u8)
+        .map(|i| {
+            let s = s.clone();
+            tokio::spawn(async move { s.secret_or_insert("race", &[i]).await.unwrap() })
+        })
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    for r in racers {
+        seen.insert(r.await.unwrap());
+    }
+    assert_eq!(seen.len(), 1, "{seen:?}");
+}
+
+/// A domain's enabled administrators, oldest first; users, disabled administrators and other
+/// domains' administrators are left out.
+pub(super) async fn domain_admins(s: Subject) {
+    use crate::model::Role;
+    let a = super::domain(&s, "a.test").await;
+    let b = super::domain(&s, "b.test").await;
+    assert!(s.domain_admins(a.id).await.unwrap().is_empty());
+    let mut zed = super::user(&s, &a, "zed").await;
+    let _user = super::user(&s, &a, "plain").await;
+    let mut amy = super::user(&s, &a, "amy").await;
+    let mut off = super::user(&s, &a, "off").await;
+    let mut other = super::user(&s, &b, "other").await;
+    for u in [&mut zed, &mut amy, &mut off, &mut other] {
+        u.role = Role::DomainAdmin;
+    }
+    off.disabled = true;
+    for u in [&zed, &amy, &off, &other] {
+        s.update_user(u).await.unwrap();
+    }
+    let got: Vec<String> = s
+        .domain_admins(a.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.local)
+        .collect();
+    assert_eq!(got, ["zed", "amy"]);
 }

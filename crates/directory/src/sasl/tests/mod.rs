@@ -13,6 +13,11 @@ fn creds() -> &'static StoredCredentials {
     CREDS.get_or_init(|| StoredCredentials::derive(PASSWORD).expect("derive"))
 }
 
+/// The server key used for unknown users in these tests.
+fn key() -> UnknownUserKey {
+    UnknownUserKey::new([7; UnknownUserKey::LEN])
+}
+
 fn failure(e: SaslError) -> Step {
     Step::Done(Outcome::Failure(e))
 }
@@ -57,11 +62,11 @@ fn plain_without_initial_response() {
         ex.respond(b"\0tim\0tanstaaftanstaaf"),
         Step::Lookup("tim".into())
     );
-    assert_eq!(ex.supply(Some(creds())), success("tim"));
+    assert_eq!(ex.supply(Some(creds()), &key()), success("tim"));
     assert!(ex.is_finished());
     assert_eq!(ex.respond(b"more"), failure(SaslError::UnexpectedInput));
     assert_eq!(
-        ex.supply(Some(creds())),
+        ex.supply(Some(creds()), &key()),
         failure(SaslError::UnexpectedInput)
     );
 }
@@ -71,15 +76,18 @@ fn plain_with_initial_response_and_matching_authzid() {
     let (mut ex, step) =
         Exchange::start(Mechanism::Plain, "mx", Some(b"tim\0tim\0tanstaaftanstaaf"));
     assert_eq!(step, Step::Lookup("tim".into()));
-    assert_eq!(ex.supply(Some(creds())), success("tim"));
+    assert_eq!(ex.supply(Some(creds()), &key()), success("tim"));
 }
 
 #[test]
 fn plain_wrong_password_and_unknown_user() {
     let (mut ex, _) = Exchange::start(Mechanism::Plain, "mx", Some(b"\0tim\0wrong"));
-    assert_eq!(ex.supply(Some(creds())), failure(SaslError::BadCredentials));
+    assert_eq!(
+        ex.supply(Some(creds()), &key()),
+        failure(SaslError::BadCredentials)
+    );
     let (mut ex, _) = Exchange::start(Mechanism::Plain, "mx", Some(b"\0nobody\0x"));
-    assert_eq!(ex.supply(None), failure(SaslError::BadCredentials));
+    assert_eq!(ex.supply(None, &key()), failure(SaslError::BadCredentials));
 }
 
 #[test]
@@ -124,7 +132,7 @@ fn plain_cancel_and_misordered_calls() {
 
     let (mut ex, _) = Exchange::start(Mechanism::Plain, "mx", None);
     assert_eq!(
-        ex.supply(Some(creds())),
+        ex.supply(Some(creds()), &key()),
         failure(SaslError::UnexpectedInput)
     );
 
@@ -155,7 +163,7 @@ fn login_happy_path() {
     assert_eq!(step, Step::Challenge(b"Username:".to_vec()));
     assert_eq!(ex.respond(b"tim"), Step::Challenge(b"Password:".to_vec()));
     assert_eq!(ex.respond(PASSWORD.as_bytes()), Step::Lookup("tim".into()));
-    assert_eq!(ex.supply(Some(creds())), success("tim"));
+    assert_eq!(ex.supply(Some(creds()), &key()), success("tim"));
     assert_eq!(ex.respond(b"x"), failure(SaslError::UnexpectedInput));
 }
 
@@ -164,14 +172,17 @@ fn login_initial_response_is_the_user_name() {
     let (mut ex, step) = Exchange::start(Mechanism::Login, "mx", Some(b"tim"));
     assert_eq!(step, Step::Challenge(b"Password:".to_vec()));
     assert_eq!(ex.respond(b"wrong"), Step::Lookup("tim".into()));
-    assert_eq!(ex.supply(Some(creds())), failure(SaslError::BadCredentials));
+    assert_eq!(
+        ex.supply(Some(creds()), &key()),
+        failure(SaslError::BadCredentials)
+    );
 }
 
 #[test]
 fn login_failures() {
     let (mut ex, _) = Exchange::start(Mechanism::Login, "mx", Some(b"nobody"));
     ex.respond(b"pw");
-    assert_eq!(ex.supply(None), failure(SaslError::BadCredentials));
+    assert_eq!(ex.supply(None, &key()), failure(SaslError::BadCredentials));
 
     let (_, step) = Exchange::start(Mechanism::Login, "mx", Some(b""));
     assert_eq!(step, failure(SaslError::Malformed("empty user name")));
@@ -191,7 +202,7 @@ fn login_failures() {
     let (mut ex, _) = Exchange::start(Mechanism::Login, "mx", None);
     assert_eq!(ex.respond(b"tim"), Step::Challenge(b"Password:".to_vec()));
     assert_eq!(
-        ex.supply(Some(creds())),
+        ex.supply(Some(creds()), &key()),
         failure(SaslError::UnexpectedInput)
     );
 
@@ -209,7 +220,7 @@ fn cram_md5_rfc2195_example() {
     assert_eq!(step, Step::Challenge(RFC2195_CHALLENGE.as_bytes().to_vec()));
     let step = ex.respond(b"tim b913a602c7eda7a495b4e6e7334d3890");
     assert_eq!(step, Step::Lookup("tim".into()));
-    assert_eq!(ex.supply(Some(creds())), success("tim"));
+    assert_eq!(ex.supply(Some(creds()), &key()), success("tim"));
 }
 
 #[test]
@@ -217,19 +228,22 @@ fn cram_md5_failures() {
     let answer = b"tim b913a602c7eda7a495b4e6e7334d3890";
     let (mut ex, _) = Exchange::start_cram_md5_with_challenge("<1.2@other>");
     ex.respond(answer);
-    assert_eq!(ex.supply(Some(creds())), failure(SaslError::BadCredentials));
-
-    let (mut ex, _) = Exchange::start_cram_md5_with_challenge(RFC2195_CHALLENGE);
-    ex.respond(answer);
-    let no_cram = creds().clone().without_cram_md5();
     assert_eq!(
-        ex.supply(Some(&no_cram)),
+        ex.supply(Some(creds()), &key()),
         failure(SaslError::BadCredentials)
     );
 
     let (mut ex, _) = Exchange::start_cram_md5_with_challenge(RFC2195_CHALLENGE);
     ex.respond(answer);
-    assert_eq!(ex.supply(None), failure(SaslError::BadCredentials));
+    let no_cram = creds().clone().without_cram_md5();
+    assert_eq!(
+        ex.supply(Some(&no_cram), &key()),
+        failure(SaslError::BadCredentials)
+    );
+
+    let (mut ex, _) = Exchange::start_cram_md5_with_challenge(RFC2195_CHALLENGE);
+    ex.respond(answer);
+    assert_eq!(ex.supply(None, &key()), failure(SaslError::BadCredentials));
 
     let bad: [&[u8]; 5] = [
         b"tim",

@@ -4,7 +4,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 
-use super::{PASSWORD, creds, failure};
+use super::{PASSWORD, creds, failure, key};
 use crate::password::{ScramSecret, StoredCredentials};
 use crate::sasl::{Exchange, Mechanism, Outcome, SaslError, Step};
 
@@ -33,7 +33,7 @@ fn rfc7677_until_final(creds: Option<&StoredCredentials>) -> (Exchange, Step) {
         ex.respond(R7677_CLIENT_FIRST.as_bytes()),
         Step::Lookup("user".into())
     );
-    let step = ex.supply(creds);
+    let step = ex.supply(creds, &key());
     (ex, step)
 }
 
@@ -62,7 +62,7 @@ fn scram_rfc7677_with_initial_response() {
         Exchange::start_scram_with_nonce(R7677_SERVER_NONCE, Some(R7677_CLIENT_FIRST.as_bytes()));
     assert_eq!(step, Step::Lookup("user".into()));
     assert_eq!(
-        ex.supply(Some(&creds)),
+        ex.supply(Some(&creds), &key()),
         Step::Challenge(R7677_SERVER_FIRST.as_bytes().to_vec())
     );
     assert!(matches!(
@@ -111,13 +111,38 @@ fn scram_unknown_user_looks_like_a_real_one() {
     );
 }
 
+/// The salt an unknown user sees depends on the user name and the server's key.
+#[test]
+fn scram_unknown_user_salt_follows_name_and_key() {
+    let salt = |client_first: &str, key: &crate::sasl::UnknownUserKey| {
+        let (mut ex, _) = Exchange::start(Mechanism::ScramSha256, "mx", None);
+        let Step::Lookup(_) = ex.respond(client_first.as_bytes()) else {
+            panic!("lookup")
+        };
+        let Step::Challenge(first) = ex.supply(None, key) else {
+            panic!("server-first")
+        };
+        String::from_utf8(first)
+            .expect("ASCII")
+            .split(',')
+            .nth(1)
+            .expect("s=")
+            .to_owned()
+    };
+    let other_key = crate::sasl::UnknownUserKey::new([8; crate::sasl::UnknownUserKey::LEN]);
+    let ghost = salt("n,,n=ghost,r=abc", &key());
+    assert_eq!(ghost, salt("n,,n=ghost,r=other-nonce", &key()));
+    assert_ne!(ghost, salt("n,,n=phantom,r=abc", &key()));
+    assert_ne!(ghost, salt("n,,n=ghost,r=abc", &other_key));
+}
+
 /// Play a full exchange as a client knowing `password`, with a random server nonce.
 fn scram_as_client(client_first: &str, password: &str, creds: &StoredCredentials) -> Step {
     let (mut ex, _) = Exchange::start(Mechanism::ScramSha256, "mx", None);
     let Step::Lookup(_) = ex.respond(client_first.as_bytes()) else {
         panic!("lookup")
     };
-    let Step::Challenge(server_first) = ex.supply(Some(creds)) else {
+    let Step::Challenge(server_first) = ex.supply(Some(creds), &key()) else {
         panic!("server-first")
     };
     let server_first = String::from_utf8(server_first).expect("ASCII");
@@ -187,7 +212,7 @@ fn scram_client_first_failures() {
     for (data, error) in cases {
         let (mut ex, step) = Exchange::start(Mechanism::ScramSha256, "mx", Some(data));
         assert_eq!(step, failure(error), "{}", String::from_utf8_lossy(data));
-        assert_eq!(ex.supply(None), failure(SaslError::UnexpectedInput));
+        assert_eq!(ex.supply(None, &key()), failure(SaslError::UnexpectedInput));
     }
 }
 
@@ -239,7 +264,10 @@ fn scram_misordered_calls_and_cancel() {
 
     let creds = pencil();
     let (mut ex, _) = rfc7677_until_final(Some(&creds));
-    assert_eq!(ex.supply(Some(&creds)), failure(SaslError::UnexpectedInput));
+    assert_eq!(
+        ex.supply(Some(&creds), &key()),
+        failure(SaslError::UnexpectedInput)
+    );
 
     let (mut ex, _) = rfc7677_until_final(Some(&creds));
     assert_eq!(ex.cancel(), failure(SaslError::Cancelled));
