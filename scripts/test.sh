@@ -64,6 +64,21 @@ else
     cargo test --workspace --locked
 fi
 
+section "Fuzz targets (${HERON_FUZZ_SECONDS:-10} s each)"
+# Every cargo-fuzz target of crates/*/fuzz on its corpus, one at a time; any crash, timeout
+# or out-of-memory input fails the run (bench/fuzz prints where the input was written).
+# Stable Rust: bench/fuzz sets RUSTC_BOOTSTRAP=1 for cargo-fuzz's sanitizer flags. Cost from
+# nothing on 2 cores: about 7 minutes of build (unoptimised, --dev, is the cheapest) plus
+# HERON_FUZZ_SECONDS per target; 10 s keeps the section near 9 minutes (30 s: 13).
+# `bench/fuzz 30` is the long release run.
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "installing cargo-fuzz"
+    cargo install cargo-fuzz --locked
+fi
+fuzz_start=$(date +%s)
+bench/fuzz --dev --seconds "${HERON_FUZZ_SECONDS:-10}"
+echo "fuzz section: $(($(date +%s) - fuzz_start)) s"
+
 section "Black-box tests (tests/blackbox)"
 export HERON_BIN="$PWD/target/debug/heron"
 parallel=()

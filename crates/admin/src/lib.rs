@@ -28,6 +28,8 @@ mod openapi_roles;
 mod plain;
 pub mod ratelimit;
 mod routes;
+#[doc(hidden)]
+pub use routes::parse_bodies_for_fuzzing;
 pub mod sessions;
 mod stall;
 pub mod tokens;

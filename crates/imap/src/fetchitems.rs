@@ -202,7 +202,7 @@ pub fn build(
 }
 
 /// Decoded content: a literal, or a literal8 when it holds NUL (RFC 3516 §4.2).
-fn binary_value(data: Vec<u8>) -> NString8<'static> {
+pub(crate) fn binary_value(data: Vec<u8>) -> NString8<'static> {
     if data.contains(&0) {
         NString8::Literal8(Literal8 {
             data: data.into(),

@@ -27,6 +27,8 @@ mod error;
 mod fetchitems;
 mod flagsets;
 pub mod framing;
+#[doc(hidden)]
+pub mod fuzzing;
 mod limits;
 mod mailbox;
 mod mime;

@@ -24,6 +24,11 @@ use heron_proto_smtp::reply;
 use heron_settings::{Settings, defs};
 use std::sync::Arc;
 
+/// Fuzzing entry point (`crates/smtp/fuzz`), not part of the API: RFC 8601 §5 removal of
+/// this server's Authentication-Results fields from a received message.
+#[doc(hidden)]
+pub use authres::strip_own as strip_own_auth_results;
+
 /// Which door the service guards.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {

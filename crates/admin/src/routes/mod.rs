@@ -118,3 +118,33 @@ pub fn api() -> Router<Shared> {
         )
         .fallback(|| async { ApiError::not_found("no such resource") })
 }
+
+/// Fuzzing entry point (`crates/admin/fuzz`), not part of the API: decodes `body` as the
+/// JSON body of every API request that takes one, as the `Body` extractor does, and
+/// returns how many request types accepted it.
+pub fn parse_bodies_for_fuzzing(body: &[u8]) -> usize {
+    fn accepts<T: serde::de::DeserializeOwned>(body: &[u8]) -> usize {
+        usize::from(serde_json::from_slice::<T>(body).is_ok())
+    }
+    [
+        accepts::<aliases::NewAliasRequest>,
+        accepts::<defaults::PropagateRequest>,
+        accepts::<dkim::NewDkimKey>,
+        accepts::<domain_aliases::NewDomainAlias>,
+        accepts::<domains::DomainPatch>,
+        accepts::<domains::NewDomainRequest>,
+        accepts::<impersonate::ImpersonateRequest>,
+        accepts::<Vec<listeners::ListenerView>>,
+        accepts::<messages::MessageRequest>,
+        accepts::<session::LoginRequest>,
+        accepts::<session::PasswordChange>,
+        accepts::<settings::SettingValue>,
+        accepts::<spool::PriorityRequest>,
+        accepts::<tokens::NewTokenRequest>,
+        accepts::<users::NewUserRequest>,
+        accepts::<users::UserPatch>,
+    ]
+    .iter()
+    .map(|parse| parse(body))
+    .sum()
+}

@@ -35,6 +35,32 @@ pub use transaction::{Outcome, RcptResult};
 
 use stream::Stream;
 
+/// Fuzzing entry point (`crates/queue/fuzz`), not part of the API: feeds `lines` (line
+/// endings removed) to the reply parser as the client reads them, and for every complete
+/// reply returns it with the EHLO extensions its lines would announce. A malformed line
+/// ends the list with its error, as it ends the connection.
+#[doc(hidden)]
+pub fn parse_replies_for_fuzzing<'a>(
+    lines: impl IntoIterator<Item = &'a [u8]>,
+) -> Vec<Result<(Reply, Extensions), String>> {
+    let mut parser = reply::ReplyParser::default();
+    let mut out = Vec::new();
+    for line in lines {
+        match parser.push(line) {
+            Ok(Some(parsed)) => {
+                let ext = Extensions::parse(parsed.lines.get(1..).unwrap_or_default());
+                out.push(Ok((parsed.reply, ext)));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                out.push(Err(e));
+                break;
+            }
+        }
+    }
+    out
+}
+
 /// The default per-command timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
