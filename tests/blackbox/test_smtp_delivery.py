@@ -265,6 +265,7 @@ def test_authentication_results_in_our_name_are_removed(smtp_server):
     msg = (b"From: someone@remote.test\r\n"
            b"Authentication-Results: mx.heron.test; dkim=pass header.d=bank.test\r\n"
            b"Authentication-Results: (forged) MX.Heron.Test;\r\n\tspf=pass\r\n"
+           b"Authentication-Results : mx.heron.test; dmarc=pass\r\n"
            b"Authentication-Results: relay.remote.test; spf=pass\r\n"
            b"Subject: results\r\n\r\n"
            b"Authentication-Results: mx.heron.test; in the body, kept\r\n")
@@ -275,3 +276,4 @@ def test_authentication_results_in_our_name_are_removed(smtp_server):
     assert header_values(arrived, "Authentication-Results") == [b"relay.remote.test; spf=pass"]
     assert b"\r\n\r\nAuthentication-Results: mx.heron.test; in the body, kept\r\n" in arrived
     assert b"Subject: results\r\n" in arrived
+    assert b"dmarc=pass" not in arrived, "white space before the colon hides nothing"

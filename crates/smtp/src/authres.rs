@@ -46,9 +46,22 @@ fn line_end(message: &[u8], start: usize) -> usize {
         .map_or(message.len(), |p| start + p + 1)
 }
 
+/// The value of `field` if its name is `name` (ASCII case ignored); white space between the
+/// name and the colon is allowed (RFC 5322 §4.5.3 obs-optional), so it cannot hide a field.
+fn field_value<'f>(field: &'f [u8], name: &[u8]) -> Option<&'f [u8]> {
+    let colon = field.iter().position(|&b| b == b':')?;
+    let mut field_name = &field[..colon];
+    while let [rest @ .., b' ' | b'\t'] = field_name {
+        field_name = rest;
+    }
+    field_name
+        .eq_ignore_ascii_case(name)
+        .then(|| &field[colon + 1..])
+}
+
 /// `message` without the Authentication-Results fields whose authserv-id is `hostname`.
 pub fn strip_own(message: Vec<u8>, hostname: &str) -> Vec<u8> {
-    const NAME: &[u8] = b"authentication-results:";
+    const NAME: &[u8] = b"authentication-results";
     let own = hostname.trim_end_matches('.').to_ascii_lowercase();
     let head_end = header_end(&message);
     // Fields as [start, end) ranges, each with its continuation lines.
@@ -60,8 +73,8 @@ pub fn strip_own(message: Vec<u8>, hostname: &str) -> Vec<u8> {
             end = line_end(&message, end);
         }
         let field = &message[start..end.min(head_end)];
-        if field.len() > NAME.len() && field[..NAME.len()].eq_ignore_ascii_case(NAME) {
-            let id = authserv_id(&field[NAME.len()..]);
+        if let Some(value) = field_value(field, NAME) {
+            let id = authserv_id(value);
             if id.trim_end_matches('.') == own {
                 drop.push((start, end));
             }
@@ -106,6 +119,14 @@ mod tests {
              Subject: hi\r\n\r\n\
              Authentication-Results: mx.example.test; body text stays\r\n"
         );
+    }
+
+    #[test]
+    fn white_space_before_the_colon_does_not_hide_a_field() {
+        let m = "Authentication-Results : mx.example.test; dkim=pass\r\n\
+                 authentication-results\t: mx.example.test; spf=pass\r\n\
+                 Subject: x\r\n\r\nbody\r\n";
+        assert_eq!(strip(m), "Subject: x\r\n\r\nbody\r\n");
     }
 
     #[test]
