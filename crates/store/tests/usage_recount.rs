@@ -4,6 +4,15 @@
 
 use heron_store::*;
 
+async fn used(store: &SqliteStore, user: UserId) -> u64 {
+    store
+        .get_user_by_id(user)
+        .await
+        .unwrap()
+        .unwrap()
+        .used_bytes
+}
+
 #[tokio::test]
 async fn opening_an_older_database_recounts_usage() {
     let dir = tempfile::tempdir().unwrap();
@@ -24,15 +33,7 @@ async fn opening_an_older_database_recounts_usage() {
     let size = msg.len() as u64;
     store.deliver(msg, &[(inbox.id, m)]).await.unwrap();
     let expected = size + folder_cost("INBOX") + folder_cost("Archive/2024");
-    assert_eq!(
-        store
-            .get_user_by_id(u.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .used_bytes,
-        expected
-    );
+    assert_eq!(used(&store, u.id).await, expected);
     drop(store);
 
     // As an older version left it: usage of messages only, schema version 2.
@@ -46,28 +47,12 @@ async fn opening_an_older_database_recounts_usage() {
     .unwrap();
     drop(c);
     let store = SqliteStore::open(dir.path()).unwrap();
-    assert_eq!(
-        store
-            .get_user_by_id(u.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .used_bytes,
-        expected
-    );
+    assert_eq!(used(&store, u.id).await, expected);
     // Done once: later opens leave usage alone.
     drop(store);
     let c = rusqlite::Connection::open(dir.path().join("heron.db")).unwrap();
     c.execute("UPDATE users SET used_bytes = 7", []).unwrap();
     drop(c);
     let store = SqliteStore::open(dir.path()).unwrap();
-    assert_eq!(
-        store
-            .get_user_by_id(u.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .used_bytes,
-        7
-    );
+    assert_eq!(used(&store, u.id).await, 7);
 }

@@ -59,17 +59,24 @@ pub(super) async fn domain(s: &Subject, name: &str) -> Domain {
 }
 
 pub(super) async fn user(s: &Subject, d: &Domain, local: &str) -> User {
-    let nu = NewUser {
-        domain_id: d.id,
+    s.create_user(
+        new_user(d.id, local),
+        &[("INBOX", None), ("Sent Items", Some("\\Sent"))],
+    )
+    .await
+    .unwrap()
+}
+
+/// An ordinary user `local` of domain `domain_id`, with placeholder credentials.
+fn new_user(domain_id: DomainId, local: &str) -> NewUser {
+    NewUser {
+        domain_id,
         local: local.into(),
         credentials: "x".into(),
         display_name: local.into(),
         role: Role::User,
         quota_bytes: 0,
-    };
-    s.create_user(nu, &[("INBOX", None), ("Sent Items", Some("\\Sent"))])
-        .await
-        .unwrap()
+    }
 }
 
 /// A new domain `domain` with one user `local` owning `folders`: the fixture of tests that
@@ -87,15 +94,7 @@ pub async fn one_user<S: Store + ?Sized>(
         })
         .await
         .unwrap();
-    let nu = NewUser {
-        domain_id: d.id,
-        local: local.into(),
-        credentials: "x".into(),
-        display_name: local.into(),
-        role: Role::User,
-        quota_bytes: 0,
-    };
-    s.create_user(nu, folders).await.unwrap()
+    s.create_user(new_user(d.id, local), folders).await.unwrap()
 }
 
 /// What a user's folders count against quota, besides their messages.
