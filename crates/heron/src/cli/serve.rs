@@ -6,12 +6,13 @@
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
+use heron_directory::Directory;
 use heron_imap::ImapService;
 use heron_net::{Server, Service, tls};
 use heron_pop3::Pop3Service;
@@ -67,17 +68,7 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
         .await
         .context("cannot create the administrator account")?;
 
-    let hostname = Some(settings.get(defs::SERVER_HOSTNAME))
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(heron_net::system_hostname);
-    // BIND-3 per-address host names go into the self-signed certificate too.
-    let bind_names: Vec<String> =
-        values::parse_hostnames(&settings.raw(defs::BIND_HOSTNAMES.name).unwrap_or_default())
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(_, name)| name)
-            .collect();
-    let self_signed = tls::ensure_self_signed(data, &hostname, &bind_names)?;
+    let self_signed = self_signed(data, &settings)?;
     let _poller = o.store.start_change_poller(Duration::from_millis(250));
     // Message files a killed process wrote but never recorded: now, then hourly.
     let _sweeper = o
@@ -89,17 +80,7 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     let queue = Queue::new(o.dir.clone(), data.join("spool-work"));
     let queue_stop = CancellationToken::new();
     let queue_task = tokio::spawn(queue.clone().run(queue_stop.clone(), GRACE));
-    let mut services: HashMap<Protocol, Arc<dyn Service>> = HashMap::new();
-    services.insert(Protocol::Pop3, Arc::new(Pop3Service::new(o.dir.clone())));
-    services.insert(Protocol::Imap, Arc::new(ImapService::new(o.dir.clone())));
-    services.insert(
-        Protocol::Smtp,
-        Arc::new(SmtpService::new(o.dir.clone(), Mode::Mx).with_dns(queue.shared_dns())),
-    );
-    services.insert(
-        Protocol::Submission,
-        Arc::new(SmtpService::new(o.dir.clone(), Mode::Submission).with_dns(queue.shared_dns())),
-    );
+    let services = mail_services(&o.dir, &queue);
     let listening = mail_listeners(&settings, &services);
     let server = Server::new(settings.clone(), services, self_signed, nofile.now);
     let _follow = server.start().await?;
@@ -134,6 +115,48 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(target: "events", "shutting down");
     queue_stop.cancel();
     admin_stop.cancel();
+    drain(&server, admin_task, queue_task).await;
+    tracing::info!(target: "events", "stopped");
+    Ok(())
+}
+
+/// The self-signed certificate pair, made at first start for the host's names: the
+/// configured or system host name and the BIND-3 per-address names.
+fn self_signed(data: &Path, settings: &Settings) -> anyhow::Result<(PathBuf, PathBuf)> {
+    let hostname = Some(settings.get(defs::SERVER_HOSTNAME))
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(heron_net::system_hostname);
+    let bind_names: Vec<String> =
+        values::parse_hostnames(&settings.raw(defs::BIND_HOSTNAMES.name).unwrap_or_default())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(_, name)| name)
+            .collect();
+    Ok(tls::ensure_self_signed(data, &hostname, &bind_names)?)
+}
+
+/// The mail services by protocol: POP3, IMAP, and SMTP on its two doors.
+fn mail_services(dir: &Directory, queue: &Queue) -> HashMap<Protocol, Arc<dyn Service>> {
+    let mut services: HashMap<Protocol, Arc<dyn Service>> = HashMap::new();
+    services.insert(Protocol::Pop3, Arc::new(Pop3Service::new(dir.clone())));
+    services.insert(Protocol::Imap, Arc::new(ImapService::new(dir.clone())));
+    for (protocol, mode) in [
+        (Protocol::Smtp, Mode::Mx),
+        (Protocol::Submission, Mode::Submission),
+    ] {
+        let smtp = SmtpService::new(dir.clone(), mode).with_dns(queue.shared_dns());
+        services.insert(protocol, Arc::new(smtp));
+    }
+    services
+}
+
+/// Wait, each within the grace period, for the sessions, the admin connections and the
+/// spool to finish after they were told to stop.
+async fn drain(
+    server: &Server,
+    admin_task: Option<tokio::task::JoinHandle<()>>,
+    queue_task: tokio::task::JoinHandle<()>,
+) {
     if !server.shutdown(GRACE).await {
         tracing::warn!(target: "events", "some sessions did not finish within {GRACE:?}");
     }
@@ -145,8 +168,6 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     if let Err(e) = queue_task.await {
         tracing::error!(target: "events", "the spool stopped abnormally: {e}");
     }
-    tracing::info!(target: "events", "stopped");
-    Ok(())
 }
 
 /// The mail listeners the server binds: those of `bind.listeners` whose protocol has an
