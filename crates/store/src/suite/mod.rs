@@ -80,7 +80,7 @@ fn new_user(domain_id: DomainId, local: &str) -> NewUser {
 }
 
 /// A new domain `domain` with one user `local` owning `folders`: the fixture of tests that
-/// need one mailbox owner (the suite, crash and upgrade tests, the orphan sweep's test).
+/// need one mailbox owner outside the suite (the crash and upgrade tests, the orphan sweep).
 pub async fn one_user<S: Store + ?Sized>(
     s: &S,
     domain: &str,
