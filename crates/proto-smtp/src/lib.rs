@@ -21,6 +21,7 @@
 
 mod bdat;
 mod buffer;
+pub mod client;
 mod command;
 mod data;
 mod error;

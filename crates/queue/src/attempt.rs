@@ -18,11 +18,11 @@ use crate::Queue;
 use crate::client::{
     ClientError, ClientOptions, Connection, Credentials, Envelope, EnvelopeRcpt, Outcome, StartTls,
 };
-use crate::dns::{Destination, DnsError, Host};
 use crate::identity::{Outbound, own_smtp_ips, smtp_addr};
 use crate::pool::PoolKey;
 use crate::route::{Route, domain_of, hop_ips, route};
 use crate::schedule::RcptOutcome;
+use heron_mailauth::dns::{Destination, DnsError, Host};
 
 /// Deliver the pending recipients of `e`; outcomes by recipient index.
 pub async fn run(

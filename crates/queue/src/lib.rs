@@ -10,8 +10,6 @@
 pub mod attempt;
 pub mod cache;
 pub mod client;
-pub mod dkim;
-pub mod dns;
 pub mod dsn;
 pub mod hook;
 pub mod identity;
@@ -23,14 +21,15 @@ pub mod scheduler;
 pub mod signing;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
-use std::sync::{Arc, Mutex};
 
 use heron_directory::Directory;
+use heron_mailauth::DnsConfig;
 use heron_settings::values::parse_dns_servers;
 use heron_settings::{Settings, defs};
 
-pub use dns::Dns;
+pub use heron_mailauth::{Dns, SharedDns};
 
 /// The spool service: shared state of the scheduler and its deliveries.
 pub struct Queue {
@@ -53,7 +52,7 @@ impl Queue {
     pub fn new(dir: Directory, work_dir: PathBuf) -> Arc<Self> {
         let settings = dir.settings().clone();
         Arc::new(Self {
-            resolver: Arc::new(SharedDns::new(settings.clone())),
+            resolver: Arc::new(shared_dns(settings.clone())),
             dir,
             settings,
             work_dir,
@@ -65,7 +64,7 @@ impl Queue {
     }
 
     /// The resolver for the current `dns.servers` and `smtp_out.dns_cache` settings.
-    pub fn dns(&self) -> Result<Arc<Dns>, dns::DnsError> {
+    pub fn dns(&self) -> Result<Arc<Dns>, heron_mailauth::dns::DnsError> {
         self.resolver.get()
     }
 
@@ -75,42 +74,14 @@ impl Queue {
     }
 }
 
-/// One resolver, rebuilt when the DNS settings change.
-pub struct SharedDns {
-    settings: Arc<Settings>,
-    current: Mutex<Option<(String, Arc<Dns>)>>,
-}
-
-impl SharedDns {
-    /// A resolver following `settings`.
-    pub fn new(settings: Arc<Settings>) -> Self {
-        Self {
-            settings,
-            current: Mutex::new(None),
-        }
-    }
-
-    /// The resolver for the settings as they are now.
-    pub fn get(&self) -> Result<Arc<Dns>, dns::DnsError> {
-        let servers = self.settings.get(defs::DNS_SERVERS).join(",");
-        let cache = self.settings.get(defs::SMTP_OUT_DNS_CACHE);
-        let key = format!("{servers}|{cache}");
-        let mut cur = self
-            .current
-            .lock()
-            .map_err(|_| dns::DnsError::Temporary("resolver lock poisoned".into()))?;
-        if let Some((k, d)) = cur.as_ref()
-            && *k == key
-        {
-            return Ok(d.clone());
-        }
-        let list: Vec<String> = parse_dns_servers(&servers)
+/// The process's resolver, following the `dns.servers` and `smtp_out.dns_cache` settings.
+fn shared_dns(settings: Arc<Settings>) -> SharedDns {
+    SharedDns::new(move || DnsConfig {
+        servers: parse_dns_servers(&settings.get(defs::DNS_SERVERS).join(","))
             .unwrap_or_default()
             .iter()
             .map(ToString::to_string)
-            .collect();
-        let d = Arc::new(Dns::new(&list, cache)?);
-        *cur = Some((key, d.clone()));
-        Ok(d)
-    }
+            .collect(),
+        cache: settings.get(defs::SMTP_OUT_DNS_CACHE),
+    })
 }

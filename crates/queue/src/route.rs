@@ -1,7 +1,7 @@
 //! Where a recipient's mail goes (ROUTE-1..3, SEC-5): through an outgoing gateway when the
 //! message's priority falls in a gateway's range, to the configured server of a forwarded
-//! domain, else to the domain's MX hosts. Also which non-hosted domains SMTP-in accepts
-//! mail for: forwarded domains and, as a backup MX, domains whose MX hosts are listed primaries.
+//! domain (`heron_settings::forwarding`, which SMTP-in asks too), else to the domain's MX
+//! hosts.
 //!
 //! Invariant: a domain on the forwarding blacklist is never forwarded, whatever
 //! `route.forwarding` says.
@@ -9,12 +9,11 @@
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use heron_settings::routes::{
-    Gateway, HostPort, parse_domains, parse_forwarding, parse_gateways, parse_ips,
-};
+use heron_settings::forwarding::forwarding_target;
+use heron_settings::routes::{Gateway, HostPort, parse_gateways};
 use heron_settings::{Settings, defs};
 
-use crate::dns::{Dns, MxAnswer};
+use heron_mailauth::dns::{Dns, DnsError};
 
 /// The next hop for a group of recipients.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -48,27 +47,6 @@ pub fn domain_of(address: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The forwarding server of `domain`, unless the domain is blacklisted for forwarding.
-pub fn forwarding_target(settings: &Settings, domain: &str) -> Option<HostPort> {
-    let domain = domain.to_ascii_lowercase();
-    let blacklist =
-        parse_domains(&settings.get(defs::FORWARDING_BLACKLIST).join(",")).unwrap_or_default();
-    if blacklisted(&blacklist, &domain) {
-        return None;
-    }
-    parse_forwarding(&settings.get(defs::ROUTE_FORWARDING).join(","))
-        .unwrap_or_default()
-        .into_iter()
-        .find(|f| f.domain == domain)
-        .map(|f| f.to)
-}
-
-/// A blacklist entry covers the domain and its subdomains.
-fn blacklisted(list: &[String], domain: &str) -> bool {
-    list.iter()
-        .any(|b| domain == b || domain.ends_with(&format!(".{b}")))
-}
-
 /// Gateways whose range holds `priority`, in configuration order.
 fn gateways_for(all: Vec<Gateway>, priority: u8) -> Vec<Gateway> {
     all.into_iter()
@@ -96,41 +74,8 @@ pub fn route(settings: &Settings, priority: u8, domain: &str, turn: &AtomicUsize
     }
 }
 
-/// ROUTE-2: whether this server is a backup MX for `domain`: one of its MX hosts resolves to
-/// an IP listed in `route.backup_primaries`. DNS failures count as "no".
-pub async fn is_backup_for(settings: &Settings, dns: &Dns, domain: &str) -> bool {
-    let primaries =
-        parse_ips(&settings.get(defs::ROUTE_BACKUP_PRIMARIES).join(",")).unwrap_or_default();
-    if primaries.is_empty() {
-        return false;
-    }
-    let Ok(MxAnswer::Hosts(hosts)) = dns.mx(domain).await else {
-        return false;
-    };
-    for h in hosts {
-        if let Ok(ips) = dns.ips(&h.host).await
-            && ips.iter().any(|ip| primaries.contains(ip))
-        {
-            return true;
-        }
-    }
-    false
-}
-
-/// Whether SMTP-in may accept mail for `domain`, which is not hosted here, from any client:
-/// it is forwarded (ROUTE-1) or backed up (ROUTE-2).
-pub async fn accepts_for(settings: &Settings, dns: Option<&Dns>, domain: &str) -> bool {
-    if forwarding_target(settings, domain).is_some() {
-        return true;
-    }
-    match dns {
-        Some(dns) => is_backup_for(settings, dns, domain).await,
-        None => false,
-    }
-}
-
 /// IPs of a next hop given by name or address.
-pub async fn hop_ips(dns: &Dns, host: &str) -> Result<Vec<IpAddr>, crate::dns::DnsError> {
+pub async fn hop_ips(dns: &Dns, host: &str) -> Result<Vec<IpAddr>, DnsError> {
     match host.parse::<IpAddr>() {
         Ok(ip) => Ok(vec![ip]),
         Err(_) => dns.ips(host).await,
@@ -140,14 +85,6 @@ pub async fn hop_ips(dns: &Dns, host: &str) -> Result<Vec<IpAddr>, crate::dns::D
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn blacklist_covers_subdomains() {
-        let list = vec!["bad.test".to_owned()];
-        assert!(blacklisted(&list, "bad.test"));
-        assert!(blacklisted(&list, "mx.bad.test"));
-        assert!(!blacklisted(&list, "notbad.test"));
-    }
 
     #[test]
     fn gateway_ranges() {

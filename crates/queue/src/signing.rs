@@ -12,8 +12,8 @@ use std::sync::Arc;
 use heron_store::Store;
 
 use crate::cache::TtlCache;
-use crate::dkim::{DkimKey, Signer};
 use crate::route::domain_of;
+use heron_mailauth::dkim::{DkimKey, Signer};
 
 /// Parsed signers by domain (`None`: the domain has no key).
 #[derive(Default)]

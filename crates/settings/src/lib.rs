@@ -11,6 +11,7 @@
 
 pub mod defs;
 pub mod fd_budget;
+pub mod forwarding;
 pub mod kinds;
 pub mod routes;
 pub mod values;

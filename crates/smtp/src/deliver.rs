@@ -56,7 +56,7 @@ async fn dkim_verdict(s: &Session<'_>, body: &[u8]) -> Option<String> {
         return None;
     }
     let dns = s.svc.dns.as_ref()?.get().ok()?;
-    heron_queue::dkim::verify::authentication_results(&dns, &s.hostname, body).await
+    heron_mailauth::dkim::verify::authentication_results(&dns, &s.hostname, body).await
 }
 
 /// Prepend Received (RFC 5321 §4.4) and, for authenticated submissions, add Message-ID and

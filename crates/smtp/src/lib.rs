@@ -15,6 +15,7 @@ mod hold;
 mod notice;
 pub mod policy;
 pub mod received;
+mod routed;
 mod session;
 
 use async_trait::async_trait;
@@ -44,7 +45,7 @@ pub struct SmtpService {
     settings: Arc<Settings>,
     mode: Mode,
     /// DNS for the backup-MX check (ROUTE-2); without it only forwarded domains are taken.
-    dns: Option<Arc<heron_queue::SharedDns>>,
+    dns: Option<Arc<heron_mailauth::SharedDns>>,
     /// Domains whose administrators were already told they are over their disk limit.
     warned: std::sync::Mutex<std::collections::HashSet<i64>>,
     /// Memory held by the message bodies this door's sessions are receiving.
@@ -66,7 +67,7 @@ impl SmtpService {
     }
 
     /// Use `dns` to recognise domains this server is a backup MX for.
-    pub fn with_dns(mut self, dns: Arc<heron_queue::SharedDns>) -> Self {
+    pub fn with_dns(mut self, dns: Arc<heron_mailauth::SharedDns>) -> Self {
         self.dns = Some(dns);
         self
     }

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use heron_directory::Directory;
-use heron_queue::dkim::{Algorithm, DkimKey};
+use heron_mailauth::dkim::{Algorithm, DkimKey};
 use heron_store::DkimRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::out::outln;
 use anyhow::Context;
 use clap::Subcommand;
-use heron_queue::dkim::{Algorithm, DkimKey};
+use heron_mailauth::dkim::{Algorithm, DkimKey};
 use heron_store::DkimRecord;
 
 /// DKIM commands.

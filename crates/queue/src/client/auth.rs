@@ -8,10 +8,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use tracing::info;
 
-use super::ehlo::Extensions;
-use super::reply::{AUTH_CONTINUE, AUTH_SUCCEEDED};
 use super::stream::Stream;
 use super::{ClientError, Credentials};
+use heron_proto_smtp::client::Extensions;
+use heron_proto_smtp::client::reply::{AUTH_CONTINUE, AUTH_SUCCEEDED};
 
 /// Authenticates with `creds`, by the best mechanism the server offers.
 pub(crate) async fn authenticate(

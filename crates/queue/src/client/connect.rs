@@ -11,9 +11,9 @@ use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::timeout;
 use tracing::warn;
 
-use super::reply::SERVICE_READY;
 use super::stream::Stream;
 use super::{ClientError, ClientOptions};
+use heron_proto_smtp::client::reply::SERVICE_READY;
 
 /// Connects to `addr`, from `opts.local_ip` when set; if that fails and
 /// `opts.fallback_primary` is on, tries once more from the system's default address.

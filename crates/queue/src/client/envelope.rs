@@ -8,8 +8,8 @@
 
 use super::Reply;
 use super::data::Body;
-use super::ehlo::Extensions;
-use super::reply::{BAD_ADDRESS_SYNTAX, EXCEEDED_STORAGE, NO_SMTPUTF8};
+use heron_proto_smtp::client::Extensions;
+use heron_proto_smtp::client::reply::{BAD_ADDRESS_SYNTAX, EXCEEDED_STORAGE, NO_SMTPUTF8};
 
 /// The envelope of one message.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -4,7 +4,8 @@
 //!
 //! Files, one per stage: `connect` (TCP, greeting), `ehlo`, `starttls` + `tls`, `auth`,
 //! `envelope` (MAIL/RCPT lines), `data` (the message on the wire), `transaction`,
-//! `reply` (reading replies), `stream` (the bounded, timed connection).
+//! `stream` (the bounded, timed connection). Replies and EHLO extensions are parsed by the
+//! pure `heron_proto_smtp::client`.
 //!
 //! Invariants: every read and write is bounded by [`ClientOptions::timeout`]; replies are
 //! bounded in line length and count; a [`Connection`] that returned an error, or whose
@@ -16,7 +17,6 @@ mod data;
 mod ehlo;
 mod envelope;
 mod error;
-mod reply;
 mod starttls;
 mod stream;
 mod tls;
@@ -27,39 +27,15 @@ use std::time::Duration;
 
 use tracing::{info, warn};
 
-pub use ehlo::Extensions;
 pub use envelope::{Envelope, EnvelopeRcpt};
 pub use error::ClientError;
-pub use reply::{MAX_LINE, MAX_LINES, Reply};
+/// Fuzzing entry point (`crates/queue/fuzz`), not part of the API.
+#[doc(hidden)]
+pub use heron_proto_smtp::client::parse_replies_for_fuzzing;
+pub use heron_proto_smtp::client::{Extensions, MAX_LINE, MAX_LINES, Reply};
 pub use transaction::{Outcome, RcptResult};
 
 use stream::Stream;
-
-/// Fuzzing entry point (`crates/queue/fuzz`), not part of the API: feeds `lines` (line
-/// endings removed) to the reply parser as the client reads them, and for every complete
-/// reply returns it with the EHLO extensions its lines would announce. A malformed line
-/// ends the list with its error, as it ends the connection.
-#[doc(hidden)]
-pub fn parse_replies_for_fuzzing<'a>(
-    lines: impl IntoIterator<Item = &'a [u8]>,
-) -> Vec<Result<(Reply, Extensions), String>> {
-    let mut parser = reply::ReplyParser::default();
-    let mut out = Vec::new();
-    for line in lines {
-        match parser.push(line) {
-            Ok(Some(parsed)) => {
-                let ext = Extensions::parse(parsed.lines.get(1..).unwrap_or_default());
-                out.push(Ok((parsed.reply, ext)));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                out.push(Err(e));
-                break;
-            }
-        }
-    }
-    out
-}
 
 /// The default per-command timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -295,7 +271,7 @@ impl Connection {
             .map(|(rcpt, outcome)| RcptResult {
                 address: rcpt.address.clone(),
                 outcome: outcome.unwrap_or_else(|| {
-                    Outcome::Temporary(reply::Reply {
+                    Outcome::Temporary(Reply {
                         code: 451,
                         esc: Some("4.3.0".into()),
                         text: "no outcome recorded".into(),

@@ -9,9 +9,9 @@ use std::net::SocketAddr;
 
 use tracing::{info, warn};
 
-use super::reply::SERVICE_READY;
 use super::stream::Stream;
 use super::{ClientError, tls};
+use heron_proto_smtp::client::reply::SERVICE_READY;
 
 /// Sends STARTTLS and upgrades. `Ok(false)`: the server refused and `required` is off.
 pub(crate) async fn upgrade(

@@ -22,7 +22,7 @@ use tokio_rustls::client::TlsStream;
 use tracing::warn;
 
 use super::ClientError;
-use super::reply::{MAX_LINE, Parsed, ReplyParser};
+use heron_proto_smtp::client::reply::{MAX_LINE, Parsed, ReplyParser};
 
 /// Bytes asked of the socket per read.
 const READ_CHUNK: usize = 4096;

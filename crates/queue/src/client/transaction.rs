@@ -7,9 +7,9 @@
 //! stops before the end of data, the caller sends RSET so the connection can be reused.
 
 use super::data::Body;
-use super::reply::{OK, START_MAIL_INPUT};
 use super::stream::Stream;
 use super::{ClientError, Reply};
+use heron_proto_smtp::client::reply::{OK, START_MAIL_INPUT};
 
 /// What became of one recipient.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -127,7 +127,7 @@ async fn routed(s: &Session<'_>, domain: &str) -> bool {
             None
         }
     });
-    heron_queue::route::accepts_for(&s.svc.settings, dns.as_deref(), domain).await
+    crate::routed::accepts_for(&s.svc.settings, dns.as_deref(), domain).await
 }
 
 async fn relay_allowed(s: &Session<'_>, sender_domain: &str) -> bool {

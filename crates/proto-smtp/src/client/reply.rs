@@ -1,5 +1,5 @@
-//! Server replies as the client reads them (RFC 5321 §4.2), with RFC 3463 enhanced status
-//! codes (RFC 2034), and the reply codes the client acts on, by name.
+//! Server replies as a client reads them (RFC 5321 §4.2), with RFC 3463 enhanced status
+//! codes (RFC 2034), and the reply codes the outbound client acts on, by name.
 //!
 //! [`ReplyParser`] is pure: it takes one line at a time (without its line ending) and says
 //! whether the reply is complete. Invariants: a reply has at most [`MAX_LINES`] lines of at
@@ -79,15 +79,19 @@ impl fmt::Display for Reply {
 /// A complete reply and the text of each of its lines (what follows `ddd-` / `ddd `),
 /// which EHLO needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Parsed {
+pub struct Parsed {
+    /// The reply, its lines joined.
     pub reply: Reply,
+    /// Each line's text, cleaned like the reply's (EHLO reads its extensions from them).
     pub lines: Vec<String>,
 }
 
 /// Assembles a reply from its lines.
 #[derive(Debug, Default)]
-pub(crate) struct ReplyParser {
+pub struct ReplyParser {
+    /// The code of the reply's first line, which every later line must repeat.
     code: Option<u16>,
+    /// The lines read so far, at most [`MAX_LINES`].
     lines: Vec<String>,
 }
 

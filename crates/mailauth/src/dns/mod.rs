@@ -1,5 +1,5 @@
-//! DNS for outbound mail: MX, address and TXT lookups through one resolver built from the
-//! settings' DNS servers, and [`Dns::destination`], the RFC 5321 §5.1 list of hosts to try
+//! DNS for mail: MX, address and TXT lookups through one resolver built from the
+//! configured DNS servers ([`SharedDns`] follows the configuration), and [`Dns::destination`], the RFC 5321 §5.1 list of hosts to try
 //! for a mail domain.
 //!
 //! Invariants: names are looked up as fully qualified (no search domains, RFC 5321 §5.1);
@@ -9,17 +9,18 @@
 mod config;
 mod error;
 mod mx;
+mod shared;
 
 use std::net::IpAddr;
 
 use hickory_resolver::TokioResolver;
 use hickory_resolver::net::NetError;
 use hickory_resolver::proto::rr::{Name, RData};
-use tokio::task::JoinSet;
 
 pub use config::{ATTEMPTS, TIMEOUT};
 pub use error::DnsError;
 pub use mx::MAX_MX_HOSTS;
+pub use shared::{DnsConfig, SharedDns};
 
 use error::{Failure, classify};
 
@@ -116,7 +117,7 @@ impl Dns {
             return Ok(vec![ip]);
         }
         let name = fqdn(host)?;
-        let (v4, v6) = tokio::join!(
+        let (v4, v6) = futures::join!(
             self.resolver.ipv4_lookup(name.clone()),
             self.resolver.ipv6_lookup(name)
         );
@@ -196,33 +197,9 @@ impl Dns {
 
     /// Looks up the addresses of every host concurrently, keeping the hosts' order.
     async fn resolve_all(&self, hosts: Vec<MxHost>) -> Vec<mx::Resolved> {
-        let mut tasks = JoinSet::new();
-        for (i, host) in hosts.iter().enumerate() {
-            let dns = self.clone();
-            let name = host.host.clone();
-            tasks.spawn(async move { (i, dns.ips(&name).await) });
-        }
-        let mut results: Vec<Option<Result<Vec<IpAddr>, DnsError>>> = vec![None; hosts.len()];
-        while let Some(joined) = tasks.join_next().await {
-            if let Ok((i, res)) = joined
-                && let Some(slot) = results.get_mut(i)
-            {
-                *slot = Some(res);
-            }
-        }
-        hosts
-            .into_iter()
-            .zip(results)
-            .map(|(host, res)| {
-                let res = res.unwrap_or_else(|| {
-                    Err(DnsError::Temporary(format!(
-                        "{}: lookup task failed",
-                        host.host
-                    )))
-                });
-                (host, res)
-            })
-            .collect()
+        let lookups = hosts.iter().map(|host| self.ips(&host.host));
+        let results = futures::future::join_all(lookups).await;
+        hosts.into_iter().zip(results).collect()
     }
 }
 

@@ -1,0 +1,13 @@
+//! Message authentication and the DNS lookups it rests on: the resolver every service shares
+//! ([`dns`], with the RFC 5321 §5.1 MX rules) and DKIM signing and verification ([`dkim`]).
+//! SPF, DMARC, ARC, reverse-DNS and DNSBL checks are to come here too.
+//!
+//! The checks are pure in the sense that matters for testing: they take the resolver as an
+//! argument and read nothing else (no store, no settings, no clock of their own besides what
+//! DKIM's signature times need). The crate starts no tasks and has no runtime of its own;
+//! hickory's resolver does its I/O on the caller's tokio runtime.
+
+pub mod dkim;
+pub mod dns;
+
+pub use dns::{Dns, DnsConfig, SharedDns};
