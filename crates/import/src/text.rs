@@ -41,46 +41,18 @@ pub(crate) fn is_blank(line: &[u8]) -> bool {
     line.iter().all(u8::is_ascii_whitespace)
 }
 
-/// The header block of a CRLF message: everything before the first empty
-/// line, or the whole message when it has no body.
+/// The header fields of a message: everything before its first empty line
+/// (`heron_message::header_block`), or the whole message when it has no body.
 pub(crate) fn header_block(message: &[u8]) -> &[u8] {
-    if message.starts_with(b"\r\n") {
-        return &[];
-    }
-    match message.windows(4).position(|w| w == b"\r\n\r\n") {
-        Some(end) => &message[..end + 2],
-        None => message,
-    }
+    heron_message::header_block(message).fields(message)
 }
 
 /// The unfolded values of every header called `name` (case-insensitive).
 pub(crate) fn header_values(block: &[u8], name: &str) -> Vec<String> {
-    let mut values = Vec::new();
-    let mut current: Option<String> = None;
-    for line in block.split(|&b| b == b'\n') {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.first().is_some_and(|&b| b == b' ' || b == b'\t') {
-            if let Some(value) = current.as_mut() {
-                value.push(' ');
-                value.push_str(String::from_utf8_lossy(line).trim());
-            }
-            continue;
-        }
-        values.extend(current.take());
-        if let Some(colon) = line.iter().position(|&b| b == b':')
-            && line[..colon]
-                .trim_ascii()
-                .eq_ignore_ascii_case(name.as_bytes())
-        {
-            current = Some(
-                String::from_utf8_lossy(&line[colon + 1..])
-                    .trim()
-                    .to_owned(),
-            );
-        }
-    }
-    values.extend(current);
-    values
+    heron_message::fields(block)
+        .filter(|f| f.is(name))
+        .map(|f| f.unfolded())
+        .collect()
 }
 
 /// True when `word` may be used as an IMAP keyword (an RFC 3501 atom that is

@@ -1,7 +1,8 @@
 //! Multi-line response bodies (RFC 1939 §3) and the TOP extract (§7).
 //!
 //! A line ends at CRLF, at a bare LF, or at a bare CR; the same rule is used
-//! for writing and for TOP so both agree on where lines are.
+//! for writing and for TOP's body lines so both agree on where lines are. The
+//! header block ends at the first empty line as `heron_message` finds it.
 //!
 //! Invariants of [`write_multiline`] output: every line ends in CRLF, no
 //! bare CR or LF remains, no line other than the final one consists of a
@@ -54,17 +55,11 @@ pub fn write_multiline(body: &[u8], out: &mut Vec<u8>) {
 }
 
 /// Index just after the blank line that separates header and body, or
-/// `None` when the message has no such line.
+/// `None` when the message has no such line (`heron_message::header_block`,
+/// the rule every part of the server uses).
 fn body_start(message: &[u8]) -> Option<usize> {
-    let mut pos = 0;
-    while pos < message.len() {
-        let (end, next) = line_end(message, pos)?;
-        if end == pos {
-            return Some(next);
-        }
-        pos = next;
-    }
-    None
+    let block = heron_message::header_block(message);
+    block.has_separator().then_some(block.body_start)
 }
 
 /// For TOP (RFC 1939 §7): the header block, the blank line, and at most

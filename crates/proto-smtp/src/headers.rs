@@ -2,42 +2,15 @@
 //! (RFC 5322 §2.2, §3.6): hop counting for loop detection (RFC 5321 §6.3)
 //! and presence of fields such as Message-ID and Date.
 //!
-//! Invariants: only the header block is read (scanning stops at the first
-//! empty line), so a 30 MB body costs nothing; CRLF and bare LF line ends
-//! are both understood; field names compare case-insensitively; folded
-//! continuation lines never count as fields.
+//! Invariants: only the header block is read (`heron_message::header`, which
+//! stops at the first empty line), so a 30 MB body costs nothing; CRLF and
+//! bare LF line ends are both understood; field names compare
+//! case-insensitively; folded continuation lines never count as fields.
 
-/// Offset of the first body octet: just past the empty line that ends the
-/// header block (`\r\n\r\n` or `\n\n`). `Some(2)` for a message that starts
-/// with an empty line; `None` if there is no empty line.
-pub fn header_end(msg: &[u8]) -> Option<usize> {
-    let mut start = 0;
-    while let Some(rest) = msg.get(start..) {
-        let newline = rest.iter().position(|&b| b == b'\n')?;
-        let line = rest.get(..newline).unwrap_or_default();
-        let next = start + newline + 1;
-        if line.is_empty() || line == b"\r" {
-            return Some(next);
-        }
-        start = next;
-    }
-    None
-}
-
-/// The names of the header fields, in order, up to the empty line or the
-/// end of `msg`.
+/// The names of the header fields, in order (`heron_message::fields`: the header block's
+/// one reader).
 fn field_names(msg: &[u8]) -> impl Iterator<Item = &[u8]> {
-    msg.split(|&b| b == b'\n')
-        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
-        .take_while(|line| !line.is_empty())
-        // RFC 5322 §2.2.3: a line starting with WSP continues a field.
-        .filter(|line| !line.starts_with(b" ") && !line.starts_with(b"\t"))
-        .filter_map(|line| {
-            let colon = line.iter().position(|&b| b == b':')?;
-            // RFC 5322 §4.5: obsolete syntax allows WSP before the colon.
-            let name = line.get(..colon)?.trim_ascii_end();
-            (!name.is_empty()).then_some(name)
-        })
+    heron_message::fields(msg).map(|f| f.name)
 }
 
 /// Number of `Received:` fields in the header block of `msg` (the whole

@@ -34,7 +34,7 @@ pub use bdat::ChunkReader;
 pub use command::{Command, parse_command};
 pub use data::{BareNewline, DataError, DataReader, Feed};
 pub use error::ParseError;
-pub use headers::{count_received, has_header, header_end, received_protocol};
+pub use headers::{count_received, has_header, received_protocol};
 pub use params::{Body, MailParams, Notify, RcptParams, Ret};
 pub use path::{Mailbox, Path};
 pub use reply::{Reply, ehlo_reply};

@@ -1,7 +1,13 @@
 //! Header-block helpers: end of headers, Received counting, field lookup,
 //! and the Received `with` protocol names.
 
-use heron_proto_smtp::{count_received, has_header, header_end, received_protocol};
+use heron_proto_smtp::{count_received, has_header, received_protocol};
+
+/// Offset of the first body octet, if the message has an empty line.
+fn header_end(msg: &[u8]) -> Option<usize> {
+    let hb = heron_message::header_block(msg);
+    hb.has_separator().then_some(hb.body_start)
+}
 
 const MESSAGE: &[u8] = b"Received: from a by b; Mon, 1 Jan 2024 00:00:00 +0000\r\n\
 received : from c\r\n  by d; folded\r\n\

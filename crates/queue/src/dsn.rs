@@ -227,21 +227,9 @@ fn original_part<'x>(req: &DsnRequest<'x>) -> (MimePart<'x>, bool) {
     (part, full)
 }
 
-/// The header block of a message, up to and including the CRLF that ends its last field.
+/// The header block of a message, up to and including the line ending of its last field.
 fn header_block(message: &[u8]) -> &[u8] {
-    if message.starts_with(b"\r\n") || message.starts_with(b"\n") {
-        return &[];
-    }
-    let crlf = message
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|p| p + 2);
-    let lf = message.windows(2).position(|w| w == b"\n\n").map(|p| p + 1);
-    match (crlf, lf) {
-        (Some(a), Some(b)) => &message[..a.min(b)],
-        (Some(end), None) | (None, Some(end)) => &message[..end],
-        (None, None) => message,
-    }
+    heron_message::header_block(message).fields(message)
 }
 
 /// Whether bytes can travel as a 7bit/8bit MIME body: no NUL, no bare CR, lines of at most

@@ -2,8 +2,9 @@
 //! with a message were written by someone else, so they are removed before the message is
 //! stored or relayed (and before this server adds its own). Fields of other servers stay.
 //!
-//! Pure. Invariant: only fields of the header block are looked at, a removed field goes with
-//! its folded continuation lines, and every other byte of the message is kept as it was.
+//! Pure. Invariant: only fields of the header block are looked at (`heron_message::fields`,
+//! which also sees a name with white space before its colon), a removed field goes with its
+//! folded continuation lines, and every other byte of the message is kept as it was.
 
 /// The authserv-id of an Authentication-Results field value: its first token, before any
 /// `;` (RFC 8601 §2.2), with comments and white space around it dropped.
@@ -24,63 +25,15 @@ fn authserv_id(value: &[u8]) -> String {
     out.to_ascii_lowercase()
 }
 
-/// Where the header block ends (after its empty line), or the whole message.
-fn header_end(message: &[u8]) -> usize {
-    let mut start = 0;
-    while start < message.len() {
-        let end = line_end(message, start);
-        let line = &message[start..end];
-        if line == b"\r\n" || line == b"\n" {
-            return end;
-        }
-        start = end;
-    }
-    message.len()
-}
-
-/// The end (after its LF) of the line starting at `start`.
-fn line_end(message: &[u8], start: usize) -> usize {
-    message[start..]
-        .iter()
-        .position(|b| *b == b'\n')
-        .map_or(message.len(), |p| start + p + 1)
-}
-
-/// The value of `field` if its name is `name` (ASCII case ignored); white space between the
-/// name and the colon is allowed (RFC 5322 §4.5.3 obs-optional), so it cannot hide a field.
-fn field_value<'f>(field: &'f [u8], name: &[u8]) -> Option<&'f [u8]> {
-    let colon = field.iter().position(|&b| b == b':')?;
-    let mut field_name = &field[..colon];
-    while let [rest @ .., b' ' | b'\t'] = field_name {
-        field_name = rest;
-    }
-    field_name
-        .eq_ignore_ascii_case(name)
-        .then(|| &field[colon + 1..])
-}
-
 /// `message` without the Authentication-Results fields whose authserv-id is `hostname`.
 pub fn strip_own(message: Vec<u8>, hostname: &str) -> Vec<u8> {
-    const NAME: &[u8] = b"authentication-results";
+    const NAME: &str = "authentication-results";
     let own = hostname.trim_end_matches('.').to_ascii_lowercase();
-    let head_end = header_end(&message);
     // Fields as [start, end) ranges, each with its continuation lines.
-    let mut drop: Vec<(usize, usize)> = Vec::new();
-    let mut start = 0;
-    while start < head_end {
-        let mut end = line_end(&message, start);
-        while end < head_end && matches!(message.get(end), Some(b' ' | b'\t')) {
-            end = line_end(&message, end);
-        }
-        let field = &message[start..end.min(head_end)];
-        if let Some(value) = field_value(field, NAME) {
-            let id = authserv_id(value);
-            if id.trim_end_matches('.') == own {
-                drop.push((start, end));
-            }
-        }
-        start = end;
-    }
+    let drop: Vec<(usize, usize)> = heron_message::fields(&message)
+        .filter(|f| f.is(NAME) && authserv_id(f.value).trim_end_matches('.') == own)
+        .map(|f| (f.range.start, f.range.end))
+        .collect();
     if drop.is_empty() {
         return message;
     }

@@ -74,11 +74,7 @@ pub(crate) fn view(e: &SpoolEntry) -> SpoolView {
 
 /// A message's header block as text (through the last header line), for display.
 pub(crate) fn header_text(bytes: &[u8]) -> String {
-    let end = bytes
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map_or(bytes.len(), |p| p + 2);
-    String::from_utf8_lossy(&bytes[..end]).into_owned()
+    String::from_utf8_lossy(heron_message::header_block(bytes).fields(bytes)).into_owned()
 }
 
 /// New priority.

@@ -56,12 +56,9 @@ pub async fn run(data: &Path, cmd: SpoolCmd) -> anyhow::Result<()> {
                 .with_context(|| format!("no spool entry {id}"))?;
             print_entry(&e, now);
             let bytes = store.spool_read(&e).await?;
-            let end = bytes
-                .windows(4)
-                .position(|w| w == b"\r\n\r\n")
-                .map_or(bytes.len(), |p| p + 2);
+            let head = heron_message::header_block(&bytes).fields(&bytes);
             outln!();
-            out!("{}", String::from_utf8_lossy(&bytes[..end]));
+            out!("{}", String::from_utf8_lossy(head));
         }
         SpoolCmd::Delete { id } => {
             store.spool_delete(id).await?;

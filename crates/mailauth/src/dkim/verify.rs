@@ -28,13 +28,7 @@ pub async fn authentication_results(dns: &Dns, hostname: &str, message: &[u8]) -
 
 /// Whether the header block has a DKIM-Signature field.
 fn has_signature(message: &[u8]) -> bool {
-    let end = message
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or(message.len());
-    message[..end]
-        .split(|b| *b == b'\n')
-        .any(|line| line.len() >= 15 && line[..15].eq_ignore_ascii_case(b"DKIM-Signature:"))
+    heron_message::fields(message).any(|f| f.is("DKIM-Signature"))
 }
 
 #[cfg(test)]
