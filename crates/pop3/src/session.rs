@@ -1,6 +1,8 @@
 //! One POP3 session: greeting, the command loop, and the state table (RFC 1939 §3: the
 //! AUTHORIZATION state, the TRANSACTION state, and UPDATE at QUIT).
 //!
+//! The loop itself is `heron_net::command_loop`, shared with the other protocols.
+//!
 //! Invariants: every command line gets exactly one reply; unknown, malformed and
 //! out-of-state commands, over-long lines and failed logins count as bad commands and the
 //! session closes at `pop.max_bad_commands`; a silent client is dropped after
@@ -10,11 +12,13 @@
 use std::io;
 use std::sync::Arc;
 
+use heron_net::command_loop::{self, Ending, Protocol};
 use heron_net::line::{Framed, ReadError};
 use heron_net::{Client, Conn, Deadlines, SessionInfo, banner};
 use heron_proto_pop3::{Command, MAX_COMMAND_LINE, RespCode, err, parse_command};
 use heron_settings::defs;
 use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
 
 use crate::Pop3Service;
 use crate::cmd;
@@ -97,54 +101,54 @@ pub async fn run(svc: &Pop3Service, conn: Conn) {
     if s.send(&heron_proto_pop3::ok(&greeting)).await.is_err() {
         return;
     }
-    command_loop(&mut s).await;
+    command_loop::run(&mut s).await;
     s.client.close().await;
     tracing::info!(target: "pop3", "disconnect");
 }
 
-async fn command_loop(s: &mut Session<'_>) {
-    let cancel = s.info.cancel.clone();
-    let mut bad: u64 = 0;
-    loop {
-        s.refresh_deadlines();
-        // Biased: once the session is to end, no further command starts, even one that
-        // arrived at the same moment.
-        let read = tokio::select! {
-            biased;
-            _ = cancel.cancelled() => {
-                let _ = s.send(&err(Some(RespCode::SysTemp), "server shutting down, session ended")).await;
-                return;
-            }
-            r = s.read_line() => r,
-        };
-        let flow = match read {
-            Ok(Framed::Line(line)) => dispatch(s, &line).await,
-            Ok(Framed::TooLong) => reply_bad(s, "line too long").await,
-            Err(ReadError::Timeout) => {
+impl Protocol for Session<'_> {
+    type Input = Framed;
+
+    fn cancel_token(&self) -> CancellationToken {
+        self.info.cancel.clone()
+    }
+
+    async fn read(&mut self) -> Result<Framed, ReadError> {
+        self.refresh_deadlines();
+        self.read_line().await
+    }
+
+    async fn handle(&mut self, input: Framed) -> Flow {
+        match input {
+            Framed::Line(line) => dispatch(self, &line).await,
+            Framed::TooLong => reply_bad(self, "line too long").await,
+        }
+    }
+
+    fn max_bad_commands(&self) -> u64 {
+        self.svc.settings.get(defs::POP_MAX_BAD_COMMANDS)
+    }
+
+    async fn end(&mut self, why: Ending) {
+        let goodbye = match why {
+            Ending::Shutdown => err(
+                Some(RespCode::SysTemp),
+                "server shutting down, session ended",
+            ),
+            Ending::Timeout => {
                 tracing::info!(target: "pop3", "idle timeout");
-                let _ = s.send(&err(None, "idle timeout, closing connection")).await;
-                return;
+                err(None, "idle timeout, closing connection")
             }
-            Err(e) => {
+            Ending::TooManyBad => {
+                tracing::warn!(target: "pop3", "too many bad commands, closing");
+                err(None, "too many bad commands, closing connection")
+            }
+            Ending::ReadFailed(e) => {
                 tracing::debug!(target: "pop3", "read ended: {e}");
                 return;
             }
         };
-        match flow {
-            Flow::Continue => {}
-            Flow::Close => return,
-            Flow::Bad => {
-                bad += 1;
-                let max = s.svc.settings.get(defs::POP_MAX_BAD_COMMANDS);
-                if max != 0 && bad >= max {
-                    tracing::warn!(target: "pop3", "too many bad commands, closing");
-                    let _ = s
-                        .send(&err(None, "too many bad commands, closing connection"))
-                        .await;
-                    return;
-                }
-            }
-        }
+        let _ = self.send(&goodbye).await;
     }
 }
 

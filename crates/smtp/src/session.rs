@@ -2,6 +2,9 @@
 //! ordering), with the limits of PROTO-5: command and session timeouts, bad commands, bad
 //! recipients.
 //!
+//! The loop itself is `heron_net::command_loop`, shared with the other protocols; this file
+//! says how SMTP reads and answers a command and how it says goodbye.
+//!
 //! Invariants: every command line gets exactly one reply; syntax errors, out-of-order
 //! commands, over-long lines and failed AUTH count as bad commands and the session closes with
 //! 421 at `smtp_in.max_bad_commands`; on shutdown or an administrator's "end session" the
@@ -11,6 +14,7 @@ use std::io;
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use heron_net::command_loop::{self, Ending, Protocol};
 use heron_net::line::{Framed, ReadError};
 use heron_net::{Client, Conn, Deadlines, SessionInfo, banner};
 use heron_proto_smtp::reply::{self, Reply};
@@ -20,6 +24,7 @@ use heron_settings::values::{self, IpRule};
 use heron_store::{Domain, User};
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
 
 use crate::envelope::Transaction;
 use crate::hold::BodyHold;
@@ -240,53 +245,54 @@ pub async fn run(svc: &SmtpService, conn: Conn) {
     if s.send(&reply::greeting(&s.hostname, &text)).await.is_err() {
         return;
     }
-    command_loop(&mut s).await;
+    command_loop::run(&mut s).await;
     s.client.close().await;
     tracing::info!(target: "smtp", "disconnect");
 }
 
-async fn command_loop(s: &mut Session<'_>) {
-    let cancel = s.info.cancel.clone();
-    let mut bad: u64 = 0;
-    loop {
-        let deadlines = s.deadlines();
-        s.client.set_deadlines(deadlines);
-        // Biased: once the session is to end, no further command starts, even one that
-        // arrived at the same moment.
-        let read = tokio::select! {
-            biased;
-            _ = cancel.cancelled() => {
-                let _ = s.send(&reply::SERVICE_UNAVAILABLE.with_text("Server shutting down, session ended")).await;
-                return;
+impl Protocol for Session<'_> {
+    type Input = Framed;
+
+    fn cancel_token(&self) -> CancellationToken {
+        self.info.cancel.clone()
+    }
+
+    async fn read(&mut self) -> Result<Framed, ReadError> {
+        let deadlines = self.deadlines();
+        self.client.set_deadlines(deadlines);
+        self.read_line().await
+    }
+
+    async fn handle(&mut self, input: Framed) -> Flow {
+        match input {
+            Framed::Line(line) => dispatch(self, &line).await,
+            Framed::TooLong => self.reply(reply::LINE_TOO_LONG, Flow::Bad).await,
+        }
+    }
+
+    fn max_bad_commands(&self) -> u64 {
+        self.svc.settings.get(defs::SMTP_MAX_BAD_COMMANDS)
+    }
+
+    async fn end(&mut self, why: Ending) {
+        let goodbye = match why {
+            Ending::Shutdown => {
+                reply::SERVICE_UNAVAILABLE.with_text("Server shutting down, session ended")
             }
-            r = s.read_line() => r,
-        };
-        let flow = match read {
-            Ok(Framed::Line(line)) => dispatch(s, &line).await,
-            Ok(Framed::TooLong) => s.reply(reply::LINE_TOO_LONG, Flow::Bad).await,
-            Err(ReadError::Timeout) => {
+            Ending::Timeout => {
                 tracing::info!(target: "smtp", "timeout");
-                let _ = s.send(&reply::TIMEOUT).await;
-                return;
+                reply::TIMEOUT
             }
-            Err(e) => {
+            Ending::TooManyBad => {
+                tracing::warn!(target: "smtp", "too many bad commands, closing");
+                reply::TOO_MANY_ERRORS
+            }
+            Ending::ReadFailed(e) => {
                 tracing::debug!(target: "smtp", "read ended: {e}");
                 return;
             }
         };
-        match flow {
-            Flow::Continue => {}
-            Flow::Close => return,
-            Flow::Bad => {
-                bad += 1;
-                let max = s.svc.settings.get(defs::SMTP_MAX_BAD_COMMANDS);
-                if max != 0 && bad >= max {
-                    tracing::warn!(target: "smtp", "too many bad commands, closing");
-                    let _ = s.send(&reply::TOO_MANY_ERRORS).await;
-                    return;
-                }
-            }
-        }
+        let _ = self.send(&goodbye).await;
     }
 }
 
