@@ -4,13 +4,12 @@
 //! replaced by the set it stands for.
 //!
 //! How: the options `imap-codec` does not parse are cut out of the bytes (`preparse`), `$`
-//! is replaced by the saved set (`searchres`; only when the bytes hold a `$`, and only then
-//! is the saved set asked for), and the result is decoded by `imap-codec`, or by the deep
-//! SEARCH parser when the criteria nest deeper than `imap-codec` goes (`deep_search`).
-//! Each of the first two steps reads only the command's first words unless the command is
-//! one whose syntax it rewrites (SEARCH, CREATE, LIST; FETCH, STORE, COPY, MOVE, UID
-//! EXPUNGE), so the bytes of any other command, an APPEND message among them, are read
-//! once, by `imap-codec`.
+//! is replaced by the saved set (`searchres`; the saved set is asked for only when a `$`
+//! may stand for it), and the result is decoded by `imap-codec`, or by the deep SEARCH parser
+//! when the criteria nest deeper than `imap-codec` goes (`deep_search`). Each of the first
+//! two steps reads only the command's first words unless the command is one whose syntax
+//! it rewrites (SEARCH, CREATE, LIST; FETCH, STORE, COPY, MOVE, UID EXPUNGE), so the bytes
+//! of any other command, an APPEND message among them, are read once, by `imap-codec`.
 //!
 //! Invariants: never panics, whatever the bytes; a command whose bytes were not rewritten
 //! borrows from them (an APPEND message is never copied), a rewritten one owns its values;
@@ -53,14 +52,11 @@ impl Command<'_> {
 }
 
 /// Parse one complete command. `saved` gives the result a `SEARCH RETURN (SAVE)` kept, as
-/// the session's current view sees it; it is called only when the command holds a `$`.
+/// the session's current view sees it; it is called only when a set argument is `$` or a
+/// SEARCH holds a `$`.
 pub fn parse(bytes: &[u8], saved: impl FnOnce() -> SavedSet) -> Result<Command<'_>, ParseError> {
     let (rest, extras) = preparse::split(bytes).map_err(|why| error(bytes, why))?;
-    let (rest, designates_nothing) = if rest.contains(&b'$') {
-        substitute(rest, &saved())
-    } else {
-        (rest, false)
-    };
+    let (rest, designates_nothing) = substitute(rest, saved);
     let command = decode(rest).ok_or_else(|| error(bytes, "syntax error"))?;
     Ok(Command {
         tag: command.tag,
@@ -71,14 +67,14 @@ pub fn parse(bytes: &[u8], saved: impl FnOnce() -> SavedSet) -> Result<Command<'
 }
 
 /// The bytes with `$` replaced, borrowed from the input as long as nothing changed.
-fn substitute<'a>(bytes: Cow<'a, [u8]>, saved: &SavedSet) -> (Cow<'a, [u8]>, bool) {
+fn substitute<'a>(bytes: Cow<'a, [u8]>, saved: impl FnOnce() -> SavedSet) -> (Cow<'a, [u8]>, bool) {
     match bytes {
         Cow::Borrowed(b) => {
-            let out = searchres::substitute(b, saved);
+            let out = searchres::substitute_with(b, saved);
             (out.bytes, out.nothing)
         }
         Cow::Owned(v) => {
-            let out = searchres::substitute(&v, saved);
+            let out = searchres::substitute_with(&v, saved);
             let nothing = out.nothing;
             let bytes = match out.bytes {
                 Cow::Owned(changed) => changed,
@@ -152,6 +148,8 @@ mod tests {
         );
         assert_eq!(c.extras, Extras::default());
         assert!(!c.designates_nothing);
+        let c = parse(b"a2 APPEND INBOX {3}\r\n$ $\r\n", || panic!("not a set")).unwrap();
+        assert_eq!(c.name(), "APPEND");
     }
 
     #[test]

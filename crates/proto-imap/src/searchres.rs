@@ -48,7 +48,15 @@ pub struct Substituted<'b> {
 const MATCH_NOTHING: &str = "(NOT ALL)";
 
 /// Replace `$` in a command by the saved set.
+#[cfg(test)]
 pub fn substitute<'b>(bytes: &'b [u8], saved: &SavedSet) -> Substituted<'b> {
+    substitute_with(bytes, || saved.clone())
+}
+
+/// Replace `$` in a command by the saved set `saved` gives, called only when a set argument
+/// is `$` or a SEARCH holds a `$`. Only the command's first words are read, and for SEARCH
+/// its keys: the bytes of other commands (an APPEND message among them) are not scanned.
+pub fn substitute_with<'b>(bytes: &'b [u8], saved: impl FnOnce() -> SavedSet) -> Substituted<'b> {
     let mut toks = Tokens::new(bytes, 0);
     let _tag = toks.next();
     let Some(mut name) = toks.next() else {
@@ -66,10 +74,14 @@ pub fn substitute<'b>(bytes: &'b [u8], saved: &SavedSet) -> Substituted<'b> {
         .any(|n| name.is(bytes, n))
         || (uid && name.is(bytes, "EXPUNGE"));
     if set_first {
-        return set_argument(bytes, toks.next(), saved.numbers(uid));
+        return match toks.next().filter(|t| is_dollar(bytes, t)) {
+            Some(arg) => set_argument(bytes, arg, saved().numbers(uid)),
+            None => unchanged(bytes),
+        };
     }
-    if name.is(bytes, "SEARCH") {
-        let edits = search_keys(bytes, toks, saved);
+    let keys = bytes.get(name.end..).unwrap_or_default();
+    if name.is(bytes, "SEARCH") && keys.contains(&b'$') {
+        let edits = search_keys(bytes, toks, &saved());
         return Substituted {
             bytes: apply(bytes, edits),
             nothing: false,
@@ -89,11 +101,8 @@ fn is_dollar(bytes: &[u8], t: &Token) -> bool {
     t.kind == Kind::Atom && t.text(bytes) == b"$"
 }
 
-/// The set argument of FETCH, STORE, COPY, MOVE and UID EXPUNGE.
-fn set_argument<'b>(bytes: &'b [u8], arg: Option<Token>, numbers: &[u32]) -> Substituted<'b> {
-    let Some(arg) = arg.filter(|t| is_dollar(bytes, t)) else {
-        return unchanged(bytes);
-    };
+/// The set argument `arg` (a `$`) of FETCH, STORE, COPY, MOVE and UID EXPUNGE.
+fn set_argument<'b>(bytes: &'b [u8], arg: Token, numbers: &[u32]) -> Substituted<'b> {
     let nothing = numbers.is_empty();
     let text = if nothing {
         "1".to_owned()
