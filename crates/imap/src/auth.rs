@@ -1,11 +1,12 @@
 //! Entering the authenticated state after LOGIN or AUTHENTICATE, and the replies to a
 //! failed login (which count as bad commands, PROTO-3).
 
+use heron_proto_imap::response::code;
 use heron_store::User;
 use imap_codec::imap_types::response::Code;
 
 use crate::caps;
-use crate::response::{Done, code};
+use crate::done::Done;
 use crate::session::{Authed, Session};
 
 /// Record the login and answer `OK [CAPABILITY ...]` (RFC 9051 §6.2.3: the capabilities

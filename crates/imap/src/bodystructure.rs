@@ -4,6 +4,7 @@
 //! and message/rfc822 parts count their lines; types, subtypes, encodings and parameter
 //! names are upper-cased as is customary; BODY is BODYSTRUCTURE without extension data.
 
+use heron_proto_imap::wire::{istring, nstring};
 use imap_codec::imap_types::body::{
     BasicFields, Body, BodyStructure, Disposition, Language, Location, MultiPartExtensionData,
     SinglePartExtensionData, SpecificFields,
@@ -13,7 +14,6 @@ use mail_parser::{HeaderName, HeaderValue};
 
 use crate::envelope;
 use crate::mime::{Entity, Kind, unfold};
-use crate::wire::{istring, nstring};
 
 /// The structure of an entity; `extended` adds the extension data of BODYSTRUCTURE.
 pub fn build(raw: &[u8], e: &Entity<'_>, extended: bool) -> BodyStructure<'static> {

@@ -1,26 +1,25 @@
-//! From command bytes to responses: parse with `imap-codec`, check the state table, run the
-//! command, announce what changed in the selected mailbox, send the tagged response.
+//! From command bytes to responses: parse them to one [`Command`] ([`heron_proto_imap::parse`]),
+//! check the state table, run the command, announce what changed in the selected mailbox,
+//! send the tagged response.
 //!
 //! Invariants: exactly one tagged response per parsed command (an unparsable command gets a
 //! tagged BAD when its tag can be read, an untagged one otherwise); store failures are
 //! logged and answered `NO [UNAVAILABLE]`, and the session goes on; untagged EXPUNGE
 //! responses only follow commands that allow them ([`state::may_expunge`]); a SEARCH with
 //! SAVE that does not end OK, parsed or not, empties the saved result (RFC 5182 §2.1); a
-//! command whose set is a `$` standing for nothing ends OK without running ([`searchres`]).
+//! command whose set is a `$` standing for nothing ends OK without running
+//! ([`Command::designates_nothing`]).
 
-use imap_codec::CommandCodec;
-use imap_codec::decode::Decoder;
+use heron_proto_imap::response::{self, code};
+use heron_proto_imap::{Command, Extras, ParseError};
 use imap_codec::imap_types::IntoStatic;
 use imap_codec::imap_types::command::CommandBody;
 use imap_codec::imap_types::core::Tag;
 use imap_codec::imap_types::response::StatusKind;
 
 use crate::cmd;
-use crate::deep_search;
+use crate::done::Done;
 use crate::error::{ImapError, Result};
-use crate::framing::command_tag;
-use crate::preparse::{self, Extras};
-use crate::response::{self, Done, code};
 use crate::searchres;
 use crate::session::Session;
 use crate::state::{self, State};
@@ -46,22 +45,18 @@ pub fn state_of(s: &Session<'_>) -> State {
 
 /// Run one complete command.
 pub async fn run(s: &mut Session<'_>, raw: &[u8]) -> Outcome {
-    let (bytes, extras) = match preparse::split(raw) {
-        Ok(v) => v,
-        Err(why) => return syntax_error(s, raw, why),
+    let command = match heron_proto_imap::parse(raw, || searchres::saved_set(s.selected.as_ref())) {
+        Ok(c) => c,
+        Err(e) => return syntax_error(s, e),
     };
-    let marked = searchres::substitute(&bytes, s.selected.as_ref());
-    let command = match CommandCodec::default().decode(&marked.bytes) {
-        Ok(([], c)) => c,
-        // Search keys nested deeper than the codec goes.
-        _ => match deep_search::parse(&marked.bytes) {
-            Some(c) => c,
-            None => return syntax_error(s, raw, "syntax error"),
-        },
-    };
-    let tag = command.tag.clone().into_static();
-    let name = command.name();
-    let body = command.body;
+    let Command {
+        tag,
+        body,
+        extras,
+        designates_nothing,
+    } = command;
+    let tag = tag.into_static();
+    let name = body.name();
     let st = state_of(s);
     if !state::allowed(st, &body) {
         let why = match st {
@@ -86,7 +81,7 @@ pub async fn run(s: &mut Session<'_>, raw: &[u8]) -> Outcome {
     s.poll_events();
     let may_expunge = state::may_expunge(&body);
     let saves = extras.search.is_some_and(|r| r.save);
-    let result = if marked.nothing {
+    let result = if designates_nothing {
         // RFC 5182 §2.1: `$` standing for no message is not an error.
         Ok(Done::ok(format!("{name} completed, no messages")))
     } else {
@@ -122,15 +117,15 @@ pub async fn run(s: &mut Session<'_>, raw: &[u8]) -> Outcome {
     }
 }
 
-/// Answer an unparsable command (`bytes` as received) with BAD.
-fn syntax_error(s: &mut Session<'_>, bytes: &[u8], why: &str) -> Outcome {
-    tracing::debug!(target: "imap", "bad command: {why}");
-    if preparse::asks_save(bytes) {
+/// Answer an unparsable command with BAD.
+fn syntax_error(s: &mut Session<'_>, e: ParseError) -> Outcome {
+    tracing::debug!(target: "imap", "bad command: {e}");
+    if e.forgets_saved {
         searchres::forget(s);
     }
-    let line = match command_tag(bytes).and_then(|t| Tag::try_from(t).ok()) {
-        Some(tag) => response::tagged(&tag, StatusKind::Bad, None, why),
-        None => response::untagged(StatusKind::Bad, None, why),
+    let line = match &e.tag {
+        Some(tag) => response::tagged(tag, StatusKind::Bad, None, e.reason),
+        None => response::untagged(StatusKind::Bad, None, e.reason),
     };
     s.push(&line);
     Outcome::Bad

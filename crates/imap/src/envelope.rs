@@ -7,12 +7,12 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
+use heron_proto_imap::wire::nstring;
 use imap_codec::imap_types::core::NString;
 use imap_codec::imap_types::envelope::{Address, Envelope};
 use mail_parser::{Addr, HeaderName, HeaderValue};
 
 use crate::mime::{Entity, unfold};
-use crate::wire::nstring;
 
 /// The envelope of the message whose header is `e`'s (the root entity, or an encapsulated
 /// message).

@@ -1,116 +1,24 @@
-//! FETCH data items (RFC 9051 §6.4.5, §7.5.2) for one message: what a request needs (the
-//! message bytes or only its metadata, whether it sets \Seen) and the items themselves.
+//! FETCH data items (RFC 9051 §6.4.5, §7.5.2) for one message, built for the items a
+//! [`Plan`] (parsed in [`heron_proto_imap::fetch`]) asks for.
 //!
-//! Invariants: the items come back in the order asked, UID is added to UID FETCH responses
-//! (RFC 9051 §6.4.9) and MODSEQ when CHANGEDSINCE was used (RFC 7162 §3.1.4.1); RFC822.SIZE
+//! Invariants: the items come back in the order the plan holds them; RFC822.SIZE
 //! is the stored size, the length of BODY[]; body data is always sent as a literal; UID,
 //! FLAGS and MODSEQ come from the session's view, size and internal date from the store
 //! (read only when the plan says [`Plan::needs_meta`]).
 
 use std::num::NonZeroU64;
 
-use chrono::{DateTime as ChronoDateTime, Offset, Utc};
+use heron_proto_imap::fetch::Plan;
+use heron_proto_imap::wire::{binary_value, fetch_flags, internal_date, literal, nz};
 use heron_store::MessageMeta;
 use imap_codec::imap_types::IntoStatic;
-use imap_codec::imap_types::core::{LiteralMode, NString, NString8};
-use imap_codec::imap_types::datetime::DateTime;
-use imap_codec::imap_types::extensions::binary::Literal8;
-use imap_codec::imap_types::fetch::{
-    MacroOrMessageDataItemNames, MessageDataItem, MessageDataItemName, Section,
-};
+use imap_codec::imap_types::core::NString;
+use imap_codec::imap_types::fetch::{MessageDataItem, MessageDataItemName, Section};
 
 use crate::flagsets::Flags;
 use crate::mime::Entity;
 use crate::section::UnknownCte;
-use crate::wire::{fetch_flags, literal, nz};
 use crate::{bodystructure, envelope, section};
-
-/// What a FETCH asks for.
-#[derive(Debug)]
-pub struct Plan {
-    pub items: Vec<MessageDataItemName<'static>>,
-    /// The message bytes are needed.
-    pub needs_body: bool,
-    /// The stored metadata (size, internal date, where the bytes are) is needed.
-    pub needs_meta: bool,
-    /// Fetching sets \Seen (BODY[...] without PEEK, RFC822, RFC822.TEXT).
-    pub sets_seen: bool,
-}
-
-/// Plan a FETCH: expand macros, add UID for UID FETCH and MODSEQ when asked for.
-pub fn plan(
-    what: MacroOrMessageDataItemNames<'_>,
-    uid: bool,
-    modseq: bool,
-) -> Result<Plan, &'static str> {
-    let mut items: Vec<MessageDataItemName<'static>> = match what {
-        MacroOrMessageDataItemNames::Macro(m) => m
-            .expand()
-            .into_iter()
-            .map(IntoStatic::into_static)
-            .collect(),
-        MacroOrMessageDataItemNames::MessageDataItemNames(v) => {
-            v.into_iter().map(IntoStatic::into_static).collect()
-        }
-    };
-    use MessageDataItemName as N;
-    if items.iter().any(|i| {
-        matches!(
-            i,
-            N::Binary {
-                partial: Some(_),
-                ..
-            }
-        )
-    }) {
-        // imap-types has no origin for BINARY responses (`BINARY[1]<0>`).
-        return Err("partial BINARY fetches are not supported");
-    }
-    if uid && !items.contains(&N::Uid) {
-        items.insert(0, N::Uid);
-    }
-    if modseq && !items.contains(&N::ModSeq) {
-        items.push(N::ModSeq);
-    }
-    let needs_body = items.iter().any(|i| {
-        matches!(
-            i,
-            N::Body
-                | N::BodyExt { .. }
-                | N::BodyStructure
-                | N::Envelope
-                | N::Rfc822
-                | N::Rfc822Header
-                | N::Rfc822Text
-                | N::Binary { .. }
-                | N::BinarySize { .. }
-        )
-    });
-    let needs_meta = needs_body
-        || items
-            .iter()
-            .any(|i| matches!(i, N::Rfc822Size | N::InternalDate));
-    let sets_seen = items.iter().any(|i| {
-        matches!(
-            i,
-            N::BodyExt { peek: false, .. }
-                | N::Rfc822
-                | N::Rfc822Text
-                | N::Binary { peek: false, .. }
-        )
-    });
-    Ok(Plan {
-        items,
-        needs_body,
-        needs_meta,
-        sets_seen,
-    })
-}
-
-/// Whether a plan asks for MODSEQ (which enables CONDSTORE, RFC 7162 §3.1).
-pub fn wants_modseq(p: &Plan) -> bool {
-    p.items.contains(&MessageDataItemName::ModSeq)
-}
 
 /// The message bytes and their structure, when the plan needs them.
 pub struct Body<'a> {
@@ -201,35 +109,14 @@ pub fn build(
     Ok(out)
 }
 
-/// Decoded content: a literal, or a literal8 when it holds NUL (RFC 3516 §4.2).
-pub(crate) fn binary_value(data: Vec<u8>) -> NString8<'static> {
-    if data.contains(&0) {
-        NString8::Literal8(Literal8 {
-            data: data.into(),
-            mode: LiteralMode::Sync,
-        })
-    } else {
-        NString8::NString(NString(Some(literal(data))))
-    }
-}
-
-/// An internal date (Unix seconds) as an IMAP date-time in UTC.
-pub fn internal_date(secs: i64) -> DateTime {
-    let t = ChronoDateTime::from_timestamp(secs, 0)
-        .unwrap_or_default()
-        .with_timezone(&Utc.fix());
-    DateTime::try_from(t).unwrap_or_else(|_| {
-        DateTime::unvalidated(ChronoDateTime::UNIX_EPOCH.with_timezone(&Utc.fix()))
-    })
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::mime;
-    use crate::response;
     use crate::testdata::MULTI;
+    use heron_proto_imap::fetch::plan;
+    use heron_proto_imap::response;
     use imap_codec::CommandCodec;
     use imap_codec::decode::Decoder;
     use imap_codec::imap_types::command::CommandBody;
@@ -281,20 +168,6 @@ mod tests {
             items: Vec1::try_from(items).unwrap(),
         };
         String::from_utf8_lossy(&response::data(d)).into_owned()
-    }
-
-    #[test]
-    fn plans() {
-        let p = plan_of("FAST", true);
-        assert!(!p.needs_body && !p.sets_seen && p.needs_meta);
-        let p = plan_of("(FLAGS MODSEQ)", true);
-        assert!(!p.needs_meta, "the view has these");
-        assert_eq!(p.items[0], MessageDataItemName::Uid);
-        let p = plan_of("(BODY.PEEK[1])", false);
-        assert!(p.needs_body && !p.sets_seen);
-        assert!(plan_of("(BODY[TEXT])", false).sets_seen);
-        assert!(plan_of("RFC822", false).sets_seen);
-        assert!(!plan_of("RFC822.HEADER", false).sets_seen);
     }
 
     #[test]

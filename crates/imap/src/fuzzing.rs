@@ -7,11 +7,13 @@
 
 use std::num::NonZeroU32;
 
+use heron_proto_imap::wire::binary_value;
+use heron_proto_imap::{response, wire};
 use imap_codec::imap_types::core::{NString, Vec1};
 use imap_codec::imap_types::fetch::{MessageDataItem, Part, Section};
 use imap_codec::imap_types::response::Data;
 
-use crate::{bodystructure, envelope, fetchitems, mime, response, section, wire};
+use crate::{bodystructure, envelope, mime, section};
 
 /// The part paths tried on every message: the first parts, and into their first parts.
 const PATHS: &[&[u32]] = &[&[1], &[2], &[1, 1], &[1, 2], &[2, 1], &[1, 1, 1]];
@@ -43,7 +45,7 @@ pub fn fetch_response(raw: &[u8]) -> Vec<u8> {
         if let Ok(data) = section::binary(raw, &root, &numbers) {
             items.push(MessageDataItem::Binary {
                 section: numbers,
-                value: fetchitems::binary_value(data),
+                value: binary_value(data),
             });
         }
     }

@@ -4,13 +4,17 @@
 //! LIST-STATUS, CREATE-SPECIAL-USE, NAMESPACE, ID, ENABLE, UNSELECT, QUOTA, APPENDLIMIT and
 //! LITERAL+.
 //!
-//! Layout: [`session`] reads whole commands (lines and literals, with limits checked before
-//! anything is buffered, [`framing`]) and runs the loop; [`dispatch`] parses them with
-//! `imap-codec` (after [`preparse`] took out the options it does not know and [`searchres`]
-//! replaced `$`), checks the state table ([`state`]) and calls one file per command in
-//! [`cmd`]; [`selected`] keeps the session's view of the selected mailbox (compactly:
-//! [`view`], [`flagsets`]) and [`updates`] tells the client what other sessions changed. The message side is pure: [`mime`]
-//! (structure), [`section`], [`envelope`], [`bodystructure`], [`search`].
+//! Layout: the wire format lives in `heron-proto-imap`: command framing with its limits,
+//! parsing to one `Command` (the options `imap-codec` does not know and the `$` of
+//! SEARCHRES included), responses, sequence sets and mailbox names. Here, [`session`] reads
+//! whole commands (lines and literals through `heron_proto_imap::framing`, every size
+//! checked before anything is buffered) and runs the loop; [`dispatch`] has each parsed by
+//! `heron_proto_imap::parse` (giving it the saved SEARCH result, [`searchres`]), checks the
+//! state table ([`state`]) and calls one file per command in [`cmd`], which never sees the
+//! bytes; [`done`] is how a command ends; [`selected`] keeps the session's view of the
+//! selected mailbox (compactly: [`view`], [`flagsets`]) and [`updates`] tells the client
+//! what other sessions changed. The message side is pure: [`mime`] (structure),
+//! [`section`], [`envelope`], [`bodystructure`], [`search`] (matching), [`fetchitems`].
 //!
 //! Invariants: passwords are never accepted in clear text from another machine before TLS;
 //! a session's message numbers change only when the client is told; store failures end a
@@ -20,41 +24,35 @@ mod auth;
 mod bodystructure;
 mod caps;
 pub mod cmd;
-mod deep_search;
 mod dispatch;
+mod done;
 mod envelope;
 mod error;
 mod fetchitems;
 mod flagsets;
-pub mod framing;
 #[doc(hidden)]
 pub mod fuzzing;
 mod limits;
 mod mailbox;
 mod mime;
-mod names;
-mod preparse;
 mod quota;
-mod response;
 mod search;
 mod searchres;
 mod section;
 mod selected;
-mod seqset;
 mod session;
 mod state;
 #[cfg(test)]
 mod testdata;
-mod tokens;
 mod updates;
 mod view;
-mod wire;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use heron_directory::Directory;
 use heron_net::{Conn, Refusal, Service};
+use heron_proto_imap::response;
 use heron_settings::{Settings, defs};
 
 pub use error::ImapError;
@@ -100,21 +98,6 @@ impl Service for ImapService {
 
     async fn serve(&self, conn: Conn) {
         session::run(self, conn).await;
-    }
-}
-
-/// Parse one complete command as the session does (for fuzzing): split the options
-/// `imap-codec` does not know, replace `$` (with no saved result), then decode. Never
-/// panics.
-pub fn parse_command(bytes: &[u8]) -> bool {
-    use imap_codec::CommandCodec;
-    use imap_codec::decode::Decoder;
-    match preparse::split(bytes) {
-        Ok((b, _)) => {
-            let b = searchres::substitute(&b, None);
-            CommandCodec::default().decode(&b.bytes).is_ok()
-        }
-        Err(_) => false,
     }
 }
 

@@ -12,13 +12,14 @@
 //! ([`folder_cost`]: its name and a fixed overhead), checked by [`over_quota`] with the
 //! other limits.
 
+use heron_proto_imap::names::DELIMITER;
+use heron_proto_imap::response::code;
 use heron_settings::{Settings, defs};
 use heron_store::folder_cost;
 use imap_codec::imap_types::response::Code;
 
+use crate::done::Done;
 use crate::error::Result;
-use crate::names::DELIMITER;
-use crate::response::{Done, code};
 use crate::session::Session;
 
 /// The limits in force; 0 means unlimited.

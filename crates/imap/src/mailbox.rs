@@ -1,14 +1,15 @@
 //! Mailbox names between `imap-types` and the store, and folder look-ups by name.
 
+use heron_proto_imap::names::{self, BadName};
+use heron_proto_imap::response::code;
+use heron_proto_imap::wire;
 use heron_store::Folder;
 use imap_codec::imap_types::core::AString;
 use imap_codec::imap_types::mailbox::Mailbox;
 
+use crate::done::Done;
 use crate::error::Result;
-use crate::names::{self, BadName};
-use crate::response::{Done, code};
 use crate::session::Session;
-use crate::wire;
 
 /// The stored name a client's mailbox argument designates.
 pub fn name_of(s: &Session<'_>, m: &Mailbox<'_>) -> std::result::Result<String, Done> {

@@ -11,12 +11,12 @@
 //! RECENT and NEW match nothing and OLD matches everything (RFC 9051 dropped \Recent).
 
 use chrono::{DateTime, Datelike, NaiveDate};
+use heron_proto_imap::seqset;
 use imap_codec::imap_types::core::AString;
 use imap_codec::imap_types::search::SearchKey;
 use mail_parser::{Address, HeaderName, HeaderValue, Message, PartType};
 
 use crate::flagsets::Flags;
-use crate::seqset;
 
 /// What SEARCH knows about one message.
 pub struct Candidate<'a> {
@@ -33,33 +33,6 @@ pub struct Candidate<'a> {
     pub max_uid: u32,
     /// The parsed message, when [`needs_text`] said so.
     pub text: Option<&'a Message<'a>>,
-}
-
-/// Most search keys one SEARCH may hold, counted through every AND, OR and NOT: the work
-/// of a search grows with keys × messages.
-pub const MAX_KEYS: usize = 1000;
-
-/// The number of keys in `key`, counting every nested one; stops counting past
-/// [`MAX_KEYS`].
-pub fn key_count(key: &SearchKey<'_>) -> usize {
-    fn walk(key: &SearchKey<'_>, n: &mut usize) {
-        *n += 1;
-        if *n > MAX_KEYS {
-            return;
-        }
-        match key {
-            SearchKey::And(keys) => keys.as_ref().iter().for_each(|k| walk(k, n)),
-            SearchKey::Not(k) => walk(k, n),
-            SearchKey::Or(a, b) => {
-                walk(a, n);
-                walk(b, n);
-            }
-            _ => {}
-        }
-    }
-    let mut n = 0;
-    walk(key, &mut n);
-    n
 }
 
 /// Whether evaluating `key` reads the message itself (header or body).

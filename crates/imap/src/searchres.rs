@@ -1,64 +1,30 @@
-//! SEARCHRES (RFC 5182; RFC 9051 §6.4.4.1, §7.1): the result a `SEARCH RETURN (SAVE)` kept,
-//! and the `$` that stands for it in later commands. `imap-codec` does not know `$`, so it
-//! is replaced in the command bytes by the set it stands for before the command is parsed.
+//! SEARCHRES (RFC 5182) on the session side: the result a `SEARCH RETURN (SAVE)` kept is a
+//! list of UIDs in the selected mailbox ([`Selected::saved`]); the parser
+//! ([`heron_proto_imap::parse`]) replaces `$` with it as the current view sees it.
 //!
-//! Invariants: only a token that is exactly `$` in a sequence-set position is replaced: the
-//! set argument of FETCH, STORE, COPY, MOVE, UID EXPUNGE and their UID forms, and a search
-//! key of SEARCH (a bare `$`, or the argument of a `UID` key); quoted strings, literals,
-//! atoms such as `$Forwarded` and the arguments of other search keys (`SUBJECT $`) are
-//! never touched. The set is written as UIDs for UID commands and for `UID $`, otherwise as
-//! message numbers of the current view (a bare `$` search key is a message-number set even
-//! in UID SEARCH, RFC 9051 §6.4.4). Saved UIDs no longer in the view are left out, which is
-//! how expunged messages leave the saved result (RFC 5182 §2.1). An empty result makes a set
-//! argument designate nothing (RFC 5182 §2.1: not an error): the command is parsed with a
-//! placeholder set and answered OK without running; as a search key it matches nothing.
+//! Invariants: saved UIDs no longer in the view are left out, which is how expunged
+//! messages leave the saved result (RFC 5182 §2.1); with no mailbox selected the saved
+//! result is empty.
 
-use std::borrow::Cow;
+use heron_proto_imap::SavedSet;
 
 use crate::selected::Selected;
-use crate::seqset::compact;
 use crate::session::Session;
-use crate::tokens::{Kind, Token, Tokens};
 
-/// The saved result as the current view sees it: UIDs and message numbers, ascending.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SavedSet {
-    pub uids: Vec<u32>,
-    pub seqs: Vec<u32>,
-}
-
-impl SavedSet {
-    /// The saved result of the selected mailbox, without messages that left the view.
-    pub fn of(sel: Option<&Selected>) -> Self {
-        let mut out = Self::default();
-        let Some(sel) = sel else {
-            return out;
-        };
-        for &uid in &sel.saved {
-            if let Some(i) = sel.index_of(uid) {
-                out.uids.push(uid);
-                out.seqs.push(i as u32 + 1);
-            }
+/// The saved result of the selected mailbox, without messages that left the view.
+pub fn saved_set(sel: Option<&Selected>) -> SavedSet {
+    let mut out = SavedSet::default();
+    let Some(sel) = sel else {
+        return out;
+    };
+    for &uid in &sel.saved {
+        if let Some(i) = sel.index_of(uid) {
+            out.uids.push(uid);
+            out.seqs.push(i as u32 + 1);
         }
-        out
     }
-
-    fn numbers(&self, uid: bool) -> &[u32] {
-        if uid { &self.uids } else { &self.seqs }
-    }
+    out
 }
-
-/// A command with its `$` replaced.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Substituted<'b> {
-    pub bytes: Cow<'b, [u8]>,
-    /// The set argument was `$` and the saved result is empty: the command is parsed (with a
-    /// placeholder set) but must not run.
-    pub nothing: bool,
-}
-
-/// What an empty saved result becomes as a search key: a key no message matches.
-const MATCH_NOTHING: &str = "(NOT ALL)";
 
 /// Empty the saved result (a failed SEARCH with SAVE, RFC 5182 §2.1).
 pub fn forget(s: &mut Session<'_>) {
@@ -67,313 +33,10 @@ pub fn forget(s: &mut Session<'_>) {
     }
 }
 
-/// Replace `$` in a command by the set the selected mailbox saved.
-pub fn substitute<'b>(bytes: &'b [u8], sel: Option<&Selected>) -> Substituted<'b> {
-    if !bytes.contains(&b'$') {
-        return unchanged(bytes);
-    }
-    substitute_with(bytes, &SavedSet::of(sel))
-}
-
-/// [`substitute`] with the saved set given.
-pub fn substitute_with<'b>(bytes: &'b [u8], saved: &SavedSet) -> Substituted<'b> {
-    let mut toks = Tokens::new(bytes, 0);
-    let _tag = toks.next();
-    let Some(mut name) = toks.next() else {
-        return unchanged(bytes);
-    };
-    let uid = name.is(bytes, "UID");
-    if uid {
-        match toks.next() {
-            Some(n) => name = n,
-            None => return unchanged(bytes),
-        }
-    }
-    let set_first = ["FETCH", "STORE", "COPY", "MOVE"]
-        .iter()
-        .any(|n| name.is(bytes, n))
-        || (uid && name.is(bytes, "EXPUNGE"));
-    if set_first {
-        return set_argument(bytes, toks.next(), saved.numbers(uid));
-    }
-    if name.is(bytes, "SEARCH") {
-        let edits = search_keys(bytes, toks, saved);
-        return Substituted {
-            bytes: apply(bytes, edits),
-            nothing: false,
-        };
-    }
-    unchanged(bytes)
-}
-
-fn unchanged(bytes: &[u8]) -> Substituted<'_> {
-    Substituted {
-        bytes: Cow::Borrowed(bytes),
-        nothing: false,
-    }
-}
-
-fn is_dollar(bytes: &[u8], t: &Token) -> bool {
-    t.kind == Kind::Atom && t.text(bytes) == b"$"
-}
-
-/// The set argument of FETCH, STORE, COPY, MOVE and UID EXPUNGE.
-fn set_argument<'b>(bytes: &'b [u8], arg: Option<Token>, numbers: &[u32]) -> Substituted<'b> {
-    let Some(arg) = arg.filter(|t| is_dollar(bytes, t)) else {
-        return unchanged(bytes);
-    };
-    let nothing = numbers.is_empty();
-    let text = if nothing {
-        "1".to_owned()
-    } else {
-        compact(numbers)
-    };
-    Substituted {
-        bytes: apply(bytes, vec![(arg.start, arg.end, text)]),
-        nothing,
-    }
-}
-
-/// Search keys followed by this many arguments (RFC 9051 §6.4.4, RFC 5032); `UID` and
-/// `MODSEQ` are handled apart. CHARSET is not a key but takes one argument the same way.
-pub(crate) fn key_arguments(bytes: &[u8], t: &Token) -> usize {
-    const ONE: &[&str] = &[
-        "CHARSET",
-        "BCC",
-        "BEFORE",
-        "BODY",
-        "CC",
-        "FROM",
-        "KEYWORD",
-        "ON",
-        "SINCE",
-        "SUBJECT",
-        "TEXT",
-        "TO",
-        "UNKEYWORD",
-        "SENTBEFORE",
-        "SENTON",
-        "SENTSINCE",
-        "LARGER",
-        "SMALLER",
-        "OLDER",
-        "YOUNGER",
-    ];
-    if t.is(bytes, "HEADER") {
-        2
-    } else if ONE.iter().any(|k| t.is(bytes, k)) {
-        1
-    } else {
-        0
-    }
-}
-
-/// What the walk over search keys expects next.
-enum Expect {
-    Key,
-    /// Arguments of the previous key, to skip.
-    Args(usize),
-    /// The set of a `UID` key (the key's own token).
-    UidSet(Token),
-    /// After MODSEQ: an entry name (then two more arguments) or the value.
-    ModSeq,
-}
-
-/// The edits (start, end, text) that replace `$` in the search keys.
-fn search_keys(bytes: &[u8], toks: Tokens<'_>, saved: &SavedSet) -> Vec<(usize, usize, String)> {
-    let mut edits = Vec::new();
-    let mut expect = Expect::Key;
-    for t in toks {
-        expect = match expect {
-            Expect::Args(n) if t.kind != Kind::Open && t.kind != Kind::Close => {
-                if n > 1 {
-                    Expect::Args(n - 1)
-                } else {
-                    Expect::Key
-                }
-            }
-            Expect::ModSeq if t.kind == Kind::Quoted => Expect::Args(2),
-            Expect::ModSeq => Expect::Key,
-            Expect::UidSet(key) => {
-                if is_dollar(bytes, &t) {
-                    edits.push(if saved.uids.is_empty() {
-                        (key.start, t.end, MATCH_NOTHING.to_owned())
-                    } else {
-                        (t.start, t.end, compact(&saved.uids))
-                    });
-                }
-                Expect::Key
-            }
-            _ if is_dollar(bytes, &t) => {
-                edits.push((t.start, t.end, render(&saved.seqs)));
-                Expect::Key
-            }
-            _ if t.is(bytes, "UID") => Expect::UidSet(t),
-            _ if t.is(bytes, "MODSEQ") => Expect::ModSeq,
-            _ => match key_arguments(bytes, &t) {
-                0 => Expect::Key,
-                n => Expect::Args(n),
-            },
-        };
-    }
-    edits
-}
-
-fn render(numbers: &[u32]) -> String {
-    if numbers.is_empty() {
-        MATCH_NOTHING.to_owned()
-    } else {
-        compact(numbers)
-    }
-}
-
-/// The bytes with the edits made (edits in ascending, non-overlapping order).
-fn apply(bytes: &[u8], edits: Vec<(usize, usize, String)>) -> Cow<'_, [u8]> {
-    if edits.is_empty() {
-        return Cow::Borrowed(bytes);
-    }
-    let mut out = Vec::with_capacity(bytes.len() + 16);
-    let mut at = 0;
-    for (start, end, text) in edits {
-        out.extend_from_slice(bytes.get(at..start).unwrap_or_default());
-        out.extend_from_slice(text.as_bytes());
-        at = end;
-    }
-    out.extend_from_slice(bytes.get(at..).unwrap_or_default());
-    Cow::Owned(out)
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    fn saved() -> SavedSet {
-        SavedSet {
-            uids: vec![10, 11, 12, 20],
-            seqs: vec![2, 3, 4, 7],
-        }
-    }
-
-    fn run(s: &str, saved: &SavedSet) -> (String, bool) {
-        let out = substitute_with(s.as_bytes(), saved);
-        (
-            String::from_utf8(out.bytes.into_owned()).unwrap(),
-            out.nothing,
-        )
-    }
-
-    fn text(s: &str) -> String {
-        run(s, &saved()).0
-    }
-
-    #[test]
-    fn set_arguments() {
-        assert_eq!(text("t FETCH $ FLAGS\r\n"), "t FETCH 2:4,7 FLAGS\r\n");
-        assert_eq!(
-            text("t UID FETCH $ FLAGS\r\n"),
-            "t UID FETCH 10:12,20 FLAGS\r\n"
-        );
-        assert_eq!(
-            text("t store $ +FLAGS ($Forwarded)\r\n"),
-            "t store 2:4,7 +FLAGS ($Forwarded)\r\n"
-        );
-        assert_eq!(text("t COPY $ $\r\n"), "t COPY 2:4,7 $\r\n");
-        assert_eq!(
-            text("t UID MOVE $ \"$\"\r\n"),
-            "t UID MOVE 10:12,20 \"$\"\r\n"
-        );
-        assert_eq!(text("t UID EXPUNGE $\r\n"), "t UID EXPUNGE 10:12,20\r\n");
-        // Not a standalone `$`, or not in a set position: untouched.
-        for s in [
-            "t FETCH $1 FLAGS\r\n",
-            "t FETCH 1 (FLAGS) $\r\n",
-            "t COPY 1 $\r\n",
-            "t EXPUNGE $\r\n",
-            "t APPEND $ {1}\r\n$\r\n",
-            "t STORE 1 +FLAGS ($ $Junk)\r\n",
-        ] {
-            assert_eq!(text(s), s);
-        }
-    }
-
-    #[test]
-    fn empty_result_designates_nothing() {
-        let empty = SavedSet::default();
-        assert_eq!(
-            run("t FETCH $ FLAGS\r\n", &empty),
-            ("t FETCH 1 FLAGS\r\n".into(), true)
-        );
-        assert_eq!(
-            run("t UID COPY $ x\r\n", &empty),
-            ("t UID COPY 1 x\r\n".into(), true)
-        );
-        assert_eq!(
-            run("t SEARCH $ UID $ NOT $\r\n", &empty),
-            (
-                "t SEARCH (NOT ALL) (NOT ALL) NOT (NOT ALL)\r\n".into(),
-                false
-            )
-        );
-        assert_eq!(
-            run("t FETCH 1 FLAGS\r\n", &empty),
-            ("t FETCH 1 FLAGS\r\n".into(), false)
-        );
-    }
-
-    #[test]
-    fn search_keys() {
-        assert_eq!(text("t SEARCH $\r\n"), "t SEARCH 2:4,7\r\n");
-        assert_eq!(
-            text("t UID SEARCH $ SEEN\r\n"),
-            "t UID SEARCH 2:4,7 SEEN\r\n"
-        );
-        assert_eq!(
-            text("t UID SEARCH UID $\r\n"),
-            "t UID SEARCH UID 10:12,20\r\n"
-        );
-        assert_eq!(
-            text("t SEARCH CHARSET UTF-8 OR ($ FLAGGED) NOT uid $\r\n"),
-            "t SEARCH CHARSET UTF-8 OR (2:4,7 FLAGGED) NOT uid 10:12,20\r\n"
-        );
-        // Arguments of other keys, strings, literals and keywords stay as they are.
-        for s in [
-            "t SEARCH SUBJECT $ KEYWORD $Forwarded\r\n",
-            "t SEARCH HEADER $ $ TEXT \"$\"\r\n",
-            "t SEARCH BODY {1}\r\n$ UNKEYWORD $\r\n",
-            "t SEARCH MODSEQ \"/flags/$\" all 5 KEYWORD $\r\n",
-            "t SEARCH SMALLER 5 FROM $\r\n",
-        ] {
-            assert_eq!(text(s), s);
-        }
-        assert_eq!(
-            text("t SEARCH HEADER X-A $ $\r\n"),
-            "t SEARCH HEADER X-A $ 2:4,7\r\n"
-        );
-        assert_eq!(
-            text("t SEARCH MODSEQ 5 $ BODY {1}\r\n$ $\r\n"),
-            "t SEARCH MODSEQ 5 2:4,7 BODY {1}\r\n$ 2:4,7\r\n"
-        );
-    }
-
-    #[test]
-    fn substituted_commands_parse() {
-        use imap_codec::CommandCodec;
-        use imap_codec::decode::Decoder;
-        for set in [saved(), SavedSet::default()] {
-            for s in [
-                "t FETCH $ (FLAGS)\r\n",
-                "t UID STORE $ +FLAGS ($Forwarded)\r\n",
-                "t UID EXPUNGE $\r\n",
-                "t SEARCH OR $ UID $ NOT ($ SEEN)\r\n",
-                "t UID SEARCH CHARSET UTF-8 UID $\r\n",
-            ] {
-                let out = substitute_with(s.as_bytes(), &set);
-                let parsed = CommandCodec::default().decode(&out.bytes);
-                assert!(matches!(parsed, Ok(([], _))), "{s} with {set:?}");
-            }
-        }
-    }
 
     #[test]
     fn saved_set_follows_the_view() {
@@ -398,13 +61,19 @@ mod tests {
             subscribed: true,
         };
         let mut sel = Selected::of_metas(folder, false, [2, 4, 6, 8].map(meta).to_vec());
-        assert_eq!(SavedSet::of(Some(&sel)), SavedSet::default());
+        assert_eq!(saved_set(Some(&sel)), SavedSet::default());
         sel.saved = vec![4, 6, 8];
         sel.remove(&[6, 2]);
-        let set = SavedSet::of(Some(&sel));
+        let set = saved_set(Some(&sel));
         assert_eq!((set.uids, set.seqs), (vec![4, 8], vec![1, 2]));
-        assert_eq!(SavedSet::of(None), SavedSet::default());
-        let out = substitute(b"t FETCH $ FLAGS\r\n", Some(&sel));
-        assert_eq!(&*out.bytes, b"t FETCH 1:2 FLAGS\r\n");
+        assert_eq!(saved_set(None), SavedSet::default());
+        let out = heron_proto_imap::parse(b"t FETCH $ FLAGS\r\n", || saved_set(Some(&sel)));
+        let Ok(cmd) = out else { panic!("{out:?}") };
+        assert_eq!(
+            cmd.body,
+            heron_proto_imap::parse(b"t FETCH 1:2 FLAGS\r\n", SavedSet::default)
+                .unwrap()
+                .body
+        );
     }
 }

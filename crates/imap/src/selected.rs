@@ -15,12 +15,12 @@
 
 use std::collections::{BTreeSet, HashSet};
 
+use heron_proto_imap::seqset::{OutOfRange, resolve_seq, resolve_uid};
+use heron_proto_imap::wire::SYSTEM_FLAGS;
 use heron_store::{Folder, FolderChanges, FolderFlags, MessageMeta};
 use imap_codec::imap_types::sequence::SequenceSet;
 
-use crate::seqset::{OutOfRange, resolve_seq, resolve_uid};
 use crate::view::{Msg, View};
-use crate::wire::SYSTEM_FLAGS;
 
 /// The selected mailbox.
 #[derive(Debug)]

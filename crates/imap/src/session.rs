@@ -7,7 +7,7 @@
 //! `* BYE` and closes at `imap.max_bad_commands`; a client silent for `imap.command_timeout`
 //! (outside IDLE) gets `* BYE` and is dropped; on shutdown or an administrator's "end
 //! session" the session says `* BYE` between commands, never in the middle of one; a literal
-//! is only read after its size was accepted ([`crate::framing`]).
+//! is only read after its size was accepted ([`heron_proto_imap::framing`]).
 
 use std::io;
 use std::sync::Arc;
@@ -17,13 +17,13 @@ use futures::FutureExt;
 use heron_directory::Directory;
 use heron_net::line::{Framed, ReadError};
 use heron_net::{Client, Conn, Deadlines, SessionInfo, banner};
+use heron_proto_imap::framing::{Assembler, Limits, MAX_LINE, Next, PREAUTH_MAX_LINE, Refusal};
+use heron_proto_imap::response::{self, bye};
 use heron_settings::defs;
 use heron_store::{Event, Store, Subscription, User};
 use imap_codec::imap_types::response::{Code, StatusKind};
 use tokio_rustls::TlsAcceptor;
 
-use crate::framing::{Assembler, Limits, MAX_LINE, Next, PREAUTH_MAX_LINE, Refusal};
-use crate::response::{self, bye};
 use crate::selected::Selected;
 use crate::{ImapService, caps, dispatch};
 

@@ -8,17 +8,17 @@
 
 use std::num::NonZeroU64;
 
+use heron_proto_imap::response;
+use heron_proto_imap::seqset;
+use heron_proto_imap::wire::{fetch_flags, flag, nz};
 use imap_codec::imap_types::core::Vec1;
 use imap_codec::imap_types::fetch::MessageDataItem;
 use imap_codec::imap_types::flag::Flag;
 use imap_codec::imap_types::response::Data;
 
 use crate::error::Result;
-use crate::response;
 use crate::selected::Changes;
-use crate::seqset;
 use crate::session::Session;
-use crate::wire::{fetch_flags, flag, nz};
 
 /// Re-read the selected mailbox if it changed, and queue what the client must hear.
 pub async fn announce(s: &mut Session<'_>, may_expunge: bool) -> Result<()> {
@@ -56,7 +56,7 @@ pub fn send_changes(s: &mut Session<'_>, c: &Changes) {
         s.push(&response::data(Data::Exists(n)));
     }
     if let Some(kw) = &c.keywords {
-        let mut list: Vec<Flag<'static>> = crate::wire::SYSTEM_FLAGS
+        let mut list: Vec<Flag<'static>> = heron_proto_imap::wire::SYSTEM_FLAGS
             .iter()
             .filter_map(|f| flag(f))
             .collect();

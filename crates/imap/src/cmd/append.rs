@@ -2,6 +2,8 @@
 //! (RFC 9208 `[OVERQUOTA]`). The message is stored exactly as sent; the tagged OK means it
 //! is on disk.
 
+use heron_proto_imap::response::code;
+use heron_proto_imap::wire::{flag_name, nz};
 use heron_store::NewMessage;
 use imap_codec::imap_types::datetime::DateTime;
 use imap_codec::imap_types::extensions::binary::LiteralOrLiteral8;
@@ -9,11 +11,10 @@ use imap_codec::imap_types::flag::Flag;
 use imap_codec::imap_types::mailbox::Mailbox;
 use imap_codec::imap_types::response::Code;
 
+use crate::done::Done;
 use crate::error::Result;
 use crate::mailbox::{find, name_of};
-use crate::response::{Done, code};
 use crate::session::{Session, append_limit};
-use crate::wire::{flag_name, nz};
 
 /// Run APPEND.
 pub async fn execute(

@@ -11,12 +11,13 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use heron_directory::sasl::{Exchange, MAX_RESPONSE_LEN, Outcome, SaslError, Step};
 use heron_net::line::Framed;
+use heron_proto_imap::response::{self, code};
 use heron_store::User;
 use imap_codec::imap_types::auth::AuthMechanism;
 use imap_codec::imap_types::secret::Secret;
 
+use crate::done::Done;
 use crate::error::{ImapError, Result};
-use crate::response::{self, Done, code};
 use crate::session::Session;
 use crate::{auth, caps};
 
@@ -43,7 +44,9 @@ pub async fn execute(
     let (ex, step) = Exchange::start(mech, &s.hostname, initial.as_deref());
     s.client.framer().set_max(MAX_SASL_LINE);
     let r = drive(s, ex, step).await;
-    s.client.framer().set_max(crate::framing::MAX_LINE);
+    s.client
+        .framer()
+        .set_max(heron_proto_imap::framing::MAX_LINE);
     match r? {
         Ended::Success(user, address) => Ok(auth::enter(s, user, address).await),
         Ended::Done(d) => Ok(d),

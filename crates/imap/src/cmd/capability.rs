@@ -1,10 +1,11 @@
 //! CAPABILITY (RFC 9051 §6.1.1).
 
+use heron_proto_imap::response;
 use imap_codec::imap_types::response::Data;
 
 use crate::caps;
+use crate::done::Done;
 use crate::error::Result;
-use crate::response::{self, Done};
 use crate::session::Session;
 
 /// Run CAPABILITY.

@@ -1,8 +1,8 @@
 //! CHECK (RFC 3501 §6.4.1; gone from RFC 9051, where it is NOOP): every write is already
 //! durable, so there is nothing to do.
 
+use crate::done::Done;
 use crate::error::Result;
-use crate::response::Done;
 use crate::session::Session;
 
 /// Run CHECK.

@@ -1,8 +1,8 @@
 //! CLOSE (RFC 9051 §6.4.1): silently expunge the messages marked \Deleted (unless the
 //! mailbox is read-only) and leave it. No untagged EXPUNGE responses are sent.
 
+use crate::done::Done;
 use crate::error::Result;
-use crate::response::Done;
 use crate::session::Session;
 
 /// Run CLOSE.

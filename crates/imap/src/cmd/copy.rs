@@ -6,18 +6,19 @@
 //! COPYUID pairs source and new UIDs in the same order; a MOVE is one store transaction,
 //! announced as `* OK [COPYUID ...]` then the expunges, then the tagged OK.
 
+use heron_proto_imap::response::{self, code};
+use heron_proto_imap::wire::nz;
 use imap_codec::imap_types::core::Vec1;
 use imap_codec::imap_types::extensions::uidplus::{UidElement, UidSet};
 use imap_codec::imap_types::mailbox::Mailbox;
 use imap_codec::imap_types::response::{Code, StatusKind};
 use imap_codec::imap_types::sequence::SequenceSet;
 
+use crate::done::Done;
 use crate::error::Result;
 use crate::mailbox::{find, name_of};
-use crate::response::{self, Done, code};
 use crate::session::Session;
 use crate::updates;
-use crate::wire::nz;
 
 /// Run COPY or UID COPY.
 pub async fn execute(

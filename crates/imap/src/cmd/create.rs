@@ -11,14 +11,15 @@
 
 use std::collections::HashSet;
 
+use heron_proto_imap::names::ancestors;
+use heron_proto_imap::response::code;
 use heron_store::StoreError;
 use imap_codec::imap_types::mailbox::Mailbox;
 
+use crate::done::Done;
 use crate::error::Result;
 use crate::limits::{MailboxLimits, over_quota};
 use crate::mailbox::name_of;
-use crate::names::ancestors;
-use crate::response::{Done, code};
 use crate::session::Session;
 
 /// Special uses a mailbox can be created with, as stored.

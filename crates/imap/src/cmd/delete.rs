@@ -1,12 +1,13 @@
 //! DELETE (RFC 9051 §6.3.5): the mailbox and its messages go; mailboxes below it stay, and
 //! LIST then shows the name as `\Noselect` while it has children. INBOX cannot be deleted.
 
+use heron_proto_imap::response::{self, code};
 use imap_codec::imap_types::mailbox::Mailbox;
 use imap_codec::imap_types::response::{Code, StatusKind};
 
+use crate::done::Done;
 use crate::error::Result;
 use crate::mailbox::{find, name_of, nonexistent};
-use crate::response::{self, Done, code};
 use crate::session::Session;
 
 /// Run DELETE.

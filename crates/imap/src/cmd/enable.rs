@@ -1,12 +1,13 @@
 //! ENABLE (RFC 5161): CONDSTORE, QRESYNC (RFC 7162), IMAP4rev2 (RFC 9051) and UTF8=ACCEPT
 //! (RFC 6855). Only what was newly enabled is listed in `* ENABLED`.
 
+use heron_proto_imap::response;
 use imap_codec::imap_types::core::Vec1;
 use imap_codec::imap_types::extensions::enable::CapabilityEnable;
 use imap_codec::imap_types::response::Data;
 
+use crate::done::Done;
 use crate::error::Result;
-use crate::response::{self, Done};
 use crate::session::Session;
 
 /// Run ENABLE.

@@ -3,8 +3,8 @@
 use imap_codec::imap_types::command::SelectParameter;
 use imap_codec::imap_types::mailbox::Mailbox;
 
+use crate::done::Done;
 use crate::error::Result;
-use crate::response::Done;
 use crate::session::Session;
 
 /// Run EXAMINE.

@@ -4,11 +4,12 @@
 //! Invariant: the view is brought up to date first, so flags set by other sessions count
 //! and every message expunged has been announced to this client before.
 
+use heron_proto_imap::response::code;
+use heron_proto_imap::seqset::resolve_uid;
 use imap_codec::imap_types::sequence::SequenceSet;
 
+use crate::done::Done;
 use crate::error::Result;
-use crate::response::{Done, code};
-use crate::seqset::resolve_uid;
 use crate::session::Session;
 use crate::updates;
 

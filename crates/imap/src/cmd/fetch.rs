@@ -8,6 +8,10 @@
 //! (size, internal date, where the bytes are) is read for [`BATCH`] messages at a time, and
 //! only when an item needs it; UID, FLAGS and MODSEQ come from the view.
 
+use heron_proto_imap::fetch::Plan;
+use heron_proto_imap::response::{self, code};
+use heron_proto_imap::seqset;
+use heron_proto_imap::wire;
 use heron_store::{FlagOp, MessageMeta, StoreError};
 use imap_codec::imap_types::command::FetchModifier;
 use imap_codec::imap_types::core::Vec1;
@@ -15,13 +19,12 @@ use imap_codec::imap_types::fetch::MacroOrMessageDataItemNames;
 use imap_codec::imap_types::response::{Code, Data};
 use imap_codec::imap_types::sequence::SequenceSet;
 
+use crate::done::Done;
 use crate::error::Result;
 use crate::fetchitems::{self, Body};
 use crate::flagsets::Flags;
-use crate::response::{self, Done, code};
-use crate::seqset;
+use crate::mime;
 use crate::session::Session;
-use crate::{mime, wire};
 
 /// Messages whose stored metadata is read in one store call.
 const BATCH: usize = 256;
@@ -48,11 +51,11 @@ pub async fn execute(
             "VANISHED requires QRESYNC, UID FETCH and CHANGEDSINCE",
         ));
     }
-    let plan = match fetchitems::plan(what, uid, changed_since.is_some()) {
+    let plan = match heron_proto_imap::fetch::plan(what, uid, changed_since.is_some()) {
         Ok(p) => p,
         Err(why) => return Ok(Done::bad(why)),
     };
-    if changed_since.is_some() || fetchitems::wants_modseq(&plan) {
+    if changed_since.is_some() || heron_proto_imap::fetch::wants_modseq(&plan) {
         s.enabled.condstore = true;
     }
     let Some(sel) = s.selected.as_ref() else {
@@ -99,7 +102,7 @@ enum One {
 /// (none unless it does), in UID order; messages the store no longer has are missing.
 async fn stored_meta(
     s: &Session<'_>,
-    plan: &fetchitems::Plan,
+    plan: &Plan,
     chunk: &[usize],
     changed_since: Option<u64>,
 ) -> Result<Vec<MessageMeta>> {
@@ -122,7 +125,7 @@ async fn stored_meta(
 /// metadata when the plan needs it (see [`stored_meta`]).
 async fn fetch_one(
     s: &mut Session<'_>,
-    plan: &fetchitems::Plan,
+    plan: &Plan,
     i: usize,
     stored: &[MessageMeta],
     changed_since: Option<u64>,

@@ -1,11 +1,12 @@
 //! GETQUOTA (RFC 9208 §4.2): the STORAGE usage and limit of the one quota root `""`.
 
+use heron_proto_imap::response::{self, code};
 use imap_codec::imap_types::core::AString;
 use imap_codec::imap_types::response::Data;
 
+use crate::done::Done;
 use crate::error::Result;
 use crate::quota;
-use crate::response::{self, Done, code};
 use crate::session::Session;
 
 /// Run GETQUOTA.
@@ -32,7 +33,7 @@ pub async fn quota_response(s: &Session<'_>) -> Result<Option<Vec<u8>>> {
     }
     let get = QuotaGet::new(Resource::Storage, q.used.div_ceil(1024), q.limit / 1024);
     Ok(Some(response::data(Data::Quota {
-        root: crate::wire::astring(""),
+        root: heron_proto_imap::wire::astring(""),
         quotas: Vec1::from(get),
     })))
 }

@@ -1,12 +1,13 @@
 //! GETQUOTAROOT (RFC 9208 §4.3): every mailbox is under the root `""` when a limit applies.
 
+use heron_proto_imap::response;
 use imap_codec::imap_types::mailbox::Mailbox;
 use imap_codec::imap_types::response::Data;
 
 use crate::cmd::getquota::quota_response;
+use crate::done::Done;
 use crate::error::Result;
 use crate::mailbox::{find, name_of, nonexistent, to_mailbox};
-use crate::response::{self, Done};
 use crate::session::Session;
 
 /// Run GETQUOTAROOT.
@@ -20,7 +21,7 @@ pub async fn execute(s: &mut Session<'_>, mailbox: Mailbox<'_>) -> Result<Done> 
     }
     let quota = quota_response(s).await?;
     let roots = if quota.is_some() {
-        vec![crate::wire::astring("")]
+        vec![heron_proto_imap::wire::astring("")]
     } else {
         Vec::new()
     };

@@ -1,13 +1,14 @@
 //! ID (RFC 2971): log what the client says it is, say what the server is (no version, so
 //! nothing useful leaks to a scanner).
 
+use heron_proto_imap::response;
+use heron_proto_imap::wire::{istring, nstring};
 use imap_codec::imap_types::core::{IString, NString};
 use imap_codec::imap_types::response::Data;
 
+use crate::done::Done;
 use crate::error::Result;
-use crate::response::{self, Done};
 use crate::session::Session;
-use crate::wire::{istring, nstring};
 
 /// Run ID.
 pub async fn execute(

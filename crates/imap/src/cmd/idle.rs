@@ -8,10 +8,11 @@
 use std::time::Duration;
 
 use heron_net::line::{Framed, ReadError};
+use heron_proto_imap::response;
 use heron_settings::defs;
 
+use crate::done::Done;
 use crate::error::{ImapError, Result};
-use crate::response::{self, Done};
 use crate::session::{LineOrEvent, Session};
 use crate::updates;
 

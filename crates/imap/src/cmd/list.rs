@@ -8,6 +8,9 @@
 
 use std::collections::BTreeMap;
 
+use heron_proto_imap::ListOptions;
+use heron_proto_imap::names::{self, DELIMITER};
+use heron_proto_imap::response;
 use heron_store::Folder;
 use imap_codec::imap_types::core::{Atom, QuotedChar};
 use imap_codec::imap_types::flag::FlagNameAttribute;
@@ -15,11 +18,9 @@ use imap_codec::imap_types::mailbox::{ListMailbox, Mailbox};
 use imap_codec::imap_types::response::Data;
 
 use crate::cmd::status::push_status;
+use crate::done::Done;
 use crate::error::Result;
 use crate::mailbox::to_mailbox;
-use crate::names::{self, DELIMITER};
-use crate::preparse::ListOptions;
-use crate::response::{self, Done};
 use crate::session::Session;
 
 /// Run LIST.
@@ -38,7 +39,7 @@ pub async fn execute(
         s.push(&response::data(Data::List {
             items: vec![FlagNameAttribute::Noselect],
             delimiter: QuotedChar::try_from(DELIMITER).ok(),
-            mailbox: Mailbox::from(crate::wire::astring("")),
+            mailbox: Mailbox::from(heron_proto_imap::wire::astring("")),
         }));
         return Ok(Done::ok("LIST completed"));
     }

@@ -2,12 +2,13 @@
 //! (LOGINDISABLED is announced there, SEC-8).
 
 use heron_directory::AuthError;
+use heron_proto_imap::response::code;
 use imap_codec::imap_types::core::AString;
 use imap_codec::imap_types::secret::Secret;
 
 use crate::auth;
+use crate::done::Done;
 use crate::error::Result;
-use crate::response::{Done, code};
 use crate::session::Session;
 
 /// Run LOGIN.

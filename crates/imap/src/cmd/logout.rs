@@ -1,7 +1,9 @@
 //! LOGOUT (RFC 9051 §6.1.3): `* BYE`, then the tagged OK, then the connection closes.
 
+use heron_proto_imap::response;
+
+use crate::done::Done;
 use crate::error::Result;
-use crate::response::{self, Done};
 use crate::session::Session;
 
 /// Run LOGOUT.

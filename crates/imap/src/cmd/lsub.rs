@@ -4,16 +4,17 @@
 
 use std::collections::BTreeSet;
 
+use heron_proto_imap::names::{self, DELIMITER};
+use heron_proto_imap::response;
 use imap_codec::imap_types::core::QuotedChar;
 use imap_codec::imap_types::flag::FlagNameAttribute;
 use imap_codec::imap_types::mailbox::{ListMailbox, Mailbox};
 use imap_codec::imap_types::response::Data;
 
 use crate::cmd::list::{pattern_text, reference_text};
+use crate::done::Done;
 use crate::error::Result;
 use crate::mailbox::to_mailbox;
-use crate::names::{self, DELIMITER};
-use crate::response::{self, Done};
 use crate::session::Session;
 
 /// Run LSUB.

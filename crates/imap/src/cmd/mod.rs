@@ -1,6 +1,6 @@
 //! One IMAP command per file. Each `execute` receives the parsed arguments, runs only in the
 //! states [`crate::state`] allows, queues its untagged responses and returns the tagged
-//! completion ([`crate::response::Done`]).
+//! completion ([`crate::done::Done`]).
 
 pub mod append;
 pub mod authenticate;

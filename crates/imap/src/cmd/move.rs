@@ -3,8 +3,8 @@
 use imap_codec::imap_types::mailbox::Mailbox;
 use imap_codec::imap_types::sequence::SequenceSet;
 
+use crate::done::Done;
 use crate::error::Result;
-use crate::response::Done;
 use crate::session::Session;
 
 /// Run MOVE or UID MOVE.

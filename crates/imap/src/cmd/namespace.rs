@@ -1,14 +1,15 @@
 //! NAMESPACE (RFC 2342, RFC 9051 §6.3.10): one personal namespace, prefix "" and "/".
 
+use heron_proto_imap::names::DELIMITER;
+use heron_proto_imap::response;
+use heron_proto_imap::wire::istring;
 use imap_codec::imap_types::core::QuotedChar;
 use imap_codec::imap_types::extensions::namespace::Namespace;
 use imap_codec::imap_types::response::Data;
 
+use crate::done::Done;
 use crate::error::Result;
-use crate::names::DELIMITER;
-use crate::response::{self, Done};
 use crate::session::Session;
-use crate::wire::istring;
 
 /// Run NAMESPACE.
 pub async fn execute(s: &mut Session<'_>) -> Result<Done> {

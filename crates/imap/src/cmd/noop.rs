@@ -1,7 +1,7 @@
 //! NOOP (RFC 9051 §6.1.2): does nothing but lets the pending mailbox updates out.
 
+use crate::done::Done;
 use crate::error::Result;
-use crate::response::Done;
 use crate::session::Session;
 
 /// Run NOOP.

@@ -9,15 +9,16 @@
 
 use std::collections::HashSet;
 
+use heron_proto_imap::names::{DELIMITER, ancestors};
+use heron_proto_imap::response::code;
 use heron_store::{Folder, StoreError, UserId};
 use imap_codec::imap_types::mailbox::Mailbox;
 
 use crate::cmd::create::create;
+use crate::done::Done;
 use crate::error::Result;
 use crate::limits::{MailboxLimits, over_quota};
 use crate::mailbox::{name_of, nonexistent};
-use crate::names::{DELIMITER, ancestors};
-use crate::response::{Done, code};
 use crate::session::Session;
 
 /// What a rename writes, worked out before anything is.

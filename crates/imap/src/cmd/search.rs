@@ -16,6 +16,9 @@
 use std::collections::HashMap;
 
 use heron_net::watch::{Stopped, WorkWatch};
+use heron_proto_imap::response::{self, code, quote};
+use heron_proto_imap::seqset::compact;
+use heron_proto_imap::{MAX_KEYS, SearchReturn, key_count};
 use heron_settings::defs;
 use heron_store::{MessageMeta, StoreError};
 use imap_codec::imap_types::core::{Charset, Tag, Vec1};
@@ -23,14 +26,10 @@ use imap_codec::imap_types::response::{Code, Data};
 use imap_codec::imap_types::search::SearchKey;
 use mail_parser::MessageParser;
 
+use crate::done::Done;
 use crate::error::{ImapError, Result};
-use crate::preparse::SearchReturn;
-use crate::response::{self, Done, code, quote};
-use crate::search::{
-    Candidate, MAX_KEYS, header_block, key_count, matches, needs_body, needs_meta, needs_text,
-};
+use crate::search::{Candidate, header_block, matches, needs_body, needs_meta, needs_text};
 use crate::selected::Selected;
-use crate::seqset::compact;
 use crate::session::Session;
 
 /// Run SEARCH or UID SEARCH.
@@ -97,7 +96,10 @@ pub async fn execute(
         Some(r) if !r.reports() => {}
         Some(r) => s.push(&esearch(tag, uid, &found, r, modseq)),
         None => s.push(&response::data(Data::Search(
-            found.iter().map(|&n| crate::wire::nz(n)).collect(),
+            found
+                .iter()
+                .map(|&n| heron_proto_imap::wire::nz(n))
+                .collect(),
             modseq.and_then(std::num::NonZeroU64::new),
         ))),
     }

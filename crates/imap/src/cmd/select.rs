@@ -4,17 +4,19 @@
 //! Invariants: a failed SELECT leaves no mailbox selected (RFC 9051 §6.3.2); a previously
 //! selected mailbox is reported `[CLOSED]` first; UIDNEXT is above every UID announced.
 
+use heron_proto_imap::response;
+use heron_proto_imap::seqset;
+use heron_proto_imap::wire::{flag, nz, permanent_flags};
 use imap_codec::imap_types::command::SelectParameter;
 use imap_codec::imap_types::mailbox::Mailbox;
 use imap_codec::imap_types::response::{Code, Data, StatusKind};
 
+use crate::done::Done;
 use crate::error::Result;
 use crate::mailbox::{find, name_of, nonexistent};
-use crate::response::{self, Done};
 use crate::selected::Selected;
 use crate::session::Session;
-use crate::wire::{flag, nz, permanent_flags};
-use crate::{seqset, updates};
+use crate::updates;
 
 /// Run SELECT (`read_only` false) or EXAMINE.
 pub async fn execute(
@@ -106,8 +108,10 @@ fn announce(s: &mut Session<'_>, sel: &Selected) {
         let mailbox = crate::mailbox::to_mailbox(s, &sel.folder.name);
         s.push(&response::data(Data::List {
             items: Vec::new(),
-            delimiter: imap_codec::imap_types::core::QuotedChar::try_from(crate::names::DELIMITER)
-                .ok(),
+            delimiter: imap_codec::imap_types::core::QuotedChar::try_from(
+                heron_proto_imap::names::DELIMITER,
+            )
+            .ok(),
             mailbox,
         }));
     }

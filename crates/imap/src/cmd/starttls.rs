@@ -1,11 +1,12 @@
 //! STARTTLS (RFC 9051 §6.2.1): the tagged OK goes out in plain text, then the handshake;
 //! anything the client pipelined after the command is discarded.
 
+use heron_proto_imap::response;
 use imap_codec::imap_types::core::Tag;
 use imap_codec::imap_types::response::StatusKind;
 
+use crate::done::Done;
 use crate::error::{ImapError, Result};
-use crate::response::{self, Done};
 use crate::session::Session;
 
 /// Run STARTTLS. The tagged OK must precede the handshake, so it is sent here.

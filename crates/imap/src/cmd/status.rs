@@ -1,16 +1,17 @@
 //! STATUS (RFC 9051 §6.3.11) with SIZE (RFC 8438) and HIGHESTMODSEQ (RFC 7162 §3.1.7);
 //! also the STATUS responses of LIST-STATUS (RFC 5819).
 
+use heron_proto_imap::response;
+use heron_proto_imap::wire::nz;
 use heron_store::Folder;
 use imap_codec::imap_types::mailbox::Mailbox;
 use imap_codec::imap_types::response::Data;
 use imap_codec::imap_types::status::{StatusDataItem, StatusDataItemName};
 
+use crate::done::Done;
 use crate::error::Result;
 use crate::mailbox::{find, name_of, nonexistent, to_mailbox};
-use crate::response::{self, Done};
 use crate::session::Session;
-use crate::wire::nz;
 
 /// Run STATUS.
 pub async fn execute(

@@ -7,18 +7,19 @@
 
 use std::collections::HashSet;
 
+use heron_proto_imap::response::code;
+use heron_proto_imap::seqset;
+use heron_proto_imap::wire::flag_name;
 use heron_store::FlagOp;
 use imap_codec::imap_types::command::StoreModifier;
 use imap_codec::imap_types::flag::{Flag, StoreResponse, StoreType};
 use imap_codec::imap_types::response::Code;
 use imap_codec::imap_types::sequence::SequenceSet;
 
+use crate::done::Done;
 use crate::error::Result;
-use crate::response::{Done, code};
-use crate::seqset;
 use crate::session::Session;
 use crate::updates::flags_fetch;
-use crate::wire::flag_name;
 
 /// Run STORE or UID STORE.
 pub async fn execute(

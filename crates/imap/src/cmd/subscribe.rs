@@ -3,9 +3,9 @@
 
 use imap_codec::imap_types::mailbox::Mailbox;
 
+use crate::done::Done;
 use crate::error::Result;
 use crate::mailbox::{find, name_of, nonexistent};
-use crate::response::Done;
 use crate::session::Session;
 
 /// Run SUBSCRIBE (`on`) or UNSUBSCRIBE.

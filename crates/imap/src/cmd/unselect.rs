@@ -1,7 +1,7 @@
 //! UNSELECT (RFC 3691, RFC 9051 §6.4.2): leave the mailbox without expunging.
 
+use crate::done::Done;
 use crate::error::Result;
-use crate::response::Done;
 use crate::session::Session;
 
 /// Run UNSELECT.

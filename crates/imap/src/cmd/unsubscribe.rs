@@ -2,8 +2,8 @@
 
 use imap_codec::imap_types::mailbox::Mailbox;
 
+use crate::done::Done;
 use crate::error::Result;
-use crate::response::Done;
 use crate::session::Session;
 
 /// Run UNSUBSCRIBE.

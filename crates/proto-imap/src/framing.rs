@@ -61,22 +61,35 @@ pub enum Next {
     Complete,
     /// A literal of `len` octets follows. With `sync`, the client waits for a `+`
     /// continuation before sending it (RFC 9051 §7.5); without, it is already on its way.
-    Literal { len: usize, sync: bool },
+    Literal {
+        /// Octets announced.
+        len: usize,
+        /// A synchronizing literal (`{n}`, not `{n+}`).
+        sync: bool,
+    },
 }
 
 /// Why a command was refused while being assembled. The assembler is reset.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Refusal {
     /// A literal announced more octets than allowed. `append` tells an APPEND message
-    /// (answered NO [TOOBIG], RFC 7889) from any other literal (BAD). A non-synchronizing
+    /// (answered NO \[TOOBIG\], RFC 7889) from any other literal (BAD). A non-synchronizing
     /// literal is already being sent, so the session must close (RFC 7888 §4).
     LiteralTooBig {
+        /// The command's tag, when it has a valid one.
         tag: Option<String>,
+        /// The literal was synchronizing: the client waits, nothing more is on its way.
         sync: bool,
+        /// The literal is an APPEND message.
         append: bool,
     },
     /// The command as a whole grew past its limit.
-    CommandTooLong { tag: Option<String>, sync: bool },
+    CommandTooLong {
+        /// The command's tag, when it has a valid one.
+        tag: Option<String>,
+        /// No non-synchronizing literal is on its way.
+        sync: bool,
+    },
 }
 
 impl Refusal {

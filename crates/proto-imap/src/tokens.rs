@@ -1,6 +1,7 @@
 //! Command bytes split into tokens (RFC 9051 §4, §9): atoms, quoted strings, literals and
 //! parentheses, with their byte positions, for the rewrites made before `imap-codec` parses
-//! a command ([`crate::preparse`], [`crate::searchres`]).
+//! a command ([`crate::preparse`], [`crate::searchres`]) and for the SEARCH criteria it
+//! cannot take ([`crate::deep_search`]).
 //!
 //! Invariants: a quoted string or a literal is always one whole token, so nothing inside
 //! one is ever taken for syntax; the scanner stops at the CRLF that ends the command (the

@@ -18,9 +18,13 @@ use crate::tokens::{Kind, Tokens};
 /// What SEARCH RETURN asked for (ESEARCH, RFC 4731; SEARCHRES, RFC 5182).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SearchReturn {
+    /// MIN: the lowest match.
     pub min: bool,
+    /// MAX: the highest match.
     pub max: bool,
+    /// COUNT: how many matched.
     pub count: bool,
+    /// ALL: every match, as a set (also what `RETURN ()` means).
     pub all: bool,
     /// Keep the result for `$` (RFC 5182 §2).
     pub save: bool,
@@ -41,8 +45,11 @@ pub struct ListOptions {
     pub subscribed_only: bool,
     /// Selection RECURSIVEMATCH (accepted; children info is not sent).
     pub recursive: bool,
+    /// RETURN (SUBSCRIBED): the \Subscribed attribute.
     pub return_subscribed: bool,
+    /// RETURN (CHILDREN): the \HasChildren / \HasNoChildren attributes.
     pub return_children: bool,
+    /// RETURN (SPECIAL-USE): the special-use attributes (RFC 6154).
     pub return_special_use: bool,
     /// RETURN (STATUS (...)).
     pub status: Option<Vec<StatusDataItemName>>,
@@ -53,7 +60,9 @@ pub struct ListOptions {
 /// Options taken out of a command.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Extras {
+    /// SEARCH `RETURN (...)`, when given.
     pub search: Option<SearchReturn>,
+    /// LIST selection and return options (all off for other commands).
     pub list: ListOptions,
     /// CREATE `USE (...)`: the special-use attributes asked for, as written.
     pub create_use: Option<Vec<String>>,

@@ -1,14 +1,20 @@
 //! Building `imap-types` values from arbitrary bytes without failing: strings become quoted
 //! strings when they can, literals otherwise (RFC 9051 §4.3); human-readable text is made
-//! safe for `resp-text` (7-bit, no CR/LF, RFC 9051 §9).
+//! safe for `resp-text` (7-bit, no CR/LF, RFC 9051 §9); decoded content holding NUL becomes
+//! a literal8 (RFC 3516 §4.2); a date in Unix seconds becomes an IMAP date-time.
 //!
 //! Invariant: every builder here accepts any input; none can make an encoder fail.
 
 use std::borrow::Cow;
 use std::num::NonZeroU32;
 
+use chrono::{DateTime as ChronoDateTime, Offset, Utc};
 use imap_codec::imap_types::IntoStatic;
-use imap_codec::imap_types::core::{AString, IString, Literal, NString, Quoted, Text};
+use imap_codec::imap_types::core::{
+    AString, IString, Literal, LiteralMode, NString, NString8, Quoted, Text,
+};
+use imap_codec::imap_types::datetime::DateTime;
+use imap_codec::imap_types::extensions::binary::Literal8;
 use imap_codec::imap_types::flag::{Flag, FlagFetch, FlagPerm};
 
 /// A string as quoted when possible, else as a literal.
@@ -113,6 +119,28 @@ pub fn flag_name(f: &Flag<'_>) -> String {
 /// A non-zero number (UIDs, UIDVALIDITY), with 1 for zero.
 pub fn nz(n: u32) -> NonZeroU32 {
     NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN)
+}
+
+/// Decoded content: a literal, or a literal8 when it holds NUL (RFC 3516 §4.2).
+pub fn binary_value(data: Vec<u8>) -> NString8<'static> {
+    if data.contains(&0) {
+        NString8::Literal8(Literal8 {
+            data: data.into(),
+            mode: LiteralMode::Sync,
+        })
+    } else {
+        NString8::NString(NString(Some(literal(data))))
+    }
+}
+
+/// An internal date (Unix seconds) as an IMAP date-time in UTC.
+pub fn internal_date(secs: i64) -> DateTime {
+    let t = ChronoDateTime::from_timestamp(secs, 0)
+        .unwrap_or_default()
+        .with_timezone(&Utc.fix());
+    DateTime::try_from(t).unwrap_or_else(|_| {
+        DateTime::unvalidated(ChronoDateTime::UNIX_EPOCH.with_timezone(&Utc.fix()))
+    })
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use imap_codec::imap_types::command::{Command, CommandBody};
 use imap_codec::imap_types::core::{Charset, Tag, Vec1};
 use imap_codec::imap_types::search::SearchKey;
 
-use crate::search::MAX_KEYS;
+use crate::search_keys::MAX_KEYS;
 use crate::searchres::key_arguments;
 use crate::tokens::{Kind, Token, Tokens};
 
