@@ -100,7 +100,7 @@ fn entity<'m>(
     budget: &mut usize,
 ) -> Entity<'m> {
     *budget = budget.saturating_sub(1);
-    let body_start = header_end(&raw[range.clone()]) + range.start;
+    let body_start = heron_message::header_block(&raw[range.clone()]).body_start + range.start;
     let header = range.start..body_start;
     let body = body_start..range.end;
     let fields = MessageParser::new()
@@ -186,23 +186,6 @@ fn content_type(e: &mut Entity<'_>, default: Default) {
     e.media_type = t;
     e.subtype = sub;
     e.params = params;
-}
-
-/// Length of the header section, including the blank line that ends it. A message without a
-/// blank line is all header.
-pub fn header_end(b: &[u8]) -> usize {
-    let mut pos = 0;
-    loop {
-        let line_end = match b[pos..].iter().position(|&c| c == b'\n') {
-            Some(i) => pos + i + 1,
-            None => return b.len(),
-        };
-        let line = &b[pos..line_end];
-        if line == b"\r\n" || line == b"\n" {
-            return line_end;
-        }
-        pos = line_end;
-    }
 }
 
 /// The body parts of a multipart body, as ranges (RFC 2046 §5.1.1). A delimiter line is

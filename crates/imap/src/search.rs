@@ -75,17 +75,6 @@ pub fn needs_body(key: &SearchKey<'_>) -> bool {
     }
 }
 
-/// The header block of a message (through the blank line), or all of it if it has none.
-pub fn header_block(raw: &[u8]) -> &[u8] {
-    let crlf = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4);
-    let lf = raw.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
-    let end = match (crlf, lf) {
-        (Some(a), Some(b)) => a.min(b),
-        (a, b) => a.or(b).unwrap_or(raw.len()),
-    };
-    &raw[..end]
-}
-
 /// Whether a message matches a key.
 pub fn matches(key: &SearchKey<'_>, m: &Candidate<'_>) -> bool {
     use SearchKey::*;

@@ -98,18 +98,6 @@ fn text_keys() {
 }
 
 #[test]
-fn header_block_stops_at_the_blank_line() {
-    use crate::search::header_block;
-    assert_eq!(
-        header_block(b"A: 1\r\nB: 2\r\n\r\nbody\r\n\r\nmore"),
-        b"A: 1\r\nB: 2\r\n\r\n"
-    );
-    assert_eq!(header_block(b"A: 1\n\nbody"), b"A: 1\n\n");
-    assert_eq!(header_block(b"A: 1\r\nno body"), b"A: 1\r\nno body");
-    assert_eq!(header_block(b""), b"");
-}
-
-#[test]
 fn what_keys_read_from_the_store() {
     assert!(!needs_meta(&key("UNSEEN UID 1:5 MODSEQ 3 KEYWORD $x 2:*")));
     assert!(needs_meta(&key("NOT LARGER 100")));

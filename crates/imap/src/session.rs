@@ -2,6 +2,8 @@
 //! loop with the PROTO-3 limits, output buffering, and bringing the selected mailbox up to
 //! date from store events.
 //!
+//! The loop itself is `heron_net::command_loop`, shared with the other protocols.
+//!
 //! Invariants: every command gets exactly one tagged response; syntax errors, refused
 //! literals, over-long lines and failed logins count as bad commands, and the session says
 //! `* BYE` and closes at `imap.max_bad_commands`; a client silent for `imap.command_timeout`
@@ -15,14 +17,16 @@ use std::time::Duration;
 
 use futures::FutureExt;
 use heron_directory::Directory;
+use heron_net::command_loop::{self, Ending, Protocol};
 use heron_net::line::{Framed, ReadError};
-use heron_net::{Client, Conn, Deadlines, SessionInfo, banner};
+use heron_net::{Client, Conn, Deadlines, Flow, SessionInfo, banner};
 use heron_proto_imap::framing::{Assembler, Limits, MAX_LINE, Next, PREAUTH_MAX_LINE, Refusal};
 use heron_proto_imap::response::{self, bye};
 use heron_settings::defs;
 use heron_store::{Event, Store, Subscription, User};
 use imap_codec::imap_types::response::{Code, StatusKind};
 use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
 
 use crate::selected::Selected;
 use crate::{ImapService, caps, dispatch};
@@ -292,68 +296,71 @@ pub async fn run(svc: &ImapService, conn: Conn) {
     if s.send(&hello).await.is_err() {
         return;
     }
-    command_loop(&mut s).await;
+    command_loop::run(&mut s).await;
     s.shutdown().await;
     tracing::info!(target: "imap", "disconnect");
 }
 
-async fn command_loop(s: &mut Session<'_>) {
-    let cancel = s.info.cancel.clone();
-    let mut bad: u64 = 0;
-    loop {
-        // Biased: once the session is to end, no further command starts, even one that
-        // arrived at the same moment.
-        let read = tokio::select! {
-            biased;
-            _ = cancel.cancelled() => {
-                let _ = s.send(&bye("server shutting down")).await;
-                return;
-            }
-            r = s.read_command() => r,
-        };
-        let outcome = match read {
-            Ok(Incoming::Command(bytes)) => dispatch::run(s, &bytes).await,
-            Ok(Incoming::LineTooLong) => {
-                s.push(&response::untagged(
+impl Protocol for Session<'_> {
+    type Input = Incoming;
+
+    fn cancel_token(&self) -> CancellationToken {
+        self.info.cancel.clone()
+    }
+
+    async fn read(&mut self) -> Result<Incoming, ReadError> {
+        self.read_command().await
+    }
+
+    /// Runs the command and writes what it produced.
+    async fn handle(&mut self, input: Incoming) -> Flow {
+        let outcome = match input {
+            Incoming::Command(bytes) => dispatch::run(self, &bytes).await,
+            Incoming::LineTooLong => {
+                self.push(&response::untagged(
                     StatusKind::Bad,
                     None,
                     "command line too long",
                 ));
                 dispatch::Outcome::Bad
             }
-            Ok(Incoming::Refused(r)) => refused(s, &r),
-            Err(ReadError::TooSlow) => {
-                tracing::info!(target: "imap", "literal arrived below the minimum data rate");
-                let _ = s.send(&bye("data rate too low, closing connection")).await;
-                return;
-            }
-            Err(ReadError::Timeout) => {
+            Incoming::Refused(r) => refused(self, &r),
+        };
+        if self.flush().await.is_err() {
+            return Flow::Close;
+        }
+        match outcome {
+            dispatch::Outcome::Continue => Flow::Continue,
+            dispatch::Outcome::Bad => Flow::Bad,
+            dispatch::Outcome::Close => Flow::Close,
+        }
+    }
+
+    fn max_bad_commands(&self) -> u64 {
+        self.svc.settings.get(defs::IMAP_MAX_BAD_COMMANDS)
+    }
+
+    async fn end(&mut self, why: Ending) {
+        let goodbye = match why {
+            Ending::Shutdown => bye("server shutting down"),
+            Ending::Timeout => {
                 tracing::info!(target: "imap", "idle timeout");
-                let _ = s.send(&bye("idle timeout, closing connection")).await;
-                return;
+                bye("idle timeout, closing connection")
             }
-            Err(e) => {
+            Ending::TooManyBad => {
+                tracing::warn!(target: "imap", "too many bad commands, closing");
+                bye("too many bad commands, closing connection")
+            }
+            Ending::ReadFailed(ReadError::TooSlow) => {
+                tracing::info!(target: "imap", "literal arrived below the minimum data rate");
+                bye("data rate too low, closing connection")
+            }
+            Ending::ReadFailed(e) => {
                 tracing::debug!(target: "imap", "read ended: {e}");
                 return;
             }
         };
-        match outcome {
-            dispatch::Outcome::Continue => {}
-            dispatch::Outcome::Close => return,
-            dispatch::Outcome::Bad => {
-                bad += 1;
-                let max = s.svc.settings.get(defs::IMAP_MAX_BAD_COMMANDS);
-                if max != 0 && bad >= max {
-                    tracing::warn!(target: "imap", "too many bad commands, closing");
-                    s.push(&bye("too many bad commands, closing connection"));
-                    let _ = s.flush().await;
-                    return;
-                }
-            }
-        }
-        if s.flush().await.is_err() {
-            return;
-        }
+        let _ = self.send(&goodbye).await;
     }
 }
 

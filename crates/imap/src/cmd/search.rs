@@ -28,7 +28,7 @@ use mail_parser::MessageParser;
 
 use crate::done::Done;
 use crate::error::{ImapError, Result};
-use crate::search::{Candidate, header_block, matches, needs_body, needs_meta, needs_text};
+use crate::search::{Candidate, matches, needs_body, needs_meta, needs_text};
 use crate::selected::Selected;
 use crate::session::Session;
 
@@ -209,7 +209,7 @@ async fn inputs(
             None => None,
             Some(m) => match s.store().read_message(m).await {
                 Ok(mut r) if !body => {
-                    let n = header_block(&r).len();
+                    let n = heron_message::header_block(&r).body_start;
                     r.truncate(n);
                     Some(r)
                 }
