@@ -21,19 +21,30 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
     }
     // RFC 8601 §5: results claiming this server's name did not come from it.
     let body = crate::authres::strip_own(body, &s.hostname);
-    let verdict = dkim_verdict(s, &body).await;
-    let mut message = with_headers(s, id, &tx, body);
-    if let Some(v) = verdict {
-        message.splice(0..0, v.into_bytes());
-    }
-    if !tx.remote.is_empty()
-        && let Err(e) = spool(s, &tx, message.clone()).await
+    let mut head = dkim_verdict(s, &body).await.unwrap_or_default();
+    head.push_str(&added_headers(s, id, &tx, &body));
+    let size = head.len() + body.len();
+    // The body is copied once into the spool's bytes or the local copy's, and a second time
+    // only when the message has both local and remote recipients.
+    let remote = (!tx.remote.is_empty()).then(|| concat(&[head.as_bytes(), &body]));
+    let local_copy = (!tx.local.is_empty()).then(|| {
+        let return_path = crate::received::return_path(&tx.sender);
+        match &remote {
+            Some(message) => concat(&[return_path.as_bytes(), message]),
+            None => concat(&[return_path.as_bytes(), head.as_bytes(), &body]),
+        }
+    });
+    drop(body);
+    // The spool first: when the local copy then fails, the client's retry can only repeat
+    // the remote delivery; nothing accepted is lost.
+    if let Some(message) = remote
+        && let Err(e) = spool(s, &tx, message).await
     {
         tracing::error!(target: "smtp", "spooling failed: {e}");
         return reply::LOCAL_ERROR;
     }
-    if !tx.local.is_empty()
-        && let Err(e) = local(s, &tx, &message).await
+    if let Some(bytes) = local_copy
+        && let Err(e) = local(s, &tx, bytes).await
     {
         tracing::error!(target: "smtp", "local delivery failed: {e}");
         return reply::LOCAL_ERROR;
@@ -41,7 +52,7 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
     tracing::info!(
         target: "smtp",
         "accepted {} bytes from <{}> for {} local, {} remote",
-        message.len(),
+        size,
         tx.sender,
         tx.local.len(),
         tx.remote.len()
@@ -59,9 +70,9 @@ async fn dkim_verdict(s: &Session<'_>, body: &[u8]) -> Option<String> {
     heron_mailauth::dkim::verify::authentication_results(&dns, &s.hostname, body).await
 }
 
-/// Prepend Received (RFC 5321 §4.4) and, for authenticated submissions, add Message-ID and
-/// Date when missing (RFC 6409 §8).
-fn with_headers(s: &Session<'_>, id: &str, tx: &Transaction, body: Vec<u8>) -> Vec<u8> {
+/// The header lines this server adds in front of the message: Received (RFC 5321 §4.4) and,
+/// for authenticated submissions, Message-ID and Date when missing (RFC 6409 §8).
+fn added_headers(s: &Session<'_>, id: &str, tx: &Transaction, body: &[u8]) -> String {
     let mut head = String::new();
     let skip = s.auth.is_some() && s.svc.settings.get(defs::SMTP_SKIP_RECEIVED_AUTH);
     if !skip {
@@ -91,7 +102,7 @@ fn with_headers(s: &Session<'_>, id: &str, tx: &Transaction, body: Vec<u8>) -> V
         ));
     }
     if s.auth.is_some() || s.is_submission() {
-        if !has_header(&body, "Message-ID") {
+        if !has_header(body, "Message-ID") {
             head.push_str(&format!(
                 "Message-ID: <{}.{:016x}@{}>\r\n",
                 id,
@@ -99,23 +110,30 @@ fn with_headers(s: &Session<'_>, id: &str, tx: &Transaction, body: Vec<u8>) -> V
                 s.hostname
             ));
         }
-        if !has_header(&body, "Date") {
+        if !has_header(body, "Date") {
             head.push_str(&format!(
                 "Date: {}\r\n",
                 chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S +0000")
             ));
         }
     }
-    let mut out = Vec::with_capacity(head.len() + body.len());
-    out.extend_from_slice(head.as_bytes());
-    out.extend_from_slice(&body);
+    head
+}
+
+/// The pieces one after the other, in one allocation of the right size.
+fn concat(pieces: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(pieces.iter().map(|p| p.len()).sum());
+    for p in pieces {
+        out.extend_from_slice(p);
+    }
     out
 }
 
+/// One durable copy for every local recipient's INBOX; `bytes` starts with Return-Path.
 async fn local(
     s: &Session<'_>,
     tx: &Transaction,
-    message: &[u8],
+    bytes: Vec<u8>,
 ) -> Result<(), heron_store::StoreError> {
     let store = s.svc.dir.store();
     let mut targets = Vec::with_capacity(tx.local.len());
@@ -132,8 +150,6 @@ async fn local(
             },
         ));
     }
-    let mut bytes = crate::received::return_path(&tx.sender).into_bytes();
-    bytes.extend_from_slice(message);
     store.deliver(bytes, &targets).await.map(drop)
 }
 
