@@ -159,7 +159,9 @@ async fn reply_bad(s: &mut Session<'_>, text: &str) -> Flow {
     }
 }
 
-/// Parse a line and run its command if the state allows it.
+/// Parse a line and run its command if the state allows it (RFC 1939 §3: which commands
+/// each state accepts). A TRANSACTION command is given the maildrop it works on, so it cannot
+/// run before login.
 async fn dispatch(s: &mut Session<'_>, line: &[u8]) -> Flow {
     let command = match parse_command(line) {
         Ok(c) => c,
@@ -169,35 +171,57 @@ async fn dispatch(s: &mut Session<'_>, line: &[u8]) -> Flow {
         }
     };
     tracing::debug!(target: "pop3", "command {}", command.name());
-    let authorized = matches!(s.state, State::Transaction(_));
-    // RFC 1939 §3: which commands each state accepts.
-    match (command, authorized) {
-        (Command::Capa, _) => cmd::capa::execute(s).await,
-        (Command::Noop, true) => cmd::noop::execute(s).await,
-        (Command::Quit, _) => cmd::quit::execute(s).await,
-        (Command::Stls, false) => cmd::stls::execute(s).await,
-        (Command::User(name), false) => cmd::user::execute(s, name).await,
-        (Command::Pass(pw), false) => cmd::pass::execute(s, pw).await,
-        (
-            Command::Auth {
-                mechanism,
-                initial_response,
-            },
-            false,
-        ) => cmd::auth::execute(s, mechanism, initial_response).await,
-        (Command::Stat, true) => cmd::stat::execute(s).await,
-        (Command::List(n), true) => cmd::list::execute(s, n).await,
-        (Command::Uidl(n), true) => cmd::uidl::execute(s, n).await,
-        (Command::Retr(n), true) => cmd::retr::execute(s, n).await,
-        (Command::Top { msg, lines }, true) => cmd::top::execute(s, msg, lines).await,
-        (Command::Dele(n), true) => cmd::dele::execute(s, n).await,
-        (Command::Rset, true) => cmd::rset::execute(s).await,
-        (Command::Apop { .. }, false) => {
-            reply_bad(s, "APOP is not supported; use AUTH or USER/PASS").await
+    // Valid in both states.
+    match command {
+        Command::Capa => return cmd::capa::execute(s).await,
+        Command::Quit => {
+            let out = cmd::quit::execute(s.svc.dir.store().as_ref(), &s.state).await;
+            return reply(s, &out, Flow::Close).await;
         }
-        (c, true) => reply_bad(s, &format!("{} is not allowed after login", c.name())).await,
-        (c, false) => reply_bad(s, &format!("{} requires login first", c.name())).await,
+        _ => {}
     }
+    let svc = s.svc;
+    let (out, flow) = match &mut s.state {
+        State::Authorization { .. } => return authorization(s, command).await,
+        State::Transaction(m) => transaction(svc, m, command).await,
+    };
+    reply(s, &out, flow).await
+}
+
+/// The AUTHORIZATION state (RFC 1939 §4): the commands that log in.
+async fn authorization(s: &mut Session<'_>, command: Command) -> Flow {
+    match command {
+        Command::Stls => cmd::stls::execute(s).await,
+        Command::User(name) => cmd::user::execute(s, name).await,
+        Command::Pass(pw) => cmd::pass::execute(s, pw).await,
+        Command::Auth {
+            mechanism,
+            initial_response,
+        } => cmd::auth::execute(s, mechanism, initial_response).await,
+        Command::Apop { .. } => reply_bad(s, "APOP is not supported; use AUTH or USER/PASS").await,
+        c => reply_bad(s, &format!("{} requires login first", c.name())).await,
+    }
+}
+
+/// The TRANSACTION state (RFC 1939 §5): each command gets the maildrop (and the store, to
+/// read messages) and answers with its reply.
+async fn transaction(svc: &Pop3Service, m: &mut Maildrop, command: Command) -> (Vec<u8>, Flow) {
+    let store = svc.dir.store().as_ref();
+    let out = match command {
+        Command::Noop => cmd::noop::execute(),
+        Command::Stat => cmd::stat::execute(m),
+        Command::List(n) => cmd::list::execute(m, n),
+        Command::Uidl(n) => cmd::uidl::execute(m, n),
+        Command::Retr(n) => cmd::retr::execute(store, m, n).await,
+        Command::Top { msg, lines } => cmd::top::execute(store, m, msg, lines).await,
+        Command::Dele(n) => cmd::dele::execute(m, n),
+        Command::Rset => cmd::rset::execute(m),
+        c => {
+            let text = format!("{} is not allowed after login", c.name());
+            return (err(None, &text), Flow::Bad);
+        }
+    };
+    (out, Flow::Continue)
 }
 
 /// Send a reply and map a write failure to closing.
@@ -205,13 +229,5 @@ pub async fn reply(s: &mut Session<'_>, bytes: &[u8], flow: Flow) -> Flow {
     match s.send(bytes).await {
         Ok(()) => flow,
         Err(_) => Flow::Close,
-    }
-}
-
-/// The maildrop of an authenticated session (callers run only in TRANSACTION state).
-pub fn maildrop<'s>(s: &'s mut Session<'_>) -> Option<&'s mut Maildrop> {
-    match &mut s.state {
-        State::Transaction(m) => Some(m),
-        State::Authorization { .. } => None,
     }
 }

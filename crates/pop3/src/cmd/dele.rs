@@ -2,18 +2,14 @@
 
 use heron_proto_pop3::{err, ok};
 
-use crate::session::{Flow, Session, maildrop, reply};
+use crate::maildrop::Maildrop;
 
 /// Run DELE.
-pub async fn execute(s: &mut Session<'_>, n: u32) -> Flow {
-    let Some(m) = maildrop(s) else {
-        return Flow::Bad;
-    };
-    let out = if m.get(n).is_some() {
+pub fn execute(m: &mut Maildrop, n: u32) -> Vec<u8> {
+    if m.get(n).is_some() {
         m.deleted[n as usize - 1] = true;
         ok(&format!("message {n} deleted"))
     } else {
         err(None, "no such message")
-    };
-    reply(s, &out, Flow::Continue).await
+    }
 }

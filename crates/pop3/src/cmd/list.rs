@@ -2,17 +2,14 @@
 
 use heron_proto_pop3::{err, ok, write_multiline};
 
-use crate::session::{Flow, Session, maildrop, reply};
+use crate::maildrop::Maildrop;
 
 /// Run LIST.
-pub async fn execute(s: &mut Session<'_>, n: Option<u32>) -> Flow {
-    let Some(m) = maildrop(s) else {
-        return Flow::Bad;
-    };
-    let out = match n {
+pub fn execute(m: &Maildrop, n: Option<u32>) -> Vec<u8> {
+    match n {
         Some(n) => match m.get(n) {
             Some(msg) => ok(&format!("{n} {}", msg.size)),
-            None => return reply(s, &err(None, "no such message"), Flow::Continue).await,
+            None => err(None, "no such message"),
         },
         None => {
             let (count, size) = m.stat();
@@ -24,6 +21,5 @@ pub async fn execute(s: &mut Session<'_>, n: Option<u32>) -> Flow {
             write_multiline(body.as_bytes(), &mut out);
             out
         }
-    };
-    reply(s, &out, Flow::Continue).await
+    }
 }

@@ -2,37 +2,28 @@
 //! deleted, then release the maildrop. Before login it only closes.
 
 use heron_proto_pop3::{RespCode, err, ok};
+use heron_store::Store;
 
-use crate::session::{Flow, Session, State, reply};
+use crate::session::State;
 
-/// Run QUIT.
-pub async fn execute(s: &mut Session<'_>) -> Flow {
-    let State::Transaction(drop) = &s.state else {
-        return reply(s, &ok("bye"), Flow::Close).await;
+/// Run QUIT: in the TRANSACTION state, remove the messages marked deleted (UPDATE, RFC 1939
+/// §6). The session closes after the reply either way.
+pub async fn execute(store: &dyn Store, state: &State) -> Vec<u8> {
+    let State::Transaction(drop) = state else {
+        return ok("bye");
     };
     let uids = drop.deleted_uids();
-    let folder = drop.folder;
     if uids.is_empty() {
-        return reply(s, &ok("bye"), Flow::Close).await;
+        return ok("bye");
     }
-    match s.svc.dir.store().expunge(folder, &uids).await {
+    match store.expunge(drop.folder, &uids).await {
         Ok(removed) => {
             tracing::info!(target: "pop3", "update: {} messages removed", removed.len());
-            reply(
-                s,
-                &ok(&format!("bye, {} messages deleted", removed.len())),
-                Flow::Close,
-            )
-            .await
+            ok(&format!("bye, {} messages deleted", removed.len()))
         }
         Err(e) => {
             tracing::error!(target: "pop3", "update failed: {e}");
-            reply(
-                s,
-                &err(Some(RespCode::SysTemp), "some deleted messages not removed"),
-                Flow::Close,
-            )
-            .await
+            err(Some(RespCode::SysTemp), "some deleted messages not removed")
         }
     }
 }

@@ -1,26 +1,24 @@
 //! RETR (RFC 1939 §5): one whole message, byte-stuffed.
 
 use heron_proto_pop3::{RespCode, err, ok, write_multiline};
+use heron_store::Store;
 
-use crate::session::{Flow, Session, maildrop, reply};
+use crate::maildrop::Maildrop;
 
 /// Read a message's bytes, or the reply to send instead.
-pub(crate) async fn load(s: &mut Session<'_>, n: u32) -> Result<Vec<u8>, Vec<u8>> {
-    let Some(m) = maildrop(s) else {
-        return Err(err(None, "not logged in"));
-    };
-    let Some(meta) = m.get(n).cloned() else {
+pub(crate) async fn load(store: &dyn Store, m: &Maildrop, n: u32) -> Result<Vec<u8>, Vec<u8>> {
+    let Some(meta) = m.get(n) else {
         return Err(err(None, "no such message"));
     };
-    s.svc.dir.store().read_message(&meta).await.map_err(|e| {
+    store.read_message(meta).await.map_err(|e| {
         tracing::error!(target: "pop3", "reading message {n} failed: {e}");
         err(Some(RespCode::SysTemp), "cannot read the message now")
     })
 }
 
 /// Run RETR.
-pub async fn execute(s: &mut Session<'_>, n: u32) -> Flow {
-    let out = match load(s, n).await {
+pub async fn execute(store: &dyn Store, m: &Maildrop, n: u32) -> Vec<u8> {
+    match load(store, m, n).await {
         Ok(bytes) => {
             let mut out = ok(&format!("{} octets", bytes.len()));
             out.reserve(bytes.len() + bytes.len() / 32 + 8);
@@ -28,6 +26,5 @@ pub async fn execute(s: &mut Session<'_>, n: u32) -> Flow {
             out
         }
         Err(e) => e,
-    };
-    reply(s, &out, Flow::Continue).await
+    }
 }

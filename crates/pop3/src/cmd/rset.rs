@@ -2,19 +2,11 @@
 
 use heron_proto_pop3::ok;
 
-use crate::session::{Flow, Session, maildrop, reply};
+use crate::maildrop::Maildrop;
 
 /// Run RSET.
-pub async fn execute(s: &mut Session<'_>) -> Flow {
-    let Some(m) = maildrop(s) else {
-        return Flow::Bad;
-    };
+pub fn execute(m: &mut Maildrop) -> Vec<u8> {
     m.deleted.iter_mut().for_each(|d| *d = false);
     let (n, size) = m.stat();
-    reply(
-        s,
-        &ok(&format!("maildrop has {n} messages ({size} octets)")),
-        Flow::Continue,
-    )
-    .await
+    ok(&format!("maildrop has {n} messages ({size} octets)"))
 }

@@ -2,13 +2,10 @@
 
 use heron_proto_pop3::ok;
 
-use crate::session::{Flow, Session, maildrop, reply};
+use crate::maildrop::Maildrop;
 
 /// Run STAT.
-pub async fn execute(s: &mut Session<'_>) -> Flow {
-    let Some(m) = maildrop(s) else {
-        return Flow::Bad;
-    };
+pub fn execute(m: &Maildrop) -> Vec<u8> {
     let (n, size) = m.stat();
-    reply(s, &ok(&format!("{n} {size}")), Flow::Continue).await
+    ok(&format!("{n} {size}"))
 }

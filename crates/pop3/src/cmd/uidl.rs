@@ -2,17 +2,14 @@
 
 use heron_proto_pop3::{err, ok, write_multiline};
 
-use crate::session::{Flow, Session, maildrop, reply};
+use crate::maildrop::Maildrop;
 
 /// Run UIDL.
-pub async fn execute(s: &mut Session<'_>, n: Option<u32>) -> Flow {
-    let Some(m) = maildrop(s) else {
-        return Flow::Bad;
-    };
-    let out = match n {
+pub fn execute(m: &Maildrop, n: Option<u32>) -> Vec<u8> {
+    match n {
         Some(n) => match m.get(n) {
             Some(msg) => ok(&format!("{n} {}", m.uid_string(msg))),
-            None => return reply(s, &err(None, "no such message"), Flow::Continue).await,
+            None => err(None, "no such message"),
         },
         None => {
             let mut body = String::new();
@@ -23,6 +20,5 @@ pub async fn execute(s: &mut Session<'_>, n: Option<u32>) -> Flow {
             write_multiline(body.as_bytes(), &mut out);
             out
         }
-    };
-    reply(s, &out, Flow::Continue).await
+    }
 }
