@@ -10,6 +10,7 @@ pub mod blob;
 pub mod error;
 pub mod events;
 pub mod model;
+pub mod rules;
 pub mod sqlite;
 pub mod suite;
 pub mod traits;
