@@ -13,7 +13,7 @@
 //! record leaves a file nothing refers to; [`FileBlobStore::written_before`] lists the files
 //! old enough to be such leftovers (never an empty file: that is a spare, or an unused one of
 //! a stopped process, which [`FileBlobStore::open`] removes) and the metadata store removes
-//! those it has no record of (`sqlite/orphans.rs`). Ids follow [`crate::rules::blob_id`].
+//! those it has no record of ([`crate::orphans`]). Ids follow [`crate::rules::blob_id`].
 
 use std::collections::BTreeSet;
 use std::fs::{self, File, OpenOptions};

@@ -10,6 +10,7 @@ pub mod blob;
 pub mod error;
 pub mod events;
 pub mod model;
+pub mod orphans;
 pub mod rules;
 pub mod sqlite;
 pub mod suite;
@@ -19,7 +20,8 @@ pub use blob::{BlobStore, FileBlobStore};
 pub use error::{Result, StoreError};
 pub use events::{Event, EventBus, Subscription};
 pub use model::*;
-pub use sqlite::{ORPHAN_MIN_AGE, ORPHAN_SWEEP_EVERY, SqliteStore};
+pub use orphans::{ORPHAN_MIN_AGE, ORPHAN_SWEEP_EVERY};
+pub use sqlite::SqliteStore;
 pub use traits::{
     DirectoryStore, MailStore, SecretStore, SettingsStore, SpoolStore, Store, TokenStore,
 };

@@ -34,7 +34,6 @@ use crate::error::{Result, StoreError};
 use crate::events::{Event, EventBus, Subscription};
 use crate::rules::json::from_json;
 use crate::traits::Store;
-pub use orphans::{ORPHAN_MIN_AGE, ORPHAN_SWEEP_EVERY};
 use writer::{WriteCtx, Writer};
 
 /// SQLite + files store rooted in a data directory.
