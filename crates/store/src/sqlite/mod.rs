@@ -11,6 +11,7 @@ mod directory;
 mod directory_rows;
 mod directory_search;
 mod dkim;
+mod error;
 mod folders;
 mod mail;
 mod misc;
