@@ -13,7 +13,7 @@
 //! record leaves a file nothing refers to; [`FileBlobStore::written_before`] lists the files
 //! old enough to be such leftovers (never an empty file: that is a spare, or an unused one of
 //! a stopped process, which [`FileBlobStore::open`] removes) and the metadata store removes
-//! those it has no record of (`sqlite/orphans.rs`).
+//! those it has no record of ([`crate::orphans`]). Ids follow [`crate::rules::blob_id`].
 
 use std::collections::BTreeSet;
 use std::fs::{self, File, OpenOptions};
@@ -27,6 +27,7 @@ use async_trait::async_trait;
 
 use crate::error::{Result, StoreError};
 use crate::model::BlobId;
+use crate::rules::blob_id;
 
 /// Storage of immutable message bytes.
 #[async_trait]
@@ -138,10 +139,8 @@ impl FileBlobStore {
     fn make_spares(&self) -> Result<()> {
         // One directory per batch (the 256 are still filled evenly over batches), so the
         // whole batch is made durable by one directory fsync.
-        let prefix = format!("{:02x}", rand::random::<u8>());
-        let ids: Vec<BlobId> = (0..SPARES)
-            .map(|_| format!("{prefix}{:030x}", rand::random::<u128>() >> 8))
-            .collect();
+        let shard = rand::random::<u8>();
+        let ids: Vec<BlobId> = (0..SPARES).map(|_| blob_id::in_dir(shard)).collect();
         self.log_spares(&ids)?;
         let mut dirs = BTreeSet::new();
         for id in &ids {
@@ -241,7 +240,7 @@ impl FileBlobStore {
     /// Where a blob's file lives. Ids are 32 lower-case hex digits; anything else is refused
     /// so an id can never escape the blob directory.
     fn path_of(&self, id: &str) -> Result<PathBuf> {
-        if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if !blob_id::is_valid(id) {
             return Err(StoreError::Corrupt(format!("bad blob id {id:?}")));
         }
         Ok(self.root.join(&id[..2]).join(id))
@@ -260,7 +259,7 @@ impl FileBlobStore {
                 .map_err(|e| io_err(&path, e))?;
             return Ok(id);
         }
-        let id = format!("{:032x}", rand::random::<u128>());
+        let id = blob_id::new();
         let dest = self.path_of(&id)?;
         let tmp = self.root.join("tmp").join(&id);
         let mut f = File::create(&tmp).map_err(|e| io_err(&tmp, e))?;

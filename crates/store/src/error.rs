@@ -1,5 +1,9 @@
 //! The store's error type. Callers tell "the thing you asked about is not there or already
 //! exists" (user errors) from "the store itself failed" (internal errors).
+//!
+//! Invariant: the type names no backend; each backend converts its own failures into it (a
+//! uniqueness violation becomes [`StoreError::Conflict`], any other database failure
+//! [`StoreError::Db`] with the database's message).
 
 /// Failure of a store call.
 #[derive(Debug, thiserror::Error)]
@@ -10,7 +14,7 @@ pub enum StoreError {
     /// A record with the same unique key exists.
     #[error("{0} already exists")]
     Conflict(String),
-    /// The database failed.
+    /// The database failed (the backend's message).
     #[error("database error: {0}")]
     Db(String),
     /// Reading or writing a file failed.
@@ -26,17 +30,6 @@ pub enum StoreError {
     /// A stored value could not be decoded.
     #[error("corrupt record: {0}")]
     Corrupt(String),
-}
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        if let rusqlite::Error::SqliteFailure(f, _) = &e
-            && f.code == rusqlite::ErrorCode::ConstraintViolation
-        {
-            return StoreError::Conflict(e.to_string());
-        }
-        StoreError::Db(e.to_string())
-    }
 }
 
 /// Result alias for store calls.

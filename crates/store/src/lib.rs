@@ -1,8 +1,10 @@
 //! Heron's storage: metadata ([`Store`]) and message bytes ([`BlobStore`]).
 //!
-//! Callers hold an `Arc<dyn Store>` and never name a backend. The embedded backend is
-//! [`SqliteStore`] (SQLite + files in the data directory). Every backend passes the
-//! backend-neutral suite in [`suite`].
+//! Callers hold an `Arc<dyn Store>` and never name a backend. The traits, the records
+//! ([`model`]), the backend-neutral [`rules`] and the test [`suite`] compile without any
+//! backend; each backend sits behind its own cargo feature. The embedded backend is
+//! `SqliteStore` (feature `sqlite`, on by default: SQLite + files in the data directory).
+//! Every backend applies the same [`rules`] and passes the backend-neutral suite in [`suite`].
 //!
 //! Durability rule: a write call that returns `Ok` has its bytes and records on disk.
 
@@ -10,6 +12,9 @@ pub mod blob;
 pub mod error;
 pub mod events;
 pub mod model;
+pub mod orphans;
+pub mod rules;
+#[cfg(feature = "sqlite")]
 pub mod sqlite;
 pub mod suite;
 pub mod traits;
@@ -18,7 +23,9 @@ pub use blob::{BlobStore, FileBlobStore};
 pub use error::{Result, StoreError};
 pub use events::{Event, EventBus, Subscription};
 pub use model::*;
-pub use sqlite::{ORPHAN_MIN_AGE, ORPHAN_SWEEP_EVERY, SqliteStore};
+pub use orphans::{ORPHAN_MIN_AGE, ORPHAN_SWEEP_EVERY};
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
 pub use traits::{
     DirectoryStore, MailStore, SecretStore, SettingsStore, SpoolStore, Store, TokenStore,
 };

@@ -167,14 +167,8 @@ pub struct Admin {
     pub must_change_password: bool,
 }
 
-/// Bytes a folder's record counts against its user's quota besides its name: the row, its
-/// index entries and its counters, rounded up. So mailbox metadata is paid for like mail.
-pub const FOLDER_OVERHEAD: u64 = 128;
-
-/// What a folder called `name` counts against its user's quota (`used_bytes`).
-pub fn folder_cost(name: &str) -> u64 {
-    FOLDER_OVERHEAD + name.len() as u64
-}
+/// What a folder counts against quota: the rule lives in [`crate::rules::quota`].
+pub use crate::rules::quota::{FOLDER_OVERHEAD, folder_cost};
 
 /// A mail folder of one user.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,5 +1,6 @@
-//! Message changes for IMAP on SQLite: flags (with CONDSTORE's UNCHANGEDSINCE), copy and
-//! move (sharing the bytes), and the record of expunged UIDs for QRESYNC.
+//! Message changes for IMAP on SQLite: flags (with CONDSTORE's UNCHANGEDSINCE, by the rules
+//! of [`crate::rules::flags`]), copy and move (sharing the bytes), and the record of expunged
+//! UIDs for QRESYNC.
 //!
 //! Invariants: every change raises the folder's HIGHESTMODSEQ and stamps what changed with
 //! the new value; a copy gets fresh UIDs in the target; a move is one transaction, so a
@@ -13,32 +14,7 @@ use super::writer::WriteCtx;
 use crate::error::{Result, StoreError};
 use crate::events::Event;
 use crate::model::*;
-
-/// The new flag list after an operation; system flags compare case-insensitively.
-pub fn apply_flags(current: &[String], op: FlagOp, flags: &[String]) -> Vec<String> {
-    let same = |a: &str, b: &str| {
-        if a.starts_with('\\') {
-            a.eq_ignore_ascii_case(b)
-        } else {
-            a == b
-        }
-    };
-    let mut out: Vec<String> = match op {
-        FlagOp::Replace => Vec::new(),
-        _ => current.to_vec(),
-    };
-    match op {
-        FlagOp::Replace | FlagOp::Add => {
-            for f in flags {
-                if !out.iter().any(|o| same(o, f)) {
-                    out.push(f.clone());
-                }
-            }
-        }
-        FlagOp::Remove => out.retain(|o| !flags.iter().any(|f| same(o, f))),
-    }
-    out
-}
+use crate::rules::flags::{self, Outcome};
 
 fn folder_owner(ctx: &WriteCtx<'_>, folder: FolderId) -> Result<(UserId, i64)> {
     ctx.conn
@@ -57,7 +33,7 @@ pub fn store_flags_tx(
     folder: FolderId,
     uids: &[u32],
     op: FlagOp,
-    flags: &[String],
+    new_flags: &[String],
     unchanged_since: Option<u64>,
 ) -> Result<FlagUpdate> {
     let (user, modseq) = folder_owner(ctx, folder)?;
@@ -77,17 +53,15 @@ pub fn store_flags_tx(
         else {
             continue;
         };
-        if unchanged_since.is_some_and(|u| old_modseq as u64 > u) {
-            out.modified.push(uid);
-            continue;
+        let current = flags::from_text(&text);
+        match flags::outcome(&current, old_modseq as u64, op, new_flags, unchanged_since) {
+            Outcome::Conflict => out.modified.push(uid),
+            Outcome::Same => {}
+            Outcome::Changed(new) => {
+                set.execute(params![folder, uid, flags::to_text(&new), modseq])?;
+                out.changed.push((uid, modseq as u64, new));
+            }
         }
-        let current: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
-        let new = apply_flags(&current, op, flags);
-        if new == current {
-            continue;
-        }
-        set.execute(params![folder, uid, new.join(" "), modseq])?;
-        out.changed.push((uid, modseq as u64, new));
     }
     if !out.changed.is_empty() {
         c.execute(
@@ -117,14 +91,14 @@ pub fn copy_tx(
             .prepare_cached("SELECT flags, internal_date, size, blob_id FROM messages WHERE folder_id = ?1 AND uid = ?2")?
             .query_row(params![from, uid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .optional()?;
-        let Some((flags, date, size, blob)) = row else {
+        let Some((flag_text, date, size, blob)) = row else {
             continue;
         };
         ctx.conn
             .prepare_cached("UPDATE blobs SET refs = refs + 1 WHERE id = ?1")?
             .execute([&blob])?;
         let m = NewMessage {
-            flags: flags.split_whitespace().map(str::to_owned).collect(),
+            flags: flags::from_text(&flag_text),
             internal_date: Some(date),
         };
         let new = insert_message(ctx, to, &blob, size as u64, &m)?;
@@ -224,36 +198,5 @@ impl SqliteStore {
             Ok(rows.collect::<rusqlite::Result<Vec<u32>>>()?)
         })
         .await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn v(s: &[&str]) -> Vec<String> {
-        s.iter().map(|x| x.to_string()).collect()
-    }
-
-    #[test]
-    fn flag_operations() {
-        let cur = v(&["\\Seen", "work"]);
-        assert_eq!(
-            apply_flags(&cur, FlagOp::Add, &v(&["\\seen", "\\Flagged"])),
-            v(&["\\Seen", "work", "\\Flagged"])
-        );
-        assert_eq!(
-            apply_flags(&cur, FlagOp::Remove, &v(&["\\SEEN"])),
-            v(&["work"])
-        );
-        assert_eq!(
-            apply_flags(&cur, FlagOp::Remove, &v(&["Work"])),
-            cur,
-            "keywords are case-sensitive here"
-        );
-        assert_eq!(
-            apply_flags(&cur, FlagOp::Replace, &v(&["\\Draft", "\\Draft"])),
-            v(&["\\Draft"])
-        );
     }
 }

@@ -6,13 +6,18 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
+use super::SqliteStore;
 use super::directory_rows::*;
-use super::directory_search::{contains_pattern, domain_admins, inactive_users, search_users};
+use super::directory_search::{domain_admins, inactive_users, search_users};
 use super::mail::{create_folder_tx, drop_blob_refs};
-use super::{SqliteStore, from_json, now, to_json};
 use crate::error::{Result, StoreError};
 use crate::events::Event;
 use crate::model::*;
+use crate::rules::json::{from_json, to_json};
+use crate::rules::names::dkim_domain;
+use crate::rules::now;
+use crate::rules::quota::folders_cost;
+use crate::rules::search::contains_pattern;
 use crate::traits::DirectoryStore;
 
 #[async_trait]
@@ -214,7 +219,7 @@ impl DirectoryStore for SqliteStore {
                 credentials: u.credentials,
                 display_name: u.display_name,
                 quota_bytes: u.quota_bytes,
-                used_bytes: folders.iter().map(|(n, _)| folder_cost(n)).sum(),
+                used_bytes: folders_cost(folders.iter().map(|(n, _)| n.as_str())),
                 disabled: false,
                 role: u.role,
                 forward_to: Vec::new(),
@@ -483,10 +488,10 @@ impl DirectoryStore for SqliteStore {
     }
 
     async fn get_dkim_key(&self, domain: &str) -> Result<Option<DkimRecord>> {
-        self.get_dkim_key_impl(domain.to_ascii_lowercase()).await
+        self.get_dkim_key_impl(dkim_domain(domain)).await
     }
 
     async fn delete_dkim_key(&self, domain: &str) -> Result<()> {
-        self.delete_dkim_key_impl(domain.to_ascii_lowercase()).await
+        self.delete_dkim_key_impl(dkim_domain(domain)).await
     }
 }

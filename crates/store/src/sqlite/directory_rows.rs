@@ -2,9 +2,9 @@
 
 use rusqlite::{Connection, OptionalExtension, Row};
 
-use super::from_json;
 use crate::error::{Result, StoreError};
 use crate::model::*;
+use crate::rules::json::from_json;
 
 pub(super) const DOMAIN_COLS: &str =
     "id, name, disabled, limits, catch_all, require_smtp_auth, bind_ip, created_at";

@@ -2,32 +2,18 @@
 //! thousands of users costs one page: a domain's users searched by text, and users who have
 //! not logged in lately; a domain's administrators.
 //!
-//! Invariant: a search needle matches as plain text (LIKE's wildcards escaped); every list
-//! is ordered, so pages do not overlap.
+//! Invariant: a search needle matches as plain text (LIKE's wildcards escaped, by
+//! [`crate::rules::search`]); every list is ordered, so pages do not overlap.
 
 use rusqlite::{Connection, params};
 
 use super::directory_rows::*;
 use crate::error::Result;
 use crate::model::*;
-
-/// The LIKE pattern matching values that contain `needle` as plain text. SQLite's LIKE
-/// ignores ASCII case already (as `lower` would; neither folds other letters).
-pub(super) fn contains_pattern(needle: &str) -> String {
-    let escaped = needle
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
+use crate::rules::search::sql_int;
 
 /// An inactive user: address and last login (Unix seconds), if any.
 type Inactive = (String, Option<i64>);
-
-fn sql_int(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
 
 /// One page of a domain's users in local-part order, and how many match in all.
 pub(super) fn search_users(

@@ -6,6 +6,7 @@ use super::SqliteStore;
 use crate::error::{Result, StoreError};
 use crate::events::Event;
 use crate::model::DkimRecord;
+use crate::rules::names::dkim_domain;
 
 impl SqliteStore {
     pub(crate) async fn put_dkim_key_impl(&self, k: DkimRecord) -> Result<()> {
@@ -14,7 +15,7 @@ impl SqliteStore {
                 "INSERT OR REPLACE INTO dkim_keys (domain, selector, algorithm, private_key, \
                  created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![
-                    k.domain.to_ascii_lowercase(),
+                    dkim_domain(&k.domain),
                     k.selector,
                     k.algorithm,
                     k.private_key,

@@ -1,6 +1,7 @@
 //! Folder operations beyond create and list: rename with children, delete, subscribe. Each
 //! keeps the user's `used_bytes` in step with [`folder_cost`] of the folders it renames or
-//! removes.
+//! removes ([`crate::rules::quota`]); a rename moves the children [`crate::rules::folders`]
+//! names.
 
 use rusqlite::{OptionalExtension, params};
 
@@ -9,6 +10,8 @@ use super::mail::{FOLDER_COLS, drop_blob_refs, folder_row};
 use crate::error::{Result, StoreError};
 use crate::events::Event;
 use crate::model::*;
+use crate::rules::folders::{child_prefix, renamed_child};
+use crate::rules::quota::{removal_credit, rename_change};
 
 impl SqliteStore {
     pub(crate) async fn get_folder_by_id_impl(&self, id: FolderId) -> Result<Option<Folder>> {
@@ -44,9 +47,9 @@ impl SqliteStore {
             if n == 0 {
                 return Err(StoreError::NotFound(format!("folder {from}")));
             }
-            let mut grown = folder_cost(&to) as i64 - folder_cost(&from) as i64;
+            let mut grown = rename_change(&from, &to);
             // Children: "from/x" becomes "to/x" (RFC 9051 §6.3.6).
-            let prefix = format!("{from}{delim}");
+            let prefix = child_prefix(&from, delim);
             let mut st = c.prepare(
                 "SELECT id, name FROM folders WHERE user_id = ?1 AND substr(name, 1, ?2) = ?3",
             )?;
@@ -56,9 +59,10 @@ impl SqliteStore {
                 })?
                 .collect::<rusqlite::Result<_>>()?;
             for (id, name) in kids {
-                let rest = &name[prefix.len()..];
-                let new = format!("{to}{delim}{rest}");
-                grown += folder_cost(&new) as i64 - folder_cost(&name) as i64;
+                let Some(new) = renamed_child(&name, &from, &to, delim) else {
+                    continue;
+                };
+                grown += rename_change(&name, &new);
                 c.execute(
                     "UPDATE folders SET name = ?2 WHERE id = ?1",
                     params![id, new],
@@ -91,7 +95,7 @@ impl SqliteStore {
                     [folder],
                     |r| r.get(0),
                 )?;
-                let freed = sizes + folder_cost(&name) as i64;
+                let freed = removal_credit(&name, sizes);
                 let orphans = drop_blob_refs(
                     ctx.conn,
                     "SELECT blob_id FROM messages WHERE folder_id = ?1",

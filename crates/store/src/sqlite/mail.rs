@@ -6,19 +6,19 @@
 //! for the life of a folder. A blob row counts the messages and spool entries that refer to it;
 //! its file is removed once the count reaches zero, after the commit.
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::SqliteStore;
 use super::staged::{Staged, add_blob, inline_bytes};
 use super::writer::WriteCtx;
-use super::{SqliteStore, now};
 use crate::blob::BlobStore;
 use crate::error::{Result, StoreError};
 use crate::events::Event;
 use crate::model::*;
+use crate::rules::flags::{self, FolderFlagsBuilder};
+use crate::rules::{folders, now};
 use crate::traits::MailStore;
 
 pub(crate) const FOLDER_COLS: &str =
@@ -39,12 +39,12 @@ pub(crate) fn folder_row(r: &Row<'_>) -> rusqlite::Result<Folder> {
 
 /// A message's metadata from a row `uid, modseq, flags, internal_date, size, blob_id`.
 pub(crate) fn message_row(folder: FolderId, r: &Row<'_>) -> rusqlite::Result<MessageMeta> {
-    let flags: String = r.get(2)?;
+    let flag_text: String = r.get(2)?;
     Ok(MessageMeta {
         folder_id: folder,
         uid: r.get(0)?,
         modseq: r.get::<_, i64>(1)? as u64,
-        flags: flags.split_whitespace().map(str::to_owned).collect(),
+        flags: flags::from_text(&flag_text),
         internal_date: r.get(3)?,
         size: r.get::<_, i64>(4)? as u64,
         blob: r.get(5)?,
@@ -59,7 +59,7 @@ pub(crate) fn create_folder_tx(
     special_use: Option<&str>,
 ) -> Result<Folder> {
     // UIDVALIDITY from the clock: a folder deleted and re-created later gets a new value.
-    let uidvalidity = (now() as u64 & 0xffff_ffff).max(1) as u32;
+    let uidvalidity = folders::uidvalidity(now());
     c.execute(
         "INSERT INTO folders (user_id, name, special_use, uidvalidity, uidnext, highestmodseq) \
          VALUES (?1, ?2, ?3, ?4, 1, 1)",
@@ -174,13 +174,21 @@ pub(crate) fn insert_message(
         .query_row([folder], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?
         .ok_or_else(|| StoreError::NotFound(format!("folder #{folder}")))?;
-    let flags = m.flags.join(" ");
+    let flag_text = flags::to_text(&m.flags);
     let date = m.internal_date.unwrap_or_else(now);
     c.prepare_cached(
         "INSERT INTO messages (folder_id, uid, modseq, flags, internal_date, size, blob_id) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![folder, uid, modseq, flags, date, size as i64, blob])?;
+    .execute(params![
+        folder,
+        uid,
+        modseq,
+        flag_text,
+        date,
+        size as i64,
+        blob
+    ])?;
     c.prepare_cached("UPDATE folders SET uidnext = ?2 + 1, highestmodseq = ?3 WHERE id = ?1")?
         .execute(params![folder, uid, modseq])?;
     c.prepare_cached("UPDATE users SET used_bytes = used_bytes + ?2 WHERE id = ?1")?
@@ -297,38 +305,18 @@ impl MailStore for SqliteStore {
             let mut st = c.prepare_cached(
                 "SELECT uid, modseq, flags FROM messages WHERE folder_id = ?1 ORDER BY uid",
             )?;
-            // Sized up front, so a large folder leaves no trail of outgrown buffers.
             let count: i64 = c
                 .prepare_cached("SELECT count(*) FROM messages WHERE folder_id = ?1")?
                 .query_row([folder], |r| r.get(0))?;
-            let mut out = FolderFlags {
-                messages: Vec::with_capacity(usize::try_from(count).unwrap_or(0)),
-                lists: Vec::new(),
-            };
+            let mut out = FolderFlagsBuilder::with_capacity(usize::try_from(count).unwrap_or(0));
             let mut rows = st.query([folder])?;
-            // Flag columns seen so far: the same text is the same list.
-            let mut seen: HashMap<String, u32> = HashMap::new();
             while let Some(r) = rows.next()? {
                 let text = r.get_ref(2)?.as_str().map_err(|e| {
                     rusqlite::Error::FromSqlConversionFailure(2, Type::Text, Box::new(e))
                 })?;
-                let flags = match seen.get(text) {
-                    Some(&i) => i,
-                    None => {
-                        let i = u32::try_from(out.lists.len()).unwrap_or(u32::MAX);
-                        out.lists
-                            .push(text.split_whitespace().map(str::to_owned).collect());
-                        seen.insert(text.to_owned(), i);
-                        i
-                    }
-                };
-                out.messages.push(MessageFlags {
-                    uid: r.get(0)?,
-                    flags,
-                    modseq: r.get::<_, i64>(1)? as u64,
-                });
+                out.push(r.get(0)?, r.get::<_, i64>(1)? as u64, text);
             }
-            Ok(out)
+            Ok(out.finish())
         })
         .await
     }

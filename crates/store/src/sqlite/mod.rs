@@ -11,6 +11,7 @@ mod directory;
 mod directory_rows;
 mod directory_search;
 mod dkim;
+mod error;
 mod folders;
 mod mail;
 mod misc;
@@ -32,8 +33,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use crate::blob::FileBlobStore;
 use crate::error::{Result, StoreError};
 use crate::events::{Event, EventBus, Subscription};
+use crate::rules::json::from_json;
 use crate::traits::Store;
-pub use orphans::{ORPHAN_MIN_AGE, ORPHAN_SWEEP_EVERY};
 use writer::{WriteCtx, Writer};
 
 /// SQLite + files store rooted in a data directory.
@@ -222,7 +223,7 @@ impl SqliteStore {
                 let (id, o, text) = row?;
                 last = id;
                 if o != origin
-                    && let Ok(e) = serde_json::from_str::<Event>(&text)
+                    && let Ok(e) = from_json::<Event>(&text, "change event")
                 {
                     out.push(e);
                 }
@@ -240,8 +241,9 @@ impl Store for SqliteStore {
     }
 }
 
-/// Recount every user's `used_bytes` (messages plus [`folder_cost`](crate::model::folder_cost)
-/// of each folder) when the database was last opened by a version that did not count folders.
+/// Recount every user's `used_bytes` by the quota rule ([`crate::rules::quota`]: messages plus
+/// [`folder_cost`](crate::rules::quota::folder_cost) of each folder) when the database was last
+/// opened by a version that did not count folders.
 fn recount_usage_if_older(conn: &Connection) -> Result<()> {
     let stored: Option<i64> = conn
         .query_row(
@@ -260,7 +262,7 @@ fn recount_usage_if_older(conn: &Connection) -> Result<()> {
                      WHERE f.user_id = users.id), 0) \
          + coalesce((SELECT sum(?1 + length(CAST(name AS BLOB))) FROM folders \
                      WHERE user_id = users.id), 0)",
-        [crate::model::FOLDER_OVERHEAD as i64],
+        [crate::rules::quota::FOLDER_OVERHEAD as i64],
     )?;
     Ok(())
 }
@@ -286,19 +288,4 @@ fn migrate(conn: &Connection) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Current Unix time in seconds.
-pub(crate) fn now() -> i64 {
-    chrono::Utc::now().timestamp()
-}
-
-/// Decode a JSON text column into a value, naming the column on failure.
-pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
-}
-
-/// Encode a value as JSON text for a column.
-pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
 }

@@ -1,51 +1,26 @@
-//! Removing message files no record refers to. A message larger than
-//! [`INLINE_MAX`](super::staged::INLINE_MAX) is written to a file before its record commits; a
-//! process killed in between leaves the file behind with nothing naming it. The sweep removes
-//! such files: at server start and every [`ORPHAN_SWEEP_EVERY`] while it runs.
+//! The orphan sweep on SQLite: a message larger than
+//! [`INLINE_MAX`](super::staged::INLINE_MAX) is written to a file before its record commits,
+//! so a process killed in between leaves a file no `blobs` row names. The backend-neutral
+//! [`sweep`](crate::orphans::sweep) walks the files; this backend answers which ids have no
+//! `blobs` row.
 //!
-//! Invariants: a file is removed only when it is older than [`ORPHAN_MIN_AGE`] (far longer
-//! than any write transaction takes between writing a file and committing its record, in this
-//! or another process on the same data directory) and no `blobs` row has its id. Empty files
-//! (spares, made ahead of time and not yet written) are never removed here. A file that is
-//! removed was unreachable: no message or spool entry could ever read it.
+//! Invariant: an id is reported unreferenced only when no `blobs` row has it, read in one
+//! read transaction per directory of candidates.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use super::SqliteStore;
-use crate::blob::BlobStore;
-use crate::error::{Result, StoreError};
-
-/// How old a file with no record must be before it is removed: any write in flight commits
-/// or fails well within this.
-pub const ORPHAN_MIN_AGE: Duration = Duration::from_secs(3600);
-
-/// How often a running server looks for files with no record.
-pub const ORPHAN_SWEEP_EVERY: Duration = Duration::from_secs(3600);
+use crate::error::Result;
+use crate::orphans::{ORPHAN_MIN_AGE, sweep};
 
 impl SqliteStore {
     /// Remove the message files older than `min_age` that no record refers to, and writes
     /// older than that left unfinished in `tmp/`. Returns how many files were removed.
     pub async fn remove_orphan_blobs(&self, min_age: Duration) -> Result<usize> {
-        let before = SystemTime::now()
-            .checked_sub(min_age)
-            .unwrap_or(SystemTime::UNIX_EPOCH);
-        let blobs = self.blobs().clone();
-        let (dirs, mut removed) = tokio::task::spawn_blocking(move || {
-            Ok::<_, StoreError>((blobs.blob_dirs()?, blobs.remove_stale_tmp(before)?))
-        })
-        .await
-        .map_err(|e| StoreError::Db(format!("orphan sweep task failed: {e}")))??;
-        // One directory at a time, so memory stays bounded by a 256th of the files.
-        for dir in dirs {
-            let blobs = self.blobs().clone();
-            let old = tokio::task::spawn_blocking(move || blobs.written_before(&dir, before))
-                .await
-                .map_err(|e| StoreError::Db(format!("orphan sweep task failed: {e}")))??;
-            if old.is_empty() {
-                continue;
-            }
-            let unreferenced = self
-                .read(move |c| {
+        sweep(self.blobs(), min_age, |old| {
+            let this = self.clone();
+            async move {
+                this.read(move |c| {
                     let mut st = c.prepare_cached("SELECT count(*) FROM blobs WHERE id = ?1")?;
                     let mut out = Vec::new();
                     for id in old {
@@ -55,14 +30,10 @@ impl SqliteStore {
                     }
                     Ok(out)
                 })
-                .await?;
-            for id in unreferenced {
-                tracing::info!(target: "events", "removing message file {id}: no record refers to it");
-                self.blobs().delete(&id).await?;
-                removed += 1;
+                .await
             }
-        }
-        Ok(removed)
+        })
+        .await
     }
 
     /// Sweep files with no record now and every `every` after, until the returned task is
@@ -92,6 +63,7 @@ impl SqliteStore {
 mod tests {
     use std::fs;
     use std::path::Path;
+    use std::time::SystemTime;
 
     use super::*;
     use crate::model::*;

@@ -7,12 +7,15 @@
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::SqliteStore;
 use super::staged::{add_blob, inline_bytes};
-use super::{SqliteStore, from_json, now, to_json};
 use crate::blob::BlobStore;
 use crate::error::{Result, StoreError};
 use crate::events::Event;
 use crate::model::*;
+use crate::rules::json::{from_json, to_json};
+use crate::rules::now;
+use crate::rules::spool::{apply_change, finished};
 use crate::traits::SpoolStore;
 
 const SPOOL_COLS: &str = "id, sender, recipients, blob_id, size, priority, ret, envid, attempts, \
@@ -184,7 +187,7 @@ impl SpoolStore for SqliteStore {
     }
 
     async fn spool_finish(&self, id: i64, a: SpoolAttempt) -> Result<bool> {
-        let done = !a.recipients.iter().any(SpoolRecipient::is_pending);
+        let done = finished(&a.recipients);
         let rcpts = to_json(&a.recipients)?;
         let (kept, orphan) = self
             .write(move |ctx| {
@@ -242,22 +245,7 @@ impl SpoolStore for SqliteStore {
     async fn spool_change(&self, id: i64, c: SpoolChange) -> Result<SpoolEntry> {
         self.write(move |ctx| {
             let mut e = get(ctx.conn, id)?;
-            if let Some(p) = c.priority {
-                e.priority = p;
-            }
-            if let Some(t) = c.next_attempt_at {
-                e.next_attempt_at = t;
-            }
-            if c.reset {
-                e.attempts = 0;
-                for r in &mut e.recipients {
-                    if r.status == SPOOL_FAILED {
-                        r.status = SPOOL_PENDING.into();
-                    }
-                    r.dns_failures = 0;
-                    r.delay_notified = false;
-                }
-            }
+            apply_change(&mut e, &c);
             ctx.conn.execute(
                 "UPDATE spool SET recipients = ?2, attempts = ?3, next_attempt_at = ?4, \
                  priority = ?5 WHERE id = ?1",

@@ -4,7 +4,9 @@
 //! and fsync'd first.
 //!
 //! Invariant: a `Staged` value names bytes that are either in memory, to be inserted in the
-//! same transaction as the records that refer to them, or already durable on disk.
+//! same transaction as the records that refer to them, or already durable on disk. Its kept
+//! header block follows the shared rule ([`crate::rules::head`]) and its id the blob id rule
+//! ([`crate::rules::blob_id`]).
 
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::task::JoinSet;
@@ -13,6 +15,8 @@ use super::SqliteStore;
 use crate::blob::BlobStore;
 use crate::error::{Result, StoreError};
 use crate::model::BlobId;
+use crate::rules::blob_id;
+use crate::rules::head::header_block;
 
 /// Largest message kept inside the database.
 pub const INLINE_MAX: usize = 256 * 1024;
@@ -30,20 +34,10 @@ pub struct Staged {
     pub head: Vec<u8>,
 }
 
-/// Longest header block kept beside a message; a longer one is cut here.
-const MAX_HEAD: usize = 256 * 1024;
-
-/// The header block of a message as kept beside it: through its empty line
-/// (`heron_message::header_block`), at most [`MAX_HEAD`] bytes.
-pub fn header_block(raw: &[u8]) -> &[u8] {
-    let capped = raw.get(..MAX_HEAD).unwrap_or(raw);
-    heron_message::header_block(capped).head(capped)
-}
-
 impl Staged {
     fn inline(bytes: Vec<u8>) -> Self {
         Self {
-            id: format!("{:032x}", rand::random::<u128>()),
+            id: blob_id::new(),
             size: bytes.len() as u64,
             head: header_block(&bytes).to_vec(),
             inline: Some(bytes),
@@ -141,21 +135,5 @@ fn collect(done: Done, out: &mut [Option<Staged>], err: &mut Option<StoreError>)
         Ok((i, Ok(s))) => out[i] = Some(s),
         Ok((_, Err(e))) => *err = err.take().or(Some(e)),
         Err(e) => *err = err.take().or(Some(StoreError::Db(e.to_string()))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{MAX_HEAD, header_block};
-
-    #[test]
-    fn the_kept_header_block_is_capped() {
-        assert_eq!(header_block(b"A: b\r\n\r\nbody"), b"A: b\r\n\r\n");
-        assert_eq!(header_block(b"A: b\n\r\nbody"), b"A: b\n\r\n");
-        let mut big = b"A: b\r\n".repeat(50_000);
-        assert_eq!(header_block(&big).len(), MAX_HEAD);
-        big.truncate(60);
-        big.extend_from_slice(b"\r\nbody");
-        assert_eq!(header_block(&big).len(), 62);
     }
 }

@@ -14,6 +14,7 @@ use tokio::sync::oneshot;
 
 use crate::error::{Result, StoreError};
 use crate::events::{Event, EventBus};
+use crate::rules::json::to_json;
 
 /// What a job sees: the connection inside an open transaction, and where to put events.
 pub struct WriteCtx<'a> {
@@ -176,11 +177,11 @@ fn log_events(conn: &Connection, events: &[Event], origin: &str) -> Result<()> {
     if events.is_empty() {
         return Ok(());
     }
-    let now = chrono::Utc::now().timestamp();
+    let now = crate::rules::now();
     let mut st =
         conn.prepare_cached("INSERT INTO changes (origin, event, created_at) VALUES (?1, ?2, ?3)")?;
     for e in events {
-        let text = serde_json::to_string(e).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let text = to_json(e)?;
         st.execute(rusqlite::params![origin, text, now])?;
     }
     Ok(())
@@ -189,7 +190,7 @@ fn log_events(conn: &Connection, events: &[Event], origin: &str) -> Result<()> {
 /// Keep the change log short: other processes poll it every fraction of a second, so ten
 /// minutes of history is plenty.
 fn prune_changes(conn: &Connection) {
-    let cutoff = chrono::Utc::now().timestamp() - 600;
+    let cutoff = crate::rules::now() - 600;
     if let Err(e) = conn.execute("DELETE FROM changes WHERE created_at < ?1", [cutoff]) {
         tracing::warn!("pruning change log failed: {e}");
     }

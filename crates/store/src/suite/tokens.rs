@@ -93,7 +93,7 @@ pub(super) async fn search_users(s: Subject) {
     // Case-insensitive, on the display name too, and only this domain's users.
     let (n, found) = s.search_users(a.id, Some("BOB"), 10, 0).await.unwrap();
     assert_eq!((n, locals(&found)), (2, vec!["bob".into(), "carl".into()]));
-    // LIKE's wildcards are plain characters.
+    // `_` and `%` are plain characters (no wildcards, whatever the backend matches with).
     let (_, found) = s.search_users(a.id, Some("_"), 10, 0).await.unwrap();
     assert_eq!(locals(&found), vec!["b_x".to_owned()]);
     let (_, found) = s.search_users(a.id, Some("%"), 10, 0).await.unwrap();

@@ -1,0 +1,22 @@
+//! Backend-neutral rules: what a stored record must look like and how an operation changes
+//! it, apart from how a backend keeps records. Every backend (SQLite now, PostgreSQL later)
+//! calls these, so the backends cannot drift apart on them; none of them names a database.
+//!
+//! Invariant: nothing here does I/O or reads a clock other than [`now`]; the same inputs
+//! always give the same answer, except for fresh ids, which are random.
+
+pub mod blob_id;
+pub mod flags;
+pub mod folders;
+pub mod head;
+pub mod json;
+pub mod names;
+pub mod quota;
+pub mod search;
+pub mod spool;
+
+/// The store's clock: the current Unix time in seconds, for creation times, default
+/// INTERNALDATEs and UIDVALIDITY values.
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
