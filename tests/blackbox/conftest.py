@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 HERON = os.environ.get("HERON_BIN") or str(REPO / "target" / "debug" / "heron")
 HOST = "127.0.0.1"
 # Ports of the default listeners; the server adds --port-offset to each.
-DEFAULT_PORTS = (25, 587, 465, 110, 995, 143, 993, 389, 5222, 9998)
+DEFAULT_PORTS = (25, 587, 465, 110, 995, 143, 993, 9998)
 USER = "alice@example.test"
 PASSWORD = "Secret123x"
 OTHER = "bob@example.test"

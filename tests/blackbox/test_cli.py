@@ -73,6 +73,23 @@ def test_settings_set_invalid_value(heron, key, value):
     assert heron.cli("settings", "get", key).stdout.strip() != value
 
 
+def test_listeners_only_for_protocols_this_version_serves(heron):
+    """LDAP and XMPP are not served yet: the defaults have no such listener and an entry
+    naming one is refused with the reason, leaving the listeners as they were."""
+    before = heron.cli("settings", "get", "bind.listeners").stdout.strip()
+    for proto in ("smtp", "submission", "pop3", "imap"):
+        assert f"{proto} " in before, before
+    assert "ldap" not in before and "xmpp" not in before, before
+    for entry in ("ldap none 127.0.0.1:3389", "xmpp starttls 127.0.0.1:5223"):
+        r = heron.cli("settings", "set", "bind.listeners", f"{before}, {entry}", check=False)
+        assert r.returncode != 0
+        assert "not served by this version" in r.stderr, r.stderr
+    assert heron.cli("settings", "get", "bind.listeners").stdout.strip() == before
+    listed = heron.cli("settings", "list").stdout
+    for gone in ("ldap.", "xmpp.", "log.ldap", "log.xmpp", "spam_check_workers"):
+        assert gone not in listed, gone
+
+
 @pytest.mark.parametrize("args", [("get", "no.such.key"), ("set", "no.such.key", "1"),
                                   ("reset", "no.such.key")])
 def test_settings_unknown_key(heron, args):

@@ -1,9 +1,10 @@
 """What the binary writes where: a CLI listing into a closed pipe ends quietly, the server's
-stderr has no colour codes when it is not a terminal, and clients that send an IP address
-as their TLS server name are not logged as warnings."""
+stderr has no colour codes when it is not a terminal, clients that send an IP address
+as their TLS server name are not logged as warnings, and CLI changes reach the events log."""
 
 import glob
 import os
+import re
 import socket
 import subprocess
 
@@ -59,3 +60,23 @@ def test_clients_sending_an_ip_as_server_name_are_not_warned_about(server):
     for text in (events_log(server), server.output.read_text()):
         assert "SNI" not in text, text
         assert "IP address presented as hostname" not in text, text
+
+
+def test_cli_changes_are_in_the_events_log_without_passwords(heron):
+    """A change made with the CLI leaves a line naming the process and the command (the
+    password hidden); a command that only reads leaves none."""
+    heron.cli("domain", "add", "audit.test")
+    heron.cli("user", "add", "someone@audit.test", "--password", "Secret-pw-1234")
+    heron.cli("domain", "list")
+    heron.cli("settings", "set", "pop.banner", "audited")
+    bad = heron.cli("domain", "add", "audit.test", check=False)
+    assert bad.returncode != 0
+    lines = [l for l in events_log(heron).splitlines() if " cli (pid " in l]
+    assert any(l.endswith("heron --data " + str(heron.data) + " domain add audit.test")
+               for l in lines), lines
+    assert any("user add someone@audit.test --password ***" in l for l in lines), lines
+    assert any("settings set pop.banner audited" in l for l in lines), lines
+    assert any("domain add audit.test: failed:" in l for l in lines), lines
+    assert not any("domain list" in l for l in lines), lines
+    assert "Secret-pw-1234" not in events_log(heron)
+    assert all(re.search(r"cli \(pid \d+, uid \d+\)", l) for l in lines), lines

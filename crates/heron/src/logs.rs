@@ -28,8 +28,6 @@ const FILES: &[(&str, &str)] = &[
     ("smtp", "log.smtp"),
     ("pop3", "log.pop"),
     ("imap", "log.imap"),
-    ("ldap", "log.ldap"),
-    ("xmpp", "log.xmpp"),
     ("delivery", "log.delivery"),
     ("events", "log.events"),
 ];
@@ -54,6 +52,37 @@ fn needed(level: &Level) -> u8 {
         Level::ERROR | Level::WARN => 1,
         Level::INFO => 2,
         _ => 3,
+    }
+}
+
+/// Appends one line to the events log of the data directory `data`, as another process than
+/// the server does (the CLI): same directory (`log.dir`), same line format, and only when
+/// `log.events` is at least `normal`. Appending whole lines keeps the server's own lines intact.
+pub fn append_event(data: &Path, settings: &Settings, text: &str) {
+    if level_number(&settings.get(defs::LOG_EVENTS)) < needed(&Level::INFO) {
+        return;
+    }
+    let dir = resolve_dir(data, &settings.get(defs::LOG_DIR));
+    let now = chrono::Utc::now();
+    let path = dir.join(format!("events-{}.log", now.format("%Y-%m-%d")));
+    let line = format!(
+        "{} [-] {:<5} {}\n",
+        now.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+        Level::INFO,
+        text.replace(['\r', '\n'], " ")
+    );
+    let written = fs::create_dir_all(&dir).and_then(|()| {
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)?
+            .write_all(line.as_bytes())
+    });
+    if let Err(e) = written {
+        eprintln!(
+            "warning: cannot write the events log {}: {e}",
+            path.display()
+        );
     }
 }
 

@@ -37,7 +37,7 @@ struct Args {
 }
 
 #[derive(Subcommand)]
-enum Command {
+pub(crate) enum Command {
     /// Run the server in the foreground until SIGTERM or Ctrl-C (makes the data directory
     /// on first start).
     Serve(cli::serve::ServeArgs),
@@ -86,7 +86,8 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         let config = std::env::var_os(datadir::CONFIG_ENV).map(PathBuf::from);
         let data = datadir::resolve(args.data, config)?;
-        match args.command {
+        let audited = cli::audit::changes(&args.command);
+        let outcome = match args.command {
             Command::Serve(a) => cli::serve::run(&data, a).await,
             Command::Init => cli::init::run(&data).await,
             Command::Domain(c) => cli::domain::run(&data, c).await,
@@ -98,7 +99,12 @@ fn main() -> ExitCode {
             Command::Dkim(c) => cli::dkim::run(&data, c).await,
             Command::Admin(c) => cli::admin::run(&data, c).await,
             Command::Token(c) => cli::token::run(&data, c).await,
+        };
+        if audited {
+            let line = cli::audit::describe(std::env::args());
+            cli::audit::record(&data, &line, &outcome).await;
         }
+        outcome
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -199,6 +199,13 @@ impl DkimKey {
         ))
     }
 
+    /// The TXT record's value as the character-strings of a zone file: a DNS TXT string holds
+    /// at most 255 bytes (RFC 1035 §3.3), so a longer value (an RSA key) is written as several
+    /// strings that resolvers join again (RFC 6376 §3.6.2.2).
+    pub fn txt_strings(&self) -> Result<Vec<String>, DkimError> {
+        Ok(split_txt(&self.txt_value()?))
+    }
+
     /// The record's name: `selector._domainkey.domain.` (RFC 6376 §3.6.2.1).
     pub fn record_name(&self) -> String {
         format!(
@@ -343,4 +350,13 @@ fn parse_key(key: &DkimKey) -> Result<crypto::DkimKey, DkimError> {
             "an ed25519 key must be PKCS#8 (BEGIN PRIVATE KEY)".to_string(),
         )),
     }
+}
+
+/// `value` cut into pieces of at most 255 bytes (the value is ASCII: base64 and tags).
+fn split_txt(value: &str) -> Vec<String> {
+    value
+        .as_bytes()
+        .chunks(255)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect()
 }

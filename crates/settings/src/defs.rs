@@ -13,8 +13,8 @@ crate::settings! {
     SERVER_POSTMASTER: Text = "server.postmaster", "";
     /// Host names per local IP (BIND-3), entries `IP=hostname`.
     BIND_HOSTNAMES: List = "bind.hostnames", "";
-    /// Listeners (BIND-1/2): entries `PROTOCOL ENCRYPTION ADDRESS:PORT [cert=PEM key=PEM]`; protocol smtp|submission|pop3|imap|ldap|xmpp, encryption none|starttls|tls. Unset, the defaults follow `--port-offset` and `--listen-address`.
-    BIND_LISTENERS: List = "bind.listeners", "smtp starttls 0.0.0.0:25, submission starttls 0.0.0.0:587, submission tls 0.0.0.0:465, pop3 starttls 0.0.0.0:110, pop3 tls 0.0.0.0:995, imap starttls 0.0.0.0:143, imap tls 0.0.0.0:993, ldap none 0.0.0.0:389, xmpp starttls 0.0.0.0:5222";
+    /// Listeners (BIND-1/2): entries `PROTOCOL ENCRYPTION ADDRESS:PORT [cert=PEM key=PEM]`; protocol smtp|submission|pop3|imap, encryption none|starttls|tls (LDAP and XMPP are not served yet, so their entries are refused). Unset, the defaults follow `--port-offset` and `--listen-address`.
+    BIND_LISTENERS: List = "bind.listeners", "smtp starttls 0.0.0.0:25, submission starttls 0.0.0.0:587, submission tls 0.0.0.0:465, pop3 starttls 0.0.0.0:110, pop3 tls 0.0.0.0:995, imap starttls 0.0.0.0:143, imap tls 0.0.0.0:993";
     /// Default certificate chain (PEM) for TLS listeners; empty means the self-signed certificate made at first start.
     TLS_CERT: Text = "tls.cert", "";
     /// Private key (PEM) matching `tls.cert`.
@@ -147,8 +147,6 @@ crate::settings! {
     SMTP_OUT_FALLBACK_PRIMARY: Bool = "smtp_out.fallback_primary_ip", "true";
     /// Deliveries running at once.
     SMTP_OUT_DELIVERY_WORKERS: Count = "smtp_out.delivery_workers", "50";
-    /// Spam checks running at once.
-    SMTP_OUT_SPAM_WORKERS: Count = "smtp_out.spam_check_workers", "30";
     /// Cache DNS answers.
     SMTP_OUT_DNS_CACHE: Bool = "smtp_out.dns_cache", "true";
     /// Use STARTTLS when the remote offers it.
@@ -210,14 +208,6 @@ crate::settings! {
     /// Seconds the new-mail program may run.
     SPOOL_COMMAND_TIMEOUT: Seconds = "spool.command_timeout", "5";
 
-    // ---- LDAP, XMPP (PROTO-4, PROTO-7) ----
-    /// Seconds an LDAP session may last.
-    LDAP_SESSION_TIMEOUT: Seconds = "ldap.session_timeout", "300";
-    /// Seconds an LDAP client may stay silent.
-    LDAP_COMMAND_TIMEOUT: Seconds = "ldap.command_timeout", "120";
-    /// Concurrent XMPP sessions; 0 = unlimited.
-    XMPP_MAX_CONNECTIONS: Count = "xmpp.max_connections", "1000";
-
     // ---- DNS ----
     /// DNS servers, entries `IP` or `IP:PORT`; empty = the system's resolvers.
     DNS_SERVERS: List = "dns.servers", "";
@@ -225,7 +215,7 @@ crate::settings! {
     // ---- security (SEC-1, SEC-9, SEC-10) ----
     /// Refused IPs (SEC-1): entries `IP|CIDR|FIRST-LAST [protocols]`, protocols a `+`-joined subset of smtp, pop3, imap, ldap, xmpp (all when omitted).
     SECURITY_IP_BLACKLIST: List = "security.ip_blacklist", "";
-    /// Trusted IPs (SEC-1), same form; exempt from relay restrictions and greylisting.
+    /// Trusted IPs (SEC-1), same form; exempt from relay restrictions and the per-IP connection limits.
     SECURITY_IP_WHITELIST: List = "security.ip_whitelist", "";
     /// Shortest password accepted (SEC-9).
     PASSWORD_MIN_LENGTH: Count = "security.password_min_length", "8";
@@ -259,10 +249,6 @@ crate::settings! {
     LOG_POP: Choice(crate::kinds::LEVELS) = "log.pop", "exceptions";
     /// IMAP log level.
     LOG_IMAP: Choice(crate::kinds::LEVELS) = "log.imap", "exceptions";
-    /// LDAP log level.
-    LOG_LDAP: Choice(crate::kinds::LEVELS) = "log.ldap", "exceptions";
-    /// XMPP log level.
-    LOG_XMPP: Choice(crate::kinds::LEVELS) = "log.xmpp", "exceptions";
     /// Event log level (server start/stop, settings changes, administration).
     LOG_EVENTS: Choice(crate::kinds::LEVELS) = "log.events", "normal";
 }

@@ -49,6 +49,11 @@ impl Protocol {
             .find(|p| p.as_str() == s)
             .or((s == "pop").then_some(Protocol::Pop3))
     }
+    /// Whether this version has a service for the protocol, so a listener may name it. LDAP
+    /// and XMPP are named (IP-list rules may already mention them) but not served yet.
+    pub fn is_served(self) -> bool {
+        !matches!(self, Protocol::Ldap | Protocol::Xmpp)
+    }
     /// IP-list rules name protocols by service, so submission counts as smtp.
     pub fn service(self) -> Protocol {
         match self {
@@ -90,6 +95,12 @@ impl FromStr for ListenerSpec {
         };
         let protocol =
             Protocol::parse(p).ok_or_else(|| format!("{entry:?}: unknown protocol {p:?}"))?;
+        if !protocol.is_served() {
+            return Err(format!(
+                "{entry:?}: {} is not served by this version of Heron; listeners are smtp, submission, pop3 or imap",
+                protocol.as_str()
+            ));
+        }
         let encryption = match e.to_ascii_lowercase().as_str() {
             "none" | "plain" => Encryption::None,
             "starttls" => Encryption::StartTls,

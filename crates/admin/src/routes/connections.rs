@@ -31,7 +31,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 pub struct ConnectionView {
     /// The session id that prefixes the session's log lines.
     pub id: String,
-    /// As in `bind.listeners`: smtp, submission, pop3, imap, ldap or xmpp.
+    /// As in `bind.listeners`: smtp, submission, pop3 or imap.
     pub protocol: String,
     pub peer_ip: String,
     pub peer_port: u16,

@@ -26,7 +26,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 /// One listener.
 #[derive(Serialize, Deserialize, ToSchema, Clone, Debug, PartialEq, Eq)]
 pub struct ListenerView {
-    /// smtp, submission, pop3, imap, ldap or xmpp.
+    /// smtp, submission, pop3 or imap.
     pub protocol: String,
     /// none, starttls or tls (TLS from the first byte).
     pub encryption: String,
@@ -107,13 +107,15 @@ pub fn canonical(entries: &[ListenerView]) -> Result<String, EntryError> {
     let mut seen: Vec<SocketAddr> = Vec::new();
     let mut out = Vec::new();
     for (i, e) in entries.iter().enumerate() {
-        let protocol = Protocol::parse(e.protocol.trim()).ok_or_else(|| {
-            fail(
-                i,
-                "protocol",
-                "protocol is smtp, submission, pop3, imap, ldap or xmpp".into(),
-            )
-        })?;
+        let protocol = Protocol::parse(e.protocol.trim())
+            .filter(|p| p.is_served())
+            .ok_or_else(|| {
+                fail(
+                    i,
+                    "protocol",
+                    "protocol is smtp, submission, pop3 or imap".into(),
+                )
+            })?;
         let encryption = match e.encryption.trim().to_ascii_lowercase().as_str() {
             "none" => Encryption::None,
             "starttls" => Encryption::StartTls,

@@ -27,7 +27,7 @@ use crate::authz::Action;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 
 /// The log kinds, as the server names its files.
-pub const LOG_TYPES: &[&str] = &["smtp", "pop3", "imap", "ldap", "xmpp", "delivery", "events"];
+pub const LOG_TYPES: &[&str] = &["smtp", "pop3", "imap", "delivery", "events"];
 /// Lines per page unless `limit` says otherwise.
 pub const DEFAULT_LIMIT: usize = 500;
 /// Largest `limit`.
@@ -313,7 +313,7 @@ fn params(q: Result<Query<LogParams>, QueryRejection>) -> ApiResult<LogParams> {
 
 /// Lines of one day's log, filtered and paged.
 #[utoipa::path(operation_id = "logs_read", get, path = "/api/v1/logs", tag = "logs",
-    params(("type" = String, Query, description = "smtp, pop3, imap, ldap, xmpp, delivery or events"),
+    params(("type" = String, Query, description = "smtp, pop3, imap, delivery or events"),
         ("date" = Option<String>, Query, description = "YYYY-MM-DD (default today, UTC)"),
         ("q" = Option<String>, Query, description = "Text a line contains (case-insensitive)"),
         ("session" = Option<String>, Query, description = "Session id a line carries"),
@@ -346,7 +346,7 @@ pub async fn types(State(st): State<Shared>, caller: Caller) -> ApiResult<Json<V
 
 /// The matching lines of one day's log as a zip holding `<type>-<date>.log`.
 #[utoipa::path(operation_id = "logs_download", get, path = "/api/v1/logs/download", tag = "logs",
-    params(("type" = String, Query, description = "smtp, pop3, imap, ldap, xmpp, delivery or events"),
+    params(("type" = String, Query, description = "smtp, pop3, imap, delivery or events"),
         ("date" = Option<String>, Query, description = "YYYY-MM-DD (default today, UTC)"),
         ("q" = Option<String>, Query, description = "Text a line contains (case-insensitive)"),
         ("session" = Option<String>, Query, description = "Session id a line carries")),

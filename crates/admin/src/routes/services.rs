@@ -46,22 +46,12 @@ const SERVICES: &[Service] = &[
         setting: "spool.enabled",
         protocols: &[],
     },
-    Service {
-        name: "ldap",
-        setting: "ldap.enabled",
-        protocols: &[Protocol::Ldap],
-    },
-    Service {
-        name: "xmpp",
-        setting: "xmpp.enabled",
-        protocols: &[Protocol::Xmpp],
-    },
 ];
 
 /// A service's state.
 #[derive(Serialize, ToSchema)]
 pub struct ServiceView {
-    /// pop3, imap, smtp, spool (ldap, xmpp when they can be switched).
+    /// pop3, imap, smtp or spool.
     pub name: String,
     /// The setting that switches it.
     pub setting: String,

@@ -53,8 +53,6 @@ pub fn log_of(protocol: &str) -> &'static str {
     match protocol {
         "pop3" => "pop3",
         "imap" => "imap",
-        "ldap" => "ldap",
-        "xmpp" => "xmpp",
         _ => "smtp",
     }
 }
@@ -193,7 +191,7 @@ pub async fn bindings_page(State(st): State<Shared>, v: Viewer) -> Response {
     html(&Bindings {
         chrome: v.chrome("bindings"),
         rows,
-        protocols: &["smtp", "submission", "pop3", "imap", "ldap", "xmpp"],
+        protocols: &["smtp", "submission", "pop3", "imap"],
         encryptions: &["none", "starttls", "tls"],
     })
 }

@@ -75,7 +75,13 @@ pub async fn run(data: &Path, cmd: DkimCmd) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The record as a zone-file line: the value in quoted strings of at most 255 bytes each.
 fn print_record(key: &DkimKey) -> anyhow::Result<()> {
-    outln!("{} IN TXT \"{}\"", key.record_name(), key.txt_value()?);
+    let strings: Vec<String> = key
+        .txt_strings()?
+        .iter()
+        .map(|s| format!("\"{s}\""))
+        .collect();
+    outln!("{} IN TXT {}", key.record_name(), strings.join(" "));
     Ok(())
 }

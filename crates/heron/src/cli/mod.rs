@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod alias;
+pub mod audit;
 pub mod dkim;
 pub mod domain;
 pub mod import;

@@ -274,3 +274,18 @@ fn signer_is_shareable_between_tasks() {
     fn shareable<T: Send + Sync>() {}
     shareable::<Signer>();
 }
+
+#[test]
+fn long_txt_values_are_cut_into_255_byte_strings() {
+    let rsa = DkimKey::generate("example.org", "rsa2", Algorithm::Rsa).expect("generates");
+    let whole = rsa.txt_value().expect("txt");
+    let strings = rsa.txt_strings().expect("strings");
+    assert_eq!(strings.len(), whole.len().div_ceil(255));
+    assert!(strings.iter().all(|s| !s.is_empty() && s.len() <= 255));
+    assert_eq!(strings.concat(), whole);
+    let ed = DkimKey::generate("example.org", "ed", Algorithm::Ed25519).expect("generates");
+    assert_eq!(
+        ed.txt_strings().expect("strings"),
+        [ed.txt_value().expect("txt")]
+    );
+}
