@@ -1,7 +1,9 @@
 //! Internet messages (RFC 5322, RFC 2045) as every part of the server reads them, apart from
 //! any protocol: where the header block ends and what its fields are ([`header`]); the MIME
 //! structure ([`mime`]); the bytes a section of a message selects ([`section`]); the
-//! envelope ([`envelope`]) and body structure ([`bodystructure`]) as plain data.
+//! envelope ([`envelope`]) and body structure ([`bodystructure`]) as plain data; the
+//! Authentication-Results fields this server must not trust ([`authres`]) and the trace
+//! fields it writes, Received and Return-Path ([`trace`]).
 //!
 //! Pure: no I/O, no runtime, no store, no protocol's wire format (IMAP puts the envelope and
 //! body structure into its own types); no panics on any input. Every crate that looks into
@@ -10,6 +12,7 @@
 //!
 //! Planned: SEARCH matching and flag sets (today in `crates/imap`) move here too.
 
+pub mod authres;
 pub mod bodystructure;
 pub mod envelope;
 pub mod header;
@@ -18,5 +21,6 @@ pub mod section;
 #[cfg(any(test, feature = "testdata"))]
 #[doc(hidden)]
 pub mod testdata;
+pub mod trace;
 
 pub use header::{Field, HeaderBlock, fields, header_block};
