@@ -1,119 +1,128 @@
-//! BODY and BODYSTRUCTURE (RFC 9051 §7.5.2) from a message's MIME structure.
+//! BODY and BODYSTRUCTURE (RFC 9051 §7.5.2): the body structure `heron_message` reads from
+//! a message, in `imap-codec`'s types.
 //!
-//! Invariants: a part's size is the length of exactly the bytes BODY[part] returns; text
-//! and message/rfc822 parts count their lines; types, subtypes, encodings and parameter
-//! names are upper-cased as is customary; BODY is BODYSTRUCTURE without extension data.
+//! Invariants: types, subtypes, encodings and parameter names (of Content-Type and
+//! Content-Disposition) and the disposition type are upper-cased as is customary; values are
+//! sent as written; BODY is BODYSTRUCTURE without extension data, also inside an
+//! encapsulated message.
 
+use heron_message::bodystructure::{self as plain, Content, Extension};
+use heron_message::mime::Entity;
 use heron_proto_imap::wire::{istring, nstring};
 use imap_codec::imap_types::body::{
     BasicFields, Body, BodyStructure, Disposition, Language, Location, MultiPartExtensionData,
     SinglePartExtensionData, SpecificFields,
 };
-use imap_codec::imap_types::core::{IString, NString, Vec1};
-use mail_parser::{HeaderName, HeaderValue};
+use imap_codec::imap_types::core::{IString, Vec1};
 
 use crate::envelope;
-use crate::mime::{Entity, Kind, unfold};
 
 /// The structure of an entity; `extended` adds the extension data of BODYSTRUCTURE.
 pub fn build(raw: &[u8], e: &Entity<'_>, extended: bool) -> BodyStructure<'static> {
-    match &e.kind {
-        Kind::Multipart(parts) => {
+    encode(plain::build(raw, e), extended)
+}
+
+/// A body structure in the codec's types.
+fn encode(b: plain::BodyStructure, extended: bool) -> BodyStructure<'static> {
+    match b {
+        plain::BodyStructure::Multipart(m) => {
             let bodies: Vec<BodyStructure<'static>> =
-                parts.iter().map(|p| build(raw, p, extended)).collect();
+                m.parts.into_iter().map(|p| encode(p, extended)).collect();
+            let subtype = upper(&m.subtype);
+            let extension_data = extended.then(|| MultiPartExtensionData {
+                parameter_list: params(&m.params),
+                tail: Some(disposition(m.extension)),
+            });
             match Vec1::try_from(bodies) {
                 Ok(bodies) => BodyStructure::Multi {
                     bodies,
-                    subtype: upper(&e.subtype),
-                    extension_data: extended.then(|| MultiPartExtensionData {
-                        parameter_list: params(e),
-                        tail: Some(disposition(raw, e)),
-                    }),
+                    subtype,
+                    extension_data,
                 },
-                // A multipart always has parts (mime.rs), but never fail on it.
-                Err(_) => single(raw, e, extended),
+                // heron_message never gives a multipart without parts; never fail on one.
+                Err(_) => BodyStructure::Single {
+                    body: Body {
+                        basic: BasicFields {
+                            parameter_list: Vec::new(),
+                            id: nstring(None::<Vec<u8>>),
+                            description: nstring(None::<Vec<u8>>),
+                            content_transfer_encoding: upper("7bit"),
+                            size: 0,
+                        },
+                        specific: SpecificFields::Basic {
+                            r#type: upper("multipart"),
+                            subtype,
+                        },
+                    },
+                    extension_data: None,
+                },
             }
         }
-        _ => single(raw, e, extended),
+        plain::BodyStructure::Single(s) => single(s, extended),
     }
 }
 
-fn single(raw: &[u8], e: &Entity<'_>, extended: bool) -> BodyStructure<'static> {
-    let body_bytes = &raw[e.body.clone()];
+fn single(s: plain::Single, extended: bool) -> BodyStructure<'static> {
     let basic = BasicFields {
-        parameter_list: params(e),
-        id: nstring(e.raw_field(raw, "Content-ID").map(unfold)),
-        description: nstring(e.raw_field(raw, "Content-Description").map(unfold)),
-        content_transfer_encoding: upper(
-            e.transfer_encoding()
-                .as_deref()
-                .filter(|t| !t.is_empty())
-                .unwrap_or("7bit"),
-        ),
-        size: u32::try_from(body_bytes.len()).unwrap_or(u32::MAX),
+        parameter_list: params(&s.params),
+        id: nstring(s.id),
+        description: nstring(s.description),
+        content_transfer_encoding: upper(&s.encoding),
+        size: s.size,
     };
-    let lines = count_lines(body_bytes);
-    let specific = match &e.kind {
-        Kind::Message(inner) => SpecificFields::Message {
-            envelope: Box::new(envelope::build(raw, inner)),
-            body_structure: Box::new(build(raw, inner, extended)),
+    let specific = match s.content {
+        Content::Message {
+            envelope: env,
+            body,
+            lines,
+        } => SpecificFields::Message {
+            envelope: Box::new(envelope::encode(*env)),
+            body_structure: Box::new(encode(*body, extended)),
             number_of_lines: lines,
         },
-        _ if e.media_type == "text" => SpecificFields::Text {
-            subtype: upper(&e.subtype),
+        Content::Text { lines } => SpecificFields::Text {
+            subtype: upper(&s.subtype),
             number_of_lines: lines,
         },
-        _ => SpecificFields::Basic {
-            r#type: upper(&e.media_type),
-            subtype: upper(&e.subtype),
+        Content::Basic => SpecificFields::Basic {
+            r#type: upper(&s.media_type),
+            subtype: upper(&s.subtype),
         },
     };
     BodyStructure::Single {
         body: Body { basic, specific },
         extension_data: extended.then(|| SinglePartExtensionData {
-            md5: NString::NIL,
-            tail: Some(disposition(raw, e)),
+            md5: nstring(s.md5),
+            tail: Some(disposition(s.extension)),
         }),
     }
 }
 
-fn params(e: &Entity<'_>) -> Vec<(IString<'static>, IString<'static>)> {
-    e.params
-        .iter()
+fn params(list: &[(String, String)]) -> Vec<(IString<'static>, IString<'static>)> {
+    list.iter()
         .map(|(n, v)| (upper(n), istring(v.as_bytes().to_vec())))
         .collect()
 }
 
-/// Disposition, language and location (RFC 9051 §7.5.2 body extensions).
-fn disposition(raw: &[u8], e: &Entity<'_>) -> Disposition<'static> {
-    let disposition = match e.field(HeaderName::ContentDisposition) {
-        Some(HeaderValue::ContentType(ct)) if !ct.c_type.is_empty() => Some((
-            upper(&ct.c_type),
-            ct.attributes
-                .iter()
-                .flatten()
-                .map(|a| (upper(&a.name), istring(a.value.as_bytes().to_vec())))
-                .collect(),
-        )),
-        _ => None,
-    };
-    let language: Vec<IString<'static>> = e
-        .raw_field(raw, "Content-Language")
-        .map(|v| {
-            String::from_utf8_lossy(&unfold(v))
-                .split(',')
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(|l| istring(l.as_bytes().to_vec()))
-                .collect()
-        })
-        .unwrap_or_default();
+/// Disposition, language and location.
+fn disposition(x: Extension) -> Disposition<'static> {
     Disposition {
-        disposition,
+        disposition: x.disposition.map(|(kind, list)| {
+            (
+                upper(&kind),
+                list.iter()
+                    .map(|(n, v)| (upper(n), istring(v.as_bytes().to_vec())))
+                    .collect(),
+            )
+        }),
         tail: Some(Language {
-            language,
+            language: x
+                .language
+                .into_iter()
+                .map(|l| istring(l.into_bytes()))
+                .collect(),
             tail: Some(Location {
-                location: nstring(e.raw_field(raw, "Content-Location").map(unfold)),
+                location: nstring(x.location),
                 extensions: Vec::new(),
             }),
         }),
@@ -124,19 +133,12 @@ fn upper(s: &str) -> IString<'static> {
     istring(s.to_ascii_uppercase().into_bytes())
 }
 
-/// Lines in a body: line breaks, plus one for a last line without a break.
-pub fn count_lines(b: &[u8]) -> u32 {
-    let breaks = b.iter().filter(|&&c| c == b'\n').count();
-    let partial = usize::from(!b.is_empty() && !b.ends_with(b"\n"));
-    u32::try_from(breaks + partial).unwrap_or(u32::MAX)
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::mime;
-    use crate::testdata::{MULTI, SIMPLE};
+    use heron_message::mime;
+    use heron_message::testdata::{MULTI, SIMPLE};
     use imap_codec::ResponseCodec;
     use imap_codec::encode::Encoder;
     use imap_codec::imap_types::fetch::MessageDataItem;
@@ -187,12 +189,5 @@ mod tests {
         );
         let basic = encode(build(MULTI, &e, false));
         assert!(!basic.contains("BOUNDARY"), "{basic}");
-    }
-
-    #[test]
-    fn line_counts() {
-        assert_eq!(count_lines(b""), 0);
-        assert_eq!(count_lines(b"a\r\nb"), 2);
-        assert_eq!(count_lines(b"a\r\nb\r\n"), 2);
     }
 }

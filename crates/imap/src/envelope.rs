@@ -1,182 +1,76 @@
-//! ENVELOPE (RFC 9051 §7.5.2): the header fields of a message as a structure.
+//! ENVELOPE (RFC 9051 §7.5.2): the envelope `heron_message::envelope` reads from a message,
+//! in `imap-codec`'s types.
 //!
-//! Date, subject, In-Reply-To and Message-ID are the raw field values, unfolded; addresses
-//! come from `mail-parser`, with display names re-encoded as RFC 2047 words when they are
-//! not ASCII, so the envelope stays 7-bit as clients expect. Sender and Reply-To default to
-//! From when absent (RFC 9051 §7.5.2). Groups use the NIL-host markers of RFC 9051.
+//! Invariants: each field maps to the field of the same name, `None` to NIL, in the order
+//! of the message; a group's markers keep their NIL fields (RFC 9051 §7.5.2); a source route
+//! is NIL.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as B64;
+use heron_message::envelope::{self as plain, Address as PlainAddress};
+use heron_message::mime::Entity;
 use heron_proto_imap::wire::nstring;
-use imap_codec::imap_types::core::NString;
 use imap_codec::imap_types::envelope::{Address, Envelope};
-use mail_parser::{Addr, HeaderName, HeaderValue};
-
-use crate::mime::{Entity, unfold};
 
 /// The envelope of the message whose header is `e`'s (the root entity, or an encapsulated
 /// message).
 pub fn build(raw: &[u8], e: &Entity<'_>) -> Envelope<'static> {
-    let text = |name: &str| nstring(e.raw_field(raw, name).map(unfold));
-    let from = addresses(e.field(HeaderName::From));
-    let sender = addresses(e.field(HeaderName::Sender));
-    let reply_to = addresses(e.field(HeaderName::ReplyTo));
+    encode(plain::build(raw, e))
+}
+
+/// An envelope in the codec's types.
+pub fn encode(env: plain::Envelope) -> Envelope<'static> {
     Envelope {
-        date: text("Date"),
-        subject: text("Subject"),
-        sender: if sender.is_empty() {
-            from.clone()
-        } else {
-            sender
-        },
-        reply_to: if reply_to.is_empty() {
-            from.clone()
-        } else {
-            reply_to
-        },
-        from,
-        to: addresses(e.field(HeaderName::To)),
-        cc: addresses(e.field(HeaderName::Cc)),
-        bcc: addresses(e.field(HeaderName::Bcc)),
-        in_reply_to: text("In-Reply-To"),
-        message_id: text("Message-ID"),
+        date: nstring(env.date),
+        subject: nstring(env.subject),
+        from: addresses(env.from),
+        sender: addresses(env.sender),
+        reply_to: addresses(env.reply_to),
+        to: addresses(env.to),
+        cc: addresses(env.cc),
+        bcc: addresses(env.bcc),
+        in_reply_to: nstring(env.in_reply_to),
+        message_id: nstring(env.message_id),
     }
 }
 
-fn addresses(v: Option<&HeaderValue<'_>>) -> Vec<Address<'static>> {
-    match v {
-        Some(HeaderValue::Address(mail_parser::Address::List(list))) => {
-            list.iter().filter_map(address).collect()
-        }
-        Some(HeaderValue::Address(mail_parser::Address::Group(groups))) => {
-            let mut out = Vec::new();
-            for g in groups {
-                match &g.name {
-                    // RFC 9051 §7.5.2: group start (NIL NIL name NIL) ... end (NIL NIL NIL NIL).
-                    Some(name) => {
-                        out.push(Address {
-                            name: NString::NIL,
-                            adl: NString::NIL,
-                            mailbox: nstring(Some(encode_word(name).into_bytes())),
-                            host: NString::NIL,
-                        });
-                        out.extend(g.addresses.iter().filter_map(address));
-                        out.push(Address {
-                            name: NString::NIL,
-                            adl: NString::NIL,
-                            mailbox: NString::NIL,
-                            host: NString::NIL,
-                        });
-                    }
-                    None => out.extend(g.addresses.iter().filter_map(address)),
-                }
-            }
-            out
-        }
-        _ => Vec::new(),
-    }
-}
-
-fn address(a: &Addr<'_>) -> Option<Address<'static>> {
-    let addr = a.address.as_deref()?;
-    let (mailbox, host) = match addr.rsplit_once('@') {
-        Some((m, h)) => (m, h),
-        None => (addr, ""),
-    };
-    let name = a
-        .name
-        .as_deref()
-        .filter(|n| !n.is_empty())
-        .map(|n| encode_word(n).into_bytes());
-    Some(Address {
-        name: nstring(name),
-        adl: NString::NIL,
-        mailbox: nstring(Some(mailbox.as_bytes().to_vec())),
-        host: nstring(Some(host.as_bytes().to_vec())),
-    })
-}
-
-/// Text as is when it is printable ASCII, else one RFC 2047 "B" encoded word.
-pub fn encode_word(s: &str) -> String {
-    if s.chars().all(|c| (' '..='~').contains(&c)) {
-        s.to_owned()
-    } else {
-        format!("=?utf-8?b?{}?=", B64.encode(s.as_bytes()))
-    }
+fn addresses(list: Vec<PlainAddress>) -> Vec<Address<'static>> {
+    list.into_iter()
+        .map(|a| Address {
+            name: nstring(a.name.map(String::into_bytes)),
+            adl: nstring(a.route.map(String::into_bytes)),
+            mailbox: nstring(a.mailbox.map(String::into_bytes)),
+            host: nstring(a.host.map(String::into_bytes)),
+        })
+        .collect()
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::mime::{self, Kind};
-    use crate::testdata::{MULTI, SIMPLE};
-    use imap_codec::imap_types::core::IString;
-
-    fn s(n: &NString<'_>) -> Option<String> {
-        n.0.as_ref()
-            .map(|i: &IString<'_>| String::from_utf8_lossy(i.as_ref()).into_owned())
-    }
+    use heron_message::mime;
+    use heron_proto_imap::response;
+    use imap_codec::imap_types::core::Vec1;
+    use imap_codec::imap_types::fetch::MessageDataItem;
+    use imap_codec::imap_types::response::Data;
 
     #[test]
-    fn simple_envelope() {
-        let e = mime::parse(SIMPLE);
-        let env = build(SIMPLE, &e);
-        assert_eq!(s(&env.subject).as_deref(), Some("Hello there"));
-        assert_eq!(
-            s(&env.date).as_deref(),
-            Some("Mon, 01 Jan 2024 10:00:00 +0100")
-        );
-        assert_eq!(
-            s(&env.message_id).as_deref(),
-            Some("<simple.1@example.test>")
-        );
-        assert_eq!(env.in_reply_to, NString::NIL);
-        assert_eq!(env.from.len(), 1);
-        assert_eq!(s(&env.from[0].name).as_deref(), Some("Alice Example"));
-        assert_eq!(s(&env.from[0].mailbox).as_deref(), Some("alice"));
-        assert_eq!(s(&env.from[0].host).as_deref(), Some("example.test"));
-        assert_eq!(env.sender, env.from);
-        assert_eq!(env.reply_to, env.from);
-        assert_eq!(env.to.len(), 2);
-        assert_eq!(s(&env.to[1].name).as_deref(), Some("Carol C."));
-        assert!(env.cc.is_empty() && env.bcc.is_empty());
-    }
-
-    #[test]
-    fn encoded_names_and_nested_messages() {
-        let e = mime::parse(MULTI);
-        let env = build(MULTI, &e);
-        assert_eq!(
-            s(&env.subject).as_deref(),
-            Some("=?utf-8?b?R3LDvMOfZQ==?= report")
-        );
-        assert_eq!(
-            s(&env.from[0].name).as_deref(),
-            Some("=?utf-8?b?SsO8cmdlbg==?=")
-        );
-        assert_eq!(
-            s(&env.in_reply_to).as_deref(),
-            Some("<simple.1@example.test>")
-        );
-        let Kind::Multipart(parts) = &e.kind else {
-            panic!()
+    fn addresses_and_groups_on_the_wire() {
+        let raw = b"From: \"J\xc3\xbcrgen\" <j@example.test>\r\n\
+                    To: Friends: a@x.test;, c@z.test\r\n\
+                    Subject: Hi\r\n\r\n";
+        let root = mime::parse(raw);
+        let d = Data::Fetch {
+            seq: std::num::NonZeroU32::MIN,
+            items: Vec1::from(MessageDataItem::Envelope(build(raw, &root))),
         };
-        let Kind::Message(inner) = &parts[2].kind else {
-            panic!()
-        };
-        let env = build(MULTI, inner);
-        assert_eq!(s(&env.subject).as_deref(), Some("Inner message"));
-        assert_eq!(env.date, NString::NIL);
-    }
-
-    #[test]
-    fn groups() {
-        let raw = b"To: Friends: a@x.test, b@y.test;, c@z.test\r\n\r\n";
-        let e = mime::parse(raw);
-        let env = build(raw, &e);
-        let hosts: Vec<Option<String>> = env.to.iter().map(|a| s(&a.host)).collect();
-        assert_eq!(hosts[0], None, "group start");
-        assert!(hosts.contains(&Some("y.test".into())));
+        assert_eq!(
+            String::from_utf8(response::data(d)).unwrap(),
+            "* 1 FETCH (ENVELOPE (NIL \"Hi\" \
+             ((\"=?utf-8?b?SsO8cmdlbg==?=\" NIL \"j\" \"example.test\")) \
+             ((\"=?utf-8?b?SsO8cmdlbg==?=\" NIL \"j\" \"example.test\")) \
+             ((\"=?utf-8?b?SsO8cmdlbg==?=\" NIL \"j\" \"example.test\")) \
+             ((NIL NIL \"Friends\" NIL)(NIL NIL \"a\" \"x.test\")(NIL NIL NIL NIL)(NIL NIL \"c\" \"z.test\")) \
+             NIL NIL NIL NIL))\r\n"
+        );
     }
 }

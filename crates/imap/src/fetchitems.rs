@@ -16,9 +16,9 @@ use imap_codec::imap_types::core::NString;
 use imap_codec::imap_types::fetch::{MessageDataItem, MessageDataItemName, Section};
 
 use crate::flagsets::Flags;
-use crate::mime::Entity;
 use crate::section::UnknownCte;
 use crate::{bodystructure, envelope, section};
+use heron_message::mime::Entity;
 
 /// The message bytes and their structure, when the plan needs them.
 pub struct Body<'a> {
@@ -113,8 +113,8 @@ pub fn build(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::mime;
-    use crate::testdata::MULTI;
+    use heron_message::mime;
+    use heron_message::testdata::MULTI;
     use heron_proto_imap::fetch::plan;
     use heron_proto_imap::response;
     use imap_codec::CommandCodec;

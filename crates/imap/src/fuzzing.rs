@@ -13,7 +13,9 @@ use imap_codec::imap_types::core::{NString, Vec1};
 use imap_codec::imap_types::fetch::{MessageDataItem, Part, Section};
 use imap_codec::imap_types::response::Data;
 
-use crate::{bodystructure, envelope, mime, section};
+use heron_message::mime;
+
+use crate::{bodystructure, envelope, section};
 
 /// The part paths tried on every message: the first parts, and into their first parts.
 const PATHS: &[&[u32]] = &[&[1], &[2], &[1, 1], &[1, 2], &[2, 1], &[1, 1, 1]];

@@ -13,8 +13,10 @@
 //! state table ([`state`]) and calls one file per command in [`cmd`], which never sees the
 //! bytes; [`done`] is how a command ends; [`selected`] keeps the session's view of the
 //! selected mailbox (compactly: [`view`], [`flagsets`]) and [`updates`] tells the client
-//! what other sessions changed. The message side is pure: [`mime`] (structure),
-//! [`section`], [`envelope`], [`bodystructure`], [`search`] (matching), [`fetchitems`].
+//! what other sessions changed. The message side is pure: `heron-message` reads the MIME
+//! structure, the bytes a section selects, the envelope and the body structure; here
+//! [`section`], [`envelope`] and [`bodystructure`] put them in `imap-codec`'s types,
+//! [`fetchitems`] builds FETCH's data items and [`search`] matches SEARCH keys.
 //!
 //! Invariants: passwords are never accepted in clear text from another machine before TLS;
 //! a session's message numbers change only when the client is told; store failures end a
@@ -34,7 +36,6 @@ mod flagsets;
 pub mod fuzzing;
 mod limits;
 mod mailbox;
-mod mime;
 mod quota;
 mod search;
 mod searchres;
@@ -42,8 +43,6 @@ mod section;
 mod selected;
 mod session;
 mod state;
-#[cfg(test)]
-mod testdata;
 mod updates;
 mod view;
 

@@ -3,8 +3,10 @@
 //! BODYSTRUCTURE on mutated messages must never panic. (Command parsing has its own in
 //! `heron-proto-imap`.)
 
-use crate::testdata::{MULTI, SIMPLE};
-use crate::{bodystructure, envelope, mime, section};
+use heron_message::mime;
+use heron_message::testdata::{MULTI, SIMPLE};
+
+use crate::{bodystructure, envelope, section};
 
 /// A small deterministic generator (xorshift), so failures reproduce.
 struct Rng(u64);

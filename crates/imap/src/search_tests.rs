@@ -1,6 +1,6 @@
 use super::*;
 use crate::flagsets::Flags;
-use crate::testdata::{MULTI, SIMPLE};
+use heron_message::testdata::{MULTI, SIMPLE};
 use imap_codec::CommandCodec;
 use imap_codec::decode::Decoder;
 use imap_codec::imap_types::command::CommandBody;

@@ -1,13 +1,26 @@
-//! Internet messages (RFC 5322) as every part of the server reads them: where the header block
-//! ends and what its fields are ([`header`]).
+//! Internet messages (RFC 5322, RFC 2045) as every part of the server reads them, apart from
+//! any protocol: where the header block ends and what its fields are ([`header`]); the MIME
+//! structure ([`mime`]); the bytes a section of a message selects ([`section`]); the
+//! envelope ([`envelope`]) and body structure ([`bodystructure`]) as plain data; the
+//! Authentication-Results fields this server must not trust ([`authres`]) and the trace
+//! fields it writes, Received and Return-Path ([`trace`]).
 //!
-//! Pure: no I/O, no allocation beyond what a caller asks for, no panics on any input. Every
-//! crate that looks into message bytes (store, SMTP in and out, IMAP, POP3, the spool views,
-//! import) asks here, so they agree on where a message's header ends.
+//! Pure: no I/O, no runtime, no store, no protocol's wire format (IMAP puts the envelope and
+//! body structure into its own types); no panics on any input. Every crate that looks into
+//! message bytes (store, SMTP in and out, IMAP, POP3, the spool views, import) asks here, so
+//! they agree on where a message's header ends and how it is structured.
 //!
-//! Planned: MIME structure, sections, ENVELOPE, BODYSTRUCTURE, SEARCH matching and flag sets
-//! (today in `crates/imap`) move here too.
+//! Planned: SEARCH matching and flag sets (today in `crates/imap`) move here too.
 
+pub mod authres;
+pub mod bodystructure;
+pub mod envelope;
 pub mod header;
+pub mod mime;
+pub mod section;
+#[cfg(any(test, feature = "testdata"))]
+#[doc(hidden)]
+pub mod testdata;
+pub mod trace;
 
 pub use header::{Field, HeaderBlock, fields, header_block};

@@ -3,6 +3,7 @@
 //! submission headers, the DKIM verdict on signed mail from other servers, then one durable copy for all local mailboxes (with Return-Path) and
 //! one spool entry for all remote recipients. The reply is 250 only when both are on disk.
 
+use heron_message::{authres, trace};
 use heron_proto_smtp::reply::{self, Reply};
 use heron_proto_smtp::{Ret, count_received, has_header, received_protocol};
 use heron_settings::defs;
@@ -20,7 +21,7 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
         return reply::TOO_MANY_HOPS;
     }
     // RFC 8601 §5: results claiming this server's name did not come from it.
-    let body = crate::authres::strip_own(body, &s.hostname);
+    let body = authres::strip_own(body, &s.hostname);
     let mut head = dkim_verdict(s, &body).await.unwrap_or_default();
     head.push_str(&added_headers(s, id, &tx, &body));
     let size = head.len() + body.len();
@@ -28,7 +29,7 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
     // only when the message has both local and remote recipients.
     let remote = (!tx.remote.is_empty()).then(|| concat(&[head.as_bytes(), &body]));
     let local_copy = (!tx.local.is_empty()).then(|| {
-        let return_path = crate::received::return_path(&tx.sender);
+        let return_path = trace::return_path(&tx.sender);
         match &remote {
             Some(message) => concat(&[return_path.as_bytes(), message]),
             None => concat(&[return_path.as_bytes(), head.as_bytes(), &body]),
@@ -70,36 +71,35 @@ async fn dkim_verdict(s: &Session<'_>, body: &[u8]) -> Option<String> {
     heron_mailauth::dkim::verify::authentication_results(&dns, &s.hostname, body).await
 }
 
-/// The header lines this server adds in front of the message: Received (RFC 5321 §4.4) and,
-/// for authenticated submissions, Message-ID and Date when missing (RFC 6409 §8).
+/// The header lines this server adds in front of the message: Received (RFC 5321 §4.4, built
+/// by `heron_message::trace`) and, for authenticated submissions, Message-ID and Date when
+/// missing (RFC 6409 §8).
 fn added_headers(s: &Session<'_>, id: &str, tx: &Transaction, body: &[u8]) -> String {
     let mut head = String::new();
     let skip = s.auth.is_some() && s.svc.settings.get(defs::SMTP_SKIP_RECEIVED_AUTH);
     if !skip {
         let tls = s.tls_description();
-        let proto = received_protocol(s.esmtp, tls.is_some(), s.auth.is_some(), tx.params.smtputf8);
-        let helo: String = s
-            .helo
-            .as_deref()
-            .unwrap_or("unknown")
-            .chars()
-            .filter(|c| c.is_ascii_graphic())
-            .take(255)
-            .collect();
-        head.push_str(&format!(
-            "Received: from {helo} ([{}])\r\n\tby {} (Heron) with {proto} id {}",
-            s.peer, s.hostname, id
-        ));
-        if let Some(t) = tls {
-            head.push_str(&format!("\r\n\t(using {t})"));
-        }
-        if let [one] = tx.accepted.as_slice() {
-            head.push_str(&format!("\r\n\tfor <{one}>"));
-        }
-        head.push_str(&format!(
-            ";\r\n\t{}\r\n",
-            chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S +0000")
-        ));
+        let date = chrono::Utc::now()
+            .format("%a, %d %b %Y %H:%M:%S +0000")
+            .to_string();
+        head.push_str(&trace::received(&trace::Received {
+            helo: s.helo.as_deref(),
+            peer: s.peer,
+            hostname: &s.hostname,
+            protocol: received_protocol(
+                s.esmtp,
+                tls.is_some(),
+                s.auth.is_some(),
+                tx.params.smtputf8,
+            ),
+            id,
+            tls: tls.as_deref(),
+            recipient: match tx.accepted.as_slice() {
+                [one] => Some(one),
+                _ => None,
+            },
+            date: &date,
+        }));
     }
     if s.auth.is_some() || s.is_submission() {
         if !has_header(body, "Message-ID") {

@@ -7,14 +7,12 @@
 //! the size limit is never buffered past the limit; the wire format lives in `proto-smtp`
 //! and each command's behaviour in its own file under [`cmd`].
 
-mod authres;
 pub mod cmd;
 mod deliver;
 mod envelope;
 mod hold;
 mod notice;
 pub mod policy;
-pub mod received;
 mod routed;
 mod session;
 
@@ -26,9 +24,10 @@ use heron_settings::{Settings, defs};
 use std::sync::Arc;
 
 /// Fuzzing entry point (`crates/smtp/fuzz`), not part of the API: RFC 8601 §5 removal of
-/// this server's Authentication-Results fields from a received message.
+/// this server's Authentication-Results fields from a received message, as SMTP-in runs it
+/// (`heron_message::authres`).
 #[doc(hidden)]
-pub use authres::strip_own as strip_own_auth_results;
+pub use heron_message::authres::strip_own as strip_own_auth_results;
 
 /// Which door the service guards.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

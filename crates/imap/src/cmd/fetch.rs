@@ -23,8 +23,8 @@ use crate::done::Done;
 use crate::error::Result;
 use crate::fetchitems::{self, Body};
 use crate::flagsets::Flags;
-use crate::mime;
 use crate::session::Session;
+use heron_message::mime;
 
 /// Messages whose stored metadata is read in one store call.
 const BATCH: usize = 256;

@@ -2,13 +2,13 @@
 //! with a message were written by someone else, so they are removed before the message is
 //! stored or relayed (and before this server adds its own). Fields of other servers stay.
 //!
-//! Pure. Invariant: only fields of the header block are looked at (`heron_message::fields`,
+//! Pure. Invariant: only fields of the header block are looked at ([`crate::fields`],
 //! which also sees a name with white space before its colon), a removed field goes with its
 //! folded continuation lines, and every other byte of the message is kept as it was.
 
 /// The authserv-id of an Authentication-Results field value: its first token, before any
-/// `;` (RFC 8601 §2.2), with comments and white space around it dropped.
-fn authserv_id(value: &[u8]) -> String {
+/// `;` (RFC 8601 §2.2), with comments and white space around it dropped, lower-cased.
+pub fn authserv_id(value: &[u8]) -> String {
     let text = String::from_utf8_lossy(value);
     let first = text.split(';').next().unwrap_or("");
     let mut out = String::new();
@@ -30,7 +30,7 @@ pub fn strip_own(message: Vec<u8>, hostname: &str) -> Vec<u8> {
     const NAME: &str = "authentication-results";
     let own = hostname.trim_end_matches('.').to_ascii_lowercase();
     // Fields as [start, end) ranges, each with its continuation lines.
-    let drop: Vec<(usize, usize)> = heron_message::fields(&message)
+    let drop: Vec<(usize, usize)> = crate::fields(&message)
         .filter(|f| f.is(NAME) && authserv_id(f.value).trim_end_matches('.') == own)
         .map(|f| (f.range.start, f.range.end))
         .collect();

@@ -1,4 +1,7 @@
-//! Sample messages shared by the unit tests.
+//! Sample messages shared by the unit tests of this crate and, through the `testdata`
+//! feature, of the crates built on it (IMAP). Not part of the API.
+//!
+//! Invariant: the samples never change meaning; tests in several crates assert on them.
 
 /// A plain single-part message.
 pub const SIMPLE: &[u8] = b"From: Alice Example <alice@example.test>\r\n\

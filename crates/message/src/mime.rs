@@ -1,10 +1,16 @@
 //! The MIME structure of a stored message (RFC 2045, RFC 2046) as byte ranges: where each
 //! entity's header and body lie, which entities a multipart holds, and which message a
-//! message/rfc822 part encapsulates. FETCH sections, BODYSTRUCTURE and SEARCH all read it.
+//! message/rfc822 part encapsulates. Sections ([`crate::section`]), the body structure
+//! ([`crate::bodystructure`]) and the envelope ([`crate::envelope`]) all read it.
 //!
-//! Header fields are parsed by `mail-parser`; the boundaries are found here so that every
-//! range is exact: a part's body ends before the line break that precedes the next
-//! delimiter line (RFC 2046 §5.1.1), and BODY[n] and the size in BODYSTRUCTURE agree.
+//! Header fields are parsed by `mail-parser`; the header block ends where
+//! [`crate::header_block`] says; the boundaries are found here so that every range is exact:
+//! a part's body ends before the line break that precedes the next delimiter line (RFC 2046
+//! §5.1.1), so a section's bytes and the size in the body structure agree.
+//!
+//! [`header_fields`] reads a header block field by field keeping each field's exact bytes
+//! (what a header field subset returns); unlike [`crate::fields`] it keeps a field with an
+//! empty name and trims white space on both sides of a name.
 //!
 //! Invariants: every range lies within the message; nesting deeper than [`MAX_DEPTH`] and
 //! parts beyond [`MAX_PARTS`] are treated as opaque bodies, so hostile messages cost
@@ -24,14 +30,17 @@ pub const MAX_PARTS: usize = 5000;
 pub struct Entity<'m> {
     /// Header fields, including the blank line that ends them (if present).
     pub header: Range<usize>,
+    /// The body: from just past the blank line to the end of the entity.
     pub body: Range<usize>,
     /// Parsed header fields (their offsets are relative to `header.start`).
     pub fields: Vec<Header<'m>>,
     /// Lower-case media type and subtype, defaults applied (RFC 2045 §5.2).
     pub media_type: String,
+    /// Lower-case subtype, defaults applied.
     pub subtype: String,
     /// Content-Type parameters in order, names lower-cased.
     pub params: Vec<(String, String)>,
+    /// What the entity contains.
     pub kind: Kind<'m>,
 }
 
@@ -100,7 +109,7 @@ fn entity<'m>(
     budget: &mut usize,
 ) -> Entity<'m> {
     *budget = budget.saturating_sub(1);
-    let body_start = heron_message::header_block(&raw[range.clone()]).body_start + range.start;
+    let body_start = crate::header_block(&raw[range.clone()]).body_start + range.start;
     let header = range.start..body_start;
     let body = body_start..range.end;
     let fields = MessageParser::new()
@@ -243,6 +252,7 @@ fn before_break(raw: &[u8], start: usize, delim: usize) -> usize {
 
 /// One header field as it is in the message.
 pub struct Field<'a> {
+    /// The name, white space around it trimmed.
     pub name: &'a [u8],
     /// The value with its folding line breaks, without the final line break.
     pub value: &'a [u8],
