@@ -9,7 +9,8 @@
 //! ([`check`](crate::NotMail): no NUL bytes, a header of header fields with at
 //! least one a message carries); one that does not is an
 //! [`ImportError::NotMail`] naming the file and the reason, and reading goes
-//! on with the next message.
+//! on with the next message. [`DuplicateKey`] tells which messages are the
+//! same for skipping duplicates.
 //!
 //! Invariants:
 //! - Reading is pure: nothing on disk is created, changed or moved.
@@ -27,6 +28,7 @@
 
 mod check;
 mod date;
+mod dedup;
 mod error;
 mod maildir;
 mod mbox;
@@ -37,6 +39,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 pub use check::NotMail;
+pub use dedup::DuplicateKey;
 pub use error::ImportError;
 
 use maildir::MaildirReader;
