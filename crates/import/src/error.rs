@@ -5,6 +5,8 @@
 
 use std::path::PathBuf;
 
+use crate::check::NotMail;
+
 /// Why a source could not be opened or a message could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -31,6 +33,29 @@ pub enum ImportError {
         /// What was found and what was expected instead.
         reason: String,
     },
+    /// A file, or one message of an mbox file, is not a mail message; nothing of it is
+    /// imported. Reading carries on with the next message or file.
+    #[error("{}{}: not a mail message: {reason}", path.display(), Position(*message))]
+    NotMail {
+        /// The file.
+        path: PathBuf,
+        /// For an mbox file, the message's position in it, from 1.
+        message: Option<usize>,
+        /// What is wrong with it.
+        reason: NotMail,
+    },
+}
+
+/// Formats an mbox message position as `, message N` (nothing for a whole file).
+struct Position(Option<usize>);
+
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(n) => write!(f, ", message {n}"),
+            None => Ok(()),
+        }
+    }
 }
 
 impl ImportError {

@@ -1,9 +1,16 @@
 //! Reading messages from a mail source on disk, for `heron import`.
 //!
 //! A source is one of: a single message file (`.eml`), an mbox file, or a
-//! Maildir. [`open`] detects which, counts the messages with a cheap
-//! pre-scan (for a progress bar), and returns a [`Source`] that iterates
-//! over [`ImportedMessage`]s in source order.
+//! Maildir (with its Maildir++ subfolders). [`open`] detects which, counts the
+//! messages with a cheap pre-scan (for a progress bar), and returns a
+//! [`Source`] that iterates over [`ImportedMessage`]s in source order.
+//!
+//! Every message is checked to look like mail before it is returned
+//! ([`check`](crate::NotMail): no NUL bytes, a header of header fields with at
+//! least one a message carries); one that does not is an
+//! [`ImportError::NotMail`] naming the file and the reason, and reading goes
+//! on with the next message. [`DuplicateKey`] tells which messages are the
+//! same for skipping duplicates.
 //!
 //! Invariants:
 //! - Reading is pure: nothing on disk is created, changed or moved.
@@ -14,11 +21,14 @@
 //!   message, not by the file size.
 //! - [`Source::total`] is the number of items the iteration yields, unless
 //!   the source changes on disk in between.
+//! - Nothing that fails the mail check is ever yielded as a message.
 //!
 //! Nothing here is async and nothing touches the store; the caller decides
 //! what to do with each message and with per-message errors.
 
+mod check;
 mod date;
+mod dedup;
 mod error;
 mod maildir;
 mod mbox;
@@ -28,6 +38,8 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
+pub use check::NotMail;
+pub use dedup::DuplicateKey;
 pub use error::ImportError;
 
 use maildir::MaildirReader;
@@ -66,6 +78,10 @@ pub struct ImportedMessage {
     pub flags: Vec<String>,
     /// Internal date as Unix seconds, when the source has one.
     pub internal_date: Option<i64>,
+    /// The Maildir++ subfolder the message comes from, as its levels
+    /// (`.Archive.2024` → `["Archive", "2024"]`, spelt as on disk); empty for
+    /// the messages of the source itself.
+    pub folder: Vec<String>,
 }
 
 /// The format of a source.
@@ -73,7 +89,7 @@ pub struct ImportedMessage {
 pub enum SourceKind {
     /// A single message file.
     Eml,
-    /// A Maildir directory (`cur/`, `new/`, `tmp/`).
+    /// A Maildir directory (`cur/`, `new/`, `tmp/`), with any Maildir++ subfolders.
     Maildir,
     /// An mbox file (mboxo or mboxrd).
     Mbox,
@@ -91,9 +107,11 @@ impl std::fmt::Display for SourceKind {
 
 /// An opened source: iterate over it to read its messages.
 ///
-/// Iteration yields `Err` for a message that cannot be read. For a Maildir
-/// the next call carries on with the next file; for mbox and eml an error
-/// ends the iteration, since the rest of the stream cannot be trusted.
+/// Iteration yields `Err` for a message that cannot be read or is not mail
+/// ([`ImportError::NotMail`]). After a `NotMail` error, and after any error
+/// in a Maildir, the next call carries on with the next message; any other
+/// error in an mbox ends the iteration, since the rest of the stream cannot
+/// be trusted.
 #[derive(Debug)]
 pub struct Source {
     /// The detected format.
@@ -137,9 +155,9 @@ impl std::iter::FusedIterator for Source {}
 /// Opens the source at `path`, detecting its kind and counting its messages.
 ///
 /// Detection: a directory with `cur/` or `new/` (or `tmp/`) is a Maildir; a
-/// file whose first non-blank line starts with `From ` is an mbox; a file
-/// that is empty or holds only blank lines is an mbox with no messages; any
-/// other file is one message. Anything else (a directory that is not a
+/// file whose first non-blank line starts with `From ` is an mbox; any other
+/// file is one message (an empty one included: reading it yields
+/// [`ImportError::NotMail`]). Anything else (a directory that is not a
 /// Maildir, a missing path, an unreadable file, a device) is an error
 /// naming the path and what was expected.
 pub fn open(path: &Path) -> Result<Source, ImportError> {
@@ -188,7 +206,7 @@ fn open_file(path: &Path) -> Result<(SourceKind, usize, Reader), ImportError> {
     let file = File::open(path).map_err(|e| ImportError::io(path, e))?;
     match sniff(file).map_err(|e| ImportError::io(path, e))? {
         Sniffed::Other => Ok((SourceKind::Eml, 1, Reader::Eml(Some(path.to_owned())))),
-        Sniffed::Mbox | Sniffed::Blank => {
+        Sniffed::Mbox => {
             let total = MboxReader::new(path.to_owned(), open_buffered(path)?).count()?;
             let reader = MboxReader::new(path.to_owned(), open_buffered(path)?);
             Ok((SourceKind::Mbox, total, Reader::Mbox(reader)))
@@ -198,11 +216,9 @@ fn open_file(path: &Path) -> Result<(SourceKind, usize, Reader), ImportError> {
 
 /// What the start of a file looks like.
 enum Sniffed {
-    /// Empty, or only blank lines.
-    Blank,
     /// The first non-blank line starts with `From `.
     Mbox,
-    /// Anything else.
+    /// Anything else, including nothing but blank lines.
     Other,
 }
 
@@ -213,7 +229,7 @@ fn sniff(file: File) -> std::io::Result<Sniffed> {
     loop {
         line.clear();
         if reader.read_until(b'\n', &mut line)? == 0 {
-            return Ok(Sniffed::Blank);
+            return Ok(Sniffed::Other);
         }
         if !text::is_blank(&line) {
             return Ok(if line.starts_with(b"From ") {
@@ -231,12 +247,19 @@ fn open_buffered(path: &Path) -> Result<BufReader<File>, ImportError> {
     Ok(BufReader::with_capacity(MBOX_BUFFER, file))
 }
 
-/// Reads a single message file; its internal date is the file's mtime.
+/// Reads a single message file, which must look like mail; its internal date
+/// is the file's mtime.
 fn read_eml(path: &Path) -> Result<ImportedMessage, ImportError> {
     let raw = std::fs::read(path).map_err(|e| ImportError::io(path, e))?;
+    check::check(&raw, check::Rule::File).map_err(|reason| ImportError::NotMail {
+        path: path.to_owned(),
+        message: None,
+        reason,
+    })?;
     Ok(ImportedMessage {
         bytes: text::to_crlf(&raw),
         flags: Vec::new(),
         internal_date: text::mtime(path),
+        folder: Vec::new(),
     })
 }

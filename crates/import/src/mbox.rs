@@ -15,10 +15,16 @@
 //! separates it from the next message (or ends the file), and with bare LF
 //! line endings turned into CRLF. Counting ([`MboxReader::count`]) uses the
 //! very same splitter, so the pre-scan total always matches the iteration.
+//!
+//! A message that does not look like mail (the mbox rule of [`crate::check`]:
+//! empty, NUL bytes, or no header field on its first line) is an error naming
+//! its position; the separators around it are still sound, so reading goes on
+//! with the next message.
 
 use std::io::BufRead;
 use std::path::PathBuf;
 
+use crate::check::{Rule, check};
 use crate::error::ImportError;
 use crate::text::{header_block, header_values, is_blank, is_empty_line, is_keyword, push_flag};
 use crate::{ImportedMessage, date, flag};
@@ -44,6 +50,8 @@ pub(crate) struct MboxReader<R> {
     line: Vec<u8>,
     /// The From_ line of the message that starts next.
     separator: Vec<u8>,
+    /// How many messages have been read, for naming one in an error.
+    read: usize,
 }
 
 impl<R: BufRead> MboxReader<R> {
@@ -55,6 +63,7 @@ impl<R: BufRead> MboxReader<R> {
             state: State::Start,
             line: Vec::new(),
             separator: Vec::new(),
+            read: 0,
         }
     }
 
@@ -75,6 +84,14 @@ impl<R: BufRead> MboxReader<R> {
             Ok(None) => return None,
             Err(e) => return Some(Err(e)),
         };
+        self.read += 1;
+        if let Err(reason) = check(&bytes, Rule::MboxEntry) {
+            return Some(Err(ImportError::NotMail {
+                path: self.path.clone(),
+                message: Some(self.read),
+                reason,
+            }));
+        }
         let headers = header_block(&bytes);
         let flags = flags_from_headers(headers);
         let internal_date = date::from_line_date(&separator).or_else(|| date::date_header(headers));
@@ -82,6 +99,7 @@ impl<R: BufRead> MboxReader<R> {
             bytes,
             flags,
             internal_date,
+            folder: Vec::new(),
         }))
     }
 
@@ -253,6 +271,27 @@ mod tests {
             Some(Err(ImportError::NotASource { .. }))
         ));
         assert!(reader.next_message().is_none());
+    }
+
+    #[test]
+    fn a_message_that_is_not_mail_is_refused_and_reading_goes_on() {
+        let input = b"From x\nA: b\n\nFrom y\nnot a header\n\nFrom z\n\nFrom w\nC: d\n";
+        let mut reader = MboxReader::new(PathBuf::from("m"), &input[..]);
+        let results: Vec<_> = std::iter::from_fn(|| reader.next_message()).collect();
+        assert_eq!(results.len(), 4);
+        assert_eq!(results[0].as_ref().unwrap().bytes, b"A: b\r\n");
+        let refused: Vec<String> = results[1..3]
+            .iter()
+            .map(|r| r.as_ref().unwrap_err().to_string())
+            .collect();
+        assert_eq!(
+            refused,
+            [
+                "m, message 2: not a mail message: no header fields",
+                "m, message 3: not a mail message: empty"
+            ]
+        );
+        assert_eq!(results[3].as_ref().unwrap().bytes, b"C: d\r\n");
     }
 
     #[test]

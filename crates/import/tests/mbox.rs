@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use heron_import::{ImportedMessage, SourceKind, open};
+use heron_import::{ImportError, ImportedMessage, NotMail, SourceKind, open};
 
 fn write(dir: &Path, name: &str, content: &[u8]) -> std::path::PathBuf {
     let path = dir.join(name);
@@ -105,13 +105,18 @@ fn date_header_is_the_fallback() {
 }
 
 #[test]
-fn empty_file_is_an_empty_mbox() {
+fn empty_file_is_refused_not_an_empty_mbox() {
     let dir = tempfile::tempdir().unwrap();
     for content in [&b""[..], b"\n\n  \n"] {
         let path = write(dir.path(), "empty.mbox", content);
-        let (total, msgs) = read_all(&path);
-        assert_eq!(total, 0);
-        assert!(msgs.is_empty());
+        let mut source = open(&path).unwrap();
+        assert_eq!((source.kind, source.total), (SourceKind::Eml, 1));
+        let err = source.next().unwrap().unwrap_err();
+        assert!(
+            matches!(&err, ImportError::NotMail { path: p, message: None, reason: NotMail::Empty } if p == &path),
+            "{err}"
+        );
+        assert!(source.next().is_none());
     }
 }
 
