@@ -113,14 +113,8 @@ fn error(bytes: &[u8], reason: &'static str) -> ParseError {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::searchres::tests_support::saved;
     use imap_codec::imap_types::sequence::SequenceSet;
-
-    fn saved() -> SavedSet {
-        SavedSet {
-            uids: vec![10, 11, 12, 20],
-            seqs: vec![2, 3, 4, 7],
-        }
-    }
 
     fn fetch_set(c: &Command<'_>) -> SequenceSet {
         match &c.body {

@@ -224,17 +224,25 @@ fn apply(bytes: &[u8], edits: Vec<(usize, usize, String)>) -> Cow<'_, [u8]> {
     Cow::Owned(out)
 }
 
+/// A saved result the tests of `$` substitution share.
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
+pub(crate) mod tests_support {
+    use super::SavedSet;
 
-    fn saved() -> SavedSet {
+    /// UIDs 10, 11, 12, 20 at sequence numbers 2, 3, 4, 7.
+    pub(crate) fn saved() -> SavedSet {
         SavedSet {
             uids: vec![10, 11, 12, 20],
             seqs: vec![2, 3, 4, 7],
         }
     }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use tests_support::saved;
 
     fn run(s: &str, saved: &SavedSet) -> (String, bool) {
         let out = substitute(s.as_bytes(), saved);
