@@ -39,11 +39,16 @@ fi
 export HERON_SCHEMATHESIS="$schemathesis_env/bin/schemathesis"
 # Browser tests of the admin pages: Debian's Chromium driven by playwright-core (npm; its own
 # browser download is not used).
-if ! command -v chromium >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1 \
-    || ! command -v npm >/dev/null 2>&1; then
-    echo "installing chromium, nodejs and npm"
+# Only what is missing is installed: a Node.js from another source ships its own npm, which
+# Debian's npm package conflicts with.
+browser_packages=()
+command -v chromium >/dev/null 2>&1 || browser_packages+=(chromium)
+command -v node >/dev/null 2>&1 || browser_packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || browser_packages+=(npm)
+if [ ${#browser_packages[@]} -gt 0 ]; then
+    echo "installing ${browser_packages[*]}"
     as_root apt-get update -qq
-    as_root apt-get install -y -qq chromium nodejs npm >/dev/null
+    as_root apt-get install -y -qq "${browser_packages[@]}" >/dev/null
 fi
 if [ ! -d tests/browser/node_modules/playwright-core ]; then
     echo "installing playwright-core (tests/browser)"
