@@ -2,18 +2,19 @@
 //! aliases) becomes the set of local mailboxes and remote addresses it delivers to.
 //!
 //! Rules, in order: a user wins; then an alias (expanded recursively, each address visited
-//! once, so loops are cut); then, for `postmaster`, the postmaster stand-in (RFC 5321
-//! §4.5.1, `postmaster.rs`); then the domain's catch-all, when catch-alls are enabled
-//! server-wide (SEC-10). Disabled users and domains receive nothing. Expansion stops after
-//! [`MAX_EXPANSION`] addresses.
+//! once, so loops are cut); then a sub-address (RFC 5233): `user+tag` with no user or alias
+//! of that exact name is tried as `user`, remembering `tag` as the folder to deliver into;
+//! then, for `postmaster`, the postmaster stand-in (RFC 5321 §4.5.1, `postmaster.rs`); then
+//! the domain's catch-all, when catch-alls are enabled server-wide (SEC-10). Disabled users
+//! and domains receive nothing. Expansion stops after [`MAX_EXPANSION`] addresses.
 
 use std::collections::{HashSet, VecDeque};
 
 use heron_settings::defs;
-use heron_store::User;
+use heron_store::{Folder, User, UserId};
 
 use crate::address::Address;
-use crate::{Directory, Result};
+use crate::{Directory, DirectoryError, Result};
 
 /// Most addresses one recipient may expand to.
 pub const MAX_EXPANSION: usize = 1000;
@@ -23,6 +24,10 @@ pub const MAX_EXPANSION: usize = 1000;
 pub struct Resolution {
     /// Local mailboxes, each once.
     pub mailboxes: Vec<User>,
+    /// The folder a sub-address named for a mailbox above (`user+tag@` gives `tag`), by user
+    /// id; delivery puts the message there when the user has such a folder
+    /// ([`Directory::delivery_folder`]). A user reached by several addresses keeps the first.
+    pub folders: Vec<(UserId, String)>,
     /// Addresses outside the hosted domains (to be relayed).
     pub remote: Vec<String>,
 }
@@ -32,6 +37,35 @@ impl Resolution {
     pub fn is_empty(&self) -> bool {
         self.mailboxes.is_empty() && self.remote.is_empty()
     }
+
+    /// The folder a sub-address named for `user`, if any.
+    pub fn folder_of(&self, user: UserId) -> Option<&str> {
+        self.folders
+            .iter()
+            .find(|(id, _)| *id == user)
+            .map(|(_, f)| f.as_str())
+    }
+
+    fn add_mailbox(&mut self, u: User, folder: Option<&str>) {
+        if u.disabled || self.mailboxes.iter().any(|m| m.id == u.id) {
+            return;
+        }
+        if let Some(f) = folder.filter(|f| !f.is_empty()) {
+            self.folders.push((u.id, f.to_owned()));
+        }
+        self.mailboxes.push(u);
+    }
+}
+
+/// Split a local part at the first of `separators` into user and tag (RFC 5233
+/// sub-addressing); `None` when there is no separator or nothing before it.
+pub fn split_subaddress<'a>(local: &'a str, separators: &str) -> Option<(&'a str, &'a str)> {
+    let at = local.find(|c| separators.contains(c))?;
+    if at == 0 {
+        return None;
+    }
+    let sep = local[at..].chars().next()?;
+    Some((&local[..at], &local[at + sep.len_utf8()..]))
 }
 
 impl Directory {
@@ -50,6 +84,8 @@ impl Directory {
         let mut seen = HashSet::new();
         let mut queue = VecDeque::from([(start, true)]);
         let catch_alls = self.settings.get(defs::CATCH_ALLS);
+        let separators = self.settings.get(defs::ADDRESS_SUBADDRESS_SEPARATORS);
+        let folders = self.settings.get(defs::ADDRESS_SUBADDRESS_FOLDERS);
         while let Some((a, first)) = queue.pop_front() {
             if !seen.insert(a.clone()) || seen.len() > MAX_EXPANSION {
                 continue;
@@ -62,18 +98,22 @@ impl Directory {
                 continue;
             }
             if let Some(u) = self.store.get_user(d.id, &a.local).await? {
-                if !u.disabled && !out.mailboxes.iter().any(|m| m.id == u.id) {
-                    out.mailboxes.push(u);
-                }
+                out.add_mailbox(u, None);
                 continue;
             }
             if let Some(alias) = self.store.get_alias(d.id, &a.local).await? {
-                for t in &alias.targets {
-                    if let Ok(t) = Address::parse(t) {
-                        queue.push_back((t, false));
-                    }
-                }
+                expand(&alias.targets, &mut queue);
                 continue;
+            }
+            if let Some((user, tag)) = split_subaddress(&a.local, &separators) {
+                if let Some(u) = self.store.get_user(d.id, user).await? {
+                    out.add_mailbox(u, folders.then_some(tag));
+                    continue;
+                }
+                if let Some(alias) = self.store.get_alias(d.id, user).await? {
+                    expand(&alias.targets, &mut queue);
+                    continue;
+                }
             }
             // RFC 5321 §4.5.1: postmaster@ every hosted domain is deliverable.
             if a.local == crate::POSTMASTER
@@ -99,5 +139,47 @@ impl Directory {
             }
         }
         Ok(out)
+    }
+
+    /// The folder mail for `user` is delivered into: the folder `tag` names (a sub-address,
+    /// compared without regard to case, never created) when the user has one, else INBOX.
+    pub async fn delivery_folder(&self, user: UserId, tag: Option<&str>) -> Result<Folder> {
+        if let Some(tag) = tag.filter(|t| !t.is_empty()) {
+            let tag = tag.to_lowercase();
+            let folders = self.store.list_folders(user).await?;
+            if let Some(f) = folders.into_iter().find(|f| f.name.to_lowercase() == tag) {
+                return Ok(f);
+            }
+        }
+        self.store
+            .get_folder(user, "INBOX")
+            .await?
+            .ok_or_else(|| DirectoryError::NotFound(format!("INBOX of user #{user}")))
+    }
+}
+
+/// Queue an alias's targets for expansion.
+fn expand(targets: &[String], queue: &mut VecDeque<(Address, bool)>) {
+    for t in targets {
+        if let Ok(t) = Address::parse(t) {
+            queue.push_back((t, false));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_subaddress;
+
+    #[test]
+    fn subaddress_split() {
+        assert_eq!(split_subaddress("ann+lists", "+"), Some(("ann", "lists")));
+        assert_eq!(split_subaddress("ann+a+b", "+"), Some(("ann", "a+b")));
+        assert_eq!(split_subaddress("ann-x+y", "+-"), Some(("ann", "x+y")));
+        assert_eq!(split_subaddress("ann+", "+"), Some(("ann", "")));
+        assert_eq!(split_subaddress("+ann", "+"), None);
+        assert_eq!(split_subaddress("ann", "+"), None);
+        assert_eq!(split_subaddress("ann+x", ""), None);
+        assert_eq!(split_subaddress("añn·x", "·"), Some(("añn", "x")));
     }
 }

@@ -122,13 +122,13 @@ pub async fn hand_off(q: &Queue, to: &str, bytes: Vec<u8>) -> Result<(), String>
     if !res.mailboxes.is_empty() {
         let mut targets = Vec::new();
         for u in &res.mailboxes {
-            let inbox = store
-                .get_folder(u.id, "INBOX")
+            let folder = q
+                .dir
+                .delivery_folder(u.id, res.folder_of(u.id))
                 .await
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("no INBOX for {to}"))?;
+                .map_err(|e| e.to_string())?;
             targets.push((
-                inbox.id,
+                folder.id,
                 NewMessage {
                     flags: Vec::new(),
                     internal_date: None,

@@ -129,19 +129,17 @@ fn concat(pieces: &[&[u8]]) -> Vec<u8> {
     out
 }
 
-/// One durable copy for every local recipient's INBOX; `bytes` starts with Return-Path.
+/// One durable copy for every local recipient, in INBOX or the folder its sub-address named;
+/// `bytes` starts with Return-Path.
 async fn local(
     s: &Session<'_>,
     tx: &Transaction,
     bytes: Vec<u8>,
-) -> Result<(), heron_store::StoreError> {
-    let store = s.svc.dir.store();
+) -> Result<(), heron_directory::DirectoryError> {
+    let dir = &s.svc.dir;
     let mut targets = Vec::with_capacity(tx.local.len());
     for u in &tx.local {
-        let folder = store
-            .get_folder(u.id, "INBOX")
-            .await?
-            .ok_or_else(|| heron_store::StoreError::NotFound(format!("INBOX of user #{}", u.id)))?;
+        let folder = dir.delivery_folder(u.id, tx.folder_of(u.id)).await?;
         targets.push((
             folder.id,
             NewMessage {
@@ -150,7 +148,8 @@ async fn local(
             },
         ));
     }
-    store.deliver(bytes, &targets).await.map(drop)
+    dir.store().deliver(bytes, &targets).await?;
+    Ok(())
 }
 
 async fn spool(

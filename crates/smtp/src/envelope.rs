@@ -5,7 +5,8 @@
 //! appears once however many addresses resolved to it.
 
 use heron_proto_smtp::{MailParams, Notify, RcptParams};
-use heron_store::User;
+use heron_directory::Resolution;
+use heron_store::{User, UserId};
 
 /// A remote recipient and its DSN parameters (RFC 3461).
 #[derive(Clone, Debug)]
@@ -23,19 +24,34 @@ pub struct Transaction {
     /// Largest message accepted in this transaction, in bytes; 0 = unlimited.
     pub max_size: u64,
     pub local: Vec<User>,
+    /// The folder a sub-address named for a local mailbox (`user+tag@`), by user id.
+    pub folders: Vec<(UserId, String)>,
     pub remote: Vec<RemoteRcpt>,
     /// Recipients accepted (addresses as given), for the count limit and the trace header.
     pub accepted: Vec<String>,
 }
 
 impl Transaction {
-    /// Add local mailboxes, skipping ones already present.
-    pub fn add_local(&mut self, users: Vec<User>) {
-        for u in users {
-            if !self.local.iter().any(|l| l.id == u.id) {
-                self.local.push(u);
+    /// Add the local mailboxes of a resolved recipient, skipping ones already present (a
+    /// mailbox named twice keeps the first address's folder).
+    pub fn add_local(&mut self, r: &Resolution) {
+        for u in &r.mailboxes {
+            if self.local.iter().any(|l| l.id == u.id) {
+                continue;
             }
+            if let Some(f) = r.folder_of(u.id) {
+                self.folders.push((u.id, f.to_owned()));
+            }
+            self.local.push(u.clone());
         }
+    }
+
+    /// The folder a sub-address named for local mailbox `user`.
+    pub fn folder_of(&self, user: UserId) -> Option<&str> {
+        self.folders
+            .iter()
+            .find(|(id, _)| *id == user)
+            .map(|(_, f)| f.as_str())
     }
 
     /// Add a remote address, skipping duplicates.

@@ -7,6 +7,7 @@
 //! a forwarded / backed-up domain). `<postmaster>` and postmaster@ every hosted domain are
 //! deliverable (RFC 5321 §4.5.1; the directory picks the mailbox) and never relayed.
 
+use heron_directory::Resolution;
 use heron_proto_smtp::reply::{self, Reply};
 use heron_proto_smtp::{Path, RcptParams};
 use heron_settings::defs;
@@ -66,10 +67,10 @@ pub async fn execute(s: &mut Session<'_>, to: Path, params: RcptParams) -> Flow 
         Ok(acc) => {
             let tx = s.tx.get_or_insert_with(Default::default);
             match acc {
-                Accepted::Local(users, remote) => {
-                    tx.add_local(users);
-                    for r in remote {
-                        tx.add_remote(r, params.clone());
+                Accepted::Local(r) => {
+                    tx.add_local(&r);
+                    for a in r.remote {
+                        tx.add_remote(a, params.clone());
                     }
                 }
                 Accepted::Remote => tx.add_remote(address.clone(), params),
@@ -112,8 +113,9 @@ async fn recipient_address(
 }
 
 enum Accepted {
-    /// Local mailboxes and the remote addresses aliases expanded to.
-    Local(Vec<User>, Vec<String>),
+    /// Local mailboxes (with their sub-address folders) and the remote addresses aliases
+    /// expanded to.
+    Local(Resolution),
     Remote,
 }
 
@@ -163,7 +165,7 @@ async fn local(s: &Session<'_>, address: &str, require_auth: bool) -> Result<Acc
             return Err(reply::QUOTA_EXCEEDED.with_text(format!("{address}: mailbox full")));
         }
     }
-    Ok(Accepted::Local(r.mailboxes, r.remote))
+    Ok(Accepted::Local(r))
 }
 
 /// DOM-4: the user's own quota and the domain's disk limit. The first time a domain is
