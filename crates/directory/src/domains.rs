@@ -72,6 +72,12 @@ impl Directory {
     /// Apply an administrator's change to a domain and save it; the domain as it is now.
     pub async fn change_domain(&self, name: &str, c: &DomainChange) -> Result<Domain> {
         let mut d = self.domain(name).await?;
+        let mut c = c.clone();
+        if let Some(t) = c.catch_all.clone().filter(|t| !t.trim().is_empty()) {
+            let checked = self.check_target(&t, &d.name).await?;
+            // A bare local part stays one: it follows the domain's aliases.
+            c.catch_all = Some(if t.contains('@') { checked } else { t });
+        }
         c.apply(&mut d);
         self.update_domain(&d).await?;
         Ok(d)
@@ -96,11 +102,11 @@ impl Directory {
 
     /// Set or clear a domain's catch-all target (a local part of the domain or an address).
     pub async fn set_catch_all(&self, domain: &str, target: Option<&str>) -> Result<()> {
-        let mut d = self.domain(domain).await?;
-        d.catch_all = target
-            .map(|t| t.trim().to_lowercase())
-            .filter(|t| !t.is_empty());
-        Ok(self.store.update_domain(&d).await?)
+        let change = DomainChange {
+            catch_all: Some(target.unwrap_or_default().to_owned()),
+            ..DomainChange::default()
+        };
+        self.change_domain(domain, &change).await.map(drop)
     }
 }
 

@@ -141,6 +141,42 @@ impl Directory {
         Ok(out)
     }
 
+    /// Check a target an administrator enters for an alias or a catch-all (a bare local part
+    /// is taken in `domain`): it must be a valid address, and when its domain is hosted here
+    /// something must receive mail at it (a user, an alias, a sub-address of either, or
+    /// postmaster), so that mail is not accepted for a target that drops it. The target as
+    /// stored (lower-cased `local@domain`).
+    pub async fn check_target(&self, target: &str, domain: &str) -> Result<String> {
+        let target = target.trim();
+        let full = if target.contains('@') {
+            target.to_owned()
+        } else {
+            format!("{target}@{domain}")
+        };
+        let a = Address::parse(&full)
+            .map_err(|e| DirectoryError::Invalid(format!("target {target:?}: {e}")))?;
+        let Some(d) = self.find_domain(&a.domain).await? else {
+            return Ok(a.to_string());
+        };
+        let separators = self.settings.get(defs::ADDRESS_SUBADDRESS_SEPARATORS);
+        let mut names = vec![a.local.as_str()];
+        names.extend(split_subaddress(&a.local, &separators).map(|(user, _)| user));
+        for name in names {
+            if self.store.get_user(d.id, name).await?.is_some()
+                || self.store.get_alias(d.id, name).await?.is_some()
+            {
+                return Ok(a.to_string());
+            }
+        }
+        if a.local == crate::POSTMASTER {
+            return Ok(a.to_string());
+        }
+        Err(DirectoryError::Invalid(format!(
+            "target {a} does not exist: {} is hosted here and has no user or alias {}; add it first",
+            a.domain, a.local
+        )))
+    }
+
     /// The folder mail for `user` is delivered into: the folder `tag` names (a sub-address,
     /// compared without regard to case, never created) when the user has one, else INBOX.
     pub async fn delivery_folder(&self, user: UserId, tag: Option<&str>) -> Result<Folder> {

@@ -122,18 +122,17 @@ impl Directory {
                 "an alias needs at least one target".into(),
             ));
         }
+        if self.store.get_user(d.id, &a.local).await?.is_some() {
+            return Err(DirectoryError::Exists(format!("user {a}")));
+        }
         let mut norm = Vec::with_capacity(targets.len());
         for t in targets {
-            let t = if t.contains('@') {
-                Address::parse(t)
-                    .map_err(DirectoryError::Invalid)?
-                    .to_string()
-            } else {
-                Address::parse(&format!("{t}@{}", d.name))
-                    .map_err(DirectoryError::Invalid)?
-                    .to_string()
-            };
-            norm.push(t);
+            if Address::parse(t).is_ok_and(|t| t == a) {
+                return Err(DirectoryError::Invalid(format!(
+                    "alias {a} cannot deliver to itself"
+                )));
+            }
+            norm.push(self.check_target(t, &d.name).await?);
         }
         check_limit(
             self.store.count_aliases(d.id).await?,
@@ -141,9 +140,6 @@ impl Directory {
             "aliases",
             &d.name,
         )?;
-        if self.store.get_user(d.id, &a.local).await?.is_some() {
-            return Err(DirectoryError::Exists(format!("user {a}")));
-        }
         self.store
             .create_alias(d.id, &a.local, &norm)
             .await

@@ -98,6 +98,23 @@ async fn aliases_catch_all_and_domain_aliases() {
     let mut dom = d.add_domain("r.test").await.unwrap();
     let a = d.add_user("ann@r.test", PW, Role::User).await.unwrap();
     let b = d.add_user("ben@r.test", PW, Role::User).await.unwrap();
+    // Targets must exist when they are local, and be addresses.
+    for bad in ["nobody", "nobody@r.test", "not an address", "x@-bad-.test"] {
+        assert!(
+            matches!(
+                d.add_alias("team@r.test", &["ann".into(), bad.into()])
+                    .await,
+                Err(DirectoryError::Invalid(_))
+            ),
+            "{bad}"
+        );
+    }
+    assert!(matches!(
+        d.set_catch_all("r.test", Some("nobody")).await,
+        Err(DirectoryError::Invalid(_))
+    ));
+    // A loop can still form (a target deleted and made again), and resolution cuts it.
+    d.add_alias("loop@r.test", &["ann".into()]).await.unwrap();
     d.add_alias(
         "team@r.test",
         &[
@@ -109,6 +126,7 @@ async fn aliases_catch_all_and_domain_aliases() {
     )
     .await
     .unwrap();
+    d.delete_alias("loop@r.test").await.unwrap();
     d.add_alias("loop@r.test", &["team@r.test".into(), "ann@r.test".into()])
         .await
         .unwrap();

@@ -4,8 +4,8 @@
 //! Invariant: every recipient listed here was accepted with a 250 reply; a local mailbox
 //! appears once however many addresses resolved to it.
 
-use heron_proto_smtp::{MailParams, Notify, RcptParams};
 use heron_directory::Resolution;
+use heron_proto_smtp::{MailParams, Notify, RcptParams};
 use heron_store::{User, UserId};
 
 /// A remote recipient and its DSN parameters (RFC 3461).

@@ -167,7 +167,8 @@ async fn view(st: &Shared, name: &str) -> ApiResult<DomainView> {
 #[utoipa::path(operation_id = "domains_patch", patch, path = "/api/v1/domains/{name}", tag = "domains", request_body = DomainPatch,
     params(("name" = String, Path, description = "Domain name")),
     responses((status = 200, description = "OK", body = DomainView), (status = 400, description = "Malformed request", body = ErrorBody),
-        (status = 403, description = "Forbidden", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+        (status = 403, description = "Forbidden", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody),
+        (status = 422, description = "Invalid input", body = ErrorBody)))]
 pub async fn patch(
     State(st): State<Shared>,
     caller: Caller,
@@ -186,7 +187,16 @@ pub async fn patch(
         max_message_kb: p.max_message_kb,
         max_recipients: p.max_recipients,
     };
-    let d = st.dir.change_domain(&name, &change).await?;
+    let d = st
+        .dir
+        .change_domain(&name, &change)
+        .await
+        .map_err(|e| match e {
+            heron_directory::DirectoryError::Invalid(_) => {
+                ApiError::from(e).with_field("catch_all")
+            }
+            e => ApiError::from(e),
+        })?;
     caller.event(format!("changed domain {}", d.name));
     Ok(Json(view(&st, &d.name).await?))
 }
