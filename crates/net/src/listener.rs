@@ -57,6 +57,9 @@ struct Shared {
     nofile: u64,
 }
 
+/// How often the certificate files are looked at for a renewal written over them.
+const TLS_FILE_CHECK: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// All listeners of this process.
 #[derive(Clone)]
 pub struct Server {
@@ -145,9 +148,21 @@ impl Server {
         if let Ok(mut p) = self.shared.policy.write() {
             *p = policy;
         }
+        self.refresh_tls();
+    }
+
+    /// Apply `tls.cert`/`tls.key` (also when their files were replaced since they were read).
+    fn refresh_tls(&self) {
+        let s = &self.shared.settings;
         let (cert, key) = (s.get(defs::TLS_CERT), s.get(defs::TLS_KEY));
-        if !cert.is_empty() && !key.is_empty() {
-            self.shared.tls.reset((cert.into(), key.into()));
+        // Half a pair is a change in progress: the pair in use stays until both are set.
+        let configured = match (cert.is_empty(), key.is_empty()) {
+            (true, true) => None,
+            (false, false) => Some((cert.into(), key.into())),
+            _ => return,
+        };
+        if let Err(e) = self.shared.tls.configure(configured) {
+            tracing::error!(target: "events", "tls.cert/tls.key not used: {e}; TLS goes on with the previous certificate");
         }
     }
 
@@ -168,10 +183,16 @@ impl Server {
 
     async fn follow_settings(self, mut running: HashMap<ListenerSpec, Running>) {
         let mut watch = self.shared.settings.watch();
+        let mut tls_check = tokio::time::interval(TLS_FILE_CHECK);
+        tls_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = self.shared.shutdown.cancelled() => break,
                 changed = watch.changed() => if changed.is_err() { break },
+                _ = tls_check.tick() => {
+                    self.refresh_tls();
+                    continue;
+                }
             }
             self.refresh_policy();
             let wanted = match self.wanted() {

@@ -3,14 +3,18 @@
 //! host name, alternative names every host name and address of this machine known at start
 //! (and `localhost`), so a client that checks names only has to trust it.
 //!
-//! Acceptors are cached per (certificate, key) pair and rebuilt when settings change, so a
-//! replaced certificate takes effect for new connections without a restart.
+//! Acceptors are cached per (certificate, key) pair and rebuilt when the configured pair
+//! changes, so a replaced certificate takes effect for new connections without a restart. A
+//! configured pair that does not load never replaces the one in use: the error is logged and
+//! TLS goes on with the previous pair.
 
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
+use heron_settings::{Settings, defs};
 use rustls::ServerConfig;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
@@ -113,8 +117,8 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), NetError> {
         .map_err(|e| NetError::Tls(format!("cannot write {}: {e}", path.display())))
 }
 
-/// Build a rustls server configuration from PEM files.
-pub fn load_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, NetError> {
+/// The certificates of a PEM file, or why there are none.
+fn read_certs(cert: &Path) -> Result<Vec<CertificateDer<'static>>, NetError> {
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
         .map_err(|e| NetError::Tls(format!("cannot read certificate {}: {e}", cert.display())))?
         .collect::<Result<_, _>>()
@@ -125,38 +129,133 @@ pub fn load_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, NetErro
             cert.display()
         )));
     }
-    let key = PrivateKeyDer::from_pem_file(key)
-        .map_err(|e| NetError::Tls(format!("cannot read private key {}: {e}", key.display())))?;
+    Ok(certs)
+}
+
+/// The private key of a PEM file, or why there is none.
+fn read_key(key: &Path) -> Result<PrivateKeyDer<'static>, NetError> {
+    PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| NetError::Tls(format!("cannot read private key {}: {e}", key.display())))
+}
+
+/// Build a rustls server configuration from PEM files.
+pub fn load_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, NetError> {
+    let certs = read_certs(cert)?;
+    let key_der = read_key(key)?;
     let cfg = ServerConfig::builder()
         .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .map_err(|e| NetError::Tls(format!("certificate and key do not match: {e}")))?;
+        .with_single_cert(certs, key_der)
+        .map_err(|e| match e {
+            rustls::Error::InconsistentKeys(_) => NetError::Tls(format!(
+                "the private key {} does not belong to the certificate {}",
+                key.display(),
+                cert.display()
+            )),
+            e => NetError::Tls(format!("certificate and key do not go together: {e}")),
+        })?;
     Ok(Arc::new(cfg))
+}
+
+/// Check a new value of `tls.cert` or `tls.key` before it is stored, where it is entered:
+/// the file must hold a certificate chain, or a private key (an empty value, the self-signed
+/// pair, is always accepted); other keys are not looked at. A pair that does not match is
+/// no error, since the two halves are set one after the other; the answer is then a warning
+/// to show, and the server keeps its previous pair until they match.
+pub fn check_setting(
+    settings: &Settings,
+    key: &str,
+    value: &str,
+) -> Result<Option<String>, NetError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let (cert, key_file) = if key == defs::TLS_CERT.name {
+        read_certs(Path::new(value))?;
+        (value.to_owned(), settings.get(defs::TLS_KEY))
+    } else if key == defs::TLS_KEY.name {
+        read_key(Path::new(value))?;
+        (settings.get(defs::TLS_CERT), value.to_owned())
+    } else {
+        return Ok(None);
+    };
+    if cert.is_empty() || key_file.is_empty() {
+        let missing = if cert.is_empty() {
+            "tls.cert"
+        } else {
+            "tls.key"
+        };
+        return Ok(Some(format!(
+            "{missing} is not set yet; the server keeps its current certificate until both are"
+        )));
+    }
+    Ok(load_config(Path::new(&cert), Path::new(&key_file))
+        .err()
+        .map(|e| format!("{e}; the server keeps its current certificate until they match")))
+}
+
+/// A certificate pair as it was when it was last loaded.
+#[derive(PartialEq, Eq)]
+struct Tried {
+    pair: (PathBuf, PathBuf),
+    modified: (Option<SystemTime>, Option<SystemTime>),
 }
 
 /// Acceptors by certificate pair, with a default pair.
 pub struct TlsProvider {
+    /// The pair in use when a listener names none: the self-signed one, or the last
+    /// configured pair that loaded.
     default: Mutex<(PathBuf, PathBuf)>,
+    /// The self-signed pair, used again when the settings name none.
+    self_signed: (PathBuf, PathBuf),
+    /// The configured pair last tried, with its files' modification times, so a pair that
+    /// fails is reported once, not at every look, and files replaced in place (a renewal)
+    /// are read again.
+    tried: Mutex<Option<Tried>>,
     cache: Mutex<HashMap<(PathBuf, PathBuf), TlsAcceptor>>,
 }
 
 impl TlsProvider {
-    /// A provider whose default certificate is `default`.
-    pub fn new(default: (PathBuf, PathBuf)) -> Self {
+    /// A provider whose default certificate is the self-signed pair `self_signed`.
+    pub fn new(self_signed: (PathBuf, PathBuf)) -> Self {
         Self {
-            default: Mutex::new(default),
+            default: Mutex::new(self_signed.clone()),
+            self_signed,
+            tried: Mutex::new(None),
             cache: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Change the default pair and forget cached acceptors (files may have changed).
-    pub fn reset(&self, default: (PathBuf, PathBuf)) {
+    /// Make `configured` (the `tls.cert`/`tls.key` pair; `None`: the self-signed one) the
+    /// default once it loads; cached acceptors are forgotten (files may have changed). A pair
+    /// that does not load leaves the previous one in use, and the error says why; it is
+    /// returned only the first time that pair is tried. Nothing is done while the pair and
+    /// its files' modification times are those of the last call.
+    pub fn configure(&self, configured: Option<(PathBuf, PathBuf)>) -> Result<(), NetError> {
+        let wanted = configured.unwrap_or_else(|| self.self_signed.clone());
+        let modified = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+        let now = Tried {
+            modified: (modified(&wanted.0), modified(&wanted.1)),
+            pair: wanted.clone(),
+        };
+        {
+            let Ok(mut tried) = self.tried.lock() else {
+                return Err(NetError::Tls("lock poisoned".into()));
+            };
+            if tried.as_ref() == Some(&now) {
+                return Ok(());
+            }
+            *tried = Some(now);
+        }
+        let acceptor = TlsAcceptor::from(load_config(&wanted.0, &wanted.1)?);
         if let Ok(mut d) = self.default.lock() {
-            *d = default;
+            *d = wanted.clone();
         }
         if let Ok(mut c) = self.cache.lock() {
             c.clear();
+            c.insert(wanted, acceptor);
         }
+        Ok(())
     }
 
     /// The acceptor for a listener's own pair, or the default.

@@ -25,6 +25,10 @@ pub struct SettingView {
     pub doc: String,
     /// `bool`, `count`, `seconds`, `text`, `list` or a choice.
     pub kind: String,
+    /// Set only in the answer to a change that was stored but does not take effect yet (a
+    /// `tls.cert` whose `tls.key` does not match it yet, for one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 fn view(s: &Settings, d: &Def) -> SettingView {
@@ -35,6 +39,7 @@ fn view(s: &Settings, d: &Def) -> SettingView {
         set: s.is_set(d.key),
         doc: d.doc.trim().to_owned(),
         kind: d.kind.name().to_owned(),
+        warning: None,
     }
 }
 
@@ -84,9 +89,14 @@ pub async fn put(
     caller.allow(Action::Settings)?;
     let d = find(&key)?;
     let s = st.dir.settings();
+    let warning = heron_net::tls::check_setting(s, d.key, &req.value)
+        .map_err(|e| ApiError::invalid("value", e.to_string()))?;
     let stored = s.set(d.key, &req.value).await?;
     caller.event(format!("set {} = {stored:?}", d.key));
-    Ok(Json(view(s, d)))
+    Ok(Json(SettingView {
+        warning,
+        ..view(s, d)
+    }))
 }
 
 /// Forget the stored value so the default applies.

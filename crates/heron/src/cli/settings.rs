@@ -45,8 +45,13 @@ pub async fn run(data: &Path, cmd: SettingsCmd) -> anyhow::Result<()> {
             outln!("{}", s.raw(&key).unwrap_or_default());
         }
         SettingsCmd::Set { key, value } => {
+            let warning = heron_net::tls::check_setting(s, &key, &value)
+                .map_err(|e| anyhow::anyhow!("{key} not changed: {e}"))?;
             let stored = s.set(&key, &value).await?;
             outln!("{key} = {stored:?}");
+            if let Some(w) = warning {
+                eprintln!("warning: {w}");
+            }
         }
         SettingsCmd::Reset { key } => {
             s.reset(&key).await?;
