@@ -53,6 +53,8 @@ def test_declared_size_over_limit_refused_at_mail(smtp_server):
     r.ehlo()
     code, text = r.cmd(b"MAIL FROM:<x@remote.test> SIZE=%d" % (DEFAULT_LIMIT + 1))
     assert code == 552 and text.startswith(b"5.3.4"), (code, text)
+    # The reply states the limit and whose it is.
+    assert b"exceeds the %d MB size limit of this server" % (DEFAULT_LIMIT // MB) in text, text
     # Exactly at the limit is fine, and the session goes on.
     assert r.cmd(b"MAIL FROM:<x@remote.test> SIZE=%d" % DEFAULT_LIMIT)[0] == 250
     assert r.cmd(b"RSET")[0] == 250
@@ -67,6 +69,7 @@ def test_undeclared_size_over_limit_refused_after_data(smtp_server):
     transaction(r)
     code, text = send_data(r, body_of_size(2 * MB))
     assert code == 552 and text.startswith(b"5.3.4"), (code, text)
+    assert b"exceeds the 1 MB size limit of this server" in text, text
     # The session is still usable: a small message goes through.
     small = b"Subject: small\r\n\r\nfits\r\n"
     transaction(r)
@@ -88,9 +91,34 @@ def test_bdat_over_limit_refused(smtp_server):
     r.send(b"BDAT %d LAST\r\n" % len(big) + big)
     code, text = r.reply()
     assert code == 552 and text.startswith(b"5.3.4"), (code, text)
+    assert b"exceeds the 1 MB size limit of this server" in text, text
     assert r.cmd(b"NOOP")[0] == 250
     r.close()
     assert fetch_all(smtp_server) == []
+
+
+def test_a_domains_size_limit_is_for_what_its_users_send(smtp_server):
+    """DOM-4's per-domain message size limits what the domain's users send (the reply names the
+    domain); mail to the domain from outside is limited by the server's size only."""
+    smtp_server.cli("domain", "set", "example.test", "--max-message-kb", "64")
+    s = submission(smtp_server)
+    try:
+        code, text = s.mail(USER, ["SIZE=%d" % (100 * 1024)])
+        assert code == 552 and text.startswith(b"5.3.4"), (code, text)
+        assert b"exceeds the 64 KB size limit of domain example.test" in text, text
+        assert s.mail(USER)[0] == 250 and s.rcpt(USER)[0] == 250
+        code, text = s.data(body_of_size(100 * 1024))
+        assert code == 552 and b"64 KB size limit of domain example.test" in text, (code, text)
+    finally:
+        s.close()
+    r = smtp_raw(smtp_server, timeout=60)
+    r.ehlo()
+    transaction(r)
+    big = body_of_size(100 * 1024)
+    assert send_data(r, big)[0] == 250
+    r.close()
+    (arrived,) = fetch_all(smtp_server)
+    assert strip_trace(arrived) == big
 
 
 def hops_message(n):

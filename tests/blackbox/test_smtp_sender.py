@@ -31,6 +31,9 @@ def test_other_domains_are_refused(smtp_server, sender):
     code, text = try_mail_from(smtp_server, sender)
     assert code == 553, (code, text)
     assert text.startswith(b"5.7.1"), text
+    # The rule is per domain, and the reply says so.
+    assert f"{sender} is not in domain example.test of the authenticated user {USER}".encode() \
+        in text, text
 
 
 def test_refused_sender_leaves_the_session_usable(smtp_server):

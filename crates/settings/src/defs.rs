@@ -173,7 +173,7 @@ crate::settings! {
     DOMAIN_DEFAULTS_MAX_ALIASES: Count = "domain_defaults.max_aliases", "1000";
     /// Domain aliases a new domain may have; 0 = unlimited.
     DOMAIN_DEFAULTS_MAX_DOMAIN_ALIASES: Count = "domain_defaults.max_domain_aliases", "2";
-    /// Largest message a user of a new domain may send, in KB; 0 = unlimited.
+    /// Largest message a user of a new domain may send, in KB; 0 = unlimited. Mail sent to the domain is limited by `smtp_in.max_message_mb` only.
     DOMAIN_DEFAULTS_MAX_MESSAGE_KB: Count = "domain_defaults.max_message_kb", "10000";
     /// Recipients per message for users of a new domain; 0 = unlimited.
     DOMAIN_DEFAULTS_MAX_RECIPIENTS: Count = "domain_defaults.max_recipients", "200";

@@ -26,7 +26,7 @@ use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
-use crate::envelope::Transaction;
+use crate::envelope::{SizeLimit, Transaction};
 use crate::hold::BodyHold;
 use crate::{Mode, SmtpService, cmd};
 
@@ -96,19 +96,21 @@ impl Session<'_> {
     }
 
     /// Largest message this session may send: the PROTO-5 server limit, and for
-    /// authenticated users also their domain's limit (DOM-4). 0 = unlimited.
-    pub fn max_message_size(&self) -> u64 {
-        let server = self.svc.settings.get(defs::SMTP_MAX_MESSAGE_MB) * 1024 * 1024;
-        let domain = self
-            .auth
-            .as_ref()
-            .map(|a| a.domain.limits.max_message_kb * 1024)
-            .unwrap_or(0);
-        match (server, domain) {
-            (0, d) => d,
-            (s, 0) => s,
-            (s, d) => s.min(d),
+    /// authenticated users also their domain's limit (DOM-4). Each local recipient's domain
+    /// limit is added at RCPT.
+    pub fn max_message_size(&self) -> SizeLimit {
+        let mut limit = SizeLimit::default();
+        limit.tighten(
+            self.svc.settings.get(defs::SMTP_MAX_MESSAGE_MB) * 1024 * 1024,
+            "this server",
+        );
+        if let Some(a) = &self.auth {
+            limit.tighten(
+                a.domain.limits.max_message_kb * 1024,
+                format!("domain {}", a.domain.name),
+            );
         }
+        limit
     }
 
     /// A new id for the next accepted message: the session id and a counter.

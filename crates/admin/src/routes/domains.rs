@@ -24,6 +24,8 @@ pub struct Limits {
     pub max_users: u32,
     pub max_aliases: u32,
     pub max_domain_aliases: u32,
+    /// Largest message the domain's users may send, in KB; mail to the domain is limited by
+    /// the server's `smtp_in.max_message_mb` only.
     pub max_message_kb: u64,
     pub max_recipients: u32,
 }
@@ -89,6 +91,7 @@ pub struct DomainPatch {
     pub max_users: Option<u32>,
     pub max_aliases: Option<u32>,
     pub max_domain_aliases: Option<u32>,
+    /// Largest message the domain's users may send, in KB (not mail sent to the domain).
     pub max_message_kb: Option<u64>,
     pub max_recipients: Option<u32>,
 }

@@ -37,7 +37,7 @@ fn label(f: DefaultField) -> &'static str {
         DefaultField::MaxUsers => "Users",
         DefaultField::MaxAliases => "Aliases",
         DefaultField::MaxDomainAliases => "Domain aliases",
-        DefaultField::MaxMessageKb => "Message size, KB",
+        DefaultField::MaxMessageKb => "Message size users may send, KB",
         DefaultField::MaxRecipients => "Recipients per message",
         DefaultField::RequireSmtpAuth => "Require SMTP AUTH",
     }

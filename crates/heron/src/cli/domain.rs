@@ -47,6 +47,8 @@ pub struct DomainSet {
     max_aliases: Option<u32>,
     #[arg(long)]
     max_domain_aliases: Option<u32>,
+    /// Largest message the domain's users may send, in KB (0 = unlimited); mail to the
+    /// domain is limited by `smtp_in.max_message_mb` only.
     #[arg(long)]
     max_message_kb: Option<u64>,
     #[arg(long)]

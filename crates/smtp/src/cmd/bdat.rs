@@ -11,16 +11,7 @@ use crate::session::{Flow, Session};
 /// Run BDAT.
 pub async fn execute(s: &mut Session<'_>, size: u64, last: bool) -> Flow {
     let valid = s.tx.as_ref().is_some_and(|t| !t.accepted.is_empty());
-    let limit =
-        s.tx.as_ref()
-            .map(|t| {
-                if t.max_size == 0 {
-                    usize::MAX
-                } else {
-                    t.max_size as usize
-                }
-            })
-            .unwrap_or(0);
+    let limit = s.tx.as_ref().map_or(0, |t| t.max_size.reader_limit());
     let mut chunks = if valid {
         s.chunks.take().unwrap_or_else(|| ChunkReader::new(limit))
     } else {
@@ -61,8 +52,11 @@ pub async fn execute(s: &mut Session<'_>, size: u64, last: bool) -> Flow {
         return s.reply(r, Flow::Continue).await;
     }
     if chunks.is_too_big() {
+        let r =
+            s.tx.as_ref()
+                .map_or(reply::MESSAGE_TOO_BIG, |t| t.max_size.refusal());
         s.reset_transaction();
-        return s.reply(reply::MESSAGE_TOO_BIG, Flow::Continue).await;
+        return s.reply(r, Flow::Continue).await;
     }
     if !last {
         let total = chunks.total();

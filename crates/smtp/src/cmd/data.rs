@@ -3,7 +3,7 @@
 //! message can hide another.
 
 use heron_net::line::ReadError;
-use heron_proto_smtp::{Body, DataReader, Feed, reply};
+use heron_proto_smtp::{Body, DataError, DataReader, Feed, reply};
 
 use crate::deliver;
 use crate::session::{Flow, Session};
@@ -35,11 +35,7 @@ pub async fn execute(s: &mut Session<'_>) -> Flow {
             )
             .await;
     }
-    let limit = if tx.max_size == 0 {
-        usize::MAX
-    } else {
-        tx.max_size as usize
-    };
+    let limit = tx.max_size.reader_limit();
     if s.send(&reply::START_DATA).await.is_err() {
         return Flow::Close;
     }
@@ -82,7 +78,11 @@ pub async fn execute(s: &mut Session<'_>) -> Flow {
         }
         Err(e) => {
             tracing::info!(target: "smtp", "message refused: {e}");
-            s.reply(e.reply(), Flow::Continue).await
+            let r = match e {
+                DataError::TooBig { .. } => tx.max_size.refusal(),
+                e => e.reply(),
+            };
+            s.reply(r, Flow::Continue).await
         }
     }
 }

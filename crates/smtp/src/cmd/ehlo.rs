@@ -26,7 +26,7 @@ pub async fn execute(s: &mut Session<'_>, name: String, esmtp: bool) -> Flow {
 /// The extensions offered now.
 pub fn capabilities(s: &Session<'_>) -> Vec<String> {
     let mut caps = vec!["PIPELINING".to_owned()];
-    let max = s.max_message_size();
+    let max = s.max_message_size().bytes;
     caps.push(if max == 0 {
         "SIZE".into()
     } else {

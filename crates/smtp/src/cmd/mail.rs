@@ -52,7 +52,14 @@ pub async fn execute(s: &mut Session<'_>, from: Path, params: MailParams) -> Flo
         let owner = s.svc.dir.find_domain(&m.domain).await.ok().flatten();
         if owner.is_none_or(|d| d.id != a.domain.id) {
             tracing::warn!(target: "smtp", "{} may not send as {sender}", a.address);
-            return s.reply(reply::SENDER_NOT_OWNED, Flow::Continue).await;
+            // The rule is per domain: any address of the login's own domain may be used.
+            let text = format!(
+                "Sender address {sender} is not in domain {} of the authenticated user {}",
+                a.domain.name, a.address
+            );
+            return s
+                .reply(reply::SENDER_NOT_OWNED.with_text(text), Flow::Continue)
+                .await;
         }
     }
     if let Some(m) = from.mailbox()
@@ -68,17 +75,9 @@ pub async fn execute(s: &mut Session<'_>, from: Path, params: MailParams) -> Flo
     }
     let max_size = s.max_message_size();
     if let Some(size) = params.size
-        && max_size != 0
-        && size > max_size
+        && max_size.exceeded_by(size)
     {
-        return s
-            .reply(
-                reply::MESSAGE_TOO_BIG.with_text(format!(
-                    "Message size exceeds the limit of {max_size} bytes"
-                )),
-                Flow::Continue,
-            )
-            .await;
+        return s.reply(max_size.refusal(), Flow::Continue).await;
     }
     s.tx = Some(Transaction {
         sender,
