@@ -240,6 +240,39 @@ const scenarios = {
     return { record };
   },
 
+  // Every page given (and every settings group linked from /settings) in both themes at
+  // 1280x800: each answers 200, and none is wider than the window.
+  async "every-page"(page, base, a, shot) {
+    await login(page, base, "admin", a.admin_password);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(base + "/settings");
+    const groups = await page.$$eval("main a[href^='/settings/']", (l) => l.map((e) => e.getAttribute("href")));
+    const paths = [...a.pages, ...new Set(groups)];
+    const host = new URL(base).hostname;
+    const results = [];
+    for (const theme of ["light", "dark"]) {
+      await page.context().addCookies([{ name: "heron_theme", value: theme, domain: host, path: "/" }]);
+      for (const p of paths) {
+        const response = await page.goto(base + p);
+        await page.waitForLoadState("networkidle");
+        const m = await page.evaluate(() => ({
+          scrollWidth: document.documentElement.scrollWidth,
+          innerWidth: window.innerWidth,
+          theme: document.documentElement.getAttribute("data-theme"),
+          title: document.querySelector("h1") ? document.querySelector("h1").textContent.trim() : "",
+          wide: [...document.querySelectorAll("main *")]
+            .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+            .slice(0, 3).map((e) => e.tagName + (e.className ? "." + e.className : "")),
+        }));
+        const name = theme + "-" + (p === "/" ? "dashboard" : p.slice(1).replace(/[^A-Za-z0-9.@-]+/g, "_"));
+        await shot(name);
+        results.push({ path: p, theme: m.theme, status: response.status(), title: m.title,
+          scrollWidth: m.scrollWidth, innerWidth: m.innerWidth, wide: m.wide });
+      }
+    }
+    return { pages: results };
+  },
+
   // The theme switch flips the page and is remembered.
   async "theme"(page, base, a, shot) {
     await login(page, base, "admin", a.admin_password);
