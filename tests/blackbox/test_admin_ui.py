@@ -159,6 +159,8 @@ def test_log_filtered_by_one_session(admin):
     assert all(f"[{first}]" in line for line in out["lines"]), out
     assert not any(second in line for line in out["lines"]), out
     assert any("connect from" in line for line in out["lines"]), out
+    assert out["links"] and all(re.fullmatch(r"\[[0-9a-f]+\]", t) for t in out["links"]), out
+    assert f"[{first}]" in out["links"] and f"[{second}]" in out["links"], out
 
 
 def test_stop_and_start_pop3_from_services(admin):
@@ -235,3 +237,14 @@ def test_ip_blacklisted_on_the_security_page_is_refused(admin):
     p = poplib.POP3(HOST, admin.heron.pop3_port, timeout=10)
     assert p.getwelcome().startswith(b"+OK")
     p.quit()
+
+
+def test_new_api_token_is_listed_at_once_and_its_secret_shown_once(admin):
+    out = run_ui(admin.heron, "new-token", "new-token", admin_password=ADMIN_PASSWORD,
+                 name="nightly backup")
+    assert out["box_before"] is False, out
+    assert out["names"] == ["nightly backup"], out
+    assert out["name_field"] == "", out
+    bearer = Api(admin.heron, token=out["secret"])
+    assert bearer.get("/domains").status_code == 200
+    assert [t["name"] for t in admin.get("/tokens").json()] == ["nightly backup"]

@@ -154,6 +154,9 @@ const scenarios = {
   // Show one session's lines of a log.
   async "log-session"(page, base, a, shot) {
     await login(page, base, "admin", a.admin_password);
+    await page.goto(base + "/logs?type=" + a.type);
+    // Each line is text; only its session id is a link.
+    const links = await page.$$eval("[data-log-lines] a", (l) => l.map((e) => e.textContent));
     await page.goto(base + "/logs");
     await page.selectOption("#type", a.type);
     await page.fill("#session", a.session);
@@ -161,7 +164,7 @@ const scenarios = {
     await page.waitForURL((u) => u.searchParams.get("session") === a.session, { timeout: TIMEOUT });
     const lines = (await page.textContent("[data-log-lines]")).split("\n").filter((l) => l.trim() !== "");
     await shot("filtered");
-    return { lines };
+    return { lines, links };
   },
 
   // Stop or start a service on the services page.
@@ -238,6 +241,21 @@ const scenarios = {
     const record = await text(page, "[data-dkim-record]");
     await shot("done");
     return { record };
+  },
+
+  // A new API token: its row is in the list at once and the secret box appears only then.
+  async "new-token"(page, base, a, shot) {
+    await login(page, base, "admin", a.admin_password);
+    await page.goto(base + "/tokens");
+    const boxBefore = await page.isVisible("[data-token-box]");
+    await page.fill("#token-name", a.name);
+    await page.click("#new-token button[type=submit]");
+    await page.waitForSelector("[data-token-box]:not([hidden])", { timeout: TIMEOUT });
+    const secret = await text(page, "[data-token-out]");
+    const names = await page.$$eval("tr[data-token-row] td:first-child", (l) => l.map((e) => e.textContent.trim()));
+    const nameField = await page.inputValue("#token-name");
+    await shot("created");
+    return { box_before: boxBefore, secret, names, name_field: nameField };
   },
 
   // Every page given (and every settings group linked from /settings) in both themes at

@@ -144,6 +144,44 @@
     return data || {};
   }
 
+  // A new API token: its row joins the list at once (a copy of the table's first row when
+  // there is one, else a new one), and the one-time secret appears below the form.
+  function showToken(data) {
+    var table = document.querySelector('table[data-list="tokens"]');
+    if (table) {
+      var row = document.createElement("tr");
+      row.setAttribute("data-scope", "");
+      row.setAttribute("data-token-row", "");
+      var name = document.createElement("td");
+      name.textContent = data.name || "";
+      var created = document.createElement("td");
+      created.textContent = "just now";
+      var actions = document.createElement("td");
+      var revoke = document.createElement("button");
+      revoke.type = "button";
+      revoke.className = "danger";
+      revoke.textContent = "Revoke";
+      revoke.setAttribute("data-api", "/api/v1/tokens/" + data.id);
+      revoke.setAttribute("data-method", "DELETE");
+      revoke.setAttribute("data-confirm", "Revoke " + (data.name || "") + "?");
+      var err = document.createElement("p");
+      err.setAttribute("data-form-error", "");
+      err.setAttribute("role", "alert");
+      actions.appendChild(revoke);
+      actions.appendChild(err);
+      row.appendChild(name);
+      row.appendChild(created);
+      row.appendChild(actions);
+      (table.tBodies[0] || table).appendChild(row);
+    }
+    var box = document.querySelector("[data-token-box]");
+    if (box) {
+      box.querySelector("[data-token-name]").textContent = data.name || "";
+      box.querySelector("[data-token-out]").textContent = data.token || "";
+      box.hidden = false;
+    }
+  }
+
   async function run(el, scope, body) {
     if (el.hasAttribute("data-confirm") && !window.confirm(el.getAttribute("data-confirm"))) return;
     clearErrors(scope);
@@ -160,8 +198,8 @@
         return;
       }
       if (after === "show-token") {
-        var out = document.querySelector("[data-token-out]");
-        if (out) out.textContent = data.token || "";
+        showToken(data);
+        scope.reset();
         submit.forEach(function (b) { b.disabled = false; });
         return;
       }

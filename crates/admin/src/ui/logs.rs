@@ -26,10 +26,41 @@ struct Logs {
     error: String,
     dates: Vec<String>,
     total: usize,
-    /// (line, its session id)
-    lines: Vec<(String, Option<String>)>,
+    lines: Vec<LogLine>,
     download: String,
     paging: Paging,
+}
+
+/// One log line as shown: plain text, with its session id (when it has one) as the link to
+/// that session's lines.
+struct LogLine {
+    /// The text before the session id (the time stamp), or the whole line.
+    before: String,
+    session: Option<String>,
+    /// The text after the session id.
+    after: String,
+}
+
+impl LogLine {
+    fn new(line: String) -> Self {
+        match session_of(&line).map(str::to_owned) {
+            Some(s) => {
+                // `session_of` found `[id]` right after the first space.
+                let at = line.find(' ').map_or(0, |i| i + 1);
+                let end = at + s.len() + 2;
+                Self {
+                    before: line[..at].to_owned(),
+                    after: line.get(end..).unwrap_or_default().to_owned(),
+                    session: Some(s),
+                }
+            }
+            None => Self {
+                before: line,
+                session: None,
+                after: String::new(),
+            },
+        }
+    }
 }
 
 /// The query string of the current filters (without the page).
@@ -112,13 +143,7 @@ pub async fn logs_page(State(st): State<Shared>, v: Viewer, Query(p): Query<LogQ
         chrome: v.chrome("logs"),
         types: LOG_TYPES,
         download: format!("/api/v1/logs/download?{here}"),
-        lines: lines
-            .into_iter()
-            .map(|l| {
-                let s = session_of(&l).map(str::to_owned);
-                (l, s)
-            })
-            .collect(),
+        lines: lines.into_iter().map(LogLine::new).collect(),
         kind,
         date,
         q,
