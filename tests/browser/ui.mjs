@@ -201,10 +201,15 @@ const scenarios = {
     await page.goto(base + "/domains");
     await page.click("nav.side a:has-text('Domain defaults')");
     await page.waitForURL(base + "/domain-defaults", { timeout: TIMEOUT });
-    const form = `form[data-setting="${a.key}"]`;
-    await page.fill(`${form} [name=value]`, a.value);
-    await page.click(`${form} button[type=submit]`);
-    const saved = await text(page, `${form} [data-form-ok]`);
+    // One form, one Save: a bad value is refused at its field and nothing is stored.
+    const saves = await page.$$eval("#defaults button[type=submit]", (l) => l.length);
+    await page.fill(`#defaults [name=${a.field}]`, "lots");
+    await page.fill("#defaults [name=max_users]", "150");
+    await page.click("#defaults button[type=submit]");
+    const bad = await text(page, `#defaults [data-error-for="${a.field}"]`);
+    await page.fill(`#defaults [name=${a.field}]`, a.value);
+    await page.click("#defaults button[type=submit]");
+    const saved = await text(page, "#defaults [data-form-ok]");
     await page.click("#propagate button[type=submit]");
     const empty = await text(page, '#propagate [data-error-for="fields"]');
     await shot("nothing-ticked");
@@ -212,7 +217,7 @@ const scenarios = {
     await page.click("#propagate button[type=submit]");
     const done = await text(page, "#propagate [data-form-ok]");
     await shot("propagated");
-    return { saved, empty_error: empty, done };
+    return { saves, bad, saved, empty_error: empty, done };
   },
 
   // Write to all users of a domain from the mass-messaging page.

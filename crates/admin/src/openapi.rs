@@ -20,6 +20,7 @@ use crate::routes::{
         session::login, session::logout, session::me, session::change_password,
         impersonate::start, impersonate::stop,
         domains::list, domains::create, domains::get, domains::patch, domains::delete,
+        defaults::put,
         defaults::propagate,
         users::list, users::create, users::get, users::patch, users::delete,
         aliases::list, aliases::create, aliases::delete,

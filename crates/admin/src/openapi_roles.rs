@@ -29,6 +29,7 @@ pub const ROLES: &[(&str, &str)] = &[
     ("domains_get", DOMAIN),
     ("domains_patch", ADMIN),
     ("domains_delete", ADMIN),
+    ("domain_defaults_put", ADMIN),
     ("domain_defaults_propagate", ADMIN),
     ("domain_aliases_list", ADMIN),
     ("domain_aliases_create", ADMIN),

@@ -1,10 +1,10 @@
-//! Domain defaults (DOM-12): push chosen `domain_defaults.*` settings to every existing
-//! domain. The defaults themselves are ordinary settings (`/api/v1/settings/{key}`); new
-//! domains take them when created.
+//! Domain defaults (DOM-12): change several `domain_defaults.*` settings at once, and push
+//! chosen ones to every existing domain. The defaults are ordinary settings (also reachable
+//! at `/api/v1/settings/{key}`); new domains take them when created.
 //!
-//! Invariants: the system administrator's (or an API token's) only; the field list is
-//! checked whole before any domain is touched, so a bad name changes nothing; the path lives
-//! outside `/api/v1/domains/` so it never shadows a domain name.
+//! Invariants: the system administrator's (or an API token's) only; a change or a field list
+//! is checked whole before anything is written, so one bad value or name changes nothing; the
+//! path lives outside `/api/v1/domains/` so it never shadows a domain name.
 
 use axum::Json;
 use axum::extract::State;
@@ -23,6 +23,95 @@ pub struct PropagateRequest {
     /// Field names: `disk_mb`, `max_users`, `max_aliases`, `max_domain_aliases`,
     /// `max_message_kb`, `max_recipients`, `require_smtp_auth`. At least one.
     pub fields: Vec<String>,
+}
+
+/// A value as a client sends it: a number, `true`/`false`, or text.
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum DefaultValue {
+    Number(u64),
+    Bool(bool),
+    Text(String),
+}
+
+impl DefaultValue {
+    fn text(&self) -> String {
+        match self {
+            Self::Number(n) => n.to_string(),
+            Self::Bool(b) => b.to_string(),
+            Self::Text(t) => t.clone(),
+        }
+    }
+}
+
+/// New values for some defaults; absent fields stay as they are.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultsChange {
+    pub disk_mb: Option<DefaultValue>,
+    pub max_users: Option<DefaultValue>,
+    pub max_aliases: Option<DefaultValue>,
+    pub max_domain_aliases: Option<DefaultValue>,
+    pub max_message_kb: Option<DefaultValue>,
+    pub max_recipients: Option<DefaultValue>,
+    pub require_smtp_auth: Option<DefaultValue>,
+}
+
+impl DefaultsChange {
+    fn get(&self, f: DefaultField) -> Option<&DefaultValue> {
+        match f {
+            DefaultField::DiskMb => self.disk_mb.as_ref(),
+            DefaultField::MaxUsers => self.max_users.as_ref(),
+            DefaultField::MaxAliases => self.max_aliases.as_ref(),
+            DefaultField::MaxDomainAliases => self.max_domain_aliases.as_ref(),
+            DefaultField::MaxMessageKb => self.max_message_kb.as_ref(),
+            DefaultField::MaxRecipients => self.max_recipients.as_ref(),
+            DefaultField::RequireSmtpAuth => self.require_smtp_auth.as_ref(),
+        }
+    }
+}
+
+/// What a change of defaults did.
+#[derive(Serialize, ToSchema)]
+pub struct DefaultsSaved {
+    /// Setting keys whose value changed.
+    pub changed: Vec<String>,
+}
+
+/// Change several defaults at once: every value is checked before any is stored.
+#[utoipa::path(operation_id = "domain_defaults_put", put, path = "/api/v1/domain-defaults", tag = "domains",
+    request_body = DefaultsChange,
+    responses((status = 200, description = "Stored; which settings changed", body = DefaultsSaved),
+        (status = 400, description = "Malformed request", body = ErrorBody), (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Forbidden", body = ErrorBody), (status = 422, description = "Invalid value (field: the default's name)", body = ErrorBody)))]
+pub async fn put(
+    State(st): State<Shared>,
+    caller: Caller,
+    Body(req): Body<DefaultsChange>,
+) -> ApiResult<Json<DefaultsSaved>> {
+    caller.allow(Action::PropagateDomainDefaults)?;
+    let s = st.dir.settings();
+    let mut checked = Vec::new();
+    for f in DefaultField::ALL {
+        let Some(v) = req.get(f) else { continue };
+        let key = f.setting_key();
+        let value = heron_settings::validate(key, &v.text()).map_err(|e| match e {
+            heron_settings::SettingsError::Invalid { reason, .. } => {
+                ApiError::invalid(f.as_str(), reason)
+            }
+            e => ApiError::from(e),
+        })?;
+        if s.raw(key).as_deref() != Some(value.as_str()) {
+            checked.push((key, value));
+        }
+    }
+    let mut changed = Vec::new();
+    for (key, value) in checked {
+        let stored = s.set(key, &value).await?;
+        caller.event(format!("set {key} = {stored:?}"));
+        changed.push(key.to_owned());
+    }
+    Ok(Json(DefaultsSaved { changed }))
 }
 
 /// What propagation did.

@@ -54,6 +54,7 @@ pub fn api() -> Router<Shared> {
         )
         .route("/api/v1/domains/{name}/users", get(users::list))
         .route("/api/v1/domains/{name}/aliases", get(aliases::list))
+        .route("/api/v1/domain-defaults", put(defaults::put))
         .route(
             "/api/v1/domain-defaults/propagate",
             post(defaults::propagate),
@@ -129,6 +130,7 @@ pub fn parse_bodies_for_fuzzing(body: &[u8]) -> usize {
     [
         accepts::<aliases::NewAliasRequest>,
         accepts::<defaults::PropagateRequest>,
+        accepts::<defaults::DefaultsChange>,
         accepts::<dkim::NewDkimKey>,
         accepts::<domain_aliases::NewDomainAlias>,
         accepts::<domains::DomainPatch>,

@@ -1,5 +1,6 @@
-//! `/domain-defaults` (DOM-12): the limits and switch a new domain gets, one form per
-//! `domain_defaults.*` setting saved through `PUT /api/v1/settings/{key}`, and below them the
+//! `/domain-defaults` (DOM-12): the limits and switch a new domain gets, in one form saved
+//! through `PUT /api/v1/domain-defaults` (each field can go back to its built-in default
+//! through `DELETE /api/v1/settings/{key}`), and below it the
 //! form that pushes ticked fields to every existing domain through
 //! `POST /api/v1/domain-defaults/propagate`.
 //!
@@ -28,6 +29,8 @@ pub struct DefaultRow {
     pub set: bool,
     pub doc: &'static str,
     pub is_bool: bool,
+    /// The built-in default as a person reads it (`on`/`off` for the switch).
+    pub default_shown: String,
 }
 
 /// How the page names a field.
@@ -62,18 +65,25 @@ pub async fn page(State(st): State<Shared>, v: Viewer) -> Response {
         .map(|f| {
             let key = f.setting_key();
             let def = defs::find(key);
+            let default = s
+                .default_of(key)
+                .or_else(|| def.map(|d| d.default.to_owned()))
+                .unwrap_or_default();
+            let is_bool = f == DefaultField::RequireSmtpAuth;
             DefaultRow {
+                default_shown: match (is_bool, default.as_str()) {
+                    (true, "true") => "on".to_owned(),
+                    (true, _) => "off".to_owned(),
+                    (false, d) => d.to_owned(),
+                },
                 key,
                 field: f.as_str(),
                 label: label(f),
                 value: s.raw(key).unwrap_or_default(),
-                default: s
-                    .default_of(key)
-                    .or_else(|| def.map(|d| d.default.to_owned()))
-                    .unwrap_or_default(),
+                default,
                 set: s.is_set(key),
                 doc: def.map_or("", |d| d.doc.trim()),
-                is_bool: f == DefaultField::RequireSmtpAuth,
+                is_bool,
             }
         })
         .collect();
