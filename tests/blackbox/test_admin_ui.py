@@ -52,6 +52,8 @@ def test_banner_set_in_the_page_greets_smtp_clients(admin):
     out = run_ui(admin.heron, "setting", "smtp-banner", admin_password=ADMIN_PASSWORD,
                  group="smtp_in", key="smtp_in.banner", value=banner)
     assert out["saved"] == "Saved."
+    # The setting is named in words; the key is only beside it.
+    assert out["label"].startswith("Banner"), out
 
     def greeting():
         s = smtp_raw(admin.heron, greet=False)

@@ -87,11 +87,12 @@ const scenarios = {
     await login(page, base, "admin", a.admin_password);
     await page.goto(base + "/settings/" + a.group);
     const form = `form[data-setting="${a.key}"]`;
+    const label = await text(page, `${form} label`);
     await page.fill(`${form} [name=value]`, a.value);
     await page.click(`${form} button[type=submit]`);
     const ok = await text(page, `${form} [data-form-ok]`);
     await shot("saved");
-    return { saved: ok };
+    return { saved: ok, label };
   },
 
   // Move one listener to another port on the bindings page.

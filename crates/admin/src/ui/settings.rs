@@ -14,6 +14,9 @@ use crate::ui::page::{Chrome, Viewer, html, not_found};
 /// One setting as shown.
 pub struct SettingRow {
     pub key: &'static str,
+    /// What a person reads as the setting's name (`Max connections per IP`); the key stays
+    /// beside it, small, for the CLI.
+    pub label: String,
     pub value: String,
     pub default: String,
     pub set: bool,
@@ -40,9 +43,70 @@ fn label(group: &str) -> String {
         "dns" => "DNS",
         "admin" => "Admin",
         "domain_defaults" => "Domain defaults",
-        other => return other.to_owned(),
+        "submission" => "Submission",
+        "address" => "Addresses",
+        other => return words(other),
     };
     known.to_owned()
+}
+
+/// Words that are written in capitals or otherwise not as plain words.
+const SPELLING: &[(&str, &str)] = &[
+    ("ip", "IP"),
+    ("ips", "IPs"),
+    ("tls", "TLS"),
+    ("smtp", "SMTP"),
+    ("dns", "DNS"),
+    ("dkim", "DKIM"),
+    ("spf", "SPF"),
+    ("mb", "MB"),
+    ("kb", "KB"),
+    ("mx", "MX"),
+    ("imap", "IMAP"),
+    ("pop", "POP"),
+    ("ehlo", "EHLO"),
+    ("helo", "HELO"),
+    ("vrfy", "VRFY"),
+    ("expn", "EXPN"),
+    ("auth", "AUTH"),
+    ("md5", "MD5"),
+    ("cram", "CRAM"),
+    ("ipv6", "IPv6"),
+    ("url", "URL"),
+    ("cert", "certificate"),
+    ("max", "max."),
+    ("min", "min."),
+];
+
+/// `max_connections_per_ip` → `Max. connections per IP`.
+fn words(name: &str) -> String {
+    let mut out: Vec<String> = name
+        .split('_')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            SPELLING
+                .iter()
+                .find(|(k, _)| *k == w)
+                .map_or_else(|| w.to_owned(), |(_, v)| (*v).to_owned())
+        })
+        .collect();
+    if let Some(first) = out.first_mut() {
+        let mut c = first.chars();
+        if let Some(f) = c.next() {
+            *first = f.to_uppercase().chain(c).collect();
+        }
+    }
+    out.join(" ")
+}
+
+/// The label of a setting: its name after the group, in words, with the unit of a duration.
+fn setting_label(key: &str, kind: &Kind) -> String {
+    let name = key.split_once('.').map_or(key, |x| x.1);
+    let mut label = words(name);
+    if matches!(kind, Kind::Seconds) && !label.contains("seconds") {
+        label.push_str(", seconds");
+    }
+    label
 }
 
 /// The groups in table order, each once: (group, heading).
@@ -87,6 +151,7 @@ pub async fn group(State(st): State<Shared>, v: Viewer, Path(group): Path<String
         .filter(|d| d.key.split_once('.').is_some_and(|(g, _)| g == group))
         .map(|d| SettingRow {
             key: d.key,
+            label: setting_label(d.key, &d.kind),
             value: s.raw(d.key).unwrap_or_default(),
             default: s.default_of(d.key).unwrap_or_else(|| d.default.to_owned()),
             set: s.is_set(d.key),
@@ -112,4 +177,28 @@ pub async fn group(State(st): State<Shared>, v: Viewer, Path(group): Path<String
         group,
         rows,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_read_as_words() {
+        assert_eq!(
+            setting_label("pop.max_connections_per_ip", &Kind::Count),
+            "Max. connections per IP"
+        );
+        assert_eq!(
+            setting_label("smtp_in.command_timeout", &Kind::Seconds),
+            "Command timeout, seconds"
+        );
+        assert_eq!(setting_label("tls.cert", &Kind::Text), "Certificate");
+        assert_eq!(label("address"), "Addresses");
+        assert_eq!(label("new_group"), "New group");
+        for d in DEFS {
+            let l = setting_label(d.key, &d.kind);
+            assert!(!l.is_empty() && !l.contains('_'), "{}: {l}", d.key);
+        }
+    }
 }
