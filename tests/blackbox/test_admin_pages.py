@@ -93,3 +93,22 @@ def test_answers_outside_handlers_keep_their_shape(admin):
     error_of(requests.get(base + "/api/v1/no-such-thing", timeout=10), 404)
     r = requests.get(base + "/no-such-page", timeout=10)
     assert r.status_code == 404 and r.headers["Content-Type"].startswith("text/html")
+
+
+def test_counts_and_sizes_read_as_words(admin):
+    from conftest import smtp_client
+    domain = USER.split("@")[1]
+    admin.heron.cli("alias", "add", f"sales@{domain}", USER)
+    s = smtp_client(admin.heron)
+    s.sendmail("x@remote.test", [USER], b"Subject: size\r\n\r\n" + b"x" * 76 * 40 + b"\r\n")
+    s.quit()
+    _, get = page_client(admin.heron, "admin", ADMIN_PASSWORD)
+    text = html.unescape(get(f"/domains/{domain}").text)
+    # One user, one alias: singular nouns, and the size in KB, not "0 MB".
+    assert re.search(r"1 user, 1 alias, \d(\.\d)? KB used\.", text), text
+    page = html.unescape(get(f"/users/{USER}").text)
+    crumbs = re.search(r'<nav class="crumbs"[^>]*>(.*?)</nav>', page, re.S)
+    assert crumbs, page
+    assert re.sub(r"<[^>]+>", "", crumbs.group(1)).split(" › ") == [
+        "Domains", domain, "Users", USER], crumbs.group(1)
+    assert re.search(r"Used: \d(\.\d)? KB\.", page), page

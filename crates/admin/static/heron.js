@@ -115,7 +115,13 @@
     }
   }
 
+  // `{name}` takes a value from the answer (or a field of the form); `{name|one|many}` is
+  // the value with its noun, singular for 1 ("{delivered|mailbox|mailboxes}").
   function fill(template, data, scope) {
+    template = template.replace(/\{(\w+)\|([^|}]*)\|([^}]*)\}/g, function (_, k, one, many) {
+      var n = data && data[k] !== undefined ? Number(data[k]) : NaN;
+      return isNaN(n) ? "" : n + " " + (n === 1 ? one : many);
+    });
     return template.replace(/\{(\w+)\}/g, function (_, k) {
       if (data && data[k] !== undefined) return encodeURIComponent(data[k]);
       var el = scope && scope.querySelector('[name="' + k + '"]');

@@ -12,6 +12,7 @@ use crate::authz::Action;
 use crate::routes::domains::domain_key;
 use crate::routes::users::view;
 use crate::ui::account::describe;
+use crate::ui::format;
 use crate::ui::page::{Chrome, Viewer, html, internal, not_found};
 use crate::ui::paging::{ListQuery, Paging, paginate, per_page, place};
 
@@ -21,7 +22,10 @@ pub struct UserRow {
     pub display_name: String,
     pub role: String,
     pub quota_mb: u64,
-    pub used_mb: u64,
+    /// Mail stored, as a person reads it ("5.2 MB").
+    pub used: String,
+    /// "of 100 MB quota", or "" when the user has no quota of their own.
+    pub quota: String,
     pub disabled: bool,
     pub last_login: String,
 }
@@ -42,7 +46,12 @@ fn row(u: &heron_store::User, domain: &str) -> UserRow {
         display_name: v.display_name,
         role: v.role,
         quota_mb: v.quota_mb,
-        used_mb: v.used_bytes / (1024 * 1024),
+        used: format::size(v.used_bytes),
+        quota: if v.quota_mb == 0 {
+            String::new()
+        } else {
+            format!("of a {} quota", format::size(v.quota_mb * 1024 * 1024))
+        },
         disabled: v.disabled,
         last_login: when(v.last_login),
     }

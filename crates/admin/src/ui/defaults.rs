@@ -52,6 +52,8 @@ struct DefaultsPage {
     chrome: Chrome,
     rows: Vec<DefaultRow>,
     domains: usize,
+    /// "1 domain", "3 domains".
+    domains_text: String,
 }
 
 /// `/domain-defaults`.
@@ -94,6 +96,7 @@ pub async fn page(State(st): State<Shared>, v: Viewer) -> Response {
     html(&DefaultsPage {
         chrome: v.chrome("domain-defaults"),
         rows,
+        domains_text: crate::ui::format::count(domains as u64, "domain", "domains"),
         domains,
     })
 }

@@ -10,6 +10,7 @@ use crate::auth::Shared;
 use crate::authz::Action;
 use crate::routes::dkim::{DkimView, dkim_record};
 use crate::routes::domains::{DomainView, domain_key};
+use crate::ui::format;
 use crate::ui::page::{Chrome, Viewer, html, internal, not_found};
 use crate::ui::paging::{ListQuery, Paging, paginate, per_page};
 
@@ -79,9 +80,8 @@ struct DomainPage {
     tab: &'static str,
     d: DomainView,
     catch_all: String,
-    users: u64,
-    aliases: u64,
-    used_mb: u64,
+    /// "2 users, 1 alias, 5.2 MB used".
+    usage: String,
     domain_aliases: Vec<String>,
     may_delete: bool,
     may_change: bool,
@@ -130,9 +130,12 @@ pub async fn show(State(st): State<Shared>, v: Viewer, Path(name): Path<String>)
         catch_all: d.catch_all.clone().unwrap_or_default(),
         d: DomainView::from(&d),
         name: d.name,
-        users,
-        aliases,
-        used_mb: used / (1024 * 1024),
+        usage: format!(
+            "{}, {}, {} used",
+            format::count(users, "user", "users"),
+            format::count(aliases, "alias", "aliases"),
+            format::size(used)
+        ),
         domain_aliases,
         may_delete: v.may(&Action::CreateDomain),
     })

@@ -25,7 +25,8 @@ struct Logs {
     session: String,
     error: String,
     dates: Vec<String>,
-    total: usize,
+    /// "1 matching line", "4 matching lines".
+    total_text: String,
     lines: Vec<LogLine>,
     download: String,
     paging: Paging,
@@ -150,7 +151,7 @@ pub async fn logs_page(State(st): State<Shared>, v: Viewer, Query(p): Query<LogQ
         session,
         error,
         dates,
-        total,
+        total_text: crate::ui::format::count(total as u64, "matching line", "matching lines"),
         paging,
     })
 }

@@ -12,6 +12,7 @@ pub mod accounts;
 mod assets;
 pub mod defaults;
 pub mod domains;
+pub mod format;
 pub mod logs;
 pub mod messages;
 pub mod ops;

@@ -10,6 +10,7 @@ use crate::auth::Shared;
 use crate::authz::Action;
 use crate::routes::spool::{SpoolView, header_text, view};
 use crate::ui::accounts::when;
+use crate::ui::format;
 use crate::ui::page::{Chrome, Viewer, html, internal, not_found};
 use crate::ui::paging::{ListQuery, Paging, paginate, per_page};
 
@@ -18,7 +19,8 @@ pub struct SpoolRow {
     pub id: i64,
     pub sender: String,
     pub recipients: String,
-    pub size: u64,
+    /// The message's size as a person reads it.
+    pub size: String,
     pub priority: u8,
     pub attempts: u32,
     pub next: String,
@@ -75,7 +77,7 @@ pub async fn list(State(st): State<Shared>, v: Viewer, Query(q): Query<ListQuery
                     .map(|r| r.address.as_str())
                     .collect::<Vec<_>>()
                     .join(", "),
-                size: v.size,
+                size: format::size(v.size),
                 priority: v.priority,
                 attempts: v.attempts,
                 next: when(Some(v.next_attempt_at)),
@@ -95,6 +97,8 @@ pub async fn list(State(st): State<Shared>, v: Viewer, Query(q): Query<ListQuery
 struct EntryPage {
     chrome: Chrome,
     e: SpoolView,
+    /// "334 bytes, 1 attempt".
+    summary: String,
     created: String,
     next: String,
     headers: String,
@@ -120,6 +124,11 @@ pub async fn show(State(st): State<Shared>, v: Viewer, Path(id): Path<String>) -
     };
     let e = view(&e);
     html(&EntryPage {
+        summary: format!(
+            "{}, {}",
+            format::size(e.size),
+            format::count(u64::from(e.attempts), "attempt", "attempts")
+        ),
         chrome: v.chrome("spool"),
         created: when(Some(e.created_at)),
         next: when(Some(e.next_attempt_at)),
