@@ -112,3 +112,56 @@ def test_counts_and_sizes_read_as_words(admin):
     assert re.sub(r"<[^>]+>", "", crumbs.group(1)).split(" › ") == [
         "Domains", domain, "Users", USER], crumbs.group(1)
     assert re.search(r"Used: \d(\.\d)? KB\.", page), page
+
+
+def test_dashboard_says_how_the_server_is(admin, tmp_path):
+    import socket
+    import subprocess
+
+    from conftest import HERON, eventually, free_port, smtp_client
+    from test_tls_certificate import make_pair
+    _, get = page_client(admin.heron, "admin", ADMIN_PASSWORD)
+
+    def cards():
+        page = html.unescape(get("/").text)
+        found = dict(re.findall(r'data-card="(\w+)"><div class="n">(.*?)</div>', page))
+        problems = re.findall(r"<li>(.*?)</li>", page.split("data-problems", 1)[1]) \
+            if "data-problems" in page else []
+        return page, found, problems
+
+    s = smtp_client(admin.heron)
+    for i in range(2):
+        s.sendmail("x@remote.test", [USER], b"Subject: %d\r\n\r\nhello\r\n" % i)
+    s.quit()
+    page, found, problems = eventually(lambda: (lambda c: c if c[1]["received"] == "2"
+                                                 else None)(cards()),
+                                       10, what="two messages received today")
+    version = subprocess.run([HERON, "--version"], capture_output=True, text=True,
+                             check=True).stdout.split()[-1]
+    assert f"Heron {version} · up " in page, page
+    assert found["domains"] == "1 domain" and found["users"] == "1 user", found
+    assert found["messages"].startswith("2 messages ("), found
+    assert found["spool"] == "0" and found["sent"] == "0", found
+    assert problems == [], problems
+
+    # A listener that cannot be bound, and a certificate about to expire, are listed.
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", free_port()))
+    busy.listen()
+    port = busy.getsockname()[1]
+    try:
+        listeners = admin.heron.cli("settings", "get", "bind.listeners").stdout.strip()
+        admin.heron.set("bind.listeners", f"{listeners}, pop3 none 127.0.0.1:{port}")
+        cert, key = make_pair(tmp_path, "soon.example.test", days=2)
+        admin.heron.set("tls.cert", str(cert))
+        admin.heron.set("tls.key", str(key))
+
+        def both():
+            _, _, problems = cards()
+            text = " | ".join(problems)
+            return problems if f"127.0.0.1:{port}" in text and "expires in 1 day" in text \
+                else None
+        problems = eventually(both, 15, what="both problems on the dashboard")
+        assert any(str(cert) in p for p in problems), problems
+    finally:
+        busy.close()

@@ -11,9 +11,9 @@ from admin_api import admin, error_of  # noqa: F401
 from conftest import eventually, smtp_client
 
 
-def make_pair(dir, name):
+def make_pair(dir, name, days=30):
     cert, key = dir / f"{name}.pem", dir / f"{name}.key"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", str(days),
                     "-subj", f"/CN={name}", "-keyout", str(key), "-out", str(cert)],
                    check=True, capture_output=True, timeout=60)
     return cert, key

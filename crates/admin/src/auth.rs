@@ -28,13 +28,30 @@ use crate::sessions::{Account, Sessions, hex};
 pub const COOKIE: &str = "heron_session";
 
 /// What the running server lends the admin interface beyond the directory.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Runtime {
     /// Live sessions of the mail listeners (connections, online users); empty when the
     /// admin app runs without listeners.
     pub registry: Arc<Registry>,
     /// The data directory (relative `log.dir` values are resolved against it).
     pub data_dir: PathBuf,
+    /// When the server started, for the dashboard's uptime.
+    pub started: std::time::SystemTime,
+    /// What the dashboard lists as problems now (listeners not bound, a certificate about to
+    /// expire); nothing when the admin app runs without listeners.
+    pub problems: Arc<dyn Fn() -> Vec<String> + Send + Sync>,
+}
+
+impl Default for Runtime {
+    /// No listeners: no sessions, no problems, started now, data in the working directory.
+    fn default() -> Self {
+        Self {
+            registry: Arc::default(),
+            data_dir: PathBuf::default(),
+            started: std::time::SystemTime::now(),
+            problems: Arc::new(Vec::new),
+        }
+    }
 }
 
 impl Runtime {

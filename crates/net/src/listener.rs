@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use heron_settings::values::{self, Encryption, IpRule, ListenerSpec, Protocol};
@@ -55,7 +55,13 @@ struct Shared {
     /// The process's open-file limit: each protocol's sessions are capped at a share of it
     /// (`heron_settings::fd_budget`), so no listener can starve the others.
     nofile: u64,
+    /// Configured listeners that could not be bound at the last change, with why, for the
+    /// dashboard; emptied as they come up or leave the configuration.
+    bind_failures: Mutex<Vec<String>>,
 }
+
+/// How long before its expiry the default certificate is reported as a problem.
+pub const CERT_WARNING: std::time::Duration = std::time::Duration::from_secs(14 * 86_400);
 
 /// How often the certificate files are looked at for a renewal written over them.
 const TLS_FILE_CHECK: std::time::Duration = std::time::Duration::from_secs(60);
@@ -84,10 +90,43 @@ impl Server {
             shutdown: CancellationToken::new(),
             tracker: TaskTracker::new(),
             nofile,
+            bind_failures: Mutex::new(Vec::new()),
         };
         Self {
             shared: Arc::new(shared),
         }
+    }
+
+    /// What an administrator should know about the listeners now: configured listeners that
+    /// are not bound (and why), and a default certificate that has expired or expires within
+    /// [`CERT_WARNING`].
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = self
+            .shared
+            .bind_failures
+            .lock()
+            .map(|f| f.clone())
+            .unwrap_or_default();
+        if let Some((path, not_after)) = self.shared.tls.expiry() {
+            let now = std::time::SystemTime::now();
+            match not_after.duration_since(now) {
+                Err(_) => out.push(format!(
+                    "the TLS certificate {} has expired; clients that check it refuse to connect",
+                    path.display()
+                )),
+                Ok(left) if left < CERT_WARNING => out.push(format!(
+                    "the TLS certificate {} expires {}",
+                    path.display(),
+                    match left.as_secs() / 86_400 {
+                        0 => "within a day".to_owned(),
+                        1 => "in 1 day".to_owned(),
+                        n => format!("in {n} days"),
+                    }
+                )),
+                Ok(_) => {}
+            }
+        }
+        out
     }
 
     /// The live sessions.
@@ -214,6 +253,7 @@ impl Server {
                     tracing::info!(target: "events", "stopped listening on {} ({})", spec.addr, spec.protocol.as_str());
                 }
             }
+            let mut failures = Vec::new();
             for spec in wanted {
                 if running.contains_key(&spec) {
                     continue;
@@ -222,8 +262,14 @@ impl Server {
                     Ok(r) => {
                         running.insert(spec, r);
                     }
-                    Err(e) => tracing::error!(target: "events", "{e}"),
+                    Err(e) => {
+                        tracing::error!(target: "events", "{e}");
+                        failures.push(e.to_string());
+                    }
                 }
+            }
+            if let Ok(mut f) = self.shared.bind_failures.lock() {
+                *f = failures;
             }
         }
         for (_, r) in running {

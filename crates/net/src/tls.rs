@@ -213,6 +213,17 @@ pub struct TlsProvider {
     /// are read again.
     tried: Mutex<Option<Tried>>,
     cache: Mutex<HashMap<(PathBuf, PathBuf), TlsAcceptor>>,
+    /// The default certificate's file and the end of its validity, read when it was loaded.
+    expiry: Mutex<Option<(PathBuf, SystemTime)>>,
+}
+
+/// The end of validity of the first certificate in a PEM file.
+pub fn not_after(cert: &Path) -> Result<SystemTime, NetError> {
+    use x509_cert::der::Decode;
+    let first = read_certs(cert)?.remove(0);
+    let parsed = x509_cert::Certificate::from_der(first.as_ref())
+        .map_err(|e| NetError::Tls(format!("cannot parse certificate {}: {e}", cert.display())))?;
+    Ok(SystemTime::UNIX_EPOCH + parsed.tbs_certificate.validity.not_after.to_unix_duration())
 }
 
 impl TlsProvider {
@@ -223,7 +234,13 @@ impl TlsProvider {
             self_signed,
             tried: Mutex::new(None),
             cache: Mutex::new(HashMap::new()),
+            expiry: Mutex::new(None),
         }
+    }
+
+    /// The default certificate's file and when it stops being valid, once it has loaded.
+    pub fn expiry(&self) -> Option<(PathBuf, SystemTime)> {
+        self.expiry.lock().ok().and_then(|e| e.clone())
     }
 
     /// Make `configured` (the `tls.cert`/`tls.key` pair; `None`: the self-signed one) the
@@ -248,6 +265,9 @@ impl TlsProvider {
             *tried = Some(now);
         }
         let acceptor = TlsAcceptor::from(load_config(&wanted.0, &wanted.1)?);
+        if let Ok(mut e) = self.expiry.lock() {
+            *e = not_after(&wanted.0).ok().map(|t| (wanted.0.clone(), t));
+        }
         if let Ok(mut d) = self.default.lock() {
             *d = wanted.clone();
         }

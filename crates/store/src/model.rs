@@ -15,6 +15,17 @@ pub type FolderId = i64;
 /// Identifier of a message's bytes in the blob store.
 pub type BlobId = String;
 
+/// Server-wide counts for the dashboard.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    pub domains: u64,
+    pub users: u64,
+    /// Messages in all mailboxes (a message delivered to three mailboxes counts three times).
+    pub messages: u64,
+    /// Bytes used by all mailboxes, as counted against quotas.
+    pub bytes: u64,
+}
+
 /// Per-domain limits (DOM-4). `0` means unlimited everywhere.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DomainLimits {

@@ -53,6 +53,8 @@ pub trait DirectoryStore: Send + Sync {
     async fn domain_admins(&self, domain: DomainId) -> Result<Vec<User>>;
     /// Bytes used by all mailboxes of a domain (DOM-4 disk limit).
     async fn domain_usage(&self, domain: DomainId) -> Result<u64>;
+    /// Domains, users, messages and bytes in the whole store.
+    async fn totals(&self) -> Result<Totals>;
     /// Delete a user with its folders and messages.
     async fn delete_user(&self, id: UserId) -> Result<()>;
     /// Record a successful login.

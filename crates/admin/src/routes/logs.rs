@@ -188,6 +188,23 @@ pub fn session_of(line: &str) -> Option<&str> {
     inner.find(']').map(|end| &inner[..end])
 }
 
+/// How many lines of today's (UTC) log of `kind` contain `text` (case-insensitive); 0 when
+/// there is no such file.
+pub fn count_today(dir: &Path, kind: &'static str, text: &str) -> io::Result<u64> {
+    let filter = LogFilter {
+        kind,
+        date: Utc::now().date_naive(),
+        text: Some(text.to_lowercase()),
+        session: None,
+    };
+    let mut n = 0;
+    for_each_match(dir, &filter, |_| {
+        n += 1;
+        Ok(())
+    })?;
+    Ok(n)
+}
+
 /// Call `each` with every matching line of the filter's file, in order; a missing file has
 /// no lines.
 fn for_each_match(

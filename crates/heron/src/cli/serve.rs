@@ -91,6 +91,11 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
         heron_admin::Runtime {
             registry: server.registry().clone(),
             data_dir: data.to_path_buf(),
+            started: std::time::SystemTime::now(),
+            problems: {
+                let server = server.clone();
+                Arc::new(move || server.problems())
+            },
         },
         heron_admin::ProcessLimits { nofile: nofile.now },
         admin_stop.clone(),

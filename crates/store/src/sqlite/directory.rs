@@ -308,6 +308,26 @@ impl DirectoryStore for SqliteStore {
         .await
     }
 
+    async fn totals(&self) -> Result<Totals> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT (SELECT count(*) FROM domains), (SELECT count(*) FROM users), \
+                        (SELECT count(*) FROM messages), \
+                        (SELECT coalesce(sum(used_bytes), 0) FROM users)",
+                [],
+                |r| {
+                    Ok(Totals {
+                        domains: r.get::<_, i64>(0)? as u64,
+                        users: r.get::<_, i64>(1)? as u64,
+                        messages: r.get::<_, i64>(2)? as u64,
+                        bytes: r.get::<_, i64>(3)? as u64,
+                    })
+                },
+            )?)
+        })
+        .await
+    }
+
     async fn delete_user(&self, id: UserId) -> Result<()> {
         let orphans = self
             .write(move |ctx| {

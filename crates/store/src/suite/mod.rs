@@ -309,6 +309,8 @@ async fn messages_uids_and_quota(s: Subject) {
         list[0].size + list[2].size + list[3].size + 3 + folders_cost(&s, u.id).await
     );
     assert_eq!(s.domain_usage(d.id).await.unwrap(), used);
+    let t = s.totals().await.unwrap();
+    assert_eq!((t.domains, t.users, t.messages, t.bytes), (1, 1, 4, used));
 }
 
 async fn shared_blob_delivery(s: Subject) {
