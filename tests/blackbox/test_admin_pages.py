@@ -52,9 +52,10 @@ def test_domain_admin_sees_only_their_domain(admin):
         assert r.status_code == 403 and "Not permitted" in r.text, (path, r.status_code)
     assert get("/online").status_code == 200
     assert get("/messages").status_code == 200
-    # A plain user reaches only the password page.
+    # A plain user reaches only their home page and the password page.
     _, user = page_client(admin.heron, USER, PASSWORD)
-    assert user("/").headers.get("Location") == "/password"
+    r = user("/")
+    assert r.status_code == 200 and "data-client-setup" in r.text
     assert user("/password").status_code == 200
     assert user("/domains/example.test").status_code == 403
 
@@ -165,3 +166,27 @@ def test_dashboard_says_how_the_server_is(admin, tmp_path):
         assert any(str(cert) in p for p in problems), problems
     finally:
         busy.close()
+
+
+def test_mail_users_home_shows_their_mailbox_and_client_setup(admin):
+    from conftest import smtp_client
+    assert admin.patch(f"/users/{USER}", {"quota_mb": 10}).status_code == 200
+    s = smtp_client(admin.heron)
+    s.sendmail("x@remote.test", [USER], b"Subject: hi\r\n\r\n" + b"y" * 3000 + b"\r\n")
+    s.quit()
+    _, get = page_client(admin.heron, USER, PASSWORD)
+    page = html.unescape(get("/").text)
+    assert f"<h1>{USER}</h1>" in page, page
+    assert re.search(r"Used: \d(\.\d)? KB of 10 MB\.", page), page
+    rows = [re.sub(r"<[^>]+>", "|", r) for r in re.findall(r"<tr data-door>(.*?)</tr>", page)]
+    cells = [[c for c in r.split("|") if c] for r in rows]
+    h = admin.heron
+    assert [(c[0], int(c[2]), c[3]) for c in cells] == [
+        ("Incoming mail (IMAP)", h.imaps_port, "SSL/TLS"),
+        ("Incoming mail (IMAP)", h.imap_port, "STARTTLS"),
+        ("Incoming mail (POP3)", h.pop3s_port, "SSL/TLS"),
+        ("Incoming mail (POP3)", h.pop3_port, "STARTTLS"),
+        ("Outgoing mail (SMTP)", h.smtps_port, "SSL/TLS"),
+        ("Outgoing mail (SMTP)", h.submission_port, "STARTTLS"),
+    ], cells
+    assert re.search(r'<a href="/"[^>]*>Home</a>', page), page

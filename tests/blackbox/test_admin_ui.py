@@ -191,7 +191,7 @@ def test_act_as_a_user_and_come_back(admin):
     out = run_ui(admin.heron, "impersonate", "impersonate", admin_password=ADMIN_PASSWORD,
                  user=USER)
     assert f"admin is acting as {USER}" in out["banner"], out
-    assert out["nav"] == ["Password"], out
+    assert out["nav"] == ["Home", "Password"], out
     assert admin.get("/me").json()["username"] == "admin"
 
 

@@ -214,7 +214,7 @@ fn nav(v: &Viewer, active: &str) -> Vec<NavItem> {
             items.push(("online", "/online".to_owned(), "Online users"));
             items.push(("messages", "/messages".to_owned(), "Mass messaging"));
         }
-        Principal::User => {}
+        Principal::User => items.push(("home", "/".to_owned(), "Home")),
     }
     items.push(("password", "/password".to_owned(), "Password"));
     items
