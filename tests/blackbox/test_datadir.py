@@ -3,10 +3,11 @@ CLI finds it from --data, HERON_DATA, the bootstrap file, then ./heron-data."""
 
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
 
-from conftest import HERON
+from conftest import HERON, free_offset
 
 VERBS = [
     ("domain", "list"),
@@ -122,3 +123,31 @@ def test_help_explains_where_the_data_directory_is(tmp_path):
                    "./heron-data", "heron init"):
         assert needle in r.stdout, (needle, r.stdout)
 
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run heron as another user")
+def test_a_data_directory_this_user_cannot_write_says_permission_denied_once():
+    import shutil
+    import tempfile
+    base = Path(tempfile.mkdtemp(prefix="heron-perm-", dir="/tmp"))
+    try:
+        base.chmod(0o755)
+        binary = base / "heron"
+        shutil.copy(HERON, binary)
+        binary.chmod(0o755)
+        owned = base / "data"
+        assert run(["--data", owned, "init"]).returncode == 0
+        for p in [owned, *owned.rglob("*")]:
+            p.chmod(0o755 if p.is_dir() else 0o644)
+        nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", str(binary)]
+        for args in (["--data", owned, "domain", "add", "x.test"],
+                     ["--data", owned, "serve", "--port-offset", str(free_offset())],
+                     ["--data", base / "new", "init"]):
+            r = subprocess.run(nobody + [str(a) for a in args], capture_output=True, text=True,
+                               timeout=60, stdin=subprocess.DEVNULL, env=clean_env())
+            assert r.returncode != 0, r
+            lines = r.stderr.strip().splitlines()
+            assert len(lines) == 1 and "ermission denied" in lines[0], r.stderr
+            assert lines[0].count(str(args[1])) == 1, r.stderr
+    finally:
+        shutil.rmtree(base, ignore_errors=True)

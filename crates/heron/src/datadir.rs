@@ -83,6 +83,31 @@ pub fn require(data: &Path) -> anyhow::Result<()> {
     )
 }
 
+/// Fail, naming the path once, unless this process may write in `data` and to its database:
+/// a directory owned by another user otherwise surfaces as a database error.
+pub fn check_writable(data: &Path) -> anyhow::Result<()> {
+    let denied = |path: &Path| {
+        anyhow::anyhow!(
+            "cannot write to {}: permission denied (run heron as the user that owns the data \
+             directory, or give this user write access to it)",
+            path.display()
+        )
+    };
+    let probe = data.join(format!(".write-check-{}", std::process::id()));
+    match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => return Err(denied(data)),
+        Err(e) => return Err(anyhow::anyhow!("cannot write to {}: {e}", data.display())),
+    }
+    let db = data.join(DB_FILE);
+    match std::fs::OpenOptions::new().append(true).open(&db) {
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Err(denied(&db)),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

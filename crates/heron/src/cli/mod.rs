@@ -43,6 +43,9 @@ pub async fn open(data: &Path) -> anyhow::Result<Opened> {
 
 /// Open the store in a data directory, creating it if needed (`serve` and `init` only).
 pub async fn open_or_create(data: &Path) -> anyhow::Result<Opened> {
+    std::fs::create_dir_all(data)
+        .with_context(|| format!("cannot create the data directory {}", data.display()))?;
+    crate::datadir::check_writable(data)?;
     let store = SqliteStore::open(data)
         .with_context(|| format!("cannot open the data directory {}", data.display()))?;
     let shared: Arc<dyn Store> = Arc::new(store.clone());

@@ -50,6 +50,7 @@ const GRACE: Duration = Duration::from_secs(10);
 pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(data)
         .with_context(|| format!("cannot create the data directory {}", data.display()))?;
+    crate::datadir::check_writable(data)?;
     // Held until this function returns (or the process dies): one server per directory.
     let _lock = lock::acquire(data)?;
     let nofile = nofile::raise();
