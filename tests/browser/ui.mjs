@@ -37,12 +37,12 @@ const scenarios = {
   async "first-login"(page, base, a, shot) {
     await page.goto(base + "/");
     expect(new URL(page.url()).pathname === "/login", "a redirect to /login, got " + page.url());
-    await login(page, base, "admin", "admin");
+    await login(page, base, a.username || "admin", a.initial || "admin");
     expect(new URL(page.url()).pathname === "/password", "the forced password page, got " + page.url());
     await page.waitForSelector("[data-must-change]");
     await page.goto(base + "/domains");
     expect(new URL(page.url()).pathname === "/password", "/domains to stay closed before the change");
-    await page.fill("#current", "admin");
+    await page.fill("#current", a.initial || "admin");
     await page.fill("#new", a.weak);
     await page.fill("#confirm", a.weak);
     await page.click("#password-form button[type=submit]");
