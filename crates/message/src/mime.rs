@@ -66,8 +66,8 @@ impl<'m> Entity<'m> {
 
     /// A field's raw value (unfolded, trimmed) as it is in the message.
     pub fn raw_field<'a>(&self, raw: &'a [u8], name: &str) -> Option<&'a [u8]> {
-        header_fields(&raw[self.header.clone()])
-            .find(|f| f.name.eq_ignore_ascii_case(name.as_bytes()))
+        crate::header::fields(&raw[self.header.clone()])
+            .find(|f| f.is(name))
             .map(|f| trim(f.value))
     }
 
@@ -248,62 +248,6 @@ fn before_break(raw: &[u8], start: usize, delim: usize) -> usize {
         delim
     };
     end.max(start)
-}
-
-/// One header field as it is in the message.
-pub struct Field<'a> {
-    /// The name, white space around it trimmed.
-    pub name: &'a [u8],
-    /// The value with its folding line breaks, without the final line break.
-    pub value: &'a [u8],
-    /// The whole field including its final line break.
-    pub whole: &'a [u8],
-}
-
-/// The fields of a header section in order (a field continues on lines starting with white
-/// space; the blank line ends the section; lines without a colon are skipped).
-pub fn header_fields(header: &[u8]) -> impl Iterator<Item = Field<'_>> {
-    let mut pos = 0;
-    std::iter::from_fn(move || {
-        loop {
-            if pos >= header.len() {
-                return None;
-            }
-            let start = pos;
-            let mut end = next_line(header, pos);
-            let first = &header[start..end];
-            if first == b"\r\n" || first == b"\n" {
-                pos = header.len();
-                return None;
-            }
-            while end < header.len() && matches!(header[end], b' ' | b'\t') {
-                end = next_line(header, end);
-            }
-            pos = end;
-            let whole = &header[start..end];
-            let Some(colon) = first.iter().position(|&c| c == b':') else {
-                continue;
-            };
-            let value = strip_break(&whole[colon + 1..]);
-            return Some(Field {
-                name: trim(&whole[..colon]),
-                value,
-                whole,
-            });
-        }
-    })
-}
-
-fn next_line(b: &[u8], pos: usize) -> usize {
-    b[pos..]
-        .iter()
-        .position(|&c| c == b'\n')
-        .map_or(b.len(), |i| pos + i + 1)
-}
-
-fn strip_break(b: &[u8]) -> &[u8] {
-    let b = b.strip_suffix(b"\n").unwrap_or(b);
-    b.strip_suffix(b"\r").unwrap_or(b)
 }
 
 /// Trim ASCII white space, including line breaks, at both ends.

@@ -98,7 +98,7 @@ fn deep_nesting_is_bounded() {
 #[test]
 fn field_iteration() {
     let h = b"Subject: a\r\n b\r\nX-Y:z\r\nbroken\r\nTo: t\r\n\r\nBody: no\r\n";
-    let f: Vec<_> = header_fields(h)
+    let f: Vec<_> = crate::header::fields(h)
         .map(|f| (f.name.to_vec(), f.value.to_vec()))
         .collect();
     assert_eq!(

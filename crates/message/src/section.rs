@@ -14,7 +14,8 @@
 
 use std::num::NonZeroU32;
 
-use crate::mime::{Entity, Kind, header_fields};
+use crate::header;
+use crate::mime::{Entity, Kind};
 
 /// A section of a message (RFC 9051 §6.4.5 `section-spec`). A part path is a list of part
 /// numbers; `None` where a path is optional means the message itself. `N` is a field name
@@ -128,13 +129,14 @@ fn message<'e, 'm>(root: &'e Entity<'m>, path: Option<&[NonZeroU32]>) -> Option<
 /// The header fields named (or, with `keep` false, not named) in `names`, then a blank line.
 fn fields<N: AsRef<[u8]>>(header: &[u8], names: &[N], keep: bool) -> Vec<u8> {
     let mut out = Vec::new();
-    for f in header_fields(header) {
+    for f in header::fields(header) {
         let named = names
             .iter()
             .any(|n| n.as_ref().eq_ignore_ascii_case(f.name));
         if named == keep {
-            out.extend_from_slice(f.whole);
-            if !f.whole.ends_with(b"\n") {
+            let whole = &header[f.range];
+            out.extend_from_slice(whole);
+            if !whole.ends_with(b"\n") {
                 out.extend_from_slice(b"\r\n");
             }
         }
