@@ -15,9 +15,9 @@ use imap_codec::imap_types::IntoStatic;
 use imap_codec::imap_types::core::NString;
 use imap_codec::imap_types::fetch::{MessageDataItem, MessageDataItemName, Section};
 
-use crate::flagsets::Flags;
 use crate::section::UnknownCte;
 use crate::{bodystructure, envelope, section};
+use heron_message::flagsets::Flags;
 use heron_message::mime::Entity;
 
 /// The message bytes and their structure, when the plan needs them.

@@ -31,7 +31,6 @@ mod done;
 mod envelope;
 mod error;
 mod fetchitems;
-mod flagsets;
 #[doc(hidden)]
 pub mod fuzzing;
 mod limits;

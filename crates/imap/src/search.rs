@@ -1,22 +1,23 @@
 //! SEARCH criteria (RFC 9051 §6.4.4) evaluated against one message.
 //!
-//! Text keys (FROM, TO, CC, BCC, SUBJECT, HEADER, BODY, TEXT) match a case-insensitive
-//! substring of the decoded text: RFC 2047 words and addresses as `mail-parser` decodes them,
-//! body parts after their transfer encoding and charset are undone; the raw field value is
-//! tried as well. Date keys compare calendar days: BEFORE/ON/SINCE the internal date (UTC),
-//! SENT* the Date field as written (the internal date when it is missing or unreadable).
+//! Text keys (FROM, TO, CC, BCC, SUBJECT, HEADER, BODY, TEXT) match as
+//! `heron_message::search` matches text: a case-insensitive substring of the decoded text or
+//! of the field as written. Date keys compare calendar days: BEFORE/ON/SINCE the internal
+//! date (UTC), SENT* the Date field as written (the internal date when it is missing or
+//! unreadable).
 //!
 //! Invariants: evaluation is pure; a key that needs the message text is only evaluated when
 //! the caller supplies it ([`needs_text`] tells when); nothing is recent in this server, so
 //! RECENT and NEW match nothing and OLD matches everything (RFC 9051 dropped \Recent).
 
 use chrono::{DateTime, Datelike, NaiveDate};
+use heron_message::search as text;
 use heron_proto_imap::seqset;
 use imap_codec::imap_types::core::AString;
 use imap_codec::imap_types::search::SearchKey;
-use mail_parser::{Address, HeaderName, HeaderValue, Message, PartType};
+use mail_parser::{HeaderName, Message};
 
-use crate::flagsets::Flags;
+use heron_message::flagsets::Flags;
 
 /// What SEARCH knows about one message.
 pub struct Candidate<'a> {
@@ -110,8 +111,8 @@ pub fn matches(key: &SearchKey<'_>, m: &Candidate<'_>) -> bool {
         To(s) => address_field(m, HeaderName::To, s),
         Cc(s) => address_field(m, HeaderName::Cc, s),
         Bcc(s) => address_field(m, HeaderName::Bcc, s),
-        Subject(s) => header(m, "Subject", s),
-        Header(name, s) => header(m, &lossy(name), s),
+        Subject(s) => header(m, b"Subject", s),
+        Header(name, s) => header(m, name.as_ref(), s),
         Body(s) => body(m, &needle(s)),
         Text(s) => {
             let n = needle(s);
@@ -132,111 +133,37 @@ fn internal_day(m: &Candidate<'_>) -> Option<NaiveDate> {
 }
 
 /// The date of the Date field in its own zone (RFC 9051 §6.4.4: "disregarding time and
-/// timezone").
+/// timezone"), else the internal date.
 fn sent_day(m: &Candidate<'_>) -> Option<NaiveDate> {
-    let written = m.text.and_then(Message::date).and_then(|d| {
-        NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
-    });
-    written.or_else(|| internal_day(m)).filter(|d| d.year() > 0)
+    m.text
+        .and_then(text::sent_day)
+        .or_else(|| internal_day(m).filter(|d| d.year() > 0))
 }
 
-fn lossy(a: &AString<'_>) -> String {
-    String::from_utf8_lossy(a.as_ref()).into_owned()
-}
-
-/// The searched-for text, lower-cased for case-insensitive comparison.
 fn needle(a: &AString<'_>) -> String {
-    lossy(a).to_lowercase()
-}
-
-fn contains(hay: &str, needle: &str) -> bool {
-    needle.is_empty() || hay.to_lowercase().contains(needle)
+    text::needle(a.as_ref())
 }
 
 fn address_field(m: &Candidate<'_>, name: HeaderName<'static>, s: &AString<'_>) -> bool {
-    let Some(msg) = m.text else { return false };
-    let n = needle(s);
-    let field = name.as_str().to_owned();
-    msg.headers()
-        .iter()
-        .filter(|h| h.name == name)
-        .any(|h| value_matches(msg, h, &n))
-        || header_raw_matches(msg, &field, &n)
+    m.text
+        .is_some_and(|msg| text::address_contains(msg, name, &needle(s)))
 }
 
 /// HEADER and SUBJECT: any field of that name whose value contains the text; an empty text
 /// matches any message that has the field (RFC 9051 §6.4.4).
-fn header(m: &Candidate<'_>, name: &str, s: &AString<'_>) -> bool {
-    let Some(msg) = m.text else { return false };
-    let n = needle(s);
-    msg.headers()
-        .iter()
-        .filter(|h| h.name.as_str().eq_ignore_ascii_case(name))
-        .any(|h| n.is_empty() || value_matches(msg, h, &n))
-}
-
-fn header_raw_matches(msg: &Message<'_>, name: &str, n: &str) -> bool {
-    msg.headers()
-        .iter()
-        .filter(|h| h.name.as_str().eq_ignore_ascii_case(name))
-        .any(|h| contains(&raw_value(msg, h), n))
+fn header(m: &Candidate<'_>, name: &[u8], s: &AString<'_>) -> bool {
+    let name = String::from_utf8_lossy(name);
+    m.text
+        .is_some_and(|msg| text::field_contains(msg, &name, &needle(s)))
 }
 
 fn all_headers(m: &Candidate<'_>, n: &str) -> bool {
-    let Some(msg) = m.text else { return false };
-    msg.headers()
-        .iter()
-        .any(|h| contains(h.name.as_str(), n) || value_matches(msg, h, n))
-}
-
-fn value_matches(msg: &Message<'_>, h: &mail_parser::Header<'_>, n: &str) -> bool {
-    decoded(&h.value).iter().any(|t| contains(t, n)) || contains(&raw_value(msg, h), n)
-}
-
-fn raw_value(msg: &Message<'_>, h: &mail_parser::Header<'_>) -> String {
-    let raw = msg.raw_message();
-    let (a, b) = (h.offset_start as usize, h.offset_end as usize);
-    raw.get(a..b.max(a))
-        .map(|v| String::from_utf8_lossy(v).replace(['\r', '\n'], ""))
-        .unwrap_or_default()
-}
-
-/// The decoded forms of a header value that text keys look at.
-fn decoded(v: &HeaderValue<'_>) -> Vec<String> {
-    match v {
-        HeaderValue::Text(t) => vec![t.to_string()],
-        HeaderValue::TextList(l) => vec![l.join(" ")],
-        HeaderValue::Address(a) => {
-            let addrs: Vec<&mail_parser::Addr<'_>> = match a {
-                Address::List(l) => l.iter().collect(),
-                Address::Group(g) => g.iter().flat_map(|g| g.addresses.iter()).collect(),
-            };
-            addrs
-                .iter()
-                .map(|a| {
-                    format!(
-                        "{} <{}>",
-                        a.name.as_deref().unwrap_or(""),
-                        a.address.as_deref().unwrap_or("")
-                    )
-                })
-                .collect()
-        }
-        _ => Vec::new(),
-    }
+    m.text.is_some_and(|msg| text::any_field_contains(msg, n))
 }
 
 /// BODY: the decoded text of every text part, including those of attached messages.
 fn body(m: &Candidate<'_>, n: &str) -> bool {
-    m.text.is_some_and(|msg| body_of(msg, n, 0))
-}
-
-fn body_of(msg: &Message<'_>, n: &str, depth: usize) -> bool {
-    msg.parts.iter().any(|p| match &p.body {
-        PartType::Text(t) | PartType::Html(t) => contains(t, n),
-        PartType::Message(inner) if depth < 4 => body_of(inner, n, depth + 1),
-        _ => false,
-    })
+    m.text.is_some_and(|msg| text::body_contains(msg, n))
 }
 
 #[cfg(test)]

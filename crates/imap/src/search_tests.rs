@@ -1,5 +1,5 @@
 use super::*;
-use crate::flagsets::Flags;
+use heron_message::flagsets::Flags;
 use heron_message::testdata::{MULTI, SIMPLE};
 use imap_codec::CommandCodec;
 use imap_codec::decode::Decoder;

@@ -13,7 +13,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use heron_store::{FolderFlags, MessageMeta};
 
-use crate::flagsets::{FlagSets, Flags, FlagsId};
+use heron_message::flagsets::{FlagSets, Flags, FlagsId};
 
 /// A modseq offset meaning "see `spilled`".
 const SPILLED: u32 = u32::MAX;

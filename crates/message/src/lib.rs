@@ -3,20 +3,22 @@
 //! structure ([`mime`]); the bytes a section of a message selects ([`section`]); the
 //! envelope ([`envelope`]) and body structure ([`bodystructure`]) as plain data; the
 //! Authentication-Results fields this server must not trust ([`authres`]) and the trace
-//! fields it writes, Received and Return-Path ([`trace`]).
+//! fields it writes, Received and Return-Path ([`trace`]); what a search looks at in a
+//! message, its decoded header fields, text and sent date ([`search`]); and interned lists
+//! of flags as a mailbox view keeps them ([`flagsets`]).
 //!
 //! Pure: no I/O, no runtime, no store, no protocol's wire format (IMAP puts the envelope and
 //! body structure into its own types); no panics on any input. Every crate that looks into
 //! message bytes (store, SMTP in and out, IMAP, POP3, the spool views, import) asks here, so
 //! they agree on where a message's header ends and how it is structured.
-//!
-//! Planned: SEARCH matching and flag sets (today in `crates/imap`) move here too.
 
 pub mod authres;
 pub mod bodystructure;
 pub mod envelope;
+pub mod flagsets;
 pub mod header;
 pub mod mime;
+pub mod search;
 pub mod section;
 #[cfg(any(test, feature = "testdata"))]
 #[doc(hidden)]

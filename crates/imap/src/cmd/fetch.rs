@@ -22,8 +22,8 @@ use imap_codec::imap_types::sequence::SequenceSet;
 use crate::done::Done;
 use crate::error::Result;
 use crate::fetchitems::{self, Body};
-use crate::flagsets::Flags;
 use crate::session::Session;
+use heron_message::flagsets::Flags;
 use heron_message::mime;
 
 /// Messages whose stored metadata is read in one store call.
