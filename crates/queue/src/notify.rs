@@ -8,7 +8,7 @@
 //! says so) — "spf-pass" sends none until SPF results exist to check.
 
 use heron_settings::defs;
-use heron_store::{NewMessage, NewSpoolEntry, SpoolEntry, SpoolRecipient};
+use heron_store::{MessageBytes, NewMessage, NewSpoolEntry, SpoolEntry, SpoolRecipient};
 
 use crate::Queue;
 use crate::dsn::{self, Action, DsnRecipient, DsnRequest};
@@ -119,6 +119,8 @@ fn split_reply(text: &str) -> (u16, Option<String>) {
 pub async fn hand_off(q: &Queue, to: &str, bytes: Vec<u8>) -> Result<(), String> {
     let res = q.dir.resolve(to).await.map_err(|e| e.to_string())?;
     let store = q.dir.store();
+    // One body for the mailboxes (behind a Return-Path line) and the spool.
+    let body = std::sync::Arc::new(bytes);
     if !res.mailboxes.is_empty() {
         let mut targets = Vec::new();
         for u in &res.mailboxes {
@@ -135,8 +137,7 @@ pub async fn hand_off(q: &Queue, to: &str, bytes: Vec<u8>) -> Result<(), String>
                 },
             ));
         }
-        let mut local = b"Return-Path: <>\r\n".to_vec();
-        local.extend_from_slice(&bytes);
+        let local = MessageBytes::new(b"Return-Path: <>\r\n".to_vec(), body.clone());
         store
             .deliver(local, &targets)
             .await
@@ -152,7 +153,7 @@ pub async fn hand_off(q: &Queue, to: &str, bytes: Vec<u8>) -> Result<(), String>
             next_attempt_at: chrono::Utc::now().timestamp(),
         };
         store
-            .spool_insert(bytes, entry)
+            .spool_insert(MessageBytes::new(Vec::new(), body), entry)
             .await
             .map_err(|e| e.to_string())?;
     }

@@ -1,13 +1,17 @@
 //! The hand-off after DATA or BDAT: loop protection (max hop count), removal of
 //! Authentication-Results fields forged in this server's name, the trace and
-//! submission headers, the DKIM verdict on signed mail from other servers, then one durable copy for all local mailboxes (with Return-Path) and
-//! one spool entry for all remote recipients. The reply is 250 only when both are on disk.
+//! submission headers, the DKIM verdict on signed mail from other servers, then one durable
+//! copy for all local mailboxes (with Return-Path) and one spool entry for all remote
+//! recipients, both made of the added header lines in front of the one received body. The
+//! reply is 250 only when both are on disk.
+
+use std::sync::Arc;
 
 use heron_message::{authres, trace};
 use heron_proto_smtp::reply::{self, Reply};
 use heron_proto_smtp::{Ret, count_received, has_header, received_protocol};
 use heron_settings::defs;
-use heron_store::{NewMessage, NewSpoolEntry, SpoolRecipient};
+use heron_store::{MessageBytes, NewMessage, NewSpoolEntry, SpoolRecipient};
 
 use crate::envelope::{Transaction, notify_text};
 use crate::session::Session;
@@ -25,15 +29,15 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
     let mut head = dkim_verdict(s, &body).await.unwrap_or_default();
     head.push_str(&added_headers(s, id, &tx, &body));
     let size = head.len() + body.len();
-    // The body is copied once into the spool's bytes or the local copy's, and a second time
-    // only when the message has both local and remote recipients.
-    let remote = (!tx.remote.is_empty()).then(|| concat(&[head.as_bytes(), &body]));
+    // One body for the spool and the mailboxes: the added header lines go in front of it and
+    // the store writes them one after the other, so the body is not copied here.
+    let body = Arc::new(body);
+    let remote =
+        (!tx.remote.is_empty()).then(|| MessageBytes::new(head.clone().into_bytes(), body.clone()));
     let local_copy = (!tx.local.is_empty()).then(|| {
-        let return_path = trace::return_path(&tx.sender);
-        match &remote {
-            Some(message) => concat(&[return_path.as_bytes(), message]),
-            None => concat(&[return_path.as_bytes(), head.as_bytes(), &body]),
-        }
+        let mut prefix = trace::return_path(&tx.sender).into_bytes();
+        prefix.extend_from_slice(head.as_bytes());
+        MessageBytes::new(prefix, body.clone())
     });
     drop(body);
     // The spool first: when the local copy then fails, the client's retry can only repeat
@@ -120,21 +124,12 @@ fn added_headers(s: &Session<'_>, id: &str, tx: &Transaction, body: &[u8]) -> St
     head
 }
 
-/// The pieces one after the other, in one allocation of the right size.
-fn concat(pieces: &[&[u8]]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(pieces.iter().map(|p| p.len()).sum());
-    for p in pieces {
-        out.extend_from_slice(p);
-    }
-    out
-}
-
 /// One durable copy for every local recipient, in INBOX or the folder its sub-address named;
 /// `bytes` starts with Return-Path.
 async fn local(
     s: &Session<'_>,
     tx: &Transaction,
-    bytes: Vec<u8>,
+    bytes: MessageBytes,
 ) -> Result<(), heron_directory::DirectoryError> {
     let dir = &s.svc.dir;
     let mut targets = Vec::with_capacity(tx.local.len());
@@ -155,7 +150,7 @@ async fn local(
 async fn spool(
     s: &Session<'_>,
     tx: &Transaction,
-    message: Vec<u8>,
+    message: MessageBytes,
 ) -> Result<(), heron_store::StoreError> {
     let delay = s.svc.settings.get(defs::SPOOL_DELIVERY_DELAY).as_secs() as i64;
     let recipients = tx

@@ -56,7 +56,7 @@ pub async fn domain_over_limit(svc: &SmtpService, d: &Domain, used: u64) {
         ts = now.timestamp(),
         limit = d.limits.disk_mb,
     );
-    match store.deliver(text.into_bytes(), &targets).await {
+    match store.deliver(text.into_bytes().into(), &targets).await {
         Ok(_) => {
             tracing::warn!(target: "smtp", "{} is over its disk limit; {} administrators warned", d.name, targets.len())
         }

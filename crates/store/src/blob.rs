@@ -26,14 +26,14 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 
 use crate::error::{Result, StoreError};
-use crate::model::BlobId;
+use crate::model::{BlobId, MessageBytes};
 use crate::rules::blob_id;
 
 /// Storage of immutable message bytes.
 #[async_trait]
 pub trait BlobStore: Send + Sync {
-    /// Store bytes durably; returns their id.
-    async fn put(&self, bytes: Vec<u8>) -> Result<BlobId>;
+    /// Store a message durably, its prefix and body one after the other; returns its id.
+    async fn put(&self, bytes: MessageBytes) -> Result<BlobId>;
     /// Read a blob whole.
     async fn get(&self, id: &str) -> Result<Vec<u8>>;
     /// Remove a blob; removing a missing blob is not an error.
@@ -246,7 +246,11 @@ impl FileBlobStore {
         Ok(self.root.join(&id[..2]).join(id))
     }
 
-    fn put_sync(&self, bytes: &[u8]) -> Result<BlobId> {
+    fn put_sync(&self, bytes: &MessageBytes) -> Result<BlobId> {
+        let write = |f: &mut File| {
+            f.write_all(&bytes.prefix)
+                .and_then(|()| f.write_all(&bytes.body))
+        };
         if let Some(id) = self.take_spare() {
             let path = self.path_of(&id)?;
             let mut f = OpenOptions::new()
@@ -254,7 +258,7 @@ impl FileBlobStore {
                 .open(&path)
                 .map_err(|e| io_err(&path, e))?;
             // The entry is durable already: flushing the data (and its length) is enough.
-            f.write_all(bytes)
+            write(&mut f)
                 .and_then(|()| f.sync_data())
                 .map_err(|e| io_err(&path, e))?;
             return Ok(id);
@@ -263,7 +267,7 @@ impl FileBlobStore {
         let dest = self.path_of(&id)?;
         let tmp = self.root.join("tmp").join(&id);
         let mut f = File::create(&tmp).map_err(|e| io_err(&tmp, e))?;
-        f.write_all(bytes).map_err(|e| io_err(&tmp, e))?;
+        write(&mut f).map_err(|e| io_err(&tmp, e))?;
         f.sync_all().map_err(|e| io_err(&tmp, e))?;
         drop(f);
         let dir = dest.parent().unwrap_or(&self.root);
@@ -295,7 +299,7 @@ fn sync_dir(dir: &Path) -> Result<()> {
 
 #[async_trait]
 impl BlobStore for FileBlobStore {
-    async fn put(&self, bytes: Vec<u8>) -> Result<BlobId> {
+    async fn put(&self, bytes: MessageBytes) -> Result<BlobId> {
         let this = self.clone();
         tokio::task::spawn_blocking(move || this.put_sync(&bytes))
             .await
@@ -351,14 +355,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = FileBlobStore::open(dir.path()).unwrap();
         // The first put finds no spare (and starts a batch); wait for it.
-        let first = store.put(b"first".to_vec()).await.unwrap();
+        let first = store.put(b"first".to_vec().into()).await.unwrap();
         for _ in 0..500 {
             if !store.spares.ready.lock().unwrap().is_empty() {
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
-        let second = store.put(b"second".to_vec()).await.unwrap();
+        let second = store.put(b"second".to_vec().into()).await.unwrap();
         assert_eq!(store.get(&first).await.unwrap(), b"first");
         assert_eq!(store.get(&second).await.unwrap(), b"second");
         assert!(
@@ -371,7 +375,7 @@ mod tests {
         // Another process opening the store leaves a running process's spares alone.
         let other = FileBlobStore::open(dir.path()).unwrap();
         assert!(files(dir.path()).len() > 2);
-        let third = store.put(b"third".to_vec()).await.unwrap();
+        let third = store.put(b"third".to_vec().into()).await.unwrap();
         assert_eq!(other.get(&third).await.unwrap(), b"third");
         // Once it has stopped, its unused spares go.
         drop(store);

@@ -15,6 +15,62 @@ pub type FolderId = i64;
 /// Identifier of a message's bytes in the blob store.
 pub type BlobId = String;
 
+/// A message as handed to the store: the header lines this server puts in front (Return-Path,
+/// Received, Authentication-Results) and the bytes as they were received, kept apart so that
+/// a received message is never copied to add them, and one body can go to the spool and to
+/// the mailboxes at once. The store keeps them as one message, prefix first.
+///
+/// Invariant: `prefix` is whole header lines, each ending in a line break, with no empty
+/// line, so the joined message's header block is the prefix followed by the body's.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MessageBytes {
+    pub prefix: Vec<u8>,
+    pub body: std::sync::Arc<Vec<u8>>,
+}
+
+impl MessageBytes {
+    /// The prefix lines in front of a shared body.
+    pub fn new(prefix: Vec<u8>, body: std::sync::Arc<Vec<u8>>) -> Self {
+        Self { prefix, body }
+    }
+
+    /// The length of the joined message.
+    pub fn len(&self) -> usize {
+        self.prefix.len() + self.body.len()
+    }
+
+    /// Whether the joined message is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The joined message in one new buffer (for messages kept inside the database).
+    pub fn joined(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.len());
+        out.extend_from_slice(&self.prefix);
+        out.extend_from_slice(&self.body);
+        out
+    }
+
+    /// The joined message as a vector, without a copy when there is no prefix and the body
+    /// is not shared.
+    pub fn into_vec(self) -> Vec<u8> {
+        if self.prefix.is_empty() {
+            return std::sync::Arc::try_unwrap(self.body).unwrap_or_else(|b| (*b).clone());
+        }
+        self.joined()
+    }
+}
+
+impl From<Vec<u8>> for MessageBytes {
+    fn from(body: Vec<u8>) -> Self {
+        Self {
+            prefix: Vec::new(),
+            body: std::sync::Arc::new(body),
+        }
+    }
+}
+
 /// Server-wide counts for the dashboard.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {

@@ -115,8 +115,11 @@ pub trait MailStore: Send + Sync {
 
     /// Store one message's bytes once and add it to each folder (local delivery to several
     /// recipients, or import). Returns the UID it got in each folder, in order.
-    async fn deliver(&self, bytes: Vec<u8>, targets: &[(FolderId, NewMessage)])
-    -> Result<Vec<u32>>;
+    async fn deliver(
+        &self,
+        bytes: MessageBytes,
+        targets: &[(FolderId, NewMessage)],
+    ) -> Result<Vec<u32>>;
     /// Add many messages to one folder in one commit (import). Returns their UIDs.
     async fn append_batch(
         &self,
@@ -202,7 +205,7 @@ pub trait SettingsStore: Send + Sync {
 #[async_trait]
 pub trait SpoolStore: Send + Sync {
     /// Store the bytes and the entry durably.
-    async fn spool_insert(&self, bytes: Vec<u8>, e: NewSpoolEntry) -> Result<SpoolEntry>;
+    async fn spool_insert(&self, bytes: MessageBytes, e: NewSpoolEntry) -> Result<SpoolEntry>;
     /// Every entry, highest priority first.
     async fn spool_list(&self) -> Result<Vec<SpoolEntry>>;
     async fn spool_get(&self, id: i64) -> Result<Option<SpoolEntry>>;

@@ -44,7 +44,7 @@ async fn crash_child() {
                     flags: vec![],
                     internal_date: None,
                 };
-                let uid = store.deliver(body(i), &[(f.id, m)]).await.unwrap()[0];
+                let uid = store.deliver(body(i).into(), &[(f.id, m)]).await.unwrap()[0];
                 let mut o = out.lock().unwrap();
                 writeln!(o, "ok {i} {uid}").unwrap();
                 o.flush().unwrap();
@@ -127,7 +127,7 @@ async fn sigkill_loses_no_acknowledged_write() {
         internal_date: None,
     };
     let next = store
-        .deliver(b"after\r\n".to_vec(), &[(f.id, m)])
+        .deliver(b"after\r\n".to_vec().into(), &[(f.id, m)])
         .await
         .unwrap()[0];
     assert!(

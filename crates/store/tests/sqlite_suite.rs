@@ -31,6 +31,7 @@ suite!(
     aliases,
     messages_uids_and_quota,
     shared_blob_delivery,
+    prefixed_bodies,
     concurrent_appends,
     settings_and_events,
     spool_records,

@@ -31,7 +31,7 @@ async fn opening_an_older_database_recounts_usage() {
     };
     let msg = b"Subject: x\r\n\r\nhello\r\n".to_vec();
     let size = msg.len() as u64;
-    store.deliver(msg, &[(inbox.id, m)]).await.unwrap();
+    store.deliver(msg.into(), &[(inbox.id, m)]).await.unwrap();
     let expected = size + folder_cost("INBOX") + folder_cost("Archive/2024");
     assert_eq!(used(&store, u.id).await, expected);
     drop(store);

@@ -233,7 +233,7 @@ pub async fn send(dir: &Directory, target: &Target, subject: &str, body: &str) -
     if targets.is_empty() {
         return Ok(0);
     }
-    store.deliver(bytes, &targets).await?;
+    store.deliver(bytes.into(), &targets).await?;
     Ok(targets.len())
 }
 

@@ -240,7 +240,7 @@ impl MailStore for SqliteStore {
 
     async fn deliver(
         &self,
-        bytes: Vec<u8>,
+        bytes: MessageBytes,
         targets: &[(FolderId, NewMessage)],
     ) -> Result<Vec<u32>> {
         if targets.is_empty() {

@@ -90,7 +90,10 @@ mod tests {
             flags: vec![],
             internal_date: None,
         };
-        store.deliver(big.clone(), &[(f.id, m)]).await.unwrap();
+        store
+            .deliver(big.clone().into(), &[(f.id, m)])
+            .await
+            .unwrap();
         let meta = store.list_messages(f.id).await.unwrap().remove(0);
         // Its file is old too: a record keeps it.
         let kept = store.blobs().blob_dirs().unwrap();

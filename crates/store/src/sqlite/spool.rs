@@ -86,7 +86,7 @@ fn remove(c: &Connection, id: i64) -> Result<Option<BlobId>> {
 
 #[async_trait]
 impl SpoolStore for SqliteStore {
-    async fn spool_insert(&self, bytes: Vec<u8>, e: NewSpoolEntry) -> Result<SpoolEntry> {
+    async fn spool_insert(&self, bytes: MessageBytes, e: NewSpoolEntry) -> Result<SpoolEntry> {
         let staged = self.stage(bytes).await?;
         let file = staged.file_id();
         let rcpts = to_json(&e.recipients)?;

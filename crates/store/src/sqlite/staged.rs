@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 use super::SqliteStore;
 use crate::blob::BlobStore;
 use crate::error::{Result, StoreError};
-use crate::model::BlobId;
+use crate::model::{BlobId, MessageBytes};
 use crate::rules::blob_id;
 use crate::rules::head::header_block;
 
@@ -49,6 +49,20 @@ impl Staged {
     }
 }
 
+/// The kept header block of a prefixed message, without joining it: the prefix holds whole
+/// header lines and no empty line, so the block is the prefix and then the body's block, all
+/// within the cap of [`crate::rules::head`].
+fn joined_head(m: &MessageBytes) -> Vec<u8> {
+    let cap = crate::rules::head::MAX_HEAD;
+    if m.prefix.len() >= cap {
+        return header_block(&m.prefix).to_vec();
+    }
+    let rest = m.body.get(..cap - m.prefix.len()).unwrap_or(&m.body);
+    let mut head = m.prefix.clone();
+    head.extend_from_slice(heron_message::header_block(rest).head(rest));
+    head
+}
+
 /// Insert the blob row, with its bytes when inline.
 pub fn add_blob(c: &Connection, s: &Staged, refs: usize) -> Result<()> {
     c.prepare_cached("INSERT INTO blobs (id, refs, size, data) VALUES (?1, ?2, ?3, ?4)")?
@@ -72,12 +86,12 @@ pub fn inline_bytes(c: &Connection, id: &str) -> Result<Option<Option<Vec<u8>>>>
 
 impl SqliteStore {
     /// Stage one message's bytes.
-    pub(crate) async fn stage(&self, bytes: Vec<u8>) -> Result<Staged> {
+    pub(crate) async fn stage(&self, bytes: MessageBytes) -> Result<Staged> {
         if bytes.len() <= INLINE_MAX {
-            return Ok(Staged::inline(bytes));
+            return Ok(Staged::inline(bytes.into_vec()));
         }
         let size = bytes.len() as u64;
-        let head = header_block(&bytes).to_vec();
+        let head = joined_head(&bytes);
         let id = self.blobs().put(bytes).await?;
         Ok(Staged {
             id,
@@ -104,7 +118,7 @@ impl SqliteStore {
                 collect(done, &mut out, &mut first_err);
             }
             let this = self.clone();
-            set.spawn(async move { (i, this.stage(body).await) });
+            set.spawn(async move { (i, this.stage(body.into()).await) });
         }
         while let Some(done) = set.join_next().await {
             collect(done, &mut out, &mut first_err);
@@ -135,5 +149,29 @@ fn collect(done: Done, out: &mut [Option<Staged>], err: &mut Option<StoreError>)
         Ok((i, Ok(s))) => out[i] = Some(s),
         Ok((_, Err(e))) => *err = err.take().or(Some(e)),
         Err(e) => *err = err.take().or(Some(StoreError::Db(e.to_string()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[test]
+    fn a_prefixed_head_is_the_joined_messages_head() {
+        let cases: &[(&[u8], &[u8])] = &[
+            (b"Return-Path: <a@b>\r\n", b"Subject: x\r\n\r\nbody\r\n"),
+            (b"", b"Subject: x\nTo: y\n\nbody"),
+            (b"Received: by h\r\n", b"\r\nno header at all"),
+            (b"Received: by h\r\n", b"Subject: header only\r\n"),
+        ];
+        for &(prefix, body) in cases {
+            let m = MessageBytes::new(prefix.to_vec(), Arc::new(body.to_vec()));
+            assert_eq!(joined_head(&m), header_block(&m.joined()), "{body:?}");
+        }
+        let big = b"X-Long: yes\r\n".repeat(10_000);
+        let m = MessageBytes::new(b"Received: by h\r\n".to_vec(), Arc::new(big));
+        assert_eq!(joined_head(&m), header_block(&m.joined()));
     }
 }

@@ -121,7 +121,7 @@ async fn copy_and_move(s: &Subject, u: &User, inbox: &Folder, sent: &Folder, lis
     s.store_flags(inbox.id, &[2], FlagOp::Add, &strings(&["$Later"]), None)
         .await
         .unwrap();
-    s.deliver(b"new\r\n".to_vec(), &[(inbox.id, msg(&[]))])
+    s.deliver(b"new\r\n".to_vec().into(), &[(inbox.id, msg(&[]))])
         .await
         .unwrap();
     let ch = s.changes_since(inbox.id, before).await.unwrap();
@@ -160,7 +160,7 @@ pub(super) async fn folder_tree(s: Subject) {
         .await
         .unwrap();
     s.create_folder(u.id, "ProjectsOld", None).await.unwrap();
-    s.deliver(b"x\r\n".to_vec(), &[(a.id, msg(&[]))])
+    s.deliver(b"x\r\n".to_vec().into(), &[(a.id, msg(&[]))])
         .await
         .unwrap();
     assert!(

@@ -33,6 +33,7 @@ pub const ALL: &[(&str, Check)] = &[
     ("shared_blob_delivery", |s| {
         Box::pin(shared_blob_delivery(s))
     }),
+    ("prefixed_bodies", |s| Box::pin(prefixed_bodies(s))),
     ("concurrent_appends", |s| Box::pin(concurrent_appends(s))),
     ("settings_and_events", |s| Box::pin(settings_and_events(s))),
     ("spool_records", |s| Box::pin(spool::spool_records(s))),
@@ -295,7 +296,7 @@ async fn messages_uids_and_quota(s: Subject) {
     assert!(flags.messages[2].modseq > flags.messages[1].modseq);
     // UIDs are never reused, even for the highest expunged one.
     let again = s
-        .deliver(b"x\r\n".to_vec(), &[(inbox.id, msg(&[]))])
+        .deliver(b"x\r\n".to_vec().into(), &[(inbox.id, msg(&[]))])
         .await
         .unwrap();
     assert_eq!(again, [6]);
@@ -313,6 +314,44 @@ async fn messages_uids_and_quota(s: Subject) {
     assert_eq!((t.domains, t.users, t.messages, t.bytes), (1, 1, 4, used));
 }
 
+/// One received body behind different added lines, in a mailbox and in the spool, small
+/// (kept in the database) and large (a file): each reads back as prefix then body, and the
+/// kept header block is that of the joined message.
+async fn prefixed_bodies(s: Subject) {
+    let d = domain(&s, "px.test").await;
+    let u = user(&s, &d, "u").await;
+    let inbox = s.get_folder(u.id, "INBOX").await.unwrap().unwrap();
+    for size in [100, 400 * 1024] {
+        let mut raw = b"Subject: prefixed\r\n\r\n".to_vec();
+        raw.resize(size, b'x');
+        let body = std::sync::Arc::new(raw);
+        let local = MessageBytes::new(b"Return-Path: <a@b.test>\r\n".to_vec(), body.clone());
+        let remote = MessageBytes::new(b"Received: by h\r\n".to_vec(), body.clone());
+        let uid = s.deliver(local.clone(), &[(inbox.id, msg(&[]))]).await.unwrap()[0];
+        let meta = s
+            .list_messages(inbox.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|m| m.uid == uid)
+            .unwrap();
+        assert_eq!(meta.size, local.len() as u64);
+        assert_eq!(s.read_message(&meta).await.unwrap(), local.joined());
+        let heads = s.list_headers(inbox.id).await.unwrap();
+        let head = heads.into_iter().find(|h| h.0 == uid).unwrap().1.unwrap();
+        assert_eq!(
+            head,
+            b"Return-Path: <a@b.test>\r\nSubject: prefixed\r\n\r\n".to_vec()
+        );
+        let e = s
+            .spool_insert(remote.clone(), spool::entry("", &["r@remote.test"], 5, 0))
+            .await
+            .unwrap();
+        assert_eq!(s.spool_read(&e).await.unwrap(), remote.joined());
+        assert_eq!(std::sync::Arc::strong_count(&body), 3, "the body was shared, not moved");
+    }
+}
+
 async fn shared_blob_delivery(s: Subject) {
     let d = domain(&s, "sh.test").await;
     let (a, b) = (user(&s, &d, "a").await, user(&s, &d, "b").await);
@@ -320,7 +359,7 @@ async fn shared_blob_delivery(s: Subject) {
     let fb = s.get_folder(b.id, "INBOX").await.unwrap().unwrap();
     let uids = s
         .deliver(
-            b"shared\r\n".to_vec(),
+            b"shared\r\n".to_vec().into(),
             &[(fa.id, msg(&[])), (fb.id, msg(&[]))],
         )
         .await
@@ -341,7 +380,7 @@ async fn shared_blob_delivery(s: Subject) {
     s.expunge(fb.id, &[1]).await.unwrap();
     assert!(s.read_message(&mb).await.is_err());
     assert!(
-        s.deliver(b"x".to_vec(), &[(999_999, msg(&[]))])
+        s.deliver(b"x".to_vec().into(), &[(999_999, msg(&[]))])
             .await
             .is_err()
     );
@@ -355,7 +394,7 @@ async fn concurrent_appends(s: Subject) {
     for i in 0..200 {
         let s = s.clone();
         tasks.push(tokio::spawn(async move {
-            s.deliver(format!("m{i}\r\n").into_bytes(), &[(f.id, msg(&[]))])
+            s.deliver(format!("m{i}\r\n").into_bytes().into(), &[(f.id, msg(&[]))])
                 .await
                 .unwrap()[0]
         }));
@@ -396,7 +435,7 @@ async fn delete_cascades(s: Subject) {
     let d = domain(&s, "del.test").await;
     let u = user(&s, &d, "gone").await;
     let f = s.get_folder(u.id, "INBOX").await.unwrap().unwrap();
-    s.deliver(b"bye\r\n".to_vec(), &[(f.id, msg(&[]))])
+    s.deliver(b"bye\r\n".to_vec().into(), &[(f.id, msg(&[]))])
         .await
         .unwrap();
     let m = s.list_messages(f.id).await.unwrap().remove(0);
@@ -431,7 +470,7 @@ async fn large_messages(s: Subject) {
     ];
     for (i, n) in sizes.iter().enumerate() {
         let body: Vec<u8> = (0..*n).map(|j| (j * 31 + i) as u8).collect();
-        s.deliver(body.clone(), &[(fa.id, msg(&[])), (fb.id, msg(&[]))])
+        s.deliver(body.clone().into(), &[(fa.id, msg(&[])), (fb.id, msg(&[]))])
             .await
             .unwrap();
         let ma = s.list_messages(fa.id).await.unwrap().pop().unwrap();

@@ -3,7 +3,7 @@
 use super::Subject;
 use crate::model::*;
 
-fn entry(sender: &str, rcpts: &[&str], priority: u8, due: i64) -> NewSpoolEntry {
+pub(super) fn entry(sender: &str, rcpts: &[&str], priority: u8, due: i64) -> NewSpoolEntry {
     NewSpoolEntry {
         sender: sender.into(),
         recipients: rcpts.iter().map(|r| SpoolRecipient::pending(*r)).collect(),
@@ -17,13 +17,16 @@ fn entry(sender: &str, rcpts: &[&str], priority: u8, due: i64) -> NewSpoolEntry 
 pub(super) async fn spool_records(s: Subject) {
     let mut new = entry("s@a.test", &["r@remote.test"], 5, 0);
     new.recipients[0].notify = Some("FAILURE".into());
-    let e = s.spool_insert(b"spooled\r\n".to_vec(), new).await.unwrap();
+    let e = s
+        .spool_insert(b"spooled\r\n".to_vec().into(), new)
+        .await
+        .unwrap();
     assert_eq!(s.spool_list().await.unwrap(), std::slice::from_ref(&e));
     assert_eq!(s.spool_get(e.id).await.unwrap().as_ref(), Some(&e));
     assert_eq!(s.spool_read(&e).await.unwrap(), b"spooled\r\n");
     let big = vec![b'x'; 200 * 1024];
     let f = s
-        .spool_insert(big.clone(), entry("", &["b@remote.test"], 5, 0))
+        .spool_insert(big.clone().into(), entry("", &["b@remote.test"], 5, 0))
         .await
         .unwrap();
     assert_eq!(s.spool_read(&f).await.unwrap(), big);
@@ -37,21 +40,21 @@ pub(super) async fn spool_records(s: Subject) {
 pub(super) async fn spool_leases(s: Subject) {
     let low = s
         .spool_insert(
-            b"low\r\n".to_vec(),
+            b"low\r\n".to_vec().into(),
             entry("s@a.test", &["a@r.test"], 3, 100),
         )
         .await
         .unwrap();
     let high = s
         .spool_insert(
-            b"high\r\n".to_vec(),
+            b"high\r\n".to_vec().into(),
             entry("s@a.test", &["a@r.test", "b@r.test"], 9, 100),
         )
         .await
         .unwrap();
     let later = s
         .spool_insert(
-            b"later\r\n".to_vec(),
+            b"later\r\n".to_vec().into(),
             entry("s@a.test", &["c@r.test"], 10, 500),
         )
         .await
