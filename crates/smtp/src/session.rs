@@ -160,6 +160,25 @@ impl Session<'_> {
         self.client.read_raw().await
     }
 
+    /// The next bytes of a message body (DATA or BDAT). A client that falls silent past the
+    /// command timeout, or sends below the minimum data rate, is told so and the session
+    /// closes: the error is the flow to return.
+    pub async fn read_body(&mut self) -> Result<Vec<u8>, Flow> {
+        match self.read_raw().await {
+            Ok(d) => Ok(d),
+            Err(ReadError::Timeout) => {
+                let _ = self.send(&reply::TIMEOUT).await;
+                Err(Flow::Close)
+            }
+            Err(ReadError::TooSlow) => {
+                tracing::info!(target: "smtp", "message body arrived below the minimum data rate");
+                let _ = self.send(&reply::DATA_TOO_SLOW).await;
+                Err(Flow::Close)
+            }
+            Err(_) => Err(Flow::Close),
+        }
+    }
+
     /// Upgrade to TLS (STARTTLS), discarding anything the client pipelined in clear text
     /// and every state it established (RFC 3207 §4.2).
     pub async fn start_tls(&mut self, acceptor: &TlsAcceptor) -> io::Result<()> {

@@ -2,7 +2,6 @@
 //! command stream stays in step; accumulate chunks within the size limit; hand the message
 //! over after `LAST`. An over-size message is read to its end and discarded.
 
-use heron_net::line::ReadError;
 use heron_proto_smtp::{ChunkReader, reply};
 
 use crate::deliver;
@@ -20,18 +19,9 @@ pub async fn execute(s: &mut Session<'_>, size: u64, last: bool) -> Flow {
     chunks.begin_chunk(size, last);
     let mut hold = s.chunks_hold.take().unwrap_or_else(|| s.body_hold());
     while !chunks.chunk_complete() {
-        let data = match s.read_raw().await {
+        let data = match s.read_body().await {
             Ok(d) => d,
-            Err(ReadError::Timeout) => {
-                let _ = s.send(&reply::TIMEOUT).await;
-                return Flow::Close;
-            }
-            Err(ReadError::TooSlow) => {
-                tracing::info!(target: "smtp", "message body arrived below the minimum data rate");
-                let _ = s.send(&reply::DATA_TOO_SLOW).await;
-                return Flow::Close;
-            }
-            Err(_) => return Flow::Close,
+            Err(flow) => return flow,
         };
         let used = chunks.feed(&data);
         if valid && !hold.cover(chunks.capacity(), &s.svc.settings) {

@@ -2,7 +2,6 @@
 //! the size limit, then hand it over. Bare LF or CR is refused (RFC 5321 §2.3.8), so no
 //! message can hide another.
 
-use heron_net::line::ReadError;
 use heron_proto_smtp::{Body, DataError, DataReader, Feed, reply};
 
 use crate::deliver;
@@ -42,18 +41,9 @@ pub async fn execute(s: &mut Session<'_>) -> Flow {
     let mut reader = DataReader::new(limit);
     let mut hold = s.body_hold();
     loop {
-        let chunk = match s.read_raw().await {
+        let chunk = match s.read_body().await {
             Ok(c) => c,
-            Err(ReadError::Timeout) => {
-                let _ = s.send(&reply::TIMEOUT).await;
-                return Flow::Close;
-            }
-            Err(ReadError::TooSlow) => {
-                tracing::info!(target: "smtp", "message body arrived below the minimum data rate");
-                let _ = s.send(&reply::DATA_TOO_SLOW).await;
-                return Flow::Close;
-            }
-            Err(_) => return Flow::Close,
+            Err(flow) => return flow,
         };
         let fed = reader.feed(&chunk);
         if !hold.cover(reader.capacity(), &s.svc.settings) {

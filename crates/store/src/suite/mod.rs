@@ -327,7 +327,10 @@ async fn prefixed_bodies(s: Subject) {
         let body = std::sync::Arc::new(raw);
         let local = MessageBytes::new(b"Return-Path: <a@b.test>\r\n".to_vec(), body.clone());
         let remote = MessageBytes::new(b"Received: by h\r\n".to_vec(), body.clone());
-        let uid = s.deliver(local.clone(), &[(inbox.id, msg(&[]))]).await.unwrap()[0];
+        let uid = s
+            .deliver(local.clone(), &[(inbox.id, msg(&[]))])
+            .await
+            .unwrap()[0];
         let meta = s
             .list_messages(inbox.id)
             .await
@@ -348,7 +351,11 @@ async fn prefixed_bodies(s: Subject) {
             .await
             .unwrap();
         assert_eq!(s.spool_read(&e).await.unwrap(), remote.joined());
-        assert_eq!(std::sync::Arc::strong_count(&body), 3, "the body was shared, not moved");
+        assert_eq!(
+            std::sync::Arc::strong_count(&body),
+            3,
+            "the body was shared, not moved"
+        );
     }
 }
 
