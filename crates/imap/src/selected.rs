@@ -128,6 +128,21 @@ impl Selected {
         }
     }
 
+    /// The UIDs a set names that still exist (expunged elsewhere ones, "ghosts", left out),
+    /// what COPY, MOVE and STORE act on.
+    pub fn live_uids(&self, set: &SequenceSet, uid: bool) -> Result<Vec<u32>, OutOfRange> {
+        Ok(self.live(&self.resolve(set, uid)?))
+    }
+
+    /// The UIDs at these view positions that still exist.
+    pub fn live(&self, indexes: &[usize]) -> Vec<u32> {
+        indexes
+            .iter()
+            .map(|&i| self.uid(i))
+            .filter(|u| !self.ghosts.contains(u))
+            .collect()
+    }
+
     /// The UIDs of the view, ascending.
     pub fn uids(&self) -> Vec<u32> {
         self.view.uids()

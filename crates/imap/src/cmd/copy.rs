@@ -51,14 +51,9 @@ pub async fn transfer(
     if moving && sel.read_only {
         return Ok(Done::no("mailbox is read-only").with(code("CANNOT")));
     }
-    let Ok(indexes) = sel.resolve(&set, uid) else {
+    let Ok(uids) = sel.live_uids(&set, uid) else {
         return Ok(Done::bad("invalid message sequence number"));
     };
-    let uids: Vec<u32> = indexes
-        .iter()
-        .map(|&i| sel.uid(i))
-        .filter(|u| !sel.ghosts.contains(u))
-        .collect();
     let source = sel.folder.id;
     let what = if moving { "MOVE" } else { "COPY" };
     if uids.is_empty() {

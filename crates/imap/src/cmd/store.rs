@@ -49,11 +49,7 @@ pub async fn execute(
     let Ok(indexes) = sel.resolve(&set, uid) else {
         return Ok(Done::bad("invalid message sequence number"));
     };
-    let uids: Vec<u32> = indexes
-        .iter()
-        .map(|&i| sel.uid(i))
-        .filter(|u| !sel.ghosts.contains(u))
-        .collect();
+    let uids = sel.live(&indexes);
     let names: Vec<String> = flags
         .iter()
         .map(flag_name)
