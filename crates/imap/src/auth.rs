@@ -15,7 +15,7 @@ pub async fn enter(s: &mut Session<'_>, user: User, address: String) -> Done {
     s.dir().record_login(&user).await;
     s.info.set_user(&address);
     tracing::info!(target: "imap", "login {address}");
-    s.user = Some(Authed { user, address });
+    s.phase.log_in(Authed { user, address });
     Done::ok("logged in").with(Code::Capability(caps::capabilities(s)))
 }
 

@@ -48,7 +48,7 @@ pub fn capabilities(s: &Session<'_>) -> Vec1<Capability<'static>> {
         names.push("IDLE".into());
     }
     names.push(format!("APPENDLIMIT={}", append_limit(s)));
-    if s.user.is_none() {
+    if !s.phase.is_authenticated() {
         if s.starttls.is_some() && !s.is_tls() {
             names.push("STARTTLS".into());
         }

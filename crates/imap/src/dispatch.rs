@@ -36,16 +36,12 @@ pub enum Outcome {
 
 /// The session's state, for the table in [`state`].
 pub fn state_of(s: &Session<'_>) -> State {
-    match (&s.user, &s.selected) {
-        (None, _) => State::NotAuthenticated,
-        (Some(_), None) => State::Authenticated,
-        (Some(_), Some(_)) => State::Selected,
-    }
+    s.phase.state()
 }
 
 /// Run one complete command.
 pub async fn run(s: &mut Session<'_>, raw: &[u8]) -> Outcome {
-    let command = match heron_proto_imap::parse(raw, || searchres::saved_set(s.selected.as_ref())) {
+    let command = match heron_proto_imap::parse(raw, || searchres::saved_set(s.phase.selected())) {
         Ok(c) => c,
         Err(e) => return syntax_error(s, e),
     };

@@ -35,7 +35,7 @@ pub fn to_mailbox(s: &Session<'_>, name: &str) -> Mailbox<'static> {
 
 /// The logged-in user's folder of that name.
 pub async fn find(s: &Session<'_>, name: &str) -> Result<Option<Folder>> {
-    let Some(user) = s.user.as_ref() else {
+    let Some(user) = s.phase.user() else {
         return Ok(None);
     };
     Ok(s.store().get_folder(user.user.id, name).await?)

@@ -16,7 +16,7 @@ pub struct Storage {
 
 /// The storage quota governing the logged-in user.
 pub async fn storage(s: &Session<'_>) -> Result<Storage> {
-    let Some(authed) = s.user.as_ref() else {
+    let Some(authed) = s.phase.user() else {
         return Ok(Storage { used: 0, limit: 0 });
     };
     let store = s.store();

@@ -28,7 +28,7 @@ pub fn saved_set(sel: Option<&Selected>) -> SavedSet {
 
 /// Empty the saved result (a failed SEARCH with SAVE, RFC 5182 §2.1).
 pub fn forget(s: &mut Session<'_>) {
-    if let Some(sel) = s.selected.as_mut() {
+    if let Some(sel) = s.phase.selected_mut() {
         sel.saved.clear();
     }
 }

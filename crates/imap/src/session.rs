@@ -28,7 +28,7 @@ use imap_codec::imap_types::response::{Code, StatusKind};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
-use crate::selected::Selected;
+use crate::state::Phase;
 use crate::{ImapService, caps, dispatch};
 
 /// Output is written to the client once this much is buffered.
@@ -68,8 +68,8 @@ pub struct Session<'a> {
     pub starttls: Option<TlsAcceptor>,
     pub hostname: String,
     pub loopback: bool,
-    pub user: Option<Authed>,
-    pub selected: Option<Selected>,
+    /// The RFC 9051 state with the user and the selected mailbox it holds.
+    pub phase: Phase,
     pub enabled: Enabled,
     pub events: Subscription,
     out: Vec<u8>,
@@ -170,7 +170,7 @@ impl<'a> Session<'a> {
     /// synchronizing literals it accepts (RFC 9051 §7.5).
     pub async fn read_command(&mut self) -> Result<Incoming, ReadError> {
         // Before login a command may hold only a few KB, whatever arrives.
-        let (limits, max_line) = if self.user.is_some() {
+        let (limits, max_line) = if self.phase.is_authenticated() {
             (Limits::authenticated(append_limit(self)), MAX_LINE)
         } else {
             (Limits::PREAUTH, PREAUTH_MAX_LINE)
@@ -228,7 +228,7 @@ impl<'a> Session<'a> {
 
     /// Mark the selected mailbox out of date if an event concerns it.
     pub fn note_event(&mut self, ev: &Event) {
-        let Some(sel) = self.selected.as_mut() else {
+        let Some(sel) = self.phase.selected_mut() else {
             return;
         };
         let mine = match ev {
@@ -283,8 +283,7 @@ pub async fn run(svc: &ImapService, conn: Conn) {
         starttls: conn.starttls,
         hostname: conn.hostname,
         loopback,
-        user: None,
-        selected: None,
+        phase: Phase::default(),
         enabled: Enabled::default(),
         events: svc.dir.store().subscribe(),
         out: Vec::new(),

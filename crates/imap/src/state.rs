@@ -1,6 +1,97 @@
 //! The session states of RFC 9051 §3 and the one table of which command each allows.
+//!
+//! [`Phase`] is the state with the data it carries: no user before authentication, the user
+//! after it, the user and the mailbox view once one is selected. A mailbox cannot be selected
+//! without a user, and logging in or out of a mailbox moves the data with the state, so a
+//! command finds what its state has or nothing.
 
 use imap_codec::imap_types::command::CommandBody;
+
+use crate::selected::Selected;
+use crate::session::Authed;
+
+/// The session's state and what it holds.
+#[derive(Default)]
+pub enum Phase {
+    #[default]
+    NotAuthenticated,
+    Authenticated(Authed),
+    Selected(Authed, Box<Selected>),
+}
+
+impl Phase {
+    /// Which of RFC 9051's states this is.
+    pub fn state(&self) -> State {
+        match self {
+            Self::NotAuthenticated => State::NotAuthenticated,
+            Self::Authenticated(_) => State::Authenticated,
+            Self::Selected(..) => State::Selected,
+        }
+    }
+
+    /// The logged-in user, in the authenticated and selected states.
+    pub fn user(&self) -> Option<&Authed> {
+        match self {
+            Self::NotAuthenticated => None,
+            Self::Authenticated(u) | Self::Selected(u, _) => Some(u),
+        }
+    }
+
+    /// Whether a user has logged in.
+    pub fn is_authenticated(&self) -> bool {
+        self.user().is_some()
+    }
+
+    /// The selected mailbox's view.
+    pub fn selected(&self) -> Option<&Selected> {
+        match self {
+            Self::Selected(_, sel) => Some(sel),
+            _ => None,
+        }
+    }
+
+    /// The selected mailbox's view, to change.
+    pub fn selected_mut(&mut self) -> Option<&mut Selected> {
+        match self {
+            Self::Selected(_, sel) => Some(sel),
+            _ => None,
+        }
+    }
+
+    /// Log in: from the not-authenticated state to the authenticated one.
+    pub fn log_in(&mut self, user: Authed) {
+        *self = Self::Authenticated(user);
+    }
+
+    /// Select a mailbox (replacing any selected one); nothing happens before authentication.
+    pub fn select(&mut self, sel: Selected) {
+        if let Some(user) = self.take_user() {
+            *self = Self::Selected(user, Box::new(sel));
+        }
+    }
+
+    /// Leave the selected mailbox (CLOSE, UNSELECT, a failed SELECT, DELETE of it): back to
+    /// the authenticated state; the view left, if there was one.
+    pub fn unselect(&mut self) -> Option<Selected> {
+        match std::mem::take(self) {
+            Self::Selected(user, sel) => {
+                *self = Self::Authenticated(user);
+                Some(*sel)
+            }
+            other => {
+                *self = other;
+                None
+            }
+        }
+    }
+
+    fn take_user(&mut self) -> Option<Authed> {
+        match std::mem::take(self) {
+            Self::NotAuthenticated => None,
+            Self::Authenticated(u) | Self::Selected(u, _) => Some(u),
+        }
+    }
+}
 
 /// Where the session is in RFC 9051 §3's state diagram. (The Logout state lasts only for
 /// the LOGOUT command's responses.)

@@ -22,7 +22,7 @@ use crate::session::Session;
 
 /// Re-read the selected mailbox if it changed, and queue what the client must hear.
 pub async fn announce(s: &mut Session<'_>, may_expunge: bool) -> Result<()> {
-    let Some(sel) = s.selected.as_ref() else {
+    let Some(sel) = s.phase.selected() else {
         return Ok(());
     };
     let pending_ghosts = may_expunge && !sel.ghosts.is_empty();
@@ -34,11 +34,11 @@ pub async fn announce(s: &mut Session<'_>, may_expunge: bool) -> Result<()> {
 
 /// Re-read the selected mailbox now and queue the changes.
 pub async fn refresh(s: &mut Session<'_>, may_expunge: bool) -> Result<()> {
-    let Some((folder, synced)) = s.selected.as_ref().map(|x| (x.folder.id, x.synced)) else {
+    let Some((folder, synced)) = s.phase.selected().map(|x| (x.folder.id, x.synced)) else {
         return Ok(());
     };
     let delta = s.store().changes_since(folder, synced).await?;
-    let Some(sel) = s.selected.as_mut() else {
+    let Some(sel) = s.phase.selected_mut() else {
         return Ok(());
     };
     sel.dirty = false;
@@ -94,7 +94,7 @@ pub fn expunged(s: &mut Session<'_>, removed: &[(u32, u32)]) {
 
 /// Queue `* seq FETCH (FLAGS (...) UID n [MODSEQ (m)])` for a message in the view.
 pub fn flags_fetch(s: &mut Session<'_>, seq: u32, force_modseq: bool) {
-    let Some(sel) = s.selected.as_ref() else {
+    let Some(sel) = s.phase.selected() else {
         return;
     };
     let Some(m) = sel.get((seq as usize).wrapping_sub(1)) else {

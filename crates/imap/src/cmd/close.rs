@@ -7,7 +7,7 @@ use crate::session::Session;
 
 /// Run CLOSE.
 pub async fn execute(s: &mut Session<'_>) -> Result<Done> {
-    let Some(sel) = s.selected.take() else {
+    let Some(sel) = s.phase.unselect() else {
         return Ok(Done::ok("CLOSE completed"));
     };
     if !sel.read_only {

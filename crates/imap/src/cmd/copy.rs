@@ -45,7 +45,7 @@ pub async fn transfer(
     let Some(target) = find(s, &name).await? else {
         return Ok(Done::no("no such mailbox").with(Code::TryCreate));
     };
-    let Some(sel) = s.selected.as_ref() else {
+    let Some(sel) = s.phase.selected() else {
         return Ok(Done::bad("no mailbox selected"));
     };
     if moving && sel.read_only {
@@ -80,7 +80,7 @@ pub async fn transfer(
     // RFC 6851 §4.3: COPYUID goes in an untagged OK before the expunges.
     s.push(&response::untagged(StatusKind::Ok, copyuid, "moved"));
     let moved: Vec<u32> = pairs.iter().map(|&(src, _)| src).collect();
-    let removed = match s.selected.as_mut() {
+    let removed = match s.phase.selected_mut() {
         Some(sel) => sel.remove(&moved),
         None => Vec::new(),
     };

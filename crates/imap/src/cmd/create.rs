@@ -43,7 +43,7 @@ pub async fn execute(
     if let Err(d) = limits.check_name(&name) {
         return Ok(d);
     }
-    let Some(user) = s.user.as_ref().map(|u| u.user.id) else {
+    let Some(user) = s.phase.user().map(|u| u.user.id) else {
         return Ok(Done::no("not logged in"));
     };
     let existing = s.store().list_folders(user).await?;

@@ -22,11 +22,8 @@ pub async fn execute(s: &mut Session<'_>, mailbox: Mailbox<'_>) -> Result<Done> 
     let Some(folder) = find(s, &name).await? else {
         return Ok(nonexistent());
     };
-    if s.selected
-        .as_ref()
-        .is_some_and(|x| x.folder.id == folder.id)
-    {
-        s.selected = None;
+    if s.phase.selected().is_some_and(|x| x.folder.id == folder.id) {
+        s.phase.unselect();
         s.push(&response::untagged(
             StatusKind::Ok,
             Some(Code::Closed),

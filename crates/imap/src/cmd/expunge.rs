@@ -15,11 +15,11 @@ use crate::updates;
 
 /// Run EXPUNGE (`set` None) or UID EXPUNGE.
 pub async fn execute(s: &mut Session<'_>, set: Option<SequenceSet>) -> Result<Done> {
-    if s.selected.as_ref().is_some_and(|x| x.read_only) {
+    if s.phase.selected().is_some_and(|x| x.read_only) {
         return Ok(Done::no("mailbox is read-only").with(code("CANNOT")));
     }
     updates::refresh(s, true).await?;
-    let Some(sel) = s.selected.as_ref() else {
+    let Some(sel) = s.phase.selected() else {
         return Ok(Done::bad("no mailbox selected"));
     };
     let chosen: Vec<usize> = match &set {
@@ -37,7 +37,7 @@ pub async fn execute(s: &mut Session<'_>, set: Option<SequenceSet>) -> Result<Do
     }
     let folder = sel.folder.id;
     let removed = s.store().expunge(folder, &uids).await?;
-    let announced = match s.selected.as_mut() {
+    let announced = match s.phase.selected_mut() {
         Some(sel) => sel.remove(&removed),
         None => Vec::new(),
     };

@@ -58,7 +58,7 @@ pub async fn execute(
     if changed_since.is_some() || heron_proto_imap::fetch::wants_modseq(&plan) {
         s.enabled.condstore = true;
     }
-    let Some(sel) = s.selected.as_ref() else {
+    let Some(sel) = s.phase.selected() else {
         return Ok(Done::bad("no mailbox selected"));
     };
     let Ok(indexes) = sel.resolve(&set, uid) else {
@@ -106,7 +106,7 @@ async fn stored_meta(
     chunk: &[usize],
     changed_since: Option<u64>,
 ) -> Result<Vec<MessageMeta>> {
-    let Some(sel) = s.selected.as_ref().filter(|_| plan.needs_meta) else {
+    let Some(sel) = s.phase.selected().filter(|_| plan.needs_meta) else {
         return Ok(Vec::new());
     };
     let uids: Vec<u32> = chunk
@@ -130,7 +130,7 @@ async fn fetch_one(
     stored: &[MessageMeta],
     changed_since: Option<u64>,
 ) -> Result<One> {
-    let Some(sel) = s.selected.as_ref() else {
+    let Some(sel) = s.phase.selected() else {
         return Ok(One::Skipped);
     };
     let Some(m) = sel.get(i) else {
@@ -193,7 +193,7 @@ async fn mark_seen(
     uid: u32,
     flags: Flags<'_>,
 ) -> Result<Option<(u64, Vec<String>)>> {
-    let Some(sel) = s.selected.as_ref() else {
+    let Some(sel) = s.phase.selected() else {
         return Ok(None);
     };
     if sel.read_only || flags.has("\\Seen") {
@@ -207,7 +207,7 @@ async fn mark_seen(
     let Some((_, modseq, flags)) = upd.changed.into_iter().next() else {
         return Ok(None);
     };
-    if let Some(sel) = s.selected.as_mut() {
+    if let Some(sel) = s.phase.selected_mut() {
         sel.set_flags(uid, modseq, &flags);
     }
     Ok(Some((modseq, flags)))
@@ -215,7 +215,7 @@ async fn mark_seen(
 
 /// `* VANISHED (EARLIER) uids`: UIDs of the set expunged since `since` (RFC 7162 §3.2.6).
 async fn send_vanished(s: &mut Session<'_>, set: &SequenceSet, since: u64) -> Result<()> {
-    let Some(sel) = s.selected.as_ref() else {
+    let Some(sel) = s.phase.selected() else {
         return Ok(());
     };
     let max = sel.uidnext();

@@ -44,7 +44,7 @@ pub async fn execute(
         return Ok(Done::ok("LIST completed"));
     }
     let full = names::join_reference(&reference, &pattern);
-    let Some(user) = s.user.as_ref().map(|u| u.user.id) else {
+    let Some(user) = s.phase.user().map(|u| u.user.id) else {
         return Ok(Done::no("not logged in"));
     };
     let folders = s.store().list_folders(user).await?;

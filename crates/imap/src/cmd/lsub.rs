@@ -28,7 +28,7 @@ pub async fn execute(
         _ => return Ok(Done::bad("mailbox pattern is not valid modified UTF-7")),
     };
     let full = names::join_reference(&reference, &pattern);
-    let Some(user) = s.user.as_ref().map(|u| u.user.id) else {
+    let Some(user) = s.phase.user().map(|u| u.user.id) else {
         return Ok(Done::no("not logged in"));
     };
     let folders = s.store().list_folders(user).await?;

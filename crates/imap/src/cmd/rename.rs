@@ -39,7 +39,7 @@ pub async fn execute(s: &mut Session<'_>, from: Mailbox<'_>, to: Mailbox<'_>) ->
         (Ok(f), Ok(t)) => (f, t),
         (Err(d), _) | (_, Err(d)) => return Ok(d),
     };
-    let Some(user) = s.user.as_ref().map(|u| u.user.id) else {
+    let Some(user) = s.phase.user().map(|u| u.user.id) else {
         return Ok(Done::no("not logged in"));
     };
     let limits = MailboxLimits::from_settings(&s.svc.settings);
@@ -69,8 +69,8 @@ pub async fn execute(s: &mut Session<'_>, from: Mailbox<'_>, to: Mailbox<'_>) ->
         Err(e) => return Err(e.into()),
     }
     if let Some(sel) = s
-        .selected
-        .as_mut()
+        .phase
+        .selected_mut()
         .filter(|x| x.folder.id == plan.source.id)
     {
         sel.folder.name = to;

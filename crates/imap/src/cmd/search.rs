@@ -75,7 +75,7 @@ pub async fn execute(
     };
     drop(watch);
     let modseq = (uses_modseq && !indexes.is_empty()).then_some(top_modseq);
-    let Some(sel) = s.selected.as_mut() else {
+    let Some(sel) = s.phase.selected_mut() else {
         return Ok(Done::bad("no mailbox selected"));
     };
     let uids: Vec<u32> = indexes.iter().map(|&i| sel.uid(i)).collect();
@@ -141,7 +141,7 @@ async fn find(
     key: &SearchKey<'_>,
     watch: &WorkWatch,
 ) -> Result<(Vec<usize>, u64)> {
-    let Some(sel) = s.selected.as_ref() else {
+    let Some(sel) = s.phase.selected() else {
         return Ok((Vec::new(), 0));
     };
     let text = needs_text(key);

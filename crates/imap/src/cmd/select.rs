@@ -25,7 +25,7 @@ pub async fn execute(
     params: Vec<SelectParameter>,
     read_only: bool,
 ) -> Result<Done> {
-    if s.selected.take().is_some() {
+    if s.phase.unselect().is_some() {
         // RFC 9051 §7.1 / RFC 7162 §3.2.11: the old mailbox is closed.
         s.push(&response::untagged(
             StatusKind::Ok,
@@ -53,7 +53,7 @@ pub async fn execute(
     let listing = s.store().list_flags(folder.id).await?;
     let sel = Selected::new(folder, read_only, listing);
     announce(s, &sel);
-    s.selected = Some(sel);
+    s.phase.select(sel);
     if let Some(q) = qresync {
         resync(s, q).await?;
     }
@@ -128,7 +128,7 @@ async fn resync(s: &mut Session<'_>, q: SelectParameter) -> Result<()> {
     else {
         return Ok(());
     };
-    let Some(sel) = s.selected.as_ref() else {
+    let Some(sel) = s.phase.selected() else {
         return Ok(());
     };
     if uid_validity.get() != sel.folder.uidvalidity {

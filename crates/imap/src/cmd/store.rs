@@ -40,7 +40,7 @@ pub async fn execute(
     if unchanged_since.is_some() {
         s.enabled.condstore = true;
     }
-    let Some(sel) = s.selected.as_ref() else {
+    let Some(sel) = s.phase.selected() else {
         return Ok(Done::bad("no mailbox selected"));
     };
     if sel.read_only {
@@ -68,7 +68,7 @@ pub async fn execute(
             .store_flags(folder, &uids, op, &names, unchanged_since)
             .await?
     };
-    if let Some(sel) = s.selected.as_mut() {
+    if let Some(sel) = s.phase.selected_mut() {
         for (u, modseq, f) in &upd.changed {
             sel.set_flags(*u, *modseq, f);
         }
@@ -76,7 +76,7 @@ pub async fn execute(
     if response == StoreResponse::Answer {
         let modified: HashSet<u32> = upd.modified.iter().copied().collect();
         for &i in &indexes {
-            let u = s.selected.as_ref().map_or(0, |x| x.uid(i));
+            let u = s.phase.selected().map_or(0, |x| x.uid(i));
             if !modified.contains(&u) {
                 flags_fetch(s, i as u32 + 1, unchanged_since.is_some());
             }
@@ -88,7 +88,7 @@ pub async fn execute(
 /// The tagged OK, with `[MODIFIED ...]` when UNCHANGEDSINCE held some messages back
 /// (RFC 7162 §3.1.3: UIDs for UID STORE, message numbers otherwise).
 fn completion(s: &Session<'_>, modified: &[u32], uid: bool) -> Done {
-    let mut numbers: Vec<u32> = match s.selected.as_ref() {
+    let mut numbers: Vec<u32> = match s.phase.selected() {
         Some(sel) if !uid => modified
             .iter()
             .filter_map(|u| sel.index_of(*u).map(|i| i as u32 + 1))

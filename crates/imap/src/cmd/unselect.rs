@@ -6,6 +6,6 @@ use crate::session::Session;
 
 /// Run UNSELECT.
 pub async fn execute(s: &mut Session<'_>) -> Result<Done> {
-    s.selected = None;
+    s.phase.unselect();
     Ok(Done::ok("UNSELECT completed"))
 }
