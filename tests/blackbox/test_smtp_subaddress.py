@@ -56,11 +56,14 @@ def test_tag_goes_to_the_folder_of_that_name(smtp_server):
     # The tag is matched to the folder without regard to case.
     sent = send(smtp_server, f"{LOCAL}+projects@{DOMAIN}", "tagged")
     other = send(smtp_server, f"{LOCAL}+nosuchfolder@{DOMAIN}", "unknown tag")
+    # Drafts (and Sent) are never a sub-address's folder: no forged drafts from outside.
+    draft = send(smtp_server, f"{LOCAL}+drafts@{DOMAIN}", "not a draft")
     plain = send(smtp_server, USER, "plain")
     projects = folder_messages(smtp_server, "Projects")
     assert [strip_trace(x) for x in projects] == [sent]
+    assert folder_messages(smtp_server, "Drafts") == []
     inbox = [strip_trace(x) for x in folder_messages(smtp_server, "INBOX")]
-    assert inbox == [other, plain]
+    assert inbox == [other, draft, plain]
 
 
 def test_an_address_that_exists_as_written_is_not_split(smtp_server):

@@ -179,11 +179,17 @@ impl Directory {
 
     /// The folder mail for `user` is delivered into: the folder `tag` names (a sub-address,
     /// compared without regard to case, never created) when the user has one, else INBOX.
+    /// The Sent and Drafts folders are never a sub-address's: mail from outside must not pass
+    /// there for something the user wrote.
     pub async fn delivery_folder(&self, user: UserId, tag: Option<&str>) -> Result<Folder> {
         if let Some(tag) = tag.filter(|t| !t.is_empty()) {
             let tag = tag.to_lowercase();
+            let own = |f: &Folder| matches!(f.special_use.as_deref(), Some("\\Sent" | "\\Drafts"));
             let folders = self.store.list_folders(user).await?;
-            if let Some(f) = folders.into_iter().find(|f| f.name.to_lowercase() == tag) {
+            if let Some(f) = folders
+                .into_iter()
+                .find(|f| f.name.to_lowercase() == tag && !own(f))
+            {
                 return Ok(f);
             }
         }

@@ -215,7 +215,7 @@ crate::settings! {
     // ---- addresses (DOM-10) ----
     /// Characters that split a local part into user and tag (sub-addressing, RFC 5233): mail to `user+tag@domain` goes to `user@domain` when no user or alias is named `user+tag`. Each character is a separator; empty turns sub-addressing off.
     ADDRESS_SUBADDRESS_SEPARATORS: Text = "address.subaddress_separators", "+";
-    /// Mail to `user+tag@domain` goes into the user's folder named `tag` (compared without regard to case; never created) when there is one; otherwise, or when off, into INBOX.
+    /// Mail to `user+tag@domain` goes into the user's folder named `tag` (compared without regard to case; never created; never Sent or Drafts) when there is one; otherwise, or when off, into INBOX.
     ADDRESS_SUBADDRESS_FOLDERS: Bool = "address.subaddress_folders", "true";
 
     // ---- security (SEC-1, SEC-9, SEC-10) ----
