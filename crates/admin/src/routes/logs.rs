@@ -188,20 +188,60 @@ pub fn session_of(line: &str) -> Option<&str> {
     inner.find(']').map(|end| &inner[..end])
 }
 
+/// Where counting a log file stopped: its path, the offset past the last whole line read, and
+/// the matches up to there.
+type CountMark = (std::path::PathBuf, u64, u64);
+
+/// Counts kept between calls, by log kind and text, so the dashboard reads only what today's
+/// file gained since it last looked instead of the whole file on every visit.
+static TODAY_COUNTS: std::sync::Mutex<Vec<((&'static str, String), CountMark)>> =
+    std::sync::Mutex::new(Vec::new());
+
 /// How many lines of today's (UTC) log of `kind` contain `text` (case-insensitive); 0 when
-/// there is no such file.
+/// there is no such file. Only the part of the file written since the last call is read.
 pub fn count_today(dir: &Path, kind: &'static str, text: &str) -> io::Result<u64> {
+    use std::io::{Seek, SeekFrom};
     let filter = LogFilter {
         kind,
         date: Utc::now().date_naive(),
         text: Some(text.to_lowercase()),
         session: None,
     };
-    let mut n = 0;
-    for_each_match(dir, &filter, |_| {
-        n += 1;
-        Ok(())
-    })?;
+    let path = dir.join(filter.file_name());
+    let key = (kind, text.to_owned());
+    let mut marks = TODAY_COUNTS
+        .lock()
+        .map_err(|_| io::Error::other("log counts poisoned"))?;
+    let (mut offset, mut n) = match marks.iter().find(|(k, _)| *k == key) {
+        Some((_, (p, offset, n))) if *p == path => (*offset, *n),
+        _ => (0, 0),
+    };
+    let mut file = match File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    if file.metadata()?.len() < offset {
+        // Rewritten from the start (log retention, a restore): count again.
+        (offset, n) = (0, 0);
+    }
+    file.seek(SeekFrom::Start(offset))?;
+    let mut reader = BufReader::new(file);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let got = reader.read_until(b'\n', &mut line)?;
+        // The end, or a line still being written: left for the next call.
+        if got == 0 || line.last() != Some(&b'\n') {
+            break;
+        }
+        offset += got as u64;
+        if filter.matches(&String::from_utf8_lossy(&line)) {
+            n += 1;
+        }
+    }
+    marks.retain(|(k, _)| *k != key);
+    marks.push((key, (path, offset, n)));
     Ok(n)
 }
 
