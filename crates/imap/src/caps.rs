@@ -47,7 +47,7 @@ pub fn capabilities(s: &Session<'_>) -> Vec1<Capability<'static>> {
     if s.svc.settings.get(defs::IMAP_IDLE) {
         names.push("IDLE".into());
     }
-    names.push(format!("APPENDLIMIT={}", append_limit(s)));
+    names.push(format!("APPENDLIMIT={}", append_limit(&s.svc.settings)));
     if !s.phase.is_authenticated() {
         if s.starttls.is_some() && !s.is_tls() {
             names.push("STARTTLS".into());

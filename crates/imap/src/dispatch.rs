@@ -16,14 +16,15 @@ use imap_codec::imap_types::IntoStatic;
 use imap_codec::imap_types::command::CommandBody;
 use imap_codec::imap_types::core::Tag;
 use imap_codec::imap_types::response::StatusKind;
+use tokio_util::sync::CancellationToken;
 
 use crate::cmd;
+use crate::cx::{AsUser, InMailbox};
 use crate::done::Done;
 use crate::error::{ImapError, Result};
 use crate::searchres;
 use crate::session::Session;
 use crate::state::{self, State};
-use crate::updates;
 
 /// What the command loop does next.
 #[derive(Debug, PartialEq, Eq)]
@@ -92,12 +93,12 @@ pub async fn run(s: &mut Session<'_>, raw: &[u8]) -> Outcome {
         }
     };
     if saves && done.kind != StatusKind::Ok {
-        searchres::forget(s);
+        searchres::forget(s.phase.selected_mut());
     }
     // Events of this command's own writes are published before the write returns.
     s.poll_events();
     if !done.close
-        && let Err(e) = updates::announce(s, may_expunge).await
+        && let Err(e) = s.announce_updates(may_expunge).await
     {
         tracing::error!(target: "imap", "mailbox update failed: {e}");
     }
@@ -117,7 +118,7 @@ pub async fn run(s: &mut Session<'_>, raw: &[u8]) -> Outcome {
 fn syntax_error(s: &mut Session<'_>, e: ParseError) -> Outcome {
     tracing::debug!(target: "imap", "bad command: {e}");
     if e.forgets_saved {
-        searchres::forget(s);
+        searchres::forget(s.phase.selected_mut());
     }
     let line = match &e.tag {
         Some(tag) => response::tagged(tag, StatusKind::Bad, None, e.reason),
@@ -142,8 +143,9 @@ async fn execute(
     }
 }
 
-/// The table from command to its file in [`cmd`]: any, not-authenticated and authenticated
-/// state commands here (IDLE in [`execute`]), selected-state ones in [`execute_selected`].
+/// The table from command to its file in [`cmd`], for the commands of any state, those
+/// that work on the connection and those that change the state (IDLE in [`execute`]); the
+/// others go to [`execute_as_user`] or [`execute_selected`] with the parts their state has.
 async fn execute_other(
     s: &mut Session<'_>,
     tag: &Tag<'static>,
@@ -153,79 +155,127 @@ async fn execute_other(
     use CommandBody as C;
     match body {
         C::Capability => cmd::capability::execute(s).await,
-        C::Noop => cmd::noop::execute(s).await,
-        C::Logout => cmd::logout::execute(s).await,
-        C::Id { parameters } => cmd::id::execute(s, parameters).await,
+        C::Noop => cmd::noop::execute().await,
+        C::Check => cmd::check::execute().await,
+        C::Logout => cmd::logout::execute(&mut s.wire).await,
+        C::Id { parameters } => cmd::id::execute(&mut s.wire, parameters).await,
         C::StartTLS => cmd::starttls::execute(s, tag).await,
         C::Login { username, password } => cmd::login::execute(s, username, password).await,
         C::Authenticate {
             mechanism,
             initial_response,
         } => cmd::authenticate::execute(s, mechanism, initial_response).await,
-        C::Enable { capabilities } => cmd::enable::execute(s, capabilities).await,
         C::Select {
             mailbox,
             parameters,
-        } => cmd::select::execute(s, mailbox, parameters, false).await,
+        } => {
+            let (svc, phase, enabled, wire) = (s.svc, &mut s.phase, &mut s.enabled, &mut s.wire);
+            cmd::select::execute(svc, phase, enabled, wire, mailbox, parameters, false).await
+        }
         C::Examine {
             mailbox,
             parameters,
-        } => cmd::examine::execute(s, mailbox, parameters).await,
-        C::Namespace => cmd::namespace::execute(s).await,
-        C::Create { mailbox } => cmd::create::execute(s, mailbox, extras.create_use).await,
-        C::Delete { mailbox } => cmd::delete::execute(s, mailbox).await,
-        C::Rename { from, to } => cmd::rename::execute(s, from, to).await,
-        C::Subscribe { mailbox } => cmd::subscribe::execute(s, mailbox, true).await,
-        C::Unsubscribe { mailbox } => cmd::unsubscribe::execute(s, mailbox).await,
+        } => {
+            let (svc, phase, enabled, wire) = (s.svc, &mut s.phase, &mut s.enabled, &mut s.wire);
+            cmd::examine::execute(svc, phase, enabled, wire, mailbox, parameters).await
+        }
+        C::Delete { mailbox } => {
+            let store = s.store();
+            let utf8 = s.enabled.utf8;
+            cmd::delete::execute(&**store, &mut s.phase, utf8, &mut s.wire, mailbox).await
+        }
+        C::Rename { from, to } => {
+            let Some((user, view)) = s.phase.user_and_view() else {
+                return Ok(Done::bad(LOGIN_FIRST));
+            };
+            let mut cx = AsUser {
+                svc: s.svc,
+                user,
+                enabled: &mut s.enabled,
+                wire: &mut s.wire,
+            };
+            cmd::rename::execute(&mut cx, view, from, to).await
+        }
+        C::Close => cmd::close::execute(&**s.store(), &mut s.phase).await,
+        C::Unselect => cmd::unselect::execute(&mut s.phase).await,
+        body if state::allowed(State::Authenticated, &body) => match s.as_user() {
+            Some(mut cx) => execute_as_user(&mut cx, body, extras).await,
+            None => Ok(Done::bad(LOGIN_FIRST)),
+        },
+        body => {
+            let cancel = s.info.cancel.clone();
+            match s.in_mailbox() {
+                Some(mut m) => execute_selected(&mut m, cancel, tag, body, extras).await,
+                None => Ok(Done::bad("no mailbox selected")),
+            }
+        }
+    }
+}
+
+/// What a command of the authenticated state answers when no user has logged in; the
+/// state table ([`state::allowed`]) keeps it from being sent.
+const LOGIN_FIRST: &str = "login first";
+
+/// The table for the other commands of the authenticated state (RFC 9051 §6.3).
+async fn execute_as_user(
+    cx: &mut AsUser<'_>,
+    body: CommandBody<'_>,
+    extras: Extras,
+) -> Result<Done> {
+    use CommandBody as C;
+    match body {
+        C::Enable { capabilities } => cmd::enable::execute(cx, capabilities).await,
+        C::Namespace => cmd::namespace::execute(cx).await,
+        C::Create { mailbox } => cmd::create::execute(cx, mailbox, extras.create_use).await,
+        C::Subscribe { mailbox } => cmd::subscribe::execute(cx, mailbox, true).await,
+        C::Unsubscribe { mailbox } => cmd::unsubscribe::execute(cx, mailbox).await,
         C::List {
             reference,
             mailbox_wildcard,
-        } => cmd::list::execute(s, reference, mailbox_wildcard, extras.list).await,
+        } => cmd::list::execute(cx, reference, mailbox_wildcard, extras.list).await,
         C::Lsub {
             reference,
             mailbox_wildcard,
-        } => cmd::lsub::execute(s, reference, mailbox_wildcard).await,
+        } => cmd::lsub::execute(cx, reference, mailbox_wildcard).await,
         C::Status {
             mailbox,
             item_names,
-        } => cmd::status::execute(s, mailbox, &item_names).await,
+        } => cmd::status::execute(cx, mailbox, &item_names).await,
         C::Append {
             mailbox,
             flags,
             date,
             message,
-        } => cmd::append::execute(s, mailbox, flags, date, message).await,
-        C::GetQuota { root } => cmd::getquota::execute(s, root).await,
-        C::GetQuotaRoot { mailbox } => cmd::getquotaroot::execute(s, mailbox).await,
-        body => execute_selected(s, tag, body, extras).await,
+        } => cmd::append::execute(cx, mailbox, flags, date, message).await,
+        C::GetQuota { root } => cmd::getquota::execute(cx, root).await,
+        C::GetQuotaRoot { mailbox } => cmd::getquotaroot::execute(cx, mailbox).await,
+        _ => Ok(Done::bad("command not supported")),
     }
 }
 
 /// The table for the commands of the selected state (RFC 9051 §6.4).
 async fn execute_selected(
-    s: &mut Session<'_>,
+    m: &mut InMailbox<'_>,
+    cancel: CancellationToken,
     tag: &Tag<'static>,
     body: CommandBody<'_>,
     extras: Extras,
 ) -> Result<Done> {
     use CommandBody as C;
     match body {
-        C::Check => cmd::check::execute(s).await,
-        C::Close => cmd::close::execute(s).await,
-        C::Unselect => cmd::unselect::execute(s).await,
-        C::Expunge => cmd::expunge::execute(s, None).await,
-        C::ExpungeUid { sequence_set } => cmd::expunge::execute(s, Some(sequence_set)).await,
+        C::Expunge => cmd::expunge::execute(m, None).await,
+        C::ExpungeUid { sequence_set } => cmd::expunge::execute(m, Some(sequence_set)).await,
         C::Search {
             charset,
             criteria,
             uid,
-        } => cmd::search::execute(s, tag, charset, criteria, uid, extras.search).await,
+        } => cmd::search::execute(m, cancel, tag, charset, criteria, uid, extras.search).await,
         C::Fetch {
             sequence_set,
             macro_or_item_names,
             uid,
             modifiers,
-        } => cmd::fetch::execute(s, sequence_set, macro_or_item_names, uid, modifiers).await,
+        } => cmd::fetch::execute(m, sequence_set, macro_or_item_names, uid, modifiers).await,
         C::Store {
             sequence_set,
             kind,
@@ -233,17 +283,17 @@ async fn execute_selected(
             flags,
             uid,
             modifiers,
-        } => cmd::store::execute(s, sequence_set, kind, response, flags, uid, modifiers).await,
+        } => cmd::store::execute(m, sequence_set, kind, response, flags, uid, modifiers).await,
         C::Copy {
             sequence_set,
             mailbox,
             uid,
-        } => cmd::copy::execute(s, sequence_set, mailbox, uid).await,
+        } => cmd::copy::execute(m, sequence_set, mailbox, uid).await,
         C::Move {
             sequence_set,
             mailbox,
             uid,
-        } => cmd::r#move::execute(s, sequence_set, mailbox, uid).await,
+        } => cmd::r#move::execute(m, sequence_set, mailbox, uid).await,
         _ => Ok(Done::bad("command not supported")),
     }
 }

@@ -26,6 +26,7 @@ mod auth;
 mod bodystructure;
 mod caps;
 pub mod cmd;
+pub mod cx;
 mod dispatch;
 mod done;
 mod envelope;

@@ -15,12 +15,12 @@
 use heron_proto_imap::names::DELIMITER;
 use heron_proto_imap::response::code;
 use heron_settings::{Settings, defs};
-use heron_store::folder_cost;
+use heron_store::{Store, folder_cost};
 use imap_codec::imap_types::response::Code;
 
 use crate::done::Done;
 use crate::error::Result;
-use crate::session::Session;
+use crate::session::Authed;
 
 /// The limits in force; 0 means unlimited.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,13 +75,14 @@ impl MailboxLimits {
 /// `NO [OVERQUOTA]` (RFC 9208 §4.3) when mailboxes named `added` (written anew) in place of
 /// `removed` (renamed away) would take the user past their storage quota.
 pub async fn over_quota(
-    s: &Session<'_>,
+    store: &dyn Store,
+    user: &Authed,
     added: &[String],
     removed: &[String],
 ) -> Result<Option<Done>> {
     let cost = |names: &[String]| names.iter().map(|n| folder_cost(n)).sum::<u64>();
     let grows = cost(added).saturating_sub(cost(removed));
-    if grows > 0 && crate::quota::would_exceed(s, grows).await? {
+    if grows > 0 && crate::quota::would_exceed(store, user, grows).await? {
         return Ok(Some(
             Done::no("no room for the mailbox within the quota").with(Code::OverQuota),
         ));

@@ -9,36 +9,33 @@ use imap_codec::imap_types::mailbox::Mailbox;
 
 use crate::done::Done;
 use crate::error::Result;
-use crate::session::Session;
+use heron_store::Store;
 
 /// The stored name a client's mailbox argument designates.
-pub fn name_of(s: &Session<'_>, m: &Mailbox<'_>) -> std::result::Result<String, Done> {
+pub fn name_of(utf8: bool, m: &Mailbox<'_>) -> std::result::Result<String, Done> {
     let raw: &[u8] = match m {
         Mailbox::Inbox => b"INBOX",
         Mailbox::Other(o) => o.inner().as_ref(),
     };
-    names::from_wire(raw, s.enabled.utf8).map_err(|e| match e {
+    names::from_wire(raw, utf8).map_err(|e| match e {
         BadName::Encoding => Done::bad("mailbox name is not valid modified UTF-7"),
         BadName::Form => Done::no("invalid mailbox name").with(code("CANNOT")),
     })
 }
 
 /// A stored name as a mailbox for responses.
-pub fn to_mailbox(s: &Session<'_>, name: &str) -> Mailbox<'static> {
+pub fn to_mailbox(utf8: bool, name: &str) -> Mailbox<'static> {
     if name == "INBOX" {
         return Mailbox::Inbox;
     }
-    let wire_name = names::to_wire(name, s.enabled.utf8);
+    let wire_name = names::to_wire(name, utf8);
     let a: AString<'static> = wire::astring(&wire_name);
     Mailbox::from(a)
 }
 
-/// The logged-in user's folder of that name.
-pub async fn find(s: &Session<'_>, name: &str) -> Result<Option<Folder>> {
-    let Some(user) = s.phase.user() else {
-        return Ok(None);
-    };
-    Ok(s.store().get_folder(user.user.id, name).await?)
+/// The user's folder of that name.
+pub async fn find(store: &dyn Store, user_id: i64, name: &str) -> Result<Option<Folder>> {
+    Ok(store.get_folder(user_id, name).await?)
 }
 
 /// `NO [NONEXISTENT]` (RFC 5530).

@@ -4,8 +4,10 @@
 //! Invariant: usage is read fresh from the store for each check, since deliveries and other
 //! sessions change it.
 
+use heron_store::Store;
+
 use crate::error::Result;
-use crate::session::Session;
+use crate::session::Authed;
 
 /// Bytes used and the limit in force (0: no limit).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,11 +17,7 @@ pub struct Storage {
 }
 
 /// The storage quota governing the logged-in user.
-pub async fn storage(s: &Session<'_>) -> Result<Storage> {
-    let Some(authed) = s.phase.user() else {
-        return Ok(Storage { used: 0, limit: 0 });
-    };
-    let store = s.store();
+pub async fn storage(store: &dyn Store, authed: &Authed) -> Result<Storage> {
     let user = store
         .get_user_by_id(authed.user.id)
         .await?
@@ -49,7 +47,7 @@ pub async fn storage(s: &Session<'_>) -> Result<Storage> {
 }
 
 /// Whether adding `incoming` bytes would go over the quota.
-pub async fn would_exceed(s: &Session<'_>, incoming: u64) -> Result<bool> {
-    let q = storage(s).await?;
+pub async fn would_exceed(store: &dyn Store, authed: &Authed, incoming: u64) -> Result<bool> {
+    let q = storage(store, authed).await?;
     Ok(q.limit != 0 && q.used.saturating_add(incoming) > q.limit)
 }

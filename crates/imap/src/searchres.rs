@@ -9,7 +9,6 @@
 use heron_proto_imap::SavedSet;
 
 use crate::selected::Selected;
-use crate::session::Session;
 
 /// The saved result of the selected mailbox, without messages that left the view.
 pub fn saved_set(sel: Option<&Selected>) -> SavedSet {
@@ -27,8 +26,8 @@ pub fn saved_set(sel: Option<&Selected>) -> SavedSet {
 }
 
 /// Empty the saved result (a failed SEARCH with SAVE, RFC 5182 §2.1).
-pub fn forget(s: &mut Session<'_>) {
-    if let Some(sel) = s.phase.selected_mut() {
+pub fn forget(sel: Option<&mut Selected>) {
+    if let Some(sel) = sel {
         sel.saved.clear();
     }
 }

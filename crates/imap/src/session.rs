@@ -22,20 +22,15 @@ use heron_net::line::{Framed, ReadError};
 use heron_net::{Client, Conn, Deadlines, Flow, SessionInfo, banner};
 use heron_proto_imap::framing::{Assembler, Limits, MAX_LINE, Next, PREAUTH_MAX_LINE, Refusal};
 use heron_proto_imap::response::{self, bye};
-use heron_settings::defs;
+use heron_settings::{Settings, defs};
 use heron_store::{Event, Store, Subscription, User};
 use imap_codec::imap_types::response::{Code, StatusKind};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
+use crate::cx::{AsUser, InMailbox, Wire};
 use crate::state::Phase;
-use crate::{ImapService, caps, dispatch};
-
-/// Output is written to the client once this much is buffered.
-const FLUSH_AT: usize = 256 * 1024;
-/// An output buffer that grew beyond this (a large FETCH) is given back once written, so
-/// an idle session does not keep it.
-const KEEP_OUT: usize = 16 * 1024;
+use crate::{ImapService, caps, dispatch, updates};
 
 /// A logged-in user.
 #[derive(Clone, Debug)]
@@ -61,8 +56,8 @@ pub struct Enabled {
 /// A running session.
 pub struct Session<'a> {
     pub svc: &'a ImapService,
-    /// The connection and its line reader.
-    pub client: Client,
+    /// The connection, its line reader and the output queued for it.
+    pub wire: Wire,
     asm: Assembler,
     pub info: Arc<SessionInfo>,
     pub starttls: Option<TlsAcceptor>,
@@ -72,7 +67,6 @@ pub struct Session<'a> {
     pub phase: Phase,
     pub enabled: Enabled,
     pub events: Subscription,
-    out: Vec<u8>,
 }
 
 /// What reading a command produced.
@@ -98,7 +92,7 @@ impl<'a> Session<'a> {
 
     /// Whether the connection is encrypted.
     pub fn is_tls(&self) -> bool {
-        self.client.is_tls()
+        self.wire.client.is_tls()
     }
 
     /// Passwords may be sent: over TLS or from this machine (SEC-8).
@@ -108,42 +102,42 @@ impl<'a> Session<'a> {
 
     /// Queue output.
     pub fn push(&mut self, bytes: &[u8]) {
-        self.out.extend_from_slice(bytes);
-    }
-
-    /// Write queued output once enough has gathered (long FETCH responses).
-    pub async fn flush_if_large(&mut self) -> io::Result<()> {
-        if self.out.len() >= FLUSH_AT {
-            self.flush().await?;
-        }
-        Ok(())
+        self.wire.push(bytes);
     }
 
     /// Write everything queued.
     pub async fn flush(&mut self) -> io::Result<()> {
-        if self.out.is_empty() {
-            return Ok(());
-        }
-        self.client.send(&self.out).await?;
-        if self.out.capacity() > KEEP_OUT {
-            self.out = Vec::new();
-        } else {
-            self.out.clear();
-        }
-        Ok(())
+        self.wire.flush().await
     }
 
     /// Queue and write at once.
     pub async fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.push(bytes);
-        self.flush().await
+        self.wire.send(bytes).await
+    }
+
+    /// The parts an authenticated-state command works on; none before login.
+    pub fn as_user(&mut self) -> Option<AsUser<'_>> {
+        AsUser::of(self.svc, &self.phase, &mut self.enabled, &mut self.wire)
+    }
+
+    /// The parts a selected-state command works on; none without a selected mailbox.
+    pub fn in_mailbox(&mut self) -> Option<InMailbox<'_>> {
+        InMailbox::of(self.svc, &mut self.phase, &mut self.enabled, &mut self.wire)
+    }
+
+    /// Tell the client what changed in the selected mailbox ([`updates::announce`]).
+    pub async fn announce_updates(&mut self, may_expunge: bool) -> crate::error::Result<()> {
+        match self.in_mailbox() {
+            Some(mut m) => updates::announce(&mut m, may_expunge).await,
+            None => Ok(()),
+        }
     }
 
     /// The deadlines of the next command: the command timeout and APPEND's minimum data
     /// rate as set now. IMAP sessions have no overall time limit (RFC 9051 §5.4).
     fn refresh_deadlines(&mut self) {
         let st = &self.svc.settings;
-        self.client.set_deadlines(Deadlines {
+        self.wire.client.set_deadlines(Deadlines {
             command: st.get(defs::IMAP_COMMAND_TIMEOUT),
             session_end: None,
             min_data_rate: st.get(defs::IMAP_MIN_DATA_RATE),
@@ -152,7 +146,7 @@ impl<'a> Session<'a> {
 
     /// Read one line (SASL responses), within the command timeout.
     pub async fn read_line(&mut self) -> Result<Framed, ReadError> {
-        self.client.read_line().await
+        self.wire.client.read_line().await
     }
 
     /// Read a line and a store event, whichever comes first (IDLE).
@@ -161,7 +155,7 @@ impl<'a> Session<'a> {
         tokio::select! {
             biased;
             _ = cancel.cancelled() => LineOrEvent::Cancelled,
-            r = self.client.read_line_within(timeout) => LineOrEvent::Line(r),
+            r = self.wire.client.read_line_within(timeout) => LineOrEvent::Line(r),
             e = self.events.next() => LineOrEvent::Event(e),
         }
     }
@@ -171,12 +165,15 @@ impl<'a> Session<'a> {
     pub async fn read_command(&mut self) -> Result<Incoming, ReadError> {
         // Before login a command may hold only a few KB, whatever arrives.
         let (limits, max_line) = if self.phase.is_authenticated() {
-            (Limits::authenticated(append_limit(self)), MAX_LINE)
+            (
+                Limits::authenticated(append_limit(&self.svc.settings)),
+                MAX_LINE,
+            )
         } else {
             (Limits::PREAUTH, PREAUTH_MAX_LINE)
         };
         self.asm.set_limits(limits);
-        self.client.framer().set_max(max_line);
+        self.wire.client.framer().set_max(max_line);
         self.refresh_deadlines();
         loop {
             let line = match self.read_line().await? {
@@ -203,10 +200,10 @@ impl<'a> Session<'a> {
     /// Read exactly `len` literal octets; what follows them stays buffered.
     async fn read_literal(&mut self, mut len: usize) -> Result<(), ReadError> {
         while len > 0 {
-            let data = self.client.read_raw().await?;
+            let data = self.wire.client.read_raw().await?;
             let used = data.len().min(len);
             self.asm.push_literal(&data[..used]);
-            self.client.framer().unread(&data[used..]);
+            self.wire.client.framer().unread(&data[used..]);
             len -= used;
         }
         Ok(())
@@ -216,7 +213,7 @@ impl<'a> Session<'a> {
     /// are discarded (RFC 9051 §6.2.1, command injection).
     pub async fn start_tls(&mut self, acceptor: &TlsAcceptor) -> io::Result<()> {
         self.asm.reset();
-        self.client.start_tls(acceptor).await
+        self.wire.client.start_tls(acceptor).await
     }
 
     /// Note store events that arrived since the last look, without waiting.
@@ -244,7 +241,7 @@ impl<'a> Session<'a> {
 
     async fn shutdown(&mut self) {
         let _ = self.flush().await;
-        self.client.close().await;
+        self.wire.client.close().await;
     }
 }
 
@@ -256,8 +253,8 @@ pub enum LineOrEvent {
 }
 
 /// The largest message APPEND accepts (APPENDLIMIT, RFC 7889): the SMTP message size limit.
-pub fn append_limit(s: &Session<'_>) -> u64 {
-    let mb = s.svc.settings.get(defs::SMTP_MAX_MESSAGE_MB);
+pub fn append_limit(settings: &Settings) -> u64 {
+    let mb = settings.get(defs::SMTP_MAX_MESSAGE_MB);
     if mb == 0 {
         u64::from(u32::MAX)
     } else {
@@ -277,7 +274,7 @@ pub async fn run(svc: &ImapService, conn: Conn) {
     );
     let mut s = Session {
         svc,
-        client: Client::new(conn.stream, PREAUTH_MAX_LINE),
+        wire: Wire::new(Client::new(conn.stream, PREAUTH_MAX_LINE)),
         asm: Assembler::with_limits(Limits::PREAUTH),
         info: conn.info,
         starttls: conn.starttls,
@@ -286,7 +283,6 @@ pub async fn run(svc: &ImapService, conn: Conn) {
         phase: Phase::default(),
         enabled: Enabled::default(),
         events: svc.dir.store().subscribe(),
-        out: Vec::new(),
     };
     s.refresh_deadlines();
     tracing::info!(target: "imap", "connect from {peer}");

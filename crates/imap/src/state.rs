@@ -58,6 +58,16 @@ impl Phase {
         }
     }
 
+    /// The user and, when a mailbox is selected, its view, borrowed apart (RENAME also
+    /// renames the selected mailbox in the view).
+    pub fn user_and_view(&mut self) -> Option<(&Authed, Option<&mut Selected>)> {
+        match self {
+            Self::NotAuthenticated => None,
+            Self::Authenticated(u) => Some((u, None)),
+            Self::Selected(u, sel) => Some((u, Some(sel))),
+        }
+    }
+
     /// Log in: from the not-authenticated state to the authenticated one.
     pub fn log_in(&mut self, user: Authed) {
         *self = Self::Authenticated(user);

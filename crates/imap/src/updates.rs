@@ -16,44 +16,39 @@ use imap_codec::imap_types::fetch::MessageDataItem;
 use imap_codec::imap_types::flag::Flag;
 use imap_codec::imap_types::response::Data;
 
+use crate::cx::InMailbox;
 use crate::error::Result;
 use crate::selected::Changes;
-use crate::session::Session;
 
 /// Re-read the selected mailbox if it changed, and queue what the client must hear.
-pub async fn announce(s: &mut Session<'_>, may_expunge: bool) -> Result<()> {
-    let Some(sel) = s.phase.selected() else {
-        return Ok(());
-    };
+pub async fn announce(m: &mut InMailbox<'_>, may_expunge: bool) -> Result<()> {
+    let sel = &*m.view;
     let pending_ghosts = may_expunge && !sel.ghosts.is_empty();
     if !sel.dirty && !pending_ghosts {
         return Ok(());
     }
-    refresh(s, may_expunge).await
+    refresh(m, may_expunge).await
 }
 
 /// Re-read the selected mailbox now and queue the changes.
-pub async fn refresh(s: &mut Session<'_>, may_expunge: bool) -> Result<()> {
-    let Some((folder, synced)) = s.phase.selected().map(|x| (x.folder.id, x.synced)) else {
-        return Ok(());
-    };
-    let delta = s.store().changes_since(folder, synced).await?;
-    let Some(sel) = s.phase.selected_mut() else {
-        return Ok(());
-    };
-    sel.dirty = false;
-    let changes = sel.apply_delta(delta, may_expunge);
+pub async fn refresh(m: &mut InMailbox<'_>, may_expunge: bool) -> Result<()> {
+    let delta = m
+        .store()
+        .changes_since(m.view.folder.id, m.view.synced)
+        .await?;
+    m.view.dirty = false;
+    let changes = m.view.apply_delta(delta, may_expunge);
     if !changes.is_empty() {
-        send_changes(s, &changes);
+        send_changes(m, &changes);
     }
     Ok(())
 }
 
 /// Queue the responses for a set of changes.
-pub fn send_changes(s: &mut Session<'_>, c: &Changes) {
-    expunged(s, &c.expunged);
+pub fn send_changes(m: &mut InMailbox<'_>, c: &Changes) {
+    expunged(m, &c.expunged);
     if let Some(n) = c.exists {
-        s.push(&response::data(Data::Exists(n)));
+        m.push(&response::data(Data::Exists(n)));
     }
     if let Some(kw) = &c.keywords {
         let mut list: Vec<Flag<'static>> = heron_proto_imap::wire::SYSTEM_FLAGS
@@ -61,24 +56,24 @@ pub fn send_changes(s: &mut Session<'_>, c: &Changes) {
             .filter_map(|f| flag(f))
             .collect();
         list.extend(kw.iter().filter_map(|k| flag(k)));
-        s.push(&response::data(Data::Flags(list)));
+        m.push(&response::data(Data::Flags(list)));
     }
     for &seq in &c.flags {
-        flags_fetch(s, seq, false);
+        flags_fetch(m, seq, false);
     }
 }
 
 /// Queue EXPUNGE responses, or one VANISHED under QRESYNC (RFC 7162 §3.2.10).
-pub fn expunged(s: &mut Session<'_>, removed: &[(u32, u32)]) {
+pub fn expunged(m: &mut InMailbox<'_>, removed: &[(u32, u32)]) {
     if removed.is_empty() {
         return;
     }
-    if s.enabled.qresync {
+    if m.enabled.qresync {
         let uids: Vec<u32> = removed.iter().map(|&(_, u)| u).collect();
         let mut sorted = uids.clone();
         sorted.sort_unstable();
         if let Some(set) = seqset::to_set_ordered(&sorted) {
-            s.push(&response::data(Data::Vanished {
+            m.push(&response::data(Data::Vanished {
                 earlier: false,
                 known_uids: set,
             }));
@@ -87,30 +82,27 @@ pub fn expunged(s: &mut Session<'_>, removed: &[(u32, u32)]) {
     }
     for &(seq, _) in removed {
         if let Ok(d) = Data::expunge(seq) {
-            s.push(&response::data(d));
+            m.push(&response::data(d));
         }
     }
 }
 
 /// Queue `* seq FETCH (FLAGS (...) UID n [MODSEQ (m)])` for a message in the view.
-pub fn flags_fetch(s: &mut Session<'_>, seq: u32, force_modseq: bool) {
-    let Some(sel) = s.phase.selected() else {
-        return;
-    };
-    let Some(m) = sel.get((seq as usize).wrapping_sub(1)) else {
+pub fn flags_fetch(m: &mut InMailbox<'_>, seq: u32, force_modseq: bool) {
+    let Some(msg) = m.view.get((seq as usize).wrapping_sub(1)) else {
         return;
     };
     let mut items = vec![
-        MessageDataItem::Flags(fetch_flags(m.flags.iter())),
-        MessageDataItem::Uid(nz(m.uid)),
+        MessageDataItem::Flags(fetch_flags(msg.flags.iter())),
+        MessageDataItem::Uid(nz(msg.uid)),
     ];
-    if s.enabled.condstore || force_modseq {
+    if m.enabled.condstore || force_modseq {
         items.push(MessageDataItem::ModSeq(
-            NonZeroU64::new(m.modseq).unwrap_or(NonZeroU64::MIN),
+            NonZeroU64::new(msg.modseq).unwrap_or(NonZeroU64::MIN),
         ));
     }
     if let Ok(items) = Vec1::try_from(items) {
-        s.push(&response::data(Data::Fetch {
+        m.push(&response::data(Data::Fetch {
             seq: nz(seq),
             items,
         }));

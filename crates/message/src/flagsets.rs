@@ -124,6 +124,11 @@ impl FlagSets {
         self.lists.len()
     }
 
+    /// Whether the table holds no list at all (never, once made: it starts with the empty one).
+    pub fn is_empty(&self) -> bool {
+        self.lists.is_empty()
+    }
+
     /// The lists marked in `used` (indexed by id).
     pub fn marked<'a>(&'a self, used: &'a [bool]) -> impl Iterator<Item = Flags<'a>> + 'a {
         self.lists

@@ -11,24 +11,25 @@ use imap_codec::imap_types::flag::Flag;
 use imap_codec::imap_types::mailbox::Mailbox;
 use imap_codec::imap_types::response::Code;
 
+use crate::cx::AsUser;
 use crate::done::Done;
 use crate::error::Result;
 use crate::mailbox::{find, name_of};
-use crate::session::{Session, append_limit};
+use crate::session::append_limit;
 
 /// Run APPEND.
 pub async fn execute(
-    s: &mut Session<'_>,
+    cx: &mut AsUser<'_>,
     mailbox: Mailbox<'_>,
     flags: Vec<Flag<'_>>,
     date: Option<DateTime>,
     message: LiteralOrLiteral8<'_>,
 ) -> Result<Done> {
-    let name = match name_of(s, &mailbox) {
+    let name = match name_of(cx.enabled.utf8, &mailbox) {
         Ok(n) => n,
         Err(d) => return Ok(d),
     };
-    let Some(folder) = find(s, &name).await? else {
+    let Some(folder) = find(&**cx.store(), cx.user_id(), &name).await? else {
         // RFC 9051 §6.3.12: TRYCREATE when the mailbox does not exist.
         return Ok(Done::no("no such mailbox").with(Code::TryCreate));
     };
@@ -39,10 +40,10 @@ pub async fn execute(
     if data.is_empty() {
         return Ok(Done::no("empty message").with(code("CANNOT")));
     }
-    if data.len() as u64 > append_limit(s) {
+    if data.len() as u64 > append_limit(&cx.svc.settings) {
         return Ok(Done::no("message too large").with(Code::TooBig));
     }
-    if crate::quota::would_exceed(s, data.len() as u64).await? {
+    if crate::quota::would_exceed(&**cx.store(), cx.user, data.len() as u64).await? {
         return Ok(Done::no("mailbox is over quota").with(Code::OverQuota));
     }
     let mut names: Vec<String> = Vec::new();
@@ -57,7 +58,7 @@ pub async fn execute(
         }
     }
     let internal_date = date.map(|d| d.as_ref().timestamp());
-    let uids = s
+    let uids = cx
         .store()
         .append_batch(
             folder.id,

@@ -42,9 +42,10 @@ pub async fn execute(
     };
     let initial = initial.map(|i| i.declassify().to_vec());
     let (ex, step) = Exchange::start(mech, &s.hostname, initial.as_deref());
-    s.client.framer().set_max(MAX_SASL_LINE);
+    s.wire.client.framer().set_max(MAX_SASL_LINE);
     let r = drive(s, ex, step).await;
-    s.client
+    s.wire
+        .client
         .framer()
         .set_max(heron_proto_imap::framing::MAX_LINE);
     match r? {

@@ -14,40 +14,38 @@ use imap_codec::imap_types::mailbox::Mailbox;
 use imap_codec::imap_types::response::{Code, StatusKind};
 use imap_codec::imap_types::sequence::SequenceSet;
 
+use crate::cx::InMailbox;
 use crate::done::Done;
 use crate::error::Result;
 use crate::mailbox::{find, name_of};
-use crate::session::Session;
 use crate::updates;
 
 /// Run COPY or UID COPY.
 pub async fn execute(
-    s: &mut Session<'_>,
+    m: &mut InMailbox<'_>,
     set: SequenceSet,
     mailbox: Mailbox<'_>,
     uid: bool,
 ) -> Result<Done> {
-    transfer(s, set, mailbox, uid, false).await
+    transfer(m, set, mailbox, uid, false).await
 }
 
 /// Copy (or, with `moving`, move) messages to another mailbox.
 pub async fn transfer(
-    s: &mut Session<'_>,
+    m: &mut InMailbox<'_>,
     set: SequenceSet,
     mailbox: Mailbox<'_>,
     uid: bool,
     moving: bool,
 ) -> Result<Done> {
-    let name = match name_of(s, &mailbox) {
+    let name = match name_of(m.enabled.utf8, &mailbox) {
         Ok(n) => n,
         Err(d) => return Ok(d),
     };
-    let Some(target) = find(s, &name).await? else {
+    let Some(target) = find(&**m.store(), m.user.user.id, &name).await? else {
         return Ok(Done::no("no such mailbox").with(Code::TryCreate));
     };
-    let Some(sel) = s.phase.selected() else {
-        return Ok(Done::bad("no mailbox selected"));
-    };
+    let sel = &*m.view;
     if moving && sel.read_only {
         return Ok(Done::no("mailbox is read-only").with(code("CANNOT")));
     }
@@ -60,16 +58,16 @@ pub async fn transfer(
         return Ok(Done::ok(format!("{what} completed, nothing to do")));
     }
     if !moving {
-        let stored = s.store().get_messages(source, &uids).await?;
-        let bytes: u64 = stored.iter().map(|m| m.size).sum();
-        if crate::quota::would_exceed(s, bytes).await? {
+        let stored = m.store().get_messages(source, &uids).await?;
+        let bytes: u64 = stored.iter().map(|x| x.size).sum();
+        if crate::quota::would_exceed(&**m.store(), m.user, bytes).await? {
             return Ok(Done::no("mailbox is over quota").with(Code::OverQuota));
         }
     }
     let pairs = if moving {
-        s.store().move_messages(source, &uids, target.id).await?
+        m.store().move_messages(source, &uids, target.id).await?
     } else {
-        s.store().copy_messages(source, &uids, target.id).await?
+        m.store().copy_messages(source, &uids, target.id).await?
     };
     let copyuid = copy_uid(target.uidvalidity, &pairs);
     if !moving {
@@ -78,13 +76,10 @@ pub async fn transfer(
         return Ok(d);
     }
     // RFC 6851 §4.3: COPYUID goes in an untagged OK before the expunges.
-    s.push(&response::untagged(StatusKind::Ok, copyuid, "moved"));
+    m.push(&response::untagged(StatusKind::Ok, copyuid, "moved"));
     let moved: Vec<u32> = pairs.iter().map(|&(src, _)| src).collect();
-    let removed = match s.phase.selected_mut() {
-        Some(sel) => sel.remove(&moved),
-        None => Vec::new(),
-    };
-    updates::expunged(s, &removed);
+    let removed = m.view.remove(&moved);
+    updates::expunged(m, &removed);
     Ok(Done::ok("MOVE completed"))
 }
 

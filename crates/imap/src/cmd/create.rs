@@ -13,25 +13,25 @@ use std::collections::HashSet;
 
 use heron_proto_imap::names::ancestors;
 use heron_proto_imap::response::code;
-use heron_store::StoreError;
+use heron_store::{Store, StoreError};
 use imap_codec::imap_types::mailbox::Mailbox;
 
+use crate::cx::AsUser;
 use crate::done::Done;
 use crate::error::Result;
 use crate::limits::{MailboxLimits, over_quota};
 use crate::mailbox::name_of;
-use crate::session::Session;
 
 /// Special uses a mailbox can be created with, as stored.
 const USES: &[&str] = &["\\Archive", "\\Drafts", "\\Junk", "\\Sent", "\\Trash"];
 
 /// Run CREATE; `uses` are the attributes of a `USE (...)` parameter, if one was given.
 pub async fn execute(
-    s: &mut Session<'_>,
+    cx: &mut AsUser<'_>,
     mailbox: Mailbox<'_>,
     uses: Option<Vec<String>>,
 ) -> Result<Done> {
-    let name = match name_of(s, &mailbox) {
+    let name = match name_of(cx.enabled.utf8, &mailbox) {
         Ok(n) => n,
         Err(d) => return Ok(d),
     };
@@ -39,14 +39,12 @@ pub async fn execute(
         Ok(u) => u,
         Err(d) => return Ok(d),
     };
-    let limits = MailboxLimits::from_settings(&s.svc.settings);
+    let limits = MailboxLimits::from_settings(&cx.svc.settings);
     if let Err(d) = limits.check_name(&name) {
         return Ok(d);
     }
-    let Some(user) = s.phase.user().map(|u| u.user.id) else {
-        return Ok(Done::no("not logged in"));
-    };
-    let existing = s.store().list_folders(user).await?;
+    let user = cx.user_id();
+    let existing = cx.store().list_folders(user).await?;
     let names: HashSet<&str> = existing.iter().map(|f| f.name.as_str()).collect();
     if name == "INBOX" || names.contains(name.as_str()) {
         return Ok(Done::no("mailbox already exists").with(code("ALREADYEXISTS")));
@@ -60,13 +58,13 @@ pub async fn execute(
     }
     let mut written: Vec<String> = missing.iter().map(|p| p.to_string()).collect();
     written.push(name.clone());
-    if let Some(d) = over_quota(s, &written, &[]).await? {
+    if let Some(d) = over_quota(&**cx.store(), cx.user, &written, &[]).await? {
         return Ok(d);
     }
     for parent in missing {
-        create(s, user, parent).await?;
+        create(&**cx.store(), user, parent).await?;
     }
-    match s.store().create_folder(user, &name, special).await {
+    match cx.store().create_folder(user, &name, special).await {
         Ok(_) => Ok(Done::ok("CREATE completed")),
         Err(StoreError::Conflict(_)) => {
             Ok(Done::no("mailbox already exists").with(code("ALREADYEXISTS")))
@@ -91,8 +89,8 @@ fn special_use(attrs: &[String]) -> std::result::Result<Option<&'static str>, Do
 }
 
 /// Create a folder, tolerating a concurrent creation of the same name.
-pub async fn create(s: &Session<'_>, user: i64, name: &str) -> Result<()> {
-    match s.store().create_folder(user, name, None).await {
+pub async fn create(store: &dyn Store, user: i64, name: &str) -> Result<()> {
+    match store.create_folder(user, name, None).await {
         Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
         Err(e) => Err(e.into()),
     }

@@ -2,34 +2,45 @@
 //! LIST then shows the name as `\Noselect` while it has children. INBOX cannot be deleted.
 
 use heron_proto_imap::response::{self, code};
+use heron_store::Store;
 use imap_codec::imap_types::mailbox::Mailbox;
 use imap_codec::imap_types::response::{Code, StatusKind};
 
+use crate::cx::Wire;
 use crate::done::Done;
 use crate::error::Result;
 use crate::mailbox::{find, name_of, nonexistent};
-use crate::session::Session;
+use crate::state::Phase;
 
 /// Run DELETE.
-pub async fn execute(s: &mut Session<'_>, mailbox: Mailbox<'_>) -> Result<Done> {
-    let name = match name_of(s, &mailbox) {
+pub async fn execute(
+    store: &dyn Store,
+    phase: &mut Phase,
+    utf8: bool,
+    wire: &mut Wire,
+    mailbox: Mailbox<'_>,
+) -> Result<Done> {
+    let Some(user) = phase.user().map(|u| u.user.id) else {
+        return Ok(nonexistent());
+    };
+    let name = match name_of(utf8, &mailbox) {
         Ok(n) => n,
         Err(d) => return Ok(d),
     };
     if name == "INBOX" {
         return Ok(Done::no("INBOX cannot be deleted").with(code("CANNOT")));
     }
-    let Some(folder) = find(s, &name).await? else {
+    let Some(folder) = find(store, user, &name).await? else {
         return Ok(nonexistent());
     };
-    if s.phase.selected().is_some_and(|x| x.folder.id == folder.id) {
-        s.phase.unselect();
-        s.push(&response::untagged(
+    if phase.selected().is_some_and(|x| x.folder.id == folder.id) {
+        phase.unselect();
+        wire.push(&response::untagged(
             StatusKind::Ok,
             Some(Code::Closed),
             "mailbox deleted",
         ));
     }
-    s.store().delete_folder(folder.id).await?;
+    store.delete_folder(folder.id).await?;
     Ok(Done::ok("DELETE completed"))
 }

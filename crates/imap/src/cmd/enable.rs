@@ -6,16 +6,16 @@ use imap_codec::imap_types::core::Vec1;
 use imap_codec::imap_types::extensions::enable::CapabilityEnable;
 use imap_codec::imap_types::response::Data;
 
+use crate::cx::AsUser;
 use crate::done::Done;
 use crate::error::Result;
-use crate::session::Session;
 
 /// Run ENABLE.
-pub async fn execute(s: &mut Session<'_>, caps: Vec1<CapabilityEnable<'_>>) -> Result<Done> {
+pub async fn execute(cx: &mut AsUser<'_>, caps: Vec1<CapabilityEnable<'_>>) -> Result<Done> {
     let mut newly = Vec::new();
     for c in caps.into_inner() {
         let name = c.to_string().to_ascii_uppercase();
-        let e = &mut s.enabled;
+        let e = &mut cx.enabled;
         let flag = match name.as_str() {
             "CONDSTORE" => &mut e.condstore,
             "QRESYNC" => {
@@ -36,7 +36,7 @@ pub async fn execute(s: &mut Session<'_>, caps: Vec1<CapabilityEnable<'_>>) -> R
         .into_iter()
         .map(imap_codec::imap_types::IntoStatic::into_static)
         .collect();
-    s.push(&response::data(Data::Enabled {
+    cx.push(&response::data(Data::Enabled {
         capabilities: newly,
     }));
     Ok(Done::ok("ENABLE completed"))

@@ -8,20 +8,18 @@ use heron_proto_imap::response::code;
 use heron_proto_imap::seqset::resolve_uid;
 use imap_codec::imap_types::sequence::SequenceSet;
 
+use crate::cx::InMailbox;
 use crate::done::Done;
 use crate::error::Result;
-use crate::session::Session;
 use crate::updates;
 
 /// Run EXPUNGE (`set` None) or UID EXPUNGE.
-pub async fn execute(s: &mut Session<'_>, set: Option<SequenceSet>) -> Result<Done> {
-    if s.phase.selected().is_some_and(|x| x.read_only) {
+pub async fn execute(m: &mut InMailbox<'_>, set: Option<SequenceSet>) -> Result<Done> {
+    if m.view.read_only {
         return Ok(Done::no("mailbox is read-only").with(code("CANNOT")));
     }
-    updates::refresh(s, true).await?;
-    let Some(sel) = s.phase.selected() else {
-        return Ok(Done::bad("no mailbox selected"));
-    };
+    updates::refresh(m, true).await?;
+    let sel = &*m.view;
     let chosen: Vec<usize> = match &set {
         Some(set) => resolve_uid(set, &sel.uids()),
         None => (0..sel.len()).collect(),
@@ -29,18 +27,15 @@ pub async fn execute(s: &mut Session<'_>, set: Option<SequenceSet>) -> Result<Do
     let uids: Vec<u32> = chosen
         .into_iter()
         .filter_map(|i| sel.get(i))
-        .filter(|m| m.has("\\Deleted"))
-        .map(|m| m.uid)
+        .filter(|msg| msg.has("\\Deleted"))
+        .map(|msg| msg.uid)
         .collect();
     if uids.is_empty() {
         return Ok(Done::ok("EXPUNGE completed"));
     }
     let folder = sel.folder.id;
-    let removed = s.store().expunge(folder, &uids).await?;
-    let announced = match s.phase.selected_mut() {
-        Some(sel) => sel.remove(&removed),
-        None => Vec::new(),
-    };
-    updates::expunged(s, &announced);
+    let removed = m.store().expunge(folder, &uids).await?;
+    let announced = m.view.remove(&removed);
+    updates::expunged(m, &announced);
     Ok(Done::ok("EXPUNGE completed"))
 }

@@ -19,10 +19,10 @@ use imap_codec::imap_types::fetch::MacroOrMessageDataItemNames;
 use imap_codec::imap_types::response::{Code, Data};
 use imap_codec::imap_types::sequence::SequenceSet;
 
+use crate::cx::InMailbox;
 use crate::done::Done;
 use crate::error::Result;
 use crate::fetchitems::{self, Body};
-use crate::session::Session;
 use heron_message::flagsets::Flags;
 use heron_message::mime;
 
@@ -31,7 +31,7 @@ const BATCH: usize = 256;
 
 /// Run FETCH or UID FETCH.
 pub async fn execute(
-    s: &mut Session<'_>,
+    m: &mut InMailbox<'_>,
     set: SequenceSet,
     what: MacroOrMessageDataItemNames<'_>,
     uid: bool,
@@ -39,14 +39,14 @@ pub async fn execute(
 ) -> Result<Done> {
     let mut changed_since = None;
     let mut vanished = false;
-    for m in modifiers {
-        match m {
+    for modifier in modifiers {
+        match modifier {
             FetchModifier::ChangedSince(n) => changed_since = Some(n.get()),
             FetchModifier::Vanished => vanished = true,
         }
     }
     // RFC 7162 §3.2.6: VANISHED needs QRESYNC, UID FETCH and CHANGEDSINCE.
-    if vanished && !(s.enabled.qresync && uid && changed_since.is_some()) {
+    if vanished && !(m.enabled.qresync && uid && changed_since.is_some()) {
         return Ok(Done::bad(
             "VANISHED requires QRESYNC, UID FETCH and CHANGEDSINCE",
         ));
@@ -56,22 +56,19 @@ pub async fn execute(
         Err(why) => return Ok(Done::bad(why)),
     };
     if changed_since.is_some() || heron_proto_imap::fetch::wants_modseq(&plan) {
-        s.enabled.condstore = true;
+        m.enabled.condstore = true;
     }
-    let Some(sel) = s.phase.selected() else {
-        return Ok(Done::bad("no mailbox selected"));
-    };
-    let Ok(indexes) = sel.resolve(&set, uid) else {
+    let Ok(indexes) = m.view.resolve(&set, uid) else {
         return Ok(Done::bad("invalid message sequence number"));
     };
     if let (true, Some(since)) = (vanished, changed_since) {
-        send_vanished(s, &set, since).await?;
+        send_vanished(m, &set, since).await?;
     }
     let mut missing = false;
     for chunk in indexes.chunks(BATCH) {
-        let stored = stored_meta(s, &plan, chunk, changed_since).await?;
+        let stored = stored_meta(m, &plan, chunk, changed_since).await?;
         for &i in chunk {
-            match fetch_one(s, &plan, i, &stored, changed_since).await? {
+            match fetch_one(m, &plan, i, &stored, changed_since).await? {
                 One::Sent | One::Skipped => {}
                 One::Gone => missing = true,
                 One::UnknownCte => {
@@ -79,7 +76,7 @@ pub async fn execute(
                     return Ok(Done::no("unknown Content-Transfer-Encoding").with(Code::UnknownCte));
                 }
             }
-            s.flush_if_large().await?;
+            m.wire.flush_if_large().await?;
         }
     }
     if missing {
@@ -101,46 +98,45 @@ enum One {
 /// The stored metadata of the messages at view positions `chunk` that the plan needs it for
 /// (none unless it does), in UID order; messages the store no longer has are missing.
 async fn stored_meta(
-    s: &Session<'_>,
+    m: &InMailbox<'_>,
     plan: &Plan,
     chunk: &[usize],
     changed_since: Option<u64>,
 ) -> Result<Vec<MessageMeta>> {
-    let Some(sel) = s.phase.selected().filter(|_| plan.needs_meta) else {
+    if !plan.needs_meta {
         return Ok(Vec::new());
-    };
+    }
+    let sel = &*m.view;
     let uids: Vec<u32> = chunk
         .iter()
         .filter_map(|&i| sel.get(i))
-        .filter(|m| changed_since.is_none_or(|c| m.modseq > c) && !sel.ghosts.contains(&m.uid))
-        .map(|m| m.uid)
+        .filter(|x| changed_since.is_none_or(|c| x.modseq > c) && !sel.ghosts.contains(&x.uid))
+        .map(|x| x.uid)
         .collect();
     if uids.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(s.store().get_messages(sel.folder.id, &uids).await?)
+    Ok(m.store().get_messages(sel.folder.id, &uids).await?)
 }
 
 /// Queue the FETCH response of the message at view position `i`; `stored` holds its
 /// metadata when the plan needs it (see [`stored_meta`]).
 async fn fetch_one(
-    s: &mut Session<'_>,
+    m: &mut InMailbox<'_>,
     plan: &Plan,
     i: usize,
     stored: &[MessageMeta],
     changed_since: Option<u64>,
 ) -> Result<One> {
-    let Some(sel) = s.phase.selected() else {
+    let sel = &*m.view;
+    let Some(msg) = sel.get(i) else {
         return Ok(One::Skipped);
     };
-    let Some(m) = sel.get(i) else {
-        return Ok(One::Skipped);
-    };
-    if changed_since.is_some_and(|c| m.modseq <= c) {
+    if changed_since.is_some_and(|c| msg.modseq <= c) {
         return Ok(One::Skipped);
     }
-    // Owned: marking \Seen below needs the session mutably.
-    let (uid, mut modseq, mut flags) = (m.uid, m.modseq, m.flags.as_str().to_owned());
+    // Owned: marking \Seen below changes the view.
+    let (uid, mut modseq, mut flags) = (msg.uid, msg.modseq, msg.flags.as_str().to_owned());
     let ghost = sel.ghosts.contains(&uid);
     let meta = match stored.binary_search_by_key(&uid, |x| x.uid) {
         Ok(k) => stored.get(k),
@@ -149,7 +145,7 @@ async fn fetch_one(
         Err(_) => None,
     };
     let raw = match meta.filter(|_| plan.needs_body) {
-        Some(meta) => match s.store().read_message(meta).await {
+        Some(meta) => match m.store().read_message(meta).await {
             Ok(b) => Some(b),
             Err(StoreError::NotFound(_)) => return Ok(One::Gone),
             Err(e) => return Err(e.into()),
@@ -159,7 +155,7 @@ async fn fetch_one(
     let mut seen_now = false;
     if plan.sets_seen
         && !ghost
-        && let Some((new_modseq, new_flags)) = mark_seen(s, uid, Flags::joined(&flags)).await?
+        && let Some((new_modseq, new_flags)) = mark_seen(m, uid, Flags::joined(&flags)).await?
     {
         (modseq, flags, seen_now) = (new_modseq, new_flags.join(" "), true);
     }
@@ -178,7 +174,7 @@ async fn fetch_one(
         return Ok(One::UnknownCte);
     };
     if let Ok(items) = Vec1::try_from(items) {
-        s.push(&response::data(Data::Fetch {
+        m.push(&response::data(Data::Fetch {
             seq: wire::nz(i as u32 + 1),
             items,
         }));
@@ -189,39 +185,31 @@ async fn fetch_one(
 /// Set \Seen on a message of a read-write mailbox (`flags` are its flags in the view);
 /// returns its new modseq and flags when the flag was newly set.
 async fn mark_seen(
-    s: &mut Session<'_>,
+    m: &mut InMailbox<'_>,
     uid: u32,
     flags: Flags<'_>,
 ) -> Result<Option<(u64, Vec<String>)>> {
-    let Some(sel) = s.phase.selected() else {
-        return Ok(None);
-    };
-    if sel.read_only || flags.has("\\Seen") {
+    if m.view.read_only || flags.has("\\Seen") {
         return Ok(None);
     }
-    let folder = sel.folder.id;
-    let upd = s
+    let folder = m.view.folder.id;
+    let upd = m
         .store()
         .store_flags(folder, &[uid], FlagOp::Add, &["\\Seen".to_owned()], None)
         .await?;
     let Some((_, modseq, flags)) = upd.changed.into_iter().next() else {
         return Ok(None);
     };
-    if let Some(sel) = s.phase.selected_mut() {
-        sel.set_flags(uid, modseq, &flags);
-    }
+    m.view.set_flags(uid, modseq, &flags);
     Ok(Some((modseq, flags)))
 }
 
 /// `* VANISHED (EARLIER) uids`: UIDs of the set expunged since `since` (RFC 7162 §3.2.6).
-async fn send_vanished(s: &mut Session<'_>, set: &SequenceSet, since: u64) -> Result<()> {
-    let Some(sel) = s.phase.selected() else {
-        return Ok(());
-    };
-    let max = sel.uidnext();
-    let mut gone: Vec<u32> = s
+async fn send_vanished(m: &mut InMailbox<'_>, set: &SequenceSet, since: u64) -> Result<()> {
+    let max = m.view.uidnext();
+    let mut gone: Vec<u32> = m
         .store()
-        .vanished_since(sel.folder.id, since)
+        .vanished_since(m.view.folder.id, since)
         .await?
         .into_iter()
         .filter(|&u| seqset::contains(set, u, max))
@@ -229,7 +217,7 @@ async fn send_vanished(s: &mut Session<'_>, set: &SequenceSet, since: u64) -> Re
     gone.sort_unstable();
     gone.dedup();
     if let Some(known_uids) = seqset::to_set_ordered(&gone) {
-        s.push(&response::data(Data::Vanished {
+        m.push(&response::data(Data::Vanished {
             earlier: true,
             known_uids,
         }));

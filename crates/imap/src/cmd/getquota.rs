@@ -4,19 +4,19 @@ use heron_proto_imap::response::{self, code};
 use imap_codec::imap_types::core::AString;
 use imap_codec::imap_types::response::Data;
 
+use crate::cx::AsUser;
 use crate::done::Done;
 use crate::error::Result;
 use crate::quota;
-use crate::session::Session;
 
 /// Run GETQUOTA.
-pub async fn execute(s: &mut Session<'_>, root: AString<'_>) -> Result<Done> {
+pub async fn execute(cx: &mut AsUser<'_>, root: AString<'_>) -> Result<Done> {
     if !root.as_ref().is_empty() {
         return Ok(Done::no("no such quota root").with(code("NONEXISTENT")));
     }
-    match quota_response(s).await? {
+    match quota_response(cx).await? {
         Some(line) => {
-            s.push(&line);
+            cx.push(&line);
             Ok(Done::ok("GETQUOTA completed"))
         }
         None => Ok(Done::no("no quota applies").with(code("NONEXISTENT"))),
@@ -24,10 +24,10 @@ pub async fn execute(s: &mut Session<'_>, root: AString<'_>) -> Result<Done> {
 }
 
 /// `* QUOTA "" (STORAGE used limit)` in KiB, when a limit applies.
-pub async fn quota_response(s: &Session<'_>) -> Result<Option<Vec<u8>>> {
+pub async fn quota_response(cx: &AsUser<'_>) -> Result<Option<Vec<u8>>> {
     use imap_codec::imap_types::core::Vec1;
     use imap_codec::imap_types::extensions::quota::{QuotaGet, Resource};
-    let q = quota::storage(s).await?;
+    let q = quota::storage(&**cx.store(), cx.user).await?;
     if q.limit == 0 {
         return Ok(None);
     }

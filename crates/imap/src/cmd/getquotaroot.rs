@@ -5,30 +5,30 @@ use imap_codec::imap_types::mailbox::Mailbox;
 use imap_codec::imap_types::response::Data;
 
 use crate::cmd::getquota::quota_response;
+use crate::cx::AsUser;
 use crate::done::Done;
 use crate::error::Result;
 use crate::mailbox::{find, name_of, nonexistent, to_mailbox};
-use crate::session::Session;
 
 /// Run GETQUOTAROOT.
-pub async fn execute(s: &mut Session<'_>, mailbox: Mailbox<'_>) -> Result<Done> {
-    let name = match name_of(s, &mailbox) {
+pub async fn execute(cx: &mut AsUser<'_>, mailbox: Mailbox<'_>) -> Result<Done> {
+    let name = match name_of(cx.enabled.utf8, &mailbox) {
         Ok(n) => n,
         Err(d) => return Ok(d),
     };
-    if find(s, &name).await?.is_none() {
+    if find(&**cx.store(), cx.user_id(), &name).await?.is_none() {
         return Ok(nonexistent());
     }
-    let quota = quota_response(s).await?;
+    let quota = quota_response(cx).await?;
     let roots = if quota.is_some() {
         vec![heron_proto_imap::wire::astring("")]
     } else {
         Vec::new()
     };
-    let mailbox = to_mailbox(s, &name);
-    s.push(&response::data(Data::QuotaRoot { mailbox, roots }));
+    let mailbox = to_mailbox(cx.enabled.utf8, &name);
+    cx.push(&response::data(Data::QuotaRoot { mailbox, roots }));
     if let Some(q) = quota {
-        s.push(&q);
+        cx.push(&q);
     }
     Ok(Done::ok("GETQUOTAROOT completed"))
 }

@@ -6,13 +6,13 @@ use heron_proto_imap::wire::{istring, nstring};
 use imap_codec::imap_types::core::{IString, NString};
 use imap_codec::imap_types::response::Data;
 
+use crate::cx::Wire;
 use crate::done::Done;
 use crate::error::Result;
-use crate::session::Session;
 
 /// Run ID.
 pub async fn execute(
-    s: &mut Session<'_>,
+    wire: &mut Wire,
     params: Option<Vec<(IString<'_>, NString<'_>)>>,
 ) -> Result<Done> {
     if let Some(p) = params {
@@ -29,7 +29,7 @@ pub async fn execute(
             .collect();
         tracing::info!(target: "imap", "client id: {}", text.join(", "));
     }
-    s.push(&response::data(Data::Id {
+    wire.push(&response::data(Data::Id {
         parameters: Some(vec![(
             istring(b"name".to_vec()),
             nstring(Some(b"Heron".to_vec())),

@@ -14,7 +14,6 @@ use heron_settings::defs;
 use crate::done::Done;
 use crate::error::{ImapError, Result};
 use crate::session::{LineOrEvent, Session};
-use crate::updates;
 
 /// How long a client may idle without re-issuing IDLE.
 pub const IDLE_LIMIT: Duration = Duration::from_secs(31 * 60);
@@ -25,7 +24,7 @@ pub async fn execute(s: &mut Session<'_>) -> Result<Done> {
         return Ok(Done::bad("IDLE is disabled"));
     }
     s.push(&response::continuation("idling"));
-    updates::announce(s, true).await?;
+    s.announce_updates(true).await?;
     s.flush().await?;
     loop {
         match s.line_or_event(IDLE_LIMIT).await {
@@ -41,7 +40,7 @@ pub async fn execute(s: &mut Session<'_>) -> Result<Done> {
             LineOrEvent::Event(Some(ev)) => {
                 s.note_event(&ev);
                 s.poll_events();
-                updates::announce(s, true).await?;
+                s.announce_updates(true).await?;
                 s.flush().await?;
             }
             LineOrEvent::Event(None) => return Ok(Done::ok("IDLE terminated")),

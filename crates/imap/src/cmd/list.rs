@@ -18,25 +18,25 @@ use imap_codec::imap_types::mailbox::{ListMailbox, Mailbox};
 use imap_codec::imap_types::response::Data;
 
 use crate::cmd::status::push_status;
+use crate::cx::AsUser;
 use crate::done::Done;
 use crate::error::Result;
 use crate::mailbox::to_mailbox;
-use crate::session::Session;
 
 /// Run LIST.
 pub async fn execute(
-    s: &mut Session<'_>,
+    cx: &mut AsUser<'_>,
     reference: Mailbox<'_>,
     pattern: ListMailbox<'_>,
     opts: ListOptions,
 ) -> Result<Done> {
-    let (reference, pattern) = match (reference_text(s, &reference), pattern_text(s, &pattern)) {
+    let (reference, pattern) = match (reference_text(cx, &reference), pattern_text(cx, &pattern)) {
         (Some(r), Some(p)) => (r, p),
         _ => return Ok(Done::bad("mailbox pattern is not valid modified UTF-7")),
     };
     if pattern.is_empty() {
         // RFC 9051 §6.3.9: the delimiter and the root of the reference.
-        s.push(&response::data(Data::List {
+        cx.push(&response::data(Data::List {
             items: vec![FlagNameAttribute::Noselect],
             delimiter: QuotedChar::try_from(DELIMITER).ok(),
             mailbox: Mailbox::from(heron_proto_imap::wire::astring("")),
@@ -44,10 +44,8 @@ pub async fn execute(
         return Ok(Done::ok("LIST completed"));
     }
     let full = names::join_reference(&reference, &pattern);
-    let Some(user) = s.phase.user().map(|u| u.user.id) else {
-        return Ok(Done::no("not logged in"));
-    };
-    let folders = s.store().list_folders(user).await?;
+    let user = cx.user_id();
+    let folders = cx.store().list_folders(user).await?;
     for (name, folder) in tree(&folders) {
         if !names::matches(&full, &name) {
             continue;
@@ -56,14 +54,14 @@ pub async fn execute(
             continue;
         }
         let attrs = attributes(&name, folder, &folders, &opts);
-        let mailbox = to_mailbox(s, &name);
-        s.push(&response::data(Data::List {
+        let mailbox = to_mailbox(cx.enabled.utf8, &name);
+        cx.push(&response::data(Data::List {
             items: attrs,
             delimiter: QuotedChar::try_from(DELIMITER).ok(),
             mailbox,
         }));
         if let (Some(items), Some(f)) = (&opts.status, folder) {
-            push_status(s, f, items).await?;
+            push_status(cx, f, items).await?;
         }
     }
     Ok(Done::ok("LIST completed"))
@@ -122,25 +120,25 @@ fn ext(name: &str) -> FlagNameAttribute<'static> {
 }
 
 /// The reference name as UTF-8 (wildcards are not special in it).
-pub fn reference_text(s: &Session<'_>, m: &Mailbox<'_>) -> Option<String> {
+pub fn reference_text(cx: &AsUser<'_>, m: &Mailbox<'_>) -> Option<String> {
     match m {
         Mailbox::Inbox => Some("INBOX".into()),
-        Mailbox::Other(o) => decode(s, o.inner().as_ref()),
+        Mailbox::Other(o) => decode(cx, o.inner().as_ref()),
     }
 }
 
 /// The pattern as UTF-8.
-pub fn pattern_text(s: &Session<'_>, p: &ListMailbox<'_>) -> Option<String> {
+pub fn pattern_text(cx: &AsUser<'_>, p: &ListMailbox<'_>) -> Option<String> {
     let raw: &[u8] = match p {
         ListMailbox::Token(t) => t.as_ref(),
         ListMailbox::String(st) => st.as_ref(),
     };
-    decode(s, raw)
+    decode(cx, raw)
 }
 
-fn decode(s: &Session<'_>, raw: &[u8]) -> Option<String> {
+fn decode(cx: &AsUser<'_>, raw: &[u8]) -> Option<String> {
     let text = std::str::from_utf8(raw).ok()?;
-    if s.enabled.utf8 && !text.is_ascii() {
+    if cx.enabled.utf8 && !text.is_ascii() {
         return Some(text.to_owned());
     }
     names::decode_mutf7(text).ok()

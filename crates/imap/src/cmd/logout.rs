@@ -2,13 +2,13 @@
 
 use heron_proto_imap::response;
 
+use crate::cx::Wire;
 use crate::done::Done;
 use crate::error::Result;
-use crate::session::Session;
 
 /// Run LOGOUT.
-pub async fn execute(s: &mut Session<'_>) -> Result<Done> {
-    s.push(&response::bye("logging out"));
+pub async fn execute(wire: &mut Wire) -> Result<Done> {
+    wire.push(&response::bye("logging out"));
     let mut d = Done::ok("LOGOUT completed");
     d.close = true;
     Ok(d)

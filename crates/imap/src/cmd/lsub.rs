@@ -12,26 +12,24 @@ use imap_codec::imap_types::mailbox::{ListMailbox, Mailbox};
 use imap_codec::imap_types::response::Data;
 
 use crate::cmd::list::{pattern_text, reference_text};
+use crate::cx::AsUser;
 use crate::done::Done;
 use crate::error::Result;
 use crate::mailbox::to_mailbox;
-use crate::session::Session;
 
 /// Run LSUB.
 pub async fn execute(
-    s: &mut Session<'_>,
+    cx: &mut AsUser<'_>,
     reference: Mailbox<'_>,
     pattern: ListMailbox<'_>,
 ) -> Result<Done> {
-    let (reference, pattern) = match (reference_text(s, &reference), pattern_text(s, &pattern)) {
+    let (reference, pattern) = match (reference_text(cx, &reference), pattern_text(cx, &pattern)) {
         (Some(r), Some(p)) => (r, p),
         _ => return Ok(Done::bad("mailbox pattern is not valid modified UTF-7")),
     };
     let full = names::join_reference(&reference, &pattern);
-    let Some(user) = s.phase.user().map(|u| u.user.id) else {
-        return Ok(Done::no("not logged in"));
-    };
-    let folders = s.store().list_folders(user).await?;
+    let user = cx.user_id();
+    let folders = cx.store().list_folders(user).await?;
     let subscribed: BTreeSet<&str> = folders
         .iter()
         .filter(|f| f.subscribed)
@@ -54,8 +52,8 @@ pub async fn execute(
         } else {
             Vec::new()
         };
-        let mailbox = to_mailbox(s, &name);
-        s.push(&response::data(Data::Lsub {
+        let mailbox = to_mailbox(cx.enabled.utf8, &name);
+        cx.push(&response::data(Data::Lsub {
             items,
             delimiter: QuotedChar::try_from(DELIMITER).ok(),
             mailbox,

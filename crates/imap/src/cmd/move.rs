@@ -3,16 +3,16 @@
 use imap_codec::imap_types::mailbox::Mailbox;
 use imap_codec::imap_types::sequence::SequenceSet;
 
+use crate::cx::InMailbox;
 use crate::done::Done;
 use crate::error::Result;
-use crate::session::Session;
 
 /// Run MOVE or UID MOVE.
 pub async fn execute(
-    s: &mut Session<'_>,
+    m: &mut InMailbox<'_>,
     set: SequenceSet,
     mailbox: Mailbox<'_>,
     uid: bool,
 ) -> Result<Done> {
-    super::copy::transfer(s, set, mailbox, uid, true).await
+    super::copy::transfer(m, set, mailbox, uid, true).await
 }

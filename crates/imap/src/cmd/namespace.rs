@@ -7,17 +7,17 @@ use imap_codec::imap_types::core::QuotedChar;
 use imap_codec::imap_types::extensions::namespace::Namespace;
 use imap_codec::imap_types::response::Data;
 
+use crate::cx::AsUser;
 use crate::done::Done;
 use crate::error::Result;
-use crate::session::Session;
 
 /// Run NAMESPACE.
-pub async fn execute(s: &mut Session<'_>) -> Result<Done> {
+pub async fn execute(cx: &mut AsUser<'_>) -> Result<Done> {
     let personal = vec![Namespace::new(
         istring(Vec::new()),
         QuotedChar::try_from(DELIMITER).ok(),
     )];
-    s.push(&response::data(Data::Namespace {
+    cx.push(&response::data(Data::Namespace {
         personal,
         other: Vec::new(),
         shared: Vec::new(),

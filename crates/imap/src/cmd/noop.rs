@@ -2,9 +2,8 @@
 
 use crate::done::Done;
 use crate::error::Result;
-use crate::session::Session;
 
 /// Run NOOP.
-pub async fn execute(_s: &mut Session<'_>) -> Result<Done> {
+pub async fn execute() -> Result<Done> {
     Ok(Done::ok("NOOP completed"))
 }

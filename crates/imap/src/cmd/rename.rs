@@ -15,11 +15,12 @@ use heron_store::{Folder, StoreError, UserId};
 use imap_codec::imap_types::mailbox::Mailbox;
 
 use crate::cmd::create::create;
+use crate::cx::AsUser;
 use crate::done::Done;
 use crate::error::Result;
 use crate::limits::{MailboxLimits, over_quota};
 use crate::mailbox::{name_of, nonexistent};
-use crate::session::Session;
+use crate::selected::Selected;
 
 /// What a rename writes, worked out before anything is.
 struct Plan {
@@ -34,33 +35,39 @@ struct Plan {
 }
 
 /// Run RENAME.
-pub async fn execute(s: &mut Session<'_>, from: Mailbox<'_>, to: Mailbox<'_>) -> Result<Done> {
-    let (from, to) = match (name_of(s, &from), name_of(s, &to)) {
+pub async fn execute(
+    cx: &mut AsUser<'_>,
+    selected: Option<&mut Selected>,
+    from: Mailbox<'_>,
+    to: Mailbox<'_>,
+) -> Result<Done> {
+    let (from, to) = match (
+        name_of(cx.enabled.utf8, &from),
+        name_of(cx.enabled.utf8, &to),
+    ) {
         (Ok(f), Ok(t)) => (f, t),
         (Err(d), _) | (_, Err(d)) => return Ok(d),
     };
-    let Some(user) = s.phase.user().map(|u| u.user.id) else {
-        return Ok(Done::no("not logged in"));
-    };
-    let limits = MailboxLimits::from_settings(&s.svc.settings);
+    let user = cx.user_id();
+    let limits = MailboxLimits::from_settings(&cx.svc.settings);
     if let Err(d) = limits.check_name(&to) {
         return Ok(d);
     }
-    let existing = s.store().list_folders(user).await?;
+    let existing = cx.store().list_folders(user).await?;
     let plan = match plan(&limits, &existing, &from, &to) {
         Ok(p) => p,
         Err(d) => return Ok(d),
     };
-    if let Some(d) = over_quota(s, &plan.written, &plan.renamed).await? {
+    if let Some(d) = over_quota(&**cx.store(), cx.user, &plan.written, &plan.renamed).await? {
         return Ok(d);
     }
     for parent in &plan.missing {
-        create(s, user, parent).await?;
+        create(&**cx.store(), user, parent).await?;
     }
     if from == "INBOX" {
-        return rename_inbox(s, user, &plan.source, &to).await;
+        return rename_inbox(cx, user, &plan.source, &to).await;
     }
-    match s.store().rename_folder(user, &from, &to, DELIMITER).await {
+    match cx.store().rename_folder(user, &from, &to, DELIMITER).await {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => {
             return Ok(Done::no("target mailbox already exists").with(code("ALREADYEXISTS")));
@@ -68,11 +75,7 @@ pub async fn execute(s: &mut Session<'_>, from: Mailbox<'_>, to: Mailbox<'_>) ->
         Err(StoreError::NotFound(_)) => return Ok(nonexistent()),
         Err(e) => return Err(e.into()),
     }
-    if let Some(sel) = s
-        .phase
-        .selected_mut()
-        .filter(|x| x.folder.id == plan.source.id)
-    {
+    if let Some(sel) = selected.filter(|x| x.folder.id == plan.source.id) {
         sel.folder.name = to;
     }
     Ok(Done::ok("RENAME completed"))
@@ -128,9 +131,9 @@ fn plan(
 }
 
 /// RENAME INBOX: a new mailbox takes INBOX's messages; INBOX stays, empty.
-async fn rename_inbox(s: &mut Session<'_>, user: UserId, inbox: &Folder, to: &str) -> Result<Done> {
-    let target = s.store().create_folder(user, to, None).await?;
-    let uids: Vec<u32> = s
+async fn rename_inbox(cx: &mut AsUser<'_>, user: UserId, inbox: &Folder, to: &str) -> Result<Done> {
+    let target = cx.store().create_folder(user, to, None).await?;
+    let uids: Vec<u32> = cx
         .store()
         .list_messages(inbox.id)
         .await?
@@ -138,7 +141,7 @@ async fn rename_inbox(s: &mut Session<'_>, user: UserId, inbox: &Folder, to: &st
         .map(|m| m.uid)
         .collect();
     if !uids.is_empty() {
-        s.store().move_messages(inbox.id, &uids, target.id).await?;
+        cx.store().move_messages(inbox.id, &uids, target.id).await?;
     }
     Ok(Done::ok("RENAME completed"))
 }

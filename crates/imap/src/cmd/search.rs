@@ -20,21 +20,23 @@ use heron_proto_imap::response::{self, code, quote};
 use heron_proto_imap::seqset::compact;
 use heron_proto_imap::{MAX_KEYS, SearchReturn, key_count};
 use heron_settings::defs;
-use heron_store::{MessageMeta, StoreError};
+use heron_store::{MessageMeta, Store, StoreError};
 use imap_codec::imap_types::core::{Charset, Tag, Vec1};
 use imap_codec::imap_types::response::{Code, Data};
 use imap_codec::imap_types::search::SearchKey;
 use mail_parser::MessageParser;
+use tokio_util::sync::CancellationToken;
 
+use crate::cx::InMailbox;
 use crate::done::Done;
 use crate::error::{ImapError, Result};
 use crate::search::{Candidate, matches, needs_body, needs_meta, needs_text};
 use crate::selected::Selected;
-use crate::session::Session;
 
 /// Run SEARCH or UID SEARCH.
 pub async fn execute(
-    s: &mut Session<'_>,
+    m: &mut InMailbox<'_>,
+    cancel: CancellationToken,
     tag: &Tag<'static>,
     charset: Option<Charset<'_>>,
     criteria: Vec1<SearchKey<'_>>,
@@ -65,19 +67,17 @@ pub async fn execute(
     }
     let uses_modseq = mentions_modseq(&key);
     if uses_modseq {
-        s.enabled.condstore = true;
+        m.enabled.condstore = true;
     }
-    let budget = s.svc.settings.get(defs::IMAP_SEARCH_TIMEOUT);
-    let watch = s.client.watch_work(budget, s.info.cancel.clone());
-    let (indexes, top_modseq) = match find(s, &key, &watch).await {
+    let budget = m.svc.settings.get(defs::IMAP_SEARCH_TIMEOUT);
+    let watch = m.wire.client.watch_work(budget, cancel);
+    let (indexes, top_modseq) = match find(&**m.store(), m.view, &key, &watch).await {
         Err(ImapError::Stopped(why)) => return Ok(stopped(why)),
         found => found?,
     };
     drop(watch);
     let modseq = (uses_modseq && !indexes.is_empty()).then_some(top_modseq);
-    let Some(sel) = s.phase.selected_mut() else {
-        return Ok(Done::bad("no mailbox selected"));
-    };
+    let sel = &mut *m.view;
     let uids: Vec<u32> = indexes.iter().map(|&i| sel.uid(i)).collect();
     let found: Vec<u32> = if uid {
         uids.clone()
@@ -88,14 +88,14 @@ pub async fn execute(
         sel.saved = to_save(&uids, r);
     }
     match ret.or_else(|| {
-        s.enabled.rev2.then_some(SearchReturn {
+        m.enabled.rev2.then_some(SearchReturn {
             all: true,
             ..Default::default()
         })
     }) {
         Some(r) if !r.reports() => {}
-        Some(r) => s.push(&esearch(tag, uid, &found, r, modseq)),
-        None => s.push(&response::data(Data::Search(
+        Some(r) => m.push(&esearch(tag, uid, &found, r, modseq)),
+        None => m.push(&response::data(Data::Search(
             found
                 .iter()
                 .map(|&n| heron_proto_imap::wire::nz(n))
@@ -137,15 +137,13 @@ fn to_save(uids: &[u32], r: SearchReturn) -> Vec<u32> {
 /// The view positions of the messages matching `key`, ascending, and their highest modseq;
 /// [`ImapError::Stopped`] when the watch stopped the search.
 async fn find(
-    s: &Session<'_>,
+    store: &dyn Store,
+    sel: &Selected,
     key: &SearchKey<'_>,
     watch: &WorkWatch,
 ) -> Result<(Vec<usize>, u64)> {
-    let Some(sel) = s.phase.selected() else {
-        return Ok((Vec::new(), 0));
-    };
     let text = needs_text(key);
-    let (stored, raws) = inputs(s, sel, key, watch).await?;
+    let (stored, raws) = inputs(store, sel, key, watch).await?;
     let run = || evaluate(sel, key, &stored, &raws, watch);
     // Parsing and matching are CPU work: keep them off the worker other sessions need.
     if text {
@@ -159,7 +157,7 @@ async fn find(
 /// where the bytes are), only as far as needed, in UID order; and, for text keys, each view
 /// message's header block or bytes (`None` when they are gone), else nothing.
 async fn inputs(
-    s: &Session<'_>,
+    store: &dyn Store,
     sel: &Selected,
     key: &SearchKey<'_>,
     watch: &WorkWatch,
@@ -168,7 +166,7 @@ async fn inputs(
     let body = text && needs_body(key);
     // Header keys read the header blocks the store keeps apart, all in one query.
     let mut heads: HashMap<u32, Vec<u8>> = if text && !body {
-        let listed = s.store().list_headers(sel.folder.id).await?;
+        let listed = store.list_headers(sel.folder.id).await?;
         listed
             .into_iter()
             .filter_map(|(uid, h)| h.map(|h| (uid, h)))
@@ -179,7 +177,7 @@ async fn inputs(
     // The whole mailbox in one read for size or date keys and body searches; for header
     // searches only the messages stored without a separate header block.
     let stored = if needs_meta(key) || body {
-        s.store().list_messages(sel.folder.id).await?
+        store.list_messages(sel.folder.id).await?
     } else if text {
         let rest: Vec<u32> = sel
             .uids()
@@ -189,7 +187,7 @@ async fn inputs(
         if rest.is_empty() {
             Vec::new()
         } else {
-            s.store().get_messages(sel.folder.id, &rest).await?
+            store.get_messages(sel.folder.id, &rest).await?
         }
     } else {
         Vec::new()
@@ -207,7 +205,7 @@ async fn inputs(
         }
         let raw = match stored_of(&stored, uid) {
             None => None,
-            Some(m) => match s.store().read_message(m).await {
+            Some(m) => match store.read_message(m).await {
                 Ok(mut r) if !body => {
                     let n = heron_message::header_block(&r).body_start;
                     r.truncate(n);

@@ -11,51 +11,63 @@ use imap_codec::imap_types::command::SelectParameter;
 use imap_codec::imap_types::mailbox::Mailbox;
 use imap_codec::imap_types::response::{Code, Data, StatusKind};
 
+use crate::ImapService;
+use crate::cx::{InMailbox, Wire};
 use crate::done::Done;
 use crate::error::Result;
 use crate::mailbox::{find, name_of, nonexistent};
 use crate::selected::Selected;
-use crate::session::Session;
+use crate::session::Enabled;
+use crate::state::Phase;
 use crate::updates;
 
 /// Run SELECT (`read_only` false) or EXAMINE.
 pub async fn execute(
-    s: &mut Session<'_>,
+    svc: &ImapService,
+    phase: &mut Phase,
+    enabled: &mut Enabled,
+    wire: &mut Wire,
     mailbox: Mailbox<'_>,
     params: Vec<SelectParameter>,
     read_only: bool,
 ) -> Result<Done> {
-    if s.phase.unselect().is_some() {
+    if phase.unselect().is_some() {
         // RFC 9051 §7.1 / RFC 7162 §3.2.11: the old mailbox is closed.
-        s.push(&response::untagged(
+        wire.push(&response::untagged(
             StatusKind::Ok,
             Some(Code::Closed),
             "previous mailbox closed",
         ));
     }
-    let name = match name_of(s, &mailbox) {
+    let Some(user) = phase.user().map(|u| u.user.id) else {
+        return Ok(nonexistent());
+    };
+    let store = svc.dir.store();
+    let name = match name_of(enabled.utf8, &mailbox) {
         Ok(n) => n,
         Err(d) => return Ok(d),
     };
-    let Some(folder) = find(s, &name).await? else {
+    let Some(folder) = find(&**store, user, &name).await? else {
         return Ok(nonexistent());
     };
     let mut qresync = None;
     for p in params {
         match p {
-            SelectParameter::CondStore => s.enabled.condstore = true,
-            SelectParameter::QResync { .. } if !s.enabled.qresync => {
+            SelectParameter::CondStore => enabled.condstore = true,
+            SelectParameter::QResync { .. } if !enabled.qresync => {
                 return Ok(Done::bad("QRESYNC is not enabled"));
             }
             q @ SelectParameter::QResync { .. } => qresync = Some(q),
         }
     }
-    let listing = s.store().list_flags(folder.id).await?;
+    let listing = store.list_flags(folder.id).await?;
     let sel = Selected::new(folder, read_only, listing);
-    announce(s, &sel);
-    s.phase.select(sel);
-    if let Some(q) = qresync {
-        resync(s, q).await?;
+    announce(wire, *enabled, &sel);
+    phase.select(sel);
+    if let Some(q) = qresync
+        && let Some(mut m) = InMailbox::of(svc, phase, enabled, wire)
+    {
+        resync(&mut m, q).await?;
     }
     let (mode, what) = if read_only {
         (Code::ReadOnly, "EXAMINE completed")
@@ -66,47 +78,47 @@ pub async fn execute(
 }
 
 /// The untagged responses of a successful SELECT (RFC 9051 §6.3.2).
-fn announce(s: &mut Session<'_>, sel: &Selected) {
+fn announce(wire: &mut Wire, enabled: Enabled, sel: &Selected) {
     let flags = sel.flag_list().iter().filter_map(|f| flag(f)).collect();
-    s.push(&response::data(Data::Flags(flags)));
-    s.push(&response::untagged(
+    wire.push(&response::data(Data::Flags(flags)));
+    wire.push(&response::untagged(
         StatusKind::Ok,
         Some(Code::PermanentFlags(permanent_flags(sel.read_only))),
         "flags permitted",
     ));
-    s.push(&response::data(Data::Exists(sel.len() as u32)));
-    if !s.enabled.rev2 {
+    wire.push(&response::data(Data::Exists(sel.len() as u32)));
+    if !enabled.rev2 {
         // RFC 3501 §6.3.1: RECENT and UNSEEN (nothing is recent here).
-        s.push(&response::data(Data::Recent(0)));
+        wire.push(&response::data(Data::Recent(0)));
         if let Some(i) = sel.iter().position(|m| !m.has("\\Seen")) {
-            s.push(&response::untagged(
+            wire.push(&response::untagged(
                 StatusKind::Ok,
                 Some(Code::Unseen(nz(i as u32 + 1))),
                 "first unseen",
             ));
         }
     }
-    s.push(&response::untagged(
+    wire.push(&response::untagged(
         StatusKind::Ok,
         Some(Code::UidValidity(nz(sel.folder.uidvalidity))),
         "UIDs valid",
     ));
-    s.push(&response::untagged(
+    wire.push(&response::untagged(
         StatusKind::Ok,
         Some(Code::UidNext(nz(sel.uidnext()))),
         "predicted next UID",
     ));
     let hms =
         std::num::NonZeroU64::new(sel.highest_modseq().max(1)).unwrap_or(std::num::NonZeroU64::MIN);
-    s.push(&response::untagged(
+    wire.push(&response::untagged(
         StatusKind::Ok,
         Some(Code::HighestModSeq(hms)),
         "highest",
     ));
-    if s.enabled.rev2 {
+    if enabled.rev2 {
         // RFC 9051 §6.3.2: a LIST response with the mailbox name.
-        let mailbox = crate::mailbox::to_mailbox(s, &sel.folder.name);
-        s.push(&response::data(Data::List {
+        let mailbox = crate::mailbox::to_mailbox(enabled.utf8, &sel.folder.name);
+        wire.push(&response::data(Data::List {
             items: Vec::new(),
             delimiter: imap_codec::imap_types::core::QuotedChar::try_from(
                 heron_proto_imap::names::DELIMITER,
@@ -118,7 +130,7 @@ fn announce(s: &mut Session<'_>, sel: &Selected) {
 }
 
 /// QRESYNC (RFC 7162 §3.2.5): what the client's cache misses since its modseq.
-async fn resync(s: &mut Session<'_>, q: SelectParameter) -> Result<()> {
+async fn resync(m: &mut InMailbox<'_>, q: SelectParameter) -> Result<()> {
     let SelectParameter::QResync {
         uid_validity,
         mod_sequence_value,
@@ -128,9 +140,7 @@ async fn resync(s: &mut Session<'_>, q: SelectParameter) -> Result<()> {
     else {
         return Ok(());
     };
-    let Some(sel) = s.phase.selected() else {
-        return Ok(());
-    };
+    let sel = &*m.view;
     if uid_validity.get() != sel.folder.uidvalidity {
         return Ok(());
     }
@@ -141,7 +151,7 @@ async fn resync(s: &mut Session<'_>, q: SelectParameter) -> Result<()> {
             .as_ref()
             .is_none_or(|k| seqset::contains(k, uid, max_uid))
     };
-    let gone: Vec<u32> = s
+    let gone: Vec<u32> = m
         .store()
         .vanished_since(sel.folder.id, since)
         .await?
@@ -151,17 +161,17 @@ async fn resync(s: &mut Session<'_>, q: SelectParameter) -> Result<()> {
     let changed: Vec<u32> = sel
         .iter()
         .enumerate()
-        .filter(|(_, m)| m.modseq > since && known(m.uid))
+        .filter(|(_, x)| x.modseq > since && known(x.uid))
         .map(|(i, _)| i as u32 + 1)
         .collect();
     if let Some(set) = seqset::to_set_ordered(&seqset_sorted(gone)) {
-        s.push(&response::data(Data::Vanished {
+        m.push(&response::data(Data::Vanished {
             earlier: true,
             known_uids: set,
         }));
     }
     for seq in changed {
-        updates::flags_fetch(s, seq, true);
+        updates::flags_fetch(m, seq, true);
     }
     Ok(())
 }

@@ -8,41 +8,41 @@ use imap_codec::imap_types::mailbox::Mailbox;
 use imap_codec::imap_types::response::Data;
 use imap_codec::imap_types::status::{StatusDataItem, StatusDataItemName};
 
+use crate::cx::AsUser;
 use crate::done::Done;
 use crate::error::Result;
 use crate::mailbox::{find, name_of, nonexistent, to_mailbox};
-use crate::session::Session;
 
 /// Run STATUS.
 pub async fn execute(
-    s: &mut Session<'_>,
+    cx: &mut AsUser<'_>,
     mailbox: Mailbox<'_>,
     items: &[StatusDataItemName],
 ) -> Result<Done> {
-    let name = match name_of(s, &mailbox) {
+    let name = match name_of(cx.enabled.utf8, &mailbox) {
         Ok(n) => n,
         Err(d) => return Ok(d),
     };
-    let Some(folder) = find(s, &name).await? else {
+    let Some(folder) = find(&**cx.store(), cx.user_id(), &name).await? else {
         return Ok(nonexistent());
     };
-    push_status(s, &folder, items).await?;
+    push_status(cx, &folder, items).await?;
     Ok(Done::ok("STATUS completed"))
 }
 
 /// Queue `* STATUS name (...)` for a folder.
 pub async fn push_status(
-    s: &mut Session<'_>,
+    cx: &mut AsUser<'_>,
     folder: &Folder,
     items: &[StatusDataItemName],
 ) -> Result<()> {
     if items.contains(&StatusDataItemName::HighestModSeq) {
         // RFC 7162 §3.1: STATUS HIGHESTMODSEQ enables CONDSTORE.
-        s.enabled.condstore = true;
+        cx.enabled.condstore = true;
     }
-    let values = status_items(s, folder, items).await?;
-    let mailbox = to_mailbox(s, &folder.name);
-    s.push(&response::data(Data::Status {
+    let values = status_items(cx, folder, items).await?;
+    let mailbox = to_mailbox(cx.enabled.utf8, &folder.name);
+    cx.push(&response::data(Data::Status {
         mailbox,
         items: values.into(),
     }));
@@ -51,11 +51,11 @@ pub async fn push_status(
 
 /// The values of STATUS items for a folder, read from the store now.
 pub async fn status_items(
-    s: &Session<'_>,
+    cx: &AsUser<'_>,
     folder: &Folder,
     items: &[StatusDataItemName],
 ) -> Result<Vec<StatusDataItem>> {
-    let msgs = s.store().list_messages(folder.id).await?;
+    let msgs = cx.store().list_messages(folder.id).await?;
     let has = |m: &heron_store::MessageMeta, f: &str| m.flags.iter().any(|x| x == f);
     let count = |f: &dyn Fn(&heron_store::MessageMeta) -> bool| {
         u32::try_from(msgs.iter().filter(|m| f(m)).count()).unwrap_or(u32::MAX)

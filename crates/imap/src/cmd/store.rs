@@ -16,14 +16,15 @@ use imap_codec::imap_types::flag::{Flag, StoreResponse, StoreType};
 use imap_codec::imap_types::response::Code;
 use imap_codec::imap_types::sequence::SequenceSet;
 
+use crate::cx::InMailbox;
 use crate::done::Done;
 use crate::error::Result;
-use crate::session::Session;
+use crate::selected::Selected;
 use crate::updates::flags_fetch;
 
 /// Run STORE or UID STORE.
 pub async fn execute(
-    s: &mut Session<'_>,
+    m: &mut InMailbox<'_>,
     set: SequenceSet,
     kind: StoreType,
     response: StoreResponse,
@@ -33,16 +34,14 @@ pub async fn execute(
 ) -> Result<Done> {
     let unchanged_since = modifiers
         .iter()
-        .map(|m| match m {
+        .map(|modifier| match modifier {
             StoreModifier::UnchangedSince(n) => *n,
         })
         .next();
     if unchanged_since.is_some() {
-        s.enabled.condstore = true;
+        m.enabled.condstore = true;
     }
-    let Some(sel) = s.phase.selected() else {
-        return Ok(Done::bad("no mailbox selected"));
-    };
+    let sel = &*m.view;
     if sel.read_only {
         return Ok(Done::no("mailbox is read-only").with(code("CANNOT")));
     }
@@ -64,36 +63,35 @@ pub async fn execute(
     let upd = if uids.is_empty() {
         Default::default()
     } else {
-        s.store()
+        m.store()
             .store_flags(folder, &uids, op, &names, unchanged_since)
             .await?
     };
-    if let Some(sel) = s.phase.selected_mut() {
-        for (u, modseq, f) in &upd.changed {
-            sel.set_flags(*u, *modseq, f);
-        }
+    for (u, modseq, f) in &upd.changed {
+        m.view.set_flags(*u, *modseq, f);
     }
     if response == StoreResponse::Answer {
         let modified: HashSet<u32> = upd.modified.iter().copied().collect();
         for &i in &indexes {
-            let u = s.phase.selected().map_or(0, |x| x.uid(i));
+            let u = m.view.uid(i);
             if !modified.contains(&u) {
-                flags_fetch(s, i as u32 + 1, unchanged_since.is_some());
+                flags_fetch(m, i as u32 + 1, unchanged_since.is_some());
             }
         }
     }
-    Ok(completion(s, &upd.modified, uid))
+    Ok(completion(m.view, &upd.modified, uid))
 }
 
 /// The tagged OK, with `[MODIFIED ...]` when UNCHANGEDSINCE held some messages back
 /// (RFC 7162 §3.1.3: UIDs for UID STORE, message numbers otherwise).
-fn completion(s: &Session<'_>, modified: &[u32], uid: bool) -> Done {
-    let mut numbers: Vec<u32> = match s.phase.selected() {
-        Some(sel) if !uid => modified
+fn completion(sel: &Selected, modified: &[u32], uid: bool) -> Done {
+    let mut numbers: Vec<u32> = if uid {
+        modified.to_vec()
+    } else {
+        modified
             .iter()
             .filter_map(|u| sel.index_of(*u).map(|i| i as u32 + 1))
-            .collect(),
-        _ => modified.to_vec(),
+            .collect()
     };
     numbers.sort_unstable();
     match seqset::to_set_ordered(&numbers) {

@@ -3,21 +3,21 @@
 
 use imap_codec::imap_types::mailbox::Mailbox;
 
+use crate::cx::AsUser;
 use crate::done::Done;
 use crate::error::Result;
 use crate::mailbox::{find, name_of, nonexistent};
-use crate::session::Session;
 
 /// Run SUBSCRIBE (`on`) or UNSUBSCRIBE.
-pub async fn execute(s: &mut Session<'_>, mailbox: Mailbox<'_>, on: bool) -> Result<Done> {
-    let name = match name_of(s, &mailbox) {
+pub async fn execute(cx: &mut AsUser<'_>, mailbox: Mailbox<'_>, on: bool) -> Result<Done> {
+    let name = match name_of(cx.enabled.utf8, &mailbox) {
         Ok(n) => n,
         Err(d) => return Ok(d),
     };
-    let Some(folder) = find(s, &name).await? else {
+    let Some(folder) = find(&**cx.store(), cx.user_id(), &name).await? else {
         return Ok(nonexistent());
     };
-    s.store().set_subscribed(folder.id, on).await?;
+    cx.store().set_subscribed(folder.id, on).await?;
     Ok(Done::ok(if on {
         "SUBSCRIBE completed"
     } else {

@@ -2,10 +2,10 @@
 
 use crate::done::Done;
 use crate::error::Result;
-use crate::session::Session;
+use crate::state::Phase;
 
 /// Run UNSELECT.
-pub async fn execute(s: &mut Session<'_>) -> Result<Done> {
-    s.phase.unselect();
+pub async fn execute(phase: &mut Phase) -> Result<Done> {
+    phase.unselect();
     Ok(Done::ok("UNSELECT completed"))
 }

@@ -2,11 +2,11 @@
 
 use imap_codec::imap_types::mailbox::Mailbox;
 
+use crate::cx::AsUser;
 use crate::done::Done;
 use crate::error::Result;
-use crate::session::Session;
 
 /// Run UNSUBSCRIBE.
-pub async fn execute(s: &mut Session<'_>, mailbox: Mailbox<'_>) -> Result<Done> {
-    super::subscribe::execute(s, mailbox, false).await
+pub async fn execute(cx: &mut AsUser<'_>, mailbox: Mailbox<'_>) -> Result<Done> {
+    super::subscribe::execute(cx, mailbox, false).await
 }
