@@ -30,7 +30,7 @@ pub use auth::AuthError;
 pub use defaults::DefaultField;
 pub use domains::DomainChange;
 pub use postmaster::POSTMASTER;
-pub use resolve::{Resolution, split_subaddress};
+pub use resolve::{Resolution, SubFolders, split_subaddress};
 
 /// The default folders of a new mailbox and their RFC 6154 attributes (DOM-9).
 pub const DEFAULT_FOLDERS: &[(&str, Option<&str>)] = &[

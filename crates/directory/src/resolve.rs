@@ -24,10 +24,9 @@ pub const MAX_EXPANSION: usize = 1000;
 pub struct Resolution {
     /// Local mailboxes, each once.
     pub mailboxes: Vec<User>,
-    /// The folder a sub-address named for a mailbox above (`user+tag@` gives `tag`), by user
-    /// id; delivery puts the message there when the user has such a folder
-    /// ([`Directory::delivery_folder`]). A user reached by several addresses keeps the first.
-    pub folders: Vec<(UserId, String)>,
+    /// The folder a sub-address named for a mailbox above; delivery puts the message there
+    /// when the user has such a folder ([`Directory::delivery_folder`]).
+    pub folders: SubFolders,
     /// Addresses outside the hosted domains (to be relayed).
     pub remote: Vec<String>,
 }
@@ -38,22 +37,37 @@ impl Resolution {
         self.mailboxes.is_empty() && self.remote.is_empty()
     }
 
-    /// The folder a sub-address named for `user`, if any.
-    pub fn folder_of(&self, user: UserId) -> Option<&str> {
-        self.folders
+    fn add_mailbox(&mut self, u: User, folder: Option<&str>) {
+        if u.disabled || self.mailboxes.iter().any(|m| m.id == u.id) {
+            return;
+        }
+        if let Some(f) = folder {
+            self.folders.note(u.id, f);
+        }
+        self.mailboxes.push(u);
+    }
+}
+
+/// The folder a sub-address named, per local mailbox (`user+tag@` gives `tag`), kept from
+/// resolution to delivery. A mailbox reached by several addresses keeps the first folder
+/// named for it; an empty tag names none.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SubFolders(Vec<(UserId, String)>);
+
+impl SubFolders {
+    /// The folder named for `user`, if any.
+    pub fn of(&self, user: UserId) -> Option<&str> {
+        self.0
             .iter()
             .find(|(id, _)| *id == user)
             .map(|(_, f)| f.as_str())
     }
 
-    fn add_mailbox(&mut self, u: User, folder: Option<&str>) {
-        if u.disabled || self.mailboxes.iter().any(|m| m.id == u.id) {
-            return;
+    /// Remember `folder` for `user` unless one is already named or it is empty.
+    pub fn note(&mut self, user: UserId, folder: &str) {
+        if !folder.is_empty() && self.of(user).is_none() {
+            self.0.push((user, folder.to_owned()));
         }
-        if let Some(f) = folder.filter(|f| !f.is_empty()) {
-            self.folders.push((u.id, f.to_owned()));
-        }
-        self.mailboxes.push(u);
     }
 }
 

@@ -126,7 +126,7 @@ pub async fn hand_off(q: &Queue, to: &str, bytes: Vec<u8>) -> Result<(), String>
         for u in &res.mailboxes {
             let folder = q
                 .dir
-                .delivery_folder(u.id, res.folder_of(u.id))
+                .delivery_folder(u.id, res.folders.of(u.id))
                 .await
                 .map_err(|e| e.to_string())?;
             targets.push((

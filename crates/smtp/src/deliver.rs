@@ -134,7 +134,7 @@ async fn local(
     let dir = &s.svc.dir;
     let mut targets = Vec::with_capacity(tx.local.len());
     for u in &tx.local {
-        let folder = dir.delivery_folder(u.id, tx.folder_of(u.id)).await?;
+        let folder = dir.delivery_folder(u.id, tx.folders.of(u.id)).await?;
         targets.push((
             folder.id,
             NewMessage {

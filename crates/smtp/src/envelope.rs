@@ -4,10 +4,10 @@
 //! Invariant: every recipient listed here was accepted with a 250 reply; a local mailbox
 //! appears once however many addresses resolved to it.
 
-use heron_directory::Resolution;
+use heron_directory::{Resolution, SubFolders};
 use heron_proto_smtp::reply::{self, Reply};
 use heron_proto_smtp::{MailParams, Notify, RcptParams};
-use heron_store::{User, UserId};
+use heron_store::User;
 
 /// A remote recipient and its DSN parameters (RFC 3461).
 #[derive(Clone, Debug)]
@@ -25,8 +25,8 @@ pub struct Transaction {
     /// Largest message accepted in this transaction, and whose limit that is.
     pub max_size: SizeLimit,
     pub local: Vec<User>,
-    /// The folder a sub-address named for a local mailbox (`user+tag@`), by user id.
-    pub folders: Vec<(UserId, String)>,
+    /// The folder a sub-address named for a local mailbox (`user+tag@`).
+    pub folders: SubFolders,
     pub remote: Vec<RemoteRcpt>,
     /// Recipients accepted (addresses as given), for the count limit and the trace header.
     pub accepted: Vec<String>,
@@ -40,19 +40,11 @@ impl Transaction {
             if self.local.iter().any(|l| l.id == u.id) {
                 continue;
             }
-            if let Some(f) = r.folder_of(u.id) {
-                self.folders.push((u.id, f.to_owned()));
+            if let Some(f) = r.folders.of(u.id) {
+                self.folders.note(u.id, f);
             }
             self.local.push(u.clone());
         }
-    }
-
-    /// The folder a sub-address named for local mailbox `user`.
-    pub fn folder_of(&self, user: UserId) -> Option<&str> {
-        self.folders
-            .iter()
-            .find(|(id, _)| *id == user)
-            .map(|(_, f)| f.as_str())
     }
 
     /// Add a remote address, skipping duplicates.
