@@ -10,9 +10,11 @@
 pub mod account;
 pub mod accounts;
 mod assets;
+pub mod dashboard;
 pub mod defaults;
 pub mod domains;
 pub mod format;
+pub mod home;
 pub mod logs;
 pub mod messages;
 pub mod ops;
@@ -34,7 +36,7 @@ pub fn pages() -> Router<Shared> {
         .route("/static/heron.js", get(assets::js))
         .route("/login", get(account::login))
         .route("/password", get(account::password))
-        .route("/", get(account::dashboard))
+        .route("/", get(dashboard::dashboard))
         .route("/domains", get(domains::list))
         .route("/domains/{name}", get(domains::show))
         .route("/domains/{name}/users", get(accounts::users))
