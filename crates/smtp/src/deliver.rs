@@ -25,7 +25,7 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
         return reply::TOO_MANY_HOPS;
     }
     // RFC 8601 §5: results claiming this server's name did not come from it.
-    let body = authres::strip_own(body, &s.hostname);
+    let body = authres::strip_own(body, &s.peer.hostname);
     let mut head = dkim_verdict(s, &body).await.unwrap_or_default();
     head.push_str(&added_headers(s, id, &tx, &body));
     let size = head.len() + body.len();
@@ -68,11 +68,11 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
 /// For mail from other servers (not authenticated clients) that carries a DKIM signature:
 /// the verification result as an Authentication-Results header (RFC 8601).
 async fn dkim_verdict(s: &Session<'_>, body: &[u8]) -> Option<String> {
-    if s.auth.is_some() {
+    if s.dlg.auth.is_some() {
         return None;
     }
     let dns = s.svc.dns.as_ref()?.get().ok()?;
-    heron_mailauth::dkim::verify::authentication_results(&dns, &s.hostname, body).await
+    heron_mailauth::dkim::verify::authentication_results(&dns, &s.peer.hostname, body).await
 }
 
 /// The header lines this server adds in front of the message: Received (RFC 5321 §4.4, built
@@ -80,20 +80,20 @@ async fn dkim_verdict(s: &Session<'_>, body: &[u8]) -> Option<String> {
 /// missing (RFC 6409 §8).
 fn added_headers(s: &Session<'_>, id: &str, tx: &Transaction, body: &[u8]) -> String {
     let mut head = String::new();
-    let skip = s.auth.is_some() && s.svc.settings.get(defs::SMTP_SKIP_RECEIVED_AUTH);
+    let skip = s.dlg.auth.is_some() && s.svc.settings.get(defs::SMTP_SKIP_RECEIVED_AUTH);
     if !skip {
         let tls = s.tls_description();
         let date = chrono::Utc::now()
             .format("%a, %d %b %Y %H:%M:%S +0000")
             .to_string();
         head.push_str(&trace::received(&trace::Received {
-            helo: s.helo.as_deref(),
-            peer: s.peer,
-            hostname: &s.hostname,
+            helo: s.dlg.helo.as_deref(),
+            peer: s.peer.ip,
+            hostname: &s.peer.hostname,
             protocol: received_protocol(
-                s.esmtp,
+                s.dlg.esmtp,
                 tls.is_some(),
-                s.auth.is_some(),
+                s.dlg.auth.is_some(),
                 tx.params.smtputf8,
             ),
             id,
@@ -105,13 +105,13 @@ fn added_headers(s: &Session<'_>, id: &str, tx: &Transaction, body: &[u8]) -> St
             date: &date,
         }));
     }
-    if s.auth.is_some() || s.is_submission() {
+    if s.dlg.auth.is_some() || s.is_submission() {
         if !has_header(body, "Message-ID") {
             head.push_str(&format!(
                 "Message-ID: <{}.{:016x}@{}>\r\n",
                 id,
                 rand::random::<u64>(),
-                s.hostname
+                s.peer.hostname
             ));
         }
         if !has_header(body, "Date") {

@@ -12,6 +12,7 @@ mod deliver;
 mod envelope;
 mod hold;
 mod notice;
+pub mod parts;
 pub mod policy;
 mod routed;
 mod session;

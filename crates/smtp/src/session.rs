@@ -21,59 +21,33 @@ use heron_proto_smtp::reply::{self, Reply};
 use heron_proto_smtp::{Command, MAX_AUTH_LINE, parse_command};
 use heron_settings::defs;
 use heron_settings::values::{self, IpRule};
-use heron_store::{Domain, User};
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
-use crate::envelope::{SizeLimit, Transaction};
+use crate::envelope::SizeLimit;
 use crate::hold::BodyHold;
+pub use crate::parts::{Answer, Authed, Dialogue, Peer};
 use crate::{Mode, SmtpService, cmd};
-
-/// An authenticated client.
-#[derive(Clone, Debug)]
-pub struct Authed {
-    pub user: User,
-    pub domain: Domain,
-    pub address: String,
-}
 
 pub use heron_net::Flow;
 
-/// A running session.
+/// A running session: the connection, who the client is, and what it has established.
 pub struct Session<'a> {
     pub svc: &'a SmtpService,
     pub client: Client,
     pub info: Arc<SessionInfo>,
     pub starttls: Option<TlsAcceptor>,
-    pub hostname: String,
-    pub peer: IpAddr,
-    pub loopback: bool,
-    /// HELO/EHLO name, once given.
-    pub helo: Option<String>,
-    pub esmtp: bool,
-    pub auth: Option<Authed>,
-    pub tx: Option<Transaction>,
-    /// Chunks received by BDAT for the transaction in progress.
-    pub chunks: Option<heron_proto_smtp::ChunkReader>,
-    /// The BDAT body's hold on the door's memory, while chunks arrive.
-    pub chunks_hold: Option<BodyHold>,
-    pub bad_rcpts: u64,
-    /// Messages accepted so far in this session.
-    pub messages: u32,
-    /// SEC-1 whitelisted client.
-    pub whitelisted: bool,
-    /// SEC-6 bypass or PROTO-8 safe IP: may send without AUTH.
-    pub bypass_ip: bool,
+    pub peer: Peer,
+    pub dlg: Dialogue,
+    /// When the session must end (`smtp_in.session_timeout`), if it has a limit.
     deadline: Option<Instant>,
 }
 
 impl Session<'_> {
     /// Forget the transaction in progress (RSET, EHLO, STARTTLS, end of message).
     pub fn reset_transaction(&mut self) {
-        self.tx = None;
-        self.chunks = None;
-        self.chunks_hold = None;
+        self.dlg.reset_transaction();
     }
 
     /// A new hold on this door's memory for one message body.
@@ -86,6 +60,11 @@ impl Session<'_> {
         self.client.send(&r.to_bytes()).await
     }
 
+    /// Send a command's answer; a write failure closes the session.
+    pub async fn answer(&mut self, a: Answer) -> Flow {
+        self.reply(a.reply, a.flow).await
+    }
+
     /// Send a reply; a write failure closes the session.
     pub async fn reply(&mut self, r: Reply, flow: Flow) -> Flow {
         tracing::debug!(target: "smtp", "reply {r}");
@@ -95,28 +74,14 @@ impl Session<'_> {
         }
     }
 
-    /// Largest message this session may send: the PROTO-5 server limit, and for
-    /// authenticated users also their domain's limit (DOM-4). Each local recipient's domain
-    /// limit is added at RCPT.
+    /// Largest message this session may send ([`Dialogue::max_message_size`]).
     pub fn max_message_size(&self) -> SizeLimit {
-        let mut limit = SizeLimit::default();
-        limit.tighten(
-            self.svc.settings.get(defs::SMTP_MAX_MESSAGE_MB) * 1024 * 1024,
-            "this server",
-        );
-        if let Some(a) = &self.auth {
-            limit.tighten(
-                a.domain.limits.max_message_kb * 1024,
-                format!("domain {}", a.domain.name),
-            );
-        }
-        limit
+        self.dlg.max_message_size(self.svc)
     }
 
-    /// A new id for the next accepted message: the session id and a counter.
+    /// A new id for the next accepted message ([`Dialogue::next_message_id`]).
     pub fn next_message_id(&mut self) -> String {
-        self.messages += 1;
-        format!("{}.{}", self.info.id, self.messages)
+        self.dlg.next_message_id(&self.info)
     }
 
     /// The submission door.
@@ -136,7 +101,7 @@ impl Session<'_> {
 
     /// AUTH is offered only over TLS or from this machine.
     pub fn auth_offered(&self) -> bool {
-        self.is_tls() || self.loopback
+        self.is_tls() || self.peer.loopback
     }
 
     /// The deadlines of the next command: the command timeout and the minimum data rate
@@ -183,8 +148,8 @@ impl Session<'_> {
     /// and every state it established (RFC 3207 §4.2).
     pub async fn start_tls(&mut self, acceptor: &TlsAcceptor) -> io::Result<()> {
         self.client.start_tls(acceptor).await?;
-        self.helo = None;
-        self.esmtp = false;
+        self.dlg.helo = None;
+        self.dlg.esmtp = false;
         self.reset_transaction();
         Ok(())
     }
@@ -238,19 +203,14 @@ pub async fn run(svc: &SmtpService, conn: Conn) {
         svc,
         client: Client::new(conn.stream, MAX_AUTH_LINE - 2),
         starttls: conn.starttls,
-        hostname: conn.hostname,
-        loopback: peer.is_loopback(),
-        peer,
-        helo: None,
-        esmtp: false,
-        auth: None,
-        tx: None,
-        chunks: None,
-        chunks_hold: None,
-        bad_rcpts: 0,
-        messages: 0,
-        whitelisted: matches_any(st.raw(defs::SECURITY_IP_WHITELIST.name), peer, proto),
-        bypass_ip: safe || matches_any(st.raw(defs::SMTP_AUTH_BYPASS.name), peer, proto),
+        peer: Peer {
+            ip: peer,
+            hostname: conn.hostname,
+            loopback: peer.is_loopback(),
+            whitelisted: matches_any(st.raw(defs::SECURITY_IP_WHITELIST.name), peer, proto),
+            bypass_ip: safe || matches_any(st.raw(defs::SMTP_AUTH_BYPASS.name), peer, proto),
+        },
+        dlg: Dialogue::default(),
         deadline: (!session_timeout.is_zero()).then(|| Instant::now() + session_timeout),
         info: conn.info,
     };
@@ -259,11 +219,14 @@ pub async fn run(svc: &SmtpService, conn: Conn) {
     tracing::info!(target: "smtp", "connect from {peer} ({:?})", svc.mode);
     let text = banner::render(
         &st.get(defs::SMTP_BANNER),
-        &s.hostname,
+        &s.peer.hostname,
         peer,
         chrono::Utc::now(),
     );
-    if s.send(&reply::greeting(&s.hostname, &text)).await.is_err() {
+    if s.send(&reply::greeting(&s.peer.hostname, &text))
+        .await
+        .is_err()
+    {
         return;
     }
     command_loop::run(&mut s).await;
@@ -332,8 +295,14 @@ async fn dispatch(s: &mut Session<'_>, line: &[u8]) -> Flow {
     match command {
         Command::Ehlo(name) => cmd::ehlo::execute(s, name, true).await,
         Command::Helo(name) => cmd::ehlo::execute(s, name, false).await,
-        Command::Mail { from, params } => cmd::mail::execute(s, from, params).await,
-        Command::Rcpt { to, params } => cmd::rcpt::execute(s, to, params).await,
+        Command::Mail { from, params } => {
+            let answer = cmd::mail::execute(s.svc, &s.peer, &mut s.dlg, from, params).await;
+            s.answer(answer).await
+        }
+        Command::Rcpt { to, params } => {
+            let answer = cmd::rcpt::execute(s.svc, &s.peer, &mut s.dlg, to, params).await;
+            s.answer(answer).await
+        }
         Command::Data => cmd::data::execute(s).await,
         Command::Bdat { size, last } => cmd::bdat::execute(s, size, last).await,
         Command::Rset => {
@@ -341,10 +310,16 @@ async fn dispatch(s: &mut Session<'_>, line: &[u8]) -> Flow {
             s.reply(reply::OK, Flow::Continue).await
         }
         Command::Noop => s.reply(reply::OK, Flow::Continue).await,
-        Command::Quit => s.reply(reply::CLOSING.with_text(format!("{} closing connection", s.hostname)), Flow::Close).await,
+        Command::Quit => s.reply(reply::CLOSING.with_text(format!("{} closing connection", s.peer.hostname)), Flow::Close).await,
         Command::Help(_) => s.reply(reply::HELP.with_text("Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT HELP VRFY EXPN STARTTLS AUTH"), Flow::Continue).await,
-        Command::Vrfy(arg) => cmd::vrfy::execute(s, arg, false).await,
-        Command::Expn(arg) => cmd::vrfy::execute(s, arg, true).await,
+        Command::Vrfy(arg) => {
+            let answer = cmd::vrfy::execute(s.svc, arg, false).await;
+            s.answer(answer).await
+        }
+        Command::Expn(arg) => {
+            let answer = cmd::vrfy::execute(s.svc, arg, true).await;
+            s.answer(answer).await
+        }
         Command::StartTls => cmd::starttls::execute(s).await,
         Command::Auth { mechanism, initial } => cmd::auth::execute(s, mechanism, initial).await,
     }

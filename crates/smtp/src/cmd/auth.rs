@@ -15,10 +15,10 @@ use crate::session::{Authed, Flow, Session};
 
 /// Run AUTH.
 pub async fn execute(s: &mut Session<'_>, mechanism: String, initial: Option<String>) -> Flow {
-    if s.auth.is_some() {
+    if s.dlg.auth.is_some() {
         return s.reply(reply::ALREADY_AUTHENTICATED, Flow::Bad).await;
     }
-    if s.tx.is_some() {
+    if s.dlg.tx.is_some() {
         return s
             .reply(
                 reply::BAD_SEQUENCE.with_text("AUTH not allowed during a mail transaction"),
@@ -41,13 +41,13 @@ pub async fn execute(s: &mut Session<'_>, mechanism: String, initial: Option<Str
             Err(_) => return s.reply(reply::AUTH_BAD_BASE64, Flow::Bad).await,
         },
     };
-    let (ex, step) = Exchange::start(mech, &s.hostname, initial.as_deref());
+    let (ex, step) = Exchange::start(mech, &s.peer.hostname, initial.as_deref());
     match drive(s, ex, step).await {
         Ok(Some(authed)) => {
             tracing::info!(target: "smtp", "authenticated as {}", authed.address);
             s.info.set_user(&authed.address);
             s.svc.dir.record_login(&authed.user).await;
-            s.auth = Some(authed);
+            s.dlg.auth = Some(authed);
             s.reply(reply::AUTH_OK, Flow::Continue).await
         }
         Ok(None) => Flow::Close,

@@ -9,15 +9,18 @@ use crate::session::{Flow, Session};
 
 /// Run BDAT.
 pub async fn execute(s: &mut Session<'_>, size: u64, last: bool) -> Flow {
-    let valid = s.tx.as_ref().is_some_and(|t| !t.accepted.is_empty());
-    let limit = s.tx.as_ref().map_or(0, |t| t.max_size.reader_limit());
+    let valid = s.dlg.tx.as_ref().is_some_and(|t| !t.accepted.is_empty());
+    let limit = s.dlg.tx.as_ref().map_or(0, |t| t.max_size.reader_limit());
     let mut chunks = if valid {
-        s.chunks.take().unwrap_or_else(|| ChunkReader::new(limit))
+        s.dlg
+            .chunks
+            .take()
+            .unwrap_or_else(|| ChunkReader::new(limit))
     } else {
         ChunkReader::new(0)
     };
     chunks.begin_chunk(size, last);
-    let mut hold = s.chunks_hold.take().unwrap_or_else(|| s.body_hold());
+    let mut hold = s.dlg.chunks_hold.take().unwrap_or_else(|| s.body_hold());
     while !chunks.chunk_complete() {
         let data = match s.read_body().await {
             Ok(d) => d,
@@ -30,7 +33,7 @@ pub async fn execute(s: &mut Session<'_>, size: u64, last: bool) -> Flow {
         s.client.framer().unread(&data[used..]);
     }
     if !valid {
-        let r = if s.tx.is_none() {
+        let r = if s.dlg.tx.is_none() {
             reply::BAD_SEQUENCE.with_text("Send MAIL first")
         } else {
             reply::NO_VALID_RECIPIENTS
@@ -42,16 +45,18 @@ pub async fn execute(s: &mut Session<'_>, size: u64, last: bool) -> Flow {
         return s.reply(r, Flow::Continue).await;
     }
     if chunks.is_too_big() {
-        let r =
-            s.tx.as_ref()
-                .map_or(reply::MESSAGE_TOO_BIG, |t| t.max_size.refusal());
+        let r = s
+            .dlg
+            .tx
+            .as_ref()
+            .map_or(reply::MESSAGE_TOO_BIG, |t| t.max_size.refusal());
         s.reset_transaction();
         return s.reply(r, Flow::Continue).await;
     }
     if !last {
         let total = chunks.total();
-        s.chunks = Some(chunks);
-        s.chunks_hold = Some(hold);
+        s.dlg.chunks = Some(chunks);
+        s.dlg.chunks_hold = Some(hold);
         return s
             .reply(
                 reply::OK.with_text(format!("{size} octets received, {total} in total")),
@@ -59,7 +64,7 @@ pub async fn execute(s: &mut Session<'_>, size: u64, last: bool) -> Flow {
             )
             .await;
     }
-    let Some(tx) = s.tx.take() else {
+    let Some(tx) = s.dlg.tx.take() else {
         return Flow::Close;
     };
     match chunks.finish() {

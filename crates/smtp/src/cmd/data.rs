@@ -9,7 +9,7 @@ use crate::session::{Flow, Session};
 
 /// Run DATA.
 pub async fn execute(s: &mut Session<'_>) -> Flow {
-    let Some(tx) = &s.tx else {
+    let Some(tx) = &s.dlg.tx else {
         return s
             .reply(reply::BAD_SEQUENCE.with_text("Send MAIL first"), Flow::Bad)
             .await;
@@ -17,7 +17,7 @@ pub async fn execute(s: &mut Session<'_>) -> Flow {
     if tx.accepted.is_empty() {
         return s.reply(reply::NO_VALID_RECIPIENTS, Flow::Bad).await;
     }
-    if s.chunks.is_some() {
+    if s.dlg.chunks.is_some() {
         // RFC 3030 §2: DATA may not follow BDAT in one transaction.
         return s
             .reply(
@@ -54,7 +54,7 @@ pub async fn execute(s: &mut Session<'_>) -> Flow {
             break;
         }
     }
-    let Some(tx) = s.tx.take() else {
+    let Some(tx) = s.dlg.tx.take() else {
         return Flow::Close;
     };
     if let Some(r) = hold.refusal() {

@@ -9,17 +9,17 @@ use crate::session::{Flow, Session};
 
 /// Run EHLO (`esmtp`) or HELO.
 pub async fn execute(s: &mut Session<'_>, name: String, esmtp: bool) -> Flow {
-    s.helo = Some(name);
-    s.esmtp = esmtp;
+    s.dlg.helo = Some(name);
+    s.dlg.esmtp = esmtp;
     s.reset_transaction();
     if !esmtp {
         return s
-            .reply(reply::helo_reply(&s.hostname), Flow::Continue)
+            .reply(reply::helo_reply(&s.peer.hostname), Flow::Continue)
             .await;
     }
     let caps = capabilities(s);
     let refs: Vec<&str> = caps.iter().map(String::as_str).collect();
-    let r = reply::ehlo_reply(&s.hostname, &format!("Hello {}", s.peer), &refs);
+    let r = reply::ehlo_reply(&s.peer.hostname, &format!("Hello {}", s.peer.ip), &refs);
     s.reply(r, Flow::Continue).await
 }
 
@@ -45,7 +45,7 @@ pub fn capabilities(s: &Session<'_>) -> Vec<String> {
     if s.starttls.is_some() && !s.is_tls() {
         caps.push("STARTTLS".into());
     }
-    if s.auth_offered() && s.auth.is_none() {
+    if s.auth_offered() && s.dlg.auth.is_none() {
         let mechs = mechanisms(s);
         if !mechs.is_empty() {
             caps.push(format!("AUTH {}", mechs.join(" ")));

@@ -7,49 +7,43 @@ use heron_proto_smtp::{Body, MailParams, Path, reply};
 use heron_settings::defs;
 
 use crate::envelope::Transaction;
+use crate::parts::{Answer, Dialogue, Peer};
 use crate::policy::sender_blocked;
-use crate::session::{Flow, Session};
+use crate::{Mode, SmtpService};
 
 /// Run MAIL.
-pub async fn execute(s: &mut Session<'_>, from: Path, params: MailParams) -> Flow {
-    if s.helo.is_none() {
-        return s
-            .reply(
-                reply::BAD_SEQUENCE.with_text("Send EHLO or HELO first"),
-                Flow::Bad,
-            )
-            .await;
+pub async fn execute(
+    svc: &SmtpService,
+    peer: &Peer,
+    d: &mut Dialogue,
+    from: Path,
+    params: MailParams,
+) -> Answer {
+    if d.helo.is_none() {
+        return Answer::bad(reply::BAD_SEQUENCE.with_text("Send EHLO or HELO first"));
     }
-    if s.tx.is_some() {
-        return s
-            .reply(
-                reply::BAD_SEQUENCE.with_text("Nested MAIL command"),
-                Flow::Bad,
-            )
-            .await;
+    if d.tx.is_some() {
+        return Answer::bad(reply::BAD_SEQUENCE.with_text("Nested MAIL command"));
     }
-    if s.is_submission() && s.auth.is_none() && !s.bypass_ip {
-        return s.reply(reply::AUTH_REQUIRED, Flow::Continue).await;
+    if svc.mode == Mode::Submission && d.auth.is_none() && !peer.bypass_ip {
+        return Answer::go_on(reply::AUTH_REQUIRED);
     }
     let sender = from.mailbox().map(|m| m.to_string()).unwrap_or_default();
     if params.body == Some(Body::BinaryMime) {
         // Not advertised in EHLO, so not accepted (RFC 3030 §3).
-        return s
-            .reply(
-                reply::PARAMS_NOT_RECOGNIZED.with_text("BODY=BINARYMIME is not supported"),
-                Flow::Bad,
-            )
-            .await;
+        return Answer::bad(
+            reply::PARAMS_NOT_RECOGNIZED.with_text("BODY=BINARYMIME is not supported"),
+        );
     }
-    let st = &s.svc.settings;
+    let st = &svc.settings;
     if !sender.is_empty() && sender_blocked(&st.get(defs::SMTP_BLOCKED_SENDERS), &sender) {
         tracing::info!(target: "smtp", "blocked sender {sender}");
-        return s.reply(reply::SENDER_BLOCKED, Flow::Continue).await;
+        return Answer::go_on(reply::SENDER_BLOCKED);
     }
-    if let (Some(a), Some(m)) = (&s.auth, from.mailbox())
+    if let (Some(a), Some(m)) = (&d.auth, from.mailbox())
         && st.get(defs::SMTP_SENDER_LOGIN_MATCH)
     {
-        let owner = s.svc.dir.find_domain(&m.domain).await.ok().flatten();
+        let owner = svc.dir.find_domain(&m.domain).await.ok().flatten();
         if owner.is_none_or(|d| d.id != a.domain.id) {
             tracing::warn!(target: "smtp", "{} may not send as {sender}", a.address);
             // The rule is per domain: any address of the login's own domain may be used.
@@ -57,33 +51,26 @@ pub async fn execute(s: &mut Session<'_>, from: Path, params: MailParams) -> Flo
                 "Sender address {sender} is not in domain {} of the authenticated user {}",
                 a.domain.name, a.address
             );
-            return s
-                .reply(reply::SENDER_NOT_OWNED.with_text(text), Flow::Continue)
-                .await;
+            return Answer::go_on(reply::SENDER_NOT_OWNED.with_text(text));
         }
     }
     if let Some(m) = from.mailbox()
-        && let Ok(Some(d)) = s.svc.dir.find_domain(&m.domain).await
+        && let Ok(Some(d)) = svc.dir.find_domain(&m.domain).await
         && d.disabled
     {
-        return s
-            .reply(
-                reply::SENDER_BLOCKED.with_text("Sender domain is disabled"),
-                Flow::Continue,
-            )
-            .await;
+        return Answer::go_on(reply::SENDER_BLOCKED.with_text("Sender domain is disabled"));
     }
-    let max_size = s.max_message_size();
+    let max_size = d.max_message_size(svc);
     if let Some(size) = params.size
         && max_size.exceeded_by(size)
     {
-        return s.reply(max_size.refusal(), Flow::Continue).await;
+        return Answer::go_on(max_size.refusal());
     }
-    s.tx = Some(Transaction {
+    d.tx = Some(Transaction {
         sender,
         params,
         max_size,
         ..Transaction::default()
     });
-    s.reply(reply::SENDER_OK, Flow::Continue).await
+    Answer::go_on(reply::SENDER_OK)
 }

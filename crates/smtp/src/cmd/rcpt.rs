@@ -13,51 +13,56 @@ use heron_proto_smtp::{Path, RcptParams};
 use heron_settings::defs;
 use heron_store::User;
 
+use crate::SmtpService;
+use crate::parts::{Answer, Dialogue, Peer};
 use crate::policy::{RelayFacts, RelayPolicy, may_relay};
-use crate::session::{Flow, Session};
 
 /// Run RCPT.
-pub async fn execute(s: &mut Session<'_>, to: Path, params: RcptParams) -> Flow {
-    let Some(tx) = &s.tx else {
-        return s
-            .reply(reply::BAD_SEQUENCE.with_text("Send MAIL first"), Flow::Bad)
-            .await;
+pub async fn execute(
+    svc: &SmtpService,
+    peer: &Peer,
+    d: &mut Dialogue,
+    to: Path,
+    params: RcptParams,
+) -> Answer {
+    let Some(tx) = &d.tx else {
+        return Answer::bad(reply::BAD_SEQUENCE.with_text("Send MAIL first"));
     };
-    let limit = match &s.auth {
+    let limit = match &d.auth {
         Some(a) => a.domain.limits.recipients_per_message as u64,
-        None => s.svc.settings.get(defs::SMTP_MAX_RECIPIENTS),
+        None => svc.settings.get(defs::SMTP_MAX_RECIPIENTS),
     };
     if limit != 0 && tx.accepted.len() as u64 >= limit {
-        return s.reply(reply::TOO_MANY_RECIPIENTS, Flow::Continue).await;
+        return Answer::go_on(reply::TOO_MANY_RECIPIENTS);
     }
     if !to.is_ascii() && !tx.params.smtputf8 {
-        return s.reply(reply::NON_ASCII_ADDRESS, Flow::Continue).await;
+        return Answer::go_on(reply::NON_ASCII_ADDRESS);
     }
     let sender_domain = tx
         .sender
         .rsplit_once('@')
         .map(|(_, d)| d.to_owned())
         .unwrap_or_default();
-    let relay_ok = relay_allowed(s, &sender_domain).await;
-    let address = match recipient_address(s, &to, relay_ok).await {
+    let relay_ok = relay_allowed(svc, peer, d, &sender_domain).await;
+    let address = match recipient_address(svc, &peer.hostname, &to, relay_ok).await {
         Ok(a) => a,
-        Err((r, flow)) => return s.reply(r, flow).await,
+        Err(answer) => return answer,
     };
     let domain = address
         .rsplit_once('@')
         .map(|(_, d)| d.to_owned())
         .unwrap_or_default();
-    let found = match s.svc.dir.find_domain(&domain).await {
+    let found = match svc.dir.find_domain(&domain).await {
         Ok(d) => d,
-        Err(e) => return internal(s, e).await,
+        Err(e) => return internal(e),
     };
     let outcome = match found {
-        Some(d) if d.disabled => {
+        Some(dom) if dom.disabled => {
             Err(reply::MAILBOX_DISABLED.with_text("Recipient domain is disabled"))
         }
-        Some(d) => local(s, &address, d.require_smtp_auth).await,
+        Some(dom) => local(svc, peer, d, &address, dom.require_smtp_auth).await,
         None if relay_ok => Ok(Accepted::Remote),
-        None if routed(s, &domain).await => Ok(Accepted::Remote),
+        None if routed(svc, &domain).await => Ok(Accepted::Remote),
         None => {
             tracing::info!(target: "smtp", "relay to {address} denied");
             Err(reply::RELAY_DENIED)
@@ -65,7 +70,7 @@ pub async fn execute(s: &mut Session<'_>, to: Path, params: RcptParams) -> Flow 
     };
     match outcome {
         Ok(acc) => {
-            let tx = s.tx.get_or_insert_with(Default::default);
+            let tx = d.tx.get_or_insert_with(Default::default);
             match acc {
                 Accepted::Local(r) => {
                     tx.add_local(&r);
@@ -76,14 +81,14 @@ pub async fn execute(s: &mut Session<'_>, to: Path, params: RcptParams) -> Flow 
                 Accepted::Remote => tx.add_remote(address.clone(), params),
             }
             tx.accepted.push(address);
-            s.reply(reply::RECIPIENT_OK, Flow::Continue).await
+            Answer::go_on(reply::RECIPIENT_OK)
         }
         Err(r)
             if r.code == reply::NO_SUCH_USER.code && r.enhanced == reply::NO_SUCH_USER.enhanced =>
         {
-            bad_recipient(s, r).await
+            bad_recipient(svc, d, r)
         }
-        Err(r) => s.reply(r, Flow::Continue).await,
+        Err(r) => Answer::go_on(r),
     }
 }
 
@@ -91,24 +96,24 @@ pub async fn execute(s: &mut Session<'_>, to: Path, params: RcptParams) -> Flow 
 /// domain's postmaster, whatever the relay policy; relay-abuse forms are refused from clients
 /// that may not relay.
 async fn recipient_address(
-    s: &Session<'_>,
+    svc: &SmtpService,
+    hostname: &str,
     to: &Path,
     relay_ok: bool,
-) -> Result<String, (Reply, Flow)> {
+) -> Result<String, Answer> {
     match to {
-        Path::Postmaster => postmaster(s).await.ok_or((
+        Path::Postmaster => postmaster(svc, hostname).await.ok_or(Answer::go_on(
             reply::NO_SUCH_USER.with_text("No postmaster here"),
-            Flow::Continue,
         )),
         Path::Mailbox(m) => match m.suspicious() {
             Some(form) if !relay_ok => {
                 tracing::warn!(target: "smtp", "refused {form} recipient {m}");
                 let text = format!("Relaying denied ({form} addresses are not accepted)");
-                Err((reply::RELAY_DENIED.with_text(text), Flow::Continue))
+                Err(Answer::go_on(reply::RELAY_DENIED.with_text(text)))
             }
             _ => Ok(m.to_string()),
         },
-        Path::Null => Err((reply::BAD_ADDRESS_SYNTAX, Flow::Bad)),
+        Path::Null => Err(Answer::bad(reply::BAD_ADDRESS_SYNTAX)),
     }
 }
 
@@ -121,46 +126,52 @@ enum Accepted {
 
 /// ROUTE-1/ROUTE-2: a domain not hosted here whose mail this server still takes from anyone:
 /// it is forwarded to a named server, or this server is its backup MX.
-async fn routed(s: &Session<'_>, domain: &str) -> bool {
-    let dns = s.svc.dns.as_ref().and_then(|d| match d.get() {
+async fn routed(svc: &SmtpService, domain: &str) -> bool {
+    let dns = svc.dns.as_ref().and_then(|d| match d.get() {
         Ok(d) => Some(d),
         Err(e) => {
             tracing::warn!(target: "smtp", "DNS unavailable: {e}");
             None
         }
     });
-    crate::routed::accepts_for(&s.svc.settings, dns.as_deref(), domain).await
+    crate::routed::accepts_for(&svc.settings, dns.as_deref(), domain).await
 }
 
-async fn relay_allowed(s: &Session<'_>, sender_domain: &str) -> bool {
-    let st = &s.svc.settings;
+async fn relay_allowed(svc: &SmtpService, peer: &Peer, d: &Dialogue, sender_domain: &str) -> bool {
+    let st = &svc.settings;
     let facts = RelayFacts {
-        authenticated: s.auth.is_some(),
+        authenticated: d.auth.is_some(),
         auth_bypasses_relay: st.get(defs::SMTP_AUTH_BYPASSES_RELAY),
-        whitelisted: s.whitelisted,
-        bypass_ip: s.bypass_ip,
+        whitelisted: peer.whitelisted,
+        bypass_ip: peer.bypass_ip,
         sender_is_local: !sender_domain.is_empty()
-            && matches!(s.svc.dir.is_local_domain(sender_domain).await, Ok(true)),
+            && matches!(svc.dir.is_local_domain(sender_domain).await, Ok(true)),
     };
     may_relay(RelayPolicy::parse(&st.get(defs::SMTP_RELAY)), facts)
 }
 
 /// A hosted recipient: resolve it, then apply the require-AUTH switch and quotas.
-async fn local(s: &Session<'_>, address: &str, require_auth: bool) -> Result<Accepted, Reply> {
-    let enforce = s.svc.settings.get(defs::SMTP_ENFORCE_AUTH_LOCAL);
-    if require_auth && enforce && s.auth.is_none() && !s.bypass_ip {
+async fn local(
+    svc: &SmtpService,
+    peer: &Peer,
+    d: &Dialogue,
+    address: &str,
+    require_auth: bool,
+) -> Result<Accepted, Reply> {
+    let enforce = svc.settings.get(defs::SMTP_ENFORCE_AUTH_LOCAL);
+    if require_auth && enforce && d.auth.is_none() && !peer.bypass_ip {
         return Err(reply::AUTH_REQUIRED.with_text("This domain requires authentication"));
     }
-    let r = s.svc.dir.resolve(address).await.map_err(|e| {
+    let r = svc.dir.resolve(address).await.map_err(|e| {
         tracing::error!(target: "smtp", "resolving {address} failed: {e}");
         reply::LOCAL_ERROR
     })?;
     if r.is_empty() {
         return Err(reply::NO_SUCH_USER.with_text(format!("{address}: no such user here")));
     }
-    let declared = s.tx.as_ref().and_then(|t| t.params.size).unwrap_or(0);
+    let declared = d.tx.as_ref().and_then(|t| t.params.size).unwrap_or(0);
     for u in &r.mailboxes {
-        if over_quota(s, u, declared).await {
+        if over_quota(svc, u, declared).await {
             tracing::info!(target: "smtp", "{address}: mailbox over quota");
             return Err(reply::QUOTA_EXCEEDED.with_text(format!("{address}: mailbox full")));
         }
@@ -170,11 +181,11 @@ async fn local(s: &Session<'_>, address: &str, require_auth: bool) -> Result<Acc
 
 /// DOM-4: the user's own quota and the domain's disk limit. The first time a domain is
 /// found over its limit, its administrators are warned.
-async fn over_quota(s: &Session<'_>, u: &User, incoming: u64) -> bool {
+async fn over_quota(svc: &SmtpService, u: &User, incoming: u64) -> bool {
     if u.quota_bytes != 0 && u.used_bytes + incoming > u.quota_bytes {
         return true;
     }
-    let store = s.svc.dir.store();
+    let store = svc.dir.store();
     let Ok(Some(d)) = store.get_domain_by_id(u.domain_id).await else {
         return false;
     };
@@ -184,7 +195,7 @@ async fn over_quota(s: &Session<'_>, u: &User, incoming: u64) -> bool {
     let used = store.domain_usage(d.id).await.unwrap_or(0);
     let over = used + incoming > d.limits.disk_mb * 1024 * 1024;
     if over {
-        crate::notice::domain_over_limit(s.svc, &d, used).await;
+        crate::notice::domain_over_limit(svc, &d, used).await;
     }
     over
 }
@@ -193,10 +204,10 @@ async fn over_quota(s: &Session<'_>, u: &User, incoming: u64) -> bool {
 /// or its parent) when that is hosted, else of the first hosted domain whose postmaster
 /// resolves (a user, an alias, or the stand-in of `server.postmaster`). Only hosted, enabled
 /// domains are tried, so `<postmaster>` never names a remote address and never relays.
-async fn postmaster(s: &Session<'_>) -> Option<String> {
-    let dir = &s.svc.dir;
-    let mut own = vec![s.hostname.clone()];
-    if let Some((_, parent)) = s.hostname.split_once('.') {
+async fn postmaster(svc: &SmtpService, hostname: &str) -> Option<String> {
+    let dir = &svc.dir;
+    let mut own = vec![hostname.to_owned()];
+    if let Some((_, parent)) = hostname.split_once('.') {
         own.push(parent.to_owned());
     }
     let mut candidates = Vec::new();
@@ -218,22 +229,19 @@ async fn postmaster(s: &Session<'_>) -> Option<String> {
 
 /// An unknown recipient; past `smtp_in.max_bad_recipients` the reply is 421 and the session
 /// closes (harvesting defence).
-async fn bad_recipient(s: &mut Session<'_>, r: Reply) -> Flow {
-    s.bad_rcpts += 1;
-    let max = s.svc.settings.get(defs::SMTP_MAX_BAD_RECIPIENTS);
-    if max != 0 && s.bad_rcpts >= max {
+fn bad_recipient(svc: &SmtpService, d: &mut Dialogue, r: Reply) -> Answer {
+    d.bad_rcpts += 1;
+    let max = svc.settings.get(defs::SMTP_MAX_BAD_RECIPIENTS);
+    if max != 0 && d.bad_rcpts >= max {
         tracing::warn!(target: "smtp", "too many unknown recipients, closing");
-        return s
-            .reply(
-                reply::TOO_MANY_ERRORS.with_text("Too many unknown recipients, closing connection"),
-                Flow::Close,
-            )
-            .await;
+        return Answer::close(
+            reply::TOO_MANY_ERRORS.with_text("Too many unknown recipients, closing connection"),
+        );
     }
-    s.reply(r, Flow::Continue).await
+    Answer::go_on(r)
 }
 
-async fn internal(s: &mut Session<'_>, e: impl std::fmt::Display) -> Flow {
+fn internal(e: impl std::fmt::Display) -> Answer {
     tracing::error!(target: "smtp", "directory lookup failed: {e}");
-    s.reply(reply::LOCAL_ERROR, Flow::Continue).await
+    Answer::go_on(reply::LOCAL_ERROR)
 }

@@ -4,14 +4,15 @@
 use heron_proto_smtp::reply;
 use heron_settings::defs;
 
-use crate::session::{Flow, Session};
+use crate::SmtpService;
+use crate::parts::Answer;
 
 /// Run VRFY (`expn` false) or EXPN.
-pub async fn execute(s: &mut Session<'_>, arg: String, expn: bool) -> Flow {
+pub async fn execute(svc: &SmtpService, arg: String, expn: bool) -> Answer {
     let enabled = if expn {
-        s.svc.settings.get(defs::SMTP_EXPN)
+        svc.settings.get(defs::SMTP_EXPN)
     } else {
-        s.svc.settings.get(defs::SMTP_VRFY)
+        svc.settings.get(defs::SMTP_VRFY)
     };
     if !enabled {
         let r = if expn {
@@ -19,7 +20,7 @@ pub async fn execute(s: &mut Session<'_>, arg: String, expn: bool) -> Flow {
         } else {
             reply::VRFY_DISABLED
         };
-        return s.reply(r, Flow::Continue).await;
+        return Answer::go_on(r);
     }
     let address = arg
         .trim()
@@ -30,24 +31,20 @@ pub async fn execute(s: &mut Session<'_>, arg: String, expn: bool) -> Flow {
         .rsplit_once('@')
         .map(|(_, d)| d.to_owned())
         .unwrap_or_default();
-    let local = matches!(s.svc.dir.is_local_domain(&domain).await, Ok(true));
+    let local = matches!(svc.dir.is_local_domain(&domain).await, Ok(true));
     let resolved = if local {
-        s.svc.dir.resolve(&address).await.ok()
+        svc.dir.resolve(&address).await.ok()
     } else {
         None
     };
     let Some(r) = resolved.filter(|r| !r.is_empty()) else {
-        return s
-            .reply(
-                reply::NO_SUCH_USER.with_text(format!("{address}: no such user here")),
-                Flow::Continue,
-            )
-            .await;
+        return Answer::go_on(
+            reply::NO_SUCH_USER.with_text(format!("{address}: no such user here")),
+        );
     };
     let mut lines: Vec<String> = Vec::new();
     for u in &r.mailboxes {
-        let d = s
-            .svc
+        let d = svc
             .dir
             .store()
             .get_domain_by_id(u.domain_id)
@@ -62,6 +59,5 @@ pub async fn execute(s: &mut Session<'_>, arg: String, expn: bool) -> Flow {
     if !expn {
         lines.truncate(1);
     }
-    s.reply(reply::OK.with_text(lines.join("\n")), Flow::Continue)
-        .await
+    Answer::go_on(reply::OK.with_text(lines.join("\n")))
 }
