@@ -16,7 +16,7 @@ use crate::blob::BlobStore;
 use crate::error::{Result, StoreError};
 use crate::model::{BlobId, MessageBytes};
 use crate::rules::blob_id;
-use crate::rules::head::header_block;
+use crate::rules::head::{header_block, joined_head};
 
 /// Largest message kept inside the database.
 pub const INLINE_MAX: usize = 256 * 1024;
@@ -47,20 +47,6 @@ impl Staged {
     pub fn file_id(&self) -> Option<BlobId> {
         self.inline.is_none().then(|| self.id.clone())
     }
-}
-
-/// The kept header block of a prefixed message, without joining it: the prefix holds whole
-/// header lines and no empty line, so the block is the prefix and then the body's block, all
-/// within the cap of [`crate::rules::head`].
-fn joined_head(m: &MessageBytes) -> Vec<u8> {
-    let cap = crate::rules::head::MAX_HEAD;
-    if m.prefix.len() >= cap {
-        return header_block(&m.prefix).to_vec();
-    }
-    let rest = m.body.get(..cap - m.prefix.len()).unwrap_or(&m.body);
-    let mut head = m.prefix.clone();
-    head.extend_from_slice(heron_message::header_block(rest).head(rest));
-    head
 }
 
 /// Insert the blob row, with its bytes when inline.
@@ -149,29 +135,5 @@ fn collect(done: Done, out: &mut [Option<Staged>], err: &mut Option<StoreError>)
         Ok((i, Ok(s))) => out[i] = Some(s),
         Ok((_, Err(e))) => *err = err.take().or(Some(e)),
         Err(e) => *err = err.take().or(Some(StoreError::Db(e.to_string()))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-
-    use super::*;
-
-    #[test]
-    fn a_prefixed_head_is_the_joined_messages_head() {
-        let cases: &[(&[u8], &[u8])] = &[
-            (b"Return-Path: <a@b>\r\n", b"Subject: x\r\n\r\nbody\r\n"),
-            (b"", b"Subject: x\nTo: y\n\nbody"),
-            (b"Received: by h\r\n", b"\r\nno header at all"),
-            (b"Received: by h\r\n", b"Subject: header only\r\n"),
-        ];
-        for &(prefix, body) in cases {
-            let m = MessageBytes::new(prefix.to_vec(), Arc::new(body.to_vec()));
-            assert_eq!(joined_head(&m), header_block(&m.joined()), "{body:?}");
-        }
-        let big = b"X-Long: yes\r\n".repeat(10_000);
-        let m = MessageBytes::new(b"Received: by h\r\n".to_vec(), Arc::new(big));
-        assert_eq!(joined_head(&m), header_block(&m.joined()));
     }
 }
