@@ -3,7 +3,9 @@
 //! Callers hold an `Arc<dyn Store>` and never name a backend. The traits, the records
 //! ([`model`]), the backend-neutral [`rules`] and the test [`suite`] compile without any
 //! backend; each backend sits behind its own cargo feature. The embedded backend is
-//! `SqliteStore` (feature `sqlite`, on by default: SQLite + files in the data directory).
+//! `SqliteStore` (feature `sqlite`, on by default: SQLite + files in the data directory); the
+//! shared one `PgStore` (feature `postgres`: metadata and message bytes in PostgreSQL, for
+//! several nodes).
 //! Every backend applies the same [`rules`] and passes the backend-neutral suite in [`suite`].
 //!
 //! Durability rule: a write call that returns `Ok` has its bytes and records on disk.
@@ -13,6 +15,8 @@ pub mod error;
 pub mod events;
 pub mod model;
 pub mod orphans;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod rules;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
@@ -24,6 +28,8 @@ pub use error::{Result, StoreError};
 pub use events::{Event, EventBus, Subscription};
 pub use model::*;
 pub use orphans::{ORPHAN_MIN_AGE, ORPHAN_SWEEP_EVERY};
+#[cfg(feature = "postgres")]
+pub use postgres::PgStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 pub use traits::{

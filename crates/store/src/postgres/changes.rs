@@ -1,0 +1,202 @@
+//! Message changes for IMAP on PostgreSQL: flags (with CONDSTORE's UNCHANGEDSINCE, by the
+//! rules of [`crate::rules::flags`]), copy and move (sharing the bytes), and the record of
+//! expunged UIDs for QRESYNC.
+//!
+//! Invariants: every change locks the folder row first and raises its HIGHESTMODSEQ, stamping
+//! what changed with the new value; a copy gets fresh UIDs in the target; a move is one
+//! transaction, so a message is never in both folders or in neither; what changed since a
+//! modseq is read in one snapshot, so its parts agree with each other.
+
+use std::collections::HashMap;
+
+use deadpool_postgres::GenericClient;
+use tokio_postgres::IsolationLevel;
+
+use super::PgStore;
+use super::blobs::add_refs;
+use super::error::TxResult;
+use super::mail::{Adding, MESSAGE_COLS, insert_messages, lock_folder, message_row};
+use super::tx::Tx;
+use crate::error::Result;
+use crate::events::Event;
+use crate::model::*;
+use crate::rules::flags::{self, Outcome};
+
+/// Flag changes inside a transaction, message by message in the order asked.
+pub(crate) async fn store_flags_tx(
+    tx: &mut Tx<'_>,
+    folder: FolderId,
+    uids: &[u32],
+    op: FlagOp,
+    new_flags: &[String],
+    unchanged_since: Option<u64>,
+) -> TxResult<FlagUpdate> {
+    let (user, modseq) = lock_folder(tx, folder).await?;
+    let want: Vec<i64> = uids.iter().map(|u| i64::from(*u)).collect();
+    let rows = tx
+        .t
+        .query(
+            "SELECT uid, flags, modseq FROM messages WHERE folder_id = $1 AND uid = ANY($2::bigint[])",
+            &[&folder, &want],
+        )
+        .await?;
+    let mut current: HashMap<u32, (Vec<String>, u64)> = HashMap::with_capacity(rows.len());
+    for r in &rows {
+        current.insert(
+            r.try_get::<_, i64>(0)? as u32,
+            (
+                flags::from_text(r.try_get(1)?),
+                r.try_get::<_, i64>(2)? as u64,
+            ),
+        );
+    }
+    let mut out = FlagUpdate::default();
+    let (mut set_uids, mut set_flags) = (Vec::new(), Vec::new());
+    for &uid in uids {
+        let Some((list, old)) = current.get_mut(&uid) else {
+            continue;
+        };
+        match flags::outcome(list, *old, op, new_flags, unchanged_since) {
+            Outcome::Conflict => out.modified.push(uid),
+            Outcome::Same => {}
+            Outcome::Changed(new) => {
+                // A UID asked twice sees its first change, as it would one statement later.
+                (*list, *old) = (new.clone(), modseq as u64);
+                set_uids.push(i64::from(uid));
+                set_flags.push(flags::to_text(&new));
+                out.changed.push((uid, modseq as u64, new));
+            }
+        }
+    }
+    if out.changed.is_empty() {
+        return Ok(out);
+    }
+    // A UID changed twice: the last text wins, as the row ends up holding it.
+    tx.t.execute(
+        "UPDATE messages m SET flags = d.flags, modseq = $4 \
+         FROM (SELECT DISTINCT ON (uid) uid, flags FROM unnest($2::bigint[], $3::text[]) \
+               WITH ORDINALITY AS u (uid, flags, n) ORDER BY uid, n DESC) d \
+         WHERE m.folder_id = $1 AND m.uid = d.uid",
+        &[&folder, &set_uids, &set_flags, &modseq],
+    )
+    .await?;
+    tx.t.execute(
+        "UPDATE folders SET highestmodseq = $2 WHERE id = $1",
+        &[&folder, &modseq],
+    )
+    .await?;
+    tx.emit(Event::Mailbox {
+        user_id: user,
+        folder_id: folder,
+    });
+    Ok(out)
+}
+
+/// Copy inside a transaction: new rows in the target referring to the same blobs, in the
+/// order asked; UIDs the source does not hold are skipped. Returns (source, new) UID pairs.
+pub(crate) async fn copy_tx(
+    tx: &mut Tx<'_>,
+    from: FolderId,
+    uids: &[u32],
+    to: FolderId,
+) -> TxResult<Vec<(u32, u32)>> {
+    lock_folder(tx, from).await?;
+    let want: Vec<i64> = uids.iter().map(|u| i64::from(*u)).collect();
+    let rows = tx
+        .t
+        .query(
+            &format!(
+                "SELECT {MESSAGE_COLS} FROM messages WHERE folder_id = $1 AND uid = ANY($2::bigint[])"
+            ),
+            &[&from, &want],
+        )
+        .await?;
+    let mut found: HashMap<u32, MessageMeta> = HashMap::with_capacity(rows.len());
+    for r in &rows {
+        let m = message_row(from, r)?;
+        found.insert(m.uid, m);
+    }
+    let copies: Vec<(u32, &MessageMeta, NewMessage)> = uids
+        .iter()
+        .filter_map(|u| found.get(u).map(|m| (*u, m)))
+        .map(|(u, m)| {
+            let keep = NewMessage {
+                flags: m.flags.clone(),
+                internal_date: Some(m.internal_date),
+            };
+            (u, m, keep)
+        })
+        .collect();
+    let blobs: Vec<&str> = copies.iter().map(|(_, m, _)| m.blob.as_str()).collect();
+    add_refs(tx, &blobs).await?;
+    let adding: Vec<Adding<'_>> = copies
+        .iter()
+        .map(|(_, m, keep)| Adding {
+            blob: &m.blob,
+            size: m.size,
+            msg: keep,
+        })
+        .collect();
+    let new = insert_messages(tx, to, &adding).await?;
+    Ok(copies.iter().map(|c| c.0).zip(new).collect())
+}
+
+/// UIDs expunged from a folder after `modseq`, ascending.
+pub(crate) async fn vanished(
+    c: &impl GenericClient,
+    folder: FolderId,
+    modseq: u64,
+) -> Result<Vec<u32>> {
+    let st = c
+        .prepare_cached(
+            "SELECT uid FROM expunged WHERE folder_id = $1 AND modseq > $2 ORDER BY uid",
+        )
+        .await?;
+    let mut out = Vec::new();
+    for r in c.query(&st, &[&folder, &(modseq as i64)]).await? {
+        out.push(r.try_get::<_, i64>(0)? as u32);
+    }
+    Ok(out)
+}
+
+impl PgStore {
+    pub(crate) async fn changes_since_impl(
+        &self,
+        folder: FolderId,
+        modseq: u64,
+    ) -> Result<FolderChanges> {
+        let mut c = self.client().await?;
+        // One snapshot, so the three answers agree with each other.
+        let t = c
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        let highestmodseq: i64 = t
+            .query_opt(
+                "SELECT highestmodseq FROM folders WHERE id = $1",
+                &[&folder],
+            )
+            .await?
+            .ok_or_else(|| crate::error::StoreError::NotFound(format!("folder #{folder}")))?
+            .try_get(0)?;
+        let st = t
+            .prepare_cached(&format!(
+                "SELECT {MESSAGE_COLS} FROM messages WHERE folder_id = $1 AND modseq > $2 \
+                 ORDER BY uid"
+            ))
+            .await?;
+        let mut changed = Vec::new();
+        for r in t.query(&st, &[&folder, &(modseq as i64)]).await? {
+            changed.push(message_row(folder, &r)?);
+        }
+        let vanished = vanished(&t, folder, modseq).await?;
+        t.commit().await?;
+        Ok(FolderChanges {
+            highestmodseq: highestmodseq as u64,
+            changed,
+            vanished,
+        })
+    }
+}

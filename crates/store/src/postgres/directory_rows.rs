@@ -1,0 +1,58 @@
+//! Row mapping for the directory tables: columns, and decoding of the JSON-typed fields.
+
+use tokio_postgres::Row;
+
+use crate::error::{Result, StoreError};
+use crate::model::*;
+use crate::rules::json::from_json;
+
+pub(super) const DOMAIN_COLS: &str =
+    "id, name, disabled, limits, catch_all, require_smtp_auth, bind_ip, created_at";
+pub(super) const USER_COLS: &str = "id, domain_id, local, credentials, display_name, quota_bytes, \
+     used_bytes, disabled, role, forward_to, created_at, last_login";
+pub(super) const ALIAS_COLS: &str = "id, domain_id, local, targets";
+
+pub(super) fn domain_row(r: &Row) -> Result<Domain> {
+    Ok(Domain {
+        id: r.try_get(0)?,
+        name: r.try_get(1)?,
+        disabled: r.try_get(2)?,
+        limits: from_json(r.try_get(3)?, "domain limits")?,
+        catch_all: r.try_get(4)?,
+        require_smtp_auth: r.try_get(5)?,
+        bind_ip: r.try_get(6)?,
+        created_at: r.try_get(7)?,
+    })
+}
+
+pub(super) fn user_row(r: &Row) -> Result<User> {
+    let role: &str = r.try_get(8)?;
+    Ok(User {
+        id: r.try_get(0)?,
+        domain_id: r.try_get(1)?,
+        local: r.try_get(2)?,
+        credentials: r.try_get(3)?,
+        display_name: r.try_get(4)?,
+        quota_bytes: r.try_get::<_, i64>(5)? as u64,
+        used_bytes: r.try_get::<_, i64>(6)? as u64,
+        disabled: r.try_get(7)?,
+        role: Role::parse(role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
+        forward_to: from_json(r.try_get(9)?, "user forward_to")?,
+        created_at: r.try_get(10)?,
+        last_login: r.try_get(11)?,
+    })
+}
+
+pub(super) fn alias_row(r: &Row) -> Result<Alias> {
+    Ok(Alias {
+        id: r.try_get(0)?,
+        domain_id: r.try_get(1)?,
+        local: r.try_get(2)?,
+        targets: from_json(r.try_get(3)?, "alias targets")?,
+    })
+}
+
+/// A count or sum as the store reports it.
+pub(super) fn count(r: &Row) -> Result<u64> {
+    Ok(u64::try_from(r.try_get::<_, i64>(0)?).unwrap_or(0))
+}

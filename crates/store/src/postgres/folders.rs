@@ -1,0 +1,128 @@
+//! Folder operations beyond create and list: rename with children, delete, subscribe. Each
+//! keeps the user's `used_bytes` in step with [`folder_cost`] of the folders it renames or
+//! removes ([`crate::rules::quota`]); a rename moves the children [`crate::rules::folders`]
+//! names.
+
+use super::PgStore;
+use super::blobs::release;
+use super::error::not_found;
+use super::mail::{FOLDER_COLS, charge, folder_row};
+use crate::error::{Result, StoreError};
+use crate::events::Event;
+use crate::model::*;
+use crate::rules::folders::{child_prefix, renamed_child};
+use crate::rules::quota::{removal_credit, rename_change};
+
+impl PgStore {
+    pub(crate) async fn get_folder_by_id_impl(&self, id: FolderId) -> Result<Option<Folder>> {
+        let c = self.client().await?;
+        let st = c
+            .prepare_cached(&format!("SELECT {FOLDER_COLS} FROM folders WHERE id = $1"))
+            .await?;
+        match c.query_opt(&st, &[&id]).await? {
+            Some(r) => Ok(Some(folder_row(&r)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub(crate) async fn rename_folder_impl(
+        &self,
+        user: UserId,
+        from: &str,
+        to: &str,
+        delim: char,
+    ) -> Result<()> {
+        write_tx!(self, |tx| {
+            let taken =
+                tx.t.query_opt(
+                    "SELECT 1 FROM folders WHERE user_id = $1 AND name = $2",
+                    &[&user, &to],
+                )
+                .await?
+                .is_some();
+            if taken {
+                return Err(StoreError::Conflict(format!("folder {to}")).into());
+            }
+            let n =
+                tx.t.execute(
+                    "UPDATE folders SET name = $3 WHERE user_id = $1 AND name = $2",
+                    &[&user, &from, &to],
+                )
+                .await?;
+            if n == 0 {
+                return Err(not_found(format!("folder {from}")));
+            }
+            let mut grown = rename_change(from, to);
+            // Children: "from/x" becomes "to/x" (RFC 9051 §6.3.6).
+            let prefix = child_prefix(from, delim);
+            let kids =
+                tx.t.query(
+                    "SELECT id, name FROM folders WHERE user_id = $1 AND starts_with(name, $2) \
+                     ORDER BY id FOR UPDATE",
+                    &[&user, &prefix],
+                )
+                .await?;
+            for k in &kids {
+                let (id, name): (i64, &str) = (k.try_get(0)?, k.try_get(1)?);
+                let Some(new) = renamed_child(name, from, to, delim) else {
+                    continue;
+                };
+                grown += rename_change(name, &new);
+                tx.t.execute("UPDATE folders SET name = $2 WHERE id = $1", &[&id, &new])
+                    .await?;
+            }
+            charge(&tx, user, grown).await?;
+            tx.emit(Event::Folders { user_id: user });
+            Ok(())
+        })
+    }
+
+    pub(crate) async fn delete_folder_impl(&self, folder: FolderId) -> Result<()> {
+        write_tx!(self, |tx| {
+            let row =
+                tx.t.query_opt(
+                    "SELECT user_id, name FROM folders WHERE id = $1 FOR UPDATE",
+                    &[&folder],
+                )
+                .await?
+                .ok_or_else(|| not_found(format!("folder #{folder}")))?;
+            let (user, name): (UserId, &str) = (row.try_get(0)?, row.try_get(1)?);
+            let msgs =
+                tx.t.query(
+                    "SELECT blob_id, size FROM messages WHERE folder_id = $1",
+                    &[&folder],
+                )
+                .await?;
+            let mut sizes = 0i64;
+            let mut blobs = Vec::with_capacity(msgs.len());
+            for m in &msgs {
+                blobs.push(m.try_get::<_, &str>(0)?);
+                sizes += m.try_get::<_, i64>(1)?;
+            }
+            release(&tx, &blobs).await?;
+            tx.t.execute("DELETE FROM folders WHERE id = $1", &[&folder])
+                .await?;
+            charge(&tx, user, -removal_credit(name, sizes)).await?;
+            tx.emit(Event::Folders { user_id: user });
+            Ok(())
+        })
+    }
+
+    pub(crate) async fn set_subscribed_impl(
+        &self,
+        folder: FolderId,
+        subscribed: bool,
+    ) -> Result<()> {
+        let c = self.client().await?;
+        let n = c
+            .execute(
+                "UPDATE folders SET subscribed = $2 WHERE id = $1",
+                &[&folder, &subscribed],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("folder #{folder}")));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,270 @@
+//! Other processes' change events, republished on this process's bus.
+//!
+//! How it works: every write transaction inserts its events into `changes` and, in the same
+//! transaction, `NOTIFY heron_changes` with each new row's id ([`super::tx`]). The listener
+//! holds one connection of its own that LISTENs on that channel; PostgreSQL delivers a
+//! notification only once its transaction committed, so each id names a committed row, which
+//! the listener reads and publishes unless this handle wrote it (those were published at
+//! commit). If the listening connection drops, subscribers get [`Event::Resync`] (events may
+//! have been missed) and the listener polls the table every [`POLL_EVERY`] while it
+//! reconnects; once listening again it reads what it missed.
+//!
+//! Invariants: an event is published at most once (ids seen are remembered over a window of
+//! [`WINDOW`] ids, so a row found both by a poll and by a notification counts once, and rows
+//! that commit out of id order are still found by a poll); rows older than [`KEEP_CHANGES`]
+//! seconds are deleted, since every listener reads a row within moments of its commit.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use deadpool_postgres::Pool;
+use futures::StreamExt;
+use tokio::sync::mpsc;
+use tokio_postgres::{AsyncMessage, Client, Config, NoTls};
+
+use crate::error::Result;
+use crate::events::{Event, EventBus};
+use crate::rules::json::from_json;
+
+/// The channel notifications go out on (the literal in [`super::tx`]'s statement).
+pub(crate) const CHANNEL: &str = "heron_changes";
+
+/// How often the table is read while the listening connection is down.
+const POLL_EVERY: Duration = Duration::from_millis(250);
+
+/// How many polls between tries to listen again.
+const POLLS_PER_RECONNECT: u32 = 8;
+
+/// How far below the highest id seen a poll still looks for rows that committed late.
+const WINDOW: i64 = 1024;
+
+/// Seconds a change row is kept.
+const KEEP_CHANGES: i64 = 600;
+
+/// How often old change rows are deleted.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
+
+/// Ids already handled.
+struct Seen {
+    /// Every id at or below it is handled (or too old to matter).
+    floor: i64,
+    /// Handled ids above the floor.
+    ids: BTreeSet<i64>,
+}
+
+impl Seen {
+    /// Whether `id` is new; it counts as seen from now on.
+    fn fresh(&mut self, id: i64) -> bool {
+        id > self.floor && self.ids.insert(id)
+    }
+
+    /// Forget ids more than [`WINDOW`] below the highest.
+    fn trim(&mut self) {
+        let Some(&top) = self.ids.last() else { return };
+        if top - WINDOW > self.floor {
+            self.floor = top - WINDOW;
+            self.ids = self.ids.split_off(&(self.floor + 1));
+        }
+    }
+}
+
+/// A connection listening on [`CHANNEL`] and the ids its notifications carry; the channel
+/// closes when the connection does.
+struct Listening {
+    /// Kept so the connection stays open.
+    _client: Client,
+    ids: mpsc::UnboundedReceiver<i64>,
+}
+
+async fn listen(config: &Config) -> Result<Listening> {
+    let (client, mut conn) = config.connect(NoTls).await?;
+    let (tx, ids) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut messages = futures::stream::poll_fn(move |cx| conn.poll_message(cx));
+        while let Some(m) = messages.next().await {
+            match m {
+                Ok(AsyncMessage::Notification(n)) => {
+                    if let Ok(id) = n.payload().parse::<i64>()
+                        && tx.send(id).is_err()
+                    {
+                        break;
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!("change listener connection failed: {e}");
+                    break;
+                }
+            }
+        }
+    });
+    client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
+    Ok(Listening {
+        _client: client,
+        ids,
+    })
+}
+
+/// What the listener works with.
+struct Ctx {
+    config: Config,
+    pool: Pool,
+    bus: EventBus,
+    origin: String,
+    seen: Seen,
+}
+
+impl Ctx {
+    /// Publish the fresh rows among `rows` (id, origin, event) written by other handles.
+    fn publish(&mut self, rows: &[tokio_postgres::Row]) -> Result<()> {
+        for r in rows {
+            let (id, origin, text): (i64, &str, &str) =
+                (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+            if self.seen.fresh(id)
+                && origin != self.origin
+                && let Ok(e) = from_json::<Event>(text, "change event")
+            {
+                self.bus.publish(e);
+            }
+        }
+        self.seen.trim();
+        Ok(())
+    }
+
+    /// Read and publish the rows notified.
+    async fn fetch(&mut self, ids: &[i64]) -> Result<()> {
+        let c = self.pool.get().await?;
+        let rows = c
+            .query(
+                "SELECT id, origin, event FROM changes WHERE id = ANY($1) ORDER BY id",
+                &[&ids],
+            )
+            .await?;
+        self.publish(&rows)
+    }
+
+    /// Read and publish every row above the floor not seen yet.
+    async fn poll(&mut self) -> Result<()> {
+        let c = self.pool.get().await?;
+        let rows = c
+            .query(
+                "SELECT id, origin, event FROM changes WHERE id > $1 ORDER BY id",
+                &[&self.seen.floor],
+            )
+            .await?;
+        self.publish(&rows)
+    }
+
+    async fn prune(&self) {
+        let cutoff = crate::rules::now() - KEEP_CHANGES;
+        let r = match self.pool.get().await {
+            Ok(c) => c
+                .execute("DELETE FROM changes WHERE created_at < $1", &[&cutoff])
+                .await
+                .map(drop)
+                .map_err(crate::error::StoreError::from),
+            Err(e) => Err(e.into()),
+        };
+        if let Err(e) = r {
+            tracing::warn!("pruning the change log failed: {e}");
+        }
+    }
+}
+
+/// Start listening: returns once the listening connection is up, with the task that
+/// republishes events until it is aborted.
+pub(super) async fn start(
+    config: Config,
+    pool: Pool,
+    bus: EventBus,
+    origin: String,
+) -> Result<tokio::task::JoinHandle<()>> {
+    let first = listen(&config).await?;
+    let top: i64 = pool
+        .get()
+        .await?
+        .query_one("SELECT coalesce(max(id), 0) FROM changes", &[])
+        .await?
+        .try_get(0)?;
+    let ctx = Ctx {
+        config,
+        pool,
+        bus,
+        origin,
+        seen: Seen {
+            floor: top,
+            ids: BTreeSet::new(),
+        },
+    };
+    Ok(tokio::spawn(run(ctx, first)))
+}
+
+async fn run(mut ctx: Ctx, first: Listening) {
+    let mut listening = Some(first);
+    let mut prune = tokio::time::interval(PRUNE_EVERY);
+    let mut polls = 0u32;
+    loop {
+        if let Some(l) = listening.as_mut() {
+            tokio::select! {
+                id = l.ids.recv() => match id {
+                    Some(id) => {
+                        let mut ids = vec![id];
+                        while let Ok(more) = l.ids.try_recv() {
+                            ids.push(more);
+                        }
+                        if let Err(e) = ctx.fetch(&ids).await {
+                            tracing::warn!("reading changes failed: {e}");
+                            ctx.bus.publish(Event::Resync);
+                        }
+                    }
+                    None => {
+                        tracing::warn!("change listener lost its connection; polling until it is back");
+                        listening = None;
+                        ctx.bus.publish(Event::Resync);
+                    }
+                },
+                _ = prune.tick() => ctx.prune().await,
+            }
+            continue;
+        }
+        tokio::time::sleep(POLL_EVERY).await;
+        if let Err(e) = ctx.poll().await {
+            tracing::warn!("polling changes failed: {e}");
+        }
+        polls += 1;
+        if polls.is_multiple_of(POLLS_PER_RECONNECT) {
+            match listen(&ctx.config).await {
+                Ok(l) => {
+                    listening = Some(l);
+                    // Listening again: catch what committed before the LISTEN took effect.
+                    if let Err(e) = ctx.poll().await {
+                        tracing::warn!("polling changes failed: {e}");
+                    }
+                    tracing::info!("change listener is listening again");
+                }
+                Err(e) => tracing::debug!("change listener cannot reconnect yet: {e}"),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_count_once_and_old_ones_are_forgotten() {
+        let mut s = Seen {
+            floor: 10,
+            ids: BTreeSet::new(),
+        };
+        assert!(!s.fresh(10), "at or below the floor");
+        assert!(s.fresh(12));
+        assert!(!s.fresh(12), "seen");
+        assert!(s.fresh(11), "committed late, still found");
+        s.fresh(12 + 2 * WINDOW);
+        s.trim();
+        assert_eq!(s.floor, 12 + WINDOW);
+        assert_eq!(s.ids.len(), 1);
+    }
+}

@@ -1,0 +1,479 @@
+//! [`MailStore`] on PostgreSQL: folders and messages.
+//!
+//! Invariants (RFC 9051 §2.3.1.1): in a folder, UIDs strictly increase and are never reused:
+//! they are handed out by one `UPDATE … RETURNING` of the folder row, which stays locked until
+//! the transaction ends, so appends from several processes queue on it and each gets its own
+//! range; every change to a folder's messages raises its `highestmodseq` and stamps the
+//! changed messages with the new value; UIDVALIDITY never changes for the life of a folder.
+//! Every operation that changes a folder's messages locks the folder row first.
+
+use async_trait::async_trait;
+use std::sync::Arc;
+use tokio_postgres::Row;
+
+use super::PgStore;
+use super::blobs::{add_blob, read, release};
+use super::error::{TxResult, not_found};
+use super::tx::Tx;
+use crate::error::Result;
+use crate::events::Event;
+use crate::model::*;
+use crate::rules::flags::{self, FolderFlagsBuilder};
+use crate::rules::{folders, now};
+use crate::traits::MailStore;
+
+pub(crate) const FOLDER_COLS: &str =
+    "id, user_id, name, special_use, uidvalidity, uidnext, highestmodseq, subscribed";
+
+/// Columns of [`message_row`].
+pub(crate) const MESSAGE_COLS: &str = "uid, modseq, flags, internal_date, size, blob_id";
+
+pub(crate) fn folder_row(r: &Row) -> Result<Folder> {
+    Ok(Folder {
+        id: r.try_get(0)?,
+        user_id: r.try_get(1)?,
+        name: r.try_get(2)?,
+        special_use: r.try_get(3)?,
+        uidvalidity: r.try_get::<_, i64>(4)? as u32,
+        uidnext: r.try_get::<_, i64>(5)? as u32,
+        highestmodseq: r.try_get::<_, i64>(6)? as u64,
+        subscribed: r.try_get(7)?,
+    })
+}
+
+/// A message's metadata from a row of [`MESSAGE_COLS`].
+pub(crate) fn message_row(folder: FolderId, r: &Row) -> Result<MessageMeta> {
+    Ok(MessageMeta {
+        folder_id: folder,
+        uid: r.try_get::<_, i64>(0)? as u32,
+        modseq: r.try_get::<_, i64>(1)? as u64,
+        flags: flags::from_text(r.try_get(2)?),
+        internal_date: r.try_get(3)?,
+        size: r.try_get::<_, i64>(4)? as u64,
+        blob: r.try_get(5)?,
+    })
+}
+
+/// Create a folder inside a transaction, charging its cost to the owner.
+pub(crate) async fn create_folder_tx(
+    tx: &Tx<'_>,
+    user: UserId,
+    name: &str,
+    special_use: Option<&str>,
+) -> TxResult<Folder> {
+    // UIDVALIDITY from the clock: a folder deleted and re-created later gets a new value.
+    let uidvalidity = folders::uidvalidity(now());
+    let st =
+        tx.t.prepare_cached(
+            "INSERT INTO folders (user_id, name, special_use, uidvalidity, uidnext, highestmodseq) \
+             VALUES ($1, $2, $3, $4, 1, 1) RETURNING id",
+        )
+        .await?;
+    let id: i64 =
+        tx.t.query_one(&st, &[&user, &name, &special_use, &(uidvalidity as i64)])
+            .await?
+            .try_get(0)?;
+    charge(tx, user, folder_cost(name) as i64).await?;
+    Ok(Folder {
+        id,
+        user_id: user,
+        name: name.to_owned(),
+        special_use: special_use.map(str::to_owned),
+        uidvalidity,
+        uidnext: 1,
+        highestmodseq: 1,
+        subscribed: true,
+    })
+}
+
+/// Add `delta` (negative: give back) to a user's quota usage, never below zero.
+pub(crate) async fn charge(tx: &Tx<'_>, user: UserId, delta: i64) -> TxResult<()> {
+    let st = tx
+        .t
+        .prepare_cached("UPDATE users SET used_bytes = greatest(used_bytes + $2, 0) WHERE id = $1")
+        .await?;
+    tx.t.execute(&st, &[&user, &delta]).await?;
+    Ok(())
+}
+
+/// Lock a folder for a change of its messages: its owner and the modseq the change gets.
+pub(crate) async fn lock_folder(tx: &Tx<'_>, folder: FolderId) -> TxResult<(UserId, i64)> {
+    let st = tx
+        .t
+        .prepare_cached("SELECT user_id, highestmodseq + 1 FROM folders WHERE id = $1 FOR UPDATE")
+        .await?;
+    let row =
+        tx.t.query_opt(&st, &[&folder])
+            .await?
+            .ok_or_else(|| not_found(format!("folder #{folder}")))?;
+    Ok((row.try_get(0)?, row.try_get(1)?))
+}
+
+/// A message to add: its blob, size, flags and date.
+pub(crate) struct Adding<'a> {
+    pub blob: &'a str,
+    pub size: u64,
+    pub msg: &'a NewMessage,
+}
+
+/// Add messages to a folder: each gets the next UID and its own new modseq, in order; the
+/// owner's usage grows by their sizes. Returns the UIDs.
+pub(crate) async fn insert_messages(
+    tx: &mut Tx<'_>,
+    folder: FolderId,
+    adding: &[Adding<'_>],
+) -> TxResult<Vec<u32>> {
+    if adding.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = adding.len() as i64;
+    let st =
+        tx.t.prepare_cached(
+            "UPDATE folders SET uidnext = uidnext + $2, highestmodseq = highestmodseq + $2 \
+             WHERE id = $1 RETURNING user_id, uidnext - $2, highestmodseq - $2 + 1",
+        )
+        .await?;
+    let row =
+        tx.t.query_opt(&st, &[&folder, &n])
+            .await?
+            .ok_or_else(|| not_found(format!("folder #{folder}")))?;
+    let (user, uid0, modseq0): (UserId, i64, i64) =
+        (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+    let uids: Vec<i64> = (uid0..uid0 + n).collect();
+    let modseqs: Vec<i64> = (modseq0..modseq0 + n).collect();
+    let flag_texts: Vec<String> = adding
+        .iter()
+        .map(|a| flags::to_text(&a.msg.flags))
+        .collect();
+    let dates: Vec<i64> = adding
+        .iter()
+        .map(|a| a.msg.internal_date.unwrap_or_else(now))
+        .collect();
+    let sizes: Vec<i64> = adding.iter().map(|a| a.size as i64).collect();
+    let blobs: Vec<&str> = adding.iter().map(|a| a.blob).collect();
+    let st =
+        tx.t.prepare_cached(
+            "INSERT INTO messages (folder_id, uid, modseq, flags, internal_date, size, blob_id) \
+             SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::bigint[], \
+             $6::bigint[], $7::text[])",
+        )
+        .await?;
+    tx.t.execute(
+        &st,
+        &[
+            &folder,
+            &uids,
+            &modseqs,
+            &flag_texts,
+            &dates,
+            &sizes,
+            &blobs,
+        ],
+    )
+    .await?;
+    charge(tx, user, sizes.iter().sum()).await?;
+    tx.emit(Event::Mailbox {
+        user_id: user,
+        folder_id: folder,
+    });
+    Ok(uids.into_iter().map(|u| u as u32).collect())
+}
+
+/// Remove messages by UID inside a transaction: one new HIGHESTMODSEQ for the whole
+/// expunge, recorded per UID for QRESYNC (RFC 7162 §3.2.10); quota usage given back; blob
+/// references dropped. Returns the UIDs removed, in the order asked.
+pub(crate) async fn expunge_tx(
+    tx: &mut Tx<'_>,
+    folder: FolderId,
+    uids: &[u32],
+) -> TxResult<Vec<u32>> {
+    let (user, modseq) = lock_folder(tx, folder).await?;
+    let want: Vec<i64> = uids.iter().map(|u| i64::from(*u)).collect();
+    let st =
+        tx.t.prepare_cached(
+            "DELETE FROM messages WHERE folder_id = $1 AND uid = ANY($2::bigint[]) \
+             RETURNING uid, blob_id, size",
+        )
+        .await?;
+    let rows = tx.t.query(&st, &[&folder, &want]).await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut gone = Vec::with_capacity(rows.len());
+    let mut blobs = Vec::with_capacity(rows.len());
+    let mut freed = 0i64;
+    for r in &rows {
+        gone.push(r.try_get::<_, i64>(0)?);
+        blobs.push(r.try_get::<_, &str>(1)?);
+        freed += r.try_get::<_, i64>(2)?;
+    }
+    tx.t.execute(
+        "INSERT INTO expunged (folder_id, uid, modseq) SELECT $1, u, $3 FROM unnest($2::bigint[]) u \
+         ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = excluded.modseq",
+        &[&folder, &gone, &modseq],
+    )
+    .await?;
+    tx.t.execute(
+        "UPDATE folders SET highestmodseq = $2 WHERE id = $1",
+        &[&folder, &modseq],
+    )
+    .await?;
+    charge(tx, user, -freed).await?;
+    release(tx, &blobs).await?;
+    tx.emit(Event::Mailbox {
+        user_id: user,
+        folder_id: folder,
+    });
+    let mut removed: Vec<u32> = Vec::with_capacity(gone.len());
+    for &u in uids {
+        if gone.contains(&i64::from(u)) && !removed.contains(&u) {
+            removed.push(u);
+        }
+    }
+    Ok(removed)
+}
+
+impl PgStore {
+    /// Messages of `folder` with the given UIDs (those it holds), in UID order.
+    async fn messages_by_uid(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<MessageMeta>> {
+        let uids: Vec<i64> = uids.iter().map(|u| i64::from(*u)).collect();
+        let c = self.client().await?;
+        let st = c
+            .prepare_cached(&format!(
+                "SELECT {MESSAGE_COLS} FROM messages WHERE folder_id = $1 AND uid = ANY($2::bigint[]) \
+                 ORDER BY uid"
+            ))
+            .await?;
+        let mut out = Vec::new();
+        for r in c.query(&st, &[&folder, &uids]).await? {
+            out.push(message_row(folder, &r)?);
+        }
+        Ok(out)
+    }
+}
+
+#[async_trait]
+impl MailStore for PgStore {
+    async fn create_folder(
+        &self,
+        user: UserId,
+        name: &str,
+        special_use: Option<&str>,
+    ) -> Result<Folder> {
+        write_tx!(self, |tx| {
+            let f = create_folder_tx(&tx, user, name, special_use).await?;
+            tx.emit(Event::Folders { user_id: user });
+            Ok(f)
+        })
+    }
+
+    async fn get_folder(&self, user: UserId, name: &str) -> Result<Option<Folder>> {
+        let c = self.client().await?;
+        let st = c
+            .prepare_cached(&format!(
+                "SELECT {FOLDER_COLS} FROM folders WHERE user_id = $1 AND name = $2"
+            ))
+            .await?;
+        match c.query_opt(&st, &[&user, &name]).await? {
+            Some(r) => Ok(Some(folder_row(&r)?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn list_folders(&self, user: UserId) -> Result<Vec<Folder>> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                &format!("SELECT {FOLDER_COLS} FROM folders WHERE user_id = $1 ORDER BY name"),
+                &[&user],
+            )
+            .await?;
+        Ok(rows.iter().map(folder_row).collect::<Result<_>>()?)
+    }
+
+    async fn deliver(
+        &self,
+        bytes: MessageBytes,
+        targets: &[(FolderId, NewMessage)],
+    ) -> Result<Vec<u32>> {
+        if targets.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Folders are locked in id order, so deliveries to overlapping sets of folders
+        // queue behind each other instead of deadlocking.
+        let mut order: Vec<usize> = (0..targets.len()).collect();
+        order.sort_by_key(|&i| targets[i].0);
+        write_tx!(self, |tx| {
+            let (blob, size) = add_blob(&tx, &bytes, targets.len()).await?;
+            let mut uids = vec![0; targets.len()];
+            for &i in &order {
+                let (folder, msg) = &targets[i];
+                let one = [Adding {
+                    blob: &blob,
+                    size,
+                    msg,
+                }];
+                uids[i] = insert_messages(&mut tx, *folder, &one).await?[0];
+            }
+            Ok(uids)
+        })
+    }
+
+    async fn append_batch(
+        &self,
+        folder: FolderId,
+        msgs: Vec<(Vec<u8>, NewMessage)>,
+    ) -> Result<Vec<u32>> {
+        let msgs: Vec<(MessageBytes, NewMessage)> = msgs
+            .into_iter()
+            .map(|(b, m)| (MessageBytes::new(Vec::new(), Arc::new(b)), m))
+            .collect();
+        write_tx!(self, |tx| {
+            let mut blobs = Vec::with_capacity(msgs.len());
+            for (bytes, _) in &msgs {
+                blobs.push(add_blob(&tx, bytes, 1).await?);
+            }
+            let adding: Vec<Adding<'_>> = blobs
+                .iter()
+                .zip(&msgs)
+                .map(|((blob, size), (_, msg))| Adding {
+                    blob,
+                    size: *size,
+                    msg,
+                })
+                .collect();
+            insert_messages(&mut tx, folder, &adding).await
+        })
+    }
+
+    async fn list_messages(&self, folder: FolderId) -> Result<Vec<MessageMeta>> {
+        let c = self.client().await?;
+        let st = c
+            .prepare_cached(&format!(
+                "SELECT {MESSAGE_COLS} FROM messages WHERE folder_id = $1 ORDER BY uid"
+            ))
+            .await?;
+        let rows = c.query(&st, &[&folder]).await?;
+        Ok(rows
+            .iter()
+            .map(|r| message_row(folder, r))
+            .collect::<Result<_>>()?)
+    }
+
+    async fn list_flags(&self, folder: FolderId) -> Result<FolderFlags> {
+        let c = self.client().await?;
+        let st = c
+            .prepare_cached(
+                "SELECT uid, modseq, flags FROM messages WHERE folder_id = $1 ORDER BY uid",
+            )
+            .await?;
+        let rows = c.query(&st, &[&folder]).await?;
+        let mut out = FolderFlagsBuilder::with_capacity(rows.len());
+        for r in &rows {
+            out.push(
+                r.try_get::<_, i64>(0)? as u32,
+                r.try_get::<_, i64>(1)? as u64,
+                r.try_get(2)?,
+            );
+        }
+        Ok(out.finish())
+    }
+
+    async fn get_messages(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<MessageMeta>> {
+        if uids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.messages_by_uid(folder, uids).await
+    }
+
+    async fn list_headers(&self, folder: FolderId) -> Result<Vec<(u32, Option<Vec<u8>>)>> {
+        let c = self.client().await?;
+        let st = c
+            .prepare_cached(
+                "SELECT m.uid, b.head FROM messages m LEFT JOIN blobs b ON b.id = m.blob_id \
+                 WHERE m.folder_id = $1 ORDER BY m.uid",
+            )
+            .await?;
+        let mut out = Vec::new();
+        for r in c.query(&st, &[&folder]).await? {
+            out.push((r.try_get::<_, i64>(0)? as u32, r.try_get(1)?));
+        }
+        Ok(out)
+    }
+
+    async fn read_message(&self, m: &MessageMeta) -> Result<Vec<u8>> {
+        read(&self.client().await?, &m.blob).await
+    }
+
+    async fn expunge(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<u32>> {
+        write_tx!(self, |tx| expunge_tx(&mut tx, folder, uids).await)
+    }
+
+    async fn get_folder_by_id(&self, id: FolderId) -> Result<Option<Folder>> {
+        self.get_folder_by_id_impl(id).await
+    }
+
+    async fn store_flags(
+        &self,
+        folder: FolderId,
+        uids: &[u32],
+        op: FlagOp,
+        flags: &[String],
+        unchanged_since: Option<u64>,
+    ) -> Result<FlagUpdate> {
+        write_tx!(self, |tx| {
+            super::changes::store_flags_tx(&mut tx, folder, uids, op, flags, unchanged_since).await
+        })
+    }
+
+    async fn copy_messages(
+        &self,
+        from: FolderId,
+        uids: &[u32],
+        to: FolderId,
+    ) -> Result<Vec<(u32, u32)>> {
+        write_tx!(self, |tx| super::changes::copy_tx(&mut tx, from, uids, to)
+            .await)
+    }
+
+    async fn move_messages(
+        &self,
+        from: FolderId,
+        uids: &[u32],
+        to: FolderId,
+    ) -> Result<Vec<(u32, u32)>> {
+        write_tx!(self, |tx| {
+            let pairs = super::changes::copy_tx(&mut tx, from, uids, to).await?;
+            let moved: Vec<u32> = pairs.iter().map(|p| p.0).collect();
+            expunge_tx(&mut tx, from, &moved).await?;
+            Ok(pairs)
+        })
+    }
+
+    async fn rename_folder(
+        &self,
+        user: UserId,
+        from: &str,
+        to: &str,
+        delimiter: char,
+    ) -> Result<()> {
+        self.rename_folder_impl(user, from, to, delimiter).await
+    }
+
+    async fn delete_folder(&self, folder: FolderId) -> Result<()> {
+        self.delete_folder_impl(folder).await
+    }
+
+    async fn set_subscribed(&self, folder: FolderId, subscribed: bool) -> Result<()> {
+        self.set_subscribed_impl(folder, subscribed).await
+    }
+
+    async fn changes_since(&self, folder: FolderId, modseq: u64) -> Result<FolderChanges> {
+        self.changes_since_impl(folder, modseq).await
+    }
+
+    async fn vanished_since(&self, folder: FolderId, modseq: u64) -> Result<Vec<u32>> {
+        let c = self.client().await?;
+        super::changes::vanished(&c, folder, modseq).await
+    }
+}

@@ -1,0 +1,164 @@
+//! The PostgreSQL schema as numbered migrations, applied in order when a store connects.
+//!
+//! Invariants: a migration, once released, never changes: a new version is a new entry at
+//! the end of [`MIGRATIONS`] with its own SQL file. The `migrations` table records each
+//! applied version with its time; applying runs under a transaction-scoped advisory lock, so
+//! nodes starting together apply each migration exactly once, and a migration's SQL and its
+//! record commit together. A database that has a version this program does not know (made
+//! by a newer one) is refused rather than used.
+
+use deadpool_postgres::Object;
+use tokio_postgres::NoTls;
+
+use crate::error::{Result, StoreError};
+
+/// One schema change.
+#[derive(Clone, Copy, Debug)]
+pub struct Migration {
+    /// Position in the order of application, from 1, without gaps.
+    pub version: i32,
+    /// What it does, in a few words (what `heron migrate` prints).
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+/// Every migration, oldest first.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "initial schema",
+    sql: include_str!("migrations/0001_initial.sql"),
+}];
+
+/// A migration as a database has it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MigrationState {
+    pub version: i32,
+    pub name: String,
+    /// Unix seconds when it was applied; `None` while pending.
+    pub applied_at: Option<i64>,
+}
+
+/// Key of the advisory lock that serialises schema changes ("heron" and 1).
+const LOCK_KEY: i64 = 0x6865_726f_6e00_0001;
+
+const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS migrations (\
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+
+/// Apply every pending migration in one transaction.
+pub(super) async fn apply(client: &mut Object) -> Result<()> {
+    let tx = client.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY])
+        .await?;
+    tx.batch_execute(CREATE_TABLE).await?;
+    let mut applied = Vec::new();
+    for row in tx.query("SELECT version FROM migrations", &[]).await? {
+        applied.push(row.try_get::<_, i32>(0)?);
+    }
+    let known = MIGRATIONS.last().map_or(0, |m| m.version);
+    if let Some(newer) = applied.iter().copied().filter(|v| *v > known).max() {
+        return Err(StoreError::Db(format!(
+            "the database has schema version {newer}; this program knows versions up to {known}"
+        )));
+    }
+    for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+        tx.batch_execute(m.sql).await?;
+        tx.execute(
+            "INSERT INTO migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+            &[&m.version, &m.name, &crate::rules::now()],
+        )
+        .await?;
+        tracing::info!("applied schema migration {}: {}", m.version, m.name);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Every known migration with when the database at `url` applied it, without changing
+/// anything there (what `heron migrate` shows before it applies).
+pub async fn status(url: &str) -> Result<Vec<MigrationState>> {
+    let (client, conn) = url
+        .parse::<tokio_postgres::Config>()
+        .map_err(|e| StoreError::Db(format!("bad PostgreSQL URL: {e}")))?
+        .connect(NoTls)
+        .await?;
+    let driver = tokio::spawn(conn);
+    let exists: bool = client
+        .query_one("SELECT to_regclass('migrations') IS NOT NULL", &[])
+        .await?
+        .try_get(0)?;
+    let mut done = Vec::new();
+    if exists {
+        let rows = client
+            .query(
+                "SELECT version, name, applied_at FROM migrations ORDER BY version",
+                &[],
+            )
+            .await?;
+        for r in rows {
+            done.push(MigrationState {
+                version: r.try_get(0)?,
+                name: r.try_get(1)?,
+                applied_at: Some(r.try_get(2)?),
+            });
+        }
+    }
+    drop(client);
+    let _ = driver.await;
+    Ok(merge(&done))
+}
+
+/// Known migrations with their application times from `done`, then any applied version not
+/// known here (made by a newer program), in version order.
+pub(super) fn merge(done: &[MigrationState]) -> Vec<MigrationState> {
+    let mut out: Vec<MigrationState> = MIGRATIONS
+        .iter()
+        .map(|m| MigrationState {
+            version: m.version,
+            name: m.name.to_owned(),
+            applied_at: done
+                .iter()
+                .find(|d| d.version == m.version)
+                .and_then(|d| d.applied_at),
+        })
+        .collect();
+    for d in done {
+        if !MIGRATIONS.iter().any(|m| m.version == d.version) {
+            out.push(d.clone());
+        }
+    }
+    out.sort_by_key(|m| m.version);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_count_up_from_one_without_gaps() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version as usize, i + 1, "{}", m.name);
+            assert!(!m.sql.trim().is_empty());
+        }
+    }
+
+    #[test]
+    fn status_lists_pending_applied_and_unknown_versions() {
+        let done = [
+            MigrationState {
+                version: 1,
+                name: "initial schema".into(),
+                applied_at: Some(5),
+            },
+            MigrationState {
+                version: 999,
+                name: "from the future".into(),
+                applied_at: Some(9),
+            },
+        ];
+        let s = merge(&done);
+        assert_eq!(s.first().and_then(|m| m.applied_at), Some(5));
+        assert_eq!(s.last().map(|m| m.version), Some(999));
+        assert!(merge(&[]).iter().all(|m| m.applied_at.is_none()));
+    }
+}

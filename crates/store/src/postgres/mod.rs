@@ -1,0 +1,185 @@
+//! The shared backend: PostgreSQL holds the metadata and the message bytes, so several nodes
+//! serve one mail system with no shared disk.
+//!
+//! How it works: a pool of connections serves reads and write transactions; every write runs
+//! in one transaction (PostgreSQL commits it durably and batches concurrent commits itself)
+//! and is run again from the start when PostgreSQL picks it as a deadlock or serialization
+//! victim. Message bytes are `bytea` chunks written in the transaction of the records that name
+//! them ([`blobs`]). The schema is a list of numbered [`migrations`] applied at connect. Change
+//! events go into a `changes` table and out with `NOTIFY`; a listener on its own connection
+//! republishes other processes' events here ([`listener`]).
+//!
+//! Invariants: the same as the SQLite backend's, by the same [`crate::rules`]: UIDs strictly
+//! increase per folder and are never reused (the folder row is locked while they are handed
+//! out, so two nodes appending at once get distinct UIDs); a returned write is committed; an
+//! event is published only after its transaction committed. Spool leases are taken with
+//! `FOR UPDATE SKIP LOCKED`, so two nodes never lease one entry while its lease runs, and a
+//! lease that ran out is taken over by whoever asks next.
+
+/// Run `$body` inside a write transaction of `$store`, with `$tx` naming the open
+/// [`tx::Tx`]; commit it, publish its events, and answer the body's value. A transaction that
+/// PostgreSQL aborted for a deadlock or a serialization conflict is run again, a few times.
+macro_rules! write_tx {
+    ($store:expr, |$tx:ident| $body:expr) => {{
+        let store: &$crate::postgres::PgStore = &$store;
+        let mut tries = 0u32;
+        loop {
+            let mut client = store.client().await?;
+            let begun = client
+                .transaction()
+                .await
+                .map_err($crate::error::StoreError::from)?;
+            #[allow(unused_mut)]
+            let mut $tx = $crate::postgres::tx::Tx::new(begun);
+            let r: ::std::result::Result<_, $crate::postgres::error::Fail> = async { $body }.await;
+            let r = match r {
+                Ok(v) => $tx.commit(&store.inner.origin).await.map(|ev| (v, ev)),
+                Err(e) => {
+                    $tx.rollback().await;
+                    Err(e)
+                }
+            };
+            match r {
+                Ok((v, events)) => {
+                    for e in events {
+                        store.inner.bus.publish(e);
+                    }
+                    break Ok(v);
+                }
+                Err(e) if e.retryable() && tries < $crate::postgres::MAX_RETRIES => {
+                    tries += 1;
+                    tracing::debug!("transaction retried after {e:?}");
+                }
+                Err(e) => break Err($crate::error::StoreError::from(e)),
+            }
+        }
+    }};
+}
+
+mod admin_account;
+mod blobs;
+mod changes;
+mod directory;
+mod directory_rows;
+mod directory_search;
+mod dkim;
+mod error;
+mod folders;
+mod listener;
+mod mail;
+pub mod migrations;
+mod misc;
+mod spool;
+mod tokens;
+mod tx;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
+use tokio_postgres::NoTls;
+
+use crate::error::{Result, StoreError};
+use crate::events::{EventBus, Subscription};
+use crate::traits::Store;
+
+pub use migrations::{MIGRATIONS, Migration, MigrationState};
+
+/// How many times a write transaction is run in all when PostgreSQL keeps aborting it as a
+/// deadlock victim.
+pub(crate) const MAX_RETRIES: u32 = 5;
+
+/// Connections one store handle keeps for its queries (the listener has one more).
+const POOL_SIZE: usize = 16;
+
+/// A store in a PostgreSQL database, shared by every node pointed at it.
+#[derive(Clone)]
+pub struct PgStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Pool,
+    bus: EventBus,
+    /// Tags this handle's rows in `changes` (its events are published here at commit, so the
+    /// listener skips them) and its spool leases.
+    origin: String,
+    /// The listener task; it ends with the last handle.
+    listener: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.listener.abort();
+    }
+}
+
+impl PgStore {
+    /// Connect to the database at `url` (`postgres://user@host:port/db`), apply pending
+    /// migrations, and start listening for other processes' changes.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let config = url
+            .parse::<tokio_postgres::Config>()
+            .map_err(|e| StoreError::Db(format!("bad PostgreSQL URL: {e}")))?;
+        Self::connect_with(config).await
+    }
+
+    /// [`connect`](Self::connect) with a parsed configuration.
+    pub async fn connect_with(config: tokio_postgres::Config) -> Result<Self> {
+        let manager = Manager::from_config(
+            config.clone(),
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .build()
+            .map_err(|e| StoreError::Db(format!("cannot make a connection pool: {e}")))?;
+        migrations::apply(&mut pool.get().await?).await?;
+        let bus = EventBus::new();
+        let origin = format!("{:016x}", rand::random::<u64>());
+        let listener = listener::start(config, pool.clone(), bus.clone(), origin.clone()).await?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                pool,
+                bus,
+                origin,
+                listener,
+            }),
+        })
+    }
+
+    /// The migrations of this database, applied and pending.
+    pub async fn migrations(&self) -> Result<Vec<MigrationState>> {
+        let client = self.client().await?;
+        let mut done = Vec::new();
+        for r in client
+            .query(
+                "SELECT version, name, applied_at FROM migrations ORDER BY version",
+                &[],
+            )
+            .await?
+        {
+            done.push(MigrationState {
+                version: r.try_get(0)?,
+                name: r.try_get(1)?,
+                applied_at: Some(r.try_get(2)?),
+            });
+        }
+        Ok(migrations::merge(&done))
+    }
+
+    /// A pooled connection.
+    pub(crate) async fn client(&self) -> Result<Object> {
+        Ok(self.inner.pool.get().await?)
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn subscribe(&self) -> Subscription {
+        self.inner.bus.subscribe()
+    }
+}

@@ -1,0 +1,65 @@
+//! One write transaction and the change events it raises.
+//!
+//! Invariants: events raised by a transaction are inserted into `changes` inside it, each
+//! with a `NOTIFY heron_changes` carrying the new row's id, so other processes hear of a
+//! change exactly when it commits and never of one that rolled back; this process publishes
+//! them on its own bus only after COMMIT returned. Identical events of one transaction are
+//! written once (they are hints; a batch of a thousand appends to a folder is one change).
+
+use deadpool_postgres::Transaction;
+
+use super::error::TxResult;
+use crate::events::Event;
+use crate::rules::json::to_json;
+
+/// An open write transaction.
+pub(crate) struct Tx<'c> {
+    pub(crate) t: Transaction<'c>,
+    /// Raised so far, published after the commit.
+    events: Vec<Event>,
+}
+
+impl<'c> Tx<'c> {
+    pub(crate) fn new(t: Transaction<'c>) -> Self {
+        Self {
+            t,
+            events: Vec::new(),
+        }
+    }
+
+    /// Raise an event, published if and when this transaction commits.
+    pub(crate) fn emit(&mut self, e: Event) {
+        if !self.events.contains(&e) {
+            self.events.push(e);
+        }
+    }
+
+    /// Log the events, commit, and hand the events back for publishing.
+    pub(crate) async fn commit(self, origin: &str) -> TxResult<Vec<Event>> {
+        if !self.events.is_empty() {
+            let st = self
+                .t
+                .prepare_cached(
+                    "WITH c AS (INSERT INTO changes (origin, event, created_at) \
+                     VALUES ($1, $2, $3) RETURNING id) \
+                     SELECT pg_notify('heron_changes', id::text) FROM c",
+                )
+                .await?;
+            let now = crate::rules::now();
+            for e in &self.events {
+                let text = to_json(e)?;
+                self.t.execute(&st, &[&origin, &text, &now]).await?;
+            }
+        }
+        self.t.commit().await?;
+        Ok(self.events)
+    }
+
+    /// Give up the transaction; a failure to roll back closes the connection, which rolls
+    /// back as well.
+    pub(crate) async fn rollback(self) {
+        if let Err(e) = self.t.rollback().await {
+            tracing::debug!("rollback failed: {e}");
+        }
+    }
+}
