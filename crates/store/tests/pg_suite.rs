@@ -1,0 +1,361 @@
+//! Runs the backend-neutral suite against PostgreSQL, one test per check, each on a database
+//! of its own made for it and dropped after; then the checks only a shared database needs:
+//! two store handles (standing for two nodes) appending to one folder, taking over a spool
+//! lease that ran out, and hearing each other's changes.
+//!
+//! Set `HERON_TEST_PG` to a PostgreSQL URL whose user may create databases
+//! (`postgres://postgres@127.0.0.1:5432/postgres`); without it every test prints a note and
+//! passes without running.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use heron_store::suite::{ALL, Subject};
+use heron_store::*;
+use tokio_postgres::NoTls;
+
+/// A database made for one test.
+struct TestDb {
+    admin: tokio_postgres::Config,
+    name: String,
+}
+
+impl TestDb {
+    /// A fresh empty database, or `None` (with a note) when no server is configured.
+    async fn create(test: &str) -> Option<Self> {
+        let Ok(url) = std::env::var("HERON_TEST_PG") else {
+            eprintln!("HERON_TEST_PG is not set: skipping the PostgreSQL test {test}");
+            return None;
+        };
+        let admin: tokio_postgres::Config = url.parse().unwrap();
+        let name = format!("heron_test_{:016x}", rand::random::<u64>());
+        Self::exec(&admin, &format!("CREATE DATABASE {name}")).await;
+        Some(Self { admin, name })
+    }
+
+    fn config(&self) -> tokio_postgres::Config {
+        let mut c = self.admin.clone();
+        c.dbname(&self.name);
+        c
+    }
+
+    async fn connect(&self) -> PgStore {
+        PgStore::connect_with(self.config()).await.unwrap()
+    }
+
+    async fn exec(config: &tokio_postgres::Config, sql: &str) {
+        let (client, conn) = config.connect(NoTls).await.unwrap();
+        let driver = tokio::spawn(conn);
+        client.batch_execute(sql).await.unwrap();
+        drop(client);
+        let _ = driver.await;
+    }
+
+    async fn drop_db(self) {
+        Self::exec(
+            &self.admin,
+            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        )
+        .await;
+    }
+}
+
+/// Run `body` on a fresh database, dropping it afterwards even when `body` panics.
+async fn with_db<F, Fut>(test: &str, body: F)
+where
+    F: FnOnce(TestDb) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = TestDb> + Send + 'static,
+{
+    let Some(db) = TestDb::create(test).await else {
+        return;
+    };
+    let keep = TestDb {
+        admin: db.admin.clone(),
+        name: db.name.clone(),
+    };
+    let r = tokio::spawn(body(db)).await;
+    keep.drop_db().await;
+    if let Err(e) = r {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+async fn run(name: &'static str) {
+    with_db(name, move |db| async move {
+        let store: Subject = Arc::new(db.connect().await);
+        let check = ALL.iter().find(|(n, _)| *n == name).unwrap().1;
+        check(store).await;
+        db
+    })
+    .await;
+}
+
+macro_rules! suite {
+    ($($name:ident),*) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() { run(stringify!($name)).await }
+    )*
+    #[test]
+    fn every_check_has_a_test() {
+        let listed: Vec<&str> = vec![$(stringify!($name)),*];
+        for (n, _) in ALL { assert!(listed.contains(n), "suite check {n} not run"); }
+    }};
+}
+
+suite!(
+    domains,
+    users_and_folders,
+    aliases,
+    messages_uids_and_quota,
+    shared_blob_delivery,
+    prefixed_bodies,
+    concurrent_appends,
+    settings_and_events,
+    spool_records,
+    spool_leases,
+    dkim_keys,
+    api_tokens,
+    inactive_users,
+    search_users,
+    secrets,
+    domain_admins,
+    delete_cascades,
+    large_messages,
+    flags_copy_move,
+    folder_tree
+);
+
+fn msg() -> NewMessage {
+    NewMessage {
+        flags: vec![],
+        internal_date: Some(1_700_000_000),
+    }
+}
+
+/// Two handles (two nodes) appending to one folder at once: every UID is handed out once,
+/// each appender sees its own UIDs increase, and UIDNEXT ends past all of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_append_to_one_folder() {
+    with_db("two_nodes_append_to_one_folder", |db| async move {
+        let (a, b) = (db.connect().await, db.connect().await);
+        let u = suite::one_user(&a, "two.test", "u", &[("INBOX", None)]).await;
+        let f = b.get_folder(u.id, "INBOX").await.unwrap().unwrap();
+        let mut tasks = Vec::new();
+        for (n, node) in [a.clone(), b.clone()].into_iter().enumerate() {
+            tasks.push(tokio::spawn(async move {
+                let mut got = Vec::new();
+                for i in 0..60 {
+                    let body = format!("node {n} message {i}\r\n").into_bytes();
+                    if i % 10 == 9 {
+                        let batch = vec![(body.clone(), msg()), (body, msg())];
+                        got.extend(node.append_batch(f.id, batch).await.unwrap());
+                    } else {
+                        got.extend(node.deliver(body.into(), &[(f.id, msg())]).await.unwrap());
+                    }
+                }
+                got
+            }));
+        }
+        let mut all = HashSet::new();
+        for t in tasks {
+            let got = t.await.unwrap();
+            assert!(got.windows(2).all(|w| w[0] < w[1]), "increasing: {got:?}");
+            for uid in got {
+                assert!(all.insert(uid), "UID {uid} handed out twice");
+            }
+        }
+        assert_eq!(all, (1..=132).collect::<HashSet<u32>>());
+        let f = a.get_folder_by_id(f.id).await.unwrap().unwrap();
+        assert_eq!(f.uidnext, 133);
+        assert_eq!(a.list_messages(f.id).await.unwrap().len(), 132);
+        db
+    })
+    .await;
+}
+
+/// A lease taken by one node keeps the entry from the other until it runs out; then the
+/// other takes it over. Releasing frees a node's own leases, not a live lease of another.
+/// Nodes leasing at once never get the same entry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spool_leases_are_taken_over_after_they_run_out() {
+    with_db(
+        "spool_leases_are_taken_over_after_they_run_out",
+        |db| async move {
+            let (a, b) = (db.connect().await, db.connect().await);
+            let new = |due| NewSpoolEntry {
+                sender: "s@a.test".into(),
+                recipients: vec![SpoolRecipient::pending("r@remote.test")],
+                priority: 5,
+                ret: None,
+                envid: None,
+                next_attempt_at: due,
+            };
+            let e = a
+                .spool_insert(b"m\r\n".to_vec().into(), new(100))
+                .await
+                .unwrap();
+            let got = a.spool_lease(100, 200, 10).await.unwrap();
+            assert_eq!(got.iter().map(|e| e.id).collect::<Vec<_>>(), [e.id]);
+            assert!(
+                b.spool_lease(150, 250, 10).await.unwrap().is_empty(),
+                "lease running"
+            );
+            assert!(
+                b.spool_release(150).await.unwrap().is_empty(),
+                "not b's lease"
+            );
+            assert_eq!(
+                b.spool_next_due().await.unwrap(),
+                Some(200),
+                "due when it runs out"
+            );
+            let taken = b.spool_lease(201, 300, 10).await.unwrap();
+            assert_eq!(taken.iter().map(|e| e.id).collect::<Vec<_>>(), [e.id]);
+            assert_eq!(taken[0].leased_until, 300);
+            assert!(
+                a.spool_release(250).await.unwrap().is_empty(),
+                "now b's, running"
+            );
+            assert_eq!(b.spool_release(250).await.unwrap(), [e.id], "b's own");
+            a.spool_delete(e.id).await.unwrap();
+
+            for i in 0..40 {
+                a.spool_insert(format!("{i}\r\n").into_bytes().into(), new(0))
+                    .await
+                    .unwrap();
+            }
+            let mut tasks = Vec::new();
+            for node in [a.clone(), b.clone(), a.clone(), b.clone()] {
+                tasks.push(tokio::spawn(async move {
+                    let mut ids = Vec::new();
+                    loop {
+                        let got = node.spool_lease(10, 1000, 3).await.unwrap();
+                        if got.is_empty() {
+                            break ids;
+                        }
+                        ids.extend(got.into_iter().map(|e| e.id));
+                    }
+                }));
+            }
+            let mut seen = HashSet::new();
+            for t in tasks {
+                for id in t.await.unwrap() {
+                    assert!(seen.insert(id), "entry {id} leased twice");
+                }
+            }
+            assert_eq!(seen.len(), 40);
+            db
+        },
+    )
+    .await;
+}
+
+/// A change committed through one handle reaches the other's subscribers (LISTEN/NOTIFY),
+/// once; a handle's own changes reach its subscribers once, not again through the listener.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_reach_the_other_nodes_subscribers() {
+    with_db(
+        "changes_reach_the_other_nodes_subscribers",
+        |db| async move {
+            let (a, b) = (db.connect().await, db.connect().await);
+            let mut on_b = b.subscribe();
+            let mut on_a = a.subscribe();
+            a.set_setting("pop.banner", "x").await.unwrap();
+            let want = Event::Setting {
+                key: "pop.banner".into(),
+            };
+            assert_eq!(next(&mut on_b).await, Some(want.clone()));
+            assert_eq!(next(&mut on_a).await, Some(want));
+            let u = suite::one_user(&b, "ev.test", "u", &[("INBOX", None)]).await;
+            assert_eq!(next(&mut on_a).await, Some(Event::Directory));
+            assert_eq!(next(&mut on_b).await, Some(Event::Directory));
+            assert_eq!(next(&mut on_b).await, Some(Event::Directory), "the user");
+            let f = a.get_folder(u.id, "INBOX").await.unwrap().unwrap();
+            a.deliver(b"x\r\n".to_vec().into(), &[(f.id, msg())])
+                .await
+                .unwrap();
+            let mailbox = Event::Mailbox {
+                user_id: u.id,
+                folder_id: f.id,
+            };
+            assert_eq!(next(&mut on_a).await, Some(Event::Directory), "the user");
+            assert_eq!(next(&mut on_a).await, Some(mailbox.clone()));
+            assert_eq!(next(&mut on_b).await, Some(mailbox));
+            // Nothing more: a's own change did not come back to it through the listener.
+            let quiet = tokio::time::timeout(Duration::from_millis(300), on_a.next()).await;
+            assert!(quiet.is_err(), "unexpected {quiet:?}");
+            db
+        },
+    )
+    .await;
+}
+
+/// When the listening connection drops, subscribers are told to re-read (`Resync`) and
+/// changes still arrive, by polling and then by listening again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_still_arrive_after_the_listener_loses_its_connection() {
+    with_db(
+        "changes_still_arrive_after_the_listener_loses_its_connection",
+        |db| async move {
+            let (a, b) = (db.connect().await, db.connect().await);
+            let mut on_b = b.subscribe();
+            TestDb::exec(
+                &db.config(),
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE query LIKE 'LISTEN %' AND pid <> pg_backend_pid()",
+            )
+            .await;
+            assert_eq!(next(&mut on_b).await, Some(Event::Resync));
+            for i in 0..3 {
+                let key = format!("k{i}");
+                a.set_setting(&key, "v").await.unwrap();
+                assert_eq!(next(&mut on_b).await, Some(Event::Setting { key }));
+                tokio::time::sleep(Duration::from_millis(1500)).await;
+            }
+            db
+        },
+    )
+    .await;
+}
+
+/// The schema's migrations are recorded once, and a second connect applies nothing again.
+#[tokio::test]
+async fn migrations_apply_once_and_are_listed() {
+    with_db("migrations_apply_once_and_are_listed", |db| async move {
+        let url = format!(
+            "postgres://{}@{}/{}",
+            db.admin.get_user().unwrap_or("postgres"),
+            host_port(&db.admin),
+            db.name
+        );
+        let before = postgres::migrations::status(&url).await.unwrap();
+        assert!(!before.is_empty() && before.iter().all(|m| m.applied_at.is_none()));
+        let a = db.connect().await;
+        let applied = a.migrations().await.unwrap();
+        assert_eq!(applied.len(), postgres::MIGRATIONS.len());
+        assert!(applied.iter().all(|m| m.applied_at.is_some()));
+        let b = db.connect().await;
+        assert_eq!(b.migrations().await.unwrap(), applied);
+        assert_eq!(postgres::migrations::status(&url).await.unwrap(), applied);
+        db
+    })
+    .await;
+}
+
+/// The next event, waiting at most ten seconds.
+async fn next(s: &mut Subscription) -> Option<Event> {
+    tokio::time::timeout(Duration::from_secs(10), s.next())
+        .await
+        .expect("an event within ten seconds")
+}
+
+fn host_port(c: &tokio_postgres::Config) -> String {
+    let host = match c.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
+        _ => "127.0.0.1".into(),
+    };
+    let port = c.get_ports().first().copied().unwrap_or(5432);
+    format!("{host}:{port}")
+}
