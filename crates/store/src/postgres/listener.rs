@@ -9,10 +9,11 @@
 //! have been missed) and the listener polls the table every [`POLL_EVERY`] while it
 //! reconnects; once listening again it reads what it missed.
 //!
-//! Invariants: an event is published at most once (ids seen are remembered over a window of
-//! [`WINDOW`] ids, so a row found both by a poll and by a notification counts once, and rows
-//! that commit out of id order are still found by a poll); rows older than [`KEEP_CHANGES`]
-//! seconds are deleted, since every listener reads a row within moments of its commit.
+//! Invariants: no committed change of another handle is left out while the listener listens
+//! (each notification names its row), nor while it polls (rows that commit out of id order
+//! are still found, [`WINDOW`] ids back); a row found both ways is published once (ids seen
+//! are remembered over that window); rows older than [`KEEP_CHANGES`] seconds are deleted,
+//! since every listener reads a row within moments of its commit.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -53,9 +54,16 @@ struct Seen {
 }
 
 impl Seen {
-    /// Whether `id` is new; it counts as seen from now on.
+    /// Whether `id`, found by a poll, is new; it counts as seen from now on.
     fn fresh(&mut self, id: i64) -> bool {
         id > self.floor && self.ids.insert(id)
+    }
+
+    /// Whether `id`, named by a notification, is new. A notified id committed after the
+    /// LISTEN took effect, so one at or below the floor (a transaction that took its id
+    /// before the floor was read and committed after) is new all the same.
+    fn fresh_notified(&mut self, id: i64) -> bool {
+        id <= self.floor || self.ids.insert(id)
     }
 
     /// Forget ids more than [`WINDOW`] below the highest.
@@ -115,12 +123,18 @@ struct Ctx {
 }
 
 impl Ctx {
-    /// Publish the fresh rows among `rows` (id, origin, event) written by other handles.
-    fn publish(&mut self, rows: &[tokio_postgres::Row]) -> Result<()> {
+    /// Publish the fresh rows among `rows` (id, origin, event) written by other handles;
+    /// `notified` when a notification named them.
+    fn publish(&mut self, rows: &[tokio_postgres::Row], notified: bool) -> Result<()> {
         for r in rows {
             let (id, origin, text): (i64, &str, &str) =
                 (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
-            if self.seen.fresh(id)
+            let fresh = if notified {
+                self.seen.fresh_notified(id)
+            } else {
+                self.seen.fresh(id)
+            };
+            if fresh
                 && origin != self.origin
                 && let Ok(e) = from_json::<Event>(text, "change event")
             {
@@ -140,7 +154,7 @@ impl Ctx {
                 &[&ids],
             )
             .await?;
-        self.publish(&rows)
+        self.publish(&rows, true)
     }
 
     /// Read and publish every row above the floor not seen yet.
@@ -152,7 +166,7 @@ impl Ctx {
                 &[&self.seen.floor],
             )
             .await?;
-        self.publish(&rows)
+        self.publish(&rows, false)
     }
 
     async fn prune(&self) {
@@ -262,6 +276,11 @@ mod tests {
         assert!(s.fresh(12));
         assert!(!s.fresh(12), "seen");
         assert!(s.fresh(11), "committed late, still found");
+        assert!(
+            s.fresh_notified(9),
+            "notified: committed after listening began"
+        );
+        assert!(!s.fresh_notified(11), "already found by a poll");
         s.fresh(12 + 2 * WINDOW);
         s.trim();
         assert_eq!(s.floor, 12 + WINDOW);

@@ -74,9 +74,10 @@ mod tokens;
 mod tx;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
-use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
 use crate::error::{Result, StoreError};
@@ -85,12 +86,22 @@ use crate::traits::Store;
 
 pub use migrations::{MIGRATIONS, Migration, MigrationState};
 
-/// How many times a write transaction is run in all when PostgreSQL keeps aborting it as a
-/// deadlock victim.
+/// How many times a write transaction is run again when PostgreSQL keeps aborting it as a
+/// deadlock or serialization victim.
 pub(crate) const MAX_RETRIES: u32 = 5;
 
 /// Connections one store handle keeps for its queries (the listener has one more).
 const POOL_SIZE: usize = 16;
+
+/// Longest wait for a free pooled connection, and for a new one to be made: past these a
+/// call fails instead of hanging while the database is unreachable.
+const WAIT_FOR_CONNECTION: Duration = Duration::from_secs(30);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Session settings every connection runs with, whatever the server's defaults: a COMMIT
+/// returns only once its WAL is flushed (the store's durability rule), and a session left
+/// idle inside a transaction by a stalled caller is ended rather than holding its locks.
+const SESSION: &str = "-c synchronous_commit=on -c idle_in_transaction_session_timeout=60000";
 
 /// A store in a PostgreSQL database, shared by every node pointed at it.
 #[derive(Clone)]
@@ -125,7 +136,15 @@ impl PgStore {
     }
 
     /// [`connect`](Self::connect) with a parsed configuration.
-    pub async fn connect_with(config: tokio_postgres::Config) -> Result<Self> {
+    pub async fn connect_with(mut config: tokio_postgres::Config) -> Result<Self> {
+        let options = match config.get_options() {
+            Some(given) => format!("{SESSION} {given}"),
+            None => SESSION.to_owned(),
+        };
+        config.options(&options);
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
         let manager = Manager::from_config(
             config.clone(),
             NoTls,
@@ -135,6 +154,9 @@ impl PgStore {
         );
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(WAIT_FOR_CONNECTION))
+            .create_timeout(Some(CONNECT_TIMEOUT))
             .build()
             .map_err(|e| StoreError::Db(format!("cannot make a connection pool: {e}")))?;
         migrations::apply(&mut pool.get().await?).await?;
