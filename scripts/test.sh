@@ -71,6 +71,11 @@ else
     cargo test --workspace --locked
 fi
 
+section "Store tests on PostgreSQL"
+# The store suite against PostgreSQL (feature `postgres`, not in the workspace build above): a
+# private cluster from Debian's packages, or the server HERON_TEST_PG names.
+scripts/pg-test.sh
+
 section "Fuzz targets (${HERON_FUZZ_SECONDS:-30} s each)"
 # Every cargo-fuzz target of crates/*/fuzz on its corpus, one at a time; any crash, timeout
 # or out-of-memory input fails the run (bench/fuzz prints where the input was written).
