@@ -94,13 +94,20 @@ pub(crate) async fn store_flags_tx(
 
 /// Copy inside a transaction: new rows in the target referring to the same blobs, in the
 /// order asked; UIDs the source does not hold are skipped. Returns (source, new) UID pairs.
+/// Both folders stay locked to the commit (a move then expunges from the source).
 pub(crate) async fn copy_tx(
     tx: &mut Tx<'_>,
     from: FolderId,
     uids: &[u32],
     to: FolderId,
 ) -> TxResult<Vec<(u32, u32)>> {
-    lock_folder(tx, from).await?;
+    // Both folders, in id order: a copy or move the other way round waits instead of
+    // deadlocking.
+    let (first, second) = (from.min(to), from.max(to));
+    lock_folder(tx, first).await?;
+    if second != first {
+        lock_folder(tx, second).await?;
+    }
     let want: Vec<i64> = uids.iter().map(|u| i64::from(*u)).collect();
     let rows = tx
         .t

@@ -49,6 +49,7 @@ macro_rules! write_tx {
                 Err(e) if e.retryable() && tries < $crate::postgres::MAX_RETRIES => {
                     tries += 1;
                     tracing::debug!("transaction retried after {e:?}");
+                    tokio::time::sleep($crate::postgres::retry_pause(tries)).await;
                 }
                 Err(e) => break Err($crate::error::StoreError::from(e)),
             }
@@ -89,6 +90,14 @@ pub use migrations::{MIGRATIONS, Migration, MigrationState};
 /// How many times a write transaction is run again when PostgreSQL keeps aborting it as a
 /// deadlock or serialization victim.
 pub(crate) const MAX_RETRIES: u32 = 5;
+
+/// How long to wait before running an aborted transaction again for the `tries`-th time: a
+/// random pause that grows with the tries, so the transactions that collided do not meet
+/// again in step.
+pub(crate) fn retry_pause(tries: u32) -> Duration {
+    let ms: u64 = rand::Rng::gen_range(&mut rand::thread_rng(), 1..=20);
+    Duration::from_millis(ms * u64::from(tries))
+}
 
 /// Connections one store handle keeps for its queries (the listener has one more).
 const POOL_SIZE: usize = 16;
