@@ -53,6 +53,16 @@ impl TestDb {
         let _ = driver.await;
     }
 
+    /// The count `sql` selects, read on a connection of its own.
+    async fn count(&self, sql: &str) -> i64 {
+        let (client, conn) = self.config().connect(NoTls).await.unwrap();
+        let driver = tokio::spawn(conn);
+        let n = client.query_one(sql, &[]).await.unwrap().get(0);
+        drop(client);
+        let _ = driver.await;
+        n
+    }
+
     async fn drop_db(self) {
         Self::exec(
             &self.admin,
@@ -341,6 +351,161 @@ async fn migrations_apply_once_and_are_listed() {
         let b = db.connect().await;
         assert_eq!(b.migrations().await.unwrap(), applied);
         assert_eq!(postgres::migrations::status(&url).await.unwrap(), applied);
+        db
+    })
+    .await;
+}
+
+/// Message bytes are chunk rows counted by reference: one copy for several folders, written
+/// with the records or not at all, gone with the last reference (mailboxes and spool alike).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bytes_live_in_chunks_and_go_with_their_last_reference() {
+    with_db(
+        "bytes_live_in_chunks_and_go_with_their_last_reference",
+        |db| async move {
+            let s = db.connect().await;
+            let u = suite::one_user(&s, "b.test", "u", &[("INBOX", None), ("Old", None)]).await;
+            let inbox = s.get_folder(u.id, "INBOX").await.unwrap().unwrap();
+            let old = s.get_folder(u.id, "Old").await.unwrap().unwrap();
+            let big: Vec<u8> = (0..600 * 1024).map(|i| (i % 251) as u8).collect();
+            let bytes = MessageBytes::new(b"Received: by h\r\n".to_vec(), Arc::new(big));
+            let targets = [(inbox.id, msg()), (old.id, msg())];
+            s.deliver(bytes.clone(), &targets).await.unwrap();
+            assert_eq!(
+                db.count("SELECT count(*) FROM blobs WHERE refs = 2").await,
+                1
+            );
+            assert_eq!(
+                db.count("SELECT count(*) FROM blob_chunks").await,
+                3,
+                "600 KiB in 256 KiB chunks"
+            );
+            // A delivery that fails part way leaves no bytes behind.
+            let bad = [(inbox.id, msg()), (999_999, msg())];
+            assert!(s.deliver(bytes.clone(), &bad).await.is_err());
+            assert_eq!(db.count("SELECT count(*) FROM blobs").await, 1);
+            assert_eq!(s.list_messages(inbox.id).await.unwrap().len(), 1);
+            let m = s.list_messages(inbox.id).await.unwrap().remove(0);
+            assert_eq!(s.read_message(&m).await.unwrap(), bytes.joined());
+            s.move_messages(inbox.id, &[m.uid], old.id).await.unwrap();
+            s.expunge(old.id, &[1]).await.unwrap();
+            assert_eq!(
+                db.count("SELECT count(*) FROM blobs WHERE refs = 1").await,
+                1
+            );
+            s.delete_folder(old.id).await.unwrap();
+            let e = s
+                .spool_insert(
+                    bytes,
+                    NewSpoolEntry {
+                        sender: String::new(),
+                        recipients: vec![SpoolRecipient::pending("r@remote.test")],
+                        priority: 5,
+                        ret: None,
+                        envid: None,
+                        next_attempt_at: 0,
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(db.count("SELECT count(*) FROM blob_chunks").await, 3);
+            s.spool_delete(e.id).await.unwrap();
+            assert_eq!(db.count("SELECT count(*) FROM blobs").await, 0);
+            assert_eq!(db.count("SELECT count(*) FROM blob_chunks").await, 0);
+            db
+        },
+    )
+    .await;
+}
+
+/// Moves in both directions between two folders, from two nodes at once, lock the folders in
+/// opposite orders; PostgreSQL breaks the deadlocks and the losing transactions run again, so
+/// every move succeeds and no message is lost or doubled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crossing_moves_from_two_nodes_all_succeed() {
+    with_db(
+        "crossing_moves_from_two_nodes_all_succeed",
+        |db| async move {
+            let (a, b) = (db.connect().await, db.connect().await);
+            let u = suite::one_user(&a, "mv.test", "u", &[("A", None), ("B", None)]).await;
+            let fa = a.get_folder(u.id, "A").await.unwrap().unwrap();
+            let fb = a.get_folder(u.id, "B").await.unwrap().unwrap();
+            for f in [&fa, &fb] {
+                let batch = (0..20)
+                    .map(|i| (format!("{i}\r\n").into_bytes(), msg()))
+                    .collect();
+                a.append_batch(f.id, batch).await.unwrap();
+            }
+            let mut tasks = Vec::new();
+            for (node, from, to) in [(a.clone(), fa.id, fb.id), (b.clone(), fb.id, fa.id)] {
+                tasks.push(tokio::spawn(async move {
+                    for _ in 0..15 {
+                        let uids: Vec<u32> = node
+                            .list_messages(from)
+                            .await
+                            .unwrap()
+                            .iter()
+                            .take(3)
+                            .map(|m| m.uid)
+                            .collect();
+                        node.move_messages(from, &uids, to).await.unwrap();
+                    }
+                }));
+            }
+            for t in tasks {
+                t.await.unwrap();
+            }
+            let n = a.list_messages(fa.id).await.unwrap().len()
+                + a.list_messages(fb.id).await.unwrap().len();
+            assert_eq!(n, 40);
+            assert_eq!(
+                db.count("SELECT coalesce(sum(refs), 0)::bigint FROM blobs")
+                    .await,
+                40
+            );
+            db
+        },
+    )
+    .await;
+}
+
+/// A write that PostgreSQL aborts as a deadlock victim is run again and succeeds: another
+/// session holds the owner's row and then asks for the folder row a delivery holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deadlock_victim_is_run_again() {
+    with_db("a_deadlock_victim_is_run_again", |db| async move {
+        let s = db.connect().await;
+        let u = suite::one_user(&s, "dl.test", "u", &[("INBOX", None)]).await;
+        let f = s.get_folder(u.id, "INBOX").await.unwrap().unwrap();
+        let (mut other, conn) = db.config().connect(NoTls).await.unwrap();
+        tokio::spawn(conn);
+        // The other session waits long before looking for deadlocks, so the store's
+        // transaction is the one PostgreSQL aborts.
+        other
+            .batch_execute("SET deadlock_timeout = '20s'")
+            .await
+            .unwrap();
+        let t = other.transaction().await.unwrap();
+        t.execute("UPDATE users SET last_login = 1 WHERE id = $1", &[&u.id])
+            .await
+            .unwrap();
+        let store = s.clone();
+        let delivery = tokio::spawn(async move {
+            store
+                .deliver(b"x\r\n".to_vec().into(), &[(f.id, msg())])
+                .await
+        });
+        // The delivery now holds the folder row and waits for the user row.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        t.execute(
+            "UPDATE folders SET subscribed = true WHERE id = $1",
+            &[&f.id],
+        )
+        .await
+        .unwrap();
+        t.commit().await.unwrap();
+        assert_eq!(delivery.await.unwrap().unwrap(), [1]);
+        assert_eq!(s.list_messages(f.id).await.unwrap().len(), 1);
         db
     })
     .await;
