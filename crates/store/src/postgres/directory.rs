@@ -33,42 +33,6 @@ async fn drop_blob_refs(tx: &Tx<'_>, select: &str, id: i64) -> TxResult<()> {
     release(tx, &ids).await
 }
 
-impl PgStore {
-    /// The one row `sql` selects with `params`, mapped, if any.
-    async fn one<T>(
-        &self,
-        sql: &str,
-        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
-        map: fn(&tokio_postgres::Row) -> Result<T>,
-    ) -> Result<Option<T>> {
-        let c = self.client().await?;
-        let st = c.prepare_cached(sql).await?;
-        c.query_opt(&st, params)
-            .await?
-            .as_ref()
-            .map(map)
-            .transpose()
-    }
-
-    /// Every row `sql` selects with `params`, mapped.
-    async fn all<T>(
-        &self,
-        sql: &str,
-        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
-        map: fn(&tokio_postgres::Row) -> Result<T>,
-    ) -> Result<Vec<T>> {
-        let c = self.client().await?;
-        let st = c.prepare_cached(sql).await?;
-        c.query(&st, params).await?.iter().map(map).collect()
-    }
-
-    /// A count `sql` (one `$1`) returns.
-    async fn count_of(&self, sql: &str, id: i64) -> Result<u64> {
-        let c = self.client().await?;
-        count(&c.query_one(sql, &[&id]).await?)
-    }
-}
-
 #[async_trait]
 impl DirectoryStore for PgStore {
     async fn create_domain(&self, d: NewDomain) -> Result<Domain> {

@@ -1,6 +1,9 @@
-//! Row mapping for the directory tables: columns, and decoding of the JSON-typed fields.
+//! Row mapping for the directory tables: columns, decoding of the JSON-typed fields, and
+//! small read helpers (one row, all rows, a count) mapped by these.
 
 use tokio_postgres::Row;
+
+use super::PgStore;
 
 use crate::error::{Result, StoreError};
 use crate::model::*;
@@ -55,4 +58,40 @@ pub(super) fn alias_row(r: &Row) -> Result<Alias> {
 /// A count or sum as the store reports it.
 pub(super) fn count(r: &Row) -> Result<u64> {
     Ok(u64::try_from(r.try_get::<_, i64>(0)?).unwrap_or(0))
+}
+
+impl PgStore {
+    /// The one row `sql` selects with `params`, mapped, if any.
+    pub(super) async fn one<T>(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+        map: fn(&tokio_postgres::Row) -> Result<T>,
+    ) -> Result<Option<T>> {
+        let c = self.client().await?;
+        let st = c.prepare_cached(sql).await?;
+        c.query_opt(&st, params)
+            .await?
+            .as_ref()
+            .map(map)
+            .transpose()
+    }
+
+    /// Every row `sql` selects with `params`, mapped.
+    pub(super) async fn all<T>(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+        map: fn(&tokio_postgres::Row) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let c = self.client().await?;
+        let st = c.prepare_cached(sql).await?;
+        c.query(&st, params).await?.iter().map(map).collect()
+    }
+
+    /// A count `sql` (one `$1`) returns.
+    pub(super) async fn count_of(&self, sql: &str, id: i64) -> Result<u64> {
+        let c = self.client().await?;
+        count(&c.query_one(sql, &[&id]).await?)
+    }
 }
