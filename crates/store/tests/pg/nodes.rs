@@ -1,0 +1,381 @@
+//! Checks only a shared database needs: two store handles (standing for two nodes)
+//! appending to one folder, taking over a spool lease that ran out, hearing each other's
+//! changes, moving messages across each other; bytes kept in chunk rows; deadlock victims run
+//! again; migrations.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use heron_store::*;
+use tokio_postgres::NoTls;
+
+use super::{TestDb, host_port, msg, next, with_db};
+
+/// Two handles (two nodes) appending to one folder at once: every UID is handed out once,
+/// each appender sees its own UIDs increase, and UIDNEXT ends past all of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_append_to_one_folder() {
+    with_db("two_nodes_append_to_one_folder", |db| async move {
+        let (a, b) = (db.connect().await, db.connect().await);
+        let u = suite::one_user(&a, "two.test", "u", &[("INBOX", None)]).await;
+        let f = b.get_folder(u.id, "INBOX").await.unwrap().unwrap();
+        let mut tasks = Vec::new();
+        for (n, node) in [a.clone(), b.clone()].into_iter().enumerate() {
+            tasks.push(tokio::spawn(async move {
+                let mut got = Vec::new();
+                for i in 0..60 {
+                    let body = format!("node {n} message {i}\r\n").into_bytes();
+                    if i % 10 == 9 {
+                        let batch = vec![(body.clone(), msg()), (body, msg())];
+                        got.extend(node.append_batch(f.id, batch).await.unwrap());
+                    } else {
+                        got.extend(node.deliver(body.into(), &[(f.id, msg())]).await.unwrap());
+                    }
+                }
+                got
+            }));
+        }
+        let mut all = HashSet::new();
+        for t in tasks {
+            let got = t.await.unwrap();
+            assert!(got.windows(2).all(|w| w[0] < w[1]), "increasing: {got:?}");
+            for uid in got {
+                assert!(all.insert(uid), "UID {uid} handed out twice");
+            }
+        }
+        assert_eq!(all, (1..=132).collect::<HashSet<u32>>());
+        let f = a.get_folder_by_id(f.id).await.unwrap().unwrap();
+        assert_eq!(f.uidnext, 133);
+        assert_eq!(a.list_messages(f.id).await.unwrap().len(), 132);
+        db
+    })
+    .await;
+}
+
+/// A lease taken by one node keeps the entry from the other until it runs out; then the
+/// other takes it over. Releasing frees a node's own leases, not a live lease of another.
+/// Nodes leasing at once never get the same entry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spool_leases_are_taken_over_after_they_run_out() {
+    with_db(
+        "spool_leases_are_taken_over_after_they_run_out",
+        |db| async move {
+            let (a, b) = (db.connect().await, db.connect().await);
+            let new = |due| NewSpoolEntry {
+                sender: "s@a.test".into(),
+                recipients: vec![SpoolRecipient::pending("r@remote.test")],
+                priority: 5,
+                ret: None,
+                envid: None,
+                next_attempt_at: due,
+            };
+            let e = a
+                .spool_insert(b"m\r\n".to_vec().into(), new(100))
+                .await
+                .unwrap();
+            let got = a.spool_lease(100, 200, 10).await.unwrap();
+            assert_eq!(got.iter().map(|e| e.id).collect::<Vec<_>>(), [e.id]);
+            assert!(
+                b.spool_lease(150, 250, 10).await.unwrap().is_empty(),
+                "lease running"
+            );
+            assert!(
+                b.spool_release(150).await.unwrap().is_empty(),
+                "not b's lease"
+            );
+            assert_eq!(
+                b.spool_next_due().await.unwrap(),
+                Some(200),
+                "due when it runs out"
+            );
+            let taken = b.spool_lease(201, 300, 10).await.unwrap();
+            assert_eq!(taken.iter().map(|e| e.id).collect::<Vec<_>>(), [e.id]);
+            assert_eq!(taken[0].leased_until, 300);
+            assert!(
+                a.spool_release(250).await.unwrap().is_empty(),
+                "now b's, running"
+            );
+            assert_eq!(b.spool_release(250).await.unwrap(), [e.id], "b's own");
+            a.spool_delete(e.id).await.unwrap();
+
+            for i in 0..40 {
+                a.spool_insert(format!("{i}\r\n").into_bytes().into(), new(0))
+                    .await
+                    .unwrap();
+            }
+            let mut tasks = Vec::new();
+            for node in [a.clone(), b.clone(), a.clone(), b.clone()] {
+                tasks.push(tokio::spawn(async move {
+                    let mut ids = Vec::new();
+                    loop {
+                        let got = node.spool_lease(10, 1000, 3).await.unwrap();
+                        if got.is_empty() {
+                            break ids;
+                        }
+                        ids.extend(got.into_iter().map(|e| e.id));
+                    }
+                }));
+            }
+            let mut seen = HashSet::new();
+            for t in tasks {
+                for id in t.await.unwrap() {
+                    assert!(seen.insert(id), "entry {id} leased twice");
+                }
+            }
+            assert_eq!(seen.len(), 40);
+            db
+        },
+    )
+    .await;
+}
+
+/// A change committed through one handle reaches the other's subscribers (LISTEN/NOTIFY),
+/// once; a handle's own changes reach its subscribers once, not again through the listener.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_reach_the_other_nodes_subscribers() {
+    with_db(
+        "changes_reach_the_other_nodes_subscribers",
+        |db| async move {
+            let (a, b) = (db.connect().await, db.connect().await);
+            let mut on_b = b.subscribe();
+            let mut on_a = a.subscribe();
+            a.set_setting("pop.banner", "x").await.unwrap();
+            let want = Event::Setting {
+                key: "pop.banner".into(),
+            };
+            assert_eq!(next(&mut on_b).await, Some(want.clone()));
+            assert_eq!(next(&mut on_a).await, Some(want));
+            let u = suite::one_user(&b, "ev.test", "u", &[("INBOX", None)]).await;
+            // The domain, then the user, on both sides.
+            for sub in [&mut on_a, &mut on_b] {
+                assert_eq!(next(sub).await, Some(Event::Directory));
+                assert_eq!(next(sub).await, Some(Event::Directory));
+            }
+            let f = a.get_folder(u.id, "INBOX").await.unwrap().unwrap();
+            a.deliver(b"x\r\n".to_vec().into(), &[(f.id, msg())])
+                .await
+                .unwrap();
+            let mailbox = Event::Mailbox {
+                user_id: u.id,
+                folder_id: f.id,
+            };
+            assert_eq!(next(&mut on_a).await, Some(mailbox.clone()));
+            assert_eq!(next(&mut on_b).await, Some(mailbox));
+            // Nothing more: a's own change did not come back to it through the listener.
+            let quiet = tokio::time::timeout(Duration::from_millis(300), on_a.next()).await;
+            assert!(quiet.is_err(), "unexpected {quiet:?}");
+            db
+        },
+    )
+    .await;
+}
+
+/// When the listening connection drops, subscribers are told to re-read (`Resync`) and
+/// changes still arrive, by polling and then by listening again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_still_arrive_after_the_listener_loses_its_connection() {
+    with_db(
+        "changes_still_arrive_after_the_listener_loses_its_connection",
+        |db| async move {
+            let (a, b) = (db.connect().await, db.connect().await);
+            let mut on_b = b.subscribe();
+            TestDb::exec(
+                &db.config(),
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE query LIKE 'LISTEN %' AND datname = current_database() \
+                 AND pid <> pg_backend_pid()",
+            )
+            .await;
+            assert_eq!(next(&mut on_b).await, Some(Event::Resync));
+            for i in 0..3 {
+                let key = format!("k{i}");
+                a.set_setting(&key, "v").await.unwrap();
+                assert_eq!(next(&mut on_b).await, Some(Event::Setting { key }));
+                tokio::time::sleep(Duration::from_millis(1500)).await;
+            }
+            db
+        },
+    )
+    .await;
+}
+
+/// The schema's migrations are recorded once, and a second connect applies nothing again.
+#[tokio::test]
+async fn migrations_apply_once_and_are_listed() {
+    with_db("migrations_apply_once_and_are_listed", |db| async move {
+        let url = format!(
+            "postgres://{}@{}/{}",
+            db.admin.get_user().unwrap_or("postgres"),
+            host_port(&db.admin),
+            db.name
+        );
+        let before = postgres::migrations::status(&url).await.unwrap();
+        assert!(!before.is_empty() && before.iter().all(|m| m.applied_at.is_none()));
+        let a = db.connect().await;
+        let applied = a.migrations().await.unwrap();
+        assert_eq!(applied.len(), postgres::MIGRATIONS.len());
+        assert!(applied.iter().all(|m| m.applied_at.is_some()));
+        let b = db.connect().await;
+        assert_eq!(b.migrations().await.unwrap(), applied);
+        assert_eq!(postgres::migrations::status(&url).await.unwrap(), applied);
+        db
+    })
+    .await;
+}
+
+/// Message bytes are chunk rows counted by reference: one copy for several folders, written
+/// with the records or not at all, gone with the last reference (mailboxes and spool alike).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bytes_live_in_chunks_and_go_with_their_last_reference() {
+    with_db(
+        "bytes_live_in_chunks_and_go_with_their_last_reference",
+        |db| async move {
+            let s = db.connect().await;
+            let u = suite::one_user(&s, "b.test", "u", &[("INBOX", None), ("Old", None)]).await;
+            let inbox = s.get_folder(u.id, "INBOX").await.unwrap().unwrap();
+            let old = s.get_folder(u.id, "Old").await.unwrap().unwrap();
+            let big: Vec<u8> = (0..600 * 1024).map(|i| (i % 251) as u8).collect();
+            let bytes = MessageBytes::new(b"Received: by h\r\n".to_vec(), Arc::new(big));
+            let targets = [(inbox.id, msg()), (old.id, msg())];
+            s.deliver(bytes.clone(), &targets).await.unwrap();
+            assert_eq!(
+                db.count("SELECT count(*) FROM blobs WHERE refs = 2").await,
+                1
+            );
+            assert_eq!(
+                db.count("SELECT count(*) FROM blob_chunks").await,
+                3,
+                "600 KiB in 256 KiB chunks"
+            );
+            // A delivery that fails part way leaves no bytes behind.
+            let bad = [(inbox.id, msg()), (999_999, msg())];
+            assert!(s.deliver(bytes.clone(), &bad).await.is_err());
+            assert_eq!(db.count("SELECT count(*) FROM blobs").await, 1);
+            assert_eq!(s.list_messages(inbox.id).await.unwrap().len(), 1);
+            let m = s.list_messages(inbox.id).await.unwrap().remove(0);
+            assert_eq!(s.read_message(&m).await.unwrap(), bytes.joined());
+            s.move_messages(inbox.id, &[m.uid], old.id).await.unwrap();
+            s.expunge(old.id, &[1]).await.unwrap();
+            assert_eq!(
+                db.count("SELECT count(*) FROM blobs WHERE refs = 1").await,
+                1
+            );
+            s.delete_folder(old.id).await.unwrap();
+            let e = s
+                .spool_insert(
+                    bytes,
+                    NewSpoolEntry {
+                        sender: String::new(),
+                        recipients: vec![SpoolRecipient::pending("r@remote.test")],
+                        priority: 5,
+                        ret: None,
+                        envid: None,
+                        next_attempt_at: 0,
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(db.count("SELECT count(*) FROM blob_chunks").await, 3);
+            s.spool_delete(e.id).await.unwrap();
+            assert_eq!(db.count("SELECT count(*) FROM blobs").await, 0);
+            assert_eq!(db.count("SELECT count(*) FROM blob_chunks").await, 0);
+            db
+        },
+    )
+    .await;
+}
+
+/// Moves in both directions between two folders, from two nodes at once, lock the folders in
+/// opposite orders; PostgreSQL breaks the deadlocks and the losing transactions run again, so
+/// every move succeeds and no message is lost or doubled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crossing_moves_from_two_nodes_all_succeed() {
+    with_db(
+        "crossing_moves_from_two_nodes_all_succeed",
+        |db| async move {
+            let (a, b) = (db.connect().await, db.connect().await);
+            let u = suite::one_user(&a, "mv.test", "u", &[("A", None), ("B", None)]).await;
+            let fa = a.get_folder(u.id, "A").await.unwrap().unwrap();
+            let fb = a.get_folder(u.id, "B").await.unwrap().unwrap();
+            for f in [&fa, &fb] {
+                let batch = (0..20)
+                    .map(|i| (format!("{i}\r\n").into_bytes(), msg()))
+                    .collect();
+                a.append_batch(f.id, batch).await.unwrap();
+            }
+            let mut tasks = Vec::new();
+            for (node, from, to) in [(a.clone(), fa.id, fb.id), (b.clone(), fb.id, fa.id)] {
+                tasks.push(tokio::spawn(async move {
+                    for _ in 0..15 {
+                        let uids: Vec<u32> = node
+                            .list_messages(from)
+                            .await
+                            .unwrap()
+                            .iter()
+                            .take(3)
+                            .map(|m| m.uid)
+                            .collect();
+                        node.move_messages(from, &uids, to).await.unwrap();
+                    }
+                }));
+            }
+            for t in tasks {
+                t.await.unwrap();
+            }
+            let n = a.list_messages(fa.id).await.unwrap().len()
+                + a.list_messages(fb.id).await.unwrap().len();
+            assert_eq!(n, 40);
+            assert_eq!(
+                db.count("SELECT coalesce(sum(refs), 0)::bigint FROM blobs")
+                    .await,
+                40
+            );
+            db
+        },
+    )
+    .await;
+}
+
+/// A write that PostgreSQL aborts as a deadlock victim is run again and succeeds: another
+/// session holds the owner's row and then asks for the folder row a delivery holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deadlock_victim_is_run_again() {
+    with_db("a_deadlock_victim_is_run_again", |db| async move {
+        let s = db.connect().await;
+        let u = suite::one_user(&s, "dl.test", "u", &[("INBOX", None)]).await;
+        let f = s.get_folder(u.id, "INBOX").await.unwrap().unwrap();
+        let (mut other, conn) = db.config().connect(NoTls).await.unwrap();
+        tokio::spawn(conn);
+        // The other session waits long before looking for deadlocks, so the store's
+        // transaction is the one PostgreSQL aborts.
+        other
+            .batch_execute("SET deadlock_timeout = '20s'")
+            .await
+            .unwrap();
+        let t = other.transaction().await.unwrap();
+        t.execute("UPDATE users SET last_login = 1 WHERE id = $1", &[&u.id])
+            .await
+            .unwrap();
+        let store = s.clone();
+        let delivery = tokio::spawn(async move {
+            store
+                .deliver(b"x\r\n".to_vec().into(), &[(f.id, msg())])
+                .await
+        });
+        // The delivery now holds the folder row and waits for the user row.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        t.execute(
+            "UPDATE folders SET subscribed = true WHERE id = $1",
+            &[&f.id],
+        )
+        .await
+        .unwrap();
+        t.commit().await.unwrap();
+        assert_eq!(delivery.await.unwrap().unwrap(), [1]);
+        assert_eq!(s.list_messages(f.id).await.unwrap().len(), 1);
+        db
+    })
+    .await;
+}
