@@ -1,9 +1,11 @@
-//! Which data directory a command works on, and whether it is one.
+//! Which data directory a command works on, and whether it is one; which store it uses.
 //!
 //! The directory is chosen, first match wins, from: the `--data` flag, the `HERON_DATA`
 //! environment variable, the `data` key of the bootstrap file (`/etc/heron/heron.toml`, or the
 //! file `HERON_CONFIG` names), and last `./heron-data`. A relative `data` in the bootstrap file
-//! is taken from the file's own directory.
+//! is taken from the file's own directory. The store is the embedded one of the data directory
+//! unless a PostgreSQL URL is named by `--store`, `HERON_STORE` or the bootstrap file's `store`
+//! key, first match wins.
 //!
 //! Invariants: only `heron serve` and `heron init` create a data directory; every other command
 //! first checks [`require`], so a typo in `--data` or a command run from the wrong directory
@@ -32,6 +34,8 @@ pub const DEFAULT_DATA: &str = "heron-data";
 struct Bootstrap {
     /// The data directory.
     data: Option<PathBuf>,
+    /// The shared store (`postgres://…`); without it, the data directory's own.
+    store: Option<String>,
 }
 
 /// The data directory to use: `flag` is `--data` or `HERON_DATA` (clap reads both, the flag
@@ -44,27 +48,43 @@ pub fn resolve(flag: Option<PathBuf>, config: Option<PathBuf>) -> anyhow::Result
         Some(f) => (f, true),
         None => (PathBuf::from(DEFAULT_BOOTSTRAP), false),
     };
-    if let Some(p) = from_bootstrap(&file, must_exist)? {
-        return Ok(p);
+    if let Some(p) = bootstrap(&file, must_exist)?.data {
+        return Ok(match file.parent() {
+            Some(dir) if p.is_relative() => dir.join(p),
+            _ => p,
+        });
     }
     Ok(PathBuf::from(DEFAULT_DATA))
 }
 
-/// The `data` a bootstrap file names; `None` if it names none, or it is absent and may be.
-fn from_bootstrap(file: &Path, must_exist: bool) -> anyhow::Result<Option<PathBuf>> {
+/// The shared store's URL, if one is named: `flag` is `--store` or `HERON_STORE` (clap reads
+/// both, the flag first), then the bootstrap file's `store`; `config` as for [`resolve`].
+pub fn resolve_store(
+    flag: Option<String>,
+    config: Option<PathBuf>,
+) -> anyhow::Result<Option<String>> {
+    if flag.is_some() {
+        return Ok(flag);
+    }
+    let (file, must_exist) = match config {
+        Some(f) => (f, true),
+        None => (PathBuf::from(DEFAULT_BOOTSTRAP), false),
+    };
+    Ok(bootstrap(&file, must_exist)?.store)
+}
+
+/// A bootstrap file's keys; none if it is absent and may be.
+fn bootstrap(file: &Path, must_exist: bool) -> anyhow::Result<Bootstrap> {
     let text = match std::fs::read_to_string(file) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => {
+            return Ok(Bootstrap::default());
+        }
         Err(e) => {
             return Err(e).with_context(|| format!("cannot read {}", file.display()));
         }
     };
-    let b: Bootstrap =
-        toml::from_str(&text).with_context(|| format!("bad bootstrap file {}", file.display()))?;
-    Ok(b.data.map(|d| match file.parent() {
-        Some(dir) if d.is_relative() => dir.join(d),
-        _ => d,
-    }))
+    toml::from_str(&text).with_context(|| format!("bad bootstrap file {}", file.display()))
 }
 
 /// Whether `data` is a Heron data directory.
@@ -158,6 +178,29 @@ mod tests {
         std::fs::write(&bad, "dta = \"/x\"\n").expect("write");
         let e = resolve(None, Some(bad)).expect_err("unknown key");
         assert!(format!("{e:#}").contains("dta"), "{e:#}");
+    }
+
+    #[test]
+    fn the_store_comes_from_the_flag_then_the_bootstrap_file() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let f = t.path().join("heron.toml");
+        std::fs::write(
+            &f,
+            "data = \"/srv/heron\"\nstore = \"postgres://db/heron\"\n",
+        )
+        .expect("write");
+        let flag = Some("postgres://other/heron".to_owned());
+        assert_eq!(
+            resolve_store(flag.clone(), Some(f.clone())).expect("resolve"),
+            flag
+        );
+        assert_eq!(
+            resolve_store(None, Some(f)).expect("resolve").as_deref(),
+            Some("postgres://db/heron")
+        );
+        let bare = t.path().join("bare.toml");
+        std::fs::write(&bare, "").expect("write");
+        assert_eq!(resolve_store(None, Some(bare)).expect("resolve"), None);
     }
 
     #[test]

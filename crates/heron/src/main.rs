@@ -7,6 +7,7 @@ mod lock;
 mod logs;
 mod nofile;
 mod out;
+mod store_url;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,7 +23,14 @@ The data directory (database, message files, certificates, logs) is, first match
      (or the file the HERON_CONFIG environment variable names)
   4. ./heron-data
 Only `heron serve` and `heron init` create a data directory; every other command
-fails on a directory that is not one.";
+fails on a directory that is not one.
+
+The store is the data directory's own (SQLite and message files) unless one PostgreSQL
+database shared by several nodes is named, first match wins:
+  1. --store postgres://USER:PASSWORD@HOST:PORT/DB
+  2. the HERON_STORE environment variable
+  3. `store = \"postgres://...\"` in the bootstrap file
+The data directory then keeps only the node's own files (logs, certificates, lock).";
 
 /// Heron: an all-in-one mail server.
 #[derive(Parser)]
@@ -32,6 +40,10 @@ struct Args {
     /// order in which it is looked for.
     #[arg(long, global = true, env = "HERON_DATA")]
     data: Option<PathBuf>,
+    /// A PostgreSQL database shared by several nodes (postgres://USER:PASSWORD@HOST/DB)
+    /// instead of the data directory's embedded store.
+    #[arg(long, global = true, env = "HERON_STORE", value_name = "URL")]
+    store: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -69,6 +81,8 @@ pub(crate) enum Command {
     /// Bearer tokens for the admin API.
     #[command(subcommand)]
     Token(cli::token::TokenCmd),
+    /// List the store's schema migrations, applied and pending; apply them with --apply.
+    Migrate(cli::migrate::MigrateArgs),
 }
 
 fn main() -> ExitCode {
@@ -85,24 +99,29 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async move {
         let config = std::env::var_os(datadir::CONFIG_ENV).map(PathBuf::from);
-        let data = datadir::resolve(args.data, config)?;
+        let data = datadir::resolve(args.data, config.clone())?;
+        let store = datadir::resolve_store(args.store, config)?
+            .map(|s| store_url::StoreUrl::parse(&s))
+            .transpose()?;
+        let at = cli::Location { data, store };
         let audited = cli::audit::changes(&args.command);
         let outcome = match args.command {
-            Command::Serve(a) => cli::serve::run(&data, a).await,
-            Command::Init => cli::init::run(&data).await,
-            Command::Domain(c) => cli::domain::run(&data, c).await,
-            Command::User(c) => cli::user::run(&data, c).await,
-            Command::Alias(c) => cli::alias::run(&data, c).await,
-            Command::Settings(c) => cli::settings::run(&data, c).await,
-            Command::Import(a) => cli::import::run(&data, a).await,
-            Command::Spool(c) => cli::spool::run(&data, c).await,
-            Command::Dkim(c) => cli::dkim::run(&data, c).await,
-            Command::Admin(c) => cli::admin::run(&data, c).await,
-            Command::Token(c) => cli::token::run(&data, c).await,
+            Command::Serve(a) => cli::serve::run(&at, a).await,
+            Command::Init => cli::init::run(&at).await,
+            Command::Domain(c) => cli::domain::run(&at, c).await,
+            Command::User(c) => cli::user::run(&at, c).await,
+            Command::Alias(c) => cli::alias::run(&at, c).await,
+            Command::Settings(c) => cli::settings::run(&at, c).await,
+            Command::Import(a) => cli::import::run(&at, a).await,
+            Command::Spool(c) => cli::spool::run(&at, c).await,
+            Command::Dkim(c) => cli::dkim::run(&at, c).await,
+            Command::Admin(c) => cli::admin::run(&at, c).await,
+            Command::Token(c) => cli::token::run(&at, c).await,
+            Command::Migrate(a) => cli::migrate::run(&at, a).await,
         };
         if audited {
             let line = cli::audit::describe(std::env::args());
-            cli::audit::record(&data, &line, &outcome).await;
+            cli::audit::record(&at, &line, &outcome).await;
         }
         outcome
     });

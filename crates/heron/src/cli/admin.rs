@@ -2,8 +2,6 @@
 //! it is lost. The new password obeys the password policy and clears the first-login flag;
 //! the account is made first if it does not exist yet.
 
-use std::path::Path;
-
 use anyhow::Context;
 use clap::Subcommand;
 
@@ -21,8 +19,8 @@ pub enum AdminCmd {
 }
 
 /// Run an administrator command.
-pub async fn run(data: &Path, cmd: AdminCmd) -> anyhow::Result<()> {
-    let o = super::open(data).await?;
+pub async fn run(at: &super::Location, cmd: AdminCmd) -> anyhow::Result<()> {
+    let o = super::open(at).await?;
     match cmd {
         AdminCmd::Passwd { password } => {
             let pw = password::read(password, "the administrator")?;

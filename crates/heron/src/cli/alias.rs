@@ -1,7 +1,5 @@
 //! `heron alias add|delete|list`.
 
-use std::path::Path;
-
 use crate::out::outln;
 use clap::Subcommand;
 
@@ -21,8 +19,8 @@ pub enum AliasCmd {
 }
 
 /// Run an alias command.
-pub async fn run(data: &Path, cmd: AliasCmd) -> anyhow::Result<()> {
-    let o = super::open(data).await?;
+pub async fn run(at: &super::Location, cmd: AliasCmd) -> anyhow::Result<()> {
+    let o = super::open(at).await?;
     match cmd {
         AliasCmd::Add { address, targets } => {
             let a = o.dir.add_alias(&address, &targets).await?;

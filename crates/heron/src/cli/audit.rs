@@ -7,8 +7,6 @@
 //! `--password` is replaced); commands that only read (list, show, get) leave no line; a
 //! failed change is logged with its error.
 
-use std::path::Path;
-
 use crate::Command;
 
 /// Whether `command` changes what is stored (so it belongs in the events log).
@@ -16,7 +14,7 @@ pub fn changes(command: &Command) -> bool {
     use super::{alias::AliasCmd, dkim::DkimCmd, domain::DomainCmd, settings::SettingsCmd};
     use super::{spool::SpoolCmd, token::TokenCmd, user::UserCmd};
     match command {
-        Command::Serve(_) => false,
+        Command::Serve(_) | Command::Migrate(_) => false,
         Command::Domain(c) => !matches!(c, DomainCmd::List | DomainCmd::Show { .. }),
         Command::User(c) => !matches!(c, UserCmd::List { .. }),
         Command::Alias(c) => !matches!(c, AliasCmd::List { .. }),
@@ -49,8 +47,13 @@ pub fn describe(args: impl IntoIterator<Item = String>) -> String {
 }
 
 /// Appends the line for a change that ran, with how it ended.
-pub async fn record(data: &Path, command_line: &str, outcome: &anyhow::Result<()>) {
-    let Ok(opened) = super::open(data).await else {
+pub async fn record(at: &super::Location, command_line: &str, outcome: &anyhow::Result<()>) {
+    let data = &at.data;
+    // With a shared store the command may run where no node lives: no directory, no log.
+    if at.store.is_some() && !data.is_dir() {
+        return;
+    }
+    let Ok(opened) = super::open(at).await else {
         return;
     };
     let who = format!("cli (pid {}, uid {})", std::process::id(), uid());

@@ -1,8 +1,6 @@
 //! `heron dkim generate|show|delete`: a hosted domain's DKIM signing key (FILTER-7). The
 //! private key stays in the store; the command prints the TXT record to publish.
 
-use std::path::Path;
-
 use crate::out::outln;
 use anyhow::Context;
 use clap::Subcommand;
@@ -29,8 +27,8 @@ pub enum DkimCmd {
 }
 
 /// Run a DKIM command.
-pub async fn run(data: &Path, cmd: DkimCmd) -> anyhow::Result<()> {
-    let o = super::open(data).await?;
+pub async fn run(at: &super::Location, cmd: DkimCmd) -> anyhow::Result<()> {
+    let o = super::open(at).await?;
     let store = o.dir.store();
     match cmd {
         DkimCmd::Generate {

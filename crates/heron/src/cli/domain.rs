@@ -1,7 +1,5 @@
 //! `heron domain add|list|delete`.
 
-use std::path::Path;
-
 use crate::out::outln;
 use clap::Subcommand;
 use heron_directory::DomainChange;
@@ -110,8 +108,8 @@ async fn show(o: &super::Opened, name: &str) -> anyhow::Result<()> {
 }
 
 /// Run a domain command.
-pub async fn run(data: &Path, cmd: DomainCmd) -> anyhow::Result<()> {
-    let o = super::open(data).await?;
+pub async fn run(at: &super::Location, cmd: DomainCmd) -> anyhow::Result<()> {
+    let o = super::open(at).await?;
     match cmd {
         DomainCmd::Add { name } => {
             let d = o.dir.add_domain(&name).await?;

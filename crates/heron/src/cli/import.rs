@@ -19,7 +19,7 @@
 
 mod targets;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::out::outln;
 use anyhow::Context;
@@ -65,8 +65,8 @@ struct Tally {
 }
 
 /// Run an import.
-pub async fn run(data: &Path, a: ImportArgs) -> anyhow::Result<()> {
-    let o = super::open(data).await?;
+pub async fn run(at: &super::Location, a: ImportArgs) -> anyhow::Result<()> {
+    let o = super::open(at).await?;
     let user = o.dir.user(&a.address).await?;
     let store = o.dir.store();
     let mut targets = Targets::new(store.as_ref(), user.id, &a.folder, !a.duplicates)?;

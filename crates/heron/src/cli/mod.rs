@@ -1,9 +1,11 @@
-//! One module per CLI command. Every command opens the data directory itself, so all of them
-//! work while `heron serve` runs on the same directory (the server sees their changes through
-//! the store's change log).
+//! One module per CLI command. Every command opens the store itself, so all of them work
+//! while `heron serve` runs on the same data directory or store (the server sees their
+//! changes through the store's change log: polled on SQLite, `LISTEN/NOTIFY` on PostgreSQL).
 //!
-//! Invariant: only `serve` and `init` create a data directory ([`open_or_create`]); every
-//! other command goes through [`open`], which refuses a directory that is not one.
+//! Invariants: only `serve` and `init` create a data directory ([`open_or_create`]); every
+//! other command goes through [`open`], which refuses a directory that is not one. With a
+//! shared store ([`Location::store`]) the data directory holds only what is the node's own
+//! (logs, certificates, the serve lock) and the commands do not need one.
 
 pub mod admin;
 pub mod alias;
@@ -12,6 +14,7 @@ pub mod dkim;
 pub mod domain;
 pub mod import;
 pub mod init;
+pub mod migrate;
 pub mod password;
 pub mod serve;
 pub mod settings;
@@ -20,35 +23,109 @@ pub mod startup;
 pub mod token;
 pub mod user;
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use heron_directory::Directory;
 use heron_settings::Settings;
-use heron_store::{SqliteStore, Store};
+use heron_store::{PgStore, SqliteStore, Store};
 
-/// The data directory opened for a command.
+use crate::store_url::StoreUrl;
+
+/// Where a command finds its data: the node's data directory, and the shared store when
+/// one is named (otherwise the data directory's embedded one).
+pub struct Location {
+    pub data: PathBuf,
+    pub store: Option<StoreUrl>,
+}
+
+/// The store a command opened, by backend: what is the same for both is reached through
+/// [`Backend::shared`].
+#[derive(Clone)]
+pub enum Backend {
+    /// SQLite and message files in the data directory.
+    Sqlite(SqliteStore),
+    /// A PostgreSQL database shared by every node.
+    Postgres(PgStore),
+}
+
+impl Backend {
+    /// The store as every service takes it.
+    pub fn shared(&self) -> Arc<dyn Store> {
+        match self {
+            Self::Sqlite(s) => Arc::new(s.clone()),
+            Self::Postgres(s) => Arc::new(s.clone()),
+        }
+    }
+
+    /// Publish here the changes other processes commit, until the task is aborted. SQLite
+    /// polls its change log; PostgreSQL's listener runs from connect, so there is no task.
+    pub fn follow_changes(&self, every: Duration) -> Option<tokio::task::JoinHandle<()>> {
+        match self {
+            Self::Sqlite(s) => Some(s.start_change_poller(every)),
+            Self::Postgres(_) => None,
+        }
+    }
+
+    /// Remove, now and then every `every`, the message files a killed process wrote but
+    /// never recorded. Only the file-backed store has such files: PostgreSQL writes bytes
+    /// and records in one transaction.
+    pub fn sweep_orphans(&self, every: Duration) -> Option<tokio::task::JoinHandle<()>> {
+        match self {
+            Self::Sqlite(s) => Some(s.start_orphan_sweeper(every)),
+            Self::Postgres(_) => None,
+        }
+    }
+}
+
+/// The store opened for a command.
 pub struct Opened {
-    pub store: SqliteStore,
+    pub store: Backend,
     pub settings: Arc<Settings>,
     pub dir: Directory,
 }
 
-/// Open the store of an existing data directory.
-pub async fn open(data: &Path) -> anyhow::Result<Opened> {
-    crate::datadir::require(data)?;
-    open_or_create(data).await
+/// Open the store of an existing data directory, or the shared store.
+pub async fn open(at: &Location) -> anyhow::Result<Opened> {
+    if at.store.is_none() {
+        crate::datadir::require(&at.data)?;
+    }
+    load(connect(at).await?).await
 }
 
-/// Open the store in a data directory, creating it if needed (`serve` and `init` only).
-pub async fn open_or_create(data: &Path) -> anyhow::Result<Opened> {
+/// Open the store, creating the data directory (and an embedded store in it) if needed
+/// (`serve` and `init` only).
+pub async fn open_or_create(at: &Location) -> anyhow::Result<Opened> {
+    let data = &at.data;
     std::fs::create_dir_all(data)
         .with_context(|| format!("cannot create the data directory {}", data.display()))?;
     crate::datadir::check_writable(data)?;
-    let store = SqliteStore::open(data)
-        .with_context(|| format!("cannot open the data directory {}", data.display()))?;
-    let shared: Arc<dyn Store> = Arc::new(store.clone());
+    load(connect(at).await?).await
+}
+
+/// The backend `at` names: the shared store at its URL, else the data directory's own.
+pub async fn connect(at: &Location) -> anyhow::Result<Backend> {
+    Ok(match &at.store {
+        Some(url) => Backend::Postgres(connect_pg(url).await?),
+        None => Backend::Sqlite(
+            SqliteStore::open(&at.data)
+                .with_context(|| format!("cannot open the data directory {}", at.data.display()))?,
+        ),
+    })
+}
+
+/// Connect to the shared store (applying pending migrations); the error names the URL
+/// without its password.
+pub async fn connect_pg(url: &StoreUrl) -> anyhow::Result<PgStore> {
+    PgStore::connect(url.as_str())
+        .await
+        .with_context(|| format!("cannot use the PostgreSQL store {url}"))
+}
+
+async fn load(store: Backend) -> anyhow::Result<Opened> {
+    let shared = store.shared();
     let settings = Settings::load(shared.clone())
         .await
         .context("cannot load settings")?;

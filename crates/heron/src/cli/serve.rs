@@ -47,14 +47,15 @@ pub struct ServeArgs {
 const GRACE: Duration = Duration::from_secs(10);
 
 /// Run the server.
-pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
+pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
+    let data = at.data.as_path();
     std::fs::create_dir_all(data)
         .with_context(|| format!("cannot create the data directory {}", data.display()))?;
     crate::datadir::check_writable(data)?;
     // Held until this function returns (or the process dies): one server per directory.
     let _lock = lock::acquire(data)?;
     let nofile = nofile::raise();
-    let o = super::open_or_create(data).await?;
+    let o = super::open_or_create(at).await?;
     let settings = o.settings.clone();
     let defaults = defs::find(defs::BIND_LISTENERS.name)
         .map(|d| d.default)
@@ -70,11 +71,9 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
         .context("cannot create the administrator account")?;
 
     let self_signed = self_signed(data, &settings)?;
-    let _poller = o.store.start_change_poller(Duration::from_millis(250));
+    let _poller = o.store.follow_changes(Duration::from_millis(250));
     // Message files a killed process wrote but never recorded: now, then hourly.
-    let _sweeper = o
-        .store
-        .start_orphan_sweeper(heron_store::ORPHAN_SWEEP_EVERY);
+    let _sweeper = o.store.sweep_orphans(heron_store::ORPHAN_SWEEP_EVERY);
     let _refresher = settings.spawn_refresher();
     let _log_follower = follow_log_settings(log_control.clone(), settings.clone());
 
@@ -111,6 +110,7 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
         .is_some_and(|a| a.must_change_password);
     startup::report(&startup::Facts {
         data,
+        store: at.store.as_ref(),
         listeners: &listening,
         admin: admin_addr,
         log_dir: &log_control.dir(),

@@ -1,7 +1,5 @@
 //! `heron settings list|get|set|reset`.
 
-use std::path::Path;
-
 use crate::out::outln;
 use clap::Subcommand;
 use heron_settings::defs::DEFS;
@@ -20,8 +18,8 @@ pub enum SettingsCmd {
 }
 
 /// Run a settings command.
-pub async fn run(data: &Path, cmd: SettingsCmd) -> anyhow::Result<()> {
-    let o = super::open(data).await?;
+pub async fn run(at: &super::Location, cmd: SettingsCmd) -> anyhow::Result<()> {
+    let o = super::open(at).await?;
     let s = &o.settings;
     match cmd {
         SettingsCmd::List => {

@@ -2,8 +2,6 @@
 //! actions on them (SPOOL-5): list, show, delete, force, reset retries, change priority.
 //! They work while the server runs: it sees the change at once and acts on it.
 
-use std::path::Path;
-
 use crate::out::{out, outln};
 use anyhow::Context;
 use clap::Subcommand;
@@ -31,8 +29,8 @@ pub enum SpoolCmd {
 }
 
 /// Run a spool command.
-pub async fn run(data: &Path, cmd: SpoolCmd) -> anyhow::Result<()> {
-    let o = super::open(data).await?;
+pub async fn run(at: &super::Location, cmd: SpoolCmd) -> anyhow::Result<()> {
+    let o = super::open(at).await?;
     let store = o.dir.store();
     let now = chrono::Utc::now().timestamp();
     match cmd {

@@ -14,6 +14,8 @@ use heron_settings::values::{Encryption, ListenerSpec};
 /// What the report is made from.
 pub struct Facts<'a> {
     pub data: &'a Path,
+    /// The shared store, when not the data directory's own.
+    pub store: Option<&'a crate::store_url::StoreUrl>,
     /// The mail listeners bound, in settings order.
     pub listeners: &'a [ListenerSpec],
     /// The admin listener's address, or why it is not available.
@@ -34,11 +36,18 @@ fn mode(e: Encryption) -> &'static str {
 
 /// The report's lines.
 pub fn lines(f: &Facts<'_>) -> Vec<String> {
-    let mut out = vec![format!(
-        "heron {} serving from {}",
-        env!("CARGO_PKG_VERSION"),
-        f.data.display()
-    )];
+    let mut out = vec![match f.store {
+        None => format!(
+            "heron {} serving from {}",
+            env!("CARGO_PKG_VERSION"),
+            f.data.display()
+        ),
+        Some(url) => format!(
+            "heron {} serving from {url} (node files in {})",
+            env!("CARGO_PKG_VERSION"),
+            f.data.display()
+        ),
+    }];
     for l in f.listeners {
         out.push(format!(
             "  {:<10} {:<22} {}",
@@ -87,6 +96,7 @@ mod tests {
             .collect();
         let f = Facts {
             data: Path::new("/srv/heron"),
+            store: None,
             listeners: &listeners,
             admin: Ok("127.0.0.1:9998".parse().expect("addr")),
             log_dir: Path::new("/srv/heron/logs"),

@@ -2,8 +2,6 @@
 //! administrator), made the same way as by `POST /api/v1/tokens` ([`heron_admin::tokens`]).
 //! The secret is printed once, at creation; only its hash is kept.
 
-use std::path::Path;
-
 use crate::out::outln;
 use clap::Subcommand;
 
@@ -22,8 +20,8 @@ pub enum TokenCmd {
 }
 
 /// Run a token command.
-pub async fn run(data: &Path, cmd: TokenCmd) -> anyhow::Result<()> {
-    let o = super::open(data).await?;
+pub async fn run(at: &super::Location, cmd: TokenCmd) -> anyhow::Result<()> {
+    let o = super::open(at).await?;
     match cmd {
         TokenCmd::Create { name } => {
             let name = heron_admin::tokens::valid_name(&name)

@@ -1,7 +1,5 @@
 //! `heron user add|passwd|delete|list`.
 
-use std::path::Path;
-
 use crate::out::outln;
 use clap::Subcommand;
 use heron_store::Role;
@@ -42,8 +40,8 @@ pub enum UserCmd {
 }
 
 /// Run a user command.
-pub async fn run(data: &Path, cmd: UserCmd) -> anyhow::Result<()> {
-    let o = super::open(data).await?;
+pub async fn run(at: &super::Location, cmd: UserCmd) -> anyhow::Result<()> {
+    let o = super::open(at).await?;
     match cmd {
         UserCmd::Add {
             address,

@@ -20,6 +20,7 @@ mod schema;
 mod spool;
 mod staged;
 mod tokens;
+mod version;
 mod writer;
 
 use std::path::{Path, PathBuf};
