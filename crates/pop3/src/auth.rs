@@ -9,7 +9,22 @@ use crate::session::{Flow, Session, State, reply};
 
 /// Finish a successful authentication: lock, load, reply.
 pub async fn enter_transaction(s: &mut Session<'_>, user: User, name: &str) -> Flow {
-    let Some(lock) = s.svc.locks.try_lock(user.id) else {
+    let lock = match s.svc.locks.try_lock(user.id).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!(target: "pop3", "locking the maildrop of {name} failed: {e}");
+            return reply(
+                s,
+                &err(
+                    Some(RespCode::SysTemp),
+                    "cannot open the maildrop now, try again later",
+                ),
+                Flow::Continue,
+            )
+            .await;
+        }
+    };
+    let Some(lock) = lock else {
         tracing::info!(target: "pop3", "login of {name}: maildrop in use");
         return reply(
             s,

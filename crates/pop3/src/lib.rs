@@ -34,10 +34,11 @@ impl Pop3Service {
     /// A service over a directory.
     pub fn new(dir: Directory) -> Self {
         let settings = dir.settings().clone();
+        let locks = MailboxLocks::new(dir.store().clone());
         Self {
             dir,
             settings,
-            locks: MailboxLocks::default(),
+            locks,
         }
     }
 }

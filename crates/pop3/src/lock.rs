@@ -1,34 +1,84 @@
 //! Exclusive maildrop locks (RFC 1939 §8: "the POP3 server then acquires an exclusive-access
-//! lock on the maildrop"). In-process: each server node holds the locks of its own sessions.
+//! lock on the maildrop"), across every node sharing the store: a session first takes the
+//! lock among this node's sessions (in memory), then the node takes the store's hold
+//! `pop3:<user id>`, which no other running node can take while this one has it (a node that
+//! dies loses its holds once it counts as gone, see `heron_store::NodeStore`).
 //!
-//! Invariant: a user id is in the set exactly while one [`LockGuard`] for it lives.
+//! Invariants: a user id is in the in-memory set exactly while one [`LockGuard`] for it
+//! lives; the store hold is taken only by the session holding the in-memory lock and given
+//! back when its guard goes.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-use heron_store::UserId;
+use heron_store::{Store, StoreError, UserId};
 
-/// The set of locked maildrops.
-#[derive(Clone, Debug, Default)]
+/// The locked maildrops.
+#[derive(Clone)]
 pub struct MailboxLocks {
     held: Arc<Mutex<HashSet<UserId>>>,
+    store: Arc<dyn Store>,
 }
 
 /// Holds one maildrop lock; dropping it releases the lock.
-#[derive(Debug)]
 pub struct LockGuard {
     held: Arc<Mutex<HashSet<UserId>>>,
+    store: Arc<dyn Store>,
     user: UserId,
 }
 
+impl std::fmt::Debug for LockGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LockGuard")
+            .field("user", &self.user)
+            .finish()
+    }
+}
+
+/// The name of a maildrop's hold in the store.
+fn hold_name(user: UserId) -> String {
+    format!("pop3:{user}")
+}
+
 impl MailboxLocks {
-    /// Lock a user's maildrop, or `None` if another session holds it.
-    pub fn try_lock(&self, user: UserId) -> Option<LockGuard> {
-        let mut held = self.held.lock().ok()?;
-        held.insert(user).then(|| LockGuard {
+    /// Locks kept in this node and in `store`.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self {
+            held: Arc::default(),
+            store,
+        }
+    }
+
+    /// Lock a user's maildrop, or `None` if another session (of this node or another) holds
+    /// it.
+    pub async fn try_lock(&self, user: UserId) -> Result<Option<LockGuard>, StoreError> {
+        let inserted = self.held.lock().is_ok_and(|mut h| h.insert(user));
+        if !inserted {
+            return Ok(None);
+        }
+        // From here the guard owns the in-memory lock: dropping it on any path frees it.
+        let guard = LockGuard {
             held: self.held.clone(),
+            store: self.store.clone(),
             user,
-        })
+        };
+        let now = chrono::Utc::now().timestamp();
+        if self.store.hold_take(&hold_name(user), now).await? {
+            Ok(Some(guard))
+        } else {
+            guard.forget_hold();
+            Ok(None)
+        }
+    }
+}
+
+impl LockGuard {
+    /// Drop without giving back a store hold that was never taken.
+    fn forget_hold(self) {
+        if let Ok(mut h) = self.held.lock() {
+            h.remove(&self.user);
+        }
+        std::mem::forget(self);
     }
 }
 
@@ -36,6 +86,14 @@ impl Drop for LockGuard {
     fn drop(&mut self) {
         if let Ok(mut h) = self.held.lock() {
             h.remove(&self.user);
+        }
+        let (store, name) = (self.store.clone(), hold_name(self.user));
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                if let Err(e) = store.hold_release(&name).await {
+                    tracing::warn!(target: "pop3", "cannot give back the hold {name}: {e}");
+                }
+            });
         }
     }
 }
@@ -45,13 +103,30 @@ impl Drop for LockGuard {
 mod tests {
     use super::*;
 
-    #[test]
-    fn exclusive_until_dropped() {
-        let l = MailboxLocks::default();
-        let g = l.try_lock(1).unwrap();
-        assert!(l.try_lock(1).is_none());
-        assert!(l.try_lock(2).is_some());
+    #[tokio::test]
+    async fn exclusive_until_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(heron_store::SqliteStore::open(dir.path()).unwrap());
+        let l = MailboxLocks::new(store.clone());
+        let g = l.try_lock(1).await.unwrap().unwrap();
+        assert!(l.try_lock(1).await.unwrap().is_none());
+        assert!(l.try_lock(2).await.unwrap().is_some());
         drop(g);
-        assert!(l.try_lock(1).is_some());
+        assert!(l.try_lock(1).await.unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn another_nodes_hold_keeps_the_maildrop() {
+        let dir = tempfile::tempdir().unwrap();
+        let other: Arc<dyn Store> = Arc::new(heron_store::SqliteStore::open(dir.path()).unwrap());
+        let now = chrono::Utc::now().timestamp();
+        other.node_heartbeat("other", "1", now, now).await.unwrap();
+        assert!(other.hold_take("pop3:1", now).await.unwrap());
+        let mine: Arc<dyn Store> = Arc::new(heron_store::SqliteStore::open(dir.path()).unwrap());
+        let l = MailboxLocks::new(mine);
+        assert!(l.try_lock(1).await.unwrap().is_none());
+        assert!(l.try_lock(2).await.unwrap().is_some());
+        other.hold_release("pop3:1").await.unwrap();
+        assert!(l.try_lock(1).await.unwrap().is_some());
     }
 }

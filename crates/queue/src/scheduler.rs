@@ -142,7 +142,8 @@ impl Queue {
         tasks.abort_all();
         if !in_flight.is_empty() {
             tracing::warn!(target: "delivery", "stopping with {} deliveries unfinished; they are retried at the next start", in_flight.len());
-            if let Err(e) = self.dir.store().spool_release(i64::MAX).await {
+            // This node's own leases; on a shared database, never another node's.
+            if let Err(e) = self.dir.store().spool_release(now()).await {
                 tracing::error!(target: "delivery", "cannot release unfinished deliveries: {e}");
             }
         }

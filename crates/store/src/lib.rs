@@ -13,6 +13,7 @@
 pub mod blob;
 pub mod error;
 pub mod events;
+pub mod heartbeat;
 pub mod model;
 pub mod orphans;
 #[cfg(feature = "postgres")]
@@ -33,5 +34,5 @@ pub use postgres::PgStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 pub use traits::{
-    DirectoryStore, MailStore, SecretStore, SettingsStore, SpoolStore, Store, TokenStore,
+    DirectoryStore, MailStore, NodeStore, SecretStore, SettingsStore, SpoolStore, Store, TokenStore,
 };

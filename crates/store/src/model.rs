@@ -468,3 +468,30 @@ pub struct FlagUpdate {
     /// Messages left alone because they changed after `unchanged_since` (RFC 7162 §3.1.3).
     pub modified: Vec<u32>,
 }
+
+/// How often a running server records that it is alive ([`NodeStore::node_heartbeat`](crate::NodeStore::node_heartbeat)).
+pub const NODE_BEAT_SECS: i64 = 5;
+/// A node whose last heartbeat is older than this is gone: its spool leases and holds are
+/// free for the others. Six missed beats, so a slow database does not make a live node look
+/// dead.
+pub const NODE_STALE_SECS: i64 = 30;
+
+/// A server process sharing the store, as its heartbeats show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Node {
+    /// The process's store handle id; its spool leases and holds carry it.
+    pub id: String,
+    pub hostname: String,
+    pub version: String,
+    /// Unix seconds.
+    pub started_at: i64,
+    /// Unix seconds of the last heartbeat.
+    pub heartbeat_at: i64,
+}
+
+impl Node {
+    /// Whether the node has beaten recently enough at `now` to count as running.
+    pub fn is_alive(&self, now: i64) -> bool {
+        self.heartbeat_at >= now - NODE_STALE_SECS
+    }
+}

@@ -250,10 +250,39 @@ pub trait SecretStore: Send + Sync {
     async fn secret_or_insert(&self, name: &str, fresh: &[u8]) -> Result<Vec<u8>>;
 }
 
+/// The server processes (nodes) sharing the store, and exclusive holds among them.
+///
+/// Each store handle has an id ([`node_id`](NodeStore::node_id)); a running server records a
+/// heartbeat under it every [`NODE_BEAT_SECS`] seconds. A node silent for
+/// [`NODE_STALE_SECS`] is gone: another node may take over its spool leases and holds.
+#[async_trait]
+pub trait NodeStore: Send + Sync {
+    /// This handle's id among the nodes.
+    fn node_id(&self) -> &str;
+    /// Record that this node is alive at `now` (the first call adds it).
+    async fn node_heartbeat(
+        &self,
+        hostname: &str,
+        version: &str,
+        started_at: i64,
+        now: i64,
+    ) -> Result<()>;
+    /// Every node that has recorded a heartbeat, by host name then start time.
+    async fn list_nodes(&self) -> Result<Vec<Node>>;
+    /// This node stops: its record and its holds go.
+    async fn node_stopped(&self) -> Result<()>;
+    /// Take the hold called `name` (such as a POP3 maildrop) for this node at `now`: true
+    /// when it was free, held by this node, or held by a node that is gone; false while
+    /// another running node holds it.
+    async fn hold_take(&self, name: &str, now: i64) -> Result<bool>;
+    /// Give back this node's hold called `name` (nothing when it holds none).
+    async fn hold_release(&self, name: &str) -> Result<()>;
+}
+
 /// Everything a running server needs from its storage.
 #[async_trait]
 pub trait Store:
-    DirectoryStore + MailStore + SettingsStore + SpoolStore + TokenStore + SecretStore
+    DirectoryStore + MailStore + SettingsStore + SpoolStore + TokenStore + SecretStore + NodeStore
 {
     /// Receive change events committed by this process or, for backends that share the
     /// database between processes or nodes, by any of them.

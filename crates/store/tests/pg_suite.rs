@@ -57,5 +57,6 @@ suite!(
     delete_cascades,
     large_messages,
     flags_copy_move,
-    folder_tree
+    folder_tree,
+    nodes_and_holds
 );

@@ -23,11 +23,18 @@ pub struct Migration {
 }
 
 /// Every migration, oldest first.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial schema",
-    sql: include_str!("migrations/0001_initial.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial schema",
+        sql: include_str!("migrations/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "nodes and holds",
+        sql: include_str!("migrations/0002_nodes.sql"),
+    },
+];
 
 /// A migration as a database has it.
 #[derive(Clone, Debug, PartialEq, Eq)]

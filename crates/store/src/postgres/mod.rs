@@ -70,6 +70,7 @@ mod listener;
 mod mail;
 pub mod migrations;
 mod misc;
+mod nodes;
 mod spool;
 mod tokens;
 mod tx;

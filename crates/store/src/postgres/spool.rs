@@ -24,6 +24,14 @@ use crate::rules::now;
 use crate::rules::spool::{apply_change, finished};
 use crate::traits::SpoolStore;
 
+/// The entry's lease was taken by a node that has stopped beating (`stale`: the parameter
+/// holding the stale limit): it died, and its deliveries are free for the others at once.
+fn leaser_gone(stale: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM nodes n WHERE n.id = spool.leased_by AND n.heartbeat_at < {stale})"
+    )
+}
+
 const SPOOL_COLS: &str = "id, sender, recipients, blob_id, size, priority, ret, envid, attempts, \
      created_at, next_attempt_at, leased_until, last_attempt_at";
 
@@ -143,11 +151,13 @@ impl SpoolStore for PgStore {
                     &format!(
                         "UPDATE spool SET leased_until = $2, leased_by = $4 WHERE id IN (\
                          SELECT id FROM spool \
-                         WHERE (leased_until = 0 OR leased_until <= $1) AND next_attempt_at <= $1 \
+                         WHERE (leased_until = 0 OR leased_until <= $1 OR {gone}) \
+                         AND next_attempt_at <= $1 \
                          ORDER BY priority DESC, next_attempt_at, id LIMIT $3 \
-                         FOR UPDATE SKIP LOCKED) RETURNING {SPOOL_COLS}"
+                         FOR UPDATE SKIP LOCKED) RETURNING {SPOOL_COLS}",
+                        gone = leaser_gone("$5")
                     ),
-                    &[&now, &until, &limit, origin],
+                    &[&now, &until, &limit, origin, &(now - NODE_STALE_SECS)],
                 )
                 .await?;
             Ok(rows.iter().map(entry_row).collect::<Result<Vec<_>>>()?)
@@ -214,9 +224,12 @@ impl SpoolStore for PgStore {
         let c = self.client().await?;
         let r = c
             .query_one(
-                "SELECT min(CASE WHEN leased_until = 0 THEN next_attempt_at \
-                 ELSE greatest(next_attempt_at, leased_until) END) FROM spool",
-                &[],
+                &format!(
+                    "SELECT min(CASE WHEN leased_until = 0 OR {gone} THEN next_attempt_at \
+                     ELSE greatest(next_attempt_at, leased_until) END) FROM spool",
+                    gone = leaser_gone("$1")
+                ),
+                &[&(now() - NODE_STALE_SECS)],
             )
             .await?;
         Ok(r.try_get(0)?)

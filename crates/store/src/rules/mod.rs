@@ -11,6 +11,7 @@ pub mod folders;
 pub mod head;
 pub mod json;
 pub mod names;
+pub mod nodes;
 pub mod quota;
 pub mod search;
 pub mod spool;

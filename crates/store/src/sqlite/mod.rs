@@ -15,6 +15,7 @@ mod error;
 mod folders;
 mod mail;
 mod misc;
+mod nodes;
 mod orphans;
 mod schema;
 mod spool;

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod folders;
+mod nodes;
 mod spool;
 mod tokens;
 
@@ -48,6 +49,7 @@ pub const ALL: &[(&str, Check)] = &[
     ("large_messages", |s| Box::pin(large_messages(s))),
     ("flags_copy_move", |s| Box::pin(folders::flags_copy_move(s))),
     ("folder_tree", |s| Box::pin(folders::folder_tree(s))),
+    ("nodes_and_holds", |s| Box::pin(nodes::nodes_and_holds(s))),
 ];
 
 pub(super) async fn domain(s: &Subject, name: &str) -> Domain {

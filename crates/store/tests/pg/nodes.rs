@@ -379,3 +379,57 @@ async fn a_deadlock_victim_is_run_again() {
     })
     .await;
 }
+
+/// A node that stops beating (killed) loses its spool leases and holds to the others as soon
+/// as it counts as gone, long before its leases would run out; while it beats, they are its.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_nodes_leases_and_holds_are_taken_over() {
+    with_db(
+        "a_silent_nodes_leases_and_holds_are_taken_over",
+        |db| async move {
+            let (a, b) = (db.connect().await, db.connect().await);
+            a.node_heartbeat("a.test", "1", 1000, 1000).await.unwrap();
+            b.node_heartbeat("b.test", "1", 1000, 1000).await.unwrap();
+            let e = a
+                .spool_insert(
+                    b"m\r\n".to_vec().into(),
+                    NewSpoolEntry {
+                        sender: "s@a.test".into(),
+                        recipients: vec![SpoolRecipient::pending("r@remote.test")],
+                        priority: 5,
+                        ret: None,
+                        envid: None,
+                        next_attempt_at: 1000,
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(a.spool_lease(1000, 4600, 10).await.unwrap().len(), 1);
+            assert!(a.hold_take("pop3:7", 1000).await.unwrap());
+            // a is alive until its heartbeat is NODE_STALE_SECS old.
+            let alive = 1000 + NODE_STALE_SECS;
+            assert!(b.spool_lease(alive, 4600, 10).await.unwrap().is_empty());
+            assert!(!b.hold_take("pop3:7", alive).await.unwrap());
+            let gone = alive + 1;
+            b.node_heartbeat("b.test", "1", 1000, gone).await.unwrap();
+            let taken = b.spool_lease(gone, gone + 3600, 10).await.unwrap();
+            assert_eq!(taken.iter().map(|x| x.id).collect::<Vec<_>>(), [e.id]);
+            assert!(b.hold_take("pop3:7", gone).await.unwrap());
+            // Back from the dead, a finds its hold taken.
+            a.node_heartbeat("a.test", "1", 1000, gone + 1)
+                .await
+                .unwrap();
+            assert!(!a.hold_take("pop3:7", gone + 1).await.unwrap());
+            let nodes = a.list_nodes().await.unwrap();
+            assert_eq!(
+                nodes
+                    .iter()
+                    .map(|n| n.hostname.as_str())
+                    .collect::<Vec<_>>(),
+                ["a.test", "b.test"]
+            );
+            db
+        },
+    )
+    .await;
+}

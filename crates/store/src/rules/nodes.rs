@@ -1,0 +1,56 @@
+//! The statements of node liveness and holds, the same on every backend (`?N` parameters are
+//! written `$N` for PostgreSQL by [`numbered`]).
+//!
+//! A node is gone when it has a heartbeat record older than the stale limit; a node that never
+//! recorded one (a process that does not run the heartbeat) is never taken for gone, so its
+//! leases run to their end and its holds stay until released.
+
+/// Insert or refresh this node's record: ?1 id, ?2 host name, ?3 version, ?4 started at,
+/// ?5 now.
+pub const HEARTBEAT: &str = "INSERT INTO nodes (id, hostname, version, started_at, heartbeat_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET hostname = excluded.hostname, \
+     version = excluded.version, heartbeat_at = excluded.heartbeat_at";
+
+/// Forget nodes silent since ?1 (a day; long past any lease) and their holds.
+pub const PRUNE_HOLDS: &str =
+    "DELETE FROM holds WHERE node IN (SELECT id FROM nodes WHERE heartbeat_at < ?1)";
+pub const PRUNE_NODES: &str = "DELETE FROM nodes WHERE heartbeat_at < ?1";
+
+/// How long a silent node's record is kept for the administrator to see.
+pub const FORGET_AFTER_SECS: i64 = 86_400;
+
+/// Take hold ?1 for node ?2 at ?3 when free, already this node's, or held by a node silent
+/// since ?4. One row changed means taken.
+pub const HOLD_TAKE: &str = "INSERT INTO holds (name, node, taken_at) VALUES (?1, ?2, ?3) \
+     ON CONFLICT (name) DO UPDATE SET node = excluded.node, taken_at = excluded.taken_at \
+     WHERE holds.node = excluded.node OR EXISTS (SELECT 1 FROM nodes \
+     WHERE nodes.id = holds.node AND nodes.heartbeat_at < ?4)";
+
+/// Give back hold ?1 of node ?2.
+pub const HOLD_RELEASE: &str = "DELETE FROM holds WHERE name = ?1 AND node = ?2";
+
+pub const LIST: &str = "SELECT id, hostname, version, started_at, heartbeat_at FROM nodes \
+     ORDER BY hostname, started_at, id";
+
+/// A node stops: ?1 its id.
+pub const STOP_HOLDS: &str = "DELETE FROM holds WHERE node = ?1";
+pub const STOP_NODE: &str = "DELETE FROM nodes WHERE id = ?1";
+
+/// `?N` parameters as PostgreSQL's `$N`.
+pub fn numbered(sql: &str) -> String {
+    sql.replace('?', "$")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_for_postgres() {
+        assert_eq!(
+            numbered(HOLD_RELEASE),
+            "DELETE FROM holds WHERE name = $1 AND node = $2"
+        );
+        assert!(!numbered(HOLD_TAKE).contains('?'));
+    }
+}
