@@ -7,7 +7,7 @@ use utoipa::{Modify, OpenApi};
 use crate::routes::defaults;
 use crate::routes::{
     activity, aliases, connections, dkim, domain_aliases, domains, impersonate, listeners, logs,
-    messages, services, session, settings, spool, tokens, users,
+    messages, nodes, services, session, settings, spool, tokens, users,
 };
 
 #[derive(OpenApi)]
@@ -30,6 +30,7 @@ use crate::routes::{
         connections::list, connections::end, connections::blacklist,
         activity::online, activity::inactive,
         services::list, services::start, services::stop,
+        nodes::list,
         logs::read, logs::types, logs::download,
         messages::create,
         domain_aliases::list, domain_aliases::create, domain_aliases::delete,

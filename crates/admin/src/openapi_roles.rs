@@ -67,6 +67,7 @@ pub const ROLES: &[(&str, &str)] = &[
     ("spool_reset", ADMIN),
     ("spool_priority", ADMIN),
     ("services_list", ADMIN),
+    ("nodes_list", ADMIN),
     ("services_start", ADMIN),
     ("services_stop", ADMIN),
     ("connections_list", ADMIN),

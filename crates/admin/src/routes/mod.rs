@@ -13,6 +13,7 @@ pub mod listeners;
 pub mod listing;
 pub mod logs;
 pub mod messages;
+pub mod nodes;
 pub mod services;
 pub mod session;
 pub mod settings;
@@ -94,6 +95,7 @@ pub fn api() -> Router<Shared> {
         )
         .route("/api/v1/online-users", get(activity::online))
         .route("/api/v1/inactive-users", get(activity::inactive))
+        .route("/api/v1/nodes", get(nodes::list))
         .route("/api/v1/services", get(services::list))
         .route("/api/v1/services/{name}/start", post(services::start))
         .route("/api/v1/services/{name}/stop", post(services::stop))

@@ -9,6 +9,7 @@ use heron_settings::defs;
 use crate::auth::Shared;
 use crate::authz::Action;
 use crate::routes::logs::count_today;
+use crate::routes::nodes::{NodeView, views};
 use crate::ui::format;
 use crate::ui::page::{Chrome, Viewer, html, internal};
 
@@ -32,6 +33,8 @@ struct Dashboard {
     /// Things an administrator should act on; empty when all is well.
     problems: Vec<String>,
     services: Vec<(&'static str, bool)>,
+    /// The server processes sharing the store, with their last heartbeat.
+    nodes: Vec<NodeView>,
 }
 
 /// `93784` → `1 day 2 h`, `3720` → `1 h 2 min`, `59` → `59 s`.
@@ -71,6 +74,10 @@ pub async fn dashboard(State(st): State<Shared>, v: Viewer) -> Response {
     let today =
         |on: bool, kind, text: &str| on.then(|| count_today(&logs, kind, text).ok()).flatten();
     let uptime = st.runtime.started.elapsed().map_or(0, |d| d.as_secs());
+    let nodes = match store.list_nodes().await {
+        Ok(n) => views(n, chrono::Utc::now().timestamp(), store.node_id()),
+        Err(e) => return internal(e),
+    };
     html(&Dashboard {
         chrome: v.chrome("dashboard"),
         version: env!("CARGO_PKG_VERSION"),
@@ -98,6 +105,7 @@ pub async fn dashboard(State(st): State<Shared>, v: Viewer) -> Response {
             ("IMAP", s.get(defs::IMAP_ENABLED)),
             ("Spool (outgoing delivery)", s.get(defs::SPOOL_ENABLED)),
         ],
+        nodes,
     })
 }
 

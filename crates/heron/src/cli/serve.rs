@@ -70,6 +70,14 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
         .await
         .context("cannot create the administrator account")?;
 
+    // This node among those sharing the store: recorded before it takes any spool lease.
+    let heartbeat = heron_store::heartbeat::start(
+        o.dir.store().clone(),
+        &heron_net::system_hostname(),
+        env!("CARGO_PKG_VERSION"),
+    )
+    .await
+    .context("cannot record this node in the store")?;
     let self_signed = self_signed(data, &settings)?;
     let _poller = o.store.follow_changes(Duration::from_millis(250));
     // Message files a killed process wrote but never recorded: now, then hourly.
@@ -122,6 +130,7 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
     queue_stop.cancel();
     admin_stop.cancel();
     drain(&server, admin_task, queue_task).await;
+    heartbeat.stop().await;
     tracing::info!(target: "events", "stopped");
     Ok(())
 }
