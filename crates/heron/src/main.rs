@@ -83,6 +83,9 @@ pub(crate) enum Command {
     Token(cli::token::TokenCmd),
     /// List the store's schema migrations, applied and pending; apply them with --apply.
     Migrate(cli::migrate::MigrateArgs),
+    /// Move a store: copy a data directory's store into PostgreSQL.
+    #[command(subcommand)]
+    Store(cli::store::StoreCmd),
 }
 
 fn main() -> ExitCode {
@@ -118,6 +121,7 @@ fn main() -> ExitCode {
             Command::Admin(c) => cli::admin::run(&at, c).await,
             Command::Token(c) => cli::token::run(&at, c).await,
             Command::Migrate(a) => cli::migrate::run(&at, a).await,
+            Command::Store(c) => cli::store::run(c).await,
         };
         if audited {
             let line = cli::audit::describe(std::env::args());

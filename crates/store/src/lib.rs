@@ -11,6 +11,8 @@
 //! Durability rule: a write call that returns `Ok` has its bytes and records on disk.
 
 pub mod blob;
+#[cfg(all(feature = "sqlite", feature = "postgres"))]
+pub mod copy;
 pub mod error;
 pub mod events;
 pub mod heartbeat;

@@ -20,6 +20,7 @@ pub mod serve;
 pub mod settings;
 pub mod spool;
 pub mod startup;
+pub mod store;
 pub mod token;
 pub mod user;
 
