@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -293,6 +294,19 @@ def test_store_copy_of_10000_messages_is_served_by_a_node_on_postgres(tmp_path, 
         s.quit()
     queued = json.loads(src.cli("spool", "list", "--json").stdout)
     assert len(queued) == 1, queued
+    # A message too large to be kept inside SQLite: its bytes are a file, several chunks on
+    # PostgreSQL.
+    big = (b"From: x@remote.test\r\nTo: bob@example.test\r\nSubject: big\r\n\r\n"
+           + b"".join(b"%07d large body line for the file-backed blob\r\n" % i
+                      for i in range(14_000)))
+    assert len(big) > 600_000
+    s = smtp_client(src)
+    try:
+        assert s.sendmail("x@remote.test", [OTHER], big) == {}
+    finally:
+        s.quit()
+    eventually(lambda: imap_state(src, OTHER, OTHER_PASSWORD)[0] == 1, 15, what="big message")
+    big_stored = fetch_bodies(src, [1], OTHER, OTHER_PASSWORD)[1]
     before = imap_state(src)
     assert before[0] == 9_995
     # Imported in order, message i has UID i; 147 and 244 are some of the large ones.
@@ -305,7 +319,7 @@ def test_store_copy_of_10000_messages_is_served_by_a_node_on_postgres(tmp_path, 
                        capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
     assert r.returncode == 0, f"stdout: {r.stdout}\nstderr: {r.stderr}"
     assert "check passed" in r.stdout, r.stdout
-    assert "9995/9995 messages copied" in r.stderr, r.stderr
+    assert "9996/9996 messages copied" in r.stderr, r.stderr  # 9,995 of alice, 1 of bob
     assert "SHA-256 equal on both sides" in r.stdout
     for table in ("messages", "users", "aliases", "settings", "spool"):
         line = next(li for li in r.stdout.splitlines() if li.strip().startswith(table + " "))
@@ -323,8 +337,9 @@ def test_store_copy_of_10000_messages_is_served_by_a_node_on_postgres(tmp_path, 
         after = imap_state(dst)
         assert after == before, "same EXISTS, UIDVALIDITY, UIDNEXT, UIDs and flags"
         assert fetch_bodies(dst, sample) == src_bodies
-        # bob's old password works on the new node.
-        assert imap_state(dst, OTHER, OTHER_PASSWORD)[0] == 0
+        # bob's old password works on the new node, and his large message is intact.
+        assert imap_state(dst, OTHER, OTHER_PASSWORD)[0] == 1
+        assert fetch_bodies(dst, [1], OTHER, OTHER_PASSWORD)[1] == big_stored
         assert dst.cli("settings", "get", "imap.banner").stdout.strip() == \
             "#HostName# moved to postgres"
         spool = json.loads(dst.cli("spool", "list", "--json").stdout)
@@ -341,6 +356,17 @@ def test_store_copy_of_10000_messages_is_served_by_a_node_on_postgres(tmp_path, 
         exists, _, uidnext, uids = imap_state(dst)
         assert uids[-1][0] == before[2], "the new message gets the old UIDNEXT"
         assert uidnext == before[2] + 1
+        # New rows get ids past the copied ones (no clash with a copied domain, user,
+        # folder or alias).
+        dst.cli("domain", "add", "new.test")
+        dst.cli("user", "add", "carol@new.test", "--password", PASSWORD)
+        dst.cli("alias", "add", "crew@example.test", OTHER)
+        m = imap_client(dst)
+        try:
+            assert m.create("Moved")[0] == "OK"
+        finally:
+            m.logout()
+        assert imap_state(dst, "carol@new.test", PASSWORD)[0] == 0
     finally:
         assert dst.stop() == 0, dst.tail()
     assert time.monotonic() - started < 120, "the 10,000-message copy test must stay fast"
@@ -361,3 +387,65 @@ def test_store_copy_refuses_a_url_that_is_not_postgres(tmp_path):
                         "mysql://u:pw@h/db"], capture_output=True, text=True, timeout=60,
                        stdin=subprocess.DEVNULL)
     assert r.returncode == 1 and "PostgreSQL URL" in r.stderr and "pw" not in r.stderr
+
+
+def test_store_copy_while_mail_arrives_copies_one_consistent_snapshot(tmp_path, pg_url):
+    src = Heron(dir_of(tmp_path / "src"))
+    src.start()
+    src.add_user(USER, PASSWORD)
+    src.cli("import", USER, write_mbox(tmp_path / "some.mbox", make_messages(300, seed=3)))
+    stop = threading.Event()
+    sent = []
+
+    def deliver():
+        s = smtp_client(src)
+        try:
+            n = 0
+            while not stop.is_set():
+                n += 1
+                s.sendmail("x@remote.test", [USER], b"Subject: during %d\r\n\r\nbody\r\n" % n)
+                sent.append(n)
+        finally:
+            s.quit()
+
+    t = threading.Thread(target=deliver)
+    t.start()
+    try:
+        eventually(lambda: len(sent) >= 5, 15, what="deliveries under way")
+        r = subprocess.run([HERON, "store", "copy", "--from", str(src.data), "--to", pg_url],
+                           capture_output=True, text=True, timeout=300,
+                           stdin=subprocess.DEVNULL)
+    finally:
+        stop.set()
+        t.join(30)
+    assert r.returncode == 0, f"stdout: {r.stdout}\nstderr: {r.stderr}"
+    assert "check passed" in r.stdout, r.stdout
+    copied = int(next(li for li in r.stdout.splitlines()
+                      if li.strip().startswith("messages ")).split()[1])
+    assert 305 <= copied <= 300 + len(sent), (copied, len(sent))
+    assert src.stop() == 0
+
+    dst = PgHeron(tmp_path / "dst", pg_url)
+    dst.start()
+    try:
+        assert imap_state(dst)[0] == copied
+    finally:
+        assert dst.stop() == 0, dst.tail()
+
+
+def test_cli_finds_the_store_in_the_environment_and_the_bootstrap_file(tmp_path, pg_url):
+    data = tmp_path / "node"
+    base = [HERON, "--data", str(data)]
+    env = dict(os.environ, HERON_STORE=pg_url)
+    env.pop("HERON_CONFIG", None)
+    r = subprocess.run(base + ["domain", "add", "env.test"], env=env, capture_output=True,
+                       text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    config = tmp_path / "heron.toml"
+    config.write_text(f'store = "{pg_url}"\n')
+    env = dict(os.environ, HERON_CONFIG=str(config))
+    env.pop("HERON_STORE", None)
+    r = subprocess.run(base + ["domain", "list"], env=env, capture_output=True, text=True,
+                       timeout=60, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0 and "env.test" in r.stdout, r.stdout + r.stderr
+    assert not (data / "heron.db").exists()
