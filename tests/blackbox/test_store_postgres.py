@@ -235,6 +235,7 @@ def test_unreachable_postgres_fails_at_start_without_showing_the_password(tmp_pa
     assert r.returncode != 0
     assert "Sup3rSecret" not in r.stdout + r.stderr
     assert f"postgres://heron:***@127.0.0.1:" in r.stderr, r.stderr
+    assert "refused" in r.stderr.lower(), "the error says why"
     r = node.cli("domain", "list", check=False)
     assert r.returncode != 0 and "Sup3rSecret" not in r.stderr and "***" in r.stderr
 

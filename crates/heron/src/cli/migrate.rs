@@ -10,6 +10,7 @@ use heron_store::SqliteStore;
 use heron_store::postgres::{MigrationState, migrations};
 
 use crate::out::outln;
+use crate::store_url::StoreUrl;
 
 /// `migrate` options.
 #[derive(Parser)]
@@ -36,12 +37,11 @@ pub async fn run(at: &super::Location, a: MigrateArgs) -> anyhow::Result<()> {
         outln!("its schema is brought up to date whenever heron opens it; nothing to apply");
         return Ok(());
     };
-    let status = |e| anyhow::anyhow!("cannot read the migrations of {url}: {e}");
-    let before = migrations::status(url.as_str()).await.map_err(status)?;
+    let before = status(url).await?;
     if a.apply && before.iter().any(|m| m.applied_at.is_none()) {
         super::connect_pg(url).await?;
         outln!("PostgreSQL store {url}: migrations applied");
-        print(&migrations::status(url.as_str()).await.map_err(status)?);
+        print(&status(url).await?);
     } else {
         outln!("PostgreSQL store {url}:");
         print(&before);
@@ -52,6 +52,18 @@ pub async fn run(at: &super::Location, a: MigrateArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The migrations of the store at `url`, waiting at most [`super::PROBE`] to connect.
+async fn status(url: &StoreUrl) -> anyhow::Result<Vec<MigrationState>> {
+    match tokio::time::timeout(super::PROBE, migrations::status(url.as_str())).await {
+        Ok(Ok(list)) => Ok(list),
+        Ok(Err(e)) => anyhow::bail!("cannot read the migrations of {url}: {e}"),
+        Err(_) => anyhow::bail!(
+            "cannot read the migrations of {url}: no answer within {:?}",
+            super::PROBE
+        ),
+    }
 }
 
 /// One line per migration: version, name, and when it was applied or `pending`.

@@ -31,6 +31,7 @@ use std::time::Duration;
 use anyhow::Context;
 use heron_directory::Directory;
 use heron_settings::Settings;
+use heron_store::postgres::migrations;
 use heron_store::{PgStore, SqliteStore, Store};
 
 use crate::store_url::StoreUrl;
@@ -118,12 +119,24 @@ pub async fn connect(at: &Location) -> anyhow::Result<Backend> {
 }
 
 /// Connect to the shared store (applying pending migrations); the error names the URL
-/// without its password.
+/// without its password, and why (refused, no such database, authentication failed...).
 pub async fn connect_pg(url: &StoreUrl) -> anyhow::Result<PgStore> {
-    PgStore::connect(url.as_str())
-        .await
-        .with_context(|| format!("cannot use the PostgreSQL store {url}"))
+    match PgStore::connect(url.as_str()).await {
+        Ok(s) => Ok(s),
+        Err(pooled) => {
+            // The pool's error does not say why it could not connect; one plain connection
+            // does (bounded: the pool already waited for the connect timeout).
+            let why = match tokio::time::timeout(PROBE, migrations::status(url.as_str())).await {
+                Ok(Err(direct)) => direct.to_string(),
+                _ => pooled.to_string(),
+            };
+            anyhow::bail!("cannot use the PostgreSQL store {url}: {why}")
+        }
+    }
 }
+
+/// Longest wait for the connection that finds out why the store cannot be reached.
+pub const PROBE: Duration = Duration::from_secs(10);
 
 async fn load(store: Backend) -> anyhow::Result<Opened> {
     let shared = store.shared();

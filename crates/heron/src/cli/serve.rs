@@ -65,6 +65,17 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
     settings.override_default(defs::BIND_LISTENERS.name, listeners);
     let log_control = init_logging(data, &settings);
     log_nofile(nofile);
+    if let Some(url) = &at.store
+        && crate::datadir::is_data_dir(data)
+    {
+        tracing::warn!(
+            target: "events",
+            "{} holds an embedded store that is not used while serving from {url} \
+             (heron store copy --from {} --to URL moves its contents)",
+            data.display(),
+            data.display()
+        );
+    }
     o.dir
         .ensure_admin()
         .await

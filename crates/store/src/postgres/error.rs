@@ -18,9 +18,22 @@ impl From<tokio_postgres::Error> for StoreError {
                 StoreError::Conflict(db.message().to_owned())
             }
             Some(db) => StoreError::Db(format!("{}: {}", db.code().code(), db.message())),
-            None => StoreError::Db(e.to_string()),
+            None => StoreError::Db(with_causes(&e)),
         }
     }
+}
+
+/// An error's text followed by its causes' (a failed connect says only "error connecting to
+/// server"; its cause says why: refused, timed out, no such host...).
+fn with_causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }
 
 impl From<deadpool_postgres::PoolError> for StoreError {
