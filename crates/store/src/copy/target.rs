@@ -355,3 +355,27 @@ pub(super) async fn check(
     }
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_values_become_the_postgres_column_types() {
+        let mut b = Column::new(Kind::Bool, 3);
+        for v in [Value::Integer(0), Value::Integer(1), Value::Null] {
+            b.push(v).expect("bool");
+        }
+        assert!(matches!(&b, Column::Bool(v) if v == &[Some(false), Some(true), None]));
+        let mut small = Column::new(Kind::Small, 1);
+        assert!(small.push(Value::Integer(40_000)).is_err(), "out of range");
+        let mut text = Column::new(Kind::Text, 2);
+        text.push(Value::Blob(b"ok".to_vec())).expect("utf-8 blob");
+        assert!(text.push(Value::Blob(vec![0xff])).is_err(), "not UTF-8");
+        let mut bytes = Column::new(Kind::Bytes, 1);
+        bytes.push(Value::Text("k".into())).expect("text as bytes");
+        let mut int = Column::new(Kind::Int, 1);
+        assert!(int.push(Value::Real(1.5)).is_err(), "no real columns");
+        assert_eq!(int.array_type(), "bigint[]");
+    }
+}
