@@ -450,3 +450,8 @@ def test_cli_finds_the_store_in_the_environment_and_the_bootstrap_file(tmp_path,
                        timeout=60, stdin=subprocess.DEVNULL)
     assert r.returncode == 0 and "env.test" in r.stdout, r.stdout + r.stderr
     assert not (data / "heron.db").exists()
+    # init makes the node's directory, not an embedded store in it.
+    r = subprocess.run(base + ["init"], env=env, capture_output=True, text=True, timeout=60,
+                       stdin=subprocess.DEVNULL)
+    assert r.returncode == 0 and "is ready" in r.stdout, r.stdout + r.stderr
+    assert data.is_dir() and not (data / "heron.db").exists()

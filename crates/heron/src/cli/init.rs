@@ -23,6 +23,12 @@ pub async fn run(at: &super::Location) -> anyhow::Result<()> {
         .ensure_admin()
         .await
         .context("cannot create the administrator account")?;
-    outln!("made the Heron data directory {}", data.display());
+    match &at.store {
+        None => outln!("made the Heron data directory {}", data.display()),
+        Some(url) => outln!(
+            "the store {url} is ready; this node's own files go in {}",
+            data.display()
+        ),
+    }
     Ok(())
 }
