@@ -455,3 +455,34 @@ def test_cli_finds_the_store_in_the_environment_and_the_bootstrap_file(tmp_path,
                        stdin=subprocess.DEVNULL)
     assert r.returncode == 0 and "is ready" in r.stdout, r.stdout + r.stderr
     assert data.is_dir() and not (data / "heron.db").exists()
+
+
+def test_store_copy_progress_is_one_line_rewritten_on_a_terminal(tmp_path, pg_url):
+    import pty
+    src = Heron(dir_of(tmp_path / "src"))
+    src.add_user(USER, PASSWORD)
+    src.cli("import", USER, write_mbox(tmp_path / "few.mbox", make_messages(40, seed=5)))
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.Popen([HERON, "store", "copy", "--from", str(src.data), "--to", pg_url],
+                             stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL)
+        os.close(slave)
+        slave = None
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        out, _ = p.communicate(timeout=120)
+    finally:
+        if slave is not None:
+            os.close(slave)
+        os.close(master)
+    assert p.returncode == 0, (out, seen)
+    assert b"\r\x1b[2K40/40 messages copied" in seen, seen
+    assert b"\r\x1b[2K40/40 stored messages checked" in seen, seen
+    assert seen.count(b"\n") == 1, "one line, ended once at the end"
