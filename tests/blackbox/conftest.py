@@ -802,3 +802,7 @@ def run_on_test_host(ns, script, *args):
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout)
+
+
+# The PostgreSQL server of the shared-store tests (pgcluster.py): one per test session.
+from pgcluster import pg_cluster, pg_url  # noqa: E402,F401

@@ -2,12 +2,15 @@
 own loopback address with its own data directory, all on one database.
 
 - Mail sent over SMTP to node 1 is read over IMAP on node 2 and POP3 on node 3, and an IDLE
-  session on node 2 hears of it; every node lists the three nodes alive.
+  session on node 2 hears of it; every node lists the three nodes alive; a setting changed
+  through node 1 applies on node 3.
 - Two nodes APPEND to one mailbox at once: UIDs unique and increasing, nothing lost, and the
   IDLE sessions on both nodes hear of every message.
 - A POP3 maildrop open on one node is "in use" on the others.
 - Messages queued for a remote sink across three nodes with one node SIGKILLed in the middle:
   every message arrives; duplicates at most the deliveries the killed node had in flight.
+- PostgreSQL stopped for a few seconds under SMTP load: 4xx while it is away, mail again once
+  it is back, every acknowledged message stored.
 
 The latency of IDLE across nodes is printed, not asserted (timing goes in bench/)."""
 
@@ -24,7 +27,6 @@ import requests
 
 from conftest import PASSWORD, USER, eventually, smtp_client
 from outbound import Mailnet, Node, wait_spool_empty
-from test_store_postgres import pg_cluster, pg_url  # noqa: F401  (fixtures)
 
 BODY = "Subject: {subject}\r\nFrom: sender@remote.test\r\nTo: {to}\r\nMessage-ID: <{mid}>\r\n\r\n{text}\r\n"
 
@@ -63,7 +65,7 @@ class PgNode(Node):
 
 
 @pytest.fixture
-def cluster(tmp_path, pg_url):  # noqa: F811
+def cluster(tmp_path, pg_url):
     """A Mailnet (test DNS, sinks) whose Heron nodes share the PostgreSQL database `pg_url`;
     `cluster.node(i)` makes node i (1..3) on 127.0.0.i, not started."""
     net = Mailnet(tmp_path)
@@ -127,6 +129,18 @@ def test_mail_to_one_node_is_read_on_the_others(cluster):
         assert sum(x["this_node"] for x in listed) == 1, listed
         return True
     eventually(three_alive, 15, what="three nodes alive")
+
+    # A setting changed through node 1 applies on node 3.
+    nodes[0].cli("settings", "set", "pop.banner", "Shared cluster banner")
+
+    def banner_on_node_3():
+        p = poplib.POP3(nodes[2].host, nodes[2].pop3_port, timeout=15)
+        try:
+            assert b"Shared cluster banner" in p.getwelcome(), p.getwelcome()
+            return True
+        finally:
+            p.quit()
+    eventually(banner_on_node_3, 15, what="node 3 greets with the banner set on node 1")
 
     watcher = nodes[1].imapclient()
     watcher.select_folder("INBOX")
@@ -299,3 +313,71 @@ def test_a_killed_nodes_deliveries_are_taken_over(cluster):
     assert set(ids) == expected
     # Only the deliveries the killed node had in flight may repeat.
     assert duplicates <= WORKERS, duplicates
+
+
+def test_postgres_restarted_under_load(cluster, pg_cluster):
+    """PostgreSQL stopped for a few seconds under SMTP load: the node answers 4xx while the
+    store is away (never 250 for a message not committed), takes mail again once it is back,
+    and every message it acknowledged is in the mailbox."""
+    if pg_cluster.pg_ctl is None:
+        pytest.skip("the server HERON_TEST_PG names is never stopped by the tests")
+    node = cluster.node(1)
+    setup_domain(node)
+    node.start()
+    acked, refused, unexpected = [], [], []
+    stop = threading.Event()
+    lock = threading.Lock()
+
+    def send(k):
+        for i in range(k, 100_000, 3):
+            if stop.is_set():
+                return
+            try:
+                with smtp_client(node, timeout=30) as s:
+                    s.sendmail("sender@remote.test", [USER], message(i, subject=f"load {i}"))
+                with lock:
+                    acked.append((i, time.monotonic()))
+            except smtplib.SMTPResponseException as e:
+                with lock:
+                    (refused if 400 <= e.smtp_code < 500 else unexpected).append(
+                        (i, e.smtp_code, e.smtp_error))
+                time.sleep(0.05)
+            except smtplib.SMTPRecipientsRefused as e:
+                codes = [c for c, _ in e.recipients.values()]
+                with lock:
+                    (refused if all(400 <= c < 500 for c in codes) else unexpected).append(
+                        (i, codes))
+                time.sleep(0.05)
+            except (smtplib.SMTPServerDisconnected, OSError) as e:
+                with lock:
+                    refused.append((i, repr(e)))
+                time.sleep(0.05)
+
+    threads = [threading.Thread(target=send, args=(k,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    eventually(lambda: len(acked) >= 20, 60, what="mail flowing before the stop")
+    pg_cluster.stop()
+    down_at = time.monotonic()
+    time.sleep(4)
+    pg_cluster.start()
+    up_at = time.monotonic()
+    eventually(lambda: any(t > up_at for _, t in acked), 60,
+               what="mail accepted again after the restart")
+    stop.set()
+    for t in threads:
+        t.join(60)
+    assert not unexpected, unexpected[:5]
+    assert refused, "no message was tried while the store was away"
+    print(f"acknowledged {len(acked)}, refused with 4xx or cut {len(refused)} "
+          f"(store away for {up_at - down_at:.1f} s)")
+    m = imaplib.IMAP4(node.host, node.imap_port, timeout=60)
+    m.login(USER, PASSWORD)
+    m.select("INBOX", readonly=True)
+    typ, parts = m.fetch("1:*", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    assert typ == "OK", parts
+    stored = {p[1].decode().split("load ", 1)[1].strip()
+              for p in parts if isinstance(p, tuple)}
+    m.logout()
+    missing = {str(i) for i, _ in acked} - stored
+    assert not missing, f"acknowledged but not stored: {sorted(missing)[:10]}"
