@@ -13,8 +13,9 @@
 use heron_proto_imap::response::{self, code};
 use heron_proto_imap::{Command, Extras, ParseError};
 use imap_codec::imap_types::IntoStatic;
-use imap_codec::imap_types::command::CommandBody;
+use imap_codec::imap_types::command::{CommandBody, SelectParameter};
 use imap_codec::imap_types::core::Tag;
+use imap_codec::imap_types::mailbox::Mailbox;
 use imap_codec::imap_types::response::StatusKind;
 use tokio_util::sync::CancellationToken;
 
@@ -168,17 +169,11 @@ async fn execute_other(
         C::Select {
             mailbox,
             parameters,
-        } => {
-            let (svc, phase, enabled, wire) = (s.svc, &mut s.phase, &mut s.enabled, &mut s.wire);
-            cmd::select::execute(svc, phase, enabled, wire, mailbox, parameters, false).await
-        }
+        } => select(s, mailbox, parameters, false).await,
         C::Examine {
             mailbox,
             parameters,
-        } => {
-            let (svc, phase, enabled, wire) = (s.svc, &mut s.phase, &mut s.enabled, &mut s.wire);
-            cmd::examine::execute(svc, phase, enabled, wire, mailbox, parameters).await
-        }
+        } => select(s, mailbox, parameters, true).await,
         C::Delete { mailbox } => {
             let store = s.store();
             let utf8 = s.enabled.utf8;
@@ -209,6 +204,21 @@ async fn execute_other(
                 None => Ok(Done::bad("no mailbox selected")),
             }
         }
+    }
+}
+
+/// SELECT, or EXAMINE when `read_only`: given the phase they change and the parts they use.
+async fn select(
+    s: &mut Session<'_>,
+    mailbox: Mailbox<'_>,
+    parameters: Vec<SelectParameter>,
+    read_only: bool,
+) -> Result<Done> {
+    let (svc, phase, enabled, wire) = (s.svc, &mut s.phase, &mut s.enabled, &mut s.wire);
+    if read_only {
+        cmd::examine::execute(svc, phase, enabled, wire, mailbox, parameters).await
+    } else {
+        cmd::select::execute(svc, phase, enabled, wire, mailbox, parameters, false).await
     }
 }
 

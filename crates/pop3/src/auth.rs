@@ -13,15 +13,7 @@ pub async fn enter_transaction(s: &mut Session<'_>, user: User, name: &str) -> F
         Ok(l) => l,
         Err(e) => {
             tracing::error!(target: "pop3", "locking the maildrop of {name} failed: {e}");
-            return reply(
-                s,
-                &err(
-                    Some(RespCode::SysTemp),
-                    "cannot open the maildrop now, try again later",
-                ),
-                Flow::Continue,
-            )
-            .await;
+            return unavailable(s).await;
         }
     };
     let Some(lock) = lock else {
@@ -50,15 +42,7 @@ pub async fn enter_transaction(s: &mut Session<'_>, user: User, name: &str) -> F
         Ok(v) => v,
         Err(e) => {
             tracing::error!(target: "pop3", "loading maildrop of {name} failed: {e}");
-            return reply(
-                s,
-                &err(
-                    Some(RespCode::SysTemp),
-                    "cannot open the maildrop now, try again later",
-                ),
-                Flow::Continue,
-            )
-            .await;
+            return unavailable(s).await;
         }
     };
     s.svc.dir.record_login(&user).await;
@@ -78,6 +62,19 @@ pub async fn enter_transaction(s: &mut Session<'_>, user: User, name: &str) -> F
     reply(
         s,
         &ok(&format!("maildrop has {n} messages ({size} octets)")),
+        Flow::Continue,
+    )
+    .await
+}
+
+/// `-ERR [SYS/TEMP]` when the store cannot lock or load the maildrop now.
+async fn unavailable(s: &mut Session<'_>) -> Flow {
+    reply(
+        s,
+        &err(
+            Some(RespCode::SysTemp),
+            "cannot open the maildrop now, try again later",
+        ),
         Flow::Continue,
     )
     .await
