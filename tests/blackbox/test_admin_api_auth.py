@@ -66,6 +66,23 @@ def test_remember_me_cookie_lasts(admin):
     assert "Max-Age=2592000" in r.headers["Set-Cookie"], r.headers["Set-Cookie"]
 
 
+def test_a_restart_keeps_the_session(admin):
+    """Sessions live in the store: the same cookie and CSRF token work after a restart, and a
+    logout ends the session for good."""
+    heron = admin.heron
+    assert heron.stop() == 0
+    heron.start()
+    wait_for_api(heron)
+    assert admin.get("/me").json()["username"] == "admin"
+    r = admin.put("/settings/pop.banner", {"value": "after a restart"})
+    assert r.status_code == 200, r.text
+    assert admin.delete("/session").status_code == 204
+    assert heron.stop() == 0
+    heron.start()
+    wait_for_api(heron)
+    error_of(admin.get("/me"), 401)
+
+
 def test_login_rate_limit(server):
     wait_for_api(server)
     api = Api(server)

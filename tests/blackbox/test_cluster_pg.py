@@ -3,7 +3,8 @@ own loopback address with its own data directory, all on one database.
 
 - Mail sent over SMTP to node 1 is read over IMAP on node 2 and POP3 on node 3, and an IDLE
   session on node 2 hears of it; every node lists the three nodes alive; a setting changed
-  through node 1 applies on node 3.
+  through node 1 applies on node 3; an admin login made on node 1 changes the password through node 2 and reads its
+  account on node 3.
 - Two nodes APPEND to one mailbox at once: UIDs unique and increasing, nothing lost, and the
   IDLE sessions on both nodes hear of every message.
 - A POP3 maildrop open on one node is "in use" on the others.
@@ -129,6 +130,20 @@ def test_mail_to_one_node_is_read_on_the_others(cluster):
         assert sum(x["this_node"] for x in listed) == 1, listed
         return True
     eventually(three_alive, 15, what="three nodes alive")
+
+    # A login made on node 1 is known on node 2 (sessions live in the store).
+    r = requests.post(f"http://{nodes[0].host}:{nodes[0].admin_port}/api/v1/session",
+                      json={"username": "admin", "password": "admin"}, timeout=15)
+    assert r.status_code == 200, r.text
+    cookie = r.headers["Set-Cookie"].split(";", 1)[0]
+    changed = requests.post(
+        f"http://{nodes[1].host}:{nodes[1].admin_port}/api/v1/password",
+        json={"current": "admin", "new": "Cluster4Keeper"},
+        headers={"Cookie": cookie, "X-CSRF-Token": r.json()["csrf_token"]}, timeout=15)
+    assert changed.status_code == 204, changed.text
+    me = requests.get(f"http://{nodes[2].host}:{nodes[2].admin_port}/api/v1/me",
+                      headers={"Cookie": cookie}, timeout=15)
+    assert me.status_code == 200 and me.json()["username"] == "admin", me.text
 
     # A setting changed through node 1 applies on node 3.
     nodes[0].cli("settings", "set", "pop.banner", "Shared cluster banner")

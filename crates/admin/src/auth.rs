@@ -83,10 +83,11 @@ pub type Shared = Arc<AppState>;
 impl AppState {
     /// State over a directory.
     pub fn new(dir: Directory, runtime: Runtime) -> Shared {
+        let sessions = Sessions::new(dir.store().clone());
         Arc::new(Self {
             dir,
             runtime,
-            sessions: Sessions::default(),
+            sessions,
             logins: Mutex::new(FailureLimiter::new(Rule::LOGIN, 100_000)),
             epoch: Instant::now(),
         })
@@ -226,7 +227,8 @@ impl FromRequestParts<Shared> for Caller {
         let id = session_cookie(parts).ok_or_else(|| ApiError::unauthorized("not logged in"))?;
         let s = st
             .sessions
-            .get(&id, Instant::now())
+            .get(&id, crate::sessions::now())
+            .await?
             .ok_or_else(|| ApiError::unauthorized("session expired; log in again"))?;
         let sent = parts
             .headers
@@ -236,7 +238,7 @@ impl FromRequestParts<Shared> for Caller {
             return Err(ApiError::forbidden("missing or wrong X-CSRF-Token header"));
         }
         let Some((principal, must_change)) = resolve(&st.dir, &s.account).await? else {
-            st.sessions.remove(&id);
+            st.sessions.remove(&id).await?;
             return Err(ApiError::unauthorized(
                 "account no longer available; log in again",
             ));

@@ -495,3 +495,24 @@ impl Node {
         self.heartbeat_at >= now - NODE_STALE_SECS
     }
 }
+
+/// A login session of the admin UI and API, as every node sees it. The store keeps only a
+/// hash of the session id (the cookie), so its rows cannot be used to log in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdminSession {
+    /// Hex SHA-256 of the session id.
+    pub id_hash: String,
+    /// Who it belongs to, as the admin service names accounts (`admin`, `user:a@b.test`).
+    pub account: String,
+    pub csrf_token: String,
+    /// Seconds of disuse after which the session is gone.
+    pub idle_secs: i64,
+    /// The admin service's record of an impersonation, when an administrator acts as
+    /// `account` (opaque here).
+    pub impersonation: Option<String>,
+    /// Unix seconds; refreshed at most every [`SESSION_TOUCH_SECS`] to spare writes.
+    pub last_used: i64,
+}
+
+/// Use of a session is written at most this often; its idle limit is that much less exact.
+pub const SESSION_TOUCH_SECS: i64 = 30;

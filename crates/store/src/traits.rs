@@ -279,10 +279,33 @@ pub trait NodeStore: Send + Sync {
     async fn hold_release(&self, name: &str) -> Result<()>;
 }
 
+/// Login sessions of the admin UI and API, shared by every node (a restart or another node
+/// keeps a user logged in).
+#[async_trait]
+pub trait AdminSessionStore: Send + Sync {
+    /// Record a new session. Expired sessions go first; then, while `max` or more remain, the
+    /// least recently used.
+    async fn session_insert(&self, s: &AdminSession, max: usize, now: i64) -> Result<()>;
+    /// The session with this id hash if it has not been idle past its limit at `now` (an
+    /// expired one is removed), its use recorded.
+    async fn session_use(&self, id_hash: &str, now: i64) -> Result<Option<AdminSession>>;
+    /// End a session (nothing when there is none).
+    async fn session_delete(&self, id_hash: &str) -> Result<()>;
+    /// End every session of `account` except the one whose id hash is `keep`.
+    async fn session_delete_account(&self, account: &str, keep: Option<&str>) -> Result<()>;
+}
+
 /// Everything a running server needs from its storage.
 #[async_trait]
 pub trait Store:
-    DirectoryStore + MailStore + SettingsStore + SpoolStore + TokenStore + SecretStore + NodeStore
+    DirectoryStore
+    + MailStore
+    + SettingsStore
+    + SpoolStore
+    + TokenStore
+    + SecretStore
+    + NodeStore
+    + AdminSessionStore
 {
     /// Receive change events committed by this process or, for backends that share the
     /// database between processes or nodes, by any of them.

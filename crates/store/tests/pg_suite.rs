@@ -58,5 +58,6 @@ suite!(
     large_messages,
     flags_copy_move,
     folder_tree,
-    nodes_and_holds
+    nodes_and_holds,
+    admin_sessions
 );

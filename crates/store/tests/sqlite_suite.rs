@@ -46,7 +46,8 @@ suite!(
     large_messages,
     flags_copy_move,
     folder_tree,
-    nodes_and_holds
+    nodes_and_holds,
+    admin_sessions
 );
 
 #[tokio::test]

@@ -7,8 +7,6 @@
 //! every change made meanwhile are logged as `admin as ADDRESS`; ending it removes the
 //! impersonation session and hands back the administrator's session cookie.
 
-use std::time::Instant;
-
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -21,7 +19,7 @@ use crate::authz::Action;
 use crate::body::Body;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::routes::session::{SessionInfo, parse_address};
-use crate::sessions::{Account, Impersonation};
+use crate::sessions::{self, Account, Impersonation};
 
 /// Whom to act as.
 #[derive(Deserialize, ToSchema)]
@@ -69,7 +67,10 @@ pub async fn start(
         by: caller.who.clone(),
         return_to: return_to.clone(),
     };
-    let (id, s) = st.sessions.impersonate(account, by, Instant::now());
+    let (id, s) = st
+        .sessions
+        .impersonate(account, by, sessions::now())
+        .await?;
     caller.event(format!("impersonates {address}"));
     let body = SessionInfo {
         role: principal.role().to_owned(),
@@ -92,10 +93,15 @@ pub async fn stop(State(st): State<Shared>, caller: Caller) -> ApiResult<Respons
             "this session is not an impersonation",
         ));
     };
-    st.sessions.remove(id);
+    st.sessions.remove(id).await?;
     caller.event("stopped impersonating");
     let r = StatusCode::NO_CONTENT.into_response();
-    if st.sessions.get(&imp.return_to, Instant::now()).is_some() {
+    if st
+        .sessions
+        .get(&imp.return_to, sessions::now())
+        .await?
+        .is_some()
+    {
         with_cookie(r, &imp.return_to)
     } else {
         with_cookie(r, "")

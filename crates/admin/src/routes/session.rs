@@ -6,7 +6,6 @@
 //! HTTP (loopback by default); put TLS in front before exposing it elsewhere.
 
 use std::net::SocketAddr;
-use std::time::Instant;
 
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
@@ -21,7 +20,7 @@ use crate::auth::{COOKIE, Caller, Shared};
 use crate::authz::Action;
 use crate::body::Body;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::sessions::{Account, REMEMBERED};
+use crate::sessions::{self, Account, REMEMBERED};
 
 /// Login request.
 #[derive(Deserialize, ToSchema)]
@@ -110,7 +109,8 @@ pub async fn login(
     st.login_succeeded(ip);
     let (id, s) = st
         .sessions
-        .create(account.clone(), req.remember, Instant::now());
+        .create(account.clone(), req.remember, sessions::now())
+        .await?;
     let username = match account {
         Account::Admin => "admin".to_owned(),
         Account::User(a) => a,
@@ -142,7 +142,7 @@ pub async fn login(
 pub async fn logout(State(st): State<Shared>, caller: Caller) -> ApiResult<Response> {
     caller.allow(Action::Logout)?;
     if let Some(id) = &caller.session_id {
-        st.sessions.remove(id);
+        st.sessions.remove(id).await?;
     }
     caller.event("logged out");
     let mut r = StatusCode::NO_CONTENT.into_response();
@@ -210,7 +210,8 @@ pub async fn change_password(
     };
     r.map_err(|e| password_error(e, "new"))?;
     st.sessions
-        .remove_account(&account, caller.session_id.as_deref());
+        .remove_account(&account, caller.session_id.as_deref())
+        .await?;
     caller.event("changed own password");
     Ok(StatusCode::NO_CONTENT)
 }

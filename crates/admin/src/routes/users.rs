@@ -200,7 +200,8 @@ pub async fn patch(
     st.dir.update_user(&u).await?;
     if p.password.is_some() || p.disabled == Some(true) {
         st.sessions
-            .remove_account(&Account::User(addr.clone()), None);
+            .remove_account(&Account::User(addr.clone()), None)
+            .await?;
     }
     caller.event(format!("changed user {addr}: {}", what.join(", ")));
     Ok(Json(view(&u, &a.domain)))
@@ -220,7 +221,8 @@ pub async fn delete(
     let addr = a.to_string();
     st.dir.delete_user(&addr).await?;
     st.sessions
-        .remove_account(&Account::User(addr.clone()), None);
+        .remove_account(&Account::User(addr.clone()), None)
+        .await?;
     caller.event(format!("deleted user {addr}"));
     Ok(StatusCode::NO_CONTENT)
 }

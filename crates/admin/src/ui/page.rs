@@ -10,8 +10,6 @@
 //! script sends back as `X-CSRF-Token`; every page answer has `Cache-Control: no-store` and a
 //! Content-Security-Policy that allows only this server's own scripts and styles.
 
-use std::time::Instant;
-
 use askama::Template;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -20,6 +18,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::auth::{Shared, cookie, resolve, session_cookie};
 use crate::authz::{self, Action, Principal};
+use crate::error::ApiError;
 use crate::sessions::Account;
 
 /// Name of the (script-readable) cookie holding the chosen theme.
@@ -100,11 +99,16 @@ pub fn theme(parts: &Parts) -> &'static str {
 async fn viewer(parts: &Parts, st: &Shared) -> Result<Viewer, Response> {
     let to_login = || Redirect::to("/login").into_response();
     let id = session_cookie(parts).ok_or_else(to_login)?;
-    let s = st.sessions.get(&id, Instant::now()).ok_or_else(to_login)?;
+    let s = match st.sessions.get(&id, crate::sessions::now()).await {
+        Ok(s) => s.ok_or_else(to_login)?,
+        Err(e) => return Err(ApiError::from(e).into_response()),
+    };
     let (principal, must_change) = match resolve(&st.dir, &s.account).await {
         Ok(Some(r)) => r,
         Ok(None) => {
-            st.sessions.remove(&id);
+            if let Err(e) = st.sessions.remove(&id).await {
+                return Err(ApiError::from(e).into_response());
+            }
             return Err(to_login());
         }
         Err(e) => return Err(e.into_response()),

@@ -34,6 +34,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "nodes and holds",
         sql: include_str!("migrations/0002_nodes.sql"),
     },
+    Migration {
+        version: 3,
+        name: "admin sessions",
+        sql: include_str!("migrations/0003_admin_sessions.sql"),
+    },
 ];
 
 /// A migration as a database has it.

@@ -71,6 +71,7 @@ mod mail;
 pub mod migrations;
 mod misc;
 mod nodes;
+mod sessions;
 mod spool;
 mod tokens;
 mod tx;

@@ -14,6 +14,7 @@ pub mod names;
 pub mod nodes;
 pub mod quota;
 pub mod search;
+pub mod sessions;
 pub mod spool;
 
 /// The store's clock: the current Unix time in seconds, for creation times, default

@@ -18,6 +18,7 @@ mod misc;
 mod nodes;
 mod orphans;
 mod schema;
+mod sessions;
 mod spool;
 mod staged;
 mod tokens;

@@ -123,6 +123,15 @@ CREATE TABLE IF NOT EXISTS nodes (
     started_at INTEGER NOT NULL,
     heartbeat_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS admin_sessions (
+    id_hash TEXT PRIMARY KEY,
+    account TEXT NOT NULL,
+    csrf_token TEXT NOT NULL,
+    idle_secs INTEGER NOT NULL,
+    impersonation TEXT,
+    last_used INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS admin_sessions_account ON admin_sessions (account);
 CREATE TABLE IF NOT EXISTS holds (
     name TEXT PRIMARY KEY,
     node TEXT NOT NULL,

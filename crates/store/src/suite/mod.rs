@@ -6,6 +6,7 @@
 
 mod folders;
 mod nodes;
+mod sessions;
 mod spool;
 mod tokens;
 
@@ -50,6 +51,7 @@ pub const ALL: &[(&str, Check)] = &[
     ("flags_copy_move", |s| Box::pin(folders::flags_copy_move(s))),
     ("folder_tree", |s| Box::pin(folders::folder_tree(s))),
     ("nodes_and_holds", |s| Box::pin(nodes::nodes_and_holds(s))),
+    ("admin_sessions", |s| Box::pin(sessions::admin_sessions(s))),
 ];
 
 pub(super) async fn domain(s: &Subject, name: &str) -> Domain {
