@@ -11,8 +11,9 @@
 //! checked before anything is buffered) and runs the loop; [`dispatch`] has each parsed by
 //! `heron_proto_imap::parse` (giving it the saved SEARCH result, [`searchres`]), checks the
 //! state table ([`state`]) and calls one file per command in [`cmd`], which never sees the
-//! bytes; [`done`] is how a command ends; [`selected`] keeps the session's view of the
-//! selected mailbox (compactly: [`view`], [`flagsets`]) and [`updates`] tells the client
+//! bytes and is given only the parts of the session its state has ([`cx`]); [`done`] is how
+//! a command ends; [`selected`] keeps the session's view of the selected mailbox
+//! (compactly: [`view`], [`flagsets`]) and [`updates`] tells the client
 //! what other sessions changed. The message side is pure: `heron-message` reads the MIME
 //! structure, the bytes a section selects, the envelope and the body structure; here
 //! [`section`], [`envelope`] and [`bodystructure`] put them in `imap-codec`'s types,
