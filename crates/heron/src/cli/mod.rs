@@ -93,6 +93,8 @@ pub struct Opened {
 pub async fn open(at: &Location) -> anyhow::Result<Opened> {
     if at.store.is_none() {
         crate::datadir::require(&at.data)?;
+        // An embedded store is written by every verb: say plainly when it cannot be.
+        crate::datadir::check_writable(&at.data)?;
     }
     load(connect(at).await?).await
 }
