@@ -25,39 +25,4 @@ async fn run(name: &'static str) {
     .await;
 }
 
-macro_rules! suite {
-    ($($name:ident),*) => {$(
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $name() { run(stringify!($name)).await }
-    )*
-    #[test]
-    fn every_check_has_a_test() {
-        let listed: Vec<&str> = vec![$(stringify!($name)),*];
-        for (n, _) in ALL { assert!(listed.contains(n), "suite check {n} not run"); }
-    }};
-}
-
-suite!(
-    domains,
-    users_and_folders,
-    aliases,
-    messages_uids_and_quota,
-    shared_blob_delivery,
-    prefixed_bodies,
-    concurrent_appends,
-    settings_and_events,
-    spool_records,
-    spool_leases,
-    dkim_keys,
-    api_tokens,
-    inactive_users,
-    search_users,
-    secrets,
-    domain_admins,
-    delete_cascades,
-    large_messages,
-    flags_copy_move,
-    folder_tree,
-    nodes_and_holds,
-    admin_sessions
-);
+heron_store::suite_tests!(run);

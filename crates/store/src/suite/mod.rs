@@ -54,6 +54,36 @@ pub const ALL: &[(&str, Check)] = &[
     ("admin_sessions", |s| Box::pin(sessions::admin_sessions(s))),
 ];
 
+/// One test per check of [`ALL`] in a backend's test file, each calling `$run(name)` (an
+/// `async fn(&'static str)` that gives the check a fresh store), plus a test that fails when a
+/// check of [`ALL`] has no test here: `heron_store::suite_tests!(run);`.
+#[macro_export]
+macro_rules! suite_tests {
+    ($run:path) => {
+        $crate::suite_tests!(@each $run;
+            domains, users_and_folders, aliases, messages_uids_and_quota, shared_blob_delivery,
+            prefixed_bodies, concurrent_appends, settings_and_events, spool_records,
+            spool_leases, dkim_keys, api_tokens, inactive_users, search_users, secrets,
+            domain_admins, delete_cascades, large_messages, flags_copy_move, folder_tree,
+            nodes_and_holds, admin_sessions);
+    };
+    (@each $run:path; $($name:ident),*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                $run(stringify!($name)).await
+            }
+        )*
+        #[test]
+        fn every_check_has_a_test() {
+            let listed: &[&str] = &[$(stringify!($name)),*];
+            for (n, _) in $crate::suite::ALL {
+                assert!(listed.contains(n), "suite check {n} not run");
+            }
+        }
+    };
+}
+
 pub(super) async fn domain(s: &Subject, name: &str) -> Domain {
     s.create_domain(NewDomain {
         name: name.into(),
