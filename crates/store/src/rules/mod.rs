@@ -1,6 +1,7 @@
 //! Backend-neutral rules: what a stored record must look like and how an operation changes
-//! it, apart from how a backend keeps records. Every backend (SQLite now, PostgreSQL later)
-//! calls these, so the backends cannot drift apart on them; none of them names a database.
+//! it, apart from how a backend keeps records. Every backend (SQLite and PostgreSQL) calls
+//! these, so the backends cannot drift apart on them. `nodes` and `sessions` also hold the
+//! SQL text both backends run for them (plain SQL both accept; `?N` becomes `$N`).
 //!
 //! Invariant: nothing here does I/O or reads a clock other than [`now`]; the same inputs
 //! always give the same answer, except for fresh ids, which are random.
