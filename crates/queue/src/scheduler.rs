@@ -52,28 +52,37 @@ impl Queue {
         let mut watch = self.settings.watch();
         let mut tasks: JoinSet<i64> = JoinSet::new();
         let mut in_flight: Vec<i64> = Vec::new();
-        loop {
+        'run: loop {
             let mut wait = self.fill(&mut tasks, &mut in_flight).await;
             self.pool.expire(false);
             if self.pool.has_idle() {
                 wait = wait.min(crate::pool::IDLE_FOR);
             }
-            tokio::select! {
-                _ = stop.cancelled() => break,
-                Some(done) = tasks.join_next(), if !tasks.is_empty() => {
-                    match done {
-                        Ok(id) => in_flight.retain(|x| *x != id),
-                        Err(e) => tracing::error!(target: "delivery", "a delivery task failed: {e}"),
+            let until = tokio::time::Instant::now() + wait;
+            // Wait for something that may make an entry due; other events (every mailbox
+            // change raises one) are passed over without reading the spool again.
+            loop {
+                tokio::select! {
+                    _ = stop.cancelled() => break 'run,
+                    Some(done) = tasks.join_next(), if !tasks.is_empty() => {
+                        match done {
+                            Ok(id) => in_flight.retain(|x| *x != id),
+                            Err(e) => tracing::error!(target: "delivery", "a delivery task failed: {e}"),
+                        }
+                        break;
                     }
+                    ev = events.next() => match ev {
+                        Some(Event::Spool | Event::Setting { .. }) => break,
+                        Some(Event::Directory | Event::Resync) => {
+                            self.forget();
+                            break;
+                        }
+                        Some(_) => {}
+                        None => break 'run,
+                    },
+                    _ = watch.changed() => break,
+                    _ = tokio::time::sleep_until(until) => break,
                 }
-                ev = events.next() => match ev {
-                    Some(Event::Spool | Event::Setting { .. }) => {}
-                    Some(Event::Directory | Event::Resync) => self.forget(),
-                    Some(_) => continue,
-                    None => break,
-                },
-                _ = watch.changed() => {}
-                _ = tokio::time::sleep(wait) => {}
             }
         }
         self.drain(tasks, in_flight, grace).await;

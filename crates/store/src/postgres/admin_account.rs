@@ -11,7 +11,10 @@ impl PgStore {
         let c = self.client().await?;
         let row = c
             .query_opt(
-                "SELECT username, credentials, must_change FROM admin WHERE id = 1",
+                &c.prepare_cached(
+                    "SELECT username, credentials, must_change FROM admin WHERE id = 1",
+                )
+                .await?,
                 &[],
             )
             .await?;
@@ -26,9 +29,9 @@ impl PgStore {
     pub(crate) async fn put_admin_impl(&self, a: &Admin) -> Result<()> {
         write_tx!(self, |tx| {
             tx.t.execute(
-                "INSERT INTO admin (id, username, credentials, must_change) VALUES (1, $1, $2, $3) \
+                &tx.t.prepare_cached("INSERT INTO admin (id, username, credentials, must_change) VALUES (1, $1, $2, $3) \
                  ON CONFLICT (id) DO UPDATE SET username = excluded.username, \
-                 credentials = excluded.credentials, must_change = excluded.must_change",
+                 credentials = excluded.credentials, must_change = excluded.must_change").await?,
                 &[&a.username, &a.credentials, &a.must_change_password],
             )
             .await?;

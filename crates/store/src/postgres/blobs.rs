@@ -32,7 +32,7 @@ pub(crate) const CHUNK: usize = 256 * 1024;
 const IN_FLIGHT: usize = 4;
 
 /// The chunks of a message, in order.
-fn chunks(m: &MessageBytes) -> Vec<Cow<'_, [u8]>> {
+pub(crate) fn chunks(m: &MessageBytes) -> Vec<Cow<'_, [u8]>> {
     let (p, b) = (&m.prefix[..], &m.body[..]);
     let len = p.len() + b.len();
     let mut out = Vec::with_capacity(len.div_ceil(CHUNK));
@@ -90,8 +90,8 @@ pub(crate) async fn add_refs(tx: &Tx<'_>, ids: &[&str]) -> TxResult<()> {
         return Ok(());
     }
     tx.t.execute(
-        "UPDATE blobs b SET refs = b.refs + d.n FROM unnest($1::text[], $2::bigint[]) AS d (id, n) \
-         WHERE b.id = d.id",
+        &tx.t.prepare_cached("UPDATE blobs b SET refs = b.refs + d.n FROM unnest($1::text[], $2::bigint[]) AS d (id, n) \
+         WHERE b.id = d.id").await?,
         &[&ids, &counts],
     )
     .await?;
@@ -106,13 +106,15 @@ pub(crate) async fn release(tx: &Tx<'_>, ids: &[&str]) -> TxResult<()> {
         return Ok(());
     }
     tx.t.execute(
-        "UPDATE blobs b SET refs = b.refs - d.n FROM unnest($1::text[], $2::bigint[]) AS d (id, n) \
-         WHERE b.id = d.id",
+        &tx.t.prepare_cached("UPDATE blobs b SET refs = b.refs - d.n FROM unnest($1::text[], $2::bigint[]) AS d (id, n) \
+         WHERE b.id = d.id").await?,
         &[&ids, &counts],
     )
     .await?;
     tx.t.execute(
-        "DELETE FROM blobs WHERE id = ANY($1::text[]) AND refs <= 0",
+        &tx.t
+            .prepare_cached("DELETE FROM blobs WHERE id = ANY($1::text[]) AND refs <= 0")
+            .await?,
         &[&ids],
     )
     .await?;

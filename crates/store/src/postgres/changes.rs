@@ -36,7 +36,7 @@ pub(crate) async fn store_flags_tx(
     let rows = tx
         .t
         .query(
-            "SELECT uid, flags, modseq FROM messages WHERE folder_id = $1 AND uid = ANY($2::bigint[])",
+            &tx.t.prepare_cached("SELECT uid, flags, modseq FROM messages WHERE folder_id = $1 AND uid = ANY($2::bigint[])").await?,
             &[&folder, &want],
         )
         .await?;
@@ -73,15 +73,21 @@ pub(crate) async fn store_flags_tx(
     }
     // A UID changed twice: the last text wins, as the row ends up holding it.
     tx.t.execute(
-        "UPDATE messages m SET flags = d.flags, modseq = $4 \
+        &tx.t
+            .prepare_cached(
+                "UPDATE messages m SET flags = d.flags, modseq = $4 \
          FROM (SELECT DISTINCT ON (uid) uid, flags FROM unnest($2::bigint[], $3::text[]) \
                WITH ORDINALITY AS u (uid, flags, n) ORDER BY uid, n DESC) d \
          WHERE m.folder_id = $1 AND m.uid = d.uid",
+            )
+            .await?,
         &[&folder, &set_uids, &set_flags, &modseq],
     )
     .await?;
     tx.t.execute(
-        "UPDATE folders SET highestmodseq = $2 WHERE id = $1",
+        &tx.t
+            .prepare_cached("UPDATE folders SET highestmodseq = $2 WHERE id = $1")
+            .await?,
         &[&folder, &modseq],
     )
     .await?;
@@ -182,7 +188,8 @@ impl PgStore {
             .await?;
         let highestmodseq: i64 = t
             .query_opt(
-                "SELECT highestmodseq FROM folders WHERE id = $1",
+                &t.prepare_cached("SELECT highestmodseq FROM folders WHERE id = $1")
+                    .await?,
                 &[&folder],
             )
             .await?

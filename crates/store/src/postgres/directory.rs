@@ -42,7 +42,7 @@ impl DirectoryStore for PgStore {
             let r = tx
                 .t
                 .query_one(
-                    "INSERT INTO domains (name, limits, created_at) VALUES ($1, $2, $3) RETURNING id",
+                    &tx.t.prepare_cached("INSERT INTO domains (name, limits, created_at) VALUES ($1, $2, $3) RETURNING id").await?,
                     &[&d.name, &limits, &created],
                 )
                 .await?;
@@ -66,8 +66,12 @@ impl DirectoryStore for PgStore {
         write_tx!(self, |tx| {
             let n =
                 tx.t.execute(
-                    "UPDATE domains SET disabled = $2, limits = $3, catch_all = $4, \
+                    &tx.t
+                        .prepare_cached(
+                            "UPDATE domains SET disabled = $2, limits = $3, catch_all = $4, \
                      require_smtp_auth = $5, bind_ip = $6 WHERE id = $1",
+                        )
+                        .await?,
                     &[
                         &d.id,
                         &d.disabled,
@@ -112,7 +116,12 @@ impl DirectoryStore for PgStore {
             .await?;
             if tx
                 .t
-                .execute("DELETE FROM domains WHERE id = $1", &[&id])
+                .execute(
+                    &tx.t
+                        .prepare_cached("DELETE FROM domains WHERE id = $1")
+                        .await?,
+                    &[&id],
+                )
                 .await?
                 == 0
             {
@@ -126,14 +135,21 @@ impl DirectoryStore for PgStore {
     async fn add_domain_alias(&self, alias: &str, domain: DomainId) -> Result<()> {
         write_tx!(self, |tx| {
             let clash =
-                tx.t.query_opt("SELECT 1 FROM domains WHERE name = $1", &[&alias])
-                    .await?
-                    .is_some();
+                tx.t.query_opt(
+                    &tx.t
+                        .prepare_cached("SELECT 1 FROM domains WHERE name = $1")
+                        .await?,
+                    &[&alias],
+                )
+                .await?
+                .is_some();
             if clash {
                 return Err(StoreError::Conflict(format!("domain {alias}")).into());
             }
             tx.t.execute(
-                "INSERT INTO domain_aliases (name, domain_id) VALUES ($1, $2)",
+                &tx.t
+                    .prepare_cached("INSERT INTO domain_aliases (name, domain_id) VALUES ($1, $2)")
+                    .await?,
                 &[&alias, &domain],
             )
             .await?;
@@ -145,8 +161,13 @@ impl DirectoryStore for PgStore {
     async fn remove_domain_alias(&self, alias: &str) -> Result<()> {
         write_tx!(self, |tx| {
             let n =
-                tx.t.execute("DELETE FROM domain_aliases WHERE name = $1", &[&alias])
-                    .await?;
+                tx.t.execute(
+                    &tx.t
+                        .prepare_cached("DELETE FROM domain_aliases WHERE name = $1")
+                        .await?,
+                    &[&alias],
+                )
+                .await?;
             if n == 0 {
                 return Err(not_found(format!("domain alias {alias}")));
             }
@@ -178,8 +199,8 @@ impl DirectoryStore for PgStore {
         let id: i64 = write_tx!(self, |tx| {
             let id: i64 =
                 tx.t.query_one(
-                    "INSERT INTO users (domain_id, local, credentials, display_name, quota_bytes, \
-                     role, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                    &tx.t.prepare_cached("INSERT INTO users (domain_id, local, credentials, display_name, quota_bytes, \
+                     role, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id").await?,
                     &[
                         &u.domain_id,
                         &u.local,
@@ -219,8 +240,8 @@ impl DirectoryStore for PgStore {
         write_tx!(self, |tx| {
             let n =
                 tx.t.execute(
-                    "UPDATE users SET credentials = $2, display_name = $3, quota_bytes = $4, \
-                     disabled = $5, role = $6, forward_to = $7 WHERE id = $1",
+                    &tx.t.prepare_cached("UPDATE users SET credentials = $2, display_name = $3, quota_bytes = $4, \
+                     disabled = $5, role = $6, forward_to = $7 WHERE id = $1").await?,
                     &[
                         &u.id,
                         &u.credentials,
@@ -288,9 +309,12 @@ impl DirectoryStore for PgStore {
         let c = self.client().await?;
         let r = c
             .query_one(
-                "SELECT (SELECT count(*) FROM domains), (SELECT count(*) FROM users), \
+                &c.prepare_cached(
+                    "SELECT (SELECT count(*) FROM domains), (SELECT count(*) FROM users), \
                         (SELECT count(*) FROM messages), \
                         (SELECT coalesce(sum(used_bytes), 0)::bigint FROM users)",
+                )
+                .await?,
                 &[],
             )
             .await?;
@@ -314,7 +338,12 @@ impl DirectoryStore for PgStore {
             .await?;
             if tx
                 .t
-                .execute("DELETE FROM users WHERE id = $1", &[&id])
+                .execute(
+                    &tx.t
+                        .prepare_cached("DELETE FROM users WHERE id = $1")
+                        .await?,
+                    &[&id],
+                )
                 .await?
                 == 0
             {
@@ -328,7 +357,8 @@ impl DirectoryStore for PgStore {
     async fn touch_login(&self, id: UserId, at: i64) -> Result<()> {
         let c = self.client().await?;
         c.execute(
-            "UPDATE users SET last_login = $2 WHERE id = $1",
+            &c.prepare_cached("UPDATE users SET last_login = $2 WHERE id = $1")
+                .await?,
             &[&id, &at],
         )
         .await?;
@@ -356,8 +386,12 @@ impl DirectoryStore for PgStore {
         let id: i64 = write_tx!(self, |tx| {
             let r =
                 tx.t.query_one(
-                    "INSERT INTO aliases (domain_id, local, targets) VALUES ($1, $2, $3) \
+                    &tx.t
+                        .prepare_cached(
+                            "INSERT INTO aliases (domain_id, local, targets) VALUES ($1, $2, $3) \
                      RETURNING id",
+                        )
+                        .await?,
                     &[&domain, &local, &text],
                 )
                 .await?;
@@ -391,7 +425,12 @@ impl DirectoryStore for PgStore {
         write_tx!(self, |tx| {
             if tx
                 .t
-                .execute("DELETE FROM aliases WHERE id = $1", &[&id])
+                .execute(
+                    &tx.t
+                        .prepare_cached("DELETE FROM aliases WHERE id = $1")
+                        .await?,
+                    &[&id],
+                )
                 .await?
                 == 0
             {
@@ -406,7 +445,11 @@ impl DirectoryStore for PgStore {
         let id: i64 = write_tx!(self, |tx| {
             let r =
                 tx.t.query_one(
-                    "INSERT INTO lists (domain_id, local) VALUES ($1, $2) RETURNING id",
+                    &tx.t
+                        .prepare_cached(
+                            "INSERT INTO lists (domain_id, local) VALUES ($1, $2) RETURNING id",
+                        )
+                        .await?,
                     &[&domain, &local],
                 )
                 .await?;

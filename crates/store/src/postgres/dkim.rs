@@ -13,10 +13,10 @@ impl PgStore {
         let domain = dkim_domain(&k.domain);
         write_tx!(self, |tx| {
             tx.t.execute(
-                "INSERT INTO dkim_keys (domain, selector, algorithm, private_key, created_at) \
+                &tx.t.prepare_cached("INSERT INTO dkim_keys (domain, selector, algorithm, private_key, created_at) \
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (domain) DO UPDATE SET \
                  selector = excluded.selector, algorithm = excluded.algorithm, \
-                 private_key = excluded.private_key, created_at = excluded.created_at",
+                 private_key = excluded.private_key, created_at = excluded.created_at").await?,
                 &[
                     &domain,
                     &k.selector,
@@ -35,8 +35,11 @@ impl PgStore {
         let c = self.client().await?;
         let row = c
             .query_opt(
-                "SELECT domain, selector, algorithm, private_key, created_at FROM dkim_keys \
+                &c.prepare_cached(
+                    "SELECT domain, selector, algorithm, private_key, created_at FROM dkim_keys \
                  WHERE domain = $1",
+                )
+                .await?,
                 &[&domain],
             )
             .await?;
@@ -53,8 +56,13 @@ impl PgStore {
     pub(crate) async fn delete_dkim_key_impl(&self, domain: &str) -> Result<()> {
         write_tx!(self, |tx| {
             let n =
-                tx.t.execute("DELETE FROM dkim_keys WHERE domain = $1", &[&domain])
-                    .await?;
+                tx.t.execute(
+                    &tx.t
+                        .prepare_cached("DELETE FROM dkim_keys WHERE domain = $1")
+                        .await?,
+                    &[&domain],
+                )
+                .await?;
             if n == 0 {
                 return Err(not_found(format!("DKIM key of {domain}")));
             }

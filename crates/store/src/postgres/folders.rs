@@ -35,7 +35,9 @@ impl PgStore {
         write_tx!(self, |tx| {
             let taken =
                 tx.t.query_opt(
-                    "SELECT 1 FROM folders WHERE user_id = $1 AND name = $2",
+                    &tx.t
+                        .prepare_cached("SELECT 1 FROM folders WHERE user_id = $1 AND name = $2")
+                        .await?,
                     &[&user, &to],
                 )
                 .await?
@@ -45,7 +47,11 @@ impl PgStore {
             }
             let n =
                 tx.t.execute(
-                    "UPDATE folders SET name = $3 WHERE user_id = $1 AND name = $2",
+                    &tx.t
+                        .prepare_cached(
+                            "UPDATE folders SET name = $3 WHERE user_id = $1 AND name = $2",
+                        )
+                        .await?,
                     &[&user, &from, &to],
                 )
                 .await?;
@@ -57,8 +63,8 @@ impl PgStore {
             let prefix = child_prefix(from, delim);
             let kids =
                 tx.t.query(
-                    "SELECT id, name FROM folders WHERE user_id = $1 AND starts_with(name, $2) \
-                     ORDER BY id FOR UPDATE",
+                    &tx.t.prepare_cached("SELECT id, name FROM folders WHERE user_id = $1 AND starts_with(name, $2) \
+                     ORDER BY id FOR UPDATE").await?,
                     &[&user, &prefix],
                 )
                 .await?;
@@ -68,8 +74,13 @@ impl PgStore {
                     continue;
                 };
                 grown += rename_change(name, &new);
-                tx.t.execute("UPDATE folders SET name = $2 WHERE id = $1", &[&id, &new])
-                    .await?;
+                tx.t.execute(
+                    &tx.t
+                        .prepare_cached("UPDATE folders SET name = $2 WHERE id = $1")
+                        .await?,
+                    &[&id, &new],
+                )
+                .await?;
             }
             charge(&tx, user, grown).await?;
             tx.emit(Event::Folders { user_id: user });
@@ -81,7 +92,11 @@ impl PgStore {
         write_tx!(self, |tx| {
             let row =
                 tx.t.query_opt(
-                    "SELECT user_id, name FROM folders WHERE id = $1 FOR UPDATE",
+                    &tx.t
+                        .prepare_cached(
+                            "SELECT user_id, name FROM folders WHERE id = $1 FOR UPDATE",
+                        )
+                        .await?,
                     &[&folder],
                 )
                 .await?
@@ -89,7 +104,9 @@ impl PgStore {
             let (user, name): (UserId, &str) = (row.try_get(0)?, row.try_get(1)?);
             let msgs =
                 tx.t.query(
-                    "SELECT blob_id, size FROM messages WHERE folder_id = $1",
+                    &tx.t
+                        .prepare_cached("SELECT blob_id, size FROM messages WHERE folder_id = $1")
+                        .await?,
                     &[&folder],
                 )
                 .await?;
@@ -100,8 +117,13 @@ impl PgStore {
                 sizes += m.try_get::<_, i64>(1)?;
             }
             release(&tx, &blobs).await?;
-            tx.t.execute("DELETE FROM folders WHERE id = $1", &[&folder])
-                .await?;
+            tx.t.execute(
+                &tx.t
+                    .prepare_cached("DELETE FROM folders WHERE id = $1")
+                    .await?,
+                &[&folder],
+            )
+            .await?;
             charge(&tx, user, -removal_credit(name, sizes)).await?;
             tx.emit(Event::Folders { user_id: user });
             Ok(())
@@ -116,7 +138,8 @@ impl PgStore {
         let c = self.client().await?;
         let n = c
             .execute(
-                "UPDATE folders SET subscribed = $2 WHERE id = $1",
+                &c.prepare_cached("UPDATE folders SET subscribed = $2 WHERE id = $1")
+                    .await?,
                 &[&folder, &subscribed],
             )
             .await?;

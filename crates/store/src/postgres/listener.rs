@@ -9,6 +9,10 @@
 //! have been missed) and the listener polls the table every [`POLL_EVERY`] while it
 //! reconnects; once listening again it reads what it missed.
 //!
+//! The notification carries the row itself (`id origin event`), so the listener reads the table
+//! only for a notification that carries just an id (as older nodes send), and a node's own
+//! commits cost it no query.
+//!
 //! Invariants: no committed change of another handle is left out while the listener listens
 //! (each notification names its row), nor while it polls (rows that commit out of id order
 //! are still found, [`WINDOW`] ids back); a row found both ways is published once (ids seen
@@ -76,12 +80,33 @@ impl Seen {
     }
 }
 
-/// A connection listening on [`CHANNEL`] and the ids its notifications carry; the channel
-/// closes when the connection does.
+/// What one notification said: the change row's id, and the row's origin and event when the
+/// payload carries them.
+#[derive(Debug, PartialEq)]
+struct Notice {
+    id: i64,
+    row: Option<(String, String)>,
+}
+
+impl Notice {
+    /// Read a payload: `id` alone, or `id origin event`.
+    fn parse(payload: &str) -> Option<Self> {
+        let mut parts = payload.splitn(3, ' ');
+        let id = parts.next()?.parse().ok()?;
+        let row = match (parts.next(), parts.next()) {
+            (Some(origin), Some(event)) => Some((origin.to_owned(), event.to_owned())),
+            _ => None,
+        };
+        Some(Self { id, row })
+    }
+}
+
+/// A connection listening on [`CHANNEL`] and the notices it receives; the channel closes when
+/// the connection does.
 struct Listening {
     /// Kept so the connection stays open.
     _client: Client,
-    ids: mpsc::UnboundedReceiver<i64>,
+    ids: mpsc::UnboundedReceiver<Notice>,
 }
 
 async fn listen(config: &Config) -> Result<Listening> {
@@ -92,8 +117,8 @@ async fn listen(config: &Config) -> Result<Listening> {
         while let Some(m) = messages.next().await {
             match m {
                 Ok(AsyncMessage::Notification(n)) => {
-                    if let Ok(id) = n.payload().parse::<i64>()
-                        && tx.send(id).is_err()
+                    if let Some(notice) = Notice::parse(n.payload())
+                        && tx.send(notice).is_err()
                     {
                         break;
                     }
@@ -127,33 +152,45 @@ impl Ctx {
     /// `notified` when a notification named them.
     fn publish(&mut self, rows: &[tokio_postgres::Row], notified: bool) -> Result<()> {
         for r in rows {
-            let (id, origin, text): (i64, &str, &str) =
-                (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
-            let fresh = if notified {
-                self.seen.fresh_notified(id)
-            } else {
-                self.seen.fresh(id)
-            };
-            if fresh
-                && origin != self.origin
-                && let Ok(e) = from_json::<Event>(text, "change event")
-            {
-                self.bus.publish(e);
-            }
+            self.publish_one(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, notified);
         }
         self.seen.trim();
         Ok(())
     }
 
-    /// Read and publish the rows notified.
-    async fn fetch(&mut self, ids: &[i64]) -> Result<()> {
+    /// Publish one row unless it was seen or this handle wrote it.
+    fn publish_one(&mut self, id: i64, origin: &str, text: &str, notified: bool) {
+        let fresh = if notified {
+            self.seen.fresh_notified(id)
+        } else {
+            self.seen.fresh(id)
+        };
+        if fresh
+            && origin != self.origin
+            && let Ok(e) = from_json::<Event>(text, "change event")
+        {
+            self.bus.publish(e);
+        }
+    }
+
+    /// Publish the rows notified, reading those whose notice carried only the id.
+    async fn notified(&mut self, notices: Vec<Notice>) -> Result<()> {
+        let mut ids = Vec::new();
+        for n in notices {
+            match n.row {
+                Some((origin, text)) => self.publish_one(n.id, &origin, &text, true),
+                None => ids.push(n.id),
+            }
+        }
+        self.seen.trim();
+        if ids.is_empty() {
+            return Ok(());
+        }
         let c = self.pool.get().await?;
-        let rows = c
-            .query(
-                "SELECT id, origin, event FROM changes WHERE id = ANY($1) ORDER BY id",
-                &[&ids],
-            )
+        let st = c
+            .prepare_cached("SELECT id, origin, event FROM changes WHERE id = ANY($1) ORDER BY id")
             .await?;
+        let rows = c.query(&st, &[&ids]).await?;
         self.publish(&rows, true)
     }
 
@@ -221,12 +258,12 @@ async fn run(mut ctx: Ctx, first: Listening) {
         if let Some(l) = listening.as_mut() {
             tokio::select! {
                 id = l.ids.recv() => match id {
-                    Some(id) => {
-                        let mut ids = vec![id];
+                    Some(first) => {
+                        let mut notices = vec![first];
                         while let Ok(more) = l.ids.try_recv() {
-                            ids.push(more);
+                            notices.push(more);
                         }
-                        if let Err(e) = ctx.fetch(&ids).await {
+                        if let Err(e) = ctx.notified(notices).await {
                             tracing::warn!("reading changes failed: {e}");
                             ctx.bus.publish(Event::Resync);
                         }
@@ -265,6 +302,16 @@ async fn run(mut ctx: Ctx, first: Listening) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn notices_carry_the_row_or_only_its_id() {
+        let n = Notice::parse(r#"42 ab12 {"kind":"spool"}"#).unwrap();
+        assert_eq!(n.id, 42);
+        assert_eq!(n.row, Some(("ab12".into(), r#"{"kind":"spool"}"#.into())));
+        assert_eq!(Notice::parse("7"), Some(Notice { id: 7, row: None }));
+        assert_eq!(Notice::parse("x 1 2"), None);
+        assert_eq!(Notice::parse(""), None);
+    }
 
     #[test]
     fn ids_count_once_and_old_ones_are_forgotten() {

@@ -12,7 +12,8 @@ use std::sync::Arc;
 use tokio_postgres::Row;
 
 use super::PgStore;
-use super::blobs::{add_blob, read, release};
+use super::adder::Item;
+use super::blobs::{read, release};
 use super::error::{TxResult, not_found};
 use super::tx::Tx;
 use crate::error::Result;
@@ -208,13 +209,15 @@ pub(crate) async fn expunge_tx(
         freed += r.try_get::<_, i64>(2)?;
     }
     tx.t.execute(
-        "INSERT INTO expunged (folder_id, uid, modseq) SELECT $1, u, $3 FROM unnest($2::bigint[]) u \
-         ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = excluded.modseq",
+        &tx.t.prepare_cached("INSERT INTO expunged (folder_id, uid, modseq) SELECT $1, u, $3 FROM unnest($2::bigint[]) u \
+         ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = excluded.modseq").await?,
         &[&folder, &gone, &modseq],
     )
     .await?;
     tx.t.execute(
-        "UPDATE folders SET highestmodseq = $2 WHERE id = $1",
+        &tx.t
+            .prepare_cached("UPDATE folders SET highestmodseq = $2 WHERE id = $1")
+            .await?,
         &[&folder, &modseq],
     )
     .await?;
@@ -299,24 +302,11 @@ impl MailStore for PgStore {
         if targets.is_empty() {
             return Ok(Vec::new());
         }
-        // Folders are locked in id order, so deliveries to overlapping sets of folders
-        // queue behind each other instead of deadlocking.
-        let mut order: Vec<usize> = (0..targets.len()).collect();
-        order.sort_by_key(|&i| targets[i].0);
-        write_tx!(self, |tx| {
-            let (blob, size) = add_blob(&tx, &bytes, targets.len()).await?;
-            let mut uids = vec![0; targets.len()];
-            for &i in &order {
-                let (folder, msg) = &targets[i];
-                let one = [Adding {
-                    blob: &blob,
-                    size,
-                    msg,
-                }];
-                uids[i] = insert_messages(&mut tx, *folder, &one).await?[0];
-            }
-            Ok(uids)
-        })
+        let item = Item {
+            bytes,
+            targets: targets.to_vec(),
+        };
+        self.inner.group.add(vec![item]).await
     }
 
     async fn append_batch(
@@ -324,26 +314,14 @@ impl MailStore for PgStore {
         folder: FolderId,
         msgs: Vec<(Vec<u8>, NewMessage)>,
     ) -> Result<Vec<u32>> {
-        let msgs: Vec<(MessageBytes, NewMessage)> = msgs
+        let items = msgs
             .into_iter()
-            .map(|(b, m)| (MessageBytes::new(Vec::new(), Arc::new(b)), m))
+            .map(|(b, m)| Item {
+                bytes: MessageBytes::new(Vec::new(), Arc::new(b)),
+                targets: vec![(folder, m)],
+            })
             .collect();
-        write_tx!(self, |tx| {
-            let mut blobs = Vec::with_capacity(msgs.len());
-            for (bytes, _) in &msgs {
-                blobs.push(add_blob(&tx, bytes, 1).await?);
-            }
-            let adding: Vec<Adding<'_>> = blobs
-                .iter()
-                .zip(&msgs)
-                .map(|((blob, size), (_, msg))| Adding {
-                    blob,
-                    size: *size,
-                    msg,
-                })
-                .collect();
-            insert_messages(&mut tx, folder, &adding).await
-        })
+        self.inner.group.add(items).await
     }
 
     async fn list_messages(&self, folder: FolderId) -> Result<Vec<MessageMeta>> {
@@ -406,7 +384,14 @@ impl MailStore for PgStore {
     }
 
     async fn expunge(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<u32>> {
-        write_tx!(self, |tx| expunge_tx(&mut tx, folder, uids).await)
+        let uids = Arc::new(uids.to_vec());
+        self.inner
+            .group
+            .run(vec![folder], move |tx| {
+                let uids = uids.clone();
+                Box::pin(async move { expunge_tx(tx, folder, &uids).await })
+            })
+            .await
     }
 
     async fn get_folder_by_id(&self, id: FolderId) -> Result<Option<Folder>> {
@@ -421,9 +406,18 @@ impl MailStore for PgStore {
         flags: &[String],
         unchanged_since: Option<u64>,
     ) -> Result<FlagUpdate> {
-        write_tx!(self, |tx| {
-            super::changes::store_flags_tx(&mut tx, folder, uids, op, flags, unchanged_since).await
-        })
+        let asked = Arc::new((uids.to_vec(), flags.to_vec()));
+        self.inner
+            .group
+            .run(vec![folder], move |tx| {
+                let asked = asked.clone();
+                Box::pin(async move {
+                    let (uids, flags) = &*asked;
+                    super::changes::store_flags_tx(tx, folder, uids, op, flags, unchanged_since)
+                        .await
+                })
+            })
+            .await
     }
 
     async fn copy_messages(
@@ -432,8 +426,14 @@ impl MailStore for PgStore {
         uids: &[u32],
         to: FolderId,
     ) -> Result<Vec<(u32, u32)>> {
-        write_tx!(self, |tx| super::changes::copy_tx(&mut tx, from, uids, to)
-            .await)
+        let uids = Arc::new(uids.to_vec());
+        self.inner
+            .group
+            .run(vec![from, to], move |tx| {
+                let uids = uids.clone();
+                Box::pin(async move { super::changes::copy_tx(tx, from, &uids, to).await })
+            })
+            .await
     }
 
     async fn move_messages(
@@ -442,12 +442,19 @@ impl MailStore for PgStore {
         uids: &[u32],
         to: FolderId,
     ) -> Result<Vec<(u32, u32)>> {
-        write_tx!(self, |tx| {
-            let pairs = super::changes::copy_tx(&mut tx, from, uids, to).await?;
-            let moved: Vec<u32> = pairs.iter().map(|p| p.0).collect();
-            expunge_tx(&mut tx, from, &moved).await?;
-            Ok(pairs)
-        })
+        let uids = Arc::new(uids.to_vec());
+        self.inner
+            .group
+            .run(vec![from, to], move |tx| {
+                let uids = uids.clone();
+                Box::pin(async move {
+                    let pairs = super::changes::copy_tx(tx, from, &uids, to).await?;
+                    let moved: Vec<u32> = pairs.iter().map(|p| p.0).collect();
+                    expunge_tx(tx, from, &moved).await?;
+                    Ok(pairs)
+                })
+            })
+            .await
     }
 
     async fn rename_folder(

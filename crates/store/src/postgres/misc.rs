@@ -12,7 +12,11 @@ impl SettingsStore for PgStore {
     async fn get_setting(&self, key: &str) -> Result<Option<String>> {
         let c = self.client().await?;
         let row = c
-            .query_opt("SELECT value FROM settings WHERE key = $1", &[&key])
+            .query_opt(
+                &c.prepare_cached("SELECT value FROM settings WHERE key = $1")
+                    .await?,
+                &[&key],
+            )
             .await?;
         Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
@@ -20,8 +24,12 @@ impl SettingsStore for PgStore {
     async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
         write_tx!(self, |tx| {
             tx.t.execute(
-                "INSERT INTO settings (key, value) VALUES ($1, $2) \
+                &tx.t
+                    .prepare_cached(
+                        "INSERT INTO settings (key, value) VALUES ($1, $2) \
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    )
+                    .await?,
                 &[&key, &value],
             )
             .await?;
@@ -32,8 +40,13 @@ impl SettingsStore for PgStore {
 
     async fn reset_setting(&self, key: &str) -> Result<()> {
         write_tx!(self, |tx| {
-            tx.t.execute("DELETE FROM settings WHERE key = $1", &[&key])
-                .await?;
+            tx.t.execute(
+                &tx.t
+                    .prepare_cached("DELETE FROM settings WHERE key = $1")
+                    .await?,
+                &[&key],
+            )
+            .await?;
             tx.emit(Event::Setting { key: key.into() });
             Ok(())
         })
@@ -42,7 +55,11 @@ impl SettingsStore for PgStore {
     async fn list_settings(&self) -> Result<Vec<(String, String)>> {
         let c = self.client().await?;
         let rows = c
-            .query("SELECT key, value FROM settings ORDER BY key", &[])
+            .query(
+                &c.prepare_cached("SELECT key, value FROM settings ORDER BY key")
+                    .await?,
+                &[],
+            )
             .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
@@ -59,13 +76,18 @@ impl SecretStore for PgStore {
             // A racing insert of the same name waits for the other to commit, then does
             // nothing; the next statement sees the value that was stored first.
             tx.t.execute(
-                "INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+                &tx.t.prepare_cached("INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING").await?,
                 &[&name, &fresh],
             )
             .await?;
             let r =
-                tx.t.query_one("SELECT value FROM secrets WHERE name = $1", &[&name])
-                    .await?;
+                tx.t.query_one(
+                    &tx.t
+                        .prepare_cached("SELECT value FROM secrets WHERE name = $1")
+                        .await?,
+                    &[&name],
+                )
+                .await?;
             Ok(r.try_get(0)?)
         })
     }

@@ -57,6 +57,7 @@ macro_rules! write_tx {
     }};
 }
 
+mod adder;
 mod admin_account;
 mod blobs;
 mod changes;
@@ -66,6 +67,7 @@ mod directory_search;
 mod dkim;
 mod error;
 mod folders;
+mod group;
 mod listener;
 mod mail;
 pub mod migrations;
@@ -128,6 +130,8 @@ struct Inner {
     origin: String,
     /// The listener task; it ends with the last handle.
     listener: tokio::task::JoinHandle<()>,
+    /// Gathers the writes that lock folders into shared transactions.
+    group: group::Group,
 }
 
 impl Drop for Inner {
@@ -175,11 +179,12 @@ impl PgStore {
         let origin = format!("{:016x}", rand::random::<u64>());
         let listener = listener::start(config, pool.clone(), bus.clone(), origin.clone()).await?;
         Ok(Self {
-            inner: Arc::new(Inner {
+            inner: Arc::new_cyclic(|me| Inner {
                 pool,
                 bus,
                 origin,
                 listener,
+                group: group::Group::start(me.clone()),
             }),
         })
     }
@@ -190,7 +195,11 @@ impl PgStore {
         let mut done = Vec::new();
         for r in client
             .query(
-                "SELECT version, name, applied_at FROM migrations ORDER BY version",
+                &client
+                    .prepare_cached(
+                        "SELECT version, name, applied_at FROM migrations ORDER BY version",
+                    )
+                    .await?,
                 &[],
             )
             .await?

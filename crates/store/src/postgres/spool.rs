@@ -56,9 +56,14 @@ fn entry_row(r: &Row) -> Result<SpoolEntry> {
 /// Delete an entry and drop its blob reference.
 async fn remove(tx: &Tx<'_>, id: i64) -> TxResult<()> {
     let row =
-        tx.t.query_opt("DELETE FROM spool WHERE id = $1 RETURNING blob_id", &[&id])
-            .await?
-            .ok_or_else(|| not_found(format!("spool entry #{id}")))?;
+        tx.t.query_opt(
+            &tx.t
+                .prepare_cached("DELETE FROM spool WHERE id = $1 RETURNING blob_id")
+                .await?,
+            &[&id],
+        )
+        .await?
+        .ok_or_else(|| not_found(format!("spool entry #{id}")))?;
     release(tx, &[row.try_get::<_, &str>(0)?]).await
 }
 
@@ -71,9 +76,9 @@ impl SpoolStore for PgStore {
             let (blob, size) = add_blob(&tx, &bytes, 1).await?;
             let r =
                 tx.t.query_one(
-                    "INSERT INTO spool (sender, recipients, blob_id, size, priority, ret, envid, \
+                    &tx.t.prepare_cached("INSERT INTO spool (sender, recipients, blob_id, size, priority, ret, envid, \
                      created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                     RETURNING id",
+                     RETURNING id").await?,
                     &[
                         &e.sender,
                         &rcpts,
@@ -180,9 +185,9 @@ impl SpoolStore for PgStore {
             }
             let n =
                 tx.t.execute(
-                    "UPDATE spool SET recipients = $2, attempts = $3, next_attempt_at = $4, \
+                    &tx.t.prepare_cached("UPDATE spool SET recipients = $2, attempts = $3, next_attempt_at = $4, \
                      priority = $5, last_attempt_at = $6, leased_until = 0, leased_by = NULL \
-                     WHERE id = $1",
+                     WHERE id = $1").await?,
                     &[
                         &id,
                         &rcpts,
@@ -202,10 +207,14 @@ impl SpoolStore for PgStore {
         let mut ids = write_tx!(self, |tx| {
             let rows =
                 tx.t.query(
-                    "UPDATE spool SET leased_until = 0, leased_by = NULL, \
+                    &tx.t
+                        .prepare_cached(
+                            "UPDATE spool SET leased_until = 0, leased_by = NULL, \
                      next_attempt_at = least(next_attempt_at, $1) \
                      WHERE leased_until <> 0 AND (leased_by = $2 OR leased_until <= $1) \
                      RETURNING id",
+                        )
+                        .await?,
                     &[&now, origin],
                 )
                 .await?;
@@ -247,8 +256,12 @@ impl SpoolStore for PgStore {
             let mut e = entry_row(&row)?;
             apply_change(&mut e, &c);
             tx.t.execute(
-                "UPDATE spool SET recipients = $2, attempts = $3, next_attempt_at = $4, \
+                &tx.t
+                    .prepare_cached(
+                        "UPDATE spool SET recipients = $2, attempts = $3, next_attempt_at = $4, \
                  priority = $5 WHERE id = $1",
+                    )
+                    .await?,
                 &[
                     &id,
                     &to_json(&e.recipients)?,

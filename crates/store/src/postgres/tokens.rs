@@ -25,7 +25,7 @@ impl TokenStore for PgStore {
         let c = self.client().await?;
         let r = c
             .query_one(
-                "INSERT INTO api_tokens (name, hash, created_at) VALUES ($1, $2, $3) RETURNING id",
+                &c.prepare_cached("INSERT INTO api_tokens (name, hash, created_at) VALUES ($1, $2, $3) RETURNING id").await?,
                 &[&name, &hash, &created_at],
             )
             .await?;
@@ -50,8 +50,12 @@ impl TokenStore for PgStore {
 
     async fn delete_token(&self, id: i64) -> Result<()> {
         let c = self.client().await?;
-        if c.execute("DELETE FROM api_tokens WHERE id = $1", &[&id])
-            .await?
+        if c.execute(
+            &c.prepare_cached("DELETE FROM api_tokens WHERE id = $1")
+                .await?,
+            &[&id],
+        )
+        .await?
             == 0
         {
             return Err(StoreError::NotFound(format!("API token {id}")));

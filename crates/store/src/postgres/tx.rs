@@ -1,7 +1,8 @@
 //! One write transaction and the change events it raises.
 //!
 //! Invariants: events raised by a transaction are inserted into `changes` inside it, each
-//! with a `NOTIFY heron_changes` carrying the new row's id, so other processes hear of a
+//! with a `NOTIFY heron_changes` carrying the new row (`id origin event`, or the id alone for an event too long for a
+//! notification's 8,000 bytes), so other processes hear of a
 //! change exactly when it commits and never of one that rolled back; this process publishes
 //! them on its own bus only after COMMIT returned. Identical events of one transaction are
 //! written once (they are hints; a batch of a thousand appends to a folder is one change).
@@ -34,6 +35,16 @@ impl<'c> Tx<'c> {
         }
     }
 
+    /// Where the events raised so far end, for [`forget_since`](Self::forget_since).
+    pub(crate) fn mark(&self) -> usize {
+        self.events.len()
+    }
+
+    /// Drop the events raised since `mark` (their work was rolled back to a savepoint).
+    pub(crate) fn forget_since(&mut self, mark: usize) {
+        self.events.truncate(mark);
+    }
+
     /// Log the events, commit, and hand the events back for publishing.
     pub(crate) async fn commit(self, origin: &str) -> TxResult<Vec<Event>> {
         if !self.events.is_empty() {
@@ -41,15 +52,20 @@ impl<'c> Tx<'c> {
                 .t
                 .prepare_cached(
                     "WITH c AS (INSERT INTO changes (origin, event, created_at) \
-                     VALUES ($1, $2, $3) RETURNING id) \
-                     SELECT pg_notify('heron_changes', id::text) FROM c",
+                     SELECT $1, e, $3 FROM unnest($2::text[]) WITH ORDINALITY AS x (e, n) \
+                     ORDER BY n RETURNING id, origin, event) \
+                     SELECT pg_notify('heron_changes', CASE WHEN length(event) < 7000 \
+                     THEN id || ' ' || origin || ' ' || event ELSE id::text END) FROM c",
                 )
                 .await?;
-            let now = crate::rules::now();
-            for e in &self.events {
-                let text = to_json(e)?;
-                self.t.execute(&st, &[&origin, &text, &now]).await?;
-            }
+            let texts = self
+                .events
+                .iter()
+                .map(to_json)
+                .collect::<Result<Vec<_>, _>>()?;
+            self.t
+                .execute(&st, &[&origin, &texts, &crate::rules::now()])
+                .await?;
         }
         self.t.commit().await?;
         Ok(self.events)

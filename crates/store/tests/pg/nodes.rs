@@ -54,6 +54,161 @@ async fn two_nodes_append_to_one_folder() {
     .await;
 }
 
+/// Many deliveries at once from one handle (gathered into shared transactions): each folder
+/// hands out its UIDs once and in order, every message is readable, usage counts them all,
+/// and a delivery to a folder deleted meanwhile fails alone without failing the others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_deliveries_share_transactions_and_fail_alone() {
+    with_db(
+        "concurrent_deliveries_share_transactions_and_fail_alone",
+        |db| async move {
+            let s = db.connect().await;
+            let u =
+                suite::one_user(&s, "batch.test", "u", &[("INBOX", None), ("Gone", None)]).await;
+            let inbox = s.get_folder(u.id, "INBOX").await.unwrap().unwrap();
+            let gone = s.get_folder(u.id, "Gone").await.unwrap().unwrap();
+            let other = s.create_folder(u.id, "Other", None).await.unwrap();
+            s.delete_folder(gone.id).await.unwrap();
+            let before = s.get_user_by_id(u.id).await.unwrap().unwrap().used_bytes;
+            let mut tasks = Vec::new();
+            for i in 0..200u32 {
+                let s = s.clone();
+                let targets = match i % 50 {
+                    7 => vec![(gone.id, msg())],
+                    _ if i % 2 == 0 => vec![(inbox.id, msg()), (other.id, msg())],
+                    _ => vec![(inbox.id, msg())],
+                };
+                tasks.push(tokio::spawn(async move {
+                    let body = format!("Subject: {i}\r\n\r\nmessage {i}\r\n").into_bytes();
+                    (i, s.deliver(body.into(), &targets).await)
+                }));
+            }
+            let (mut inbox_uids, mut other_uids, mut failed) = (HashSet::new(), HashSet::new(), 0);
+            for t in tasks {
+                match t.await.unwrap() {
+                    (i, Err(StoreError::NotFound(_))) if i % 50 == 7 => failed += 1,
+                    (i, Ok(uids)) if i % 2 == 0 => {
+                        assert!(inbox_uids.insert(uids[0]) && other_uids.insert(uids[1]));
+                    }
+                    (i, Ok(uids)) => assert!(inbox_uids.insert(uids[0]), "message {i}"),
+                    (i, r) => panic!("message {i}: {r:?}"),
+                }
+            }
+            assert_eq!(failed, 4);
+            assert_eq!(inbox_uids, (1..=196).collect::<HashSet<u32>>());
+            assert_eq!(other_uids, (1..=100).collect::<HashSet<u32>>());
+            let listed = s.list_messages(inbox.id).await.unwrap();
+            assert_eq!(listed.len(), 196);
+            assert!(
+                listed
+                    .windows(2)
+                    .all(|w| w[0].uid < w[1].uid && w[0].modseq < w[1].modseq)
+            );
+            let mut total = 0;
+            for m in listed
+                .iter()
+                .chain(&s.list_messages(other.id).await.unwrap())
+            {
+                let bytes = s.read_message(m).await.unwrap();
+                assert!(bytes.starts_with(b"Subject: "));
+                assert_eq!(bytes.len() as u64, m.size);
+                total += m.size;
+            }
+            let user = s.get_user_by_id(u.id).await.unwrap().unwrap();
+            assert_eq!(user.used_bytes, before + total);
+            db
+        },
+    )
+    .await;
+}
+
+/// Flag changes, expunges and copies at once on one folder (gathered into shared
+/// transactions): every change lands with its own modseq, in one order, and a change to a
+/// folder deleted meanwhile fails alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_folder_changes_share_transactions_and_fail_alone() {
+    with_db(
+        "concurrent_folder_changes_share_transactions_and_fail_alone",
+        |db| async move {
+            let s = db.connect().await;
+            let u =
+                suite::one_user(&s, "changes.test", "u", &[("INBOX", None), ("Gone", None)]).await;
+            let inbox = s.get_folder(u.id, "INBOX").await.unwrap().unwrap();
+            let gone = s.get_folder(u.id, "Gone").await.unwrap().unwrap();
+            let copies = s.create_folder(u.id, "Copies", None).await.unwrap();
+            let batch = (0..50)
+                .map(|i| (format!("m {i}\r\n").into_bytes(), msg()))
+                .collect();
+            s.append_batch(inbox.id, batch).await.unwrap();
+            s.delete_folder(gone.id).await.unwrap();
+            let start = s
+                .get_folder_by_id(inbox.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .highestmodseq;
+            let mut tasks = Vec::new();
+            for i in 0..120u32 {
+                let s = s.clone();
+                tasks.push(tokio::spawn(async move {
+                    let uid = i % 40 + 1;
+                    match i % 40 {
+                        _ if i < 10 => s.expunge(inbox.id, &[41 + i]).await.map(|g| g.len()),
+                        5 => s
+                            .store_flags(gone.id, &[1], FlagOp::Add, &["x".into()], None)
+                            .await
+                            .map(|_| 0),
+                        7 => s
+                            .copy_messages(inbox.id, &[uid], copies.id)
+                            .await
+                            .map(|p| p.len()),
+                        _ => s
+                            .store_flags(inbox.id, &[uid], FlagOp::Add, &[format!("k{i}")], None)
+                            .await
+                            .map(|f| f.changed.len()),
+                    }
+                }));
+            }
+            let mut changes = 0;
+            let mut not_found = 0;
+            for t in tasks {
+                match t.await.unwrap() {
+                    Ok(n) => changes += n,
+                    Err(StoreError::NotFound(_)) => not_found += 1,
+                    Err(e) => panic!("{e:?}"),
+                }
+            }
+            assert_eq!(not_found, 2, "the two changes to the deleted folder");
+            let listed = s.list_messages(inbox.id).await.unwrap();
+            assert_eq!(
+                listed.iter().map(|m| m.uid).collect::<Vec<_>>(),
+                (1..=40).collect::<Vec<_>>()
+            );
+            for m in &listed {
+                let want: HashSet<String> = (10..120)
+                    .filter(|i| i % 40 + 1 == m.uid && i % 40 != 5 && i % 40 != 7)
+                    .map(|i| format!("k{i}"))
+                    .collect();
+                let got: HashSet<String> = m.flags.iter().cloned().collect();
+                assert_eq!(got, want, "UID {}", m.uid);
+            }
+            assert_eq!(s.list_messages(copies.id).await.unwrap().len(), 2);
+            // Each successful change of INBOX raised its modseq once: 10 expunges and the
+            // flag changes (copies change only the target).
+            let flag_changes = changes - 10 - 2;
+            let end = s
+                .get_folder_by_id(inbox.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .highestmodseq;
+            assert_eq!(end - start, 10 + flag_changes as u64);
+            db
+        },
+    )
+    .await;
+}
+
 /// A lease taken by one node keeps the entry from the other until it runs out; then the
 /// other takes it over. Releasing frees a node's own leases, not a live lease of another.
 /// Nodes leasing at once never get the same entry.

@@ -1,0 +1,307 @@
+//! Group commit: the writes that lock a folder (new messages, flag changes, expunges, copies
+//! and moves) from every session of this process are gathered and run in shared transactions.
+//!
+//! Why: a change to a folder's messages holds the folder row's lock until COMMIT returns (UIDs
+//! and modseqs must become visible in the order they were handed out), so one transaction per
+//! change makes the clients of a busy mailbox queue for one WAL flush each. Here a task takes
+//! every write waiting and runs them in one transaction: the new messages' bytes first (no
+//! lock held), then every folder of the batch is locked in one statement, in id order, then
+//! the new messages go in with one statement per folder ([`super::adder`]) and the other
+//! writes run one after another, each inside a savepoint; one COMMIT answers them all. Up to
+//! [`CONCURRENT`] batches run at once, so one writes its bytes while another holds the locks
+//! and flushes.
+//!
+//! Invariants: a write's `Ok` is sent only after the transaction holding it committed, and
+//! its events are published before that; a write that fails by a rule of the store (a folder
+//! deleted meanwhile) is rolled back to its savepoint and answered alone, its events dropped;
+//! a batch that fails as a whole (deadlock, lost connection, failed COMMIT) is run again one
+//! write per transaction, so nobody is answered from a transaction that did not commit. Every
+//! batch locks all its folders first and in id order, so batches (of this node or another)
+//! never deadlock on folders. Memory: a batch holds at most [`MAX_BYTES`] of new messages (or
+//! one larger addition).
+
+use std::sync::{Arc, Weak};
+
+use futures::future::BoxFuture;
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+use super::adder::{self, Item};
+use super::error::TxResult;
+use super::tx::Tx;
+use super::{Inner, PgStore};
+use crate::error::{Result, StoreError};
+use crate::model::FolderId;
+
+/// Writes taken into one transaction, at most.
+const MAX_JOBS: usize = 256;
+
+/// New message bytes taken into one transaction, at most (a single larger addition goes alone).
+const MAX_BYTES: usize = 16 << 20;
+
+/// Batch transactions running at once.
+const CONCURRENT: usize = 4;
+
+/// Writes waiting for a batch, at most; a caller past this waits for room.
+const QUEUE: usize = 4096;
+
+/// A write's work inside a transaction; it may run more than once (alone after a batch failed).
+pub(crate) type Work<T> =
+    dyn for<'a, 'c> Fn(&'a mut Tx<'c>) -> BoxFuture<'a, TxResult<T>> + Send + Sync;
+
+/// New messages waiting for a batch, and where their UIDs go.
+struct Addition {
+    items: Vec<Item>,
+    reply: oneshot::Sender<Result<Vec<u32>>>,
+}
+
+/// Any other write waiting for a batch, its answer type hidden.
+trait Job: Send {
+    /// The folders it locks.
+    fn folders(&self) -> &[FolderId];
+    /// Run inside the batch's transaction, keeping the value for the answer.
+    fn run<'a, 'c>(&'a mut self, tx: &'a mut Tx<'c>) -> BoxFuture<'a, TxResult<()>>;
+    /// It failed alone (rolled back to its savepoint): that is its answer.
+    fn failed(&mut self, e: StoreError);
+    /// Answer once the batch's COMMIT returned.
+    fn answer(self: Box<Self>, commit: &Result<()>);
+    /// Run in a transaction of its own and answer.
+    fn alone(self: Box<Self>, store: &PgStore) -> BoxFuture<'_, ()>;
+}
+
+struct Pending<T> {
+    folders: Vec<FolderId>,
+    work: Box<Work<T>>,
+    outcome: Option<Result<T>>,
+    reply: oneshot::Sender<Result<T>>,
+}
+
+impl<T: Send + 'static> Job for Pending<T> {
+    fn folders(&self) -> &[FolderId] {
+        &self.folders
+    }
+
+    fn run<'a, 'c>(&'a mut self, tx: &'a mut Tx<'c>) -> BoxFuture<'a, TxResult<()>> {
+        Box::pin(async move {
+            let v = (self.work)(tx).await?;
+            self.outcome = Some(Ok(v));
+            Ok(())
+        })
+    }
+
+    fn failed(&mut self, e: StoreError) {
+        self.outcome = Some(Err(e));
+    }
+
+    fn answer(self: Box<Self>, commit: &Result<()>) {
+        let r = match (self.outcome, commit) {
+            (Some(Err(e)), _) => Err(e),
+            (Some(Ok(v)), Ok(())) => Ok(v),
+            (_, Err(e)) => Err(StoreError::Db(e.to_string())),
+            (None, Ok(())) => Err(StoreError::Db("a write was not run".into())),
+        };
+        let _ = self.reply.send(r);
+    }
+
+    fn alone(self: Box<Self>, store: &PgStore) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let work = &self.work;
+            let r: Result<T> = async { write_tx!(store, |tx| work(&mut tx).await) }.await;
+            let _ = self.reply.send(r);
+        })
+    }
+}
+
+/// What waits in the queue.
+enum Waiting {
+    Add(Addition),
+    Run(Box<dyn Job>),
+}
+
+impl Waiting {
+    fn bytes(&self) -> usize {
+        match self {
+            Waiting::Add(a) => a.items.iter().map(|i| i.bytes.len()).sum(),
+            Waiting::Run(_) => 0,
+        }
+    }
+}
+
+/// The way in to the batching task.
+pub(crate) struct Group {
+    queue: mpsc::Sender<Waiting>,
+}
+
+impl Group {
+    /// Start the task for the store whose `Inner` this will be part of; it ends when the store
+    /// is dropped.
+    pub(crate) fn start(store: Weak<Inner>) -> Self {
+        let (queue, rx) = mpsc::channel(QUEUE);
+        tokio::spawn(gather(store, rx));
+        Self { queue }
+    }
+
+    /// Add `items` in the next batch; the UIDs, per item and then per target, once committed.
+    pub(crate) async fn add(&self, items: Vec<Item>) -> Result<Vec<u32>> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send(Waiting::Add(Addition { items, reply }))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Run `work`, which locks `folders` (and nothing it could wait for while holding them,
+    /// but the owners' user rows), in the next batch; its value once committed.
+    pub(crate) async fn run<T, F>(&self, folders: Vec<FolderId>, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'a, 'c> Fn(&'a mut Tx<'c>) -> BoxFuture<'a, TxResult<T>> + Send + Sync + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job = Pending {
+            folders,
+            work: Box::new(work),
+            outcome: None,
+            reply,
+        };
+        self.queue
+            .send(Waiting::Run(Box::new(job)))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+/// Take writes as they come; each batch is everything waiting once a transaction slot is free.
+async fn gather(store: Weak<Inner>, mut rx: mpsc::Receiver<Waiting>) {
+    let slots = Arc::new(Semaphore::new(CONCURRENT));
+    let mut next: Option<Waiting> = None;
+    loop {
+        let first = match next.take() {
+            Some(w) => w,
+            None => match rx.recv().await {
+                Some(w) => w,
+                None => return,
+            },
+        };
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        let mut size = first.bytes();
+        let mut batch = vec![first];
+        while batch.len() < MAX_JOBS {
+            let Ok(w) = rx.try_recv() else { break };
+            size += w.bytes();
+            if size > MAX_BYTES {
+                next = Some(w);
+                break;
+            }
+            batch.push(w);
+        }
+        let Some(inner) = store.upgrade() else { return };
+        let store = PgStore { inner };
+        tokio::spawn(async move {
+            commit(&store, batch).await;
+            drop(slot);
+        });
+    }
+}
+
+/// Run a batch and answer its writes: all in one transaction, or one by one when that fails.
+async fn commit(store: &PgStore, batch: Vec<Waiting>) {
+    let mut adds = Vec::new();
+    let mut jobs = Vec::new();
+    for w in batch {
+        match w {
+            Waiting::Add(a) => adds.push(a),
+            Waiting::Run(j) => jobs.push(j),
+        }
+    }
+    if adds.len() + jobs.len() > 1 {
+        match together(store, &adds, &mut jobs).await {
+            Ok(uids) => {
+                for (a, uids) in adds.into_iter().zip(uids) {
+                    let _ = a.reply.send(Ok(uids));
+                }
+                for j in jobs {
+                    j.answer(&Ok(()));
+                }
+                return;
+            }
+            Err(e) => tracing::debug!(
+                "a batch of {} writes failed ({e}); running them one by one",
+                adds.len() + jobs.len()
+            ),
+        }
+    }
+    for a in adds {
+        let items = [a.items.as_slice()];
+        let r: Result<Vec<Vec<u32>>> = async {
+            write_tx!(store, |tx| {
+                let blobs = adder::write_blobs(&tx, &items).await?;
+                adder::add_to_folders(&mut tx, &items, &blobs).await
+            })
+        }
+        .await;
+        let _ = a.reply.send(r.map(|mut u| u.pop().unwrap_or_default()));
+    }
+    for j in jobs {
+        j.alone(store).await;
+    }
+}
+
+/// The whole batch in one transaction: the UIDs of each addition. Each other write's own
+/// outcome is kept in it; `Err` means the transaction did not commit.
+async fn together(
+    store: &PgStore,
+    adds: &[Addition],
+    jobs: &mut [Box<dyn Job>],
+) -> std::result::Result<Vec<Vec<u32>>, StoreError> {
+    let mut client = store.client().await?;
+    let mut tx = Tx::new(client.transaction().await?);
+    let items: Vec<&[Item]> = adds.iter().map(|a| a.items.as_slice()).collect();
+    let r: TxResult<Vec<Vec<u32>>> = async {
+        let blobs = adder::write_blobs(&tx, &items).await?;
+        let mut folders: Vec<FolderId> = adder::folders_of(&items)
+            .chain(jobs.iter().flat_map(|j| j.folders().iter().copied()))
+            .collect();
+        folders.sort_unstable();
+        folders.dedup();
+        let st =
+            tx.t.prepare_cached("SELECT id FROM folders WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+                .await?;
+        tx.t.execute(&st, &[&folders]).await?;
+        let uids = adder::add_to_folders(&mut tx, &items, &blobs).await?;
+        for job in jobs.iter_mut() {
+            tx.t.batch_execute("SAVEPOINT job").await?;
+            let mark = tx.mark();
+            match job.run(&mut tx).await {
+                Ok(()) => tx.t.batch_execute("RELEASE SAVEPOINT job").await?,
+                Err(f) if f.retryable() => return Err(f),
+                Err(f) => {
+                    tx.t.batch_execute("ROLLBACK TO SAVEPOINT job").await?;
+                    tx.forget_since(mark);
+                    job.failed(f.into());
+                }
+            }
+        }
+        Ok(uids)
+    }
+    .await;
+    match r {
+        Ok(uids) => {
+            let events = tx
+                .commit(&store.inner.origin)
+                .await
+                .map_err(StoreError::from)?;
+            for e in events {
+                store.inner.bus.publish(e);
+            }
+            Ok(uids)
+        }
+        Err(f) => {
+            tx.rollback().await;
+            Err(f.into())
+        }
+    }
+}
