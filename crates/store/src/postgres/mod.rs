@@ -66,6 +66,7 @@ mod directory_search;
 mod dkim;
 mod error;
 mod folders;
+mod limits;
 mod listener;
 mod mail;
 pub mod migrations;
