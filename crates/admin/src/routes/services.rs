@@ -87,7 +87,8 @@ fn pick<'n>(nodes: &'n [Node], id: Option<&str>) -> ApiResult<Option<&'n Node>> 
         .transpose()
 }
 
-/// Every service as it is on the cluster or, with `node`, on that node.
+/// Every service as it is on the cluster or, with `node`, on that node; and every node, as
+/// listed with the services each has stopped.
 pub async fn services(st: &Shared, node: Option<&str>) -> ApiResult<(Vec<ServiceView>, Vec<Node>)> {
     let nodes = st.dir.store().list_nodes().await?;
     let on = pick(&nodes, node)?;
