@@ -1,5 +1,5 @@
-"""Admin API authentication: sessions, the first-login password change, rate limiting,
-CSRF, bearer tokens, and the OpenAPI document."""
+"""Admin API authentication: sessions, the first-login password change, rate limiting (kept
+across a restart), CSRF, bearer tokens, and the OpenAPI document."""
 
 import json
 import socket
@@ -93,6 +93,25 @@ def test_login_rate_limit(server):
     assert "too many" in msg and int(r.headers["Retry-After"]) > 800, (msg, r.headers)
     # Still blocked, whatever the credentials.
     error_of(api.login(USER, PASSWORD), 429)
+
+
+def test_login_block_survives_a_restart(server):
+    """The failures and the block are kept in the store: four failures before a restart and
+    one after it block the address, and the block holds across another restart."""
+    wait_for_api(server)
+    for _ in range(4):
+        error_of(Api(server).login("admin", "wrong"), 401)
+    assert server.stop() == 0
+    server.start()
+    wait_for_api(server)
+    error_of(Api(server).login("admin", "wrong"), 401)
+    error_of(Api(server).login("admin", "admin"), 429)
+    assert server.stop() == 0
+    server.start()
+    wait_for_api(server)
+    r = Api(server).login("admin", "admin")
+    msg = error_of(r, 429)
+    assert "too many" in msg and int(r.headers["Retry-After"]) > 800, (msg, r.headers)
 
 
 def test_csrf_token_required_for_changes(admin):

@@ -219,6 +219,7 @@ def test_services_stop_and_start(admin):
     services = {s["name"]: s for s in admin.get("/services").json()}
     assert {"pop3", "imap", "smtp", "spool"} <= set(services), services
     assert services["pop3"] == {"name": "pop3", "setting": "pop.enabled", "running": True,
+                                "switched_on": True, "node": None, "stopped_on": [],
                                 "sessions": 1}, services
     assert services["smtp"]["setting"] == "smtp_in.enabled" and services["spool"]["running"]
     p.quit()
@@ -242,6 +243,45 @@ def test_services_stop_and_start(admin):
                          ("POST", "/services/pop3/start")]:
         refused(roles, method, path)
     assert pop3_accepts(heron)
+
+
+def test_services_stopped_on_this_node(admin):
+    """The one node of an embedded store: a service stopped on it alone closes its port while
+    the cluster's switch stays on; started there again, it listens again."""
+    heron = admin.heron
+    nodes = eventually(lambda: admin.get("/nodes").json(), 10, what="this node listed")
+    assert len(nodes) == 1 and nodes[0]["this_node"] and nodes[0]["stopped_services"] == []
+    me = nodes[0]["id"]
+
+    r = admin.post(f"/services/pop3/stop?node={me}")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"name": "pop3", "setting": "pop.enabled", "running": False,
+                        "switched_on": True, "node": me, "stopped_on": [me], "sessions": 0}
+    eventually(lambda: pop3_refuses(heron), 10, what="POP3 port closed on this node")
+    assert admin.get("/settings/pop.enabled").json()["value"] == "true"
+    assert admin.get("/nodes").json()[0]["stopped_services"] == ["pop3"]
+    here = {s["name"]: s for s in admin.get(f"/services?node={me}").json()}
+    assert here["pop3"]["running"] is False and here["imap"]["running"] is True, here
+    whole = {s["name"]: s for s in admin.get("/services").json()}
+    assert whole["pop3"]["running"] is True and whole["pop3"]["stopped_on"] == [me], whole
+    # The other services of the node go on.
+    imap_client(heron).logout()
+
+    for method, path in [("GET", "/services?node=elsewhere"),
+                         ("POST", "/services/pop3/start?node=elsewhere"),
+                         ("POST", "/services/pop3/stop?node=elsewhere")]:
+        assert "elsewhere" in error_of(admin.request(method, path), 404), path
+    error_of(admin.post(f"/services/gopher/stop?node={me}"), 404)
+    roles = two_domains(admin)
+    refused(roles, "POST", f"/services/pop3/start?node={me}")
+    assert pop3_refuses(heron)
+
+    r = admin.post(f"/services/pop3/start?node={me}")
+    assert r.status_code == 200 and r.json()["running"] is True, r.text
+    assert r.json()["stopped_on"] == []
+    eventually(lambda: pop3_accepts(heron), 10, what="POP3 port open again")
+    assert admin.get("/nodes").json()[0]["stopped_services"] == []
+    heron.login().quit()
 
 
 # ---------------------------------------------------------------- logs

@@ -177,6 +177,22 @@ def test_stop_and_start_pop3_from_services(admin):
     eventually(lambda: pop3_greets(h.pop3_port), 10, what="POP3 to listen again")
 
 
+def test_stop_and_start_pop3_on_this_node_from_services(admin):
+    """The per-node table of the services page: POP3 stopped on the one node closes its port
+    while the cluster's switch stays on; the dashboard's Nodes table shows the stop."""
+    h = admin.heron
+    me = eventually(lambda: admin.get("/nodes").json()[0]["id"], 10, what="node listed")
+    out = run_ui(h, "node-service", "node-service-stop-pop3", admin_password=ADMIN_PASSWORD,
+                 node=me, name="pop3", action="Stop")
+    assert out == {"cluster": "running", "dashboard": "pop3"}, out
+    eventually(lambda: port_closed(h.pop3_port), 10, what="POP3 to stop listening")
+    assert admin.get("/settings/pop.enabled").json()["value"] == "true"
+    out = run_ui(h, "node-service", "node-service-start-pop3", admin_password=ADMIN_PASSWORD,
+                 node=me, name="pop3", action="Start")
+    assert out["dashboard"] == "–", out
+    eventually(lambda: pop3_greets(h.pop3_port), 10, what="POP3 to listen again")
+
+
 def test_theme_switch_is_remembered(admin):
     out = run_ui(admin.heron, "theme", "theme", admin_password=ADMIN_PASSWORD)
     assert out["before"] == "auto", out

@@ -180,6 +180,21 @@ const scenarios = {
     return {};
   },
 
+  // Stop or start a service on one node, in the services page's per-node table.
+  async "node-service"(page, base, a, shot) {
+    await login(page, base, "admin", a.admin_password);
+    await page.goto(base + "/services");
+    const cell = `tr[data-node="${a.node}"] td[data-service="${a.name}"]`;
+    await page.click(`${cell} button:has-text('${a.action}')`);
+    const want = a.action === "Stop" ? "stopped here" : "running";
+    await page.waitForSelector(`${cell} .badge:has-text('${want}')`, { timeout: TIMEOUT });
+    const cluster = (await page.textContent(`tr[data-service="${a.name}"] .badge`)).trim();
+    await shot(a.action.toLowerCase());
+    await page.goto(base + "/");
+    const dashboard = (await page.textContent(`tr[data-node="${a.node}"] [data-stopped]`)).trim();
+    return { cluster, dashboard };
+  },
+
   // Act as a user from their page, then go back.
   async "impersonate"(page, base, a, shot) {
     await login(page, base, "admin", a.admin_password);

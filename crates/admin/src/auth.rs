@@ -9,8 +9,7 @@
 use std::fmt::Display;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
@@ -21,7 +20,6 @@ use sha2::{Digest, Sha256};
 use crate::authz::{self, Action, Denied, Principal};
 use crate::csrf::{self, Via};
 use crate::error::{ApiError, ApiResult};
-use crate::ratelimit::{FailureLimiter, Rule};
 use crate::sessions::{Account, Sessions, hex};
 
 /// Name of the session cookie.
@@ -72,9 +70,6 @@ pub struct AppState {
     pub dir: Directory,
     pub runtime: Runtime,
     pub sessions: Sessions,
-    /// Failed logins (and failed current-password checks) per client IP.
-    pub logins: Mutex<FailureLimiter<IpAddr>>,
-    epoch: Instant,
 }
 
 /// The state as handlers receive it.
@@ -88,47 +83,7 @@ impl AppState {
             dir,
             runtime,
             sessions,
-            logins: Mutex::new(FailureLimiter::new(Rule::LOGIN, 100_000)),
-            epoch: Instant::now(),
         })
-    }
-
-    /// Seconds since start, the limiter's clock.
-    pub fn clock(&self) -> u64 {
-        self.epoch.elapsed().as_secs()
-    }
-
-    /// 429 while `ip` is blocked.
-    pub fn check_blocked(&self, ip: IpAddr) -> ApiResult<()> {
-        let now = self.clock();
-        let blocked = self.logins.lock().map(|mut l| l.check(&ip, now));
-        match blocked {
-            Ok(Err(secs)) => Err(ApiError {
-                retry_after: Some(secs),
-                ..ApiError::new(
-                    axum::http::StatusCode::TOO_MANY_REQUESTS,
-                    format!("too many failed logins; try again in {secs} seconds"),
-                )
-            }),
-            _ => Ok(()),
-        }
-    }
-
-    /// Count a failed login from `ip`.
-    pub fn login_failed(&self, ip: IpAddr) {
-        let now = self.clock();
-        if let Ok(mut l) = self.logins.lock()
-            && l.failure(&ip, now)
-        {
-            tracing::warn!(target: "events", "admin login: {ip} blocked for {}s after repeated failures", Rule::LOGIN.block);
-        }
-    }
-
-    /// Clear the failures of `ip` after a success.
-    pub fn login_succeeded(&self, ip: IpAddr) {
-        if let Ok(mut l) = self.logins.lock() {
-            l.success(&ip);
-        }
     }
 }
 

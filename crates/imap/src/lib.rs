@@ -53,7 +53,7 @@ use async_trait::async_trait;
 use heron_directory::Directory;
 use heron_net::{Conn, Refusal, Service};
 use heron_proto_imap::response;
-use heron_settings::{Settings, defs};
+use heron_settings::{Settings, defs, services};
 
 pub use error::ImapError;
 
@@ -74,7 +74,7 @@ impl ImapService {
 #[async_trait]
 impl Service for ImapService {
     fn enabled(&self) -> bool {
-        self.settings.get(defs::IMAP_ENABLED)
+        self.settings.runs(&services::IMAP)
     }
 
     fn max_connections(&self) -> u64 {

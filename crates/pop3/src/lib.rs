@@ -19,7 +19,7 @@ use async_trait::async_trait;
 use heron_directory::Directory;
 use heron_net::{Conn, Refusal, Service};
 use heron_proto_pop3::{RespCode, err};
-use heron_settings::{Settings, defs};
+use heron_settings::{Settings, defs, services};
 
 pub use lock::MailboxLocks;
 
@@ -46,7 +46,7 @@ impl Pop3Service {
 #[async_trait]
 impl Service for Pop3Service {
     fn enabled(&self) -> bool {
-        self.settings.get(defs::POP_ENABLED)
+        self.settings.runs(&services::POP3)
     }
 
     fn max_connections(&self) -> u64 {

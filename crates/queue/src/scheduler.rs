@@ -3,16 +3,16 @@
 //! and settings changes and when the next entry falls due.
 //!
 //! Invariants: at most `smtp_out.delivery_workers` entries are in flight; with
-//! `spool.enabled` off nothing new starts (running deliveries finish); leases left from a
-//! previous run are released at start and those deliveries retried, logged as possible
-//! duplicates; at shutdown running deliveries get a grace period, then their leases are
-//! released for the next start.
+//! `spool.enabled` off, or the spool stopped on this node, nothing new starts here (running
+//! deliveries finish); leases left from a previous run are released at start and those
+//! deliveries retried, logged as possible duplicates; at shutdown running deliveries get a
+//! grace period, then their leases are released for the next start.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use heron_settings::defs;
 use heron_settings::routes::parse_retry_schedule;
+use heron_settings::{defs, services};
 use heron_store::{Event, SpoolEntry};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -95,7 +95,7 @@ impl Queue {
         tasks: &mut JoinSet<i64>,
         in_flight: &mut Vec<i64>,
     ) -> Duration {
-        if !self.settings.get(defs::SPOOL_ENABLED) {
+        if !self.settings.runs(&services::SPOOL) {
             return IDLE;
         }
         let store = self.dir.store();

@@ -30,7 +30,7 @@ crate::settings! {
     ADMIN_MAX_CONNECTIONS: Count = "admin.max_connections", "256";
 
     // ---- POP (PROTO-2, ACCESS-1) ----
-    /// POP service running (OPS-1).
+    /// POP service running on the whole cluster (OPS-1); one node may also stop it on itself.
     POP_ENABLED: Bool = "pop.enabled", "true";
     /// POP greeting (PROTO-1); variables #HostName#, #ConnectedIP#, #Time#, #TimeUTC#, #UnixTime#.
     POP_BANNER: Text = "pop.banner", "#HostName# Heron POP3 server ready";
@@ -46,7 +46,7 @@ crate::settings! {
     POP_ALLOW_PLAINTEXT_AUTH: Bool = "pop.allow_plaintext_auth", "false";
 
     // ---- IMAP (PROTO-3) ----
-    /// IMAP service running (OPS-1).
+    /// IMAP service running on the whole cluster (OPS-1); one node may also stop it on itself.
     IMAP_ENABLED: Bool = "imap.enabled", "true";
     /// IMAP greeting (PROTO-1).
     IMAP_BANNER: Text = "imap.banner", "#HostName# Heron IMAP server ready";
@@ -72,7 +72,7 @@ crate::settings! {
     IMAP_MAX_MAILBOX_NAME: Count = "imap.max_mailbox_name", "255";
 
     // ---- SMTP in (PROTO-5) ----
-    /// SMTP service running (OPS-1).
+    /// SMTP service running on the whole cluster (OPS-1); one node may also stop it on itself.
     SMTP_ENABLED: Bool = "smtp_in.enabled", "true";
     /// SMTP greeting (PROTO-1).
     SMTP_BANNER: Text = "smtp_in.banner", "#HostName# Heron ESMTP ready";
@@ -195,7 +195,7 @@ crate::settings! {
     PRIORITY_THIRD_ATTEMPT: Count = "priority.third_attempt", "5";
 
     // ---- spool (SPOOL-2/6/7) ----
-    /// Spool delivery running (OPS-1).
+    /// Spool delivery running on the whole cluster (OPS-1); one node may also stop it on itself.
     SPOOL_ENABLED: Bool = "spool.enabled", "true";
     /// Seconds before the first delivery attempt.
     SPOOL_DELIVERY_DELAY: Seconds = "spool.delivery_delay", "15";

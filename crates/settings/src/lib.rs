@@ -3,7 +3,9 @@
 //!
 //! Each key, type, default and meaning is written once, in [`defs`]. Values live in the store;
 //! [`Settings`] keeps a snapshot in memory, refreshed from the store's change events, and bumps
-//! a watch channel on every change so listeners and sessions react.
+//! a watch channel on every change so listeners and sessions react. Beside the shared values
+//! it keeps the [`services`] stopped on this node alone (the store's `stopped_services` of
+//! this node's id), refreshed and watched the same way.
 //!
 //! Invariant: a stored value always passed its kind's normalisation and its key's check, so a
 //! typed read never fails; if one somehow does (a value edited by hand), the default is used
@@ -14,6 +16,7 @@ pub mod fd_budget;
 pub mod forwarding;
 pub mod kinds;
 pub mod routes;
+pub mod services;
 pub mod values;
 
 use std::collections::HashMap;
@@ -40,6 +43,8 @@ pub struct Settings {
     store: Arc<dyn Store>,
     stored: RwLock<HashMap<String, String>>,
     defaults: RwLock<HashMap<&'static str, String>>,
+    /// Names of the services stopped on this node alone.
+    stopped_here: RwLock<Vec<String>>,
     tx: watch::Sender<u64>,
 }
 
@@ -63,13 +68,29 @@ impl Settings {
             .iter()
             .map(|d| (d.key, d.default.to_owned()))
             .collect();
+        let stopped_here = store.stopped_services(store.node_id()).await?;
         let (tx, _) = watch::channel(0);
         Ok(Arc::new(Self {
             store,
             stored: RwLock::new(stored),
             defaults: RwLock::new(defaults),
+            stopped_here: RwLock::new(stopped_here),
             tx,
         }))
+    }
+
+    /// Whether `service` runs on this node now: its switch is on and this node has not
+    /// stopped it on itself.
+    pub fn runs(&self, service: &services::Service) -> bool {
+        self.get(service.switch) && !self.stopped_here(service)
+    }
+
+    /// Whether this node has stopped `service` on itself.
+    pub fn stopped_here(&self, service: &services::Service) -> bool {
+        self.stopped_here
+            .read()
+            .map(|s| s.iter().any(|n| n == service.name))
+            .unwrap_or(false)
     }
 
     /// Replace a key's default for this process (e.g. listener ports moved by
@@ -153,7 +174,13 @@ impl Settings {
             while let Some(ev) = sub.next().await {
                 let r = match ev {
                     Event::Setting { key } => this.reload(Some(key)).await,
-                    Event::Resync => this.reload(None).await,
+                    Event::NodeServices { node } if node == this.store.node_id() => {
+                        this.reload_stopped().await
+                    }
+                    Event::Resync => match this.reload(None).await {
+                        Ok(()) => this.reload_stopped().await,
+                        Err(e) => Err(e),
+                    },
                     _ => Ok(()),
                 };
                 if let Err(e) = r {
@@ -161,6 +188,20 @@ impl Settings {
                 }
             }
         })
+    }
+
+    /// Read again which services this node has stopped on itself.
+    async fn reload_stopped(&self) -> Result<(), StoreError> {
+        let now = self.store.stopped_services(self.store.node_id()).await?;
+        let changed = self.stopped_here.write().map(|mut s| {
+            let changed = *s != now;
+            *s = now;
+            changed
+        });
+        if changed.unwrap_or(false) {
+            self.tx.send_modify(|n| *n += 1);
+        }
+        Ok(())
     }
 
     async fn reload(&self, key: Option<String>) -> Result<(), StoreError> {
@@ -249,5 +290,44 @@ mod tests {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         panic!("change never arrived");
+    }
+
+    /// A service runs while its switch is on and this node has not stopped it; a stop on
+    /// this node (recorded by any handle) reaches the refresher, bumps the watch and applies
+    /// here alone.
+    #[tokio::test]
+    async fn a_service_runs_unless_stopped_here_or_switched_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(heron_store::SqliteStore::open(dir.path()).unwrap());
+        store.node_heartbeat("mx", "1", 1, 1).await.unwrap();
+        let s = Settings::load(store.clone()).await.unwrap();
+        let _r = s.spawn_refresher();
+        let mut w = s.watch();
+        assert!(s.runs(&services::IMAP) && s.runs(&services::POP3));
+        store
+            .set_service_stopped(store.node_id(), "imap", true)
+            .await
+            .unwrap();
+        tokio::time::timeout(std::time::Duration::from_secs(5), w.changed())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!s.runs(&services::IMAP) && s.stopped_here(&services::IMAP));
+        assert!(s.runs(&services::POP3));
+        assert!(
+            s.get(defs::IMAP_ENABLED),
+            "the cluster's switch is untouched"
+        );
+        store
+            .set_service_stopped(store.node_id(), "imap", false)
+            .await
+            .unwrap();
+        tokio::time::timeout(std::time::Duration::from_secs(5), w.changed())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(s.runs(&services::IMAP));
+        s.set("imap.enabled", "false").await.unwrap();
+        assert!(!s.runs(&services::IMAP) && !s.stopped_here(&services::IMAP));
     }
 }

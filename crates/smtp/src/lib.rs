@@ -21,7 +21,7 @@ use async_trait::async_trait;
 use heron_directory::Directory;
 use heron_net::{Conn, Refusal, Service};
 use heron_proto_smtp::reply;
-use heron_settings::{Settings, defs};
+use heron_settings::{Settings, defs, services};
 use std::sync::Arc;
 
 /// Fuzzing entry point (`crates/smtp/fuzz`), not part of the API: RFC 8601 §5 removal of
@@ -76,7 +76,7 @@ impl SmtpService {
 #[async_trait]
 impl Service for SmtpService {
     fn enabled(&self) -> bool {
-        self.settings.get(defs::SMTP_ENABLED)
+        self.settings.runs(&services::SMTP)
     }
 
     fn max_connections(&self) -> u64 {

@@ -1,5 +1,6 @@
 //! Change events the store publishes after a write commits: a mailbox changed, a setting
-//! changed, the directory changed. Sessions and listeners subscribe and react.
+//! changed, the directory changed, a node's services were stopped or started. Sessions and
+//! listeners subscribe and react.
 //!
 //! Invariant: an event is published only after the write that caused it is durable, so a
 //! subscriber that re-reads the store sees the change. Events are hints: a lagging subscriber
@@ -27,6 +28,8 @@ pub enum Event {
     Directory,
     /// The spool gained or changed entries.
     Spool,
+    /// The services stopped on one node alone changed (`node`: its id).
+    NodeServices { node: String },
     /// The subscriber fell behind and events were lost: re-read everything of interest.
     Resync,
 }

@@ -36,6 +36,6 @@ pub use postgres::PgStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 pub use traits::{
-    AdminSessionStore, DirectoryStore, MailStore, NodeStore, SecretStore, SettingsStore,
-    SpoolStore, Store, TokenStore,
+    AdminSessionStore, DirectoryStore, LimitStore, MailStore, NodeStore, SecretStore,
+    SettingsStore, SpoolStore, Store, TokenStore,
 };

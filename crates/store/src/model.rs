@@ -487,6 +487,9 @@ pub struct Node {
     pub started_at: i64,
     /// Unix seconds of the last heartbeat.
     pub heartbeat_at: i64,
+    /// The services an administrator stopped on this node alone (names such as `imap`, in
+    /// order); it runs the others as the cluster-wide switches say.
+    pub stopped_services: Vec<String>,
 }
 
 impl Node {

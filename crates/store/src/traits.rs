@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use crate::error::Result;
 use crate::events::Subscription;
 use crate::model::*;
+use crate::rules::limits::Rule;
 
 /// Domains, domain aliases, users, aliases, lists and the admin account.
 #[async_trait]
@@ -277,6 +278,35 @@ pub trait NodeStore: Send + Sync {
     async fn hold_take(&self, name: &str, now: i64) -> Result<bool>;
     /// Give back this node's hold called `name` (nothing when it holds none).
     async fn hold_release(&self, name: &str) -> Result<()>;
+    /// Stop (`stopped`) the service called `service` on node `node` alone, or no longer
+    /// (nothing changes when it already is so); the node's own services follow at once
+    /// ([`Event::NodeServices`](crate::events::Event::NodeServices)). NotFound when no node
+    /// `node` is listed. The stop lasts as long as the node's record.
+    async fn set_service_stopped(&self, node: &str, service: &str, stopped: bool) -> Result<()>;
+    /// The services stopped on node `node` alone, in order (none for a node not listed).
+    async fn stopped_services(&self, node: &str) -> Result<Vec<String>>;
+}
+
+/// Failures and blocks per key (failed admin logins per client IP), kept in the store so a
+/// restart or another node goes on counting. The caller gives the rule; the store applies it
+/// ([`rules::limits`](crate::rules::limits)) to one key at a time, whichever node writes.
+#[async_trait]
+pub trait LimitStore: Send + Sync {
+    /// Seconds left of the block of `key` in `scope` at `now`; `None` when it is not blocked.
+    async fn limit_blocked(&self, scope: &str, key: &str, now: i64) -> Result<Option<i64>>;
+    /// Count a failure of `key` in `scope` at `now` under `rule`; true when it starts a block.
+    /// Records with nothing left to remember go; a scope keeps at most `max_keys` records
+    /// (the oldest unblocked ones go first).
+    async fn limit_failure(
+        &self,
+        scope: &str,
+        key: &str,
+        rule: &Rule,
+        max_keys: usize,
+        now: i64,
+    ) -> Result<bool>;
+    /// Forget the failures of `key` in `scope` (a success), unless it is blocked at `now`.
+    async fn limit_success(&self, scope: &str, key: &str, now: i64) -> Result<()>;
 }
 
 /// Login sessions of the admin UI and API, shared by every node (a restart or another node
@@ -306,6 +336,7 @@ pub trait Store:
     + SecretStore
     + NodeStore
     + AdminSessionStore
+    + LimitStore
 {
     /// Receive change events committed by this process or, for backends that share the
     /// database between processes or nodes, by any of them.

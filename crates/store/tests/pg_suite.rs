@@ -1,6 +1,6 @@
 //! Runs the backend-neutral suite against PostgreSQL, one test per check, each on a database
 //! of its own made for it and dropped after ([`pg`]); then the checks only a shared database
-//! needs ([`pg::nodes`]).
+//! needs ([`pg::nodes`], [`pg::node_state`]).
 //!
 //! Set `HERON_TEST_PG` to a PostgreSQL URL whose user may create databases
 //! (`postgres://postgres@127.0.0.1:5432/postgres`); without it every test prints a note and

@@ -1,5 +1,6 @@
 //! The server processes (nodes) sharing this store, as their heartbeats show them: one on an
-//! embedded store, several on a shared PostgreSQL.
+//! embedded store, several on a shared PostgreSQL; with the services each has stopped on
+//! itself (`/api/v1/services?node=ID`).
 //!
 //! Invariant: a node is shown `alive` while its last heartbeat is under
 //! `heron_store::NODE_STALE_SECS` old, the same rule by which the others take over its spool
@@ -32,6 +33,9 @@ pub struct NodeView {
     pub alive: bool,
     /// The node answering this request.
     pub this_node: bool,
+    /// The services stopped on this node alone (it runs the others as the cluster's switches
+    /// say).
+    pub stopped_services: Vec<String>,
 }
 
 /// The nodes as seen at `now`, `me` being this node's id.
@@ -47,11 +51,12 @@ pub fn views(nodes: Vec<Node>, now: i64, me: &str) -> Vec<NodeView> {
             version: n.version,
             started_at: n.started_at,
             heartbeat_at: n.heartbeat_at,
+            stopped_services: n.stopped_services,
         })
         .collect()
 }
 
-/// Every node with its last heartbeat.
+/// Every node with its last heartbeat and the services stopped on it alone.
 #[utoipa::path(operation_id = "nodes_list", get, path = "/api/v1/nodes", tag = "services",
     responses((status = 200, description = "OK", body = Vec<NodeView>), (status = 401, description = "Not authenticated", body = ErrorBody), (status = 403, description = "Forbidden", body = ErrorBody)))]
 pub async fn list(State(st): State<Shared>, caller: Caller) -> ApiResult<Json<Vec<NodeView>>> {

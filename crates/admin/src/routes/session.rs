@@ -78,7 +78,7 @@ pub async fn login(
     Body(req): Body<LoginRequest>,
 ) -> ApiResult<Response> {
     let ip = peer.ip();
-    st.check_blocked(ip)?;
+    st.check_blocked(ip).await?;
     let account = if req.username == "admin" {
         st.dir
             .verify_admin(&req.username, &req.password)
@@ -99,14 +99,14 @@ pub async fn login(
         }
     };
     let Some(account) = account else {
-        st.login_failed(ip);
+        st.login_failed(ip).await;
         return Err(ApiError::unauthorized(BAD_LOGIN));
     };
     let Some((principal, must_change)) = crate::auth::resolve(&st.dir, &account).await? else {
-        st.login_failed(ip);
+        st.login_failed(ip).await;
         return Err(ApiError::unauthorized(BAD_LOGIN));
     };
-    st.login_succeeded(ip);
+    st.login_succeeded(ip).await;
     let (id, s) = st
         .sessions
         .create(account.clone(), req.remember, sessions::now())
@@ -187,7 +187,7 @@ pub async fn change_password(
     Body(req): Body<PasswordChange>,
 ) -> ApiResult<StatusCode> {
     caller.allow(Action::ChangePassword)?;
-    st.check_blocked(caller.ip)?;
+    st.check_blocked(caller.ip).await?;
     let account = caller.account.clone().unwrap_or(Account::Admin);
     let ok = match &account {
         Account::Admin => st.dir.verify_admin("admin", &req.current).await?.is_some(),
@@ -198,7 +198,7 @@ pub async fn change_password(
         },
     };
     if !ok {
-        st.login_failed(caller.ip);
+        st.login_failed(caller.ip).await;
         return Err(ApiError::invalid(
             "current",
             "the current password is wrong",

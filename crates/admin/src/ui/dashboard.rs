@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use heron_settings::defs;
+use heron_settings::{defs, services};
 
 use crate::auth::Shared;
 use crate::authz::Action;
@@ -32,8 +32,10 @@ struct Dashboard {
     sent_today: Option<u64>,
     /// Things an administrator should act on; empty when all is well.
     problems: Vec<String>,
+    /// Each service's name and cluster-wide switch.
     services: Vec<(&'static str, bool)>,
-    /// The server processes sharing the store, with their last heartbeat.
+    /// The server processes sharing the store, with their last heartbeat and the services
+    /// stopped on each alone.
     nodes: Vec<NodeView>,
 }
 
@@ -99,12 +101,10 @@ pub async fn dashboard(State(st): State<Shared>, v: Viewer) -> Response {
         spool,
         connections: live.len(),
         online: live.iter().filter(|l| l.user().is_some()).count(),
-        services: vec![
-            ("SMTP", s.get(defs::SMTP_ENABLED)),
-            ("POP3", s.get(defs::POP_ENABLED)),
-            ("IMAP", s.get(defs::IMAP_ENABLED)),
-            ("Spool (outgoing delivery)", s.get(defs::SPOOL_ENABLED)),
-        ],
+        services: services::ALL
+            .iter()
+            .map(|x| (x.label, s.get(x.switch)))
+            .collect(),
         nodes,
     })
 }

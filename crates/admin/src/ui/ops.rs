@@ -1,10 +1,11 @@
-//! Running-server pages: services (start/stop), current connections (end, blacklist the
-//! IP), online and inactive users (end session, disable), and bindings (listeners).
+//! Running-server pages: services (start/stop for the cluster or on one node), current
+//! connections (end, blacklist the IP), online and inactive users (end session, disable), and
+//! bindings (listeners).
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use heron_settings::defs;
+use heron_settings::{Settings, defs, services as switches};
 use serde::Deserialize;
 
 use crate::auth::Shared;
@@ -14,6 +15,7 @@ use crate::routes::activity::{
 };
 use crate::routes::connections::{ConnectionView, connections};
 use crate::routes::listeners::listeners;
+use crate::routes::nodes::{NodeView, views};
 use crate::routes::services::{ServiceView, services};
 use crate::ui::page::{Chrome, Viewer, html, internal};
 use crate::ui::paging::{Paging, per_page, place};
@@ -23,6 +25,39 @@ use crate::ui::paging::{Paging, per_page, place};
 struct Services {
     chrome: Chrome,
     rows: Vec<ServiceView>,
+    /// The services' names for the per-node table's head, in its columns' order.
+    labels: Vec<&'static str>,
+    nodes: Vec<NodeRow>,
+}
+
+/// A node on the services page, with each service as it is there.
+pub struct NodeRow {
+    pub node: NodeView,
+    pub cells: Vec<NodeCell>,
+}
+
+/// One service on one node.
+pub struct NodeCell {
+    pub name: &'static str,
+    /// Its switch is on and the node has not stopped it.
+    pub running: bool,
+    /// The node has stopped it on itself.
+    pub stopped_here: bool,
+}
+
+fn node_row(settings: &Settings, node: NodeView) -> NodeRow {
+    let cells = switches::ALL
+        .iter()
+        .map(|s| {
+            let stopped_here = node.stopped_services.iter().any(|x| x == s.name);
+            NodeCell {
+                name: s.name,
+                running: settings.get(s.switch) && !stopped_here,
+                stopped_here,
+            }
+        })
+        .collect();
+    NodeRow { node, cells }
 }
 
 /// `/services`.
@@ -30,9 +65,20 @@ pub async fn services_page(State(st): State<Shared>, v: Viewer) -> Response {
     if let Err(r) = v.require(&Action::Services) {
         return r;
     }
+    let (rows, nodes) = match services(&st, None).await {
+        Ok(x) => x,
+        Err(e) => return internal(e.error),
+    };
+    let me = st.dir.store().node_id().to_owned();
+    let nodes = views(nodes, chrono::Utc::now().timestamp(), &me)
+        .into_iter()
+        .map(|n| node_row(st.dir.settings(), n))
+        .collect();
     html(&Services {
         chrome: v.chrome("services"),
-        rows: services(st.dir.settings(), &st.runtime.registry),
+        rows,
+        labels: switches::ALL.iter().map(|s| s.label).collect(),
+        nodes,
     })
 }
 

@@ -39,6 +39,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "admin sessions",
         sql: include_str!("migrations/0003_admin_sessions.sql"),
     },
+    Migration {
+        version: 4,
+        name: "stopped services and failure limits",
+        sql: include_str!("migrations/0004_stopped_services_and_limits.sql"),
+    },
 ];
 
 /// A migration as a database has it.

@@ -68,6 +68,7 @@ mod dkim;
 mod error;
 mod folders;
 mod group;
+mod limits;
 mod listener;
 mod mail;
 pub mod migrations;

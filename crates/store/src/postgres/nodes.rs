@@ -4,7 +4,9 @@
 use async_trait::async_trait;
 
 use super::PgStore;
+use super::error::not_found;
 use crate::error::Result;
+use crate::events::Event;
 use crate::model::{NODE_STALE_SECS, Node};
 use crate::rules::nodes::{self as q, numbered};
 use crate::traits::NodeStore;
@@ -32,6 +34,7 @@ impl NodeStore for PgStore {
             .await?;
             tx.t.execute(&numbered(q::PRUNE_HOLDS), &[&forget]).await?;
             tx.t.execute(&numbered(q::PRUNE_NODES), &[&forget]).await?;
+            tx.t.execute(q::PRUNE_SERVICES, &[]).await?;
             Ok(())
         })
     }
@@ -47,8 +50,14 @@ impl NodeStore for PgStore {
                 version: r.try_get(2)?,
                 started_at: r.try_get(3)?,
                 heartbeat_at: r.try_get(4)?,
+                stopped_services: Vec::new(),
             });
         }
+        let mut stopped = Vec::new();
+        for r in c.query(q::STOPPED_ALL, &[]).await? {
+            stopped.push((r.try_get(0)?, r.try_get(1)?));
+        }
+        q::attach_stopped(&mut out, stopped);
         Ok(out)
     }
 
@@ -56,6 +65,7 @@ impl NodeStore for PgStore {
         let id = &self.inner.origin;
         write_tx!(self, |tx| {
             tx.t.execute(&numbered(q::STOP_HOLDS), &[id]).await?;
+            tx.t.execute(&numbered(q::STOP_SERVICES), &[id]).await?;
             tx.t.execute(&numbered(q::STOP_NODE), &[id]).await?;
             Ok(())
         })
@@ -79,5 +89,34 @@ impl NodeStore for PgStore {
                 .await?;
             Ok(())
         })
+    }
+
+    async fn set_service_stopped(&self, node: &str, service: &str, stopped: bool) -> Result<()> {
+        let exists = format!("{} FOR KEY SHARE", numbered(q::NODE_EXISTS));
+        let change = numbered(if stopped {
+            q::SERVICE_STOP
+        } else {
+            q::SERVICE_START
+        });
+        write_tx!(self, |tx| {
+            if tx.t.query_opt(&exists, &[&node]).await?.is_none() {
+                return Err(not_found(format!("node {node:?}")));
+            }
+            if tx.t.execute(&change, &[&node, &service]).await? > 0 {
+                tx.emit(Event::NodeServices {
+                    node: node.to_owned(),
+                });
+            }
+            Ok(())
+        })
+    }
+
+    async fn stopped_services(&self, node: &str) -> Result<Vec<String>> {
+        let c = self.client().await?;
+        let rows = c.query(&numbered(q::STOPPED_ON), &[&node]).await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<std::result::Result<_, _>>()?)
     }
 }

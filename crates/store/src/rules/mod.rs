@@ -1,7 +1,7 @@
 //! Backend-neutral rules: what a stored record must look like and how an operation changes
 //! it, apart from how a backend keeps records. Every backend (SQLite and PostgreSQL) calls
-//! these, so the backends cannot drift apart on them. `nodes` and `sessions` also hold the
-//! SQL text both backends run for them (plain SQL both accept; `?N` becomes `$N`).
+//! these, so the backends cannot drift apart on them. `nodes`, `sessions` and `limits` also
+//! hold the SQL text both backends run for them (plain SQL both accept; `?N` becomes `$N`).
 //!
 //! Invariant: nothing here does I/O or reads a clock other than [`now`]; the same inputs
 //! always give the same answer, except for fresh ids, which are random.
@@ -11,6 +11,7 @@ pub mod flags;
 pub mod folders;
 pub mod head;
 pub mod json;
+pub mod limits;
 pub mod names;
 pub mod nodes;
 pub mod quota;

@@ -1,9 +1,12 @@
-//! The statements of node liveness and holds, the same on every backend (`?N` parameters are
-//! written `$N` for PostgreSQL by [`numbered`]).
+//! The statements of node liveness, holds and the services stopped on one node, the same on
+//! every backend (`?N` parameters are written `$N` for PostgreSQL by [`numbered`]).
 //!
 //! A node is gone when it has a heartbeat record older than the stale limit; a node that never
 //! recorded one (a process that does not run the heartbeat) is never taken for gone, so its
-//! leases run to their end and its holds stay until released.
+//! leases run to their end and its holds stay until released. The services stopped on a node
+//! last as long as its record: they go when it stops cleanly or is forgotten.
+
+use crate::model::Node;
 
 /// Insert or refresh this node's record: ?1 id, ?2 host name, ?3 version, ?4 started at,
 /// ?5 now.
@@ -34,7 +37,38 @@ pub const LIST: &str = "SELECT id, hostname, version, started_at, heartbeat_at F
 
 /// A node stops: ?1 its id.
 pub const STOP_HOLDS: &str = "DELETE FROM holds WHERE node = ?1";
+pub const STOP_SERVICES: &str = "DELETE FROM stopped_services WHERE node = ?1";
 pub const STOP_NODE: &str = "DELETE FROM nodes WHERE id = ?1";
+
+/// The services stopped on nodes no longer listed (run after [`PRUNE_NODES`]).
+pub const PRUNE_SERVICES: &str =
+    "DELETE FROM stopped_services WHERE node NOT IN (SELECT id FROM nodes)";
+
+/// Whether node ?1 is listed (PostgreSQL adds `FOR KEY SHARE`, so it cannot be removed before
+/// the transaction ends, while its heartbeat still goes on).
+pub const NODE_EXISTS: &str = "SELECT id FROM nodes WHERE id = ?1";
+
+/// Service ?2 stopped on node ?1 alone (already stopped: nothing changes).
+pub const SERVICE_STOP: &str = "INSERT INTO stopped_services (node, service) VALUES (?1, ?2) \
+     ON CONFLICT (node, service) DO NOTHING";
+/// Service ?2 no longer stopped on node ?1.
+pub const SERVICE_START: &str = "DELETE FROM stopped_services WHERE node = ?1 AND service = ?2";
+
+/// The services stopped on node ?1.
+pub const STOPPED_ON: &str =
+    "SELECT service FROM stopped_services WHERE node = ?1 ORDER BY service";
+/// Every node's stopped services, as (node, service).
+pub const STOPPED_ALL: &str = "SELECT node, service FROM stopped_services ORDER BY node, service";
+
+/// Give each node of `nodes` its stopped services from `stopped` ((node id, service) pairs
+/// in service order); pairs of nodes not in the list are left out.
+pub fn attach_stopped(nodes: &mut [Node], stopped: Vec<(String, String)>) {
+    for (node, service) in stopped {
+        if let Some(n) = nodes.iter_mut().find(|n| n.id == node) {
+            n.stopped_services.push(service);
+        }
+    }
+}
 
 /// `?N` parameters as PostgreSQL's `$N`.
 pub fn numbered(sql: &str) -> String {
@@ -52,5 +86,28 @@ mod tests {
             "DELETE FROM holds WHERE name = $1 AND node = $2"
         );
         assert!(!numbered(HOLD_TAKE).contains('?'));
+    }
+
+    #[test]
+    fn stopped_services_go_to_their_node() {
+        let node = |id: &str| Node {
+            id: id.into(),
+            hostname: "mx".into(),
+            version: "1".into(),
+            started_at: 0,
+            heartbeat_at: 0,
+            stopped_services: Vec::new(),
+        };
+        let mut nodes = [node("a"), node("b")];
+        let pairs = [("a", "imap"), ("a", "pop3"), ("c", "smtp"), ("b", "spool")];
+        attach_stopped(
+            &mut nodes,
+            pairs
+                .iter()
+                .map(|(n, s)| ((*n).to_owned(), (*s).to_owned()))
+                .collect(),
+        );
+        assert_eq!(nodes[0].stopped_services, ["imap", "pop3"]);
+        assert_eq!(nodes[1].stopped_services, ["spool"]);
     }
 }

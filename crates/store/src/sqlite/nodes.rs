@@ -2,10 +2,11 @@
 //! the same as on a shared database (statements in [`crate::rules::nodes`]).
 
 use async_trait::async_trait;
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use super::SqliteStore;
-use crate::error::Result;
+use crate::error::{Result, StoreError};
+use crate::events::Event;
 use crate::model::{NODE_STALE_SECS, Node};
 use crate::rules::nodes as q;
 use crate::traits::NodeStore;
@@ -36,6 +37,7 @@ impl NodeStore for SqliteStore {
             let forget = now - q::FORGET_AFTER_SECS;
             ctx.conn.execute(q::PRUNE_HOLDS, [forget])?;
             ctx.conn.execute(q::PRUNE_NODES, [forget])?;
+            ctx.conn.execute(q::PRUNE_SERVICES, [])?;
             Ok(())
         })
         .await
@@ -51,9 +53,16 @@ impl NodeStore for SqliteStore {
                     version: r.get(2)?,
                     started_at: r.get(3)?,
                     heartbeat_at: r.get(4)?,
+                    stopped_services: Vec::new(),
                 })
             })?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            let mut nodes = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut st = c.prepare_cached(q::STOPPED_ALL)?;
+            let stopped = st
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            q::attach_stopped(&mut nodes, stopped);
+            Ok(nodes)
         })
         .await
     }
@@ -62,6 +71,7 @@ impl NodeStore for SqliteStore {
         let id = self.inner.origin.clone();
         self.write(move |ctx| {
             ctx.conn.execute(q::STOP_HOLDS, [&id])?;
+            ctx.conn.execute(q::STOP_SERVICES, [&id])?;
             ctx.conn.execute(q::STOP_NODE, [&id])?;
             Ok(())
         })
@@ -84,6 +94,39 @@ impl NodeStore for SqliteStore {
         self.write(move |ctx| {
             ctx.conn.execute(q::HOLD_RELEASE, params![name, id])?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn set_service_stopped(&self, node: &str, service: &str, stopped: bool) -> Result<()> {
+        let (node, service) = (node.to_owned(), service.to_owned());
+        self.write(move |ctx| {
+            let listed: Option<String> = ctx
+                .conn
+                .query_row(q::NODE_EXISTS, [&node], |r| r.get(0))
+                .optional()?;
+            if listed.is_none() {
+                return Err(StoreError::NotFound(format!("node {node:?}")));
+            }
+            let sql = if stopped {
+                q::SERVICE_STOP
+            } else {
+                q::SERVICE_START
+            };
+            if ctx.conn.execute(sql, params![node, service])? > 0 {
+                ctx.emit(Event::NodeServices { node });
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn stopped_services(&self, node: &str) -> Result<Vec<String>> {
+        let node = node.to_owned();
+        self.read(move |c| {
+            let mut st = c.prepare_cached(q::STOPPED_ON)?;
+            let rows = st.query_map([node], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
         })
         .await
     }

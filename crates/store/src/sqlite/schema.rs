@@ -137,6 +137,20 @@ CREATE TABLE IF NOT EXISTS holds (
     node TEXT NOT NULL,
     taken_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS stopped_services (
+    node TEXT NOT NULL,
+    service TEXT NOT NULL,
+    PRIMARY KEY (node, service)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS failure_limits (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    failures TEXT NOT NULL,
+    blocked_until INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (scope, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS failure_limits_expiry ON failure_limits (expires_at);
 CREATE TABLE IF NOT EXISTS spool (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     sender TEXT NOT NULL,

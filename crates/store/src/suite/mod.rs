@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod folders;
+mod limits;
 mod nodes;
 mod sessions;
 mod spool;
@@ -52,6 +53,14 @@ pub const ALL: &[(&str, Check)] = &[
     ("folder_tree", |s| Box::pin(folders::folder_tree(s))),
     ("nodes_and_holds", |s| Box::pin(nodes::nodes_and_holds(s))),
     ("admin_sessions", |s| Box::pin(sessions::admin_sessions(s))),
+    ("stopped_services", |s| Box::pin(nodes::stopped_services(s))),
+    ("failure_limits", |s| Box::pin(limits::failure_limits(s))),
+    ("failure_limits_are_bounded", |s| {
+        Box::pin(limits::failure_limits_are_bounded(s))
+    }),
+    ("concurrent_failures", |s| {
+        Box::pin(limits::concurrent_failures(s))
+    }),
 ];
 
 /// One test per check of [`ALL`] in a backend's test file, each calling `$run(name)` (an
@@ -65,7 +74,8 @@ macro_rules! suite_tests {
             prefixed_bodies, concurrent_appends, settings_and_events, spool_records,
             spool_leases, dkim_keys, api_tokens, inactive_users, search_users, secrets,
             domain_admins, delete_cascades, large_messages, flags_copy_move, folder_tree,
-            nodes_and_holds, admin_sessions);
+            nodes_and_holds, admin_sessions, stopped_services, failure_limits,
+            failure_limits_are_bounded, concurrent_failures);
     };
     (@each $run:path; $($name:ident),*) => {
         $(

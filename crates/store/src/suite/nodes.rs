@@ -1,7 +1,11 @@
-//! Checks of node records and holds through one handle (several handles sharing one database
-//! are each backend's own tests).
+//! Checks of node records, holds and services stopped on one node through one handle
+//! (several handles sharing one database are each backend's own tests).
+
+use std::time::Duration;
 
 use super::Subject;
+use crate::error::StoreError;
+use crate::events::Event;
 
 pub async fn nodes_and_holds(s: Subject) {
     assert!(s.list_nodes().await.unwrap().is_empty());
@@ -40,4 +44,63 @@ pub async fn nodes_and_holds(s: Subject) {
         .await
         .unwrap();
     assert_eq!(s.list_nodes().await.unwrap().len(), 1);
+}
+
+/// Services stopped on one node: kept per listed node, listed with it, announced by an event,
+/// gone with the node's record; an unknown node is NotFound.
+pub async fn stopped_services(s: Subject) {
+    let me = s.node_id().to_owned();
+    let unknown = s.set_service_stopped("no-such-node", "imap", true).await;
+    assert!(
+        matches!(unknown, Err(StoreError::NotFound(_))),
+        "{unknown:?}"
+    );
+    assert!(s.stopped_services("no-such-node").await.unwrap().is_empty());
+    let mine = s.set_service_stopped(&me, "imap", true).await;
+    assert!(
+        matches!(mine, Err(StoreError::NotFound(_))),
+        "before its first heartbeat"
+    );
+
+    s.node_heartbeat("mx1.example", "1.0", 100, 110)
+        .await
+        .unwrap();
+    let mut sub = s.subscribe();
+    s.set_service_stopped(&me, "pop3", true).await.unwrap();
+    assert_eq!(
+        sub.next().await,
+        Some(Event::NodeServices { node: me.clone() })
+    );
+    s.set_service_stopped(&me, "imap", true).await.unwrap();
+    s.set_service_stopped(&me, "imap", true).await.unwrap();
+    assert_eq!(s.stopped_services(&me).await.unwrap(), ["imap", "pop3"]);
+    let listed = s.list_nodes().await.unwrap();
+    assert_eq!(listed[0].stopped_services, ["imap", "pop3"]);
+    // A heartbeat keeps them.
+    s.node_heartbeat("mx1.example", "1.0", 100, 115)
+        .await
+        .unwrap();
+    assert_eq!(s.stopped_services(&me).await.unwrap(), ["imap", "pop3"]);
+
+    s.set_service_stopped(&me, "pop3", false).await.unwrap();
+    s.set_service_stopped(&me, "smtp", false).await.unwrap();
+    assert_eq!(s.stopped_services(&me).await.unwrap(), ["imap"]);
+    // Each change that changed something was announced (imap stopped, pop3 started), and
+    // nothing else: not the repeated stop, not the start of a service that was not stopped.
+    for _ in 0..2 {
+        assert_eq!(
+            sub.next().await,
+            Some(Event::NodeServices { node: me.clone() })
+        );
+    }
+    let quiet = tokio::time::timeout(Duration::from_millis(300), sub.next()).await;
+    assert!(quiet.is_err(), "unexpected {quiet:?}");
+
+    // A clean stop takes them along: the node starts afresh.
+    s.node_stopped().await.unwrap();
+    assert!(s.stopped_services(&me).await.unwrap().is_empty());
+    s.node_heartbeat("mx1.example", "1.0", 100, 200)
+        .await
+        .unwrap();
+    assert!(s.list_nodes().await.unwrap()[0].stopped_services.is_empty());
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use heron_store::*;
 use tokio_postgres::NoTls;
 
+pub mod node_state;
 pub mod nodes;
 
 /// A database made for one test.
