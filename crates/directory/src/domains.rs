@@ -1,6 +1,6 @@
 //! DOM-1 domains and DOM-10 domain aliases and catch-alls.
 
-use heron_store::{Domain, NewDomain};
+use heron_store::{Domain, DomainId, NewDomain};
 
 use crate::address::normalise_domain;
 use crate::{DefaultField, Directory, DirectoryError, Result, exists_or};
@@ -35,22 +35,56 @@ impl Directory {
         let Ok(name) = normalise_domain(name) else {
             return Ok(None);
         };
-        if let Some(d) = self.store.get_domain(&name).await? {
-            return Ok(Some(d));
+        let generation = self.store.directory_generation();
+        if let Some(g) = generation
+            && let Some(kept) = self.domains.by_name(&name, g)
+        {
+            return Ok(kept);
         }
-        match self.store.resolve_domain_alias(&name).await? {
-            Some(id) => Ok(self.store.get_domain_by_id(id).await?),
-            None => Ok(None),
+        let found = match self.store.get_domain(&name).await? {
+            Some(d) => Some(d),
+            None => match self.store.resolve_domain_alias(&name).await? {
+                Some(id) => self.store.get_domain_by_id(id).await?,
+                None => None,
+            },
+        };
+        if let Some(g) = generation {
+            self.domains.keep_name(&name, g, found.clone());
         }
+        Ok(found)
+    }
+
+    /// A domain by its id (`None` if it is gone).
+    pub async fn domain_by_id(&self, id: DomainId) -> Result<Option<Domain>> {
+        let generation = self.store.directory_generation();
+        if let Some(g) = generation
+            && let Some(kept) = self.domains.by_id(id, g)
+        {
+            return Ok(kept);
+        }
+        let found = self.store.get_domain_by_id(id).await?;
+        if let Some(g) = generation {
+            self.domains.keep_id(id, g, found.clone());
+        }
+        Ok(found)
     }
 
     /// A domain by its own name, or `NotFound`.
     pub async fn domain(&self, name: &str) -> Result<Domain> {
         let n = normalise_domain(name).map_err(DirectoryError::Invalid)?;
-        self.store
-            .get_domain(&n)
-            .await?
-            .ok_or_else(|| DirectoryError::NotFound(format!("domain {n}")))
+        let generation = self.store.directory_generation();
+        let kept = generation.and_then(|g| self.domains.own(&n, g));
+        let found = match kept {
+            Some(d) => d,
+            None => {
+                let d = self.store.get_domain(&n).await?;
+                if let Some(g) = generation {
+                    self.domains.keep_own(&n, g, d.clone());
+                }
+                d
+            }
+        };
+        found.ok_or_else(|| DirectoryError::NotFound(format!("domain {n}")))
     }
 
     /// Every domain, by name.

@@ -10,6 +10,7 @@ pub mod address;
 mod admin;
 mod auth;
 mod defaults;
+mod domain_cache;
 mod domains;
 pub mod hashing;
 pub mod password;
@@ -71,6 +72,8 @@ pub struct Directory {
     settings: Arc<Settings>,
     /// Read from the store on first use (`secrets.rs`).
     unknown_user_key: Arc<tokio::sync::OnceCell<sasl::UnknownUserKey>>,
+    /// Domains looked up, when the store's reads are remote (`domains.rs`).
+    domains: Arc<domain_cache::DomainCache>,
 }
 
 impl Directory {
@@ -80,6 +83,7 @@ impl Directory {
             store,
             settings,
             unknown_user_key: Arc::default(),
+            domains: Arc::default(),
         }
     }
 

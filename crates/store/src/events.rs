@@ -6,6 +6,9 @@
 //! subscriber that re-reads the store sees the change. Events are hints: a lagging subscriber
 //! may miss some and must then re-read what it cares about ([`Event::Resync`]).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
@@ -38,6 +41,9 @@ pub enum Event {
 #[derive(Clone, Debug)]
 pub struct EventBus {
     tx: broadcast::Sender<Event>,
+    /// Counts the [`Event::Directory`] and [`Event::Resync`] published, for caches of
+    /// directory records ([`EventBus::directory_generation`]).
+    directory: Arc<AtomicU64>,
 }
 
 impl Default for EventBus {
@@ -50,12 +56,25 @@ impl EventBus {
     /// A bus holding up to 4,096 undelivered events per subscriber.
     pub fn new() -> Self {
         let (tx, _) = broadcast::channel(4096);
-        Self { tx }
+        Self {
+            tx,
+            directory: Arc::default(),
+        }
     }
 
     /// Publish to every current subscriber; no subscriber is not an error.
     pub fn publish(&self, event: Event) {
+        if matches!(event, Event::Directory | Event::Resync) {
+            self.directory.fetch_add(1, Ordering::SeqCst);
+        }
         let _ = self.tx.send(event);
+    }
+
+    /// How many directory changes (or resyncs) were published so far. It grows before the
+    /// event is sent, so a value read before a lookup and unchanged after it means no
+    /// directory change published in between.
+    pub fn directory_generation(&self) -> u64 {
+        self.directory.load(Ordering::SeqCst)
     }
 
     /// A new subscription receiving events published from now on.

@@ -341,4 +341,13 @@ pub trait Store:
     /// Receive change events committed by this process or, for backends that share the
     /// database between processes or nodes, by any of them.
     fn subscribe(&self) -> Subscription;
+
+    /// For a store whose reads cost a round trip to a database server: the count of directory
+    /// changes published in this process so far ([`crate::EventBus::directory_generation`]),
+    /// so callers may keep directory records while it stays the same. `None` where reads are
+    /// local and cheap and other processes' changes arrive only by polling (SQLite): read
+    /// the store every time.
+    fn directory_generation(&self) -> Option<u64> {
+        None
+    }
 }

@@ -186,7 +186,7 @@ async fn over_quota(svc: &SmtpService, u: &User, incoming: u64) -> bool {
         return true;
     }
     let store = svc.dir.store();
-    let Ok(Some(d)) = store.get_domain_by_id(u.domain_id).await else {
+    let Ok(Some(d)) = svc.dir.domain_by_id(u.domain_id).await else {
         return false;
     };
     if d.limits.disk_mb == 0 {

@@ -131,32 +131,51 @@ fn counted<'a>(ids: &[&'a str]) -> (Vec<&'a str>, Vec<i64>) {
     n.into_iter().unzip()
 }
 
-/// A blob's bytes, read chunk by chunk into one buffer of its size.
+/// A blob's bytes, read chunk by chunk into one buffer of its size (one query: every chunk
+/// row carries the blob's size).
 pub(crate) async fn read(c: &impl GenericClient, id: &str) -> Result<Vec<u8>> {
     let gone = || StoreError::NotFound(format!("blob {id}"));
     let st = c
-        .prepare_cached("SELECT size FROM blobs WHERE id = $1")
-        .await?;
-    let size: i64 = c
-        .query_opt(&st, &[&id])
-        .await?
-        .ok_or_else(gone)?
-        .try_get(0)?;
-    let size = usize::try_from(size).map_err(|_| StoreError::Corrupt(format!("blob {id} size")))?;
-    let mut out = Vec::with_capacity(size);
-    let st = c
-        .prepare_cached("SELECT data FROM blob_chunks WHERE blob_id = $1 ORDER BY seq")
+        .prepare_cached(
+            "SELECT b.size, c.data FROM blobs b JOIN blob_chunks c ON c.blob_id = b.id \
+             WHERE b.id = $1 ORDER BY c.seq",
+        )
         .await?;
     let rows = c.query_raw(&st, [id]).await?;
     pin_mut!(rows);
+    let mut out: Option<(usize, Vec<u8>)> = None;
     while let Some(row) = rows.try_next().await? {
-        out.extend_from_slice(row.try_get::<_, &[u8]>(0)?);
+        let (size, buf) = match &mut out {
+            Some(o) => o,
+            None => {
+                let size = usize::try_from(row.try_get::<_, i64>(0)?)
+                    .map_err(|_| StoreError::Corrupt(format!("blob {id} size")))?;
+                out.insert((size, Vec::with_capacity(size)))
+            }
+        };
+        let data: &[u8] = row.try_get(1)?;
+        if buf.len() + data.len() > *size {
+            return Err(StoreError::Corrupt(format!(
+                "blob {id} is longer than its size"
+            )));
+        }
+        buf.extend_from_slice(data);
     }
-    if out.len() != size {
-        // Deleted between the two reads, or damaged.
-        return Err(gone());
+    match out {
+        Some((size, buf)) if buf.len() == size => Ok(buf),
+        // Deleted while it was read, or damaged.
+        Some(_) => Err(gone()),
+        // An empty message has no chunks: is there such a blob at all?
+        None => {
+            let st = c
+                .prepare_cached("SELECT size FROM blobs WHERE id = $1")
+                .await?;
+            match c.query_opt(&st, &[&id]).await? {
+                Some(r) if r.try_get::<_, i64>(0)? == 0 => Ok(Vec::new()),
+                _ => Err(gone()),
+            }
+        }
     }
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -15,12 +15,14 @@ use tokio_postgres::IsolationLevel;
 use super::PgStore;
 use super::blobs::add_refs;
 use super::error::TxResult;
-use super::mail::{Adding, MESSAGE_COLS, insert_messages, lock_folder, message_row};
+use super::error::not_found;
+use super::mail::{Adding, LOCK_FOLDER, MESSAGE_COLS, insert_messages, lock_folder, message_row};
 use super::tx::Tx;
 use crate::error::Result;
 use crate::events::Event;
 use crate::model::*;
 use crate::rules::flags::{self, Outcome};
+use tokio_postgres::types::ToSql;
 
 /// Flag changes inside a transaction, message by message in the order asked.
 pub(crate) async fn store_flags_tx(
@@ -31,15 +33,23 @@ pub(crate) async fn store_flags_tx(
     new_flags: &[String],
     unchanged_since: Option<u64>,
 ) -> TxResult<FlagUpdate> {
-    let (user, modseq) = lock_folder(tx, folder).await?;
     let want: Vec<i64> = uids.iter().map(|u| i64::from(*u)).collect();
-    let rows = tx
-        .t
-        .query(
-            &tx.t.prepare_cached("SELECT uid, flags, modseq FROM messages WHERE folder_id = $1 AND uid = ANY($2::bigint[])").await?,
-            &[&folder, &want],
+    let lock_st = tx.t.prepare_cached(LOCK_FOLDER).await?;
+    let read_st =
+        tx.t.prepare_cached(
+            "SELECT uid, flags, modseq FROM messages WHERE folder_id = $1 AND uid = ANY($2::bigint[])",
         )
         .await?;
+    // The lock and the read go out together (pipelined, in this order: the read runs once
+    // the lock is held).
+    let lock_params: [&(dyn ToSql + Sync); 1] = [&folder];
+    let read_params: [&(dyn ToSql + Sync); 2] = [&folder, &want];
+    let (locked, rows) = futures::try_join!(
+        tx.t.query_opt(&lock_st, &lock_params),
+        tx.t.query(&read_st, &read_params)
+    )?;
+    let locked = locked.ok_or_else(|| not_found(format!("folder #{folder}")))?;
+    let (user, modseq): (UserId, i64) = (locked.try_get(0)?, locked.try_get(1)?);
     let mut current: HashMap<u32, (Vec<String>, u64)> = HashMap::with_capacity(rows.len());
     for r in &rows {
         current.insert(
@@ -72,25 +82,23 @@ pub(crate) async fn store_flags_tx(
         return Ok(out);
     }
     // A UID changed twice: the last text wins, as the row ends up holding it.
-    tx.t.execute(
-        &tx.t
-            .prepare_cached(
-                "UPDATE messages m SET flags = d.flags, modseq = $4 \
-         FROM (SELECT DISTINCT ON (uid) uid, flags FROM unnest($2::bigint[], $3::text[]) \
-               WITH ORDINALITY AS u (uid, flags, n) ORDER BY uid, n DESC) d \
-         WHERE m.folder_id = $1 AND m.uid = d.uid",
-            )
-            .await?,
-        &[&folder, &set_uids, &set_flags, &modseq],
-    )
-    .await?;
-    tx.t.execute(
-        &tx.t
-            .prepare_cached("UPDATE folders SET highestmodseq = $2 WHERE id = $1")
-            .await?,
-        &[&folder, &modseq],
-    )
-    .await?;
+    let rows_st =
+        tx.t.prepare_cached(
+            "UPDATE messages m SET flags = d.flags, modseq = $4 \
+             FROM (SELECT DISTINCT ON (uid) uid, flags FROM unnest($2::bigint[], $3::text[]) \
+                   WITH ORDINALITY AS u (uid, flags, n) ORDER BY uid, n DESC) d \
+             WHERE m.folder_id = $1 AND m.uid = d.uid",
+        )
+        .await?;
+    let folder_st =
+        tx.t.prepare_cached("UPDATE folders SET highestmodseq = $2 WHERE id = $1")
+            .await?;
+    let rows_params: [&(dyn ToSql + Sync); 4] = [&folder, &set_uids, &set_flags, &modseq];
+    let folder_params: [&(dyn ToSql + Sync); 2] = [&folder, &modseq];
+    futures::try_join!(
+        tx.t.execute(&rows_st, &rows_params),
+        tx.t.execute(&folder_st, &folder_params),
+    )?;
     tx.emit(Event::Mailbox {
         user_id: user,
         folder_id: folder,

@@ -272,14 +272,24 @@ async fn together(
                 .await?;
         tx.t.execute(&st, &[&folders]).await?;
         let uids = adder::add_to_folders(&mut tx, &items, &blobs).await?;
+        // Each write in a savepoint; ending one and opening the next is one round trip.
+        let mut open = false;
         for job in jobs.iter_mut() {
-            tx.t.batch_execute("SAVEPOINT job").await?;
+            let begin = if open {
+                "RELEASE SAVEPOINT job; SAVEPOINT job"
+            } else {
+                "SAVEPOINT job"
+            };
+            tx.t.batch_execute(begin).await?;
+            open = true;
             let mark = tx.mark();
             match job.run(&mut tx).await {
-                Ok(()) => tx.t.batch_execute("RELEASE SAVEPOINT job").await?,
+                Ok(()) => {}
                 Err(f) if f.retryable() => return Err(f),
                 Err(f) => {
-                    tx.t.batch_execute("ROLLBACK TO SAVEPOINT job").await?;
+                    tx.t.batch_execute("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job")
+                        .await?;
+                    open = false;
                     tx.forget_since(mark);
                     job.failed(f.into());
                 }

@@ -97,12 +97,13 @@ pub(crate) async fn charge(tx: &Tx<'_>, user: UserId, delta: i64) -> TxResult<()
     Ok(())
 }
 
+/// Lock a folder row: its owner and the modseq a change gets.
+pub(crate) const LOCK_FOLDER: &str =
+    "SELECT user_id, highestmodseq + 1 FROM folders WHERE id = $1 FOR UPDATE";
+
 /// Lock a folder for a change of its messages: its owner and the modseq the change gets.
 pub(crate) async fn lock_folder(tx: &Tx<'_>, folder: FolderId) -> TxResult<(UserId, i64)> {
-    let st = tx
-        .t
-        .prepare_cached("SELECT user_id, highestmodseq + 1 FROM folders WHERE id = $1 FOR UPDATE")
-        .await?;
+    let st = tx.t.prepare_cached(LOCK_FOLDER).await?;
     let row =
         tx.t.query_opt(&st, &[&folder])
             .await?

@@ -225,4 +225,8 @@ impl Store for PgStore {
     fn subscribe(&self) -> Subscription {
         self.inner.bus.subscribe()
     }
+
+    fn directory_generation(&self) -> Option<u64> {
+        Some(self.inner.bus.directory_generation())
+    }
 }
