@@ -80,6 +80,7 @@ fn keep<K: Eq + Hash>(map: &Mutex<HashMap<K, Entry>>, key: K, read_at: u64, d: O
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

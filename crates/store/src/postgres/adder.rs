@@ -210,6 +210,7 @@ fn statement_groups(lens: impl Iterator<Item = usize>) -> Vec<std::ops::Range<us
 }
 
 #[cfg(test)]
+#[allow(clippy::single_range_in_vec_init)]
 mod tests {
     use super::*;
 

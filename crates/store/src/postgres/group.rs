@@ -8,8 +8,9 @@
 //! lock held), then every folder of the batch is locked in one statement, in id order, then
 //! the new messages go in with one statement per folder ([`super::adder`]) and the other
 //! writes run one after another, each inside a savepoint; one COMMIT answers them all. Up to
-//! [`CONCURRENT`] batches run at once, so one writes its bytes while another holds the locks
-//! and flushes.
+//! [`CONCURRENT`] batches run at once on folders no other running batch holds, so mailboxes
+//! that share nothing commit side by side, and the writes for a busy mailbox gather into the
+//! next batch rather than queueing on its lock.
 //!
 //! Invariants: a write's `Ok` is sent only after the transaction holding it committed, and
 //! its events are published before that; a write that fails by a rule of the store (a folder
@@ -20,10 +21,12 @@
 //! never deadlock on folders. Memory: a batch holds at most [`MAX_BYTES`] of new messages (or
 //! one larger addition).
 
-use std::sync::{Arc, Weak};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Weak;
 
 use futures::future::BoxFuture;
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinSet;
 
 use super::adder::{self, Item};
 use super::error::TxResult;
@@ -118,6 +121,18 @@ enum Waiting {
 }
 
 impl Waiting {
+    /// The folders it locks.
+    fn folders(&self) -> Box<dyn Iterator<Item = FolderId> + '_> {
+        match self {
+            Waiting::Add(a) => Box::new(
+                a.items
+                    .iter()
+                    .flat_map(|item| item.targets.iter().map(|t| t.0)),
+            ),
+            Waiting::Run(j) => Box::new(j.folders().iter().copied()),
+        }
+    }
+
     fn bytes(&self) -> usize {
         match self {
             Waiting::Add(a) => a.items.iter().map(|i| i.bytes.len()).sum(),
@@ -172,39 +187,91 @@ impl Group {
     }
 }
 
-/// Take writes as they come; each batch is everything waiting once a transaction slot is free.
+/// Take writes as they come and start batches: while fewer than [`CONCURRENT`] run, a new
+/// batch takes, in arrival order, the waiting writes whose folders no running batch holds
+/// (a write passed over keeps its folders from later writes too, so each folder's writes
+/// run in arrival order). Batches of this process thus never wait on each other's locks.
 async fn gather(store: Weak<Inner>, mut rx: mpsc::Receiver<Waiting>) {
-    let slots = Arc::new(Semaphore::new(CONCURRENT));
-    let mut next: Option<Waiting> = None;
+    let mut waiting: VecDeque<Waiting> = VecDeque::new();
+    let mut running: JoinSet<Vec<FolderId>> = JoinSet::new();
+    let mut busy: HashMap<FolderId, usize> = HashMap::new();
+    let mut open = true;
     loop {
-        let first = match next.take() {
-            Some(w) => w,
-            None => match rx.recv().await {
-                Some(w) => w,
-                None => return,
-            },
-        };
-        let Ok(slot) = slots.clone().acquire_owned().await else {
-            return;
-        };
-        let mut size = first.bytes();
-        let mut batch = vec![first];
-        while batch.len() < MAX_JOBS {
-            let Ok(w) = rx.try_recv() else { break };
-            size += w.bytes();
-            if size > MAX_BYTES {
-                next = Some(w);
+        while let Ok(w) = rx.try_recv() {
+            waiting.push_back(w);
+        }
+        while running.len() < CONCURRENT {
+            let batch = take_batch(&mut waiting, &busy);
+            if batch.is_empty() {
                 break;
             }
+            let Some(inner) = store.upgrade() else { return };
+            let store = PgStore { inner };
+            let mut folders: Vec<FolderId> = batch.iter().flat_map(Waiting::folders).collect();
+            folders.sort_unstable();
+            folders.dedup();
+            for f in &folders {
+                *busy.entry(*f).or_default() += 1;
+            }
+            running.spawn(async move {
+                commit(&store, batch).await;
+                folders
+            });
+        }
+        if !open && waiting.is_empty() && running.is_empty() {
+            return;
+        }
+        tokio::select! {
+            w = rx.recv(), if open => match w {
+                Some(w) => waiting.push_back(w),
+                None => open = false,
+            },
+            Some(done) = running.join_next(), if !running.is_empty() => {
+                let Ok(folders) = done else {
+                    tracing::error!("a group-commit batch failed to finish");
+                    continue;
+                };
+                for f in folders {
+                    if let Some(n) = busy.get_mut(&f) {
+                        *n -= 1;
+                        if *n == 0 {
+                            busy.remove(&f);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The next batch out of `waiting`: writes in arrival order whose folders are not `busy` and
+/// not held back by an earlier write passed over, within [`MAX_JOBS`] and [`MAX_BYTES`].
+fn take_batch(waiting: &mut VecDeque<Waiting>, busy: &HashMap<FolderId, usize>) -> Vec<Waiting> {
+    let mut batch = Vec::new();
+    let mut held: HashSet<FolderId> = HashSet::new();
+    let mut size = 0;
+    let mut i = 0;
+    while i < waiting.len() && batch.len() < MAX_JOBS {
+        let w = &waiting[i];
+        let folders: Vec<FolderId> = w.folders().collect();
+        if folders
+            .iter()
+            .any(|f| busy.contains_key(f) || held.contains(f))
+        {
+            held.extend(folders);
+            i += 1;
+            continue;
+        }
+        let bytes = w.bytes();
+        if !batch.is_empty() && size + bytes > MAX_BYTES {
+            break;
+        }
+        size += bytes;
+        if let Some(w) = waiting.remove(i) {
             batch.push(w);
         }
-        let Some(inner) = store.upgrade() else { return };
-        let store = PgStore { inner };
-        tokio::spawn(async move {
-            commit(&store, batch).await;
-            drop(slot);
-        });
     }
+    batch
 }
 
 /// Run a batch and answer its writes: all in one transaction, or one by one when that fails.
@@ -313,5 +380,69 @@ async fn together(
             tx.rollback().await;
             Err(f.into())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::model::{MessageBytes, NewMessage};
+
+    /// An addition of `len` bytes to each of `folders`.
+    fn add(folders: &[FolderId], len: usize) -> Waiting {
+        let targets = folders
+            .iter()
+            .map(|f| {
+                let m = NewMessage {
+                    flags: Vec::new(),
+                    internal_date: None,
+                };
+                (*f, m)
+            })
+            .collect();
+        let bytes = MessageBytes::new(Vec::new(), Arc::new(vec![b'x'; len]));
+        let (reply, _) = oneshot::channel();
+        Waiting::Add(Addition {
+            items: vec![Item { bytes, targets }],
+            reply,
+        })
+    }
+
+    fn folders(batch: &[Waiting]) -> Vec<Vec<FolderId>> {
+        batch.iter().map(|w| w.folders().collect()).collect()
+    }
+
+    #[test]
+    fn a_batch_passes_over_busy_folders_and_keeps_each_folders_order() {
+        let mut waiting = VecDeque::from([
+            add(&[1], 10),
+            add(&[2, 3], 10),
+            add(&[3], 10),
+            add(&[4], 10),
+        ]);
+        let busy = HashMap::from([(2, 1)]);
+        let batch = take_batch(&mut waiting, &busy);
+        // [2, 3] waits for folder 2; [3] then waits behind it.
+        assert_eq!(folders(&batch), [vec![1], vec![4]]);
+        assert_eq!(folders(waiting.make_contiguous()), [vec![2, 3], vec![3]]);
+        let batch = take_batch(&mut waiting, &HashMap::new());
+        assert_eq!(folders(&batch), [vec![2, 3], vec![3]]);
+        assert!(waiting.is_empty());
+    }
+
+    #[test]
+    fn a_batch_stops_at_its_byte_limit_but_takes_one_large_write() {
+        let mut waiting = VecDeque::from([add(&[1], MAX_BYTES + 1), add(&[1], 1)]);
+        let batch = take_batch(&mut waiting, &HashMap::new());
+        assert_eq!(batch.len(), 1, "a larger write goes alone");
+        let mut waiting = VecDeque::from([
+            add(&[1], MAX_BYTES / 2),
+            add(&[2], MAX_BYTES / 2),
+            add(&[3], 1),
+        ]);
+        assert_eq!(take_batch(&mut waiting, &HashMap::new()).len(), 2);
+        assert_eq!(waiting.len(), 1);
     }
 }

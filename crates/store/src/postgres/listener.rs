@@ -300,6 +300,7 @@ async fn run(mut ctx: Ctx, first: Listening) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -8,6 +8,7 @@
 //! Every operation that changes a folder's messages locks the folder row first.
 
 use async_trait::async_trait;
+use std::collections::HashMap;
 use std::sync::Arc;
 use tokio_postgres::Row;
 
@@ -368,14 +369,40 @@ impl MailStore for PgStore {
     async fn list_headers(&self, folder: FolderId) -> Result<Vec<(u32, Option<Vec<u8>>)>> {
         let c = self.client().await?;
         let st = c
-            .prepare_cached(
-                "SELECT m.uid, b.head FROM messages m LEFT JOIN blobs b ON b.id = m.blob_id \
-                 WHERE m.folder_id = $1 ORDER BY m.uid",
-            )
+            .prepare_cached("SELECT uid, blob_id FROM messages WHERE folder_id = $1 ORDER BY uid")
             .await?;
-        let mut out = Vec::new();
-        for r in c.query(&st, &[&folder]).await? {
-            out.push((r.try_get::<_, i64>(0)? as u32, r.try_get(1)?));
+        let rows = c.query(&st, &[&folder]).await?;
+        let ids: Vec<&str> = rows
+            .iter()
+            .map(|r| r.try_get(1))
+            .collect::<std::result::Result<_, _>>()?;
+        let mut heads = self.inner.heads.get_all(&ids);
+        let missing: Vec<&str> = ids
+            .iter()
+            .zip(&heads)
+            .filter(|(_, h)| h.is_none())
+            .map(|(id, _)| *id)
+            .collect();
+        if !missing.is_empty() {
+            let st = c
+                .prepare_cached("SELECT id, head FROM blobs WHERE id = ANY($1)")
+                .await?;
+            let mut read: HashMap<String, Vec<u8>> = HashMap::with_capacity(missing.len());
+            for r in c.query(&st, &[&missing]).await? {
+                read.insert(r.try_get(0)?, r.try_get(1)?);
+            }
+            for (id, head) in ids.iter().zip(heads.iter_mut()) {
+                if head.is_none()
+                    && let Some(h) = read.get(*id)
+                {
+                    self.inner.heads.keep((*id).to_owned(), h.clone());
+                    *head = Some(h.clone());
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(rows.len());
+        for (r, head) in rows.iter().zip(heads) {
+            out.push((r.try_get::<_, i64>(0)? as u32, head));
         }
         Ok(out)
     }

@@ -68,6 +68,7 @@ mod dkim;
 mod error;
 mod folders;
 mod group;
+mod heads;
 mod limits;
 mod listener;
 mod mail;
@@ -133,6 +134,8 @@ struct Inner {
     listener: tokio::task::JoinHandle<()>,
     /// Gathers the writes that lock folders into shared transactions.
     group: group::Group,
+    /// Header blocks read for searches, by blob id.
+    heads: heads::HeadCache,
 }
 
 impl Drop for Inner {
@@ -186,6 +189,7 @@ impl PgStore {
                 origin,
                 listener,
                 group: group::Group::start(me.clone()),
+                heads: heads::HeadCache::default(),
             }),
         })
     }
