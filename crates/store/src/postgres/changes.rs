@@ -1,6 +1,6 @@
 //! Message changes for IMAP on PostgreSQL: flags (with CONDSTORE's UNCHANGEDSINCE, by the
-//! rules of [`crate::rules::flags`]), copy and move (sharing the bytes), and the record of
-//! expunged UIDs for QRESYNC.
+//! rules of [`crate::rules::flags`]), expunge, copy and move (sharing the bytes), and the
+//! record of expunged UIDs for QRESYNC.
 //!
 //! Invariants: every change locks the folder row first and raises its HIGHESTMODSEQ, stamping
 //! what changed with the new value; a copy gets fresh UIDs in the target; a move is one
@@ -13,10 +13,12 @@ use deadpool_postgres::GenericClient;
 use tokio_postgres::IsolationLevel;
 
 use super::PgStore;
-use super::blobs::add_refs;
+use super::blobs::{add_refs, release};
 use super::error::TxResult;
 use super::error::not_found;
-use super::mail::{Adding, LOCK_FOLDER, MESSAGE_COLS, insert_messages, lock_folder, message_row};
+use super::mail::{
+    Adding, LOCK_FOLDER, MESSAGE_COLS, charge, insert_messages, lock_folder, message_row,
+};
 use super::tx::Tx;
 use crate::error::Result;
 use crate::events::Event;
@@ -104,6 +106,62 @@ pub(crate) async fn store_flags_tx(
         folder_id: folder,
     });
     Ok(out)
+}
+
+/// Remove messages by UID inside a transaction: one new HIGHESTMODSEQ for the whole
+/// expunge, recorded per UID for QRESYNC (RFC 7162 §3.2.10); quota usage given back; blob
+/// references dropped. Returns the UIDs removed, in the order asked.
+pub(crate) async fn expunge_tx(
+    tx: &mut Tx<'_>,
+    folder: FolderId,
+    uids: &[u32],
+) -> TxResult<Vec<u32>> {
+    let (user, modseq) = lock_folder(tx, folder).await?;
+    let want: Vec<i64> = uids.iter().map(|u| i64::from(*u)).collect();
+    let st =
+        tx.t.prepare_cached(
+            "DELETE FROM messages WHERE folder_id = $1 AND uid = ANY($2::bigint[]) \
+             RETURNING uid, blob_id, size",
+        )
+        .await?;
+    let rows = tx.t.query(&st, &[&folder, &want]).await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut gone = Vec::with_capacity(rows.len());
+    let mut blobs = Vec::with_capacity(rows.len());
+    let mut freed = 0i64;
+    for r in &rows {
+        gone.push(r.try_get::<_, i64>(0)?);
+        blobs.push(r.try_get::<_, &str>(1)?);
+        freed += r.try_get::<_, i64>(2)?;
+    }
+    tx.t.execute(
+        &tx.t.prepare_cached("INSERT INTO expunged (folder_id, uid, modseq) SELECT $1, u, $3 FROM unnest($2::bigint[]) u \
+         ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = excluded.modseq").await?,
+        &[&folder, &gone, &modseq],
+    )
+    .await?;
+    tx.t.execute(
+        &tx.t
+            .prepare_cached("UPDATE folders SET highestmodseq = $2 WHERE id = $1")
+            .await?,
+        &[&folder, &modseq],
+    )
+    .await?;
+    charge(tx, user, -freed).await?;
+    release(tx, &blobs).await?;
+    tx.emit(Event::Mailbox {
+        user_id: user,
+        folder_id: folder,
+    });
+    let mut removed: Vec<u32> = Vec::with_capacity(gone.len());
+    for &u in uids {
+        if gone.contains(&i64::from(u)) && !removed.contains(&u) {
+            removed.push(u);
+        }
+    }
+    Ok(removed)
 }
 
 /// Copy inside a transaction: new rows in the target referring to the same blobs, in the

@@ -14,7 +14,7 @@ use tokio_postgres::Row;
 
 use super::PgStore;
 use super::adder::Item;
-use super::blobs::{read, release};
+use super::blobs::read;
 use super::error::{TxResult, not_found};
 use super::tx::Tx;
 use crate::error::Result;
@@ -180,62 +180,6 @@ pub(crate) async fn insert_messages(
         folder_id: folder,
     });
     Ok(uids.into_iter().map(|u| u as u32).collect())
-}
-
-/// Remove messages by UID inside a transaction: one new HIGHESTMODSEQ for the whole
-/// expunge, recorded per UID for QRESYNC (RFC 7162 §3.2.10); quota usage given back; blob
-/// references dropped. Returns the UIDs removed, in the order asked.
-pub(crate) async fn expunge_tx(
-    tx: &mut Tx<'_>,
-    folder: FolderId,
-    uids: &[u32],
-) -> TxResult<Vec<u32>> {
-    let (user, modseq) = lock_folder(tx, folder).await?;
-    let want: Vec<i64> = uids.iter().map(|u| i64::from(*u)).collect();
-    let st =
-        tx.t.prepare_cached(
-            "DELETE FROM messages WHERE folder_id = $1 AND uid = ANY($2::bigint[]) \
-             RETURNING uid, blob_id, size",
-        )
-        .await?;
-    let rows = tx.t.query(&st, &[&folder, &want]).await?;
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut gone = Vec::with_capacity(rows.len());
-    let mut blobs = Vec::with_capacity(rows.len());
-    let mut freed = 0i64;
-    for r in &rows {
-        gone.push(r.try_get::<_, i64>(0)?);
-        blobs.push(r.try_get::<_, &str>(1)?);
-        freed += r.try_get::<_, i64>(2)?;
-    }
-    tx.t.execute(
-        &tx.t.prepare_cached("INSERT INTO expunged (folder_id, uid, modseq) SELECT $1, u, $3 FROM unnest($2::bigint[]) u \
-         ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = excluded.modseq").await?,
-        &[&folder, &gone, &modseq],
-    )
-    .await?;
-    tx.t.execute(
-        &tx.t
-            .prepare_cached("UPDATE folders SET highestmodseq = $2 WHERE id = $1")
-            .await?,
-        &[&folder, &modseq],
-    )
-    .await?;
-    charge(tx, user, -freed).await?;
-    release(tx, &blobs).await?;
-    tx.emit(Event::Mailbox {
-        user_id: user,
-        folder_id: folder,
-    });
-    let mut removed: Vec<u32> = Vec::with_capacity(gone.len());
-    for &u in uids {
-        if gone.contains(&i64::from(u)) && !removed.contains(&u) {
-            removed.push(u);
-        }
-    }
-    Ok(removed)
 }
 
 impl PgStore {
@@ -417,7 +361,7 @@ impl MailStore for PgStore {
             .group
             .run(vec![folder], move |tx| {
                 let uids = uids.clone();
-                Box::pin(async move { expunge_tx(tx, folder, &uids).await })
+                Box::pin(async move { super::changes::expunge_tx(tx, folder, &uids).await })
             })
             .await
     }
@@ -478,7 +422,7 @@ impl MailStore for PgStore {
                 Box::pin(async move {
                     let pairs = super::changes::copy_tx(tx, from, &uids, to).await?;
                     let moved: Vec<u32> = pairs.iter().map(|p| p.0).collect();
-                    expunge_tx(tx, from, &moved).await?;
+                    super::changes::expunge_tx(tx, from, &moved).await?;
                     Ok(pairs)
                 })
             })
