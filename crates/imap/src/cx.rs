@@ -9,7 +9,8 @@
 //! LOGIN, AUTHENTICATE, IDLE) the session.
 //!
 //! Invariant: output is only queued here; it is written by [`Wire::flush`] (the session
-//! after each command, FETCH once a large response has gathered).
+//! after each command unless the next one is already buffered, any continuation request
+//! with everything queued before it, FETCH once a large response has gathered).
 
 use std::io;
 use std::sync::Arc;
@@ -55,6 +56,16 @@ impl Wire {
             self.flush().await?;
         }
         Ok(())
+    }
+
+    /// Write what a command queued, unless the client has already sent its next command
+    /// (pipelining): then the answers of both go out in one write. A large queue is
+    /// written anyway.
+    pub async fn flush_between_commands(&mut self) -> io::Result<()> {
+        if self.out.len() < FLUSH_AT && self.client.more_pending() {
+            return Ok(());
+        }
+        self.flush().await
     }
 
     /// Write everything queued.

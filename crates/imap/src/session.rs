@@ -191,6 +191,9 @@ impl<'a> Session<'a> {
                             .await?;
                     }
                     self.read_literal(len).await?;
+                    // The command's line goes on after its literal: the client may hold
+                    // that small rest until the literal is acknowledged.
+                    self.wire.client.ack_now();
                 }
                 Err(r) => return Ok(Incoming::Refused(r)),
             }
@@ -321,7 +324,7 @@ impl Protocol for Session<'_> {
             }
             Incoming::Refused(r) => refused(self, &r),
         };
-        if self.flush().await.is_err() {
+        if self.wire.flush_between_commands().await.is_err() {
             return Flow::Close;
         }
         match outcome {

@@ -19,7 +19,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 
-use crate::line::{Framed, LineFramer, LineReader, ReadError};
+use crate::line::{AckNow, Framed, LineFramer, LineReader, ReadError};
 use crate::stream::SessionStream;
 
 /// What a line-based session's loop does after a command.
@@ -206,6 +206,21 @@ impl Client {
             t.received(data.len(), Instant::now(), &self.deadlines);
         }
         Ok(data)
+    }
+
+    /// Acknowledge what the client sent at once: the command it belongs to is not complete
+    /// yet (after an IMAP literal, its line goes on), so the client may be holding its next
+    /// small write until these bytes are acknowledged.
+    pub fn ack_now(&self) {
+        if let Some(s) = &self.stream {
+            s.ack_now();
+        }
+    }
+
+    /// Whether the client has already sent another complete line (pipelining): its
+    /// answer can go out with the next one's.
+    pub fn more_pending(&mut self) -> bool {
+        self.reader.framer().has_line()
     }
 
     /// The line framer: change its limit, or put back bytes read past a body's end.

@@ -5,6 +5,12 @@
 //! [`Framed::TooLong`] and the rest of it is discarded as it arrives, so an attacker's
 //! megabyte line costs at most `max` bytes of memory. [`LineReader`] adds the socket, a
 //! read timeout and shutdown.
+//!
+//! Invariant: before waiting for the rest of something the client has begun (a line whose
+//! start is buffered, a body or literal), the reader acknowledges what arrived at once
+//! ([`AckNow`]). A client that writes a command in pieces (a literal, then its closing CRLF)
+//! holds its small last piece until its earlier bytes are acknowledged (Nagle), and a
+//! delayed acknowledgement would stall every such command by the peer's delayed-ACK time.
 
 use std::io;
 use std::time::Duration;
@@ -96,6 +102,12 @@ impl LineFramer {
         self.discarding = false;
     }
 
+    /// Whether a complete line (or a too-long report) is buffered: the client has already
+    /// sent another command.
+    pub fn has_line(&self) -> bool {
+        self.buf.contains(&b'\n') || self.buf.len() > self.max + 1
+    }
+
     /// Whether unread bytes are buffered.
     pub fn has_buffered(&self) -> bool {
         !self.buf.is_empty()
@@ -127,6 +139,12 @@ pub enum ReadError {
     Io(#[from] io::Error),
 }
 
+/// A stream that can acknowledge received bytes now rather than on the delayed-ACK timer.
+pub trait AckNow {
+    /// Acknowledge what was received; best effort, errors are ignored.
+    fn ack_now(&self);
+}
+
 /// Reads framed lines from a stream.
 #[derive(Debug)]
 pub struct LineReader {
@@ -150,7 +168,7 @@ impl LineReader {
 
     /// Read until a line (or a too-long report) is available, waiting at most `timeout` for
     /// the whole line.
-    pub async fn read<S: AsyncRead + Unpin>(
+    pub async fn read<S: AsyncRead + AckNow + Unpin>(
         &mut self,
         s: &mut S,
         timeout: Duration,
@@ -159,6 +177,9 @@ impl LineReader {
             loop {
                 if let Some(f) = self.framer.next_line() {
                     return Ok(f);
+                }
+                if self.framer.has_buffered() {
+                    s.ack_now();
                 }
                 let n = s.read(&mut self.chunk).await?;
                 if n == 0 {
@@ -173,8 +194,9 @@ impl LineReader {
     }
 
     /// Raw bytes for a body reader: whatever is buffered, else the next bytes from the
-    /// stream (at most one chunk), waiting at most `timeout`.
-    pub async fn read_raw<S: AsyncRead + Unpin>(
+    /// stream (at most one chunk), waiting at most `timeout`. The caller asks only while the
+    /// body is incomplete, so what arrived is acknowledged before the wait.
+    pub async fn read_raw<S: AsyncRead + AckNow + Unpin>(
         &mut self,
         s: &mut S,
         timeout: Duration,
@@ -182,6 +204,7 @@ impl LineReader {
         if self.framer.has_buffered() {
             return Ok(self.framer.take_all());
         }
+        s.ack_now();
         let n = tokio::time::timeout(timeout, s.read(&mut self.chunk))
             .await
             .map_err(|_| ReadError::Timeout)??;
@@ -234,5 +257,18 @@ mod tests {
         assert!(!f.has_buffered());
         f.unread(b"QUIT\r\n");
         assert_eq!(f.next_line(), Some(Framed::Line(b"QUIT".to_vec())));
+    }
+
+    #[test]
+    fn a_pending_line_is_seen_only_when_complete() {
+        let mut f = LineFramer::new(10);
+        f.push(b"NOOP");
+        assert!(!f.has_line());
+        f.push(b"\r\nA2 NO");
+        assert!(f.has_line());
+        assert_eq!(f.next_line(), Some(Framed::Line(b"NOOP".to_vec())));
+        assert!(!f.has_line());
+        f.push(b"OOOOOOOOOOOOO");
+        assert!(f.has_line(), "a line over the limit is reported at once");
     }
 }

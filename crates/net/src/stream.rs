@@ -54,6 +54,18 @@ impl SessionStream {
     }
 }
 
+impl crate::line::AckNow for SessionStream {
+    /// Leave delayed-ACK mode for this socket, which sends an acknowledgement that is
+    /// pending (Linux `TCP_QUICKACK`; the kernel turns it off again by itself, so it is set
+    /// each time). Elsewhere acknowledgements keep the system's timing.
+    fn ack_now(&self) {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            let _ = socket2::SockRef::from(self.tcp()).set_tcp_quickack(true);
+        }
+    }
+}
+
 impl AsyncRead for SessionStream {
     fn poll_read(
         self: Pin<&mut Self>,
