@@ -259,12 +259,21 @@ impl Selected {
         out
     }
 
-    /// Record new flags of a message changed by this session.
-    pub fn set_flags(&mut self, uid: u32, modseq: u64, flags: &[String]) {
+    /// Record new flags of a message changed by this session. Returns whether they hold a
+    /// keyword not announced yet: the caller then announces FLAGS before any FETCH shows it.
+    pub fn set_flags(&mut self, uid: u32, modseq: u64, flags: &[String]) -> bool {
         if let Some(i) = self.index_of(uid) {
             self.view.set(i, flags, modseq);
             self.view.compact_if_due();
         }
+        let mut new = false;
+        for f in flags.iter().filter(|f| !f.starts_with('\\')) {
+            if !self.keywords.contains(f) {
+                self.keywords.insert(f.clone());
+                new = true;
+            }
+        }
+        new
     }
 
     /// The FLAGS list: system flags and the keywords in use.
@@ -441,11 +450,9 @@ mod tests {
         assert!(s.view.flag_lists() <= 128, "{}", s.view.flag_lists());
         assert_eq!(s.get(0).unwrap().flags.to_vec(), ["$K199"]);
         assert_eq!(s.get(1).unwrap().flags.to_vec(), ["$A"]);
-        // Keywords only count while a message carries them.
+        // Each was announced as this session set it: nothing new to announce after.
+        assert_eq!(s.keywords.len(), 201);
         let c = s.apply(metas(&s), true);
-        assert_eq!(
-            c.keywords,
-            Some(vec!["$A".to_string(), "$K199".to_string()])
-        );
+        assert_eq!(c.keywords, None);
     }
 }

@@ -10,15 +10,15 @@ use std::num::NonZeroU64;
 
 use heron_proto_imap::response;
 use heron_proto_imap::seqset;
-use heron_proto_imap::wire::{fetch_flags, flag, nz};
+use heron_proto_imap::wire::{fetch_flags, flag, nz, permanent_flags};
 use imap_codec::imap_types::core::Vec1;
 use imap_codec::imap_types::fetch::MessageDataItem;
 use imap_codec::imap_types::flag::Flag;
-use imap_codec::imap_types::response::Data;
+use imap_codec::imap_types::response::{Code, Data, StatusKind};
 
 use crate::cx::InMailbox;
 use crate::error::Result;
-use crate::selected::Changes;
+use crate::selected::{Changes, Selected};
 
 /// Re-read the selected mailbox if it changed, and queue what the client must hear.
 pub async fn announce(m: &mut InMailbox<'_>, may_expunge: bool) -> Result<()> {
@@ -50,17 +50,34 @@ pub fn send_changes(m: &mut InMailbox<'_>, c: &Changes) {
     if let Some(n) = c.exists {
         m.push(&response::data(Data::Exists(n)));
     }
-    if let Some(kw) = &c.keywords {
-        let mut list: Vec<Flag<'static>> = heron_proto_imap::wire::SYSTEM_FLAGS
-            .iter()
-            .filter_map(|f| flag(f))
-            .collect();
-        list.extend(kw.iter().filter_map(|k| flag(k)));
-        m.push(&response::data(Data::Flags(list)));
+    if c.keywords.is_some() {
+        flag_lists(m);
     }
     for &seq in &c.flags {
         flags_fetch(m, seq, false);
     }
+}
+
+/// Queue FLAGS and PERMANENTFLAGS with every keyword this session has announced or is
+/// announcing now (RFC 9051 §7.3.5: a client learns of new keywords from them).
+pub fn flag_lists(m: &mut InMailbox<'_>) {
+    let bytes = flag_lists_of(m.view);
+    m.push(&bytes);
+}
+
+/// The FLAGS and PERMANENTFLAGS responses of a selected mailbox.
+pub fn flag_lists_of(sel: &Selected) -> Vec<u8> {
+    let flags: Vec<Flag<'static>> = sel.flag_list().iter().filter_map(|f| flag(f)).collect();
+    let mut out = response::data(Data::Flags(flags));
+    out.extend(response::untagged(
+        StatusKind::Ok,
+        Some(Code::PermanentFlags(permanent_flags(
+            sel.read_only,
+            &sel.keywords,
+        ))),
+        "flags permitted",
+    ));
+    out
 }
 
 /// Queue EXPUNGE responses, or one VANISHED under QRESYNC (RFC 7162 §3.2.10).

@@ -86,13 +86,18 @@ pub fn fetch_flags<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Vec<Fla
 }
 
 /// The flags a client may set permanently: the system flags and any keyword (`\*`).
-pub fn permanent_flags(read_only: bool) -> Vec<FlagPerm<'static>> {
+pub fn permanent_flags<'a>(
+    read_only: bool,
+    keywords: impl IntoIterator<Item = &'a String>,
+) -> Vec<FlagPerm<'static>> {
     if read_only {
         return Vec::new();
     }
     let mut v: Vec<FlagPerm<'static>> = SYSTEM_FLAGS
         .iter()
-        .filter_map(|f| flag(f))
+        .copied()
+        .chain(keywords.into_iter().map(String::as_str))
+        .filter_map(flag)
         .map(FlagPerm::Flag)
         .collect();
     v.push(FlagPerm::Asterisk);
@@ -109,6 +114,18 @@ pub fn canonical_flag(name: &str) -> String {
         .iter()
         .find(|f| f.eq_ignore_ascii_case(name))
         .map_or_else(|| name.to_owned(), |f| (*f).to_owned())
+}
+
+/// Why a flag a client sends cannot be stored: `NIL` is not a keyword (RFC 9051 §9: an atom
+/// but not a flag), and a backslash name that is no system flag is one this server does not
+/// know (`\Recent` is handled by the caller). `None` when it can be stored.
+pub fn refused_flag(f: &Flag<'_>) -> Option<&'static str> {
+    let name = f.to_string();
+    match f {
+        Flag::Keyword(_) if name.eq_ignore_ascii_case("NIL") => Some("NIL is not a keyword"),
+        Flag::Extension(_) if !name.eq_ignore_ascii_case("\\Recent") => Some("unknown system flag"),
+        _ => None,
+    }
 }
 
 /// The wire name of a flag from `imap-types` (what is stored).
@@ -173,6 +190,14 @@ mod tests {
         assert_eq!(canonical_flag("$Forwarded"), "$Forwarded");
         assert_eq!(flag_name(&flag("\\deleted").unwrap()), "\\Deleted");
         assert_eq!(fetch_flags(["\\Seen", "bad flag"]).len(), 1);
-        assert_eq!(permanent_flags(false).len(), 6);
+        assert_eq!(permanent_flags(false, &[]).len(), 6);
+        assert_eq!(permanent_flags(false, &["$Work".to_string()]).len(), 7);
+        assert!(permanent_flags(true, &["$Work".to_string()]).is_empty());
+        assert!(refused_flag(&flag("NIL").unwrap()).is_some());
+        assert!(refused_flag(&flag("nil").unwrap()).is_some());
+        assert!(refused_flag(&flag("\\Frobbed").unwrap()).is_some());
+        assert!(refused_flag(&flag("\\Recent").unwrap()).is_none());
+        assert!(refused_flag(&flag("$NILs").unwrap()).is_none());
+        assert!(refused_flag(&flag("\\Seen").unwrap()).is_none());
     }
 }

@@ -16,6 +16,7 @@ pub mod copy;
 pub mod error;
 pub mod events;
 pub mod heartbeat;
+pub mod held;
 pub mod model;
 pub mod orphans;
 #[cfg(feature = "postgres")]

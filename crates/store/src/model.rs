@@ -252,6 +252,13 @@ pub struct Folder {
     pub subscribed: bool,
 }
 
+/// How long an expunged message's bytes stay readable (Unix seconds). An IMAP session learns
+/// of another session's expunge only at its next command that may announce it, and until
+/// then it may FETCH the message (RFC 9051 §7.5.1). A silent session is logged out well
+/// before this (`imap.command_timeout`, 15 minutes by default), so a client that was told a
+/// message exists does not find it gone. The space is given back to the quota at once.
+pub const EXPUNGED_HOLD_SECS: i64 = 3600;
+
 /// Metadata of one stored message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageMeta {

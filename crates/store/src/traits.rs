@@ -141,8 +141,17 @@ pub trait MailStore: Send + Sync {
     async fn list_headers(&self, folder: FolderId) -> Result<Vec<(u32, Option<Vec<u8>>)>>;
     /// A message's bytes.
     async fn read_message(&self, m: &MessageMeta) -> Result<Vec<u8>>;
-    /// Remove messages by UID; UIDs not present are ignored. Returns the UIDs removed.
+    /// Remove messages by UID; UIDs not present are ignored. Returns the UIDs removed. The
+    /// messages stay readable through [`MailStore::held_messages`] for
+    /// [`crate::EXPUNGED_HOLD_SECS`].
     async fn expunge(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<u32>>;
+    /// The listed UIDs of a folder that were expunged and are still held readable, in UID
+    /// order (for an IMAP session that has not yet announced their expunge).
+    async fn held_messages(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<MessageMeta>>;
+    /// Release the held expunged messages whose time is up at `now` (Unix seconds), or
+    /// whose folder is gone; their bytes are deleted when nothing else refers to them.
+    /// Returns how many were released.
+    async fn release_held(&self, now: i64) -> Result<usize>;
     /// A folder by id.
     async fn get_folder_by_id(&self, id: FolderId) -> Result<Option<Folder>>;
     /// Change flags; with `unchanged_since`, messages changed after that modseq are left alone

@@ -93,6 +93,9 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
     let _poller = o.store.follow_changes(Duration::from_millis(250));
     // Message files a killed process wrote but never recorded: now, then hourly.
     let _sweeper = o.store.sweep_orphans(heron_store::ORPHAN_SWEEP_EVERY);
+    // Expunged messages kept readable for sessions not yet told: released once due.
+    let _releaser =
+        heron_store::held::start_releaser(o.dir.store().clone(), heron_store::held::RELEASE_EVERY);
     let _refresher = settings.spawn_refresher();
     let _log_follower = follow_log_settings(log_control.clone(), settings.clone());
 

@@ -3,7 +3,7 @@
 //! is on disk.
 
 use heron_proto_imap::response::code;
-use heron_proto_imap::wire::{flag_name, nz};
+use heron_proto_imap::wire::{flag_name, nz, refused_flag};
 use heron_store::NewMessage;
 use imap_codec::imap_types::datetime::DateTime;
 use imap_codec::imap_types::extensions::binary::LiteralOrLiteral8;
@@ -45,6 +45,9 @@ pub async fn execute(
     }
     if crate::quota::would_exceed(&**cx.store(), cx.user, data.len() as u64).await? {
         return Ok(Done::no("mailbox is over quota").with(Code::OverQuota));
+    }
+    if let Some(why) = flags.iter().find_map(refused_flag) {
+        return Ok(Done::bad(why));
     }
     let mut names: Vec<String> = Vec::new();
     for f in &flags {

@@ -1,8 +1,10 @@
 //! FETCH and UID FETCH (RFC 9051 §6.4.5, §6.4.9), with CHANGEDSINCE and VANISHED
 //! (RFC 7162 §3.1.4, §3.2.6).
 //!
-//! Invariants: a message whose bytes are gone (expunged by another session, still in this
-//! session's view) is skipped and the command ends `NO [EXPUNGEISSUED]`; \Seen is set only
+//! Invariants: a message expunged by another session and still in this session's view is
+//! answered from the store's held copy (the client was told it exists and must be able to
+//! read it); only one held past its time is skipped, the command ending
+//! `NO [EXPUNGEISSUED]`; \Seen is set only
 //! in a read-write mailbox and reported with FLAGS; output is flushed as it grows, so a large
 //! FETCH never holds more than one message and the send buffer in memory; stored metadata
 //! (size, internal date, where the bytes are) is read for [`BATCH`] messages at a time, and
@@ -96,7 +98,9 @@ enum One {
 }
 
 /// The stored metadata of the messages at view positions `chunk` that the plan needs it for
-/// (none unless it does), in UID order; messages the store no longer has are missing.
+/// (none unless it does), in UID order. A message expunged by another session that this one
+/// has not announced yet is read from the store's held messages; one missing from both (held
+/// past its time) is left out.
 async fn stored_meta(
     m: &InMailbox<'_>,
     plan: &Plan,
@@ -110,13 +114,31 @@ async fn stored_meta(
     let uids: Vec<u32> = chunk
         .iter()
         .filter_map(|&i| sel.get(i))
-        .filter(|x| changed_since.is_none_or(|c| x.modseq > c) && !sel.ghosts.contains(&x.uid))
+        .filter(|x| changed_since.is_none_or(|c| x.modseq > c))
         .map(|x| x.uid)
         .collect();
     if uids.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(m.store().get_messages(sel.folder.id, &uids).await?)
+    let (ghosts, live): (Vec<u32>, Vec<u32>) = uids.iter().partition(|u| sel.ghosts.contains(u));
+    let mut found = if live.is_empty() {
+        Vec::new()
+    } else {
+        m.store().get_messages(sel.folder.id, &live).await?
+    };
+    // Expunged since this session last looked, or already known as expunged.
+    let mut gone = ghosts;
+    if found.len() < live.len() {
+        gone.extend(
+            live.iter()
+                .filter(|u| found.binary_search_by_key(*u, |x| x.uid).is_err()),
+        );
+    }
+    if !gone.is_empty() {
+        found.extend(m.store().held_messages(sel.folder.id, &gone).await?);
+        found.sort_unstable_by_key(|x| x.uid);
+    }
+    Ok(found)
 }
 
 /// Queue the FETCH response of the message at view position `i`; `stored` holds its
@@ -140,7 +162,7 @@ async fn fetch_one(
     let ghost = sel.ghosts.contains(&uid);
     let meta = match stored.binary_search_by_key(&uid, |x| x.uid) {
         Ok(k) => stored.get(k),
-        // Expunged by another session: its size, date and bytes are gone.
+        // Expunged by another session and no longer held: its bytes are gone.
         Err(_) if plan.needs_meta => return Ok(One::Gone),
         Err(_) => None,
     };

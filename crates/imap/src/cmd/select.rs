@@ -6,7 +6,7 @@
 
 use heron_proto_imap::response;
 use heron_proto_imap::seqset;
-use heron_proto_imap::wire::{flag, nz, permanent_flags};
+use heron_proto_imap::wire::nz;
 use imap_codec::imap_types::command::SelectParameter;
 use imap_codec::imap_types::mailbox::Mailbox;
 use imap_codec::imap_types::response::{Code, Data, StatusKind};
@@ -79,13 +79,7 @@ pub async fn execute(
 
 /// The untagged responses of a successful SELECT (RFC 9051 §6.3.2).
 fn announce(wire: &mut Wire, enabled: Enabled, sel: &Selected) {
-    let flags = sel.flag_list().iter().filter_map(|f| flag(f)).collect();
-    wire.push(&response::data(Data::Flags(flags)));
-    wire.push(&response::untagged(
-        StatusKind::Ok,
-        Some(Code::PermanentFlags(permanent_flags(sel.read_only))),
-        "flags permitted",
-    ));
+    wire.push(&crate::updates::flag_lists_of(sel));
     wire.push(&response::data(Data::Exists(sel.len() as u32)));
     if !enabled.rev2 {
         // RFC 3501 §6.3.1: RECENT and UNSEEN (nothing is recent here).

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use heron_proto_imap::response::code;
 use heron_proto_imap::seqset;
-use heron_proto_imap::wire::flag_name;
+use heron_proto_imap::wire::{flag_name, refused_flag};
 use heron_store::FlagOp;
 use imap_codec::imap_types::command::StoreModifier;
 use imap_codec::imap_types::flag::{Flag, StoreResponse, StoreType};
@@ -20,7 +20,11 @@ use crate::cx::InMailbox;
 use crate::done::Done;
 use crate::error::Result;
 use crate::selected::Selected;
-use crate::updates::flags_fetch;
+use crate::updates::{flag_lists, flags_fetch};
+
+/// Distinct keywords a mailbox may hold, as this session knows them: STORE refuses to add
+/// more, so FLAGS stays short enough to send with every new keyword.
+pub const MAX_KEYWORDS: usize = 256;
 
 /// Run STORE or UID STORE.
 pub async fn execute(
@@ -49,11 +53,21 @@ pub async fn execute(
         return Ok(Done::bad("invalid message sequence number"));
     };
     let uids = sel.live(&indexes);
+    if let Some(why) = flags.iter().find_map(refused_flag) {
+        return Ok(Done::bad(why));
+    }
     let names: Vec<String> = flags
         .iter()
         .map(flag_name)
         .filter(|n| !n.eq_ignore_ascii_case("\\Recent"))
         .collect();
+    let fresh = names
+        .iter()
+        .filter(|n| !n.starts_with('\\') && !sel.keywords.contains(*n))
+        .count();
+    if fresh > 0 && kind != StoreType::Remove && sel.keywords.len() + fresh > MAX_KEYWORDS {
+        return Ok(Done::no("too many keywords in this mailbox").with(code("LIMIT")));
+    }
     let op = match kind {
         StoreType::Replace => FlagOp::Replace,
         StoreType::Add => FlagOp::Add,
@@ -67,8 +81,12 @@ pub async fn execute(
             .store_flags(folder, &uids, op, &names, unchanged_since)
             .await?
     };
+    let mut new_keyword = false;
     for (u, modseq, f) in &upd.changed {
-        m.view.set_flags(*u, *modseq, f);
+        new_keyword |= m.view.set_flags(*u, *modseq, f);
+    }
+    if new_keyword {
+        flag_lists(m);
     }
     if response == StoreResponse::Answer {
         let modified: HashSet<u32> = upd.modified.iter().copied().collect();

@@ -242,6 +242,23 @@ pub(crate) const TABLES: &[Table] = &[
         identity: false,
     },
     Table {
+        name: "held_messages",
+        columns: &[
+            ("folder_id", Int),
+            ("uid", Int),
+            ("modseq", Int),
+            ("flags", Text),
+            ("internal_date", Int),
+            ("size", Int),
+            ("blob_id", Text),
+            ("held_until", Int),
+        ],
+        select: None,
+        order: "folder_id, uid",
+        blob: Some(6),
+        identity: false,
+    },
+    Table {
         name: "expunged",
         columns: &[("folder_id", Int), ("uid", Int), ("modseq", Int)],
         select: None,

@@ -13,7 +13,7 @@ use deadpool_postgres::GenericClient;
 use tokio_postgres::IsolationLevel;
 
 use super::PgStore;
-use super::blobs::{add_refs, release};
+use super::blobs::add_refs;
 use super::error::TxResult;
 use super::error::not_found;
 use super::mail::{
@@ -24,6 +24,7 @@ use crate::error::Result;
 use crate::events::Event;
 use crate::model::*;
 use crate::rules::flags::{self, Outcome};
+use crate::rules::now;
 use tokio_postgres::types::ToSql;
 
 /// Flag changes inside a transaction, message by message in the order asked.
@@ -109,8 +110,10 @@ pub(crate) async fn store_flags_tx(
 }
 
 /// Remove messages by UID inside a transaction: one new HIGHESTMODSEQ for the whole
-/// expunge, recorded per UID for QRESYNC (RFC 7162 §3.2.10); quota usage given back; blob
-/// references dropped. Returns the UIDs removed, in the order asked.
+/// expunge, recorded per UID for QRESYNC (RFC 7162 §3.2.10); quota usage given back. Each
+/// message moves to `held_messages` with its blob reference, readable until
+/// [`EXPUNGED_HOLD_SECS`] from now (see [`super::held`]). Returns the UIDs removed, in the
+/// order asked.
 pub(crate) async fn expunge_tx(
     tx: &mut Tx<'_>,
     folder: FolderId,
@@ -118,23 +121,27 @@ pub(crate) async fn expunge_tx(
 ) -> TxResult<Vec<u32>> {
     let (user, modseq) = lock_folder(tx, folder).await?;
     let want: Vec<i64> = uids.iter().map(|u| i64::from(*u)).collect();
+    let held_until = now() + EXPUNGED_HOLD_SECS;
     let st =
         tx.t.prepare_cached(
-            "DELETE FROM messages WHERE folder_id = $1 AND uid = ANY($2::bigint[]) \
-             RETURNING uid, blob_id, size",
+            "WITH gone AS (DELETE FROM messages WHERE folder_id = $1 AND uid = ANY($2::bigint[]) \
+             RETURNING folder_id, uid, modseq, flags, internal_date, size, blob_id) \
+             INSERT INTO held_messages \
+             (folder_id, uid, modseq, flags, internal_date, size, blob_id, held_until) \
+             SELECT folder_id, uid, modseq, flags, internal_date, size, blob_id, $3 FROM gone \
+             ON CONFLICT (folder_id, uid) DO UPDATE SET held_until = excluded.held_until \
+             RETURNING uid, size",
         )
         .await?;
-    let rows = tx.t.query(&st, &[&folder, &want]).await?;
+    let rows = tx.t.query(&st, &[&folder, &want, &held_until]).await?;
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     let mut gone = Vec::with_capacity(rows.len());
-    let mut blobs = Vec::with_capacity(rows.len());
     let mut freed = 0i64;
     for r in &rows {
         gone.push(r.try_get::<_, i64>(0)?);
-        blobs.push(r.try_get::<_, &str>(1)?);
-        freed += r.try_get::<_, i64>(2)?;
+        freed += r.try_get::<_, i64>(1)?;
     }
     tx.t.execute(
         &tx.t.prepare_cached("INSERT INTO expunged (folder_id, uid, modseq) SELECT $1, u, $3 FROM unnest($2::bigint[]) u \
@@ -150,7 +157,6 @@ pub(crate) async fn expunge_tx(
     )
     .await?;
     charge(tx, user, -freed).await?;
-    release(tx, &blobs).await?;
     tx.emit(Event::Mailbox {
         user_id: user,
         folder_id: folder,

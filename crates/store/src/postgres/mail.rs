@@ -355,6 +355,14 @@ impl MailStore for PgStore {
         read(&self.client().await?, &m.blob).await
     }
 
+    async fn held_messages(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<MessageMeta>> {
+        self.held_impl(folder, uids).await
+    }
+
+    async fn release_held(&self, now: i64) -> Result<usize> {
+        self.release_held_impl(now).await
+    }
+
     async fn expunge(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<u32>> {
         let uids = Arc::new(uids.to_vec());
         self.inner

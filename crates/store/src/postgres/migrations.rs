@@ -44,6 +44,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "stopped services and failure limits",
         sql: include_str!("migrations/0004_stopped_services_and_limits.sql"),
     },
+    Migration {
+        version: 5,
+        name: "expunged messages held readable",
+        sql: include_str!("migrations/0005_held_messages.sql"),
+    },
 ];
 
 /// A migration as a database has it.

@@ -69,6 +69,7 @@ mod error;
 mod folders;
 mod group;
 mod heads;
+mod held;
 mod limits;
 mod listener;
 mod mail;

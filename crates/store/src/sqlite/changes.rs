@@ -158,20 +158,15 @@ impl SqliteStore {
         remove: bool,
     ) -> Result<Vec<(u32, u32)>> {
         let uids = uids.to_vec();
-        let (pairs, orphans) = self
-            .write(move |ctx| {
-                let pairs = copy_tx(ctx, from, &uids, to)?;
+        self.write(move |ctx| {
+            let pairs = copy_tx(ctx, from, &uids, to)?;
+            if remove {
                 let moved: Vec<u32> = pairs.iter().map(|p| p.0).collect();
-                let orphans = if remove {
-                    expunge_tx(ctx, from, &moved)?.1
-                } else {
-                    Vec::new()
-                };
-                Ok((pairs, orphans))
-            })
-            .await?;
-        self.discard(orphans).await;
-        Ok(pairs)
+                expunge_tx(ctx, from, &moved)?;
+            }
+            Ok(pairs)
+        })
+        .await
     }
 
     pub(crate) async fn changes_since_impl(

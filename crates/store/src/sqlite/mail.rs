@@ -106,13 +106,14 @@ pub(crate) fn release_blobs(c: &Connection, ids: &[BlobId]) -> Result<Vec<BlobId
 }
 
 /// Remove messages by UID inside a transaction: one new HIGHESTMODSEQ for the whole
-/// expunge, recorded per UID for QRESYNC (RFC 7162 §3.2.10); quota usage given back; blob
-/// references dropped. Returns the UIDs removed and the blob ids now unreferenced.
+/// expunge, recorded per UID for QRESYNC (RFC 7162 §3.2.10); quota usage given back. Each
+/// message moves to `held_messages` with its blob reference, readable until
+/// [`EXPUNGED_HOLD_SECS`] from now (see [`super::held`]). Returns the UIDs removed.
 pub(crate) fn expunge_tx(
     ctx: &mut WriteCtx<'_>,
     folder: FolderId,
     uids: &[u32],
-) -> Result<(Vec<u32>, Vec<BlobId>)> {
+) -> Result<Vec<u32>> {
     let c = ctx.conn;
     let (user, modseq): (UserId, i64) = c
         .query_row(
@@ -122,26 +123,30 @@ pub(crate) fn expunge_tx(
         )
         .optional()?
         .ok_or_else(|| StoreError::NotFound(format!("folder #{folder}")))?;
-    let mut del = c.prepare_cached(
-        "DELETE FROM messages WHERE folder_id = ?1 AND uid = ?2 RETURNING blob_id, size",
+    let mut hold = c.prepare_cached(
+        "INSERT OR REPLACE INTO held_messages \
+         (folder_id, uid, modseq, flags, internal_date, size, blob_id, held_until) \
+         SELECT folder_id, uid, modseq, flags, internal_date, size, blob_id, ?3 \
+         FROM messages WHERE folder_id = ?1 AND uid = ?2",
     )?;
+    let mut del =
+        c.prepare_cached("DELETE FROM messages WHERE folder_id = ?1 AND uid = ?2 RETURNING size")?;
     let mut record = c.prepare_cached(
         "INSERT OR REPLACE INTO expunged (folder_id, uid, modseq) VALUES (?1, ?2, ?3)",
     )?;
-    let (mut removed, mut blobs, mut freed) = (Vec::new(), Vec::new(), 0i64);
+    let held_until = now() + EXPUNGED_HOLD_SECS;
+    let (mut removed, mut freed) = (Vec::new(), 0i64);
     for &uid in uids {
-        let row: Option<(String, i64)> = del
-            .query_row(params![folder, uid], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        if let Some((blob, size)) = row {
-            record.execute(params![folder, uid, modseq])?;
-            removed.push(uid);
-            blobs.push(blob);
-            freed += size;
+        if hold.execute(params![folder, uid, held_until])? == 0 {
+            continue;
         }
+        let size: i64 = del.query_row(params![folder, uid], |r| r.get(0))?;
+        record.execute(params![folder, uid, modseq])?;
+        removed.push(uid);
+        freed += size;
     }
     if removed.is_empty() {
-        return Ok((removed, Vec::new()));
+        return Ok(removed);
     }
     c.execute(
         "UPDATE folders SET highestmodseq = ?2 WHERE id = ?1",
@@ -151,12 +156,11 @@ pub(crate) fn expunge_tx(
         "UPDATE users SET used_bytes = max(used_bytes - ?2, 0) WHERE id = ?1",
         params![user, freed],
     )?;
-    let orphans = release_blobs(c, &blobs)?;
     ctx.emit(Event::Mailbox {
         user_id: user,
         folder_id: folder,
     });
-    Ok((removed, orphans))
+    Ok(removed)
 }
 
 /// Insert one message into a folder, advancing UIDNEXT and HIGHESTMODSEQ and charging the
@@ -440,12 +444,16 @@ impl MailStore for SqliteStore {
         self.vanished_impl(folder, modseq).await
     }
 
+    async fn held_messages(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<MessageMeta>> {
+        self.held_impl(folder, uids).await
+    }
+
+    async fn release_held(&self, now: i64) -> Result<usize> {
+        self.release_held_impl(now).await
+    }
+
     async fn expunge(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<u32>> {
         let uids = uids.to_vec();
-        let (removed, orphans) = self
-            .write(move |ctx| expunge_tx(ctx, folder, &uids))
-            .await?;
-        self.discard(orphans).await;
-        Ok(removed)
+        self.write(move |ctx| expunge_tx(ctx, folder, &uids)).await
     }
 }

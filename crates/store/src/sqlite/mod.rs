@@ -13,6 +13,7 @@ mod directory_search;
 mod dkim;
 mod error;
 mod folders;
+mod held;
 mod limits;
 mod mail;
 mod misc;

@@ -114,6 +114,21 @@ CREATE TABLE IF NOT EXISTS expunged (
     modseq INTEGER NOT NULL,
     PRIMARY KEY (folder_id, uid)
 ) WITHOUT ROWID;
+-- Expunged messages whose bytes stay readable for a while (model::EXPUNGED_HOLD): an IMAP
+-- session not yet told of the expunge may still fetch them. Each row holds one reference to
+-- its blob; no foreign key, so a deleted folder's rows are released by the same sweep.
+CREATE TABLE IF NOT EXISTS held_messages (
+    folder_id INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    modseq INTEGER NOT NULL,
+    flags TEXT NOT NULL,
+    internal_date INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    blob_id TEXT NOT NULL,
+    held_until INTEGER NOT NULL,
+    PRIMARY KEY (folder_id, uid)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS held_messages_until ON held_messages (held_until);
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS nodes (

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod folders;
+mod held;
 mod limits;
 mod nodes;
 mod sessions;
@@ -61,6 +62,7 @@ pub const ALL: &[(&str, Check)] = &[
     ("concurrent_failures", |s| {
         Box::pin(limits::concurrent_failures(s))
     }),
+    ("held_messages", |s| Box::pin(held::held_messages(s))),
 ];
 
 /// One test per check of [`ALL`] in a backend's test file, each calling `$run(name)` (an
@@ -75,7 +77,7 @@ macro_rules! suite_tests {
             spool_leases, dkim_keys, api_tokens, inactive_users, search_users, secrets,
             domain_admins, delete_cascades, large_messages, flags_copy_move, folder_tree,
             nodes_and_holds, admin_sessions, stopped_services, failure_limits,
-            failure_limits_are_bounded, concurrent_failures);
+            failure_limits_are_bounded, concurrent_failures, held_messages);
     };
     (@each $run:path; $($name:ident),*) => {
         $(
@@ -345,8 +347,13 @@ async fn messages_uids_and_quota(s: Subject) {
         .unwrap();
     assert_eq!(again, [6]);
     assert!(
+        s.read_message(&list[1]).await.is_ok(),
+        "held after its expunge"
+    );
+    s.release_held(i64::MAX).await.unwrap();
+    assert!(
         s.read_message(&list[1]).await.is_err(),
-        "expunged blob is gone"
+        "expunged blob is gone once released"
     );
     let used = s.get_user_by_id(u.id).await.unwrap().unwrap().used_bytes;
     assert_eq!(
@@ -429,6 +436,7 @@ async fn shared_blob_delivery(s: Subject) {
         "still referenced by b"
     );
     s.expunge(fb.id, &[1]).await.unwrap();
+    s.release_held(i64::MAX).await.unwrap();
     assert!(s.read_message(&mb).await.is_err());
     assert!(
         s.deliver(b"x".to_vec().into(), &[(999_999, msg(&[]))])
@@ -535,6 +543,7 @@ async fn large_messages(s: Subject) {
             "still shared, size {n}"
         );
         s.expunge(fb.id, &[mb.uid]).await.unwrap();
+        s.release_held(i64::MAX).await.unwrap();
         assert!(
             s.read_message(&mb).await.is_err(),
             "gone with its last reference, size {n}"

@@ -413,6 +413,13 @@ async fn bytes_live_in_chunks_and_go_with_their_last_reference() {
             assert_eq!(s.read_message(&m).await.unwrap(), bytes.joined());
             s.move_messages(inbox.id, &[m.uid], old.id).await.unwrap();
             s.expunge(old.id, &[1]).await.unwrap();
+            // The moved-from and expunged rows are held for sessions not yet told (one
+            // reference each), then released.
+            assert_eq!(
+                db.count("SELECT count(*) FROM blobs WHERE refs = 3").await,
+                1
+            );
+            assert_eq!(s.release_held(i64::MAX).await.unwrap(), 2);
             assert_eq!(
                 db.count("SELECT count(*) FROM blobs WHERE refs = 1").await,
                 1
@@ -482,6 +489,8 @@ async fn crossing_moves_from_two_nodes_all_succeed() {
             let n = a.list_messages(fa.id).await.unwrap().len()
                 + a.list_messages(fb.id).await.unwrap().len();
             assert_eq!(n, 40);
+            // Each move left its source's rows held; once released, one reference each.
+            assert!(a.release_held(i64::MAX).await.unwrap() > 0);
             assert_eq!(
                 db.count("SELECT coalesce(sum(refs), 0)::bigint FROM blobs")
                     .await,
