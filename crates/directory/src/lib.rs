@@ -13,6 +13,7 @@ mod defaults;
 mod domain_cache;
 mod domains;
 pub mod hashing;
+mod login_cache;
 pub mod password;
 pub mod policy;
 mod postmaster;
@@ -74,6 +75,8 @@ pub struct Directory {
     unknown_user_key: Arc<tokio::sync::OnceCell<sasl::UnknownUserKey>>,
     /// Domains looked up, when the store's reads are remote (`domains.rs`).
     domains: Arc<domain_cache::DomainCache>,
+    /// Passwords verified at recent logins, so repeated logins skip argon2 (`auth.rs`).
+    logins: Arc<login_cache::LoginCache>,
 }
 
 impl Directory {
@@ -84,6 +87,7 @@ impl Directory {
             settings,
             unknown_user_key: Arc::default(),
             domains: Arc::default(),
+            logins: Arc::default(),
         }
     }
 

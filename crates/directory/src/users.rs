@@ -94,18 +94,24 @@ impl Directory {
     pub async fn set_password(&self, address: &str, password: &str) -> Result<()> {
         let mut u = self.user(address).await?;
         u.credentials = self.derive_credentials(address, password).await?;
-        Ok(self.store.update_user(&u).await?)
+        self.update_user(&u).await
     }
 
     /// Save changed user fields.
     pub async fn update_user(&self, u: &User) -> Result<()> {
-        Ok(self.store.update_user(u).await?)
+        self.store.update_user(u).await?;
+        // Not needed for correctness (a login compares the stored credentials), but a
+        // changed account should not keep a verified password around.
+        self.logins.forget(u.id);
+        Ok(())
     }
 
     /// Delete a user with its mail.
     pub async fn delete_user(&self, address: &str) -> Result<()> {
         let u = self.user(address).await?;
-        Ok(self.store.delete_user(u.id).await?)
+        self.store.delete_user(u.id).await?;
+        self.logins.forget(u.id);
+        Ok(())
     }
 
     /// Users of a domain.

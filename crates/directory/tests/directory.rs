@@ -214,6 +214,88 @@ async fn authentication() {
     assert!(d.authenticate("lee@l.test", "anotherpass7").await.is_ok());
 }
 
+/// Logins remembered after argon2 (`security.login_cache_seconds`) answer only for the stored
+/// credentials and account state read at each login.
+#[tokio::test]
+async fn remembered_logins_follow_the_store() {
+    let (_t, d) = dir().await;
+    let mut dom = d.add_domain("c.test").await.unwrap();
+    let mut u = d.add_user("cat@c.test", PW, Role::User).await.unwrap();
+    assert_eq!(d.authenticate("cat@c.test", PW).await.unwrap().id, u.id);
+    assert_eq!(d.authenticate("cat@c.test", PW).await.unwrap().id, u.id);
+    assert!(d.authenticate("cat@c.test", "wrongpass1").await.is_err());
+
+    // Changed behind this directory's back (as by another node): no forget() ran here.
+    let mut changed = u.clone();
+    changed.credentials = d
+        .derive_credentials("cat@c.test", "newpass99")
+        .await
+        .unwrap();
+    d.store().update_user(&changed).await.unwrap();
+    assert!(
+        d.authenticate("cat@c.test", PW).await.is_err(),
+        "old password"
+    );
+    assert!(d.authenticate("cat@c.test", "newpass99").await.is_ok());
+    assert!(d.authenticate("cat@c.test", "newpass99").await.is_ok());
+
+    u = changed;
+    u.disabled = true;
+    d.store().update_user(&u).await.unwrap();
+    assert!(
+        d.authenticate("cat@c.test", "newpass99").await.is_err(),
+        "disabled user"
+    );
+    u.disabled = false;
+    d.store().update_user(&u).await.unwrap();
+    assert!(d.authenticate("cat@c.test", "newpass99").await.is_ok());
+    dom.disabled = true;
+    d.update_domain(&dom).await.unwrap();
+    assert!(
+        d.authenticate("cat@c.test", "newpass99").await.is_err(),
+        "disabled domain"
+    );
+    dom.disabled = false;
+    d.update_domain(&dom).await.unwrap();
+
+    d.settings()
+        .set("security.login_cache_seconds", "0")
+        .await
+        .unwrap();
+    assert!(
+        d.authenticate("cat@c.test", "newpass99").await.is_ok(),
+        "off: argon2 alone"
+    );
+}
+
+/// PLAIN through `sasl_supply`: a remembered password serves only itself, for the
+/// credentials stored now.
+#[tokio::test]
+async fn sasl_plain_logins_are_remembered_for_the_same_password_only() {
+    use heron_directory::sasl::{Exchange, Mechanism, Outcome, Step};
+    async fn plain(d: &Directory, user: &str, pw: &str) -> bool {
+        let msg = format!("\0{user}\0{pw}");
+        let (ex, step) = Exchange::start(Mechanism::Plain, "mx", Some(msg.as_bytes()));
+        assert_eq!(step, Step::Lookup(user.into()));
+        let (cand, unknown) = d.sasl_lookup(user).await.unwrap();
+        let (_, step) = d.sasl_supply(ex, cand.as_ref(), unknown).await.unwrap();
+        matches!(step, Step::Done(Outcome::Success { .. }))
+    }
+    let (_t, d) = dir().await;
+    d.add_domain("p.test").await.unwrap();
+    d.add_user("pam@p.test", PW, Role::User).await.unwrap();
+    assert!(plain(&d, "pam@p.test", PW).await);
+    assert!(plain(&d, "pam@p.test", PW).await);
+    assert!(!plain(&d, "pam@p.test", "wrongpass1").await);
+    assert!(!plain(&d, "nobody@p.test", PW).await);
+    d.set_password("pam@p.test", "newpass99").await.unwrap();
+    assert!(!plain(&d, "pam@p.test", PW).await, "old password");
+    assert!(plain(&d, "pam@p.test", "newpass99").await);
+    // A password remembered through LOGIN serves PLAIN's check as well.
+    assert!(d.authenticate("pam@p.test", "newpass99").await.is_ok());
+    assert!(plain(&d, "pam@p.test", "newpass99").await);
+}
+
 #[tokio::test]
 async fn first_admin() {
     let (_t, d) = dir().await;

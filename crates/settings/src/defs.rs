@@ -235,6 +235,8 @@ crate::settings! {
     PASSWORD_REQUIRE_SYMBOL: Bool = "security.password_require_symbol", "false";
     /// Passwords may not be or contain the user name.
     PASSWORD_NOT_USERNAME: Bool = "security.password_not_username", "true";
+    /// Seconds a password that passed the (slow, argon2) check at login is remembered, as a keyed hash in memory, so the same user logging in again with it is not checked again; a password change anywhere ends it at once, and disabled accounts are refused as ever. 0 = off.
+    LOGIN_CACHE_SECONDS: Seconds = "security.login_cache_seconds", "300";
     /// Store the CRAM-MD5 secret with new passwords (needed for AUTH CRAM-MD5).
     AUTH_CRAM_MD5: Bool = "security.cram_md5", "true";
     /// Catch-all addresses take effect (SEC-10).

@@ -18,8 +18,9 @@
 //!
 //! [`Exchange::supply`] runs the argon2 check for PLAIN and LOGIN, which takes
 //! tens of milliseconds: async callers should run it through `crate::hashing::run`
-//! (`Exchange` is `Send + 'static` and can be moved there). The other calls
-//! are cheap.
+//! (`Exchange` is `Send + 'static` and can be moved there), or let
+//! `Directory::sasl_supply` do it, which also skips argon2 for a password recently
+//! verified (`login_cache.rs`). The other calls are cheap.
 //!
 //! Invariants: an exchange never panics on client input; every malformed
 //! input ends it with [`SaslError::Malformed`]; the user name returned in
@@ -273,6 +274,31 @@ impl Exchange {
     /// it in a hashing thread (`crate::hashing::run`) in async code.
     pub fn supply(&mut self, creds: Option<&StoredCredentials>, unknown: &UnknownUserKey) -> Step {
         self.dispatch(Call::Supply(creds, unknown))
+    }
+
+    /// The password a PLAIN or LOGIN exchange waits to check at [`Step::Lookup`]; `None` for
+    /// other mechanisms and states.
+    pub(crate) fn pending_password(&self) -> Option<&str> {
+        match &self.state {
+            State::Plain(plain::Plain::Lookup { password, .. })
+            | State::Login(login::Login::Lookup { password, .. }) => Some(password),
+            _ => None,
+        }
+    }
+
+    /// End a PLAIN or LOGIN exchange waiting at [`Step::Lookup`] as a success without argon2:
+    /// the caller has found [`pending_password`](Self::pending_password) verified for the
+    /// user's current credentials (`login_cache.rs`). Any other state fails.
+    pub(crate) fn accept_verified(&mut self) -> Step {
+        let authcid = match std::mem::replace(&mut self.state, State::Finished) {
+            State::Plain(plain::Plain::Lookup { authcid, .. }) => authcid,
+            State::Login(login::Login::Lookup { user, .. }) => user,
+            _ => return Step::Done(Outcome::Failure(SaslError::UnexpectedInput)),
+        };
+        Step::Done(Outcome::Success {
+            authcid,
+            server_final: None,
+        })
     }
 
     /// Client sent "*" (cancel): always ends with `Done(Failure(Cancelled))`.

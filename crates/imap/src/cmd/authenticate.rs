@@ -74,18 +74,16 @@ async fn drive(s: &mut Session<'_>, mut ex: Exchange, mut step: Step) -> Result<
                     Ok(c) => c,
                     Err(e) => return Ok(Ended::Done(auth::unavailable(&e))),
                 };
-                let creds = cand.as_ref().map(|(_, _, c)| c.clone());
+                // Password checks are slow by design: this runs them off the async workers.
+                let (back, st) = s
+                    .dir()
+                    .sasl_supply(ex, cand.as_ref(), unknown)
+                    .await
+                    .ok_or(ImapError::Closed)?;
                 found = cand.map(|(u, d, _)| {
                     let address = format!("{}@{}", u.local, d.name);
                     (u, address)
                 });
-                // Password checks are slow by design; keep them off the async workers.
-                let (back, st) = heron_directory::hashing::run(move || {
-                    let st = ex.supply(creds.as_ref(), &unknown);
-                    (ex, st)
-                })
-                .await
-                .ok_or(ImapError::Closed)?;
                 ex = back;
                 st
             }

@@ -72,15 +72,10 @@ pub async fn execute(
                         .await;
                     }
                 };
-                let creds = cand.as_ref().map(|(_, _, c)| c.clone());
+                // Password checks are slow by design: this runs them off the async workers.
+                let supplied = s.svc.dir.sasl_supply(ex, cand.as_ref(), unknown).await;
                 found = cand.map(|(u, _, _)| (u, name));
-                // Password checks are slow by design; keep them off the async workers.
-                match heron_directory::hashing::run(move || {
-                    let st = ex.supply(creds.as_ref(), &unknown);
-                    (ex, st)
-                })
-                .await
-                {
+                match supplied {
                     Some((back, st)) => {
                         ex = back;
                         st

@@ -82,18 +82,17 @@ async fn drive(
                 })?;
                 let cand = cand
                     .filter(|(u, d, _)| fixed_account_ok(s, &format!("{}@{}", u.local, d.name)));
-                let creds = cand.as_ref().map(|(_, _, c)| c.clone());
+                let (back, st) = s
+                    .svc
+                    .dir
+                    .sasl_supply(ex, cand.as_ref(), unknown)
+                    .await
+                    .ok_or(reply::AUTH_TEMP_FAILURE)?;
                 found = cand.map(|(user, domain, _)| Authed {
                     address: format!("{}@{}", user.local, domain.name),
                     user,
                     domain,
                 });
-                let (back, st) = heron_directory::hashing::run(move || {
-                    let st = ex.supply(creds.as_ref(), &unknown);
-                    (ex, st)
-                })
-                .await
-                .ok_or(reply::AUTH_TEMP_FAILURE)?;
                 ex = back;
                 st
             }

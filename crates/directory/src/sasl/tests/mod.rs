@@ -52,6 +52,35 @@ fn mechanism_names() {
     assert!(Mechanism::Plain.sends_plaintext() && !Mechanism::CramMd5.sends_plaintext());
 }
 
+// ---- a password verified elsewhere (the login cache) ----
+
+#[test]
+fn plain_and_login_show_the_pending_password_and_accept_a_verified_one() {
+    let (mut ex, step) = Exchange::start(Mechanism::Plain, "mx", Some(b"\0tim\0pw1"));
+    assert_eq!(step, Step::Lookup("tim".into()));
+    assert_eq!(ex.pending_password(), Some("pw1"));
+    assert_eq!(ex.accept_verified(), success("tim"));
+    assert!(ex.is_finished() && ex.pending_password().is_none());
+
+    let (mut ex, _) = Exchange::start(Mechanism::Login, "mx", Some(b"lee"));
+    assert_eq!(ex.pending_password(), None, "no password yet");
+    assert_eq!(ex.accept_verified(), failure(SaslError::UnexpectedInput));
+    let (mut ex, _) = Exchange::start(Mechanism::Login, "mx", Some(b"lee"));
+    assert_eq!(ex.respond(b"pw2"), Step::Lookup("lee".into()));
+    assert_eq!(ex.pending_password(), Some("pw2"));
+    assert_eq!(ex.accept_verified(), success("lee"));
+}
+
+#[test]
+fn other_mechanisms_never_accept_a_verified_password() {
+    let (mut ex, _) = Exchange::start(Mechanism::ScramSha256, "mx", Some(b"n,,n=tim,r=abc"));
+    assert_eq!(ex.pending_password(), None);
+    assert_eq!(ex.accept_verified(), failure(SaslError::UnexpectedInput));
+    let (mut ex, _) = Exchange::start(Mechanism::CramMd5, "mx", None);
+    assert_eq!(ex.pending_password(), None);
+    assert_eq!(ex.accept_verified(), failure(SaslError::UnexpectedInput));
+}
+
 // ---- PLAIN ----
 
 #[test]
