@@ -171,7 +171,9 @@ def test_append_with_flags_and_date_then_select(c):
 
     c.normalise_times = False
     got = c.fetch([uid], ["FLAGS", "INTERNALDATE", "RFC822.SIZE"])[uid]
-    assert set(got[b"FLAGS"]) == {imapclient.FLAGGED, b"$Work"}
+    # The first session to select the mailbox after the APPEND holds its \Recent.
+    assert set(got[b"FLAGS"]) == {imapclient.FLAGGED, b"$Work", imapclient.RECENT}
+    assert sel[b"RECENT"] == 1
     assert got[b"INTERNALDATE"] == when
     assert got[b"INTERNALDATE"].astimezone(UTC) == datetime.datetime(2023, 3, 5, 12, 15, 16,
                                                                      tzinfo=UTC)

@@ -16,6 +16,7 @@ use imap_codec::imap_types::core::NString;
 use imap_codec::imap_types::fetch::{MessageDataItem, MessageDataItemName, Section};
 
 use crate::section::UnknownCte;
+use crate::updates::with_recent;
 use crate::{bodystructure, envelope, section};
 use heron_message::flagsets::Flags;
 use heron_message::mime::Entity;
@@ -32,6 +33,8 @@ pub struct Item<'a> {
     pub uid: u32,
     pub modseq: u64,
     pub flags: Flags<'a>,
+    /// `\Recent` in this session (IMAP4rev1 only).
+    pub recent: bool,
     pub stored: Option<&'a MessageMeta>,
 }
 
@@ -46,7 +49,9 @@ pub fn build(
     let mut out = Vec::with_capacity(plan.items.len() + 1);
     for item in &plan.items {
         let v = match (item, body, m.stored) {
-            (N::Flags, ..) => MessageDataItem::Flags(fetch_flags(m.flags.iter())),
+            (N::Flags, ..) => {
+                MessageDataItem::Flags(with_recent(fetch_flags(m.flags.iter()), m.recent))
+            }
             (N::Uid, ..) => MessageDataItem::Uid(nz(m.uid)),
             (N::Rfc822Size, _, Some(st)) => {
                 MessageDataItem::Rfc822Size(u32::try_from(st.size).unwrap_or(u32::MAX))
@@ -104,7 +109,10 @@ pub fn build(
         out.push(v);
     }
     if add_flags && !plan.items.contains(&N::Flags) {
-        out.push(MessageDataItem::Flags(fetch_flags(m.flags.iter())));
+        out.push(MessageDataItem::Flags(with_recent(
+            fetch_flags(m.flags.iter()),
+            m.recent,
+        )));
     }
     Ok(out)
 }
@@ -160,6 +168,7 @@ mod tests {
             uid: stored.uid,
             modseq: stored.modseq,
             flags: Flags::joined(&joined),
+            recent: false,
             stored: Some(&stored),
         };
         let items = build(p, &item, Some(&body), false).unwrap();

@@ -7,8 +7,8 @@
 //! unreadable).
 //!
 //! Invariants: evaluation is pure; a key that needs the message text is only evaluated when
-//! the caller supplies it ([`needs_text`] tells when); nothing is recent in this server, so
-//! RECENT and NEW match nothing and OLD matches everything (RFC 9051 dropped \Recent).
+//! the caller supplies it ([`needs_text`] tells when). RECENT, NEW and OLD look at `\Recent` in this session, which an IMAP4rev2 session never
+//! has (RFC 9051 dropped it): there RECENT and NEW match nothing and OLD everything.
 
 use chrono::{DateTime, Datelike, NaiveDate};
 use heron_message::search as text;
@@ -32,6 +32,8 @@ pub struct Candidate<'a> {
     /// The largest message number and UID of the view (what `*` stands for).
     pub max_seq: u32,
     pub max_uid: u32,
+    /// `\Recent` in this session (IMAP4rev1; never in IMAP4rev2).
+    pub recent: bool,
     /// The parsed message, when [`needs_text`] said so.
     pub text: Option<&'a Message<'a>>,
 }
@@ -83,8 +85,10 @@ pub fn matches(key: &SearchKey<'_>, m: &Candidate<'_>) -> bool {
         And(keys) => keys.as_ref().iter().all(|k| matches(k, m)),
         Or(a, b) => matches(a, m) || matches(b, m),
         Not(k) => !matches(k, m),
-        All | Old => true,
-        New | Recent => false,
+        All => true,
+        Old => !m.recent,
+        Recent => m.recent,
+        New => m.recent && !has(m, "\\Seen"),
         SequenceSet(set) => seqset::contains(set, m.seq, m.max_seq),
         Uid(set) => seqset::contains(set, m.uid, m.max_uid),
         Answered => has(m, "\\Answered"),

@@ -40,6 +40,7 @@ fn check(raw: &[u8], flags: &[&str], criteria: &str) -> bool {
         modseq: 7,
         max_seq: 3,
         max_uid: 12,
+        recent: false,
         text: needs_text(&k).then_some(&msg),
     };
     matches(&k, &c)

@@ -58,6 +58,7 @@ mod tests {
             uidnext: 10,
             highestmodseq: 1,
             subscribed: true,
+            recent_uid: 0,
         };
         let mut sel = Selected::of_metas(folder, false, [2, 4, 6, 8].map(meta).to_vec());
         assert_eq!(saved_set(Some(&sel)), SavedSet::default());

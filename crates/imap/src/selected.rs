@@ -42,7 +42,15 @@ pub struct Selected {
     /// The UIDs of the last `SEARCH RETURN (SAVE)` (RFC 5182), ascending; those no longer in
     /// the view do not count.
     pub saved: Vec<u32>,
+    /// The UIDs `\Recent` in this session (RFC 3501 §2.3.2), as ranges `(a, b]` it claimed
+    /// from the store ([`heron_store::MailStore::claim_recent`]), newest last; empty in an
+    /// IMAP4rev2 session, which has no `\Recent`. At most [`MAX_RECENT_RANGES`] are kept.
+    pub recent: Vec<(u32, u32)>,
 }
+
+/// Claimed `\Recent` ranges a session keeps; older ones are forgotten (their messages stop
+/// being recent here), so a session that lives through many deliveries stays small.
+pub const MAX_RECENT_RANGES: usize = 64;
 
 /// What changed since the view was last brought up to date, in the order to announce it.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -54,6 +62,8 @@ pub struct Changes {
     pub exists: Option<u32>,
     /// Messages whose flags changed: their sequence numbers after the expunges.
     pub flags: Vec<u32>,
+    /// The new `\Recent` count, sent after EXISTS to an IMAP4rev1 session.
+    pub recent: Option<u32>,
     /// The new keyword list, when a new keyword appeared (a FLAGS response is due).
     pub keywords: Option<Vec<String>>,
 }
@@ -80,7 +90,36 @@ impl Selected {
             ghosts: HashSet::new(),
             dirty: false,
             saved: Vec::new(),
+            recent: Vec::new(),
         }
+    }
+
+    /// Add a claimed `\Recent` range `(a, b]` (nothing when it is empty).
+    pub fn add_recent(&mut self, (a, b): (u32, u32)) {
+        if b <= a {
+            return;
+        }
+        match self.recent.last_mut() {
+            Some(last) if last.1 == a => last.1 = b,
+            _ => self.recent.push((a, b)),
+        }
+        if self.recent.len() > MAX_RECENT_RANGES {
+            self.recent.remove(0);
+        }
+    }
+
+    /// Whether a message is `\Recent` in this session.
+    pub fn is_recent(&self, uid: u32) -> bool {
+        self.recent.iter().any(|&(a, b)| uid > a && uid <= b)
+    }
+
+    /// How many messages of the view are `\Recent` in this session.
+    pub fn recent_count(&self) -> u32 {
+        if self.recent.is_empty() {
+            return 0;
+        }
+        let n = self.iter().filter(|m| self.is_recent(m.uid)).count();
+        u32::try_from(n).unwrap_or(u32::MAX)
     }
 
     /// A view of `msgs` (the store's full metadata, in UID order).
@@ -323,6 +362,7 @@ mod tests {
             uidnext: 5,
             highestmodseq: 4,
             subscribed: true,
+            recent_uid: 0,
         }
     }
 

@@ -13,7 +13,7 @@ use heron_proto_imap::seqset;
 use heron_proto_imap::wire::{fetch_flags, flag, nz, permanent_flags};
 use imap_codec::imap_types::core::Vec1;
 use imap_codec::imap_types::fetch::MessageDataItem;
-use imap_codec::imap_types::flag::Flag;
+use imap_codec::imap_types::flag::{Flag, FlagFetch};
 use imap_codec::imap_types::response::{Code, Data, StatusKind};
 
 use crate::cx::InMailbox;
@@ -37,7 +37,16 @@ pub async fn refresh(m: &mut InMailbox<'_>, may_expunge: bool) -> Result<()> {
         .changes_since(m.view.folder.id, m.view.synced)
         .await?;
     m.view.dirty = false;
-    let changes = m.view.apply_delta(delta, may_expunge);
+    let mut changes = m.view.apply_delta(delta, may_expunge);
+    if changes.exists.is_some() && !m.enabled.rev2 {
+        // New messages: this session takes their \Recent unless another already did
+        // (RFC 3501 §2.3.2); EXAMINE only looks.
+        if !m.view.read_only {
+            let claimed = m.store().claim_recent(m.view.folder.id).await?;
+            m.view.add_recent(claimed);
+        }
+        changes.recent = Some(m.view.recent_count());
+    }
     if !changes.is_empty() {
         send_changes(m, &changes);
     }
@@ -49,6 +58,9 @@ pub fn send_changes(m: &mut InMailbox<'_>, c: &Changes) {
     expunged(m, &c.expunged);
     if let Some(n) = c.exists {
         m.push(&response::data(Data::Exists(n)));
+    }
+    if let Some(n) = c.recent {
+        m.push(&response::data(Data::Recent(n)));
     }
     if c.keywords.is_some() {
         flag_lists(m);
@@ -80,6 +92,14 @@ pub fn flag_lists_of(sel: &Selected) -> Vec<u8> {
     out
 }
 
+/// FLAGS of a FETCH response, with `\Recent` when the message is recent in this session.
+pub fn with_recent(mut flags: Vec<FlagFetch<'static>>, recent: bool) -> Vec<FlagFetch<'static>> {
+    if recent {
+        flags.push(FlagFetch::Recent);
+    }
+    flags
+}
+
 /// Queue EXPUNGE responses, or one VANISHED under QRESYNC (RFC 7162 §3.2.10).
 pub fn expunged(m: &mut InMailbox<'_>, removed: &[(u32, u32)]) {
     if removed.is_empty() {
@@ -109,8 +129,9 @@ pub fn flags_fetch(m: &mut InMailbox<'_>, seq: u32, force_modseq: bool) {
     let Some(msg) = m.view.get((seq as usize).wrapping_sub(1)) else {
         return;
     };
+    let recent = m.view.is_recent(msg.uid);
     let mut items = vec![
-        MessageDataItem::Flags(fetch_flags(msg.flags.iter())),
+        MessageDataItem::Flags(with_recent(fetch_flags(msg.flags.iter()), recent)),
         MessageDataItem::Uid(nz(msg.uid)),
     ];
     if m.enabled.condstore || force_modseq {

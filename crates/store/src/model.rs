@@ -250,6 +250,10 @@ pub struct Folder {
     pub uidnext: u32,
     pub highestmodseq: u64,
     pub subscribed: bool,
+    /// Messages with a UID above this are `\Recent` for the next IMAP session that claims
+    /// them ([`crate::MailStore::claim_recent`], RFC 3501 §2.3.2): each is recent in one
+    /// session only.
+    pub recent_uid: u32,
 }
 
 /// How long an expunged message's bytes stay readable (Unix seconds). An IMAP session learns

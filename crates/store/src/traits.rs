@@ -145,6 +145,10 @@ pub trait MailStore: Send + Sync {
     /// messages stay readable through [`MailStore::held_messages`] for
     /// [`crate::EXPUNGED_HOLD_SECS`].
     async fn expunge(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<u32>>;
+    /// Claim a folder's `\Recent` messages for one IMAP session: returns `(a, b)`, the
+    /// messages with UIDs `a+1..=b` are recent in that session alone, and the next claim
+    /// starts after `b` (RFC 3501 §2.3.2). `a == b` when there was nothing new.
+    async fn claim_recent(&self, folder: FolderId) -> Result<(u32, u32)>;
     /// The listed UIDs of a folder that were expunged and are still held readable, in UID
     /// order (for an IMAP session that has not yet announced their expunge).
     async fn held_messages(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<MessageMeta>>;

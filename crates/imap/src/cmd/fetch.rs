@@ -190,6 +190,7 @@ async fn fetch_one(
         uid,
         modseq,
         flags: Flags::joined(&flags),
+        recent: m.view.is_recent(uid),
         stored: meta,
     };
     let Ok(items) = fetchitems::build(plan, &item, body.as_ref(), seen_now) else {

@@ -254,6 +254,7 @@ fn evaluate(
             modseq: m.modseq,
             max_seq,
             max_uid,
+            recent: sel.is_recent(m.uid),
             text: parsed.as_ref(),
         };
         if matches(key, &c) {

@@ -61,7 +61,17 @@ pub async fn execute(
         }
     }
     let listing = store.list_flags(folder.id).await?;
-    let sel = Selected::new(folder, read_only, listing);
+    let (folder_id, recent_mark) = (folder.id, folder.recent_uid);
+    let mut sel = Selected::new(folder, read_only, listing);
+    if !enabled.rev2 {
+        // RFC 3501 §2.3.2, §6.3.2: SELECT takes the new messages' \Recent for this session;
+        // EXAMINE shows them without taking it.
+        if read_only {
+            sel.add_recent((recent_mark, u32::MAX));
+        } else {
+            sel.add_recent(store.claim_recent(folder_id).await?);
+        }
+    }
     announce(wire, *enabled, &sel);
     phase.select(sel);
     if let Some(q) = qresync
@@ -82,8 +92,8 @@ fn announce(wire: &mut Wire, enabled: Enabled, sel: &Selected) {
     wire.push(&crate::updates::flag_lists_of(sel));
     wire.push(&response::data(Data::Exists(sel.len() as u32)));
     if !enabled.rev2 {
-        // RFC 3501 §6.3.1: RECENT and UNSEEN (nothing is recent here).
-        wire.push(&response::data(Data::Recent(0)));
+        // RFC 3501 §6.3.1: RECENT and UNSEEN.
+        wire.push(&response::data(Data::Recent(sel.recent_count())));
         if let Some(i) = sel.iter().position(|m| !m.has("\\Seen")) {
             wire.push(&response::untagged(
                 StatusKind::Ok,

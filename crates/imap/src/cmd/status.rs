@@ -66,7 +66,10 @@ pub async fn status_items(
         .iter()
         .map(|i| match i {
             StatusDataItemName::Messages => StatusDataItem::Messages(count(&|_| true)),
-            StatusDataItemName::Recent => StatusDataItem::Recent(0),
+            // Messages no session has taken the \Recent of yet (RFC 3501 §2.3.2).
+            StatusDataItemName::Recent => {
+                StatusDataItem::Recent(count(&|m| m.uid > folder.recent_uid))
+            }
             StatusDataItemName::UidNext => {
                 StatusDataItem::UidNext(nz(folder.uidnext.max(max_uid.saturating_add(1))))
             }

@@ -219,6 +219,7 @@ pub(crate) const TABLES: &[Table] = &[
             ("uidnext", Int),
             ("highestmodseq", Int),
             ("subscribed", Bool),
+            ("recent_uid", Int),
         ],
         select: None,
         order: "id",
@@ -443,7 +444,7 @@ mod tests {
             for part in m.sql.split("CREATE TABLE ").skip(1) {
                 let (name, body) = part.split_once('(').expect("table body");
                 let body = body.split(");").next().expect("table end");
-                let columns = body
+                let columns: BTreeSet<String> = body
                     .lines()
                     .map(str::trim)
                     .filter_map(|l| l.split_whitespace().next())
@@ -452,6 +453,15 @@ mod tests {
                     .filter(|w| !w.is_empty())
                     .collect();
                 out.push((name.trim().to_owned(), columns));
+            }
+            // Columns added later: `ALTER TABLE t ADD COLUMN c ...`.
+            for line in m.sql.lines() {
+                let words: Vec<&str> = line.split_whitespace().collect();
+                if let ["ALTER", "TABLE", table, "ADD", "COLUMN", column, ..] = words[..]
+                    && let Some((_, cols)) = out.iter_mut().find(|(n, _)| n == table)
+                {
+                    cols.insert(column.to_owned());
+                }
             }
         }
         out

@@ -130,6 +130,45 @@ impl PgStore {
         })
     }
 
+    /// Claim the folder's `\Recent` messages ([`crate::MailStore::claim_recent`]): a plain
+    /// read when there is nothing new, else one transaction that locks the folder row and
+    /// moves the mark to the newest UID, so two nodes never claim the same message.
+    pub(crate) async fn claim_recent_impl(&self, folder: FolderId) -> Result<(u32, u32)> {
+        let c = self.client().await?;
+        let st = c
+            .prepare_cached("SELECT recent_uid, uidnext FROM folders WHERE id = $1")
+            .await?;
+        let row = c
+            .query_opt(&st, &[&folder])
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("folder #{folder}")))?;
+        let (mark, next): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+        if mark >= next - 1 {
+            return Ok((mark as u32, mark as u32));
+        }
+        drop(c);
+        let (mark, newest): (i64, i64) = write_tx!(self, |tx| {
+            let st = tx
+                .t
+                .prepare_cached("SELECT recent_uid, uidnext FROM folders WHERE id = $1 FOR UPDATE")
+                .await?;
+            let row =
+                tx.t.query_opt(&st, &[&folder])
+                    .await?
+                    .ok_or_else(|| not_found(format!("folder #{folder}")))?;
+            let (mark, next): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+            let newest = (next - 1).max(mark);
+            if newest > mark {
+                let st =
+                    tx.t.prepare_cached("UPDATE folders SET recent_uid = $2 WHERE id = $1")
+                        .await?;
+                tx.t.execute(&st, &[&folder, &newest]).await?;
+            }
+            Ok((mark, newest))
+        })?;
+        Ok((mark as u32, newest as u32))
+    }
+
     pub(crate) async fn set_subscribed_impl(
         &self,
         folder: FolderId,

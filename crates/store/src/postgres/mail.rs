@@ -25,7 +25,7 @@ use crate::rules::{folders, now};
 use crate::traits::MailStore;
 
 pub(crate) const FOLDER_COLS: &str =
-    "id, user_id, name, special_use, uidvalidity, uidnext, highestmodseq, subscribed";
+    "id, user_id, name, special_use, uidvalidity, uidnext, highestmodseq, subscribed, recent_uid";
 
 /// Columns of [`message_row`].
 pub(crate) const MESSAGE_COLS: &str = "uid, modseq, flags, internal_date, size, blob_id";
@@ -40,6 +40,7 @@ pub(crate) fn folder_row(r: &Row) -> Result<Folder> {
         uidnext: r.try_get::<_, i64>(5)? as u32,
         highestmodseq: r.try_get::<_, i64>(6)? as u64,
         subscribed: r.try_get(7)?,
+        recent_uid: r.try_get::<_, i64>(8)? as u32,
     })
 }
 
@@ -85,6 +86,7 @@ pub(crate) async fn create_folder_tx(
         uidnext: 1,
         highestmodseq: 1,
         subscribed: true,
+        recent_uid: 0,
     })
 }
 
@@ -353,6 +355,10 @@ impl MailStore for PgStore {
 
     async fn read_message(&self, m: &MessageMeta) -> Result<Vec<u8>> {
         read(&self.client().await?, &m.blob).await
+    }
+
+    async fn claim_recent(&self, folder: FolderId) -> Result<(u32, u32)> {
+        self.claim_recent_impl(folder).await
     }
 
     async fn held_messages(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<MessageMeta>> {

@@ -49,6 +49,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "expunged messages held readable",
         sql: include_str!("migrations/0005_held_messages.sql"),
     },
+    Migration {
+        version: 6,
+        name: "recent messages per folder",
+        sql: include_str!("migrations/0006_recent.sql"),
+    },
 ];
 
 /// A migration as a database has it.

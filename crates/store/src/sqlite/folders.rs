@@ -115,6 +115,32 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Claim the folder's `\Recent` messages ([`crate::MailStore::claim_recent`]): a plain
+    /// read when there is nothing new, else one write that moves the mark to the newest UID.
+    pub(crate) async fn claim_recent_impl(&self, folder: FolderId) -> Result<(u32, u32)> {
+        let read = move |c: &rusqlite::Connection| -> Result<(u32, u32)> {
+            c.prepare_cached("SELECT recent_uid, uidnext FROM folders WHERE id = ?1")?
+                .query_row([folder], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?
+                .ok_or_else(|| StoreError::NotFound(format!("folder #{folder}")))
+        };
+        let (mark, next) = self.read(move |c| read(c)).await?;
+        if mark >= next.saturating_sub(1) {
+            return Ok((mark, mark));
+        }
+        self.write(move |ctx| {
+            let (mark, next) = read(ctx.conn)?;
+            let newest = next.saturating_sub(1).max(mark);
+            if newest > mark {
+                ctx.conn
+                    .prepare_cached("UPDATE folders SET recent_uid = ?2 WHERE id = ?1")?
+                    .execute(params![folder, newest])?;
+            }
+            Ok((mark, newest))
+        })
+        .await
+    }
+
     pub(crate) async fn set_subscribed_impl(
         &self,
         folder: FolderId,

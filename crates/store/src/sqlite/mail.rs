@@ -22,7 +22,7 @@ use crate::rules::{folders, now};
 use crate::traits::MailStore;
 
 pub(crate) const FOLDER_COLS: &str =
-    "id, user_id, name, special_use, uidvalidity, uidnext, highestmodseq, subscribed";
+    "id, user_id, name, special_use, uidvalidity, uidnext, highestmodseq, subscribed, recent_uid";
 
 pub(crate) fn folder_row(r: &Row<'_>) -> rusqlite::Result<Folder> {
     Ok(Folder {
@@ -34,6 +34,7 @@ pub(crate) fn folder_row(r: &Row<'_>) -> rusqlite::Result<Folder> {
         uidnext: r.get(5)?,
         highestmodseq: r.get::<_, i64>(6)? as u64,
         subscribed: r.get(7)?,
+        recent_uid: r.get(8)?,
     })
 }
 
@@ -76,6 +77,7 @@ pub(crate) fn create_folder_tx(
         uidnext: 1,
         highestmodseq: 1,
         subscribed: true,
+        recent_uid: 0,
     })
 }
 
@@ -442,6 +444,10 @@ impl MailStore for SqliteStore {
 
     async fn vanished_since(&self, folder: FolderId, modseq: u64) -> Result<Vec<u32>> {
         self.vanished_impl(folder, modseq).await
+    }
+
+    async fn claim_recent(&self, folder: FolderId) -> Result<(u32, u32)> {
+        self.claim_recent_impl(folder).await
     }
 
     async fn held_messages(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<MessageMeta>> {

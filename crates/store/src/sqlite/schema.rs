@@ -22,6 +22,7 @@ pub const FOLDERS_IN_QUOTA: i64 = 3;
 pub const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("spool", "leased_until", "INTEGER NOT NULL DEFAULT 0"),
     ("spool", "last_attempt_at", "INTEGER"),
+    ("folders", "recent_uid", "INTEGER NOT NULL DEFAULT 0"),
 ];
 
 /// Tables and indexes.
@@ -86,6 +87,7 @@ CREATE TABLE IF NOT EXISTS folders (
     uidnext INTEGER NOT NULL,
     highestmodseq INTEGER NOT NULL,
     subscribed INTEGER NOT NULL DEFAULT 1,
+    recent_uid INTEGER NOT NULL DEFAULT 0,
     UNIQUE (user_id, name)
 );
 CREATE TABLE IF NOT EXISTS blobs (

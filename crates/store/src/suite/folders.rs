@@ -209,3 +209,51 @@ pub(super) async fn folder_tree(s: Subject) {
         super::folders_cost(&s, u.id).await
     );
 }
+
+/// `\Recent` claims (RFC 3501 §2.3.2): each new message goes to exactly one claimer, even
+/// when sessions claim at the same time.
+pub(super) async fn recent_claims(s: Subject) {
+    let d = domain(&s, "rc.test").await;
+    let u = user(&s, &d, "r").await;
+    let inbox = s.get_folder(u.id, "INBOX").await.unwrap().unwrap();
+    assert_eq!(inbox.recent_uid, 0);
+    assert_eq!(s.claim_recent(inbox.id).await.unwrap(), (0, 0));
+    let three = (0..3).map(|i| (vec![b'a' + i; 3], msg(&[]))).collect();
+    s.append_batch(inbox.id, three).await.unwrap();
+    assert_eq!(s.claim_recent(inbox.id).await.unwrap(), (0, 3));
+    assert_eq!(
+        s.claim_recent(inbox.id).await.unwrap(),
+        (3, 3),
+        "taken once"
+    );
+    let more = (0..6).map(|i| (vec![b'd' + i; 3], msg(&[]))).collect();
+    s.append_batch(inbox.id, more).await.unwrap();
+    assert_eq!(
+        s.get_folder_by_id(inbox.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .recent_uid,
+        3,
+        "new messages wait for a claimer"
+    );
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            s.claim_recent(inbox.id).await.unwrap()
+        }));
+    }
+    let mut got = Vec::new();
+    for t in tasks {
+        let (a, b) = t.await.unwrap();
+        got.extend(a + 1..=b);
+    }
+    got.sort_unstable();
+    assert_eq!(
+        got,
+        (4..=9).collect::<Vec<u32>>(),
+        "each UID to one claimer"
+    );
+    assert!(s.claim_recent(999_999).await.is_err());
+}
