@@ -478,6 +478,8 @@ pub struct FlagUpdate {
     pub changed: Vec<(u32, u64, Vec<String>)>,
     /// Messages left alone because they changed after `unchanged_since` (RFC 7162 §3.1.3).
     pub modified: Vec<u32>,
+    /// UIDs asked for that the folder no longer holds (expunged by another session).
+    pub missing: Vec<u32>,
 }
 
 /// How often a running server records that it is alive ([`NodeStore::node_heartbeat`](crate::NodeStore::node_heartbeat)).

@@ -2,7 +2,9 @@
 //!
 //! Invariants: the view takes the new flags at once, so the change is not announced again
 //! as another session's; without .SILENT every addressed message gets a FETCH FLAGS
-//! response; messages changed after UNCHANGEDSINCE are left alone and listed in
+//! response, except one another session expunged (it has no flags left to report; like a
+//! known ghost it is announced at the next point that allows EXPUNGE, and the command still
+//! answers OK for the others); messages changed after UNCHANGEDSINCE are left alone and listed in
 //! `[MODIFIED ...]`; `\Recent` cannot be stored (RFC 9051 §2.3.2).
 
 use std::collections::HashSet;
@@ -85,6 +87,9 @@ pub async fn execute(
     for (u, modseq, f) in &upd.changed {
         new_keyword |= m.view.set_flags(*u, *modseq, f);
     }
+    // Expunged by another session since this one last looked: announced at the next point
+    // that allows it, and left out of the answer (there are no flags to report).
+    m.view.ghosts.extend(upd.missing.iter().copied());
     if new_keyword {
         flag_lists(m);
     }
@@ -92,7 +97,7 @@ pub async fn execute(
         let modified: HashSet<u32> = upd.modified.iter().copied().collect();
         for &i in &indexes {
             let u = m.view.uid(i);
-            if !modified.contains(&u) {
+            if !modified.contains(&u) && !m.view.ghosts.contains(&u) {
                 flags_fetch(m, i as u32 + 1, unchanged_since.is_some());
             }
         }

@@ -67,6 +67,7 @@ pub(crate) async fn store_flags_tx(
     let (mut set_uids, mut set_flags) = (Vec::new(), Vec::new());
     for &uid in uids {
         let Some((list, old)) = current.get_mut(&uid) else {
+            out.missing.push(uid);
             continue;
         };
         match flags::outcome(list, *old, op, new_flags, unchanged_since) {

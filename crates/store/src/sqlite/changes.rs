@@ -51,6 +51,7 @@ pub fn store_flags_tx(
             })
             .optional()?
         else {
+            out.missing.push(uid);
             continue;
         };
         let current = flags::from_text(&text);

@@ -35,6 +35,7 @@ pub(super) async fn flags_copy_move(s: Subject) {
         .await
         .unwrap();
     assert_eq!(up.changed.len(), 2);
+    assert_eq!(up.missing, [9], "a UID the folder does not hold");
     assert!(
         up.changed
             .iter()
