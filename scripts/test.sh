@@ -20,6 +20,16 @@ if ! command -v fetchmail >/dev/null 2>&1 || ! command -v swaks >/dev/null 2>&1 
     as_root apt-get update -qq
     as_root apt-get install -y -qq fetchmail swaks isync neomutt >/dev/null
 fi
+# Dovecot's imaptest (tests/imaptest, its scripted suite in test_imaptest_suite.py) is built
+# from source on first use against Debian's dovecot-dev.
+if [ ! -e /usr/lib/dovecot/dovecot-config ] || [ ! -e /usr/include/openssl/ssl.h ] \
+    || ! command -v autoreconf >/dev/null 2>&1 || ! command -v libtoolize >/dev/null 2>&1 \
+    || ! command -v pkg-config >/dev/null 2>&1 || ! command -v cc >/dev/null 2>&1; then
+    echo "installing imaptest's build packages (dovecot-dev, build-essential, autoconf, automake, libtool, pkg-config, libssl-dev)"
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq dovecot-dev build-essential autoconf automake libtool \
+        pkg-config libssl-dev >/dev/null
+fi
 # Python modules of tests/blackbox/requirements.txt (pytest, dnslib, aiosmtpd, dkimpy, PyNaCl,
 # requests, openapi-spec-validator, IMAPClient).
 if ! python3 -c 'import pytest, dnslib, aiosmtpd, dkim, nacl, requests, openapi_spec_validator, imapclient' >/dev/null 2>&1; then

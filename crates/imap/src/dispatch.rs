@@ -8,7 +8,10 @@
 //! responses only follow commands that allow them ([`state::may_expunge`]); a SEARCH with
 //! SAVE that does not end OK, parsed or not, empties the saved result (RFC 5182 §2.1); a
 //! command whose set is a `$` standing for nothing ends OK without running
-//! ([`Command::designates_nothing`]).
+//! ([`Command::designates_nothing`]); the first command that enables CONDSTORE while a
+//! mailbox is selected gets an untagged `OK [HIGHESTMODSEQ]` (RFC 7162 §3.1).
+
+use std::num::NonZeroU64;
 
 use heron_proto_imap::response::{self, code};
 use heron_proto_imap::{Command, Extras, ParseError};
@@ -16,7 +19,7 @@ use imap_codec::imap_types::IntoStatic;
 use imap_codec::imap_types::command::{CommandBody, SelectParameter};
 use imap_codec::imap_types::core::Tag;
 use imap_codec::imap_types::mailbox::Mailbox;
-use imap_codec::imap_types::response::StatusKind;
+use imap_codec::imap_types::response::{Code, StatusKind};
 use tokio_util::sync::CancellationToken;
 
 use crate::cmd;
@@ -79,6 +82,11 @@ pub async fn run(s: &mut Session<'_>, raw: &[u8]) -> Outcome {
     s.poll_events();
     let may_expunge = state::may_expunge(&body);
     let saves = extras.search.is_some_and(|r| r.save);
+    let condstore_before = s.enabled.condstore
+        || matches!(
+            body,
+            CommandBody::Select { .. } | CommandBody::Examine { .. }
+        );
     let result = if designates_nothing {
         // RFC 5182 §2.1: `$` standing for no message is not an error.
         Ok(Done::ok(format!("{name} completed, no messages")))
@@ -103,6 +111,9 @@ pub async fn run(s: &mut Session<'_>, raw: &[u8]) -> Outcome {
     {
         tracing::error!(target: "imap", "mailbox update failed: {e}");
     }
+    if !condstore_before && s.enabled.condstore {
+        announce_highest_modseq(s);
+    }
     if !done.sent {
         s.push(&response::tagged(&tag, done.kind, done.code, &done.text));
     }
@@ -113,6 +124,21 @@ pub async fn run(s: &mut Session<'_>, raw: &[u8]) -> Outcome {
     } else {
         Outcome::Continue
     }
+}
+
+/// RFC 7162 §3.1: the first CONDSTORE-enabling command (FETCH or SEARCH with MODSEQ,
+/// STORE with UNCHANGEDSINCE, ...) issued while a mailbox is selected is answered with an
+/// untagged `OK [HIGHESTMODSEQ n]`; SELECT and EXAMINE send theirs themselves.
+fn announce_highest_modseq(s: &mut Session<'_>) {
+    let Some(sel) = s.phase.selected() else {
+        return;
+    };
+    let hms = NonZeroU64::new(sel.highest_modseq()).unwrap_or(NonZeroU64::MIN);
+    s.push(&response::untagged(
+        StatusKind::Ok,
+        Some(Code::HighestModSeq(hms)),
+        "highest",
+    ));
 }
 
 /// Answer an unparsable command with BAD.

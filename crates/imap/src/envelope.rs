@@ -3,7 +3,7 @@
 //!
 //! Invariants: each field maps to the field of the same name, `None` to NIL, in the order
 //! of the message; a group's markers keep their NIL fields (RFC 9051 §7.5.2); a source route
-//! is NIL.
+//! (`<@relay:user@host>`) is the adl field (RFC 3501 §7.4.2), NIL when there is none.
 
 use heron_message::envelope::{self as plain, Address as PlainAddress};
 use heron_message::mime::Entity;

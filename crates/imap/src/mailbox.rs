@@ -11,14 +11,18 @@ use crate::done::Done;
 use crate::error::Result;
 use heron_store::Store;
 
-/// The stored name a client's mailbox argument designates.
+/// The stored name a client's mailbox argument designates. A name that is not valid modified
+/// UTF-7 is a well-formed argument naming no mailbox that can exist: `NO [CANNOT]`, not BAD
+/// (the command's syntax is right; RFC 3501 §5.1.3 only rules such names out as mailboxes).
 pub fn name_of(utf8: bool, m: &Mailbox<'_>) -> std::result::Result<String, Done> {
     let raw: &[u8] = match m {
         Mailbox::Inbox => b"INBOX",
         Mailbox::Other(o) => o.inner().as_ref(),
     };
     names::from_wire(raw, utf8).map_err(|e| match e {
-        BadName::Encoding => Done::bad("mailbox name is not valid modified UTF-7"),
+        BadName::Encoding => {
+            Done::no("mailbox name is not valid modified UTF-7").with(code("CANNOT"))
+        }
         BadName::Form => Done::no("invalid mailbox name").with(code("CANNOT")),
     })
 }

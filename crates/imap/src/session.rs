@@ -73,8 +73,8 @@ pub struct Session<'a> {
 pub enum Incoming {
     /// A complete command, CRLF line endings, literals included.
     Command(Vec<u8>),
-    /// A line over the limit was discarded.
-    LineTooLong,
+    /// A line over the limit was discarded; the tag of its command when it could be read.
+    LineTooLong(Option<String>),
     /// The command was refused while being read.
     Refused(Refusal),
 }
@@ -179,8 +179,12 @@ impl<'a> Session<'a> {
             let line = match self.read_line().await? {
                 Framed::Line(l) => l,
                 Framed::TooLong => {
+                    let tag = self
+                        .asm
+                        .tag()
+                        .or_else(|| tag_of_head(self.wire.client.framer().too_long_head()));
                     self.asm.reset();
-                    return Ok(Incoming::LineTooLong);
+                    return Ok(Incoming::LineTooLong(tag));
                 }
             };
             match self.asm.push_line(&line) {
@@ -314,12 +318,16 @@ impl Protocol for Session<'_> {
     async fn handle(&mut self, input: Incoming) -> Flow {
         let outcome = match input {
             Incoming::Command(bytes) => dispatch::run(self, &bytes).await,
-            Incoming::LineTooLong => {
-                self.push(&response::untagged(
-                    StatusKind::Bad,
-                    None,
-                    "command line too long",
-                ));
+            Incoming::LineTooLong(tag) => {
+                const TOO_LONG: &str = "command line too long";
+                // A tagged BAD when the tag could be read, so the client is not left
+                // waiting for the end of its command.
+                let tag = tag.and_then(|t| imap_codec::imap_types::core::Tag::try_from(t).ok());
+                let line = match tag {
+                    Some(t) => response::tagged(&t, StatusKind::Bad, None, TOO_LONG),
+                    None => response::untagged(StatusKind::Bad, None, TOO_LONG),
+                };
+                self.push(&line);
                 dispatch::Outcome::Bad
             }
             Incoming::Refused(r) => refused(self, &r),
@@ -360,6 +368,14 @@ impl Protocol for Session<'_> {
         };
         let _ = self.send(&goodbye).await;
     }
+}
+
+/// The tag of a command whose line was too long, from the start of that line: only when the
+/// tag ends within it (a space follows), so a cut tag is never answered.
+fn tag_of_head(head: &[u8]) -> Option<String> {
+    head.contains(&b' ')
+        .then(|| heron_proto_imap::framing::command_tag(head))
+        .flatten()
 }
 
 /// Answer a command refused while it was read (RFC 7888 §4, RFC 7889).

@@ -8,7 +8,8 @@
 //! `mailbox`, the group's name), its members, then an end marker (all fields `None`).
 //!
 //! Invariants: pure; every address but a group marker has a mailbox and a host (empty when
-//! the address has no `@`); the lists keep the order of the message.
+//! the address has no `@`); a source route is taken off the address into `route`; the
+//! lists keep the order of the message.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -46,7 +47,8 @@ pub struct Envelope {
 pub struct Address {
     /// The display name (RFC 2047 encoded when not printable ASCII).
     pub name: Option<String>,
-    /// The source route (RFC 5322 obs-route); never filled in by this server.
+    /// The source route (RFC 5322 obs-route, `@relay1,@relay2`) of an address written
+    /// `<@relay1,@relay2:user@host>`; the IMAP adl field (RFC 3501 §7.4.2).
     pub route: Option<String>,
     /// What stands before the last `@`, the whole address without one; a group's name in a
     /// group's start marker.
@@ -113,6 +115,7 @@ fn addresses(v: Option<&HeaderValue<'_>>) -> Vec<Address> {
 
 fn address(a: &Addr<'_>) -> Option<Address> {
     let addr = a.address.as_deref()?;
+    let (route, addr) = split_route(addr);
     let (mailbox, host) = match addr.rsplit_once('@') {
         Some((m, h)) => (m, h),
         None => (addr, ""),
@@ -120,10 +123,20 @@ fn address(a: &Addr<'_>) -> Option<Address> {
     let name = a.name.as_deref().filter(|n| !n.is_empty()).map(encode_word);
     Some(Address {
         name,
-        route: None,
+        route: route.map(str::to_owned),
         mailbox: Some(mailbox.to_owned()),
         host: Some(host.to_owned()),
     })
+}
+
+/// The source route of an address and the address without it: `@a,@b:user@host` is
+/// (`@a,@b`, `user@host`) (RFC 5322 §4.4 obs-angle-addr: obs-route is `obs-domain-list ":"`,
+/// each domain after an `@`); an address that does not start with `@` has none.
+pub fn split_route(addr: &str) -> (Option<&str>, &str) {
+    match addr.split_once(':') {
+        Some((route, rest)) if route.starts_with('@') && !rest.is_empty() => (Some(route), rest),
+        _ => (None, addr),
+    }
 }
 
 /// Text as is when it is printable ASCII, else one RFC 2047 "B" encoded word.
@@ -170,6 +183,22 @@ mod tests {
         assert_eq!(env.to.len(), 2);
         assert_eq!(s(&env.to[1].name).as_deref(), Some("Carol C."));
         assert!(env.cc.is_empty() && env.bcc.is_empty());
+    }
+
+    #[test]
+    fn source_routes_go_to_their_own_field() {
+        assert_eq!(
+            split_route("@route:user@domain"),
+            (Some("@route"), "user@domain")
+        );
+        assert_eq!(split_route("@a,@b:u@h"), (Some("@a,@b"), "u@h"));
+        assert_eq!(split_route("user@domain"), (None, "user@domain"));
+        assert_eq!(split_route("a:b@c"), (None, "a:b@c"));
+        let raw = b"From: <@route:user@domain>\r\nSubject: x\r\n\r\nbody\r\n";
+        let env = build(raw, &mime::parse(raw));
+        assert_eq!(s(&env.from[0].route).as_deref(), Some("@route"));
+        assert_eq!(s(&env.from[0].mailbox).as_deref(), Some("user"));
+        assert_eq!(s(&env.from[0].host).as_deref(), Some("domain"));
     }
 
     #[test]

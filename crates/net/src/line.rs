@@ -3,7 +3,8 @@
 //! [`LineFramer`] is pure: it takes bytes and yields complete lines. Its limit is enforced
 //! before anything is kept: a line longer than `max` is reported once as
 //! [`Framed::TooLong`] and the rest of it is discarded as it arrives, so an attacker's
-//! megabyte line costs at most `max` bytes of memory. [`LineReader`] adds the socket, a
+//! megabyte line costs at most `max` bytes of memory; its first [`HEAD`] bytes are kept
+//! so the protocol can name the refused command. [`LineReader`] adds the socket, a
 //! read timeout and shutdown.
 //!
 //! Invariant: before waiting for the rest of something the client has begun (a line whose
@@ -32,7 +33,12 @@ pub struct LineFramer {
     buf: Vec<u8>,
     max: usize,
     discarding: bool,
+    /// The first [`HEAD`] bytes of the last line reported too long (its command tag).
+    head: Vec<u8>,
 }
+
+/// How much of a too-long line is kept: enough for a command tag and name.
+pub const HEAD: usize = 128;
 
 impl LineFramer {
     /// A framer accepting lines of at most `max` bytes (excluding the line ending).
@@ -41,7 +47,21 @@ impl LineFramer {
             buf: Vec::with_capacity(1024.min(max + 2)),
             max,
             discarding: false,
+            head: Vec::new(),
         }
+    }
+
+    /// The start (at most [`HEAD`] bytes) of the last line reported as
+    /// [`Framed::TooLong`], so a protocol can name the command it refuses (IMAP's tag).
+    pub fn too_long_head(&self) -> &[u8] {
+        &self.head
+    }
+
+    /// Keep the start of the too-long line that ends at `end` in the buffer.
+    fn keep_head(&mut self, end: usize) {
+        self.head.clear();
+        self.head
+            .extend_from_slice(&self.buf[..end.min(HEAD).min(self.buf.len())]);
     }
 
     /// Change the limit (e.g. SASL exchanges allow longer lines than commands).
@@ -79,6 +99,7 @@ impl LineFramer {
                         i
                     };
                     if end > self.max {
+                        self.keep_head(end);
                         self.buf.drain(..=i);
                         return Some(Framed::TooLong);
                     }
@@ -87,6 +108,7 @@ impl LineFramer {
                     Some(Framed::Line(line))
                 }
                 None if self.buf.len() > self.max + 1 => {
+                    self.keep_head(self.buf.len());
                     self.buf.clear();
                     self.discarding = true;
                     Some(Framed::TooLong)
@@ -229,6 +251,19 @@ mod tests {
         assert_eq!(f.next_line(), None);
         f.push(b"\r\n");
         assert_eq!(f.next_line(), Some(Framed::Line(b"ef".to_vec())));
+    }
+
+    #[test]
+    fn a_too_long_line_keeps_its_head() {
+        let mut f = LineFramer::new(4);
+        f.push(b"a1 ID (x)\r\nok\r\n");
+        assert_eq!(f.next_line(), Some(Framed::TooLong));
+        assert_eq!(f.too_long_head(), b"a1 ID (x)");
+        assert_eq!(f.next_line(), Some(Framed::Line(b"ok".to_vec())));
+        let mut f = LineFramer::new(4);
+        f.push(&[b'y'; 1000]);
+        assert_eq!(f.next_line(), Some(Framed::TooLong));
+        assert_eq!(f.too_long_head(), &[b'y'; HEAD][..]);
     }
 
     #[test]

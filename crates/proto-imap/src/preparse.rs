@@ -53,6 +53,9 @@ pub struct ListOptions {
     pub return_special_use: bool,
     /// RETURN (STATUS (...)).
     pub status: Option<Vec<StatusDataItemName>>,
+    /// Several patterns, `LIST "" (a b)` (RFC 5258 §3): each as sent (quotes and literal
+    /// framing taken off); empty for one pattern, which the command itself carries.
+    pub patterns: Vec<Vec<u8>>,
     /// Whether any extended syntax was used.
     pub extended: bool,
 }
@@ -221,7 +224,22 @@ fn list_options(bytes: &[u8], at: usize) -> Result<(Cow<'_, [u8]>, ListOptions),
                 _ => return Err("unsupported LIST selection option"),
             }
         }
+        // RFC 5258 §3: RECURSIVEMATCH alone (or with REMOTE only) is a syntax error.
+        let base = atoms(inner)
+            .any(|o| o.eq_ignore_ascii_case("SUBSCRIBED") || o.eq_ignore_ascii_case("SPECIAL-USE"));
+        if opts.recursive && !base {
+            return Err("RECURSIVEMATCH needs another selection option");
+        }
     }
+    let multi = several_patterns(bytes, bytes.len() - rest.len())?;
+    let rest: &[u8] = match &multi {
+        Some((rewritten, patterns)) => {
+            opts.patterns.clone_from(patterns);
+            opts.extended = true;
+            rewritten
+        }
+        None => rest,
+    };
     let body = rest.strip_suffix(b"\r\n").unwrap_or(rest);
     let Some(pos) = find_return(body) else {
         out.extend_from_slice(rest);
@@ -236,6 +254,68 @@ fn list_options(bytes: &[u8], at: usize) -> Result<(Cow<'_, [u8]>, ListOptions),
     out.extend_from_slice(&body[..pos]);
     out.extend_from_slice(b"\r\n");
     Ok((Cow::Owned(out), opts))
+}
+
+/// A LIST command's rest with one pattern in place of a group, and the group's patterns.
+type SplitPatterns = (Vec<u8>, Vec<Vec<u8>>);
+
+/// `reference (pat1 pat2 ...) ...` from `at` on (RFC 5258 §3 `patterns`): the same with
+/// only the first pattern in place of the group, and every pattern; `None` for one pattern.
+fn several_patterns(bytes: &[u8], at: usize) -> Result<Option<SplitPatterns>, &'static str> {
+    let mut toks = Tokens::new(bytes, at);
+    let (Some(_reference), Some(open)) = (toks.next(), toks.next()) else {
+        return Ok(None);
+    };
+    if open.kind != Kind::Open {
+        return Ok(None);
+    }
+    let mut patterns = Vec::new();
+    let mut first = None;
+    let close = loop {
+        match toks.next() {
+            Some(t) if t.kind == Kind::Close => break t,
+            Some(t) if t.kind != Kind::Open => {
+                first.get_or_insert(t);
+                patterns.push(string_value(bytes, t));
+            }
+            _ => return Err("bad LIST patterns"),
+        }
+    };
+    let Some(first) = first else {
+        return Err("bad LIST patterns");
+    };
+    let mut out = bytes[at..open.start].to_vec();
+    out.extend_from_slice(first.text(bytes));
+    out.extend_from_slice(bytes.get(close.end..).unwrap_or_default());
+    Ok(Some((out, patterns)))
+}
+
+/// The value of an atom, quoted string (quotes and escapes taken off) or literal (its
+/// octets).
+fn string_value(bytes: &[u8], t: crate::tokens::Token) -> Vec<u8> {
+    let text = t.text(bytes);
+    match t.kind {
+        Kind::Quoted => {
+            let inner = text.strip_prefix(b"\"").unwrap_or(text);
+            let inner = inner.strip_suffix(b"\"").unwrap_or(inner);
+            let mut out = Vec::with_capacity(inner.len());
+            let mut escaped = false;
+            for &c in inner {
+                if c == b'\\' && !escaped {
+                    escaped = true;
+                } else {
+                    out.push(c);
+                    escaped = false;
+                }
+            }
+            out
+        }
+        Kind::Literal => match text.windows(3).position(|w| w == b"}\r\n") {
+            Some(i) => text[i + 3..].to_vec(),
+            None => text.to_vec(),
+        },
+        _ => text.to_vec(),
+    }
 }
 
 fn return_options(inner: &[u8], opts: &mut ListOptions) -> Result<(), &'static str> {
@@ -400,6 +480,17 @@ mod tests {
         assert_eq!(b, "t LIST \"\" \"*\"\r\n");
         assert!(e.list.return_special_use);
         assert!(split(b"t LIST (BOGUS) \"\" *\r\n").is_err());
+        assert!(split(b"t LIST (RECURSIVEMATCH) \"\" *\r\n").is_err());
+        assert!(split(b"t LIST (RECURSIVEMATCH REMOTE) \"\" *\r\n").is_err());
+        assert!(split(b"t LIST (SUBSCRIBED RECURSIVEMATCH) \"\" *\r\n").is_ok());
+        assert!(split(b"t LIST \"\" ()\r\n").is_err());
+        let (b, e) = run("t LIST \"\" (a/*2 \"b \\\"c\" {1}\r\nd) RETURN (CHILDREN)\r\n");
+        assert_eq!(b, "t LIST \"\" a/*2\r\n");
+        assert_eq!(e.list.patterns, [&b"a/*2"[..], b"b \"c", b"d"]);
+        assert!(e.list.return_children && e.list.extended);
+        let (b, e) = run("t LIST (SUBSCRIBED) x (%)\r\n");
+        assert_eq!(b, "t LIST x %\r\n");
+        assert_eq!(e.list.patterns, [b"%"]);
         let (b, _) = run("t NOOP\r\n");
         assert_eq!(b, "t NOOP\r\n");
     }

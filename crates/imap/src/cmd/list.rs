@@ -1,6 +1,10 @@
 //! LIST (RFC 9051 §6.3.9) with LIST-EXTENDED selection/return options (RFC 5258),
 //! CHILDREN (RFC 3348), SPECIAL-USE attributes (RFC 6154) and LIST-STATUS (RFC 5819).
 //!
+//! Several patterns (`LIST "" (a b)`, RFC 5258 §3) list each mailbox matching any of them
+//! once. A pattern or reference that is not valid modified UTF-7 matches nothing (OK, no
+//! LIST responses): every stored name's wire form is valid.
+//!
 //! Invariants: a name whose mailbox does not exist but which has mailboxes below it is
 //! listed as `\Noselect` (`\NonExistent` under LIST-EXTENDED) so hierarchies stay walkable;
 //! every selectable mailbox carries `\HasChildren` or `\HasNoChildren`; special-use
@@ -30,11 +34,18 @@ pub async fn execute(
     pattern: ListMailbox<'_>,
     opts: ListOptions,
 ) -> Result<Done> {
-    let (reference, pattern) = match (reference_text(cx, &reference), pattern_text(cx, &pattern)) {
-        (Some(r), Some(p)) => (r, p),
-        _ => return Ok(Done::bad("mailbox pattern is not valid modified UTF-7")),
+    let Some(reference) = reference_text(cx, &reference) else {
+        // No stored name has a wire form that is not valid modified UTF-7: nothing matches.
+        return Ok(Done::ok("LIST completed"));
     };
-    if pattern.is_empty() {
+    let raw: Vec<&[u8]> = if opts.patterns.is_empty() {
+        vec![pattern_bytes(&pattern)]
+    } else {
+        // RFC 5258 §3: several patterns; a mailbox matching any of them is listed once.
+        opts.patterns.iter().map(Vec::as_slice).collect()
+    };
+    let patterns: Vec<String> = raw.iter().filter_map(|p| decode(cx, p)).collect();
+    if patterns.len() == 1 && opts.patterns.is_empty() && patterns[0].is_empty() {
         // RFC 9051 §6.3.9: the delimiter and the root of the reference.
         cx.push(&response::data(Data::List {
             items: vec![FlagNameAttribute::Noselect],
@@ -43,11 +54,17 @@ pub async fn execute(
         }));
         return Ok(Done::ok("LIST completed"));
     }
-    let full = names::join_reference(&reference, &pattern);
+    let full: Vec<String> = patterns
+        .iter()
+        .map(|p| names::join_reference(&reference, p))
+        .collect();
+    if full.is_empty() {
+        return Ok(Done::ok("LIST completed"));
+    }
     let user = cx.user_id();
     let folders = cx.store().list_folders(user).await?;
     for (name, folder) in tree(&folders) {
-        if !names::matches(&full, &name) {
+        if !full.iter().any(|p| names::matches(p, &name)) {
             continue;
         }
         if opts.subscribed_only && !folder.is_some_and(|f| f.subscribed) {
@@ -127,13 +144,17 @@ pub fn reference_text(cx: &AsUser<'_>, m: &Mailbox<'_>) -> Option<String> {
     }
 }
 
-/// The pattern as UTF-8.
+/// The pattern as UTF-8; `None` when it is not valid modified UTF-7 (so no stored name
+/// can match it).
 pub fn pattern_text(cx: &AsUser<'_>, p: &ListMailbox<'_>) -> Option<String> {
-    let raw: &[u8] = match p {
+    decode(cx, pattern_bytes(p))
+}
+
+fn pattern_bytes<'a>(p: &'a ListMailbox<'_>) -> &'a [u8] {
+    match p {
         ListMailbox::Token(t) => t.as_ref(),
         ListMailbox::String(st) => st.as_ref(),
-    };
-    decode(cx, raw)
+    }
 }
 
 fn decode(cx: &AsUser<'_>, raw: &[u8]) -> Option<String> {

@@ -25,7 +25,8 @@ pub async fn execute(
 ) -> Result<Done> {
     let (reference, pattern) = match (reference_text(cx, &reference), pattern_text(cx, &pattern)) {
         (Some(r), Some(p)) => (r, p),
-        _ => return Ok(Done::bad("mailbox pattern is not valid modified UTF-7")),
+        // No stored name has a wire form that is not valid modified UTF-7: nothing matches.
+        _ => return Ok(Done::ok("LSUB completed")),
     };
     let full = names::join_reference(&reference, &pattern);
     let user = cx.user_id();

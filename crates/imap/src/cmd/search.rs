@@ -1,5 +1,7 @@
 //! SEARCH and UID SEARCH (RFC 9051 §6.4.4) with ESEARCH results (RFC 4731), the SAVE
 //! result option (SEARCHRES, RFC 5182 §2) and the MODSEQ criterion (RFC 7162 §3.1.5).
+//! With MODSEQ, an ESEARCH result's MODSEQ is the highest of the messages it returns (the
+//! MIN or MAX message alone, every match for COUNT or ALL).
 //!
 //! Invariants: only UTF-8 and US-ASCII are accepted as CHARSET (`[BADCHARSET]` otherwise);
 //! message bytes are read only when a criterion needs them, and the stored size and date
@@ -76,8 +78,15 @@ pub async fn execute(
         found => found?,
     };
     drop(watch);
-    let modseq = (uses_modseq && !indexes.is_empty()).then_some(top_modseq);
     let sel = &mut *m.view;
+    let modseq = match ret.filter(|r| r.reports()) {
+        // RFC 7162 §3.1.5 (ESEARCH): the highest modseq of the messages returned, so MIN
+        // and MAX alone name their own message's.
+        Some(r) if uses_modseq => returned(&indexes, r)
+            .filter_map(|i| sel.get(i).map(|msg| msg.modseq))
+            .max(),
+        _ => (uses_modseq && !indexes.is_empty()).then_some(top_modseq),
+    };
     let uids: Vec<u32> = indexes.iter().map(|&i| sel.uid(i)).collect();
     let found: Vec<u32> = if uid {
         uids.clone()
@@ -303,6 +312,16 @@ fn esearch(
     response::raw_line(&line)
 }
 
+/// The matches an ESEARCH result gives back (`indexes` ascending): all of them when COUNT or
+/// ALL was asked for, else the lowest for MIN and the highest for MAX.
+fn returned(indexes: &[usize], r: SearchReturn) -> impl Iterator<Item = usize> + '_ {
+    let all = r.count || r.all;
+    let first = indexes.first().filter(|_| r.min && !all);
+    let last = indexes.last().filter(|_| r.max && !all);
+    let every = if all { indexes } else { &[] };
+    every.iter().chain(first).chain(last).copied()
+}
+
 fn mentions_modseq(k: &SearchKey<'_>) -> bool {
     match k {
         SearchKey::ModSequence { .. } => true,
@@ -316,6 +335,24 @@ fn mentions_modseq(k: &SearchKey<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn which_matches_esearch_returns() {
+        let r = |min, max, count, all| SearchReturn {
+            min,
+            max,
+            count,
+            all,
+            save: false,
+        };
+        let got = |r| returned(&[2, 4, 7], r).collect::<Vec<_>>();
+        assert_eq!(got(r(true, false, false, false)), [2]);
+        assert_eq!(got(r(false, true, false, false)), [7]);
+        assert_eq!(got(r(true, true, false, false)), [2, 7]);
+        assert_eq!(got(r(true, false, true, false)), [2, 4, 7]);
+        assert_eq!(got(r(false, false, false, true)), [2, 4, 7]);
+        assert!(returned(&[], r(true, true, false, false)).next().is_none());
+    }
 
     #[test]
     fn what_save_keeps() {
