@@ -20,7 +20,7 @@ BAD_INPUT = [
     ("missing argument", b"a SELECT\r\n", b"a BAD"),
     ("empty line", b"\r\n", b"* BAD"),
     ("bad sequence set", b"a FETCH 0:x FLAGS\r\n", b"a BAD"),
-    ("unsupported command", b"a SORT (DATE) UTF-8 ALL\r\n", b"a BAD"),
+    ("unsupported command", b"a SETQUOTA \"\" (STORAGE 512)\r\n", b"a BAD"),
     ("4 GB literal", b"a SELECT {4294967296}\r\n", b"a BAD"),
     ("huge literal overflowing u64", b"a SELECT {99999999999999999999999}\r\n", b"a BAD"),
     ("literal over 64 KiB outside APPEND", b"a LOGIN {70000}\r\n", b"a BAD"),

@@ -39,6 +39,11 @@ const BASE: &[&str] = &[
     "STATUS=SIZE",
     "UTF8=ACCEPT",
     "BINARY",
+    "SORT",
+    "SORT=DISPLAY",
+    "ESORT",
+    "THREAD=ORDEREDSUBJECT",
+    "THREAD=REFERENCES",
 ];
 
 /// The capabilities to announce now.

@@ -306,6 +306,27 @@ async fn execute_selected(
             criteria,
             uid,
         } => cmd::search::execute(m, cancel, tag, charset, criteria, uid, extras.search).await,
+        C::Sort {
+            sort_criteria,
+            charset,
+            search_criteria,
+            uid,
+        } => {
+            let args = cmd::sort::Args {
+                criteria: sort_criteria,
+                charset,
+                search: search_criteria,
+                uid,
+                ret: extras.search,
+            };
+            cmd::sort::execute(m, cancel, tag, args).await
+        }
+        C::Thread {
+            algorithm,
+            charset,
+            search_criteria,
+            uid,
+        } => cmd::thread::execute(m, cancel, algorithm, charset, search_criteria, uid).await,
         C::Fetch {
             sequence_set,
             macro_or_item_names,

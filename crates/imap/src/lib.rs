@@ -1,8 +1,8 @@
 //! The IMAP service (ACCESS-1, PROTO-3): IMAP4rev2 (RFC 9051) and IMAP4rev1 (RFC 3501)
 //! with STARTTLS, SASL (PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-256, SASL-IR), IDLE, CONDSTORE
 //! and QRESYNC, UIDPLUS, MOVE, ESEARCH, SEARCHRES, LIST-EXTENDED with SPECIAL-USE and
-//! LIST-STATUS, CREATE-SPECIAL-USE, NAMESPACE, ID, ENABLE, UNSELECT, QUOTA, APPENDLIMIT and
-//! LITERAL+.
+//! LIST-STATUS, CREATE-SPECIAL-USE, NAMESPACE, ID, ENABLE, UNSELECT, QUOTA, APPENDLIMIT,
+//! LITERAL+, SORT with SORT=DISPLAY and ESORT, and THREAD (ORDEREDSUBJECT, REFERENCES).
 //!
 //! Layout: the wire format lives in `heron-proto-imap`: command framing with its limits,
 //! parsing to one `Command` (the options `imap-codec` does not know and the `$` of
@@ -17,7 +17,8 @@
 //! what other sessions changed. The message side is pure: `heron-message` reads the MIME
 //! structure, the bytes a section selects, the envelope and the body structure; here
 //! [`section`], [`envelope`] and [`bodystructure`] put them in `imap-codec`'s types,
-//! [`fetchitems`] builds FETCH's data items and [`search`] matches SEARCH keys.
+//! [`fetchitems`] builds FETCH's data items, [`search`] matches SEARCH keys, [`matched`]
+//! reads what SORT and THREAD order the matches by and [`sorting`] orders and answers.
 //!
 //! Invariants: passwords are never accepted in clear text from another machine before TLS;
 //! a session's message numbers change only when the client is told; store failures end a
@@ -37,12 +38,14 @@ mod fetchitems;
 pub mod fuzzing;
 mod limits;
 mod mailbox;
+mod matched;
 mod quota;
 mod search;
 mod searchres;
 mod section;
 mod selected;
 mod session;
+mod sorting;
 mod state;
 mod updates;
 mod view;

@@ -147,6 +147,8 @@ pub fn allowed(state: State, body: &CommandBody<'_>) -> bool {
         | Expunge
         | ExpungeUid { .. }
         | Search { .. }
+        | Sort { .. }
+        | Thread { .. }
         | Fetch { .. }
         | Store { .. }
         | Copy { .. }
@@ -156,12 +158,17 @@ pub fn allowed(state: State, body: &CommandBody<'_>) -> bool {
 }
 
 /// Whether untagged EXPUNGE responses may follow a command (RFC 9051 §7.5.1: not while
-/// responding to FETCH, STORE or SEARCH; their UID forms are fine).
+/// responding to FETCH, STORE or SEARCH, nor SORT and THREAD, which answer message numbers
+/// too; their UID forms are fine).
 pub fn may_expunge(body: &CommandBody<'_>) -> bool {
     use CommandBody::*;
     !matches!(
         body,
-        Fetch { uid: false, .. } | Store { uid: false, .. } | Search { uid: false, .. }
+        Fetch { uid: false, .. }
+            | Store { uid: false, .. }
+            | Search { uid: false, .. }
+            | Sort { uid: false, .. }
+            | Thread { uid: false, .. }
     )
 }
 

@@ -1,5 +1,6 @@
 //! Command options `imap-codec` does not parse, taken out of the command before it is:
-//! SEARCH `RETURN (...)` (ESEARCH, RFC 4731 §3.1; SAVE, RFC 5182 §2), LIST selection and
+//! SEARCH and SORT `RETURN (...)` (ESEARCH, RFC 4731 §3.1; SAVE, RFC 5182 §2; ESORT,
+//! RFC 5267 §3), LIST selection and
 //! return options (LIST-EXTENDED, RFC 5258 §3; LIST-STATUS, RFC 5819; SPECIAL-USE, RFC 6154)
 //! and CREATE parameters (`USE (...)`, RFC 6154 §3; RFC 4466 §2.2).
 //!
@@ -94,17 +95,19 @@ pub fn split(bytes: &[u8]) -> Result<(Cow<'_, [u8]>, Extras), &'static str> {
     Ok((Cow::Borrowed(bytes), extras))
 }
 
-/// The position just after "tag SEARCH " or "tag UID SEARCH ".
+/// The position just after "tag SEARCH " or "tag UID SEARCH ", or the same with SORT,
+/// whose RETURN options are SEARCH's (ESORT, RFC 5267 §3).
 fn search_at(bytes: &[u8]) -> Option<usize> {
     let mut words = bytes.splitn(4, |&b| b == b' ');
     let _tag = words.next();
     let first = words.next().unwrap_or_default();
     let second = words.next().unwrap_or_default();
     let offset = |sub: &[u8]| sub.as_ptr() as usize - bytes.as_ptr() as usize;
-    if first.eq_ignore_ascii_case(b"SEARCH") {
-        Some(offset(first) + 7)
-    } else if first.eq_ignore_ascii_case(b"UID") && second.eq_ignore_ascii_case(b"SEARCH") {
-        Some(offset(second) + 7)
+    let searches = |w: &[u8]| w.eq_ignore_ascii_case(b"SEARCH") || w.eq_ignore_ascii_case(b"SORT");
+    if searches(first) {
+        Some(offset(first) + first.len() + 1)
+    } else if first.eq_ignore_ascii_case(b"UID") && searches(second) {
+        Some(offset(second) + second.len() + 1)
     } else {
         None
     }
@@ -422,6 +425,21 @@ mod tests {
         assert_eq!(b, "t SEARCH SUBJECT RETURN\r\n");
         assert!(e.search.is_none());
         assert!(split(b"t SEARCH RETURN (SAVE BOGUS) ALL\r\n").is_err());
+    }
+
+    #[test]
+    fn sort_return_options() {
+        let (b, e) = run("t UID SORT RETURN (MIN COUNT) (SUBJECT) UTF-8 ALL\r\n");
+        assert_eq!(b, "t UID SORT (SUBJECT) UTF-8 ALL\r\n");
+        let r = e.search.unwrap();
+        assert!(r.min && r.count && !r.all);
+        let (b, e) = run("t sort return () (DATE) UTF-8 ALL\r\n");
+        assert_eq!(b, "t sort (DATE) UTF-8 ALL\r\n");
+        assert!(e.search.unwrap().all);
+        let (b, e) = run("t SORT (ARRIVAL) UTF-8 ALL\r\n");
+        assert_eq!(b, "t SORT (ARRIVAL) UTF-8 ALL\r\n");
+        assert!(e.search.is_none());
+        assert!(asks_save(b"t SORT RETURN (SAVE) (SIZE) UTF-8 ALL\r\n"));
     }
 
     #[test]

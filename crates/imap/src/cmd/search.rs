@@ -116,7 +116,7 @@ pub async fn execute(
 }
 
 /// The answer to a search that was stopped.
-fn stopped(why: Stopped) -> Done {
+pub(crate) fn stopped(why: Stopped) -> Done {
     tracing::info!(target: "imap", "search stopped: {why:?}");
     let mut done = Done::no("search took too long, narrow it down").with(code("LIMIT"));
     if why == Stopped::HungUp {
@@ -145,7 +145,7 @@ fn to_save(uids: &[u32], r: SearchReturn) -> Vec<u32> {
 
 /// The view positions of the messages matching `key`, ascending, and their highest modseq;
 /// [`ImapError::Stopped`] when the watch stopped the search.
-async fn find(
+pub(crate) async fn find(
     store: &dyn Store,
     sel: &Selected,
     key: &SearchKey<'_>,
