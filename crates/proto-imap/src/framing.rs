@@ -7,7 +7,7 @@
 //! over its limit is refused without reading a byte of it (a 4 GB announcement costs
 //! nothing); a literal is at most [`MAX_LITERAL`] octets except the message of APPEND, which
 //! may reach the server's message size limit; a whole command other than APPEND is at most
-//! [`MAX_COMMAND`] octets. Before login the limits are [`Limits::PREAUTH`]: a few KB per
+//! [`MAX_COMMAND`] octets. Before login the limits are [`Limits::PREAUTH`]: 32 KiB per
 //! command and no APPEND, so unauthenticated connections cannot pin memory.
 
 /// Longest command line (without CRLF) accepted; longer lines are discarded with BAD.
@@ -18,10 +18,11 @@ pub const MAX_LITERAL: u64 = 64 * 1024;
 pub const MAX_COMMAND: usize = 1024 * 1024;
 /// Longest tag echoed back in a reply.
 const MAX_TAG: usize = 64;
-/// Longest command line before login (LOGIN, AUTHENTICATE with SASL-IR, STARTTLS, ID).
-pub const PREAUTH_MAX_LINE: usize = 8 * 1024;
+/// Longest command line before login (LOGIN, AUTHENTICATE with SASL-IR, STARTTLS, ID): room
+/// for the largest ID a client may send (RFC 2971 §3.3: 30 fields, values of 1024 octets).
+pub const PREAUTH_MAX_LINE: usize = 32 * 1024;
 /// Largest command, lines and literals together, before login.
-const PREAUTH_MAX_COMMAND: usize = 8 * 1024;
+const PREAUTH_MAX_COMMAND: usize = 32 * 1024;
 /// Largest literal before login (a user name or password).
 const PREAUTH_MAX_LITERAL: u64 = 4 * 1024;
 
@@ -385,6 +386,10 @@ mod tests {
             Ok(Next::Literal { .. })
         ));
         a.push_literal(&[b'u'; 4096]);
+        for _ in 0..6 {
+            assert!(matches!(a.push_line(b" {4096}"), Ok(Next::Literal { .. })));
+            a.push_literal(&[b'u'; 4096]);
+        }
         assert!(matches!(
             a.push_line(b" {4096}"),
             Err(Refusal::CommandTooLong { .. })

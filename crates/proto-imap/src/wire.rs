@@ -116,14 +116,14 @@ pub fn canonical_flag(name: &str) -> String {
         .map_or_else(|| name.to_owned(), |f| (*f).to_owned())
 }
 
-/// Why a flag a client sends cannot be stored: `NIL` is not a keyword (RFC 9051 §9: an atom
-/// but not a flag), and a backslash name that is no system flag is one this server does not
-/// know (`\Recent` is handled by the caller). `None` when it can be stored.
+/// Why a flag a client sends cannot be stored: a backslash name that is no system flag is
+/// one this server does not know (`\Recent` is handled by the caller). Any keyword atom is
+/// stored as written, `NIL` included (an atom in a flag list). `None` when it can be stored.
 pub fn refused_flag(f: &Flag<'_>) -> Option<&'static str> {
-    let name = f.to_string();
     match f {
-        Flag::Keyword(_) if name.eq_ignore_ascii_case("NIL") => Some("NIL is not a keyword"),
-        Flag::Extension(_) if !name.eq_ignore_ascii_case("\\Recent") => Some("unknown system flag"),
+        Flag::Extension(_) if !f.to_string().eq_ignore_ascii_case("\\Recent") => {
+            Some("unknown system flag")
+        }
         _ => None,
     }
 }
@@ -193,8 +193,7 @@ mod tests {
         assert_eq!(permanent_flags(false, &[]).len(), 6);
         assert_eq!(permanent_flags(false, &["$Work".to_string()]).len(), 7);
         assert!(permanent_flags(true, &["$Work".to_string()]).is_empty());
-        assert!(refused_flag(&flag("NIL").unwrap()).is_some());
-        assert!(refused_flag(&flag("nil").unwrap()).is_some());
+        assert!(refused_flag(&flag("NIL").unwrap()).is_none());
         assert!(refused_flag(&flag("\\Frobbed").unwrap()).is_some());
         assert!(refused_flag(&flag("\\Recent").unwrap()).is_none());
         assert!(refused_flag(&flag("$NILs").unwrap()).is_none());
