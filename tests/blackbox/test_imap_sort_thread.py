@@ -194,3 +194,74 @@ def test_imapclient_sort_and_thread(box):
         assert c.sort(["SUBJECT", "DATE"]) == [7, 8, 6, 9, 4, 5, 2, 3]
         assert c.sort("FROM", ["SUBJECT", "lunch"]) == [6, 9, 4]
         assert c.thread("REFERENCES") == ((4, (6,), (9,)), (2, 3, 5), ((7,), (8,)))
+
+
+# Address forms SORT must read as ENVELOPE does (RFC 5256 §3, RFC 5957 §3): a group (its
+# name is the first element of the address list), an empty group, a comment standing for
+# the display name, a bare word without a domain, an encoded display name.
+# (to, cc)
+ADDRESS_FORMS = [
+    ("foo bar <a@b.c>", "user2@domain2.org (foo bar)"),
+    ("b@c.d", "user2: blah@domain1.org;"),
+    ("d", "user1@domain1.org"),
+    ("=?iso-8859-1?q?foo_aar?= <e@f.g>", '"Aaa" <zzz@domain.org>'),
+    ("a: xx@xx.org, yy@yy.org;", None),
+    ("empty:;", None),
+    ("y@y.org (Comment Only)", None),
+]
+
+
+def test_sort_groups_comments_and_bare_words(imap_server):
+    m = imap_client(imap_server)
+    try:
+        m.create("Forms")
+        for i, (to, cc) in enumerate(ADDRESS_FORMS, 1):
+            head = f"From: s{i}@example.org\r\nTo: {to}\r\n" + (f"Cc: {cc}\r\n" if cc else "")
+            date = f'"0{i}-Jan-2024 09:00:00 +0000"'  # arrival order is message order
+            typ, _ = m.append("Forms", None, date, f"{head}Subject: {i}\r\n\r\nx\r\n".encode())
+            assert typ == "OK"
+        m.select("Forms")
+        # CC: none (5, 6, 7) first; USER1; USER2 twice (a comment, then the group named
+        # user2, whose member blah would sort before user1), ties by number; ZZZ.
+        assert sort(m, "(CC)") == [5, 6, 7, 3, 1, 2, 4]
+        assert sort(m, "(REVERSE CC)") == [4, 1, 2, 3, 5, 6, 7]
+        assert sort(m, "(CC REVERSE ARRIVAL)") == [7, 6, 5, 3, 2, 1, 4]
+        # TO: A (1, and the group a, not its member xx), B, D, E, EMPTY, Y.
+        assert sort(m, "(TO)") == [1, 5, 2, 3, 4, 6, 7]
+        # DISPLAYTO: a (group), b@c.d, comment only, d, empty (group), foo aar (decoded),
+        # foo bar.
+        assert sort(m, "(DISPLAYTO)") == [5, 2, 7, 3, 6, 4, 1]
+        assert sort(m, "(REVERSE DISPLAYTO)") == [1, 4, 6, 3, 7, 2, 5]
+    finally:
+        m.logout()
+
+
+def test_thread_reference_that_would_loop_breaks_the_old_link(imap_server):
+    """2 names 1 then 3, so 3 is first put under 1 and 2 under 3; 3 names 2, its own child.
+    That link is not made (a loop), but 3's link to 1 breaks (RFC 5256 §3 step 1B): 3
+    heads its own thread, before 1 since its date (the internal date: no Date field) is
+    earlier."""
+    mails = [("<a@b>", None, "22-Feb-2008 17:06:23 +0000"),
+             ("<b@b>", "<a@b> <c@b>", "22-Feb-2008 15:06:23 +0000"),
+             ("<c@b>", "<b@b>", "22-Feb-2008 16:06:25 +0000")]
+    m = imap_client(imap_server)
+    try:
+        m.create("Loop")
+        for mid, refs, date in mails:
+            raw = f"Message-ID: {mid}\r\n" + (f"References: {refs}\r\n" if refs else "")
+            typ, _ = m.append("Loop", None, f'"{date}"', (raw + "\r\nbody\r\n").encode())
+            assert typ == "OK"
+        m.select("Loop")
+        typ, data = m.thread("REFERENCES", "US-ASCII", "ALL")
+        assert typ == "OK" and data == [b"(3 2)(1)"], data
+        typ, data = m.uid("THREAD", "REFERENCES", "US-ASCII", "ALL")
+        assert typ == "OK" and data == [b"(3 2)(1)"], data
+        m.store("1", "+FLAGS", "\\Deleted")
+        m.expunge()
+        # Without <a@b>: 3 (now 2) still heads the thread of 2 (now 1).
+        typ, data = m.thread("REFERENCES", "US-ASCII", "ALL")
+        assert typ == "OK" and data == [b"(2 1)"], data
+        typ, data = m.uid("THREAD", "REFERENCES", "US-ASCII", "ALL")
+        assert typ == "OK" and data == [b"(3 2)"], data
+    finally:
+        m.logout()

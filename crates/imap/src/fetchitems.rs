@@ -9,6 +9,7 @@
 use std::num::NonZeroU64;
 
 use heron_proto_imap::fetch::Plan;
+use heron_proto_imap::fetch_response::FetchItem;
 use heron_proto_imap::wire::{binary_value, fetch_flags, internal_date, literal, nz};
 use heron_store::MessageMeta;
 use imap_codec::imap_types::IntoStatic;
@@ -44,11 +45,29 @@ pub fn build(
     m: &Item<'_>,
     body: Option<&Body<'_>>,
     add_flags: bool,
-) -> Result<Vec<MessageDataItem<'static>>, UnknownCte> {
+) -> Result<Vec<FetchItem>, UnknownCte> {
     use MessageDataItemName as N;
     let mut out = Vec::with_capacity(plan.items.len() + 1);
     for item in &plan.items {
         let v = match (item, body, m.stored) {
+            // RFC 9051 §7.5.2: the answer names the origin, `BINARY[1]<0>`; the bytes are
+            // those of the decoded section from there on.
+            (
+                N::Binary {
+                    section: path,
+                    partial: Some(range),
+                    ..
+                },
+                Some(b),
+                _,
+            ) => {
+                out.push(FetchItem::BinaryPartial {
+                    section: path.clone(),
+                    origin: range.0,
+                    data: section::partial(section::binary(b.raw, b.root, path)?, Some(*range)),
+                });
+                continue;
+            }
             (N::Flags, ..) => {
                 MessageDataItem::Flags(with_recent(fetch_flags(m.flags.iter()), m.recent))
             }
@@ -106,13 +125,13 @@ pub fn build(
             },
             _ => continue,
         };
-        out.push(v);
+        out.push(FetchItem::Codec(v));
     }
     if add_flags && !plan.items.contains(&N::Flags) {
-        out.push(MessageDataItem::Flags(with_recent(
+        out.push(FetchItem::Codec(MessageDataItem::Flags(with_recent(
             fetch_flags(m.flags.iter()),
             m.recent,
-        )));
+        ))));
     }
     Ok(out)
 }
@@ -124,12 +143,10 @@ mod tests {
     use heron_message::mime;
     use heron_message::testdata::MULTI;
     use heron_proto_imap::fetch::plan;
-    use heron_proto_imap::response;
+    use heron_proto_imap::fetch_response;
     use imap_codec::CommandCodec;
     use imap_codec::decode::Decoder;
     use imap_codec::imap_types::command::CommandBody;
-    use imap_codec::imap_types::core::Vec1;
-    use imap_codec::imap_types::response::Data;
 
     fn plan_of(line: &str, uid: bool) -> Plan {
         let l = format!("t FETCH 1 {line}\r\n");
@@ -141,7 +158,7 @@ mod tests {
         else {
             panic!()
         };
-        plan(macro_or_item_names, uid, false).unwrap()
+        plan(macro_or_item_names, uid, false)
     }
 
     fn meta() -> MessageMeta {
@@ -172,11 +189,7 @@ mod tests {
             stored: Some(&stored),
         };
         let items = build(p, &item, Some(&body), false).unwrap();
-        let d = Data::Fetch {
-            seq: nz(3),
-            items: Vec1::try_from(items).unwrap(),
-        };
-        String::from_utf8_lossy(&response::data(d)).into_owned()
+        String::from_utf8_lossy(&fetch_response::fetch(nz(3), items)).into_owned()
     }
 
     #[test]
@@ -187,6 +200,22 @@ mod tests {
             "* 3 FETCH (BINARY[2] ~{8}\r\n\x00\x01\x02\x03\x04\x05\x06\x07 BINARY.SIZE[1.1] 28)\r\n"
         );
         assert!(plan_of("(BINARY[1])", false).sets_seen);
+    }
+
+    #[test]
+    fn partial_binary_items() {
+        // Part 2 decodes to the bytes 0 to 7; part 1.1 to 28 bytes of text.
+        let got = render(&plan_of(
+            "(UID BINARY.PEEK[2]<3.2> BINARY.PEEK[2]<6.10> BINARY.PEEK[1.1]<30.5> BINARY.SIZE[2])",
+            false,
+        ));
+        assert_eq!(
+            got,
+            "* 3 FETCH (UID 42 BINARY[2]<3> {2}\r\n\x03\x04 BINARY[2]<6> {2}\r\n\x06\x07 \
+             BINARY[1.1]<30> {0}\r\n BINARY.SIZE[2] 8)\r\n"
+        );
+        let got = render(&plan_of("(BINARY.PEEK[2]<0.3>)", false));
+        assert_eq!(got, "* 3 FETCH (BINARY[2]<0> ~{3}\r\n\x00\x01\x02)\r\n");
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! What SORT compares of a message (RFC 5256 §3 "SORT", RFC 5957 "DISPLAYFROM",
 //! "DISPLAYTO"), each in the form it is compared in, so sorting is plain comparison.
 //!
-//! - Address keys (FROM, TO, CC): the mailbox (local part) of the first address,
-//!   i;ascii-casemap (ASCII upper-cased); empty when the field or address is missing.
-//! - Display keys: the first address's display name as decoded, or its address when it has
-//!   none, i;unicode-casemap (approximated by Unicode lower-casing).
+//! - Address keys (FROM, TO, CC): the addr-mailbox of the first element of the IMAP address
+//!   list (the group's name when the field opens with a group), i;ascii-casemap (ASCII
+//!   upper-cased); empty when the field or address is missing.
+//! - Display keys: the first element's display name as decoded, or its address when it has
+//!   none (a group: its name), i;unicode-casemap (approximated by Unicode lower-casing).
 //! - SUBJECT: the base subject ([`crate::base_subject`]), i;ascii-casemap.
 //! - DATE: the Date field as an instant (UTC), or the internal date when the field is
 //!   missing or unreadable (RFC 5256 §2.2).
@@ -12,9 +13,10 @@
 //! Invariants: pure and total; every key is computed from the parsed message alone (and the
 //! internal date for DATE).
 
-use mail_parser::{Address, Message};
+use mail_parser::{Addr, Address, Message};
 
 use crate::base_subject::{base_subject, compare_key};
+use crate::envelope::split_route;
 
 /// The address fields SORT looks at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,35 +26,77 @@ pub enum AddressField {
     Cc,
 }
 
-fn address<'a>(msg: &'a Message<'_>, field: AddressField) -> Option<&'a mail_parser::Addr<'a>> {
-    let list: Option<&Address<'_>> = match field {
+/// The first element of a field's IMAP address list, as its parts: the address list's
+/// first element is a group's start marker when the field opens with a group (no name, the
+/// group's name as mailbox, no host: RFC 9051 §7.5.2), else the first address. A bare word
+/// without `@` or `<>` (`To: d`, which the parser reads as a name alone) is a mailbox
+/// without a host.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct First<'a> {
+    name: Option<&'a str>,
+    mailbox: &'a str,
+    host: &'a str,
+}
+
+fn first<'a>(msg: &'a Message<'_>, field: AddressField) -> Option<First<'a>> {
+    let list: &Address<'_> = match field {
         AddressField::From => msg.from(),
         AddressField::To => msg.to(),
         AddressField::Cc => msg.cc(),
-    };
-    list.and_then(Address::first)
+    }?;
+    match list {
+        Address::List(list) => list.iter().find_map(address),
+        Address::Group(groups) => groups.iter().find_map(|g| match g.name.as_deref() {
+            Some(name) => Some(First {
+                mailbox: name,
+                ..First::default()
+            }),
+            None => g.addresses.iter().find_map(address),
+        }),
+    }
 }
 
-/// FROM, TO, CC: the first address's mailbox, upper-cased (i;ascii-casemap).
+fn address<'a>(a: &'a Addr<'_>) -> Option<First<'a>> {
+    let name = a.name.as_deref();
+    let Some(addr) = a.address.as_deref() else {
+        return name.map(|mailbox| First {
+            mailbox,
+            ..First::default()
+        });
+    };
+    let (_, addr) = split_route(addr);
+    let (mailbox, host) = addr.rsplit_once('@').unwrap_or((addr, ""));
+    Some(First {
+        name,
+        mailbox,
+        host,
+    })
+}
+
+/// FROM, TO, CC (RFC 5256 §3): the addr-mailbox of the first element of the field's IMAP
+/// address list, upper-cased (i;ascii-casemap). When the field opens with a group, that
+/// element is the group's start marker, whose addr-mailbox is the group's name.
 pub fn mailbox_key(msg: &Message<'_>, field: AddressField) -> String {
-    let Some(addr) = address(msg, field).and_then(|a| a.address.as_deref()) else {
-        return String::new();
-    };
-    let local = addr.rsplit_once('@').map_or(addr, |(l, _)| l);
-    local.trim().to_ascii_uppercase()
+    first(msg, field)
+        .map(|f| f.mailbox.trim().to_ascii_uppercase())
+        .unwrap_or_default()
 }
 
-/// DISPLAYFROM, DISPLAYTO (RFC 5957 §2): the first address's display name, or its address
-/// when the name is missing or empty, lower-cased.
+/// DISPLAYFROM, DISPLAYTO (RFC 5957 §3, the sort value of an IMAP address): the first
+/// element's addr-name as decoded when not empty, else `mailbox@host`, else the mailbox
+/// alone; lower-cased. The addr-name is what ENVELOPE sends: the display name, or the
+/// comment of an address written `user@host (comment)`. A group's start marker has no
+/// addr-name and no host, so a group sorts by its name.
 pub fn display_key(msg: &Message<'_>, field: AddressField) -> String {
-    let Some(a) = address(msg, field) else {
+    let Some(f) = first(msg, field) else {
         return String::new();
     };
-    let name = a.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
-    name.or(a.address.as_deref())
-        .unwrap_or_default()
-        .trim()
-        .to_lowercase()
+    let key = match (f.name.map(str::trim).filter(|n| !n.is_empty()), f.host) {
+        (Some(name), _) => name.to_owned(),
+        (None, "") => f.mailbox.to_owned(),
+        (None, host) => format!("{}@{host}", f.mailbox),
+    };
+    key.trim().to_lowercase()
 }
 
 /// SUBJECT: the base subject in its comparison form.
@@ -85,15 +129,66 @@ mod tests {
              Cc: undisclosed\r\n\r\nx\r\n",
         );
         assert_eq!(mailbox_key(&m, AddressField::From), "ALICE");
-        assert_eq!(mailbox_key(&m, AddressField::To), "CAROL");
+        assert_eq!(
+            mailbox_key(&m, AddressField::To),
+            "TEAM",
+            "a group sorts by its name"
+        );
         assert_eq!(display_key(&m, AddressField::From), "zed");
-        assert_eq!(display_key(&m, AddressField::To), "carol");
+        assert_eq!(display_key(&m, AddressField::To), "team");
         let m = parse("From: <Bob@Example.test>\r\nTo: =?utf-8?q?=C3=89mile?= <e@x>\r\n\r\n");
         assert_eq!(mailbox_key(&m, AddressField::From), "BOB");
         assert_eq!(display_key(&m, AddressField::From), "bob@example.test");
         assert_eq!(display_key(&m, AddressField::To), "émile");
         assert_eq!(mailbox_key(&m, AddressField::Cc), "");
         assert_eq!(display_key(&m, AddressField::Cc), "");
+    }
+
+    #[test]
+    fn groups_comments_and_bare_names() {
+        let m = parse(
+            "From: user2@domain2.org (foo bar)\r\n\
+             To: user2: blah@domain1.org;\r\n\
+             Cc: empty:;, x@y.test\r\n\
+             Bcc: d\r\n\r\n",
+        );
+        assert_eq!(mailbox_key(&m, AddressField::From), "USER2");
+        assert_eq!(
+            display_key(&m, AddressField::From),
+            "foo bar",
+            "the comment"
+        );
+        assert_eq!(
+            mailbox_key(&m, AddressField::To),
+            "USER2",
+            "the group's name"
+        );
+        assert_eq!(display_key(&m, AddressField::To), "user2");
+        assert_eq!(mailbox_key(&m, AddressField::Cc), "EMPTY", "an empty group");
+        assert_eq!(display_key(&m, AddressField::Cc), "empty");
+        let m = parse(
+            "From: x@y.test, g: a@b.test;\r\n\
+             To: d\r\n\
+             Cc: <@relay.test:Route@Host.test>\r\n\r\n",
+        );
+        assert_eq!(
+            mailbox_key(&m, AddressField::From),
+            "X",
+            "an address before a group"
+        );
+        assert_eq!(display_key(&m, AddressField::From), "x@y.test");
+        assert_eq!(mailbox_key(&m, AddressField::To), "D");
+        assert_eq!(
+            display_key(&m, AddressField::To),
+            "d",
+            "no host: the mailbox alone"
+        );
+        assert_eq!(
+            mailbox_key(&m, AddressField::Cc),
+            "ROUTE",
+            "the route left out"
+        );
+        assert_eq!(display_key(&m, AddressField::Cc), "route@host.test");
     }
 
     #[test]

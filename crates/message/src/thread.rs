@@ -181,11 +181,12 @@ impl<'m> Threader<'m> {
             }
             prev = Some(c);
         }
-        // (1B) The last reference is the message's parent, replacing any other.
+        // (1B) The last reference is the message's parent. A parent the message already has
+        // (set from an earlier message's References, perhaps truncated) is broken first, even
+        // when the new link is not made because it would close a loop: the message is then
+        // a root. Without references it has no parent.
         let parent = prev.filter(|&p| !self.is_ancestor_or_self(own, p));
-        if prev.is_none() || parent.is_some() {
-            self.set_parent(own, parent);
-        }
+        self.set_parent(own, parent);
     }
 
     /// Whether `a` is `b` or one of `b`'s ancestors. A container without children is

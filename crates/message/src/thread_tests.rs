@@ -127,6 +127,25 @@ fn references_loops_are_not_made() {
 }
 
 #[test]
+fn references_parent_link_broken_by_a_looping_reference() {
+    // 2 names 1 then 3, so 3 is first placed under 1 and 2 under 3. 3 then names 2, its own
+    // child: that link would close a loop and is not made, but 3's link to 1 breaks (§3
+    // step 1B), so 3 heads its own thread, ordered before 1 by its earlier date.
+    let msgs = [
+        msg(1, 300, "", Some("a@b"), &[]),
+        msg(2, 100, "", Some("b@b"), &["a@b", "c@b"]),
+        msg(3, 200, "", Some("c@b"), &["b@b"]),
+    ];
+    assert_eq!(show(&references(&msgs)), "(3 2)(1)");
+    // Without 1 (expunged): the dummy left for it has no children and goes.
+    let msgs = [
+        msg(1, 100, "", Some("b@b"), &["a@b", "c@b"]),
+        msg(2, 200, "", Some("c@b"), &["b@b"]),
+    ];
+    assert_eq!(show(&references(&msgs)), "(2 1)");
+}
+
+#[test]
 fn references_duplicate_message_ids() {
     let msgs = [
         msg(1, 10, "first", Some("a@x"), &[]),

@@ -3,8 +3,9 @@
 //! \Seen).
 //!
 //! Invariants: the items keep the order asked; UID is added to UID FETCH requests (RFC 9051
-//! §6.4.9) and MODSEQ when CHANGEDSINCE was used (RFC 7162 §3.1.4.1); a partial BINARY
-//! fetch is refused, since `imap-types` cannot write its response.
+//! §6.4.9) and MODSEQ when CHANGEDSINCE was used (RFC 7162 §3.1.4.1). A partial BINARY
+//! fetch is planned like any other item; its answer, which `imap-types` cannot write, is
+//! encoded by [`crate::fetch_response`].
 
 use imap_codec::imap_types::IntoStatic;
 use imap_codec::imap_types::fetch::{MacroOrMessageDataItemNames, MessageDataItemName};
@@ -23,11 +24,7 @@ pub struct Plan {
 }
 
 /// Plan a FETCH: expand macros, add UID for UID FETCH and MODSEQ when asked for.
-pub fn plan(
-    what: MacroOrMessageDataItemNames<'_>,
-    uid: bool,
-    modseq: bool,
-) -> Result<Plan, &'static str> {
+pub fn plan(what: MacroOrMessageDataItemNames<'_>, uid: bool, modseq: bool) -> Plan {
     let mut items: Vec<MessageDataItemName<'static>> = match what {
         MacroOrMessageDataItemNames::Macro(m) => m
             .expand()
@@ -39,18 +36,6 @@ pub fn plan(
         }
     };
     use MessageDataItemName as N;
-    if items.iter().any(|i| {
-        matches!(
-            i,
-            N::Binary {
-                partial: Some(_),
-                ..
-            }
-        )
-    }) {
-        // imap-types has no origin for BINARY responses (`BINARY[1]<0>`).
-        return Err("partial BINARY fetches are not supported");
-    }
     if uid && !items.contains(&N::Uid) {
         items.insert(0, N::Uid);
     }
@@ -84,12 +69,12 @@ pub fn plan(
                 | N::Binary { peek: false, .. }
         )
     });
-    Ok(Plan {
+    Plan {
         items,
         needs_body,
         needs_meta,
         sets_seen,
-    })
+    }
 }
 
 /// Whether a plan asks for MODSEQ (which enables CONDSTORE, RFC 7162 §3.1).
@@ -115,7 +100,7 @@ mod tests {
         else {
             panic!()
         };
-        plan(macro_or_item_names, uid, false).unwrap()
+        plan(macro_or_item_names, uid, false)
     }
 
     #[test]
@@ -130,5 +115,8 @@ mod tests {
         assert!(plan_of("(BODY[TEXT])", false).sets_seen);
         assert!(plan_of("RFC822", false).sets_seen);
         assert!(!plan_of("RFC822.HEADER", false).sets_seen);
+        let p = plan_of("(BINARY.PEEK[1]<0.10>)", false);
+        assert!(p.needs_body && !p.sets_seen);
+        assert!(plan_of("(BINARY[1]<5.10>)", false).sets_seen);
     }
 }

@@ -14,7 +14,8 @@
 //! `imap-codec` goes) and `tokens` (the scanner those three share); [`fetch`] (what a FETCH
 //! asks for), [`seqset`] (sequence sets against a view), [`names`] (mailbox names, modified
 //! UTF-7, LIST wildcards); [`response`] and [`wire`] (encoding, and `imap-types` values
-//! built from any bytes).
+//! built from any bytes); [`fetch_response`] (FETCH responses with items `imap-types`
+//! cannot write, such as a partial BINARY answer's origin).
 //!
 //! Invariants upheld by every function here:
 //! - literal and command sizes are checked before anything is buffered;
@@ -28,6 +29,7 @@ mod command;
 mod deep_search;
 mod error;
 pub mod fetch;
+pub mod fetch_response;
 pub mod framing;
 pub mod names;
 mod preparse;

@@ -11,12 +11,12 @@
 //! only when an item needs it; UID, FLAGS and MODSEQ come from the view.
 
 use heron_proto_imap::fetch::Plan;
+use heron_proto_imap::fetch_response;
 use heron_proto_imap::response::{self, code};
 use heron_proto_imap::seqset;
 use heron_proto_imap::wire;
 use heron_store::{FlagOp, MessageMeta, StoreError};
 use imap_codec::imap_types::command::FetchModifier;
-use imap_codec::imap_types::core::Vec1;
 use imap_codec::imap_types::fetch::MacroOrMessageDataItemNames;
 use imap_codec::imap_types::response::{Code, Data};
 use imap_codec::imap_types::sequence::SequenceSet;
@@ -53,10 +53,7 @@ pub async fn execute(
             "VANISHED requires QRESYNC, UID FETCH and CHANGEDSINCE",
         ));
     }
-    let plan = match heron_proto_imap::fetch::plan(what, uid, changed_since.is_some()) {
-        Ok(p) => p,
-        Err(why) => return Ok(Done::bad(why)),
-    };
+    let plan = heron_proto_imap::fetch::plan(what, uid, changed_since.is_some());
     if changed_since.is_some() || heron_proto_imap::fetch::wants_modseq(&plan) {
         m.enabled.condstore = true;
     }
@@ -196,12 +193,7 @@ async fn fetch_one(
     let Ok(items) = fetchitems::build(plan, &item, body.as_ref(), seen_now) else {
         return Ok(One::UnknownCte);
     };
-    if let Ok(items) = Vec1::try_from(items) {
-        m.push(&response::data(Data::Fetch {
-            seq: wire::nz(i as u32 + 1),
-            items,
-        }));
-    }
+    m.push(&fetch_response::fetch(wire::nz(i as u32 + 1), items));
     Ok(One::Sent)
 }
 
