@@ -92,8 +92,9 @@ class Shared:
         """STORE echoes that lacked the change are violations unless another client's STORE
         on the same message overlapped in time."""
         for key, start, end, client, v in self.suspects:
-            others = [w for w in self.stores.get(key, ())
-                      if w[2] != client and w[0] < end and w[1] > start]
+            unknown = key[:2] + (None,)  # STOREs on messages whose UID their client did not know
+            windows = list(self.stores.get(key, ())) + list(self.stores.get(unknown, ()))
+            others = [w for w in windows if w[2] != client and w[0] < end and w[1] > start]
             if not others:
                 nearest = sorted((w for w in self.stores.get(key, ()) if w[2] != client),
                                  key=lambda w: min(abs(w[1] - start), abs(w[0] - end)))[:4]

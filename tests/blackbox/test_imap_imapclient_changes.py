@@ -14,6 +14,12 @@ from test_imap_imapclient import connect, simple
 FLAGGED, SEEN, DELETED = imapclient.FLAGGED, imapclient.SEEN, imapclient.DELETED
 
 
+def plain(flags):
+    """Flags by message without \\Recent, which this IMAP4rev1 session holds for the messages
+    it appended before selecting (RFC 3501 §2.3.2); these tests are about the other flags."""
+    return {k: tuple(f for f in v if f != imapclient.RECENT) for k, v in flags.items()}
+
+
 @pytest.fixture
 def c(imap_server):
     client = connect(imap_server)
@@ -41,14 +47,14 @@ def copyuid(c):
 
 def test_add_remove_set_flags_with_a_keyword(c):
     fill(c, 3)
-    assert c.add_flags([1, 3], [FLAGGED, "$Important"]) == {
+    assert plain(c.add_flags([1, 3], [FLAGGED, "$Important"])) == {
         1: (FLAGGED, b"$Important"), 3: (FLAGGED, b"$Important")}
-    assert c.get_flags([1, 2, 3]) == {1: (FLAGGED, b"$Important"), 2: (),
+    assert plain(c.get_flags([1, 2, 3])) == {1: (FLAGGED, b"$Important"), 2: (),
                                       3: (FLAGGED, b"$Important")}
-    assert c.remove_flags([1], [FLAGGED]) == {1: (b"$Important",)}
-    assert c.set_flags([2], [SEEN, "$Later"]) == {2: (SEEN, b"$Later")}
-    assert c.set_flags([3], []) == {3: ()}
-    assert c.get_flags([1, 2, 3]) == {1: (b"$Important",), 2: (SEEN, b"$Later"), 3: ()}
+    assert plain(c.remove_flags([1], [FLAGGED])) == {1: (b"$Important",)}
+    assert plain(c.set_flags([2], [SEEN, "$Later"])) == {2: (SEEN, b"$Later")}
+    assert plain(c.set_flags([3], [])) == {3: ()}
+    assert plain(c.get_flags([1, 2, 3])) == {1: (b"$Important",), 2: (SEEN, b"$Later"), 3: ()}
     # The keyword is now offered in FLAGS and searchable.
     assert b"$Important" in c.select_folder("INBOX")[b"FLAGS"]
     assert c.search(["KEYWORD", "$Important"]) == [1]
@@ -72,7 +78,7 @@ def test_condstore_modseq_and_changedsince(c):
     assert after > before
     changed = c.fetch([1, 2, 3], ["FLAGS"], modifiers=["CHANGEDSINCE %d" % before])
     assert list(changed) == [2], changed
-    assert changed[2][b"FLAGS"] == (FLAGGED,)
+    assert plain({2: changed[2][b"FLAGS"]}) == {2: (FLAGGED,)}
     assert changed[2][b"MODSEQ"] == (after,)  # CHANGEDSINCE implies MODSEQ (RFC 7162)
     assert c.fetch([1, 2, 3], ["FLAGS"], modifiers=["CHANGEDSINCE %d" % after]) == {}
     assert c.search(["MODSEQ", after]) == [2]
@@ -99,7 +105,7 @@ def test_copy_and_move_report_uidplus(c):
 
     c.select_folder("Moved")
     got = c.fetch([1, 2], ["FLAGS", "BODY.PEEK[HEADER.FIELDS (SUBJECT)]"])
-    assert got[1][b"FLAGS"] == (FLAGGED,) and got[2][b"FLAGS"] == ()
+    assert plain({k: v[b"FLAGS"] for k, v in got.items()}) == {1: (FLAGGED,), 2: ()}
     assert got[1][b"BODY[HEADER.FIELDS (SUBJECT)]"] == b"Subject: Note 3\r\n\r\n"
     assert c.folder_status("Kept", ["MESSAGES", "UIDNEXT"]) == {b"MESSAGES": 2, b"UIDNEXT": 3}
     with pytest.raises(IMAPClientError, match="TRYCREATE"):
@@ -108,7 +114,7 @@ def test_copy_and_move_report_uidplus(c):
 
 def test_delete_messages_and_expunge(c):
     fill(c, 5)
-    assert c.delete_messages([2, 4]) == {2: (DELETED,), 4: (DELETED,)}
+    assert plain(c.delete_messages([2, 4])) == {2: (DELETED,), 4: (DELETED,)}
     text, responses = c.expunge()
     # Each EXPUNGE renumbers the later messages; in any order, they must remove UIDs 2 and 4.
     remaining = [1, 2, 3, 4, 5]
@@ -122,7 +128,7 @@ def test_delete_messages_and_expunge(c):
     c.delete_messages([1, 5])
     c.uid_expunge([5])
     assert c.search() == [1, 3]
-    assert c.get_flags([1]) == {1: (DELETED,)}
+    assert plain(c.get_flags([1])) == {1: (DELETED,)}
     c.uid_expunge([1])
     assert c.search() == [3]
     assert c.folder_status("INBOX", ["MESSAGES", "UIDNEXT"]) == {b"MESSAGES": 1, b"UIDNEXT": 6}

@@ -103,9 +103,9 @@ def test_esearch_modseq_is_that_of_the_messages_returned(r):
 
 
 def test_over_long_line_gets_a_tagged_bad(imap_server):
-    c = imap_raw(imap_server)  # before login: lines are limited to 8 KB
+    c = imap_raw(imap_server)  # before login: lines are limited to 32 KiB
     try:
-        _, done = c.cmd(b"x1", b'ID ("name" "' + b"a" * 20_000 + b'")')
+        _, done = c.cmd(b"x1", b'ID ("name" "' + b"a" * 40_000 + b'")')
         assert done == b"x1 BAD command line too long", done
         assert ok(c, b"n", b"NOOP") == []
     finally:

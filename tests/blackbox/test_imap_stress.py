@@ -153,8 +153,9 @@ class StressClient(Client):
         status, code, _ = self.command(text, "UID" if by_uid else "STORE")
         end = time.monotonic_ns()
         for t in targets:
-            if t.uid is not None:
-                self.shared.store_window(self.key(t.uid), start, end, self.id)
+            # A message whose UID this client never learned may be any of them: its window
+            # counts for every UID of the mailbox.
+            self.shared.store_window(self.key(t.uid), start, end, self.id)
         issued = status == b"NO" and code == b"EXPUNGEISSUED"
         if status != b"OK" and not issued:
             self.violate("tagged response not OK", f"STORE answered {status.decode()}")

@@ -125,7 +125,8 @@ def test_other_sessions_see_new_messages_and_flag_changes(imap_server):
     def a_sees_both():
         lines, _ = a.cmd(b"n", b"NOOP")
         got = b" ".join(lines)
-        return b"* 2 EXISTS" in got and b"* 1 FETCH (FLAGS (\\Flagged) UID 1)" in got
+        # A selected first: it holds the \\Recent of message 1.
+        return b"* 2 EXISTS" in got and b"* 1 FETCH (FLAGS (\\Flagged \\Recent) UID 1)" in got
     eventually(a_sees_both, 5, what="session A told of B's changes")
     a.close()
     b.close()

@@ -203,22 +203,29 @@ fn content_type(e: &mut Entity<'_>, default: Default) {
 pub fn split_multipart(raw: &[u8], body: Range<usize>, boundary: &[u8]) -> Vec<Range<usize>> {
     let mut parts = Vec::new();
     let mut start: Option<usize> = None;
+    let mut needle = Vec::with_capacity(boundary.len() + 2);
+    needle.extend_from_slice(b"--");
+    needle.extend_from_slice(boundary);
+    let finder = memchr::memmem::Finder::new(&needle);
     let mut pos = body.start;
-    while pos < body.end {
-        let line_end = raw[pos..body.end]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(body.end, |i| pos + i + 1);
-        if let Some(close) = delimiter(&raw[pos..line_end], boundary) {
+    // Only lines that start with "--boundary" can be delimiters: jump from one to the next.
+    while let Some(i) = finder.find(&raw[pos..body.end]) {
+        let at = pos + i;
+        let line_end = memchr::memchr(b'\n', &raw[at..body.end]).map_or(body.end, |j| at + j + 1);
+        let line_start = at == body.start || raw[at - 1] == b'\n';
+        if line_start && let Some(close) = delimiter(&raw[at..line_end], boundary) {
             if let Some(s) = start {
-                parts.push(s..before_break(raw, s, pos));
+                parts.push(s..before_break(raw, s, at));
             }
             if close || parts.len() >= MAX_PARTS {
                 return parts;
             }
             start = Some(line_end);
         }
-        pos = line_end;
+        pos = if line_start { line_end } else { at + 1 };
+        if pos >= body.end {
+            break;
+        }
     }
     if let Some(s) = start {
         parts.push(s..body.end.max(s));

@@ -263,6 +263,24 @@ pub struct Folder {
 /// message exists does not find it gone. The space is given back to the quota at once.
 pub const EXPUNGED_HOLD_SECS: i64 = 3600;
 
+/// What STATUS reports of a folder, counted by the store in one read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FolderCounts {
+    pub messages: u32,
+    /// Messages without `\Seen`.
+    pub unseen: u32,
+    /// Messages with `\Deleted`, and their bytes.
+    pub deleted: u32,
+    pub deleted_bytes: u64,
+    /// All messages' bytes.
+    pub bytes: u64,
+    /// Messages above the folder's `recent_uid`: not yet claimed as `\Recent`.
+    pub recent: u32,
+    /// The highest UID and modseq of a message (0 when empty).
+    pub max_uid: u32,
+    pub max_modseq: u64,
+}
+
 /// Metadata of one stored message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageMeta {

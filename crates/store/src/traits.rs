@@ -145,6 +145,8 @@ pub trait MailStore: Send + Sync {
     /// messages stay readable through [`MailStore::held_messages`] for
     /// [`crate::EXPUNGED_HOLD_SECS`].
     async fn expunge(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<u32>>;
+    /// Counts of a folder's messages for STATUS, without reading them one by one.
+    async fn folder_counts(&self, folder: FolderId) -> Result<FolderCounts>;
     /// Claim a folder's `\Recent` messages for one IMAP session: returns `(a, b)`, the
     /// messages with UIDs `a+1..=b` are recent in that session alone, and the next claim
     /// starts after `b` (RFC 3501 §2.3.2). `a == b` when there was nothing new.

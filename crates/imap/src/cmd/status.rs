@@ -55,36 +55,23 @@ pub async fn status_items(
     folder: &Folder,
     items: &[StatusDataItemName],
 ) -> Result<Vec<StatusDataItem>> {
-    let msgs = cx.store().list_messages(folder.id).await?;
-    let has = |m: &heron_store::MessageMeta, f: &str| m.flags.iter().any(|x| x == f);
-    let count = |f: &dyn Fn(&heron_store::MessageMeta) -> bool| {
-        u32::try_from(msgs.iter().filter(|m| f(m)).count()).unwrap_or(u32::MAX)
-    };
-    let max_uid = msgs.last().map_or(0, |m| m.uid);
-    let modseq = msgs.iter().map(|m| m.modseq).max().unwrap_or(0);
+    let n = cx.store().folder_counts(folder.id).await?;
     Ok(items
         .iter()
         .map(|i| match i {
-            StatusDataItemName::Messages => StatusDataItem::Messages(count(&|_| true)),
+            StatusDataItemName::Messages => StatusDataItem::Messages(n.messages),
             // Messages no session has taken the \Recent of yet (RFC 3501 §2.3.2).
-            StatusDataItemName::Recent => {
-                StatusDataItem::Recent(count(&|m| m.uid > folder.recent_uid))
-            }
+            StatusDataItemName::Recent => StatusDataItem::Recent(n.recent),
             StatusDataItemName::UidNext => {
-                StatusDataItem::UidNext(nz(folder.uidnext.max(max_uid.saturating_add(1))))
+                StatusDataItem::UidNext(nz(folder.uidnext.max(n.max_uid.saturating_add(1))))
             }
             StatusDataItemName::UidValidity => StatusDataItem::UidValidity(nz(folder.uidvalidity)),
-            StatusDataItemName::Unseen => StatusDataItem::Unseen(count(&|m| !has(m, "\\Seen"))),
-            StatusDataItemName::Deleted => StatusDataItem::Deleted(count(&|m| has(m, "\\Deleted"))),
-            StatusDataItemName::DeletedStorage => StatusDataItem::DeletedStorage(
-                msgs.iter()
-                    .filter(|m| has(m, "\\Deleted"))
-                    .map(|m| m.size)
-                    .sum(),
-            ),
-            StatusDataItemName::Size => StatusDataItem::Size(msgs.iter().map(|m| m.size).sum()),
+            StatusDataItemName::Unseen => StatusDataItem::Unseen(n.unseen),
+            StatusDataItemName::Deleted => StatusDataItem::Deleted(n.deleted),
+            StatusDataItemName::DeletedStorage => StatusDataItem::DeletedStorage(n.deleted_bytes),
+            StatusDataItemName::Size => StatusDataItem::Size(n.bytes),
             StatusDataItemName::HighestModSeq => {
-                StatusDataItem::HighestModSeq(folder.highestmodseq.max(modseq).max(1))
+                StatusDataItem::HighestModSeq(folder.highestmodseq.max(n.max_modseq).max(1))
             }
         })
         .collect())

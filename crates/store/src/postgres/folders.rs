@@ -130,6 +130,37 @@ impl PgStore {
         })
     }
 
+    /// Counts for STATUS ([`crate::MailStore::folder_counts`]), aggregated by PostgreSQL.
+    /// Flags are kept as one space-separated text with system flags in their canonical
+    /// spelling.
+    pub(crate) async fn folder_counts_impl(&self, folder: FolderId) -> Result<FolderCounts> {
+        let c = self.client().await?;
+        let st = c
+            .prepare_cached(
+                "SELECT count(*), \
+                 count(*) FILTER (WHERE position(' \\Seen ' in ' ' || flags || ' ') = 0), \
+                 count(*) FILTER (WHERE position(' \\Deleted ' in ' ' || flags || ' ') > 0), \
+                 coalesce(sum(size) FILTER \
+                          (WHERE position(' \\Deleted ' in ' ' || flags || ' ') > 0), 0)::bigint, \
+                 coalesce(sum(size), 0)::bigint, \
+                 count(*) FILTER (WHERE uid > (SELECT recent_uid FROM folders WHERE id = $1)), \
+                 coalesce(max(uid), 0), coalesce(max(modseq), 0) \
+                 FROM messages WHERE folder_id = $1",
+            )
+            .await?;
+        let r = c.query_one(&st, &[&folder]).await?;
+        Ok(FolderCounts {
+            messages: r.try_get::<_, i64>(0)? as u32,
+            unseen: r.try_get::<_, i64>(1)? as u32,
+            deleted: r.try_get::<_, i64>(2)? as u32,
+            deleted_bytes: r.try_get::<_, i64>(3)? as u64,
+            bytes: r.try_get::<_, i64>(4)? as u64,
+            recent: r.try_get::<_, i64>(5)? as u32,
+            max_uid: r.try_get::<_, i64>(6)? as u32,
+            max_modseq: r.try_get::<_, i64>(7)? as u64,
+        })
+    }
+
     /// Claim the folder's `\Recent` messages ([`crate::MailStore::claim_recent`]): a plain
     /// read when there is nothing new, else one transaction that locks the folder row and
     /// moves the mark to the newest UID, so two nodes never claim the same message.

@@ -357,6 +357,10 @@ impl MailStore for PgStore {
         read(&self.client().await?, &m.blob).await
     }
 
+    async fn folder_counts(&self, folder: FolderId) -> Result<FolderCounts> {
+        self.folder_counts_impl(folder).await
+    }
+
     async fn claim_recent(&self, folder: FolderId) -> Result<(u32, u32)> {
         self.claim_recent_impl(folder).await
     }

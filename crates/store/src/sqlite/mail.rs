@@ -446,6 +446,10 @@ impl MailStore for SqliteStore {
         self.vanished_impl(folder, modseq).await
     }
 
+    async fn folder_counts(&self, folder: FolderId) -> Result<FolderCounts> {
+        self.folder_counts_impl(folder).await
+    }
+
     async fn claim_recent(&self, folder: FolderId) -> Result<(u32, u32)> {
         self.claim_recent_impl(folder).await
     }

@@ -156,6 +156,13 @@ impl SqliteStore {
                 None => open_conn(&inner.db_path, true)?,
             };
             let r = f(&conn);
+            // A statement left stepping or a transaction left open would pin this
+            // connection's snapshot: every later read on it would miss newer commits. Such
+            // a connection is closed instead of pooled.
+            if conn.is_busy() || !conn.is_autocommit() {
+                tracing::warn!("a store read left its connection in a transaction; closing it");
+                return r;
+            }
             if let Ok(mut p) = inner.readers.lock()
                 && p.len() < 16
             {

@@ -258,3 +258,40 @@ pub(super) async fn recent_claims(s: Subject) {
     );
     assert!(s.claim_recent(999_999).await.is_err());
 }
+
+/// STATUS counts from the store match the messages, flags and sizes.
+pub(super) async fn folder_counts(s: Subject) {
+    let d = domain(&s, "fc.test").await;
+    let u = user(&s, &d, "c").await;
+    let inbox = s.get_folder(u.id, "INBOX").await.unwrap().unwrap();
+    assert_eq!(
+        s.folder_counts(inbox.id).await.unwrap(),
+        FolderCounts::default()
+    );
+    let batch = vec![
+        (b"aaaa".to_vec(), msg(&["\\Seen"])),
+        (b"bbbbbb".to_vec(), msg(&["\\Deleted", "$Seen"])),
+        (b"cc".to_vec(), msg(&["\\Seen", "\\Deleted"])),
+        (b"d".to_vec(), msg(&["$NotSeen"])),
+    ];
+    s.append_batch(inbox.id, batch).await.unwrap();
+    s.claim_recent(inbox.id).await.unwrap();
+    s.append_batch(inbox.id, vec![(b"eee".to_vec(), msg(&[]))])
+        .await
+        .unwrap();
+    let list = s.list_messages(inbox.id).await.unwrap();
+    let n = s.folder_counts(inbox.id).await.unwrap();
+    assert_eq!(
+        n,
+        FolderCounts {
+            messages: 5,
+            unseen: 3,
+            deleted: 2,
+            deleted_bytes: list[1].size + list[2].size,
+            bytes: list.iter().map(|m| m.size).sum(),
+            recent: 1,
+            max_uid: 5,
+            max_modseq: list.iter().map(|m| m.modseq).max().unwrap(),
+        }
+    );
+}

@@ -64,6 +64,7 @@ pub const ALL: &[(&str, Check)] = &[
     }),
     ("held_messages", |s| Box::pin(held::held_messages(s))),
     ("recent_claims", |s| Box::pin(folders::recent_claims(s))),
+    ("folder_counts", |s| Box::pin(folders::folder_counts(s))),
 ];
 
 /// One test per check of [`ALL`] in a backend's test file, each calling `$run(name)` (an
@@ -78,7 +79,8 @@ macro_rules! suite_tests {
             spool_leases, dkim_keys, api_tokens, inactive_users, search_users, secrets,
             domain_admins, delete_cascades, large_messages, flags_copy_move, folder_tree,
             nodes_and_holds, admin_sessions, stopped_services, failure_limits,
-            failure_limits_are_bounded, concurrent_failures, held_messages, recent_claims);
+            failure_limits_are_bounded, concurrent_failures, held_messages, recent_claims,
+            folder_counts);
     };
     (@each $run:path; $($name:ident),*) => {
         $(
