@@ -462,13 +462,27 @@ mod tests {
                     .collect();
                 out.push((name.trim().to_owned(), columns));
             }
-            // Columns added later: `ALTER TABLE t ADD COLUMN c ...`.
+            // Columns added or dropped later: `ALTER TABLE t ADD COLUMN c ...`,
+            // `ALTER TABLE t DROP COLUMN c;`.
             for line in m.sql.lines() {
                 let words: Vec<&str> = line.split_whitespace().collect();
-                if let ["ALTER", "TABLE", table, "ADD", "COLUMN", column, ..] = words[..]
+                if let [
+                    "ALTER",
+                    "TABLE",
+                    table,
+                    op @ ("ADD" | "DROP"),
+                    "COLUMN",
+                    column,
+                    ..,
+                ] = words[..]
                     && let Some((_, cols)) = out.iter_mut().find(|(n, _)| n == table)
                 {
-                    cols.insert(column.to_owned());
+                    let column = column.trim_end_matches(';').to_owned();
+                    if op == "ADD" {
+                        cols.insert(column);
+                    } else {
+                        cols.remove(&column);
+                    }
                 }
             }
         }
