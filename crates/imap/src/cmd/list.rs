@@ -220,3 +220,44 @@ fn decode(cx: &AsUser<'_>, raw: &[u8]) -> Option<String> {
     }
     names::decode_mutf7(text).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subs(names: &[&str]) -> BTreeSet<String> {
+        names.iter().map(|n| (*n).to_owned()).collect()
+    }
+
+    fn listed(subs: &BTreeSet<String>, recursive: bool, patterns: &[&str]) -> Vec<(String, bool)> {
+        let matches = |n: &str| patterns.iter().any(|p| names::matches(p, n));
+        subscribed_names(subs, &[], recursive, matches)
+            .into_iter()
+            .map(|(n, f, childinfo)| {
+                assert!(f.is_none());
+                (n, childinfo)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn recursivematch_names_parents_of_subscriptions_the_patterns_miss() {
+        let s = subs(&["a/b/c", "a/x", "t/t", "u", "u/v"]);
+        let own = |v: &[(&str, bool)]| -> Vec<(String, bool)> {
+            v.iter().map(|(n, c)| ((*n).to_owned(), *c)).collect()
+        };
+        assert_eq!(listed(&s, false, &["%"]), own(&[("u", false)]));
+        assert_eq!(
+            listed(&s, true, &["%"]),
+            own(&[("a", true), ("t", true), ("u", false)])
+        );
+        // The child matches a pattern itself: its parent is not named for it.
+        assert_eq!(listed(&s, true, &["t*"]), own(&[("t/t", false)]));
+        assert_eq!(
+            listed(&s, true, &["a/%", "a"]),
+            own(&[("a", true), ("a/b", true), ("a/x", false)])
+        );
+        // A subscribed parent is listed as itself.
+        assert_eq!(listed(&s, true, &["u"]), own(&[("u", false)]));
+    }
+}
