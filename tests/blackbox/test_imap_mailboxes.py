@@ -98,6 +98,11 @@ def test_rename_inbox_moves_its_messages(m):
 def test_subscriptions(m):
     m.create("Lists/rust")
     m.create("Lists/python")
+    # CREATE does not subscribe; the default folders start subscribed.
+    subs = listing(m, cmd="lsub")
+    assert "INBOX" in subs and not any(n.startswith("Lists") for n in subs), subs
+    assert m.subscribe("Lists/rust")[0] == "OK"
+    assert m.subscribe("Lists/python")[0] == "OK"
     assert m.unsubscribe("Lists/python")[0] == "OK"
     assert m.unsubscribe("Lists")[0] == "OK"
     subs = listing(m, cmd="lsub")
@@ -112,7 +117,9 @@ def test_subscriptions(m):
     assert lines == [b'(\\HasNoChildren \\Subscribed) "/" Lists/rust'], lines
     assert m.subscribe("Lists/python")[0] == "OK"
     assert "Lists/python" in listing(m, cmd="lsub")
-    assert m.subscribe("Nowhere")[0] == "NO"
+    # Subscriptions are names apart from mailboxes: one without a mailbox may be subscribed.
+    assert m.subscribe("Nowhere")[0] == "OK"
+    assert "Nowhere" in listing(m, cmd="lsub")
 
 
 def test_status_and_list_status(m):

@@ -182,6 +182,10 @@ def test_store_copy_of_10000_messages_is_served_by_a_node_on_postgres(tmp_path, 
         assert m.uid("STORE", "1:5", "+FLAGS.SILENT", r"(\Deleted)")[0] == "OK"
         assert m.expunge()[0] == "OK"
         assert m.uid("STORE", "100:110", "+FLAGS.SILENT", r"(\Flagged $Work)")[0] == "OK"
+        # Subscriptions are names of their own: one without a mailbox, one default dropped.
+        assert m.subscribe("Gone/Away")[0] == "OK"
+        assert m.unsubscribe("Drafts")[0] == "OK"
+        subscribed = sorted(m.lsub('""', "*")[1])
     finally:
         m.logout()
     # One message waiting in the spool for a remote domain (delivery is switched off).
@@ -263,6 +267,9 @@ def test_store_copy_of_10000_messages_is_served_by_a_node_on_postgres(tmp_path, 
         dst.cli("alias", "add", "crew@example.test", OTHER)
         m = imap_client(dst)
         try:
+            assert sorted(m.lsub('""', "*")[1]) == subscribed
+            assert b'() "/" Gone/Away' in subscribed and b'() "/" INBOX' in subscribed
+            assert not any(line.endswith(b" Drafts") for line in subscribed), subscribed
             assert m.create("Moved")[0] == "OK"
         finally:
             m.logout()

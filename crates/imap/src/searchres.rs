@@ -57,7 +57,6 @@ mod tests {
             uidvalidity: 1,
             uidnext: 10,
             highestmodseq: 1,
-            subscribed: true,
             recent_uid: 0,
         };
         let mut sel = Selected::of_metas(folder, false, [2, 4, 6, 8].map(meta).to_vec());

@@ -361,7 +361,6 @@ mod tests {
             uidvalidity: 7,
             uidnext: 5,
             highestmodseq: 4,
-            subscribed: true,
             recent_uid: 0,
         }
     }

@@ -249,7 +249,6 @@ pub struct Folder {
     /// The UID the next message will get; strictly increasing, never reused.
     pub uidnext: u32,
     pub highestmodseq: u64,
-    pub subscribed: bool,
     /// Messages with a UID above this are `\Recent` for the next IMAP session that claims
     /// them ([`crate::MailStore::claim_recent`], RFC 3501 §2.3.2): each is recent in one
     /// session only.

@@ -33,7 +33,8 @@ pub trait DirectoryStore: Send + Sync {
     async fn resolve_domain_alias(&self, alias: &str) -> Result<Option<DomainId>>;
     async fn list_domain_aliases(&self, domain: DomainId) -> Result<Vec<String>>;
 
-    /// Create a user and its default folders (`folders`: name and special-use attribute).
+    /// Create a user and its default folders (`folders`: name and special-use attribute),
+    /// each subscribed so mail clients show it.
     async fn create_user(&self, u: NewUser, folders: &[(&str, Option<&str>)]) -> Result<User>;
     async fn update_user(&self, u: &User) -> Result<()>;
     async fn get_user(&self, domain: DomainId, local: &str) -> Result<Option<User>>;
@@ -195,7 +196,13 @@ pub trait MailStore: Send + Sync {
     ) -> Result<()>;
     /// Delete a folder with its messages.
     async fn delete_folder(&self, folder: FolderId) -> Result<()>;
-    async fn set_subscribed(&self, folder: FolderId, subscribed: bool) -> Result<()>;
+    /// The user's subscriptions (RFC 9051 §6.3.7), sorted: names, kept apart from folders,
+    /// so a name may have no folder (deleting a folder keeps its subscription, renaming one
+    /// does not move it) and creating a folder does not subscribe it.
+    async fn list_subscriptions(&self, user: UserId) -> Result<Vec<String>>;
+    /// Subscribe the user to `name` (`on`) or unsubscribe; doing what is already done is
+    /// not an error.
+    async fn set_subscription(&self, user: UserId, name: &str, on: bool) -> Result<()>;
     /// Everything that changed in a folder after `modseq`, read consistently in one go.
     async fn changes_since(&self, folder: FolderId, modseq: u64) -> Result<FolderChanges>;
     /// UIDs expunged after `modseq` (QRESYNC VANISHED, RFC 7162 §3.2.10).

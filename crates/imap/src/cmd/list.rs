@@ -5,12 +5,18 @@
 //! once. A pattern or reference that is not valid modified UTF-7 matches nothing (OK, no
 //! LIST responses): every stored name's wire form is valid.
 //!
+//! Subscriptions are names apart from mailboxes: selection SUBSCRIBED lists the subscribed
+//! names matching a pattern, a name without a mailbox as `\NonExistent` (RFC 5258 §3.1);
+//! with RECURSIVEMATCH a name matching a pattern that is not subscribed itself but has a
+//! subscribed descendant matching no pattern is listed with `("CHILDINFO" ("SUBSCRIBED"))`
+//! (RFC 5258 §3.5, §4), so a client listing one level learns where subscriptions lie below.
+//!
 //! Invariants: a name whose mailbox does not exist but which has mailboxes below it is
 //! listed as `\Noselect` (`\NonExistent` under LIST-EXTENDED) so hierarchies stay walkable;
 //! every selectable mailbox carries `\HasChildren` or `\HasNoChildren`; special-use
 //! attributes are always given; `\Subscribed` only when asked for.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use heron_proto_imap::ListOptions;
 use heron_proto_imap::names::{self, DELIMITER};
@@ -63,25 +69,75 @@ pub async fn execute(
     }
     let user = cx.user_id();
     let folders = cx.store().list_folders(user).await?;
-    for (name, folder) in tree(&folders) {
-        if !full.iter().any(|p| names::matches(p, &name)) {
-            continue;
-        }
-        if opts.subscribed_only && !folder.is_some_and(|f| f.subscribed) {
-            continue;
-        }
-        let attrs = attributes(&name, folder, &folders, &opts);
+    let subs: BTreeSet<String> = if opts.subscribed_only || opts.return_subscribed {
+        cx.store()
+            .list_subscriptions(user)
+            .await?
+            .into_iter()
+            .collect()
+    } else {
+        BTreeSet::new()
+    };
+    let matches = |name: &str| full.iter().any(|p| names::matches(p, name));
+    let listed: Vec<(String, Option<&Folder>, bool)> = if opts.subscribed_only {
+        subscribed_names(&subs, &folders, opts.recursive, matches)
+    } else {
+        tree(&folders)
+            .into_iter()
+            .filter(|(name, _)| matches(name))
+            .map(|(name, folder)| (name, folder, false))
+            .collect()
+    };
+    for (name, folder, childinfo) in listed {
+        let attrs = attributes(&name, folder, &folders, subs.contains(&name), &opts);
         let mailbox = to_mailbox(cx.enabled.utf8, &name);
-        cx.push(&response::data(Data::List {
+        let mut line = response::data(Data::List {
             items: attrs,
             delimiter: QuotedChar::try_from(DELIMITER).ok(),
             mailbox,
-        }));
+        });
+        if childinfo {
+            // RFC 5258 §4: mbox-list-extended after the name.
+            line.truncate(line.len().saturating_sub(2));
+            line.extend_from_slice(b" (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n");
+        }
+        cx.push(&line);
         if let (Some(items), Some(f)) = (&opts.status, folder) {
             push_status(cx, f, items).await?;
         }
     }
     Ok(Done::ok("LIST completed"))
+}
+
+/// Selection SUBSCRIBED: each subscribed name that `matches`, with its folder if it has one;
+/// with `recursive`, also each name that matches and is not subscribed but has a subscribed
+/// descendant that does not match, flagged for CHILDINFO (RFC 5258 §3.5). Sorted by name.
+fn subscribed_names<'a>(
+    subs: &BTreeSet<String>,
+    folders: &'a [Folder],
+    recursive: bool,
+    matches: impl Fn(&str) -> bool,
+) -> Vec<(String, Option<&'a Folder>, bool)> {
+    let mut listed: BTreeMap<String, bool> = BTreeMap::new();
+    for name in subs {
+        if matches(name) {
+            listed.insert(name.clone(), false);
+        } else if recursive {
+            for a in names::ancestors(name).into_iter().filter(|a| matches(a)) {
+                if !subs.contains(a) {
+                    listed.insert(a.to_owned(), true);
+                }
+            }
+        }
+    }
+    let by_name: BTreeMap<&str, &Folder> = folders.iter().map(|f| (f.name.as_str(), f)).collect();
+    listed
+        .into_iter()
+        .map(|(name, childinfo)| {
+            let folder = by_name.get(name.as_str()).copied();
+            (name, folder, childinfo)
+        })
+        .collect()
 }
 
 /// Every existing folder plus the names above them that have no folder, sorted.
@@ -102,6 +158,7 @@ fn attributes(
     name: &str,
     folder: Option<&Folder>,
     folders: &[Folder],
+    subscribed: bool,
     opts: &ListOptions,
 ) -> Vec<FlagNameAttribute<'static>> {
     let mut attrs = Vec::new();
@@ -118,13 +175,12 @@ fn attributes(
     } else {
         "HasNoChildren"
     }));
-    if let Some(f) = folder {
-        if let Some(su) = f.special_use.as_deref() {
-            attrs.push(ext(su.trim_start_matches('\\')));
-        }
-        if f.subscribed && opts.return_subscribed {
-            attrs.push(ext("Subscribed"));
-        }
+    if let Some(su) = folder.and_then(|f| f.special_use.as_deref()) {
+        attrs.push(ext(su.trim_start_matches('\\')));
+    }
+    // RFC 5258 §3.4: a subscribed name has \Subscribed, with or without a mailbox.
+    if subscribed && opts.return_subscribed {
+        attrs.push(ext("Subscribed"));
     }
     attrs
 }
@@ -163,4 +219,45 @@ fn decode(cx: &AsUser<'_>, raw: &[u8]) -> Option<String> {
         return Some(text.to_owned());
     }
     names::decode_mutf7(text).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subs(names: &[&str]) -> BTreeSet<String> {
+        names.iter().map(|n| (*n).to_owned()).collect()
+    }
+
+    fn listed(subs: &BTreeSet<String>, recursive: bool, patterns: &[&str]) -> Vec<(String, bool)> {
+        let matches = |n: &str| patterns.iter().any(|p| names::matches(p, n));
+        subscribed_names(subs, &[], recursive, matches)
+            .into_iter()
+            .map(|(n, f, childinfo)| {
+                assert!(f.is_none());
+                (n, childinfo)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn recursivematch_names_parents_of_subscriptions_the_patterns_miss() {
+        let s = subs(&["a/b/c", "a/x", "t/t", "u", "u/v"]);
+        let own = |v: &[(&str, bool)]| -> Vec<(String, bool)> {
+            v.iter().map(|(n, c)| ((*n).to_owned(), *c)).collect()
+        };
+        assert_eq!(listed(&s, false, &["%"]), own(&[("u", false)]));
+        assert_eq!(
+            listed(&s, true, &["%"]),
+            own(&[("a", true), ("t", true), ("u", false)])
+        );
+        // The child matches a pattern itself: its parent is not named for it.
+        assert_eq!(listed(&s, true, &["t*"]), own(&[("t/t", false)]));
+        assert_eq!(
+            listed(&s, true, &["a/%", "a"]),
+            own(&[("a", true), ("a/b", true), ("a/x", false)])
+        );
+        // A subscribed parent is listed as itself.
+        assert_eq!(listed(&s, true, &["u"]), own(&[("u", false)]));
+    }
 }

@@ -1,6 +1,7 @@
-//! LSUB (RFC 3501 §6.3.9; deprecated by RFC 9051 but widely used): the subscribed
-//! mailboxes matching a pattern. With `%`, a subscribed mailbox below an unsubscribed name
-//! makes that name appear as `\Noselect`.
+//! LSUB (RFC 3501 §6.3.9; deprecated by RFC 9051 but widely used): the subscribed names
+//! matching a pattern, whether a mailbox has the name or not (subscriptions are kept apart
+//! from mailboxes). With `%`, a subscribed name below an unsubscribed one makes that one
+//! appear as `\Noselect`.
 
 use std::collections::BTreeSet;
 
@@ -30,12 +31,8 @@ pub async fn execute(
     };
     let full = names::join_reference(&reference, &pattern);
     let user = cx.user_id();
-    let folders = cx.store().list_folders(user).await?;
-    let subscribed: BTreeSet<&str> = folders
-        .iter()
-        .filter(|f| f.subscribed)
-        .map(|f| f.name.as_str())
-        .collect();
+    let names = cx.store().list_subscriptions(user).await?;
+    let subscribed: BTreeSet<&str> = names.iter().map(String::as_str).collect();
     let mut shown: BTreeSet<(String, bool)> = BTreeSet::new();
     for name in &subscribed {
         if names::matches(&full, name) {

@@ -162,6 +162,7 @@ pub(crate) const TABLES: &[Table] = &[
             ("forward_to", Text),
             ("created_at", Int),
             ("last_login", Int),
+            ("last_uidvalidity", Int),
         ],
         select: None,
         order: "id",
@@ -218,13 +219,20 @@ pub(crate) const TABLES: &[Table] = &[
             ("uidvalidity", Int),
             ("uidnext", Int),
             ("highestmodseq", Int),
-            ("subscribed", Bool),
             ("recent_uid", Int),
         ],
         select: None,
         order: "id",
         blob: None,
         identity: true,
+    },
+    Table {
+        name: "subscriptions",
+        columns: &[("user_id", Int), ("name", Text)],
+        select: None,
+        order: "user_id, name",
+        blob: None,
+        identity: false,
     },
     Table {
         name: "messages",
@@ -454,13 +462,27 @@ mod tests {
                     .collect();
                 out.push((name.trim().to_owned(), columns));
             }
-            // Columns added later: `ALTER TABLE t ADD COLUMN c ...`.
+            // Columns added or dropped later: `ALTER TABLE t ADD COLUMN c ...`,
+            // `ALTER TABLE t DROP COLUMN c;`.
             for line in m.sql.lines() {
                 let words: Vec<&str> = line.split_whitespace().collect();
-                if let ["ALTER", "TABLE", table, "ADD", "COLUMN", column, ..] = words[..]
+                if let [
+                    "ALTER",
+                    "TABLE",
+                    table,
+                    op @ ("ADD" | "DROP"),
+                    "COLUMN",
+                    column,
+                    ..,
+                ] = words[..]
                     && let Some((_, cols)) = out.iter_mut().find(|(n, _)| n == table)
                 {
-                    cols.insert(column.to_owned());
+                    let column = column.trim_end_matches(';').to_owned();
+                    if op == "ADD" {
+                        cols.insert(column);
+                    } else {
+                        cols.remove(&column);
+                    }
                 }
             }
         }

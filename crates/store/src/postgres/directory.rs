@@ -213,8 +213,12 @@ impl DirectoryStore for PgStore {
                 )
                 .await?
                 .try_get(0)?;
+            let subscribe =
+                tx.t.prepare_cached("INSERT INTO subscriptions (user_id, name) VALUES ($1, $2)")
+                    .await?;
             for (name, special) in folders {
                 create_folder_tx(&tx, id, name, *special).await?;
+                tx.t.execute(&subscribe, &[&id, name]).await?;
             }
             tx.emit(Event::Directory);
             Ok(id)

@@ -1,7 +1,8 @@
-//! Folder operations beyond create and list: rename with children, delete, subscribe. Each
-//! keeps the user's `used_bytes` in step with [`folder_cost`] of the folders it renames or
-//! removes ([`crate::rules::quota`]); a rename moves the children [`crate::rules::folders`]
-//! names.
+//! Folder operations beyond create and list: rename with children, delete, and the
+//! subscriptions. Each keeps the user's `used_bytes` in step with [`folder_cost`] of the
+//! folders it renames or removes ([`crate::rules::quota`]); a rename moves the children
+//! [`crate::rules::folders`] names. Subscriptions are names in their own table: neither
+//! rename nor delete touches them (RFC 9051 §6.3.4, §6.3.7).
 
 use super::PgStore;
 use super::blobs::release;
@@ -200,22 +201,33 @@ impl PgStore {
         Ok((mark as u32, newest as u32))
     }
 
-    pub(crate) async fn set_subscribed_impl(
+    pub(crate) async fn list_subscriptions_impl(&self, user: UserId) -> Result<Vec<String>> {
+        let c = self.client().await?;
+        let st = c
+            .prepare_cached("SELECT name FROM subscriptions WHERE user_id = $1 ORDER BY name")
+            .await?;
+        c.query(&st, &[&user])
+            .await?
+            .iter()
+            .map(|r| Ok(r.try_get(0)?))
+            .collect()
+    }
+
+    pub(crate) async fn set_subscription_impl(
         &self,
-        folder: FolderId,
-        subscribed: bool,
+        user: UserId,
+        name: &str,
+        on: bool,
     ) -> Result<()> {
         let c = self.client().await?;
-        let n = c
-            .execute(
-                &c.prepare_cached("UPDATE folders SET subscribed = $2 WHERE id = $1")
-                    .await?,
-                &[&folder, &subscribed],
-            )
+        let sql = if on {
+            "INSERT INTO subscriptions (user_id, name) SELECT id, $2 FROM users WHERE id = $1 \
+             ON CONFLICT DO NOTHING"
+        } else {
+            "DELETE FROM subscriptions WHERE user_id = $1 AND name = $2"
+        };
+        c.execute(&c.prepare_cached(sql).await?, &[&user, &name])
             .await?;
-        if n == 0 {
-            return Err(StoreError::NotFound(format!("folder #{folder}")));
-        }
         Ok(())
     }
 }

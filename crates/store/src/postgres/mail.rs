@@ -25,7 +25,7 @@ use crate::rules::{folders, now};
 use crate::traits::MailStore;
 
 pub(crate) const FOLDER_COLS: &str =
-    "id, user_id, name, special_use, uidvalidity, uidnext, highestmodseq, subscribed, recent_uid";
+    "id, user_id, name, special_use, uidvalidity, uidnext, highestmodseq, recent_uid";
 
 /// Columns of [`message_row`].
 pub(crate) const MESSAGE_COLS: &str = "uid, modseq, flags, internal_date, size, blob_id";
@@ -39,8 +39,7 @@ pub(crate) fn folder_row(r: &Row) -> Result<Folder> {
         uidvalidity: r.try_get::<_, i64>(4)? as u32,
         uidnext: r.try_get::<_, i64>(5)? as u32,
         highestmodseq: r.try_get::<_, i64>(6)? as u64,
-        subscribed: r.try_get(7)?,
-        recent_uid: r.try_get::<_, i64>(8)? as u32,
+        recent_uid: r.try_get::<_, i64>(7)? as u32,
     })
 }
 
@@ -64,8 +63,17 @@ pub(crate) async fn create_folder_tx(
     name: &str,
     special_use: Option<&str>,
 ) -> TxResult<Folder> {
-    // UIDVALIDITY from the clock: a folder deleted and re-created later gets a new value.
-    let uidvalidity = folders::uidvalidity(now());
+    // UIDVALIDITY from the clock and above every earlier one of the user: a folder deleted
+    // and created again, even within the same second, gets a new value. The user's row stays
+    // locked to the commit, so folders created at once on several nodes queue on it.
+    let st =
+        tx.t.prepare_cached("SELECT last_uidvalidity FROM users WHERE id = $1 FOR UPDATE")
+            .await?;
+    let last: i64 = match tx.t.query_opt(&st, &[&user]).await? {
+        Some(r) => r.try_get(0)?,
+        None => return Err(not_found(format!("user #{user}"))),
+    };
+    let uidvalidity = folders::uidvalidity(now(), last.clamp(0, u32::MAX.into()) as u32);
     let st =
         tx.t.prepare_cached(
             "INSERT INTO folders (user_id, name, special_use, uidvalidity, uidnext, highestmodseq) \
@@ -77,6 +85,10 @@ pub(crate) async fn create_folder_tx(
             .await?
             .try_get(0)?;
     charge(tx, user, folder_cost(name) as i64).await?;
+    let st =
+        tx.t.prepare_cached("UPDATE users SET last_uidvalidity = $2 WHERE id = $1")
+            .await?;
+    tx.t.execute(&st, &[&user, &(uidvalidity as i64)]).await?;
     Ok(Folder {
         id,
         user_id: user,
@@ -85,7 +97,6 @@ pub(crate) async fn create_folder_tx(
         uidvalidity,
         uidnext: 1,
         highestmodseq: 1,
-        subscribed: true,
         recent_uid: 0,
     })
 }
@@ -461,8 +472,12 @@ impl MailStore for PgStore {
         self.delete_folder_impl(folder).await
     }
 
-    async fn set_subscribed(&self, folder: FolderId, subscribed: bool) -> Result<()> {
-        self.set_subscribed_impl(folder, subscribed).await
+    async fn list_subscriptions(&self, user: UserId) -> Result<Vec<String>> {
+        self.list_subscriptions_impl(user).await
+    }
+
+    async fn set_subscription(&self, user: UserId, name: &str, on: bool) -> Result<()> {
+        self.set_subscription_impl(user, name, on).await
     }
 
     async fn changes_since(&self, folder: FolderId, modseq: u64) -> Result<FolderChanges> {

@@ -54,6 +54,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "recent messages per folder",
         sql: include_str!("migrations/0006_recent.sql"),
     },
+    Migration {
+        version: 7,
+        name: "subscriptions apart from folders, last UIDVALIDITY per user",
+        sql: include_str!("migrations/0007_subscriptions.sql"),
+    },
 ];
 
 /// A migration as a database has it.

@@ -210,6 +210,9 @@ impl DirectoryStore for SqliteStore {
             let id = ctx.conn.last_insert_rowid();
             for (name, special) in &folders {
                 create_folder_tx(ctx.conn, id, name, special.as_deref())?;
+                ctx.conn
+                    .prepare_cached("INSERT INTO subscriptions (user_id, name) VALUES (?1, ?2)")?
+                    .execute(params![id, name])?;
             }
             ctx.emit(Event::Directory);
             Ok(User {

@@ -1,7 +1,8 @@
-//! Folder operations beyond create and list: rename with children, delete, subscribe. Each
-//! keeps the user's `used_bytes` in step with [`folder_cost`] of the folders it renames or
-//! removes ([`crate::rules::quota`]); a rename moves the children [`crate::rules::folders`]
-//! names.
+//! Folder operations beyond create and list: rename with children, delete, and the
+//! subscriptions. Each keeps the user's `used_bytes` in step with [`folder_cost`] of the
+//! folders it renames or removes ([`crate::rules::quota`]); a rename moves the children
+//! [`crate::rules::folders`] names. Subscriptions are names in their own table: neither
+//! rename nor delete touches them (RFC 9051 §6.3.4, §6.3.7).
 
 use rusqlite::{OptionalExtension, params};
 
@@ -172,18 +173,38 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn set_subscribed_impl(
+    pub(crate) async fn list_subscriptions_impl(&self, user: UserId) -> Result<Vec<String>> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT name FROM subscriptions WHERE user_id = ?1 ORDER BY name",
+            )?;
+            let names = st
+                .query_map([user], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()?;
+            Ok(names)
+        })
+        .await
+    }
+
+    pub(crate) async fn set_subscription_impl(
         &self,
-        folder: FolderId,
-        subscribed: bool,
+        user: UserId,
+        name: &str,
+        on: bool,
     ) -> Result<()> {
+        let name = name.to_owned();
         self.write(move |ctx| {
-            if ctx.conn.execute(
-                "UPDATE folders SET subscribed = ?2 WHERE id = ?1",
-                params![folder, subscribed],
-            )? == 0
-            {
-                return Err(StoreError::NotFound(format!("folder #{folder}")));
+            if on {
+                ctx.conn
+                    .prepare_cached(
+                        "INSERT INTO subscriptions (user_id, name) VALUES (?1, ?2) \
+                         ON CONFLICT DO NOTHING",
+                    )?
+                    .execute(params![user, name])?;
+            } else {
+                ctx.conn
+                    .prepare_cached("DELETE FROM subscriptions WHERE user_id = ?1 AND name = ?2")?
+                    .execute(params![user, name])?;
             }
             Ok(())
         })

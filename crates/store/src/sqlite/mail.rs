@@ -22,7 +22,7 @@ use crate::rules::{folders, now};
 use crate::traits::MailStore;
 
 pub(crate) const FOLDER_COLS: &str =
-    "id, user_id, name, special_use, uidvalidity, uidnext, highestmodseq, subscribed, recent_uid";
+    "id, user_id, name, special_use, uidvalidity, uidnext, highestmodseq, recent_uid";
 
 pub(crate) fn folder_row(r: &Row<'_>) -> rusqlite::Result<Folder> {
     Ok(Folder {
@@ -33,8 +33,7 @@ pub(crate) fn folder_row(r: &Row<'_>) -> rusqlite::Result<Folder> {
         uidvalidity: r.get(4)?,
         uidnext: r.get(5)?,
         highestmodseq: r.get::<_, i64>(6)? as u64,
-        subscribed: r.get(7)?,
-        recent_uid: r.get(8)?,
+        recent_uid: r.get(7)?,
     })
 }
 
@@ -59,24 +58,32 @@ pub(crate) fn create_folder_tx(
     name: &str,
     special_use: Option<&str>,
 ) -> Result<Folder> {
-    // UIDVALIDITY from the clock: a folder deleted and re-created later gets a new value.
-    let uidvalidity = folders::uidvalidity(now());
+    // UIDVALIDITY from the clock and above every earlier one of the user: a folder deleted
+    // and created again, even within the same second, gets a new value.
+    let last: i64 = c
+        .prepare_cached("SELECT last_uidvalidity FROM users WHERE id = ?1")?
+        .query_row([user], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("user #{user}")))?;
+    let uidvalidity = folders::uidvalidity(now(), last.clamp(0, u32::MAX.into()) as u32);
     c.execute(
         "INSERT INTO folders (user_id, name, special_use, uidvalidity, uidnext, highestmodseq) \
          VALUES (?1, ?2, ?3, ?4, 1, 1)",
         params![user, name, special_use, uidvalidity],
     )?;
-    c.prepare_cached("UPDATE users SET used_bytes = used_bytes + ?2 WHERE id = ?1")?
-        .execute(params![user, folder_cost(name) as i64])?;
+    let id = c.last_insert_rowid();
+    c.prepare_cached(
+        "UPDATE users SET used_bytes = used_bytes + ?2, last_uidvalidity = ?3 WHERE id = ?1",
+    )?
+    .execute(params![user, folder_cost(name) as i64, uidvalidity])?;
     Ok(Folder {
-        id: c.last_insert_rowid(),
+        id,
         user_id: user,
         name: name.to_owned(),
         special_use: special_use.map(str::to_owned),
         uidvalidity,
         uidnext: 1,
         highestmodseq: 1,
-        subscribed: true,
         recent_uid: 0,
     })
 }
@@ -434,8 +441,12 @@ impl MailStore for SqliteStore {
         self.delete_folder_impl(folder).await
     }
 
-    async fn set_subscribed(&self, folder: FolderId, subscribed: bool) -> Result<()> {
-        self.set_subscribed_impl(folder, subscribed).await
+    async fn list_subscriptions(&self, user: UserId) -> Result<Vec<String>> {
+        self.list_subscriptions_impl(user).await
+    }
+
+    async fn set_subscription(&self, user: UserId, name: &str, on: bool) -> Result<()> {
+        self.set_subscription_impl(user, name, on).await
     }
 
     async fn changes_since(&self, folder: FolderId, modseq: u64) -> Result<FolderChanges> {

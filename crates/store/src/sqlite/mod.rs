@@ -111,6 +111,7 @@ impl SqliteStore {
         migrate(&conn)?;
         conn.execute_batch(schema::SCHEMA)?;
         recount_usage_if_older(&conn)?;
+        separate_subscriptions_if_older(&conn)?;
         // Checkpoints run on their own thread, off the commit path (see `checkpointer`).
         conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
         conn.execute(
@@ -257,15 +258,7 @@ impl Store for SqliteStore {
 /// [`folder_cost`](crate::rules::quota::folder_cost) of each folder) when the database was last
 /// opened by a version that did not count folders.
 fn recount_usage_if_older(conn: &Connection) -> Result<()> {
-    let stored: Option<i64> = conn
-        .query_row(
-            "SELECT value FROM meta WHERE key = 'schema_version'",
-            [],
-            |r| r.get::<_, String>(0),
-        )
-        .optional()?
-        .and_then(|v| v.parse().ok());
-    if stored.is_some_and(|v| v >= schema::FOLDERS_IN_QUOTA) {
+    if stored_version(conn)?.is_some_and(|v| v >= schema::FOLDERS_IN_QUOTA) {
         return Ok(());
     }
     conn.execute(
@@ -277,6 +270,45 @@ fn recount_usage_if_older(conn: &Connection) -> Result<()> {
         [crate::rules::quota::FOLDER_OVERHEAD as i64],
     )?;
     Ok(())
+}
+
+/// When the database was last opened by a version that kept subscriptions as a column of
+/// `folders`: copy the subscribed folders' names into `subscriptions` and each user's
+/// highest folder UIDVALIDITY into `users.last_uidvalidity`. The old column stays, unused.
+fn separate_subscriptions_if_older(conn: &Connection) -> Result<()> {
+    if stored_version(conn)?.is_some_and(|v| v >= schema::SUBSCRIPTIONS_APART) {
+        return Ok(());
+    }
+    let has_column: bool = conn.query_row(
+        "SELECT count(*) FROM pragma_table_info('folders') WHERE name = 'subscribed'",
+        [],
+        |r| r.get::<_, i64>(0).map(|n| n > 0),
+    )?;
+    if has_column {
+        conn.execute(
+            "INSERT OR IGNORE INTO subscriptions (user_id, name) \
+             SELECT user_id, name FROM folders WHERE subscribed <> 0",
+            [],
+        )?;
+    }
+    conn.execute(
+        "UPDATE users SET last_uidvalidity = max(last_uidvalidity, \
+           coalesce((SELECT max(uidvalidity) FROM folders WHERE user_id = users.id), 0))",
+        [],
+    )?;
+    Ok(())
+}
+
+/// The schema version the database was last opened with, if recorded.
+fn stored_version(conn: &Connection) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'schema_version'",
+            [],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+        .and_then(|v| v.parse().ok()))
 }
 
 /// Bring a database made by an older version up to [`schema::VERSION`]: add the columns

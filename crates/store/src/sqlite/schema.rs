@@ -13,16 +13,23 @@ PRAGMA journal_size_limit = 67108864;
 
 /// Version written by [`SCHEMA`]. Version 3 counts folders against quota
 /// ([`crate::model::folder_cost`]): opening an older database recounts `used_bytes` once.
-pub const VERSION: i64 = 3;
+/// Version 4 keeps subscriptions in their own table and each user's highest UIDVALIDITY:
+/// opening an older database copies the subscribed folders' names and the users' highest
+/// folder UIDVALIDITY once.
+pub const VERSION: i64 = 4;
 
 /// First version whose `used_bytes` include folder costs.
 pub const FOLDERS_IN_QUOTA: i64 = 3;
+
+/// First version with the `subscriptions` table and `users.last_uidvalidity`.
+pub const SUBSCRIPTIONS_APART: i64 = 4;
 
 /// Columns added after version 1, as (table, column, definition); added at open when missing.
 pub const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("spool", "leased_until", "INTEGER NOT NULL DEFAULT 0"),
     ("spool", "last_attempt_at", "INTEGER"),
     ("folders", "recent_uid", "INTEGER NOT NULL DEFAULT 0"),
+    ("users", "last_uidvalidity", "INTEGER NOT NULL DEFAULT 0"),
 ];
 
 /// Tables and indexes.
@@ -55,6 +62,7 @@ CREATE TABLE IF NOT EXISTS users (
     forward_to TEXT NOT NULL DEFAULT '[]',
     created_at INTEGER NOT NULL,
     last_login INTEGER,
+    last_uidvalidity INTEGER NOT NULL DEFAULT 0,
     UNIQUE (domain_id, local)
 );
 CREATE TABLE IF NOT EXISTS aliases (
@@ -86,10 +94,15 @@ CREATE TABLE IF NOT EXISTS folders (
     uidvalidity INTEGER NOT NULL,
     uidnext INTEGER NOT NULL,
     highestmodseq INTEGER NOT NULL,
-    subscribed INTEGER NOT NULL DEFAULT 1,
     recent_uid INTEGER NOT NULL DEFAULT 0,
     UNIQUE (user_id, name)
 );
+-- Subscribed mailbox names (RFC 9051 §6.3.7), apart from folders: a name may have none.
+CREATE TABLE IF NOT EXISTS subscriptions (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    PRIMARY KEY (user_id, name)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS blobs (
     id TEXT PRIMARY KEY,
     refs INTEGER NOT NULL,

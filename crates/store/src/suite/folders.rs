@@ -192,14 +192,6 @@ pub(super) async fn folder_tree(s: Subject) {
     let work = s.get_folder(u.id, "Work").await.unwrap().unwrap();
     assert_eq!(work.id, a.id, "same folder, same UIDVALIDITY");
     assert_eq!(work.uidvalidity, a.uidvalidity);
-    s.set_subscribed(work.id, false).await.unwrap();
-    assert!(
-        !s.get_folder_by_id(work.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .subscribed
-    );
     let m = s.list_messages(work.id).await.unwrap().remove(0);
     s.delete_folder(work.id).await.unwrap();
     assert!(s.get_folder(u.id, "Work").await.unwrap().is_none());
@@ -209,6 +201,87 @@ pub(super) async fn folder_tree(s: Subject) {
         s.get_user_by_id(u.id).await.unwrap().unwrap().used_bytes,
         super::folders_cost(&s, u.id).await
     );
+}
+
+/// Subscriptions are names apart from folders (RFC 9051 §6.3.7): a new user's default
+/// folders start subscribed, a created folder does not, deleting keeps the name, renaming
+/// does not move it, a name without a folder may be subscribed, and each user has their own.
+pub(super) async fn subscriptions(s: Subject) {
+    let d = domain(&s, "subs.test").await;
+    let u = user(&s, &d, "s").await;
+    let other = user(&s, &d, "o").await;
+    let subs = |u: UserId| {
+        let s = s.clone();
+        async move { s.list_subscriptions(u).await.unwrap() }
+    };
+    assert_eq!(subs(u.id).await, strings(&["INBOX", "Sent Items"]));
+    let lists = s.create_folder(u.id, "Lists", None).await.unwrap();
+    assert_eq!(subs(u.id).await, strings(&["INBOX", "Sent Items"]));
+    s.set_subscription(u.id, "Lists", true).await.unwrap();
+    s.set_subscription(u.id, "Lists", true).await.unwrap();
+    s.set_subscription(u.id, "Nowhere/Deep", true)
+        .await
+        .unwrap();
+    s.set_subscription(u.id, "Sent Items", false).await.unwrap();
+    s.set_subscription(u.id, "Never", false).await.unwrap();
+    assert_eq!(
+        subs(u.id).await,
+        strings(&["INBOX", "Lists", "Nowhere/Deep"])
+    );
+    s.rename_folder(u.id, "Lists", "Groups", '/').await.unwrap();
+    assert_eq!(
+        subs(u.id).await,
+        strings(&["INBOX", "Lists", "Nowhere/Deep"])
+    );
+    let groups = s.get_folder(u.id, "Groups").await.unwrap().unwrap();
+    assert_eq!(groups.id, lists.id);
+    s.delete_folder(groups.id).await.unwrap();
+    s.set_subscription(u.id, "Groups", true).await.unwrap();
+    assert_eq!(
+        subs(u.id).await,
+        strings(&["Groups", "INBOX", "Lists", "Nowhere/Deep"])
+    );
+    assert_eq!(subs(other.id).await, strings(&["INBOX", "Sent Items"]));
+    // Names are kept as given: case matters below INBOX.
+    s.set_subscription(u.id, "groups", true).await.unwrap();
+    assert!(subs(u.id).await.contains(&"groups".to_string()));
+    s.delete_user(u.id).await.unwrap();
+    assert!(subs(u.id).await.is_empty());
+    assert_eq!(subs(other.id).await, strings(&["INBOX", "Sent Items"]));
+}
+
+/// A folder's UIDVALIDITY is above every earlier one of its user's folders, so a folder
+/// deleted and created again within the same second gets a new one (RFC 9051 §2.3.1.1).
+pub(super) async fn uidvalidity_per_user(s: Subject) {
+    let d = domain(&s, "uv.test").await;
+    let u = user(&s, &d, "u").await;
+    let first = s.create_folder(u.id, "Box", None).await.unwrap();
+    let mut last = first.uidvalidity;
+    for _ in 0..5 {
+        let f = s.get_folder(u.id, "Box").await.unwrap().unwrap();
+        s.delete_folder(f.id).await.unwrap();
+        let again = s.create_folder(u.id, "Box", None).await.unwrap();
+        assert!(
+            again.uidvalidity > last,
+            "{} after {last}",
+            again.uidvalidity
+        );
+        assert_eq!(
+            s.get_folder(u.id, "Box")
+                .await
+                .unwrap()
+                .unwrap()
+                .uidvalidity,
+            again.uidvalidity
+        );
+        last = again.uidvalidity;
+    }
+    let other = s.create_folder(u.id, "Other", None).await.unwrap();
+    assert!(other.uidvalidity > last);
+    // The default folders of a new user count too.
+    let inbox = s.get_folder(u.id, "INBOX").await.unwrap().unwrap();
+    let sent = s.get_folder(u.id, "Sent Items").await.unwrap().unwrap();
+    assert!(inbox.uidvalidity < sent.uidvalidity && sent.uidvalidity < first.uidvalidity);
 }
 
 /// `\Recent` claims (RFC 3501 §2.3.2): each new message goes to exactly one claimer, even

@@ -65,6 +65,10 @@ pub const ALL: &[(&str, Check)] = &[
     ("held_messages", |s| Box::pin(held::held_messages(s))),
     ("recent_claims", |s| Box::pin(folders::recent_claims(s))),
     ("folder_counts", |s| Box::pin(folders::folder_counts(s))),
+    ("subscriptions", |s| Box::pin(folders::subscriptions(s))),
+    ("uidvalidity_per_user", |s| {
+        Box::pin(folders::uidvalidity_per_user(s))
+    }),
 ];
 
 /// One test per check of [`ALL`] in a backend's test file, each calling `$run(name)` (an
@@ -80,7 +84,7 @@ macro_rules! suite_tests {
             domain_admins, delete_cascades, large_messages, flags_copy_move, folder_tree,
             nodes_and_holds, admin_sessions, stopped_services, failure_limits,
             failure_limits_are_bounded, concurrent_failures, held_messages, recent_claims,
-            folder_counts);
+            folder_counts, subscriptions, uidvalidity_per_user);
     };
     (@each $run:path; $($name:ident),*) => {
         $(

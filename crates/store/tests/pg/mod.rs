@@ -9,6 +9,7 @@ use tokio_postgres::NoTls;
 
 pub mod node_state;
 pub mod nodes;
+pub mod upgrade;
 
 /// A database made for one test.
 pub struct TestDb {

@@ -531,7 +531,7 @@ async fn a_deadlock_victim_is_run_again() {
         // The delivery now holds the folder row and waits for the user row.
         tokio::time::sleep(Duration::from_millis(300)).await;
         t.execute(
-            "UPDATE folders SET subscribed = true WHERE id = $1",
+            "UPDATE folders SET recent_uid = recent_uid WHERE id = $1",
             &[&f.id],
         )
         .await

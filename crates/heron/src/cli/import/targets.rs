@@ -106,15 +106,20 @@ impl<'a> Targets<'a> {
         let folder = match store.get_folder(self.user, &name).await? {
             Some(f) => f,
             None => {
+                // Folders made for imported mail are subscribed, so mail clients show them
+                // (creating a folder does not subscribe it).
                 for parent in ancestors(&name) {
                     if store.get_folder(self.user, parent).await?.is_none() {
                         store.create_folder(self.user, parent, None).await?;
+                        store.set_subscription(self.user, parent, true).await?;
                     }
                 }
-                store
+                let folder = store
                     .create_folder(self.user, &name, None)
                     .await
-                    .with_context(|| format!("cannot create the folder {name}"))?
+                    .with_context(|| format!("cannot create the folder {name}"))?;
+                store.set_subscription(self.user, &name, true).await?;
+                folder
             }
         };
         let keys = if self.skip_duplicates {
