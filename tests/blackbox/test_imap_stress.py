@@ -293,8 +293,8 @@ class StressClient(Client):
         end = time.monotonic_ns()
         for t in targets:
             t.flags = None
-            if t.uid is not None:
-                self.shared.store_window(self.key(t.uid), start, end, self.id)
+            # An unknown UID counts for every UID (see op_store).
+            self.shared.store_window(self.key(t.uid), start, end, self.id)
         if status == b"NO" and code == b"EXPUNGEISSUED":
             self.confirm_expunge(targets, "STORE")
             return []
