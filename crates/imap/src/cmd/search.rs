@@ -18,13 +18,13 @@
 use std::collections::HashMap;
 
 use heron_net::watch::{Stopped, WorkWatch};
+use heron_proto_imap::SearchReturn;
 use heron_proto_imap::response::{self, code, quote};
 use heron_proto_imap::seqset::compact;
-use heron_proto_imap::{MAX_KEYS, SearchReturn, key_count};
 use heron_settings::defs;
 use heron_store::{MessageMeta, Store, StoreError};
 use imap_codec::imap_types::core::{Charset, Tag, Vec1};
-use imap_codec::imap_types::response::{Code, Data};
+use imap_codec::imap_types::response::Data;
 use imap_codec::imap_types::search::SearchKey;
 use mail_parser::MessageParser;
 use tokio_util::sync::CancellationToken;
@@ -45,28 +45,13 @@ pub async fn execute(
     uid: bool,
     ret: Option<SearchReturn>,
 ) -> Result<Done> {
-    if let Some(c) = &charset {
-        let name: &str = c.as_ref();
-        if !name.eq_ignore_ascii_case("UTF-8") && !name.eq_ignore_ascii_case("US-ASCII") {
-            let allowed = ["UTF-8", "US-ASCII"]
-                .iter()
-                .filter_map(|n| Charset::try_from(*n).ok())
-                .collect();
-            return Ok(Done::no("unsupported charset").with(Code::badcharset(allowed)));
-        }
+    if let Some(refusal) = charset.as_ref().and_then(crate::matched::refuse_charset) {
+        return Ok(refusal);
     }
-    let mut keys = criteria.into_inner();
-    let key = if keys.len() == 1 {
-        keys.remove(0)
-    } else {
-        match Vec1::try_from(keys) {
-            Ok(k) => SearchKey::And(k),
-            Err(_) => return Ok(Done::bad("empty search")),
-        }
+    let key = match crate::matched::one_key(criteria) {
+        Ok(k) => k,
+        Err(refusal) => return Ok(refusal),
     };
-    if key_count(&key) > MAX_KEYS {
-        return Ok(Done::no(format!("more than {MAX_KEYS} search keys")).with(code("LIMIT")));
-    }
     let uses_modseq = mentions_modseq(&key);
     if uses_modseq {
         m.enabled.condstore = true;
