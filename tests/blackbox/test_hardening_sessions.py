@@ -274,7 +274,7 @@ def test_imap_commands_before_login_are_kept_small(heron):
     reply = read_until(s, [b"\r\n"])
     assert reply.startswith(b"b BAD"), reply
     # ...and so is a long line.
-    s.sendall(b"c LOGIN " + b"u" * 20000 + b" p\r\n")
+    s.sendall(b"c LOGIN " + b"u" * 40000 + b" p\r\n")
     reply = read_until(s, [b"\r\n"])
     assert b"BAD" in reply, reply
     # A login with literals of ordinary size still works.
