@@ -67,12 +67,23 @@ def port_free(port, host=HOST):
 
 
 def free_offset():
-    """A port offset in 20000..40000 whose default listener ports are all free."""
+    """A port offset whose default listener ports are all free and all below the kernel's
+    range for outgoing connections' local ports (32768 and up), where a client connection
+    may take a port between the check and the server's bind."""
+    low = ephemeral_low()
     for _ in range(500):
-        n = random.randint(20000, 40000)
+        n = random.randint(20000, max(20001, low - max(DEFAULT_PORTS) - 1))
         if all(port_free(p + n) for p in DEFAULT_PORTS):
             return n
     raise RuntimeError("no free port offset found")
+
+
+def ephemeral_low():
+    """The lowest local port the kernel gives outgoing connections."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 def free_port():
