@@ -270,6 +270,22 @@ impl Selected {
             changes.expunged = self.view.remove_where(|uid| ghosts.contains(&uid));
             self.ghosts.clear();
         }
+        // Keywords stay announced once announced: only the flags of new and changed
+        // messages can bring one the client has not heard of.
+        let mut fresh: BTreeSet<String> = BTreeSet::new();
+        let mut note = |f: &str| {
+            if !f.starts_with('\\') && !self.keywords.contains(f) {
+                fresh.insert(f.to_owned());
+            }
+        };
+        for m in &new {
+            m.flags.iter().for_each(|f| note(f));
+        }
+        for &uid in &changed_uids {
+            if let Some(m) = self.index_of(uid).and_then(|i| self.view.get(i)) {
+                m.flags.iter().for_each(&mut note);
+            }
+        }
         if !new.is_empty() {
             self.view.append(new);
             changes.exists = Some(self.view.len() as u32);
@@ -279,9 +295,9 @@ impl Selected {
                 changes.flags.push(i as u32 + 1);
             }
         }
-        let kw = self.view.keywords();
-        if !kw.is_subset(&self.keywords) {
-            self.keywords.extend(kw);
+        self.view.compact_if_due();
+        if !fresh.is_empty() {
+            self.keywords.extend(fresh);
             changes.keywords = Some(self.keywords.iter().cloned().collect());
         }
         changes

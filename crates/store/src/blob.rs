@@ -297,6 +297,19 @@ fn sync_dir(dir: &Path) -> Result<()> {
         .map_err(|e| io_err(dir, e))
 }
 
+impl FileBlobStore {
+    /// A blob's bytes, read on the calling thread (for a caller already off the async
+    /// runtime); `None` when there is no such blob.
+    pub fn get_sync(&self, id: &str) -> Result<Option<Vec<u8>>> {
+        let path = self.path_of(id)?;
+        match std::fs::read(&path) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_err(&path, e)),
+        }
+    }
+}
+
 #[async_trait]
 impl BlobStore for FileBlobStore {
     async fn put(&self, bytes: MessageBytes) -> Result<BlobId> {

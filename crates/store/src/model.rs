@@ -262,6 +262,11 @@ pub struct Folder {
 /// message exists does not find it gone. The space is given back to the quota at once.
 pub const EXPUNGED_HOLD_SECS: i64 = 3600;
 
+/// The most message bytes a reader asks for in one [`crate::MailStore::read_messages`]
+/// call (a larger message is read alone): fewer round trips to the database for a FETCH of
+/// many small messages, a bounded amount in memory.
+pub const READ_BATCH_BYTES: u64 = 1024 * 1024;
+
 /// What STATUS reports of a folder, counted by the store in one read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FolderCounts {

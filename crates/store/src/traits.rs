@@ -8,7 +8,7 @@
 
 use async_trait::async_trait;
 
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::events::Subscription;
 use crate::model::*;
 use crate::rules::limits::Rule;
@@ -142,6 +142,20 @@ pub trait MailStore: Send + Sync {
     async fn list_headers(&self, folder: FolderId) -> Result<Vec<(u32, Option<Vec<u8>>)>>;
     /// A message's bytes.
     async fn read_message(&self, m: &MessageMeta) -> Result<Vec<u8>>;
+    /// The bytes of several messages in one read, in the order given: `None` for one whose
+    /// bytes are gone (expunged and released meanwhile). The caller bounds the batch: the
+    /// messages' sizes add up to [`crate::READ_BATCH_BYTES`] at most, or it holds one message.
+    async fn read_messages(&self, ms: &[MessageMeta]) -> Result<Vec<Option<Vec<u8>>>> {
+        let mut out = Vec::with_capacity(ms.len());
+        for m in ms {
+            match self.read_message(m).await {
+                Ok(b) => out.push(Some(b)),
+                Err(StoreError::NotFound(_)) => out.push(None),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
     /// Remove messages by UID; UIDs not present are ignored. Returns the UIDs removed. The
     /// messages stay readable through [`MailStore::held_messages`] for
     /// [`crate::EXPUNGED_HOLD_SECS`].

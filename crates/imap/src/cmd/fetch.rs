@@ -6,16 +6,18 @@
 //! read it); only one held past its time is skipped, the command ending
 //! `NO [EXPUNGEISSUED]`; \Seen is set only
 //! in a read-write mailbox and reported with FLAGS; output is flushed as it grows, so a large
-//! FETCH never holds more than one message and the send buffer in memory; stored metadata
+//! FETCH never holds more than one group of messages and the send buffer in memory; stored metadata
 //! (size, internal date, where the bytes are) is read for [`BATCH`] messages at a time, and
-//! only when an item needs it; UID, FLAGS and MODSEQ come from the view.
+//! only when an item needs it; message bytes are read in groups of at most
+//! [`READ_BATCH_BYTES`] (or one larger message), one store call a group; UID, FLAGS and
+//! MODSEQ come from the view.
 
 use heron_proto_imap::fetch::Plan;
 use heron_proto_imap::fetch_response;
 use heron_proto_imap::response::{self, code};
 use heron_proto_imap::seqset;
 use heron_proto_imap::wire;
-use heron_store::{FlagOp, MessageMeta, StoreError};
+use heron_store::{FlagOp, MessageMeta, READ_BATCH_BYTES};
 use imap_codec::imap_types::command::FetchModifier;
 use imap_codec::imap_types::fetch::MacroOrMessageDataItemNames;
 use imap_codec::imap_types::response::{Code, Data};
@@ -66,16 +68,23 @@ pub async fn execute(
     let mut missing = false;
     for chunk in indexes.chunks(BATCH) {
         let stored = stored_meta(m, &plan, chunk, changed_since).await?;
-        for &i in chunk {
-            match fetch_one(m, &plan, i, &stored, changed_since).await? {
-                One::Sent | One::Skipped => {}
-                One::Gone => missing = true,
-                One::UnknownCte => {
-                    // RFC 3516 §4.3: a transfer encoding the server cannot decode.
-                    return Ok(Done::no("unknown Content-Transfer-Encoding").with(Code::UnknownCte));
+        let mut rest = chunk;
+        while !rest.is_empty() {
+            let (group, bodies) = read_bodies(m, &plan, rest, &stored).await?;
+            rest = &rest[group.len()..];
+            for (&i, raw) in group.iter().zip(bodies) {
+                match fetch_one(m, &plan, i, &stored, changed_since, raw).await? {
+                    One::Sent | One::Skipped => {}
+                    One::Gone => missing = true,
+                    One::UnknownCte => {
+                        // RFC 3516 §4.3: a transfer encoding the server cannot decode.
+                        return Ok(
+                            Done::no("unknown Content-Transfer-Encoding").with(Code::UnknownCte)
+                        );
+                    }
                 }
+                m.wire.flush_if_large().await?;
             }
-            m.wire.flush_if_large().await?;
         }
     }
     if missing {
@@ -138,14 +147,55 @@ async fn stored_meta(
     Ok(found)
 }
 
+/// The bytes of the first messages of `rest` (view positions) that fit in one read of at
+/// most [`READ_BATCH_BYTES`] (at least one message), when the plan needs bodies: the group's
+/// positions and, for each, its bytes (`None` when not needed, not stored or gone).
+async fn read_bodies<'r>(
+    m: &InMailbox<'_>,
+    plan: &Plan,
+    rest: &'r [usize],
+    stored: &[MessageMeta],
+) -> Result<(&'r [usize], Vec<Option<Vec<u8>>>)> {
+    if !plan.needs_body {
+        return Ok((rest, vec![None; rest.len()]));
+    }
+    let meta_of = |i: usize| {
+        let uid = m.view.get(i)?.uid;
+        stored
+            .binary_search_by_key(&uid, |x| x.uid)
+            .ok()
+            .and_then(|k| stored.get(k))
+    };
+    let (mut n, mut bytes, mut wanted) = (0, 0u64, Vec::new());
+    for &i in rest {
+        let meta = meta_of(i);
+        let size = meta.map_or(0, |x| x.size);
+        if n > 0 && bytes + size > READ_BATCH_BYTES {
+            break;
+        }
+        n += 1;
+        bytes += size;
+        wanted.push(meta.cloned());
+    }
+    let metas: Vec<MessageMeta> = wanted.iter().flatten().cloned().collect();
+    let mut read = m.store().read_messages(&metas).await?.into_iter();
+    let bodies = wanted
+        .iter()
+        .map(|w| w.as_ref().and_then(|_| read.next().flatten()))
+        .collect();
+    Ok((&rest[..n], bodies))
+}
+
 /// Queue the FETCH response of the message at view position `i`; `stored` holds its
-/// metadata when the plan needs it (see [`stored_meta`]).
+/// metadata when the plan needs it (see [`stored_meta`]), `raw` its bytes when the plan
+/// needs them ([`read_bodies`]).
 async fn fetch_one(
     m: &mut InMailbox<'_>,
     plan: &Plan,
     i: usize,
     stored: &[MessageMeta],
     changed_since: Option<u64>,
+    raw: Option<Vec<u8>>,
 ) -> Result<One> {
     let sel = &*m.view;
     let Some(msg) = sel.get(i) else {
@@ -163,14 +213,10 @@ async fn fetch_one(
         Err(_) if plan.needs_meta => return Ok(One::Gone),
         Err(_) => None,
     };
-    let raw = match meta.filter(|_| plan.needs_body) {
-        Some(meta) => match m.store().read_message(meta).await {
-            Ok(b) => Some(b),
-            Err(StoreError::NotFound(_)) => return Ok(One::Gone),
-            Err(e) => return Err(e.into()),
-        },
-        None => None,
-    };
+    if plan.needs_body && meta.is_some() && raw.is_none() {
+        // Its bytes are gone: expunged and released since the metadata was read.
+        return Ok(One::Gone);
+    }
     let mut seen_now = false;
     if plan.sets_seen
         && !ghost

@@ -178,6 +178,57 @@ pub(crate) async fn read(c: &impl GenericClient, id: &str) -> Result<Vec<u8>> {
     }
 }
 
+/// Several blobs' bytes in one query, in the order of `ids`: `None` for one that is gone (or
+/// shorter than its size, deleted while it was read). An empty blob has no chunks.
+pub(crate) async fn read_many(
+    c: &impl GenericClient,
+    ids: &[String],
+) -> Result<Vec<Option<Vec<u8>>>> {
+    let st = c
+        .prepare_cached(
+            "SELECT b.id, b.size, c.data FROM blobs b LEFT JOIN blob_chunks c ON c.blob_id = b.id \
+             WHERE b.id = ANY($1) ORDER BY b.id, c.seq",
+        )
+        .await?;
+    let rows = c.query_raw(&st, [ids]).await?;
+    pin_mut!(rows);
+    // id -> (size, bytes so far)
+    let mut found: BTreeMap<String, (usize, Vec<u8>)> = BTreeMap::new();
+    while let Some(row) = rows.try_next().await? {
+        let id: String = row.try_get(0)?;
+        let size = usize::try_from(row.try_get::<_, i64>(1)?)
+            .map_err(|_| StoreError::Corrupt(format!("blob {id} size")))?;
+        let data: Option<&[u8]> = row.try_get(2)?;
+        let (size, buf) = found
+            .entry(id.clone())
+            .or_insert_with(|| (size, Vec::with_capacity(size)));
+        if let Some(data) = data {
+            if buf.len() + data.len() > *size {
+                return Err(StoreError::Corrupt(format!(
+                    "blob {id} is longer than its size"
+                )));
+            }
+            buf.extend_from_slice(data);
+        }
+    }
+    // A blob named twice (a message copied within its folder) is cloned for all but its
+    // last place; the others are moved out.
+    let mut last = BTreeMap::new();
+    for (i, id) in ids.iter().enumerate() {
+        last.insert(id.as_str(), i);
+    }
+    let mut out = Vec::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        let whole = |e: &(usize, Vec<u8>)| e.1.len() == e.0;
+        out.push(if last.get(id.as_str()) == Some(&i) {
+            found.remove(id).filter(whole).map(|e| e.1)
+        } else {
+            found.get(id).filter(|e| whole(e)).map(|e| e.1.clone())
+        });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;

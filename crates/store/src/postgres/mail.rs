@@ -368,6 +368,11 @@ impl MailStore for PgStore {
         read(&self.client().await?, &m.blob).await
     }
 
+    async fn read_messages(&self, ms: &[MessageMeta]) -> Result<Vec<Option<Vec<u8>>>> {
+        let ids: Vec<String> = ms.iter().map(|m| m.blob.clone()).collect();
+        super::blobs::read_many(&self.client().await?, &ids).await
+    }
+
     async fn folder_counts(&self, folder: FolderId) -> Result<FolderCounts> {
         self.folder_counts_impl(folder).await
     }

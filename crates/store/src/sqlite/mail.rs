@@ -393,6 +393,25 @@ impl MailStore for SqliteStore {
         }
     }
 
+    async fn read_messages(&self, ms: &[MessageMeta]) -> Result<Vec<Option<Vec<u8>>>> {
+        // One blocking hop for the whole batch: the inline bytes from the database, the
+        // others from their files.
+        let ids: Vec<String> = ms.iter().map(|m| m.blob.clone()).collect();
+        let blobs = self.blobs().clone();
+        self.read(move |c| {
+            let mut out = Vec::with_capacity(ids.len());
+            for id in &ids {
+                out.push(match inline_bytes(c, id)? {
+                    Some(Some(bytes)) => Some(bytes),
+                    Some(None) => blobs.get_sync(id)?,
+                    None => None,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     async fn get_folder_by_id(&self, id: FolderId) -> Result<Option<Folder>> {
         self.get_folder_by_id_impl(id).await
     }

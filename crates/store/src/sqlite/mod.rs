@@ -96,6 +96,9 @@ fn open_conn(path: &Path, read_only: bool) -> Result<Connection> {
     };
     let conn = Connection::open_with_flags(path, flags)?;
     conn.execute_batch(schema::PRAGMAS)?;
+    if read_only {
+        conn.execute_batch(schema::READER_PRAGMAS)?;
+    }
     Ok(conn)
 }
 

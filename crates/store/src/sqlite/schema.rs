@@ -11,6 +11,11 @@ PRAGMA busy_timeout = 15000;
 PRAGMA journal_size_limit = 67108864;
 ";
 
+/// Pragmas of the pooled read connections: the database file is mapped, so a read (a
+/// message's inline bytes above all) copies from the page cache once instead of through a
+/// `pread` into SQLite's own cache.
+pub const READER_PRAGMAS: &str = "PRAGMA mmap_size = 1073741824;";
+
 /// Version written by [`SCHEMA`]. Version 3 counts folders against quota
 /// ([`crate::model::folder_cost`]): opening an older database recounts `used_bytes` once.
 /// Version 4 keeps subscriptions in their own table and each user's highest UIDVALIDITY:
@@ -119,6 +124,8 @@ CREATE TABLE IF NOT EXISTS messages (
     blob_id TEXT NOT NULL,
     PRIMARY KEY (folder_id, uid)
 ) WITHOUT ROWID;
+-- What changed since a modseq (every IMAP command's update check, CONDSTORE, QRESYNC).
+CREATE INDEX IF NOT EXISTS messages_modseq ON messages (folder_id, modseq);
 CREATE TABLE IF NOT EXISTS blob_headers (
     blob_id TEXT PRIMARY KEY REFERENCES blobs(id) ON DELETE CASCADE,
     data BLOB NOT NULL
@@ -129,6 +136,7 @@ CREATE TABLE IF NOT EXISTS expunged (
     modseq INTEGER NOT NULL,
     PRIMARY KEY (folder_id, uid)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS expunged_modseq ON expunged (folder_id, modseq);
 -- Expunged messages whose bytes stay readable for a while (model::EXPUNGED_HOLD): an IMAP
 -- session not yet told of the expunge may still fetch them. Each row holds one reference to
 -- its blob; no foreign key, so a deleted folder's rows are released by the same sweep.

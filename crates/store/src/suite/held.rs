@@ -1,5 +1,6 @@
-//! Suite checks for expunged messages held readable: an IMAP session not yet told of an
-//! expunge may still fetch the message until its hold ends.
+//! Suite checks for reading message bytes: several in one read, and expunged messages held
+//! readable (an IMAP session not yet told of an expunge may still fetch the message until
+//! its hold ends).
 #![allow(clippy::unwrap_used)]
 
 use super::{Subject, domain, msg, user};
@@ -54,4 +55,54 @@ pub(super) async fn held_messages(s: Subject) {
     assert_eq!(s.release_held(now()).await.unwrap(), 1);
     assert!(s.read_message(&there[0]).await.is_err());
     assert_eq!(s.read_message(&list[0]).await.unwrap(), b"m0\r\n");
+}
+
+pub(super) async fn read_batches(s: Subject) {
+    let d = domain(&s, "batch.test").await;
+    let u = user(&s, &d, "b").await;
+    let inbox = s.get_folder(u.id, "INBOX").await.unwrap().unwrap();
+    // A large message too: kept apart from the small ones by some backends.
+    let large: Vec<u8> = (0..400_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+    let batch = vec![
+        (b"one\r\n".to_vec(), msg(&[])),
+        (large.clone(), msg(&[])),
+        (Vec::new(), msg(&[])),
+        (b"four\r\n".to_vec(), msg(&[])),
+    ];
+    s.append_batch(inbox.id, batch).await.unwrap();
+    let list = s.list_messages(inbox.id).await.unwrap();
+    assert!(s.read_messages(&[]).await.unwrap().is_empty());
+
+    // In the order asked, the same message twice (copied within its folder shares bytes).
+    s.copy_messages(inbox.id, &[1], inbox.id).await.unwrap();
+    let list2 = s.list_messages(inbox.id).await.unwrap();
+    let asked = [
+        list[3].clone(),
+        list[1].clone(),
+        list[0].clone(),
+        list[2].clone(),
+        list2[4].clone(),
+        list[0].clone(),
+    ];
+    let got = s.read_messages(&asked).await.unwrap();
+    let want: [Option<Vec<u8>>; 6] = [
+        Some(b"four\r\n".to_vec()),
+        Some(large),
+        Some(b"one\r\n".to_vec()),
+        Some(Vec::new()),
+        Some(b"one\r\n".to_vec()),
+        Some(b"one\r\n".to_vec()),
+    ];
+    assert_eq!(got, want);
+
+    // Bytes released after an expunge read as None, the others as before.
+    s.expunge(inbox.id, &[4]).await.unwrap();
+    s.release_held(now() + EXPUNGED_HOLD_SECS + 1)
+        .await
+        .unwrap();
+    let got = s
+        .read_messages(&[list[3].clone(), list[0].clone()])
+        .await
+        .unwrap();
+    assert_eq!(got, [None, Some(b"one\r\n".to_vec())]);
 }

@@ -63,6 +63,7 @@ pub const ALL: &[(&str, Check)] = &[
         Box::pin(limits::concurrent_failures(s))
     }),
     ("held_messages", |s| Box::pin(held::held_messages(s))),
+    ("read_batches", |s| Box::pin(held::read_batches(s))),
     ("recent_claims", |s| Box::pin(folders::recent_claims(s))),
     ("folder_counts", |s| Box::pin(folders::folder_counts(s))),
     ("subscriptions", |s| Box::pin(folders::subscriptions(s))),
@@ -83,8 +84,8 @@ macro_rules! suite_tests {
             spool_leases, dkim_keys, api_tokens, inactive_users, search_users, secrets,
             domain_admins, delete_cascades, large_messages, flags_copy_move, folder_tree,
             nodes_and_holds, admin_sessions, stopped_services, failure_limits,
-            failure_limits_are_bounded, concurrent_failures, held_messages, recent_claims,
-            folder_counts, subscriptions, uidvalidity_per_user);
+            failure_limits_are_bounded, concurrent_failures, held_messages, read_batches,
+            recent_claims, folder_counts, subscriptions, uidvalidity_per_user);
     };
     (@each $run:path; $($name:ident),*) => {
         $(
