@@ -269,6 +269,24 @@ impl Client {
         Ok(())
     }
 
+    /// Whether the connection is compressed.
+    pub fn is_compressed(&self) -> bool {
+        self.stream
+            .as_ref()
+            .is_some_and(SessionStream::is_compressed)
+    }
+
+    /// Compress both directions from here on (IMAP COMPRESS=DEFLATE, RFC 4978), over plain
+    /// or TLS. Bytes the client already sent past the command that turned it on are
+    /// compressed ones: they are handed to the decompressor, not read as clear text.
+    pub fn start_deflate(&mut self) -> io::Result<()> {
+        let received = self.reader.framer().take_all();
+        self.transfer = None;
+        let stream = self.stream.take().ok_or_else(gone)?;
+        self.stream = Some(stream.compress(received));
+        Ok(())
+    }
+
     /// Close the connection (TLS close_notify, then FIN), waiting at most a few seconds
     /// for a client that does not read.
     pub async fn close(&mut self) {
