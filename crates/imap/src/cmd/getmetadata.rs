@@ -35,7 +35,10 @@ pub struct Target {
 }
 
 /// The entries' owner named by the mailbox argument: "" is the server (§4.1).
-pub async fn target(cx: &AsUser<'_>, mailbox: &Mailbox<'_>) -> Result<std::result::Result<Target, Done>> {
+pub async fn target(
+    cx: &AsUser<'_>,
+    mailbox: &Mailbox<'_>,
+) -> Result<std::result::Result<Target, Done>> {
     if let Mailbox::Other(o) = mailbox
         && o.inner().as_ref().is_empty()
     {
@@ -47,9 +50,7 @@ pub async fn target(cx: &AsUser<'_>, mailbox: &Mailbox<'_>) -> Result<std::resul
     };
     // RFC 5464 §3.3: only a mailbox that exists for the user.
     Ok(match find(&**cx.store(), cx.user_id(), &name).await? {
-        Some(f) => Ok(Target {
-            folder: Some(f.id),
-        }),
+        Some(f) => Ok(Target { folder: Some(f.id) }),
         None => Err(nonexistent()),
     })
 }
@@ -93,7 +94,10 @@ pub async fn execute(
         stored.retain(|(n, _)| n != "/shared/admin");
         let contact = cx.svc.settings.get(defs::SERVER_POSTMASTER);
         if !contact.trim().is_empty() {
-            stored.push(("/shared/admin".into(), format!("mailto:{}", contact.trim()).into()));
+            stored.push((
+                "/shared/admin".into(),
+                format!("mailto:{}", contact.trim()).into(),
+            ));
         }
     }
     let (found, longest) = select(&stored, &wanted, &depth, max_size);
@@ -157,4 +161,3 @@ fn entry_value(name: &str, value: Option<Vec<u8>>) -> Option<EntryValue<'static>
     let entry = Entry::try_from(heron_proto_imap::wire::astring(name)).ok()?;
     Some(EntryValue { entry, value })
 }
-

@@ -37,8 +37,7 @@ pub async fn execute(
         if value.as_ref().is_some_and(|v| v.len() > MAX_VALUE) {
             // RFC 5464 §4.3: the largest size the server accepts.
             let max = u32::try_from(MAX_VALUE).unwrap_or(u32::MAX);
-            return Ok(Done::no("value too large")
-                .with(Code::Metadata(MetadataCode::MaxSize(max))));
+            return Ok(Done::no("value too large").with(Code::Metadata(MetadataCode::MaxSize(max))));
         }
         changes.push(MetadataChange { name, value });
     }

@@ -65,16 +65,14 @@ impl PgStore {
             if too_many(&existing, changes, max_entries) {
                 return Ok(MetadataWrite::TooMany);
             }
-            let delete = tx
-                .t
-                .prepare_cached(
+            let delete =
+                tx.t.prepare_cached(
                     "DELETE FROM metadata WHERE user_id = $1 \
                      AND coalesce(folder_id, 0) = coalesce($2, 0) AND name = $3",
                 )
                 .await?;
-            let insert = tx
-                .t
-                .prepare_cached(
+            let insert =
+                tx.t.prepare_cached(
                     "INSERT INTO metadata (user_id, folder_id, name, value) \
                      VALUES ($1, $2, $3, $4)",
                 )
