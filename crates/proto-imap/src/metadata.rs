@@ -33,7 +33,7 @@ pub fn entry_name(raw: &[u8], usage: Use) -> Result<String, &'static str> {
     // RFC 5464 §3.2: no "*" or "%", no non-ASCII, no control characters.
     if raw
         .iter()
-        .any(|&b| b < 0x20 || b >= 0x7f || b == b'*' || b == b'%')
+        .any(|&b| !(0x20..0x7f).contains(&b) || b == b'*' || b == b'%')
     {
         return Err("invalid character in entry name");
     }

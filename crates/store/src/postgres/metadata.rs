@@ -23,7 +23,7 @@ impl PgStore {
         let st = c
             .prepare_cached(
                 "SELECT name, value FROM metadata \
-                 WHERE user_id = $1 AND coalesce(folder_id, 0) = coalesce($2, 0) ORDER BY name",
+                 WHERE user_id = $1 AND coalesce(folder_id, 0) = coalesce($2::BIGINT, 0) ORDER BY name",
             )
             .await?;
         c.query(&st, &[&user, &folder])
@@ -53,7 +53,7 @@ impl PgStore {
                     &tx.t
                         .prepare_cached(
                             "SELECT name FROM metadata \
-                             WHERE user_id = $1 AND coalesce(folder_id, 0) = coalesce($2, 0)",
+                             WHERE user_id = $1 AND coalesce(folder_id, 0) = coalesce($2::BIGINT, 0)",
                         )
                         .await?,
                     &[&user, &folder],
@@ -68,7 +68,7 @@ impl PgStore {
             let delete =
                 tx.t.prepare_cached(
                     "DELETE FROM metadata WHERE user_id = $1 \
-                     AND coalesce(folder_id, 0) = coalesce($2, 0) AND name = $3",
+                     AND coalesce(folder_id, 0) = coalesce($2::BIGINT, 0) AND name = $3",
                 )
                 .await?;
             let insert =
