@@ -147,7 +147,9 @@ impl<S: AsyncRead + Unpin> AsyncRead for DeflateStream<S> {
             return Poll::Ready(Ok(()));
         }
         loop {
-            if this.in_pos < this.input.len() && !this.ended {
+            // Inflate even with no input left: the decompressor may hold output it had no
+            // room for (one input byte can stand for many output bytes).
+            if !this.ended {
                 if this.since_read >= YIELD_AFTER {
                     this.since_read = 0;
                     cx.waker().wake_by_ref();
