@@ -9,7 +9,8 @@
 //! seconds cannot hold the session open (`Transfer`).
 //!
 //! Invariants: after [`Client::start_tls`] nothing the client sent before the handshake is
-//! ever read (RFC 3207 §4.2, RFC 2595 §4); once the stream is gone every call fails cleanly
+//! ever read (RFC 3207 §4.2, RFC 2595 §4); after [`Client::start_deflate`] what was already
+//! read past the command is inflated, never read as clear text (RFC 4978 §3); once the stream is gone every call fails cleanly
 //! instead of panicking; no call waits on the client without a deadline.
 
 use std::io;
