@@ -1,7 +1,7 @@
 """Commands sent in pieces are not stalled by delayed acknowledgements.
 
 Many clients write a command in several writes: imaplib sends an APPEND literal and then
-its closing CRLF, some SMTP clients send a message body and then the final ".". With Nagle's
+its closing CRLF (also inside COMPRESS=DEFLATE, each write flushed alone), some SMTP clients send a message body and then the final ".". With Nagle's
 algorithm on (the default), the client holds that small last piece until its earlier bytes
 are acknowledged; a server that leaves the acknowledgement to the delayed-ACK timer stalls
 each such command by that timer (40 ms on Linux) instead of answering in a millisecond.
@@ -23,7 +23,7 @@ from conftest import HERON, PASSWORD, USER, Heron, run_on_test_host
 N = 200
 
 CLIENT = r"""
-import imaplib, json, poplib, smtplib, socket, ssl, sys, time
+import imaplib, json, poplib, smtplib, socket, ssl, sys, time, zlib
 
 imap_port, imaps_port, smtp_port, sub_port, pop_port, user, password, n = sys.argv[1:]
 n = int(n)
@@ -77,6 +77,57 @@ def appends(m):
 phase("imap_append", lambda: appends(imaplib.IMAP4("127.0.0.1", int(imap_port))))
 phase("imaps_append", lambda: appends(imaplib.IMAP4_SSL("127.0.0.1", int(imaps_port),
                                                           ssl_context=tls)))
+
+
+# imaplib through raw DEFLATE after COMPRESS (RFC 4978): each write is compressed and
+# sync-flushed alone, so the APPEND literal and its CRLF still go in two pieces.
+class Deflating(imaplib.IMAP4):
+
+    zin = zout = None
+    zbuf = b""
+
+    def send(self, data):
+        if self.zout is None:
+            return super().send(data)
+        self.sock.sendall(self.zout.compress(data) + self.zout.flush(zlib.Z_SYNC_FLUSH))
+
+    def fill(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise imaplib.IMAP4.abort("closed")
+        self.zbuf += self.zin.decompress(chunk)
+
+    def readline(self):
+        if self.zin is None:
+            return super().readline()
+        while b"\n" not in self.zbuf:
+            self.fill()
+        i = self.zbuf.index(b"\n") + 1
+        line, self.zbuf = self.zbuf[:i], self.zbuf[i:]
+        return line
+
+    def read(self, size):
+        if self.zin is None:
+            return super().read(size)
+        while len(self.zbuf) < size:
+            self.fill()
+        got, self.zbuf = self.zbuf[:size], self.zbuf[size:]
+        return got
+
+
+def compressed_appends():
+    imaplib.Commands.setdefault("COMPRESS", ("AUTH", "SELECTED"))
+    m = Deflating("127.0.0.1", int(imap_port))
+    m.login(user, password)
+    if m._simple_command("COMPRESS", "DEFLATE")[0] != "OK":
+        return 0
+    m.zout, m.zin = zlib.compressobj(wbits=-15), zlib.decompressobj(wbits=-15)
+    ok = sum(m.append("INBOX", None, None, body)[0] == "OK" for _ in range(n))
+    m.logout()
+    return ok
+
+
+phase("imap_compressed_append", compressed_appends)
 
 
 def retrs():
@@ -181,8 +232,8 @@ def test_commands_in_pieces_are_acknowledged_at_once(tmp_path, namespace):
         log.close()
     assert code == 0, heron.tail()
     print({k: f"{v['ms']:.2f} ms each" for k, v in got.items()})
-    assert set(got) == {"imap_append", "imaps_append", "pop3_retr", "smtp", "submission",
-                        "smtp_dot_apart"}
+    assert set(got) == {"imap_append", "imaps_append", "imap_compressed_append", "pop3_retr",
+                        "smtp", "submission", "smtp_dot_apart"}
     for name, r in got.items():
         assert r["ok"] == N, (name, r)
         # Without the fix every command of a split kind costs one delayed ACK (N in all);

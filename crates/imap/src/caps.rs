@@ -3,7 +3,8 @@
 //!
 //! Invariants: before TLS on a non-loopback connection, LOGINDISABLED is announced and no
 //! SASL mechanism is (SEC-8); STARTTLS only while it is possible; IDLE only while
-//! `imap.idle` is on; APPENDLIMIT follows the message size limit.
+//! `imap.idle` is on; APPENDLIMIT follows the message size limit; COMPRESS=DEFLATE once
+//! logged in.
 
 use heron_directory::sasl::Mechanism;
 use heron_settings::defs;
@@ -44,6 +45,8 @@ const BASE: &[&str] = &[
     "ESORT",
     "THREAD=ORDEREDSUBJECT",
     "THREAD=REFERENCES",
+    "METADATA",
+    "METADATA-SERVER",
 ];
 
 /// The capabilities to announce now.
@@ -53,6 +56,10 @@ pub fn capabilities(s: &Session<'_>) -> Vec1<Capability<'static>> {
         names.push("IDLE".into());
     }
     names.push(format!("APPENDLIMIT={}", append_limit(&s.svc.settings)));
+    if s.phase.is_authenticated() {
+        // RFC 4978 §3: COMPRESS runs after login, so it is offered only then.
+        names.push("COMPRESS=DEFLATE".into());
+    }
     if !s.phase.is_authenticated() {
         if s.starttls.is_some() && !s.is_tls() {
             names.push("STARTTLS".into());

@@ -187,6 +187,7 @@ async fn execute_other(
         C::Logout => cmd::logout::execute(&mut s.wire).await,
         C::Id { parameters } => cmd::id::execute(&mut s.wire, parameters).await,
         C::StartTLS => cmd::starttls::execute(s, tag).await,
+        C::Compress { algorithm } => cmd::compress::execute(s, tag, algorithm).await,
         C::Login { username, password } => cmd::login::execute(s, username, password).await,
         C::Authenticate {
             mechanism,
@@ -285,6 +286,15 @@ async fn execute_as_user(
         } => cmd::append::execute(cx, mailbox, flags, date, message).await,
         C::GetQuota { root } => cmd::getquota::execute(cx, root).await,
         C::GetQuotaRoot { mailbox } => cmd::getquotaroot::execute(cx, mailbox).await,
+        C::GetMetadata {
+            options,
+            mailbox,
+            entries,
+        } => cmd::getmetadata::execute(cx, options, mailbox, entries).await,
+        C::SetMetadata {
+            mailbox,
+            entry_values,
+        } => cmd::setmetadata::execute(cx, mailbox, entry_values).await,
         _ => Ok(Done::bad("command not supported")),
     }
 }

@@ -139,7 +139,12 @@ pub fn allowed(state: State, body: &CommandBody<'_>) -> bool {
         | Namespace
         | Idle
         | GetQuota { .. }
-        | GetQuotaRoot { .. } => state != NotAuthenticated,
+        | GetQuotaRoot { .. }
+        // RFC 4978 §5: COMPRESS is a `command-auth`.
+        | Compress { .. }
+        // RFC 5464 §5: so are GETMETADATA and SETMETADATA.
+        | GetMetadata { .. }
+        | SetMetadata { .. } => state != NotAuthenticated,
         // RFC 9051 §6.4: selected.
         Check
         | Close
@@ -196,6 +201,9 @@ mod tests {
         assert!(allowed(State::Selected, &body("UID EXPUNGE 1:3")));
         assert!(!allowed(State::Selected, &body("ENABLE CONDSTORE")));
         assert!(allowed(State::NotAuthenticated, &body("ID NIL")));
+        assert!(!allowed(State::NotAuthenticated, &body("COMPRESS DEFLATE")));
+        assert!(allowed(State::Authenticated, &body("COMPRESS DEFLATE")));
+        assert!(allowed(State::Selected, &body("COMPRESS DEFLATE")));
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //! seconds cannot hold the session open (`Transfer`).
 //!
 //! Invariants: after [`Client::start_tls`] nothing the client sent before the handshake is
-//! ever read (RFC 3207 §4.2, RFC 2595 §4); once the stream is gone every call fails cleanly
+//! ever read (RFC 3207 §4.2, RFC 2595 §4); after [`Client::start_deflate`] what was already
+//! read past the command is inflated, never read as clear text (RFC 4978 §3); once the stream is gone every call fails cleanly
 //! instead of panicking; no call waits on the client without a deadline.
 
 use std::io;
@@ -266,6 +267,24 @@ impl Client {
             .await
             .map_err(|_| timed_out("TLS handshake"))??;
         self.stream = Some(upgraded);
+        Ok(())
+    }
+
+    /// Whether the connection is compressed.
+    pub fn is_compressed(&self) -> bool {
+        self.stream
+            .as_ref()
+            .is_some_and(SessionStream::is_compressed)
+    }
+
+    /// Compress both directions from here on (IMAP COMPRESS=DEFLATE, RFC 4978), over plain
+    /// or TLS. Bytes the client already sent past the command that turned it on are
+    /// compressed ones: they are handed to the decompressor, not read as clear text.
+    pub fn start_deflate(&mut self) -> io::Result<()> {
+        let received = self.reader.framer().take_all();
+        self.transfer = None;
+        let stream = self.stream.take().ok_or_else(gone)?;
+        self.stream = Some(stream.compress(received));
         Ok(())
     }
 

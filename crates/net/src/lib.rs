@@ -10,6 +10,7 @@ pub mod banner;
 pub mod budget;
 pub mod client;
 pub mod command_loop;
+pub mod deflate;
 pub mod line;
 mod listener;
 mod refuse;

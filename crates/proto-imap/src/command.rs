@@ -57,6 +57,7 @@ impl Command<'_> {
 pub fn parse(bytes: &[u8], saved: impl FnOnce() -> SavedSet) -> Result<Command<'_>, ParseError> {
     let (rest, extras) = preparse::split(bytes).map_err(|why| error(bytes, why))?;
     let (rest, designates_nothing) = substitute(rest, saved);
+    let rest = crate::metadata::options_first(rest);
     let command = decode(rest).ok_or_else(|| error(bytes, "syntax error"))?;
     Ok(Command {
         tag: command.tag,

@@ -31,6 +31,7 @@ mod error;
 pub mod fetch;
 pub mod fetch_response;
 pub mod framing;
+pub mod metadata;
 pub mod names;
 mod preparse;
 pub mod response;

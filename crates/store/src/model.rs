@@ -554,3 +554,20 @@ pub struct AdminSession {
 
 /// Use of a session is written at most this often; its idle limit is that much less exact.
 pub const SESSION_TOUCH_SECS: i64 = 30;
+
+/// One change of a metadata entry (RFC 5464): a new value, or `None` to remove the entry.
+/// `name` is the entry name in lower case (entry names are case-insensitive, §3.2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MetadataChange {
+    pub name: String,
+    pub value: Option<Vec<u8>>,
+}
+
+/// What [`MailStore::set_metadata`](crate::MailStore::set_metadata) did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetadataWrite {
+    /// Every change was applied.
+    Written,
+    /// The entries would exceed the limit: nothing was changed (RFC 5464 §4.3 TOOMANY).
+    TooMany,
+}

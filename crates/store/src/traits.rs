@@ -217,6 +217,23 @@ pub trait MailStore: Send + Sync {
     /// Subscribe the user to `name` (`on`) or unsubscribe; doing what is already done is
     /// not an error.
     async fn set_subscription(&self, user: UserId, name: &str, on: bool) -> Result<()>;
+    /// Metadata entries (RFC 5464) of the user's server entries (`folder` None) or of one of
+    /// their folders, sorted by name. Both `/private` and `/shared` entries are kept per
+    /// user; a folder's entries are deleted with it and follow it through a rename.
+    async fn get_metadata(
+        &self,
+        user: UserId,
+        folder: Option<FolderId>,
+    ) -> Result<Vec<(String, Vec<u8>)>>;
+    /// Apply `changes` to those entries in one transaction. When the entries would number
+    /// more than `max_entries` afterwards, nothing changes ([`MetadataWrite::TooMany`]).
+    async fn set_metadata(
+        &self,
+        user: UserId,
+        folder: Option<FolderId>,
+        changes: &[MetadataChange],
+        max_entries: usize,
+    ) -> Result<MetadataWrite>;
     /// Everything that changed in a folder after `modseq`, read consistently in one go.
     async fn changes_since(&self, folder: FolderId, modseq: u64) -> Result<FolderChanges>;
     /// UIDs expunged after `modseq` (QRESYNC VANISHED, RFC 7162 §3.2.10).

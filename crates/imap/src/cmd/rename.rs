@@ -1,6 +1,8 @@
 //! RENAME (RFC 9051 §6.3.6): the mailbox and every mailbox below it get the new name;
 //! missing superior names of the target are created. Renaming INBOX moves its messages to
-//! a new mailbox and leaves INBOX empty (mailboxes below INBOX are unaffected).
+//! a new mailbox and leaves INBOX empty (mailboxes below INBOX are unaffected); the new
+//! mailbox gets a copy of INBOX's metadata entries (RFC 5464 §4.1). Other renames keep
+//! the folders, so their entries follow them.
 //!
 //! Invariant: every name the rename would write (the target, its missing superiors, the new
 //! names of the mailboxes below the source) and the number of mailboxes the user would have
@@ -11,7 +13,7 @@ use std::collections::HashSet;
 
 use heron_proto_imap::names::{DELIMITER, ancestors};
 use heron_proto_imap::response::code;
-use heron_store::{Folder, StoreError, UserId};
+use heron_store::{Folder, MetadataChange, StoreError, UserId};
 use imap_codec::imap_types::mailbox::Mailbox;
 
 use crate::cmd::create::create;
@@ -142,6 +144,20 @@ async fn rename_inbox(cx: &mut AsUser<'_>, user: UserId, inbox: &Folder, to: &st
         .collect();
     if !uids.is_empty() {
         cx.store().move_messages(inbox.id, &uids, target.id).await?;
+    }
+    // RFC 5464 §4.1: INBOX keeps its metadata and the new mailbox gets a copy.
+    let entries = cx.store().get_metadata(user, Some(inbox.id)).await?;
+    if !entries.is_empty() {
+        let copy: Vec<MetadataChange> = entries
+            .into_iter()
+            .map(|(name, value)| MetadataChange {
+                name,
+                value: Some(value),
+            })
+            .collect();
+        cx.store()
+            .set_metadata(user, Some(target.id), &copy, usize::MAX)
+            .await?;
     }
     Ok(Done::ok("RENAME completed"))
 }

@@ -235,6 +235,19 @@ pub(crate) const TABLES: &[Table] = &[
         identity: false,
     },
     Table {
+        name: "metadata",
+        columns: &[
+            ("user_id", Int),
+            ("folder_id", Int),
+            ("name", Text),
+            ("value", Bytes),
+        ],
+        select: None,
+        order: "user_id, folder_id, name",
+        blob: None,
+        identity: false,
+    },
+    Table {
         name: "messages",
         columns: &[
             ("folder_id", Int),

@@ -64,6 +64,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "expunged messages by modseq",
         sql: include_str!("migrations/0008_expunged_modseq.sql"),
     },
+    Migration {
+        version: 9,
+        name: "metadata entries (RFC 5464)",
+        sql: include_str!("migrations/0009_metadata.sql"),
+    },
 ];
 
 /// A migration as a database has it.

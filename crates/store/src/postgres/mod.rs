@@ -73,6 +73,7 @@ mod held;
 mod limits;
 mod listener;
 mod mail;
+mod metadata;
 pub mod migrations;
 mod misc;
 mod nodes;

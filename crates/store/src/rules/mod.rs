@@ -12,6 +12,7 @@ pub mod folders;
 pub mod head;
 pub mod json;
 pub mod limits;
+pub mod metadata;
 pub mod names;
 pub mod nodes;
 pub mod quota;

@@ -468,6 +468,25 @@ impl MailStore for SqliteStore {
         self.set_subscription_impl(user, name, on).await
     }
 
+    async fn get_metadata(
+        &self,
+        user: UserId,
+        folder: Option<FolderId>,
+    ) -> Result<Vec<(String, Vec<u8>)>> {
+        self.get_metadata_impl(user, folder).await
+    }
+
+    async fn set_metadata(
+        &self,
+        user: UserId,
+        folder: Option<FolderId>,
+        changes: &[MetadataChange],
+        max_entries: usize,
+    ) -> Result<MetadataWrite> {
+        self.set_metadata_impl(user, folder, changes, max_entries)
+            .await
+    }
+
     async fn changes_since(&self, folder: FolderId, modseq: u64) -> Result<FolderChanges> {
         self.changes_since_impl(folder, modseq).await
     }

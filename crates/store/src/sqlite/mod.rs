@@ -16,6 +16,7 @@ mod folders;
 mod held;
 mod limits;
 mod mail;
+mod metadata;
 mod misc;
 mod nodes;
 mod orphans;

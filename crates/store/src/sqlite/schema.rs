@@ -20,8 +20,9 @@ pub const READER_PRAGMAS: &str = "PRAGMA mmap_size = 1073741824;";
 /// ([`crate::model::folder_cost`]): opening an older database recounts `used_bytes` once.
 /// Version 4 keeps subscriptions in their own table and each user's highest UIDVALIDITY:
 /// opening an older database copies the subscribed folders' names and the users' highest
-/// folder UIDVALIDITY once.
-pub const VERSION: i64 = 4;
+/// folder UIDVALIDITY once. Version 5 adds the `metadata` table (RFC 5464 entries), created
+/// at open like every table, so an older database needs no other step.
+pub const VERSION: i64 = 5;
 
 /// First version whose `used_bytes` include folder costs.
 pub const FOLDERS_IN_QUOTA: i64 = 3;
@@ -108,6 +109,17 @@ CREATE TABLE IF NOT EXISTS subscriptions (
     name TEXT NOT NULL,
     PRIMARY KEY (user_id, name)
 ) WITHOUT ROWID;
+-- Metadata entries (RFC 5464): per user, on a folder or (folder_id NULL) on the server.
+-- Rows go with their folder and keep its id through a rename.
+CREATE TABLE IF NOT EXISTS metadata (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    folder_id INTEGER REFERENCES folders(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    value BLOB NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS metadata_entry
+    ON metadata (user_id, coalesce(folder_id, 0), name);
+CREATE INDEX IF NOT EXISTS metadata_folder ON metadata (folder_id) WHERE folder_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS blobs (
     id TEXT PRIMARY KEY,
     refs INTEGER NOT NULL,

@@ -7,6 +7,7 @@
 mod folders;
 mod held;
 mod limits;
+mod metadata;
 mod nodes;
 mod sessions;
 mod spool;
@@ -70,6 +71,9 @@ pub const ALL: &[(&str, Check)] = &[
     ("uidvalidity_per_user", |s| {
         Box::pin(folders::uidvalidity_per_user(s))
     }),
+    ("metadata_entries", |s| {
+        Box::pin(metadata::metadata_entries(s))
+    }),
 ];
 
 /// One test per check of [`ALL`] in a backend's test file, each calling `$run(name)` (an
@@ -85,7 +89,7 @@ macro_rules! suite_tests {
             domain_admins, delete_cascades, large_messages, flags_copy_move, folder_tree,
             nodes_and_holds, admin_sessions, stopped_services, failure_limits,
             failure_limits_are_bounded, concurrent_failures, held_messages, read_batches,
-            recent_claims, folder_counts, subscriptions, uidvalidity_per_user);
+            recent_claims, folder_counts, subscriptions, uidvalidity_per_user, metadata_entries);
     };
     (@each $run:path; $($name:ident),*) => {
         $(
