@@ -59,6 +59,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "subscriptions apart from folders, last UIDVALIDITY per user",
         sql: include_str!("migrations/0007_subscriptions.sql"),
     },
+    Migration {
+        version: 8,
+        name: "access-control lists of folders",
+        sql: include_str!("migrations/0008_acl.sql"),
+    },
 ];
 
 /// A migration as a database has it.

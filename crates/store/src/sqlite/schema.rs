@@ -16,7 +16,8 @@ PRAGMA journal_size_limit = 67108864;
 /// Version 4 keeps subscriptions in their own table and each user's highest UIDVALIDITY:
 /// opening an older database copies the subscribed folders' names and the users' highest
 /// folder UIDVALIDITY once.
-pub const VERSION: i64 = 4;
+/// Version 5 adds the `acl` table (shared folders, RFC 4314); nothing to copy.
+pub const VERSION: i64 = 5;
 
 /// First version whose `used_bytes` include folder costs.
 pub const FOLDERS_IN_QUOTA: i64 = 3;
@@ -103,6 +104,15 @@ CREATE TABLE IF NOT EXISTS subscriptions (
     name TEXT NOT NULL,
     PRIMARY KEY (user_id, name)
 ) WITHOUT ROWID;
+-- Access-control entries of folders (RFC 4314): a NULL grantee is `anyone` of the owner's
+-- domain. One entry per folder and grantee.
+CREATE TABLE IF NOT EXISTS acl (
+    folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+    grantee_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+    rights TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS acl_entry ON acl (folder_id, coalesce(grantee_id, 0));
+CREATE INDEX IF NOT EXISTS acl_grantee ON acl (grantee_id);
 CREATE TABLE IF NOT EXISTS blobs (
     id TEXT PRIMARY KEY,
     refs INTEGER NOT NULL,
