@@ -44,6 +44,8 @@ const BASE: &[&str] = &[
     "ESORT",
     "THREAD=ORDEREDSUBJECT",
     "THREAD=REFERENCES",
+    "ACL",
+    "RIGHTS=texk",
 ];
 
 /// The capabilities to announce now.

@@ -24,6 +24,8 @@
 //! a session's message numbers change only when the client is told; store failures end a
 //! command with `NO`, never the session.
 
+mod access;
+mod acl;
 mod auth;
 mod bodystructure;
 mod caps;

@@ -14,10 +14,11 @@ use imap_codec::imap_types::mailbox::Mailbox;
 use imap_codec::imap_types::response::{Code, StatusKind};
 use imap_codec::imap_types::sequence::SequenceSet;
 
+use crate::access::{noperm, resolve, split_shared};
 use crate::cx::InMailbox;
 use crate::done::Done;
 use crate::error::Result;
-use crate::mailbox::{find, name_of};
+use crate::mailbox::{name_of, nonexistent};
 use crate::updates;
 
 /// Run COPY or UID COPY.
@@ -42,12 +43,24 @@ pub async fn transfer(
         Ok(n) => n,
         Err(d) => return Ok(d),
     };
-    let Some(target) = find(&**m.store(), m.user.user.id, &name).await? else {
+    let Some(access) = resolve(&**m.store(), m.user, &name).await? else {
+        if split_shared(&name).is_some() {
+            return Ok(nonexistent());
+        }
         return Ok(Done::no("no such mailbox").with(Code::TryCreate));
     };
+    if !access.has('i') {
+        // RFC 4314 §4: COPY and MOVE into a mailbox need "i" there.
+        return Ok(noperm("copying into that mailbox"));
+    }
+    let target = access.folder;
     let sel = &*m.view;
     if moving && sel.read_only {
         return Ok(Done::no("mailbox is read-only").with(code("CANNOT")));
+    }
+    if moving && !(sel.rights.contains('t') && sel.rights.contains('e')) {
+        // RFC 6851 §3.3 with RFC 4314 §4: MOVE takes "t" and "e" in the source.
+        return Ok(noperm("moving out of this mailbox"));
     }
     let Ok(uids) = sel.live_uids(&set, uid) else {
         return Ok(Done::bad("invalid message sequence number"));
@@ -57,10 +70,10 @@ pub async fn transfer(
     if uids.is_empty() {
         return Ok(Done::ok(format!("{what} completed, nothing to do")));
     }
-    if !moving {
+    if !moving || target.user_id != sel.folder.user_id {
         let stored = m.store().get_messages(source, &uids).await?;
         let bytes: u64 = stored.iter().map(|x| x.size).sum();
-        if crate::quota::would_exceed(&**m.store(), m.user, bytes).await? {
+        if crate::quota::would_exceed(&**m.store(), target.user_id, bytes).await? {
             return Ok(Done::no("mailbox is over quota").with(Code::OverQuota));
         }
     }

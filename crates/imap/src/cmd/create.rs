@@ -39,6 +39,12 @@ pub async fn execute(
         Ok(u) => u,
         Err(d) => return Ok(d),
     };
+    if crate::access::split_shared(&name).is_some() {
+        // Folders are created in the other users' namespace by their owners only.
+        return Ok(crate::access::noperm(
+            "mailboxes of other users are created by them",
+        ));
+    }
     let limits = MailboxLimits::from_settings(&cx.svc.settings);
     if let Err(d) = limits.check_name(&name) {
         return Ok(d);
