@@ -221,3 +221,27 @@ def test_idle_on_a_shared_folder_sees_the_owners_new_mail(two):
     assert b.line() == b"* 3 EXISTS"
     b.send(b"DONE\r\n")
     assert b.until(b"I")[1].startswith(b"I OK")
+
+
+def test_create_below_a_shared_folder_with_k_and_delete_with_x(two):
+    a, b = two
+    ok(a, b"S", b"SETACL Team bob lr")
+    assert answer(b, b'CREATE "Other Users/alice/Team/Sub"') == (
+        [], b"NO [NOPERM] permission denied: creating mailboxes below this one")
+    ok(a, b"S", b"SETACL Team bob +k")
+    ok(b, b"C", b'CREATE "Other Users/alice/Team/Sub"')
+    assert ok(a, b"L", b'LIST "" "Team*"') == [
+        b'* LIST (\\HasChildren) "/" Team', b'* LIST (\\HasNoChildren) "/" Team/Sub']
+    # The new folder starts with its parent's entries.
+    assert ok(a, b"G", b"GETACL Team/Sub") == [
+        b"* ACL Team/Sub alice@example.test lrswipkxteacd bob@example.test lrkc"]
+    assert b'* LIST (\\HasNoChildren) "/" "Other Users/alice/Team/Sub"' in shared_lines(b)
+    assert answer(b, b'CREATE "Other Users/alice/Top"') == (
+        [], b"NO [NOPERM] permission denied: top-level mailboxes of other users are created by them")
+    assert answer(b, b'CREATE "Other Users/alice/Private/X"') == (
+        [], b"NO [NONEXISTENT] no such mailbox")
+    assert answer(b, b'DELETE "Other Users/alice/Team/Sub"') == (
+        [], b"NO [NOPERM] permission denied: deleting this mailbox")
+    ok(a, b"S", b"SETACL Team/Sub bob +x")
+    ok(b, b"D", b'DELETE "Other Users/alice/Team/Sub"')
+    assert ok(a, b"L", b'LIST "" "Team*"') == [b'* LIST (\\HasNoChildren) "/" Team']

@@ -16,7 +16,7 @@ use crate::error::Result;
 /// Run NAMESPACE.
 pub async fn execute(cx: &mut AsUser<'_>) -> Result<Done> {
     let delimiter = QuotedChar::try_from(DELIMITER).ok();
-    let personal = vec![Namespace::new(istring(Vec::new()), delimiter.clone())];
+    let personal = vec![Namespace::new(istring(Vec::new()), delimiter)];
     let other = vec![Namespace::new(
         istring(format!("{OTHER_USERS}{DELIMITER}").into_bytes()),
         delimiter,
