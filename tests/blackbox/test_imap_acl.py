@@ -245,3 +245,18 @@ def test_create_below_a_shared_folder_with_k_and_delete_with_x(two):
     ok(a, b"S", b"SETACL Team/Sub bob +x")
     ok(b, b"D", b'DELETE "Other Users/alice/Team/Sub"')
     assert ok(a, b"L", b'LIST "" "Team*"') == [b'* LIST (\\HasNoChildren) "/" Team']
+
+
+def test_revoked_rights_apply_to_a_selected_session(two):
+    a, b = two
+    ok(a, b"S", b"SETACL Team bob lrs")
+    lines, done = answer(b, b"SELECT " + TEAM)
+    assert done == b"OK [READ-WRITE] SELECT completed", done
+    ok(b, b"F", b"STORE 1 +FLAGS (\\Seen)")
+    ok(a, b"S", b"SETACL Team bob lr")
+    assert answer(b, b"STORE 2 +FLAGS (\\Seen)") == (
+        [], b'NO [NOPERM] permission denied: changing these flags needs the "s" right')
+    ok(a, b"D", b"DELETEACL Team bob")
+    assert b.cmd(b"N", b"NOOP") == (
+        [b"* OK [CLOSED] access to the mailbox was withdrawn"], b"N OK NOOP completed")
+    assert answer(b, b"FETCH 1 FLAGS") == ([], b"BAD FETCH requires a selected mailbox")

@@ -7,8 +7,8 @@
 //! Invariants: a shared folder the user holds neither `l` nor `r` on resolves to nothing,
 //! exactly like a name that does not exist, so its existence does not leak (RFC 4314 §4);
 //! the owner is looked up in the user's own domain only, so no name reaches another
-//! domain's folders; rights are read from the store at each resolution (a grant or a
-//! revocation counts at the next command that names the folder).
+//! domain's folders; rights are read from the store at each resolution, and for a selected
+//! shared folder at each command, so a grant or a revocation counts at the next command.
 
 use heron_proto_imap::acl::ALL_RIGHTS;
 use heron_proto_imap::names::DELIMITER;
@@ -17,7 +17,9 @@ use heron_store::{Folder, Store, UserId};
 
 use crate::done::Done;
 use crate::error::Result;
-use crate::session::Authed;
+use crate::session::{Authed, Session};
+use heron_proto_imap::response;
+use imap_codec::imap_types::response::{Code, StatusKind};
 
 /// The prefix of the other users' namespace (without its delimiter).
 pub const OTHER_USERS: &str = "Other Users";
@@ -101,6 +103,32 @@ pub async fn resolve(store: &dyn Store, me: &Authed, name: &str) -> Result<Optio
         rights,
         shown: name.to_owned(),
     }))
+}
+
+/// When the selected folder is another user's: read the user's rights on it again, so a
+/// change by its owner counts from the next command; with "r" gone (or the folder), the
+/// mailbox is closed (`* OK [CLOSED]`, RFC 7162 §3.2.11) and the session is back in the
+/// authenticated state.
+pub async fn refresh_selected(s: &mut Session<'_>) -> Result<()> {
+    let store = s.store();
+    let Some((user, Some(sel))) = s.phase.user_and_view() else {
+        return Ok(());
+    };
+    if sel.folder.user_id == user.user.id {
+        return Ok(());
+    }
+    let rights = rights_of(&**store, user.user.id, sel.folder.id).await?;
+    if rights.contains('r') {
+        sel.rights = rights;
+        return Ok(());
+    }
+    s.phase.unselect();
+    s.push(&response::untagged(
+        StatusKind::Ok,
+        Some(Code::Closed),
+        "access to the mailbox was withdrawn",
+    ));
+    Ok(())
 }
 
 /// The rights `user` holds on another user's folder: its own entry and `anyone`'s.

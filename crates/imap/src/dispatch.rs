@@ -66,6 +66,9 @@ pub async fn run(s: &mut Session<'_>, raw: &[u8]) -> Outcome {
     } = command;
     let tag = tag.into_static();
     let name = body.name();
+    if let Err(e) = crate::access::refresh_selected(s).await {
+        tracing::error!(target: "imap", "reading the rights of the selected mailbox failed: {e}");
+    }
     let st = state_of(s);
     if !state::allowed(st, &body) {
         let why = match st {
