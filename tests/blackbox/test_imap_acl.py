@@ -260,3 +260,22 @@ def test_revoked_rights_apply_to_a_selected_session(two):
     assert b.cmd(b"N", b"NOOP") == (
         [b"* OK [CLOSED] access to the mailbox was withdrawn"], b"N OK NOOP completed")
     assert answer(b, b"FETCH 1 FLAGS") == ([], b"BAD FETCH requires a selected mailbox")
+
+
+def test_list_extended_and_status_on_shared_folders(two):
+    a, b = two
+    ok(a, b"S", b"SETACL Team bob lr")
+    ok(a, b"S", b"SETACL Private bob l")
+    assert ok(b, b"L", b'LIST "Other Users/" "%/%" RETURN (STATUS (MESSAGES))') == [
+        b'* LIST (\\HasNoChildren) "/" "Other Users/alice/Private"',
+        b'* LIST (\\HasNoChildren) "/" "Other Users/alice/Team"',
+        b'* STATUS "Other Users/alice/Team" (MESSAGES 2)',
+    ]
+    # "l" without "r": listed, not read.
+    assert answer(b, b'STATUS "Other Users/alice/Private" (MESSAGES)') == (
+        [], b"NO [NOPERM] permission denied: reading this mailbox")
+    assert answer(b, b'SELECT "Other Users/alice/Private"') == (
+        [], b"NO [NOPERM] permission denied: reading this mailbox")
+    ok(b, b"S", b'SUBSCRIBE "Other Users/alice/Team"')
+    assert ok(b, b"L", b'LIST (SUBSCRIBED) "" "Other Users/*"') == [
+        b'* LIST (\\HasNoChildren \\Subscribed) "/" "Other Users/alice/Team"']
