@@ -279,3 +279,16 @@ def test_list_extended_and_status_on_shared_folders(two):
     ok(b, b"S", b'SUBSCRIBE "Other Users/alice/Team"')
     assert ok(b, b"L", b'LIST (SUBSCRIBED) "" "Other Users/*"') == [
         b'* LIST (\\HasNoChildren \\Subscribed) "/" "Other Users/alice/Team"']
+
+
+def test_copies_into_a_shared_folder_keep_only_flags_the_grantee_may_set(two):
+    a, b = two
+    ok(a, b"S", b"SETACL Team bob lrsi")
+    ok(b, b"S", b"SELECT INBOX")
+    append(b, b"INBOX")
+    ok(b, b"F", b"STORE 1 +FLAGS (\\Seen \\Flagged $Work)")
+    _, done = answer(b, b"COPY 1 " + TEAM)
+    assert done.startswith(b"OK [COPYUID "), done
+    ok(a, b"S", b"EXAMINE Team")
+    (line,) = ok(a, b"F", b"FETCH 3 (FLAGS)")
+    assert line.replace(b" \\Recent", b"") == b"* 3 FETCH (FLAGS (\\Seen))", line

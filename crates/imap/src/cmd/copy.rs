@@ -8,13 +8,14 @@
 
 use heron_proto_imap::response::{self, code};
 use heron_proto_imap::wire::nz;
+use heron_store::FlagOp;
 use imap_codec::imap_types::core::Vec1;
 use imap_codec::imap_types::extensions::uidplus::{UidElement, UidSet};
 use imap_codec::imap_types::mailbox::Mailbox;
 use imap_codec::imap_types::response::{Code, StatusKind};
 use imap_codec::imap_types::sequence::SequenceSet;
 
-use crate::access::{noperm, resolve, split_shared};
+use crate::access::{flag_allowed, noperm, resolve, split_shared};
 use crate::cx::InMailbox;
 use crate::done::Done;
 use crate::error::Result;
@@ -53,6 +54,7 @@ pub async fn transfer(
         // RFC 4314 §4: COPY and MOVE into a mailbox need "i" there.
         return Ok(noperm("copying into that mailbox"));
     }
+    let rights = access.rights;
     let target = access.folder;
     let sel = &*m.view;
     if moving && sel.read_only {
@@ -82,6 +84,7 @@ pub async fn transfer(
     } else {
         m.store().copy_messages(source, &uids, target.id).await?
     };
+    drop_unallowed_flags(m, target.id, &rights, &pairs).await?;
     let copyuid = copy_uid(target.uidvalidity, &pairs);
     if !moving {
         let mut d = Done::ok("COPY completed");
@@ -94,6 +97,34 @@ pub async fn transfer(
     let removed = m.view.remove(&moved);
     updates::expunged(m, &removed);
     Ok(Done::ok("MOVE completed"))
+}
+
+/// RFC 4314 §4: the copies keep only the flags the user may set in the target ("s" for
+/// `\Seen`, "t" for `\Deleted`, "w" for the others); the rest are taken off at once.
+async fn drop_unallowed_flags(
+    m: &InMailbox<'_>,
+    target: i64,
+    rights: &str,
+    pairs: &[(u32, u32)],
+) -> Result<()> {
+    if ['s', 't', 'w'].iter().all(|r| rights.contains(*r)) || pairs.is_empty() {
+        return Ok(());
+    }
+    let new: Vec<u32> = pairs.iter().map(|&(_, b)| b).collect();
+    let mut unallowed: Vec<String> = Vec::new();
+    for msg in m.store().get_messages(target, &new).await? {
+        for f in msg.flags {
+            if !flag_allowed(rights, &f) && !unallowed.contains(&f) {
+                unallowed.push(f);
+            }
+        }
+    }
+    if !unallowed.is_empty() {
+        m.store()
+            .store_flags(target, &new, FlagOp::Remove, &unallowed, None)
+            .await?;
+    }
+    Ok(())
 }
 
 /// `COPYUID uidvalidity source-uids new-uids`, sets in pair order (RFC 4315 §3).
