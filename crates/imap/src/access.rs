@@ -12,14 +12,13 @@
 
 use heron_proto_imap::acl::ALL_RIGHTS;
 use heron_proto_imap::names::DELIMITER;
-use heron_proto_imap::response::code;
-use heron_store::{Folder, Store, UserId};
+use heron_proto_imap::response::{self, code};
+use heron_store::{Folder, FolderId, Store, UserId};
+use imap_codec::imap_types::response::{Code, StatusKind};
 
 use crate::done::Done;
 use crate::error::Result;
 use crate::session::{Authed, Session};
-use heron_proto_imap::response;
-use imap_codec::imap_types::response::{Code, StatusKind};
 
 /// The prefix of the other users' namespace (without its delimiter).
 pub const OTHER_USERS: &str = "Other Users";
@@ -132,7 +131,7 @@ pub async fn refresh_selected(s: &mut Session<'_>) -> Result<()> {
 }
 
 /// The rights `user` holds on another user's folder: its own entry and `anyone`'s.
-pub async fn rights_of(store: &dyn Store, user: UserId, folder: i64) -> Result<String> {
+pub async fn rights_of(store: &dyn Store, user: UserId, folder: FolderId) -> Result<String> {
     let mut rights = String::new();
     for e in store.list_rights(folder).await? {
         if e.grantee.is_none() || e.grantee == Some(user) {
