@@ -47,6 +47,8 @@ const BASE: &[&str] = &[
     "THREAD=REFERENCES",
     "METADATA",
     "METADATA-SERVER",
+    "ACL",
+    "RIGHTS=texk",
 ];
 
 /// The capabilities to announce now.

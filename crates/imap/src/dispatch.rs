@@ -13,6 +13,7 @@
 
 use std::num::NonZeroU64;
 
+use heron_proto_imap::acl::{self, AclCommand, AclRequest};
 use heron_proto_imap::response::{self, code};
 use heron_proto_imap::{Command, Extras, ParseError};
 use imap_codec::imap_types::IntoStatic;
@@ -46,6 +47,13 @@ pub fn state_of(s: &Session<'_>) -> State {
 
 /// Run one complete command.
 pub async fn run(s: &mut Session<'_>, raw: &[u8]) -> Outcome {
+    // RFC 4314's commands, which `imap-codec` does not know.
+    if let Some(parsed) = acl::parse(raw) {
+        return match parsed {
+            Ok(req) => run_acl(s, req).await,
+            Err(e) => syntax_error(s, e),
+        };
+    }
     let command = match heron_proto_imap::parse(raw, || searchres::saved_set(s.phase.selected())) {
         Ok(c) => c,
         Err(e) => return syntax_error(s, e),
@@ -58,6 +66,9 @@ pub async fn run(s: &mut Session<'_>, raw: &[u8]) -> Outcome {
     } = command;
     let tag = tag.into_static();
     let name = body.name();
+    if let Err(e) = crate::access::refresh_selected(s).await {
+        tracing::error!(target: "imap", "reading the rights of the selected mailbox failed: {e}");
+    }
     let st = state_of(s);
     if !state::allowed(st, &body) {
         let why = match st {
@@ -123,6 +134,63 @@ pub async fn run(s: &mut Session<'_>, raw: &[u8]) -> Outcome {
         Outcome::Bad
     } else {
         Outcome::Continue
+    }
+}
+
+/// Run an ACL command (RFC 4314 §3): authenticated or selected state.
+async fn run_acl(s: &mut Session<'_>, req: AclRequest) -> Outcome {
+    let AclRequest { tag, command } = req;
+    let name = command.name();
+    if !s.phase.is_authenticated() {
+        let why = format!("{name} requires login first");
+        s.push(&response::tagged(&tag, StatusKind::Bad, None, &why));
+        return Outcome::Bad;
+    }
+    tracing::debug!(target: "imap", "command {name}");
+    s.poll_events();
+    let result = match s.as_user() {
+        Some(mut cx) => execute_acl(&mut cx, command).await,
+        None => Ok(Done::bad(LOGIN_FIRST)),
+    };
+    let done = match result {
+        Ok(d) => d,
+        Err(ImapError::Io(_) | ImapError::Closed) => return Outcome::Close,
+        Err(e) => {
+            tracing::error!(target: "imap", "{name} failed: {e}");
+            Done::no("internal error, try again later").with(code("UNAVAILABLE"))
+        }
+    };
+    s.poll_events();
+    if let Err(e) = s.announce_updates(true).await {
+        tracing::error!(target: "imap", "mailbox update failed: {e}");
+    }
+    s.push(&response::tagged(&tag, done.kind, done.code, &done.text));
+    if done.counts_as_bad {
+        Outcome::Bad
+    } else {
+        Outcome::Continue
+    }
+}
+
+/// The table from ACL command to its file in [`cmd`].
+async fn execute_acl(cx: &mut AsUser<'_>, command: AclCommand) -> Result<Done> {
+    use AclCommand as A;
+    match command {
+        A::SetAcl {
+            mailbox,
+            identifier,
+            rights,
+        } => cmd::setacl::execute(cx, &mailbox, &identifier, &rights).await,
+        A::DeleteAcl {
+            mailbox,
+            identifier,
+        } => cmd::deleteacl::execute(cx, &mailbox, &identifier).await,
+        A::GetAcl { mailbox } => cmd::getacl::execute(cx, &mailbox).await,
+        A::ListRights {
+            mailbox,
+            identifier,
+        } => cmd::listrights::execute(cx, &mailbox, &identifier).await,
+        A::MyRights { mailbox } => cmd::myrights::execute(cx, &mailbox).await,
     }
 }
 

@@ -2,7 +2,8 @@
 //! with STARTTLS, SASL (PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-256, SASL-IR), IDLE, CONDSTORE
 //! and QRESYNC, UIDPLUS, MOVE, ESEARCH, SEARCHRES, LIST-EXTENDED with SPECIAL-USE and
 //! LIST-STATUS, CREATE-SPECIAL-USE, NAMESPACE, ID, ENABLE, UNSELECT, QUOTA, APPENDLIMIT,
-//! LITERAL+, SORT with SORT=DISPLAY and ESORT, and THREAD (ORDEREDSUBJECT, REFERENCES).
+//! LITERAL+, SORT with SORT=DISPLAY and ESORT, THREAD (ORDEREDSUBJECT, REFERENCES), and ACL
+//! (RFC 4314) with folders shared between users of a domain ([`access`]).
 //!
 //! Layout: the wire format lives in `heron-proto-imap`: command framing with its limits,
 //! parsing to one `Command` (the options `imap-codec` does not know and the `$` of
@@ -24,6 +25,8 @@
 //! a session's message numbers change only when the client is told; store failures end a
 //! command with `NO`, never the session.
 
+mod access;
+mod acl;
 mod auth;
 mod bodystructure;
 mod caps;
@@ -45,6 +48,7 @@ mod searchres;
 mod section;
 mod selected;
 mod session;
+mod shared_create;
 mod sorting;
 mod state;
 mod updates;

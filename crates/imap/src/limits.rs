@@ -82,7 +82,7 @@ pub async fn over_quota(
 ) -> Result<Option<Done>> {
     let cost = |names: &[String]| names.iter().map(|n| folder_cost(n)).sum::<u64>();
     let grows = cost(added).saturating_sub(cost(removed));
-    if grows > 0 && crate::quota::would_exceed(store, user, grows).await? {
+    if grows > 0 && crate::quota::would_exceed(store, user.user.id, grows).await? {
         return Ok(Some(
             Done::no("no room for the mailbox within the quota").with(Code::OverQuota),
         ));

@@ -3,13 +3,10 @@
 use heron_proto_imap::names::{self, BadName};
 use heron_proto_imap::response::code;
 use heron_proto_imap::wire;
-use heron_store::Folder;
 use imap_codec::imap_types::core::AString;
 use imap_codec::imap_types::mailbox::Mailbox;
 
 use crate::done::Done;
-use crate::error::Result;
-use heron_store::Store;
 
 /// The stored name a client's mailbox argument designates. A name that is not valid modified
 /// UTF-7 is a well-formed argument naming no mailbox that can exist: `NO [CANNOT]`, not BAD
@@ -35,11 +32,6 @@ pub fn to_mailbox(utf8: bool, name: &str) -> Mailbox<'static> {
     let wire_name = names::to_wire(name, utf8);
     let a: AString<'static> = wire::astring(&wire_name);
     Mailbox::from(a)
-}
-
-/// The user's folder of that name.
-pub async fn find(store: &dyn Store, user_id: i64, name: &str) -> Result<Option<Folder>> {
-    Ok(store.get_folder(user_id, name).await?)
 }
 
 /// `NO [NONEXISTENT]` (RFC 5530).

@@ -1,10 +1,11 @@
 //! Storage quota (RFC 9208, DOM-4): the user's own quota, or when the user has none, the
-//! domain's disk limit. One quota root, `""`, covers all of a user's mailboxes.
+//! domain's disk limit. One quota root, `""`, covers all of a user's mailboxes. What is
+//! written into a folder another user shares counts against that owner's quota.
 //!
 //! Invariant: usage is read fresh from the store for each check, since deliveries and other
 //! sessions change it.
 
-use heron_store::Store;
+use heron_store::{Store, UserId};
 
 use crate::error::Result;
 use crate::session::Authed;
@@ -22,6 +23,11 @@ pub async fn storage(store: &dyn Store, authed: &Authed) -> Result<Storage> {
         .get_user_by_id(authed.user.id)
         .await?
         .unwrap_or_else(|| authed.user.clone());
+    storage_of(store, user).await
+}
+
+/// The storage quota governing a user, from its record.
+async fn storage_of(store: &dyn Store, user: heron_store::User) -> Result<Storage> {
     if user.quota_bytes != 0 {
         return Ok(Storage {
             used: user.used_bytes,
@@ -46,8 +52,11 @@ pub async fn storage(store: &dyn Store, authed: &Authed) -> Result<Storage> {
     })
 }
 
-/// Whether adding `incoming` bytes would go over the quota.
-pub async fn would_exceed(store: &dyn Store, authed: &Authed, incoming: u64) -> Result<bool> {
-    let q = storage(store, authed).await?;
+/// Whether adding `incoming` bytes to the folders of user `owner` would go over its quota.
+pub async fn would_exceed(store: &dyn Store, owner: UserId, incoming: u64) -> Result<bool> {
+    let Some(user) = store.get_user_by_id(owner).await? else {
+        return Ok(false);
+    };
+    let q = storage_of(store, user).await?;
     Ok(q.limit != 0 && q.used.saturating_add(incoming) > q.limit)
 }

@@ -28,6 +28,12 @@ pub struct Selected {
     pub folder: Folder,
     /// EXAMINE, or SELECT of a mailbox this session may not change.
     pub read_only: bool,
+    /// The RFC 4314 rights the user held on the folder when it was selected (every right
+    /// on the user's own folders; [`crate::access`]).
+    pub rights: String,
+    /// The name the user selected it by (another user's folder has a name in the other
+    /// users' namespace).
+    pub shown: String,
     /// The messages, in UID order; sequence number n is position n-1.
     view: View,
     /// UIDs in the view that the store no longer has (expunged elsewhere, not yet announced).
@@ -83,6 +89,8 @@ impl Selected {
         drop(listing);
         Self {
             synced: folder.highestmodseq,
+            rights: heron_proto_imap::acl::ALL_RIGHTS.to_owned(),
+            shown: folder.name.clone(),
             folder,
             read_only,
             keywords: view.keywords(),

@@ -25,6 +25,7 @@
 
 #![warn(missing_docs)]
 
+pub mod acl;
 mod command;
 mod deep_search;
 mod error;

@@ -295,7 +295,7 @@ fn several_patterns(bytes: &[u8], at: usize) -> Result<Option<SplitPatterns>, &'
 
 /// The value of an atom, quoted string (quotes and escapes taken off) or literal (its
 /// octets).
-fn string_value(bytes: &[u8], t: crate::tokens::Token) -> Vec<u8> {
+pub(crate) fn string_value(bytes: &[u8], t: crate::tokens::Token) -> Vec<u8> {
     let text = t.text(bytes);
     match t.kind {
         Kind::Quoted => {

@@ -39,6 +39,8 @@ const SEEDS: &[&[u8]] = &[
     b"a8 UID SEARCH RETURN (SAVE MIN) OR $ UID $ HEADER {1}\r\n$ $ KEYWORD $Junk\r\n",
     b"a9 UID MOVE $ \"$\"\r\n",
     b"b1 CREATE {5+}\r\nSent2 (USE (\\Sent \\Trash))\r\n",
+    b"b2 SETACL {4+}\r\nTeam \"bob@x.test\" +lrcd\r\n",
+    b"b3 LISTRIGHTS \"Other Users/a/b\" anyone\r\n",
 ];
 
 /// Bytes that matter to the grammar.
@@ -73,6 +75,7 @@ fn commands_never_panic() {
         let input = mutate(&mut rng, seed);
         let _ = parse(&input, SavedSet::default);
         let _ = parse(&input, saved);
+        let _ = crate::acl::parse(&input);
         let mut asm = Assembler::new(1 << 16);
         for line in input.split(|&b| b == b'\n') {
             match asm.push_line(line.strip_suffix(b"\r").unwrap_or(line)) {

@@ -37,6 +37,6 @@ pub use postgres::PgStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 pub use traits::{
-    AdminSessionStore, DirectoryStore, LimitStore, MailStore, NodeStore, SecretStore,
+    AclStore, AdminSessionStore, DirectoryStore, LimitStore, MailStore, NodeStore, SecretStore,
     SettingsStore, SpoolStore, Store, TokenStore,
 };

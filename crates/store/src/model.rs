@@ -571,3 +571,28 @@ pub enum MetadataWrite {
     /// The entries would exceed the limit: nothing was changed (RFC 5464 §4.3 TOOMANY).
     TooMany,
 }
+
+/// The most access-control entries one folder may have (RFC 4314 grants to users of the
+/// folder owner's domain); [`crate::AclStore::set_rights`] refuses a new entry beyond it.
+pub const MAX_ACL_ENTRIES: usize = 100;
+
+/// One access-control entry of a folder (RFC 4314 §2): who it grants and the rights letters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AclEntry {
+    /// The user granted, or `None` for `anyone` of the owner's domain.
+    pub grantee: Option<UserId>,
+    /// The grantee's local part, or `anyone`.
+    pub name: String,
+    /// The rights letters, as stored (canonical RFC 4314 letters).
+    pub rights: String,
+}
+
+/// A folder another user shares with a user ([`crate::AclStore::shared_with`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SharedFolder {
+    /// The owner's local part (owner and grantee share a domain).
+    pub owner_local: String,
+    pub folder: Folder,
+    /// The rights the user holds: those granted to the user and to `anyone`, together.
+    pub rights: String,
+}

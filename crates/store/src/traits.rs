@@ -378,6 +378,30 @@ pub trait AdminSessionStore: Send + Sync {
     async fn session_delete_account(&self, account: &str, keep: Option<&str>) -> Result<()>;
 }
 
+/// Access-control lists of folders (RFC 4314): entries granting rights letters to a user of
+/// the owner's domain or to `anyone` of it. Entries go with their folder, their owner and
+/// their grantee. The store keeps letters; what they allow is the IMAP server's rule.
+#[async_trait]
+pub trait AclStore: Send + Sync {
+    /// Set the rights `grantee` (`None`: `anyone`) holds on `folder`, replacing any entry
+    /// it had. Returns false, changing nothing, when the entry would be new and the folder
+    /// already has `max` entries. NotFound when the folder or the grantee does not exist.
+    async fn set_rights(
+        &self,
+        folder: FolderId,
+        grantee: Option<UserId>,
+        rights: &str,
+        max: usize,
+    ) -> Result<bool>;
+    /// Remove the entry of `grantee` on `folder`; returns whether there was one.
+    async fn delete_rights(&self, folder: FolderId, grantee: Option<UserId>) -> Result<bool>;
+    /// The entries of a folder, `anyone` first then by grantee local part.
+    async fn list_rights(&self, folder: FolderId) -> Result<Vec<AclEntry>>;
+    /// The folders of other users that grant `user` rights, directly or through `anyone`
+    /// of its domain, by owner local part then folder name.
+    async fn shared_with(&self, user: UserId) -> Result<Vec<SharedFolder>>;
+}
+
 /// Everything a running server needs from its storage.
 #[async_trait]
 pub trait Store:
@@ -390,6 +414,7 @@ pub trait Store:
     + NodeStore
     + AdminSessionStore
     + LimitStore
+    + AclStore
 {
     /// Receive change events committed by this process or, for backends that share the
     /// database between processes or nodes, by any of them.

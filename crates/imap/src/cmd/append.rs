@@ -11,10 +11,11 @@ use imap_codec::imap_types::flag::Flag;
 use imap_codec::imap_types::mailbox::Mailbox;
 use imap_codec::imap_types::response::Code;
 
+use crate::access::{flag_allowed, noperm, resolve, split_shared};
 use crate::cx::AsUser;
 use crate::done::Done;
 use crate::error::Result;
-use crate::mailbox::{find, name_of};
+use crate::mailbox::{name_of, nonexistent};
 use crate::session::append_limit;
 
 /// Run APPEND.
@@ -29,10 +30,17 @@ pub async fn execute(
         Ok(n) => n,
         Err(d) => return Ok(d),
     };
-    let Some(folder) = find(&**cx.store(), cx.user_id(), &name).await? else {
+    let Some(access) = resolve(&**cx.store(), cx.user, &name).await? else {
+        if split_shared(&name).is_some() {
+            return Ok(nonexistent());
+        }
         // RFC 9051 §6.3.12: TRYCREATE when the mailbox does not exist.
         return Ok(Done::no("no such mailbox").with(Code::TryCreate));
     };
+    if !access.has('i') {
+        // RFC 4314 §4: APPEND needs "i".
+        return Ok(noperm("appending to this mailbox"));
+    }
     let data: Vec<u8> = match message {
         LiteralOrLiteral8::Literal(l) => l.data().to_vec(),
         LiteralOrLiteral8::Literal8(l) => l.data.into_owned(),
@@ -43,7 +51,9 @@ pub async fn execute(
     if data.len() as u64 > append_limit(&cx.svc.settings) {
         return Ok(Done::no("message too large").with(Code::TooBig));
     }
-    if crate::quota::would_exceed(&**cx.store(), cx.user, data.len() as u64).await? {
+    // A shared folder's messages count against its owner's quota.
+    let folder = access.folder;
+    if crate::quota::would_exceed(&**cx.store(), folder.user_id, data.len() as u64).await? {
         return Ok(Done::no("mailbox is over quota").with(Code::OverQuota));
     }
     if let Some(why) = flags.iter().find_map(refused_flag) {
@@ -54,6 +64,10 @@ pub async fn execute(
         let n = flag_name(f);
         // RFC 9051 §2.3.2: \Recent cannot be set by a client.
         if n.eq_ignore_ascii_case("\\Recent") {
+            continue;
+        }
+        // RFC 4314 §4: flags the user may not set are left off.
+        if !flag_allowed(&access.rights, &n) {
             continue;
         }
         if !names.iter().any(|x| x.eq_ignore_ascii_case(&n)) {

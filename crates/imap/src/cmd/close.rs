@@ -12,7 +12,8 @@ pub async fn execute(store: &dyn Store, phase: &mut Phase) -> Result<Done> {
     let Some(sel) = phase.unselect() else {
         return Ok(Done::ok("CLOSE completed"));
     };
-    if !sel.read_only {
+    // RFC 4314 §4: expunging needs "e".
+    if !sel.read_only && sel.rights.contains('e') {
         let current = store.list_messages(sel.folder.id).await?;
         let deleted: Vec<u32> = current
             .iter()

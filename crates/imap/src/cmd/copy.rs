@@ -8,16 +8,18 @@
 
 use heron_proto_imap::response::{self, code};
 use heron_proto_imap::wire::nz;
+use heron_store::FlagOp;
 use imap_codec::imap_types::core::Vec1;
 use imap_codec::imap_types::extensions::uidplus::{UidElement, UidSet};
 use imap_codec::imap_types::mailbox::Mailbox;
 use imap_codec::imap_types::response::{Code, StatusKind};
 use imap_codec::imap_types::sequence::SequenceSet;
 
+use crate::access::{flag_allowed, noperm, resolve, split_shared};
 use crate::cx::InMailbox;
 use crate::done::Done;
 use crate::error::Result;
-use crate::mailbox::{find, name_of};
+use crate::mailbox::{name_of, nonexistent};
 use crate::updates;
 
 /// Run COPY or UID COPY.
@@ -42,12 +44,25 @@ pub async fn transfer(
         Ok(n) => n,
         Err(d) => return Ok(d),
     };
-    let Some(target) = find(&**m.store(), m.user.user.id, &name).await? else {
+    let Some(access) = resolve(&**m.store(), m.user, &name).await? else {
+        if split_shared(&name).is_some() {
+            return Ok(nonexistent());
+        }
         return Ok(Done::no("no such mailbox").with(Code::TryCreate));
     };
+    if !access.has('i') {
+        // RFC 4314 §4: COPY and MOVE into a mailbox need "i" there.
+        return Ok(noperm("copying into that mailbox"));
+    }
+    let rights = access.rights;
+    let target = access.folder;
     let sel = &*m.view;
     if moving && sel.read_only {
         return Ok(Done::no("mailbox is read-only").with(code("CANNOT")));
+    }
+    if moving && !(sel.rights.contains('t') && sel.rights.contains('e')) {
+        // RFC 6851 §3.3 with RFC 4314 §4: MOVE takes "t" and "e" in the source.
+        return Ok(noperm("moving out of this mailbox"));
     }
     let Ok(uids) = sel.live_uids(&set, uid) else {
         return Ok(Done::bad("invalid message sequence number"));
@@ -57,10 +72,10 @@ pub async fn transfer(
     if uids.is_empty() {
         return Ok(Done::ok(format!("{what} completed, nothing to do")));
     }
-    if !moving {
+    if !moving || target.user_id != sel.folder.user_id {
         let stored = m.store().get_messages(source, &uids).await?;
         let bytes: u64 = stored.iter().map(|x| x.size).sum();
-        if crate::quota::would_exceed(&**m.store(), m.user, bytes).await? {
+        if crate::quota::would_exceed(&**m.store(), target.user_id, bytes).await? {
             return Ok(Done::no("mailbox is over quota").with(Code::OverQuota));
         }
     }
@@ -69,6 +84,7 @@ pub async fn transfer(
     } else {
         m.store().copy_messages(source, &uids, target.id).await?
     };
+    drop_unallowed_flags(m, target.id, &rights, &pairs).await?;
     let copyuid = copy_uid(target.uidvalidity, &pairs);
     if !moving {
         let mut d = Done::ok("COPY completed");
@@ -81,6 +97,34 @@ pub async fn transfer(
     let removed = m.view.remove(&moved);
     updates::expunged(m, &removed);
     Ok(Done::ok("MOVE completed"))
+}
+
+/// RFC 4314 §4: the copies keep only the flags the user may set in the target ("s" for
+/// `\Seen`, "t" for `\Deleted`, "w" for the others); the rest are taken off at once.
+async fn drop_unallowed_flags(
+    m: &InMailbox<'_>,
+    target: i64,
+    rights: &str,
+    pairs: &[(u32, u32)],
+) -> Result<()> {
+    if ['s', 't', 'w'].iter().all(|r| rights.contains(*r)) || pairs.is_empty() {
+        return Ok(());
+    }
+    let new: Vec<u32> = pairs.iter().map(|&(_, b)| b).collect();
+    let mut unallowed: Vec<String> = Vec::new();
+    for msg in m.store().get_messages(target, &new).await? {
+        for f in msg.flags {
+            if !flag_allowed(rights, &f) && !unallowed.contains(&f) {
+                unallowed.push(f);
+            }
+        }
+    }
+    if !unallowed.is_empty() {
+        m.store()
+            .store_flags(target, &new, FlagOp::Remove, &unallowed, None)
+            .await?;
+    }
+    Ok(())
 }
 
 /// `COPYUID uidvalidity source-uids new-uids`, sets in pair order (RFC 4315 §3).

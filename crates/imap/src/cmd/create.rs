@@ -39,6 +39,18 @@ pub async fn execute(
         Ok(u) => u,
         Err(d) => return Ok(d),
     };
+    match crate::access::split_shared(&name) {
+        // RFC 4314 §4: below another user's folder with "k" there.
+        Some((owner, Some(folder))) if special.is_none() => {
+            return crate::shared_create::create(cx, owner, folder).await;
+        }
+        Some(_) => {
+            return Ok(crate::access::noperm(
+                "mailboxes of other users are created by them",
+            ));
+        }
+        None => {}
+    }
     let limits = MailboxLimits::from_settings(&cx.svc.settings);
     if let Err(d) = limits.check_name(&name) {
         return Ok(d);

@@ -6,10 +6,11 @@ use heron_store::Store;
 use imap_codec::imap_types::mailbox::Mailbox;
 use imap_codec::imap_types::response::{Code, StatusKind};
 
+use crate::access::{noperm, resolve};
 use crate::cx::Wire;
 use crate::done::Done;
 use crate::error::Result;
-use crate::mailbox::{find, name_of, nonexistent};
+use crate::mailbox::{name_of, nonexistent};
 use crate::state::Phase;
 
 /// Run DELETE.
@@ -20,7 +21,7 @@ pub async fn execute(
     wire: &mut Wire,
     mailbox: Mailbox<'_>,
 ) -> Result<Done> {
-    let Some(user) = phase.user().map(|u| u.user.id) else {
+    let Some(user) = phase.user() else {
         return Ok(nonexistent());
     };
     let name = match name_of(utf8, &mailbox) {
@@ -30,9 +31,14 @@ pub async fn execute(
     if name == "INBOX" {
         return Ok(Done::no("INBOX cannot be deleted").with(code("CANNOT")));
     }
-    let Some(folder) = find(store, user, &name).await? else {
+    let Some(access) = resolve(store, user, &name).await? else {
         return Ok(nonexistent());
     };
+    if !access.has('x') {
+        // RFC 4314 §4: DELETE needs "x".
+        return Ok(noperm("deleting this mailbox"));
+    }
+    let folder = access.folder;
     if phase.selected().is_some_and(|x| x.folder.id == folder.id) {
         phase.unselect();
         wire.push(&response::untagged(

@@ -15,6 +15,10 @@ use crate::updates;
 
 /// Run EXPUNGE (`set` None) or UID EXPUNGE.
 pub async fn execute(m: &mut InMailbox<'_>, set: Option<SequenceSet>) -> Result<Done> {
+    if !m.view.rights.contains('e') {
+        // RFC 4314 §4: EXPUNGE needs "e".
+        return Ok(crate::access::noperm("expunging in this mailbox"));
+    }
     if m.view.read_only {
         return Ok(Done::no("mailbox is read-only").with(code("CANNOT")));
     }

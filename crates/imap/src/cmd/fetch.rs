@@ -250,7 +250,8 @@ async fn mark_seen(
     uid: u32,
     flags: Flags<'_>,
 ) -> Result<Option<(u64, Vec<String>)>> {
-    if m.view.read_only || flags.has("\\Seen") {
+    // RFC 4314 §4: \Seen is set only with the "s" right.
+    if m.view.read_only || !m.view.rights.contains('s') || flags.has("\\Seen") {
         return Ok(None);
     }
     let folder = m.view.folder.id;

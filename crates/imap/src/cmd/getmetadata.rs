@@ -1,8 +1,9 @@
 //! GETMETADATA (RFC 5464 §4.2): server entries (mailbox "") or a mailbox's entries, with
 //! the MAXSIZE and DEPTH options.
 //!
-//! Both `/private` and `/shared` entries are the logged-in user's own: without ACLs nobody
-//! else reaches a user's mailboxes, and server entries are kept per user too. The one
+//! Both `/private` and `/shared` entries are the logged-in user's own, on the user's own
+//! mailboxes (a folder shared through its ACL does not share its entries), and server
+//! entries are kept per user too. The one
 //! server-wide entry is `/shared/admin`, read-only, the `mailto:` of `server.postmaster`
 //! when that is set (§3.2.1.1).
 //!
@@ -26,7 +27,7 @@ use imap_codec::imap_types::response::{Code, Data};
 use crate::cx::AsUser;
 use crate::done::Done;
 use crate::error::Result;
-use crate::mailbox::{find, name_of, nonexistent};
+use crate::mailbox::{name_of, nonexistent};
 
 /// What a METADATA command works on: the user's server entries or one of their folders.
 pub struct Target {
@@ -48,8 +49,8 @@ pub async fn target(
         Ok(n) => n,
         Err(d) => return Ok(Err(d)),
     };
-    // RFC 5464 §3.3: only a mailbox that exists for the user.
-    Ok(match find(&**cx.store(), cx.user_id(), &name).await? {
+    // RFC 5464 §3.3: only a mailbox that exists for the user (the user's own).
+    Ok(match cx.store().get_folder(cx.user_id(), &name).await? {
         Some(f) => Ok(Target { folder: Some(f.id) }),
         None => Err(nonexistent()),
     })

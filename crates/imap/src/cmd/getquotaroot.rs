@@ -4,11 +4,12 @@ use heron_proto_imap::response;
 use imap_codec::imap_types::mailbox::Mailbox;
 use imap_codec::imap_types::response::Data;
 
+use crate::access::resolve;
 use crate::cmd::getquota::quota_response;
 use crate::cx::AsUser;
 use crate::done::Done;
 use crate::error::Result;
-use crate::mailbox::{find, name_of, nonexistent, to_mailbox};
+use crate::mailbox::{name_of, nonexistent, to_mailbox};
 
 /// Run GETQUOTAROOT.
 pub async fn execute(cx: &mut AsUser<'_>, mailbox: Mailbox<'_>) -> Result<Done> {
@@ -16,10 +17,15 @@ pub async fn execute(cx: &mut AsUser<'_>, mailbox: Mailbox<'_>) -> Result<Done> 
         Ok(n) => n,
         Err(d) => return Ok(d),
     };
-    if find(&**cx.store(), cx.user_id(), &name).await?.is_none() {
+    let Some(access) = resolve(&**cx.store(), cx.user, &name).await? else {
         return Ok(nonexistent());
-    }
-    let quota = quota_response(cx).await?;
+    };
+    // Another user's folder is under that user's quota, which is not this user's to see.
+    let quota = if access.is_shared(cx.user_id()) {
+        None
+    } else {
+        quota_response(cx).await?
+    };
     let roots = if quota.is_some() {
         vec![heron_proto_imap::wire::astring("")]
     } else {

@@ -5,6 +5,9 @@
 //! once. A pattern or reference that is not valid modified UTF-7 matches nothing (OK, no
 //! LIST responses): every stored name's wire form is valid.
 //!
+//! Folders other users share with the user are listed under `Other Users/<owner>/` when
+//! the user holds "l" on them (RFC 4314 §4), with `\Noselect` (`\NonExistent`) parents.
+//!
 //! Subscriptions are names apart from mailboxes: selection SUBSCRIBED lists the subscribed
 //! names matching a pattern, a name without a mailbox as `\NonExistent` (RFC 5258 §3.1);
 //! with RECURSIVEMATCH a name matching a pattern that is not subscribed itself but has a
@@ -16,7 +19,7 @@
 //! every selectable mailbox carries `\HasChildren` or `\HasNoChildren`; special-use
 //! attributes are always given; `\Subscribed` only when asked for.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use heron_proto_imap::ListOptions;
 use heron_proto_imap::names::{self, DELIMITER};
@@ -27,6 +30,7 @@ use imap_codec::imap_types::flag::FlagNameAttribute;
 use imap_codec::imap_types::mailbox::{ListMailbox, Mailbox};
 use imap_codec::imap_types::response::Data;
 
+use crate::access::shared_name;
 use crate::cmd::status::push_status;
 use crate::cx::AsUser;
 use crate::done::Done;
@@ -68,7 +72,8 @@ pub async fn execute(
         return Ok(Done::ok("LIST completed"));
     }
     let user = cx.user_id();
-    let folders = cx.store().list_folders(user).await?;
+    let mut folders = cx.store().list_folders(user).await?;
+    let unreadable = add_shared(cx, &mut folders).await?;
     let subs: BTreeSet<String> = if opts.subscribed_only || opts.return_subscribed {
         cx.store()
             .list_subscriptions(user)
@@ -102,11 +107,34 @@ pub async fn execute(
             line.extend_from_slice(b" (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n");
         }
         cx.push(&line);
-        if let (Some(items), Some(f)) = (&opts.status, folder) {
-            push_status(cx, f, items).await?;
+        if let (Some(items), Some(f)) = (&opts.status, folder)
+            && !unreadable.contains(&f.id)
+        {
+            push_status(cx, f, &f.name, items).await?;
         }
     }
     Ok(Done::ok("LIST completed"))
+}
+
+/// Add the folders other users share with this one and let it see (the "l" right, RFC 4314
+/// §4), each under its name in the other users' namespace ([`crate::access`]) and without
+/// its owner's special use; the ids of those it may not read ("r"), whose STATUS is not
+/// given.
+async fn add_shared(cx: &AsUser<'_>, folders: &mut Vec<Folder>) -> Result<HashSet<i64>> {
+    let mut unreadable = HashSet::new();
+    for s in cx.store().shared_with(cx.user_id()).await? {
+        if !s.rights.contains('l') {
+            continue;
+        }
+        if !s.rights.contains('r') {
+            unreadable.insert(s.folder.id);
+        }
+        let mut f = s.folder;
+        f.name = shared_name(&s.owner_local, &f.name);
+        f.special_use = None;
+        folders.push(f);
+    }
+    Ok(unreadable)
 }
 
 /// Selection SUBSCRIBED: each subscribed name that `matches`, with its folder if it has one;

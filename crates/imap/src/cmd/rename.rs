@@ -50,6 +50,11 @@ pub async fn execute(
         (Ok(f), Ok(t)) => (f, t),
         (Err(d), _) | (_, Err(d)) => return Ok(d),
     };
+    if crate::access::split_shared(&from).is_some() || crate::access::split_shared(&to).is_some() {
+        return Ok(crate::access::noperm(
+            "mailboxes of other users are renamed by them",
+        ));
+    }
     let user = cx.user_id();
     let limits = MailboxLimits::from_settings(&cx.svc.settings);
     if let Err(d) = limits.check_name(&to) {
@@ -78,6 +83,7 @@ pub async fn execute(
         Err(e) => return Err(e.into()),
     }
     if let Some(sel) = selected.filter(|x| x.folder.id == plan.source.id) {
+        sel.shown = to.clone();
         sel.folder.name = to;
     }
     Ok(Done::ok("RENAME completed"))

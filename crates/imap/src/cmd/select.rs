@@ -12,10 +12,11 @@ use imap_codec::imap_types::mailbox::Mailbox;
 use imap_codec::imap_types::response::{Code, Data, StatusKind};
 
 use crate::ImapService;
+use crate::access::{Access, noperm, resolve};
 use crate::cx::{InMailbox, Wire};
 use crate::done::Done;
 use crate::error::Result;
-use crate::mailbox::{find, name_of, nonexistent};
+use crate::mailbox::{name_of, nonexistent};
 use crate::selected::Selected;
 use crate::session::Enabled;
 use crate::state::Phase;
@@ -39,7 +40,7 @@ pub async fn execute(
             "previous mailbox closed",
         ));
     }
-    let Some(user) = phase.user().map(|u| u.user.id) else {
+    let Some(user) = phase.user() else {
         return Ok(nonexistent());
     };
     let store = svc.dir.store();
@@ -47,9 +48,21 @@ pub async fn execute(
         Ok(n) => n,
         Err(d) => return Ok(d),
     };
-    let Some(folder) = find(&**store, user, &name).await? else {
+    let Some(access) = resolve(&**store, user, &name).await? else {
         return Ok(nonexistent());
     };
+    if !access.has('r') {
+        // RFC 4314 §4: SELECT and EXAMINE need "r".
+        return Ok(noperm("reading this mailbox"));
+    }
+    // RFC 4314 §4: a mailbox the user may not change in any way is selected read-only.
+    let examine = read_only;
+    let read_only = read_only || !access.rights.contains(['s', 'w', 't', 'i', 'e']);
+    let Access {
+        folder,
+        rights,
+        shown,
+    } = access;
     let mut qresync = None;
     for p in params {
         match p {
@@ -63,6 +76,8 @@ pub async fn execute(
     let listing = store.list_flags(folder.id).await?;
     let (folder_id, recent_mark) = (folder.id, folder.recent_uid);
     let mut sel = Selected::new(folder, read_only, listing);
+    sel.rights = rights;
+    sel.shown = shown;
     if !enabled.rev2 {
         // RFC 3501 §2.3.2, §6.3.2: SELECT takes the new messages' \Recent for this session;
         // EXAMINE shows them without taking it.
@@ -79,10 +94,15 @@ pub async fn execute(
     {
         resync(&mut m, q).await?;
     }
-    let (mode, what) = if read_only {
-        (Code::ReadOnly, "EXAMINE completed")
+    let what = if examine {
+        "EXAMINE completed"
     } else {
-        (Code::ReadWrite, "SELECT completed")
+        "SELECT completed"
+    };
+    let mode = if read_only {
+        Code::ReadOnly
+    } else {
+        Code::ReadWrite
     };
     Ok(Done::ok(what).with(mode))
 }
@@ -121,7 +141,7 @@ fn announce(wire: &mut Wire, enabled: Enabled, sel: &Selected) {
     ));
     if enabled.rev2 {
         // RFC 9051 §6.3.2: a LIST response with the mailbox name.
-        let mailbox = crate::mailbox::to_mailbox(enabled.utf8, &sel.folder.name);
+        let mailbox = crate::mailbox::to_mailbox(enabled.utf8, &sel.shown);
         wire.push(&response::data(Data::List {
             items: Vec::new(),
             delimiter: imap_codec::imap_types::core::QuotedChar::try_from(

@@ -8,10 +8,11 @@ use imap_codec::imap_types::mailbox::Mailbox;
 use imap_codec::imap_types::response::Data;
 use imap_codec::imap_types::status::{StatusDataItem, StatusDataItemName};
 
+use crate::access::{noperm, resolve};
 use crate::cx::AsUser;
 use crate::done::Done;
 use crate::error::Result;
-use crate::mailbox::{find, name_of, nonexistent, to_mailbox};
+use crate::mailbox::{name_of, nonexistent, to_mailbox};
 
 /// Run STATUS.
 pub async fn execute(
@@ -23,10 +24,14 @@ pub async fn execute(
         Ok(n) => n,
         Err(d) => return Ok(d),
     };
-    let Some(folder) = find(&**cx.store(), cx.user_id(), &name).await? else {
+    let Some(access) = resolve(&**cx.store(), cx.user, &name).await? else {
         return Ok(nonexistent());
     };
-    push_status(cx, &folder, items).await?;
+    if !access.has('r') {
+        // RFC 4314 §4: STATUS needs "r".
+        return Ok(noperm("reading this mailbox"));
+    }
+    push_status(cx, &access.folder, &access.shown, items).await?;
     Ok(Done::ok("STATUS completed"))
 }
 
@@ -34,6 +39,7 @@ pub async fn execute(
 pub async fn push_status(
     cx: &mut AsUser<'_>,
     folder: &Folder,
+    shown: &str,
     items: &[StatusDataItemName],
 ) -> Result<()> {
     if items.contains(&StatusDataItemName::HighestModSeq) {
@@ -41,7 +47,7 @@ pub async fn push_status(
         cx.enabled.condstore = true;
     }
     let values = status_items(cx, folder, items).await?;
-    let mailbox = to_mailbox(cx.enabled.utf8, &folder.name);
+    let mailbox = to_mailbox(cx.enabled.utf8, shown);
     cx.push(&response::data(Data::Status {
         mailbox,
         items: values.into(),

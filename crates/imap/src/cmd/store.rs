@@ -28,6 +28,21 @@ use crate::updates::{flag_lists, flags_fetch};
 /// more, so FLAGS stays short enough to send with every new keyword.
 pub const MAX_KEYWORDS: usize = 256;
 
+/// `NO [NOPERM]` when the user lacks a right the change needs (RFC 4314 §4): "s" for
+/// `\Seen`, "t" for `\Deleted`, "w" for the other flags and keywords; replacing the flags
+/// touches them all.
+fn missing_right(rights: &str, kind: &StoreType, names: &[String]) -> Option<Done> {
+    let lacking = if *kind == StoreType::Replace {
+        ['s', 't', 'w'].into_iter().find(|r| !rights.contains(*r))
+    } else {
+        names
+            .iter()
+            .map(|n| crate::access::right_for_flag(n))
+            .find(|r| !rights.contains(*r))
+    };
+    lacking.map(|r| crate::access::noperm(&format!("changing these flags needs the \"{r}\" right")))
+}
+
 /// Run STORE or UID STORE.
 pub async fn execute(
     m: &mut InMailbox<'_>,
@@ -48,7 +63,8 @@ pub async fn execute(
         m.enabled.condstore = true;
     }
     let sel = &*m.view;
-    if sel.read_only {
+    // A mailbox read-only for lack of rights answers NOPERM below, once the flags are known.
+    if sel.read_only && sel.rights.contains(['s', 'w', 't']) {
         return Ok(Done::no("mailbox is read-only").with(code("CANNOT")));
     }
     let Ok(indexes) = sel.resolve(&set, uid) else {
@@ -69,6 +85,12 @@ pub async fn execute(
         .count();
     if fresh > 0 && kind != StoreType::Remove && sel.keywords.len() + fresh > MAX_KEYWORDS {
         return Ok(Done::no("too many keywords in this mailbox").with(code("LIMIT")));
+    }
+    if let Some(d) = missing_right(&sel.rights, &kind, &names) {
+        return Ok(d);
+    }
+    if sel.read_only {
+        return Ok(Done::no("mailbox is read-only").with(code("CANNOT")));
     }
     let op = match kind {
         StoreType::Replace => FlagOp::Replace,

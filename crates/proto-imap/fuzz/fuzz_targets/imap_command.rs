@@ -1,6 +1,7 @@
-//! Fuzz target: assembling a command from lines and literals, then parsing it to a
-//! `Command` (with no saved SEARCH result, and with one, so `$` is replaced both ways),
-//! must never panic, and the assembler must never accept a literal over its limit.
+//! Fuzz target: assembling a command from lines and literals, then parsing it as an ACL
+//! command and to a `Command` (with no saved SEARCH result, and with one, so `$` is
+//! replaced both ways), must never panic, and the assembler must never accept a literal
+//! over its limit.
 
 #![no_main]
 
@@ -19,8 +20,9 @@ fn saved() -> SavedSet {
     }
 }
 
-/// Parse as the session does, with and without a saved result.
+/// Parse as the session does (the ACL commands first), with and without a saved result.
 fn parse_both(bytes: &[u8]) {
+    let _ = heron_proto_imap::acl::parse(bytes);
     let _ = parse(bytes, SavedSet::default);
     if bytes.contains(&b'$') {
         let _ = parse(bytes, saved);

@@ -248,6 +248,14 @@ pub(crate) const TABLES: &[Table] = &[
         identity: false,
     },
     Table {
+        name: "acl",
+        columns: &[("folder_id", Int), ("grantee_id", Int), ("rights", Text)],
+        select: None,
+        order: "folder_id, grantee_id",
+        blob: None,
+        identity: false,
+    },
+    Table {
         name: "messages",
         columns: &[
             ("folder_id", Int),

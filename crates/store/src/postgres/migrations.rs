@@ -69,6 +69,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "metadata entries (RFC 5464)",
         sql: include_str!("migrations/0009_metadata.sql"),
     },
+    Migration {
+        version: 10,
+        name: "access-control lists of folders",
+        sql: include_str!("migrations/0010_acl.sql"),
+    },
 ];
 
 /// A migration as a database has it.

@@ -57,6 +57,7 @@ macro_rules! write_tx {
     }};
 }
 
+mod acl;
 mod adder;
 mod admin_account;
 mod blobs;

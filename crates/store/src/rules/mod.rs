@@ -6,6 +6,7 @@
 //! Invariant: nothing here does I/O or reads a clock other than [`now`]; the same inputs
 //! always give the same answer, except for fresh ids, which are random.
 
+pub mod acl;
 pub mod blob_id;
 pub mod flags;
 pub mod folders;

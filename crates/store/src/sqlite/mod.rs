@@ -5,6 +5,7 @@
 //! server and the CLI): SQLite's locking serialises their writers, and the server polls the
 //! `changes` table so edits made by another process reach its subscribers.
 
+mod acl;
 mod admin_account;
 mod changes;
 mod directory;

@@ -21,8 +21,9 @@ pub const READER_PRAGMAS: &str = "PRAGMA mmap_size = 1073741824;";
 /// Version 4 keeps subscriptions in their own table and each user's highest UIDVALIDITY:
 /// opening an older database copies the subscribed folders' names and the users' highest
 /// folder UIDVALIDITY once. Version 5 adds the `metadata` table (RFC 5464 entries), created
-/// at open like every table, so an older database needs no other step.
-pub const VERSION: i64 = 5;
+/// at open like every table, so an older database needs no other step. Version 6 adds the
+/// `acl` table (shared folders, RFC 4314); nothing to copy.
+pub const VERSION: i64 = 6;
 
 /// First version whose `used_bytes` include folder costs.
 pub const FOLDERS_IN_QUOTA: i64 = 3;
@@ -120,6 +121,15 @@ CREATE TABLE IF NOT EXISTS metadata (
 CREATE UNIQUE INDEX IF NOT EXISTS metadata_entry
     ON metadata (user_id, coalesce(folder_id, 0), name);
 CREATE INDEX IF NOT EXISTS metadata_folder ON metadata (folder_id) WHERE folder_id IS NOT NULL;
+-- Access-control entries of folders (RFC 4314): a NULL grantee is `anyone` of the owner's
+-- domain. One entry per folder and grantee.
+CREATE TABLE IF NOT EXISTS acl (
+    folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+    grantee_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+    rights TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS acl_entry ON acl (folder_id, coalesce(grantee_id, 0));
+CREATE INDEX IF NOT EXISTS acl_grantee ON acl (grantee_id);
 CREATE TABLE IF NOT EXISTS blobs (
     id TEXT PRIMARY KEY,
     refs INTEGER NOT NULL,

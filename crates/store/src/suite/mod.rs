@@ -4,6 +4,7 @@
 //! come, run the very same checks.
 #![allow(clippy::unwrap_used)]
 
+mod acl;
 mod folders;
 mod held;
 mod limits;
@@ -74,6 +75,7 @@ pub const ALL: &[(&str, Check)] = &[
     ("metadata_entries", |s| {
         Box::pin(metadata::metadata_entries(s))
     }),
+    ("acl_entries", |s| Box::pin(acl::acl_entries(s))),
 ];
 
 /// One test per check of [`ALL`] in a backend's test file, each calling `$run(name)` (an
@@ -89,7 +91,8 @@ macro_rules! suite_tests {
             domain_admins, delete_cascades, large_messages, flags_copy_move, folder_tree,
             nodes_and_holds, admin_sessions, stopped_services, failure_limits,
             failure_limits_are_bounded, concurrent_failures, held_messages, read_batches,
-            recent_claims, folder_counts, subscriptions, uidvalidity_per_user, metadata_entries);
+            recent_claims, folder_counts, subscriptions, uidvalidity_per_user, metadata_entries,
+            acl_entries);
     };
     (@each $run:path; $($name:ident),*) => {
         $(

@@ -1,0 +1,62 @@
+//! CREATE inside another user's namespace (`Other Users/<owner>/<parent>/<name>`, RFC 4314
+//! §4): allowed with the "k" right on the parent, which must exist. The folder belongs to
+//! the owner: the owner's mailbox limits and quota apply, and it starts with its parent's
+//! access-control entries, so whoever could use the parent can use it.
+//!
+//! Invariants: the limits are checked against the owner's folders before anything is
+//! written; the parent is resolved like any shared name, so a parent the user may not see
+//! answers `NO [NONEXISTENT]`.
+
+use heron_proto_imap::names::DELIMITER;
+use heron_proto_imap::response::code;
+use heron_store::{MAX_ACL_ENTRIES, StoreError, folder_cost};
+use imap_codec::imap_types::response::Code;
+
+use crate::access::{noperm, resolve, shared_name};
+use crate::cx::AsUser;
+use crate::done::Done;
+use crate::error::Result;
+use crate::limits::MailboxLimits;
+use crate::mailbox::nonexistent;
+
+/// Create `folder` (the owner's name for it) in `owner_local`'s folders for the user.
+pub async fn create(cx: &mut AsUser<'_>, owner_local: &str, folder: &str) -> Result<Done> {
+    let Some((parent, _)) = folder.rsplit_once(DELIMITER) else {
+        // RFC 4314 §4: a top-level folder of another user is that user's to create.
+        return Ok(noperm(
+            "top-level mailboxes of other users are created by them",
+        ));
+    };
+    let store = cx.store();
+    let Some(access) = resolve(&**store, cx.user, &shared_name(owner_local, parent)).await? else {
+        return Ok(nonexistent());
+    };
+    if !access.has('k') {
+        return Ok(noperm("creating mailboxes below this one"));
+    }
+    let owner = access.folder.user_id;
+    let limits = MailboxLimits::from_settings(&cx.svc.settings);
+    if let Err(d) = limits.check_name(folder) {
+        return Ok(d);
+    }
+    let existing = store.list_folders(owner).await?;
+    if let Err(d) = limits.check_count(existing.len(), 1) {
+        return Ok(d);
+    }
+    if crate::quota::would_exceed(&**store, owner, folder_cost(folder)).await? {
+        return Ok(Done::no("no room for the mailbox within the quota").with(Code::OverQuota));
+    }
+    let created = match store.create_folder(owner, folder, None).await {
+        Ok(f) => f,
+        Err(StoreError::Conflict(_)) => {
+            return Ok(Done::no("mailbox already exists").with(code("ALREADYEXISTS")));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for e in store.list_rights(access.folder.id).await? {
+        store
+            .set_rights(created.id, e.grantee, &e.rights, MAX_ACL_ENTRIES)
+            .await?;
+    }
+    Ok(Done::ok("CREATE completed"))
+}
