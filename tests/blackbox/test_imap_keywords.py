@@ -111,3 +111,46 @@ def test_keywords_per_mailbox_are_limited(imap_server):
     _, done = a.cmd(b"r2", b"STORE 1 +FLAGS ($k0)")
     assert done.startswith(b"r2 OK"), done
     a.close()
+
+
+def test_append_and_copy_keep_to_the_keyword_limit(imap_server):
+    """APPEND and COPY into a mailbox check its stored keywords as STORE does: past 256
+    distinct keywords the command is refused with NO [LIMIT] and nothing is written."""
+    a = imap_raw(imap_server, login=True)
+    append(a, 1)
+    a.cmd(b"s", b"SELECT INBOX")
+    for batch in range(5):  # 250 keywords in INBOX
+        names = b" ".join(b"$k%d" % (batch * 50 + i) for i in range(50))
+        _, done = a.cmd(b"st", b"STORE 1 +FLAGS (" + names + b")")
+        assert done.startswith(b"st OK"), done
+
+    # Six more fit (256); seven do not.
+    msg = b"Subject: more\r\n\r\nbody\r\n"
+    seven = b" ".join(b"$n%d" % i for i in range(7))
+    _, done = a.cmd(b"ap", b"APPEND INBOX (" + seven + b") {%d+}\r\n" % len(msg) + msg)
+    assert done.startswith(b"ap NO [LIMIT]"), done
+    six = b" ".join(b"$n%d" % i for i in range(6))
+    _, done = a.cmd(b"ap2", b"APPEND INBOX (" + six + b" \\Seen) {%d+}\r\n" % len(msg) + msg)
+    assert done.startswith(b"ap2 OK"), done
+    # Known keywords and system flags still go in.
+    _, done = a.cmd(b"ap3", b"APPEND INBOX ($k1 $n0 \\Flagged) {%d+}\r\n" % len(msg) + msg)
+    assert done.startswith(b"ap3 OK"), done
+    lines, done = a.cmd(b"x", b"STATUS INBOX (MESSAGES)")
+    assert b"MESSAGES 3" in b"".join(lines), lines
+
+    # A message carrying new keywords cannot be copied into the full mailbox.
+    _, done = a.cmd(b"c", b"CREATE Other")
+    assert done.startswith(b"c OK"), done
+    _, done = a.cmd(b"ap4", b"APPEND Other ($other1) {%d+}\r\n" % len(msg) + msg)
+    assert done.startswith(b"ap4 OK"), done
+    a.cmd(b"s2", b"SELECT Other")
+    _, done = a.cmd(b"cp", b"COPY 1 INBOX")
+    assert done.startswith(b"cp NO [LIMIT]"), done
+    # Into a mailbox with room it goes.
+    _, done = a.cmd(b"c2", b"CREATE Third")
+    assert done.startswith(b"c2 OK"), done
+    _, done = a.cmd(b"cp2", b"COPY 1 Third")
+    assert done.startswith(b"cp2 OK"), done
+    lines, done = a.cmd(b"x2", b"STATUS INBOX (MESSAGES)")
+    assert b"MESSAGES 3" in b"".join(lines), lines
+    a.close()

@@ -39,6 +39,7 @@ mod error;
 mod fetchitems;
 #[doc(hidden)]
 pub mod fuzzing;
+mod keywords;
 mod limits;
 mod mailbox;
 mod matched;

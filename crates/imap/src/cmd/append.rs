@@ -74,6 +74,10 @@ pub async fn execute(
             names.push(n);
         }
     }
+    let adding = crate::keywords::keywords_of(names.iter().map(String::as_str));
+    if let Some(d) = crate::keywords::room_for(&**cx.store(), folder.id, &adding).await? {
+        return Ok(d);
+    }
     let internal_date = date.map(|d| d.as_ref().timestamp());
     let uids = cx
         .store()

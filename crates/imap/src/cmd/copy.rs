@@ -79,6 +79,15 @@ pub async fn transfer(
             return Ok(Done::no("mailbox is over quota").with(Code::OverQuota));
         }
     }
+    let carried: Vec<String> = uids
+        .iter()
+        .filter_map(|&u| sel.index_of(u).and_then(|i| sel.get(i)))
+        .flat_map(|x| x.flags.iter().map(str::to_owned).collect::<Vec<_>>())
+        .collect();
+    let adding = crate::keywords::keywords_of(carried.iter().map(String::as_str));
+    if let Some(d) = crate::keywords::room_for(&**m.store(), target.id, &adding).await? {
+        return Ok(d);
+    }
     let pairs = if moving {
         m.store().move_messages(source, &uids, target.id).await?
     } else {

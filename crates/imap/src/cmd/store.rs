@@ -24,10 +24,6 @@ use crate::error::Result;
 use crate::selected::Selected;
 use crate::updates::{flag_lists, flags_fetch};
 
-/// Distinct keywords a mailbox may hold, as this session knows them: STORE refuses to add
-/// more, so FLAGS stays short enough to send with every new keyword.
-pub const MAX_KEYWORDS: usize = 256;
-
 /// `NO [NOPERM]` when the user lacks a right the change needs (RFC 4314 §4): "s" for
 /// `\Seen`, "t" for `\Deleted`, "w" for the other flags and keywords; replacing the flags
 /// touches them all.
@@ -83,8 +79,11 @@ pub async fn execute(
         .iter()
         .filter(|n| !n.starts_with('\\') && !sel.keywords.contains(*n))
         .count();
-    if fresh > 0 && kind != StoreType::Remove && sel.keywords.len() + fresh > MAX_KEYWORDS {
-        return Ok(Done::no("too many keywords in this mailbox").with(code("LIMIT")));
+    if fresh > 0
+        && kind != StoreType::Remove
+        && sel.keywords.len() + fresh > crate::keywords::MAX_KEYWORDS
+    {
+        return Ok(crate::keywords::too_many());
     }
     if let Some(d) = missing_right(&sel.rights, &kind, &names) {
         return Ok(d);
