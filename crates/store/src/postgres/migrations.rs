@@ -59,6 +59,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "subscriptions apart from folders, last UIDVALIDITY per user",
         sql: include_str!("migrations/0007_subscriptions.sql"),
     },
+    Migration {
+        version: 8,
+        name: "search text of messages",
+        sql: include_str!("migrations/0008_search_text.sql"),
+    },
 ];
 
 /// A migration as a database has it.

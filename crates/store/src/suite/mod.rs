@@ -10,6 +10,7 @@ mod limits;
 mod nodes;
 mod sessions;
 mod spool;
+mod textindex;
 mod tokens;
 
 use std::collections::HashSet;
@@ -69,6 +70,7 @@ pub const ALL: &[(&str, Check)] = &[
     ("uidvalidity_per_user", |s| {
         Box::pin(folders::uidvalidity_per_user(s))
     }),
+    ("text_index", |s| Box::pin(textindex::text_index(s))),
 ];
 
 /// One test per check of [`ALL`] in a backend's test file, each calling `$run(name)` (an
@@ -84,7 +86,7 @@ macro_rules! suite_tests {
             domain_admins, delete_cascades, large_messages, flags_copy_move, folder_tree,
             nodes_and_holds, admin_sessions, stopped_services, failure_limits,
             failure_limits_are_bounded, concurrent_failures, held_messages, recent_claims,
-            folder_counts, subscriptions, uidvalidity_per_user);
+            folder_counts, subscriptions, uidvalidity_per_user, text_index);
     };
     (@each $run:path; $($name:ident),*) => {
         $(
