@@ -47,6 +47,7 @@ mod selected;
 mod session;
 mod sorting;
 mod state;
+mod textindex;
 mod updates;
 mod view;
 
