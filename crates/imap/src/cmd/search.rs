@@ -183,37 +183,7 @@ async fn inputs(
     } else {
         HashMap::new()
     };
-    // The whole mailbox in one read for size or date keys and body searches (the messages
-    // that can match when the index narrowed it); for header searches only the messages
-    // without a header block read above.
-    let stored = if let (true, Some(o)) = (text, only) {
-        let all = needs_meta(key) || body;
-        let rest: Vec<u32> = o
-            .iter()
-            .copied()
-            .filter(|u| all || !heads.contains_key(u))
-            .collect();
-        if rest.is_empty() {
-            Vec::new()
-        } else {
-            store.get_messages(sel.folder.id, &rest).await?
-        }
-    } else if needs_meta(key) || body {
-        store.list_messages(sel.folder.id).await?
-    } else if text {
-        let rest: Vec<u32> = sel
-            .uids()
-            .into_iter()
-            .filter(|u| !heads.contains_key(u))
-            .collect();
-        if rest.is_empty() {
-            Vec::new()
-        } else {
-            store.get_messages(sel.folder.id, &rest).await?
-        }
-    } else {
-        Vec::new()
-    };
+    let stored = stored_for(store, sel, key, only, &heads).await?;
     if !text {
         return Ok((stored, Vec::new()));
     }
@@ -245,6 +215,39 @@ async fn inputs(
         raws.push(raw);
     }
     Ok((stored, raws))
+}
+
+/// The stored metadata [`inputs`] needs, in UID order: the whole mailbox in one read for
+/// size or date keys and body searches (only the messages that can match when the index
+/// narrowed the search); for header searches the messages without a header block in
+/// `heads`.
+async fn stored_for(
+    store: &dyn Store,
+    sel: &Selected,
+    key: &SearchKey<'_>,
+    only: Option<&[u32]>,
+    heads: &HashMap<u32, Vec<u8>>,
+) -> Result<Vec<MessageMeta>> {
+    let text = needs_text(key);
+    let all = needs_meta(key) || (text && needs_body(key));
+    let rest: Vec<u32> = match (text, only) {
+        (true, Some(o)) => o
+            .iter()
+            .copied()
+            .filter(|u| all || !heads.contains_key(u))
+            .collect(),
+        _ if all => return Ok(store.list_messages(sel.folder.id).await?),
+        (true, None) => sel
+            .uids()
+            .into_iter()
+            .filter(|u| !heads.contains_key(u))
+            .collect(),
+        (false, _) => Vec::new(),
+    };
+    if rest.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(store.get_messages(sel.folder.id, &rest).await?)
 }
 
 /// A header search reads the messages the index left one by one when they are at most one

@@ -272,7 +272,12 @@ impl MailStore for PgStore {
     ) -> Result<Vec<u32>> {
         let items = msgs
             .into_iter()
-            .map(|(b, m)| Item::new(MessageBytes::new(Vec::new(), Arc::new(b)), vec![(folder, m)]))
+            .map(|(b, m)| {
+                Item::new(
+                    MessageBytes::new(Vec::new(), Arc::new(b)),
+                    vec![(folder, m)],
+                )
+            })
             .collect();
         self.inner.group.add(items).await
     }
@@ -494,5 +499,4 @@ impl MailStore for PgStore {
     async fn index_pending(&self, limit: usize) -> Result<usize> {
         self.index_pending_impl(limit).await
     }
-
 }

@@ -27,8 +27,10 @@ pub(crate) fn doc(folder: FolderId, uid: u32) -> i64 {
 
 /// Keep a new message's search text (inside the transaction that adds it).
 pub(crate) fn put(c: &Connection, folder: FolderId, uid: u32, t: &SearchText) -> Result<()> {
-    c.prepare_cached("INSERT OR REPLACE INTO message_text (rowid, head, body) VALUES (?1, ?2, ?3)")?
-        .execute(params![doc(folder, uid), t.head, t.body])?;
+    c.prepare_cached(
+        "INSERT OR REPLACE INTO message_text (rowid, head, body) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![doc(folder, uid), t.head, t.body])?;
     if !t.complete {
         c.prepare_cached(
             "INSERT OR REPLACE INTO text_pending (folder_id, uid, cut) VALUES (?1, ?2, 1)",
@@ -78,10 +80,9 @@ fn candidates(c: &Connection, folder: FolderId, part: TextPart, needle: &str) ->
     );
     let base = doc(folder, 0);
     let mut st = c.prepare_cached(&sql)?;
-    for id in st.query_map(
-        params![phrase(needle), base, doc(folder, u32::MAX)],
-        |r| r.get::<_, i64>(0),
-    )? {
+    for id in st.query_map(params![phrase(needle), base, doc(folder, u32::MAX)], |r| {
+        r.get::<_, i64>(0)
+    })? {
         out.push((id? - base) as u32);
     }
     let mut st = c.prepare_cached("SELECT uid FROM text_pending WHERE folder_id = ?1")?;
@@ -104,7 +105,8 @@ impl SqliteStore {
         needle: &str,
     ) -> Result<Vec<u32>> {
         let needle = needle.to_owned();
-        self.read(move |c| candidates(c, folder, part, &needle)).await
+        self.read(move |c| candidates(c, folder, part, &needle))
+            .await
     }
 
     pub(crate) async fn index_pending_impl(&self, limit: usize) -> Result<usize> {
@@ -115,7 +117,8 @@ impl SqliteStore {
                      JOIN messages m ON m.folder_id = p.folder_id AND m.uid = p.uid \
                      WHERE p.cut = 0 LIMIT ?1",
                 )?;
-                let rows = st.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                let rows =
+                    st.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
                 Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
             })
             .await?;
@@ -133,9 +136,11 @@ impl SqliteStore {
                 None => None,
             };
             let text = match bytes {
-                Some(b) => Some(tokio::task::spawn_blocking(move || searchtext::of_message(&b))
-                    .await
-                    .map_err(|e| StoreError::Db(e.to_string()))?),
+                Some(b) => Some(
+                    tokio::task::spawn_blocking(move || searchtext::of_message(&b))
+                        .await
+                        .map_err(|e| StoreError::Db(e.to_string()))?,
+                ),
                 None => None,
             };
             made.push((folder, uid, text));

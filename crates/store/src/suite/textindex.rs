@@ -42,7 +42,11 @@ pub(super) async fn text_index(s: Subject) {
     assert_eq!(uids, [1, 1]);
     let batch = vec![(QUOTED.to_vec(), msg(&[])), (HTML.to_vec(), msg(&[]))];
     assert_eq!(s.append_batch(inbox.id, batch).await.unwrap(), [2, 3]);
-    assert_eq!(s.index_pending(100).await.unwrap(), 0, "nothing left to index");
+    assert_eq!(
+        s.index_pending(100).await.unwrap(),
+        0,
+        "nothing left to index"
+    );
 
     use TextPart::*;
     // Substrings, case folded, across word boundaries, decoded (quoted-printable, RFC 2047).
@@ -54,9 +58,16 @@ pub(super) async fn text_index(s: Subject) {
     assert_eq!(found(&s, inbox.id, Body, "say \"hi\"").await, [2]);
     assert_eq!(found(&s, inbox.id, Body, "<b>news</b>").await, [3]);
     assert_eq!(found(&s, inbox.id, Head, "Jürgen").await, [2]);
-    assert_eq!(found(&s, inbox.id, Head, "j=c3=bcrgen").await, [2], "as written");
+    assert_eq!(
+        found(&s, inbox.id, Head, "j=c3=bcrgen").await,
+        [2],
+        "as written"
+    );
     assert_eq!(found(&s, inbox.id, Head, "hello world").await, [1]);
-    assert_eq!(found(&s, inbox.id, Body, "hello world").await, Vec::<u32>::new());
+    assert_eq!(
+        found(&s, inbox.id, Body, "hello world").await,
+        Vec::<u32>::new()
+    );
     assert_eq!(found(&s, inbox.id, All, "hello world").await, [1]);
     assert_eq!(found(&s, inbox.id, All, "fox den").await, [3]);
     // Field names are text too (TEXT looks at them).
@@ -66,7 +77,10 @@ pub(super) async fn text_index(s: Subject) {
     assert_eq!(found(&s, inbox.id, Head, "0%d").await, Vec::<u32>::new());
     assert_eq!(found(&s, inbox.id, Head, "e_n").await, [2]);
     assert_eq!(found(&s, inbox.id, Head, "a_c").await, Vec::<u32>::new());
-    assert_eq!(found(&s, inbox.id, Body, "nowhere at all").await, Vec::<u32>::new());
+    assert_eq!(
+        found(&s, inbox.id, Body, "nowhere at all").await,
+        Vec::<u32>::new()
+    );
     // Per folder: the delivered copy in Sent Items is found there alone.
     assert_eq!(found(&s, sent.id, Body, "fox").await, [1]);
     // Needles too short for trigrams: every message is a candidate.
@@ -98,5 +112,9 @@ pub(super) async fn text_index(s: Subject) {
         .unwrap()[0];
     assert_eq!(found(&s, inbox.id, Body, "needle at the end").await, [uid]);
     assert_eq!(found(&s, inbox.id, Body, "quick brown").await, [1, uid]);
-    assert_eq!(s.index_pending(100).await.unwrap(), 0, "a cut text is not redone");
+    assert_eq!(
+        s.index_pending(100).await.unwrap(),
+        0,
+        "a cut text is not redone"
+    );
 }
