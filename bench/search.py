@@ -1,12 +1,12 @@
 """SEARCH latency: text searches on their own, apart from the command mix. Used by bench/imap.
 
 - `search_cells`: N clients on the shared mailbox, each logged in with the mailbox examined,
-  send `UID SEARCH SUBJECT word` or `UID SEARCH BODY word` one after another for a while;
+  send `UID SEARCH SUBJECT word` or `UID SEARCH BODY text` one after another for a while;
   the latency of each and the number of UIDs each answer held (every answer of a server to
   one search must hold the same number, and the servers must agree).
 - `fill_search_folder` and `search_big`: one folder of N generated messages on each server
-  (pipelined APPENDs with non-synchronising literals), then SEARCH BODY for a word a few
-  messages hold and for one most of them hold, one client, each repeated.
+  (pipelined APPENDs with non-synchronising literals), then SEARCH BODY for a word one
+  message in 997 holds and for two words many hold, one client, each repeated.
 """
 
 from __future__ import annotations
@@ -198,7 +198,7 @@ def search_big(servers, user: str, password: str, folder: str, n: int, seed: int
         fills.append((name, secs))
         log(f"{name}: filled in {secs:.1f} s")
     out = []
-    for query in (f"BODY {RARE}", "BODY quebec romeo"):
+    for query in (f"BODY {RARE}", 'BODY "quebec romeo"'):
         row = []
         for name, port in servers:
             c = Latency(name, query, 1)

@@ -2,11 +2,12 @@
 FROM and HEADER find exactly what they found by reading every message, for plain,
 quoted-printable, base64, HTML and multipart messages, after COPY, MOVE and EXPUNGE, on
 a store made before the index existed (its messages indexed in the background), and on a
-mailbox of 5,000 messages, whose index rows are checked in the database."""
+mailbox of 5,000 messages, whose index rows are checked in the database; and on the
+PostgreSQL store."""
 
 import sqlite3
 
-from conftest import eventually, imap_client, imap_raw
+from conftest import PASSWORD, USER, eventually, imap_client, imap_raw
 
 PLAIN = (b"From: Alice Smith <alice.smith@example.org>\r\n"
          b"To: bob@example.test\r\n"
@@ -115,7 +116,27 @@ def check_all(m, expected=EXPECTED):
 
 
 def test_text_keys_find_exactly_the_matching_messages(imap_server):
-    m = imap_client(imap_server)
+    exercise(imap_server)
+
+
+def test_text_keys_on_postgres(tmp_path, pg_url):
+    from test_store_postgres import PgHeron
+
+    node = PgHeron(tmp_path / "node", pg_url)
+    try:
+        node.start()
+        node.cli("domain", "add", "example.test")
+        node.cli("user", "add", USER, "--password", PASSWORD)
+        eventually(lambda: imap_raw(node).close() or True, 10, what="IMAP up")
+        exercise(node)
+    finally:
+        if node.proc is not None:
+            assert node.stop() == 0, node.tail()
+
+
+def exercise(server):
+    """Every search of EXPECTED, then after COPY, EXPUNGE and MOVE."""
+    m = imap_client(server)
     try:
         fill(m, MESSAGES)
         m.select("INBOX")
