@@ -63,11 +63,13 @@ pub fn any_field_contains(msg: &Message<'_>, needle: &str) -> bool {
 
 /// The decoded text of any text part (attached messages included) contains `needle`.
 pub fn body_contains(msg: &Message<'_>, needle: &str) -> bool {
-    body_of(msg, needle, 0)
+    let mut texts = Vec::new();
+    body_texts(msg, 0, &mut texts);
+    texts.iter().any(|t| contains(t, needle))
 }
 
 /// The texts [`body_contains`] looks at, in order: each text part, attached messages'
-/// included ([`MAX_NESTING`] deep).
+/// included ([`MAX_NESTING`] deep). The search index keeps the same ([`crate::searchtext`]).
 pub(crate) fn body_texts<'a>(msg: &'a Message<'a>, depth: usize, out: &mut Vec<&'a str>) {
     for p in &msg.parts {
         match &p.body {
@@ -76,14 +78,6 @@ pub(crate) fn body_texts<'a>(msg: &'a Message<'a>, depth: usize, out: &mut Vec<&
             _ => {}
         }
     }
-}
-
-fn body_of(msg: &Message<'_>, n: &str, depth: usize) -> bool {
-    msg.parts.iter().any(|p| match &p.body {
-        PartType::Text(t) | PartType::Html(t) => contains(t, n),
-        PartType::Message(inner) if depth < MAX_NESTING => body_of(inner, n, depth + 1),
-        _ => false,
-    })
 }
 
 /// The calendar day of the Date field in its own zone, if it has a readable one.
