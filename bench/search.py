@@ -5,21 +5,27 @@
   the latency of each and the number of UIDs each answer held (every answer of a server to
   one search must hold the same number, and the servers must agree).
 - `fill_search_folder` and `search_big`: one folder of N generated messages on each server
-  (pipelined APPENDs with non-synchronising literals), then SEARCH BODY for a word one
-  message in 997 holds and for two words many hold, one client, each repeated.
+  (one generated mbox, imported with each server's own tool: `heron import`, `doveadm
+  import`), then SEARCH BODY for a word one message in 997 holds and for two words many
+  hold, one client, each repeated.
 """
 
 from __future__ import annotations
 
 import imaplib
+import os
 import random
-import socket
+import shutil
 import statistics
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from benchlib import BenchError
+
+# Dovecot's mail user (bench/imap's VMAIL_UID and VMAIL_GID).
+VMAIL_UID = VMAIL_GID = 5000
 
 # Words of the big folder's bodies, and the rare word one message in RARE_EVERY holds.
 FILLER = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india",
@@ -137,70 +143,62 @@ def expected_rare(n: int) -> int:
     return n // RARE_EVERY
 
 
-def fill_search_folder(name: str, port: int, user: str, password: str, folder: str, n: int,
-                       seed: int, log) -> float:
-    """Create `folder` and APPEND `n` generated messages, 500 pipelined at a time (LITERAL+);
-    returns the seconds it took."""
+def write_mbox(path: Path, n: int, seed: int) -> None:
+    """`n` generated messages in an mbox (LF line ends; no body line starts with "From ")."""
     rng = random.Random(seed)
-    sock = socket.create_connection(("127.0.0.1", port), timeout=600)
-    buf = b""
+    with open(path, "wb") as f:
+        for i in range(1, n + 1):
+            f.write(b"From MAILER-DAEMON Mon Jan  1 10:00:00 2024\n")
+            f.write(big_message(i, rng).replace(b"\r\n", b"\n"))
+            f.write(b"\n")
 
-    def line() -> bytes:
-        nonlocal buf
-        while b"\r\n" not in buf:
-            chunk = sock.recv(1 << 16)
-            if not chunk:
-                raise BenchError(f"{name} closed the connection while filling {folder}")
-            buf += chunk
-        out, buf = buf.split(b"\r\n", 1)
-        return out
 
-    def tagged(tag: bytes) -> bytes:
-        while True:
-            ln = line()
-            if ln.startswith(tag + b" "):
-                return ln
-
+def fill_search_folder(server, user: str, folder: str, mbox: Path, n: int) -> float:
+    """Import `mbox` (`n` messages) into `folder` the way the server's own tools do: `heron
+    import --folder` (the server running), `doveadm import` for Dovecot. Returns the seconds
+    it took."""
     t0 = time.perf_counter()
-    line()
-    sock.sendall(b"l LOGIN %s %s\r\nc CREATE %s\r\n" % (user.encode(), password.encode(), folder.encode()))
-    if b"OK" not in tagged(b"l"):
-        raise BenchError(f"{name}: LOGIN failed")
-    tagged(b"c")
-    done = 0
-    while done < n:
-        k = min(500, n - done)
-        parts = []
-        for j in range(done + 1, done + k + 1):
-            msg = big_message(j, rng)
-            parts.append(b"a%d APPEND %s {%d+}\r\n%s\r\n" % (j, folder.encode(), len(msg), msg))
-        sock.sendall(b"".join(parts))
-        for j in range(done + 1, done + k + 1):
-            reply = tagged(b"a%d" % j)
-            if not reply.startswith(b"a%d OK" % j):
-                raise BenchError(f"{name}: APPEND {j} answered {reply[:200]!r}")
-        done += k
-        if done % 20000 == 0:
-            log(f"{name}: {done} of {n} messages in {folder}")
-    sock.sendall(b"z LOGOUT\r\n")
-    sock.close()
+    if hasattr(server, "doveadm"):
+        # doveadm import reads the mbox as the mail user: a directory of mbox files, one per
+        # folder, and an empty INBOX so the mbox driver has one.
+        src = server.base / "dovecot-search-src"
+        src.mkdir()
+        shutil.copy(mbox, src / folder)
+        (src / "empty-inbox").touch()
+        for p in (src, src / folder, src / "empty-inbox"):
+            os.chown(p, VMAIL_UID, VMAIL_GID)
+        server.doveadm("import", "-u", user, f"mbox:{src}:INBOX={src / 'empty-inbox'}:INDEX=MEMORY",
+                       "", "mailbox", folder, timeout=7200)
+        shutil.rmtree(src)
+        out = server.doveadm("mailbox", "status", "-u", user, "messages", folder).stdout
+        held = int(out.split("=", 1)[1]) if "=" in out else -1
+    else:
+        out = server.cli("import", user, str(mbox), "--folder", folder, timeout=7200)
+        held = n if f"imported {n} messages" in out else -1
+    if held != n:
+        raise BenchError(f"{server.name}: {folder} holds {held} messages after the import, {n} expected")
     return time.perf_counter() - t0
 
 
 def search_big(servers, user: str, password: str, folder: str, n: int, seed: int, rounds: int,
-               log) -> tuple[list[Latency], list[tuple[str, float]]]:
+               scratch: Path, log) -> tuple[list[Latency], list[tuple[str, float]]]:
     """Fill `folder` with `n` messages on every server, then time SEARCH BODY for the rare
     word and for a common one, `rounds` times each after one unmeasured search."""
+    mbox = scratch / "search.mbox"
+    log(f"generating {n} messages ({mbox.name})")
+    write_mbox(mbox, n, seed)
     fills = []
-    for name, port in servers:
-        log(f"{name}: APPENDing {n} messages to {folder}")
-        secs = fill_search_folder(name, port, user, password, folder, n, seed, log)
-        fills.append((name, secs))
-        log(f"{name}: filled in {secs:.1f} s")
+    for server in servers:
+        log(f"{server.name}: importing {n} messages into {folder}")
+        secs = fill_search_folder(server, user, folder, mbox, n)
+        fills.append((server.name, secs))
+        log(f"{server.name}: imported in {secs:.1f} s")
+    mbox.unlink()
     out = []
     for query in (f"BODY {RARE}", 'BODY "quebec romeo"'):
         row = []
-        for name, port in servers:
+        for server in servers:
+            name, port = server.name, server.port
             c = Latency(name, query, 1)
             try:
                 m = imaplib.IMAP4("127.0.0.1", port, timeout=900)
@@ -239,7 +237,7 @@ def report(cells: list[Latency], big: list[Latency], fills: list[tuple[str, floa
         rows = [[c.server, c.query, "FAILED" if c.failed else f"{c.mean:.2f} / {c.p99:.2f}",
                  ",".join(map(str, sorted(c.found)))] for c in big]
         table(["server", "search", "ms", "found"], rows)
-        print("fill (pipelined APPEND): " + ", ".join(f"{s} {t:.1f} s" for s, t in fills))
+        print("folder import: " + ", ".join(f"{s} {t:.1f} s" for s, t in fills))
     for c in cells + big:
         if c.failed:
             print(f"\nFAILED {c.server} UID SEARCH {c.query} x{c.clients}: {c.failed}")
