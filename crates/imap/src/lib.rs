@@ -52,6 +52,7 @@ mod session;
 mod shared_create;
 mod sorting;
 mod state;
+mod textindex;
 mod updates;
 mod view;
 

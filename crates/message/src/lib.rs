@@ -4,7 +4,8 @@
 //! envelope ([`envelope`]) and body structure ([`bodystructure`]) as plain data; the
 //! Authentication-Results fields this server must not trust ([`authres`]) and the trace
 //! fields it writes, Received and Return-Path ([`trace`]); what a search looks at in a
-//! message, its decoded header fields, text and sent date ([`search`]); what sorting and
+//! message, its decoded header fields, text and sent date ([`search`]), and the text a search
+//! index keeps of it ([`searchtext`]); what sorting and
 //! threading compare (RFC 5256: [`base_subject`], [`sortkey`], [`msgid`]) and the threading
 //! algorithms ([`thread`]); and interned lists of flags as a mailbox view keeps them
 //! ([`flagsets`]).
@@ -23,6 +24,7 @@ pub mod header;
 pub mod mime;
 pub mod msgid;
 pub mod search;
+pub mod searchtext;
 pub mod section;
 pub mod sortkey;
 #[cfg(any(test, feature = "testdata"))]

@@ -17,11 +17,17 @@ pub const MAX_NESTING: usize = 4;
 
 /// The searched-for text as it is compared: lower-cased.
 pub fn needle(text: &[u8]) -> String {
-    String::from_utf8_lossy(text).to_lowercase()
+    fold(&String::from_utf8_lossy(text))
 }
 
 fn contains(hay: &str, needle: &str) -> bool {
-    needle.is_empty() || hay.to_lowercase().contains(needle)
+    needle.is_empty() || fold(hay).contains(needle)
+}
+
+/// Text as it is compared with a needle: lower-cased (what [`needle`] does to the needle).
+/// The search index ([`crate::searchtext`]) keeps text folded by this same function.
+pub fn fold(hay: &str) -> String {
+    hay.to_lowercase()
 }
 
 /// FROM, TO, CC, BCC: any address field of that kind whose decoded addresses or written
@@ -57,15 +63,21 @@ pub fn any_field_contains(msg: &Message<'_>, needle: &str) -> bool {
 
 /// The decoded text of any text part (attached messages included) contains `needle`.
 pub fn body_contains(msg: &Message<'_>, needle: &str) -> bool {
-    body_of(msg, needle, 0)
+    let mut texts = Vec::new();
+    body_texts(msg, 0, &mut texts);
+    texts.iter().any(|t| contains(t, needle))
 }
 
-fn body_of(msg: &Message<'_>, n: &str, depth: usize) -> bool {
-    msg.parts.iter().any(|p| match &p.body {
-        PartType::Text(t) | PartType::Html(t) => contains(t, n),
-        PartType::Message(inner) if depth < MAX_NESTING => body_of(inner, n, depth + 1),
-        _ => false,
-    })
+/// The texts [`body_contains`] looks at, in order: each text part, attached messages'
+/// included ([`MAX_NESTING`] deep). The search index keeps the same ([`crate::searchtext`]).
+pub(crate) fn body_texts<'a>(msg: &'a Message<'a>, depth: usize, out: &mut Vec<&'a str>) {
+    for p in &msg.parts {
+        match &p.body {
+            PartType::Text(t) | PartType::Html(t) => out.push(t),
+            PartType::Message(inner) if depth < MAX_NESTING => body_texts(inner, depth + 1, out),
+            _ => {}
+        }
+    }
 }
 
 /// The calendar day of the Date field in its own zone, if it has a readable one.
@@ -82,7 +94,7 @@ fn value_matches(msg: &Message<'_>, h: &Header<'_>, n: &str) -> bool {
 }
 
 /// A field's value as written, line breaks removed.
-fn raw_value(msg: &Message<'_>, h: &Header<'_>) -> String {
+pub(crate) fn raw_value(msg: &Message<'_>, h: &Header<'_>) -> String {
     let raw = msg.raw_message();
     let (a, b) = (h.offset_start as usize, h.offset_end as usize);
     raw.get(a..b.max(a))
@@ -91,7 +103,7 @@ fn raw_value(msg: &Message<'_>, h: &Header<'_>) -> String {
 }
 
 /// The decoded forms of a header value that text searches look at.
-fn decoded(v: &HeaderValue<'_>) -> Vec<String> {
+pub(crate) fn decoded(v: &HeaderValue<'_>) -> Vec<String> {
     match v {
         HeaderValue::Text(t) => vec![t.to_string()],
         HeaderValue::TextList(l) => vec![l.join(" ")],

@@ -25,6 +25,7 @@ pub mod rules;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 pub mod suite;
+pub mod textindex;
 pub mod traits;
 
 pub use blob::{BlobStore, FileBlobStore};

@@ -285,6 +285,17 @@ pub struct FolderCounts {
     pub max_modseq: u64,
 }
 
+/// Which part of a message's search text a text search looks in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextPart {
+    /// The header fields (FROM, TO, CC, BCC, SUBJECT, HEADER).
+    Head,
+    /// The body text (BODY).
+    Body,
+    /// Both (TEXT).
+    All,
+}
+
 /// Metadata of one stored message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageMeta {

@@ -238,6 +238,23 @@ pub trait MailStore: Send + Sync {
     async fn changes_since(&self, folder: FolderId, modseq: u64) -> Result<FolderChanges>;
     /// UIDs expunged after `modseq` (QRESYNC VANISHED, RFC 7162 §3.2.10).
     async fn vanished_since(&self, folder: FolderId, modseq: u64) -> Result<Vec<u32>>;
+    /// The UIDs of `folder`'s messages, ascending, that may contain `needle` (folded as
+    /// `heron_message::search::needle` folds it) in `part` of their search text
+    /// (`heron_message::searchtext`): every message whose kept text holds it, and every
+    /// message whose text is not all kept (not indexed yet, or cut). A superset of the
+    /// messages the matcher finds; every UID of the folder when the needle is not
+    /// `searchtext::indexable`.
+    async fn text_candidates(
+        &self,
+        folder: FolderId,
+        part: TextPart,
+        needle: &str,
+    ) -> Result<Vec<u32>>;
+    /// Keep the search text of up to `limit` messages that have none yet (stored before the
+    /// index existed, or copied in from another store). Returns how many were looked at;
+    /// 0 when none is left.
+    /// A message whose bytes are gone stays pending for good (a candidate of every search).
+    async fn index_pending(&self, limit: usize) -> Result<usize>;
 }
 
 /// Runtime settings as text values keyed by dotted names; typing lives in `settings`.

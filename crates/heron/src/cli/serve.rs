@@ -96,6 +96,11 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
     // Expunged messages kept readable for sessions not yet told: released once due.
     let _releaser =
         heron_store::held::start_releaser(o.dir.store().clone(), heron_store::held::RELEASE_EVERY);
+    // Messages stored before the search index existed: their text kept in the background.
+    let _indexer = heron_store::textindex::start_indexer(
+        o.dir.store().clone(),
+        heron_store::textindex::INDEX_EVERY,
+    );
     let _refresher = settings.spawn_refresher();
     let _log_follower = follow_log_settings(log_control.clone(), settings.clone());
 

@@ -10,6 +10,9 @@
 //! result (RFC 5182 §2.4); a SEARCH with SAVE that does not end OK empties the saved result
 //! (the dispatcher sees to that, RFC 5182 §2.1).
 //!
+//! Text keys are narrowed first with the store's text index ([`crate::textindex`]): only
+//! the messages it leaves are read and matched, and the matcher decides as before.
+//!
 //! Bounds: at most [`MAX_KEYS`] keys, refused with `NO [LIMIT]` before any work; the search
 //! runs under a [`WorkWatch`], checked before each message is read and each message is
 //! matched, so it stops when `imap.search_timeout` is spent (`NO [LIMIT]`), when the
@@ -137,7 +140,13 @@ pub(crate) async fn find(
     watch: &WorkWatch,
 ) -> Result<(Vec<usize>, u64)> {
     let text = needs_text(key);
-    let (stored, raws) = inputs(store, sel, key, watch).await?;
+    // The text index leaves out messages that cannot match (`crate::textindex`).
+    let only = if text {
+        crate::textindex::narrow(store, sel.folder.id, key).await?
+    } else {
+        None
+    };
+    let (stored, raws) = inputs(store, sel, key, only.as_deref(), watch).await?;
     let run = || evaluate(sel, key, &stored, &raws, watch);
     // Parsing and matching are CPU work: keep them off the worker other sessions need.
     if text {
@@ -149,49 +158,42 @@ pub(crate) async fn find(
 
 /// What `key` looks at beyond the view: the stored metadata of the messages (sizes, dates,
 /// where the bytes are), only as far as needed, in UID order; and, for text keys, each view
-/// message's header block or bytes (`None` when they are gone), else nothing.
+/// message's header block or bytes (`None` when they are gone, or when `only`, the UIDs
+/// that can match, leaves it out), else nothing.
 async fn inputs(
     store: &dyn Store,
     sel: &Selected,
     key: &SearchKey<'_>,
+    only: Option<&[u32]>,
     watch: &WorkWatch,
 ) -> Result<(Vec<MessageMeta>, Vec<Option<Vec<u8>>>)> {
     let text = needs_text(key);
     let body = text && needs_body(key);
-    // Header keys read the header blocks the store keeps apart, all in one query.
-    let mut heads: HashMap<u32, Vec<u8>> = if text && !body {
+    let wanted = |uid: &u32| only.is_none_or(|o| o.binary_search(uid).is_ok());
+    // Header keys read the header blocks the store keeps apart, all in one query, unless
+    // the index left few messages to read one by one.
+    let few = only.is_some_and(|o| o.len().saturating_mul(FEW) <= sel.len());
+    let mut heads: HashMap<u32, Vec<u8>> = if text && !body && !few {
         let listed = store.list_headers(sel.folder.id).await?;
         listed
             .into_iter()
+            .filter(|(uid, _)| wanted(uid))
             .filter_map(|(uid, h)| h.map(|h| (uid, h)))
             .collect()
     } else {
         HashMap::new()
     };
-    // The whole mailbox in one read for size or date keys and body searches; for header
-    // searches only the messages stored without a separate header block.
-    let stored = if needs_meta(key) || body {
-        store.list_messages(sel.folder.id).await?
-    } else if text {
-        let rest: Vec<u32> = sel
-            .uids()
-            .into_iter()
-            .filter(|u| !heads.contains_key(u))
-            .collect();
-        if rest.is_empty() {
-            Vec::new()
-        } else {
-            store.get_messages(sel.folder.id, &rest).await?
-        }
-    } else {
-        Vec::new()
-    };
+    let stored = stored_for(store, sel, key, only, &heads).await?;
     if !text {
         return Ok((stored, Vec::new()));
     }
     // Read what the key looks at: the header block, or the whole message.
     let mut raws: Vec<Option<Vec<u8>>> = Vec::with_capacity(sel.len());
     for uid in sel.uids() {
+        if !wanted(&uid) {
+            raws.push(None);
+            continue;
+        }
         watch.check()?;
         if let Some(h) = heads.remove(&uid) {
             raws.push(Some(h));
@@ -214,6 +216,43 @@ async fn inputs(
     }
     Ok((stored, raws))
 }
+
+/// The stored metadata [`inputs`] needs, in UID order: the whole mailbox in one read for
+/// size or date keys and body searches (only the messages that can match when the index
+/// narrowed the search); for header searches the messages without a header block in
+/// `heads`.
+async fn stored_for(
+    store: &dyn Store,
+    sel: &Selected,
+    key: &SearchKey<'_>,
+    only: Option<&[u32]>,
+    heads: &HashMap<u32, Vec<u8>>,
+) -> Result<Vec<MessageMeta>> {
+    let text = needs_text(key);
+    let all = needs_meta(key) || (text && needs_body(key));
+    let rest: Vec<u32> = match (text, only) {
+        (true, Some(o)) => o
+            .iter()
+            .copied()
+            .filter(|u| all || !heads.contains_key(u))
+            .collect(),
+        _ if all => return Ok(store.list_messages(sel.folder.id).await?),
+        (true, None) => sel
+            .uids()
+            .into_iter()
+            .filter(|u| !heads.contains_key(u))
+            .collect(),
+        (false, _) => Vec::new(),
+    };
+    if rest.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(store.get_messages(sel.folder.id, &rest).await?)
+}
+
+/// A header search reads the messages the index left one by one when they are at most one
+/// in this many of the view; more, and it reads every header block in one query.
+const FEW: usize = 8;
 
 /// Match every message of the view against `key` with what [`inputs`] read. A message whose
 /// text or stored size and date are needed but gone (expunged elsewhere) matches nothing.

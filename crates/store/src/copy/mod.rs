@@ -437,6 +437,14 @@ mod tests {
         ("blobs", "*"),
         ("blob_chunks", "*"),
         ("blob_headers", "*"),
+        // The search text is kept afresh by the new store's indexer (all listed pending).
+        ("message_text", "*"),
+        ("message_text_data", "*"),
+        ("message_text_idx", "*"),
+        ("message_text_content", "*"),
+        ("message_text_docsize", "*"),
+        ("message_text_config", "*"),
+        ("text_pending", "*"),
         // The old process's events, bookkeeping of each backend, live nodes.
         ("changes", "*"),
         ("meta", "*"),

@@ -86,6 +86,14 @@ pub(super) async fn write(
             }
             Item::Sequences(seq) => {
                 set_sequences(&tx, &seq).await?;
+                // The search text is not copied: the new nodes' indexer keeps it afresh, and
+                // searches read the pending messages until then.
+                tx.execute(
+                    "INSERT INTO text_pending (folder_id, uid, cut) \
+                     SELECT folder_id, uid, false FROM messages ON CONFLICT DO NOTHING",
+                    &[],
+                )
+                .await?;
                 tx.commit().await?;
                 return Ok(copied);
             }

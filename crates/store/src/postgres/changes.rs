@@ -224,7 +224,9 @@ pub(crate) async fn copy_tx(
         })
         .collect();
     let new = insert_messages(tx, to, &adding).await?;
-    Ok(copies.iter().map(|c| c.0).zip(new).collect())
+    let pairs: Vec<(u32, u32)> = copies.iter().map(|c| c.0).zip(new).collect();
+    super::textindex::copy(tx, from, to, &pairs).await?;
+    Ok(pairs)
 }
 
 /// UIDs expunged from a folder after `modseq`, ascending.

@@ -405,7 +405,7 @@ mod tests {
         let bytes = MessageBytes::new(Vec::new(), Arc::new(vec![b'x'; len]));
         let (reply, _) = oneshot::channel();
         Waiting::Add(Addition {
-            items: vec![Item { bytes, targets }],
+            items: vec![Item::new(bytes, targets)],
             reply,
         })
     }

@@ -261,10 +261,7 @@ impl MailStore for PgStore {
         if targets.is_empty() {
             return Ok(Vec::new());
         }
-        let item = Item {
-            bytes,
-            targets: targets.to_vec(),
-        };
+        let item = Item::new(bytes, targets.to_vec());
         self.inner.group.add(vec![item]).await
     }
 
@@ -275,9 +272,11 @@ impl MailStore for PgStore {
     ) -> Result<Vec<u32>> {
         let items = msgs
             .into_iter()
-            .map(|(b, m)| Item {
-                bytes: MessageBytes::new(Vec::new(), Arc::new(b)),
-                targets: vec![(folder, m)],
+            .map(|(b, m)| {
+                Item::new(
+                    MessageBytes::new(Vec::new(), Arc::new(b)),
+                    vec![(folder, m)],
+                )
             })
             .collect();
         self.inner.group.add(items).await
@@ -511,5 +510,17 @@ impl MailStore for PgStore {
     async fn vanished_since(&self, folder: FolderId, modseq: u64) -> Result<Vec<u32>> {
         let c = self.client().await?;
         super::changes::vanished(&c, folder, modseq).await
+    }
+    async fn text_candidates(
+        &self,
+        folder: FolderId,
+        part: TextPart,
+        needle: &str,
+    ) -> Result<Vec<u32>> {
+        self.text_candidates_impl(folder, part, needle).await
+    }
+
+    async fn index_pending(&self, limit: usize) -> Result<usize> {
+        self.index_pending_impl(limit).await
     }
 }

@@ -74,6 +74,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "access-control lists of folders",
         sql: include_str!("migrations/0010_acl.sql"),
     },
+    Migration {
+        version: 11,
+        name: "search text of messages",
+        sql: include_str!("migrations/0011_search_text.sql"),
+    },
 ];
 
 /// A migration as a database has it.

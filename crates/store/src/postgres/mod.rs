@@ -80,6 +80,7 @@ mod misc;
 mod nodes;
 mod sessions;
 mod spool;
+mod textindex;
 mod tokens;
 mod tx;
 

@@ -103,6 +103,7 @@ pub fn copy_tx(
             internal_date: Some(date),
         };
         let new = insert_message(ctx, to, &blob, size as u64, &m)?;
+        super::textindex::copy(ctx.conn, from, uid, to, new)?;
         pairs.push((uid, new));
     }
     Ok(pairs)

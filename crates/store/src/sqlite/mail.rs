@@ -12,6 +12,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::SqliteStore;
 use super::staged::{Staged, add_blob, inline_bytes};
+use super::textindex;
 use super::writer::WriteCtx;
 use crate::blob::BlobStore;
 use crate::error::{Result, StoreError};
@@ -173,7 +174,8 @@ pub(crate) fn expunge_tx(
 }
 
 /// Insert one message into a folder, advancing UIDNEXT and HIGHESTMODSEQ and charging the
-/// owner's quota usage. Returns the UID.
+/// owner's quota usage. Returns the UID. The caller keeps its search text
+/// ([`textindex::put`] or [`textindex::copy`]) in the same transaction.
 pub(crate) fn insert_message(
     ctx: &mut WriteCtx<'_>,
     folder: FolderId,
@@ -265,10 +267,13 @@ impl MailStore for SqliteStore {
         let r = self
             .write(move |ctx| {
                 add_blob(ctx.conn, &staged, targets.len())?;
-                targets
-                    .iter()
-                    .map(|(folder, m)| insert_message(ctx, *folder, &staged.id, staged.size, m))
-                    .collect()
+                let mut uids = Vec::with_capacity(targets.len());
+                for (folder, m) in &targets {
+                    let uid = insert_message(ctx, *folder, &staged.id, staged.size, m)?;
+                    textindex::put(ctx.conn, *folder, uid, &staged.text)?;
+                    uids.push(uid);
+                }
+                Ok(uids)
             })
             .await;
         if r.is_err() {
@@ -290,7 +295,9 @@ impl MailStore for SqliteStore {
                 let mut uids = Vec::with_capacity(staged.len());
                 for (s, m) in staged.iter().zip(&metas) {
                     add_blob(ctx.conn, s, 1)?;
-                    uids.push(insert_message(ctx, folder, &s.id, s.size, m)?);
+                    let uid = insert_message(ctx, folder, &s.id, s.size, m)?;
+                    textindex::put(ctx.conn, folder, uid, &s.text)?;
+                    uids.push(uid);
                 }
                 Ok(uids)
             })
@@ -514,5 +521,18 @@ impl MailStore for SqliteStore {
     async fn expunge(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<u32>> {
         let uids = uids.to_vec();
         self.write(move |ctx| expunge_tx(ctx, folder, &uids)).await
+    }
+
+    async fn text_candidates(
+        &self,
+        folder: FolderId,
+        part: TextPart,
+        needle: &str,
+    ) -> Result<Vec<u32>> {
+        self.text_candidates_impl(folder, part, needle).await
+    }
+
+    async fn index_pending(&self, limit: usize) -> Result<usize> {
+        self.index_pending_impl(limit).await
     }
 }

@@ -25,6 +25,7 @@ mod schema;
 mod sessions;
 mod spool;
 mod staged;
+mod textindex;
 mod tokens;
 mod version;
 mod writer;
@@ -117,6 +118,7 @@ impl SqliteStore {
         conn.execute_batch(schema::SCHEMA)?;
         recount_usage_if_older(&conn)?;
         separate_subscriptions_if_older(&conn)?;
+        list_unindexed_if_older(&conn)?;
         // Checkpoints run on their own thread, off the commit path (see `checkpointer`).
         conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
         conn.execute(
@@ -299,6 +301,20 @@ fn separate_subscriptions_if_older(conn: &Connection) -> Result<()> {
     conn.execute(
         "UPDATE users SET last_uidvalidity = max(last_uidvalidity, \
            coalesce((SELECT max(uidvalidity) FROM folders WHERE user_id = users.id), 0))",
+        [],
+    )?;
+    Ok(())
+}
+
+/// When the database was last opened by a version without the search text tables: list
+/// every message as pending, so searches scan them until the indexer has kept their text.
+fn list_unindexed_if_older(conn: &Connection) -> Result<()> {
+    if stored_version(conn)?.is_some_and(|v| v >= schema::TEXT_INDEX) {
+        return Ok(());
+    }
+    conn.execute(
+        "INSERT OR IGNORE INTO text_pending (folder_id, uid, cut) \
+         SELECT folder_id, uid, 0 FROM messages",
         [],
     )?;
     Ok(())

@@ -23,13 +23,19 @@ pub const READER_PRAGMAS: &str = "PRAGMA mmap_size = 1073741824;";
 /// folder UIDVALIDITY once. Version 5 adds the `metadata` table (RFC 5464 entries), created
 /// at open like every table, so an older database needs no other step. Version 6 adds the
 /// `acl` table (shared folders, RFC 4314); nothing to copy.
-pub const VERSION: i64 = 6;
+/// Version 7 keeps each message's search text (`message_text`, `text_pending`): opening an
+/// older database lists every message as pending once, and the server's indexer
+/// ([`crate::textindex`]) keeps their text in the background.
+pub const VERSION: i64 = 7;
 
 /// First version whose `used_bytes` include folder costs.
 pub const FOLDERS_IN_QUOTA: i64 = 3;
 
 /// First version with the `subscriptions` table and `users.last_uidvalidity`.
 pub const SUBSCRIPTIONS_APART: i64 = 4;
+
+/// First version with the search text tables.
+pub const TEXT_INDEX: i64 = 7;
 
 /// Columns added after version 1, as (table, column, definition); added at open when missing.
 pub const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
@@ -152,6 +158,24 @@ CREATE TABLE IF NOT EXISTS blob_headers (
     blob_id TEXT PRIMARY KEY REFERENCES blobs(id) ON DELETE CASCADE,
     data BLOB NOT NULL
 ) WITHOUT ROWID;
+-- The search text of each message (heron_message::searchtext), folded, for SEARCH's text
+-- keys: a full-text table of trigrams whose rowid is the message's folder id times 2^32
+-- plus its UID, so a folder's messages are one rowid range. Its row goes with the message.
+CREATE VIRTUAL TABLE IF NOT EXISTS message_text
+    USING fts5(head, body, tokenize = 'trigram case_sensitive 1');
+CREATE TRIGGER IF NOT EXISTS message_text_gone AFTER DELETE ON messages BEGIN
+    DELETE FROM message_text WHERE rowid = (old.folder_id << 32) | old.uid;
+END;
+-- Messages whose search text is not all in message_text: not kept yet (cut = 0, for the
+-- indexer) or cut at the size limit (cut = 1). Searches treat them as candidates.
+CREATE TABLE IF NOT EXISTS text_pending (
+    folder_id INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    cut INTEGER NOT NULL,
+    PRIMARY KEY (folder_id, uid),
+    FOREIGN KEY (folder_id, uid) REFERENCES messages (folder_id, uid) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS text_pending_todo ON text_pending (cut);
 CREATE TABLE IF NOT EXISTS expunged (
     folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
     uid INTEGER NOT NULL,

@@ -12,6 +12,7 @@ mod metadata;
 mod nodes;
 mod sessions;
 mod spool;
+mod textindex;
 mod tokens;
 
 use std::collections::HashSet;
@@ -76,6 +77,7 @@ pub const ALL: &[(&str, Check)] = &[
         Box::pin(metadata::metadata_entries(s))
     }),
     ("acl_entries", |s| Box::pin(acl::acl_entries(s))),
+    ("text_index", |s| Box::pin(textindex::text_index(s))),
 ];
 
 /// One test per check of [`ALL`] in a backend's test file, each calling `$run(name)` (an
@@ -92,7 +94,7 @@ macro_rules! suite_tests {
             nodes_and_holds, admin_sessions, stopped_services, failure_limits,
             failure_limits_are_bounded, concurrent_failures, held_messages, read_batches,
             recent_claims, folder_counts, subscriptions, uidvalidity_per_user, metadata_entries,
-            acl_entries);
+            acl_entries, text_index);
     };
     (@each $run:path; $($name:ident),*) => {
         $(

@@ -1,0 +1,187 @@
+//! The search text index on SQLite: `message_text`, an FTS5 table with the trigram
+//! tokenizer (case kept: the text is folded before it is stored), one row per message whose
+//! rowid is [`doc`] (folder id times 2^32 plus UID), and `text_pending`, the messages whose
+//! text is not all there.
+//!
+//! Invariants: every message has its row in `message_text` or in `text_pending` (both for a
+//! cut text), written in the transaction that adds the message (deliver, append, copy,
+//! move); the `message_text_gone` trigger and the foreign key of `text_pending` remove both
+//! with the message (expunge, move, folder, user or domain deletion). A UID is never reused
+//! in a folder, so a row never outlives its message into another one. The trigram phrase
+//! query matches exactly the rows whose text holds the needle as a substring, so the
+//! candidates are a superset of the matcher's answer.
+
+use heron_message::searchtext::{self, SearchText};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::SqliteStore;
+use super::staged::inline_bytes;
+use crate::blob::BlobStore;
+use crate::error::{Result, StoreError};
+use crate::model::{FolderId, TextPart};
+
+/// The `message_text` rowid of a message.
+pub(crate) fn doc(folder: FolderId, uid: u32) -> i64 {
+    (folder << 32) | i64::from(uid)
+}
+
+/// Keep a new message's search text (inside the transaction that adds it).
+pub(crate) fn put(c: &Connection, folder: FolderId, uid: u32, t: &SearchText) -> Result<()> {
+    c.prepare_cached(
+        "INSERT OR REPLACE INTO message_text (rowid, head, body) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![doc(folder, uid), t.head, t.body])?;
+    if !t.complete {
+        c.prepare_cached(
+            "INSERT OR REPLACE INTO text_pending (folder_id, uid, cut) VALUES (?1, ?2, 1)",
+        )?
+        .execute(params![folder, uid])?;
+    }
+    Ok(())
+}
+
+/// A copy's search text is its source's (inside the copying transaction).
+pub(crate) fn copy(c: &Connection, from: FolderId, uid: u32, to: FolderId, new: u32) -> Result<()> {
+    c.prepare_cached(
+        "INSERT OR REPLACE INTO message_text (rowid, head, body) \
+         SELECT ?2, head, body FROM message_text WHERE rowid = ?1",
+    )?
+    .execute(params![doc(from, uid), doc(to, new)])?;
+    c.prepare_cached(
+        "INSERT OR REPLACE INTO text_pending (folder_id, uid, cut) \
+         SELECT ?3, ?4, cut FROM text_pending WHERE folder_id = ?1 AND uid = ?2",
+    )?
+    .execute(params![from, uid, to, new])?;
+    Ok(())
+}
+
+/// The FTS5 query for a needle: one phrase, its quotes doubled.
+fn phrase(needle: &str) -> String {
+    format!("\"{}\"", needle.replace('"', "\"\""))
+}
+
+fn candidates(c: &Connection, folder: FolderId, part: TextPart, needle: &str) -> Result<Vec<u32>> {
+    let mut out: Vec<u32> = Vec::new();
+    if !searchtext::indexable(needle) {
+        let mut st = c.prepare_cached("SELECT uid FROM messages WHERE folder_id = ?1")?;
+        for uid in st.query_map([folder], |r| r.get(0))? {
+            out.push(uid?);
+        }
+        return Ok(out);
+    }
+    // A column name on the left of MATCH limits the query to that column.
+    let column = match part {
+        TextPart::Head => "head",
+        TextPart::Body => "body",
+        TextPart::All => "message_text",
+    };
+    let sql = format!(
+        "SELECT rowid FROM message_text WHERE {column} MATCH ?1 AND rowid BETWEEN ?2 AND ?3"
+    );
+    let base = doc(folder, 0);
+    let mut st = c.prepare_cached(&sql)?;
+    for id in st.query_map(params![phrase(needle), base, doc(folder, u32::MAX)], |r| {
+        r.get::<_, i64>(0)
+    })? {
+        out.push((id? - base) as u32);
+    }
+    let mut st = c.prepare_cached("SELECT uid FROM text_pending WHERE folder_id = ?1")?;
+    for uid in st.query_map([folder], |r| r.get(0))? {
+        out.push(uid?);
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+/// A pending message's text as the indexer made it: `None` when its bytes are gone.
+type Made = (FolderId, u32, Option<SearchText>);
+
+impl SqliteStore {
+    pub(crate) async fn text_candidates_impl(
+        &self,
+        folder: FolderId,
+        part: TextPart,
+        needle: &str,
+    ) -> Result<Vec<u32>> {
+        let needle = needle.to_owned();
+        self.read(move |c| candidates(c, folder, part, &needle))
+            .await
+    }
+
+    pub(crate) async fn index_pending_impl(&self, limit: usize) -> Result<usize> {
+        let todo: Vec<(FolderId, u32, String)> = self
+            .read(move |c| {
+                let mut st = c.prepare_cached(
+                    "SELECT p.folder_id, p.uid, m.blob_id FROM text_pending p \
+                     JOIN messages m ON m.folder_id = p.folder_id AND m.uid = p.uid \
+                     WHERE p.cut = 0 LIMIT ?1",
+                )?;
+                let rows =
+                    st.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            })
+            .await?;
+        let n = todo.len();
+        let mut made: Vec<Made> = Vec::with_capacity(n);
+        for (folder, uid, blob) in todo {
+            let id = blob.clone();
+            let bytes = match self.read(move |c| inline_bytes(c, &id)).await? {
+                Some(Some(b)) => Some(b),
+                Some(None) => match self.blobs().get(&blob).await {
+                    Ok(b) => Some(b),
+                    Err(StoreError::NotFound(_)) => None,
+                    Err(e) => return Err(e),
+                },
+                None => None,
+            };
+            let text = match bytes {
+                Some(b) => Some(
+                    tokio::task::spawn_blocking(move || searchtext::of_message(&b))
+                        .await
+                        .map_err(|e| StoreError::Db(e.to_string()))?,
+                ),
+                None => None,
+            };
+            made.push((folder, uid, text));
+        }
+        if made.is_empty() {
+            return Ok(0);
+        }
+        self.write(move |ctx| {
+            let c = ctx.conn;
+            for (folder, uid, text) in &made {
+                let still: Option<i64> = c
+                    .prepare_cached(
+                        "SELECT 1 FROM text_pending WHERE folder_id = ?1 AND uid = ?2 AND cut = 0",
+                    )?
+                    .query_row(params![folder, uid], |r| r.get(0))
+                    .optional()?;
+                if still.is_none() {
+                    continue;
+                }
+                match text {
+                    Some(t) => {
+                        put(c, *folder, *uid, t)?;
+                        if t.complete {
+                            c.prepare_cached(
+                                "DELETE FROM text_pending WHERE folder_id = ?1 AND uid = ?2",
+                            )?
+                            .execute(params![folder, uid])?;
+                        }
+                    }
+                    // Bytes gone: the message stays a candidate for good.
+                    None => {
+                        c.prepare_cached(
+                            "UPDATE text_pending SET cut = 1 WHERE folder_id = ?1 AND uid = ?2",
+                        )?
+                        .execute(params![folder, uid])?;
+                    }
+                }
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(n)
+    }
+}
