@@ -11,10 +11,13 @@
 //! (the dispatcher sees to that, RFC 5182 §2.1).
 //!
 //! Text keys are narrowed first with the store's text index ([`crate::textindex`]): only
-//! the messages it leaves are read and matched, and the matcher decides as before.
+//! the messages it leaves are read and matched, and the matcher decides as before. Message
+//! bytes are read and matched a group at a time ([`READ_BATCH_BYTES`]), so a search holds
+//! one group in memory whatever the mailbox's size (header blocks, a few hundred bytes a
+//! message, are read in one query).
 //!
 //! Bounds: at most [`MAX_KEYS`] keys, refused with `NO [LIMIT]` before any work; the search
-//! runs under a [`WorkWatch`], checked before each message is read and each message is
+//! runs under a [`WorkWatch`], checked before each group of messages is read and each one is
 //! matched, so it stops when `imap.search_timeout` is spent (`NO [LIMIT]`), when the
 //! session is to end, or as soon as the client hangs up (the session then ends).
 
@@ -25,7 +28,7 @@ use heron_proto_imap::SearchReturn;
 use heron_proto_imap::response::{self, code, quote};
 use heron_proto_imap::seqset::compact;
 use heron_settings::defs;
-use heron_store::{MessageMeta, Store, StoreError};
+use heron_store::{MessageMeta, READ_BATCH_BYTES, Store};
 use imap_codec::imap_types::core::{Charset, Tag, Vec1};
 use imap_codec::imap_types::response::Data;
 use imap_codec::imap_types::search::SearchKey;
@@ -139,85 +142,120 @@ pub(crate) async fn find(
     key: &SearchKey<'_>,
     watch: &WorkWatch,
 ) -> Result<(Vec<usize>, u64)> {
-    let text = needs_text(key);
-    // The text index leaves out messages that cannot match (`crate::textindex`).
-    let only = if text {
-        crate::textindex::narrow(store, sel.folder.id, key).await?
-    } else {
-        None
-    };
-    let (stored, raws) = inputs(store, sel, key, only.as_deref(), watch).await?;
-    let run = || evaluate(sel, key, &stored, &raws, watch);
-    // Parsing and matching are CPU work: keep them off the worker other sessions need.
-    if text {
-        tokio::task::block_in_place(run)
-    } else {
-        run()
+    let mut found = Found::default();
+    if !needs_text(key) {
+        let stored = stored_for(store, sel, key, None, &HashMap::new()).await?;
+        let all = (0..sel.len()).map(|i| (i, None));
+        evaluate(sel, key, &stored, all, watch, &mut found)?;
+        return Ok((found.positions, found.top_modseq));
     }
+    // The text index leaves out messages that cannot match (`crate::textindex`).
+    let only = crate::textindex::narrow(store, sel.folder.id, key).await?;
+    let wanted = |uid: u32| {
+        only.as_deref()
+            .is_none_or(|o| o.binary_search(&uid).is_ok())
+    };
+    let mut heads = header_blocks(store, sel, key, only.as_deref()).await?;
+    let stored = stored_for(store, sel, key, only.as_deref(), &heads).await?;
+    let positions: Vec<usize> = (0..sel.len()).filter(|&i| wanted(sel.uid(i))).collect();
+    let mut rest = &positions[..];
+    while !rest.is_empty() {
+        watch.check()?;
+        let group = read_group(store, sel, key, rest, &stored, &mut heads).await?;
+        rest = &rest[group.len()..];
+        // Parsing and matching are CPU work: keep them off the worker other sessions need.
+        tokio::task::block_in_place(|| {
+            evaluate(sel, key, &stored, group.into_iter(), watch, &mut found)
+        })?;
+    }
+    Ok((found.positions, found.top_modseq))
 }
 
-/// What `key` looks at beyond the view: the stored metadata of the messages (sizes, dates,
-/// where the bytes are), only as far as needed, in UID order; and, for text keys, each view
-/// message's header block or bytes (`None` when they are gone, or when `only`, the UIDs
-/// that can match, leaves it out), else nothing.
-async fn inputs(
+/// What a search found so far.
+#[derive(Default)]
+struct Found {
+    positions: Vec<usize>,
+    top_modseq: u64,
+}
+
+/// Header keys alone read the header blocks the store keeps apart, all in one query, unless
+/// the index left few messages to read one by one; empty otherwise.
+async fn header_blocks(
     store: &dyn Store,
     sel: &Selected,
     key: &SearchKey<'_>,
     only: Option<&[u32]>,
-    watch: &WorkWatch,
-) -> Result<(Vec<MessageMeta>, Vec<Option<Vec<u8>>>)> {
-    let text = needs_text(key);
-    let body = text && needs_body(key);
-    let wanted = |uid: &u32| only.is_none_or(|o| o.binary_search(uid).is_ok());
-    // Header keys read the header blocks the store keeps apart, all in one query, unless
-    // the index left few messages to read one by one.
+) -> Result<HashMap<u32, Vec<u8>>> {
     let few = only.is_some_and(|o| o.len().saturating_mul(FEW) <= sel.len());
-    let mut heads: HashMap<u32, Vec<u8>> = if text && !body && !few {
-        let listed = store.list_headers(sel.folder.id).await?;
-        listed
-            .into_iter()
-            .filter(|(uid, _)| wanted(uid))
-            .filter_map(|(uid, h)| h.map(|h| (uid, h)))
-            .collect()
-    } else {
-        HashMap::new()
-    };
-    let stored = stored_for(store, sel, key, only, &heads).await?;
-    if !text {
-        return Ok((stored, Vec::new()));
+    if needs_body(key) || few {
+        return Ok(HashMap::new());
     }
-    // Read what the key looks at: the header block, or the whole message.
-    let mut raws: Vec<Option<Vec<u8>>> = Vec::with_capacity(sel.len());
-    for uid in sel.uids() {
-        if !wanted(&uid) {
-            raws.push(None);
-            continue;
-        }
-        watch.check()?;
-        if let Some(h) = heads.remove(&uid) {
-            raws.push(Some(h));
-            continue;
-        }
-        let raw = match stored_of(&stored, uid) {
-            None => None,
-            Some(m) => match store.read_message(m).await {
-                Ok(mut r) if !body => {
-                    let n = heron_message::header_block(&r).body_start;
-                    r.truncate(n);
-                    Some(r)
-                }
-                Ok(r) => Some(r),
-                Err(StoreError::NotFound(_)) => None,
-                Err(e) => return Err(e.into()),
-            },
-        };
-        raws.push(raw);
-    }
-    Ok((stored, raws))
+    let wanted = |uid: &u32| only.is_none_or(|o| o.binary_search(uid).is_ok());
+    Ok(store
+        .list_headers(sel.folder.id)
+        .await?
+        .into_iter()
+        .filter(|(uid, h)| h.is_some() && wanted(uid))
+        .filter_map(|(uid, h)| h.map(|h| (uid, h)))
+        .collect())
 }
 
-/// The stored metadata [`inputs`] needs, in UID order: the whole mailbox in one read for
+/// The text of the first messages of `rest` (view positions), each with its position: its
+/// header block from `heads`, else its bytes (cut to the header for header keys), read in
+/// one store call of at most [`READ_BATCH_BYTES`] (or one larger message); `None` for a
+/// message whose bytes are gone. At least one message.
+async fn read_group(
+    store: &dyn Store,
+    sel: &Selected,
+    key: &SearchKey<'_>,
+    rest: &[usize],
+    stored: &[MessageMeta],
+    heads: &mut HashMap<u32, Vec<u8>>,
+) -> Result<Vec<(usize, Option<Vec<u8>>)>> {
+    enum Slot {
+        Have(Vec<u8>),
+        Read,
+        Gone,
+    }
+    let (mut slots, mut metas, mut bytes) = (Vec::new(), Vec::new(), 0u64);
+    for &i in rest {
+        let uid = sel.uid(i);
+        let slot = match (heads.remove(&uid), stored_of(stored, uid)) {
+            (Some(h), _) => Slot::Have(h),
+            (None, None) => Slot::Gone,
+            (None, Some(m)) => {
+                if !metas.is_empty() && bytes + m.size > READ_BATCH_BYTES {
+                    break;
+                }
+                bytes += m.size;
+                metas.push(m.clone());
+                Slot::Read
+            }
+        };
+        slots.push((i, slot));
+    }
+    let body = needs_body(key);
+    let mut read = store.read_messages(&metas).await?.into_iter();
+    Ok(slots
+        .into_iter()
+        .map(|(i, slot)| {
+            let raw = match slot {
+                Slot::Have(h) => Some(h),
+                Slot::Gone => None,
+                Slot::Read => read.next().flatten().map(|mut r| {
+                    if !body {
+                        let n = heron_message::header_block(&r).body_start;
+                        r.truncate(n);
+                    }
+                    r
+                }),
+            };
+            (i, raw)
+        })
+        .collect())
+}
+
+/// The stored metadata the search needs, in UID order: the whole mailbox in one read for
 /// size or date keys and body searches (only the messages that can match when the index
 /// narrowed the search); for header searches the messages without a header block in
 /// `heads`.
@@ -254,22 +292,22 @@ async fn stored_for(
 /// in this many of the view; more, and it reads every header block in one query.
 const FEW: usize = 8;
 
-/// Match every message of the view against `key` with what [`inputs`] read. A message whose
-/// text or stored size and date are needed but gone (expunged elsewhere) matches nothing.
+/// Match the messages at the given view positions (ascending, each with the text the key
+/// needs) against `key`. A message whose text or stored size and date are needed but gone
+/// (expunged elsewhere) matches nothing.
 fn evaluate(
     sel: &Selected,
     key: &SearchKey<'_>,
     stored: &[MessageMeta],
-    raws: &[Option<Vec<u8>>],
+    messages: impl Iterator<Item = (usize, Option<Vec<u8>>)>,
     watch: &WorkWatch,
-) -> Result<(Vec<usize>, u64)> {
+    found: &mut Found,
+) -> Result<()> {
     let (text, meta) = (needs_text(key), needs_meta(key));
     let (max_seq, max_uid) = (sel.len() as u32, sel.max_uid());
-    let mut found: Vec<usize> = Vec::new();
-    let mut top_modseq = 0;
-    for (i, m) in sel.iter().enumerate() {
+    for (i, raw) in messages {
         watch.check()?;
-        let raw = raws.get(i).and_then(Option::as_deref);
+        let Some(m) = sel.get(i) else { continue };
         if text && raw.is_none() {
             continue;
         }
@@ -277,7 +315,7 @@ fn evaluate(
         if meta && st.is_none() {
             continue;
         }
-        let parsed = raw.and_then(|r| MessageParser::new().parse(r));
+        let parsed = raw.as_deref().and_then(|r| MessageParser::new().parse(r));
         let c = Candidate {
             seq: i as u32 + 1,
             uid: m.uid,
@@ -291,11 +329,11 @@ fn evaluate(
             text: parsed.as_ref(),
         };
         if matches(key, &c) {
-            found.push(i);
-            top_modseq = top_modseq.max(m.modseq);
+            found.positions.push(i);
+            found.top_modseq = found.top_modseq.max(m.modseq);
         }
     }
-    Ok((found, top_modseq))
+    Ok(())
 }
 
 /// The stored metadata of a UID in a list in UID order.
