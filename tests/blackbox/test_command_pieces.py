@@ -15,6 +15,7 @@ the record; the speed itself is measured in bench/.
 
 import random
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -23,9 +24,9 @@ from conftest import HERON, PASSWORD, USER, Heron, run_on_test_host
 N = 200
 
 CLIENT = r"""
-import imaplib, json, poplib, smtplib, socket, ssl, sys, time, zlib
+import imaplib, json, poplib, smtplib, socket, ssl, sys, time
 
-imap_port, imaps_port, smtp_port, sub_port, pop_port, user, password, n = sys.argv[1:]
+imap_port, imaps_port, smtp_port, sub_port, pop_port, user, password, n, here = sys.argv[1:]
 n = int(n)
 body = (b"From: sender@example.test\r\nTo: " + user.encode() + b"\r\nSubject: piece\r\n\r\n"
         + (b"y" * 76 + b"\r\n") * 52)  # about 4 KB
@@ -81,47 +82,19 @@ phase("imaps_append", lambda: appends(imaplib.IMAP4_SSL("127.0.0.1", int(imaps_p
 
 # imaplib through raw DEFLATE after COMPRESS (RFC 4978): each write is compressed and
 # sync-flushed alone, so the APPEND literal and its CRLF still go in two pieces.
-class Deflating(imaplib.IMAP4):
+sys.path.insert(0, here)
+from imapdeflate import Deflating
 
-    zin = zout = None
-    zbuf = b""
 
-    def send(self, data):
-        if self.zout is None:
-            return super().send(data)
-        self.sock.sendall(self.zout.compress(data) + self.zout.flush(zlib.Z_SYNC_FLUSH))
-
-    def fill(self):
-        chunk = self.sock.recv(65536)
-        if not chunk:
-            raise imaplib.IMAP4.abort("closed")
-        self.zbuf += self.zin.decompress(chunk)
-
-    def readline(self):
-        if self.zin is None:
-            return super().readline()
-        while b"\n" not in self.zbuf:
-            self.fill()
-        i = self.zbuf.index(b"\n") + 1
-        line, self.zbuf = self.zbuf[:i], self.zbuf[i:]
-        return line
-
-    def read(self, size):
-        if self.zin is None:
-            return super().read(size)
-        while len(self.zbuf) < size:
-            self.fill()
-        got, self.zbuf = self.zbuf[:size], self.zbuf[size:]
-        return got
+class DeflatingImap(Deflating, imaplib.IMAP4):
+    pass
 
 
 def compressed_appends():
-    imaplib.Commands.setdefault("COMPRESS", ("AUTH", "SELECTED"))
-    m = Deflating("127.0.0.1", int(imap_port))
+    m = DeflatingImap("127.0.0.1", int(imap_port))
     m.login(user, password)
-    if m._simple_command("COMPRESS", "DEFLATE")[0] != "OK":
+    if m.compress()[0] != "OK":
         return 0
-    m.zout, m.zin = zlib.compressobj(wbits=-15), zlib.decompressobj(wbits=-15)
     ok = sum(m.append("INBOX", None, None, body)[0] == "OK" for _ in range(n))
     m.logout()
     return ok
@@ -226,7 +199,7 @@ def test_commands_in_pieces_are_acknowledged_at_once(tmp_path, namespace):
     try:
         o = heron.offset
         got = run_on_test_host(namespace, CLIENT, 143 + o, 993 + o, 25 + o, 587 + o, 110 + o,
-                               USER, PASSWORD, N)
+                               USER, PASSWORD, N, Path(__file__).parent)
     finally:
         code = heron.stop()
         log.close()
