@@ -1,15 +1,18 @@
-//! Keeping the search text of messages stored before the index existed (a store upgraded
-//! from an older version, or copied from another store): a background job that indexes
-//! pending messages in batches ([`MailStore::index_pending`]).
+//! Keeping the search text of messages ([`MailStore::index_pending`]): a background job that
+//! indexes pending messages in batches. New messages are listed as pending in the
+//! transaction that adds them, and so are the messages of a store upgraded from a version
+//! without the index, or copied from another store.
 //!
-//! Why in the background: an upgraded store may hold millions of messages, and parsing them
+//! Why in the background: tokenising a message's text into trigrams costs more than storing
+//! the message, and done in the adding transaction it held the one writer (and every commit
+//! behind it) that long; an upgraded store may hold millions of messages, and parsing them
 //! all would hold the server's start for minutes. Until a message is indexed the store
 //! lists it as pending and every text search takes it as a candidate (and reads it), so
 //! answers are right from the first moment, only slower. Several nodes may run the job at
 //! once: a message is indexed only while it is still pending.
 //!
-//! Invariant: messages added by this version are indexed in the transaction that adds them,
-//! so once the backlog is done the job only wakes every [`INDEX_EVERY`] to find nothing.
+//! Invariant: the job looks for pending messages every [`INDEX_EVERY`] once none are left,
+//! so new mail is indexed within about that time when the server is not busier.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,8 +22,9 @@ use crate::traits::Store;
 /// Messages indexed per batch (one read, one write transaction).
 pub const INDEX_BATCH: usize = 200;
 
-/// How often a running server looks for pending messages once none are left.
-pub const INDEX_EVERY: Duration = Duration::from_secs(300);
+/// How often a running server looks for pending messages once none are left (one indexed
+/// query when there are none).
+pub const INDEX_EVERY: Duration = Duration::from_secs(1);
 
 /// Index pending messages now, batch after batch, then look again every `every`, until the
 /// task is aborted.

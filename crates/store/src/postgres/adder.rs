@@ -3,15 +3,14 @@
 //! statement that takes its UIDs and modseqs, inserts the rows and charges the owner.
 //!
 //! Invariants: within a folder, additions get UIDs in the order given, an addition's own
-//! messages in its order; a message's bytes and its search text are in the transaction of
-//! the row naming them.
+//! messages in its order; a message's bytes and its listing for the search text indexer
+//! are in the transaction of the row naming them.
 //! Memory: chunk statements carry at most [`STATEMENT_BYTES`] each and at most
 //! [`IN_FLIGHT`] are encoded at a time.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use heron_message::searchtext::{self, SearchText};
 use tokio_postgres::types::ToSql;
 
 use super::blobs::chunks;
@@ -27,19 +26,12 @@ use crate::rules::{blob_id, flags, now};
 pub(crate) struct Item {
     pub bytes: MessageBytes,
     pub targets: Vec<(FolderId, NewMessage)>,
-    /// The search text of the bytes, kept beside each message they go into.
-    pub text: SearchText,
 }
 
 impl Item {
-    /// An item with its search text made from its bytes.
+    /// An item of `bytes` for `targets`.
     pub fn new(bytes: MessageBytes, targets: Vec<(FolderId, NewMessage)>) -> Self {
-        let text = searchtext::of_message(&bytes.joined());
-        Self {
-            bytes,
-            targets,
-            text,
-        }
+        Self { bytes, targets }
     }
 }
 
@@ -57,7 +49,6 @@ struct Placed<'a> {
     blob: &'a str,
     size: i64,
     msg: &'a NewMessage,
-    text: &'a SearchText,
 }
 
 /// The folders `jobs` add to.
@@ -100,7 +91,6 @@ pub(crate) async fn add_to_folders(
                     blob: &blob_ids[j][k],
                     size: item.bytes.len() as i64,
                     msg,
-                    text: &item.text,
                 });
                 slot += 1;
             }
@@ -153,8 +143,7 @@ pub(crate) async fn add_to_folders(
             answers[p.job][p.slot] = (uid0 + k as i64) as u32;
         }
         let uids: Vec<i64> = (uid0..uid0 + placed.len() as i64).collect();
-        let texts: Vec<&SearchText> = placed.iter().map(|p| p.text).collect();
-        textindex::put(tx, *folder, &uids, &texts).await?;
+        textindex::pending(tx, *folder, &uids).await?;
         tx.emit(Event::Mailbox {
             user_id: user,
             folder_id: *folder,

@@ -3,8 +3,9 @@
 //! messages whose text is not all there.
 //!
 //! Invariants: every message has its row in `message_text` or in `text_pending` (both for a
-//! cut text), written in the transaction that adds the message (deliver, append, copy,
-//! move); foreign keys remove both with the message. `LIKE '%needle%'` with the needle's
+//! cut text): a new message is listed in `text_pending` in the transaction that adds it
+//! (deliver, append), and the indexer ([`crate::textindex`]) keeps its text in a later
+//! batch; a copy or a move takes its source's row and listing in its transaction; foreign keys remove both with the message. `LIKE '%needle%'` with the needle's
 //! `\`, `%` and `_` escaped is an exact substring test (the trigram index only narrows the
 //! rows it is checked on), so the candidates are a superset of the matcher's answer.
 
@@ -17,37 +18,17 @@ use super::tx::Tx;
 use crate::error::{Result, StoreError};
 use crate::model::{FolderId, TextPart};
 
-/// Keep new messages' search text: `uids[k]` of `folder` has `texts[k]`.
-pub(crate) async fn put(
-    tx: &Tx<'_>,
-    folder: FolderId,
-    uids: &[i64],
-    texts: &[&SearchText],
-) -> TxResult<()> {
-    let heads: Vec<&str> = texts.iter().map(|t| t.head.as_str()).collect();
-    let bodies: Vec<&str> = texts.iter().map(|t| t.body.as_str()).collect();
+/// List new messages of `folder` for the indexer (inside the transaction that adds them).
+/// Their text is kept later, in a batch: the trigram index entries of a message cost more
+/// than its row, and would lengthen every delivery's transaction.
+pub(crate) async fn pending(tx: &Tx<'_>, folder: FolderId, uids: &[i64]) -> TxResult<()> {
     let st =
         tx.t.prepare_cached(
-            "INSERT INTO message_text (folder_id, uid, head, body) \
-             SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[])",
-        )
-        .await?;
-    tx.t.execute(&st, &[&folder, &uids, &heads, &bodies])
-        .await?;
-    let cut: Vec<i64> = uids
-        .iter()
-        .zip(texts)
-        .filter(|(_, t)| !t.complete)
-        .map(|(u, _)| *u)
-        .collect();
-    if !cut.is_empty() {
-        tx.t.execute(
             "INSERT INTO text_pending (folder_id, uid, cut) \
-             SELECT $1, u, true FROM unnest($2::bigint[]) AS u",
-            &[&folder, &cut],
+             SELECT $1, u, false FROM unnest($2::bigint[]) AS u",
         )
         .await?;
-    }
+    tx.t.execute(&st, &[&folder, &uids]).await?;
     Ok(())
 }
 

@@ -175,7 +175,7 @@ pub(crate) fn expunge_tx(
 
 /// Insert one message into a folder, advancing UIDNEXT and HIGHESTMODSEQ and charging the
 /// owner's quota usage. Returns the UID. The caller keeps its search text
-/// ([`textindex::put`] or [`textindex::copy`]) in the same transaction.
+/// ([`textindex::pending`] or [`textindex::copy`]) in the same transaction.
 pub(crate) fn insert_message(
     ctx: &mut WriteCtx<'_>,
     folder: FolderId,
@@ -270,7 +270,7 @@ impl MailStore for SqliteStore {
                 let mut uids = Vec::with_capacity(targets.len());
                 for (folder, m) in &targets {
                     let uid = insert_message(ctx, *folder, &staged.id, staged.size, m)?;
-                    textindex::put(ctx.conn, *folder, uid, &staged.text)?;
+                    textindex::pending(ctx.conn, *folder, uid)?;
                     uids.push(uid);
                 }
                 Ok(uids)
@@ -296,7 +296,7 @@ impl MailStore for SqliteStore {
                 for (s, m) in staged.iter().zip(&metas) {
                     add_blob(ctx.conn, s, 1)?;
                     let uid = insert_message(ctx, folder, &s.id, s.size, m)?;
-                    textindex::put(ctx.conn, folder, uid, &s.text)?;
+                    textindex::pending(ctx.conn, folder, uid)?;
                     uids.push(uid);
                 }
                 Ok(uids)

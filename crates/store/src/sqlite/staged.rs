@@ -3,13 +3,11 @@
 //! their metadata (no file, no extra fsync); larger ones are written to the blob directory
 //! and fsync'd first.
 //!
-//! Invariant: a `Staged` value carries the message's search text, made from the same bytes;
-//! it names bytes that are either in memory, to be inserted in the
+//! Invariant: a `Staged` value names bytes that are either in memory, to be inserted in the
 //! same transaction as the records that refer to them, or already durable on disk. Its kept
 //! header block follows the shared rule ([`crate::rules::head`]) and its id the blob id rule
 //! ([`crate::rules::blob_id`]).
 
-use heron_message::searchtext::{self, SearchText};
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::task::JoinSet;
 
@@ -34,8 +32,6 @@ pub struct Staged {
     pub inline: Option<Vec<u8>>,
     /// The header block, kept apart so header searches need not read whole messages.
     pub head: Vec<u8>,
-    /// The search text, kept beside each message the bytes go into.
-    pub text: SearchText,
 }
 
 impl Staged {
@@ -44,7 +40,6 @@ impl Staged {
             id: blob_id::new(),
             size: bytes.len() as u64,
             head: header_block(&bytes).to_vec(),
-            text: searchtext::of_message(&bytes),
             inline: Some(bytes),
         }
     }
@@ -83,14 +78,12 @@ impl SqliteStore {
         }
         let size = bytes.len() as u64;
         let head = joined_head(&bytes);
-        let text = searchtext::of_message(&bytes.joined());
         let id = self.blobs().put(bytes).await?;
         Ok(Staged {
             id,
             size,
             inline: None,
             head,
-            text,
         })
     }
 

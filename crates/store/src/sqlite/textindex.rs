@@ -4,8 +4,9 @@
 //! text is not all there.
 //!
 //! Invariants: every message has its row in `message_text` or in `text_pending` (both for a
-//! cut text), written in the transaction that adds the message (deliver, append, copy,
-//! move); the `message_text_gone` trigger and the foreign key of `text_pending` remove both
+//! cut text): a new message is listed in `text_pending` in the transaction that adds it
+//! (deliver, append), and the indexer ([`crate::textindex`]) keeps its text in a later
+//! batch; a copy or a move takes its source's row and listing in its transaction; the `message_text_gone` trigger and the foreign key of `text_pending` remove both
 //! with the message (expunge, move, folder, user or domain deletion). A UID is never reused
 //! in a folder, so a row never outlives its message into another one. The trigram phrase
 //! query matches exactly the rows whose text holds the needle as a substring, so the
@@ -25,7 +26,18 @@ pub(crate) fn doc(folder: FolderId, uid: u32) -> i64 {
     (folder << 32) | i64::from(uid)
 }
 
-/// Keep a new message's search text (inside the transaction that adds it).
+/// List a new message for the indexer (inside the transaction that adds it). Its text is
+/// kept later, in a batch: tokenising it here would hold the one writer, and with it every
+/// commit waiting behind, for as long as a message's trigrams take.
+pub(crate) fn pending(c: &Connection, folder: FolderId, uid: u32) -> Result<()> {
+    c.prepare_cached(
+        "INSERT OR REPLACE INTO text_pending (folder_id, uid, cut) VALUES (?1, ?2, 0)",
+    )?
+    .execute(params![folder, uid])?;
+    Ok(())
+}
+
+/// Keep a message's search text (the indexer, for a pending message).
 pub(crate) fn put(c: &Connection, folder: FolderId, uid: u32, t: &SearchText) -> Result<()> {
     c.prepare_cached(
         "INSERT OR REPLACE INTO message_text (rowid, head, body) VALUES (?1, ?2, ?3)",

@@ -42,13 +42,20 @@ pub(super) async fn text_index(s: Subject) {
     assert_eq!(uids, [1, 1]);
     let batch = vec![(QUOTED.to_vec(), msg(&[])), (HTML.to_vec(), msg(&[]))];
     assert_eq!(s.append_batch(inbox.id, batch).await.unwrap(), [2, 3]);
+    use TextPart::*;
+    // New messages wait for the indexer: until then every search takes them.
+    assert_eq!(found(&s, inbox.id, Body, "nowhere at all").await, [1, 2, 3]);
+    assert_eq!(
+        s.index_pending(100).await.unwrap(),
+        4,
+        "two folders' copy and two"
+    );
     assert_eq!(
         s.index_pending(100).await.unwrap(),
         0,
         "nothing left to index"
     );
 
-    use TextPart::*;
     // Substrings, case folded, across word boundaries, decoded (quoted-printable, RFC 2047).
     assert_eq!(found(&s, inbox.id, Body, "QUICK BROWN").await, [1]);
     assert_eq!(found(&s, inbox.id, Body, "k brow").await, [1]);
@@ -110,6 +117,7 @@ pub(super) async fn text_index(s: Subject) {
         .append_batch(inbox.id, vec![(big, msg(&[]))])
         .await
         .unwrap()[0];
+    assert_eq!(s.index_pending(100).await.unwrap(), 1);
     assert_eq!(found(&s, inbox.id, Body, "needle at the end").await, [uid]);
     assert_eq!(found(&s, inbox.id, Body, "quick brown").await, [1, uid]);
     assert_eq!(
