@@ -22,6 +22,11 @@ use crate::traits::Store;
 /// Messages indexed per batch (one read, one write transaction).
 pub const INDEX_BATCH: usize = 200;
 
+/// Text a batch holds at most before it is written (a message's text is at most 1 MiB, and
+/// its bytes are read and dropped one message at a time): the rest of the batch waits for
+/// the next one.
+pub const INDEX_BATCH_BYTES: usize = 8 * 1024 * 1024;
+
 /// How often a running server looks for pending messages once none are left (one indexed
 /// query when there are none).
 pub const INDEX_EVERY: Duration = Duration::from_secs(1);

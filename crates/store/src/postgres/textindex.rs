@@ -123,6 +123,7 @@ impl PgStore {
             )
             .await?;
         let mut made: Vec<(FolderId, i64, Option<SearchText>)> = Vec::with_capacity(rows.len());
+        let mut held = 0usize;
         for r in &rows {
             let (folder, uid, blob): (FolderId, i64, String) =
                 (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
@@ -135,7 +136,13 @@ impl PgStore {
                 Err(StoreError::NotFound(_)) => None,
                 Err(e) => return Err(e),
             };
+            let kept = text.as_ref().map_or(0, |t| t.head.len() + t.body.len());
             made.push((folder, uid, text));
+            // The rest waits for the next batch (crate::textindex::INDEX_BATCH_BYTES).
+            held += kept;
+            if held >= crate::textindex::INDEX_BATCH_BYTES {
+                break;
+            }
         }
         let t = c.transaction().await?;
         for (folder, uid, text) in &made {

@@ -134,8 +134,8 @@ impl SqliteStore {
                 Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
             })
             .await?;
-        let n = todo.len();
-        let mut made: Vec<Made> = Vec::with_capacity(n);
+        let mut made: Vec<Made> = Vec::with_capacity(todo.len());
+        let mut held = 0usize;
         for (folder, uid, blob) in todo {
             let id = blob.clone();
             let bytes = match self.read(move |c| inline_bytes(c, &id)).await? {
@@ -155,11 +155,18 @@ impl SqliteStore {
                 ),
                 None => None,
             };
+            let kept = text.as_ref().map_or(0, |t| t.head.len() + t.body.len());
             made.push((folder, uid, text));
+            // The rest waits for the next batch (crate::textindex::INDEX_BATCH_BYTES).
+            held += kept;
+            if held >= crate::textindex::INDEX_BATCH_BYTES {
+                break;
+            }
         }
         if made.is_empty() {
             return Ok(0);
         }
+        let n = made.len();
         self.write(move |ctx| {
             let c = ctx.conn;
             for (folder, uid, text) in &made {
