@@ -104,13 +104,8 @@ pub async fn run(s: &mut Session<'_>, raw: &[u8]) -> Outcome {
     } else {
         execute(s, &tag, body, extras).await
     };
-    let done = match result {
-        Ok(d) => d,
-        Err(ImapError::Io(_) | ImapError::Closed) => return Outcome::Close,
-        Err(e) => {
-            tracing::error!(target: "imap", "{name} failed: {e}");
-            Done::no("internal error, try again later").with(code("UNAVAILABLE"))
-        }
+    let Some(done) = settle(name, result) else {
+        return Outcome::Close;
     };
     if saves && done.kind != StatusKind::Ok {
         searchres::forget(s.phase.selected_mut());
@@ -137,6 +132,19 @@ pub async fn run(s: &mut Session<'_>, raw: &[u8]) -> Outcome {
     }
 }
 
+/// A command's answer: its own, or `NO [UNAVAILABLE]` for an internal failure (logged, the
+/// session goes on); `None` when the connection is gone.
+fn settle(name: &str, result: Result<Done>) -> Option<Done> {
+    match result {
+        Ok(d) => Some(d),
+        Err(ImapError::Io(_) | ImapError::Closed) => None,
+        Err(e) => {
+            tracing::error!(target: "imap", "{name} failed: {e}");
+            Some(Done::no("internal error, try again later").with(code("UNAVAILABLE")))
+        }
+    }
+}
+
 /// Run an ACL command (RFC 4314 §3): authenticated or selected state.
 async fn run_acl(s: &mut Session<'_>, req: AclRequest) -> Outcome {
     let AclRequest { tag, command } = req;
@@ -152,13 +160,8 @@ async fn run_acl(s: &mut Session<'_>, req: AclRequest) -> Outcome {
         Some(mut cx) => execute_acl(&mut cx, command).await,
         None => Ok(Done::bad(LOGIN_FIRST)),
     };
-    let done = match result {
-        Ok(d) => d,
-        Err(ImapError::Io(_) | ImapError::Closed) => return Outcome::Close,
-        Err(e) => {
-            tracing::error!(target: "imap", "{name} failed: {e}");
-            Done::no("internal error, try again later").with(code("UNAVAILABLE"))
-        }
+    let Some(done) = settle(name, result) else {
+        return Outcome::Close;
     };
     s.poll_events();
     if let Err(e) = s.announce_updates(true).await {
