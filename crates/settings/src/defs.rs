@@ -147,6 +147,8 @@ crate::settings! {
     SMTP_OUT_FALLBACK_PRIMARY: Bool = "smtp_out.fallback_primary_ip", "true";
     /// Deliveries running at once.
     SMTP_OUT_DELIVERY_WORKERS: Count = "smtp_out.delivery_workers", "50";
+    /// Messages whose spam and virus checks run at once (SPOOL-3); a message waiting for a slot waits within its SMTP session's timeout. 0 counts as 1.
+    SPAM_CHECK_WORKERS: Count = "smtp_out.spam_check_workers", "30";
     /// Cache DNS answers.
     SMTP_OUT_DNS_CACHE: Bool = "smtp_out.dns_cache", "true";
     /// Use STARTTLS when the remote offers it.
@@ -243,6 +245,72 @@ crate::settings! {
     CATCH_ALLS: Bool = "security.catch_alls", "true";
     /// Bounces and auto-replies: enabled, spf-pass (only when the sender passes SPF), disabled.
     BOUNCES: Choice(&["enabled", "spf-pass", "disabled"]) = "security.bounces", "enabled";
+
+    // ---- spam filtering (FILTER-1..5, DOM-3): weights of the checks, levels, actions ----
+    /// Run the spam and virus checks on arriving mail (DOM-3 content filtering). Off, mail is only authenticated for DKIM as before.
+    FILTER_ENABLED: Bool = "filter.enabled", "true";
+    /// Seconds each check (DNS lookups, SpamAssassin, ClamAV, Bayes) may take; a check that runs out scores nothing and is named in the X-Spam-Checks header as timed out. 0 counts as 1.
+    FILTER_CHECK_TIMEOUT: Seconds = "filter.check_timeout", "15";
+    /// Weight added when the sender's SPF record authorises the connecting IP (RFC 7208 pass); may be negative to lower the weight of authenticated mail.
+    FILTER_SPF_PASS: Weight = "filter.spf_pass", "0";
+    /// Weight of SPF fail: the domain's record forbids the connecting IP.
+    FILTER_SPF_FAIL: Weight = "filter.spf_fail", "10";
+    /// Weight of SPF softfail: the record says the IP is probably not allowed.
+    FILTER_SPF_SOFTFAIL: Weight = "filter.spf_softfail", "5";
+    /// Weight of SPF neutral: the record makes no statement about the IP.
+    FILTER_SPF_NEUTRAL: Weight = "filter.spf_neutral", "0";
+    /// Weight of SPF permerror: the domain's record is broken.
+    FILTER_SPF_PERMERROR: Weight = "filter.spf_permerror", "0";
+    /// Weight of SPF temperror: the record could not be read for now.
+    FILTER_SPF_TEMPERROR: Weight = "filter.spf_temperror", "0";
+    /// Weight of SPF none: the domain publishes no SPF record.
+    FILTER_SPF_NONE: Weight = "filter.spf_none", "0";
+    /// Weight added when a DKIM signature on the message does not verify (RFC 6376).
+    FILTER_DKIM_FAIL: Weight = "filter.dkim_fail", "5";
+    /// Weight added when the From domain's DMARC policy is not met (RFC 7489: neither an aligned SPF pass nor an aligned DKIM pass).
+    FILTER_DMARC_FAIL: Weight = "filter.dmarc_fail", "10";
+    /// Honour the From domain's DMARC policy: a failing message of a `p=reject` domain is refused at DATA (550 5.7.1) and one of a `p=quarantine` domain goes to the recipient's Junk folder (`pct=` and `sp=` respected). Off, DMARC only adds its weight.
+    FILTER_DMARC_ENFORCE: Bool = "filter.dmarc_enforce", "false";
+    /// Weight added when an ARC chain on the message (RFC 8617) does not verify.
+    FILTER_ARC_FAIL: Weight = "filter.arc_fail", "0";
+    /// Weight added when the connecting IP has no reverse DNS name, or its name does not resolve back to it (RFC 8601 iprev).
+    FILTER_REVERSE_DNS: Weight = "filter.reverse_dns", "3";
+    /// DNS blocklists the connecting IP is looked up in (FILTER-2): entries `NAME WEIGHT ZONE [DESCRIPTION]`, e.g. `spamhaus 10 zen.spamhaus.org Spamhaus ZEN`. A listed IP adds the list's weight.
+    FILTER_RBL_LISTS: List = "filter.rbl_lists", "";
+    /// Domain blocklists (URIBL) the sender's domain, the From domain and the domains of links in the body are looked up in: entries `NAME WEIGHT ZONE [DESCRIPTION]`. At most 20 link domains per message are looked up.
+    FILTER_URIBL_LISTS: List = "filter.uribl_lists", "";
+    /// Custom header rules (FILTER-2): entries `HEADER WEIGHT PATTERN`; the weight is added when a field of that name has a value matching the pattern (case-insensitive, `*` matches any run of characters; `*` alone matches any value).
+    FILTER_HEADER_RULES: List = "filter.header_rules", "";
+    /// Weight from which a message is at the low spam level (FILTER-3).
+    FILTER_LEVEL_LOW: Weight = "filter.level_low", "5";
+    /// Weight from which a message is at the medium spam level.
+    FILTER_LEVEL_MEDIUM: Weight = "filter.level_medium", "10";
+    /// Weight from which a message is at the high spam level.
+    FILTER_LEVEL_HIGH: Weight = "filter.level_high", "20";
+    /// What happens to mail at the low level: deliver, subject (the level's text in front of the Subject), header (X-Spam-Flag: YES and the text as X-Spam-Tag), junk (into the recipient's Junk folder), delete, bounce (the sender gets the text back).
+    FILTER_ACTION_LOW: Choice(crate::kinds::SPAM_ACTIONS) = "filter.action_low", "header";
+    /// What happens to mail at the medium level (same choices as low).
+    FILTER_ACTION_MEDIUM: Choice(crate::kinds::SPAM_ACTIONS) = "filter.action_medium", "junk";
+    /// What happens to mail at the high level (same choices as low).
+    FILTER_ACTION_HIGH: Choice(crate::kinds::SPAM_ACTIONS) = "filter.action_high", "junk";
+    /// Text of the low level's action (subject tag, header tag or bounce text).
+    FILTER_TEXT_LOW: Text = "filter.text_low", "[SPAM?]";
+    /// Text of the medium level's action.
+    FILTER_TEXT_MEDIUM: Text = "filter.text_medium", "[SPAM]";
+    /// Text of the high level's action.
+    FILTER_TEXT_HIGH: Text = "filter.text_high", "[SPAM]";
+    /// Refuse arriving mail at DATA (550 5.7.1) from this weight on (FILTER-4); 0 = never.
+    FILTER_REJECT_INCOMING: Count = "filter.reject_incoming", "30";
+    /// Block mail sent by this server's users (to other servers) from this weight on (FILTER-4); 0 = never.
+    FILTER_BLOCK_OUTGOING: Count = "filter.block_outgoing", "30";
+    /// A blocked outgoing message is accepted and bounced back to its sender with the reason; off, it is refused at DATA.
+    FILTER_BOUNCE_OUTGOING: Bool = "filter.bounce_outgoing", "false";
+    /// No filtering of mail whose sender and recipients are all in one hosted domain (FILTER-5).
+    FILTER_SKIP_SAME_DOMAIN: Bool = "filter.skip_same_domain", "true";
+    /// No filtering of mail from whitelisted IPs (SEC-1).
+    FILTER_SKIP_WHITELISTED: Bool = "filter.skip_whitelisted", "true";
+    /// Bypass gateways (FILTER-5): IPs or networks of relays in front of this server; for mail from them the IP-based checks (SPF, reverse DNS, DNSBL) use the originating IP found in the Received fields below the gateway's.
+    FILTER_BYPASS_GATEWAYS: List = "filter.bypass_gateways", "";
 
     // ---- logs (OPS-2) ----
     /// Log directory; relative paths are inside the data directory.

@@ -7,6 +7,9 @@ use std::time::Duration;
 /// Log levels of OPS-2, from quietest to loudest.
 pub const LEVELS: &[&str] = &["none", "exceptions", "normal", "detailed"];
 
+/// What happens to mail at a spam level (FILTER-3).
+pub const SPAM_ACTIONS: &[&str] = &["deliver", "subject", "header", "junk", "delete", "bounce"];
+
 /// The type of a setting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -14,6 +17,8 @@ pub enum Kind {
     Bool,
     /// A non-negative whole number.
     Count,
+    /// A whole number that may be negative (a spam weight: a check that passes may lower it).
+    Weight,
     /// A number of seconds.
     Seconds,
     /// Free text (one line).
@@ -74,6 +79,11 @@ impl FromSetting for u64 {
         v.trim().parse().ok()
     }
 }
+impl FromSetting for i64 {
+    fn from_setting(v: &str) -> Option<Self> {
+        v.trim().parse().ok()
+    }
+}
 impl FromSetting for Duration {
     fn from_setting(v: &str) -> Option<Self> {
         v.trim().parse().ok().map(Duration::from_secs)
@@ -122,6 +132,11 @@ impl Kind {
                 .parse::<u64>()
                 .map(|n| n.to_string())
                 .map_err(|_| "must be a whole number ≥ 0".into()),
+            Kind::Weight => v
+                .trim()
+                .parse::<i64>()
+                .map(|n| n.to_string())
+                .map_err(|_| "must be a whole number (negative allowed)".into()),
             Kind::Text => Ok(v.trim().to_owned()),
             Kind::List => Ok(split_list(v).join(", ")),
             Kind::Choice(words) => {
@@ -141,6 +156,7 @@ impl Kind {
             Kind::Bool => "bool",
             Kind::Count => "number",
             Kind::Seconds => "seconds",
+            Kind::Weight => "weight",
             Kind::Text => "text",
             Kind::List => "list",
             Kind::Choice(_) => "choice",
@@ -155,6 +171,7 @@ macro_rules! __setting_type {
     (Bool) => { bool };
     (Count) => { u64 };
     (Seconds) => { ::std::time::Duration };
+    (Weight) => { i64 };
     (Text) => { ::std::string::String };
     (List) => { ::std::vec::Vec<::std::string::String> };
     (Choice) => { ::std::string::String };

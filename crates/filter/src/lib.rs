@@ -1,0 +1,27 @@
+//! Spam and virus filtering (FILTER-1..6, DOM-3, SPOOL-3): every enabled check looks at a
+//! message and adds its weight when it fails; the sum is the message's spam weight, which
+//! puts it at a level (none, low, medium, high) whose action the SMTP service carries out,
+//! or refuses it at DATA.
+//!
+//! - [`verdict`]: what the checks found ([`Verdict`], one [`Hit`] per check that fired), the
+//!   level it makes and the header lines that report it.
+//! - [`pipeline`]: the [`Filter`] that runs the checks of one message concurrently, each within
+//!   its deadline, in a bounded number of messages at once.
+//! - [`auth`]: SPF, DKIM, DMARC and ARC (through `heron-mailauth`), reverse DNS.
+//! - [`dnsbl`]: DNS blocklists for the connecting IP and domain blocklists for the sender and
+//!   link domains.
+//! - [`rules`]: custom header rules.
+//! - [`action`]: the levels' actions and their settings.
+//!
+//! Invariants: a check that errs or runs out of time adds no weight and is named in the
+//! report, so a slow DNS server or daemon never refuses mail by itself; the filter never holds
+//! more than `smtp_out.spam_check_workers` messages at once; no check writes to the message:
+//! the caller adds the header lines the verdict gives.
+
+pub mod gateway;
+pub mod pipeline;
+pub mod rules;
+pub mod verdict;
+
+pub use pipeline::{Envelope, Filter};
+pub use verdict::{Hit, Level, Verdict};
