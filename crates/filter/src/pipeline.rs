@@ -104,8 +104,18 @@ impl Filter {
             store: &self.store,
         };
         let limit = settings.get(defs::FILTER_CHECK_TIMEOUT).max(Duration::from_secs(1));
-        let _ = limit;
         let mut verdict = Verdict::default();
+        if !env.outgoing {
+            let (auth, rbl) = futures::join!(
+                within("authentication", limit, crate::auth::check(&ctx)),
+                within("rbl", limit, crate::dnsbl::check_ip(&ctx)),
+            );
+            verdict.merge(auth);
+            verdict.merge(rbl);
+        }
+        // Content checks: incoming and outgoing mail alike.
+        let (uribl,) = futures::join!(within("uribl", limit, crate::dnsbl::check_domains(&ctx)),);
+        verdict.merge(uribl);
         verdict.merge(crate::rules::check(&ctx));
         verdict
     }
