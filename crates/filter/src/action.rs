@@ -49,6 +49,8 @@ pub struct Judged {
     pub drop_remote: bool,
     /// Tell the sender the message was not delivered, and why.
     pub notify_sender: Option<String>,
+    /// The ARC set to put on top of the copies passed on to other servers.
+    pub arc_seal: Option<String>,
 }
 
 impl Judged {
@@ -60,6 +62,7 @@ impl Judged {
             local: LocalFate::AsAddressed,
             drop_remote: false,
             notify_sender: None,
+            arc_seal: None,
         }
     }
 
@@ -114,6 +117,7 @@ pub fn decide(verdict: &Verdict, level: Level, settings: &Settings, outgoing: bo
         return Decision::Refuse(Refusal::Spam);
     }
     let mut judged = Judged::deliver(verdict.header_lines(level));
+    judged.arc_seal = verdict.arc_seal.clone();
     let (action, text) = match level {
         Level::None => ("deliver".to_owned(), String::new()),
         Level::Low => (

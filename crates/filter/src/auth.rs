@@ -27,8 +27,10 @@ pub async fn check(ctx: &Ctx<'_>) -> Verdict {
         sender: ctx.env.sender,
         hostname: ctx.env.hostname,
     };
-    let report = inbound::authenticate(dns, &from, ctx.message).await;
-    weigh(&report, ctx.settings)
+    let report = inbound::authenticate(dns, &from, ctx.message, ctx.env.seal.as_deref()).await;
+    let mut v = weigh(&report, ctx.settings);
+    v.arc_seal = report.arc_seal;
+    v
 }
 
 /// The verdict of an authentication report under `settings`.
@@ -110,6 +112,7 @@ mod tests {
             dmarc_domain: "example.com".into(),
             iprev,
             header: "Authentication-Results: mx; spf=fail\r\n".into(),
+            arc_seal: None,
         }
     }
 

@@ -32,6 +32,9 @@ pub struct Envelope<'a> {
     /// Mail from an authenticated user of this server, on its way out: only the content
     /// checks run, and the outgoing threshold applies (FILTER-4).
     pub outgoing: bool,
+    /// The key of the hosted domain that passes the message on to other servers (a
+    /// forward): the authentication results are then sealed with ARC (RFC 8617).
+    pub seal: Option<Arc<heron_mailauth::dkim::Signer>>,
 }
 
 /// What every check is given.

@@ -47,6 +47,8 @@ pub struct Verdict {
     pub dmarc: DmarcDisposition,
     /// The sender passed SPF (SEC-10: bounces and auto-replies may be limited to those).
     pub spf_pass: bool,
+    /// The ARC set sealing the authentication results, for copies passed on to other servers.
+    pub arc_seal: Option<String>,
 }
 
 impl Verdict {
@@ -81,6 +83,9 @@ impl Verdict {
             self.dmarc = other.dmarc;
         }
         self.spf_pass |= other.spf_pass;
+        if self.arc_seal.is_none() {
+            self.arc_seal = other.arc_seal;
+        }
     }
 
     /// The spam weight: the sum of the hits' weights (FILTER-1).

@@ -284,6 +284,37 @@ impl Signer {
     }
 }
 
+impl Signer {
+    /// The ARC set (RFC 8617 §4: ARC-Seal, ARC-Message-Signature and
+    /// ARC-Authentication-Results, with CRLFs) this domain adds when it passes `message` on,
+    /// recording `results` and the chain's validation `arc`; `raw` is the message's bytes.
+    /// Relaxed/relaxed, SHA-256, over the [`SIGNED_HEADERS`] present and any DKIM-Signature.
+    pub(crate) fn arc_seal(
+        &self,
+        raw: &[u8],
+        message: &mail_auth::AuthenticatedMessage<'_>,
+        results: &mail_auth::AuthenticationResults<'_>,
+        arc: &mail_auth::ArcOutput<'_>,
+    ) -> Result<String, DkimError> {
+        let mut headers: Vec<&str> = present_headers(raw);
+        if heron_message::fields(raw).any(|f| f.is("DKIM-Signature")) {
+            headers.push("DKIM-Signature");
+        }
+        if !headers.contains(&"From") {
+            return Err(DkimError::NoFrom);
+        }
+        let set = mail_auth::arc::ArcSealer::from_key(KeyRef(&self.key))
+            .domain(self.domain.as_str())
+            .selector(self.selector.as_str())
+            .headers(headers)
+            .header_canonicalization(Canonicalization::Relaxed)
+            .body_canonicalization(Canonicalization::Relaxed)
+            .seal(message, results, arc)
+            .map_err(|e| DkimError::Sign(e.to_string()))?;
+        Ok(set.to_header())
+    }
+}
+
 /// Borrows a parsed key for one signature, so a [`Signer`] needs no clone of its key.
 struct KeyRef<'a>(&'a crypto::DkimKey);
 

@@ -6,8 +6,12 @@
 //!
 //! The result is given in this crate's own terms ([`Outcome`], [`AuthReport`]) so callers need
 //! not know mail-auth, plus the `Authentication-Results` header (RFC 8601) reporting it.
+//! With a sealer (the key of a hosted domain passing the message on), the results are also
+//! sealed with ARC (RFC 8617): the new set's instance follows the message's chain, and a chain
+//! that already failed is not sealed (§5.1.1).
+//!
 //! Invariant: a message that cannot be parsed still gets its SPF and reverse-DNS results
-//! (they do not read it); its DKIM, ARC and DMARC results are `none`.
+//! (they do not read it); its DKIM, ARC and DMARC results are `none` and it is not sealed.
 
 use std::net::IpAddr;
 
@@ -20,6 +24,7 @@ use mail_auth::{
     MessageAuthenticator, SpfResult,
 };
 
+use crate::dkim::Signer;
 use crate::dns::Dns;
 
 /// Who handed a message over, as the checks need it.
@@ -90,10 +95,19 @@ pub struct AuthReport {
     pub iprev: Outcome,
     /// The `Authentication-Results` header line, with CRLF.
     pub header: String,
+    /// The ARC set (three header lines, with CRLFs) sealing these results, when a sealer was
+    /// given and the chain may be sealed (not already failed, RFC 8617 §5.1.1).
+    pub arc_seal: Option<String>,
 }
 
-/// Run every authentication check of `message` handed over by `from`.
-pub async fn authenticate(dns: &Dns, from: &Inbound<'_>, message: &[u8]) -> AuthReport {
+/// Run every authentication check of `message` handed over by `from`; with `sealer` (the
+/// key of a domain that passes the message on), also seal the results with ARC.
+pub async fn authenticate(
+    dns: &Dns,
+    from: &Inbound<'_>,
+    message: &[u8],
+    sealer: Option<&Signer>,
+) -> AuthReport {
     let auth = MessageAuthenticator(dns.resolver().clone());
     let helo = if from.helo.is_empty() {
         from.hostname
@@ -113,7 +127,7 @@ pub async fn authenticate(dns: &Dns, from: &Inbound<'_>, message: &[u8]) -> Auth
         .await
     };
     let iprev = auth.verify_iprev(from.ip).await;
-    let mut results = AuthenticationResults::new(from.hostname);
+    let results = AuthenticationResults::new(from.hostname);
     let mut report = AuthReport {
         spf: spf_outcome(spf.result()),
         dkim: Vec::new(),
@@ -123,48 +137,58 @@ pub async fn authenticate(dns: &Dns, from: &Inbound<'_>, message: &[u8]) -> Auth
         dmarc_domain: String::new(),
         iprev: iprev_outcome(&iprev.result),
         header: String::new(),
+        arc_seal: None,
     };
-    if let Some(parsed) = AuthenticatedMessage::parse(message) {
-        let dkim = auth.verify_dkim(&parsed).await;
-        let arc = auth.verify_arc(&parsed).await;
-        let mail_from_domain = from.sender.rsplit_once('@').map_or(helo, |(_, d)| d);
-        let dmarc = auth
-            .verify_dmarc(DmarcParameters {
-                message: &parsed,
-                dkim_output: &dkim,
-                dkim2_output: None,
-                rfc5321_mail_from_domain: mail_from_domain,
-                spf_output: &spf,
-            })
-            .await;
-        let header_from = parsed.from().rsplit_once('@').map_or("", |(_, d)| d);
-        report.dkim = dkim
-            .iter()
-            .map(|o| {
-                let d = o.signature().map(|s| s.d.clone()).unwrap_or_default();
-                (d, dkim_outcome(o.result()))
-            })
-            .collect();
-        report.arc = dkim_outcome(arc.result());
-        report.dmarc = dmarc_outcome(&dmarc);
-        report.dmarc_policy = match dmarc.policy() {
-            Policy::Reject => DmarcPolicy::Reject,
-            Policy::Quarantine => DmarcPolicy::Quarantine,
-            Policy::None | Policy::Unspecified => DmarcPolicy::None,
-        };
-        report.dmarc_domain = dmarc.domain().to_owned();
-        results = results.with_dkim_results(&dkim, header_from);
-        results = spf_results(results, &spf, from, helo);
-        if arc.result() != &DkimResult::None {
-            results = results.with_arc_result(&arc, from.ip);
-        }
-        if !dmarc.domain().is_empty() {
-            results = results.with_dmarc_result(&dmarc);
-        }
-    } else {
-        results = spf_results(results, &spf, from, helo);
+    let Some(parsed) = AuthenticatedMessage::parse(message) else {
+        report.header = spf_results(results, &spf, from, helo)
+            .with_iprev_result(&iprev, from.ip)
+            .to_header();
+        return report;
+    };
+    let dkim = auth.verify_dkim(&parsed).await;
+    let arc = auth.verify_arc(&parsed).await;
+    let mail_from_domain = from.sender.rsplit_once('@').map_or(helo, |(_, d)| d);
+    let dmarc = auth
+        .verify_dmarc(DmarcParameters {
+            message: &parsed,
+            dkim_output: &dkim,
+            dkim2_output: None,
+            rfc5321_mail_from_domain: mail_from_domain,
+            spf_output: &spf,
+        })
+        .await;
+    let header_from = parsed.from().rsplit_once('@').map_or("", |(_, d)| d);
+    report.dkim = dkim
+        .iter()
+        .map(|o| {
+            let d = o.signature().map(|s| s.d.clone()).unwrap_or_default();
+            (d, dkim_outcome(o.result()))
+        })
+        .collect();
+    report.arc = dkim_outcome(arc.result());
+    report.dmarc = dmarc_outcome(&dmarc);
+    report.dmarc_policy = match dmarc.policy() {
+        Policy::Reject => DmarcPolicy::Reject,
+        Policy::Quarantine => DmarcPolicy::Quarantine,
+        Policy::None | Policy::Unspecified => DmarcPolicy::None,
+    };
+    report.dmarc_domain = dmarc.domain().to_owned();
+    let mut results = results.with_dkim_results(&dkim, header_from);
+    results = spf_results(results, &spf, from, helo);
+    if arc.result() != &DkimResult::None {
+        results = results.with_arc_result(&arc, from.ip);
     }
-    report.header = results.with_iprev_result(&iprev, from.ip).to_header();
+    if !dmarc.domain().is_empty() {
+        results = results.with_dmarc_result(&dmarc);
+    }
+    results = results.with_iprev_result(&iprev, from.ip);
+    if let Some(s) = sealer.filter(|_| arc.can_be_sealed()) {
+        match s.arc_seal(message, &parsed, &results, &arc) {
+            Ok(set) => report.arc_seal = Some(set),
+            Err(e) => tracing::warn!(target: "smtp", "ARC sealing as {} failed: {e}", s.domain()),
+        }
+    }
+    report.header = results.to_header();
     report
 }
 

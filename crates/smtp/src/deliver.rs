@@ -59,8 +59,12 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
     if let Some(text) = &judged.notify_sender {
         notify_sender(s, &tx, text, &body).await;
     }
-    let remote = (!tx.remote.is_empty() && !judged.drop_remote)
-        .then(|| MessageBytes::new(head.clone().into_bytes(), body.clone()));
+    let remote = (!tx.remote.is_empty() && !judged.drop_remote).then(|| {
+        // RFC 8617 §4: the ARC set goes above the header fields this server adds.
+        let mut top = judged.arc_seal.clone().unwrap_or_default();
+        top.push_str(&head);
+        MessageBytes::new(top.into_bytes(), body.clone())
+    });
     let local_copy = (!tx.local.is_empty() && judged.local != LocalFate::Drop).then(|| {
         let mut prefix = trace::return_path(&tx.sender).into_bytes();
         prefix.extend_from_slice(head.as_bytes());

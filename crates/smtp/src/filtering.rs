@@ -39,12 +39,18 @@ pub async fn judge(
     {
         return None;
     }
+    let outgoing = s.dlg.auth.is_some();
+    let seal = match outgoing || tx.remote.is_empty() {
+        true => None,
+        false => forwarding_key(s, tx).await,
+    };
     let env = Envelope {
         ip: s.peer.ip,
         helo: s.dlg.helo.as_deref().unwrap_or(""),
         sender: &tx.sender,
         hostname: &s.peer.hostname,
-        outgoing: s.dlg.auth.is_some(),
+        outgoing,
+        seal,
     };
     // Waiting for a slot and the checks together stay within two check deadlines.
     let limit = settings
@@ -74,6 +80,30 @@ pub fn refusal_reply(why: &Refusal) -> Reply {
             reply::VIRUS_REFUSED.with_text(format!("Message refused: it contains {name}"))
         }
     }
+}
+
+/// The DKIM key of the hosted domain a forwarded message was addressed to (the first
+/// accepted recipient whose domain has one), to seal the message with ARC as it is passed on.
+async fn forwarding_key(
+    s: &Session<'_>,
+    tx: &Transaction,
+) -> Option<std::sync::Arc<heron_mailauth::dkim::Signer>> {
+    let store = s.svc.dir.store();
+    for address in &tx.accepted {
+        let Some((_, domain)) = address.rsplit_once('@') else {
+            continue;
+        };
+        let Ok(Some(rec)) = store.get_dkim_key(&domain.to_ascii_lowercase()).await else {
+            continue;
+        };
+        match heron_mailauth::dkim::DkimKey::from_pem(&rec.domain, &rec.selector, &rec.private_key)
+            .and_then(|k| k.signer())
+        {
+            Ok(signer) => return Some(std::sync::Arc::new(signer)),
+            Err(e) => tracing::warn!(target: "smtp", "DKIM key of {}: {e}", rec.domain),
+        }
+    }
+    None
 }
 
 /// Whether the sender and every recipient are in one hosted domain (FILTER-5).

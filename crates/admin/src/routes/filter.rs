@@ -116,6 +116,7 @@ pub async fn test(
             &hostname
         },
         outgoing: req.outgoing,
+        seal: None,
     };
     let verdict = filter.evaluate(&env, message.as_bytes()).await;
     let settings = filter.settings();
