@@ -1,11 +1,12 @@
 //! The hand-off after DATA or BDAT: loop protection (max hop count), removal of
 //! Authentication-Results fields forged in this server's name, spam and virus filtering
-//! ([`filtering`]: refusal, report headers, subject tag, Junk, drop, notice to the sender;
-//! without a filter, the DKIM verdict on signed mail from other servers), the trace and
-//! submission headers, then one durable
-//! copy for all local mailboxes (with Return-Path) and one spool entry for all remote
-//! recipients, both made of the added header lines in front of the one received body. The
-//! reply is 250 only when both are on disk.
+//! ([`filtering`]: refusal, report headers, subject tag, Junk, drop, notice to the sender,
+//! ARC seal on forwarded copies; without a filter, the DKIM verdict on signed mail from other
+//! servers), the trace and submission headers, then one durable copy for all local mailboxes
+//! (with Return-Path) and one spool entry for all remote recipients, both made of the added
+//! header lines in front of the one received body. The reply is 250 only when both are on
+//! disk; a notice to the sender leaves only after that, so a retried message is not reported
+//! twice.
 
 use std::sync::Arc;
 
@@ -13,15 +14,14 @@ use heron_message::{authres, trace};
 use heron_proto_smtp::reply::{self, Reply};
 use heron_proto_smtp::{Ret, count_received, has_header, received_protocol};
 use heron_settings::defs;
-use heron_store::{MessageBytes, NewMessage, NewSpoolEntry, SpoolRecipient};
-
+use heron_filter::action::{Decision, Judged, LocalFate};
 use heron_queue::dsn::{self, DsnRecipient, DsnRequest};
 use heron_queue::notify::hand_off_with;
+use heron_store::{MessageBytes, NewMessage, NewSpoolEntry, SpoolRecipient};
 
 use crate::envelope::{Transaction, notify_text};
 use crate::filtering;
 use crate::session::Session;
-use heron_filter::action::{Decision, Judged, LocalFate};
 
 /// Deliver an accepted message; the reply to send.
 pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -> Reply {
@@ -56,9 +56,7 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
     // One body for the spool and the mailboxes: the added header lines go in front of it and
     // the store writes them one after the other, so the body is not copied here.
     let body = Arc::new(body);
-    if let Some(text) = &judged.notify_sender {
-        notify_sender(s, &tx, text, &body).await;
-    }
+    let original = judged.notify_sender.is_some().then(|| body.clone());
     let remote = (!tx.remote.is_empty() && !judged.drop_remote).then(|| {
         // RFC 8617 §4: the ARC set goes above the header fields this server adds.
         let mut top = judged.arc_seal.clone().unwrap_or_default();
@@ -84,6 +82,9 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
     {
         tracing::error!(target: "smtp", "local delivery failed: {e}");
         return reply::LOCAL_ERROR;
+    }
+    if let (Some(text), Some(original)) = (&judged.notify_sender, original) {
+        notify_sender(s, &tx, text, &original).await;
     }
     tracing::info!(
         target: "smtp",
