@@ -86,7 +86,7 @@ def test_listeners_only_for_protocols_this_version_serves(heron):
         assert "not served by this version" in r.stderr, r.stderr
     assert heron.cli("settings", "get", "bind.listeners").stdout.strip() == before
     listed = heron.cli("settings", "list").stdout
-    for gone in ("ldap.", "xmpp.", "log.ldap", "log.xmpp", "spam_check_workers"):
+    for gone in ("ldap.", "xmpp.", "log.ldap", "log.xmpp"):
         assert gone not in listed, gone
 
 
