@@ -57,6 +57,8 @@ pub struct Filter {
     slots: Semaphore,
     /// How many permits `slots` was given, to follow `smtp_out.spam_check_workers`.
     size: Mutex<usize>,
+    /// Consecutive failures of clamd (FILTER-6).
+    clamd: crate::clamd::Breaker,
 }
 
 impl Filter {
@@ -68,6 +70,7 @@ impl Filter {
             dns: None,
             slots: Semaphore::new(0),
             size: Mutex::new(0),
+            clamd: crate::clamd::Breaker::default(),
         }
     }
 
@@ -104,9 +107,18 @@ impl Filter {
             store: &self.store,
         };
         let limit = settings.get(defs::FILTER_CHECK_TIMEOUT).max(Duration::from_secs(1));
-        let _ = limit;
         let mut verdict = Verdict::default();
         verdict.merge(crate::rules::check(&ctx));
+        // Content checks: they run for incoming and outgoing mail alike.
+        use crate::{clamd, scanner, spamd};
+        let (spam, clam, command) = futures::join!(
+            within(spamd::NAME, limit, spamd::check(&ctx)),
+            within(clamd::NAME, limit, clamd::check(&ctx, &self.clamd)),
+            within(scanner::NAME, limit, scanner::check(&ctx)),
+        );
+        verdict.merge(spam);
+        verdict.merge(clam);
+        verdict.merge(command);
         verdict
     }
 
