@@ -191,6 +191,7 @@ pub async fn scan(address: &str, message: &[u8], limit: Duration) -> Result<Scan
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -39,6 +39,14 @@ pub fn judged_ip(peer: IpAddr, message: &[u8], gateways: &[String]) -> IpAddr {
     ip
 }
 
+/// Whether `ip` is one of `entries` (IPs or networks; unreadable entries match nothing).
+pub fn in_networks(ip: IpAddr, entries: &[String]) -> bool {
+    entries
+        .iter()
+        .filter_map(|e| parse_net(e))
+        .any(|n| n.contains(&ip))
+}
+
 /// An IP or a network in CIDR notation.
 fn parse_net(s: &str) -> Option<IpNet> {
     let s = s.trim();
@@ -81,6 +89,15 @@ mod tests {
                   Received: from mx.example.net (mx.example.net [IPv6:2001:db8::5])\r\n by gw2; d\r\n\
                   Received: from forged ([203.0.113.66]) by mx.example.net\r\n\r\nbody";
         assert_eq!(judged_ip(ip("10.0.0.1"), m, &[GW.into()]), ip("2001:db8::5"));
+    }
+
+    #[test]
+    fn networks_match_ips_and_ranges() {
+        let nets = vec!["127.0.0.1".to_owned(), "10.0.0.0/8".to_owned(), "junk".to_owned()];
+        assert!(in_networks(ip("127.0.0.1"), &nets));
+        assert!(!in_networks(ip("127.0.0.2"), &nets));
+        assert!(in_networks(ip("10.9.8.7"), &nets));
+        assert!(!in_networks(ip("::1"), &nets));
     }
 
     #[test]

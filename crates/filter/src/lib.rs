@@ -20,7 +20,9 @@
 //! more than `smtp_out.spam_check_workers` messages at once; no check writes to the message:
 //! the caller adds the header lines the verdict gives.
 
+pub mod auth;
 pub mod clamd;
+pub mod dnsbl;
 pub mod error;
 pub mod gateway;
 pub mod pipeline;

@@ -108,17 +108,26 @@ impl Filter {
         };
         let limit = settings.get(defs::FILTER_CHECK_TIMEOUT).max(Duration::from_secs(1));
         let mut verdict = Verdict::default();
-        verdict.merge(crate::rules::check(&ctx));
-        // Content checks: they run for incoming and outgoing mail alike.
+        if !env.outgoing {
+            let (auth, rbl) = futures::join!(
+                within("authentication", limit, crate::auth::check(&ctx)),
+                within("rbl", limit, crate::dnsbl::check_ip(&ctx)),
+            );
+            verdict.merge(auth);
+            verdict.merge(rbl);
+        }
+        // Content checks: incoming and outgoing mail alike.
         use crate::{clamd, scanner, spamd};
-        let (spam, clam, command) = futures::join!(
+        let (uribl, spam, clam, command) = futures::join!(
+            within("uribl", limit, crate::dnsbl::check_domains(&ctx)),
             within(spamd::NAME, limit, spamd::check(&ctx)),
             within(clamd::NAME, limit, clamd::check(&ctx, &self.clamd)),
             within(scanner::NAME, limit, scanner::check(&ctx)),
         );
-        verdict.merge(spam);
-        verdict.merge(clam);
-        verdict.merge(command);
+        for found in [uribl, spam, clam, command] {
+            verdict.merge(found);
+        }
+        verdict.merge(crate::rules::check(&ctx));
         verdict
     }
 

@@ -147,6 +147,7 @@ pub async fn run(command: &str, message: &[u8], limit: Duration) -> Result<Outco
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

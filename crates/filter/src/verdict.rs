@@ -45,6 +45,8 @@ pub struct Verdict {
     pub virus: Option<String>,
     /// What the From domain's DMARC policy asks for this message.
     pub dmarc: DmarcDisposition,
+    /// The sender passed SPF (SEC-10: bounces and auto-replies may be limited to those).
+    pub spf_pass: bool,
 }
 
 impl Verdict {
@@ -78,6 +80,7 @@ impl Verdict {
         if other.dmarc != DmarcDisposition::None {
             self.dmarc = other.dmarc;
         }
+        self.spf_pass |= other.spf_pass;
     }
 
     /// The spam weight: the sum of the hits' weights (FILTER-1).

@@ -1,6 +1,7 @@
 //! Message authentication and the DNS lookups it rests on: the resolver every service shares
-//! ([`dns`], with the RFC 5321 §5.1 MX rules) and DKIM signing and verification ([`dkim`]).
-//! SPF, DMARC, ARC, reverse-DNS and DNSBL checks are to come here too.
+//! ([`dns`], with the RFC 5321 §5.1 MX rules), DKIM signing and verification ([`dkim`]), and
+//! the authentication of arriving mail in one pass ([`inbound`]: SPF, DKIM, ARC, DMARC and
+//! reverse DNS, reported in an Authentication-Results header).
 //!
 //! The checks are pure in the sense that matters for testing: they take the resolver as an
 //! argument and read nothing else (no store, no settings, no clock of their own besides what
@@ -9,5 +10,7 @@
 
 pub mod dkim;
 pub mod dns;
+pub mod dnsbl;
+pub mod inbound;
 
 pub use dns::{Dns, DnsConfig, SharedDns};

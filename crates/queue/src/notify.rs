@@ -117,15 +117,24 @@ fn split_reply(text: &str) -> (u16, Option<String>) {
 /// Deliver generated mail from the null sender to `to`: locally when hosted here, else by the
 /// spool.
 pub async fn hand_off(q: &Queue, to: &str, bytes: Vec<u8>) -> Result<(), String> {
-    let res = q.dir.resolve(to).await.map_err(|e| e.to_string())?;
-    let store = q.dir.store();
+    hand_off_with(&q.dir, &q.settings, to, bytes).await
+}
+
+/// [`hand_off`] for callers without a queue (the SMTP service's filter bounces).
+pub async fn hand_off_with(
+    dir: &heron_directory::Directory,
+    settings: &heron_settings::Settings,
+    to: &str,
+    bytes: Vec<u8>,
+) -> Result<(), String> {
+    let res = dir.resolve(to).await.map_err(|e| e.to_string())?;
+    let store = dir.store();
     // One body for the mailboxes (behind a Return-Path line) and the spool.
     let body = std::sync::Arc::new(bytes);
     if !res.mailboxes.is_empty() {
         let mut targets = Vec::new();
         for u in &res.mailboxes {
-            let folder = q
-                .dir
+            let folder = dir
                 .delivery_folder(u.id, res.folders.of(u.id))
                 .await
                 .map_err(|e| e.to_string())?;
@@ -147,7 +156,7 @@ pub async fn hand_off(q: &Queue, to: &str, bytes: Vec<u8>) -> Result<(), String>
         let entry = NewSpoolEntry {
             sender: String::new(),
             recipients: res.remote.iter().map(SpoolRecipient::pending).collect(),
-            priority: q.settings.get(defs::PRIORITY_REPORTS).clamp(1, 10) as u8,
+            priority: settings.get(defs::PRIORITY_REPORTS).clamp(1, 10) as u8,
             ret: None,
             envid: None,
             next_attempt_at: chrono::Utc::now().timestamp(),

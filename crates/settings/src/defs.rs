@@ -309,6 +309,8 @@ crate::settings! {
     FILTER_SKIP_SAME_DOMAIN: Bool = "filter.skip_same_domain", "true";
     /// No filtering of mail from whitelisted IPs (SEC-1).
     FILTER_SKIP_WHITELISTED: Bool = "filter.skip_whitelisted", "true";
+    /// Clients that are not filtered, IPs or networks: programs on this machine or the organisation's own servers that send through it without authenticating.
+    FILTER_SKIP_NETWORKS: List = "filter.skip_networks", "127.0.0.1, ::1";
     /// Bypass gateways (FILTER-5): IPs or networks of relays in front of this server; for mail from them the IP-based checks (SPF, reverse DNS, DNSBL) use the originating IP found in the Received fields below the gateway's.
     FILTER_BYPASS_GATEWAYS: List = "filter.bypass_gateways", "";
 
@@ -349,8 +351,8 @@ crate::settings! {
     ANTIVIRUS_COMMAND: Text = "antivirus.command", "";
     /// Seconds the command-line scanner may run before it is killed and the message reported unscanned; 0 counts as 1.
     ANTIVIRUS_COMMAND_TIMEOUT: Seconds = "antivirus.command_timeout", "30";
-    /// What happens to a message a scanner found a virus in: delete (accepted and dropped), inform-sender (dropped, and the sender gets a notice naming the virus), reject (refused at DATA, 554 5.7.1).
-    ANTIVIRUS_ACTION: Choice(crate::kinds::VIRUS_ACTIONS) = "antivirus.action", "delete";
+    /// What happens to a message a virus scanner flags: delete (accepted and dropped, logged), inform-sender (dropped, and the sender is told why), reject (refused at DATA with 554 5.7.1).
+    ANTIVIRUS_ACTION: Choice(&["delete", "inform-sender", "reject"]) = "antivirus.action", "delete";
 
     // ---- logs (OPS-2) ----
     /// Log directory; relative paths are inside the data directory.

@@ -10,9 +10,6 @@ pub const LEVELS: &[&str] = &["none", "exceptions", "normal", "detailed"];
 /// What happens to mail at a spam level (FILTER-3).
 pub const SPAM_ACTIONS: &[&str] = &["deliver", "subject", "header", "junk", "delete", "bounce"];
 
-/// What happens to mail a virus scanner flagged (FILTER-6).
-pub const VIRUS_ACTIONS: &[&str] = &["delete", "inform-sender", "reject"];
-
 /// The type of a setting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {

@@ -1,6 +1,8 @@
 //! The hand-off after DATA or BDAT: loop protection (max hop count), removal of
-//! Authentication-Results fields forged in this server's name, the trace and
-//! submission headers, the DKIM verdict on signed mail from other servers, then one durable
+//! Authentication-Results fields forged in this server's name, spam and virus filtering
+//! ([`filtering`]: refusal, report headers, subject tag, Junk, drop, notice to the sender;
+//! without a filter, the DKIM verdict on signed mail from other servers), the trace and
+//! submission headers, then one durable
 //! copy for all local mailboxes (with Return-Path) and one spool entry for all remote
 //! recipients, both made of the added header lines in front of the one received body. The
 //! reply is 250 only when both are on disk.
@@ -13,7 +15,11 @@ use heron_proto_smtp::{Ret, count_received, has_header, received_protocol};
 use heron_settings::defs;
 use heron_store::{MessageBytes, NewMessage, NewSpoolEntry, SpoolRecipient};
 
+use heron_queue::dsn::{self, DsnRecipient, DsnRequest};
+use heron_queue::notify::hand_off_with;
+
 use crate::envelope::{Transaction, notify_text};
+use crate::filtering::{self, Decision, Judged, LocalFate};
 use crate::session::Session;
 
 /// Deliver an accepted message; the reply to send.
@@ -26,15 +32,34 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
     }
     // RFC 8601 §5: results claiming this server's name did not come from it.
     let body = authres::strip_own(body, &s.peer.hostname);
-    let mut head = dkim_verdict(s, &body).await.unwrap_or_default();
+    let decision = match s.svc.filter.as_deref() {
+        Some(f) => filtering::judge(s, f, &tx, &body).await,
+        None => None,
+    };
+    let judged = match decision {
+        Some(Decision::Refuse(r)) => {
+            tracing::info!(target: "smtp", "refused <{}>: {}", tx.sender, r.text);
+            return r;
+        }
+        Some(Decision::Accept(j)) => j,
+        None => Judged::deliver(dkim_verdict(s, &body).await.unwrap_or_default()),
+    };
+    let body = match &judged.subject_tag {
+        Some(tag) => filtering::tag_subject(&body, tag),
+        None => body,
+    };
+    let mut head = judged.head.clone();
     head.push_str(&added_headers(s, id, &tx, &body));
     let size = head.len() + body.len();
     // One body for the spool and the mailboxes: the added header lines go in front of it and
     // the store writes them one after the other, so the body is not copied here.
     let body = Arc::new(body);
-    let remote =
-        (!tx.remote.is_empty()).then(|| MessageBytes::new(head.clone().into_bytes(), body.clone()));
-    let local_copy = (!tx.local.is_empty()).then(|| {
+    if let Some(text) = &judged.notify_sender {
+        notify_sender(s, &tx, text, &body).await;
+    }
+    let remote = (!tx.remote.is_empty() && !judged.drop_remote)
+        .then(|| MessageBytes::new(head.clone().into_bytes(), body.clone()));
+    let local_copy = (!tx.local.is_empty() && judged.local != LocalFate::Drop).then(|| {
         let mut prefix = trace::return_path(&tx.sender).into_bytes();
         prefix.extend_from_slice(head.as_bytes());
         MessageBytes::new(prefix, body.clone())
@@ -49,7 +74,7 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
         return reply::LOCAL_ERROR;
     }
     if let Some(bytes) = local_copy
-        && let Err(e) = local(s, &tx, bytes).await
+        && let Err(e) = local(s, &tx, bytes, judged.local == LocalFate::Junk).await
     {
         tracing::error!(target: "smtp", "local delivery failed: {e}");
         return reply::LOCAL_ERROR;
@@ -130,11 +155,19 @@ async fn local(
     s: &Session<'_>,
     tx: &Transaction,
     bytes: MessageBytes,
+    junk: bool,
 ) -> Result<(), heron_directory::DirectoryError> {
     let dir = &s.svc.dir;
     let mut targets = Vec::with_capacity(tx.local.len());
     for u in &tx.local {
-        let folder = dir.delivery_folder(u.id, tx.folders.of(u.id)).await?;
+        let junk_folder = match junk {
+            true => junk_folder(s, u.id).await?,
+            false => None,
+        };
+        let folder = match junk_folder {
+            Some(f) => f,
+            None => dir.delivery_folder(u.id, tx.folders.of(u.id)).await?,
+        };
         targets.push((
             folder.id,
             NewMessage {
@@ -145,6 +178,56 @@ async fn local(
     }
     dir.store().deliver(bytes, &targets).await?;
     Ok(())
+}
+
+/// The user's Junk folder (special use `\Junk`, RFC 6154), if it has one.
+async fn junk_folder(
+    s: &Session<'_>,
+    user: heron_store::UserId,
+) -> Result<Option<heron_store::Folder>, heron_directory::DirectoryError> {
+    let folders = s.svc.dir.store().list_folders(user).await?;
+    Ok(folders
+        .into_iter()
+        .find(|f| f.special_use.as_deref() == Some("\\Junk")))
+}
+
+/// Tell the sender that the message was not delivered to its recipients, and why: a failure
+/// report (RFC 3464) from MAILER-DAEMON, delivered here or spooled. Never to the null sender.
+async fn notify_sender(s: &Session<'_>, tx: &Transaction, text: &str, original: &[u8]) {
+    if tx.sender.is_empty() {
+        return;
+    }
+    let now = chrono::Utc::now().timestamp();
+    let recipients: Vec<DsnRecipient> = tx
+        .accepted
+        .iter()
+        .map(|a| DsnRecipient {
+            address: a.clone(),
+            orcpt: None,
+            action: dsn::Action::Failed,
+            status: "5.7.1".to_owned(),
+            remote_mta: None,
+            diagnostic: Some(format!("550 5.7.1 {text}")),
+            last_attempt: now,
+            will_retry_until: None,
+        })
+        .collect();
+    let postmaster = format!("MAILER-DAEMON@{}", s.peer.hostname);
+    let report = dsn::build(&DsnRequest {
+        reporting_mta: &s.peer.hostname,
+        postmaster: &postmaster,
+        to: &tx.sender,
+        envid: tx.params.envid.as_deref(),
+        ret_full: false,
+        max_full: 0,
+        arrival: now,
+        recipients: &recipients,
+        original,
+    });
+    match hand_off_with(&s.svc.dir, &s.svc.settings, &tx.sender, report).await {
+        Ok(()) => tracing::info!(target: "smtp", "notice sent to <{}>: {text}", tx.sender),
+        Err(e) => tracing::warn!(target: "smtp", "notice to <{}> failed: {e}", tx.sender),
+    }
 }
 
 async fn spool(

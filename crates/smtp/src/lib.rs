@@ -10,6 +10,7 @@
 pub mod cmd;
 mod deliver;
 mod envelope;
+pub mod filtering;
 mod hold;
 mod notice;
 pub mod parts;
@@ -50,6 +51,8 @@ pub struct SmtpService {
     warned: std::sync::Mutex<std::collections::HashSet<i64>>,
     /// Memory held by the message bodies this door's sessions are receiving.
     bodies: Arc<heron_net::budget::MemoryBudget>,
+    /// Spam and virus checks (FILTER-1..6); without it only DKIM is verified.
+    filter: Option<Arc<heron_filter::Filter>>,
 }
 
 impl SmtpService {
@@ -63,7 +66,14 @@ impl SmtpService {
             dns: None,
             warned: Default::default(),
             bodies: Default::default(),
+            filter: None,
         }
+    }
+
+    /// Check arriving mail with `filter` (shared by the server's SMTP doors).
+    pub fn with_filter(mut self, filter: Arc<heron_filter::Filter>) -> Self {
+        self.filter = Some(filter);
+        self
     }
 
     /// Use `dns` to recognise domains this server is a backup MX for.

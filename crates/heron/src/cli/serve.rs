@@ -174,11 +174,18 @@ fn mail_services(dir: &Directory, queue: &Queue) -> HashMap<Protocol, Arc<dyn Se
     let mut services: HashMap<Protocol, Arc<dyn Service>> = HashMap::new();
     services.insert(Protocol::Pop3, Arc::new(Pop3Service::new(dir.clone())));
     services.insert(Protocol::Imap, Arc::new(ImapService::new(dir.clone())));
+    // One filter for both SMTP doors, so `smtp_out.spam_check_workers` bounds them together.
+    let filter = Arc::new(
+        heron_filter::Filter::new(dir.settings().clone(), dir.store().clone())
+            .with_dns(queue.shared_dns()),
+    );
     for (protocol, mode) in [
         (Protocol::Smtp, Mode::Mx),
         (Protocol::Submission, Mode::Submission),
     ] {
-        let smtp = SmtpService::new(dir.clone(), mode).with_dns(queue.shared_dns());
+        let smtp = SmtpService::new(dir.clone(), mode)
+            .with_dns(queue.shared_dns())
+            .with_filter(filter.clone());
         services.insert(protocol, Arc::new(smtp));
     }
     services
