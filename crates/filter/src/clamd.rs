@@ -77,7 +77,10 @@ pub fn parse_reply(bytes: &[u8]) -> Result<Scan, Error> {
 
 fn refusal(text: &str) -> Error {
     Error::Refused(crate::verdict::clean(
-        text.strip_suffix("ERROR").unwrap_or(text).trim().trim_end_matches('.'),
+        text.strip_suffix("ERROR")
+            .unwrap_or(text)
+            .trim()
+            .trim_end_matches('.'),
     ))
 }
 
@@ -142,11 +145,16 @@ pub async fn check(ctx: &Ctx<'_>, breaker: &Breaker) -> Verdict {
         return v;
     }
     if let Err(left) = breaker.admit(Instant::now()) {
-        v.unanswered(NAME, format!("not asked for {} s after failures", left.as_secs() + 1));
+        v.unanswered(
+            NAME,
+            format!("not asked for {} s after failures", left.as_secs() + 1),
+        );
         return v;
     }
     let address = s.get(defs::ANTIVIRUS_CLAMAV_ADDRESS);
-    let limit = s.get(defs::ANTIVIRUS_CLAMAV_TIMEOUT).max(Duration::from_secs(1));
+    let limit = s
+        .get(defs::ANTIVIRUS_CLAMAV_TIMEOUT)
+        .max(Duration::from_secs(1));
     match scan(&address, ctx.message, limit).await {
         Ok(found) => {
             breaker.success();
@@ -226,7 +234,10 @@ mod tests {
             parse_reply(b"stream: Can't allocate memory ERROR\0"),
             Err(Error::Refused(_))
         ));
-        assert!(matches!(parse_reply(b"stream:  FOUND\0"), Err(Error::Refused(_))));
+        assert!(matches!(
+            parse_reply(b"stream:  FOUND\0"),
+            Err(Error::Refused(_))
+        ));
         assert!(matches!(parse_reply(b""), Err(Error::Protocol(_))));
     }
 

@@ -61,7 +61,12 @@ pub fn virus_name(stdout: &[u8]) -> String {
     let text = String::from_utf8_lossy(stdout);
     let found = text.lines().map(str::trim).find_map(|l| {
         let name = l.strip_suffix(" FOUND")?;
-        Some(name.rsplit_once(": ").map_or(name, |(_, n)| n).trim().to_owned())
+        Some(
+            name.rsplit_once(": ")
+                .map_or(name, |(_, n)| n)
+                .trim()
+                .to_owned(),
+        )
     });
     let name = found.or_else(|| {
         text.lines()
@@ -175,7 +180,10 @@ mod tests {
             outcome(Some(1), b"\nWorm.Example\nmore\n").unwrap(),
             Outcome::Virus("Worm.Example".into())
         );
-        assert_eq!(outcome(Some(1), b"").unwrap(), Outcome::Virus(UNNAMED.into()));
+        assert_eq!(
+            outcome(Some(1), b"").unwrap(),
+            Outcome::Virus(UNNAMED.into())
+        );
         assert!(matches!(outcome(Some(2), b""), Err(Error::Refused(_))));
         assert!(matches!(outcome(None, b""), Err(Error::Refused(_))));
     }
@@ -185,11 +193,15 @@ mod tests {
         let limit = Duration::from_secs(10);
         // grep exits 0 on a match, 1 on none: here 1 (a "virus") unless the file holds "clean".
         assert_eq!(
-            run("grep -q clean %FILEPATH", b"a clean message\r\n", limit).await.unwrap(),
+            run("grep -q clean %FILEPATH", b"a clean message\r\n", limit)
+                .await
+                .unwrap(),
             Outcome::Clean
         );
         assert_eq!(
-            run("grep -q clean %FILEPATH", b"something else\r\n", limit).await.unwrap(),
+            run("grep -q clean %FILEPATH", b"something else\r\n", limit)
+                .await
+                .unwrap(),
             Outcome::Virus(UNNAMED.into())
         );
         assert!(matches!(

@@ -40,8 +40,11 @@ pub struct Reply {
 
 /// The bytes of a `SYMBOLS` request for `message`.
 pub fn request(message: &[u8]) -> Vec<u8> {
-    let mut out = format!("SYMBOLS SPAMC/1.5\r\nContent-length: {}\r\n\r\n", message.len())
-        .into_bytes();
+    let mut out = format!(
+        "SYMBOLS SPAMC/1.5\r\nContent-length: {}\r\n\r\n",
+        message.len()
+    )
+    .into_bytes();
     out.extend_from_slice(message);
     out
 }
@@ -85,7 +88,10 @@ fn parse_status(line: &str) -> Result<(), Error> {
     if !proto.starts_with("SPAMD/1.") {
         return Err(bad(line));
     }
-    let code: u32 = words.next().and_then(|c| c.parse().ok()).ok_or_else(|| bad(line))?;
+    let code: u32 = words
+        .next()
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| bad(line))?;
     if code != 0 {
         let why: Vec<&str> = words.collect();
         return Err(Error::Refused(format!("spamd {code} {}", why.join(" "))));
@@ -160,7 +166,9 @@ pub async fn check(ctx: &Ctx<'_>) -> Verdict {
         v.unanswered(NAME, "no spamd address set");
         return v;
     }
-    let limit = s.get(defs::SPAMASSASSIN_TIMEOUT).max(Duration::from_secs(1));
+    let limit = s
+        .get(defs::SPAMASSASSIN_TIMEOUT)
+        .max(Duration::from_secs(1));
     let attempts = s.get(defs::SPAMASSASSIN_MAX_ATTEMPTS).max(1);
     let mut last = Error::Timeout;
     for n in 0..attempts {
@@ -199,7 +207,10 @@ pub async fn ask(address: &str, message: &[u8], limit: Duration) -> Result<Reply
         stream.write_all(&request(message)).await?;
         stream.shutdown().await?;
         let mut answer = Vec::new();
-        (&mut stream).take(MAX_REPLY).read_to_end(&mut answer).await?;
+        (&mut stream)
+            .take(MAX_REPLY)
+            .read_to_end(&mut answer)
+            .await?;
         Ok::<_, Error>(answer)
     };
     let answer = tokio::time::timeout(limit, exchange)
@@ -245,8 +256,8 @@ mod tests {
 
     #[test]
     fn check_answer_and_negative_score_are_parsed() {
-        let r = parse_reply(b"SPAMD/1.5 0 EX_OK\r\nSpam: False ; -1.2 / 6.5\r\n\r\n")
-            .expect("parses");
+        let r =
+            parse_reply(b"SPAMD/1.5 0 EX_OK\r\nSpam: False ; -1.2 / 6.5\r\n\r\n").expect("parses");
         assert!(!r.spam);
         assert_eq!((r.score, r.threshold), (-1.2, 6.5));
         assert!(r.symbols.is_empty());
@@ -258,8 +269,14 @@ mod tests {
             parse_reply(b"SPAMD/1.0 76 Bad header line: x\r\n\r\n"),
             Err(Error::Refused(m)) if m == "spamd 76 Bad header line: x"
         ));
-        assert!(matches!(parse_reply(b"HTTP/1.1 200 OK\r\n\r\n"), Err(Error::Protocol(_))));
-        assert!(matches!(parse_reply(b"SPAMD/1.1 0 EX_OK\r\n\r\n"), Err(Error::Protocol(_))));
+        assert!(matches!(
+            parse_reply(b"HTTP/1.1 200 OK\r\n\r\n"),
+            Err(Error::Protocol(_))
+        ));
+        assert!(matches!(
+            parse_reply(b"SPAMD/1.1 0 EX_OK\r\n\r\n"),
+            Err(Error::Protocol(_))
+        ));
         assert!(matches!(
             parse_reply(b"SPAMD/1.1 0 EX_OK\r\nSpam: Maybe ; 1 / 5\r\n\r\n"),
             Err(Error::Protocol(_))
@@ -287,9 +304,8 @@ mod tests {
 
     #[test]
     fn default_weights_put_gtube_at_the_medium_level() {
-        let default = |key: &str| -> i64 {
-            defs::find(key).map(|d| d.default.parse().unwrap()).unwrap()
-        };
+        let default =
+            |key: &str| -> i64 { defs::find(key).map(|d| d.default.parse().unwrap()).unwrap() };
         let from = (
             default("spamassassin.low_from") as u64,
             default("spamassassin.medium_from") as u64,
