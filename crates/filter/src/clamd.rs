@@ -121,14 +121,14 @@ impl Breaker {
     }
 
     /// Record a failure; opens the breaker (true) when `limit` failures are in a row
-    /// (0 = never).
+    /// (0 = never). The count is kept until an answer, so once the back-off has passed one
+    /// more failure opens it again.
     pub fn failure(&self, now: Instant, limit: u64) -> bool {
         let Ok(mut s) = self.state.lock() else {
             return false;
         };
-        s.failures += 1;
+        s.failures = s.failures.saturating_add(1);
         if limit > 0 && s.failures >= limit {
-            s.failures = 0;
             s.open_until = Some(now + BACK_OFF);
             return true;
         }
@@ -254,9 +254,14 @@ mod tests {
         assert!(b.failure(t, 3));
         assert!(b.admit(t + Duration::from_secs(1)).is_err());
         assert!(b.admit(t + BACK_OFF).is_ok());
-        // Asked again: the count starts afresh.
-        assert!(!b.failure(t + BACK_OFF, 3));
-        assert!(b.admit(t + BACK_OFF).is_ok());
+        // Asked again and failing once more: left alone again at once.
+        assert!(b.failure(t + BACK_OFF, 3));
+        assert!(b.admit(t + BACK_OFF).is_err());
+        // An answer after the next back-off starts the count afresh.
+        assert!(b.admit(t + BACK_OFF * 2).is_ok());
+        b.success();
+        assert!(!b.failure(t + BACK_OFF * 2, 3));
+        assert!(b.admit(t + BACK_OFF * 2).is_ok());
     }
 
     #[test]

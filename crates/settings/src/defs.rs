@@ -345,12 +345,12 @@ crate::settings! {
     ANTIVIRUS_CLAMAV_ADDRESS: Text = "antivirus.clamav_address", "127.0.0.1:3310";
     /// Seconds a scan by clamd may take (connect, send, answer); 0 counts as 1.
     ANTIVIRUS_CLAMAV_TIMEOUT: Seconds = "antivirus.clamav_timeout", "10";
-    /// Consecutive failures (clamd down, slow or answering an error) after which clamd is left alone for 30 seconds, then connected to again: meanwhile messages are reported unscanned at once instead of each waiting for it. 0 = always try.
+    /// Consecutive failures (clamd down, slow or answering an error) after which clamd is left alone for 30 seconds, then connected to again (one more failure leaves it alone again): meanwhile messages are reported unscanned at once instead of each waiting for it. 0 = always try.
     ANTIVIRUS_CLAMAV_FAILURES_BEFORE_RECONNECT: Count = "antivirus.clamav_failures_before_reconnect", "5";
-    /// Command-line scanner, empty = none: split at spaces (no shell), `%FILEPATH` replaced by a temporary file holding the message. Exit status 1 means a virus (the first line of its output names it; `PATH: NAME FOUND` as clamscan prints gives NAME), 0 clean, anything else no answer. Example: `clamscan --no-summary %FILEPATH`.
+    /// Command-line scanner, empty = none: split at spaces (no shell), `%FILEPATH` replaced by a temporary file holding the message. Exit status 1 means a virus (the first line of its output names it; `PATH: NAME FOUND` as clamscan prints gives NAME), 0 clean, anything else no answer. Example: `clamscan --no-summary %FILEPATH`. The file is readable by Heron's own user only, so a scanner that passes the path to a daemon running as another user needs to send the contents instead (`clamdscan --stream`).
     ANTIVIRUS_COMMAND: Text = "antivirus.command", "";
-    /// Seconds the command-line scanner may run before it is killed and the message reported unscanned; 0 counts as 1.
-    ANTIVIRUS_COMMAND_TIMEOUT: Seconds = "antivirus.command_timeout", "30";
+    /// Seconds the command-line scanner may run before it is killed and the message reported unscanned; 0 counts as 1. `filter.check_timeout` bounds it too.
+    ANTIVIRUS_COMMAND_TIMEOUT: Seconds = "antivirus.command_timeout", "10";
     /// What happens to a message a virus scanner flags: delete (accepted and dropped, logged), inform-sender (dropped, and the sender is told why), reject (refused at DATA with 554 5.7.1).
     ANTIVIRUS_ACTION: Choice(&["delete", "inform-sender", "reject"]) = "antivirus.action", "delete";
 
