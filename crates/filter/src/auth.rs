@@ -96,6 +96,7 @@ pub fn weigh(r: &AuthReport, settings: &Settings) -> Verdict {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -118,14 +119,24 @@ mod tests {
         let store: std::sync::Arc<dyn heron_store::Store> =
             std::sync::Arc::new(heron_store::SqliteStore::open(dir.path()).unwrap());
         let s = Settings::load(store).await.unwrap();
-        let r = report(Outcome::Fail, Outcome::Fail, DmarcPolicy::Reject, Outcome::Fail);
+        let r = report(
+            Outcome::Fail,
+            Outcome::Fail,
+            DmarcPolicy::Reject,
+            Outcome::Fail,
+        );
         let v = weigh(&r, &s);
         assert_eq!(v.weight(), 10 + 10 + 3);
         assert_eq!(v.dmarc, DmarcDisposition::None);
         s.set("filter.dmarc_enforce", "true").await.unwrap();
         assert_eq!(weigh(&r, &s).dmarc, DmarcDisposition::Reject);
         s.set("filter.spf_pass", "-4").await.unwrap();
-        let pass = report(Outcome::Pass, Outcome::Pass, DmarcPolicy::Reject, Outcome::Pass);
+        let pass = report(
+            Outcome::Pass,
+            Outcome::Pass,
+            DmarcPolicy::Reject,
+            Outcome::Pass,
+        );
         let v = weigh(&pass, &s);
         assert_eq!(v.weight(), -4);
         assert_eq!(v.dmarc, DmarcDisposition::None);

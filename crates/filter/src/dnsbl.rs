@@ -33,7 +33,9 @@ pub struct List {
 pub fn parse(entry: &str) -> Result<List, String> {
     let mut parts = entry.split_whitespace();
     let (Some(name), Some(weight), Some(zone)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(format!("blocklist {entry:?}: expected NAME WEIGHT ZONE [DESCRIPTION]"));
+        return Err(format!(
+            "blocklist {entry:?}: expected NAME WEIGHT ZONE [DESCRIPTION]"
+        ));
     };
     let weight = weight
         .parse()
@@ -79,7 +81,10 @@ pub async fn check_ip(ctx: &Ctx<'_>) -> Verdict {
             Ok(Some(code)) => v.add(
                 format!("rbl:{}", list.name),
                 list.weight,
-                format!("{} listed in {} ({code}) {}", ctx.ip, list.zone, list.description),
+                format!(
+                    "{} listed in {} ({code}) {}",
+                    ctx.ip, list.zone, list.description
+                ),
             ),
             Ok(None) => {}
             Err(e) => v.unanswered(format!("rbl:{}", list.name), e.to_string()),
@@ -115,7 +120,10 @@ pub async fn check_domains(ctx: &Ctx<'_>) -> Verdict {
             Ok(Some(code)) if fired.insert(list.name.clone()) => v.add(
                 format!("uribl:{}", list.name),
                 list.weight,
-                format!("{domain} listed in {} ({code}) {}", list.zone, list.description),
+                format!(
+                    "{domain} listed in {} ({code}) {}",
+                    list.zone, list.description
+                ),
             ),
             Ok(_) => {}
             Err(e) => {
@@ -170,6 +178,7 @@ pub fn domains_of(sender: &str, message: &[u8]) -> BTreeSet<String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -197,7 +206,12 @@ mod tests {
         let d: Vec<&str> = d.iter().map(String::as_str).collect();
         assert_eq!(
             d,
-            ["a.b.example.org", "deals.example.net", "mailer.example", "shop.example"]
+            [
+                "a.b.example.org",
+                "deals.example.net",
+                "mailer.example",
+                "shop.example"
+            ]
         );
     }
 }

@@ -68,6 +68,7 @@ fn from_ip(received: &str) -> Option<IpAddr> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -80,7 +81,10 @@ mod tests {
     #[test]
     fn mail_not_from_a_gateway_is_judged_by_its_peer() {
         let m = b"Received: from x ([192.0.2.9]) by gw\r\n\r\nbody";
-        assert_eq!(judged_ip(ip("198.51.100.1"), m, &[GW.into()]), ip("198.51.100.1"));
+        assert_eq!(
+            judged_ip(ip("198.51.100.1"), m, &[GW.into()]),
+            ip("198.51.100.1")
+        );
     }
 
     #[test]
@@ -88,12 +92,19 @@ mod tests {
         let m = b"Received: from gw2 (gw2 [10.1.1.1]) by gw1;\r\n d\r\n\
                   Received: from mx.example.net (mx.example.net [IPv6:2001:db8::5])\r\n by gw2; d\r\n\
                   Received: from forged ([203.0.113.66]) by mx.example.net\r\n\r\nbody";
-        assert_eq!(judged_ip(ip("10.0.0.1"), m, &[GW.into()]), ip("2001:db8::5"));
+        assert_eq!(
+            judged_ip(ip("10.0.0.1"), m, &[GW.into()]),
+            ip("2001:db8::5")
+        );
     }
 
     #[test]
     fn networks_match_ips_and_ranges() {
-        let nets = vec!["127.0.0.1".to_owned(), "10.0.0.0/8".to_owned(), "junk".to_owned()];
+        let nets = vec![
+            "127.0.0.1".to_owned(),
+            "10.0.0.0/8".to_owned(),
+            "junk".to_owned(),
+        ];
         assert!(in_networks(ip("127.0.0.1"), &nets));
         assert!(!in_networks(ip("127.0.0.2"), &nets));
         assert!(in_networks(ip("10.9.8.7"), &nets));
@@ -103,6 +114,9 @@ mod tests {
     #[test]
     fn a_gateway_field_without_an_ip_leaves_the_last_known_one() {
         let m = b"Received: by gw locally\r\n\r\n";
-        assert_eq!(judged_ip(ip("10.0.0.1"), m, &["10.0.0.1".into()]), ip("10.0.0.1"));
+        assert_eq!(
+            judged_ip(ip("10.0.0.1"), m, &["10.0.0.1".into()]),
+            ip("10.0.0.1")
+        );
     }
 }

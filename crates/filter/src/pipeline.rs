@@ -106,7 +106,9 @@ impl Filter {
             dns: self.dns.as_ref().and_then(|d| d.get().ok()),
             store: &self.store,
         };
-        let limit = settings.get(defs::FILTER_CHECK_TIMEOUT).max(Duration::from_secs(1));
+        let limit = settings
+            .get(defs::FILTER_CHECK_TIMEOUT)
+            .max(Duration::from_secs(1));
         let mut verdict = Verdict::default();
         if !env.outgoing {
             let (auth, rbl) = futures::join!(

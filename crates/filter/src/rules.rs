@@ -26,7 +26,9 @@ pub fn parse(entry: &str) -> Result<Rule, String> {
     let weight = parts.next().unwrap_or_default();
     let pattern = parts.next().unwrap_or_default().trim();
     if header.is_empty() || pattern.is_empty() {
-        return Err(format!("header rule {entry:?}: expected HEADER WEIGHT PATTERN"));
+        return Err(format!(
+            "header rule {entry:?}: expected HEADER WEIGHT PATTERN"
+        ));
     }
     let weight = weight
         .parse()
@@ -82,6 +84,7 @@ pub fn matches(pattern: &str, text: &str) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -53,6 +53,7 @@ pub async fn lookup(dns: &Dns, name: &str) -> Result<Option<Ipv4Addr>, DnsError>
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -64,9 +65,15 @@ mod tests {
         );
         // RFC 5782 §2.4's example.
         assert_eq!(
-            ip_query("2001:db8:1:2:3:4:567:89ab".parse().unwrap(), "ugly.example.com"),
+            ip_query(
+                "2001:db8:1:2:3:4:567:89ab".parse().unwrap(),
+                "ugly.example.com"
+            ),
             "b.a.9.8.7.6.5.0.4.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ugly.example.com"
         );
-        assert_eq!(domain_query("Spam.Example.", "uribl.test"), "spam.example.uribl.test");
+        assert_eq!(
+            domain_query("Spam.Example.", "uribl.test"),
+            "spam.example.uribl.test"
+        );
     }
 }

@@ -127,10 +127,7 @@ pub async fn authenticate(dns: &Dns, from: &Inbound<'_>, message: &[u8]) -> Auth
     if let Some(parsed) = AuthenticatedMessage::parse(message) {
         let dkim = auth.verify_dkim(&parsed).await;
         let arc = auth.verify_arc(&parsed).await;
-        let mail_from_domain = from
-            .sender
-            .rsplit_once('@')
-            .map_or(helo, |(_, d)| d);
+        let mail_from_domain = from.sender.rsplit_once('@').map_or(helo, |(_, d)| d);
         let dmarc = auth
             .verify_dmarc(DmarcParameters {
                 message: &parsed,

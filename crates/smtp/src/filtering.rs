@@ -134,7 +134,8 @@ pub fn decide(verdict: &Verdict, level: Level, settings: &Settings, outgoing: bo
         };
     }
     let weight = verdict.weight();
-    let reached = |threshold: u64| threshold != 0 && weight >= i64::try_from(threshold).unwrap_or(i64::MAX);
+    let reached =
+        |threshold: u64| threshold != 0 && weight >= i64::try_from(threshold).unwrap_or(i64::MAX);
     if outgoing {
         if !reached(settings.get(defs::FILTER_BLOCK_OUTGOING)) {
             return Decision::Accept(Judged::deliver(String::new()));
@@ -173,9 +174,10 @@ pub fn decide(verdict: &Verdict, level: Level, settings: &Settings, outgoing: bo
         "header" => {
             judged.head.push_str("X-Spam-Flag: YES\r\n");
             if !text.is_empty() {
-                judged
-                    .head
-                    .push_str(&format!("X-Spam-Tag: {}\r\n", heron_filter::verdict::clean(&text)));
+                judged.head.push_str(&format!(
+                    "X-Spam-Tag: {}\r\n",
+                    heron_filter::verdict::clean(&text)
+                ));
             }
         }
         "junk" => judged.local = LocalFate::Junk,
@@ -258,6 +260,7 @@ fn line_end_len(body: &[u8], end: usize) -> usize {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -269,7 +272,10 @@ mod tests {
             b"From: a@b\r\nSubject: [SPAM] Hello there\r\nTo: c@d\r\n\r\nSubject: body\r\n"
         );
         let folded = b"Subject:\r\n folded\r\n\r\nx";
-        assert_eq!(tag_subject(folded, "[SPAM]"), b"Subject: [SPAM] \r\n folded\r\n\r\nx");
+        assert_eq!(
+            tag_subject(folded, "[SPAM]"),
+            b"Subject: [SPAM] \r\n folded\r\n\r\nx"
+        );
         assert_eq!(
             tag_subject(b"From: a@b\r\n\r\nx", "[SPAM]"),
             b"Subject: [SPAM]\r\nFrom: a@b\r\n\r\nx"

@@ -125,7 +125,11 @@ pub const SENDER_BLOCKED: Reply = r(550, (5, 7, 1), "Sender address rejected");
 /// The message's spam weight reached the refusal threshold (FILTER-4).
 pub const SPAM_REFUSED: Reply = r(550, (5, 7, 1), "Message refused as spam");
 /// The From domain's DMARC policy says reject and the message fails DMARC (RFC 7489 §6.3).
-pub const DMARC_REFUSED: Reply = r(550, (5, 7, 1), "Message refused by the sender domain's DMARC policy");
+pub const DMARC_REFUSED: Reply = r(
+    550,
+    (5, 7, 1),
+    "Message refused by the sender domain's DMARC policy",
+);
 /// A virus scanner found a virus in the message (FILTER-6).
 pub const VIRUS_REFUSED: Reply = r(554, (5, 7, 1), "Message refused: it contains a virus");
 /// `550 5.2.1`: the mailbox exists but is disabled.
