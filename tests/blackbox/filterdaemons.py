@@ -7,7 +7,7 @@ depends on nothing of the machine's own set-up:
   network tests) and a site configuration made of the shipped `.pre` files (they load the
   plugins) plus a `local.cf` that turns Bayes and auto-whitelisting off; no user
   configuration. GTUBE scores 1000 with the shipped rules alone.
-- clamd loads one signature the fixture writes, the EICAR test string as a `.ndb` body
+- clamd (streams up to STREAM_MAX_KB) loads one signature the fixture writes, the EICAR test string as a `.ndb` body
   signature named `Heron-Test-EICAR` (clamd reports it as `Heron-Test-EICAR.UNOFFICIAL`);
   no freshclam, no official database.
 
@@ -34,6 +34,9 @@ EICAR = r"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 SIGNATURE = "Heron-Test-EICAR"
 # The name clamd gives a signature from a database it does not know as official.
 VIRUS_NAME = SIGNATURE + ".UNOFFICIAL"
+
+# clamd refuses streams longer than this (its default is 25 MB).
+STREAM_MAX_KB = 512
 
 SA_RULES = Path("/usr/share/spamassassin")
 SA_SITE = Path("/etc/spamassassin")
@@ -168,6 +171,7 @@ class Clamd(Daemon):
             f"TemporaryDirectory {self.dir / 'tmp'}",
             f"PidFile {self.dir / 'clamd.pid'}",
             "Foreground yes",
+            f"StreamMaxLength {STREAM_MAX_KB}K",
             "LogVerbose no",
             "",
         ]))

@@ -6,7 +6,7 @@ the originating address has reverse DNS, so the scanners are the only checks tha
 import base64
 
 from conftest import OTHER, OTHER_PASSWORD, PASSWORD, USER
-from filterdaemons import EICAR, GTUBE, VIRUS_NAME, clamd, daemon_port, need, \
+from filterdaemons import EICAR, GTUBE, STREAM_MAX_KB, VIRUS_NAME, clamd, daemon_port, need, \
     spamd  # noqa: F401 (fixtures)
 from filtering import JUNK, filtered, message  # noqa: F401 (fixture)
 
@@ -142,6 +142,19 @@ def test_a_virus_with_action_inform_sender_tells_the_local_sender(filtered, clam
     [notice] = f.wait_messages(1)
     assert VIRUS_NAME in notice.as_string(), notice.as_string()
     assert f.messages(user=OTHER, password=OTHER_PASSWORD) == []
+
+
+def test_a_message_longer_than_clamd_takes_is_delivered_unscanned(filtered, clamd):
+    """clamd answers `INSTREAM size limit exceeded` and closes: no verdict, so the virus past
+    the limit is not found and the message is delivered, marked as unscanned."""
+    f = filtered
+    with_clamd(f, clamd, "reject")
+    line = "0123456789abcdef" * 4 + "\r\n"
+    body = line * (STREAM_MAX_KB * 1024 * 2 // len(line)) + eicar_body()
+    code, text = f.send(SENDER, [USER], message("too long", body=body, extra=MIME))
+    assert code == 250, (code, text)
+    [m] = f.wait_messages(1)
+    assert "clamav (" in m["X-Spam-Unanswered"], m["X-Spam-Unanswered"]
 
 
 def test_the_command_line_scanner_finds_the_virus(filtered, clamd):

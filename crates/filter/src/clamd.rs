@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use heron_settings::defs;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::error::Error;
@@ -41,17 +41,17 @@ pub enum Scan {
     Virus(String),
 }
 
-/// `message` framed as an INSTREAM request, ready to send.
-pub fn request(message: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(message.len() + 16 + 4 * (message.len() / CHUNK + 1));
-    out.extend_from_slice(b"zINSTREAM\0");
+/// Write `message` to `out` as an INSTREAM request, chunk by chunk (no copy of the message).
+pub async fn send<W: AsyncWrite + Unpin>(out: &mut W, message: &[u8]) -> std::io::Result<()> {
+    out.write_all(b"zINSTREAM\0").await?;
     for chunk in message.chunks(CHUNK) {
         // Chunks are at most CHUNK long, far below u32::MAX.
-        out.extend_from_slice(&(chunk.len() as u32).to_be_bytes());
-        out.extend_from_slice(chunk);
+        out.write_all(&(chunk.len() as u32).to_be_bytes()).await?;
+        out.write_all(chunk).await?;
     }
-    out.extend_from_slice(&0u32.to_be_bytes());
-    out
+    // A zero length ends the stream.
+    out.write_all(&0u32.to_be_bytes()).await?;
+    out.flush().await
 }
 
 /// Parse clamd's answer to INSTREAM (NUL- or newline-terminated): `stream: OK`,
@@ -183,7 +183,7 @@ pub async fn scan(address: &str, message: &[u8], limit: Duration) -> Result<Scan
         let mut stream = TcpStream::connect(address).await?;
         // clamd stops reading and answers as soon as the stream passes its StreamMaxLength,
         // so a failed write may still be followed by that answer.
-        let sent = stream.write_all(&request(message)).await;
+        let sent = send(&mut stream, message).await;
         let mut answer = Vec::new();
         let read = (&mut stream).take(MAX_REPLY).read_to_end(&mut answer).await;
         if answer.is_empty() {
@@ -203,12 +203,18 @@ pub async fn scan(address: &str, message: &[u8], limit: Duration) -> Result<Scan
 mod tests {
     use super::*;
 
-    #[test]
-    fn request_is_chunked_and_ends_with_a_zero_length() {
-        assert_eq!(request(b""), b"zINSTREAM\0\0\0\0\0");
-        assert_eq!(request(b"abc"), b"zINSTREAM\0\0\0\0\x03abc\0\0\0\0");
+    async fn request(message: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        send(&mut out, message).await.unwrap();
+        out
+    }
+
+    #[tokio::test]
+    async fn request_is_chunked_and_ends_with_a_zero_length() {
+        assert_eq!(request(b"").await, b"zINSTREAM\0\0\0\0\0");
+        assert_eq!(request(b"abc").await, b"zINSTREAM\0\0\0\0\x03abc\0\0\0\0");
         let big = vec![b'x'; CHUNK + 1];
-        let r = request(&big);
+        let r = request(&big).await;
         assert_eq!(&r[10..14], &(CHUNK as u32).to_be_bytes());
         assert_eq!(&r[14 + CHUNK..18 + CHUNK], &1u32.to_be_bytes());
         assert_eq!(&r[r.len() - 4..], &[0, 0, 0, 0]);
