@@ -12,12 +12,16 @@ import subprocess
 import pytest
 
 from admin_api import admin  # noqa: F401
+from outbound_dns import DnsServer
 
 
 def test_generated_requests_get_no_server_error(admin, tmp_path):
     st = os.environ.get("HERON_SCHEMATHESIS") or shutil.which("schemathesis")
     if not st:
         pytest.skip("schemathesis not installed")
+    # "Test a message" runs DNS checks: a local server answers them at once.
+    dns = DnsServer().start()
+    assert admin.put("/settings/dns.servers", {"value": dns.address}).status_code == 200
     r = admin.post("/tokens", {"name": "fuzz"})
     assert r.status_code == 201, r.text
     token = r.json()["token"]
@@ -27,8 +31,11 @@ def test_generated_requests_get_no_server_error(admin, tmp_path):
            # Revoking its own token would leave the rest of the run unauthenticated.
            "--exclude-operation-id", "tokens_delete"]
     # Run in the test's directory: schemathesis keeps its example database in the cwd.
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
-                       stdin=subprocess.DEVNULL, cwd=tmp_path)
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
+                           stdin=subprocess.DEVNULL, cwd=tmp_path)
+    finally:
+        dns.stop()
     assert p.returncode == 0, p.stdout[-5000:] + p.stderr[-2000:]
     assert " passed" in p.stdout, p.stdout[-2000:]
     # The server is still up and the token still works.

@@ -38,6 +38,9 @@ pub struct Runtime {
     /// What the dashboard lists as problems now (listeners not bound, a certificate about to
     /// expire); nothing when the admin app runs without listeners.
     pub problems: Arc<dyn Fn() -> Vec<String> + Send + Sync>,
+    /// The spam and virus checks the SMTP doors use, for "test a message"; none when the
+    /// admin app runs without them.
+    pub filter: Option<Arc<heron_filter::Filter>>,
 }
 
 impl Default for Runtime {
@@ -48,6 +51,7 @@ impl Default for Runtime {
             data_dir: PathBuf::default(),
             started: std::time::SystemTime::now(),
             problems: Arc::new(Vec::new),
+            filter: None,
         }
     }
 }

@@ -58,6 +58,11 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, msg)
     }
     /// 404.
+    /// 503: what is asked needs something this process does not run.
+    pub fn unavailable(msg: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, msg)
+    }
+
     pub fn not_found(msg: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, msg)
     }

@@ -6,14 +6,14 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::defaults;
 use crate::routes::{
-    activity, aliases, connections, dkim, domain_aliases, domains, impersonate, listeners, logs,
-    messages, nodes, services, session, settings, spool, tokens, users,
+    activity, aliases, connections, dkim, domain_aliases, domains, filter, impersonate, listeners,
+    logs, messages, nodes, services, session, settings, spool, tokens, users,
 };
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Heron admin API", description = "Domains, users, aliases, settings, the spool, live connections, services, logs, \
-        mass messages, DKIM keys and listeners of a Heron mail server. \
+        mass messages, DKIM keys, listeners and the spam filter's message test of a Heron mail server. \
         Authenticate with POST /api/v1/session (cookie heron_session; send X-CSRF-Token on state-changing requests) \
         or with Authorization: Bearer <API token>."),
     paths(
@@ -35,6 +35,7 @@ use crate::routes::{
         messages::create,
         domain_aliases::list, domain_aliases::create, domain_aliases::delete,
         dkim::get, dkim::create, dkim::delete,
+        filter::test,
         listeners::list, listeners::put,
     ),
     modifiers(&Security),

@@ -37,6 +37,7 @@ pub const ROLES: &[(&str, &str)] = &[
     ("dkim_get", ADMIN),
     ("dkim_generate", ADMIN),
     ("dkim_delete", ADMIN),
+    ("filter_test", ADMIN),
     ("users_list", DOMAIN),
     (
         "users_create",

@@ -188,6 +188,31 @@
     }
   }
 
+  // The answer of "test a message": weight, level, action and one row per check that fired.
+  function showVerdict(data) {
+    var box = document.querySelector("[data-verdict]");
+    if (!box) return;
+    box.querySelector("[data-verdict-weight]").textContent = String(data.weight);
+    box.querySelector("[data-verdict-level]").textContent = data.level || "";
+    box.querySelector("[data-verdict-action]").textContent = data.action || "";
+    var body = box.querySelector("[data-verdict-hits]");
+    body.textContent = "";
+    (data.hits || []).forEach(function (h) {
+      var row = document.createElement("tr");
+      [h.check, String(h.weight), h.detail].forEach(function (t) {
+        var cell = document.createElement("td");
+        cell.textContent = t;
+        row.appendChild(cell);
+      });
+      body.appendChild(row);
+    });
+    var silent = (data.unanswered || []).map(function (u) { return u.check + " (" + u.why + ")"; });
+    box.querySelector("[data-verdict-unanswered]").textContent =
+      silent.length ? "No answer from: " + silent.join(", ") : "";
+    box.querySelector("[data-verdict-auth]").textContent = data.authentication_results || "";
+    box.hidden = false;
+  }
+
   async function run(el, scope, body) {
     if (el.hasAttribute("data-confirm") && !window.confirm(el.getAttribute("data-confirm"))) return;
     clearErrors(scope);
@@ -201,6 +226,11 @@
       var after = el.getAttribute("data-after");
       if (after === "login") {
         window.location.assign(data.must_change_password ? "/password" : "/");
+        return;
+      }
+      if (after === "show-verdict") {
+        showVerdict(data);
+        submit.forEach(function (b) { b.disabled = false; });
         return;
       }
       if (after === "show-token") {
@@ -224,6 +254,16 @@
       submit.forEach(function (b) { b.disabled = false; });
     }
   }
+
+  // A file chosen in `input[data-file-into=NAME]` fills the field NAME of its form.
+  document.addEventListener("change", function (ev) {
+    var input = ev.target;
+    var into = input.getAttribute && input.getAttribute("data-file-into");
+    if (!into || !input.files || !input.files[0]) return;
+    var field = input.form && input.form.querySelector('[name="' + into + '"]');
+    if (!field) return;
+    input.files[0].text().then(function (t) { field.value = t; });
+  });
 
   document.addEventListener("submit", function (ev) {
     var form = ev.target;

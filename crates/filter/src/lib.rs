@@ -20,6 +20,7 @@
 //! more than `smtp_out.spam_check_workers` messages at once; no check writes to the message:
 //! the caller adds the header lines the verdict gives.
 
+pub mod action;
 pub mod auth;
 pub mod clamd;
 pub mod dnsbl;

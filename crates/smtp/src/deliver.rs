@@ -19,8 +19,9 @@ use heron_queue::dsn::{self, DsnRecipient, DsnRequest};
 use heron_queue::notify::hand_off_with;
 
 use crate::envelope::{Transaction, notify_text};
-use crate::filtering::{self, Decision, Judged, LocalFate};
+use crate::filtering;
 use crate::session::Session;
+use heron_filter::action::{Decision, Judged, LocalFate};
 
 /// Deliver an accepted message; the reply to send.
 pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -> Reply {
@@ -37,7 +38,8 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
         None => None,
     };
     let judged = match decision {
-        Some(Decision::Refuse(r)) => {
+        Some(Decision::Refuse(why)) => {
+            let r = filtering::refusal_reply(&why);
             tracing::info!(target: "smtp", "refused <{}>: {}", tx.sender, r.text);
             return r;
         }

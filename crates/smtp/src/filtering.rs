@@ -1,82 +1,26 @@
 //! Spam and virus filtering of a received message (FILTER-1..6, DOM-3, SEC-10): runs the
-//! server's [`Filter`] and turns its verdict into what the hand-off does — refuse at DATA,
-//! or accept and add the report headers, tag the subject, file local copies in Junk, drop
-//! them, or tell the sender.
+//! server's [`Filter`] and gets its decision (`heron_filter::action`), which the hand-off
+//! carries out — refuse at DATA, or accept and add the report headers, tag the subject, file
+//! local copies in Junk, drop them, or tell the sender.
 //!
 //! Invariants: no filtering for unauthenticated clients in `filter.skip_networks`,
-//! whitelisted clients or mail within one domain when the settings say so; mail from authenticated users gets only the content checks and the
-//! outgoing threshold (FILTER-4), and no X-Spam headers (they would tell the world how this
-//! server scores); a notice to the sender is never sent to the null sender, and for incoming
-//! mail only as `security.bounces` allows (SEC-10: with `spf-pass`, only when SPF passed).
+//! whitelisted clients or mail within one domain when the settings say so; mail from
+//! authenticated users gets only the content checks (FILTER-4's outgoing threshold applies);
+//! waiting for a check slot and the checks together take at most two check deadlines.
 
 use std::time::Duration;
 
-use heron_filter::verdict::{DmarcDisposition, Level, Verdict};
+use heron_filter::action::{Decision, Refusal, decide};
+use heron_filter::verdict::Verdict;
 use heron_filter::{Envelope, Filter};
 use heron_proto_smtp::reply::{self, Reply};
-use heron_settings::{Settings, defs};
+use heron_settings::defs;
 
 use crate::envelope::Transaction;
 use crate::session::Session;
 
-/// Where the local copies of an accepted message go.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LocalFate {
-    /// INBOX or the folder the sub-address named.
-    AsAddressed,
-    /// Each recipient's Junk folder (special use `\Junk`).
-    Junk,
-    /// Nowhere: the message is dropped for the local recipients.
-    Drop,
-}
-
-/// What to do with an accepted message.
-#[derive(Debug)]
-pub struct Judged {
-    /// Header lines to add in front of the message (with CRLF).
-    pub head: String,
-    /// Text to put in front of the Subject (the `subject` action).
-    pub subject_tag: Option<String>,
-    pub local: LocalFate,
-    /// The remote recipients are dropped too (a virus, blocked outgoing mail).
-    pub drop_remote: bool,
-    /// Tell the sender the message was not delivered, and why.
-    pub notify_sender: Option<String>,
-}
-
-impl Judged {
-    /// Delivery as addressed, with `head` in front.
-    pub fn deliver(head: String) -> Self {
-        Self {
-            head,
-            subject_tag: None,
-            local: LocalFate::AsAddressed,
-            drop_remote: false,
-            notify_sender: None,
-        }
-    }
-
-    fn dropped(notify_sender: Option<String>) -> Self {
-        Self {
-            local: LocalFate::Drop,
-            drop_remote: true,
-            notify_sender,
-            ..Self::deliver(String::new())
-        }
-    }
-}
-
-/// The filter's decision about a received message.
-#[derive(Debug)]
-pub enum Decision {
-    /// Refuse it at DATA with this reply.
-    Refuse(Reply),
-    /// Accept it and do this.
-    Accept(Judged),
-}
-
 /// Judge `body` (the message as received) of transaction `tx`; `None` when filtering does not
-/// apply to it (off, whitelisted client, mail within one domain).
+/// apply to it (off, a client in `filter.skip_networks`, whitelisted, mail within one domain).
 pub async fn judge(
     s: &Session<'_>,
     filter: &Filter,
@@ -120,94 +64,15 @@ pub async fn judge(
     Some(decide(&verdict, level, settings, env.outgoing))
 }
 
-/// The decision for a verdict: the pure part of [`judge`].
-pub fn decide(verdict: &Verdict, level: Level, settings: &Settings, outgoing: bool) -> Decision {
-    if let Some(virus) = &verdict.virus {
-        return match settings.get(defs::ANTIVIRUS_ACTION).as_str() {
-            "reject" => Decision::Refuse(
-                reply::VIRUS_REFUSED.with_text(format!("Message refused: it contains {virus}")),
-            ),
-            "inform-sender" => Decision::Accept(Judged::dropped(Some(format!(
-                "The message was not delivered: it contains a virus ({virus})."
-            )))),
-            _ => Decision::Accept(Judged::dropped(None)),
-        };
-    }
-    let weight = verdict.weight();
-    let reached =
-        |threshold: u64| threshold != 0 && weight >= i64::try_from(threshold).unwrap_or(i64::MAX);
-    if outgoing {
-        if !reached(settings.get(defs::FILTER_BLOCK_OUTGOING)) {
-            return Decision::Accept(Judged::deliver(String::new()));
+/// The SMTP reply refusing a message.
+pub fn refusal_reply(why: &Refusal) -> Reply {
+    match why {
+        Refusal::Spam => reply::SPAM_REFUSED,
+        Refusal::OutgoingSpam => reply::SPAM_REFUSED.with_text("Message blocked as spam"),
+        Refusal::Dmarc => reply::DMARC_REFUSED,
+        Refusal::Virus(name) => {
+            reply::VIRUS_REFUSED.with_text(format!("Message refused: it contains {name}"))
         }
-        if settings.get(defs::FILTER_BOUNCE_OUTGOING) {
-            return Decision::Accept(Judged::dropped(Some(format!(
-                "The message was not sent: it was blocked as spam (weight {weight})."
-            ))));
-        }
-        return Decision::Refuse(reply::SPAM_REFUSED.with_text("Message blocked as spam"));
-    }
-    if verdict.dmarc == DmarcDisposition::Reject {
-        return Decision::Refuse(reply::DMARC_REFUSED);
-    }
-    if reached(settings.get(defs::FILTER_REJECT_INCOMING)) {
-        return Decision::Refuse(reply::SPAM_REFUSED);
-    }
-    let mut judged = Judged::deliver(verdict.header_lines(level));
-    let (action, text) = match level {
-        Level::None => ("deliver".to_owned(), String::new()),
-        Level::Low => (
-            settings.get(defs::FILTER_ACTION_LOW),
-            settings.get(defs::FILTER_TEXT_LOW),
-        ),
-        Level::Medium => (
-            settings.get(defs::FILTER_ACTION_MEDIUM),
-            settings.get(defs::FILTER_TEXT_MEDIUM),
-        ),
-        Level::High => (
-            settings.get(defs::FILTER_ACTION_HIGH),
-            settings.get(defs::FILTER_TEXT_HIGH),
-        ),
-    };
-    match action.as_str() {
-        "subject" if !text.is_empty() => judged.subject_tag = Some(text),
-        "header" => {
-            judged.head.push_str("X-Spam-Flag: YES\r\n");
-            if !text.is_empty() {
-                judged.head.push_str(&format!(
-                    "X-Spam-Tag: {}\r\n",
-                    heron_filter::verdict::clean(&text)
-                ));
-            }
-        }
-        "junk" => judged.local = LocalFate::Junk,
-        "delete" => judged.local = LocalFate::Drop,
-        "bounce" => {
-            judged.local = LocalFate::Drop;
-            judged.notify_sender = Some(if text.is_empty() {
-                "The message was refused as spam.".to_owned()
-            } else {
-                text
-            });
-        }
-        _ => {}
-    }
-    if verdict.dmarc == DmarcDisposition::Quarantine && judged.local == LocalFate::AsAddressed {
-        judged.local = LocalFate::Junk;
-    }
-    if judged.notify_sender.is_some() && !may_notify(settings, verdict) {
-        tracing::info!(target: "smtp", "no notice to the sender (security.bounces)");
-        judged.notify_sender = None;
-    }
-    Decision::Accept(judged)
-}
-
-/// SEC-10: whether a notice may go back to the sender of an incoming message.
-fn may_notify(settings: &Settings, verdict: &Verdict) -> bool {
-    match settings.get(defs::BOUNCES).as_str() {
-        "enabled" => true,
-        "spf-pass" => verdict.spf_pass,
-        _ => false,
     }
 }
 

@@ -8,6 +8,7 @@ pub mod defaults;
 pub mod dkim;
 pub mod domain_aliases;
 pub mod domains;
+pub mod filter;
 pub mod impersonate;
 pub mod listeners;
 pub mod listing;
@@ -115,6 +116,7 @@ pub fn api() -> Router<Shared> {
             "/api/v1/domains/{name}/dkim",
             get(dkim::get).post(dkim::create).delete(dkim::delete),
         )
+        .route("/api/v1/filter/test", post(filter::test))
         .route(
             "/api/v1/listeners",
             get(listeners::list).put(listeners::put),
@@ -134,6 +136,7 @@ pub fn parse_bodies_for_fuzzing(body: &[u8]) -> usize {
         accepts::<defaults::PropagateRequest>,
         accepts::<defaults::DefaultsChange>,
         accepts::<dkim::NewDkimKey>,
+        accepts::<filter::FilterTestRequest>,
         accepts::<domain_aliases::NewDomainAlias>,
         accepts::<domains::DomainPatch>,
         accepts::<domains::NewDomainRequest>,

@@ -13,6 +13,7 @@ mod assets;
 pub mod dashboard;
 pub mod defaults;
 pub mod domains;
+pub mod filter;
 pub mod format;
 pub mod home;
 pub mod logs;
@@ -54,4 +55,5 @@ pub fn pages() -> Router<Shared> {
         .route("/bindings", get(ops::bindings_page))
         .route("/logs", get(logs::logs_page))
         .route("/messages", get(messages::messages_page))
+        .route("/filter", get(filter::filter_page))
 }

@@ -192,6 +192,7 @@ fn nav(v: &Viewer, active: &str) -> Vec<NavItem> {
                 ("domain-defaults", "Domain defaults"),
                 ("settings", "Settings"),
                 ("security", "Security lists"),
+                ("filter", "Spam filter"),
                 ("bindings", "Bindings"),
                 ("spool", "Spool"),
                 ("services", "Services"),

@@ -107,7 +107,13 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
     let queue = Queue::new(o.dir.clone(), data.join("spool-work"));
     let queue_stop = CancellationToken::new();
     let queue_task = tokio::spawn(queue.clone().run(queue_stop.clone(), GRACE));
-    let services = mail_services(&o.dir, &queue);
+    // One filter for both SMTP doors (so `smtp_out.spam_check_workers` bounds them together)
+    // and the admin's "test a message".
+    let filter = Arc::new(
+        heron_filter::Filter::new(settings.clone(), o.dir.store().clone())
+            .with_dns(queue.shared_dns()),
+    );
+    let services = mail_services(&o.dir, &queue, &filter);
     let listening = mail_listeners(&settings, &services);
     let server = Server::new(settings.clone(), services, self_signed, nofile.now);
     let _follow = server.start().await?;
@@ -123,6 +129,7 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
                 let server = server.clone();
                 Arc::new(move || server.problems())
             },
+            filter: Some(filter.clone()),
         },
         heron_admin::ProcessLimits { nofile: nofile.now },
         admin_stop.clone(),
@@ -170,15 +177,14 @@ fn self_signed(data: &Path, settings: &Settings) -> anyhow::Result<(PathBuf, Pat
 }
 
 /// The mail services by protocol: POP3, IMAP, and SMTP on its two doors.
-fn mail_services(dir: &Directory, queue: &Queue) -> HashMap<Protocol, Arc<dyn Service>> {
+fn mail_services(
+    dir: &Directory,
+    queue: &Queue,
+    filter: &Arc<heron_filter::Filter>,
+) -> HashMap<Protocol, Arc<dyn Service>> {
     let mut services: HashMap<Protocol, Arc<dyn Service>> = HashMap::new();
     services.insert(Protocol::Pop3, Arc::new(Pop3Service::new(dir.clone())));
     services.insert(Protocol::Imap, Arc::new(ImapService::new(dir.clone())));
-    // One filter for both SMTP doors, so `smtp_out.spam_check_workers` bounds them together.
-    let filter = Arc::new(
-        heron_filter::Filter::new(dir.settings().clone(), dir.store().clone())
-            .with_dns(queue.shared_dns()),
-    );
     for (protocol, mode) in [
         (Protocol::Smtp, Mode::Mx),
         (Protocol::Submission, Mode::Submission),
