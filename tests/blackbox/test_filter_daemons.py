@@ -8,16 +8,16 @@ import base64
 from conftest import OTHER, OTHER_PASSWORD, PASSWORD, USER
 from filterdaemons import EICAR, GTUBE, STREAM_MAX_KB, VIRUS_NAME, clamd, daemon_port, need, \
     spamd  # noqa: F401 (fixtures)
-from filtering import JUNK, filtered, message  # noqa: F401 (fixture)
+from filtering import JUNK, ORIGIN_IP, filtered, message  # noqa: F401 (fixture)
 
 SENDER = "bob@sender.test"
 MIME = 'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b1"\r\n'
 
 
-def eicar_body():
-    """A multipart body with the EICAR test file as a base64 attachment."""
+def eicar_body(text="See the attachment."):
+    """A multipart body: `text`, then the EICAR test file as a base64 attachment."""
     attachment = base64.b64encode(EICAR.encode()).decode()
-    return ("--b1\r\nContent-Type: text/plain\r\n\r\nSee the attachment.\r\n"
+    return (f"--b1\r\nContent-Type: text/plain\r\n\r\n{text}\r\n"
             "--b1\r\nContent-Type: application/octet-stream\r\n"
             'Content-Disposition: attachment; filename="eicar.com"\r\n'
             "Content-Transfer-Encoding: base64\r\n\r\n"
@@ -173,3 +173,22 @@ def test_the_command_line_scanner_finds_the_virus(filtered, clamd):
     assert code == 250, (code, text)
     [m] = f.wait_messages(1)
     assert m["X-Spam-Unanswered"] is None
+
+
+# ---------------------------------------------------------------- the admin's test
+
+
+def test_the_admins_test_of_a_message_asks_spamd_and_clamd(filtered, spamd, clamd):
+    f = filtered
+    with_spamd(f, spamd)
+    with_clamd(f, clamd, "reject")
+    both = message("both", body=eicar_body(GTUBE), extra=MIME)
+    r = f.admin.post("/filter/test", {"message": both, "ip": ORIGIN_IP, "sender": SENDER})
+    assert r.status_code == 200, r.text
+    v = r.json()
+    assert [(h["check"], h["weight"]) for h in v["hits"]] == [("spamassassin", 15)], v
+    assert "GTUBE" in v["hits"][0]["detail"], v
+    assert v["virus"] == VIRUS_NAME
+    assert v["action"] == "refuse"
+    assert v["unanswered"] == []
+    assert f.messages("INBOX") == []
