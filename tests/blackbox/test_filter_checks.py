@@ -8,7 +8,7 @@ import socket
 import threading
 
 from filtering import CLIENT_IP, JUNK, ORIGIN_IP, ORIGIN_REVERSED, filtered, message  # noqa: F401
-from conftest import PASSWORD, USER
+from conftest import PASSWORD, USER, eventually
 
 SENDER = "bob@sender.test"
 
@@ -248,3 +248,30 @@ def test_outgoing_mail_over_the_threshold_is_blocked_or_bounced(filtered):
     notice = only(f.wait_messages(1))
     assert "blocked as spam" in notice.as_string()
     assert "dave@remote.test" in notice.as_string()
+
+
+def test_delivery_reports_go_only_to_senders_that_passed_spf(filtered):
+    """SEC-10 `spf-pass`: a failure report goes back only to a sender whose SPF passed when
+    the message arrived, as this server recorded it."""
+    f = filtered
+    f.origin_has_reverse_dns()
+    f.zone.null_mx("nomail.test")
+    f.setting("smtp_in.relay", "anyone")
+    f.setting("spool.delivery_delay", "0")
+    f.setting("security.bounces", "spf-pass")
+    f.setting("filter.action_low", "deliver")
+
+    def reports_to(address):
+        entries = f.admin.get("/spool").json()
+        return [e for e in entries if e["sender"] == ""
+                and any(r["address"] == address for r in e["recipients"])]
+
+    spf(f, "v=spf1 ip4:192.0.2.1 ~all")  # softfail: delivered, but SPF did not pass
+    assert f.send("carl@sender.test", ["x@nomail.test"], message("softfail"))[0] == 250
+    spf(f, f"v=spf1 ip4:{ORIGIN_IP} -all")
+    assert f.send("bob@sender.test", ["x@nomail.test"], message("pass"))[0] == 250
+    eventually(lambda: reports_to("bob@sender.test"), 20, what="a report to bob")
+    # Carl's message has failed too (it left the spool), without a report.
+    eventually(lambda: all(e["sender"] != "carl@sender.test" for e in f.admin.get("/spool").json()),
+               20, what="carl's message failed")
+    assert reports_to("carl@sender.test") == []

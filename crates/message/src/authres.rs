@@ -47,12 +47,46 @@ pub fn strip_own(message: Vec<u8>, hostname: &str) -> Vec<u8> {
     out
 }
 
+/// Whether the message's SPF result, as one of `own` (this server's names) recorded it in
+/// an Authentication-Results field, is `pass`. Only fields of this server count: those of
+/// other servers, or forged ones (which [`strip_own`] removed on arrival), say nothing.
+pub fn spf_passed(message: &[u8], own: &[String]) -> bool {
+    crate::fields(message)
+        .filter(|f| f.is("authentication-results"))
+        .filter(|f| {
+            let id = authserv_id(f.value);
+            let id = id.trim_end_matches('.');
+            own.iter()
+                .any(|o| o.trim_end_matches('.').eq_ignore_ascii_case(id))
+        })
+        .any(|f| {
+            let text = String::from_utf8_lossy(f.value).to_ascii_lowercase();
+            text.split(';')
+                .skip(1)
+                .any(|method| method.split_whitespace().next() == Some("spf=pass"))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn strip(m: &str) -> String {
         String::from_utf8(strip_own(m.as_bytes().to_vec(), "MX.Example.TEST")).unwrap_or_default()
+    }
+
+    #[test]
+    fn spf_pass_counts_only_in_this_servers_fields() {
+        let own = vec!["mx.example.test".to_owned()];
+        let ours =
+            b"Authentication-Results: MX.example.test;\r\n\tspf=pass smtp.mailfrom=a@b\r\n\r\nx";
+        assert!(spf_passed(ours, &own));
+        let theirs = b"Authentication-Results: other.test; spf=pass\r\n\r\nx";
+        assert!(!spf_passed(theirs, &own));
+        let failed = b"Authentication-Results: mx.example.test; spf=fail; dkim=pass\r\n\r\nx";
+        assert!(!spf_passed(failed, &own));
+        let in_body = b"X: 1\r\n\r\nAuthentication-Results: mx.example.test; spf=pass\r\n";
+        assert!(!spf_passed(in_body, &own));
     }
 
     #[test]

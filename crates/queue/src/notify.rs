@@ -4,8 +4,8 @@
 //!
 //! Invariants: nothing is ever sent to the null sender (no bounce loops); a report leaves
 //! before the spool entry it is about is updated, so a crash can repeat a report but never
-//! lose one; with `security.bounces` other than `enabled`, no report is sent (and the log
-//! says so) — "spf-pass" sends none until SPF results exist to check.
+//! lose one; with `security.bounces` = `disabled` no report is sent, with `spf-pass` only to
+//! hosted senders and senders whose SPF passed on arrival (the log says when one is not sent).
 
 use heron_settings::defs;
 use heron_store::{MessageBytes, NewMessage, NewSpoolEntry, SpoolEntry, SpoolRecipient};
@@ -35,7 +35,7 @@ pub async fn report(
         return;
     }
     let policy = q.settings.get(defs::BOUNCES);
-    if policy != "enabled" {
+    if !may_report(q, &policy, &e.sender, message).await {
         tracing::info!(target: "delivery", "#{}: {action} report to <{}> not sent (security.bounces = {policy})", e.id, e.sender);
         return;
     }
@@ -112,6 +112,35 @@ fn split_reply(text: &str) -> (u16, Option<String>) {
         }
     }
     (451, None)
+}
+
+/// SEC-10: whether a report may go to `sender` under `policy`. With `spf-pass`, only to a
+/// sender of a hosted domain (this server's own users) or one whose SPF passed when the
+/// message arrived, as this server recorded it in the message's Authentication-Results.
+async fn may_report(q: &Queue, policy: &str, sender: &str, message: &[u8]) -> bool {
+    match policy {
+        "enabled" => true,
+        "spf-pass" => {
+            let hosted = match sender.rsplit_once('@') {
+                Some((_, domain)) => q.dir.is_local_domain(domain).await.unwrap_or(false),
+                None => false,
+            };
+            hosted || heron_message::authres::spf_passed(message, &own_names(&q.settings))
+        }
+        _ => false,
+    }
+}
+
+/// The names this server writes Authentication-Results under: its host name and the names
+/// of its IPs (BIND-3).
+fn own_names(settings: &heron_settings::Settings) -> Vec<String> {
+    let mut names = vec![hostname(settings)];
+    for entry in settings.get(defs::BIND_HOSTNAMES) {
+        if let Some((_, name)) = entry.split_once('=') {
+            names.push(name.trim().to_owned());
+        }
+    }
+    names
 }
 
 /// Deliver generated mail from the null sender to `to`: locally when hosted here, else by the
