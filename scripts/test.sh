@@ -20,6 +20,14 @@ if ! command -v fetchmail >/dev/null 2>&1 || ! command -v swaks >/dev/null 2>&1 
     as_root apt-get update -qq
     as_root apt-get install -y -qq fetchmail swaks isync neomutt >/dev/null
 fi
+# SpamAssassin's spamd and ClamAV's clamd (and clamscan) for the filtering tests
+# (test_filter_daemons.py): private daemons with the shipped rules and a test signature.
+if ! command -v spamd >/dev/null 2>&1 || ! command -v clamd >/dev/null 2>&1 \
+    || ! command -v clamscan >/dev/null 2>&1; then
+    echo "installing spamassassin, spamd, clamav-daemon and clamav"
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq spamassassin spamd clamav-daemon clamav >/dev/null
+fi
 # Dovecot's imaptest (tests/imaptest, its scripted suite in test_imaptest_suite.py) is built
 # from source on first use against Debian's dovecot-dev.
 if [ ! -e /usr/lib/dovecot/dovecot-config ] || [ ! -e /usr/include/openssl/ssl.h ] \
@@ -67,6 +75,8 @@ fi
 echo "chromium:  $(command -v chromium)"
 echo "fetchmail: $(command -v fetchmail)"
 echo "swaks:     $(command -v swaks)"
+echo "spamd:     $(command -v spamd)"
+echo "clamd:     $(command -v clamd)"
 echo "pytest:    $(python3 -c 'import pytest; print(pytest.__version__)')"
 
 df -h . | tail -n 1 | awk '{ print "disk: " $4 " free" }'

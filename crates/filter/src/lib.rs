@@ -11,6 +11,8 @@
 //! - [`dnsbl`]: DNS blocklists for the connecting IP and domain blocklists for the sender and
 //!   link domains.
 //! - [`rules`]: custom header rules.
+//! - [`spamd`]: SpamAssassin through spamd; [`clamd`]: ClamAV through clamd; [`scanner`]: a
+//!   command-line virus scanner. [`Error`] says why one of them gave no answer.
 //! - [`action`]: the levels' actions and their settings.
 //!
 //! Invariants: a check that errs or runs out of time adds no weight and is named in the
@@ -20,11 +22,16 @@
 
 pub mod action;
 pub mod auth;
+pub mod clamd;
 pub mod dnsbl;
+pub mod error;
 pub mod gateway;
 pub mod pipeline;
 pub mod rules;
+pub mod scanner;
+pub mod spamd;
 pub mod verdict;
 
+pub use error::Error;
 pub use pipeline::{Envelope, Filter};
 pub use verdict::{Hit, Level, Verdict};

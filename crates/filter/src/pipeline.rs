@@ -60,6 +60,8 @@ pub struct Filter {
     slots: Semaphore,
     /// How many permits `slots` was given, to follow `smtp_out.spam_check_workers`.
     size: Mutex<usize>,
+    /// Consecutive failures of clamd (FILTER-6).
+    clamd: crate::clamd::Breaker,
 }
 
 impl Filter {
@@ -71,6 +73,7 @@ impl Filter {
             dns: None,
             slots: Semaphore::new(0),
             size: Mutex::new(0),
+            clamd: crate::clamd::Breaker::default(),
         }
     }
 
@@ -119,8 +122,16 @@ impl Filter {
             verdict.merge(rbl);
         }
         // Content checks: incoming and outgoing mail alike.
-        let (uribl,) = futures::join!(within("uribl", limit, crate::dnsbl::check_domains(&ctx)),);
-        verdict.merge(uribl);
+        use crate::{clamd, scanner, spamd};
+        let (uribl, spam, clam, command) = futures::join!(
+            within("uribl", limit, crate::dnsbl::check_domains(&ctx)),
+            within(spamd::NAME, limit, spamd::check(&ctx)),
+            within(clamd::NAME, limit, clamd::check(&ctx, &self.clamd)),
+            within(scanner::NAME, limit, scanner::check(&ctx)),
+        );
+        for found in [uribl, spam, clam, command] {
+            verdict.merge(found);
+        }
         verdict.merge(crate::rules::check(&ctx));
         verdict
     }

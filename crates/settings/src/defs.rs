@@ -314,7 +314,43 @@ crate::settings! {
     /// Bypass gateways (FILTER-5): IPs or networks of relays in front of this server; for mail from them the IP-based checks (SPF, reverse DNS, DNSBL) use the originating IP found in the Received fields below the gateway's.
     FILTER_BYPASS_GATEWAYS: List = "filter.bypass_gateways", "";
 
+    // ---- SpamAssassin (FILTER-2) ----
+    /// Ask SpamAssassin's spamd (over the spamd protocol) about every message; its verdict adds the weight of the band its score falls in.
+    SPAMASSASSIN_ENABLED: Bool = "spamassassin.enabled", "false";
+    /// spamd servers, entries `HOST:PORT`; the attempts for one message go round them in turn.
+    SPAMASSASSIN_ADDRESS: List = "spamassassin.address", "127.0.0.1:783";
+    /// Seconds one attempt (connect, send, spamd's answer) may take; 0 counts as 1. `filter.check_timeout` bounds all the attempts of a message together.
+    SPAMASSASSIN_TIMEOUT: Seconds = "spamassassin.timeout", "10";
+    /// Attempts per message (FILTER-2): a spamd that is down, slow or answers an error is asked again, up to this many times in all, before the check is reported unanswered; 0 counts as 1.
+    SPAMASSASSIN_MAX_ATTEMPTS: Count = "spamassassin.max_attempts", "2";
+    /// Largest message in KB sent to spamd (spamc's own default); larger messages are not scanned.
+    SPAMASSASSIN_MAX_SIZE: Count = "spamassassin.max_size", "500";
+    /// Score, in percent of spamd's own threshold (its `required_score`, 5.0 unless spamd is configured otherwise), from which SpamAssassin rates a message a low probability of spam: 50 means a score of 2.5 with the usual threshold.
+    SPAMASSASSIN_LOW_FROM: Count = "spamassassin.low_from", "50";
+    /// Score, in percent of spamd's threshold, from which the probability of spam is medium: 100 means what spamd itself calls spam.
+    SPAMASSASSIN_MEDIUM_FROM: Count = "spamassassin.medium_from", "100";
+    /// Score, in percent of spamd's threshold, from which the probability of spam is high: 200 means twice what spamd calls spam.
+    SPAMASSASSIN_HIGH_FROM: Count = "spamassassin.high_from", "200";
+    /// Weight added for a low probability of spam.
+    SPAMASSASSIN_WEIGHT_LOW: Weight = "spamassassin.weight_low", "5";
+    /// Weight added for a medium probability of spam.
+    SPAMASSASSIN_WEIGHT_MEDIUM: Weight = "spamassassin.weight_medium", "10";
+    /// Weight added for a high probability of spam. Below `filter.level_high` by default, so SpamAssassin alone takes a message to the medium level at most and another failing check is needed for the high one.
+    SPAMASSASSIN_WEIGHT_HIGH: Weight = "spamassassin.weight_high", "15";
+
     // ---- anti-virus (FILTER-6) ----
+    /// Scan every message with ClamAV's clamd (INSTREAM over TCP).
+    ANTIVIRUS_CLAMAV_ENABLED: Bool = "antivirus.clamav_enabled", "false";
+    /// clamd's TCP address, `HOST:PORT` (its `TCPSocket`/`TCPAddr`).
+    ANTIVIRUS_CLAMAV_ADDRESS: Text = "antivirus.clamav_address", "127.0.0.1:3310";
+    /// Seconds a scan by clamd may take (connect, send, answer); 0 counts as 1.
+    ANTIVIRUS_CLAMAV_TIMEOUT: Seconds = "antivirus.clamav_timeout", "10";
+    /// Consecutive failures (clamd down, slow or answering an error) after which clamd is left alone for 30 seconds, then connected to again (one more failure leaves it alone again): meanwhile messages are reported unscanned at once instead of each waiting for it. 0 = always try.
+    ANTIVIRUS_CLAMAV_FAILURES_BEFORE_RECONNECT: Count = "antivirus.clamav_failures_before_reconnect", "5";
+    /// Command-line scanner, empty = none: split at spaces (no shell), `%FILEPATH` replaced by a temporary file holding the message. Exit status 1 means a virus (the first line of its output names it; `PATH: NAME FOUND` as clamscan prints gives NAME), 0 clean, anything else no answer. Example: `clamscan --no-summary %FILEPATH`. The file is readable by Heron's own user only, so a scanner that passes the path to a daemon running as another user needs to send the contents instead (`clamdscan --stream`).
+    ANTIVIRUS_COMMAND: Text = "antivirus.command", "";
+    /// Seconds the command-line scanner may run before it is killed and the message reported unscanned; 0 counts as 1. `filter.check_timeout` bounds it too.
+    ANTIVIRUS_COMMAND_TIMEOUT: Seconds = "antivirus.command_timeout", "10";
     /// What happens to a message a virus scanner flags: delete (accepted and dropped, logged), inform-sender (dropped, and the sender is told why), reject (refused at DATA with 554 5.7.1).
     ANTIVIRUS_ACTION: Choice(&["delete", "inform-sender", "reject"]) = "antivirus.action", "delete";
 
