@@ -10,10 +10,12 @@
 //! - [`auth`]: SPF, DKIM, DMARC and ARC (through `heron-mailauth`), reverse DNS.
 //! - [`dnsbl`]: DNS blocklists for the connecting IP and domain blocklists for the sender and
 //!   link domains.
-//! - [`rules`]: custom header rules.
+//! - [`rules`]: custom header rules; [`gateway`]: the IP judged behind a bypass gateway and
+//!   the networks that are not filtered.
 //! - [`spamd`]: SpamAssassin through spamd; [`clamd`]: ClamAV through clamd; [`scanner`]: a
 //!   command-line virus scanner. [`Error`] says why one of them gave no answer.
-//! - [`action`]: the levels' actions and their settings.
+//! - [`action`]: what happens to a judged message: refusal at DATA, or its level's action,
+//!   the virus action and the notice to the sender (pure; SMTP carries it out).
 //!
 //! Invariants: a check that errs or runs out of time adds no weight and is named in the
 //! report, so a slow DNS server or daemon never refuses mail by itself; the filter never holds
