@@ -607,3 +607,36 @@ pub struct SharedFolder {
     /// The rights the user holds: those granted to the user and to `anyone`, together.
     pub rights: String,
 }
+
+/// The learned counts of one token of the Bayesian classifier (FILTER-2).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BayesCount {
+    /// The token's 64-bit hash.
+    pub hash: i64,
+    /// Learned spam messages that had the token.
+    pub spam: u64,
+    /// Learned ham messages that had the token.
+    pub ham: u64,
+}
+
+/// The size of the Bayesian classifier's database.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BayesTotals {
+    /// Messages learned as spam (and not relearned as ham since).
+    pub spam: u64,
+    /// Messages learned as ham.
+    pub ham: u64,
+    /// Tokens kept.
+    pub tokens: u64,
+}
+
+/// What learning one message did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BayesLearned {
+    /// A message not learned before: its tokens were counted in its class.
+    New,
+    /// A message learned before in the other class: its counts moved to this one.
+    Moved,
+    /// Already learned in this class: nothing changed.
+    Known,
+}

@@ -419,6 +419,37 @@ pub trait AclStore: Send + Sync {
     async fn shared_with(&self, user: UserId) -> Result<Vec<SharedFolder>>;
 }
 
+/// The learned token counts of the Bayesian spam classifier (FILTER-2), one database per
+/// server. A token is a 64-bit hash; each keeps how many learned spam and ham messages had it
+/// and when it was last learned. Learned messages are kept by key (the caller's stable name
+/// for the message, e.g. its blob id) with their class, so learning a message again in the
+/// same class changes nothing and learning it in the other class moves its counts.
+#[async_trait]
+pub trait BayesStore: Send + Sync {
+    /// Learn the message `key` with `tokens` (duplicates are counted once) as spam or ham,
+    /// at `now` (Unix seconds), in one transaction with the message totals.
+    async fn bayes_learn(
+        &self,
+        key: &str,
+        tokens: &[i64],
+        spam: bool,
+        now: i64,
+    ) -> Result<BayesLearned>;
+    /// The counts of those of `tokens` that were learned (unknown tokens are left out).
+    async fn bayes_counts(&self, tokens: &[i64]) -> Result<Vec<BayesCount>>;
+    /// Learned messages of each class: spam, ham (one row read, what every classification
+    /// asks).
+    async fn bayes_learned(&self) -> Result<(u64, u64)>;
+    /// Learned messages of each class and the number of tokens kept (counting the tokens
+    /// reads them all: for reports, not for every message).
+    async fn bayes_totals(&self) -> Result<BayesTotals>;
+    /// Keep at most `max_tokens` tokens: those no longer in any learned message go first,
+    /// then the least recently learned (by day), rarest first. Returns how many went.
+    async fn bayes_prune(&self, max_tokens: u64) -> Result<u64>;
+    /// Forget everything learned.
+    async fn bayes_reset(&self) -> Result<()>;
+}
+
 /// Everything a running server needs from its storage.
 #[async_trait]
 pub trait Store:
@@ -432,6 +463,7 @@ pub trait Store:
     + AdminSessionStore
     + LimitStore
     + AclStore
+    + BayesStore
 {
     /// Receive change events committed by this process or, for backends that share the
     /// database between processes or nodes, by any of them.

@@ -365,6 +365,30 @@ pub(crate) const TABLES: &[Table] = &[
         blob: None,
         identity: true,
     },
+    Table {
+        name: "bayes_tokens",
+        columns: &[("hash", Int), ("spam", Int), ("ham", Int), ("seen", Int)],
+        select: None,
+        order: "hash",
+        blob: None,
+        identity: false,
+    },
+    Table {
+        name: "bayes_messages",
+        columns: &[("key", Text), ("spam", Bool), ("learned_at", Int)],
+        select: None,
+        order: "key",
+        blob: None,
+        identity: false,
+    },
+    Table {
+        name: "bayes_totals",
+        columns: &[("id", Int4), ("spam", Int), ("ham", Int)],
+        select: None,
+        order: "id",
+        blob: None,
+        identity: false,
+    },
 ];
 
 /// The table of message bytes, counted apart from [`TABLES`].

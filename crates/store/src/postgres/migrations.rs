@@ -79,6 +79,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "search text of messages",
         sql: include_str!("migrations/0011_search_text.sql"),
     },
+    Migration {
+        version: 12,
+        name: "Bayesian classifier",
+        sql: include_str!("migrations/0012_bayes.sql"),
+    },
 ];
 
 /// A migration as a database has it.

@@ -7,6 +7,7 @@
 //! always give the same answer, except for fresh ids, which are random.
 
 pub mod acl;
+pub mod bayes;
 pub mod blob_id;
 pub mod flags;
 pub mod folders;

@@ -7,6 +7,7 @@
 
 mod acl;
 mod admin_account;
+mod bayes;
 mod changes;
 mod directory;
 mod directory_rows;

@@ -26,7 +26,10 @@ pub const READER_PRAGMAS: &str = "PRAGMA mmap_size = 1073741824;";
 /// Version 7 keeps each message's search text (`message_text`, `text_pending`): opening an
 /// older database lists every message as pending once, and the server's indexer
 /// ([`crate::textindex`]) keeps their text in the background.
-pub const VERSION: i64 = 7;
+/// Version 8 adds the Bayesian classifier's tables (`bayes_tokens`, `bayes_messages`,
+/// `bayes_totals`), created at open like every table; an older database starts with an
+/// empty classifier.
+pub const VERSION: i64 = 8;
 
 /// First version whose `used_bytes` include folder costs.
 pub const FOLDERS_IN_QUOTA: i64 = 3;
@@ -264,6 +267,26 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     name TEXT NOT NULL,
     hash TEXT NOT NULL UNIQUE,
     created_at INTEGER NOT NULL
+);
+-- The Bayesian classifier (FILTER-2): per token hash, the learned spam and ham messages that
+-- had it and when it was last learned (Unix seconds); the learned messages by key with their
+-- class (1 spam, 0 ham); the message totals in one row.
+CREATE TABLE IF NOT EXISTS bayes_tokens (
+    hash INTEGER PRIMARY KEY,
+    spam INTEGER NOT NULL,
+    ham INTEGER NOT NULL,
+    seen INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS bayes_tokens_age ON bayes_tokens (seen / 86400, spam + ham);
+CREATE TABLE IF NOT EXISTS bayes_messages (
+    key TEXT PRIMARY KEY,
+    spam INTEGER NOT NULL,
+    learned_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS bayes_totals (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    spam INTEGER NOT NULL,
+    ham INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS changes (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
