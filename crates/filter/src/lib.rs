@@ -12,6 +12,7 @@
 //!   link domains.
 //! - [`rules`]: custom header rules; [`gateway`]: the IP judged behind a bypass gateway and
 //!   the networks that are not filtered.
+//! - [`bayes`]: the Bayesian content classifier, learned from users (FILTER-2).
 //! - [`spamd`]: SpamAssassin through spamd; [`clamd`]: ClamAV through clamd; [`scanner`]: a
 //!   command-line virus scanner. [`Error`] says why one of them gave no answer.
 //! - [`action`]: what happens to a judged message: refusal at DATA, or its level's action,
@@ -24,6 +25,7 @@
 
 pub mod action;
 pub mod auth;
+pub mod bayes;
 pub mod clamd;
 pub mod dnsbl;
 pub mod error;

@@ -122,14 +122,15 @@ impl Filter {
             verdict.merge(rbl);
         }
         // Content checks: incoming and outgoing mail alike.
-        use crate::{clamd, scanner, spamd};
-        let (uribl, spam, clam, command) = futures::join!(
+        use crate::{bayes, clamd, scanner, spamd};
+        let (uribl, spam, clam, command, learned) = futures::join!(
             within("uribl", limit, crate::dnsbl::check_domains(&ctx)),
             within(spamd::NAME, limit, spamd::check(&ctx)),
             within(clamd::NAME, limit, clamd::check(&ctx, &self.clamd)),
             within(scanner::NAME, limit, scanner::check(&ctx)),
+            within(bayes::NAME, limit, bayes::check(&ctx)),
         );
-        for found in [uribl, spam, clam, command] {
+        for found in [uribl, spam, clam, command, learned] {
             verdict.merge(found);
         }
         verdict.merge(crate::rules::check(&ctx));

@@ -314,6 +314,28 @@ crate::settings! {
     /// Bypass gateways (FILTER-5): IPs or networks of relays in front of this server; for mail from them the IP-based checks (SPF, reverse DNS, DNSBL) use the originating IP found in the Received fields below the gateway's.
     FILTER_BYPASS_GATEWAYS: List = "filter.bypass_gateways", "";
 
+    // ---- Bayes (FILTER-2): the content classifier, learned from users' Junk moves ----
+    /// Run the Bayesian content check on arriving mail (FILTER-2).
+    BAYES_ENABLED: Bool = "bayes.enabled", "true";
+    /// Weight added when the Bayesian classifier rates a message's spam probability at or above `bayes.spam_percent`.
+    BAYES_WEIGHT: Weight = "bayes.weight", "10";
+    /// Spam probability, in percent, from which `bayes.weight` is added.
+    BAYES_SPAM_PERCENT: Count = "bayes.spam_percent", "90";
+    /// Weight added when the probability is at or below `bayes.ham_percent` (clearly good mail); usually 0 or negative, e.g. -3 to offset other checks' false alarms.
+    BAYES_HAM_WEIGHT: Weight = "bayes.ham_weight", "0";
+    /// Spam probability, in percent, up to which `bayes.ham_weight` is added.
+    BAYES_HAM_PERCENT: Count = "bayes.ham_percent", "10";
+    /// Megabytes the classifier's token database may take in the store, at about 64 bytes a token (1 MB keeps 16,384 tokens); beyond it the tokens least recently learned, rarest first, are dropped; 0 = no limit.
+    BAYES_MAX_MEMORY_MB: Count = "bayes.max_memory_mb", "32";
+    /// Messages learned as spam needed before the classifier gives an answer.
+    BAYES_MIN_SPAM: Count = "bayes.min_spam", "200";
+    /// Messages learned as good mail (ham) needed before the classifier gives an answer.
+    BAYES_MIN_HAM: Count = "bayes.min_ham", "200";
+    /// Messages required for filter update: each time this many messages have been learned as spam or good mail, the token database is pruned to `bayes.max_memory_mb` (token counts themselves are read from the store for every message, so learning takes effect at once). 0 counts as 1.
+    BAYES_RETRAIN_MESSAGES: Count = "bayes.retrain_messages", "100";
+    /// Learn from users: a message moved or copied into a Junk folder over IMAP, or flagged $Junk, is learned as spam; one moved out of Junk into a folder other than Trash, or flagged $NotJunk, as good mail.
+    BAYES_LEARN_FROM_USERS: Bool = "bayes.learn_from_users", "true";
+
     // ---- SpamAssassin (FILTER-2) ----
     /// Ask SpamAssassin's spamd (over the spamd protocol) about every message; its verdict adds the weight of the band its score falls in.
     SPAMASSASSIN_ENABLED: Bool = "spamassassin.enabled", "false";
