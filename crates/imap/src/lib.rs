@@ -40,6 +40,7 @@ mod fetchitems;
 #[doc(hidden)]
 pub mod fuzzing;
 mod keywords;
+mod learn;
 mod limits;
 mod mailbox;
 mod matched;

@@ -4,7 +4,8 @@
 //! Invariants: a missing target gets `NO [TRYCREATE]`; copies count against the quota (their
 //! sizes read from the store, the session's view does not keep them);
 //! COPYUID pairs source and new UIDs in the same order; a MOVE is one store transaction,
-//! announced as `* OK [COPYUID ...]` then the expunges, then the tagged OK.
+//! announced as `* OK [COPYUID ...]` then the expunges, then the tagged OK; copies into
+//! and moves out of the Junk mailbox teach the spam classifier ([`crate::learn`]).
 
 use heron_proto_imap::response::{self, code};
 use heron_proto_imap::wire::nz;
@@ -94,6 +95,11 @@ pub async fn transfer(
         m.store().copy_messages(source, &uids, target.id).await?
     };
     drop_unallowed_flags(m, target.id, &rights, &pairs).await?;
+    // FILTER-2: into Junk is spam, out of it ham; learnt apart from the command.
+    if let Some(spam) = crate::learn::of_transfer(&m.view.folder, &target, moving) {
+        let new = pairs.iter().map(|&(_, b)| b).collect();
+        crate::learn::spawn(m.svc, target.id, new, spam);
+    }
     let copyuid = copy_uid(target.uidvalidity, &pairs);
     if !moving {
         let mut d = Done::ok("COPY completed");

@@ -5,7 +5,8 @@
 //! response, except one another session expunged (it has no flags left to report; like a
 //! known ghost it is announced at the next point that allows EXPUNGE, and the command still
 //! answers OK for the others); messages changed after UNCHANGEDSINCE are left alone and listed in
-//! `[MODIFIED ...]`; `\Recent` cannot be stored (RFC 9051 §2.3.2).
+//! `[MODIFIED ...]`; `\Recent` cannot be stored (RFC 9051 §2.3.2); setting `$Junk` or
+//! `$NotJunk` teaches the spam classifier ([`crate::learn`]).
 
 use std::collections::HashSet;
 
@@ -104,6 +105,11 @@ pub async fn execute(
             .store_flags(folder, &uids, op, &names, unchanged_since)
             .await?
     };
+    // FILTER-2: $Junk and $NotJunk teach the spam classifier, apart from the command.
+    if let Some(spam) = crate::learn::of_flags(op, &names) {
+        let changed = upd.changed.iter().map(|&(u, _, _)| u).collect();
+        crate::learn::spawn(m.svc, folder, changed, spam);
+    }
     let mut new_keyword = false;
     for (u, modseq, f) in &upd.changed {
         new_keyword |= m.view.set_flags(*u, *modseq, f);
