@@ -6,8 +6,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::defaults;
 use crate::routes::{
-    activity, aliases, connections, dkim, domain_aliases, domains, filter, impersonate, listeners,
-    logs, messages, nodes, services, session, settings, spool, tokens, users,
+    activity, aliases, bayes, connections, dkim, domain_aliases, domains, filter, impersonate,
+    listeners, logs, messages, nodes, services, session, settings, spool, tokens, users,
 };
 
 #[derive(OpenApi)]
@@ -31,6 +31,7 @@ use crate::routes::{
         activity::online, activity::inactive,
         services::list, services::start, services::stop,
         nodes::list,
+        bayes::get, bayes::reset,
         logs::read, logs::types, logs::download,
         messages::create,
         domain_aliases::list, domain_aliases::create, domain_aliases::delete,

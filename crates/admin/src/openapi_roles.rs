@@ -69,6 +69,8 @@ pub const ROLES: &[(&str, &str)] = &[
     ("spool_priority", ADMIN),
     ("services_list", ADMIN),
     ("nodes_list", ADMIN),
+    ("bayes_get", ADMIN),
+    ("bayes_reset", ADMIN),
     ("services_start", ADMIN),
     ("services_stop", ADMIN),
     ("connections_list", ADMIN),

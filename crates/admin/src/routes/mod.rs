@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod aliases;
+pub mod bayes;
 pub mod connections;
 pub mod defaults;
 pub mod dkim;
@@ -97,6 +98,8 @@ pub fn api() -> Router<Shared> {
         .route("/api/v1/online-users", get(activity::online))
         .route("/api/v1/inactive-users", get(activity::inactive))
         .route("/api/v1/nodes", get(nodes::list))
+        .route("/api/v1/bayes", get(bayes::get))
+        .route("/api/v1/bayes/reset", post(bayes::reset))
         .route("/api/v1/services", get(services::list))
         .route("/api/v1/services/{name}/start", post(services::start))
         .route("/api/v1/services/{name}/stop", post(services::stop))
