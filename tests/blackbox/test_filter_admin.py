@@ -72,3 +72,19 @@ def test_the_filter_page_has_the_form_and_the_settings_links(admin):
     assert 'href="/settings/antivirus"' in r.text
     r = get("/settings/filter")
     assert r.status_code == 200 and "filter.reject_incoming" in r.text
+
+
+def test_the_filter_page_shows_a_messages_checks_in_the_browser(admin):
+    from browser import run_ui
+    assert admin.put("/settings/filter.header_rules",
+                     {"value": "X-Mailer 12 *mass mailer*"}).status_code == 200
+    dns = DnsServer().start()
+    try:
+        assert admin.put("/settings/dns.servers", {"value": dns.address}).status_code == 200
+        out = run_ui(admin.heron, "filter-test", "filter-test", admin_password=ADMIN_PASSWORD,
+                     message=MESSAGE, ip="127.0.0.1")
+    finally:
+        dns.stop()
+    assert out["weight"] == "12" and out["level"] == "medium", out
+    assert out["action"] == "junk", out
+    assert ["header:X-Mailer", "12", "X-Mailer matches *mass mailer*"] in out["rows"], out

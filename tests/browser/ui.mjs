@@ -95,6 +95,29 @@ const scenarios = {
     return { saved: ok, label };
   },
 
+  // Test a message on the Spam filter page: an .eml file chosen in the file field fills the
+  // message, and the answer is shown as weight, level, action and a row per check.
+  async "filter-test"(page, base, a, shot) {
+    await login(page, base, "admin", a.admin_password);
+    await page.goto(base + "/filter");
+    await page.setInputFiles("#file", { name: "offer.eml", mimeType: "message/rfc822",
+                                        buffer: Buffer.from(a.message) });
+    await page.waitForFunction(() => document.querySelector("#message").value.includes("Subject:"),
+                               null, { timeout: TIMEOUT });
+    await page.fill("#ip", a.ip);
+    await page.click("#filter-test button[type=submit]");
+    await page.waitForSelector("[data-verdict]:not([hidden])", { timeout: TIMEOUT });
+    const rows = await page.$$eval("[data-verdict-hits] tr", (trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll("td")).map((td) => td.textContent)));
+    await shot("verdict");
+    return {
+      weight: await text(page, "[data-verdict-weight]"),
+      level: await text(page, "[data-verdict-level]"),
+      action: await text(page, "[data-verdict-action]"),
+      rows,
+    };
+  },
+
   // Move one listener to another port on the bindings page.
   async "move-listener"(page, base, a, shot) {
     await login(page, base, "admin", a.admin_password);

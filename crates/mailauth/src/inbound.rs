@@ -10,8 +10,9 @@
 //! sealed with ARC (RFC 8617): the new set's instance follows the message's chain, and a chain
 //! that already failed is not sealed (§5.1.1).
 //!
-//! Invariant: a message that cannot be parsed still gets its SPF and reverse-DNS results
-//! (they do not read it); its DKIM, ARC and DMARC results are `none` and it is not sealed.
+//! Invariants: a message that cannot be parsed still gets its SPF and reverse-DNS results
+//! (they do not read it); its DKIM, ARC and DMARC results are `none` and it is not sealed. At
+//! most [`MAX_DKIM_SIGNATURES`] signatures are verified, whatever the sender puts in.
 
 use std::net::IpAddr;
 
@@ -26,6 +27,10 @@ use mail_auth::{
 
 use crate::dkim::Signer;
 use crate::dns::Dns;
+
+/// DKIM signatures verified per message; further ones are left out (each costs a DNS lookup
+/// and a hash of the message, and the sender chooses how many there are).
+pub const MAX_DKIM_SIGNATURES: usize = 10;
 
 /// Who handed a message over, as the checks need it.
 #[derive(Clone, Copy, Debug)]
@@ -139,6 +144,10 @@ pub async fn authenticate(
         header: String::new(),
         arc_seal: None,
     };
+    let trimmed = without_extra_signatures(message);
+    let message = trimmed.as_deref().unwrap_or(message);
+    // A seal must cover the message as it leaves, not the trimmed copy.
+    let sealer = sealer.filter(|_| trimmed.is_none());
     let Some(parsed) = AuthenticatedMessage::parse(message) else {
         report.header = spf_results(results, &spf, from, helo)
             .with_iprev_result(&iprev, from.ip)
@@ -190,6 +199,28 @@ pub async fn authenticate(
     }
     report.header = results.to_header();
     report
+}
+
+/// `message` without the DKIM-Signature fields after the first [`MAX_DKIM_SIGNATURES`], or
+/// `None` when it has no more than that.
+fn without_extra_signatures(message: &[u8]) -> Option<Vec<u8>> {
+    let extra: Vec<std::ops::Range<usize>> = heron_message::fields(message)
+        .filter(|f| f.is("DKIM-Signature"))
+        .skip(MAX_DKIM_SIGNATURES)
+        .map(|f| f.range)
+        .collect();
+    if extra.is_empty() {
+        return None;
+    }
+    tracing::info!(target: "smtp", "{} DKIM signatures beyond the first {MAX_DKIM_SIGNATURES} not verified", extra.len());
+    let mut out = Vec::with_capacity(message.len());
+    let mut at = 0;
+    for r in extra {
+        out.extend_from_slice(&message[at..r.start]);
+        at = r.end;
+    }
+    out.extend_from_slice(&message[at..]);
+    Some(out)
 }
 
 /// The SPF part of the results, for the identity that was checked.
@@ -260,5 +291,26 @@ fn dmarc_outcome(d: &mail_auth::DmarcOutput) -> Outcome {
         Outcome::PermError
     } else {
         Outcome::None
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_beyond_the_limit_are_left_out() {
+        let mut m = String::from("From: a@b.test\r\n");
+        for i in 0..MAX_DKIM_SIGNATURES + 3 {
+            m.push_str(&format!("DKIM-Signature: v=1; d=d{i}.test;\r\n b=x\r\n"));
+        }
+        m.push_str("Subject: s\r\n\r\nbody\r\n");
+        let out = without_extra_signatures(m.as_bytes()).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.matches("DKIM-Signature").count(), MAX_DKIM_SIGNATURES);
+        assert!(text.contains("d=d9.test") && !text.contains("d=d10.test"));
+        assert!(text.ends_with("Subject: s\r\n\r\nbody\r\n"));
+        assert!(without_extra_signatures(b"From: a@b\r\n\r\nx").is_none());
     }
 }

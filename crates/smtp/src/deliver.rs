@@ -10,13 +10,13 @@
 
 use std::sync::Arc;
 
+use heron_filter::action::{Decision, Judged, LocalFate};
 use heron_message::{authres, trace};
 use heron_proto_smtp::reply::{self, Reply};
 use heron_proto_smtp::{Ret, count_received, has_header, received_protocol};
-use heron_settings::defs;
-use heron_filter::action::{Decision, Judged, LocalFate};
 use heron_queue::dsn::{self, DsnRecipient, DsnRequest};
 use heron_queue::notify::hand_off_with;
+use heron_settings::defs;
 use heron_store::{MessageBytes, NewMessage, NewSpoolEntry, SpoolRecipient};
 
 use crate::envelope::{Transaction, notify_text};
