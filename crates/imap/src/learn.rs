@@ -8,7 +8,7 @@
 //! task of its own after the command's store change, and its errors are logged; it runs
 //! only with `bayes.enabled` and `bayes.learn_from_users`; one command learns at most
 //! [`MAX_LEARNED`] messages, and at most [`LEARNERS`] commands' messages are being learned at
-//! once in this process (the others wait their turn).
+//! once in this process (the others wait their turn, at most [`MAX_PENDING`] of them).
 
 use heron_settings::defs;
 use heron_store::{FlagOp, Folder, FolderId};
@@ -27,6 +27,35 @@ pub const LEARNERS: usize = 2;
 
 /// One permit per command being learned.
 static LEARNING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(LEARNERS);
+
+/// Commands whose learning is running or waiting, at most; a command beyond that is not
+/// learned from (and the log says so), so a client cannot pile up tasks.
+pub const MAX_PENDING: usize = 64;
+
+/// Commands whose learning is running or waiting now.
+static PENDING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Holds one of [`PENDING`]'s places until dropped.
+struct Pending;
+
+impl Pending {
+    /// A place, or `None` when [`MAX_PENDING`] are taken.
+    fn take() -> Option<Pending> {
+        use std::sync::atomic::Ordering;
+        let before = PENDING.fetch_add(1, Ordering::AcqRel);
+        if before >= MAX_PENDING {
+            PENDING.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        Some(Pending)
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        PENDING.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
 
 /// Whether `folder` has the special use `use_` (RFC 6154, e.g. `\Junk`).
 fn has_use(folder: &Folder, use_: &str) -> bool {
@@ -73,8 +102,13 @@ pub fn spawn(svc: &ImapService, folder: FolderId, mut uids: Vec<u32>, spam: bool
         return;
     }
     uids.truncate(MAX_LEARNED);
+    let Some(place) = Pending::take() else {
+        tracing::info!(target: "imap", "Bayes: {} messages not learned: {MAX_PENDING} commands' messages are waiting already", uids.len());
+        return;
+    };
     let store = svc.dir.store().clone();
     tokio::spawn(async move {
+        let _place = place;
         let Ok(_turn) = LEARNING.acquire().await else {
             return;
         };
@@ -140,6 +174,17 @@ mod tests {
         assert_eq!(of_transfer(&junk, &trash, true), None);
         assert_eq!(of_transfer(&junk, &junk, true), None);
         assert_eq!(of_transfer(&inbox, &trash, true), None);
+    }
+
+    #[test]
+    fn pending_places_are_bounded_and_given_back() {
+        let held: Vec<Pending> = std::iter::from_fn(Pending::take)
+            .take(MAX_PENDING + 5)
+            .collect();
+        assert_eq!(held.len(), MAX_PENDING);
+        assert!(Pending::take().is_none());
+        drop(held);
+        assert!(Pending::take().is_some());
     }
 
     #[test]
