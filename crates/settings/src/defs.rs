@@ -247,9 +247,9 @@ crate::settings! {
     BOUNCES: Choice(&["enabled", "spf-pass", "disabled"]) = "security.bounces", "enabled";
 
     // ---- spam filtering (FILTER-1..5, DOM-3): weights of the checks, levels, actions ----
-    /// Run the spam and virus checks on arriving mail (DOM-3 content filtering). Off, mail is only authenticated for DKIM as before.
+    /// Run the spam and virus checks on arriving mail (DOM-3 content filtering). Off, only DKIM signatures are verified and reported in Authentication-Results.
     FILTER_ENABLED: Bool = "filter.enabled", "true";
-    /// Seconds each check (DNS lookups, SpamAssassin, ClamAV, Bayes) may take; a check that runs out scores nothing and is named in the X-Spam-Checks header as timed out. 0 counts as 1.
+    /// Seconds each check (DNS lookups, SpamAssassin, ClamAV, Bayes) may take; a check that runs out scores nothing and is named in the X-Spam-Unanswered header as timed out. 0 counts as 1.
     FILTER_CHECK_TIMEOUT: Seconds = "filter.check_timeout", "15";
     /// Weight added when the sender's SPF record authorises the connecting IP (RFC 7208 pass); may be negative to lower the weight of authenticated mail.
     FILTER_SPF_PASS: Weight = "filter.spf_pass", "0";
