@@ -17,6 +17,7 @@ use heron_store::Store;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::verdict::Verdict;
+use crate::{bayes, clamd, scanner, spamd};
 
 /// Who sent a message and how it came in.
 #[derive(Clone, Debug)]
@@ -112,25 +113,31 @@ impl Filter {
         let limit = settings
             .get(defs::FILTER_CHECK_TIMEOUT)
             .max(Duration::from_secs(1));
-        let mut verdict = Verdict::default();
-        if !env.outgoing {
+        // The checks of the connecting server (not for outgoing mail) and the content checks
+        // (for both) all run at once.
+        let server_checks = async {
+            if env.outgoing {
+                return [Verdict::default(), Verdict::default()];
+            }
             let (auth, rbl) = futures::join!(
                 within("authentication", limit, crate::auth::check(&ctx)),
                 within("rbl", limit, crate::dnsbl::check_ip(&ctx)),
             );
-            verdict.merge(auth);
-            verdict.merge(rbl);
-        }
-        // Content checks: incoming and outgoing mail alike.
-        use crate::{bayes, clamd, scanner, spamd};
-        let (uribl, spam, clam, command, learned) = futures::join!(
-            within("uribl", limit, crate::dnsbl::check_domains(&ctx)),
-            within(spamd::NAME, limit, spamd::check(&ctx)),
-            within(clamd::NAME, limit, clamd::check(&ctx, &self.clamd)),
-            within(scanner::NAME, limit, scanner::check(&ctx)),
-            within(bayes::NAME, limit, bayes::check(&ctx)),
-        );
-        for found in [uribl, spam, clam, command, learned] {
+            [auth, rbl]
+        };
+        let content_checks = async {
+            let (uribl, spam, clam, command, learned) = futures::join!(
+                within("uribl", limit, crate::dnsbl::check_domains(&ctx)),
+                within(spamd::NAME, limit, spamd::check(&ctx)),
+                within(clamd::NAME, limit, clamd::check(&ctx, &self.clamd)),
+                within(scanner::NAME, limit, scanner::check(&ctx)),
+                within(bayes::NAME, limit, bayes::check(&ctx)),
+            );
+            [uribl, spam, clam, command, learned]
+        };
+        let (server, content) = futures::join!(server_checks, content_checks);
+        let mut verdict = Verdict::default();
+        for found in server.into_iter().chain(content) {
             verdict.merge(found);
         }
         verdict.merge(crate::rules::check(&ctx));
