@@ -86,12 +86,13 @@ def ephemeral_low():
         return 32768
 
 
-def free_port():
+def free_port(low=41000, high=60000):
+    """A port in [low, high] nothing listens on now."""
     for _ in range(500):
-        p = random.randint(41000, 60000)
+        p = random.randint(low, high)
         if port_free(p):
             return p
-    raise RuntimeError("no free port found")
+    raise RuntimeError(f"no free port found in {low}..{high}")
 
 
 def drop(p):

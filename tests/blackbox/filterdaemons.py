@@ -15,7 +15,6 @@ Both are started in their own process group and stopped with it.
 """
 
 import os
-import random
 import shutil
 import signal
 import socket
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import eventually, port_free
+from conftest import eventually, free_port
 
 # The GTUBE and EICAR test strings: every spam filter and virus scanner knows them.
 GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
@@ -45,11 +44,7 @@ SA_SITE = Path("/etc/spamassassin")
 def daemon_port():
     """A free port below the port offsets the Heron fixtures use (20000 and up) and below
     the kernel's range for outgoing connections."""
-    for _ in range(500):
-        p = random.randint(12000, 19900)
-        if port_free(p):
-            return p
-    raise RuntimeError("no free port for a daemon")
+    return free_port(12000, 19900)
 
 
 def world_readable_dir(prefix):

@@ -40,7 +40,7 @@ pub struct Queue {
     /// Round-robin position among gateways (ROUTE-3).
     pub turn: AtomicUsize,
     resolver: Arc<SharedDns>,
-    signers: signing::Signers,
+    signers: Arc<signing::Signers>,
     /// Sender domains' bound IPs (BIND-4), with when they were looked up.
     domain_ips: cache::TtlCache<Option<String>>,
     /// Idle outbound sessions for reuse.
@@ -57,7 +57,7 @@ impl Queue {
             settings,
             work_dir,
             turn: AtomicUsize::new(0),
-            signers: signing::Signers::default(),
+            signers: Arc::default(),
             domain_ips: cache::TtlCache::default(),
             pool: pool::Pool::default(),
         })
@@ -71,6 +71,12 @@ impl Queue {
     /// The resolver handle, for other services that look names up (SMTP-in's backup-MX check).
     pub fn shared_dns(&self) -> Arc<SharedDns> {
         self.resolver.clone()
+    }
+
+    /// The parsed DKIM keys by domain, cached and cleared as the directory changes (the SMTP
+    /// service seals forwarded mail with them).
+    pub fn signers(&self) -> Arc<signing::Signers> {
+        self.signers.clone()
     }
 }
 

@@ -48,7 +48,12 @@ impl Signers {
         self.cache.clear();
     }
 
-    async fn signer(&self, store: &dyn Store, domain: &str) -> Result<Option<Arc<Signer>>, String> {
+    /// The parsed key of `domain`, `None` when it has none; an unusable key is an error.
+    pub async fn signer(
+        &self,
+        store: &dyn Store,
+        domain: &str,
+    ) -> Result<Option<Arc<Signer>>, String> {
         if let Some(s) = self.cache.get(domain) {
             return Ok(s);
         }

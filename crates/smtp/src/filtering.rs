@@ -93,14 +93,11 @@ async fn forwarding_key(
         let Some((_, domain)) = address.rsplit_once('@') else {
             continue;
         };
-        let Ok(Some(rec)) = store.get_dkim_key(&domain.to_ascii_lowercase()).await else {
-            continue;
-        };
-        match heron_mailauth::dkim::DkimKey::from_pem(&rec.domain, &rec.selector, &rec.private_key)
-            .and_then(|k| k.signer())
-        {
-            Ok(signer) => return Some(std::sync::Arc::new(signer)),
-            Err(e) => tracing::warn!(target: "smtp", "DKIM key of {}: {e}", rec.domain),
+        let domain = domain.to_ascii_lowercase();
+        match s.svc.signers.signer(store.as_ref(), &domain).await {
+            Ok(Some(signer)) => return Some(signer),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(target: "smtp", "DKIM key of {domain}: {e}"),
         }
     }
     None

@@ -53,6 +53,8 @@ pub struct SmtpService {
     bodies: Arc<heron_net::budget::MemoryBudget>,
     /// Spam and virus checks (FILTER-1..6); without it only DKIM is verified.
     filter: Option<Arc<heron_filter::Filter>>,
+    /// The DKIM keys (parsed, cached) that seal forwarded mail with ARC.
+    signers: Arc<heron_queue::signing::Signers>,
 }
 
 impl SmtpService {
@@ -67,7 +69,14 @@ impl SmtpService {
             warned: Default::default(),
             bodies: Default::default(),
             filter: None,
+            signers: Arc::default(),
         }
+    }
+
+    /// Seal forwarded mail with the keys `signers` holds (the queue's, so both share a cache).
+    pub fn with_signers(mut self, signers: Arc<heron_queue::signing::Signers>) -> Self {
+        self.signers = signers;
+        self
     }
 
     /// Check arriving mail with `filter` (shared by the server's SMTP doors).

@@ -191,7 +191,8 @@ fn mail_services(
     ] {
         let smtp = SmtpService::new(dir.clone(), mode)
             .with_dns(queue.shared_dns())
-            .with_filter(filter.clone());
+            .with_filter(filter.clone())
+            .with_signers(queue.signers());
         services.insert(protocol, Arc::new(smtp));
     }
     services
