@@ -4,6 +4,7 @@ Every test gets its own data directory and its own server on a random
 port offset; everything talks to 127.0.0.1 only.
 """
 
+import fcntl
 import json
 import os
 import poplib
@@ -14,7 +15,9 @@ import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -66,16 +69,59 @@ def port_free(port, host=HOST):
     return True
 
 
+# Ports handed out in the last RESERVE_SECONDS, shared by every test process on the machine
+# (pytest-xdist workers): a port is free when checked but only taken when the server binds it,
+# so two workers checking at once could otherwise pick the same one.
+RESERVATIONS = Path(tempfile.gettempdir()) / "heron-test-port-reservations"
+RESERVE_SECONDS = 120
+
+
+@contextmanager
+def reserved_ports():
+    """Under an exclusive lock, the set of ports reserved recently; ports the block adds to
+    the set are recorded as reserved now."""
+    with open(RESERVATIONS, "a+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        f.seek(0)
+        now = time.time()
+        held = {}
+        for line in f.read().split():
+            port, _, at = line.partition(":")
+            try:
+                if now - float(at) < RESERVE_SECONDS:
+                    held[int(port)] = float(at)
+            except ValueError:
+                continue
+        taken = set(held)
+        yield taken
+        for port in taken - set(held):
+            held[port] = now
+        f.seek(0)
+        f.truncate()
+        f.write("".join(f"{port}:{at}\n" for port, at in held.items()))
+
+
+def pick_ports(candidate, ports_of, hosts=(HOST,), tries=500):
+    """A value from `candidate()` whose ports (`ports_of(value)`) are free on every host and
+    not reserved by another test process; they are reserved for this one."""
+    with reserved_ports() as taken:
+        for _ in range(tries):
+            value = candidate()
+            ports = ports_of(value)
+            if not taken.intersection(ports) and all(
+                    port_free(p, h) for p in ports for h in hosts):
+                taken.update(ports)
+                return value
+    raise RuntimeError("no free ports found")
+
+
 def free_offset():
     """A port offset whose default listener ports are all free and all below the kernel's
     range for outgoing connections' local ports (32768 and up), where a client connection
     may take a port between the check and the server's bind."""
-    low = ephemeral_low()
-    for _ in range(500):
-        n = random.randint(20000, max(20001, low - max(DEFAULT_PORTS) - 1))
-        if all(port_free(p + n) for p in DEFAULT_PORTS):
-            return n
-    raise RuntimeError("no free port offset found")
+    high = max(20001, ephemeral_low() - max(DEFAULT_PORTS) - 1)
+    return pick_ports(lambda: random.randint(20000, high),
+                      lambda n: [p + n for p in DEFAULT_PORTS])
 
 
 def ephemeral_low():
@@ -87,12 +133,9 @@ def ephemeral_low():
 
 
 def free_port(low=41000, high=60000):
-    """A port in [low, high] nothing listens on now."""
-    for _ in range(500):
-        p = random.randint(low, high)
-        if port_free(p):
-            return p
-    raise RuntimeError(f"no free port found in {low}..{high}")
+    """A port in [low, high] nothing listens on now (and no other test process was just
+    given)."""
+    return pick_ports(lambda: random.randint(low, high), lambda p: [p])
 
 
 def drop(p):

@@ -20,7 +20,7 @@ import uuid
 import pytest
 
 from conftest import (DEFAULT_PORTS, PASSWORD, Heron, eventually, fetch_all, header_values,
-                      port_free, smtp_client, submission)
+                      pick_ports, port_free, smtp_client, submission)
 from outbound_dns import DnsServer, Zone, dns_query, normal  # noqa: F401
 from outbound_smtp import (BlackHole, Delivery, Sink, self_signed_tls,  # noqa: F401
                            sink_tls_or_skip)
@@ -36,11 +36,8 @@ BOB = "bob@b.test"
 def shared_port(ips=LOOPBACK):
     """A port P free on every address in `ips`, such that a Heron instance with port offset
     P-25 finds all its default listener ports free on each of them."""
-    for _ in range(500):
-        p = random.randint(20025, 40025)
-        if all(port_free(q + p - 25, ip) for ip in ips for q in DEFAULT_PORTS):
-            return p
-    raise RuntimeError("no shared free port found")
+    return pick_ports(lambda: random.randint(20025, 40025),
+                      lambda p: [q + p - 25 for q in DEFAULT_PORTS], hosts=ips)
 
 
 # ---------------------------------------------------------------- Heron instances

@@ -118,6 +118,26 @@ const scenarios = {
     };
   },
 
+  // A domain's own spam policy on its Spam filter tab: a threshold typed, an action chosen,
+  // another field emptied (back to the server's), saved as a whole.
+  async "filter-policy"(page, base, a, shot) {
+    await login(page, base, "admin", a.admin_password);
+    await page.goto(base + `/domains/${a.domain}/filter`);
+    const row = (level) => `#filter-policy tr[data-level="${level}"]`;
+    await page.fill(`${row("medium")} [name=level_medium]`, "7");
+    await page.selectOption(`${row("medium")} [name=action_medium]`, "subject");
+    await page.fill(`${row("high")} [name=text_high]`, "");
+    await page.selectOption("#enabled", "false");
+    await page.click("#filter-policy button[type=submit]");
+    const ok = await text(page, "#filter-policy [data-form-ok]");
+    await shot("saved");
+    // A bad value is refused next to its field.
+    await page.fill(`${row("low")} [name=level_low]`, "99999999999999999999");
+    await page.click("#filter-policy button[type=submit]");
+    const err = await text(page, `${row("low")} [data-error-for="level_low"]`);
+    return { ok, field_error: err };
+  },
+
   // Move one listener to another port on the bindings page.
   async "move-listener"(page, base, a, shot) {
     await login(page, base, "admin", a.admin_password);

@@ -65,6 +65,9 @@ pub enum Action {
     SendMessage(Option<String>),
     /// Set chosen fields of every domain to the domain defaults (DOM-12).
     PropagateDomainDefaults,
+    /// Change the spam-filter settings of a domain or of one of its users (FILTER-3); the
+    /// flag says whether the server lets domains (or users) have their own.
+    OwnFilter(String, bool),
 }
 
 /// Why an action is refused.
@@ -93,6 +96,7 @@ pub fn decide(who: &Principal, must_change: bool, action: &Action) -> Result<(),
         ListDomains | CreateDomain | ChangeDomain(_) | SetRole(_) | Settings | Spool | Tokens
         | Connections | Services | Logs => admin,
         PropagateDomainDefaults => admin,
+        OwnFilter(d, permitted) => admin || (*permitted && own(d)),
         ReadDomain(d) | ManageAccounts(d) => admin || own(d),
         UserActivity(scope) | SendMessage(scope) => match scope {
             Some(d) => admin || own(d),
@@ -164,6 +168,12 @@ mod tests {
             (da("a.test"), false, Tokens, Err(NotPermitted)),
             (da("a.test"), false, CreateToken, Err(NotPermitted)),
             (da("a.test"), false, Impersonate, Err(NotPermitted)),
+            // ... and their own domain's filter settings while the server permits them.
+            (da("a.test"), false, OwnFilter(a(), true), Ok(())),
+            (da("a.test"), false, OwnFilter(a(), false), Err(NotPermitted)),
+            (da("a.test"), false, OwnFilter(b(), true), Err(NotPermitted)),
+            (sys.clone(), false, OwnFilter(a(), false), Ok(())),
+            (user.clone(), false, OwnFilter(a(), true), Err(NotPermitted)),
             // A user: themselves only.
             (user.clone(), false, Me, Ok(())),
             (user.clone(), false, ChangePassword, Ok(())),

@@ -6,8 +6,9 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::defaults;
 use crate::routes::{
-    activity, aliases, bayes, connections, dkim, domain_aliases, domains, filter, impersonate,
-    listeners, logs, messages, nodes, services, session, settings, spool, tokens, users,
+    activity, aliases, bayes, connections, dkim, domain_aliases, domains, filter, filter_policy,
+    impersonate, listeners, logs, messages, nodes, services, session, settings, spool, tokens,
+    users,
 };
 
 #[derive(OpenApi)]
@@ -37,6 +38,8 @@ use crate::routes::{
         domain_aliases::list, domain_aliases::create, domain_aliases::delete,
         dkim::get, dkim::create, dkim::delete,
         filter::test,
+        filter_policy::domain_get, filter_policy::domain_put,
+        filter_policy::user_get, filter_policy::user_put,
         listeners::list, listeners::put,
     ),
     modifiers(&Security),

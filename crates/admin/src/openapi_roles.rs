@@ -38,6 +38,16 @@ pub const ROLES: &[(&str, &str)] = &[
     ("dkim_generate", ADMIN),
     ("dkim_delete", ADMIN),
     ("filter_test", ADMIN),
+    ("domain_filter_get", DOMAIN),
+    (
+        "domain_filter_put",
+        "system administrator, API token, domain administrator (own domain, while filter.domain_overrides is on; not the enabled switch)",
+    ),
+    ("user_filter_get", DOMAIN),
+    (
+        "user_filter_put",
+        "system administrator, API token, domain administrator (own domain, while filter.user_overrides is on)",
+    ),
     ("users_list", DOMAIN),
     (
         "users_create",

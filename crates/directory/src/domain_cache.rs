@@ -94,6 +94,7 @@ mod tests {
             require_smtp_auth: false,
             bind_ip: None,
             created_at: 0,
+            filter: Default::default(),
         }
     }
 

@@ -6,12 +6,14 @@
 //!
 //! Invariants: mail from authenticated users (outgoing) gets no X-Spam headers and only the
 //! outgoing threshold; an enforced DMARC reject and the incoming threshold refuse before any
-//! level action; a notice to the sender of incoming mail is planned only as
+//! level action (these are the server's: a recipient's [`Policy`] only sets levels, actions
+//! and texts); a notice to the sender of incoming mail is planned only as
 //! `security.bounces` allows (SEC-10: with `spf-pass`, only when SPF passed).
 
 use heron_settings::{Settings, defs};
 
-use crate::verdict::{DmarcDisposition, Level, Verdict, clean};
+use crate::policy::Policy;
+use crate::verdict::{DmarcDisposition, Verdict, clean};
 
 /// Why a message is refused at DATA.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,7 +68,8 @@ impl Judged {
         }
     }
 
-    fn dropped(notify_sender: Option<String>) -> Self {
+    /// Dropped everywhere, with the notice to the sender, if any.
+    pub fn dropped(notify_sender: Option<String>) -> Self {
         Self {
             local: LocalFate::Drop,
             drop_remote: true,
@@ -85,8 +88,8 @@ pub enum Decision {
     Accept(Judged),
 }
 
-/// The decision for a verdict of `level` under `settings`.
-pub fn decide(verdict: &Verdict, level: Level, settings: &Settings, outgoing: bool) -> Decision {
+/// The decision for a verdict under the server's `settings` and a recipient's `policy`.
+pub fn decide(verdict: &Verdict, policy: &Policy, settings: &Settings, outgoing: bool) -> Decision {
     if let Some(virus) = &verdict.virus {
         return match settings.get(defs::ANTIVIRUS_ACTION).as_str() {
             "reject" => Decision::Refuse(Refusal::Virus(virus.clone())),
@@ -116,24 +119,12 @@ pub fn decide(verdict: &Verdict, level: Level, settings: &Settings, outgoing: bo
     if reached(settings.get(defs::FILTER_REJECT_INCOMING)) {
         return Decision::Refuse(Refusal::Spam);
     }
+    let level = policy.level(weight);
     let mut judged = Judged::deliver(verdict.header_lines(level));
     judged.arc_seal = verdict.arc_seal.clone();
-    let (action, text) = match level {
-        Level::None => ("deliver".to_owned(), String::new()),
-        Level::Low => (
-            settings.get(defs::FILTER_ACTION_LOW),
-            settings.get(defs::FILTER_TEXT_LOW),
-        ),
-        Level::Medium => (
-            settings.get(defs::FILTER_ACTION_MEDIUM),
-            settings.get(defs::FILTER_TEXT_MEDIUM),
-        ),
-        Level::High => (
-            settings.get(defs::FILTER_ACTION_HIGH),
-            settings.get(defs::FILTER_TEXT_HIGH),
-        ),
-    };
-    match action.as_str() {
+    let (action, text) = policy.action(level);
+    let text = text.to_owned();
+    match action {
         "subject" if !text.is_empty() => judged.subject_tag = Some(text),
         "header" => {
             judged.head.push_str("X-Spam-Flag: YES\r\n");
@@ -177,11 +168,11 @@ fn may_notify(settings: &Settings, verdict: &Verdict) -> bool {
 /// `header`, `junk`, `delete`, `bounce`, and for viruses `delete` or `inform-sender`).
 pub fn planned(
     verdict: &Verdict,
-    level: Level,
+    policy: &Policy,
     settings: &Settings,
     outgoing: bool,
 ) -> &'static str {
-    match decide(verdict, level, settings, outgoing) {
+    match decide(verdict, policy, settings, outgoing) {
         Decision::Refuse(_) => "refuse",
         Decision::Accept(j) => {
             match (j.local, j.notify_sender.is_some(), j.subject_tag.is_some()) {

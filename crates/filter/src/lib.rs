@@ -15,6 +15,8 @@
 //! - [`bayes`]: the Bayesian content classifier, learned from users (FILTER-2).
 //! - [`spamd`]: SpamAssassin through spamd; [`clamd`]: ClamAV through clamd; [`scanner`]: a
 //!   command-line virus scanner. [`Error`] says why one of them gave no answer.
+//! - [`policy`]: the levels, actions and texts that apply to one recipient, with its
+//!   domain's and its own overrides, and the domain's filtering switch.
 //! - [`action`]: what happens to a judged message: refusal at DATA, or its level's action,
 //!   the virus action and the notice to the sender (pure; SMTP carries it out).
 //!
@@ -31,6 +33,7 @@ pub mod dnsbl;
 pub mod error;
 pub mod gateway;
 pub mod pipeline;
+pub mod policy;
 pub mod rules;
 pub mod scanner;
 pub mod spamd;
@@ -38,4 +41,5 @@ pub mod verdict;
 
 pub use error::Error;
 pub use pipeline::{Envelope, Filter};
+pub use policy::Policy;
 pub use verdict::{Hit, Level, Verdict};

@@ -156,13 +156,26 @@ pub enum Level {
 }
 
 impl Level {
-    /// The level of `weight`: the highest whose threshold it reaches.
+    /// The level of `weight` under the server's thresholds.
     pub fn of(weight: i64, settings: &Settings) -> Level {
-        if weight >= settings.get(defs::FILTER_LEVEL_HIGH) {
+        Level::at(
+            weight,
+            [
+                settings.get(defs::FILTER_LEVEL_LOW),
+                settings.get(defs::FILTER_LEVEL_MEDIUM),
+                settings.get(defs::FILTER_LEVEL_HIGH),
+            ],
+        )
+    }
+
+    /// The level of `weight` under the low, medium and high thresholds: the highest whose
+    /// threshold it reaches.
+    pub fn at(weight: i64, [low, medium, high]: [i64; 3]) -> Level {
+        if weight >= high {
             Level::High
-        } else if weight >= settings.get(defs::FILTER_LEVEL_MEDIUM) {
+        } else if weight >= medium {
             Level::Medium
-        } else if weight >= settings.get(defs::FILTER_LEVEL_LOW) {
+        } else if weight >= low {
             Level::Low
         } else {
             Level::None

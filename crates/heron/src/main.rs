@@ -73,6 +73,9 @@ pub(crate) enum Command {
     /// DKIM signing keys of hosted domains.
     #[command(subcommand)]
     Dkim(cli::dkim::DkimCmd),
+    /// Spam-filter settings of one domain or user, and a domain's filtering switch.
+    #[command(subcommand)]
+    Filter(cli::filter::FilterCmd),
     /// Import messages from an .eml file, a Maildir or an mbox into a mailbox.
     Import(cli::import::ImportArgs),
     /// The system administrator of the admin UI and API (reset a lost password).
@@ -118,6 +121,7 @@ fn main() -> ExitCode {
             Command::Import(a) => cli::import::run(&at, a).await,
             Command::Spool(c) => cli::spool::run(&at, c).await,
             Command::Dkim(c) => cli::dkim::run(&at, c).await,
+            Command::Filter(c) => cli::filter::run(&at, c).await,
             Command::Admin(c) => cli::admin::run(&at, c).await,
             Command::Token(c) => cli::token::run(&at, c).await,
             Command::Migrate(a) => cli::migrate::run(&at, a).await,

@@ -299,6 +299,10 @@ crate::settings! {
     FILTER_TEXT_MEDIUM: Text = "filter.text_medium", "[SPAM]";
     /// Text of the high level's action.
     FILTER_TEXT_HIGH: Text = "filter.text_high", "[SPAM]";
+    /// Domains' own level thresholds, actions and texts apply to mail for their users, and domain administrators may change them (FILTER-3); off, every domain gets the server's.
+    FILTER_DOMAIN_OVERRIDES: Bool = "filter.domain_overrides", "true";
+    /// Users' own level thresholds, actions and texts apply to their mail, and their domain's administrators may change them (FILTER-3); off, users get their domain's.
+    FILTER_USER_OVERRIDES: Bool = "filter.user_overrides", "false";
     /// Refuse arriving mail at DATA (550 5.7.1) from this weight on (FILTER-4); 0 = never.
     FILTER_REJECT_INCOMING: Count = "filter.reject_incoming", "30";
     /// Block mail sent by this server's users (to other servers) from this weight on (FILTER-4); 0 = never.

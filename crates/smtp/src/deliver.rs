@@ -1,16 +1,17 @@
 //! The hand-off after DATA or BDAT: loop protection (max hop count), removal of
 //! Authentication-Results fields forged in this server's name, spam and virus filtering
-//! ([`filtering`]: refusal, report headers, subject tag, Junk, drop, notice to the sender,
-//! ARC seal on forwarded copies; without a filter, the DKIM verdict on signed mail from other
-//! servers), the trace and submission headers, then one durable copy for all local mailboxes
-//! (with Return-Path) and one spool entry for all remote recipients, both made of the added
-//! header lines in front of the one received body. The reply is 250 only when both are on
-//! disk; a notice to the sender leaves only after that, so a retried message is not reported
-//! twice.
+//! ([`filtering`]: refusal, then per group of recipients sharing a spam policy the report
+//! headers, subject tag, Junk, drop, notice to the sender; ARC seal on forwarded copies;
+//! without a filter, the DKIM verdict on signed mail from other servers), the trace and
+//! submission headers, then one durable copy for the local mailboxes of each group (with
+//! Return-Path) and one spool entry for all remote recipients, each made of the added header
+//! lines in front of the one received body (a tagged subject makes one more body). The reply is
+//! 250 only when all are on disk; a notice to the sender leaves only after that, so a retried
+//! message is not reported twice.
 
 use std::sync::Arc;
 
-use heron_filter::action::{Decision, Judged, LocalFate};
+use heron_filter::action::{Judged, LocalFate};
 use heron_message::{authres, trace};
 use heron_proto_smtp::reply::{self, Reply};
 use heron_proto_smtp::{Ret, count_received, has_header, received_protocol};
@@ -20,7 +21,7 @@ use heron_settings::defs;
 use heron_store::{MessageBytes, NewMessage, NewSpoolEntry, SpoolRecipient};
 
 use crate::envelope::{Transaction, notify_text};
-use crate::filtering;
+use crate::filtering::{self, Part, Plan};
 use crate::session::Session;
 
 /// Deliver an accepted message; the reply to send.
@@ -33,58 +34,69 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
     }
     // RFC 8601 §5: results claiming this server's name did not come from it.
     let body = authres::strip_own(body, &s.peer.hostname);
-    let decision = match s.svc.filter.as_deref() {
+    let plan = match s.svc.filter.as_deref() {
         Some(f) => filtering::judge(s, f, &tx, &body).await,
         None => None,
     };
-    let judged = match decision {
-        Some(Decision::Refuse(why)) => {
+    let parts = match plan {
+        Some(Plan::Refuse(why)) => {
             let r = filtering::refusal_reply(&why);
             tracing::info!(target: "smtp", "refused <{}>: {}", tx.sender, r.text);
             return r;
         }
-        Some(Decision::Accept(j)) => j,
-        None => Judged::deliver(dkim_verdict(s, &body).await.unwrap_or_default()),
+        Some(Plan::Deliver(parts)) => parts,
+        None => vec![Part::everyone(
+            &tx,
+            Judged::deliver(dkim_verdict(s, &body).await.unwrap_or_default()),
+        )],
     };
-    let body = match &judged.subject_tag {
-        Some(tag) => filtering::tag_subject(&body, tag),
-        None => body,
-    };
-    let mut head = judged.head.clone();
-    head.push_str(&added_headers(s, id, &tx, &body));
-    let size = head.len() + body.len();
-    // One body for the spool and the mailboxes: the added header lines go in front of it and
-    // the store writes them one after the other, so the body is not copied here.
+    let added = added_headers(s, id, &tx, &body);
+    // One body for the spool and the mailboxes (each tagged subject makes one more): the
+    // header lines go in front of it and the store writes them one after the other, so the
+    // body is not copied here.
     let body = Arc::new(body);
-    let original = judged.notify_sender.is_some().then(|| body.clone());
-    let remote = (!tx.remote.is_empty() && !judged.drop_remote).then(|| {
-        // RFC 8617 §4: the ARC set goes above the header fields this server adds.
-        let mut top = judged.arc_seal.clone().unwrap_or_default();
-        top.push_str(&head);
-        MessageBytes::new(top.into_bytes(), body.clone())
-    });
-    let local_copy = (!tx.local.is_empty() && judged.local != LocalFate::Drop).then(|| {
-        let mut prefix = trace::return_path(&tx.sender).into_bytes();
-        prefix.extend_from_slice(head.as_bytes());
-        MessageBytes::new(prefix, body.clone())
-    });
-    drop(body);
-    // The spool first: when the local copy then fails, the client's retry can only repeat
-    // the remote delivery; nothing accepted is lost.
+    let mut copies = Vec::with_capacity(parts.len());
+    let mut remote = None;
+    for part in &parts {
+        let j = &part.judged;
+        let body = match &j.subject_tag {
+            Some(tag) => Arc::new(filtering::tag_subject(&body, tag)),
+            None => body.clone(),
+        };
+        let mut head = j.head.clone();
+        head.push_str(&added);
+        if part.remote && !tx.remote.is_empty() && !j.drop_remote {
+            // RFC 8617 §4: the ARC set goes above the header fields this server adds.
+            let mut top = j.arc_seal.clone().unwrap_or_default();
+            top.push_str(&head);
+            remote = Some(MessageBytes::new(top.into_bytes(), body.clone()));
+        }
+        if !part.local.is_empty() && j.local != LocalFate::Drop {
+            let mut prefix = trace::return_path(&tx.sender).into_bytes();
+            prefix.extend_from_slice(head.as_bytes());
+            copies.push((MessageBytes::new(prefix, body), part));
+        }
+    }
+    let size = added.len() + body.len();
+    // The spool first: when a local copy then fails, the client's retry can only repeat the
+    // remote delivery; nothing accepted is lost.
     if let Some(message) = remote
         && let Err(e) = spool(s, &tx, message).await
     {
         tracing::error!(target: "smtp", "spooling failed: {e}");
         return reply::LOCAL_ERROR;
     }
-    if let Some(bytes) = local_copy
-        && let Err(e) = local(s, &tx, bytes, judged.local == LocalFate::Junk).await
-    {
-        tracing::error!(target: "smtp", "local delivery failed: {e}");
-        return reply::LOCAL_ERROR;
+    for (bytes, part) in copies {
+        let users = part.local.iter().filter_map(|&i| tx.local.get(i));
+        if let Err(e) = local(s, &tx, users, bytes, part.judged.local == LocalFate::Junk).await {
+            tracing::error!(target: "smtp", "local delivery failed: {e}");
+            return reply::LOCAL_ERROR;
+        }
     }
-    if let (Some(text), Some(original)) = (&judged.notify_sender, original) {
-        notify_sender(s, &tx, text, &original).await;
+    for part in &parts {
+        if let Some(text) = &part.judged.notify_sender {
+            notify_sender(s, &tx, &part.addresses, text, &body).await;
+        }
     }
     tracing::info!(
         target: "smtp",
@@ -156,17 +168,18 @@ fn added_headers(s: &Session<'_>, id: &str, tx: &Transaction, body: &[u8]) -> St
     head
 }
 
-/// One durable copy for every local recipient, in INBOX or the folder its sub-address named;
-/// `bytes` starts with Return-Path.
+/// One durable copy for `users` (local recipients of `tx`), each in INBOX, the folder its
+/// sub-address named or, with `junk`, its Junk folder; `bytes` starts with Return-Path.
 async fn local(
     s: &Session<'_>,
     tx: &Transaction,
+    users: impl Iterator<Item = &heron_store::User>,
     bytes: MessageBytes,
     junk: bool,
 ) -> Result<(), heron_directory::DirectoryError> {
     let dir = &s.svc.dir;
     let mut targets = Vec::with_capacity(tx.local.len());
-    for u in &tx.local {
+    for u in users {
         let junk_folder = match junk {
             true => junk_folder(s, u.id).await?,
             false => None,
@@ -198,15 +211,20 @@ async fn junk_folder(
         .find(|f| f.special_use.as_deref() == Some("\\Junk")))
 }
 
-/// Tell the sender that the message was not delivered to its recipients, and why: a failure
+/// Tell the sender that the message was not delivered to `addresses`, and why: a failure
 /// report (RFC 3464) from MAILER-DAEMON, delivered here or spooled. Never to the null sender.
-async fn notify_sender(s: &Session<'_>, tx: &Transaction, text: &str, original: &[u8]) {
+async fn notify_sender(
+    s: &Session<'_>,
+    tx: &Transaction,
+    addresses: &[String],
+    text: &str,
+    original: &[u8],
+) {
     if tx.sender.is_empty() {
         return;
     }
     let now = chrono::Utc::now().timestamp();
-    let recipients: Vec<DsnRecipient> = tx
-        .accepted
+    let recipients: Vec<DsnRecipient> = addresses
         .iter()
         .map(|a| DsnRecipient {
             address: a.clone(),

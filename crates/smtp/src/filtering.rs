@@ -1,32 +1,72 @@
 //! Spam and virus filtering of a received message (FILTER-1..6, DOM-3, SEC-10): runs the
-//! server's [`Filter`] and gets its decision (`heron_filter::action`), which the hand-off
-//! carries out — refuse at DATA, or accept and add the report headers, tag the subject, file
-//! local copies in Junk, drop them, or tell the sender.
+//! server's [`Filter`] once and gets, for each group of recipients that share a spam policy
+//! (their domain's and their own levels, actions and texts, `heron_filter::policy`), its
+//! decision (`heron_filter::action`), which the hand-off carries out — refuse at DATA, or
+//! accept and add the report headers, tag the subject, file local copies in Junk, drop them,
+//! or tell the sender.
 //!
 //! Invariants: no filtering for unauthenticated clients in `filter.skip_networks`,
-//! whitelisted clients or mail within one domain when the settings say so; mail from
-//! authenticated users gets only the content checks (FILTER-4's outgoing threshold applies);
-//! waiting for a check slot and the checks together take at most two check deadlines.
+//! whitelisted clients or mail within one domain when the settings say so, nor for the local
+//! recipients of a domain whose filtering switch is off (DOM-3); a message is refused at DATA
+//! only when every recipient is filtered — otherwise the filtered recipients' copies are
+//! dropped; mail from authenticated users gets only the content checks (FILTER-4's outgoing
+//! threshold applies) under the server's policy; remote recipients of incoming mail get the
+//! server's policy; waiting for a check slot and the checks together take at most two check
+//! deadlines.
 
 use std::time::Duration;
 
-use heron_filter::action::{Decision, Refusal, decide};
+use heron_filter::action::{Decision, Judged, Refusal, decide};
 use heron_filter::verdict::Verdict;
-use heron_filter::{Envelope, Filter};
+use heron_filter::{Envelope, Filter, Policy};
 use heron_proto_smtp::reply::{self, Reply};
 use heron_settings::defs;
 
 use crate::envelope::Transaction;
 use crate::session::Session;
 
+/// What the hand-off does with a judged message.
+#[derive(Debug)]
+pub enum Plan {
+    /// Refuse it at DATA.
+    Refuse(Refusal),
+    /// Accept it; each part says what happens to some recipients' copy.
+    Deliver(Vec<Part>),
+}
+
+/// One group of recipients whose copies are treated alike.
+#[derive(Debug)]
+pub struct Part {
+    pub judged: Judged,
+    /// Indexes in the transaction's local mailboxes.
+    pub local: Vec<usize>,
+    /// The remote recipients belong to this part (one part at most has them).
+    pub remote: bool,
+    /// The recipients' addresses, for a notice to the sender.
+    pub addresses: Vec<String>,
+}
+
+impl Part {
+    /// Every recipient of `tx`, treated as `judged` says.
+    pub fn everyone(tx: &Transaction, judged: Judged) -> Self {
+        Self {
+            judged,
+            local: (0..tx.local.len()).collect(),
+            remote: true,
+            addresses: tx.accepted.clone(),
+        }
+    }
+}
+
 /// Judge `body` (the message as received) of transaction `tx`; `None` when filtering does not
-/// apply to it (off, a client in `filter.skip_networks`, whitelisted, mail within one domain).
+/// apply to it (off, a client in `filter.skip_networks`, whitelisted, mail within one domain,
+/// no recipient whose domain filters).
 pub async fn judge(
     s: &Session<'_>,
     filter: &Filter,
     tx: &Transaction,
     body: &[u8],
-) -> Option<Decision> {
+) -> Option<Plan> {
     let settings = filter.settings();
     if !settings.get(defs::FILTER_ENABLED)
         || (s.peer.whitelisted && settings.get(defs::FILTER_SKIP_WHITELISTED))
@@ -40,6 +80,16 @@ pub async fn judge(
         return None;
     }
     let outgoing = s.dlg.auth.is_some();
+    let groups = match outgoing {
+        true => vec![(
+            Policy::server(settings),
+            Part::everyone(tx, Judged::deliver(String::new())),
+        )],
+        false => recipient_groups(s, tx).await,
+    };
+    if !groups.iter().any(|(p, _)| p.enabled) {
+        return None;
+    }
     let seal = match outgoing || tx.remote.is_empty() {
         true => None,
         false => forwarding_key(s, tx).await,
@@ -67,7 +117,78 @@ pub async fn judge(
     };
     let level = verdict.level(settings);
     tracing::info!(target: "smtp", "<{}>: {}", tx.sender, verdict.summary(level));
-    Some(decide(&verdict, level, settings, env.outgoing))
+    let unfiltered = groups.iter().any(|(p, _)| !p.enabled);
+    let mut parts = Vec::with_capacity(groups.len());
+    for (policy, mut part) in groups {
+        if policy.enabled {
+            part.judged = match decide(&verdict, &policy, settings, outgoing) {
+                Decision::Refuse(why) if !unfiltered => return Some(Plan::Refuse(why)),
+                // The other recipients' domains do not filter: they get the message, these
+                // recipients do not.
+                Decision::Refuse(why) => {
+                    tracing::info!(target: "smtp",
+                        "<{}>: dropped for {} filtered recipients ({why:?})",
+                        tx.sender, part.addresses.len());
+                    Judged::dropped(None)
+                }
+                Decision::Accept(j) => j,
+            };
+        }
+        parts.push(part);
+    }
+    Some(Plan::Deliver(parts))
+}
+
+/// The recipients of incoming mail grouped by spam policy: each local mailbox by its domain's
+/// and its own overrides, the remote recipients under the server's. One group with every
+/// recipient (and the addresses as given) when they all share one.
+async fn recipient_groups(s: &Session<'_>, tx: &Transaction) -> Vec<(Policy, Part)> {
+    let settings = s.svc.settings.as_ref();
+    let server = Policy::server(settings);
+    let mut groups: Vec<(Policy, Part)> = Vec::new();
+    let mut join = |policy: Policy, local: Option<usize>, address: String| {
+        let i = match groups.iter().position(|(p, _)| *p == policy) {
+            Some(i) => i,
+            None => {
+                let part = Part {
+                    judged: Judged::deliver(String::new()),
+                    local: Vec::new(),
+                    remote: false,
+                    addresses: Vec::new(),
+                };
+                groups.push((policy, part));
+                groups.len() - 1
+            }
+        };
+        let part = &mut groups[i].1;
+        match local {
+            Some(l) => part.local.push(l),
+            None => part.remote = true,
+        }
+        part.addresses.push(address);
+    };
+    for (i, u) in tx.local.iter().enumerate() {
+        match s.svc.dir.domain_by_id(u.domain_id).await {
+            Ok(Some(d)) => {
+                let policy = Policy::of(settings, &d.filter, &u.filter);
+                join(policy, Some(i), format!("{}@{}", u.local, d.name));
+            }
+            // Removed meanwhile, or unreadable now: the server's policy.
+            other => {
+                if let Err(e) = other {
+                    tracing::warn!(target: "smtp", "domain of {}: {e}", u.local);
+                }
+                join(server.clone(), Some(i), u.local.clone());
+            }
+        }
+    }
+    for r in &tx.remote {
+        join(server.clone(), None, r.address.clone());
+    }
+    if let [(_, part)] = groups.as_mut_slice() {
+        part.addresses = tx.accepted.clone();
+    }
+    groups
 }
 
 /// The SMTP reply refusing a message.

@@ -4,6 +4,8 @@
 //! Invariants: names (domain names, local parts) are stored lower-case; ids are assigned by the
 //! store and never reused within one database.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// Row id of a domain.
@@ -136,7 +138,18 @@ pub struct Domain {
     pub bind_ip: Option<String>,
     /// Unix seconds.
     pub created_at: i64,
+    /// The domain's own spam-filter settings (FILTER-3, DOM-3).
+    pub filter: FilterOverrides,
 }
+
+/// Spam-filter settings a domain or a user sets for itself (FILTER-3) and the domain's
+/// content-filtering switch (DOM-3): names of `filter.` settings without the prefix
+/// (`level_medium`, `action_high`, `text_low`, `enabled`) to values in the settings' text
+/// form. Which names are allowed, and whether they apply, is the filter's business; the
+/// store keeps them as given.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FilterOverrides(pub BTreeMap<String, String>);
 
 /// Fields needed to create a domain.
 #[derive(Clone, Debug, Default)]
@@ -192,6 +205,8 @@ pub struct User {
     pub created_at: i64,
     /// Unix seconds of the last successful login, if any.
     pub last_login: Option<i64>,
+    /// The user's own spam-filter settings (FILTER-3).
+    pub filter: FilterOverrides,
 }
 
 /// Fields needed to create a user.

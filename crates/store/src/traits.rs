@@ -444,8 +444,10 @@ pub trait BayesStore: Send + Sync {
     /// reads them all: for reports, not for every message).
     async fn bayes_totals(&self) -> Result<BayesTotals>;
     /// Keep at most `max_tokens` tokens: those no longer in any learned message go first,
-    /// then the least recently learned (by day), rarest first. Returns how many went.
-    async fn bayes_prune(&self, max_tokens: u64) -> Result<u64>;
+    /// then the least recently learned (by day), rarest first; and at most `max_messages`
+    /// learned messages' keys, the most recently learned (a forgotten message learned again
+    /// counts again). Returns how many tokens went.
+    async fn bayes_prune(&self, max_tokens: u64, max_messages: u64) -> Result<u64>;
     /// Forget everything learned.
     async fn bayes_reset(&self) -> Result<()>;
 }

@@ -120,8 +120,9 @@ pub async fn test(
     };
     let verdict = filter.evaluate(&env, message.as_bytes()).await;
     let settings = filter.settings();
-    let level = verdict.level(settings);
-    let action = heron_filter::action::planned(&verdict, level, settings, req.outgoing);
+    let policy = heron_filter::Policy::server(settings);
+    let level = policy.level(verdict.weight());
+    let action = heron_filter::action::planned(&verdict, &policy, settings, req.outgoing);
     Ok(Json(FilterTestResult {
         weight: verdict.weight(),
         level: level.name().to_owned(),

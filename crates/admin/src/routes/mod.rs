@@ -10,6 +10,7 @@ pub mod dkim;
 pub mod domain_aliases;
 pub mod domains;
 pub mod filter;
+pub mod filter_policy;
 pub mod impersonate;
 pub mod listeners;
 pub mod listing;
@@ -121,6 +122,14 @@ pub fn api() -> Router<Shared> {
         )
         .route("/api/v1/filter/test", post(filter::test))
         .route(
+            "/api/v1/domains/{name}/filter",
+            get(filter_policy::domain_get).put(filter_policy::domain_put),
+        )
+        .route(
+            "/api/v1/users/{address}/filter",
+            get(filter_policy::user_get).put(filter_policy::user_put),
+        )
+        .route(
             "/api/v1/listeners",
             get(listeners::list).put(listeners::put),
         )
@@ -140,6 +149,7 @@ pub fn parse_bodies_for_fuzzing(body: &[u8]) -> usize {
         accepts::<defaults::DefaultsChange>,
         accepts::<dkim::NewDkimKey>,
         accepts::<filter::FilterTestRequest>,
+        accepts::<filter_policy::FilterPolicyChange>,
         accepts::<domain_aliases::NewDomainAlias>,
         accepts::<domains::DomainPatch>,
         accepts::<domains::NewDomainRequest>,

@@ -138,6 +138,7 @@ struct UserPage {
     policy: String,
     may_set_role: bool,
     may_impersonate: bool,
+    form: crate::ui::filter_policy::PolicyForm,
 }
 
 /// `/users/{address}`.
@@ -153,7 +154,13 @@ pub async fn user(State(st): State<Shared>, v: Viewer, Path(address): Path<Strin
         }
         Err(e) => return internal(e),
     };
+    let d = match st.dir.domain_by_id(u.domain_id).await {
+        Ok(Some(d)) => d,
+        Ok(None) => return not_found(&v, format!("There is no user {address}.")),
+        Err(e) => return internal(e),
+    };
     html(&UserPage {
+        form: crate::ui::filter_policy::user_form(st.dir.settings(), &v, &d, &u),
         chrome: v.chrome("users"),
         u: row(&u, &key),
         name: key.clone(),

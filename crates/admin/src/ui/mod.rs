@@ -14,6 +14,7 @@ pub mod dashboard;
 pub mod defaults;
 pub mod domains;
 pub mod filter;
+pub mod filter_policy;
 pub mod format;
 pub mod home;
 pub mod logs;
@@ -42,6 +43,7 @@ pub fn pages() -> Router<Shared> {
         .route("/domains/{name}", get(domains::show))
         .route("/domains/{name}/users", get(accounts::users))
         .route("/domains/{name}/aliases", get(accounts::aliases))
+        .route("/domains/{name}/filter", get(filter_policy::domain_page))
         .route("/users/{address}", get(accounts::user))
         .route("/domain-defaults", get(defaults::page))
         .route("/settings", get(settings::index))

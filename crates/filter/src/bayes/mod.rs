@@ -24,6 +24,10 @@ use crate::verdict::Verdict;
 /// Store bytes one token takes, for turning `bayes.max_memory_mb` into tokens.
 pub const TOKEN_BYTES: u64 = 64;
 
+/// The learned messages' keys kept are a tenth of the tokens the memory cap allows (a key is
+/// about as large as a token); older ones are forgotten.
+pub const TOKENS_PER_KEPT_MESSAGE: u64 = 10;
+
 /// The check's name in the report.
 pub const NAME: &str = "bayes";
 
@@ -91,7 +95,9 @@ pub async fn learn(
         let mb = settings.get(defs::BAYES_MAX_MEMORY_MB);
         if mb > 0 && (nspam + nham).is_multiple_of(every) {
             let max = mb.saturating_mul(1024 * 1024) / TOKEN_BYTES;
-            let gone = store.bayes_prune(max).await?;
+            let gone = store
+                .bayes_prune(max, max / TOKENS_PER_KEPT_MESSAGE)
+                .await?;
             tracing::info!(target: "smtp", "Bayes tokens pruned to {max}: {gone} dropped");
         }
     }

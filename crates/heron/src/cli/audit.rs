@@ -11,7 +11,8 @@ use crate::Command;
 
 /// Whether `command` changes what is stored (so it belongs in the events log).
 pub fn changes(command: &Command) -> bool {
-    use super::{alias::AliasCmd, dkim::DkimCmd, domain::DomainCmd, settings::SettingsCmd};
+    use super::settings::SettingsCmd;
+    use super::{alias::AliasCmd, dkim::DkimCmd, domain::DomainCmd, filter::FilterCmd};
     use super::{spool::SpoolCmd, token::TokenCmd, user::UserCmd};
     match command {
         Command::Serve(_) | Command::Migrate(_) | Command::Store(_) => false,
@@ -21,6 +22,7 @@ pub fn changes(command: &Command) -> bool {
         Command::Settings(c) => !matches!(c, SettingsCmd::List | SettingsCmd::Get { .. }),
         Command::Spool(c) => !matches!(c, SpoolCmd::List { .. } | SpoolCmd::Show { .. }),
         Command::Dkim(c) => !matches!(c, DkimCmd::Show { .. }),
+        Command::Filter(c) => !matches!(c, FilterCmd::Show { .. }),
         Command::Token(c) => !matches!(c, TokenCmd::List),
         Command::Init | Command::Import(_) | Command::Admin(_) => true,
     }

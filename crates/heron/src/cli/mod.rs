@@ -12,6 +12,7 @@ pub mod alias;
 pub mod audit;
 pub mod dkim;
 pub mod domain;
+pub mod filter;
 pub mod import;
 pub mod init;
 pub mod migrate;

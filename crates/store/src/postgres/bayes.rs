@@ -144,8 +144,9 @@ impl BayesStore for PgStore {
         })
     }
 
-    async fn bayes_prune(&self, max_tokens: u64) -> Result<u64> {
+    async fn bayes_prune(&self, max_tokens: u64, max_messages: u64) -> Result<u64> {
         let max = i64::try_from(max_tokens).unwrap_or(i64::MAX);
+        let max_messages = i64::try_from(max_messages).unwrap_or(i64::MAX);
         write_tx!(self, |tx| {
             let mut gone =
                 tx.t.execute("DELETE FROM bayes_tokens WHERE spam = 0 AND ham = 0", &[])
@@ -162,6 +163,18 @@ impl BayesStore for PgStore {
                         &[&(count - max)],
                     )
                     .await?;
+            }
+            let learned: i64 =
+                tx.t.query_one("SELECT count(*) FROM bayes_messages", &[])
+                    .await?
+                    .try_get(0)?;
+            if learned > max_messages {
+                tx.t.execute(
+                    "DELETE FROM bayes_messages WHERE key IN (SELECT key FROM bayes_messages \
+                     ORDER BY learned_at LIMIT $1)",
+                    &[&(learned - max_messages)],
+                )
+                .await?;
             }
             Ok(gone)
         })

@@ -58,18 +58,20 @@ impl DirectoryStore for PgStore {
             require_smtp_auth: false,
             bind_ip: None,
             created_at: created,
+            filter: FilterOverrides::default(),
         })
     }
 
     async fn update_domain(&self, d: &Domain) -> Result<()> {
         let limits = to_json(&d.limits)?;
+        let filter = to_json(&d.filter)?;
         write_tx!(self, |tx| {
             let n =
                 tx.t.execute(
                     &tx.t
                         .prepare_cached(
                             "UPDATE domains SET disabled = $2, limits = $3, catch_all = $4, \
-                     require_smtp_auth = $5, bind_ip = $6 WHERE id = $1",
+                     require_smtp_auth = $5, bind_ip = $6, filter = $7 WHERE id = $1",
                         )
                         .await?,
                     &[
@@ -79,6 +81,7 @@ impl DirectoryStore for PgStore {
                         &d.catch_all,
                         &d.require_smtp_auth,
                         &d.bind_ip,
+                        &filter,
                     ],
                 )
                 .await?;
@@ -236,16 +239,18 @@ impl DirectoryStore for PgStore {
             forward_to: Vec::new(),
             created_at: created,
             last_login: None,
+            filter: FilterOverrides::default(),
         })
     }
 
     async fn update_user(&self, u: &User) -> Result<()> {
         let fwd = to_json(&u.forward_to)?;
+        let filter = to_json(&u.filter)?;
         write_tx!(self, |tx| {
             let n =
                 tx.t.execute(
                     &tx.t.prepare_cached("UPDATE users SET credentials = $2, display_name = $3, quota_bytes = $4, \
-                     disabled = $5, role = $6, forward_to = $7 WHERE id = $1").await?,
+                     disabled = $5, role = $6, forward_to = $7, filter = $8 WHERE id = $1").await?,
                     &[
                         &u.id,
                         &u.credentials,
@@ -254,6 +259,7 @@ impl DirectoryStore for PgStore {
                         &u.disabled,
                         &u.role.as_str(),
                         &fwd,
+                        &filter,
                     ],
                 )
                 .await?;

@@ -10,9 +10,9 @@ use crate::model::*;
 use crate::rules::json::from_json;
 
 pub(super) const DOMAIN_COLS: &str =
-    "id, name, disabled, limits, catch_all, require_smtp_auth, bind_ip, created_at";
+    "id, name, disabled, limits, catch_all, require_smtp_auth, bind_ip, created_at, filter";
 pub(super) const USER_COLS: &str = "id, domain_id, local, credentials, display_name, quota_bytes, \
-     used_bytes, disabled, role, forward_to, created_at, last_login";
+     used_bytes, disabled, role, forward_to, created_at, last_login, filter";
 pub(super) const ALIAS_COLS: &str = "id, domain_id, local, targets";
 
 pub(super) fn domain_row(r: &Row) -> Result<Domain> {
@@ -25,6 +25,7 @@ pub(super) fn domain_row(r: &Row) -> Result<Domain> {
         require_smtp_auth: r.try_get(5)?,
         bind_ip: r.try_get(6)?,
         created_at: r.try_get(7)?,
+        filter: from_json(r.try_get(8)?, "domain filter")?,
     })
 }
 
@@ -43,6 +44,7 @@ pub(super) fn user_row(r: &Row) -> Result<User> {
         forward_to: from_json(r.try_get(9)?, "user forward_to")?,
         created_at: r.try_get(10)?,
         last_login: r.try_get(11)?,
+        filter: from_json(r.try_get(12)?, "user filter")?,
     })
 }
 

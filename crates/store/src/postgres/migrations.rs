@@ -84,6 +84,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "Bayesian classifier",
         sql: include_str!("migrations/0012_bayes.sql"),
     },
+    Migration {
+        version: 13,
+        name: "spam-filter settings of domains and users, Bayes message age",
+        sql: include_str!("migrations/0013_filter_overrides.sql"),
+    },
 ];
 
 /// A migration as a database has it.

@@ -129,8 +129,9 @@ impl BayesStore for SqliteStore {
         })
     }
 
-    async fn bayes_prune(&self, max_tokens: u64) -> Result<u64> {
+    async fn bayes_prune(&self, max_tokens: u64, max_messages: u64) -> Result<u64> {
         let max = i64::try_from(max_tokens).unwrap_or(i64::MAX);
+        let max_messages = i64::try_from(max_messages).unwrap_or(i64::MAX);
         self.write(move |ctx| {
             let c = ctx.conn;
             let mut gone = c.execute("DELETE FROM bayes_tokens WHERE spam = 0 AND ham = 0", [])?;
@@ -140,6 +141,15 @@ impl BayesStore for SqliteStore {
                     "DELETE FROM bayes_tokens WHERE hash IN (SELECT hash FROM bayes_tokens \
                      ORDER BY seen / 86400, spam + ham LIMIT ?1)",
                     [count - max],
+                )?;
+            }
+            let learned: i64 =
+                c.query_row("SELECT count(*) FROM bayes_messages", [], |r| r.get(0))?;
+            if learned > max_messages {
+                c.execute(
+                    "DELETE FROM bayes_messages WHERE key IN (SELECT key FROM bayes_messages \
+                     ORDER BY learned_at LIMIT ?1)",
+                    [learned - max_messages],
                 )?;
             }
             Ok(gone as u64)

@@ -41,6 +41,7 @@ impl DirectoryStore for SqliteStore {
                 require_smtp_auth: false,
                 bind_ip: None,
                 created_at: created,
+                filter: FilterOverrides::default(),
             })
         })
         .await
@@ -49,17 +50,19 @@ impl DirectoryStore for SqliteStore {
     async fn update_domain(&self, d: &Domain) -> Result<()> {
         let d = d.clone();
         let limits = to_json(&d.limits)?;
+        let filter = to_json(&d.filter)?;
         self.write(move |ctx| {
             let n = ctx.conn.execute(
                 "UPDATE domains SET disabled=?2, limits=?3, catch_all=?4, require_smtp_auth=?5, \
-                 bind_ip=?6 WHERE id=?1",
+                 bind_ip=?6, filter=?7 WHERE id=?1",
                 params![
                     d.id,
                     d.disabled,
                     limits,
                     d.catch_all,
                     d.require_smtp_auth,
-                    d.bind_ip
+                    d.bind_ip,
+                    filter
                 ],
             )?;
             if n == 0 {
@@ -228,6 +231,7 @@ impl DirectoryStore for SqliteStore {
                 forward_to: Vec::new(),
                 created_at: created,
                 last_login: None,
+                filter: FilterOverrides::default(),
             })
         })
         .await
@@ -236,10 +240,11 @@ impl DirectoryStore for SqliteStore {
     async fn update_user(&self, u: &User) -> Result<()> {
         let u = u.clone();
         let fwd = to_json(&u.forward_to)?;
+        let filter = to_json(&u.filter)?;
         self.write(move |ctx| {
             let n = ctx.conn.execute(
                 "UPDATE users SET credentials=?2, display_name=?3, quota_bytes=?4, disabled=?5, \
-                 role=?6, forward_to=?7 WHERE id=?1",
+                 role=?6, forward_to=?7, filter=?8 WHERE id=?1",
                 params![
                     u.id,
                     u.credentials,
@@ -247,7 +252,8 @@ impl DirectoryStore for SqliteStore {
                     u.quota_bytes as i64,
                     u.disabled,
                     u.role.as_str(),
-                    fwd
+                    fwd,
+                    filter
                 ],
             )?;
             if n == 0 {

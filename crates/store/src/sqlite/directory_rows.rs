@@ -7,11 +7,11 @@ use crate::model::*;
 use crate::rules::json::from_json;
 
 pub(super) const DOMAIN_COLS: &str =
-    "id, name, disabled, limits, catch_all, require_smtp_auth, bind_ip, created_at";
+    "id, name, disabled, limits, catch_all, require_smtp_auth, bind_ip, created_at, filter";
 pub(super) const USER_COLS: &str = "id, domain_id, local, credentials, display_name, quota_bytes, \
-     used_bytes, disabled, role, forward_to, created_at, last_login";
+     used_bytes, disabled, role, forward_to, created_at, last_login, filter";
 
-pub(super) fn domain_row(r: &Row<'_>) -> rusqlite::Result<(Domain, String)> {
+pub(super) fn domain_row(r: &Row<'_>) -> rusqlite::Result<(Domain, String, String)> {
     Ok((
         Domain {
             id: r.get(0)?,
@@ -22,17 +22,20 @@ pub(super) fn domain_row(r: &Row<'_>) -> rusqlite::Result<(Domain, String)> {
             require_smtp_auth: r.get(5)?,
             bind_ip: r.get(6)?,
             created_at: r.get(7)?,
+            filter: FilterOverrides::default(),
         },
         r.get(3)?,
+        r.get(8)?,
     ))
 }
 
-pub(super) fn finish_domain((mut d, limits): (Domain, String)) -> Result<Domain> {
+pub(super) fn finish_domain((mut d, limits, filter): (Domain, String, String)) -> Result<Domain> {
     d.limits = from_json(&limits, "domain limits")?;
+    d.filter = from_json(&filter, "domain filter")?;
     Ok(d)
 }
 
-pub(super) fn user_row(r: &Row<'_>) -> rusqlite::Result<(User, String, String)> {
+pub(super) fn user_row(r: &Row<'_>) -> rusqlite::Result<(User, String, String, String)> {
     Ok((
         User {
             id: r.get(0)?,
@@ -47,15 +50,20 @@ pub(super) fn user_row(r: &Row<'_>) -> rusqlite::Result<(User, String, String)> 
             forward_to: Vec::new(),
             created_at: r.get(10)?,
             last_login: r.get(11)?,
+            filter: FilterOverrides::default(),
         },
         r.get(8)?,
         r.get(9)?,
+        r.get(12)?,
     ))
 }
 
-pub(super) fn finish_user((mut u, role, fwd): (User, String, String)) -> Result<User> {
+pub(super) fn finish_user(
+    (mut u, role, fwd, filter): (User, String, String, String),
+) -> Result<User> {
     u.role = Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?;
     u.forward_to = from_json(&fwd, "user forward_to")?;
+    u.filter = from_json(&filter, "user filter")?;
     Ok(u)
 }
 

@@ -46,6 +46,8 @@ pub const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("spool", "last_attempt_at", "INTEGER"),
     ("folders", "recent_uid", "INTEGER NOT NULL DEFAULT 0"),
     ("users", "last_uidvalidity", "INTEGER NOT NULL DEFAULT 0"),
+    ("domains", "filter", "TEXT NOT NULL DEFAULT '{}'"),
+    ("users", "filter", "TEXT NOT NULL DEFAULT '{}'"),
 ];
 
 /// Tables and indexes.
@@ -59,7 +61,8 @@ CREATE TABLE IF NOT EXISTS domains (
     catch_all TEXT,
     require_smtp_auth INTEGER NOT NULL DEFAULT 0,
     bind_ip TEXT,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    filter TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS domain_aliases (
     name TEXT PRIMARY KEY,
@@ -79,6 +82,7 @@ CREATE TABLE IF NOT EXISTS users (
     created_at INTEGER NOT NULL,
     last_login INTEGER,
     last_uidvalidity INTEGER NOT NULL DEFAULT 0,
+    filter TEXT NOT NULL DEFAULT '{}',
     UNIQUE (domain_id, local)
 );
 CREATE TABLE IF NOT EXISTS aliases (
@@ -283,6 +287,7 @@ CREATE TABLE IF NOT EXISTS bayes_messages (
     spam INTEGER NOT NULL,
     learned_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS bayes_messages_age ON bayes_messages (learned_at);
 CREATE TABLE IF NOT EXISTS bayes_totals (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     spam INTEGER NOT NULL,

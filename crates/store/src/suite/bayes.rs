@@ -63,13 +63,21 @@ pub(super) async fn bayes_counts(s: Subject) {
 
     // Pruned to 3: i64::MAX was last learned on day 12, the others on day 14, of which 1
     // is the rarest (one message).
-    assert_eq!(s.bayes_prune(10).await.unwrap(), 0);
-    assert_eq!(s.bayes_prune(3).await.unwrap(), 2);
+    assert_eq!(s.bayes_prune(10, 10).await.unwrap(), 0);
+    assert_eq!(s.bayes_prune(3, 10).await.unwrap(), 2);
     let c = s.bayes_counts(&[1, 2, 3, -4, i64::MAX]).await.unwrap();
     let mut kept: Vec<i64> = c.iter().map(|c| c.hash).collect();
     kept.sort_unstable();
     assert_eq!(kept, vec![-4, 2, 3]);
     assert_eq!(s.bayes_totals().await.unwrap().tokens, 3);
+
+    // Learned messages beyond the cap are forgotten, oldest first: m2 and m3 (days 11, 12);
+    // learned again, a forgotten message counts again.
+    s.bayes_prune(3, 2).await.unwrap();
+    let again = s.bayes_learn("m2", &[2], false, 16 * day).await.unwrap();
+    assert_eq!(again, BayesLearned::New);
+    let kept = s.bayes_learn("m4", &[-4], true, 16 * day).await.unwrap();
+    assert_eq!(kept, BayesLearned::Known);
 
     s.bayes_reset().await.unwrap();
     assert_eq!(s.bayes_totals().await.unwrap(), BayesTotals::default());

@@ -177,6 +177,15 @@ pub(super) fn msg(flags: &[&str]) -> NewMessage {
     }
 }
 
+fn filter_overrides(pairs: &[(&str, &str)]) -> FilterOverrides {
+    FilterOverrides(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
+}
+
 async fn domains(s: Subject) {
     let d = domain(&s, "a.test").await;
     assert!(matches!(
@@ -192,6 +201,7 @@ async fn domains(s: Subject) {
     got.disabled = true;
     got.limits.users = 7;
     got.catch_all = Some("bucket".into());
+    got.filter = filter_overrides(&[("enabled", "false"), ("level_low", "3")]);
     s.update_domain(&got).await.unwrap();
     assert_eq!(s.get_domain_by_id(d.id).await.unwrap().unwrap(), got);
     domain(&s, "b.test").await;
@@ -241,6 +251,7 @@ async fn users_and_folders(s: Subject) {
     got.disabled = true;
     got.role = Role::DomainAdmin;
     got.forward_to = vec!["x@y.test".into()];
+    got.filter = filter_overrides(&[("action_high", "delete"), ("text_high", "[\"x\"] ü")]);
     s.update_user(&got).await.unwrap();
     assert_eq!(s.get_user_by_id(u.id).await.unwrap().unwrap(), got);
     assert_eq!(s.count_users(d.id).await.unwrap(), 1);
