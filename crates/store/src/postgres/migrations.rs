@@ -89,6 +89,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "spam-filter settings of domains and users, Bayes message age",
         sql: include_str!("migrations/0013_filter_overrides.sql"),
     },
+    Migration {
+        version: 14,
+        name: "DMARC aggregate reports",
+        sql: include_str!("migrations/0014_dmarc_reports.sql"),
+    },
 ];
 
 /// A migration as a database has it.
