@@ -199,4 +199,27 @@ mod tests {
         assert!(!looks_like_report(b"Subject: hello\r\n\r\nplain text"));
         assert!(parse(b"Subject: hello\r\n\r\nplain text", 1 << 20, 10).is_err());
     }
+
+    #[test]
+    fn a_zipped_report_is_read_and_the_size_limit_holds() {
+        use std::io::Write;
+        let mut zip = mail_auth::zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file::<_, ()>("acme.com!example.com!1!2.xml", Default::default())
+            .unwrap();
+        zip.write_all(XML.as_bytes()).unwrap();
+        let bytes = zip.finish().unwrap().into_inner();
+        let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &bytes);
+        let m = format!(
+            "From: a@acme.com\r\nSubject: report\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+             Content-Type: text/plain\r\n\r\nreport\r\n--b\r\n\
+             Content-Type: application/zip; name=r.zip\r\n\
+             Content-Disposition: attachment; filename=r.zip\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{b64}\r\n--b--\r\n"
+        );
+        assert!(looks_like_report(m.as_bytes()));
+        let r = parse(m.as_bytes(), 1 << 20, 10).unwrap();
+        assert_eq!(r.rows[0].count, 2);
+        assert!(parse(m.as_bytes(), 100, 10).is_err());
+    }
 }
