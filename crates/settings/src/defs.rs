@@ -321,7 +321,7 @@ crate::settings! {
     // ---- DMARC reports (FILTER-2, RFC 7489 §7): aggregate reports sent and received ----
     /// Collect the DMARC results of mail arriving from other servers for hosted domains, when the From domain's DMARC record asks for aggregate reports (`rua=`), and send each such domain a daily report (RFC 7489 §7.2). A report address outside the policy domain gets reports only when its domain publishes `<policy domain>._report._dmarc.<its domain>` (§7.1).
     DMARC_REPORTS: Bool = "dmarc.reports", "true";
-    /// Hour of the day (UTC, 0-23) from which the reports of the days before are sent; each node tries each hour from then on, and the store hands every collected row to one of them.
+    /// Hour of the day (UTC, 0-23) from which the reports of the days before are sent; each node looks every 10 minutes from then on, and the store hands every collected row to one of them.
     DMARC_REPORT_HOUR: Count = "dmarc.report_hour", "1";
     /// Organisation named as the reporter in the reports sent; empty means the server's host name.
     DMARC_REPORT_ORG: Text = "dmarc.report_org", "";
