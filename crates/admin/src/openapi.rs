@@ -7,9 +7,8 @@ use utoipa::{Modify, OpenApi};
 use crate::routes::defaults;
 use crate::routes::{
     activity, aliases, bayes, connections, dkim, dmarc, domain_aliases, domains, filter,
-    filter_policy,
-    impersonate, listeners, logs, messages, nodes, services, session, settings, spool, tokens,
-    users,
+    filter_policy, impersonate, listeners, logs, messages, nodes, services, session, settings,
+    spool, tokens, users,
 };
 
 #[derive(OpenApi)]
