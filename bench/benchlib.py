@@ -41,6 +41,32 @@ def run(cmd: list[str], timeout: float = 120, check: bool = True, **kw) -> subpr
 PG_DATABASE = "heron_bench"
 
 
+def proc_cpu(pid: int, children: bool = False) -> float:
+    """CPU seconds (user + system) of a process, all its threads; with `children`, plus
+    those of its children it has reaped."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])
+    if children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a process, its living children and the children it reaped: Postfix's
+    master and its daemons (each one a direct child of the master)."""
+    total = proc_cpu(pid, children=True)
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                total += proc_cpu(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
 class PgCluster:
     """A private PostgreSQL cluster under the scratch directory, from Debian's packages
     (installed when missing), at its defaults for durability (fsync, synchronous commit on),

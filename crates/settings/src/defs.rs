@@ -309,7 +309,7 @@ crate::settings! {
     FILTER_BLOCK_OUTGOING: Count = "filter.block_outgoing", "30";
     /// A blocked outgoing message is accepted and bounced back to its sender with the reason; off, it is refused at DATA.
     FILTER_BOUNCE_OUTGOING: Bool = "filter.bounce_outgoing", "false";
-    /// No filtering of mail whose sender and recipients are all in one hosted domain (FILTER-5).
+    /// No filtering of mail an authenticated user sends to users of their own domain (FILTER-5); mail from other servers claiming a hosted sender is filtered.
     FILTER_SKIP_SAME_DOMAIN: Bool = "filter.skip_same_domain", "true";
     /// No filtering of mail from whitelisted IPs (SEC-1).
     FILTER_SKIP_WHITELISTED: Bool = "filter.skip_whitelisted", "true";

@@ -6,13 +6,13 @@
 //! or tell the sender.
 //!
 //! Invariants: no filtering for unauthenticated clients in `filter.skip_networks`,
-//! whitelisted clients or mail within one domain when the settings say so, nor for the local
-//! recipients of a domain whose filtering switch is off (DOM-3); a message is refused at DATA
-//! only when every recipient is filtered — otherwise the filtered recipients' copies are
-//! dropped; mail from authenticated users gets only the content checks (FILTER-4's outgoing
-//! threshold applies) under the server's policy; remote recipients of incoming mail get the
-//! server's policy; waiting for a check slot and the checks together take at most two check
-//! deadlines.
+//! whitelisted clients or an authenticated user's mail within their domain when the settings
+//! say so, nor for the local recipients of a domain whose filtering switch is off (DOM-3);
+//! a message is refused at DATA only when every recipient is filtered — otherwise the
+//! filtered recipients' copies are dropped; mail from authenticated users gets only the
+//! content checks (FILTER-4's outgoing threshold applies) under the server's policy; remote
+//! recipients of incoming mail get the server's policy; waiting for a check slot and the
+//! checks together take at most two check deadlines.
 
 use std::time::Duration;
 
@@ -168,9 +168,19 @@ async fn recipient_groups(s: &Session<'_>, tx: &Transaction) -> Vec<(Policy, Par
         }
         part.addresses.push(address);
     };
+    // Recipients mostly share a domain: each is read once.
+    let mut domains: Vec<heron_store::Domain> = Vec::new();
     for (i, u) in tx.local.iter().enumerate() {
-        match s.svc.dir.domain_by_id(u.domain_id).await {
+        let known = domains.iter().find(|d| d.id == u.domain_id).cloned();
+        let found = match known {
+            Some(d) => Ok(Some(d)),
+            None => s.svc.dir.domain_by_id(u.domain_id).await,
+        };
+        match found {
             Ok(Some(d)) => {
+                if !domains.iter().any(|k| k.id == d.id) {
+                    domains.push(d.clone());
+                }
                 let policy = Policy::of(settings, &d.filter, &u.filter);
                 join(policy, Some(i), format!("{}@{}", u.local, d.name));
             }
@@ -225,9 +235,11 @@ async fn forwarding_key(
     None
 }
 
-/// Whether the sender and every recipient are in one hosted domain (FILTER-5).
+/// Whether an authenticated sender and every recipient are in one hosted domain (FILTER-5).
+/// Mail from another server that only claims a hosted sender is filtered: that claim is what
+/// forgers make.
 async fn within_one_domain(s: &Session<'_>, tx: &Transaction) -> bool {
-    if !tx.remote.is_empty() || tx.local.is_empty() {
+    if s.dlg.auth.is_none() || !tx.remote.is_empty() || tx.local.is_empty() {
         return false;
     }
     let Some((_, domain)) = tx.sender.rsplit_once('@') else {

@@ -78,7 +78,8 @@ impl DirectoryStore for SqliteStore {
         let name = name.to_owned();
         self.read(move |c| {
             let sql = format!("SELECT {DOMAIN_COLS} FROM domains WHERE name = ?1");
-            c.query_row(&sql, [name], domain_row)
+            c.prepare_cached(&sql)?
+                .query_row([name], domain_row)
                 .optional()?
                 .map(finish_domain)
                 .transpose()
@@ -89,7 +90,8 @@ impl DirectoryStore for SqliteStore {
     async fn get_domain_by_id(&self, id: DomainId) -> Result<Option<Domain>> {
         self.read(move |c| {
             let sql = format!("SELECT {DOMAIN_COLS} FROM domains WHERE id = ?1");
-            c.query_row(&sql, [id], domain_row)
+            c.prepare_cached(&sql)?
+                .query_row([id], domain_row)
                 .optional()?
                 .map(finish_domain)
                 .transpose()
@@ -170,12 +172,11 @@ impl DirectoryStore for SqliteStore {
     async fn resolve_domain_alias(&self, alias: &str) -> Result<Option<DomainId>> {
         let alias = alias.to_owned();
         self.read(move |c| {
-            Ok(c.query_row(
-                "SELECT domain_id FROM domain_aliases WHERE name = ?1",
-                [alias],
-                |r| r.get(0),
+            Ok(
+                c.prepare_cached("SELECT domain_id FROM domain_aliases WHERE name = ?1")?
+                    .query_row([alias], |r| r.get(0))
+                    .optional()?,
             )
-            .optional()?)
         })
         .await
     }
@@ -407,11 +408,10 @@ impl DirectoryStore for SqliteStore {
     async fn get_alias(&self, domain: DomainId, local: &str) -> Result<Option<Alias>> {
         let local = local.to_owned();
         self.read(move |c| {
-            c.query_row(
+            c.prepare_cached(
                 "SELECT id, domain_id, local, targets FROM aliases WHERE domain_id=?1 AND local=?2",
-                params![domain, local],
-                alias_row,
-            )
+            )?
+            .query_row(params![domain, local], alias_row)
             .optional()?
             .map(finish_alias)
             .transpose()

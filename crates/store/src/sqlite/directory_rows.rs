@@ -73,7 +73,8 @@ pub(super) fn query_user(
     p: impl rusqlite::Params,
 ) -> Result<Option<User>> {
     let sql = format!("SELECT {USER_COLS} FROM users WHERE {clause}");
-    c.query_row(&sql, p, user_row)
+    c.prepare_cached(&sql)?
+        .query_row(p, user_row)
         .optional()?
         .map(finish_user)
         .transpose()

@@ -18,7 +18,9 @@ impl SqliteStore {
     pub(crate) async fn get_folder_by_id_impl(&self, id: FolderId) -> Result<Option<Folder>> {
         self.read(move |c| {
             let sql = format!("SELECT {FOLDER_COLS} FROM folders WHERE id = ?1");
-            Ok(c.query_row(&sql, [id], folder_row).optional()?)
+            Ok(c.prepare_cached(&sql)?
+                .query_row([id], folder_row)
+                .optional()?)
         })
         .await
     }

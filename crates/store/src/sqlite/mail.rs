@@ -237,7 +237,8 @@ impl MailStore for SqliteStore {
         let name = name.to_owned();
         self.read(move |c| {
             let sql = format!("SELECT {FOLDER_COLS} FROM folders WHERE user_id = ?1 AND name = ?2");
-            Ok(c.query_row(&sql, params![user, name], folder_row)
+            Ok(c.prepare_cached(&sql)?
+                .query_row(params![user, name], folder_row)
                 .optional()?)
         })
         .await
