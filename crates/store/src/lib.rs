@@ -38,6 +38,6 @@ pub use postgres::PgStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 pub use traits::{
-    AclStore, AdminSessionStore, BayesStore, DirectoryStore, LimitStore, MailStore, NodeStore,
-    SecretStore, SettingsStore, SpoolStore, Store, TokenStore,
+    AclStore, AdminSessionStore, BayesStore, DirectoryStore, GreylistStore, LimitStore, MailStore,
+    NodeStore, SecretStore, SettingsStore, SpoolStore, Store, TokenStore,
 };

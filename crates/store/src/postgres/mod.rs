@@ -69,6 +69,7 @@ mod directory_search;
 mod dkim;
 mod error;
 mod folders;
+mod greylist;
 mod group;
 mod heads;
 mod held;

@@ -11,6 +11,7 @@ pub mod bayes;
 pub mod blob_id;
 pub mod flags;
 pub mod folders;
+pub mod greylist;
 pub mod head;
 pub mod json;
 pub mod limits;

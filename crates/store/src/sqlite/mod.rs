@@ -15,6 +15,7 @@ mod directory_search;
 mod dkim;
 mod error;
 mod folders;
+mod greylist;
 mod held;
 mod limits;
 mod mail;

@@ -7,6 +7,7 @@
 mod acl;
 mod bayes;
 mod folders;
+mod greylist;
 mod held;
 mod limits;
 mod metadata;
@@ -80,6 +81,9 @@ pub const ALL: &[(&str, Check)] = &[
     ("acl_entries", |s| Box::pin(acl::acl_entries(s))),
     ("text_index", |s| Box::pin(textindex::text_index(s))),
     ("bayes_counts", |s| Box::pin(bayes::bayes_counts(s))),
+    ("greylist_triplets", |s| {
+        Box::pin(greylist::greylist_triplets(s))
+    }),
 ];
 
 /// One test per check of [`ALL`] in a backend's test file, each calling `$run(name)` (an
@@ -96,7 +100,7 @@ macro_rules! suite_tests {
             nodes_and_holds, admin_sessions, stopped_services, failure_limits,
             failure_limits_are_bounded, concurrent_failures, held_messages, read_batches,
             recent_claims, folder_counts, subscriptions, uidvalidity_per_user, metadata_entries,
-            acl_entries, text_index, bayes_counts);
+            acl_entries, text_index, bayes_counts, greylist_triplets);
     };
     (@each $run:path; $($name:ident),*) => {
         $(
