@@ -11,6 +11,7 @@ pub mod cmd;
 mod deliver;
 mod envelope;
 pub mod filtering;
+mod greylist;
 mod hold;
 mod notice;
 pub mod parts;
