@@ -1,9 +1,11 @@
 //! [`GreylistStore`] on PostgreSQL: the `greylist` and `greylist_correspondents` tables.
 //!
-//! Invariants: a triplet's read, decision and write run in one transaction holding the
+//! Invariants: a triplet whose record needs no change (retried too early, or passed and
+//! fresh) is judged from a read alone; otherwise its read, decision and write run in one
+//! transaction holding the
 //! triplet's row lock (a first attempt inserts the row, so two nodes seeing a new triplet at
 //! once serialise on that insert), so every node of a cluster reaches the same verdict;
-//! each call removes at most [`PRUNE_BATCH`] expired rows.
+//! each transaction removes at most [`PRUNE_BATCH`] expired rows.
 
 use async_trait::async_trait;
 
@@ -21,6 +23,22 @@ impl GreylistStore for PgStore {
         now: i64,
         times: GreylistTimes,
     ) -> Result<GreylistVerdict> {
+        {
+            let c = self.client().await?;
+            let st = c
+                .prepare_cached("SELECT first_seen, passed, expires FROM greylist WHERE key = $1")
+                .await?;
+            if let Some(r) = c.query_opt(&st, &[&key]).await? {
+                let rec = GreylistRecord {
+                    first_seen: r.try_get(0)?,
+                    passed: r.try_get(1)?,
+                    expires: r.try_get(2)?,
+                };
+                if let (verdict, None) = decide(Some(rec), now, times) {
+                    return Ok(verdict);
+                }
+            }
+        }
         write_tx!(self, |tx| {
             let st =
                 tx.t.prepare_cached(

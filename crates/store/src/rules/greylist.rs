@@ -13,6 +13,11 @@ use crate::model::{GreylistRecord, GreylistTimes, GreylistVerdict};
 /// Most expired records (greylist or correspondents) removed by one call.
 pub const PRUNE_BATCH: i64 = 32;
 
+/// A passed record's lifetime is renewed only when it would end more than this many seconds
+/// (at most a tenth of the lifetime) before a full lifetime from now, so the mail of a busy
+/// triplet is judged without a write.
+pub const REFRESH_SLACK: i64 = 3600;
+
 /// The triplet's key: the client's network (IPv4 /24, IPv6 /64), the envelope sender and
 /// the recipient, lower-cased.
 pub fn triplet_key(ip: IpAddr, sender: &str, recipient: &str) -> String {
@@ -37,7 +42,8 @@ pub fn triplet_key(ip: IpAddr, sender: &str, recipient: &str) -> String {
 }
 
 /// What a triplet's attempt at `now` leads to, and the record to write (`None`: leave it).
-/// A record passed and still within its lifetime passes and is kept `keep` longer; one not
+/// A record passed and still within its lifetime passes and is kept `keep` from now (renewed
+/// only when that moves its end by more than [`REFRESH_SLACK`]); one not
 /// passed passes when retried after `block` and within `pass` of its first attempt; a record
 /// missing, expired or retried too late starts anew.
 pub fn decide(
@@ -55,7 +61,11 @@ pub fn decide(
         passed: true,
         expires: now + t.keep,
     };
+    let slack = REFRESH_SLACK.min(t.keep / 10);
     match rec {
+        Some(r) if r.passed && now <= r.expires && r.expires >= now + t.keep - slack => {
+            (GreylistVerdict::Known, None)
+        }
         Some(r) if r.passed && now <= r.expires => {
             (GreylistVerdict::Known, Some(passed(r.first_seen)))
         }
@@ -109,6 +119,14 @@ mod tests {
         assert_eq!(v, GreylistVerdict::Passed);
         let p = p.unwrap();
         assert!(p.passed && p.expires == 1900 + T.keep);
+        // Just passed: judged without a write; near its end: renewed.
+        assert_eq!(
+            decide(Some(p), 1900 + 3600, T),
+            (GreylistVerdict::Known, None)
+        );
+        let (v, k) = decide(Some(p), 1901 + 3600, T);
+        assert_eq!(v, GreylistVerdict::Known);
+        assert_eq!(k.unwrap().expires, 1901 + 3600 + T.keep);
         let (v, k) = decide(Some(p), 1900 + T.keep, T);
         assert_eq!(v, GreylistVerdict::Known);
         assert_eq!(k.unwrap().expires, 1900 + 2 * T.keep);

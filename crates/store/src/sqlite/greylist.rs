@@ -1,17 +1,32 @@
 //! [`GreylistStore`] on SQLite: the `greylist` and `greylist_correspondents` tables.
 //!
-//! Invariants: a triplet's read, decision and write run in one write job (the single writer
-//! serialises them), so two sessions retrying one triplet at once see each other's outcome;
-//! each call removes at most [`PRUNE_BATCH`] expired rows.
+//! Invariants: a triplet whose record needs no change (retried too early, or passed and
+//! fresh) is judged from a read alone; otherwise its read, decision and write run in one
+//! write job (the single writer serialises them), so two sessions retrying one triplet at
+//! once see each other's outcome; each write job removes at most [`PRUNE_BATCH`] expired
+//! rows.
 
 use async_trait::async_trait;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::SqliteStore;
 use crate::error::Result;
 use crate::model::{GreylistRecord, GreylistTimes, GreylistVerdict, UserId};
 use crate::rules::greylist::{PRUNE_BATCH, decide};
 use crate::traits::GreylistStore;
+
+/// The triplet's record, if any.
+fn record(c: &Connection, key: &str) -> rusqlite::Result<Option<GreylistRecord>> {
+    c.prepare_cached("SELECT first_seen, passed, expires FROM greylist WHERE key = ?1")?
+        .query_row([key], |r| {
+            Ok(GreylistRecord {
+                first_seen: r.get(0)?,
+                passed: r.get(1)?,
+                expires: r.get(2)?,
+            })
+        })
+        .optional()
+}
 
 #[async_trait]
 impl GreylistStore for SqliteStore {
@@ -22,6 +37,13 @@ impl GreylistStore for SqliteStore {
         times: GreylistTimes,
     ) -> Result<GreylistVerdict> {
         let key = key.to_owned();
+        let k = key.clone();
+        let seen = self.read(move |c| Ok(record(c, &k)?)).await?;
+        if seen.is_some()
+            && let (verdict, None) = decide(seen, now, times)
+        {
+            return Ok(verdict);
+        }
         self.write(move |ctx| {
             let c = ctx.conn;
             c.prepare_cached(
@@ -29,17 +51,7 @@ impl GreylistStore for SqliteStore {
                  (SELECT key FROM greylist WHERE expires < ?1 AND key <> ?2 LIMIT ?3)",
             )?
             .execute(params![now, key, PRUNE_BATCH])?;
-            let rec = c
-                .prepare_cached("SELECT first_seen, passed, expires FROM greylist WHERE key = ?1")?
-                .query_row([&key], |r| {
-                    Ok(GreylistRecord {
-                        first_seen: r.get(0)?,
-                        passed: r.get(1)?,
-                        expires: r.get(2)?,
-                    })
-                })
-                .optional()?;
-            let (verdict, write) = decide(rec, now, times);
+            let (verdict, write) = decide(record(c, &key)?, now, times);
             if let Some(w) = write {
                 c.prepare_cached(
                     "INSERT INTO greylist (key, first_seen, passed, expires) \

@@ -22,9 +22,11 @@ pub(super) async fn greylist_triplets(s: Subject) {
     assert_eq!(check("a", 1059).await, Early);
     assert_eq!(check("b", 1059).await, New);
     assert_eq!(check("a", 1060).await, Passed);
+    // Passed at 1060: kept until 4660, renewed when checked within the last tenth.
     assert_eq!(check("a", 1061).await, Known);
-    assert_eq!(check("a", 1061 + 3600).await, Known);
-    assert_eq!(check("a", 1062 + 7200).await, New);
+    assert_eq!(check("a", 4660).await, Known);
+    assert_eq!(check("a", 8260).await, Known);
+    assert_eq!(check("a", 11_861).await, New);
     // "b" was never retried within its window: seen again, it starts anew.
     assert_eq!(check("b", 1000 + 601).await, New);
     assert_eq!(check("b", 1000 + 650).await, Early);
