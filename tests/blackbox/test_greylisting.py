@@ -230,3 +230,15 @@ def test_store_copy_carries_the_state_to_postgres(heron, tmp_path, pg_url):
         assert deferred(attempt(dst, "127.0.0.2", "yan@far.test", "erin@example.test"))
     finally:
         assert dst.stop() == 0
+
+
+def test_forwarded_domains_only_with_their_switch(heron):
+    greylisting(heron, **{"route.forwarding": "fwd.test=127.0.0.9:2525, other.test=127.0.0.9",
+                          "spool.retry_schedule": "1h"})
+    heron.add_user(RCPT, PASSWORD)
+    heron.start()
+    assert attempt(heron, "127.0.0.2", "zed@far.test", "x@fwd.test")[0] == 250
+    assert heron.stop() == 0
+    heron.set("greylist.forwarded_domains", "true")
+    heron.start()
+    assert deferred(attempt(heron, "127.0.0.2", "zed@far.test", "x@other.test"))
