@@ -41,6 +41,9 @@ pub struct Runtime {
     /// The spam and virus checks the SMTP doors use, for "test a message"; none when the
     /// admin app runs without them.
     pub filter: Option<Arc<heron_filter::Filter>>,
+    /// The sender of DMARC aggregate reports, for "send now"; none when the admin app runs
+    /// without it.
+    pub dmarc: Option<Arc<heron_queue::dmarc::Reporter>>,
 }
 
 impl Default for Runtime {
@@ -52,6 +55,7 @@ impl Default for Runtime {
             started: std::time::SystemTime::now(),
             problems: Arc::new(Vec::new),
             filter: None,
+            dmarc: None,
         }
     }
 }

@@ -6,15 +6,15 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::defaults;
 use crate::routes::{
-    activity, aliases, bayes, connections, dkim, domain_aliases, domains, filter, filter_policy,
-    impersonate, listeners, logs, messages, nodes, services, session, settings, spool, tokens,
-    users,
+    activity, aliases, bayes, connections, dkim, dmarc, domain_aliases, domains, filter,
+    filter_policy, impersonate, listeners, logs, messages, nodes, services, session, settings,
+    spool, tokens, users,
 };
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Heron admin API", description = "Domains, users, aliases, settings, the spool, live connections, services, logs, \
-        mass messages, DKIM keys, listeners and the spam filter's message test of a Heron mail server. \
+        mass messages, DKIM keys, listeners, the spam filter's message test and DMARC aggregate reports of a Heron mail server. \
         Authenticate with POST /api/v1/session (cookie heron_session; send X-CSRF-Token on state-changing requests) \
         or with Authorization: Bearer <API token>."),
     paths(
@@ -40,6 +40,7 @@ use crate::routes::{
         filter::test,
         filter_policy::domain_get, filter_policy::domain_put,
         filter_policy::user_get, filter_policy::user_put,
+        dmarc::list, dmarc::get, dmarc::collected, dmarc::send,
         listeners::list, listeners::put,
     ),
     modifiers(&Security),

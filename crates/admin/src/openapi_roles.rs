@@ -48,6 +48,13 @@ pub const ROLES: &[(&str, &str)] = &[
         "user_filter_put",
         "system administrator, API token, domain administrator (own domain, while filter.user_overrides is on)",
     ),
+    (
+        "dmarc_reports_list",
+        "system administrator, API token, domain administrator (own domain's reports)",
+    ),
+    ("dmarc_reports_get", DOMAIN),
+    ("dmarc_collected", ADMIN),
+    ("dmarc_send", ADMIN),
     ("users_list", DOMAIN),
     (
         "users_create",

@@ -30,6 +30,7 @@ pub async fn check(ctx: &Ctx<'_>) -> Verdict {
     let report = inbound::authenticate(dns, &from, ctx.message, ctx.env.seal.as_deref()).await;
     let mut v = weigh(&report, ctx.settings);
     v.arc_seal = report.arc_seal;
+    v.dmarc_facts = report.dmarc_facts;
     v
 }
 
@@ -113,6 +114,7 @@ mod tests {
             iprev,
             header: "Authentication-Results: mx; spf=fail\r\n".into(),
             arc_seal: None,
+            dmarc_facts: None,
         }
     }
 

@@ -49,6 +49,9 @@ pub struct Verdict {
     pub spf_pass: bool,
     /// The ARC set sealing the authentication results, for copies passed on to other servers.
     pub arc_seal: Option<String>,
+    /// What the message adds to its From domain's DMARC aggregate report, when the domain
+    /// asks for reports.
+    pub dmarc_facts: Option<heron_mailauth::report::Facts>,
 }
 
 impl Verdict {
@@ -85,6 +88,9 @@ impl Verdict {
         self.spf_pass |= other.spf_pass;
         if self.arc_seal.is_none() {
             self.arc_seal = other.arc_seal;
+        }
+        if self.dmarc_facts.is_none() {
+            self.dmarc_facts = other.dmarc_facts;
         }
     }
 

@@ -103,6 +103,9 @@ pub struct AuthReport {
     /// The ARC set (three header lines, with CRLFs) sealing these results, when a sealer was
     /// given and the chain may be sealed (not already failed, RFC 8617 §5.1.1).
     pub arc_seal: Option<String>,
+    /// What the message adds to the From domain's DMARC aggregate report, when its record
+    /// asks for reports (`rua=`).
+    pub dmarc_facts: Option<crate::report::Facts>,
 }
 
 /// Run every authentication check of `message` handed over by `from`; with `sealer` (the
@@ -143,6 +146,7 @@ pub async fn authenticate(
         iprev: iprev_outcome(&iprev.result),
         header: String::new(),
         arc_seal: None,
+        dmarc_facts: None,
     };
     let trimmed = without_extra_signatures(message);
     let message = trimmed.as_deref().unwrap_or(message);
@@ -182,6 +186,14 @@ pub async fn authenticate(
         Policy::None | Policy::Unspecified => DmarcPolicy::None,
     };
     report.dmarc_domain = dmarc.domain().to_owned();
+    report.dmarc_facts = crate::report::facts(
+        from.ip,
+        &dmarc,
+        &dkim,
+        report.spf,
+        header_from,
+        mail_from_domain,
+    );
     let mut results = results.with_dkim_results(&dkim, header_from);
     results = spf_results(results, &spf, from, helo);
     if arc.result() != &DkimResult::None {

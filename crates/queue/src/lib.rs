@@ -10,6 +10,7 @@
 pub mod attempt;
 pub mod cache;
 pub mod client;
+pub mod dmarc;
 pub mod dsn;
 pub mod hook;
 pub mod identity;

@@ -318,6 +318,28 @@ crate::settings! {
     /// Bypass gateways (FILTER-5): IPs or networks of relays in front of this server; for mail from them the IP-based checks (SPF, reverse DNS, DNSBL) use the originating IP found in the Received fields below the gateway's.
     FILTER_BYPASS_GATEWAYS: List = "filter.bypass_gateways", "";
 
+    // ---- DMARC reports (FILTER-2, RFC 7489 §7): aggregate reports sent and received ----
+    /// Collect the DMARC results of mail arriving from other servers for hosted domains, when the From domain's DMARC record asks for aggregate reports (`rua=`), and send each such domain a daily report (RFC 7489 §7.2). A report address outside the policy domain gets reports only when its domain publishes `<policy domain>._report._dmarc.<its domain>` (§7.1).
+    DMARC_REPORTS: Bool = "dmarc.reports", "true";
+    /// Hour of the day (UTC, 0-23) from which the reports of the days before are sent; each node looks every 10 minutes from then on, and the store hands every collected row to one of them.
+    DMARC_REPORT_HOUR: Count = "dmarc.report_hour", "1";
+    /// Organisation named as the reporter in the reports sent; empty means the server's host name.
+    DMARC_REPORT_ORG: Text = "dmarc.report_org", "";
+    /// Address the reports are sent from, also named as the reporter's contact; empty means `noreply-dmarc@` the server's host name.
+    DMARC_REPORT_FROM: Text = "dmarc.report_from", "";
+    /// Rows of results (one per sending IP, domain and results) collected per day, over all domains; messages with results not yet seen that day are not counted beyond it. 0 = no limit.
+    DMARC_MAX_ROWS_PER_DAY: Count = "dmarc.max_rows_per_day", "10000";
+    /// Days collected results are kept when they could not be sent (reports off, the server down at the report hour); older ones are dropped.
+    DMARC_KEEP_DAYS: Count = "dmarc.keep_days", "3";
+    /// Read the DMARC aggregate reports that other servers send to hosted addresses (an XML file, gzip or zip attachment) and keep a summary for the admin interface; the message is delivered as usual.
+    DMARC_RECEIVE: Bool = "dmarc.receive", "true";
+    /// Kilobytes a received report may have: the message, and the XML once uncompressed; larger ones are delivered but not read.
+    DMARC_MAX_REPORT_KB: Count = "dmarc.max_report_kb", "5120";
+    /// Rows of a received report that are kept; the rest are counted in no summary.
+    DMARC_MAX_REPORT_ROWS: Count = "dmarc.max_report_rows", "1000";
+    /// Days the received reports are kept.
+    DMARC_RECEIVED_KEEP_DAYS: Count = "dmarc.received_keep_days", "180";
+
     // ---- Bayes (FILTER-2): the content classifier, learned from users' Junk moves ----
     /// Run the Bayesian content check on arriving mail (FILTER-2).
     BAYES_ENABLED: Bool = "bayes.enabled", "true";

@@ -77,6 +77,9 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
             copies.push((MessageBytes::new(prefix, body), part));
         }
     }
+    if !copies.is_empty() {
+        crate::dmarc_record::receive(s, &tx, &body);
+    }
     let size = added.len() + body.len();
     // The spool first: when a local copy then fails, the client's retry can only repeat the
     // remote delivery; nothing accepted is lost.

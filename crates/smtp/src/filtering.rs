@@ -115,6 +115,7 @@ pub async fn judge(
             v
         }
     };
+    crate::dmarc_record::collect(s, tx, &verdict);
     let level = verdict.level(settings);
     tracing::info!(target: "smtp", "<{}>: {}", tx.sender, verdict.summary(level));
     let unfiltered = groups.iter().any(|(p, _)| !p.enabled);

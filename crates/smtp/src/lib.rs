@@ -9,6 +9,7 @@
 
 pub mod cmd;
 mod deliver;
+mod dmarc_record;
 mod envelope;
 pub mod filtering;
 mod greylist;

@@ -13,6 +13,7 @@
 pub mod blob;
 #[cfg(all(feature = "sqlite", feature = "postgres"))]
 pub mod copy;
+pub mod dmarc;
 pub mod error;
 pub mod events;
 pub mod heartbeat;
@@ -29,6 +30,7 @@ pub mod textindex;
 pub mod traits;
 
 pub use blob::{BlobStore, FileBlobStore};
+pub use dmarc::{DmarcCollected, DmarcReport, DmarcReportRow};
 pub use error::{Result, StoreError};
 pub use events::{Event, EventBus, Subscription};
 pub use model::*;
@@ -38,6 +40,6 @@ pub use postgres::PgStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 pub use traits::{
-    AclStore, AdminSessionStore, BayesStore, DirectoryStore, GreylistStore, LimitStore, MailStore,
-    NodeStore, SecretStore, SettingsStore, SpoolStore, Store, TokenStore,
+    AclStore, AdminSessionStore, BayesStore, DirectoryStore, DmarcStore, GreylistStore, LimitStore,
+    MailStore, NodeStore, SecretStore, SettingsStore, SpoolStore, Store, TokenStore,
 };

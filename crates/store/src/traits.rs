@@ -8,6 +8,7 @@
 
 use async_trait::async_trait;
 
+use crate::dmarc::{DmarcCollected, DmarcReport, DmarcReportRow};
 use crate::error::{Result, StoreError};
 use crate::events::Subscription;
 use crate::model::*;
@@ -452,6 +453,45 @@ pub trait BayesStore: Send + Sync {
     async fn bayes_reset(&self) -> Result<()>;
 }
 
+/// DMARC aggregate reporting (RFC 7489 §7.2): the results collected about arriving mail, to
+/// be reported once a day to the domains that ask, and the reports received for the hosted
+/// domains.
+#[async_trait]
+pub trait DmarcStore: Send + Sync {
+    /// Add `row.count` messages to the collected row of the same day and results
+    /// ([`DmarcCollected::key`]), taking the row's latest reporting addresses; a new row is
+    /// made only while the day has fewer than `max_rows` rows (0: no limit). Returns whether
+    /// the messages were counted.
+    async fn dmarc_collect(&self, row: &DmarcCollected, max_rows: u64) -> Result<bool>;
+    /// The collected rows of the days up to `last_day`, by day and policy domain.
+    async fn dmarc_collected(&self, last_day: i64) -> Result<Vec<DmarcCollected>>;
+    /// Take the collected rows of the days up to `last_day` for reporting: they are read and
+    /// deleted in one transaction, so whichever of several nodes asks, each row is reported
+    /// once.
+    async fn dmarc_take(&self, last_day: i64) -> Result<Vec<DmarcCollected>>;
+    /// Delete the collected rows of the days before `first_day`; how many went.
+    async fn dmarc_forget(&self, first_day: i64) -> Result<u64>;
+    /// Keep a received report with its rows; `None` when the same domain already has the
+    /// report (same organisation and report id), else its id.
+    async fn dmarc_report_add(
+        &self,
+        report: &DmarcReport,
+        rows: &[DmarcReportRow],
+    ) -> Result<Option<i64>>;
+    /// One page of the received reports, newest first, of one hosted domain or of all: how
+    /// many there are in all, and the page `offset..offset+limit`.
+    async fn dmarc_reports(
+        &self,
+        domain: Option<DomainId>,
+        limit: u64,
+        offset: u64,
+    ) -> Result<(u64, Vec<DmarcReport>)>;
+    /// A received report and its rows.
+    async fn dmarc_report(&self, id: i64) -> Result<Option<(DmarcReport, Vec<DmarcReportRow>)>>;
+    /// Delete the reports received before `before` (Unix seconds); how many went.
+    async fn dmarc_reports_forget(&self, before: i64) -> Result<u64>;
+}
+
 /// Greylisting's state (SEC-3): one record per triplet key (see
 /// [`crate::rules::greylist::triplet_key`]), and the remote addresses local users wrote to
 /// (their correspondents, exempt from greylisting towards that user). Shared by every node of
@@ -493,6 +533,7 @@ pub trait Store:
     + LimitStore
     + AclStore
     + BayesStore
+    + DmarcStore
     + GreylistStore
 {
     /// Receive change events committed by this process or, for backends that share the

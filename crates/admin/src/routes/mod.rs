@@ -7,6 +7,7 @@ pub mod bayes;
 pub mod connections;
 pub mod defaults;
 pub mod dkim;
+pub mod dmarc;
 pub mod domain_aliases;
 pub mod domains;
 pub mod filter;
@@ -121,6 +122,10 @@ pub fn api() -> Router<Shared> {
             get(dkim::get).post(dkim::create).delete(dkim::delete),
         )
         .route("/api/v1/filter/test", post(filter::test))
+        .route("/api/v1/dmarc/reports", get(dmarc::list))
+        .route("/api/v1/dmarc/reports/{id}", get(dmarc::get))
+        .route("/api/v1/dmarc/collected", get(dmarc::collected))
+        .route("/api/v1/dmarc/send", post(dmarc::send))
         .route(
             "/api/v1/domains/{name}/filter",
             get(filter_policy::domain_get).put(filter_policy::domain_put),

@@ -14,6 +14,7 @@ const GROUPS: &[(&str, &str)] = &[
     ("spamassassin", "SpamAssassin"),
     ("antivirus", "Anti-virus"),
     ("bayes", "Bayesian filtering"),
+    ("dmarc", "DMARC reports"),
 ];
 
 #[derive(Template)]

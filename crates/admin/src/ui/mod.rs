@@ -12,6 +12,7 @@ pub mod accounts;
 mod assets;
 pub mod dashboard;
 pub mod defaults;
+pub mod dmarc;
 pub mod domains;
 pub mod filter;
 pub mod filter_policy;
@@ -58,4 +59,6 @@ pub fn pages() -> Router<Shared> {
         .route("/logs", get(logs::logs_page))
         .route("/messages", get(messages::messages_page))
         .route("/filter", get(filter::filter_page))
+        .route("/dmarc", get(dmarc::list))
+        .route("/dmarc/{id}", get(dmarc::show))
 }

@@ -193,6 +193,7 @@ fn nav(v: &Viewer, active: &str) -> Vec<NavItem> {
                 ("settings", "Settings"),
                 ("security", "Security lists"),
                 ("filter", "Spam filter"),
+                ("dmarc", "DMARC reports"),
                 ("bindings", "Bindings"),
                 ("spool", "Spool"),
                 ("services", "Services"),
@@ -218,6 +219,7 @@ fn nav(v: &Viewer, active: &str) -> Vec<NavItem> {
             items.push(("aliases", format!("/domains/{domain}/aliases"), "Aliases"));
             items.push(("online", "/online".to_owned(), "Online users"));
             items.push(("messages", "/messages".to_owned(), "Mass messaging"));
+            items.push(("dmarc", "/dmarc".to_owned(), "DMARC reports"));
         }
         Principal::User => items.push(("home", "/".to_owned(), "Home")),
     }

@@ -49,6 +49,7 @@ fn label(group: &str) -> String {
         "spamassassin" => "SpamAssassin",
         "antivirus" => "Anti-virus",
         "bayes" => "Bayesian filter",
+        "dmarc" => "DMARC reports",
         other => return words(other),
     };
     known.to_owned()

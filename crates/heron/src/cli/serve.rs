@@ -113,6 +113,12 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
         heron_filter::Filter::new(settings.clone(), o.dir.store().clone())
             .with_dns(queue.shared_dns()),
     );
+    // DMARC aggregate reports: sent daily from `dmarc.report_hour`, or at once from the admin.
+    let dmarc = Arc::new(heron_queue::dmarc::Reporter::new(
+        o.dir.clone(),
+        queue.shared_dns(),
+    ));
+    let _dmarc_task = dmarc.clone().start(queue_stop.clone());
     let services = mail_services(&o.dir, &queue, &filter);
     let listening = mail_listeners(&settings, &services);
     let server = Server::new(settings.clone(), services, self_signed, nofile.now);
@@ -130,6 +136,7 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
                 Arc::new(move || server.problems())
             },
             filter: Some(filter.clone()),
+            dmarc: Some(dmarc.clone()),
         },
         heron_admin::ProcessLimits { nofile: nofile.now },
         admin_stop.clone(),

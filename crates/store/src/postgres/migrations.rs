@@ -90,6 +90,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0013_filter_overrides.sql"),
     },
     Migration {
+        version: 14,
+        name: "DMARC aggregate reports",
+        sql: include_str!("migrations/0014_dmarc_reports.sql"),
+    },
+    Migration {
         version: 15,
         name: "greylisting",
         sql: include_str!("migrations/0015_greylisting.sql"),
@@ -202,12 +207,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn versions_count_up_from_one() {
-        let mut last = 0;
-        for m in MIGRATIONS {
-            assert!(m.version > last, "{}", m.name);
+    fn versions_count_up_from_one_without_gaps() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version as usize, i + 1, "{}", m.name);
             assert!(!m.sql.trim().is_empty());
-            last = m.version;
         }
     }
 

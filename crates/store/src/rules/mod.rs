@@ -9,6 +9,7 @@
 pub mod acl;
 pub mod bayes;
 pub mod blob_id;
+pub mod dmarc;
 pub mod flags;
 pub mod folders;
 pub mod greylist;

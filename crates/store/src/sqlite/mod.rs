@@ -13,6 +13,7 @@ mod directory;
 mod directory_rows;
 mod directory_search;
 mod dkim;
+mod dmarc;
 mod error;
 mod folders;
 mod greylist;

@@ -29,7 +29,10 @@ pub const READER_PRAGMAS: &str = "PRAGMA mmap_size = 1073741824;";
 /// Version 8 adds the Bayesian classifier's tables (`bayes_tokens`, `bayes_messages`,
 /// `bayes_totals`), created at open like every table; an older database starts with an
 /// empty classifier.
-pub const VERSION: i64 = 8;
+/// Version 9 adds DMARC aggregate reporting (`dmarc_collected`: results collected for the
+/// domains that ask for reports; `dmarc_reports`: reports received for hosted domains),
+/// created at open like every table; nothing to copy.
+pub const VERSION: i64 = 9;
 
 /// First version whose `used_bytes` include folder costs.
 pub const FOLDERS_IN_QUOTA: i64 = 3;
@@ -297,6 +300,43 @@ CREATE TABLE IF NOT EXISTS bayes_totals (
     spam INTEGER NOT NULL,
     ham INTEGER NOT NULL
 );
+-- DMARC aggregate reporting (RFC 7489 §7.2): per day and row key (a hash of the results),
+-- the messages that got those results, to report to the policy domain's `rua` addresses; and
+-- the reports received for hosted domains, their rows as a JSON array.
+CREATE TABLE IF NOT EXISTS dmarc_collected (
+    day INTEGER NOT NULL,
+    key INTEGER NOT NULL,
+    domain TEXT NOT NULL,
+    policy TEXT NOT NULL,
+    rua TEXT NOT NULL,
+    source_ip TEXT NOT NULL,
+    header_from TEXT NOT NULL,
+    envelope_from TEXT NOT NULL,
+    spf TEXT NOT NULL,
+    dkim TEXT NOT NULL,
+    disposition TEXT NOT NULL,
+    dkim_aligned INTEGER NOT NULL,
+    spf_aligned INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (day, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dmarc_reports (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    domain_id INTEGER NOT NULL REFERENCES domains(id) ON DELETE CASCADE,
+    org TEXT NOT NULL,
+    email TEXT NOT NULL,
+    report_id TEXT NOT NULL,
+    begin_at INTEGER NOT NULL,
+    end_at INTEGER NOT NULL,
+    policy_domain TEXT NOT NULL,
+    policy TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    messages INTEGER NOT NULL,
+    row_count INTEGER NOT NULL,
+    rows_json TEXT NOT NULL,
+    UNIQUE (domain_id, org, report_id)
+);
+CREATE INDEX IF NOT EXISTS dmarc_reports_received ON dmarc_reports (received_at);
 -- Greylisting (SEC-3): per triplet key, its first attempt, whether it passed and when the
 -- record may go (Unix seconds); and the remote addresses local users wrote to.
 CREATE TABLE IF NOT EXISTS greylist (

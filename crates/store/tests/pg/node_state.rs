@@ -1,6 +1,7 @@
 //! State two nodes share beside mail: a service stopped on one node by a request to another
 //! reaches the stopped node's subscribers, and goes when that node is forgotten; failed logins
-//! counted on one node block the same key on the other.
+//! counted on one node block the same key on the other; DMARC results counted on both nodes
+//! are reported by one of them.
 #![allow(clippy::unwrap_used)]
 
 use heron_store::rules::limits::Rule;
@@ -87,5 +88,42 @@ async fn failures_on_two_nodes_block_on_both() {
         );
         db
     })
+    .await;
+}
+
+/// Two nodes count DMARC results into the same rows, then both take the day at once: every
+/// row goes to exactly one of them, with both nodes' counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dmarc_rows_counted_on_two_nodes_are_taken_once() {
+    with_db(
+        "dmarc_rows_counted_on_two_nodes_are_taken_once",
+        |db| async move {
+            let (a, b) = (db.connect().await, db.connect().await);
+            let row = |ip: u32| DmarcCollected {
+                day: 20_000,
+                domain: "sender.test".into(),
+                source_ip: format!("192.0.2.{ip}"),
+                count: 1,
+                ..Default::default()
+            };
+            let mut counting = Vec::new();
+            for store in [a.clone(), b.clone()] {
+                counting.push(tokio::spawn(async move {
+                    for i in 0..40 {
+                        assert!(store.dmarc_collect(&row(i % 10), 0).await.unwrap());
+                    }
+                }));
+            }
+            for c in counting {
+                c.await.unwrap();
+            }
+            let (ta, tb) = tokio::join!(a.dmarc_take(20_000), b.dmarc_take(20_000));
+            let (ta, tb) = (ta.unwrap(), tb.unwrap());
+            assert_eq!(ta.len() + tb.len(), 10, "{ta:?} {tb:?}");
+            assert!(ta.iter().chain(&tb).all(|r| r.count == 8));
+            assert!(a.dmarc_collected(20_000).await.unwrap().is_empty());
+            db
+        },
+    )
     .await;
 }
