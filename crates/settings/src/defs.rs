@@ -417,6 +417,22 @@ crate::settings! {
     LOG_IMAP: Choice(crate::kinds::LEVELS) = "log.imap", "exceptions";
     /// Event log level (server start/stop, settings changes, administration).
     LOG_EVENTS: Choice(crate::kinds::LEVELS) = "log.events", "normal";
+
+    // ---- greylisting (SEC-3, DOM-2) ----
+    /// Greylist mail from other servers (unauthenticated SMTP) at RCPT TO: an unknown triplet of client network (IPv4 /24, IPv6 /64), envelope sender and recipient is deferred with 451 4.7.1 until it is retried after `greylist.block_seconds`. Exempt: whitelisted IPs (SEC-1), authenticated clients and the SMTP AUTH bypass list (SEC-6), `greylist.bypass`, senders a local user wrote to (for that user), domains and users with greylisting turned off.
+    GREYLIST_ENABLED: Bool = "greylist.enabled", "false";
+    /// Seconds a new triplet is deferred (the block period; 900 = 15 minutes).
+    GREYLIST_BLOCK_SECONDS: Seconds = "greylist.block_seconds", "900";
+    /// Seconds from a triplet's first attempt within which it must be retried after the block period to pass (the pass window; 21600 = 360 minutes); a triplet retried later starts anew. At least the block period.
+    GREYLIST_PASS_SECONDS: Seconds = "greylist.pass_seconds", "21600";
+    /// Days a passed triplet keeps passing at once, counted from its last pass (each pass renews it); also how long a local user's correspondent (a remote address the user wrote to) stays exempt for that user.
+    GREYLIST_KEEP_DAYS: Count = "greylist.keep_days", "36";
+    /// Users may turn greylisting off for their own mail (the user's greylisting switch applies); off, only the domain's switch does.
+    GREYLIST_USER_OVERRIDE: Bool = "greylist.user_override", "true";
+    /// Never greylisted: client IPs or networks (`192.0.2.0/24`, `2001:db8::/32`), and sender domains (`example.com`), which are exempt only when the sender passes SPF for the client.
+    GREYLIST_BYPASS: List = "greylist.bypass", "";
+    /// Greylist mail for domains this server takes for other servers (ROUTE-1 forwarded domains and ROUTE-2 backup MX: the manual's "greylisting to smart hosts"); off, only mail for hosted domains is greylisted.
+    GREYLIST_FORWARDED_DOMAINS: Bool = "greylist.forwarded_domains", "false";
 }
 
 /// Look a definition up by key.

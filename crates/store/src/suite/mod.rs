@@ -8,6 +8,7 @@ mod acl;
 mod bayes;
 mod dmarc;
 mod folders;
+mod greylist;
 mod held;
 mod limits;
 mod metadata;
@@ -83,6 +84,9 @@ pub const ALL: &[(&str, Check)] = &[
     ("bayes_counts", |s| Box::pin(bayes::bayes_counts(s))),
     ("dmarc_collected", |s| Box::pin(dmarc::dmarc_collected(s))),
     ("dmarc_reports", |s| Box::pin(dmarc::dmarc_reports(s))),
+    ("greylist_triplets", |s| {
+        Box::pin(greylist::greylist_triplets(s))
+    }),
 ];
 
 /// One test per check of [`ALL`] in a backend's test file, each calling `$run(name)` (an
@@ -99,7 +103,8 @@ macro_rules! suite_tests {
             nodes_and_holds, admin_sessions, stopped_services, failure_limits,
             failure_limits_are_bounded, concurrent_failures, held_messages, read_batches,
             recent_claims, folder_counts, subscriptions, uidvalidity_per_user, metadata_entries,
-            acl_entries, text_index, bayes_counts, dmarc_collected, dmarc_reports);
+            acl_entries, text_index, bayes_counts, dmarc_collected, dmarc_reports,
+            greylist_triplets);
     };
     (@each $run:path; $($name:ident),*) => {
         $(
