@@ -399,6 +399,12 @@ crate::settings! {
     ANTIVIRUS_COMMAND: Text = "antivirus.command", "";
     /// Seconds the command-line scanner may run before it is killed and the message reported unscanned; 0 counts as 1. `filter.check_timeout` bounds it too.
     ANTIVIRUS_COMMAND_TIMEOUT: Seconds = "antivirus.command_timeout", "10";
+    /// Real-time (on-access) scanner, empty = none: a directory such a scanner watches (ClamAV's `clamonacc --move`, a vendor's real-time protection). Each message is written there as a new file readable by Heron's group; a file the scanner takes away (moves to its quarantine directory or deletes) within `antivirus.realtime_wait_ms` is a virus, one still there is clean. `filter.check_timeout` bounds the wait too.
+    ANTIVIRUS_REALTIME_DIRECTORY: Text = "antivirus.realtime_directory", "";
+    /// The real-time scanner's quarantine directory, if any: a message file found there is a virus even before it leaves the watched directory. Heron never changes what is in it.
+    ANTIVIRUS_QUARANTINE_DIRECTORY: Text = "antivirus.quarantine_directory", "";
+    /// Milliseconds a message file is left to the real-time scanner before it counts as clean.
+    ANTIVIRUS_REALTIME_WAIT_MS: Count = "antivirus.realtime_wait_ms", "2000";
     /// What happens to a message a virus scanner flags: delete (accepted and dropped, logged), inform-sender (dropped, and the sender is told why), reject (refused at DATA with 554 5.7.1).
     ANTIVIRUS_ACTION: Choice(&["delete", "inform-sender", "reject"]) = "antivirus.action", "delete";
 
