@@ -99,6 +99,8 @@ pub const ROLES: &[(&str, &str)] = &[
     ("tokens_create", "the system administrator's own session"),
     ("tokens_list", ADMIN),
     ("tokens_delete", ADMIN),
+    ("blocks_list", ADMIN),
+    ("blocks_delete", ADMIN),
 ];
 
 /// Every operation of `doc` as (operation id, operation).

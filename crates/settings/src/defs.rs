@@ -417,6 +417,26 @@ crate::settings! {
     LOG_IMAP: Choice(crate::kinds::LEVELS) = "log.imap", "exceptions";
     /// Event log level (server start/stop, settings changes, administration).
     LOG_EVENTS: Choice(crate::kinds::LEVELS) = "log.events", "normal";
+
+    // ---- abuse detection (SEC-2, SEC-7) ----
+    /// Failed logins (SMTP AUTH, IMAP, POP) from one client IP within `security.auth_ip_window` that block the IP from logging in, on every protocol and node, for `security.auth_ip_block` seconds; while blocked even the right password is answered as a wrong one. 0 = off.
+    AUTH_IP_FAILURES: Count = "security.auth_ip_failures", "10";
+    /// Seconds within which failed logins from one IP are counted.
+    AUTH_IP_WINDOW: Seconds = "security.auth_ip_window", "600";
+    /// Seconds an IP stays blocked from logging in (the Blocks page lifts a block sooner).
+    AUTH_IP_BLOCK: Seconds = "security.auth_ip_block", "1800";
+    /// Failed logins to one account (from any IPs) within `security.auth_account_window` that block logins to it for `security.auth_account_block` seconds, against attacks spread over many IPs; while blocked even the right password is answered as a wrong one. 0 = off.
+    AUTH_ACCOUNT_FAILURES: Count = "security.auth_account_failures", "20";
+    /// Seconds within which failed logins to one account are counted.
+    AUTH_ACCOUNT_WINDOW: Seconds = "security.auth_account_window", "600";
+    /// Seconds an account stays blocked from logging in.
+    AUTH_ACCOUNT_BLOCK: Seconds = "security.auth_account_block", "900";
+    /// Bad SMTP sessions (harvesting: a session that named at least one unknown recipient and delivered nothing) from one IP within `security.harvest_window` that block the IP from SMTP (refused at connect with 554) for `security.harvest_block` seconds. Authenticated sessions do not count. 0 = off.
+    HARVEST_BAD_SESSIONS: Count = "security.harvest_bad_sessions", "0";
+    /// Seconds within which bad SMTP sessions from one IP are counted.
+    HARVEST_WINDOW: Seconds = "security.harvest_window", "600";
+    /// Seconds an IP stays blocked from SMTP after harvesting.
+    HARVEST_BLOCK: Seconds = "security.harvest_block", "3600";
 }
 
 /// Look a definition up by key.

@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::SqliteStore;
 use crate::error::Result;
-use crate::rules::limits::{self as q, Record, Rule, over_cap};
+use crate::rules::limits::{self as q, LimitBlock, Record, Rule, over_cap};
 use crate::traits::LimitStore;
 
 #[async_trait]
@@ -82,5 +82,26 @@ impl LimitStore for SqliteStore {
             Ok(())
         })
         .await
+    }
+
+    async fn limit_blocks(&self, now: i64) -> Result<Vec<LimitBlock>> {
+        self.read(move |c| {
+            let mut st = c.prepare(q::BLOCKS)?;
+            let rows = st.query_map([now], |r| {
+                Ok(LimitBlock {
+                    scope: r.get(0)?,
+                    key: r.get(1)?,
+                    blocked_until: r.get(2)?,
+                })
+            })?;
+            Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn limit_remove(&self, scope: &str, key: &str) -> Result<bool> {
+        let (scope, key) = (scope.to_owned(), key.to_owned());
+        self.write(move |ctx| Ok(ctx.conn.execute(q::REMOVE, params![scope, key])? > 0))
+            .await
     }
 }

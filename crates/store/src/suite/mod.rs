@@ -83,6 +83,9 @@ pub const ALL: &[(&str, Check)] = &[
     ("bayes_counts", |s| Box::pin(bayes::bayes_counts(s))),
     ("dmarc_collected", |s| Box::pin(dmarc::dmarc_collected(s))),
     ("dmarc_reports", |s| Box::pin(dmarc::dmarc_reports(s))),
+    ("limit_blocks_listed_and_removed", |s| {
+        Box::pin(limits::limit_blocks_listed_and_removed(s))
+    }),
 ];
 
 /// One test per check of [`ALL`] in a backend's test file, each calling `$run(name)` (an
@@ -99,7 +102,8 @@ macro_rules! suite_tests {
             nodes_and_holds, admin_sessions, stopped_services, failure_limits,
             failure_limits_are_bounded, concurrent_failures, held_messages, read_batches,
             recent_claims, folder_counts, subscriptions, uidvalidity_per_user, metadata_entries,
-            acl_entries, text_index, bayes_counts, dmarc_collected, dmarc_reports);
+            acl_entries, text_index, bayes_counts, dmarc_collected, dmarc_reports,
+            limit_blocks_listed_and_removed);
     };
     (@each $run:path; $($name:ident),*) => {
         $(
