@@ -42,7 +42,7 @@ use crate::routes::{
         filter_policy::user_get, filter_policy::user_put,
         dmarc::list, dmarc::get, dmarc::collected, dmarc::send,
         listeners::list, listeners::put,
-        blocks::list, blocks::delete,
+        blocks::list, blocks::delete, blocks::blacklist,
     ),
     modifiers(&Security),
     security(("session" = []), ("bearer" = [])),

@@ -101,6 +101,7 @@ pub const ROLES: &[(&str, &str)] = &[
     ("tokens_delete", ADMIN),
     ("blocks_list", ADMIN),
     ("blocks_delete", ADMIN),
+    ("blocks_blacklist", ADMIN),
 ];
 
 /// Every operation of `doc` as (operation id, operation).

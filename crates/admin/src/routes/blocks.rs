@@ -1,5 +1,5 @@
 //! Blocks placed by the abuse rules (SEC-2, SEC-7): failed logins per IP and per account,
-//! and harvesting per IP. List the blocks in force; lift one.
+//! and harvesting per IP. List the blocks in force; lift one; blacklist an IP block's IP.
 //!
 //! Invariants: the list is read from the store, so it shows the blocks of every node; a
 //! block's start is its end less the block length its rule has now (a block placed before
@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use crate::auth::{Caller, Shared};
 use crate::authz::Action;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::routes::connections::unix_rfc3339;
+use crate::routes::connections::{BlacklistResult, blacklist_ip, unix_rfc3339};
 use crate::sessions::now;
 
 /// One block in force.
@@ -127,4 +127,31 @@ pub async fn delete(
     remove(&st, &kind, &key).await?;
     caller.event(format!("lifted the {kind} block of {key}"));
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Add the IP of an IP block to `security.ip_blacklist` (SEC-1) and lift the block.
+#[utoipa::path(operation_id = "blocks_blacklist", post, path = "/api/v1/blocks/{kind}/{key}/blacklist", tag = "blocks",
+    params(("kind" = String, Path, description = "auth-ip or harvest"), ("key" = String, Path, description = "IP address")),
+    responses((status = 200, description = "Blacklisted, block lifted", body = BlacklistResult), (status = 400, description = "Not an IP block", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody), (status = 403, description = "Forbidden", body = ErrorBody),
+        (status = 404, description = "No such block", body = ErrorBody)))]
+pub async fn blacklist(
+    State(st): State<Shared>,
+    caller: Caller,
+    Path((kind, key)): Path<(String, String)>,
+) -> ApiResult<Json<BlacklistResult>> {
+    caller.allow(Action::Connections)?;
+    let ip = key
+        .parse()
+        .map_err(|_| ApiError::bad_request(format!("{key:?} is not an IP address")))?;
+    remove(&st, &kind, &key).await?;
+    let added = blacklist_ip(st.dir.settings(), ip).await?;
+    if added {
+        caller.event(format!("added {ip} to security.ip_blacklist"));
+    }
+    caller.event(format!("lifted the {kind} block of {key} (blacklisted)"));
+    Ok(Json(BlacklistResult {
+        ip: ip.to_string(),
+        added,
+    }))
 }

@@ -144,6 +144,10 @@ pub fn api() -> Router<Shared> {
             "/api/v1/blocks/{kind}/{key}",
             axum::routing::delete(blocks::delete),
         )
+        .route(
+            "/api/v1/blocks/{kind}/{key}/blacklist",
+            post(blocks::blacklist),
+        )
         .fallback(|| async { ApiError::not_found("no such resource") })
 }
 
