@@ -10,7 +10,8 @@ the admin API, the admin UI's Blocks page and `heron blocks`.
   (`security.auth_account_failures`) for every IP.
 - Sessions naming unknown recipients and delivering nothing block the IP from SMTP
   (`security.harvest_bad_sessions`): it is refused at connect with 554, other IPs are not.
-- `heron blocks list` shows a block, `heron blocks remove KIND KEY` lifts it."""
+- `heron blocks list` shows a block, `heron blocks remove KIND KEY` lifts it.
+- More than `security.dos_connections` connections from one IP are refused at accept."""
 
 import base64
 import imaplib
@@ -185,3 +186,18 @@ def test_harvesting_blocks_the_ip_from_smtp(srv):
     srv.cli("blocks", "remove", "harvest", harvester)
     s = smtplib.SMTP(srv.host, srv.smtp_port, timeout=15, source_address=(harvester, 0))
     s.quit()
+
+
+def test_connection_flood_is_refused_at_accept(srv):
+    configure(srv, dos_connections=3, dos_window=60, dos_block=600)
+    flooder = "127.0.0.60"
+    for _ in range(3):
+        p = SourcedPop(srv.host, srv.pop3_port, flooder)
+        assert p.getwelcome().startswith(b"+OK")
+        p.quit()
+    with pytest.raises(poplib.error_proto) as e:
+        SourcedPop(srv.host, srv.pop3_port, flooder)
+    assert b"too many connections" in e.value.args[0].lower(), e.value
+    # Other protocols and other IPs are not refused.
+    assert imap_from(srv, flooder, PASSWORD) == "OK"
+    assert pop_from(srv, "127.0.0.61", PASSWORD) == "OK"

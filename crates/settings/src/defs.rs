@@ -437,6 +437,12 @@ crate::settings! {
     HARVEST_WINDOW: Seconds = "security.harvest_window", "600";
     /// Seconds an IP stays blocked from SMTP after harvesting.
     HARVEST_BLOCK: Seconds = "security.harvest_block", "3600";
+    /// Denial of service: connections of one protocol from one IP within `security.dos_window` beyond which the IP is refused on that protocol at accept (as for too many connections from one IP) for `security.dos_block` seconds; counted in memory on each node; whitelisted IPs are exempt. 0 = off.
+    DOS_CONNECTIONS: Count = "security.dos_connections", "0";
+    /// Seconds within which connections from one IP are counted for `security.dos_connections`.
+    DOS_WINDOW: Seconds = "security.dos_window", "60";
+    /// Seconds an IP stays refused after a connection flood.
+    DOS_BLOCK: Seconds = "security.dos_block", "600";
 }
 
 /// Look a definition up by key.
