@@ -132,6 +132,7 @@ def test_failed_logins_block_the_ip_on_every_protocol(srv):
     assert listed[0]["seconds_left"] > 0 and listed[0]["end"].endswith("Z")
     page = api.http.get(f"http://127.0.0.1:{srv.admin_port}/blocks", timeout=30)
     assert page.status_code == 200 and bad in page.text and "auth-ip" in page.text, page.text
+    assert "Blacklist IP" in page.text and 'href="/blocks"' in page.text
     r = api.delete(f"/blocks/auth-ip/{bad}")
     assert r.status_code == 204, r.text
     assert api.delete(f"/blocks/auth-ip/{bad}").status_code == 404
@@ -141,7 +142,7 @@ def test_failed_logins_block_the_ip_on_every_protocol(srv):
 
 
 def test_guessing_from_many_ips_blocks_the_account(srv):
-    configure(srv, auth_ip_failures=0, auth_account_failures=4)
+    api = configure(srv, auth_ip_failures=0, auth_account_failures=4)
     answers = [imap_from(srv, f"127.0.0.{20 + i}", WRONG) for i in range(4)]
     assert all("AUTHENTICATIONFAILED" in a for a in answers), answers
     # Blocked for every IP, the right password too, with the same answer.
@@ -150,6 +151,8 @@ def test_guessing_from_many_ips_blocks_the_account(srv):
     assert smtp_from(srv, "127.0.0.42", PASSWORD)[0] == 535
     out = srv.cli("blocks", "list").stdout
     assert "auth-account" in out and USER in out, out
+    page = api.http.get(f"http://127.0.0.1:{srv.admin_port}/blocks", timeout=30).text
+    assert f'data-api="/api/v1/users/{USER}"' in page and "Disable user" in page, page
     srv.cli("blocks", "remove", "auth-account", USER)
     assert USER not in srv.cli("blocks", "list").stdout
     assert imap_from(srv, "127.0.0.40", PASSWORD) == "OK"
@@ -158,7 +161,7 @@ def test_guessing_from_many_ips_blocks_the_account(srv):
 
 
 def test_harvesting_blocks_the_ip_from_smtp(srv):
-    configure(srv, harvest_bad_sessions=3)
+    api = configure(srv, harvest_bad_sessions=3)
     harvester = "127.0.0.50"
     for i in range(3):
         s = smtplib.SMTP(srv.host, srv.smtp_port, timeout=15, source_address=(harvester, 0))
@@ -183,9 +186,14 @@ def test_harvesting_blocks_the_ip_from_smtp(srv):
     s.quit()
     out = srv.cli("blocks", "list").stdout
     assert "harvest" in out and harvester in out, out
-    srv.cli("blocks", "remove", "harvest", harvester)
-    s = smtplib.SMTP(srv.host, srv.smtp_port, timeout=15, source_address=(harvester, 0))
-    s.quit()
+    # The Blocks page's "Blacklist IP": the IP joins security.ip_blacklist, the block goes.
+    r = api.post(f"/blocks/harvest/{harvester}/blacklist")
+    assert r.status_code == 200 and r.json() == {"ip": harvester, "added": True}, r.text
+    assert harvester in api.get("/settings/security.ip_blacklist").json()["value"]
+    assert harvester not in srv.cli("blocks", "list").stdout
+    with pytest.raises(smtplib.SMTPConnectError) as e:
+        smtplib.SMTP(srv.host, srv.smtp_port, timeout=15, source_address=(harvester, 0))
+    assert "not allowed" in e.value.smtp_error.decode(), e.value
 
 
 def test_connection_flood_is_refused_at_accept(srv):
