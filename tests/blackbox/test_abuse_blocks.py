@@ -59,6 +59,18 @@ def imap_from(heron, src, password, user=USER):
     return _imap_login(SourcedImap(heron.host, heron.imap_port, src), user, password)
 
 
+def imap_plain_from(heron, src, password):
+    """The answer to IMAP AUTHENTICATE PLAIN from `src`."""
+    m = SourcedImap(heron.host, heron.imap_port, src)
+    try:
+        m.authenticate("PLAIN", lambda _: f"\0{USER}\0{password}".encode())
+        return "OK"
+    except imaplib.IMAP4.error as e:
+        return str(e)
+    finally:
+        drop(m)
+
+
 class SourcedPop(poplib.POP3):
     def __init__(self, host, port, src):
         self.src = src
@@ -123,6 +135,7 @@ def test_failed_logins_block_the_ip_on_every_protocol(srv):
     # Three failures (one per protocol) blocked the IP: the right password gets the same
     # answers as a wrong one, on every protocol.
     assert imap_from(srv, bad, PASSWORD) == wrong_imap
+    assert imap_plain_from(srv, bad, PASSWORD) == imap_plain_from(srv, bad, WRONG) != "OK"
     assert pop_from(srv, bad, PASSWORD) == wrong_pop
     assert smtp_from(srv, bad, PASSWORD) == wrong_smtp
     # Other IPs are not blocked.
@@ -137,6 +150,7 @@ def test_failed_logins_block_the_ip_on_every_protocol(srv):
     assert r.status_code == 204, r.text
     assert api.delete(f"/blocks/auth-ip/{bad}").status_code == 404
     assert imap_from(srv, bad, PASSWORD) == "OK"
+    assert imap_plain_from(srv, bad, PASSWORD) == "OK"
     assert pop_from(srv, bad, PASSWORD) == "OK"
     assert smtp_from(srv, bad, PASSWORD)[0] == 235
 
