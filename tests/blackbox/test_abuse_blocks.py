@@ -11,7 +11,8 @@ the admin API, the admin UI's Blocks page and `heron blocks`.
 - Sessions naming unknown recipients and delivering nothing block the IP from SMTP
   (`security.harvest_bad_sessions`): it is refused at connect with 554, other IPs are not.
 - `heron blocks list` shows a block, `heron blocks remove KIND KEY` lifts it.
-- More than `security.dos_connections` connections from one IP are refused at accept."""
+- More than `security.dos_connections` connections from one IP are refused at accept.
+- A second block of the same IP within a day lasts twice as long."""
 
 import base64
 import imaplib
@@ -223,3 +224,21 @@ def test_connection_flood_is_refused_at_accept(srv):
     # Other protocols and other IPs are not refused.
     assert imap_from(srv, flooder, PASSWORD) == "OK"
     assert pop_from(srv, "127.0.0.61", PASSWORD) == "OK"
+
+
+def test_repeat_offenders_are_blocked_longer(srv):
+    api = configure(srv, auth_ip_failures=1, auth_ip_block=2, auth_account_failures=0)
+    ip = "127.0.0.70"
+
+    def left():
+        return [b["seconds_left"] for b in blocks_of(api) if b["key"] == ip]
+
+    assert "AUTHENTICATIONFAILED" in imap_from(srv, ip, WRONG)
+    first = left()
+    assert first and first[0] <= 2, first
+    eventually(lambda: not left(), 10, what="first block ends")
+    assert "AUTHENTICATIONFAILED" in imap_from(srv, ip, WRONG)
+    second = left()
+    assert second and 2 < second[0] <= 4, second
+    block = next(b for b in blocks_of(api) if b["key"] == ip)
+    assert block["start"] < block["end"]

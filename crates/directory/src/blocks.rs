@@ -10,6 +10,10 @@
 //! lock an account out by going on); a setting of 0 failures stops counting, but blocks
 //! already in force last until they end or are lifted; keys are canonical IPs (an IPv4
 //! address mapped into IPv6 is itself) and lower-cased login names.
+//!
+//! Repeat offenders: every block placed is remembered for a day under `KIND-strikes`
+//! ([`strikes_scope`]); each earlier block within that day doubles the next one's length, up
+//! to [`MAX_DOUBLINGS`] times (16 times the setting). Lifting a block forgets its strikes.
 
 use std::net::IpAddr;
 
@@ -33,6 +37,29 @@ pub const HARVEST: &str = "harvest";
 pub const KINDS: &[&str] = &[AUTH_IP, AUTH_ACCOUNT, HARVEST];
 /// Keys remembered at most per kind (the oldest unblocked ones go first past it).
 const MAX_KEYS: usize = 100_000;
+/// How long a block placed counts against its key's next one (seconds).
+pub const STRIKE_WINDOW: i64 = 86_400;
+/// Most doublings of a block's length for repeat offenders.
+pub const MAX_DOUBLINGS: u32 = 4;
+/// Strikes are counted only, never block.
+const STRIKE: Rule = Rule {
+    max_failures: u32::MAX,
+    window: STRIKE_WINDOW,
+    block: 0,
+};
+
+/// Where the blocks placed on keys of `kind` are remembered.
+pub fn strikes_scope(kind: &str) -> String {
+    format!("{kind}-strikes")
+}
+
+/// A block's length after `strikes` earlier blocks within [`STRIKE_WINDOW`].
+pub fn escalated(block: i64, strikes: usize) -> i64 {
+    let doublings = u32::try_from(strikes)
+        .unwrap_or(u32::MAX)
+        .min(MAX_DOUBLINGS);
+    block.saturating_mul(1_i64 << doublings)
+}
 
 /// The store's key for a client IP.
 pub fn ip_key(ip: IpAddr) -> String {
@@ -88,19 +115,57 @@ impl Directory {
         Ok(self.store.limit_blocked(scope, key, now()).await?.is_some())
     }
 
+    /// Blocks placed on `key` of `kind` within [`STRIKE_WINDOW`] before `t`.
+    async fn strikes(&self, kind: &str, key: &str, t: i64) -> usize {
+        match self.store.limit_failures(&strikes_scope(kind), key).await {
+            Ok(times) => times.iter().filter(|s| t - **s < STRIKE_WINDOW).count(),
+            Err(e) => {
+                tracing::warn!("cannot read the earlier {kind} blocks of {key}: {e}");
+                0
+            }
+        }
+    }
+
+    /// The length of the block of `key` of `kind` in force now (seconds): the setting,
+    /// doubled for each earlier block within [`STRIKE_WINDOW`].
+    pub async fn block_length(&self, kind: &str, key: &str) -> i64 {
+        let base = self.block_rule(kind).map_or(0, |r| r.block);
+        let strikes = self.strikes(kind, key, now()).await;
+        escalated(base, strikes.saturating_sub(1))
+    }
+
+    /// Lift the block of `key` of `kind` and forget its failures and earlier blocks; false
+    /// when there was nothing to lift or forget.
+    pub async fn lift_block(&self, kind: &str, key: &str) -> Result<bool, DirectoryError> {
+        let lifted = self.store.limit_remove(kind, key).await?;
+        Ok(self.store.limit_remove(&strikes_scope(kind), key).await? || lifted)
+    }
+
     /// Count one failure of `key` in `scope` under its rule (nothing when the rule is off).
     async fn count(&self, scope: &str, key: &str) {
-        let Some(rule) = self.block_rule(scope) else {
+        let Some(mut rule) = self.block_rule(scope) else {
             return;
         };
+        let t = now();
+        rule.block = escalated(rule.block, self.strikes(scope, key, t).await);
         match self
             .store
-            .limit_failure(scope, key, &rule, MAX_KEYS, now())
+            .limit_failure(scope, key, &rule, MAX_KEYS, t)
             .await
         {
-            Ok(true) => tracing::warn!(target: "events",
-                "{scope} block: {key} blocked for {}s after {} failures within {}s",
-                rule.block, rule.max_failures, rule.window),
+            Ok(true) => {
+                tracing::warn!(target: "events",
+                    "{scope} block: {key} blocked for {}s after {} failures within {}s",
+                    rule.block, rule.max_failures, rule.window);
+                let strikes = strikes_scope(scope);
+                if let Err(e) = self
+                    .store
+                    .limit_failure(&strikes, key, &STRIKE, MAX_KEYS, t)
+                    .await
+                {
+                    tracing::warn!("cannot remember the {scope} block of {key}: {e}");
+                }
+            }
             Ok(false) => {}
             Err(e) => {
                 tracing::error!(target: "events", "cannot count a {scope} failure of {key}: {e}")
@@ -207,6 +272,14 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+
+    #[test]
+    fn repeat_offenders_wait_longer() {
+        let lengths: Vec<i64> = (0..7).map(|s| escalated(900, s)).collect();
+        assert_eq!(lengths, [900, 1800, 3600, 7200, 14400, 14400, 14400]);
+        assert_eq!(escalated(i64::MAX, 3), i64::MAX);
+        assert_eq!(strikes_scope(AUTH_IP), "auth-ip-strikes");
+    }
 
     #[test]
     fn keys_and_rules() {

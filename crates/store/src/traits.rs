@@ -383,6 +383,10 @@ pub trait LimitStore: Send + Sync {
     /// Lift the block of `key` in `scope` and forget its failures; false when there was no
     /// record of it.
     async fn limit_remove(&self, scope: &str, key: &str) -> Result<bool>;
+    /// The failure times (Unix seconds) remembered for `key` in `scope`, oldest first; empty
+    /// when there is no record (they may include times past the window, until the next
+    /// failure of any key prunes them).
+    async fn limit_failures(&self, scope: &str, key: &str) -> Result<Vec<i64>>;
 }
 
 /// Login sessions of the admin UI and API, shared by every node (a restart or another node

@@ -2,9 +2,10 @@
 //! and harvesting per IP. List the blocks in force; lift one; blacklist an IP block's IP.
 //!
 //! Invariants: the list is read from the store, so it shows the blocks of every node; a
-//! block's start is its end less the block length its rule has now (a block placed before
-//! the length was changed shows the start it would have had); lifting a block also forgets
-//! the key's failures, so counting starts afresh.
+//! block's start is its end less the block length its rule gives now (the setting, doubled
+//! for earlier blocks of the key: a block placed before the setting changed shows the start
+//! it would have had); lifting a block also forgets the key's failures and earlier blocks,
+//! so counting starts afresh.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -74,24 +75,26 @@ fn rule_of(settings: &heron_settings::Settings, kind: &str) -> (String, i64) {
 pub async fn blocks(st: &Shared) -> ApiResult<Vec<BlockView>> {
     let t = now();
     let all = st.dir.store().limit_blocks(t).await?;
-    Ok(all
+    let mut out = Vec::new();
+    for b in all
         .into_iter()
         .filter(|b| KINDS.contains(&b.scope.as_str()))
-        .map(|b| {
-            let (reason, len) = rule_of(st.dir.settings(), &b.scope);
-            BlockView {
-                start: unix_rfc3339(b.blocked_until - len).unwrap_or_default(),
-                end: unix_rfc3339(b.blocked_until).unwrap_or_default(),
-                seconds_left: b.blocked_until - t,
-                kind: b.scope,
-                key: b.key,
-                reason,
-            }
-        })
-        .collect())
+    {
+        let (reason, _) = rule_of(st.dir.settings(), &b.scope);
+        let len = st.dir.block_length(&b.scope, &b.key).await;
+        out.push(BlockView {
+            start: unix_rfc3339(b.blocked_until - len).unwrap_or_default(),
+            end: unix_rfc3339(b.blocked_until).unwrap_or_default(),
+            seconds_left: b.blocked_until - t,
+            kind: b.scope,
+            key: b.key,
+            reason,
+        });
+    }
+    Ok(out)
 }
 
-/// Lift the block of `key` of `kind`.
+/// Lift the block of `key` of `kind` (forgetting its failures and earlier blocks).
 pub async fn remove(st: &Shared, kind: &str, key: &str) -> ApiResult<()> {
     if !KINDS.contains(&kind) {
         return Err(ApiError::not_found(format!(
@@ -99,7 +102,7 @@ pub async fn remove(st: &Shared, kind: &str, key: &str) -> ApiResult<()> {
             KINDS.join(", ")
         )));
     }
-    if !st.dir.store().limit_remove(kind, key).await? {
+    if !st.dir.lift_block(kind, key).await? {
         return Err(ApiError::not_found(format!("no {kind} block of {key:?}")));
     }
     Ok(())

@@ -37,7 +37,7 @@ pub async fn run(at: &super::Location, cmd: BlocksCmd) -> anyhow::Result<()> {
             if !KINDS.contains(&kind.as_str()) {
                 anyhow::bail!("no kind of block {kind:?} (one of {})", KINDS.join(", "));
             }
-            if !o.dir.store().limit_remove(&kind, &key).await? {
+            if !o.dir.lift_block(&kind, &key).await? {
                 anyhow::bail!("no {kind} block of {key:?}");
             }
             outln!("lifted the {kind} block of {key}");

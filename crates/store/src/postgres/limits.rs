@@ -91,4 +91,13 @@ impl LimitStore for PgStore {
         let c = self.client().await?;
         Ok(c.execute(&numbered(q::REMOVE), &[&scope, &key]).await? > 0)
     }
+
+    async fn limit_failures(&self, scope: &str, key: &str) -> Result<Vec<i64>> {
+        let c = self.client().await?;
+        let row = c.query_opt(&numbered(q::FAILURES), &[&scope, &key]).await?;
+        Ok(match row {
+            Some(r) => Record::from_stored(r.try_get(0)?, 0)?.failures,
+            None => Vec::new(),
+        })
+    }
 }

@@ -104,6 +104,8 @@ pub struct LimitBlock {
 /// ?1 now: the blocks in force, of every scope.
 pub const BLOCKS: &str = "SELECT scope, key, blocked_until FROM failure_limits \
      WHERE blocked_until > ?1 ORDER BY scope, key";
+/// ?1 scope, ?2 key: the failure times.
+pub const FAILURES: &str = "SELECT failures FROM failure_limits WHERE scope = ?1 AND key = ?2";
 /// ?1 scope, ?2 key: forget the record (lifting its block).
 pub const REMOVE: &str = "DELETE FROM failure_limits WHERE scope = ?1 AND key = ?2";
 

@@ -104,4 +104,18 @@ impl LimitStore for SqliteStore {
         self.write(move |ctx| Ok(ctx.conn.execute(q::REMOVE, params![scope, key])? > 0))
             .await
     }
+
+    async fn limit_failures(&self, scope: &str, key: &str) -> Result<Vec<i64>> {
+        let (scope, key) = (scope.to_owned(), key.to_owned());
+        self.read(move |c| {
+            let text: Option<String> = c
+                .query_row(q::FAILURES, params![scope, key], |r| r.get(0))
+                .optional()?;
+            Ok(match text {
+                Some(t) => Record::from_stored(&t, 0)?.failures,
+                None => Vec::new(),
+            })
+        })
+        .await
+    }
 }

@@ -164,4 +164,13 @@ pub async fn limit_blocks_listed_and_removed(s: Subject) {
         "counting starts afresh"
     );
     assert_eq!(s.limit_blocks(10).await.unwrap().len(), 1);
+    // The failure times of a key, oldest first; none for an unknown key.
+    assert_eq!(s.limit_failures("auth-ip", "10.1.0.3").await.unwrap(), [4]);
+    assert_eq!(s.limit_failures("auth-ip", "10.1.0.1").await.unwrap(), [11]);
+    assert!(
+        s.limit_failures("auth-ip", "nobody")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
