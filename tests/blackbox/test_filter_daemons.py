@@ -192,3 +192,53 @@ def test_the_admins_test_of_a_message_asks_spamd_and_clamd(filtered, spamd, clam
     assert v["action"] == "refuse"
     assert v["unanswered"] == []
     assert f.messages("INBOX") == []
+
+
+def test_the_realtime_scanner_quarantines_the_virus(filtered, clamd, tmp_path):
+    """An on-access scanner: every file appearing in the watched directory is scanned by
+    clamd (clamdscan --move), which moves a virus into the quarantine directory; the server
+    finds its message file gone and applies the virus action."""
+    import subprocess
+    import threading
+    import time
+    need("clamdscan")
+    watched, quarantine = tmp_path / "watched", tmp_path / "quarantine"
+    watched.mkdir()
+    quarantine.mkdir()
+    stop = threading.Event()
+
+    def watch():
+        seen = set()
+        for _ in range(6000):  # bounded: at most ten minutes
+            if stop.is_set():
+                return
+            for p in sorted(watched.glob("*.eml")):
+                if p.name not in seen:
+                    seen.add(p.name)
+                    subprocess.run(["clamdscan", f"--config-file={clamd.dir / 'clamd.conf'}",
+                                    "--no-summary", f"--move={quarantine}", str(p)],
+                                   capture_output=True, timeout=60)
+            time.sleep(0.1)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        f = filtered
+        f.origin_has_reverse_dns()
+        f.setting("antivirus.realtime_directory", str(watched))
+        f.setting("antivirus.quarantine_directory", str(quarantine))
+        f.setting("antivirus.realtime_wait_ms", "8000")
+        f.setting("filter.check_timeout", "30")
+        f.setting("antivirus.action", "reject")
+        code, text = f.send(SENDER, [USER], eicar("virus realtime"))
+        assert code == 554, (code, text)
+        assert "quarantined by the real-time scanner" in text, text
+        assert len(list(quarantine.iterdir())) == 1
+        code, text = f.send(SENDER, [USER], message("clean realtime"))
+        assert code == 250, (code, text)
+        [m] = f.wait_messages(1)
+        assert m["X-Spam-Unanswered"] is None
+        assert list(watched.iterdir()) == [], "the clean message's file is removed"
+    finally:
+        stop.set()
+        watcher.join(15)

@@ -95,6 +95,7 @@ mod tests {
             bind_ip: None,
             created_at: 0,
             filter: Default::default(),
+            greylisting: true,
         }
     }
 

@@ -167,6 +167,8 @@ pub struct DomainChange {
     pub max_domain_aliases: Option<u32>,
     pub max_message_kb: Option<u64>,
     pub max_recipients: Option<u32>,
+    /// Mail to the domain is greylisted when greylisting is on (SEC-3, DOM-2).
+    pub greylisting: Option<bool>,
 }
 
 impl DomainChange {
@@ -180,6 +182,9 @@ impl DomainChange {
         }
         if let Some(v) = self.require_smtp_auth {
             d.require_smtp_auth = v;
+        }
+        if let Some(v) = self.greylisting {
+            d.greylisting = v;
         }
         let l = &mut d.limits;
         l.disk_mb = self.disk_mb.unwrap_or(l.disk_mb);

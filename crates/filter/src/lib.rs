@@ -14,7 +14,8 @@
 //!   the networks that are not filtered.
 //! - [`bayes`]: the Bayesian content classifier, learned from users (FILTER-2).
 //! - [`spamd`]: SpamAssassin through spamd; [`clamd`]: ClamAV through clamd; [`scanner`]: a
-//!   command-line virus scanner. [`Error`] says why one of them gave no answer.
+//!   command-line virus scanner; [`realtime`]: a real-time scanner's watched and quarantine
+//!   directories. [`Error`] says why one of them gave no answer.
 //! - [`policy`]: the levels, actions and texts that apply to one recipient, with its
 //!   domain's and its own overrides, and the domain's filtering switch.
 //! - [`action`]: what happens to a judged message: refusal at DATA, or its level's action,
@@ -34,6 +35,7 @@ pub mod error;
 pub mod gateway;
 pub mod pipeline;
 pub mod policy;
+pub mod realtime;
 pub mod rules;
 pub mod scanner;
 pub mod spamd;

@@ -126,14 +126,15 @@ impl Filter {
             [auth, rbl]
         };
         let content_checks = async {
-            let (uribl, spam, clam, command, learned) = futures::join!(
+            let (uribl, spam, clam, command, realtime, learned) = futures::join!(
                 within("uribl", limit, crate::dnsbl::check_domains(&ctx)),
                 within(spamd::NAME, limit, spamd::check(&ctx)),
                 within(clamd::NAME, limit, clamd::check(&ctx, &self.clamd)),
                 within(scanner::NAME, limit, scanner::check(&ctx)),
+                within(crate::realtime::NAME, limit, crate::realtime::check(&ctx)),
                 within(bayes::NAME, limit, bayes::check(&ctx)),
             );
-            [uribl, spam, clam, command, learned]
+            [uribl, spam, clam, command, realtime, learned]
         };
         let (server, content) = futures::join!(server_checks, content_checks);
         let mut verdict = Verdict::default();

@@ -306,6 +306,17 @@ fn dmarc_outcome(d: &mail_auth::DmarcOutput) -> Outcome {
     }
 }
 
+/// Whether `sender` (a non-empty reverse-path) passes SPF for `ip` (RFC 7208), the SPF check
+/// alone, for decisions taken before the message arrives (greylisting's sender bypass).
+pub async fn spf_passes(dns: &Dns, ip: IpAddr, helo: &str, hostname: &str, sender: &str) -> bool {
+    let auth = MessageAuthenticator(dns.resolver().clone());
+    let helo = if helo.is_empty() { hostname } else { helo };
+    let spf = auth
+        .verify_spf(SpfParameters::verify_mail_from(ip, helo, hostname, sender))
+        .await;
+    spf.result() == SpfResult::Pass
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

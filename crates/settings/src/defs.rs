@@ -399,6 +399,12 @@ crate::settings! {
     ANTIVIRUS_COMMAND: Text = "antivirus.command", "";
     /// Seconds the command-line scanner may run before it is killed and the message reported unscanned; 0 counts as 1. `filter.check_timeout` bounds it too.
     ANTIVIRUS_COMMAND_TIMEOUT: Seconds = "antivirus.command_timeout", "10";
+    /// Real-time (on-access) scanner, empty = none: a directory such a scanner watches (ClamAV's `clamonacc --move`, a vendor's real-time protection). Each message is written there as a new file readable by Heron's group; a file the scanner takes away (moves to its quarantine directory or deletes) within `antivirus.realtime_wait_ms` is a virus, one still there is clean. `filter.check_timeout` bounds the wait too.
+    ANTIVIRUS_REALTIME_DIRECTORY: Text = "antivirus.realtime_directory", "";
+    /// The real-time scanner's quarantine directory, if any: a message file found there is a virus even before it leaves the watched directory. Heron never changes what is in it.
+    ANTIVIRUS_QUARANTINE_DIRECTORY: Text = "antivirus.quarantine_directory", "";
+    /// Milliseconds a message file is left to the real-time scanner before it counts as clean.
+    ANTIVIRUS_REALTIME_WAIT_MS: Count = "antivirus.realtime_wait_ms", "2000";
     /// What happens to a message a virus scanner flags: delete (accepted and dropped, logged), inform-sender (dropped, and the sender is told why), reject (refused at DATA with 554 5.7.1).
     ANTIVIRUS_ACTION: Choice(&["delete", "inform-sender", "reject"]) = "antivirus.action", "delete";
 
@@ -417,6 +423,22 @@ crate::settings! {
     LOG_IMAP: Choice(crate::kinds::LEVELS) = "log.imap", "exceptions";
     /// Event log level (server start/stop, settings changes, administration).
     LOG_EVENTS: Choice(crate::kinds::LEVELS) = "log.events", "normal";
+
+    // ---- greylisting (SEC-3, DOM-2) ----
+    /// Greylist mail from other servers (unauthenticated SMTP) at RCPT TO: an unknown triplet of client network (IPv4 /24, IPv6 /64), envelope sender and recipient is deferred with 451 4.7.1 until it is retried after `greylist.block_seconds`. Exempt: whitelisted IPs (SEC-1), authenticated clients and the SMTP AUTH bypass list (SEC-6), `greylist.bypass`, senders a local user wrote to (for that user), domains and users with greylisting turned off.
+    GREYLIST_ENABLED: Bool = "greylist.enabled", "false";
+    /// Seconds a new triplet is deferred (the block period; 900 = 15 minutes).
+    GREYLIST_BLOCK_SECONDS: Seconds = "greylist.block_seconds", "900";
+    /// Seconds from a triplet's first attempt within which it must be retried after the block period to pass (the pass window; 21600 = 360 minutes); a triplet retried later starts anew. At least the block period.
+    GREYLIST_PASS_SECONDS: Seconds = "greylist.pass_seconds", "21600";
+    /// Days a passed triplet keeps passing at once, counted from its last pass (each pass renews it); also how long a local user's correspondent (a remote address the user wrote to) stays exempt for that user.
+    GREYLIST_KEEP_DAYS: Count = "greylist.keep_days", "36";
+    /// Users may turn greylisting off for their own mail (the user's greylisting switch applies); off, only the domain's switch does.
+    GREYLIST_USER_OVERRIDE: Bool = "greylist.user_override", "true";
+    /// Never greylisted: client IPs or networks (`192.0.2.0/24`, `2001:db8::/32`), and sender domains (`example.com`), which are exempt only when the sender passes SPF for the client.
+    GREYLIST_BYPASS: List = "greylist.bypass", "";
+    /// Greylist mail for domains this server takes for other servers (ROUTE-1 forwarded domains and ROUTE-2 backup MX: the manual's "greylisting to smart hosts"); off, only mail for hosted domains is greylisted.
+    GREYLIST_FORWARDED_DOMAINS: Bool = "greylist.forwarded_domains", "false";
 
     // ---- abuse detection (SEC-2, SEC-7) ----
     /// Failed logins (SMTP AUTH, IMAP, POP) from one client IP within `security.auth_ip_window` that block the IP from logging in, on every protocol and node, for `security.auth_ip_block` seconds; while blocked even the right password is answered as a wrong one. 0 = off.

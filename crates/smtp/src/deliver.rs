@@ -101,6 +101,10 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
             notify_sender(s, &tx, &part.addresses, text, &body).await;
         }
     }
+    if let Some(a) = &s.dlg.auth {
+        let remote = tx.remote.iter().map(|r| r.address.as_str());
+        crate::greylist::note_correspondents(s.svc, &a.user, remote).await;
+    }
     tracing::info!(
         target: "smtp",
         "accepted {} bytes from <{}> for {} local, {} remote",

@@ -1,6 +1,6 @@
-//! Inbound SMTP and submission (PROTO-5, PROTO-8, DOM-2, DOM-4, DOM-10, SEC-4, SEC-6): the
-//! ESMTP session, relay policy, AUTH, limits, and the hand-off of accepted mail to local
-//! mailboxes or the spool.
+//! Inbound SMTP and submission (PROTO-5, PROTO-8, DOM-2, DOM-4, DOM-10, SEC-3, SEC-4, SEC-6): the
+//! ESMTP session, relay policy, AUTH, limits, greylisting, and the hand-off of accepted mail to
+//! local mailboxes or the spool.
 //!
 //! Invariants: nothing is relayed without the relay policy's consent ([`policy`]); a 250
 //! after DATA/BDAT means every local copy and the spool entry are on disk; a message over
@@ -12,6 +12,7 @@ mod deliver;
 mod dmarc_record;
 mod envelope;
 pub mod filtering;
+mod greylist;
 mod hold;
 mod notice;
 pub mod parts;

@@ -40,6 +40,6 @@ pub use postgres::PgStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 pub use traits::{
-    AclStore, AdminSessionStore, BayesStore, DirectoryStore, DmarcStore, LimitStore, MailStore,
-    NodeStore, SecretStore, SettingsStore, SpoolStore, Store, TokenStore,
+    AclStore, AdminSessionStore, BayesStore, DirectoryStore, DmarcStore, GreylistStore, LimitStore,
+    MailStore, NodeStore, SecretStore, SettingsStore, SpoolStore, Store, TokenStore,
 };

@@ -140,6 +140,8 @@ pub struct Domain {
     pub created_at: i64,
     /// The domain's own spam-filter settings (FILTER-3, DOM-3).
     pub filter: FilterOverrides,
+    /// Mail to the domain is greylisted when greylisting is on (SEC-3, DOM-2); default true.
+    pub greylisting: bool,
 }
 
 /// Spam-filter settings a domain or a user sets for itself (FILTER-3) and the domain's
@@ -207,6 +209,9 @@ pub struct User {
     pub last_login: Option<i64>,
     /// The user's own spam-filter settings (FILTER-3).
     pub filter: FilterOverrides,
+    /// Mail to the user is greylisted when greylisting is on and the server lets users turn
+    /// it off (SEC-3); default true.
+    pub greylisting: bool,
 }
 
 /// Fields needed to create a user.
@@ -654,4 +659,53 @@ pub enum BayesLearned {
     Moved,
     /// Already learned in this class: nothing changed.
     Known,
+}
+
+/// Greylisting's periods (SEC-3), in seconds: an unknown triplet is deferred for `block`, must
+/// be retried within `pass` of its first attempt, and once passed passes for `keep` after its
+/// last pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GreylistTimes {
+    pub block: i64,
+    pub pass: i64,
+    pub keep: i64,
+}
+
+/// A greylisted triplet as kept: its first attempt, whether it passed, and when the record
+/// may go (Unix seconds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GreylistRecord {
+    pub first_seen: i64,
+    pub passed: bool,
+    pub expires: i64,
+}
+
+/// What greylisting says of one attempt (SEC-3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GreylistVerdict {
+    /// First seen (or seen again too late): deferred, the block period starts.
+    New,
+    /// Retried within the block period: deferred.
+    Early,
+    /// Retried after the block period, within the pass window: passes from now on.
+    Passed,
+    /// Passed before and within the record's lifetime: passes.
+    Known,
+}
+
+impl GreylistVerdict {
+    /// Whether the attempt is accepted.
+    pub fn passes(self) -> bool {
+        matches!(self, Self::Passed | Self::Known)
+    }
+
+    /// The rule's name for the log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new triplet",
+            Self::Early => "retried within the block period",
+            Self::Passed => "retried after the block period",
+            Self::Known => "passed before",
+        }
+    }
 }

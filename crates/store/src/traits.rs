@@ -501,6 +501,33 @@ pub trait DmarcStore: Send + Sync {
     async fn dmarc_reports_forget(&self, before: i64) -> Result<u64>;
 }
 
+/// Greylisting's state (SEC-3): one record per triplet key (see
+/// [`crate::rules::greylist::triplet_key`]), and the remote addresses local users wrote to
+/// (their correspondents, exempt from greylisting towards that user). Shared by every node of
+/// a cluster, so they agree on a triplet.
+#[async_trait]
+pub trait GreylistStore: Send + Sync {
+    /// Read the triplet's record, decide with [`crate::rules::greylist::decide`] and write the
+    /// outcome in one transaction; also removes a bounded number of expired records.
+    async fn greylist_check(
+        &self,
+        key: &str,
+        now: i64,
+        times: GreylistTimes,
+    ) -> Result<GreylistVerdict>;
+    /// Remember at `now` that `user` wrote to `remote` (lower-cased by the caller), until
+    /// `expires` (Unix seconds); also removes a bounded number of expired correspondents.
+    async fn correspondent_note(
+        &self,
+        user: UserId,
+        remote: &str,
+        now: i64,
+        expires: i64,
+    ) -> Result<()>;
+    /// Whether `user` wrote to `remote` and the record has not expired at `now`.
+    async fn correspondent_known(&self, user: UserId, remote: &str, now: i64) -> Result<bool>;
+}
+
 /// Everything a running server needs from its storage.
 #[async_trait]
 pub trait Store:
@@ -516,6 +543,7 @@ pub trait Store:
     + AclStore
     + BayesStore
     + DmarcStore
+    + GreylistStore
 {
     /// Receive change events committed by this process or, for backends that share the
     /// database between processes or nodes, by any of them.

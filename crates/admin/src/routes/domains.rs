@@ -52,6 +52,8 @@ pub struct DomainView {
     pub catch_all: Option<String>,
     pub require_smtp_auth: bool,
     pub limits: Limits,
+    /// Mail to the domain is greylisted when greylisting is on (SEC-3, DOM-2).
+    pub greylisting: bool,
     /// Other domain names delivering to this domain's mailboxes (single-domain reads only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub domain_aliases: Option<Vec<String>>,
@@ -68,6 +70,7 @@ impl From<&Domain> for DomainView {
             catch_all: d.catch_all.clone(),
             require_smtp_auth: d.require_smtp_auth,
             limits: (&d.limits).into(),
+            greylisting: d.greylisting,
             domain_aliases: None,
             disk_used_bytes: None,
         }
@@ -94,6 +97,8 @@ pub struct DomainPatch {
     /// Largest message the domain's users may send, in KB (not mail sent to the domain).
     pub max_message_kb: Option<u64>,
     pub max_recipients: Option<u32>,
+    /// Greylist mail to the domain when greylisting is on (SEC-3, DOM-2).
+    pub greylisting: Option<bool>,
 }
 
 /// A domain name from a path, lower-cased (authorisation compares this form).
@@ -189,6 +194,7 @@ pub async fn patch(
         max_domain_aliases: p.max_domain_aliases,
         max_message_kb: p.max_message_kb,
         max_recipients: p.max_recipients,
+        greylisting: p.greylisting,
     };
     let d = st
         .dir

@@ -35,6 +35,9 @@ pub struct UserView {
     pub disabled: bool,
     /// Unix seconds of the last login, if any.
     pub last_login: Option<i64>,
+    /// Mail to the user is greylisted when greylisting is on (SEC-3; the user's switch applies
+    /// while `greylist.user_override` is on).
+    pub greylisting: bool,
 }
 
 pub(crate) fn view(u: &User, domain: &str) -> UserView {
@@ -46,6 +49,7 @@ pub(crate) fn view(u: &User, domain: &str) -> UserView {
         used_bytes: u.used_bytes,
         disabled: u.disabled,
         last_login: u.last_login,
+        greylisting: u.greylisting,
     }
 }
 
@@ -69,6 +73,8 @@ pub struct UserPatch {
     pub display_name: Option<String>,
     /// `user` or `domain-admin` (system administrator only).
     pub role: Option<String>,
+    /// Greylist mail to the user when greylisting is on (SEC-3).
+    pub greylisting: Option<bool>,
 }
 
 fn parse_role(s: &str) -> ApiResult<Role> {
@@ -192,11 +198,13 @@ pub async fn patch(
     p.disabled.is_some().then(|| what.push("disabled"));
     p.display_name.is_some().then(|| what.push("display name"));
     role.is_some().then(|| what.push("role"));
+    p.greylisting.is_some().then(|| what.push("greylisting"));
     let mut u = st.dir.user(&addr).await?;
     quota.into_iter().for_each(|q| u.quota_bytes = q);
     p.disabled.into_iter().for_each(|d| u.disabled = d);
     p.display_name.into_iter().for_each(|n| u.display_name = n);
     role.into_iter().for_each(|r| u.role = r);
+    p.greylisting.into_iter().for_each(|g| u.greylisting = g);
     st.dir.update_user(&u).await?;
     if p.password.is_some() || p.disabled == Some(true) {
         st.sessions

@@ -51,6 +51,9 @@ pub struct DomainSet {
     max_message_kb: Option<u64>,
     #[arg(long)]
     max_recipients: Option<u32>,
+    /// Greylist mail to the domain when greylisting is on (`greylist.enabled`).
+    #[arg(long)]
+    greylisting: Option<bool>,
 }
 
 /// Apply the options given.
@@ -65,6 +68,7 @@ async fn set(o: &super::Opened, a: DomainSet) -> anyhow::Result<()> {
         max_domain_aliases: a.max_domain_aliases,
         max_message_kb: a.max_message_kb,
         max_recipients: a.max_recipients,
+        greylisting: a.greylisting,
     };
     let d = o.dir.change_domain(&a.name, &change).await?;
     show(o, &d.name).await
@@ -78,11 +82,13 @@ async fn show(o: &super::Opened, name: &str) -> anyhow::Result<()> {
         "domain {}
   disabled: {}
   catch-all: {}
-  require SMTP AUTH: {}",
+  require SMTP AUTH: {}
+  greylisting: {}",
         d.name,
         d.disabled,
         d.catch_all.as_deref().unwrap_or("-"),
-        d.require_smtp_auth
+        d.require_smtp_auth,
+        if d.greylisting { "on" } else { "off" }
     );
     outln!(
         "  domain aliases: {}

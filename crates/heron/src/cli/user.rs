@@ -22,7 +22,7 @@ pub enum UserCmd {
         #[arg(long, help = super::password::HELP)]
         password: Option<String>,
     },
-    /// Change a user's quota, name or disabled flag.
+    /// Change a user's quota, name, disabled flag or greylisting switch.
     Set {
         address: String,
         /// Mailbox quota in MB; 0 = only the domain's limit.
@@ -32,6 +32,9 @@ pub enum UserCmd {
         disabled: Option<bool>,
         #[arg(long)]
         display_name: Option<String>,
+        /// Greylist mail to the user when greylisting is on (and `greylist.user_override`).
+        #[arg(long)]
+        greylisting: Option<bool>,
     },
     /// Delete a user with its mail.
     Delete { address: String },
@@ -75,6 +78,7 @@ pub async fn run(at: &super::Location, cmd: UserCmd) -> anyhow::Result<()> {
             quota_mb,
             disabled,
             display_name,
+            greylisting,
         } => {
             let mut u = o.dir.user(&address).await?;
             quota_mb
@@ -82,12 +86,14 @@ pub async fn run(at: &super::Location, cmd: UserCmd) -> anyhow::Result<()> {
                 .for_each(|q| u.quota_bytes = q * 1024 * 1024);
             disabled.into_iter().for_each(|d| u.disabled = d);
             display_name.into_iter().for_each(|n| u.display_name = n);
+            greylisting.into_iter().for_each(|g| u.greylisting = g);
             o.dir.update_user(&u).await?;
             outln!(
-                "{address}: quota {} bytes (used {}), disabled {}",
+                "{address}: quota {} bytes (used {}), disabled {}, greylisting {}",
                 u.quota_bytes,
                 u.used_bytes,
-                u.disabled
+                u.disabled,
+                if u.greylisting { "on" } else { "off" }
             );
         }
         UserCmd::Delete { address } => {

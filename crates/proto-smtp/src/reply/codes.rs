@@ -183,3 +183,6 @@ pub const PARAMS_NOT_RECOGNIZED: Reply = r(
     (5, 5, 4),
     "MAIL FROM/RCPT TO parameters not recognized or not implemented",
 );
+/// `451 4.7.1`: greylisted (SEC-3): an unknown client, sender and recipient are asked to
+/// retry later.
+pub const GREYLISTED: Reply = r(451, (4, 7, 1), "Greylisted, please try again later");

@@ -3,8 +3,8 @@
 //!
 //! Order of checks: transaction open; recipient count (DOM-4 / PROTO-5); relay-abuse path
 //! forms from clients that may not relay; then local (disabled domain, unknown user with the
-//! bad-recipient limit, the domain's require-AUTH switch, quota) or remote (relay policy, or
-//! a forwarded / backed-up domain). `<postmaster>` and postmaster@ every hosted domain are
+//! bad-recipient limit, the domain's require-AUTH switch, quota, greylisting) or remote (relay
+//! policy, or a forwarded / backed-up domain, greylisted when `greylist.forwarded_domains`). `<postmaster>` and postmaster@ every hosted domain are
 //! deliverable (RFC 5321 §4.5.1; the directory picks the mailbox) and never relayed.
 
 use heron_directory::Resolution;
@@ -14,6 +14,7 @@ use heron_settings::defs;
 use heron_store::User;
 
 use crate::SmtpService;
+use crate::greylist::{self, Target};
 use crate::parts::{Answer, Dialogue, Peer};
 use crate::policy::{RelayFacts, RelayPolicy, may_relay};
 
@@ -60,9 +61,23 @@ pub async fn execute(
         Some(dom) if dom.disabled => {
             Err(reply::MAILBOX_DISABLED.with_text("Recipient domain is disabled"))
         }
-        Some(dom) => local(svc, peer, d, &address, dom.require_smtp_auth).await,
+        Some(dom) => match local(svc, peer, d, &address, dom.require_smtp_auth).await {
+            Ok(Accepted::Local(r)) => {
+                let target = Target::Local(&dom, &r.mailboxes);
+                match greylist::check(svc, peer, d, &address, target).await {
+                    Some(deferred) => Err(deferred),
+                    None => Ok(Accepted::Local(r)),
+                }
+            }
+            other => other,
+        },
         None if relay_ok => Ok(Accepted::Remote),
-        None if routed(svc, &domain).await => Ok(Accepted::Remote),
+        None if routed(svc, &domain).await => {
+            match greylist::check(svc, peer, d, &address, Target::Routed).await {
+                Some(deferred) => Err(deferred),
+                None => Ok(Accepted::Remote),
+            }
+        }
         None => {
             tracing::info!(target: "smtp", "relay to {address} denied");
             Err(reply::RELAY_DENIED)

@@ -134,6 +134,7 @@ pub(crate) const TABLES: &[Table] = &[
             ("bind_ip", Text),
             ("created_at", Int),
             ("filter", Text),
+            ("greylisting", Bool),
         ],
         select: None,
         order: "id",
@@ -165,6 +166,7 @@ pub(crate) const TABLES: &[Table] = &[
             ("last_login", Int),
             ("last_uidvalidity", Int),
             ("filter", Text),
+            ("greylisting", Bool),
         ],
         select: None,
         order: "id",
@@ -435,6 +437,27 @@ pub(crate) const TABLES: &[Table] = &[
         order: "id",
         blob: None,
         identity: true,
+    },
+    Table {
+        name: "greylist",
+        columns: &[
+            ("key", Text),
+            ("first_seen", Int),
+            ("passed", Bool),
+            ("expires", Int),
+        ],
+        select: None,
+        order: "key",
+        blob: None,
+        identity: false,
+    },
+    Table {
+        name: "greylist_correspondents",
+        columns: &[("user_id", Int), ("remote", Text), ("expires", Int)],
+        select: None,
+        order: "user_id, remote",
+        blob: None,
+        identity: false,
     },
 ];
 

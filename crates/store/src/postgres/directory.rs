@@ -59,6 +59,7 @@ impl DirectoryStore for PgStore {
             bind_ip: None,
             created_at: created,
             filter: FilterOverrides::default(),
+            greylisting: true,
         })
     }
 
@@ -71,7 +72,7 @@ impl DirectoryStore for PgStore {
                     &tx.t
                         .prepare_cached(
                             "UPDATE domains SET disabled = $2, limits = $3, catch_all = $4, \
-                     require_smtp_auth = $5, bind_ip = $6, filter = $7 WHERE id = $1",
+                     require_smtp_auth = $5, bind_ip = $6, filter = $7, greylisting = $8 WHERE id = $1",
                         )
                         .await?,
                     &[
@@ -82,6 +83,7 @@ impl DirectoryStore for PgStore {
                         &d.require_smtp_auth,
                         &d.bind_ip,
                         &filter,
+                        &d.greylisting,
                     ],
                 )
                 .await?;
@@ -240,6 +242,7 @@ impl DirectoryStore for PgStore {
             created_at: created,
             last_login: None,
             filter: FilterOverrides::default(),
+            greylisting: true,
         })
     }
 
@@ -250,7 +253,7 @@ impl DirectoryStore for PgStore {
             let n =
                 tx.t.execute(
                     &tx.t.prepare_cached("UPDATE users SET credentials = $2, display_name = $3, quota_bytes = $4, \
-                     disabled = $5, role = $6, forward_to = $7, filter = $8 WHERE id = $1").await?,
+                     disabled = $5, role = $6, forward_to = $7, filter = $8, greylisting = $9 WHERE id = $1").await?,
                     &[
                         &u.id,
                         &u.credentials,
@@ -260,6 +263,7 @@ impl DirectoryStore for PgStore {
                         &u.role.as_str(),
                         &fwd,
                         &filter,
+                        &u.greylisting,
                     ],
                 )
                 .await?;

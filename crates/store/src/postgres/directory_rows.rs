@@ -9,10 +9,10 @@ use crate::error::{Result, StoreError};
 use crate::model::*;
 use crate::rules::json::from_json;
 
-pub(super) const DOMAIN_COLS: &str =
-    "id, name, disabled, limits, catch_all, require_smtp_auth, bind_ip, created_at, filter";
+pub(super) const DOMAIN_COLS: &str = "id, name, disabled, limits, catch_all, require_smtp_auth, bind_ip, created_at, filter, \
+     greylisting";
 pub(super) const USER_COLS: &str = "id, domain_id, local, credentials, display_name, quota_bytes, \
-     used_bytes, disabled, role, forward_to, created_at, last_login, filter";
+     used_bytes, disabled, role, forward_to, created_at, last_login, filter, greylisting";
 pub(super) const ALIAS_COLS: &str = "id, domain_id, local, targets";
 
 pub(super) fn domain_row(r: &Row) -> Result<Domain> {
@@ -26,6 +26,7 @@ pub(super) fn domain_row(r: &Row) -> Result<Domain> {
         bind_ip: r.try_get(6)?,
         created_at: r.try_get(7)?,
         filter: from_json(r.try_get(8)?, "domain filter")?,
+        greylisting: r.try_get(9)?,
     })
 }
 
@@ -45,6 +46,7 @@ pub(super) fn user_row(r: &Row) -> Result<User> {
         created_at: r.try_get(10)?,
         last_login: r.try_get(11)?,
         filter: from_json(r.try_get(12)?, "user filter")?,
+        greylisting: r.try_get(13)?,
     })
 }
 

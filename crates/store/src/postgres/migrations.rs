@@ -94,6 +94,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "DMARC aggregate reports",
         sql: include_str!("migrations/0014_dmarc_reports.sql"),
     },
+    Migration {
+        version: 15,
+        name: "greylisting",
+        sql: include_str!("migrations/0015_greylisting.sql"),
+    },
 ];
 
 /// A migration as a database has it.

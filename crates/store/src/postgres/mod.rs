@@ -70,6 +70,7 @@ mod dkim;
 mod dmarc;
 mod error;
 mod folders;
+mod greylist;
 mod group;
 mod heads;
 mod held;

@@ -12,6 +12,7 @@ pub mod blob_id;
 pub mod dmarc;
 pub mod flags;
 pub mod folders;
+pub mod greylist;
 pub mod head;
 pub mod json;
 pub mod limits;

@@ -42,6 +42,7 @@ impl DirectoryStore for SqliteStore {
                 bind_ip: None,
                 created_at: created,
                 filter: FilterOverrides::default(),
+                greylisting: true,
             })
         })
         .await
@@ -54,7 +55,7 @@ impl DirectoryStore for SqliteStore {
         self.write(move |ctx| {
             let n = ctx.conn.execute(
                 "UPDATE domains SET disabled=?2, limits=?3, catch_all=?4, require_smtp_auth=?5, \
-                 bind_ip=?6, filter=?7 WHERE id=?1",
+                 bind_ip=?6, filter=?7, greylisting=?8 WHERE id=?1",
                 params![
                     d.id,
                     d.disabled,
@@ -62,7 +63,8 @@ impl DirectoryStore for SqliteStore {
                     d.catch_all,
                     d.require_smtp_auth,
                     d.bind_ip,
-                    filter
+                    filter,
+                    d.greylisting
                 ],
             )?;
             if n == 0 {
@@ -233,6 +235,7 @@ impl DirectoryStore for SqliteStore {
                 created_at: created,
                 last_login: None,
                 filter: FilterOverrides::default(),
+                greylisting: true,
             })
         })
         .await
@@ -245,7 +248,7 @@ impl DirectoryStore for SqliteStore {
         self.write(move |ctx| {
             let n = ctx.conn.execute(
                 "UPDATE users SET credentials=?2, display_name=?3, quota_bytes=?4, disabled=?5, \
-                 role=?6, forward_to=?7, filter=?8 WHERE id=?1",
+                 role=?6, forward_to=?7, filter=?8, greylisting=?9 WHERE id=?1",
                 params![
                     u.id,
                     u.credentials,
@@ -254,7 +257,8 @@ impl DirectoryStore for SqliteStore {
                     u.disabled,
                     u.role.as_str(),
                     fwd,
-                    filter
+                    filter,
+                    u.greylisting
                 ],
             )?;
             if n == 0 {

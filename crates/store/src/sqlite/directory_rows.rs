@@ -6,10 +6,10 @@ use crate::error::{Result, StoreError};
 use crate::model::*;
 use crate::rules::json::from_json;
 
-pub(super) const DOMAIN_COLS: &str =
-    "id, name, disabled, limits, catch_all, require_smtp_auth, bind_ip, created_at, filter";
+pub(super) const DOMAIN_COLS: &str = "id, name, disabled, limits, catch_all, require_smtp_auth, bind_ip, created_at, filter, \
+     greylisting";
 pub(super) const USER_COLS: &str = "id, domain_id, local, credentials, display_name, quota_bytes, \
-     used_bytes, disabled, role, forward_to, created_at, last_login, filter";
+     used_bytes, disabled, role, forward_to, created_at, last_login, filter, greylisting";
 
 pub(super) fn domain_row(r: &Row<'_>) -> rusqlite::Result<(Domain, String, String)> {
     Ok((
@@ -23,6 +23,7 @@ pub(super) fn domain_row(r: &Row<'_>) -> rusqlite::Result<(Domain, String, Strin
             bind_ip: r.get(6)?,
             created_at: r.get(7)?,
             filter: FilterOverrides::default(),
+            greylisting: r.get(9)?,
         },
         r.get(3)?,
         r.get(8)?,
@@ -51,6 +52,7 @@ pub(super) fn user_row(r: &Row<'_>) -> rusqlite::Result<(User, String, String, S
             created_at: r.get(10)?,
             last_login: r.get(11)?,
             filter: FilterOverrides::default(),
+            greylisting: r.get(13)?,
         },
         r.get(8)?,
         r.get(9)?,

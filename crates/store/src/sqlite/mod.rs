@@ -16,6 +16,7 @@ mod dkim;
 mod dmarc;
 mod error;
 mod folders;
+mod greylist;
 mod held;
 mod limits;
 mod mail;

@@ -51,6 +51,8 @@ pub const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("users", "last_uidvalidity", "INTEGER NOT NULL DEFAULT 0"),
     ("domains", "filter", "TEXT NOT NULL DEFAULT '{}'"),
     ("users", "filter", "TEXT NOT NULL DEFAULT '{}'"),
+    ("domains", "greylisting", "INTEGER NOT NULL DEFAULT 1"),
+    ("users", "greylisting", "INTEGER NOT NULL DEFAULT 1"),
 ];
 
 /// Tables and indexes.
@@ -65,7 +67,8 @@ CREATE TABLE IF NOT EXISTS domains (
     require_smtp_auth INTEGER NOT NULL DEFAULT 0,
     bind_ip TEXT,
     created_at INTEGER NOT NULL,
-    filter TEXT NOT NULL DEFAULT '{}'
+    filter TEXT NOT NULL DEFAULT '{}',
+    greylisting INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS domain_aliases (
     name TEXT PRIMARY KEY,
@@ -86,6 +89,7 @@ CREATE TABLE IF NOT EXISTS users (
     last_login INTEGER,
     last_uidvalidity INTEGER NOT NULL DEFAULT 0,
     filter TEXT NOT NULL DEFAULT '{}',
+    greylisting INTEGER NOT NULL DEFAULT 1,
     UNIQUE (domain_id, local)
 );
 CREATE TABLE IF NOT EXISTS aliases (
@@ -333,6 +337,22 @@ CREATE TABLE IF NOT EXISTS dmarc_reports (
     UNIQUE (domain_id, org, report_id)
 );
 CREATE INDEX IF NOT EXISTS dmarc_reports_received ON dmarc_reports (received_at);
+-- Greylisting (SEC-3): per triplet key, its first attempt, whether it passed and when the
+-- record may go (Unix seconds); and the remote addresses local users wrote to.
+CREATE TABLE IF NOT EXISTS greylist (
+    key TEXT PRIMARY KEY,
+    first_seen INTEGER NOT NULL,
+    passed INTEGER NOT NULL,
+    expires INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS greylist_expires ON greylist (expires);
+CREATE TABLE IF NOT EXISTS greylist_correspondents (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    remote TEXT NOT NULL,
+    expires INTEGER NOT NULL,
+    PRIMARY KEY (user_id, remote)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS greylist_correspondents_expires ON greylist_correspondents (expires);
 CREATE TABLE IF NOT EXISTS changes (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     origin TEXT NOT NULL,

@@ -8,6 +8,7 @@ mod acl;
 mod bayes;
 mod dmarc;
 mod folders;
+mod greylist;
 mod held;
 mod limits;
 mod metadata;
@@ -83,6 +84,9 @@ pub const ALL: &[(&str, Check)] = &[
     ("bayes_counts", |s| Box::pin(bayes::bayes_counts(s))),
     ("dmarc_collected", |s| Box::pin(dmarc::dmarc_collected(s))),
     ("dmarc_reports", |s| Box::pin(dmarc::dmarc_reports(s))),
+    ("greylist_triplets", |s| {
+        Box::pin(greylist::greylist_triplets(s))
+    }),
     ("limit_blocks_listed_and_removed", |s| {
         Box::pin(limits::limit_blocks_listed_and_removed(s))
     }),
@@ -103,7 +107,7 @@ macro_rules! suite_tests {
             failure_limits_are_bounded, concurrent_failures, held_messages, read_batches,
             recent_claims, folder_counts, subscriptions, uidvalidity_per_user, metadata_entries,
             acl_entries, text_index, bayes_counts, dmarc_collected, dmarc_reports,
-            limit_blocks_listed_and_removed);
+            greylist_triplets, limit_blocks_listed_and_removed);
     };
     (@each $run:path; $($name:ident),*) => {
         $(
