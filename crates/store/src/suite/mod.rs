@@ -87,6 +87,9 @@ pub const ALL: &[(&str, Check)] = &[
     ("greylist_triplets", |s| {
         Box::pin(greylist::greylist_triplets(s))
     }),
+    ("limit_blocks_listed_and_removed", |s| {
+        Box::pin(limits::limit_blocks_listed_and_removed(s))
+    }),
 ];
 
 /// One test per check of [`ALL`] in a backend's test file, each calling `$run(name)` (an
@@ -104,7 +107,7 @@ macro_rules! suite_tests {
             failure_limits_are_bounded, concurrent_failures, held_messages, read_batches,
             recent_claims, folder_counts, subscriptions, uidvalidity_per_user, metadata_entries,
             acl_entries, text_index, bayes_counts, dmarc_collected, dmarc_reports,
-            greylist_triplets);
+            greylist_triplets, limit_blocks_listed_and_removed);
     };
     (@each $run:path; $($name:ident),*) => {
         $(
