@@ -226,6 +226,34 @@ def test_connection_flood_is_refused_at_accept(srv):
     assert pop_from(srv, "127.0.0.61", PASSWORD) == "OK"
 
 
+def rss_kb(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def test_a_long_flood_costs_no_memory(srv):
+    """Thousands of refused connections: each is closed at accept, so the server's memory
+    stays flat (a generous bound: the allocator may keep some of what a refusal used)."""
+    configure(srv, dos_connections=3, dos_window=600, dos_block=600)
+    flooder = "127.0.0.62"
+    refused = 0
+    for i in range(3000):  # bounded
+        with socket.create_connection((srv.host, srv.pop3_port), 10,
+                                      source_address=(flooder, 0)) as c:
+            c.settimeout(10)
+            line = c.recv(200)
+            if i == 100:
+                before = rss_kb(srv.proc.pid)
+            if b"too many connections" in line.lower():
+                refused += 1
+    after = rss_kb(srv.proc.pid)
+    assert refused >= 2990, refused
+    assert after - before < 20 * 1024, (before, after)
+    assert pop_from(srv, "127.0.0.63", PASSWORD) == "OK"
+
+
 def test_repeat_offenders_are_blocked_longer(srv):
     api = configure(srv, auth_ip_failures=1, auth_ip_block=2, auth_account_failures=0)
     ip = "127.0.0.70"
