@@ -16,6 +16,7 @@ mod nodes;
 mod sessions;
 mod spool;
 mod textindex;
+mod throttle;
 mod tokens;
 
 use std::collections::HashSet;
@@ -87,6 +88,9 @@ pub const ALL: &[(&str, Check)] = &[
     ("greylist_triplets", |s| {
         Box::pin(greylist::greylist_triplets(s))
     }),
+    ("throttle_counts", |s| {
+        Box::pin(throttle::throttle_counts(s))
+    }),
 ];
 
 /// One test per check of [`ALL`] in a backend's test file, each calling `$run(name)` (an
@@ -104,7 +108,7 @@ macro_rules! suite_tests {
             failure_limits_are_bounded, concurrent_failures, held_messages, read_batches,
             recent_claims, folder_counts, subscriptions, uidvalidity_per_user, metadata_entries,
             acl_entries, text_index, bayes_counts, dmarc_collected, dmarc_reports,
-            greylist_triplets);
+            greylist_triplets, throttle_counts);
     };
     (@each $run:path; $($name:ident),*) => {
         $(

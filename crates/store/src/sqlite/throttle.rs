@@ -1,0 +1,39 @@
+//! [`ThrottleStore`] on SQLite: the `throttle_counts` table. The single writer runs the
+//! upsert, so counts added at once all count.
+
+use async_trait::async_trait;
+use rusqlite::{OptionalExtension, params};
+
+use super::SqliteStore;
+use crate::error::Result;
+use crate::rules::throttle as q;
+use crate::traits::ThrottleStore;
+
+#[async_trait]
+impl ThrottleStore for SqliteStore {
+    async fn throttle_count(&self, scope: &str, key: &str, window: i64) -> Result<u64> {
+        let (scope, key) = (scope.to_owned(), key.to_owned());
+        self.read(move |c| {
+            let n: Option<i64> = c
+                .prepare_cached(q::COUNT)?
+                .query_row(params![scope, key, window], |r| r.get(0))
+                .optional()?;
+            Ok(n.map_or(0, q::count))
+        })
+        .await
+    }
+
+    async fn throttle_add(&self, scope: &str, key: &str, window: i64, n: u64) -> Result<u64> {
+        let (scope, key) = (scope.to_owned(), key.to_owned());
+        let n = i64::try_from(n).unwrap_or(i64::MAX);
+        self.write(move |ctx| {
+            let c = ctx.conn;
+            c.prepare_cached(q::PRUNE)?.execute([window])?;
+            let total: i64 = c
+                .prepare_cached(q::ADD)?
+                .query_row(params![scope, key, window, n], |r| r.get(0))?;
+            Ok(q::count(total))
+        })
+        .await
+    }
+}
