@@ -36,7 +36,8 @@ def send(heron, user, n, rcpt=DAVE, body="hello"):
             try:
                 s.sendmail(user, [rcpt], message(user, rcpt, body))
                 out.append((250, ""))
-            except smtplib.SMTPDataError as e:
+            except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as e:
+                # Refused at MAIL FROM once the limit is reached (at DATA if reached meanwhile).
                 out.append((e.smtp_code, e.smtp_error.decode()))
                 s.rset()
     finally:

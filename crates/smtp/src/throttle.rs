@@ -1,7 +1,9 @@
 //! Sending throttles (DOM-7): per user and per domain, messages and MB sent per hour, and
 //! bounces (null-sender mail) received per hour. Counts live in the store
 //! ([`ThrottleStore`]) so every node shares them, keyed by the start of the current window
-//! (`throttle.window_seconds`, an hour).
+//! (`throttle.window_seconds`, an hour). A sender is checked at MAIL FROM (before it sends
+//! the message) and again after DATA or BDAT (counts added meanwhile by other sessions);
+//! bounces after DATA or BDAT, where the local recipients are known.
 //!
 //! Invariants: a limit of 0 is unlimited; a count that has reached its limit defers further
 //! mail with 451 4.7.0 naming the limit and when the window ends (the message that crosses
