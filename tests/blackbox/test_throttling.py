@@ -167,3 +167,25 @@ def test_domain_limits_over_the_api_and_page(admin):
     r = admin.patch("/domains/example.test", {"messages_per_hour": -1})
     assert "messages_per_hour" not in r.json()["limits"], r.text
     assert send(heron, user, 1, rcpt=user) == [(250, "")]
+
+
+def bounce(heron, rcpt):
+    """A null-sender message to `rcpt` from another server; 250 or (code, text)."""
+    s = smtp_client(heron)
+    try:
+        s.sendmail("", [rcpt], message("mailer-daemon@far.test", rcpt))
+        return 250
+    except smtplib.SMTPDataError as e:
+        return (e.smtp_code, e.smtp_error.decode())
+    finally:
+        s.close()
+
+
+def test_user_bounce_limit(heron):
+    setup(heron, **{"throttle.user_bounces_per_hour": "1",
+                    "throttle.window_seconds": "3600"})
+    heron.start()
+    assert bounce(heron, ALICE) == 250
+    code, text = bounce(heron, ALICE)
+    assert code == 451 and "user alice@example.test" in text, (code, text)
+    assert bounce(heron, CAROL) == 250

@@ -11,6 +11,8 @@
 //! logged once per window and key (the "User Throttled" and "Domain Throttled" events of
 //! DOM-8); a store failure lets mail through (a throttle is a brake, not a gate).
 
+use std::borrow::Cow;
+
 use heron_proto_smtp::reply::{self, Reply};
 use heron_settings::defs;
 use heron_store::rules::throttle::window_start;
@@ -51,7 +53,7 @@ impl Kind {
 struct Who<'a> {
     scope: &'static str,
     key: String,
-    label: &'a str,
+    label: Cow<'a, str>,
 }
 
 /// One count to check or add to.
@@ -79,7 +81,7 @@ fn window(svc: &SmtpService) -> Option<(i64, i64)> {
     Some((window_start(heron_store::rules::now(), len), len))
 }
 
-fn user_who<'a>(u: &User, label: &'a str) -> Who<'a> {
+fn user_who<'a>(u: &User, label: Cow<'a, str>) -> Who<'a> {
     Who {
         scope: "user",
         key: u.id.to_string(),
@@ -91,7 +93,7 @@ fn domain_who(d: &Domain) -> Who<'_> {
     Who {
         scope: "domain",
         key: d.name.clone(),
-        label: &d.name,
+        label: Cow::Borrowed(&d.name),
     }
 }
 
@@ -113,8 +115,8 @@ fn sending<'a>(
     let um = st.get(defs::THROTTLE_USER_MESSAGES_PER_HOUR);
     let ub = st.get(defs::THROTTLE_USER_MB_PER_HOUR);
     vec![
-        counter(user_who(user, address), Kind::Messages, um),
-        counter(user_who(user, address), Kind::Bytes, ub),
+        counter(user_who(user, Cow::Borrowed(address)), Kind::Messages, um),
+        counter(user_who(user, Cow::Borrowed(address)), Kind::Bytes, ub),
         counter(domain_who(d), Kind::Messages, dm),
         counter(domain_who(d), Kind::Bytes, db),
     ]
@@ -182,7 +184,11 @@ fn bounces<'a>(svc: &SmtpService, rcpts: &'a [(User, Domain)]) -> Vec<Counter<'a
                 .unwrap_or_else(|| svc.settings.get(defs::THROTTLE_BOUNCES_PER_HOUR));
             out.push(counter(domain_who(d), Kind::Bounces, db));
         }
-        out.push(counter(user_who(u, &u.local), Kind::Bounces, ub));
+        out.push(counter(
+            user_who(u, Cow::Owned(format!("{}@{}", u.local, d.name))),
+            Kind::Bounces,
+            ub,
+        ));
     }
     out
 }
