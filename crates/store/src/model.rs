@@ -136,6 +136,18 @@ impl Default for DomainLimits {
     }
 }
 
+/// A user's own sending throttles (DOM-7; 0 = unlimited); `None`: the server's
+/// `throttle.user_*` setting applies.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserThrottle {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messages_per_hour: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mb_per_hour: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bounces_per_hour: Option<u64>,
+}
+
 /// A hosted domain (DOM-1).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Domain {

@@ -529,6 +529,10 @@ pub trait ThrottleStore: Send + Sync {
     /// Add `n` to that count in one atomic statement and return the new count; counts of
     /// windows that started before `window` (any scope and key) are removed.
     async fn throttle_add(&self, scope: &str, key: &str, window: i64, n: u64) -> Result<u64>;
+    /// A user's own throttle values (all `None` when it has none).
+    async fn user_throttle(&self, user: UserId) -> Result<UserThrottle>;
+    /// Set a user's own throttle values (all `None` removes them); they go with the user.
+    async fn set_user_throttle(&self, user: UserId, t: &UserThrottle) -> Result<()>;
 }
 
 /// Everything a running server needs from its storage.

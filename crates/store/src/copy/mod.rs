@@ -452,6 +452,14 @@ pub(crate) const TABLES: &[Table] = &[
         identity: false,
     },
     Table {
+        name: "user_throttles",
+        columns: &[("user_id", Int), ("limits", Text)],
+        select: None,
+        order: "user_id",
+        blob: None,
+        identity: false,
+    },
+    Table {
         name: "greylist_correspondents",
         columns: &[("user_id", Int), ("remote", Text), ("expires", Int)],
         select: None,

@@ -5,6 +5,8 @@ use async_trait::async_trait;
 
 use super::PgStore;
 use crate::error::Result;
+use crate::model::{UserId, UserThrottle};
+use crate::rules::json::{from_json, to_json};
 use crate::rules::nodes::numbered;
 use crate::rules::throttle as q;
 use crate::traits::ThrottleStore;
@@ -29,5 +31,25 @@ impl ThrottleStore for PgStore {
             .await?
             .try_get(0)?;
         Ok(q::count(total))
+    }
+
+    async fn user_throttle(&self, user: UserId) -> Result<UserThrottle> {
+        let c = self.client().await?;
+        let row = c.query_opt(&numbered(q::USER_GET), &[&user]).await?;
+        let text: Option<String> = row.map(|r| r.try_get(0)).transpose()?;
+        text.map_or(Ok(UserThrottle::default()), |t| {
+            from_json(&t, "user throttle")
+        })
+    }
+
+    async fn set_user_throttle(&self, user: UserId, t: &UserThrottle) -> Result<()> {
+        let c = self.client().await?;
+        if t == &UserThrottle::default() {
+            c.execute(&numbered(q::USER_CLEAR), &[&user]).await?;
+        } else {
+            c.execute(&numbered(q::USER_SET), &[&user, &to_json(t)?])
+                .await?;
+        }
+        Ok(())
     }
 }

@@ -13,6 +13,16 @@ pub const ADD: &str = "INSERT INTO throttle_counts (scope, key, window_start, co
 /// Remove the counts of windows that started before `?1`.
 pub const PRUNE: &str = "DELETE FROM throttle_counts WHERE window_start < ?1";
 
+/// A user's own throttle values (JSON).
+pub const USER_GET: &str = "SELECT limits FROM user_throttles WHERE user_id = ?1";
+
+/// Set a user's own throttle values.
+pub const USER_SET: &str = "INSERT INTO user_throttles (user_id, limits) VALUES (?1, ?2) \
+     ON CONFLICT (user_id) DO UPDATE SET limits = excluded.limits";
+
+/// Remove a user's own throttle values.
+pub const USER_CLEAR: &str = "DELETE FROM user_throttles WHERE user_id = ?1";
+
 /// A stored count as a count (never negative).
 pub fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)

@@ -362,6 +362,11 @@ CREATE TABLE IF NOT EXISTS throttle_counts (
     PRIMARY KEY (scope, key, window_start)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS throttle_counts_window ON throttle_counts (window_start);
+-- A user's own throttle values (JSON of `UserThrottle`).
+CREATE TABLE IF NOT EXISTS user_throttles (
+    user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    limits TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS changes (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     origin TEXT NOT NULL,

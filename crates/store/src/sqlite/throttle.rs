@@ -6,6 +6,8 @@ use rusqlite::{OptionalExtension, params};
 
 use super::SqliteStore;
 use crate::error::Result;
+use crate::model::{UserId, UserThrottle};
+use crate::rules::json::{from_json, to_json};
 use crate::rules::throttle as q;
 use crate::traits::ThrottleStore;
 
@@ -33,6 +35,36 @@ impl ThrottleStore for SqliteStore {
                 .prepare_cached(q::ADD)?
                 .query_row(params![scope, key, window, n], |r| r.get(0))?;
             Ok(q::count(total))
+        })
+        .await
+    }
+
+    async fn user_throttle(&self, user: UserId) -> Result<UserThrottle> {
+        let text: Option<String> = self
+            .read(move |c| {
+                Ok(c.prepare_cached(q::USER_GET)?
+                    .query_row([user], |r| r.get(0))
+                    .optional()?)
+            })
+            .await?;
+        text.map_or(Ok(UserThrottle::default()), |t| {
+            from_json(&t, "user throttle")
+        })
+    }
+
+    async fn set_user_throttle(&self, user: UserId, t: &UserThrottle) -> Result<()> {
+        let text = (t != &UserThrottle::default())
+            .then(|| to_json(t))
+            .transpose()?;
+        self.write(move |ctx| {
+            match &text {
+                Some(text) => ctx
+                    .conn
+                    .prepare_cached(q::USER_SET)?
+                    .execute(params![user, text])?,
+                None => ctx.conn.prepare_cached(q::USER_CLEAR)?.execute([user])?,
+            };
+            Ok(())
         })
         .await
     }

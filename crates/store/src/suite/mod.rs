@@ -91,6 +91,7 @@ pub const ALL: &[(&str, Check)] = &[
     ("throttle_counts", |s| {
         Box::pin(throttle::throttle_counts(s))
     }),
+    ("user_throttles", |s| Box::pin(throttle::user_throttles(s))),
 ];
 
 /// One test per check of [`ALL`] in a backend's test file, each calling `$run(name)` (an
@@ -108,7 +109,7 @@ macro_rules! suite_tests {
             failure_limits_are_bounded, concurrent_failures, held_messages, read_batches,
             recent_claims, folder_counts, subscriptions, uidvalidity_per_user, metadata_entries,
             acl_entries, text_index, bayes_counts, dmarc_collected, dmarc_reports,
-            greylist_triplets, throttle_counts);
+            greylist_triplets, throttle_counts, user_throttles);
     };
     (@each $run:path; $($name:ident),*) => {
         $(

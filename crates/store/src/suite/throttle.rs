@@ -1,7 +1,8 @@
 //! Checks of the sending-throttle counters: counting per scope, key and window, old windows
 //! removed, and counts added at once.
 
-use super::Subject;
+use super::{Subject, domain, user};
+use crate::model::UserThrottle;
 
 pub async fn throttle_counts(s: Subject) {
     assert_eq!(
@@ -68,5 +69,35 @@ pub async fn throttle_counts(s: Subject) {
             .await
             .unwrap(),
         20
+    );
+}
+
+/// A user's own throttle values are kept, cleared when all are unset, and go with the user.
+pub async fn user_throttles(s: Subject) {
+    let d = domain(&s, "throttle.test").await;
+    let u = user(&s, &d, "alice").await;
+    assert_eq!(
+        s.user_throttle(u.id).await.unwrap(),
+        UserThrottle::default()
+    );
+    let t = UserThrottle {
+        messages_per_hour: Some(50),
+        mb_per_hour: Some(0),
+        bounces_per_hour: None,
+    };
+    s.set_user_throttle(u.id, &t).await.unwrap();
+    assert_eq!(s.user_throttle(u.id).await.unwrap(), t);
+    s.set_user_throttle(u.id, &UserThrottle::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        s.user_throttle(u.id).await.unwrap(),
+        UserThrottle::default()
+    );
+    s.set_user_throttle(u.id, &t).await.unwrap();
+    s.delete_user(u.id).await.unwrap();
+    assert_eq!(
+        s.user_throttle(u.id).await.unwrap(),
+        UserThrottle::default()
     );
 }

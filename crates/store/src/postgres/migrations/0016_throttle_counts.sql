@@ -7,3 +7,8 @@ CREATE TABLE throttle_counts (
     PRIMARY KEY (scope, key, window_start)
 );
 CREATE INDEX throttle_counts_window ON throttle_counts (window_start);
+-- A user's own throttle values (JSON of `UserThrottle`).
+CREATE TABLE user_throttles (
+    user_id BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    limits TEXT NOT NULL
+);
