@@ -189,3 +189,22 @@ def test_user_bounce_limit(heron):
     code, text = bounce(heron, ALICE)
     assert code == 451 and "user alice@example.test" in text, (code, text)
     assert bounce(heron, CAROL) == 250
+
+
+def test_users_own_limits_over_the_api_and_cli(admin):
+    heron = admin.heron
+    for key, value in {"throttle.enabled": "true",
+                       "throttle.window_seconds": "3600"}.items():
+        assert admin.put(f"/settings/{key}", {"value": value}).status_code == 200
+    assert admin.post("/users", {"address": CAROL, "password": PASSWORD}).status_code == 201
+    assert admin.get(f"/users/{ALICE}").json()["throttle"] == {}
+    r = admin.patch(f"/users/{ALICE}", {"messages_per_hour": 1})
+    assert r.status_code == 200 and r.json()["throttle"] == {"messages_per_hour": 1}, r.text
+    replies = send(heron, ALICE, 2, rcpt=CAROL)
+    assert replies[0] == (250, "") and replies[1][0] == 451, replies
+    assert "user alice@example.test" in replies[1][1], replies
+    # Her domain's other users are not throttled by her limit.
+    assert send(heron, CAROL, 2, rcpt=ALICE) == [(250, "")] * 2
+    out = heron.cli("user", "set", ALICE, "--messages-per-hour", "-1").stdout
+    assert "messages server default" in out, out
+    assert send(heron, ALICE, 1, rcpt=CAROL) == [(250, "")]

@@ -16,7 +16,7 @@ use std::borrow::Cow;
 use heron_proto_smtp::reply::{self, Reply};
 use heron_settings::defs;
 use heron_store::rules::throttle::window_start;
-use heron_store::{Domain, User};
+use heron_store::{Domain, User, UserThrottle};
 
 use crate::SmtpService;
 
@@ -101,6 +101,7 @@ fn domain_who(d: &Domain) -> Who<'_> {
 fn sending<'a>(
     svc: &SmtpService,
     user: &User,
+    own: &UserThrottle,
     address: &'a str,
     d: &'a Domain,
 ) -> Vec<Counter<'a>> {
@@ -112,8 +113,12 @@ fn sending<'a>(
     let db = l
         .mb_per_hour
         .unwrap_or_else(|| st.get(defs::THROTTLE_MB_PER_HOUR));
-    let um = st.get(defs::THROTTLE_USER_MESSAGES_PER_HOUR);
-    let ub = st.get(defs::THROTTLE_USER_MB_PER_HOUR);
+    let um = own
+        .messages_per_hour
+        .unwrap_or_else(|| st.get(defs::THROTTLE_USER_MESSAGES_PER_HOUR));
+    let ub = own
+        .mb_per_hour
+        .unwrap_or_else(|| st.get(defs::THROTTLE_USER_MB_PER_HOUR));
     vec![
         counter(user_who(user, Cow::Borrowed(address)), Kind::Messages, um),
         counter(user_who(user, Cow::Borrowed(address)), Kind::Bytes, ub),
@@ -143,7 +148,8 @@ pub async fn check_sending(
     domain: &Domain,
 ) -> Option<Reply> {
     let (start, len) = window(svc)?;
-    check(svc, &sending(svc, user, address, domain), start, len).await
+    let own = own_values(svc, user).await;
+    check(svc, &sending(svc, user, &own, address, domain), start, len).await
 }
 
 /// Count a message of `size` bytes sent by `user` of `domain`.
@@ -157,9 +163,10 @@ pub async fn count_sending(
     let Some((start, _)) = window(svc) else {
         return;
     };
+    let own = own_values(svc, user).await;
     add(
         svc,
-        &sending(svc, user, address, domain),
+        &sending(svc, user, &own, address, domain),
         start,
         |k| match k {
             Kind::Bytes => size,
@@ -169,11 +176,25 @@ pub async fn count_sending(
     .await;
 }
 
-/// The bounce counters of the local recipients `users` (with their domains).
-fn bounces<'a>(svc: &SmtpService, rcpts: &'a [(User, Domain)]) -> Vec<Counter<'a>> {
-    let ub = svc.settings.get(defs::THROTTLE_USER_BOUNCES_PER_HOUR);
+/// A user's own throttle values (none when unreadable: the settings apply).
+async fn own_values(svc: &SmtpService, user: &User) -> UserThrottle {
+    svc.dir
+        .store()
+        .user_throttle(user.id)
+        .await
+        .unwrap_or_default()
+}
+
+/// A local recipient of a bounce: the mailbox, its domain and its own throttle values.
+pub type Rcpt = (User, Domain, UserThrottle);
+
+/// The bounce counters of the local recipients `rcpts`.
+fn bounces<'a>(svc: &SmtpService, rcpts: &'a [Rcpt]) -> Vec<Counter<'a>> {
     let mut out: Vec<Counter<'a>> = Vec::new();
-    for (u, d) in rcpts {
+    for (u, d, own) in rcpts {
+        let ub = own
+            .bounces_per_hour
+            .unwrap_or_else(|| svc.settings.get(defs::THROTTLE_USER_BOUNCES_PER_HOUR));
         if !out
             .iter()
             .any(|c| c.who.scope == "domain" && c.who.key == d.name)
@@ -193,17 +214,18 @@ fn bounces<'a>(svc: &SmtpService, rcpts: &'a [(User, Domain)]) -> Vec<Counter<'a
     out
 }
 
-/// Local recipients with their domains (a domain read once per domain).
-pub async fn with_domains(svc: &SmtpService, users: &[User]) -> Vec<(User, Domain)> {
+/// Local recipients with their domains (a domain read once per domain) and own throttle
+/// values.
+pub async fn with_domains(svc: &SmtpService, users: &[User]) -> Vec<Rcpt> {
     if window(svc).is_none() {
         return Vec::new();
     }
-    let mut out: Vec<(User, Domain)> = Vec::new();
+    let mut out: Vec<Rcpt> = Vec::new();
     for u in users {
         let known = out
             .iter()
-            .find(|(_, d)| d.id == u.domain_id)
-            .map(|(_, d)| d.clone());
+            .find(|(_, d, _)| d.id == u.domain_id)
+            .map(|(_, d, _)| d.clone());
         let d = match known {
             Some(d) => d,
             None => match svc.dir.domain_by_id(u.domain_id).await {
@@ -211,19 +233,19 @@ pub async fn with_domains(svc: &SmtpService, users: &[User]) -> Vec<(User, Domai
                 _ => continue,
             },
         };
-        out.push((u.clone(), d));
+        out.push((u.clone(), d, own_values(svc, u).await));
     }
     out
 }
 
 /// `Some(451 4.7.0)` when a bounce to the local recipients `rcpts` is over a bounce limit.
-pub async fn check_bounce(svc: &SmtpService, rcpts: &[(User, Domain)]) -> Option<Reply> {
+pub async fn check_bounce(svc: &SmtpService, rcpts: &[Rcpt]) -> Option<Reply> {
     let (start, len) = window(svc)?;
     check(svc, &bounces(svc, rcpts), start, len).await
 }
 
 /// Count a bounce received by the local recipients `rcpts`.
-pub async fn count_bounce(svc: &SmtpService, rcpts: &[(User, Domain)]) {
+pub async fn count_bounce(svc: &SmtpService, rcpts: &[Rcpt]) {
     let Some((start, _)) = window(svc) else {
         return;
     };

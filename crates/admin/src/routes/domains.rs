@@ -120,7 +120,7 @@ pub struct DomainPatch {
 }
 
 /// A throttle value of a patch: negative returns to the server's default.
-fn throttle_value(v: Option<i64>) -> Option<Option<u64>> {
+pub(crate) fn throttle_value(v: Option<i64>) -> Option<Option<u64>> {
     v.map(|v| u64::try_from(v).ok())
 }
 
