@@ -30,13 +30,16 @@ if ! command -v spamd >/dev/null 2>&1 || ! command -v clamd >/dev/null 2>&1 \
 fi
 # Dovecot's imaptest (tests/imaptest, its scripted suite in test_imaptest_suite.py) is built
 # from source on first use against Debian's dovecot-dev.
-if [ ! -e /usr/lib/dovecot/dovecot-config ] || [ ! -e /usr/include/openssl/ssl.h ] \
+if [ ! -e /usr/lib/dovecot/dovecot-config ] || [ ! -e /usr/lib/dovecot/libdovecot.so ] \
+    || [ ! -e /usr/include/openssl/ssl.h ] \
     || ! command -v autoreconf >/dev/null 2>&1 || ! command -v libtoolize >/dev/null 2>&1 \
     || ! command -v pkg-config >/dev/null 2>&1 || ! command -v cc >/dev/null 2>&1; then
-    echo "installing imaptest's build packages (dovecot-dev, build-essential, autoconf, automake, libtool, pkg-config, libssl-dev)"
+    # dovecot-core holds libdovecot.so, which imaptest links against (dovecot-dev alone
+    # does not bring it).
+    echo "installing imaptest's build packages (dovecot-dev, dovecot-core, build-essential, autoconf, automake, libtool, pkg-config, libssl-dev)"
     as_root apt-get update -qq
-    as_root apt-get install -y -qq dovecot-dev build-essential autoconf automake libtool \
-        pkg-config libssl-dev >/dev/null
+    as_root apt-get install -y -qq dovecot-dev dovecot-core build-essential autoconf automake \
+        libtool pkg-config libssl-dev >/dev/null
 fi
 # Python modules of tests/blackbox/requirements.txt (pytest, pytest-xdist, dnslib, aiosmtpd, dkimpy, PyNaCl,
 # requests, openapi-spec-validator, IMAPClient).

@@ -73,7 +73,7 @@ def port_free(port, host=HOST):
 # (pytest-xdist workers): a port is free when checked but only taken when the server binds it,
 # so two workers checking at once could otherwise pick the same one.
 RESERVATIONS = Path(tempfile.gettempdir()) / "heron-test-port-reservations"
-RESERVE_SECONDS = 120
+RESERVE_SECONDS = 15
 
 
 @contextmanager

@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::defaults;
 use crate::routes::{
-    activity, aliases, bayes, connections, dkim, dmarc, domain_aliases, domains, filter,
+    activity, aliases, bayes, blocks, connections, dkim, dmarc, domain_aliases, domains, filter,
     filter_policy, impersonate, listeners, logs, messages, nodes, services, session, settings,
     spool, tokens, users,
 };
@@ -42,6 +42,7 @@ use crate::routes::{
         filter_policy::user_get, filter_policy::user_put,
         dmarc::list, dmarc::get, dmarc::collected, dmarc::send,
         listeners::list, listeners::put,
+        blocks::list, blocks::delete, blocks::blacklist,
     ),
     modifiers(&Security),
     security(("session" = []), ("bearer" = [])),
@@ -108,6 +109,7 @@ mod tests {
             "/api/v1/domain-aliases/{alias}",
             "/api/v1/domains/{name}/dkim",
             "/api/v1/listeners",
+            "/api/v1/blocks/{kind}/{key}",
         ] {
             assert!(paths.iter().any(|x| *x == p), "{p} missing from {paths:?}");
         }

@@ -99,6 +99,9 @@ pub const ROLES: &[(&str, &str)] = &[
     ("tokens_create", "the system administrator's own session"),
     ("tokens_list", ADMIN),
     ("tokens_delete", ADMIN),
+    ("blocks_list", ADMIN),
+    ("blocks_delete", ADMIN),
+    ("blocks_blacklist", ADMIN),
 ];
 
 /// Every operation of `doc` as (operation id, operation).

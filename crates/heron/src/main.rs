@@ -89,6 +89,9 @@ pub(crate) enum Command {
     /// Move a store: copy a data directory's store into PostgreSQL.
     #[command(subcommand)]
     Store(cli::store::StoreCmd),
+    /// Blocks placed by the abuse rules (failed logins, harvesting): list and lift them.
+    #[command(subcommand)]
+    Blocks(cli::blocks::BlocksCmd),
 }
 
 fn main() -> ExitCode {
@@ -126,6 +129,7 @@ fn main() -> ExitCode {
             Command::Token(c) => cli::token::run(&at, c).await,
             Command::Migrate(a) => cli::migrate::run(&at, a).await,
             Command::Store(c) => cli::store::run(c).await,
+            Command::Blocks(c) => cli::blocks::run(&at, c).await,
         };
         if audited {
             let line = cli::audit::describe(std::env::args());

@@ -11,6 +11,7 @@ pub mod budget;
 pub mod client;
 pub mod command_loop;
 pub mod deflate;
+pub mod flood;
 pub mod line;
 mod listener;
 mod refuse;

@@ -58,6 +58,8 @@ struct Shared {
     /// Configured listeners that could not be bound at the last change, with why, for the
     /// dashboard; emptied as they come up or leave the configuration.
     bind_failures: Mutex<Vec<String>>,
+    /// Connections per (protocol, IP) of the DoS rule (`flood.rs`), in memory on this node.
+    flood: Mutex<crate::flood::FloodGuard>,
 }
 
 /// How long before its expiry the default certificate is reported as a problem.
@@ -91,6 +93,7 @@ impl Server {
             tracker: TaskTracker::new(),
             nofile,
             bind_failures: Mutex::new(Vec::new()),
+            flood: Mutex::new(crate::flood::FloodGuard::default()),
         };
         Self {
             shared: Arc::new(shared),
@@ -358,6 +361,9 @@ impl Server {
                 return Err(Refusal::Blacklisted);
             }
         }
+        if !white {
+            self.flood_check(protocol, ip)?;
+        }
         let limits = Limits {
             total: fd_budget::listener_connection_cap(
                 service.max_connections(),
@@ -377,6 +383,30 @@ impl Server {
                 Full::Total => Refusal::TooManyConnections,
                 Full::PerIp => Refusal::TooManyFromIp,
             })
+    }
+
+    /// SEC-2 DoS rule: a flooding IP is refused as one with too many connections.
+    fn flood_check(&self, protocol: Protocol, ip: std::net::IpAddr) -> Result<(), Refusal> {
+        use crate::flood::{FloodRule, Verdict};
+        let s = &self.shared.settings;
+        let rule = FloodRule {
+            max: s.get(defs::DOS_CONNECTIONS),
+            window: s.get(defs::DOS_WINDOW),
+            block: s.get(defs::DOS_BLOCK),
+        };
+        let Ok(mut g) = self.shared.flood.lock() else {
+            return Ok(());
+        };
+        match g.connect(protocol, ip, &rule, std::time::Instant::now()) {
+            Verdict::Allowed => Ok(()),
+            Verdict::Blocked => Err(Refusal::TooManyFromIp),
+            Verdict::BlockStarted => {
+                tracing::warn!(target: "events",
+                    "{} from {ip}: more than {} connections within {}s (security.dos_connections), refused for {}s",
+                    log_target(protocol), rule.max, rule.window.as_secs(), rule.block.as_secs());
+                Err(Refusal::TooManyFromIp)
+            }
+        }
     }
 
     async fn handle(

@@ -440,6 +440,32 @@ crate::settings! {
     /// Greylist mail for domains this server takes for other servers (ROUTE-1 forwarded domains and ROUTE-2 backup MX: the manual's "greylisting to smart hosts"); off, only mail for hosted domains is greylisted.
     GREYLIST_FORWARDED_DOMAINS: Bool = "greylist.forwarded_domains", "false";
 
+    // ---- abuse detection (SEC-2, SEC-7) ----
+    /// Failed logins (SMTP AUTH, IMAP, POP) from one client IP within `security.auth_ip_window` that block the IP from logging in, on every protocol and node, for `security.auth_ip_block` seconds; while blocked even the right password is answered as a wrong one. 0 = off.
+    AUTH_IP_FAILURES: Count = "security.auth_ip_failures", "10";
+    /// Seconds within which failed logins from one IP are counted.
+    AUTH_IP_WINDOW: Seconds = "security.auth_ip_window", "600";
+    /// Seconds an IP stays blocked from logging in (the Blocks page lifts a block sooner).
+    AUTH_IP_BLOCK: Seconds = "security.auth_ip_block", "1800";
+    /// Failed logins to one account (from any IPs) within `security.auth_account_window` that block logins to it for `security.auth_account_block` seconds, against attacks spread over many IPs; while blocked even the right password is answered as a wrong one. 0 = off.
+    AUTH_ACCOUNT_FAILURES: Count = "security.auth_account_failures", "20";
+    /// Seconds within which failed logins to one account are counted.
+    AUTH_ACCOUNT_WINDOW: Seconds = "security.auth_account_window", "600";
+    /// Seconds an account stays blocked from logging in.
+    AUTH_ACCOUNT_BLOCK: Seconds = "security.auth_account_block", "900";
+    /// Bad SMTP sessions (harvesting: a session that named at least one unknown recipient and delivered nothing) from one IP within `security.harvest_window` that block the IP from SMTP (refused at connect with 554) for `security.harvest_block` seconds. Authenticated sessions do not count. 0 = off.
+    HARVEST_BAD_SESSIONS: Count = "security.harvest_bad_sessions", "0";
+    /// Seconds within which bad SMTP sessions from one IP are counted.
+    HARVEST_WINDOW: Seconds = "security.harvest_window", "600";
+    /// Seconds an IP stays blocked from SMTP after harvesting.
+    HARVEST_BLOCK: Seconds = "security.harvest_block", "3600";
+    /// Denial of service: connections of one protocol from one IP within `security.dos_window` beyond which the IP is refused on that protocol at accept (as for too many connections from one IP) for `security.dos_block` seconds; counted in memory on each node; whitelisted IPs are exempt. 0 = off.
+    DOS_CONNECTIONS: Count = "security.dos_connections", "0";
+    /// Seconds within which connections from one IP are counted for `security.dos_connections`.
+    DOS_WINDOW: Seconds = "security.dos_window", "60";
+    /// Seconds an IP stays refused after a connection flood.
+    DOS_BLOCK: Seconds = "security.dos_block", "600";
+
     // ---- sending throttles (DOM-7) ----
     /// Throttle sending per domain and per user: authenticated submissions over the hourly message or MB limit of the sender or of its domain, and bounces (null-sender mail) for a domain or mailbox over its hourly bounce limit, are deferred with 451 4.7.0 until the hour is over. The counts are shared by every node.
     THROTTLE_ENABLED: Bool = "throttle.enabled", "false";

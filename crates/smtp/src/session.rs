@@ -217,6 +217,10 @@ pub async fn run(svc: &SmtpService, conn: Conn) {
     let deadlines = s.deadlines();
     s.client.set_deadlines(deadlines);
     tracing::info!(target: "smtp", "connect from {peer} ({:?})", svc.mode);
+    if harvest_refused(&mut s).await {
+        s.client.close().await;
+        return;
+    }
     let text = banner::render(
         &st.get(defs::SMTP_BANNER),
         &s.peer.hostname,
@@ -231,7 +235,33 @@ pub async fn run(svc: &SmtpService, conn: Conn) {
     }
     command_loop::run(&mut s).await;
     s.client.close().await;
+    if s.dlg.bad_rcpts > 0 && s.dlg.messages == 0 && s.dlg.auth.is_none() && !s.peer.whitelisted {
+        // SEC-2: unknown recipients and nothing delivered make a bad session.
+        s.svc.dir.harvest_session(peer).await;
+    }
     tracing::info!(target: "smtp", "disconnect");
+}
+
+/// SEC-2: a client blocked for harvesting (not a whitelisted one) is answered 554 instead of
+/// the greeting; true when it was.
+async fn harvest_refused(s: &mut Session<'_>) -> bool {
+    if s.peer.whitelisted {
+        return false;
+    }
+    match s.svc.dir.harvest_blocked(s.peer.ip).await {
+        Ok(Some(secs)) => {
+            tracing::warn!(target: "smtp",
+                "refused: {} blocked for harvesting (rule security.harvest_bad_sessions), {secs}s left",
+                s.peer.ip);
+            let _ = s.send(&reply::BLOCKED_HARVEST).await;
+            true
+        }
+        Ok(None) => false,
+        Err(e) => {
+            tracing::error!(target: "smtp", "cannot read the harvesting block of {}: {e}", s.peer.ip);
+            false
+        }
+    }
 }
 
 impl Protocol for Session<'_> {

@@ -12,7 +12,7 @@ use crate::dmarc::{DmarcCollected, DmarcReport, DmarcReportRow};
 use crate::error::{Result, StoreError};
 use crate::events::Subscription;
 use crate::model::*;
-use crate::rules::limits::Rule;
+use crate::rules::limits::{LimitBlock, Rule};
 
 /// Domains, domain aliases, users, aliases, lists and the admin account.
 #[async_trait]
@@ -378,6 +378,15 @@ pub trait LimitStore: Send + Sync {
     ) -> Result<bool>;
     /// Forget the failures of `key` in `scope` (a success), unless it is blocked at `now`.
     async fn limit_success(&self, scope: &str, key: &str, now: i64) -> Result<()>;
+    /// The blocks in force at `now`, of every scope, ordered by scope and key.
+    async fn limit_blocks(&self, now: i64) -> Result<Vec<LimitBlock>>;
+    /// Lift the block of `key` in `scope` and forget its failures; false when there was no
+    /// record of it.
+    async fn limit_remove(&self, scope: &str, key: &str) -> Result<bool>;
+    /// The failure times (Unix seconds) remembered for `key` in `scope`, oldest first; empty
+    /// when there is no record (they may include times past the window, until the next
+    /// failure of any key prunes them).
+    async fn limit_failures(&self, scope: &str, key: &str) -> Result<Vec<i64>>;
 }
 
 /// Login sessions of the admin UI and API, shared by every node (a restart or another node

@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod aliases;
 pub mod bayes;
+pub mod blocks;
 pub mod connections;
 pub mod defaults;
 pub mod dkim;
@@ -137,6 +138,15 @@ pub fn api() -> Router<Shared> {
         .route(
             "/api/v1/listeners",
             get(listeners::list).put(listeners::put),
+        )
+        .route("/api/v1/blocks", get(blocks::list))
+        .route(
+            "/api/v1/blocks/{kind}/{key}",
+            axum::routing::delete(blocks::delete),
+        )
+        .route(
+            "/api/v1/blocks/{kind}/{key}/blacklist",
+            post(blocks::blacklist),
         )
         .fallback(|| async { ApiError::not_found("no such resource") })
 }

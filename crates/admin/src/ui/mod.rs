@@ -10,6 +10,7 @@
 pub mod account;
 pub mod accounts;
 mod assets;
+pub mod blocks;
 pub mod dashboard;
 pub mod defaults;
 pub mod dmarc;
@@ -54,6 +55,7 @@ pub fn pages() -> Router<Shared> {
         .route("/tokens", get(tokens::list))
         .route("/services", get(ops::services_page))
         .route("/connections", get(ops::connections_page))
+        .route("/blocks", get(blocks::blocks_page))
         .route("/online", get(ops::online_page))
         .route("/bindings", get(ops::bindings_page))
         .route("/logs", get(logs::logs_page))

@@ -199,6 +199,7 @@ fn nav(v: &Viewer, active: &str) -> Vec<NavItem> {
                 ("services", "Services"),
                 ("online", "Online users"),
                 ("connections", "Connections"),
+                ("blocks", "Blocks"),
                 ("logs", "Logs"),
                 ("messages", "Mass messaging"),
                 ("tokens", "API tokens"),

@@ -25,6 +25,7 @@ pub fn changes(command: &Command) -> bool {
         Command::Filter(c) => !matches!(c, FilterCmd::Show { .. }),
         Command::Token(c) => !matches!(c, TokenCmd::List),
         Command::Init | Command::Import(_) | Command::Admin(_) => true,
+        Command::Blocks(c) => !matches!(c, super::blocks::BlocksCmd::List),
     }
 }
 

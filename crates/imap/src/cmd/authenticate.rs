@@ -62,6 +62,9 @@ enum Ended {
 /// Run the exchange to its end.
 async fn drive(s: &mut Session<'_>, mut ex: Exchange, mut step: Step) -> Result<Ended> {
     let mut found: Option<(User, String)> = None;
+    // The name looked up, and whether it met a block (SEC-2).
+    let mut looked: Option<(String, bool)> = None;
+    let ip = s.info.peer.ip();
     loop {
         step = match step {
             Step::Challenge(c) => match challenge(s, &c).await? {
@@ -70,8 +73,11 @@ async fn drive(s: &mut Session<'_>, mut ex: Exchange, mut step: Step) -> Result<
                 Answer::Bad => return Ok(Ended::Done(Done::bad("invalid base64 in response"))),
             },
             Step::Lookup(name) => {
-                let (cand, unknown) = match s.dir().sasl_lookup(&name).await {
-                    Ok(c) => c,
+                let (cand, unknown) = match s.dir().sasl_lookup_from(ip, &name).await {
+                    Ok((cand, unknown, blocked)) => {
+                        looked = Some((name, blocked));
+                        (cand, unknown)
+                    }
                     Err(e) => return Ok(Ended::Done(auth::unavailable(&e))),
                 };
                 // Password checks are slow by design: this runs them off the async workers.
@@ -98,6 +104,9 @@ async fn drive(s: &mut Session<'_>, mut ex: Exchange, mut step: Step) -> Result<
                         _ => return Ok(Ended::Done(Done::bad("authentication cancelled"))),
                     }
                 }
+                s.dir()
+                    .sasl_outcome(ip, looked.as_ref(), found.is_some())
+                    .await;
                 return Ok(match found.take() {
                     Some((u, a)) => Ended::Success(u, a),
                     None => Ended::Done(auth::failed(&authcid, "no account behind the exchange")),
@@ -108,6 +117,7 @@ async fn drive(s: &mut Session<'_>, mut ex: Exchange, mut step: Step) -> Result<
                 return Ok(Ended::Done(Done::bad("authentication cancelled")));
             }
             Step::Done(Outcome::Failure(e)) => {
+                s.dir().sasl_outcome(ip, looked.as_ref(), false).await;
                 let name = found.as_ref().map(|(_, a)| a.clone()).unwrap_or_default();
                 return Ok(Ended::Done(auth::failed(&name, &e.to_string())));
             }

@@ -27,7 +27,8 @@ pub async fn execute(
         .trim()
         .to_lowercase();
     let pw = String::from_utf8_lossy(password.declassify().as_ref()).into_owned();
-    match s.dir().authenticate(&name, &pw).await {
+    let ip = s.info.peer.ip();
+    match s.dir().authenticate_from(ip, &name, &pw).await {
         Ok(user) => Ok(auth::enter(s, user, name).await),
         Err(AuthError::Failed(why)) => Ok(auth::failed(&name, why)),
         Err(AuthError::Internal(e)) => Ok(auth::unavailable(&e)),

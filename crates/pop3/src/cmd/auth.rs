@@ -52,6 +52,9 @@ pub async fn execute(
     };
     let (mut ex, mut step) = Exchange::start(mech, &s.hostname, initial.as_deref());
     let mut found = None;
+    // The name looked up, and whether it met a block (SEC-2).
+    let mut looked: Option<(String, bool)> = None;
+    let ip = s.info.peer.ip();
     s.client.framer().set_max(MAX_SASL_LINE);
     let flow = loop {
         step = match step {
@@ -60,8 +63,11 @@ pub async fn execute(
                 Err(flow) => break flow,
             },
             Step::Lookup(name) => {
-                let (cand, unknown) = match s.svc.dir.sasl_lookup(&name).await {
-                    Ok(c) => c,
+                let (cand, unknown) = match s.svc.dir.sasl_lookup_from(ip, &name).await {
+                    Ok((cand, unknown, blocked)) => {
+                        looked = Some((name.clone(), blocked));
+                        (cand, unknown)
+                    }
                     Err(e) => {
                         tracing::error!(target: "pop3", "credential lookup failed: {e}");
                         break reply(
@@ -89,6 +95,10 @@ pub async fn execute(
                 {
                     break flow;
                 }
+                s.svc
+                    .dir
+                    .sasl_outcome(ip, looked.as_ref(), found.is_some())
+                    .await;
                 match found.take() {
                     Some((user, name)) => break enter_transaction(s, user, &name).await,
                     None => break failed(s, "?", "no account behind a successful exchange").await,
@@ -98,6 +108,7 @@ pub async fn execute(
                 break reply(s, &err(None, "authentication cancelled"), Flow::Bad).await;
             }
             Step::Done(Outcome::Failure(e)) => {
+                s.svc.dir.sasl_outcome(ip, looked.as_ref(), false).await;
                 let name = found.as_ref().map(|(_, n)| n.clone()).unwrap_or_default();
                 break failed(s, &name, &e.to_string()).await;
             }

@@ -13,7 +13,8 @@ pub async fn execute(s: &mut Session<'_>, password: String) -> Flow {
     };
     let name = std::mem::take(name);
     s.state = State::Authorization { user: None };
-    match s.svc.dir.authenticate(&name, &password).await {
+    let ip = s.info.peer.ip();
+    match s.svc.dir.authenticate_from(ip, &name, &password).await {
         Ok(user) => enter_transaction(s, user, &name).await,
         Err(AuthError::Failed(why)) => failed(s, &name, why).await,
         Err(AuthError::Internal(e)) => {

@@ -82,6 +82,14 @@ pub const AUTH_TEMP_FAILURE: Reply = r(454, (4, 7, 0), "Temporary authentication
 
 // --- 5xx: permanent failure ---------------------------------------------
 
+/// `554`: the connection is refused instead of greeted (RFC 5321 §3.1): the client's IP is
+/// blocked for harvesting (SEC-2). No enhanced code, as for the greeting.
+pub const BLOCKED_HARVEST: Reply = Reply::new(
+    554,
+    None,
+    "Too many bad sessions from your address, try again later",
+);
+
 /// `500 5.5.2`: command unrecognised or malformed.
 pub const SYNTAX_ERROR: Reply = r(500, (5, 5, 2), "Syntax error, command unrecognized");
 /// `500 5.5.6`: command line too long (RFC 5321 §4.5.3.1.4).

@@ -63,6 +63,9 @@ async fn drive(
     mut step: Step,
 ) -> Result<Option<Authed>, Reply> {
     let mut found: Option<Authed> = None;
+    // The name looked up, and whether it met a block (SEC-2).
+    let mut looked: Option<(String, bool)> = None;
+    let ip = s.peer.ip;
     loop {
         step = match step {
             Step::Challenge(c) => {
@@ -76,10 +79,12 @@ async fn drive(
                 }
             }
             Step::Lookup(name) => {
-                let (cand, unknown) = s.svc.dir.sasl_lookup(&name).await.map_err(|e| {
-                    tracing::error!(target: "smtp", "credential lookup failed: {e}");
-                    reply::AUTH_TEMP_FAILURE
-                })?;
+                let (cand, unknown, blocked) =
+                    s.svc.dir.sasl_lookup_from(ip, &name).await.map_err(|e| {
+                        tracing::error!(target: "smtp", "credential lookup failed: {e}");
+                        reply::AUTH_TEMP_FAILURE
+                    })?;
+                looked = Some((name, blocked));
                 let cand = cand
                     .filter(|(u, d, _)| fixed_account_ok(s, &format!("{}@{}", u.local, d.name)));
                 let (back, st) = s
@@ -104,12 +109,17 @@ async fn drive(
                         Some(_) => return Err(reply::AUTH_CANCELLED),
                     }
                 }
+                s.svc
+                    .dir
+                    .sasl_outcome(ip, looked.as_ref(), found.is_some())
+                    .await;
                 return found.map(Some).ok_or(reply::AUTH_FAILED);
             }
             Step::Done(Outcome::Failure(SaslError::Cancelled)) => {
                 return Err(reply::AUTH_CANCELLED);
             }
             Step::Done(Outcome::Failure(e)) => {
+                s.svc.dir.sasl_outcome(ip, looked.as_ref(), false).await;
                 tracing::warn!(target: "smtp", "authentication failed: {e}");
                 return Err(reply::AUTH_FAILED);
             }

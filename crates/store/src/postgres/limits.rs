@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use super::PgStore;
 use crate::error::Result;
-use crate::rules::limits::{self as q, Record, Rule, over_cap};
+use crate::rules::limits::{self as q, LimitBlock, Record, Rule, over_cap};
 use crate::rules::nodes::numbered;
 use crate::traits::LimitStore;
 
@@ -71,5 +71,33 @@ impl LimitStore for PgStore {
         c.execute(&numbered(q::SUCCESS), &[&scope, &key, &now])
             .await?;
         Ok(())
+    }
+
+    async fn limit_blocks(&self, now: i64) -> Result<Vec<LimitBlock>> {
+        let c = self.client().await?;
+        let rows = c.query(&numbered(q::BLOCKS), &[&now]).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(LimitBlock {
+                    scope: r.try_get(0)?,
+                    key: r.try_get(1)?,
+                    blocked_until: r.try_get(2)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn limit_remove(&self, scope: &str, key: &str) -> Result<bool> {
+        let c = self.client().await?;
+        Ok(c.execute(&numbered(q::REMOVE), &[&scope, &key]).await? > 0)
+    }
+
+    async fn limit_failures(&self, scope: &str, key: &str) -> Result<Vec<i64>> {
+        let c = self.client().await?;
+        let row = c.query_opt(&numbered(q::FAILURES), &[&scope, &key]).await?;
+        Ok(match row {
+            Some(r) => Record::from_stored(r.try_get(0)?, 0)?.failures,
+            None => Vec::new(),
+        })
     }
 }

@@ -93,6 +93,22 @@ pub fn over_cap(count: i64, max: usize) -> i64 {
     (count - i64::try_from(max.max(1)).unwrap_or(i64::MAX)).max(0)
 }
 
+/// A block in force: its scope and key, and when it ends (Unix seconds).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LimitBlock {
+    pub scope: String,
+    pub key: String,
+    pub blocked_until: i64,
+}
+
+/// ?1 now: the blocks in force, of every scope.
+pub const BLOCKS: &str = "SELECT scope, key, blocked_until FROM failure_limits \
+     WHERE blocked_until > ?1 ORDER BY scope, key";
+/// ?1 scope, ?2 key: the failure times.
+pub const FAILURES: &str = "SELECT failures FROM failure_limits WHERE scope = ?1 AND key = ?2";
+/// ?1 scope, ?2 key: forget the record (lifting its block).
+pub const REMOVE: &str = "DELETE FROM failure_limits WHERE scope = ?1 AND key = ?2";
+
 /// ?1 now: records with nothing left to remember, of every scope.
 pub const PRUNE: &str = "DELETE FROM failure_limits WHERE expires_at <= ?1";
 /// A record for ?1 scope, ?2 key, expiring at ?3, unless there is one; one row changed means

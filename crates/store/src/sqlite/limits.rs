@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::SqliteStore;
 use crate::error::Result;
-use crate::rules::limits::{self as q, Record, Rule, over_cap};
+use crate::rules::limits::{self as q, LimitBlock, Record, Rule, over_cap};
 use crate::traits::LimitStore;
 
 #[async_trait]
@@ -80,6 +80,41 @@ impl LimitStore for SqliteStore {
         self.write(move |ctx| {
             ctx.conn.execute(q::SUCCESS, params![scope, key, now])?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn limit_blocks(&self, now: i64) -> Result<Vec<LimitBlock>> {
+        self.read(move |c| {
+            let mut st = c.prepare(q::BLOCKS)?;
+            let rows = st.query_map([now], |r| {
+                Ok(LimitBlock {
+                    scope: r.get(0)?,
+                    key: r.get(1)?,
+                    blocked_until: r.get(2)?,
+                })
+            })?;
+            Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn limit_remove(&self, scope: &str, key: &str) -> Result<bool> {
+        let (scope, key) = (scope.to_owned(), key.to_owned());
+        self.write(move |ctx| Ok(ctx.conn.execute(q::REMOVE, params![scope, key])? > 0))
+            .await
+    }
+
+    async fn limit_failures(&self, scope: &str, key: &str) -> Result<Vec<i64>> {
+        let (scope, key) = (scope.to_owned(), key.to_owned());
+        self.read(move |c| {
+            let text: Option<String> = c
+                .query_row(q::FAILURES, params![scope, key], |r| r.get(0))
+                .optional()?;
+            Ok(match text {
+                Some(t) => Record::from_stored(&t, 0)?.failures,
+                None => Vec::new(),
+            })
         })
         .await
     }

@@ -126,3 +126,51 @@ pub async fn concurrent_failures(s: Subject) {
         Some(900)
     );
 }
+
+/// The blocks in force are listed (of every scope, not the unblocked or ended ones) and can
+/// be lifted, which forgets the key's failures too.
+pub async fn limit_blocks_listed_and_removed(s: Subject) {
+    for t in 0..5 {
+        s.limit_failure("auth-ip", "10.1.0.1", &RULE, MAX, t)
+            .await
+            .unwrap();
+        s.limit_failure("harvest", "10.1.0.2", &RULE, MAX, t)
+            .await
+            .unwrap();
+    }
+    s.limit_failure("auth-ip", "10.1.0.3", &RULE, MAX, 4)
+        .await
+        .unwrap();
+    let blocks = s.limit_blocks(10).await.unwrap();
+    let listed: Vec<(&str, &str, i64)> = blocks
+        .iter()
+        .map(|b| (b.scope.as_str(), b.key.as_str(), b.blocked_until))
+        .collect();
+    assert_eq!(
+        listed,
+        [("auth-ip", "10.1.0.1", 904), ("harvest", "10.1.0.2", 904)]
+    );
+    assert!(s.limit_blocks(904).await.unwrap().is_empty(), "ended");
+    assert!(s.limit_remove("auth-ip", "10.1.0.1").await.unwrap());
+    assert!(!s.limit_remove("auth-ip", "10.1.0.1").await.unwrap());
+    assert_eq!(
+        s.limit_blocked("auth-ip", "10.1.0.1", 10).await.unwrap(),
+        None
+    );
+    assert!(
+        !s.limit_failure("auth-ip", "10.1.0.1", &RULE, MAX, 11)
+            .await
+            .unwrap(),
+        "counting starts afresh"
+    );
+    assert_eq!(s.limit_blocks(10).await.unwrap().len(), 1);
+    // The failure times of a key, oldest first; none for an unknown key.
+    assert_eq!(s.limit_failures("auth-ip", "10.1.0.3").await.unwrap(), [4]);
+    assert_eq!(s.limit_failures("auth-ip", "10.1.0.1").await.unwrap(), [11]);
+    assert!(
+        s.limit_failures("auth-ip", "nobody")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

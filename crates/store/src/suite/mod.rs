@@ -88,6 +88,9 @@ pub const ALL: &[(&str, Check)] = &[
     ("greylist_triplets", |s| {
         Box::pin(greylist::greylist_triplets(s))
     }),
+    ("limit_blocks_listed_and_removed", |s| {
+        Box::pin(limits::limit_blocks_listed_and_removed(s))
+    }),
     ("throttle_counts", |s| {
         Box::pin(throttle::throttle_counts(s))
     }),
@@ -109,7 +112,8 @@ macro_rules! suite_tests {
             failure_limits_are_bounded, concurrent_failures, held_messages, read_batches,
             recent_claims, folder_counts, subscriptions, uidvalidity_per_user, metadata_entries,
             acl_entries, text_index, bayes_counts, dmarc_collected, dmarc_reports,
-            greylist_triplets, throttle_counts, user_throttles);
+            greylist_triplets, limit_blocks_listed_and_removed, throttle_counts,
+            user_throttles);
     };
     (@each $run:path; $($name:ident),*) => {
         $(
