@@ -169,6 +169,11 @@ pub struct DomainChange {
     pub max_recipients: Option<u32>,
     /// Mail to the domain is greylisted when greylisting is on (SEC-3, DOM-2).
     pub greylisting: Option<bool>,
+    /// Sending throttles (DOM-7), 0 = unlimited; each `Some(None)` returns to the server's
+    /// `throttle.*` default.
+    pub messages_per_hour: Option<Option<u64>>,
+    pub mb_per_hour: Option<Option<u64>>,
+    pub bounces_per_hour: Option<Option<u64>>,
 }
 
 impl DomainChange {
@@ -193,5 +198,8 @@ impl DomainChange {
         l.domain_aliases = self.max_domain_aliases.unwrap_or(l.domain_aliases);
         l.max_message_kb = self.max_message_kb.unwrap_or(l.max_message_kb);
         l.recipients_per_message = self.max_recipients.unwrap_or(l.recipients_per_message);
+        l.messages_per_hour = self.messages_per_hour.unwrap_or(l.messages_per_hour);
+        l.mb_per_hour = self.mb_per_hour.unwrap_or(l.mb_per_hour);
+        l.bounces_per_hour = self.bounces_per_hour.unwrap_or(l.bounces_per_hour);
     }
 }

@@ -465,6 +465,24 @@ crate::settings! {
     DOS_WINDOW: Seconds = "security.dos_window", "60";
     /// Seconds an IP stays refused after a connection flood.
     DOS_BLOCK: Seconds = "security.dos_block", "600";
+
+    // ---- sending throttles (DOM-7) ----
+    /// Throttle sending per domain and per user: authenticated submissions over the hourly message or MB limit of the sender or of its domain, and bounces (null-sender mail) for a domain or mailbox over its hourly bounce limit, are deferred with 451 4.7.0 until the hour is over. The counts are shared by every node.
+    THROTTLE_ENABLED: Bool = "throttle.enabled", "false";
+    /// Messages a domain's users may send per hour together, for domains without their own value (0 = unlimited).
+    THROTTLE_MESSAGES_PER_HOUR: Count = "throttle.messages_per_hour", "5000";
+    /// MB a domain's users may send per hour together, for domains without their own value (0 = unlimited).
+    THROTTLE_MB_PER_HOUR: Count = "throttle.mb_per_hour", "100";
+    /// Bounces (null-sender messages) a domain may receive per hour, for domains without their own value (0 = unlimited).
+    THROTTLE_BOUNCES_PER_HOUR: Count = "throttle.bounces_per_hour", "1000";
+    /// Messages each user may send per hour (0 = only the domain's limit applies).
+    THROTTLE_USER_MESSAGES_PER_HOUR: Count = "throttle.user_messages_per_hour", "0";
+    /// MB each user may send per hour (0 = only the domain's limit applies).
+    THROTTLE_USER_MB_PER_HOUR: Count = "throttle.user_mb_per_hour", "0";
+    /// Bounces each mailbox may receive per hour (0 = only the domain's limit applies).
+    THROTTLE_USER_BOUNCES_PER_HOUR: Count = "throttle.user_bounces_per_hour", "0";
+    /// Length in seconds of the throttle's counting window: the "hour" of the limits above. Meant to stay 3600; shorter only for tests.
+    THROTTLE_WINDOW_SECONDS: Seconds = "throttle.window_seconds", "3600";
 }
 
 /// Look a definition up by key.

@@ -23,6 +23,7 @@ use heron_store::{MessageBytes, NewMessage, NewSpoolEntry, SpoolRecipient};
 use crate::envelope::{Transaction, notify_text};
 use crate::filtering::{self, Part, Plan};
 use crate::session::Session;
+use crate::throttle;
 
 /// Deliver an accepted message; the reply to send.
 pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -> Reply {
@@ -31,6 +32,20 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
     if max_hops != 0 && hops as u64 >= max_hops {
         tracing::warn!(target: "smtp", "refused: {hops} Received headers (mail loop?)");
         return reply::TOO_MANY_HOPS;
+    }
+    // DOM-7: the sender's and its domain's hourly sending limits, or the recipients' bounce
+    // limits for null-sender mail from other servers.
+    let bounced = if s.dlg.auth.is_none() && tx.sender.is_empty() {
+        throttle::with_domains(s.svc, &tx.local).await
+    } else {
+        Vec::new()
+    };
+    let throttled = match &s.dlg.auth {
+        Some(a) => throttle::check_sending(s.svc, &a.user, &a.address, &a.domain).await,
+        None => throttle::check_bounce(s.svc, &bounced).await,
+    };
+    if let Some(r) = throttled {
+        return r;
     }
     // RFC 8601 §5: results claiming this server's name did not come from it.
     let body = authres::strip_own(body, &s.peer.hostname);
@@ -104,6 +119,9 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
     if let Some(a) = &s.dlg.auth {
         let remote = tx.remote.iter().map(|r| r.address.as_str());
         crate::greylist::note_correspondents(s.svc, &a.user, remote).await;
+        throttle::count_sending(s.svc, &a.user, &a.address, &a.domain, size as u64).await;
+    } else if !bounced.is_empty() {
+        throttle::count_bounce(s.svc, &bounced).await;
     }
     tracing::info!(
         target: "smtp",

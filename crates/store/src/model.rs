@@ -103,6 +103,18 @@ pub struct DomainLimits {
     pub max_message_kb: u64,
     /// Recipients per message.
     pub recipients_per_message: u32,
+    /// Messages the domain's users may send per hour together (DOM-7; 0 = unlimited);
+    /// `None`: the server's `throttle.messages_per_hour`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messages_per_hour: Option<u64>,
+    /// MB the domain's users may send per hour together (DOM-7; 0 = unlimited); `None`: the
+    /// server's `throttle.mb_per_hour`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mb_per_hour: Option<u64>,
+    /// Bounces the domain may receive per hour (DOM-7; 0 = unlimited); `None`: the server's
+    /// `throttle.bounces_per_hour`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bounces_per_hour: Option<u64>,
 }
 
 impl Default for DomainLimits {
@@ -117,8 +129,23 @@ impl Default for DomainLimits {
             pop_retrieval_accounts: 10,
             max_message_kb: 10_000,
             recipients_per_message: 200,
+            messages_per_hour: None,
+            mb_per_hour: None,
+            bounces_per_hour: None,
         }
     }
+}
+
+/// A user's own sending throttles (DOM-7; 0 = unlimited); `None`: the server's
+/// `throttle.user_*` setting applies.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserThrottle {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messages_per_hour: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mb_per_hour: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bounces_per_hour: Option<u64>,
 }
 
 /// A hosted domain (DOM-1).

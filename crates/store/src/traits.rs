@@ -528,6 +528,22 @@ pub trait GreylistStore: Send + Sync {
     async fn correspondent_known(&self, user: UserId, remote: &str, now: i64) -> Result<bool>;
 }
 
+/// Sending-throttle counters (DOM-7): one count per scope (what is counted, e.g.
+/// `user_messages`), key (whose, e.g. a user id or domain name) and window (its start, Unix
+/// seconds), shared by every node of a cluster. Counters are transient: old windows go.
+#[async_trait]
+pub trait ThrottleStore: Send + Sync {
+    /// The count of `key` in `scope` for the window starting at `window`; 0 when none.
+    async fn throttle_count(&self, scope: &str, key: &str, window: i64) -> Result<u64>;
+    /// Add `n` to that count in one atomic statement and return the new count; counts of
+    /// windows that started before `window` (any scope and key) are removed.
+    async fn throttle_add(&self, scope: &str, key: &str, window: i64, n: u64) -> Result<u64>;
+    /// A user's own throttle values (all `None` when it has none).
+    async fn user_throttle(&self, user: UserId) -> Result<UserThrottle>;
+    /// Set a user's own throttle values (all `None` removes them); they go with the user.
+    async fn set_user_throttle(&self, user: UserId, t: &UserThrottle) -> Result<()>;
+}
+
 /// Everything a running server needs from its storage.
 #[async_trait]
 pub trait Store:
@@ -544,6 +560,7 @@ pub trait Store:
     + BayesStore
     + DmarcStore
     + GreylistStore
+    + ThrottleStore
 {
     /// Receive change events committed by this process or, for backends that share the
     /// database between processes or nodes, by any of them.

@@ -28,6 +28,14 @@ pub struct Limits {
     /// the server's `smtp_in.max_message_mb` only.
     pub max_message_kb: u64,
     pub max_recipients: u32,
+    /// Sending throttles (DOM-7; 0 = unlimited): the domain's own values, absent when the
+    /// server's `throttle.*` defaults apply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub messages_per_hour: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mb_per_hour: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bounces_per_hour: Option<u64>,
 }
 
 impl From<&DomainLimits> for Limits {
@@ -39,6 +47,9 @@ impl From<&DomainLimits> for Limits {
             max_domain_aliases: l.domain_aliases,
             max_message_kb: l.max_message_kb,
             max_recipients: l.recipients_per_message,
+            messages_per_hour: l.messages_per_hour,
+            mb_per_hour: l.mb_per_hour,
+            bounces_per_hour: l.bounces_per_hour,
         }
     }
 }
@@ -99,6 +110,18 @@ pub struct DomainPatch {
     pub max_recipients: Option<u32>,
     /// Greylist mail to the domain when greylisting is on (SEC-3, DOM-2).
     pub greylisting: Option<bool>,
+    /// Messages the domain's users may send per hour together (DOM-7; 0 = unlimited; -1
+    /// returns to the server's `throttle.messages_per_hour`).
+    pub messages_per_hour: Option<i64>,
+    /// MB the domain's users may send per hour together (-1: the server's default).
+    pub mb_per_hour: Option<i64>,
+    /// Bounces the domain may receive per hour (-1: the server's default).
+    pub bounces_per_hour: Option<i64>,
+}
+
+/// A throttle value of a patch: negative returns to the server's default.
+pub(crate) fn throttle_value(v: Option<i64>) -> Option<Option<u64>> {
+    v.map(|v| u64::try_from(v).ok())
 }
 
 /// A domain name from a path, lower-cased (authorisation compares this form).
@@ -195,6 +218,9 @@ pub async fn patch(
         max_message_kb: p.max_message_kb,
         max_recipients: p.max_recipients,
         greylisting: p.greylisting,
+        messages_per_hour: throttle_value(p.messages_per_hour),
+        mb_per_hour: throttle_value(p.mb_per_hour),
+        bounces_per_hour: throttle_value(p.bounces_per_hour),
     };
     let d = st
         .dir

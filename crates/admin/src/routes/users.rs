@@ -19,6 +19,7 @@ use crate::auth::{Caller, Shared};
 use crate::authz::Action;
 use crate::body::Body;
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::routes::domains::throttle_value;
 use crate::routes::listing::{ListParams, Listing, answer};
 use crate::sessions::Account;
 
@@ -38,6 +39,33 @@ pub struct UserView {
     /// Mail to the user is greylisted when greylisting is on (SEC-3; the user's switch applies
     /// while `greylist.user_override` is on).
     pub greylisting: bool,
+    /// The user's own sending throttles per hour (DOM-7; single-user reads only); a value
+    /// absent there is the server's `throttle.user_*` setting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub throttle: Option<UserThrottleView>,
+}
+
+/// A user's own sending throttles per hour (0 = unlimited).
+#[derive(Serialize, ToSchema)]
+pub struct UserThrottleView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub messages_per_hour: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mb_per_hour: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bounces_per_hour: Option<u64>,
+}
+
+/// `u`'s view with its own throttle values.
+async fn full_view(st: &Shared, u: &User, domain: &str) -> ApiResult<UserView> {
+    let t = st.dir.store().user_throttle(u.id).await?;
+    let mut v = view(u, domain);
+    v.throttle = Some(UserThrottleView {
+        messages_per_hour: t.messages_per_hour,
+        mb_per_hour: t.mb_per_hour,
+        bounces_per_hour: t.bounces_per_hour,
+    });
+    Ok(v)
 }
 
 pub(crate) fn view(u: &User, domain: &str) -> UserView {
@@ -50,6 +78,7 @@ pub(crate) fn view(u: &User, domain: &str) -> UserView {
         disabled: u.disabled,
         last_login: u.last_login,
         greylisting: u.greylisting,
+        throttle: None,
     }
 }
 
@@ -75,6 +104,13 @@ pub struct UserPatch {
     pub role: Option<String>,
     /// Greylist mail to the user when greylisting is on (SEC-3).
     pub greylisting: Option<bool>,
+    /// Messages the user may send per hour (DOM-7; 0 = unlimited; -1 returns to the server's
+    /// `throttle.user_messages_per_hour`).
+    pub messages_per_hour: Option<i64>,
+    /// MB the user may send per hour (-1: the server's default).
+    pub mb_per_hour: Option<i64>,
+    /// Bounces the mailbox may receive per hour (-1: the server's default).
+    pub bounces_per_hour: Option<i64>,
 }
 
 fn parse_role(s: &str) -> ApiResult<Role> {
@@ -164,7 +200,7 @@ pub async fn get(
     let a = parse_address(&address, "address")?;
     caller.allow(Action::ManageAccounts(a.domain.clone()))?;
     let u = st.dir.user(&a.to_string()).await?;
-    Ok(Json(view(&u, &a.domain)))
+    Ok(Json(full_view(&st, &u, &a.domain).await?))
 }
 
 /// Change a user.
@@ -206,13 +242,23 @@ pub async fn patch(
     role.into_iter().for_each(|r| u.role = r);
     p.greylisting.into_iter().for_each(|g| u.greylisting = g);
     st.dir.update_user(&u).await?;
+    let throttle = [p.messages_per_hour, p.mb_per_hour, p.bounces_per_hour];
+    if throttle.iter().any(Option::is_some) {
+        what.push("throttles");
+        let mut t = st.dir.store().user_throttle(u.id).await?;
+        let set = |v: Option<i64>, old: Option<u64>| throttle_value(v).unwrap_or(old);
+        t.messages_per_hour = set(p.messages_per_hour, t.messages_per_hour);
+        t.mb_per_hour = set(p.mb_per_hour, t.mb_per_hour);
+        t.bounces_per_hour = set(p.bounces_per_hour, t.bounces_per_hour);
+        st.dir.store().set_user_throttle(u.id, &t).await?;
+    }
     if p.password.is_some() || p.disabled == Some(true) {
         st.sessions
             .remove_account(&Account::User(addr.clone()), None)
             .await?;
     }
     caller.event(format!("changed user {addr}: {}", what.join(", ")));
-    Ok(Json(view(&u, &a.domain)))
+    Ok(Json(full_view(&st, &u, &a.domain).await?))
 }
 
 /// Delete a user with its mail.

@@ -54,6 +54,18 @@ pub struct DomainSet {
     /// Greylist mail to the domain when greylisting is on (`greylist.enabled`).
     #[arg(long)]
     greylisting: Option<bool>,
+    /// Messages the domain's users may send per hour together (0 = unlimited; -1 = the
+    /// server's `throttle.messages_per_hour`).
+    #[arg(long, allow_negative_numbers = true)]
+    messages_per_hour: Option<i64>,
+    /// MB the domain's users may send per hour together (0 = unlimited; -1 = the server's
+    /// `throttle.mb_per_hour`).
+    #[arg(long, allow_negative_numbers = true)]
+    mb_per_hour: Option<i64>,
+    /// Bounces the domain may receive per hour (0 = unlimited; -1 = the server's
+    /// `throttle.bounces_per_hour`).
+    #[arg(long, allow_negative_numbers = true)]
+    bounces_per_hour: Option<i64>,
 }
 
 /// Apply the options given.
@@ -69,6 +81,9 @@ async fn set(o: &super::Opened, a: DomainSet) -> anyhow::Result<()> {
         max_message_kb: a.max_message_kb,
         max_recipients: a.max_recipients,
         greylisting: a.greylisting,
+        messages_per_hour: a.messages_per_hour.map(|v| u64::try_from(v).ok()),
+        mb_per_hour: a.mb_per_hour.map(|v| u64::try_from(v).ok()),
+        bounces_per_hour: a.bounces_per_hour.map(|v| u64::try_from(v).ok()),
     };
     let d = o.dir.change_domain(&a.name, &change).await?;
     show(o, &d.name).await
@@ -109,6 +124,13 @@ async fn show(o: &super::Opened, name: &str) -> anyhow::Result<()> {
         l.mailing_lists,
         l.max_message_kb,
         l.recipients_per_message
+    );
+    let own = |v: Option<u64>| v.map_or_else(|| "server default".to_owned(), |v| v.to_string());
+    outln!(
+        "  throttles per hour (0 = unlimited): messages {}, MB {}, bounces {}",
+        own(l.messages_per_hour),
+        own(l.mb_per_hour),
+        own(l.bounces_per_hour)
     );
     Ok(())
 }

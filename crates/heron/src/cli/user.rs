@@ -35,6 +35,17 @@ pub enum UserCmd {
         /// Greylist mail to the user when greylisting is on (and `greylist.user_override`).
         #[arg(long)]
         greylisting: Option<bool>,
+        /// Messages the user may send per hour (0 = unlimited; -1 = the server's
+        /// `throttle.user_messages_per_hour`).
+        #[arg(long, allow_negative_numbers = true)]
+        messages_per_hour: Option<i64>,
+        /// MB the user may send per hour (0 = unlimited; -1 = `throttle.user_mb_per_hour`).
+        #[arg(long, allow_negative_numbers = true)]
+        mb_per_hour: Option<i64>,
+        /// Bounces the mailbox may receive per hour (0 = unlimited; -1 =
+        /// `throttle.user_bounces_per_hour`).
+        #[arg(long, allow_negative_numbers = true)]
+        bounces_per_hour: Option<i64>,
     },
     /// Delete a user with its mail.
     Delete { address: String },
@@ -79,6 +90,9 @@ pub async fn run(at: &super::Location, cmd: UserCmd) -> anyhow::Result<()> {
             disabled,
             display_name,
             greylisting,
+            messages_per_hour,
+            mb_per_hour,
+            bounces_per_hour,
         } => {
             let mut u = o.dir.user(&address).await?;
             quota_mb
@@ -94,6 +108,21 @@ pub async fn run(at: &super::Location, cmd: UserCmd) -> anyhow::Result<()> {
                 u.used_bytes,
                 u.disabled,
                 if u.greylisting { "on" } else { "off" }
+            );
+            let store = o.dir.store();
+            let mut t = store.user_throttle(u.id).await?;
+            let set = |v: Option<i64>, old: Option<u64>| v.map_or(old, |v| u64::try_from(v).ok());
+            t.messages_per_hour = set(messages_per_hour, t.messages_per_hour);
+            t.mb_per_hour = set(mb_per_hour, t.mb_per_hour);
+            t.bounces_per_hour = set(bounces_per_hour, t.bounces_per_hour);
+            store.set_user_throttle(u.id, &t).await?;
+            let own =
+                |v: Option<u64>| v.map_or_else(|| "server default".to_owned(), |v| v.to_string());
+            outln!(
+                "  throttles per hour (0 = unlimited): messages {}, MB {}, bounces {}",
+                own(t.messages_per_hour),
+                own(t.mb_per_hour),
+                own(t.bounces_per_hour)
             );
         }
         UserCmd::Delete { address } => {

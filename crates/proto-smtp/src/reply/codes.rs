@@ -186,3 +186,6 @@ pub const PARAMS_NOT_RECOGNIZED: Reply = r(
 /// `451 4.7.1`: greylisted (SEC-3): an unknown client, sender and recipient are asked to
 /// retry later.
 pub const GREYLISTED: Reply = r(451, (4, 7, 1), "Greylisted, please try again later");
+/// `451 4.7.0`: a sending throttle (DOM-7) is reached; the text names the limit and when
+/// the hour ends.
+pub const THROTTLED: Reply = r(451, (4, 7, 0), "Sending limit reached, try again later");

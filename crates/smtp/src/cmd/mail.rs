@@ -1,7 +1,8 @@
 //! MAIL FROM (RFC 5321 §4.1.1.2): start a transaction, after the checks that need only the
 //! sender: submission requires AUTH (PROTO-5), an authenticated client sends only from its
 //! own domain (`smtp_in.sender_login_match`), blocked senders (SEC-4), senders of disabled
-//! hosted domains, the declared SIZE (RFC 1870).
+//! hosted domains, an authenticated sender over its sending throttle (DOM-7), the declared
+//! SIZE (RFC 1870).
 
 use heron_proto_smtp::{Body, MailParams, Path, reply};
 use heron_settings::defs;
@@ -59,6 +60,12 @@ pub async fn execute(
         && d.disabled
     {
         return Answer::go_on(reply::SENDER_BLOCKED.with_text("Sender domain is disabled"));
+    }
+    // DOM-7: a throttled sender is told before it sends the message.
+    if let Some(a) = &d.auth
+        && let Some(r) = crate::throttle::check_sending(svc, &a.user, &a.address, &a.domain).await
+    {
+        return Answer::go_on(r);
     }
     let max_size = d.max_message_size(svc);
     if let Some(size) = params.size

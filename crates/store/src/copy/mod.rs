@@ -452,6 +452,14 @@ pub(crate) const TABLES: &[Table] = &[
         identity: false,
     },
     Table {
+        name: "user_throttles",
+        columns: &[("user_id", Int), ("limits", Text)],
+        select: None,
+        order: "user_id",
+        blob: None,
+        identity: false,
+    },
+    Table {
         name: "greylist_correspondents",
         columns: &[("user_id", Int), ("remote", Text), ("expires", Int)],
         select: None,
@@ -548,6 +556,8 @@ mod tests {
         ("stopped_services", "*"),
         // Failed logins are counted afresh on the new store.
         ("failure_limits", "*"),
+        // Sending-throttle counts are transient: the new store counts afresh.
+        ("throttle_counts", "*"),
         // Logins end with the move: users log in again on the new store.
         ("admin_sessions", "*"),
         // A lease belongs to the process that took it.

@@ -99,6 +99,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "greylisting",
         sql: include_str!("migrations/0015_greylisting.sql"),
     },
+    Migration {
+        version: 16,
+        name: "sending throttles",
+        sql: include_str!("migrations/0016_throttle_counts.sql"),
+    },
 ];
 
 /// A migration as a database has it.

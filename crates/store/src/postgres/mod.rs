@@ -84,6 +84,7 @@ mod nodes;
 mod sessions;
 mod spool;
 mod textindex;
+mod throttle;
 mod tokens;
 mod tx;
 

@@ -23,6 +23,7 @@ pub mod quota;
 pub mod search;
 pub mod sessions;
 pub mod spool;
+pub mod throttle;
 
 /// The store's clock: the current Unix time in seconds, for creation times, default
 /// INTERNALDATEs and UIDVALIDITY values.

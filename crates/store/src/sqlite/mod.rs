@@ -29,6 +29,7 @@ mod sessions;
 mod spool;
 mod staged;
 mod textindex;
+mod throttle;
 mod tokens;
 mod version;
 mod writer;

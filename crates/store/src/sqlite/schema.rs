@@ -353,6 +353,20 @@ CREATE TABLE IF NOT EXISTS greylist_correspondents (
     PRIMARY KEY (user_id, remote)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS greylist_correspondents_expires ON greylist_correspondents (expires);
+-- Sending throttles (DOM-7): per scope, key and window start (Unix seconds), a count.
+CREATE TABLE IF NOT EXISTS throttle_counts (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    window_start INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (scope, key, window_start)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS throttle_counts_window ON throttle_counts (window_start);
+-- A user's own throttle values (JSON of `UserThrottle`).
+CREATE TABLE IF NOT EXISTS user_throttles (
+    user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    limits TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS changes (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     origin TEXT NOT NULL,

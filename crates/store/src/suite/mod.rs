@@ -16,6 +16,7 @@ mod nodes;
 mod sessions;
 mod spool;
 mod textindex;
+mod throttle;
 mod tokens;
 
 use std::collections::HashSet;
@@ -90,6 +91,10 @@ pub const ALL: &[(&str, Check)] = &[
     ("limit_blocks_listed_and_removed", |s| {
         Box::pin(limits::limit_blocks_listed_and_removed(s))
     }),
+    ("throttle_counts", |s| {
+        Box::pin(throttle::throttle_counts(s))
+    }),
+    ("user_throttles", |s| Box::pin(throttle::user_throttles(s))),
 ];
 
 /// One test per check of [`ALL`] in a backend's test file, each calling `$run(name)` (an
@@ -107,7 +112,8 @@ macro_rules! suite_tests {
             failure_limits_are_bounded, concurrent_failures, held_messages, read_batches,
             recent_claims, folder_counts, subscriptions, uidvalidity_per_user, metadata_entries,
             acl_entries, text_index, bayes_counts, dmarc_collected, dmarc_reports,
-            greylist_triplets, limit_blocks_listed_and_removed);
+            greylist_triplets, limit_blocks_listed_and_removed, throttle_counts,
+            user_throttles);
     };
     (@each $run:path; $($name:ident),*) => {
         $(
