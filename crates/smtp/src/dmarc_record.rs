@@ -78,7 +78,11 @@ pub fn receive(s: &Session<'_>, tx: &Transaction, body: &Arc<Vec<u8>>) {
     let max = usize::try_from(settings.get(defs::DMARC_MAX_REPORT_KB))
         .unwrap_or(usize::MAX)
         .saturating_mul(1024);
-    if !settings.get(defs::DMARC_RECEIVE) || body.len() > max {
+    // Asked of every delivered message: only a likely report takes a reader and a task.
+    if !settings.get(defs::DMARC_RECEIVE)
+        || body.len() > max
+        || !heron_mailauth::report::receive::looks_like_report(body)
+    {
         return;
     }
     let Ok(permit) = PARSING.try_acquire() else {
@@ -90,13 +94,12 @@ pub fn receive(s: &Session<'_>, tx: &Transaction, body: &Arc<Vec<u8>>) {
     tokio::spawn(async move {
         let parsed = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            heron_mailauth::report::receive::looks_like_report(&body)
-                .then(|| heron_mailauth::report::receive::parse(&body, max, max_rows))
+            heron_mailauth::report::receive::parse(&body, max, max_rows)
         })
         .await;
         let r = match parsed {
-            Ok(Some(Ok(r))) => r,
-            Ok(Some(Err(e))) => {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => {
                 tracing::debug!(target: "smtp", "not a DMARC report: {e}");
                 return;
             }

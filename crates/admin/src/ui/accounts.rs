@@ -12,6 +12,7 @@ use crate::authz::Action;
 use crate::routes::domains::domain_key;
 use crate::routes::users::view;
 use crate::ui::account::describe;
+use crate::ui::domains::domain_for;
 use crate::ui::format;
 use crate::ui::page::{Chrome, Viewer, html, internal, not_found};
 use crate::ui::paging::{ListQuery, Paging, paginate, per_page, place};
@@ -69,24 +70,6 @@ struct Users {
     may_set_role: bool,
 }
 
-/// The domain a users or aliases page is about, once the viewer may manage its accounts;
-/// else the refusal, not-found or error page to answer.
-async fn managed_domain(
-    st: &Shared,
-    v: &Viewer,
-    name: &str,
-) -> Result<heron_store::Domain, Response> {
-    let key = domain_key(name);
-    v.require(&Action::ManageAccounts(key.clone()))?;
-    match st.dir.domain(&key).await {
-        Ok(d) => Ok(d),
-        Err(DirectoryError::NotFound(_) | DirectoryError::Invalid(_)) => {
-            Err(not_found(v, format!("There is no domain {key}.")))
-        }
-        Err(e) => Err(internal(e)),
-    }
-}
-
 /// `/domains/{name}/users?q=&page=`.
 pub async fn users(
     State(st): State<Shared>,
@@ -94,7 +77,7 @@ pub async fn users(
     Path(name): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let d = match managed_domain(&st, &v, &name).await {
+    let d = match domain_for(&st, &v, &name, Action::ManageAccounts).await {
         Ok(d) => d,
         Err(r) => return r,
     };
@@ -194,7 +177,7 @@ pub async fn aliases(
     Path(name): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let d = match managed_domain(&st, &v, &name).await {
+    let d = match domain_for(&st, &v, &name, Action::ManageAccounts).await {
         Ok(d) => d,
         Err(r) => return r,
     };

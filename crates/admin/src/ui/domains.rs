@@ -88,19 +88,32 @@ struct DomainPage {
     dkim: Option<DkimView>,
 }
 
+/// The domain a page is about, once the viewer may do `action` (given the lower-cased name)
+/// on it; else the refusal, not-found or error page to answer.
+pub(crate) async fn domain_for(
+    st: &Shared,
+    v: &Viewer,
+    name: &str,
+    action: fn(String) -> Action,
+) -> Result<heron_store::Domain, Response> {
+    let key = domain_key(name);
+    v.require(&action(key.clone()))?;
+    match st.dir.domain(&key).await {
+        Ok(d) => Ok(d),
+        Err(DirectoryError::NotFound(_) | DirectoryError::Invalid(_)) => {
+            Err(not_found(v, format!("There is no domain {key}.")))
+        }
+        Err(e) => Err(internal(e)),
+    }
+}
+
 /// `/domains/{name}`: general switches and DOM-4 limits.
 pub async fn show(State(st): State<Shared>, v: Viewer, Path(name): Path<String>) -> Response {
-    let key = domain_key(&name);
-    if let Err(r) = v.require(&Action::ReadDomain(key.clone())) {
-        return r;
-    }
-    let d = match st.dir.domain(&key).await {
+    let d = match domain_for(&st, &v, &name, Action::ReadDomain).await {
         Ok(d) => d,
-        Err(DirectoryError::NotFound(_) | DirectoryError::Invalid(_)) => {
-            return not_found(&v, format!("There is no domain {key}."));
-        }
-        Err(e) => return internal(e),
+        Err(r) => return r,
     };
+    let key = d.name.clone();
     let store = st.dir.store();
     let counts = async {
         let users = store.count_users(d.id).await?;

@@ -9,7 +9,6 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use heron_directory::DirectoryError;
 use heron_filter::Policy;
 use heron_filter::policy::SWITCH;
 use heron_settings::{Settings, defs, kinds::SPAM_ACTIONS};
@@ -17,8 +16,8 @@ use heron_store::FilterOverrides;
 
 use crate::auth::Shared;
 use crate::authz::Action;
-use crate::routes::domains::domain_key;
-use crate::ui::page::{Chrome, Viewer, html, internal, not_found};
+use crate::ui::domains::domain_for;
+use crate::ui::page::{Chrome, Viewer, html};
 
 /// One level's row of the form: what is set here (empty: not set) and what applies without it.
 pub struct LevelRow {
@@ -95,16 +94,9 @@ pub async fn domain_page(
     v: Viewer,
     Path(name): Path<String>,
 ) -> Response {
-    let key = domain_key(&name);
-    if let Err(r) = v.require(&Action::ReadDomain(key.clone())) {
-        return r;
-    }
-    let d = match st.dir.domain(&key).await {
+    let d = match domain_for(&st, &v, &name, Action::ReadDomain).await {
         Ok(d) => d,
-        Err(DirectoryError::NotFound(_) | DirectoryError::Invalid(_)) => {
-            return not_found(&v, format!("There is no domain {key}."));
-        }
-        Err(e) => return internal(e),
+        Err(r) => return r,
     };
     let settings = st.dir.settings();
     html(&DomainFilterPage {

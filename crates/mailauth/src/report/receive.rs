@@ -1,8 +1,8 @@
 //! Reading the aggregate reports other servers send (RFC 7489 §7.2): the XML attached as is,
 //! gzipped or zipped, turned into a summary.
 //!
-//! Invariants: [`looks_like_report`] reads only the header and the part headers' words, so it
-//! is cheap enough for every message; [`parse`] never uncompresses more than its size limit
+//! Invariants: [`looks_like_report`] reads only the header fields and the first
+//! [`SNIFF_BYTES`], so it is cheap enough for every message; [`parse`] never uncompresses more than its size limit
 //! and keeps at most its row limit; every text kept is one line of at most 255 characters.
 
 use mail_auth::report::{ActionDisposition, Alignment, Disposition, DmarcResult, Report};
@@ -39,9 +39,15 @@ pub struct Received {
     pub rows: Vec<ReceivedRow>,
 }
 
+/// Bytes at the start of a message searched for the type of a report's part: a report's
+/// text part is short, so its attachment's part header comes early.
+pub const SNIFF_BYTES: usize = 64 * 1024;
+
 /// Whether `message` may be an aggregate report: its subject says "Report Domain" (§7.2.1.1)
-/// or it names an XML, gzip or zip part.
+/// or its first [`SNIFF_BYTES`] name an XML, gzip or zip part. Cheap enough to ask of every
+/// delivered message.
 pub fn looks_like_report(message: &[u8]) -> bool {
+    let start = &message[..message.len().min(SNIFF_BYTES)];
     let subject = heron_message::fields(message)
         .find(|f| f.is("Subject"))
         .is_some_and(|f| contains(f.value, b"report domain"));
@@ -56,7 +62,7 @@ pub fn looks_like_report(message: &[u8]) -> bool {
             b".xml.gz",
         ]
         .iter()
-        .any(|w| contains(message, w))
+        .any(|w| contains(start, w))
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
