@@ -172,6 +172,10 @@ impl Queue {
     /// One attempt of one leased entry, its outcome written back.
     async fn deliver(self: Arc<Self>, e: SpoolEntry) {
         let store = self.dir.store().clone();
+        if let Some((secs, why)) = crate::held::hold(&self, &e.sender, now()).await {
+            tracing::info!(target: "delivery", "#{} held for {secs} s: {why}", e.id);
+            return self.put_back(&e, secs).await;
+        }
         let message = match store.spool_read(&e).await {
             Ok(m) => m,
             Err(err) => {

@@ -465,6 +465,14 @@ crate::settings! {
     DOS_WINDOW: Seconds = "security.dos_window", "60";
     /// Seconds an IP stays refused after a connection flood.
     DOS_BLOCK: Seconds = "security.dos_block", "600";
+    /// Internal spammer detection: messages of one body size submitted by one account within `security.spammer_window` that count as a spam run (a mass mailing from a compromised account or script). The run is logged as an event and reported to `security.spammer_notify`; with `security.spammer_suspend` the account may not send for that long. Counted in the store, so every node counts together. 0 = off.
+    SPAMMER_MESSAGES: Count = "security.spammer_messages", "0";
+    /// Seconds within which messages of one size from one account are counted; one run is reported at most once per window.
+    SPAMMER_WINDOW: Seconds = "security.spammer_window", "600";
+    /// Address told of a spam run (a message from MAILER-DAEMON naming the account, the size and the count). Empty: `server.postmaster`; with neither, the run is only logged.
+    SPAMMER_NOTIFY: Text = "security.spammer_notify", "";
+    /// Seconds an account's sending is suspended after a spam run (its submissions are deferred with 451 4.7.1 and its queued mail waits; the Blocks page lifts it sooner). 0 = notify only.
+    SPAMMER_SUSPEND: Seconds = "security.spammer_suspend", "0";
 
     // ---- sending throttles (DOM-7) ----
     /// Throttle sending per domain and per user: authenticated submissions over the hourly message or MB limit of the sender or of its domain, and bounces (null-sender mail) for a domain or mailbox over its hourly bounce limit, are deferred with 451 4.7.0 until the hour is over. The counts are shared by every node.

@@ -315,6 +315,7 @@ pub fn check(key: &str, v: &str) -> Result<(), String> {
         "route.backup_primaries" => crate::routes::parse_ips(v).map(drop),
         "security.forwarding_blacklist" => crate::routes::parse_domains(v).map(drop),
         "server.postmaster" if !v.trim().is_empty() => check_address(v.trim()),
+        "security.spammer_notify" if !v.trim().is_empty() => check_address(v.trim()),
         "smtp_out.ip" if !v.trim().is_empty() => v
             .trim()
             .parse::<std::net::IpAddr>()

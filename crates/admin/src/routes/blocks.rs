@@ -1,5 +1,5 @@
 //! Blocks placed by the abuse rules (SEC-2, SEC-7): failed logins per IP and per account,
-//! and harvesting per IP. List the blocks in force; lift one; blacklist an IP block's IP.
+//! harvesting per IP, and accounts whose sending is suspended after a spam run. List the blocks in force; lift one; blacklist an IP block's IP.
 //!
 //! Invariants: the list is read from the store, so it shows the blocks of every node; a
 //! block's start is its end less the block length its rule gives now (the setting, doubled
@@ -10,7 +10,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use heron_directory::blocks::{AUTH_ACCOUNT, AUTH_IP, KINDS};
+use heron_directory::blocks::{AUTH_ACCOUNT, AUTH_IP, KINDS, SENDING};
 use heron_settings::defs;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -24,8 +24,9 @@ use crate::sessions::now;
 /// One block in force.
 #[derive(Serialize, ToSchema)]
 pub struct BlockView {
-    /// auth-ip (failed logins from an IP), auth-account (failed logins to an account) or
-    /// harvest (bad SMTP sessions from an IP).
+    /// auth-ip (failed logins from an IP), auth-account (failed logins to an account),
+    /// harvest (bad SMTP sessions from an IP) or sending (an account's sending suspended after
+    /// a spam run).
     pub kind: String,
     /// The IP address or the login name.
     pub key: String,
@@ -53,6 +54,12 @@ fn rule_of(settings: &heron_settings::Settings, kind: &str) -> (String, i64) {
             settings.get(defs::AUTH_ACCOUNT_FAILURES),
             settings.get(defs::AUTH_ACCOUNT_WINDOW),
             settings.get(defs::AUTH_ACCOUNT_BLOCK),
+        ),
+        SENDING => (
+            "sending of this account suspended after messages of one size",
+            settings.get(defs::SPAMMER_MESSAGES),
+            settings.get(defs::SPAMMER_WINDOW),
+            settings.get(defs::SPAMMER_SUSPEND),
         ),
         _ => (
             "SMTP from this IP refused after bad sessions (harvesting)",
@@ -118,7 +125,7 @@ pub async fn list(State(st): State<Shared>, caller: Caller) -> ApiResult<Json<Ve
 
 /// Lift a block (and forget the key's failures).
 #[utoipa::path(operation_id = "blocks_delete", delete, path = "/api/v1/blocks/{kind}/{key}", tag = "blocks",
-    params(("kind" = String, Path, description = "auth-ip, auth-account or harvest"), ("key" = String, Path, description = "IP address or login name")),
+    params(("kind" = String, Path, description = "auth-ip, auth-account, harvest or sending"), ("key" = String, Path, description = "IP address or login name")),
     responses((status = 204, description = "Lifted"), (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Forbidden", body = ErrorBody), (status = 404, description = "No such block", body = ErrorBody)))]
 pub async fn delete(
