@@ -39,8 +39,26 @@ pub const SENDING: &str = "sending";
 /// Scope of messages per account and body size, counted for the spam-run rule (never listed:
 /// its "block" only keeps a run from being reported twice in one window).
 pub const SAME_SIZE: &str = "same-size";
+/// Scopes of connection floods per protocol (the DoS rule, `security.dos_*`): counted in
+/// memory on each node, recorded here when a block starts so that every node and the Blocks
+/// page know it.
+pub const DOS: &[&str] = &["dos-smtp", "dos-submission", "dos-pop3", "dos-imap"];
 /// The kinds of block these rules place, as listed and lifted by administrators.
-pub const KINDS: &[&str] = &[AUTH_IP, AUTH_ACCOUNT, HARVEST, SENDING];
+pub const KINDS: &[&str] = &[
+    AUTH_IP,
+    AUTH_ACCOUNT,
+    HARVEST,
+    SENDING,
+    "dos-smtp",
+    "dos-submission",
+    "dos-pop3",
+    "dos-imap",
+];
+
+/// The DoS scope of a protocol (`smtp`, `submission`, `pop3`, `imap`).
+pub fn dos_scope(protocol: &str) -> String {
+    format!("dos-{protocol}")
+}
 /// Keys remembered at most per kind (the oldest unblocked ones go first past it).
 const MAX_KEYS: usize = 100_000;
 /// How long a block placed counts against its key's next one (seconds).
@@ -108,6 +126,11 @@ impl Directory {
                 st.get(defs::AUTH_ACCOUNT_FAILURES),
                 st.get(defs::AUTH_ACCOUNT_WINDOW),
                 st.get(defs::AUTH_ACCOUNT_BLOCK),
+            ),
+            s if DOS.contains(&s) => rule(
+                st.get(defs::DOS_CONNECTIONS),
+                st.get(defs::DOS_WINDOW),
+                st.get(defs::DOS_BLOCK),
             ),
             SENDING => rule(
                 1,
@@ -274,6 +297,42 @@ impl Directory {
     /// Count a bad SMTP session (unknown recipients, nothing delivered) from `ip`.
     pub async fn harvest_session(&self, ip: IpAddr) {
         self.count(HARVEST, &ip_key(ip)).await;
+    }
+
+    /// Record a connection-flood block of `ip` on `protocol` for `seconds`, placed by this
+    /// node's DoS rule.
+    pub async fn record_dos_block(
+        &self,
+        protocol: &str,
+        ip: IpAddr,
+        seconds: i64,
+    ) -> Result<(), DirectoryError> {
+        let rule = Rule {
+            max_failures: 1,
+            window: 1,
+            block: seconds.max(1),
+        };
+        self.store
+            .limit_failure(&dos_scope(protocol), &ip_key(ip), &rule, MAX_KEYS, now())
+            .await?;
+        Ok(())
+    }
+
+    /// The connection-flood blocks in force: protocol, IP and seconds left.
+    pub async fn dos_blocks(&self) -> Result<Vec<(String, IpAddr, i64)>, DirectoryError> {
+        let t = now();
+        Ok(self
+            .store
+            .limit_blocks(t)
+            .await?
+            .into_iter()
+            .filter(|b| DOS.contains(&b.scope.as_str()))
+            .filter_map(|b| {
+                let ip = b.key.parse().ok()?;
+                let protocol = b.scope.strip_prefix("dos-")?.to_owned();
+                Some((protocol, ip, b.blocked_until - t))
+            })
+            .collect())
     }
 
     /// Seconds left of the suspension of `address`'s sending after a spam run; `None` when

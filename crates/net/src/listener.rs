@@ -60,7 +60,16 @@ struct Shared {
     bind_failures: Mutex<Vec<String>>,
     /// Connections per (protocol, IP) of the DoS rule (`flood.rs`), in memory on this node.
     flood: Mutex<crate::flood::FloodGuard>,
+    /// Blocks the DoS rule placed here and not yet recorded in the store (protocol, IP,
+    /// length), at most [`MAX_NEW_FLOOD_BLOCKS`].
+    new_flood_blocks: Mutex<Vec<FloodBlock>>,
 }
+
+/// A DoS block: the protocol, the IP and how long it lasts (from now, when reported).
+pub type FloodBlock = (Protocol, std::net::IpAddr, std::time::Duration);
+
+/// Most new DoS blocks waiting to be recorded; past it further ones stay local to this node.
+const MAX_NEW_FLOOD_BLOCKS: usize = 4096;
 
 /// How long before its expiry the default certificate is reported as a problem.
 pub const CERT_WARNING: std::time::Duration = std::time::Duration::from_secs(14 * 86_400);
@@ -94,9 +103,36 @@ impl Server {
             nofile,
             bind_failures: Mutex::new(Vec::new()),
             flood: Mutex::new(crate::flood::FloodGuard::default()),
+            new_flood_blocks: Mutex::new(Vec::new()),
         };
         Self {
             shared: Arc::new(shared),
+        }
+    }
+
+    /// The DoS blocks placed on this node since the last call, to record in the store.
+    pub fn take_flood_blocks(&self) -> Vec<FloodBlock> {
+        self.shared
+            .new_flood_blocks
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default()
+    }
+
+    /// Bring this node's DoS blocks in line with `blocks` (the store's, with time left):
+    /// blocks placed elsewhere are imposed, blocks no longer there (lifted) are lifted here.
+    pub fn sync_flood_blocks(&self, blocks: &[FloodBlock]) {
+        let now = std::time::Instant::now();
+        let Ok(mut g) = self.shared.flood.lock() else {
+            return;
+        };
+        for (p, ip, _) in g.blocks(now) {
+            if !blocks.iter().any(|(q, i, _)| *q == p && *i == ip) {
+                g.lift(p, ip);
+            }
+        }
+        for (p, ip, left) in blocks {
+            g.impose(*p, *ip, now + *left);
         }
     }
 
@@ -401,9 +437,15 @@ impl Server {
             Verdict::Allowed => Ok(()),
             Verdict::Blocked => Err(Refusal::TooManyFromIp),
             Verdict::BlockStarted => {
+                drop(g);
                 tracing::warn!(target: "events",
                     "{} from {ip}: more than {} connections within {}s (security.dos_connections), refused for {}s",
                     log_target(protocol), rule.max, rule.window.as_secs(), rule.block.as_secs());
+                if let Ok(mut v) = self.shared.new_flood_blocks.lock()
+                    && v.len() < MAX_NEW_FLOOD_BLOCKS
+                {
+                    v.push((protocol, ip, rule.block));
+                }
                 Err(Refusal::TooManyFromIp)
             }
         }

@@ -14,6 +14,7 @@ pub mod blocks;
 pub mod dkim;
 pub mod domain;
 pub mod filter;
+pub mod flood_sync;
 pub mod import;
 pub mod init;
 pub mod migrate;
