@@ -138,6 +138,19 @@ const scenarios = {
     return { ok, field_error: err };
   },
 
+  // A user's own sending throttles and greylisting switch, saved from the user's page.
+  async "user-throttles"(page, base, a, shot) {
+    await login(page, base, "admin", a.admin_password);
+    await page.goto(base + `/users/${a.user}`);
+    await page.fill("#user-form [name=messages_per_hour]", "40");
+    await page.fill("#user-form [name=mb_per_hour]", "0");
+    await page.uncheck("#user-form [name=greylisting]");
+    await page.click("#user-form button[type=submit]");
+    const ok = await text(page, "#user-form [data-form-ok]");
+    await shot("saved");
+    return { ok };
+  },
+
   // Move one listener to another port on the bindings page.
   async "move-listener"(page, base, a, shot) {
     await login(page, base, "admin", a.admin_password);
