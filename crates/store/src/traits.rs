@@ -331,6 +331,10 @@ pub trait SecretStore: Send + Sync {
 pub trait NodeStore: Send + Sync {
     /// This handle's id among the nodes.
     fn node_id(&self) -> &str;
+    /// Take `id` as this node's lasting id (kept by `heron serve` in its data directory, so a
+    /// restart is the same node: its per-node stops stay, its old leases and holds are its
+    /// own). Only before the node records anything; false when an id was already adopted.
+    fn adopt_node_id(&self, id: &str) -> bool;
     /// Record that this node is alive at `now` (the first call adds it).
     async fn node_heartbeat(
         &self,

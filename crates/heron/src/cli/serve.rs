@@ -55,7 +55,7 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
     // Held until this function returns (or the process dies): one server per directory.
     let _lock = lock::acquire(data)?;
     let nofile = nofile::raise();
-    let o = super::open_or_create(at).await?;
+    let o = super::open_as_node(at).await?;
     let settings = o.settings.clone();
     let defaults = defs::find(defs::BIND_LISTENERS.name)
         .map(|d| d.default)

@@ -22,6 +22,7 @@ use crate::model::*;
 use crate::rules::json::{from_json, to_json};
 use crate::rules::now;
 use crate::rules::spool::{apply_change, finished};
+use crate::traits::NodeStore;
 use crate::traits::SpoolStore;
 
 /// The entry's lease was taken by a node that has stopped beating (`stale`: the parameter
@@ -149,7 +150,7 @@ impl SpoolStore for PgStore {
 
     async fn spool_lease(&self, now: i64, until: i64, limit: usize) -> Result<Vec<SpoolEntry>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let origin = &self.inner.origin;
+        let origin = &self.node_id().to_owned();
         let mut leased = write_tx!(self, |tx| {
             let rows =
                 tx.t.query(
@@ -203,7 +204,7 @@ impl SpoolStore for PgStore {
     }
 
     async fn spool_release(&self, now: i64) -> Result<Vec<i64>> {
-        let origin = &self.inner.origin;
+        let origin = &self.node_id().to_owned();
         let mut ids = write_tx!(self, |tx| {
             let rows =
                 tx.t.query(
