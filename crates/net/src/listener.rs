@@ -136,6 +136,15 @@ impl Server {
         }
     }
 
+    /// Configured listeners that could not be bound at the last change, with why.
+    pub fn bind_failures(&self) -> Vec<String> {
+        self.shared
+            .bind_failures
+            .lock()
+            .map(|f| f.clone())
+            .unwrap_or_default()
+    }
+
     /// What an administrator should know about the listeners now: configured listeners that
     /// are not bound (and why), and a default certificate that has expired or expires within
     /// [`CERT_WARNING`].
@@ -357,11 +366,20 @@ impl Server {
                     let guard = match self.admit(&tcp, peer, &spec, service.as_ref()) {
                         Ok(g) => g,
                         Err(why) => {
+                            heron_metrics::metrics().refused(
+                                spec.protocol.as_str(),
+                                match why {
+                                    Refusal::Blacklisted => "blacklisted",
+                                    Refusal::TooManyConnections => "too-many",
+                                    Refusal::TooManyFromIp => "too-many-from-ip",
+                                },
+                            );
                             refused.note(log_target(spec.protocol), peer, why);
                             refuse(tcp, &spec, service.as_ref(), why);
                             continue;
                         }
                     };
+                    heron_metrics::metrics().connection(spec.protocol.as_str());
                     let this = self.clone();
                     let (spec, service) = (spec.clone(), service.clone());
                     self.shared

@@ -28,6 +28,8 @@ crate::settings! {
     ADMIN_BODY_TIMEOUT: Seconds = "admin.body_timeout", "20";
     /// Concurrent connections to the admin listener; further ones are closed as they are accepted. Never more than 1/8 of the process's open-file limit; 0 = that share alone.
     ADMIN_MAX_CONNECTIONS: Count = "admin.max_connections", "256";
+    /// Addresses (IP, CIDR or FIRST-LAST range) that may read `/metrics` on the admin listener without an API token, besides 127.0.0.1 and ::1, which always may; from elsewhere it takes a system administrator's token (`Authorization: Bearer`).
+    ADMIN_METRICS_IPS: List = "admin.metrics_ips", "";
 
     // ---- POP (PROTO-2, ACCESS-1) ----
     /// POP service running on the whole cluster (OPS-1); one node may also stop it on itself.

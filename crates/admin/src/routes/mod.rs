@@ -13,6 +13,7 @@ pub mod domain_aliases;
 pub mod domains;
 pub mod filter;
 pub mod filter_policy;
+pub mod health;
 pub mod impersonate;
 pub mod listeners;
 pub mod listing;
@@ -37,6 +38,9 @@ use crate::openapi;
 /// Every API route.
 pub fn api() -> Router<Shared> {
     Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics_text))
         .route(
             "/api/v1/openapi.json",
             get(|| async { Json(openapi::cached()) }),

@@ -136,6 +136,10 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
                 let server = server.clone();
                 Arc::new(move || server.problems())
             },
+            unbound: {
+                let server = server.clone();
+                Arc::new(move || server.bind_failures())
+            },
             filter: Some(filter.clone()),
             dmarc: Some(dmarc.clone()),
         },
