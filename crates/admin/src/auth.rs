@@ -44,6 +44,9 @@ pub struct Runtime {
     /// The sender of DMARC aggregate reports, for "send now"; none when the admin app runs
     /// without it.
     pub dmarc: Option<Arc<heron_queue::dmarc::Reporter>>,
+    /// The listeners' certificates: the admin listener's HTTPS, and the certificates shown
+    /// as in use; none when the admin app runs without listeners (plain HTTP only).
+    pub tls: Option<Arc<heron_net::tls::TlsProvider>>,
 }
 
 impl Default for Runtime {
@@ -56,6 +59,7 @@ impl Default for Runtime {
             problems: Arc::new(Vec::new),
             filter: None,
             dmarc: None,
+            tls: None,
         }
     }
 }

@@ -28,6 +28,8 @@ crate::settings! {
     ADMIN_BODY_TIMEOUT: Seconds = "admin.body_timeout", "20";
     /// Concurrent connections to the admin listener; further ones are closed as they are accepted. Never more than 1/8 of the process's open-file limit; 0 = that share alone.
     ADMIN_MAX_CONNECTIONS: Count = "admin.max_connections", "256";
+    /// Serve the admin listener's plain HTTP to clients on this machine (127.0.0.0/8, ::1). The admin port (`--admin-listen`) speaks HTTPS and plain HTTP at once; plain-HTTP requests from other addresses are always redirected (308) to HTTPS. Off, loopback clients are redirected too.
+    ADMIN_PLAIN_HTTP_LOOPBACK: Bool = "admin.plain_http_loopback", "true";
 
     // ---- POP (PROTO-2, ACCESS-1) ----
     /// POP service running on the whole cluster (OPS-1); one node may also stop it on itself.
