@@ -116,7 +116,12 @@ async fn serve(
     slot: Slot,
 ) {
     let deadlines = (header_timeout, write_stall);
-    match transport::accept(stream, peer, &policy).await {
+    // A connection that has not begun its first request closes at once on stop.
+    let accepted = tokio::select! {
+        a = transport::accept(stream, peer, &policy) => a,
+        _ = stop.cancelled() => Accepted::Gone,
+    };
+    match accepted {
         Accepted::Tls(s, t) => conn::serve(s, (peer, t), app, deadlines.0, deadlines.1, stop).await,
         Accepted::Plain(s) => {
             let t = Transport::default();
