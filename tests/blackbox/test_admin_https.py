@@ -14,7 +14,8 @@ import pytest
 import requests
 
 from admin_api import ADMIN_PASSWORD, Api, admin, error_of, logged_in, wait_for_api  # noqa: F401
-from conftest import HOST, USER, eventually
+from browser import run_ui
+from conftest import HOST, eventually
 
 pytestmark = pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 
@@ -210,3 +211,21 @@ def test_uploads_that_do_not_load_are_refused(admin, tmp_path):
     chief = logged_in(admin.heron, "chief@example.test", "Boss-pass-77")
     assert chief.get("/certificates").status_code == 403
     assert chief.post("/certificates", {"cert": chain, "key": other_key}).status_code == 403
+
+
+def test_certificate_uploaded_in_the_browser_over_https(admin, tmp_path):
+    """Bindings page in Chromium over HTTPS: choose the files, upload for IMAPS, see it
+    listed; IMAPS then presents it."""
+    heron = admin.heron
+    ca, leaf = make_ca(tmp_path)
+    chain, key = leaf("imap.example.test")
+    (tmp_path / "chain.pem").write_text(chain)
+    imaps = f"{HOST}:{993 + heron.offset}"
+    out = run_ui(heron, "upload-certificate", "upload-certificate", scheme="https",
+                 admin_password=ADMIN_PASSWORD, listener=imaps, name="imap.example.test",
+                 cert_file=str(tmp_path / "chain.pem"),
+                 key_file=str(tmp_path / "imap.example.test.key"))
+    assert f"imap tls {imaps}" in out["row"] and "Heron Test CA" in out["row"], out
+    eventually(lambda: "imap.example.test" in x509(
+        peer(993 + heron.offset, trusting(ca), hostname="localhost")[2], "-subject"),
+        10, what="IMAPS presents the uploaded certificate")
