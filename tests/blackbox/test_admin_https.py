@@ -229,3 +229,21 @@ def test_certificate_uploaded_in_the_browser_over_https(admin, tmp_path):
     eventually(lambda: "imap.example.test" in x509(
         peer(993 + heron.offset, trusting(ca), hostname="localhost")[2], "-subject"),
         10, what="IMAPS presents the uploaded certificate")
+
+
+def test_a_long_lived_self_signed_certificate_is_made_again(heron):
+    """A data directory whose self-signed certificate was made for ten years (older
+    versions): the server makes a new one, valid at most 398 days, at start."""
+    heron.init()
+    tls = heron.data / "tls"
+    tls.mkdir(exist_ok=True)
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", str(tls / "self-signed.key"),
+                    "-out", str(tls / "self-signed.crt"), "-days", "3650",
+                    "-subj", "/CN=old.example.test"], check=True, capture_output=True)
+    heron.start()
+    wait_for_api(heron)
+    for port in (heron.admin_port, heron.pop3s_port):
+        _, _, der = peer(port)
+        assert days_valid(der) <= 398
+        assert "old.example.test" not in x509(der, "-subject")
