@@ -129,12 +129,12 @@ def make_ca(d):
     run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
         "-keyout", "ca.key", "-out", "ca.crt", "-days", "30", "-subj", "/CN=Heron Test CA")
 
-    def leaf(name):
+    def leaf(name, days=20):
         run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
             "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}")
         (d / f"{name}.ext").write_text(f"subjectAltName=DNS:{name},DNS:localhost,IP:127.0.0.1\n")
         run("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-            "-CAcreateserial", "-out", f"{name}.crt", "-days", "20", "-extfile", f"{name}.ext")
+            "-CAcreateserial", "-out", f"{name}.crt", "-days", str(days), "-extfile", f"{name}.ext")
         chain = (d / f"{name}.crt").read_text() + (d / "ca.crt").read_text()
         return chain, (d / f"{name}.key").read_text()
     return d / "ca.crt", leaf
@@ -247,3 +247,14 @@ def test_a_long_lived_self_signed_certificate_is_made_again(heron):
         _, _, der = peer(port)
         assert days_valid(der) <= 398
         assert "old.example.test" not in x509(der, "-subject")
+
+
+def test_a_listener_certificate_near_its_end_is_on_the_dashboard(admin, tmp_path):
+    heron = admin.heron
+    _, leaf = make_ca(tmp_path)
+    chain, key = leaf("soon.example.test", days=5)
+    imaps = f"{HOST}:{993 + heron.offset}"
+    r = admin.post("/certificates", {"cert": chain, "key": key, "listener": imaps})
+    assert r.status_code == 200, r.text
+    page = admin.http.get(f"http://{HOST}:{heron.admin_port}/", timeout=10).text
+    assert f"of imap tls {imaps} expires in 4 days" in page, page

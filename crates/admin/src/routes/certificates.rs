@@ -164,6 +164,33 @@ pub fn in_use(st: &Shared) -> Vec<CertificateView> {
     out
 }
 
+/// Listeners' own certificates (the default one is the server's own report) that have
+/// expired or expire within 14 days, in words.
+pub fn listener_problems(st: &Shared) -> Vec<String> {
+    const WARN: std::time::Duration = std::time::Duration::from_secs(14 * 86_400);
+    let now = std::time::SystemTime::now();
+    in_use(st)
+        .into_iter()
+        .filter(|c| c.source == "listener")
+        .filter_map(|c| {
+            let until = heron_net::certinfo::describe(Path::new(&c.cert)).ok()?.not_after;
+            let users = c.used_by.join(", ");
+            match until.duration_since(now) {
+                Err(_) => Some(format!(
+                    "the TLS certificate {} of {users} has expired; clients that check it refuse to connect",
+                    c.cert
+                )),
+                Ok(left) if left < WARN => Some(format!(
+                    "the TLS certificate {} of {users} expires in {} days",
+                    c.cert,
+                    left.as_secs() / 86_400
+                )),
+                Ok(_) => None,
+            }
+        })
+        .collect()
+}
+
 /// The certificates in use.
 #[utoipa::path(operation_id = "certificates_list", get, path = "/api/v1/certificates", tag = "certificates",
     responses((status = 200, description = "OK: the default pair first", body = Vec<CertificateView>), (status = 401, description = "Not authenticated", body = ErrorBody), (status = 403, description = "Forbidden", body = ErrorBody)))]
