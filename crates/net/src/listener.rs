@@ -48,7 +48,7 @@ struct Shared {
     settings: Arc<Settings>,
     services: HashMap<Protocol, Arc<dyn Service>>,
     registry: Arc<Registry>,
-    tls: TlsProvider,
+    tls: Arc<TlsProvider>,
     policy: RwLock<Policy>,
     shutdown: CancellationToken,
     tracker: TaskTracker,
@@ -93,7 +93,7 @@ impl Server {
         nofile: u64,
     ) -> Self {
         let shared = Shared {
-            tls: TlsProvider::new(self_signed),
+            tls: Arc::new(TlsProvider::new(self_signed)),
             settings,
             services,
             registry: Arc::new(Registry::default()),
@@ -175,6 +175,12 @@ impl Server {
             }
         }
         out
+    }
+
+    /// The certificates of the listeners, for the admin listener's own TLS and for showing
+    /// which certificate is in use.
+    pub fn tls(&self) -> &Arc<TlsProvider> {
+        &self.shared.tls
     }
 
     /// The live sessions.

@@ -5,6 +5,7 @@ pub mod activity;
 pub mod aliases;
 pub mod bayes;
 pub mod blocks;
+pub mod certificates;
 pub mod connections;
 pub mod defaults;
 pub mod dkim;
@@ -143,6 +144,10 @@ pub fn api() -> Router<Shared> {
             "/api/v1/listeners",
             get(listeners::list).put(listeners::put),
         )
+        .route(
+            "/api/v1/certificates",
+            get(certificates::list).post(certificates::upload),
+        )
         .route("/api/v1/blocks", get(blocks::list))
         .route(
             "/api/v1/blocks/{kind}/{key}",
@@ -164,6 +169,7 @@ pub fn parse_bodies_for_fuzzing(body: &[u8]) -> usize {
     }
     [
         accepts::<aliases::NewAliasRequest>,
+        accepts::<certificates::CertificateUpload>,
         accepts::<defaults::PropagateRequest>,
         accepts::<defaults::DefaultsChange>,
         accepts::<dkim::NewDkimKey>,
