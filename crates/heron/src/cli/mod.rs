@@ -10,6 +10,7 @@
 pub mod admin;
 pub mod alias;
 pub mod audit;
+pub mod backup;
 pub mod blocks;
 pub mod dkim;
 pub mod domain;
