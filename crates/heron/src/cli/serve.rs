@@ -129,6 +129,8 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
     let server = Server::new(settings.clone(), services, self_signed, nofile.now);
     let _follow = server.start().await?;
     let _flood_sync = super::flood_sync::spawn(server.clone(), o.dir.clone(), queue_stop.clone());
+    // OPS-6: folder auto-clean, on one node at a time.
+    let _autoclean = o.dir.start_autoclean(queue_stop.clone());
     let admin_stop = CancellationToken::new();
     let (admin_task, admin_addr) = start_admin(
         args.admin_listen,
