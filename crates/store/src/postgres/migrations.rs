@@ -104,6 +104,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sending throttles",
         sql: include_str!("migrations/0016_throttle_counts.sql"),
     },
+    Migration {
+        version: 22,
+        name: "pop retrieval",
+        sql: include_str!("migrations/0022_pop_retrieval.sql"),
+    },
 ];
 
 /// A migration as a database has it.

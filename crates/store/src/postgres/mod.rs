@@ -84,6 +84,7 @@ mod nodes;
 mod sessions;
 mod spool;
 mod textindex;
+mod pop_retrieval;
 mod throttle;
 mod tokens;
 mod tx;

@@ -30,6 +30,7 @@ mod sessions;
 mod spool;
 mod staged;
 mod textindex;
+mod pop_retrieval;
 mod throttle;
 mod tokens;
 mod version;

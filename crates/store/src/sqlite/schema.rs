@@ -367,6 +367,30 @@ CREATE TABLE IF NOT EXISTS user_throttles (
     user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
     limits TEXT NOT NULL
 );
+-- POP retrieval (ACCESS-4): users' external POP3 accounts (password sealed with the
+-- server's POP-retrieval key) and the UIDLs already fetched from each.
+CREATE TABLE IF NOT EXISTS pop_accounts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    host TEXT NOT NULL,
+    port INTEGER NOT NULL,
+    tls TEXT NOT NULL,
+    verify_tls INTEGER NOT NULL,
+    login TEXT NOT NULL,
+    password BLOB NOT NULL,
+    leave_on_server INTEGER NOT NULL,
+    folder TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    last_run INTEGER NOT NULL,
+    last_error TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS pop_accounts_user ON pop_accounts (user_id);
+CREATE TABLE IF NOT EXISTS pop_uidls (
+    account_id INTEGER NOT NULL REFERENCES pop_accounts(id) ON DELETE CASCADE,
+    uidl TEXT NOT NULL,
+    fetched_at INTEGER NOT NULL,
+    PRIMARY KEY (account_id, uidl)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS changes (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     origin TEXT NOT NULL,

@@ -13,6 +13,7 @@ mod held;
 mod limits;
 mod metadata;
 mod nodes;
+mod pop_retrieval;
 mod sessions;
 mod spool;
 mod textindex;
@@ -95,6 +96,7 @@ pub const ALL: &[(&str, Check)] = &[
         Box::pin(throttle::throttle_counts(s))
     }),
     ("user_throttles", |s| Box::pin(throttle::user_throttles(s))),
+    ("pop_accounts", |s| Box::pin(pop_retrieval::pop_accounts(s))),
 ];
 
 /// One test per check of [`ALL`] in a backend's test file, each calling `$run(name)` (an
@@ -113,7 +115,7 @@ macro_rules! suite_tests {
             recent_claims, folder_counts, subscriptions, uidvalidity_per_user, metadata_entries,
             acl_entries, text_index, bayes_counts, dmarc_collected, dmarc_reports,
             greylist_triplets, limit_blocks_listed_and_removed, throttle_counts,
-            user_throttles);
+            user_throttles, pop_accounts);
     };
     (@each $run:path; $($name:ident),*) => {
         $(
