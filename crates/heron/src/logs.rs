@@ -28,6 +28,7 @@ const FILES: &[(&str, &str)] = &[
     ("smtp", "log.smtp"),
     ("pop3", "log.pop"),
     ("imap", "log.imap"),
+    ("pop-retrieval", "log.pop_retrieval"),
     ("delivery", "log.delivery"),
     ("events", "log.events"),
 ];

@@ -64,6 +64,9 @@ pub(crate) enum Command {
     /// Manage aliases.
     #[command(subcommand)]
     Alias(cli::alias::AliasCmd),
+    /// Manage users' POP-retrieval accounts (external POP3 mailboxes fetched on a schedule).
+    #[command(subcommand)]
+    PopRetrieval(cli::pop_retrieval::PopRetrievalCmd),
     /// Read and change runtime settings.
     #[command(subcommand)]
     Settings(cli::settings::SettingsCmd),
@@ -133,6 +136,7 @@ fn main() -> ExitCode {
             Command::Domain(c) => cli::domain::run(&at, c).await,
             Command::User(c) => cli::user::run(&at, c).await,
             Command::Alias(c) => cli::alias::run(&at, c).await,
+            Command::PopRetrieval(c) => cli::pop_retrieval::run(&at, c).await,
             Command::Settings(c) => cli::settings::run(&at, c).await,
             Command::Import(a) => cli::import::run(&at, a).await,
             Command::Spool(c) => cli::spool::run(&at, c).await,

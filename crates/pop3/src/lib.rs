@@ -11,6 +11,7 @@ mod auth;
 pub mod cmd;
 mod lock;
 mod maildrop;
+pub mod retrieval;
 mod session;
 
 use std::sync::Arc;

@@ -425,6 +425,8 @@ crate::settings! {
     LOG_POP: Choice(crate::kinds::LEVELS) = "log.pop", "exceptions";
     /// IMAP log level.
     LOG_IMAP: Choice(crate::kinds::LEVELS) = "log.imap", "exceptions";
+    /// POP-retrieval log level (`pop-retrieval-DATE.log`: one line per fetch of an account, with what it fetched or why it failed).
+    LOG_POP_RETRIEVAL: Choice(crate::kinds::LEVELS) = "log.pop_retrieval", "normal";
     /// Event log level (server start/stop, settings changes, administration).
     LOG_EVENTS: Choice(crate::kinds::LEVELS) = "log.events", "normal";
 
@@ -477,6 +479,18 @@ crate::settings! {
     SPAMMER_NOTIFY: Text = "security.spammer_notify", "";
     /// Seconds an account's sending is suspended after a spam run (its submissions are deferred with 451 4.7.1 and its queued mail waits; the Blocks page lifts it sooner). 0 = notify only.
     SPAMMER_SUSPEND: Seconds = "security.spammer_suspend", "0";
+
+    // ---- POP retrieval (ACCESS-4) ----
+    /// Fetch users' external POP3 accounts (their POP-retrieval accounts) into their mailboxes. Off: no account is fetched on schedule.
+    POP_RETRIEVAL_ENABLED: Bool = "pop_retrieval.enabled", "true";
+    /// Seconds between two fetches of one POP-retrieval account (each run is logged in the POP-retrieval log).
+    POP_RETRIEVAL_INTERVAL: Seconds = "pop_retrieval.interval", "600";
+    /// POP-retrieval accounts a node fetches at once.
+    POP_RETRIEVAL_WORKERS: Count = "pop_retrieval.workers", "10";
+    /// Largest message fetched from a POP-retrieval account, in MB; larger ones are left on the remote server and logged.
+    POP_RETRIEVAL_MAX_MESSAGE_MB: Count = "pop_retrieval.max_message_mb", "30";
+    /// Seconds a POP-retrieval fetch waits for each connection, read or write before giving up.
+    POP_RETRIEVAL_TIMEOUT: Seconds = "pop_retrieval.timeout", "60";
 
     // ---- folder auto-clean (OPS-6) ----
     /// Folder auto-clean rules for every user: entries `FOLDER age=DAYS` (messages that arrived more than DAYS days ago go) or `FOLDER size=MB keep=MB` (past MB, the oldest messages go until at most keep MB are left). FOLDER is a name, or a special use such as \Trash or \Junk matching each user's folder of that use. Removals are logged (events). Empty: no cleaning.

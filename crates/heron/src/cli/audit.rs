@@ -20,6 +20,9 @@ pub fn changes(command: &Command) -> bool {
         Command::Domain(c) => !matches!(c, DomainCmd::List | DomainCmd::Show { .. }),
         Command::User(c) => !matches!(c, UserCmd::List { .. }),
         Command::Alias(c) => !matches!(c, AliasCmd::List { .. }),
+        Command::PopRetrieval(c) => {
+            !matches!(c, super::pop_retrieval::PopRetrievalCmd::List { .. })
+        }
         Command::Settings(c) => !matches!(c, SettingsCmd::List | SettingsCmd::Get { .. }),
         Command::Spool(c) => !matches!(c, SpoolCmd::List { .. } | SpoolCmd::Show { .. }),
         Command::Dkim(c) => !matches!(c, DkimCmd::Show { .. }),

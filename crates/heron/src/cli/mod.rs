@@ -20,6 +20,7 @@ pub mod import;
 pub mod init;
 pub mod migrate;
 pub mod password;
+pub mod pop_retrieval;
 pub mod serve;
 pub mod settings;
 pub mod spool;

@@ -131,6 +131,10 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
     let _flood_sync = super::flood_sync::spawn(server.clone(), o.dir.clone(), queue_stop.clone());
     // OPS-6: folder auto-clean, on one node at a time.
     let _autoclean = o.dir.start_autoclean(queue_stop.clone());
+    // ACCESS-4: POP retrieval of users' external accounts.
+    let _pop_retrieval =
+        heron_pop3::retrieval::Retrieval::new(o.dir.store().clone(), settings.clone())
+            .start(queue_stop.clone());
     let admin_stop = CancellationToken::new();
     let (admin_task, admin_addr) = start_admin(
         args.admin_listen,
