@@ -41,5 +41,6 @@ pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use traits::{
     AclStore, AdminSessionStore, BayesStore, DirectoryStore, DmarcStore, GreylistStore, LimitStore,
-    MailStore, NodeStore, PopRetrievalStore, SecretStore, SettingsStore, SpoolStore, Store, ThrottleStore, TokenStore,
+    MailStore, NodeStore, PopRetrievalStore, SecretStore, SettingsStore, SpoolStore, Store,
+    ThrottleStore, TokenStore,
 };

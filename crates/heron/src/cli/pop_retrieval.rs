@@ -74,7 +74,11 @@ pub async fn run(at: &super::Location, cmd: PopRetrievalCmd) -> anyhow::Result<(
                     v.folder,
                     if v.leave_on_server { "keep" } else { "delete" },
                     v.last_run,
-                    if v.last_error.is_empty() { "ok" } else { &v.last_error }
+                    if v.last_error.is_empty() {
+                        "ok"
+                    } else {
+                        &v.last_error
+                    }
                 );
             }
         }

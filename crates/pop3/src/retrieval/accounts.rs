@@ -79,7 +79,10 @@ pub fn validate(i: &AccountInput) -> Result<(), RetrievalError> {
             "login must be non-empty, without spaces".into(),
         ));
     }
-    if i.password.as_deref().is_some_and(|p| p.chars().any(char::is_control)) {
+    if i.password
+        .as_deref()
+        .is_some_and(|p| p.chars().any(char::is_control))
+    {
         return Err(RetrievalError::Invalid(
             "password must not hold control characters".into(),
         ));

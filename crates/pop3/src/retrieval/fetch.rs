@@ -14,10 +14,10 @@ use std::time::Duration;
 
 use heron_store::{NewMessage, PopAccount, PopTls, Store};
 
+use super::RetrievalError;
 use super::conn::Conn;
 use super::reply;
 use super::seal::SealKey;
-use super::RetrievalError;
 
 /// Bounds of a run.
 #[derive(Clone, Copy, Debug)]

@@ -77,9 +77,15 @@ impl Retrieval {
         id: PopAccountId,
     ) -> Result<Option<Result<Outcome, RetrievalError>>, RetrievalError> {
         let Some(a) = self.store.pop_account(id).await? else {
-            return Err(RetrievalError::Invalid(format!("no POP-retrieval account {id}")));
+            return Err(RetrievalError::Invalid(format!(
+                "no POP-retrieval account {id}"
+            )));
         };
-        let fresh = self.running.lock().map(|mut r| r.insert(id)).unwrap_or(false);
+        let fresh = self
+            .running
+            .lock()
+            .map(|mut r| r.insert(id))
+            .unwrap_or(false);
         if !fresh {
             return Ok(None);
         }
@@ -95,7 +101,11 @@ impl Retrieval {
         a: &PopAccount,
     ) -> Result<Option<Result<Outcome, RetrievalError>>, RetrievalError> {
         let hold = hold_name(a.id);
-        if !self.store.hold_take(&hold, heron_store::rules::now()).await? {
+        if !self
+            .store
+            .hold_take(&hold, heron_store::rules::now())
+            .await?
+        {
             return Ok(None);
         }
         let r = self.run(a).await;

@@ -91,7 +91,12 @@ mod tests {
         assert_eq!(k.open(5, &s).unwrap(), "hunter2");
         // Another user, another key, or a changed byte: no password.
         assert!(k.open(6, &s).is_err());
-        assert!(SealKey::from_bytes(&[8u8; 32]).unwrap().open(5, &s).is_err());
+        assert!(
+            SealKey::from_bytes(&[8u8; 32])
+                .unwrap()
+                .open(5, &s)
+                .is_err()
+        );
         let mut bad = s.clone();
         bad[30] ^= 1;
         assert!(k.open(5, &bad).is_err());

@@ -32,10 +32,18 @@ pub async fn pop_accounts(s: Subject) {
     a.leave_on_server = false;
     a.folder = "Fetched".into();
     assert!(s.pop_account_update(&a).await.unwrap());
-    s.pop_account_ran(a.id, 1000, "login refused").await.unwrap();
+    s.pop_account_ran(a.id, 1000, "login refused")
+        .await
+        .unwrap();
     let got = s.pop_account(a.id).await.unwrap().unwrap();
-    assert_eq!((got.last_run, got.last_error.as_str()), (1000, "login refused"));
-    assert_eq!((got.tls, got.port, got.leave_on_server), (PopTls::Tls, 995, false));
+    assert_eq!(
+        (got.last_run, got.last_error.as_str()),
+        (1000, "login refused")
+    );
+    assert_eq!(
+        (got.tls, got.port, got.leave_on_server),
+        (PopTls::Tls, 995, false)
+    );
 
     // UIDLs: recorded once, forgotten on request.
     assert!(s.pop_uidls(a.id).await.unwrap().is_empty());

@@ -1,0 +1,124 @@
+"""POP retrieval (ACCESS-4): a second Heron holds mail for a remote user; the first one's
+user gets a POP-retrieval account pointing at it over STLS, and its messages arrive in the
+user's mailbox once each, on "fetch now" (CLI) and on the schedule."""
+
+import re
+
+from conftest import HOST, PASSWORD, USER, Heron, drop, eventually, make_messages, \
+    message_id, write_mbox
+
+REMOTE_USER = "bob@remote.test"
+REMOTE_PASSWORD = "Remote123x"
+
+
+def remote_server(tmp_path):
+    r = Heron(tmp_path / "remote")
+    r.base.mkdir()
+    r.start()
+    r.add_user(REMOTE_USER, REMOTE_PASSWORD)
+    return r
+
+
+def give(remote, tmp_path, n, seed):
+    msgs = make_messages(n, seed)
+    remote.cli("import", REMOTE_USER, write_mbox(tmp_path / f"remote-{seed}.mbox", msgs))
+    return {message_id(m) for m in msgs}
+
+
+def add_account(server, remote, *extra, password=REMOTE_PASSWORD, check=True):
+    r = server.cli("pop-retrieval", "add", USER, HOST, REMOTE_USER,
+                   "--port", remote.pop3_port, "--tls", "starttls", "--no-verify-tls",
+                   *extra, stdin=password + "\n", check=check)
+    if not check:
+        return r
+    return int(re.search(r"account (\d+)", r.stdout).group(1))
+
+
+def ids_in(heron, user=USER, password=PASSWORD):
+    """The Message-IDs of every message in a maildrop, with repeats."""
+    p = heron.login(user=user, password=password)
+    try:
+        count = p.stat()[0]
+        ids = []
+        for i in range(1, count + 1):
+            for line in p.top(i, 0)[1]:
+                if line.lower().startswith(b"message-id:"):
+                    ids.append(line.split(b":", 1)[1].strip())
+        return ids
+    finally:
+        p.quit()
+
+
+def test_fetch_now_new_messages_once_then_delete(server, tmp_path):
+    server.set("pop_retrieval.enabled", "false")
+    remote = remote_server(tmp_path)
+    try:
+        first = give(remote, tmp_path, 100, seed=11)
+        acct = add_account(server, remote)
+        out = server.cli("pop-retrieval", "fetch", USER, acct).stdout
+        assert "fetched 100 messages" in out, out
+        got = ids_in(server)
+        assert len(got) == 100 and set(got) == first
+
+        # 10 more arrive; the next round fetches exactly those.
+        second = give(remote, tmp_path, 10, seed=12)
+        out = server.cli("pop-retrieval", "fetch", USER, acct).stdout
+        assert "fetched 10 messages" in out, out
+        got = ids_in(server)
+        assert len(got) == 110 and set(got) == first | second
+        # Nothing new: nothing fetched; the password never shows.
+        assert "fetched 0 messages" in server.cli("pop-retrieval", "fetch", USER, acct).stdout
+        listing = server.cli("pop-retrieval", "list", USER).stdout
+        assert REMOTE_PASSWORD not in listing and "\tok" in listing, listing
+        assert REMOTE_PASSWORD.encode() not in (server.data / "heron.db").read_bytes()
+
+        # Left on the server so far; a second account that deletes empties the maildrop
+        # (its own UIDL record starts empty, so it fetches the 110 again: a new account).
+        server.cli("pop-retrieval", "remove", USER, acct)
+        acct = add_account(server, remote, "--delete", "--folder", "Fetched")
+        out = server.cli("pop-retrieval", "fetch", USER, acct).stdout
+        assert "fetched 110 messages, deleted 110" in out, out
+        assert ids_in(remote, REMOTE_USER, REMOTE_PASSWORD) == []
+    finally:
+        remote.stop()
+
+
+def test_schedule_and_wrong_password(server, tmp_path):
+    remote = remote_server(tmp_path)
+    try:
+        ids = give(remote, tmp_path, 5, seed=21)
+        bad = add_account(server, remote, password="wrong-password")
+        server.set("pop_retrieval.interval", "1")
+
+        def error_recorded():
+            listing = server.cli("pop-retrieval", "list", USER).stdout
+            assert "PASS refused" in listing, listing
+            return True
+        eventually(error_recorded, 30, what="the wrong password recorded")
+        # The remote session ended cleanly: bob's maildrop is not left locked.
+        drop(remote.login(user=REMOTE_USER, password=REMOTE_PASSWORD))
+        server.cli("pop-retrieval", "remove", USER, bad)
+
+        add_account(server, remote)
+        def all_fetched():
+            got = ids_in(server)
+            assert sorted(got) == sorted(ids), got
+            return True
+        eventually(all_fetched, 30, what="the scheduled fetch")
+        logs = list((server.data / "logs").glob("pop-retrieval-*.log"))
+        assert logs, "no POP-retrieval log"
+        text = logs[0].read_text()
+        assert "PASS refused" in text and "5 fetched" in text, text
+        assert "wrong-password" not in text
+    finally:
+        remote.stop()
+
+
+def test_account_limit(server, tmp_path):
+    server.set("pop_retrieval.enabled", "false")
+    remote = Heron(tmp_path / "remote")
+    for _ in range(10):
+        add_account(server, remote)
+    r = add_account(server, remote, check=False)
+    assert r.returncode != 0
+    assert "allows 10 POP-retrieval accounts per user" in r.stderr, r.stderr
