@@ -122,3 +122,53 @@ def test_account_limit(server, tmp_path):
     r = add_account(server, remote, check=False)
     assert r.returncode != 0
     assert "allows 10 POP-retrieval accounts per user" in r.stderr, r.stderr
+
+
+def test_admin_api(server, tmp_path):
+    """The admin API: create (no password in answers), list, change, fetch now, over-limit
+    422, delete."""
+    import json
+    import urllib.request
+
+    server.set("pop_retrieval.enabled", "false")
+    token = server.cli("token", "create", "pop-test").stdout.strip().split()[-1]
+    base = f"http://127.0.0.1:{server.admin_port}/api/v1/users/{USER}/pop-retrieval"
+
+    def call(method, url, body=None):
+        req = urllib.request.Request(url, method=method,
+                                     data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Authorization": f"Bearer {token}",
+                                              "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                text = r.read()
+                return r.status, json.loads(text) if text else None
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"null")
+
+    remote = remote_server(tmp_path)
+    try:
+        ids = give(remote, tmp_path, 3, seed=31)
+        body = {"host": HOST, "port": remote.pop3_port, "tls": "starttls", "verify_tls": False,
+                "login": REMOTE_USER, "password": REMOTE_PASSWORD}
+        code, a = call("POST", base, body)
+        assert code == 201, a
+        assert a["password_set"] is True and "password" not in a
+        code, got = call("GET", base)
+        assert code == 200 and [x["id"] for x in got] == [a["id"]]
+        assert REMOTE_PASSWORD not in json.dumps(got)
+        code, r = call("POST", f"{base}/{a['id']}/fetch")
+        assert code == 200 and r["fetched"] == 3, r
+        assert sorted(ids_in(server)) == sorted(ids)
+        code, r = call("PUT", f"{base}/{a['id']}", {**body, "password": "wrong", "folder": "X"})
+        assert code == 200 and r["folder"] == "X"
+        code, r = call("POST", f"{base}/{a['id']}/fetch")
+        assert code == 502 and "PASS refused" in r["error"], r
+        for _ in range(9):
+            assert call("POST", base, body)[0] == 201
+        code, r = call("POST", base, body)
+        assert code == 422 and r.get("field") == "limit", r
+        assert call("DELETE", f"{base}/{a['id']}")[0] == 204
+        assert call("DELETE", f"{base}/{a['id']}")[0] == 404
+    finally:
+        remote.stop()

@@ -7,8 +7,8 @@ use utoipa::{Modify, OpenApi};
 use crate::routes::defaults;
 use crate::routes::{
     activity, aliases, bayes, blocks, certificates, connections, dkim, dmarc, domain_aliases,
-    domains, filter, filter_policy, impersonate, listeners, logs, messages, nodes, services,
-    session, settings, spool, tokens, users,
+    domains, filter, filter_policy, impersonate, listeners, logs, messages, nodes, pop_retrieval,
+    services, session, settings, spool, tokens, users,
 };
 
 #[derive(OpenApi)]
@@ -24,6 +24,8 @@ use crate::routes::{
         defaults::put,
         defaults::propagate,
         users::list, users::create, users::get, users::patch, users::delete,
+        pop_retrieval::list, pop_retrieval::create, pop_retrieval::put, pop_retrieval::delete,
+        pop_retrieval::fetch,
         aliases::list, aliases::create, aliases::delete,
         settings::list, settings::get, settings::put, settings::reset,
         spool::list, spool::get, spool::delete, spool::force, spool::reset, spool::priority,

@@ -10,6 +10,9 @@ use utoipa::openapi::extensions::ExtensionsBuilder;
 const ADMIN: &str = "system administrator, API token";
 /// The same, or the administrator of the domain concerned.
 const DOMAIN: &str = "system administrator, API token, domain administrator (own domain)";
+/// The domain's or system administrators, or the user named in the path.
+const OWN_ACCOUNT: &str =
+    "system administrator, API token, domain administrator (own domain), the user themself";
 /// Any logged-in account, also before the first password change.
 const ANY: &str = "any logged-in account (also while the password must change)";
 
@@ -61,6 +64,11 @@ pub const ROLES: &[(&str, &str)] = &[
         "system administrator, API token, domain administrator (own domain; role only by the system administrator)",
     ),
     ("users_get", DOMAIN),
+    ("pop_retrieval_list", OWN_ACCOUNT),
+    ("pop_retrieval_create", OWN_ACCOUNT),
+    ("pop_retrieval_put", OWN_ACCOUNT),
+    ("pop_retrieval_delete", OWN_ACCOUNT),
+    ("pop_retrieval_fetch", OWN_ACCOUNT),
     (
         "users_patch",
         "system administrator, API token, domain administrator (own domain; role only by the system administrator)",

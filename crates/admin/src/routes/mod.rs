@@ -21,6 +21,7 @@ pub mod listing;
 pub mod logs;
 pub mod messages;
 pub mod nodes;
+pub mod pop_retrieval;
 pub mod services;
 pub mod session;
 pub mod settings;
@@ -74,6 +75,18 @@ pub fn api() -> Router<Shared> {
         .route(
             "/api/v1/users/{address}",
             get(users::get).patch(users::patch).delete(users::delete),
+        )
+        .route(
+            "/api/v1/users/{address}/pop-retrieval",
+            get(pop_retrieval::list).post(pop_retrieval::create),
+        )
+        .route(
+            "/api/v1/users/{address}/pop-retrieval/{id}",
+            put(pop_retrieval::put).delete(pop_retrieval::delete),
+        )
+        .route(
+            "/api/v1/users/{address}/pop-retrieval/{id}/fetch",
+            post(pop_retrieval::fetch),
         )
         .route("/api/v1/aliases", post(aliases::create))
         .route(
@@ -181,6 +194,7 @@ pub fn parse_bodies_for_fuzzing(body: &[u8]) -> usize {
         accepts::<impersonate::ImpersonateRequest>,
         accepts::<Vec<listeners::ListenerView>>,
         accepts::<messages::MessageRequest>,
+        accepts::<pop_retrieval::PopAccountRequest>,
         accepts::<session::LoginRequest>,
         accepts::<session::PasswordChange>,
         accepts::<settings::SettingValue>,
