@@ -172,3 +172,29 @@ def test_admin_api(server, tmp_path):
         assert call("DELETE", f"{base}/{a['id']}")[0] == 404
     finally:
         remote.stop()
+
+
+def test_user_themself_and_ui_panel(server):
+    """A user manages their own POP-retrieval accounts but no one else's; the user page of
+    the admin UI lists them (no password) with the form to add one."""
+    from admin_api import logged_in, logged_in_admin, wait_for_api
+
+    server.set("pop_retrieval.enabled", "false")
+    server.add_user("carol@example.test", "Secret456y")
+    wait_for_api(server)
+    me = logged_in(server, USER, PASSWORD)
+    body = {"host": "pop.example.net", "login": "alice", "password": "Hidden123x"}
+    r = me.post(f"/users/{USER}/pop-retrieval", body)
+    assert r.status_code == 201, r.text
+    assert r.json()["password_set"] is True and r.json()["tls"] == "starttls"
+    assert r.json()["port"] == 110 and r.json()["leave_on_server"] is True
+    assert me.get(f"/users/{USER}/pop-retrieval").status_code == 200
+    assert me.get("/users/carol@example.test/pop-retrieval").status_code == 403
+    r = me.post("/users/carol@example.test/pop-retrieval", body)
+    assert r.status_code == 403, r.text
+
+    admin = logged_in_admin(server)
+    page = admin.http.get(f"http://127.0.0.1:{server.admin_port}/users/{USER}", timeout=30)
+    assert page.status_code == 200, page.text
+    assert "POP retrieval" in page.text and "pop.example.net:110" in page.text
+    assert 'id="new-pop-account"' in page.text and "Hidden123x" not in page.text

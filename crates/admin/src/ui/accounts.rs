@@ -126,6 +126,21 @@ struct UserPage {
     greylisting: bool,
     /// The user's own sending throttles (DOM-7); absent values are the server's.
     throttle: heron_store::UserThrottle,
+    /// The user's POP-retrieval accounts (ACCESS-4), without passwords.
+    pop_accounts: Vec<PopRow>,
+}
+
+/// A POP-retrieval account as the user page lists it.
+pub struct PopRow {
+    pub id: i64,
+    pub host: String,
+    pub port: u16,
+    pub tls: &'static str,
+    pub login: String,
+    pub folder: String,
+    pub leave_on_server: bool,
+    pub last_run: String,
+    pub last_error: String,
 }
 
 /// `/users/{address}`.
@@ -150,7 +165,25 @@ pub async fn user(State(st): State<Shared>, v: Viewer, Path(address): Path<Strin
         Ok(t) => t,
         Err(e) => return internal(e),
     };
+    let pop_accounts = match st.dir.store().pop_accounts(Some(u.id)).await {
+        Ok(all) => all
+            .iter()
+            .map(|a| PopRow {
+                id: a.id,
+                host: a.host.clone(),
+                port: a.port,
+                tls: a.tls.as_str(),
+                login: a.login.clone(),
+                folder: a.folder.clone(),
+                leave_on_server: a.leave_on_server,
+                last_run: when((a.last_run > 0).then_some(a.last_run)),
+                last_error: a.last_error.clone(),
+            })
+            .collect(),
+        Err(e) => return internal(e),
+    };
     html(&UserPage {
+        pop_accounts,
         form: crate::ui::filter_policy::user_form(st.dir.settings(), &v, &d, &u),
         greylisting: u.greylisting,
         throttle,
