@@ -340,7 +340,7 @@ def test_logs_view_filter_and_download(admin):
         error_of(admin.get("/logs/download", params=params), 422, field)
 
     types = {t["type"]: t["dates"] for t in admin.get("/logs/types").json()}
-    assert set(types) == {"smtp", "pop3", "imap", "delivery", "events"}, types
+    assert set(types) == {"smtp", "pop3", "imap", "pop-retrieval", "delivery", "events"}, types
     assert today in types["smtp"] and today in types["events"], types
 
     r = admin.get("/logs/download", params={"type": "smtp", "session": one})

@@ -27,7 +27,14 @@ use crate::authz::Action;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 
 /// The log kinds, as the server names its files.
-pub const LOG_TYPES: &[&str] = &["smtp", "pop3", "imap", "delivery", "events"];
+pub const LOG_TYPES: &[&str] = &[
+    "smtp",
+    "pop3",
+    "imap",
+    "pop-retrieval",
+    "delivery",
+    "events",
+];
 /// Lines per page unless `limit` says otherwise.
 pub const DEFAULT_LIMIT: usize = 500;
 /// Largest `limit`.
