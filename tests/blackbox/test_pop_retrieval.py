@@ -198,3 +198,24 @@ def test_user_themself_and_ui_panel(server):
     assert page.status_code == 200, page.text
     assert "POP retrieval" in page.text and "pop.example.net:110" in page.text
     assert 'id="new-pop-account"' in page.text and "Hidden123x" not in page.text
+
+
+def test_mailbox_full_stops_the_run(server, tmp_path):
+    """Past the user's quota the run stops with "mailbox full"; the rest stays remote."""
+    server.set("pop_retrieval.enabled", "false")
+    server.cli("user", "set", USER, "--quota-mb", "1")
+    remote = remote_server(tmp_path)
+    try:
+        # 20 messages of about 100 KB: 2 MB for a 1 MB quota.
+        msgs = [(f"From: a@example.org\nSubject: big {i}\nMessage-ID: <big{i}@example.org>\n\n"
+                 + ("x" * 76 + "\n") * 1300).encode() for i in range(20)]
+        remote.cli("import", REMOTE_USER, write_mbox(tmp_path / "big.mbox", msgs))
+        acct = add_account(server, remote, "--delete")
+        r = server.cli("pop-retrieval", "fetch", USER, acct, check=False)
+        assert r.returncode != 0 and "mailbox full" in r.stderr, r.stderr
+        here = len(ids_in(server))
+        left = len(ids_in(remote, REMOTE_USER, REMOTE_PASSWORD))
+        assert 0 < here < 20 and here + left == 20, (here, left)
+        assert "mailbox full" in server.cli("pop-retrieval", "list", USER).stdout
+    finally:
+        remote.stop()

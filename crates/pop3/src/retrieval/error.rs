@@ -28,6 +28,9 @@ pub enum RetrievalError {
     /// The local store failed.
     #[error("store: {0}")]
     Store(#[from] heron_store::StoreError),
+    /// The user's mailbox (or its domain) has no room for the next message.
+    #[error("mailbox full: the rest stays on the remote server")]
+    Full,
     /// A limit refuses the change (DOM-4).
     #[error("{0}")]
     Limit(String),

@@ -6,8 +6,10 @@
 //! never lost (a crash before the record fetches it again next time at worst) and never
 //! stored twice (a recorded UIDL is never fetched again); DELE is only sent for messages
 //! whose UIDL is recorded, and only takes effect at a clean QUIT (RFC 1939 §6); a message
-//! larger than the limit is skipped and logged, never stored cut short; UIDLs the server no
-//! longer lists are forgotten.
+//! larger than the limit is skipped and logged, never stored cut short; a message that would
+//! take the user past its quota (or its domain past its disk limit) ends the run with
+//! "mailbox full", the rest staying on the server; UIDLs the server no longer lists are
+//! forgotten.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -118,6 +120,9 @@ async fn session(
                 out.skipped += 1;
                 continue;
             }
+            if over_quota(store, a.user_id, size).await? {
+                return Err(RetrievalError::Full);
+            }
             c.command("RETR", &format!("RETR {n}")).await?;
             let Some(bytes) = c.body(b.max_message).await? else {
                 tracing::warn!(target: "pop-retrieval",
@@ -145,4 +150,27 @@ async fn session(
     // RFC 1939 §6: deletions take effect in the UPDATE state, entered by QUIT.
     c.command("QUIT", "QUIT").await?;
     Ok(out)
+}
+
+/// Whether `incoming` more bytes would take the user past its quota or its domain past its
+/// disk limit (0 = unlimited for both), as SMTP checks before accepting mail.
+async fn over_quota(
+    store: &dyn Store,
+    user: heron_store::UserId,
+    incoming: u64,
+) -> Result<bool, RetrievalError> {
+    let Some(u) = store.get_user_by_id(user).await? else {
+        return Err(RetrievalError::Invalid(format!("no user {user}")));
+    };
+    if u.quota_bytes != 0 && u.used_bytes.saturating_add(incoming) > u.quota_bytes {
+        return Ok(true);
+    }
+    let Some(d) = store.get_domain_by_id(u.domain_id).await? else {
+        return Ok(false);
+    };
+    if d.limits.disk_mb == 0 {
+        return Ok(false);
+    }
+    let used = store.domain_usage(d.id).await?;
+    Ok(used.saturating_add(incoming) > d.limits.disk_mb.saturating_mul(1 << 20))
 }
