@@ -417,6 +417,25 @@ pub(crate) const TABLES: &[Table] = &[
         identity: false,
     },
     Table {
+        name: "tlsrpt_results",
+        columns: &[
+            ("day", Int),
+            ("key", Int),
+            ("domain", Text),
+            ("policy_type", Text),
+            ("policy", Text),
+            ("mx_host", Text),
+            ("result", Text),
+            ("receiving_ip", Text),
+            ("detail", Text),
+            ("count", Int),
+        ],
+        select: None,
+        order: "day, key",
+        blob: None,
+        identity: false,
+    },
+    Table {
         name: "dmarc_reports",
         columns: &[
             ("id", Int),
