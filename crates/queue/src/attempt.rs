@@ -17,11 +17,13 @@ use heron_store::SpoolEntry;
 use crate::Queue;
 use crate::client::{
     ClientError, ClientOptions, Connection, Credentials, Envelope, EnvelopeRcpt, Outcome, StartTls,
+    Verify,
 };
 use crate::identity::{Outbound, own_smtp_ips, smtp_addr};
 use crate::pool::PoolKey;
 use crate::route::{Route, domain_of, hop_ips, route};
 use crate::schedule::RcptOutcome;
+use crate::tls_policy::{Mode, StsLookup, StsPolicy, report};
 use heron_mailauth::dns::{Destination, DnsError, Host};
 
 /// Deliver the pending recipients of `e`; outcomes by recipient index.
@@ -93,11 +95,19 @@ async fn deliver_group(
         },
     };
     let opts = options(q, out, auth);
+    let sts = match &rt {
+        Route::Mx(domain) => q.tls.sts(&dns, &q.settings, domain).await,
+        _ => StsLookup::None,
+    };
+    if let (StsLookup::Failed { result, detail }, Route::Mx(domain)) = (&sts, &rt) {
+        q.tls_report(domain, None, report::Failure::policy(result, detail))
+            .await;
+    }
     let mut outcomes = Vec::with_capacity(idx.len());
     // RFC 5321 §4.5.3.1.8: a server need take only 100 recipients per transaction.
     for chunk in idx.chunks(MAX_RCPTS_PER_TRANSACTION) {
         let env = envelope(e, chunk);
-        match try_hosts(q, &hosts, &opts, &env, message, &rt).await {
+        match try_hosts(q, &hosts, &opts, &env, message, &rt, &sts).await {
             Ok(per_rcpt) => outcomes.extend(chunk.iter().copied().zip(per_rcpt)),
             Err(o) => outcomes.extend(chunk.iter().map(|i| (*i, o.clone()))),
         }
@@ -138,6 +148,7 @@ fn options(q: &Queue, out: &Outbound, auth: Option<(String, String)>) -> ClientO
             .settings
             .get(defs::SMTP_OUT_COMMAND_TIMEOUT)
             .max(Duration::from_secs(1)),
+        verify: None,
     }
 }
 
@@ -168,7 +179,8 @@ fn temporary(reply: String) -> RcptOutcome {
 }
 
 /// Try each host's addresses in order until one answers for the recipients. `Err` is the
-/// outcome for every recipient when none did.
+/// outcome for every recipient when none did. Under an MTA-STS policy each host is checked
+/// against it first (see [`host_plan`]).
 async fn try_hosts(
     q: &Queue,
     hosts: &[(String, Vec<SocketAddr>)],
@@ -176,11 +188,20 @@ async fn try_hosts(
     env: &Envelope,
     message: &[u8],
     rt: &Route,
+    sts: &StsLookup,
 ) -> Result<Vec<RcptOutcome>, RcptOutcome> {
     let mut last = format!("451 4.4.1 no host of {rt} could be reached");
     for (name, addrs) in hosts {
+        let plan = match host_plan(q, sts, name, opts).await {
+            Ok(plan) => plan,
+            Err(refusal) => {
+                tracing::warn!(target: "delivery", "{name}: {refusal}");
+                last = refusal;
+                continue;
+            }
+        };
         for addr in addrs {
-            match send_once(q, *addr, name, opts, env, message).await {
+            match send_planned(q, *addr, name, &plan, env, message).await {
                 Ok(per_rcpt) => return Ok(per_rcpt),
                 Err(err) if err.is_permanent() => {
                     tracing::warn!(target: "delivery", "{name} [{addr}] refused the session: {err}");
@@ -191,12 +212,139 @@ async fn try_hosts(
                 }
                 Err(err) => {
                     tracing::info!(target: "delivery", "{name} [{addr}]: {err}; trying the next host");
-                    last = format!("451 4.4.1 {name} [{addr}]: {err}");
+                    last = match tls_result(&err) {
+                        Some(_) if plan.sts.is_some() => {
+                            format!("{TLS_DEFERRED} {name} [{addr}]: {err}")
+                        }
+                        _ => format!("451 4.4.1 {name} [{addr}]: {err}"),
+                    };
                 }
             }
         }
     }
     Err(temporary(last))
+}
+
+/// How one MX host is to be used.
+struct HostPlan {
+    /// The options of the first try.
+    opts: ClientOptions,
+    /// The policy the first try is held to (reported on), if any.
+    sts: Option<StsPolicy>,
+    /// Options to try after a TLS failure of the first (MTA-STS `testing`).
+    fallback: Option<ClientOptions>,
+}
+
+/// The reply for mail deferred because a policy's TLS requirement was not met.
+const TLS_DEFERRED: &str = "451 4.7.5";
+
+/// The plan for host `name` under `sts`; `Err` is the deferral reply of a host the policy
+/// does not allow (RFC 8461 §4.1, mode `enforce`).
+async fn host_plan(
+    q: &Queue,
+    sts: &StsLookup,
+    name: &str,
+    opts: &ClientOptions,
+) -> Result<HostPlan, String> {
+    let StsLookup::Policy(p) = sts else {
+        return Ok(HostPlan {
+            opts: opts.clone(),
+            sts: None,
+            fallback: None,
+        });
+    };
+    let enforce = p.policy.mode == Mode::Enforce;
+    if !p.policy.matches(name) {
+        let detail = format!("{name} is not an MX host of the MTA-STS policy");
+        q.tls_report(
+            &p.domain,
+            Some(p),
+            report::Failure::session("validation-failure", name, None, &detail),
+        )
+        .await;
+        if enforce {
+            return Err(format!("{TLS_DEFERRED} {detail} of {}", p.domain));
+        }
+    }
+    let config = match q
+        .tls
+        .configs
+        .webpki(&q.settings.get(defs::SMTP_OUT_TLS_CA_FILE))
+    {
+        Ok(c) => c,
+        Err(why) if enforce => return Err(format!("{TLS_DEFERRED} {why}")),
+        Err(_) => {
+            return Ok(HostPlan {
+                opts: opts.clone(),
+                sts: None,
+                fallback: None,
+            });
+        }
+    };
+    let verified = ClientOptions {
+        starttls: StartTls::Required,
+        verify: Some(Verify {
+            config,
+            label: "mta-sts".into(),
+        }),
+        ..opts.clone()
+    };
+    Ok(HostPlan {
+        opts: verified,
+        sts: Some(p.clone()),
+        fallback: (!enforce).then(|| opts.clone()),
+    })
+}
+
+/// Sends under `plan`: the first try, its TLS outcome reported when a policy applies, then
+/// the fallback after a TLS failure when there is one.
+async fn send_planned(
+    q: &Queue,
+    addr: SocketAddr,
+    name: &str,
+    plan: &HostPlan,
+    env: &Envelope,
+    message: &[u8],
+) -> Result<Vec<RcptOutcome>, ClientError> {
+    let first = send_once(q, addr, name, &plan.opts, env, message).await;
+    let Some(p) = &plan.sts else {
+        return first;
+    };
+    match &first {
+        Ok(_) => {
+            q.tls_report(&p.domain, Some(p), report::Failure::success(name))
+                .await
+        }
+        Err(err) => {
+            if let Some(result) = tls_result(err) {
+                let detail = err.to_string();
+                q.tls_report(
+                    &p.domain,
+                    Some(p),
+                    report::Failure::session(result, name, Some(addr), &detail),
+                )
+                .await;
+                if let Some(fallback) = &plan.fallback {
+                    tracing::warn!(target: "delivery", "{name} [{addr}]: {err}; MTA-STS policy of {} is in testing mode, delivering anyway", p.domain);
+                    return send_once(q, addr, name, fallback, env, message).await;
+                }
+            }
+        }
+    }
+    first
+}
+
+/// The TLS-RPT result type of a session failure that is about TLS.
+fn tls_result(err: &ClientError) -> Option<&'static str> {
+    match err {
+        ClientError::Certificate(f) => Some(f.result),
+        ClientError::NoStartTls(_) => Some("starttls-not-supported"),
+        ClientError::Rejected {
+            stage: "STARTTLS", ..
+        } => Some("starttls-not-supported"),
+        ClientError::Tls(_) => Some("validation-failure"),
+        _ => None,
+    }
 }
 
 async fn send_once(
