@@ -44,6 +44,9 @@ pub struct Runtime {
     /// The sender of DMARC aggregate reports, for "send now"; none when the admin app runs
     /// without it.
     pub dmarc: Option<Arc<heron_queue::dmarc::Reporter>>,
+    /// The sender of TLS reports (RFC 8460), for "send now"; none when the admin app runs
+    /// without it.
+    pub tlsrpt: Option<Arc<heron_queue::tls_policy::report::Reporter>>,
 }
 
 impl Default for Runtime {
@@ -56,6 +59,7 @@ impl Default for Runtime {
             problems: Arc::new(Vec::new),
             filter: None,
             dmarc: None,
+            tlsrpt: None,
         }
     }
 }
