@@ -51,7 +51,8 @@ class Ca:
         self.path = directory / "ca.pem"
         self.path.write_bytes(self.cert.public_bytes(serialization.Encoding.PEM))
 
-    def server_context(self, name):
+    def server_context(self, name, chain=False):
+        """A server context for `name`; with `chain`, the server shows the CA too."""
         key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.datetime.now(datetime.timezone.utc)
         cert = (x509.CertificateBuilder()
@@ -65,11 +66,13 @@ class Ca:
                 .sign(self.key, hashes.SHA256()))
         cert_path, key_path = self.dir / f"{name}.pem", self.dir / f"{name}.key"
         cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        chain_path = self.dir / f"{name}.chain.pem"
+        chain_path.write_bytes(cert_path.read_bytes() + self.path.read_bytes())
         key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
                                                serialization.PrivateFormat.PKCS8,
                                                serialization.NoEncryption()))
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(cert_path, key_path)
+        ctx.load_cert_chain(chain_path if chain else cert_path, key_path)
         return ctx
 
 
@@ -230,3 +233,75 @@ def test_hosted_domains_policy_is_served(mailnet):
     assert requests.get(url, headers={"Host": "mta-sts.other.test"},
                         timeout=10).status_code == 404
     assert requests.get(url, timeout=10).status_code == 404
+
+
+def spki_sha256(ctx_cert_path):
+    cert = x509.load_pem_x509_certificate(ctx_cert_path.read_bytes())
+    spki = cert.public_key().public_bytes(serialization.Encoding.DER,
+                                          serialization.PublicFormat.SubjectPublicKeyInfo)
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(spki)
+    return digest.finalize()
+
+
+@pytest.fixture
+def dane(mailnet, tmp_path):
+    """c.test with an authenticated MX answer (AD bit) and a sink with a certificate from an
+    authority Heron does not know; yields (sink, tlsa name, start)."""
+    ca = Ca(tmp_path)
+    sink = mailnet.sink("127.0.0.2", domains=["c.test"],
+                        tls=ca.server_context("mx.c.test", chain=True))
+    name = f"_{mailnet.port}._tcp.mx.c.test"
+    mailnet.zone.authenticate("c.test", name)
+
+    def start():
+        return mailnet.heron("a", "127.0.0.1", users=[ALICE], settings={"smtp_out.dane": "true"})
+
+    return sink, name, tmp_path / "mx.c.test.pem", ca, start
+
+
+def test_dane_ee_match_delivers(mailnet, dane):
+    sink, name, cert_path, ca, start = dane
+    mailnet.zone.tlsa(name, (3, 1, 1, spki_sha256(cert_path)))
+    node = start()
+    submit(node, [CAROL], make_message("dane ok", ALICE, to=CAROL), ALICE)
+    d = sink.wait(1, 30)[0]
+    assert d.tls and d.rcpt_tos == [CAROL]
+    assert mailnet.zone.asked(name, "TLSA")
+
+
+def test_dane_ta_match_delivers(mailnet, dane):
+    sink, name, cert_path, ca, start = dane
+    ca_der = ca.cert.public_bytes(serialization.Encoding.DER)
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(ca_der)
+    mailnet.zone.tlsa(name, (2, 0, 1, digest.finalize()))
+    # DANE-TA needs the anchor in the chain the server shows (the fixture's sink does).
+    node = start()
+    submit(node, [CAROL], make_message("dane ta", ALICE, to=CAROL), ALICE)
+    d = sink.wait(1, 30)[0]
+    assert d.tls
+
+
+def test_dane_mismatch_defers_and_never_sends_plain(mailnet, dane):
+    sink, name, cert_path, ca, start = dane
+    mailnet.zone.tlsa(name, (3, 1, 1, b"\x00" * 32))
+    node = start()
+    submit(node, [CAROL], make_message("dane bad", ALICE, to=CAROL), ALICE)
+    wait_for_api(node)
+    admin = logged_in_admin(node)
+    rows = eventually(lambda: admin.get("/tlsrpt/results").json() or None, 30,
+                      what="the DANE failure is counted")
+    assert rows[0]["policy_type"] == "tlsa" and rows[0]["result"] == "validation-failure", rows
+    assert sink.messages() == [] and sink.rcpts_seen == []
+
+
+def test_dane_ignored_without_authenticated_mx(mailnet, dane):
+    sink, name, cert_path, ca, start = dane
+    mailnet.zone.secure.clear()
+    mailnet.zone.tlsa(name, (3, 1, 1, b"\x00" * 32))
+    node = start()
+    submit(node, [CAROL], make_message("no dnssec", ALICE, to=CAROL), ALICE)
+    d = sink.wait(1, 30)[0]
+    assert d.tls  # opportunistic, any certificate
+    assert not mailnet.zone.asked(name, "TLSA")

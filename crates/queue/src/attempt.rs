@@ -17,13 +17,20 @@ use heron_store::SpoolEntry;
 use crate::Queue;
 use crate::client::{
     ClientError, ClientOptions, Connection, Credentials, Envelope, EnvelopeRcpt, Outcome, StartTls,
-    Verify,
 };
 use crate::identity::{Outbound, own_smtp_ips, smtp_addr};
 use crate::pool::PoolKey;
 use crate::route::{Route, domain_of, hop_ips, route};
 use crate::schedule::RcptOutcome;
-use crate::tls_policy::{Mode, StsLookup, StsPolicy, report};
+use crate::tls_policy::plan::{HostPlan, TLS_DEFERRED, dane_server, host_plan};
+use crate::tls_policy::{StsLookup, dane, report};
+
+/// What the TLS policy lookups of a recipient domain found.
+struct TlsContext {
+    sts: StsLookup,
+    /// The MX answer was DNSSEC-authenticated and DANE is on.
+    mx_secure: bool,
+}
 use heron_mailauth::dns::{Destination, DnsError, Host};
 
 /// Deliver the pending recipients of `e`; outcomes by recipient index.
@@ -95,19 +102,29 @@ async fn deliver_group(
         },
     };
     let opts = options(q, out, auth);
-    let sts = match &rt {
-        Route::Mx(domain) => q.tls.sts(&dns, &q.settings, domain).await,
-        _ => StsLookup::None,
+    let (sts, mx_secure) = match &rt {
+        Route::Mx(domain) => {
+            let secure = q.settings.get(defs::SMTP_OUT_DANE)
+                && dane::mx_secure(dane_server(&q.settings), domain).await;
+            (q.tls.sts(&dns, &q.settings, domain).await, secure)
+        }
+        _ => (StsLookup::None, false),
     };
     if let (StsLookup::Failed { result, detail }, Route::Mx(domain)) = (&sts, &rt) {
-        q.tls_report(domain, None, report::Failure::policy(result, detail))
-            .await;
+        q.tls_report(
+            domain,
+            "sts",
+            String::new(),
+            report::Failure::policy(result, detail),
+        )
+        .await;
     }
+    let tls = TlsContext { sts, mx_secure };
     let mut outcomes = Vec::with_capacity(idx.len());
     // RFC 5321 §4.5.3.1.8: a server need take only 100 recipients per transaction.
     for chunk in idx.chunks(MAX_RCPTS_PER_TRANSACTION) {
         let env = envelope(e, chunk);
-        match try_hosts(q, &hosts, &opts, &env, message, &rt, &sts).await {
+        match try_hosts(q, &hosts, &opts, &env, message, &rt, &tls).await {
             Ok(per_rcpt) => outcomes.extend(chunk.iter().copied().zip(per_rcpt)),
             Err(o) => outcomes.extend(chunk.iter().map(|i| (*i, o.clone()))),
         }
@@ -188,11 +205,22 @@ async fn try_hosts(
     env: &Envelope,
     message: &[u8],
     rt: &Route,
-    sts: &StsLookup,
+    tls: &TlsContext,
 ) -> Result<Vec<RcptOutcome>, RcptOutcome> {
     let mut last = format!("451 4.4.1 no host of {rt} could be reached");
     for (name, addrs) in hosts {
-        let plan = match host_plan(q, sts, name, opts).await {
+        let planned = match rt {
+            Route::Mx(domain) => {
+                let port = addrs.first().map_or(25, SocketAddr::port);
+                host_plan(q, domain, tls.mx_secure, &tls.sts, name, port, opts).await
+            }
+            _ => Ok(HostPlan {
+                opts: opts.clone(),
+                held: None,
+                fallback: None,
+            }),
+        };
+        let plan = match planned {
             Ok(plan) => plan,
             Err(refusal) => {
                 tracing::warn!(target: "delivery", "{name}: {refusal}");
@@ -213,7 +241,7 @@ async fn try_hosts(
                 Err(err) => {
                     tracing::info!(target: "delivery", "{name} [{addr}]: {err}; trying the next host");
                     last = match tls_result(&err) {
-                        Some(_) if plan.sts.is_some() => {
+                        Some(_) if plan.held.is_some() => {
                             format!("{TLS_DEFERRED} {name} [{addr}]: {err}")
                         }
                         _ => format!("451 4.4.1 {name} [{addr}]: {err}"),
@@ -223,77 +251,6 @@ async fn try_hosts(
         }
     }
     Err(temporary(last))
-}
-
-/// How one MX host is to be used.
-struct HostPlan {
-    /// The options of the first try.
-    opts: ClientOptions,
-    /// The policy the first try is held to (reported on), if any.
-    sts: Option<StsPolicy>,
-    /// Options to try after a TLS failure of the first (MTA-STS `testing`).
-    fallback: Option<ClientOptions>,
-}
-
-/// The reply for mail deferred because a policy's TLS requirement was not met.
-const TLS_DEFERRED: &str = "451 4.7.5";
-
-/// The plan for host `name` under `sts`; `Err` is the deferral reply of a host the policy
-/// does not allow (RFC 8461 §4.1, mode `enforce`).
-async fn host_plan(
-    q: &Queue,
-    sts: &StsLookup,
-    name: &str,
-    opts: &ClientOptions,
-) -> Result<HostPlan, String> {
-    let StsLookup::Policy(p) = sts else {
-        return Ok(HostPlan {
-            opts: opts.clone(),
-            sts: None,
-            fallback: None,
-        });
-    };
-    let enforce = p.policy.mode == Mode::Enforce;
-    if !p.policy.matches(name) {
-        let detail = format!("{name} is not an MX host of the MTA-STS policy");
-        q.tls_report(
-            &p.domain,
-            Some(p),
-            report::Failure::session("validation-failure", name, None, &detail),
-        )
-        .await;
-        if enforce {
-            return Err(format!("{TLS_DEFERRED} {detail} of {}", p.domain));
-        }
-    }
-    let config = match q
-        .tls
-        .configs
-        .webpki(&q.settings.get(defs::SMTP_OUT_TLS_CA_FILE))
-    {
-        Ok(c) => c,
-        Err(why) if enforce => return Err(format!("{TLS_DEFERRED} {why}")),
-        Err(_) => {
-            return Ok(HostPlan {
-                opts: opts.clone(),
-                sts: None,
-                fallback: None,
-            });
-        }
-    };
-    let verified = ClientOptions {
-        starttls: StartTls::Required,
-        verify: Some(Verify {
-            config,
-            label: "mta-sts".into(),
-        }),
-        ..opts.clone()
-    };
-    Ok(HostPlan {
-        opts: verified,
-        sts: Some(p.clone()),
-        fallback: (!enforce).then(|| opts.clone()),
-    })
 }
 
 /// Sends under `plan`: the first try, its TLS outcome reported when a policy applies, then
@@ -307,20 +264,26 @@ async fn send_planned(
     message: &[u8],
 ) -> Result<Vec<RcptOutcome>, ClientError> {
     let first = send_once(q, addr, name, &plan.opts, env, message).await;
-    let Some(p) = &plan.sts else {
+    let Some(p) = &plan.held else {
         return first;
     };
     match &first {
         Ok(_) => {
-            q.tls_report(&p.domain, Some(p), report::Failure::success(name))
-                .await
+            q.tls_report(
+                &p.domain,
+                p.kind,
+                p.text.clone(),
+                report::Failure::success(name),
+            )
+            .await
         }
         Err(err) => {
             if let Some(result) = tls_result(err) {
                 let detail = err.to_string();
                 q.tls_report(
                     &p.domain,
-                    Some(p),
+                    p.kind,
+                    p.text.clone(),
                     report::Failure::session(result, name, Some(addr), &detail),
                 )
                 .await;

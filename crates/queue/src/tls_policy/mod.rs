@@ -3,6 +3,8 @@
 //!
 //! - `mta_sts`: the pure parsers of RFC 8461 (TXT record, policy file, MX patterns);
 //! - `fetch`: the HTTPS fetch of the policy file;
+//! - `dane`: TLSA lookups trusting the resolver's AD bit, and the DANE verifier;
+//! - `plan`: per MX host, which of DANE, MTA-STS or opportunistic TLS applies;
 //! - `verify`: verifying TLS configurations and the TLS-RPT result type of a refusal;
 //! - `report`: TLS-RPT (RFC 8460) results and the daily reports;
 //! - `hosted`: the policy this server publishes for its own domains.
@@ -17,9 +19,11 @@
 //! Invariant: a lookup never fails a delivery by itself: no policy, a policy that cannot be
 //! fetched, or one that does not parse, means opportunistic TLS, with the failure reported.
 
+pub mod dane;
 pub mod fetch;
 pub mod hosted;
 pub mod mta_sts;
+pub mod plan;
 pub mod report;
 pub mod verify;
 

@@ -24,7 +24,6 @@ use heron_store::dmarc::{DAY, day_of};
 use heron_store::tlsrpt::SUCCESS;
 use tokio_util::sync::CancellationToken;
 
-use super::StsPolicy;
 use crate::Queue;
 use crate::dmarc::CHECK_EVERY;
 use crate::identity::hostname;
@@ -76,16 +75,15 @@ impl Failure {
 }
 
 impl Queue {
-    /// Count `outcome` for policy domain `domain` under `policy` (`None`: a policy that
-    /// could not be had) in today's TLS-RPT rows; never fails the delivery.
-    pub async fn tls_report(&self, domain: &str, policy: Option<&StsPolicy>, outcome: Failure) {
+    /// Count `outcome` for policy domain `domain` under a policy of type `kind` (`sts`,
+    /// `tlsa`) reading `policy` (newline-joined lines; empty for a policy that could not be
+    /// had) in today's TLS-RPT rows; never fails the delivery.
+    pub async fn tls_report(&self, domain: &str, kind: &str, policy: String, outcome: Failure) {
         let row = TlsRptResult {
             day: day_of(chrono::Utc::now().timestamp()),
             domain: domain.to_owned(),
-            policy_type: "sts".into(),
-            policy: policy
-                .map(|p| p.policy.lines().join("\n"))
-                .unwrap_or_default(),
+            policy_type: kind.to_owned(),
+            policy,
             mx_host: outcome.mx_host,
             result: outcome.result,
             receiving_ip: outcome
