@@ -305,3 +305,65 @@ def test_dane_ignored_without_authenticated_mx(mailnet, dane):
     d = sink.wait(1, 30)[0]
     assert d.tls  # opportunistic, any certificate
     assert not mailnet.zone.asked(name, "TLSA")
+
+
+# ---------------------------------------------------------------- REQUIRETLS (RFC 8689)
+
+
+def test_requiretls_is_offered_and_taken_only_over_tls(mailnet):
+    import smtplib
+    node = mailnet.heron("c", "127.0.0.2", users=[CAROL])
+    s = smtplib.SMTP(node.host, node.smtp_port, timeout=30)
+    try:
+        s.ehlo("client.test")
+        assert not s.has_extn("requiretls")
+        code, _ = s.docmd("MAIL FROM:<x@client.test> REQUIRETLS")
+        assert code == 530, code
+        s.starttls(context=ssl._create_unverified_context())
+        s.ehlo("client.test")
+        assert s.has_extn("requiretls")
+        code, text = s.docmd("MAIL FROM:<x@client.test> REQUIRETLS")
+        assert code == 250, (code, text)
+    finally:
+        s.close()
+
+
+def test_requiretls_goes_over_verified_tls_to_a_server_offering_it(mailnet, sts, tmp_path):
+    from conftest import fetch_all
+    ca, server, reports, start = sts
+    ca.server_context("mx.c.test")  # writes mx.c.test.pem / .key
+    mailnet.heron("c", "127.0.0.2", users=[CAROL], settings={
+        "tls.cert": str(tmp_path / "mx.c.test.pem"),
+        "tls.key": str(tmp_path / "mx.c.test.key"),
+    })
+    node = start()
+    submit(node, [CAROL], make_message("needs tls", ALICE, to=CAROL), ALICE,
+           mail_options=["REQUIRETLS"])
+    c = mailnet.nodes[0]
+    got = eventually(lambda: fetch_all(c, CAROL) or None, 30, what="carol got it")
+    assert b"needs tls" in got[0]
+
+
+def test_requiretls_without_a_policy_bounces_with_5_7_30(mailnet, tmp_path):
+    from conftest import fetch_all
+    sink = mailnet.sink("127.0.0.2", domains=["d.test"], tls=Ca(tmp_path).server_context("mx.d.test"))
+    node = mailnet.heron("a", "127.0.0.1", users=[ALICE])
+    submit(node, ["dan@d.test"], make_message("no policy", ALICE, to="dan@d.test"), ALICE,
+           mail_options=["REQUIRETLS"])
+    bounce = eventually(lambda: [m for m in fetch_all(node, ALICE) if b"5.7.30" in m] or None,
+                        30, what="the bounce with 5.7.30")
+    assert b"REQUIRETLS" in bounce[0]
+    assert sink.rcpts_seen == []
+
+
+def test_tls_required_no_relaxes_an_enforce_policy(mailnet, sts, tmp_path):
+    ca, server, reports, start = sts
+    other = tmp_path / "other-ca"
+    other.mkdir()
+    bad = mailnet.sink("127.0.0.2", domains=["c.test"],
+                       tls=Ca(other).server_context("mx.c.test"))
+    node = start()
+    msg = make_message("relaxed", ALICE, to=CAROL, extra=["TLS-Required: No"])
+    submit(node, [CAROL], msg, ALICE)
+    d = bad.wait(1, 30)[0]
+    assert d.tls and d.subject == "relaxed"

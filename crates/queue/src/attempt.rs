@@ -23,7 +23,7 @@ use crate::pool::PoolKey;
 use crate::route::{Route, domain_of, hop_ips, route};
 use crate::schedule::RcptOutcome;
 use crate::tls_policy::plan::{HostPlan, TLS_DEFERRED, dane_server, host_plan};
-use crate::tls_policy::{StsLookup, dane, report};
+use crate::tls_policy::{StsLookup, dane, report, requiretls};
 
 /// What the TLS policy lookups of a recipient domain found.
 struct TlsContext {
@@ -185,6 +185,7 @@ fn envelope(e: &SpoolEntry, idx: &[usize]) -> Envelope {
             .collect(),
         ret: e.ret.clone(),
         envid: e.envid.clone(),
+        requiretls: e.requiretls,
     }
 }
 
@@ -208,6 +209,8 @@ async fn try_hosts(
     tls: &TlsContext,
 ) -> Result<Vec<RcptOutcome>, RcptOutcome> {
     let mut last = format!("451 4.4.1 no host of {rt} could be reached");
+    // RFC 8689 §5: the header counts only without REQUIRETLS.
+    let relaxed = !env.requiretls && requiretls::tls_optional(message);
     for (name, addrs) in hosts {
         let planned = match rt {
             Route::Mx(domain) => {
@@ -221,7 +224,26 @@ async fn try_hosts(
             }),
         };
         let plan = match planned {
+            Ok(plan) if env.requiretls => match requiretls::restrict(plan, name) {
+                Ok(plan) => plan,
+                Err(reply) => {
+                    tracing::warn!(target: "delivery", "{name}: {reply}");
+                    return Err(RcptOutcome::Permanent {
+                        reply,
+                        remote: Some(name.clone()),
+                    });
+                }
+            },
+            Ok(plan) if relaxed => requiretls::relax(plan, opts),
             Ok(plan) => plan,
+            Err(refusal) if relaxed => {
+                tracing::info!(target: "delivery", "{name}: {refusal}; TLS-Required: No, going on");
+                HostPlan {
+                    opts: opts.clone(),
+                    held: None,
+                    fallback: None,
+                }
+            }
             Err(refusal) => {
                 tracing::warn!(target: "delivery", "{name}: {refusal}");
                 last = refusal;

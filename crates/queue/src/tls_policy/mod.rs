@@ -5,6 +5,7 @@
 //! - `fetch`: the HTTPS fetch of the policy file;
 //! - `dane`: TLSA lookups trusting the resolver's AD bit, and the DANE verifier;
 //! - `plan`: per MX host, which of DANE, MTA-STS or opportunistic TLS applies;
+//! - `requiretls`: REQUIRETLS (RFC 8689) and `TLS-Required: No` applied to a plan;
 //! - `verify`: verifying TLS configurations and the TLS-RPT result type of a refusal;
 //! - `report`: TLS-RPT (RFC 8460) results and the daily reports;
 //! - `hosted`: the policy this server publishes for its own domains.
@@ -25,6 +26,7 @@ pub mod hosted;
 pub mod mta_sts;
 pub mod plan;
 pub mod report;
+pub mod requiretls;
 pub mod verify;
 
 use std::collections::HashMap;

@@ -332,11 +332,12 @@ pub(crate) const TABLES: &[Table] = &[
             ("next_attempt_at", Int),
             ("leased_until", Int),
             ("last_attempt_at", Int),
+            ("requiretls", Bool),
         ],
         // A lease belongs to the process that took it; the copy's entries are free.
         select: Some(
             "id, sender, recipients, blob_id, size, priority, ret, envid, attempts, \
-             created_at, next_attempt_at, 0, last_attempt_at",
+             created_at, next_attempt_at, 0, last_attempt_at, requiretls",
         ),
         order: "id",
         blob: Some(3),

@@ -33,7 +33,8 @@ pub const READER_PRAGMAS: &str = "PRAGMA mmap_size = 1073741824;";
 /// domains that ask for reports; `dmarc_reports`: reports received for hosted domains),
 /// created at open like every table; nothing to copy.
 /// Version 11 adds TLS reporting (`tlsrpt_results`: outcomes of outbound TLS sessions per
-/// policy domain and day), created at open like every table; nothing to copy.
+/// policy domain and day), created at open like every table, and `spool.requiretls`
+/// (RFC 8689), added at open with its default; nothing to copy.
 pub const VERSION: i64 = 11;
 
 /// First version whose `used_bytes` include folder costs.
@@ -55,6 +56,7 @@ pub const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("users", "filter", "TEXT NOT NULL DEFAULT '{}'"),
     ("domains", "greylisting", "INTEGER NOT NULL DEFAULT 1"),
     ("users", "greylisting", "INTEGER NOT NULL DEFAULT 1"),
+    ("spool", "requiretls", "INTEGER NOT NULL DEFAULT 0"),
 ];
 
 /// Tables and indexes.
@@ -264,7 +266,8 @@ CREATE TABLE IF NOT EXISTS spool (
     created_at INTEGER NOT NULL,
     next_attempt_at INTEGER NOT NULL,
     leased_until INTEGER NOT NULL DEFAULT 0,
-    last_attempt_at INTEGER
+    last_attempt_at INTEGER,
+    requiretls INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS spool_due ON spool (leased_until, next_attempt_at);
 CREATE INDEX IF NOT EXISTS spool_lease ON spool (leased_until, priority DESC, next_attempt_at, id);

@@ -13,3 +13,5 @@ CREATE TABLE tlsrpt_results (
     count BIGINT NOT NULL,
     PRIMARY KEY (day, key)
 );
+-- REQUIRETLS (RFC 8689) asked for by the sender of a spooled message.
+ALTER TABLE spool ADD COLUMN requiretls BOOLEAN NOT NULL DEFAULT false;
