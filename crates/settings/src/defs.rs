@@ -350,9 +350,9 @@ crate::settings! {
 
     // ---- MTA-STS policy of the hosted domains (RFC 8461) ----
     /// Mode of the MTA-STS policy served for every hosted domain at `https://mta-sts.DOMAIN/.well-known/mta-sts.txt` (by the admin listener, when the request's Host is `mta-sts.` and a hosted domain): `testing`, `enforce` or `none`. The domain's `_mta-sts` TXT record is published by its DNS administrator.
-    MTA_STS_MODE: Text = "mta_sts.mode", "testing";
+    MTA_STS_MODE: Choice(&["testing", "enforce", "none"]) = "mta_sts.mode", "testing";
     /// Seconds senders may cache the served MTA-STS policy (at most 31557600).
-    MTA_STS_MAX_AGE: Count = "mta_sts.max_age", "604800";
+    MTA_STS_MAX_AGE: Seconds = "mta_sts.max_age", "604800";
     /// MX patterns of the served MTA-STS policy (`mx.example.com` or `*.example.com`); empty = the server's host name.
     MTA_STS_MX: List = "mta_sts.mx", "";
 

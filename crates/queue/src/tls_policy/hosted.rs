@@ -29,7 +29,10 @@ pub fn policy(settings: &Settings) -> Policy {
     Policy {
         mode,
         mx,
-        max_age: settings.get(defs::MTA_STS_MAX_AGE).min(MAX_AGE_LIMIT),
+        max_age: settings
+            .get(defs::MTA_STS_MAX_AGE)
+            .as_secs()
+            .min(MAX_AGE_LIMIT),
     }
 }
 
