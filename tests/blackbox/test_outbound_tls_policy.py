@@ -367,3 +367,33 @@ def test_tls_required_no_relaxes_an_enforce_policy(mailnet, sts, tmp_path):
     submit(node, [CAROL], msg, ALICE)
     d = bad.wait(1, 30)[0]
     assert d.tls and d.subject == "relaxed"
+
+
+def test_testing_mode_delivers_and_reports(mailnet, sts, tmp_path):
+    ca, server, reports, start = sts
+    server.text = server.text.replace("mode: enforce", "mode: testing")
+    other = tmp_path / "other-ca"
+    other.mkdir()
+    bad = mailnet.sink("127.0.0.2", domains=["c.test"],
+                       tls=Ca(other).server_context("mx.c.test"))
+    node = start()
+    submit(node, [CAROL], make_message("testing mode", ALICE, to=CAROL), ALICE)
+    assert bad.wait(1, 30)[0].subject == "testing mode"
+    admin = logged_in_admin(node)
+    rows = eventually(lambda: admin.get("/tlsrpt/results").json() or None, 10,
+                      what="the failure is counted")
+    assert rows[0]["result"] == "certificate-not-trusted", rows
+
+
+def test_policy_is_cached_until_its_id_changes(mailnet, sts):
+    ca, server, reports, start = sts
+    good = mailnet.sink("127.0.0.2", domains=["c.test"], tls=ca.server_context("mx.c.test"))
+    node = start()
+    for i in range(2):
+        submit(node, [CAROL], make_message(f"cached {i}", ALICE, to=CAROL), ALICE)
+        good.wait(i + 1, 30)
+    assert server.fetches == 1
+    mailnet.zone.txt("_mta-sts.c.test", "v=STSv1; id=20260102T000000;")
+    submit(node, [CAROL], make_message("new id", ALICE, to=CAROL), ALICE)
+    good.wait(3, 30)
+    assert server.fetches == 2
