@@ -60,6 +60,12 @@ if ! python3 -c 'import pytest, xdist, dnslib, aiosmtpd, dkim, nacl, requests, o
     # A system Python managed by the OS refuses plain pip installs (PEP 668).
     "${pip_install[@]}" || "${pip_install[@]}" --break-system-packages
 fi
+# Outbound TLS policy tests: the cryptography module makes their test certificate authority.
+if ! python3 -c 'import cryptography' >/dev/null 2>&1; then
+    echo "installing cryptography for the TLS policy tests"
+    crypto_install=(python3 -m pip install -q --disable-pip-version-check cryptography==48.0.0)
+    "${crypto_install[@]}" || "${crypto_install[@]}" --break-system-packages
+fi
 # Schemathesis (fuzzes the admin API from its OpenAPI document) wants a newer pytest than the
 # one pinned above, so it lives in a virtual environment of its own.
 schemathesis_env="${TMPDIR:-/tmp}/heron-test-schemathesis"

@@ -8,7 +8,7 @@ use crate::routes::defaults;
 use crate::routes::{
     activity, aliases, bayes, blocks, certificates, connections, dkim, dmarc, domain_aliases,
     domains, filter, filter_policy, impersonate, listeners, logs, messages, nodes, services,
-    session, settings, spool, tokens, users,
+    session, settings, spool, tlsrpt, tokens, users,
 };
 
 #[derive(OpenApi)]
@@ -41,6 +41,7 @@ use crate::routes::{
         filter_policy::domain_get, filter_policy::domain_put,
         filter_policy::user_get, filter_policy::user_put,
         dmarc::list, dmarc::get, dmarc::collected, dmarc::send,
+        tlsrpt::results, tlsrpt::send,
         listeners::list, listeners::put,
         certificates::list, certificates::upload,
         blocks::list, blocks::delete, blocks::blacklist,

@@ -55,6 +55,8 @@ pub const ROLES: &[(&str, &str)] = &[
     ("dmarc_reports_get", DOMAIN),
     ("dmarc_collected", ADMIN),
     ("dmarc_send", ADMIN),
+    ("tlsrpt_results", ADMIN),
+    ("tlsrpt_send", ADMIN),
     ("users_list", DOMAIN),
     (
         "users_create",

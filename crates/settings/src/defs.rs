@@ -159,6 +159,14 @@ crate::settings! {
     SMTP_OUT_STARTTLS: Bool = "smtp_out.starttls", "true";
     /// TCP port of the remote servers found by MX (or A/AAAA) lookups.
     SMTP_OUT_PORT: Count = "smtp_out.port", "25";
+    /// Apply the MTA-STS policies (RFC 8461) of recipient domains: with `enforce`, mail goes only to the policy's MX hosts over TLS with a certificate valid for the MX name, and is deferred otherwise (never sent in plain text); with `testing`, failures are only reported (TLS-RPT). Policies are cached in memory on each node for their `max_age`.
+    SMTP_OUT_MTA_STS: Bool = "smtp_out.mta_sts", "true";
+    /// TCP port of the HTTPS servers MTA-STS policies are fetched from (`https://mta-sts.DOMAIN/.well-known/mta-sts.txt`); the host is looked up through `dns.servers`.
+    SMTP_OUT_MTA_STS_PORT: Count = "smtp_out.mta_sts_port", "443";
+    /// A PEM file of extra certificate authorities trusted, besides the public web roots, for MTA-STS policy fetches and for the certificates of MX hosts under an MTA-STS policy; empty = the public roots only.
+    SMTP_OUT_TLS_CA_FILE: Text = "smtp_out.tls_ca_file", "";
+    /// DANE for outbound SMTP (RFC 7672): when a recipient domain's MX answer is DNSSEC-authenticated, look up the MX hosts' TLSA records and accept only a server certificate matching them (DANE-TA and DANE-EE), deferring the mail otherwise. Heron trusts the AD bit of the first `dns.servers` entry (127.0.0.1:53 when empty), so turn this on only with a trusted, validating resolver on this host.
+    SMTP_OUT_DANE: Bool = "smtp_out.dane", "false";
 
     // ---- routing (ROUTE-1..3, SEC-5) ----
     /// Domain forwarding (ROUTE-1): entries `domain=host[:port]`; mail for the domain is accepted and relayed to that server.
@@ -343,6 +351,26 @@ crate::settings! {
     DMARC_MAX_REPORT_ROWS: Count = "dmarc.max_report_rows", "1000";
     /// Days the received reports are kept.
     DMARC_RECEIVED_KEEP_DAYS: Count = "dmarc.received_keep_days", "180";
+
+    // ---- MTA-STS policy of the hosted domains (RFC 8461) ----
+    /// Mode of the MTA-STS policy served for every hosted domain at `https://mta-sts.DOMAIN/.well-known/mta-sts.txt` (by the admin listener, when the request's Host is `mta-sts.` and a hosted domain): `testing`, `enforce` or `none`. The domain's `_mta-sts` TXT record is published by its DNS administrator.
+    MTA_STS_MODE: Choice(&["testing", "enforce", "none"]) = "mta_sts.mode", "testing";
+    /// Seconds senders may cache the served MTA-STS policy (at most 31557600).
+    MTA_STS_MAX_AGE: Seconds = "mta_sts.max_age", "604800";
+    /// MX patterns of the served MTA-STS policy (`mx.example.com` or `*.example.com`); empty = the server's host name.
+    MTA_STS_MX: List = "mta_sts.mx", "";
+
+    // ---- TLS reporting (RFC 8460) ----
+    /// Send SMTP TLS reports (RFC 8460): the outcomes of outbound TLS sessions held to a recipient domain's MTA-STS policy are counted per day, and reported daily to the `mailto:` addresses of the domain's `_smtp._tls` TXT record.
+    TLSRPT_REPORTS: Bool = "tlsrpt.reports", "true";
+    /// Hour of the day (UTC, 0-23) from which the TLS reports of the days before are sent; each node looks every 10 minutes from then on.
+    TLSRPT_REPORT_HOUR: Count = "tlsrpt.report_hour", "2";
+    /// Address the TLS reports are sent from, also given as the contact; empty means `noreply-tlsrpt@` the server's host name.
+    TLSRPT_REPORT_FROM: Text = "tlsrpt.report_from", "";
+    /// Rows of outcomes (one per policy domain, MX host and result) counted per day over all domains; 0 = no limit.
+    TLSRPT_MAX_ROWS_PER_DAY: Count = "tlsrpt.max_rows_per_day", "10000";
+    /// Days counted outcomes are kept when they could not be sent.
+    TLSRPT_KEEP_DAYS: Count = "tlsrpt.keep_days", "3";
 
     // ---- Bayes (FILTER-2): the content classifier, learned from users' Junk moves ----
     /// Run the Bayesian content check on arriving mail (FILTER-2).

@@ -323,7 +323,7 @@ pub fn check(key: &str, v: &str) -> Result<(), String> {
             .parse::<std::net::IpAddr>()
             .map(drop)
             .map_err(|_| format!("{v:?} is not an IP address")),
-        "smtp_out.port" => match v.trim().parse::<u16>() {
+        "smtp_out.port" | "smtp_out.mta_sts_port" => match v.trim().parse::<u16>() {
             Ok(1..) => Ok(()),
             _ => Err(format!("{v:?} is not a port (1-65535)")),
         },

@@ -27,6 +27,7 @@ pub mod rules;
 pub mod sqlite;
 pub mod suite;
 pub mod textindex;
+pub mod tlsrpt;
 pub mod traits;
 
 pub use blob::{BlobStore, FileBlobStore};
@@ -39,7 +40,9 @@ pub use orphans::{ORPHAN_MIN_AGE, ORPHAN_SWEEP_EVERY};
 pub use postgres::PgStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
+pub use tlsrpt::TlsRptResult;
 pub use traits::{
     AclStore, AdminSessionStore, BayesStore, DirectoryStore, DmarcStore, GreylistStore, LimitStore,
-    MailStore, NodeStore, SecretStore, SettingsStore, SpoolStore, Store, ThrottleStore, TokenStore,
+    MailStore, NodeStore, SecretStore, SettingsStore, SpoolStore, Store, ThrottleStore,
+    TlsRptStore, TokenStore,
 };

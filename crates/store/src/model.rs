@@ -456,6 +456,8 @@ pub struct SpoolEntry {
     pub leased_until: i64,
     /// Unix seconds of the last attempt, if any.
     pub last_attempt_at: Option<i64>,
+    /// REQUIRETLS (RFC 8689): send only over verified TLS to a server offering REQUIRETLS.
+    pub requiretls: bool,
 }
 
 /// Fields needed to add a spool entry.
@@ -467,6 +469,8 @@ pub struct NewSpoolEntry {
     pub ret: Option<String>,
     pub envid: Option<String>,
     pub next_attempt_at: i64,
+    /// REQUIRETLS (RFC 8689) was asked for.
+    pub requiretls: bool,
 }
 
 /// The result of a delivery attempt, written back in one transaction.

@@ -13,6 +13,7 @@ use crate::error::{Result, StoreError};
 use crate::events::Subscription;
 use crate::model::*;
 use crate::rules::limits::{LimitBlock, Rule};
+use crate::tlsrpt::TlsRptResult;
 
 /// Domains, domain aliases, users, aliases, lists and the admin account.
 #[async_trait]
@@ -508,6 +509,23 @@ pub trait DmarcStore: Send + Sync {
     async fn dmarc_reports_forget(&self, before: i64) -> Result<u64>;
 }
 
+/// TLS reporting (RFC 8460): the outcomes of outbound TLS sessions, collected per policy
+/// domain and day and reported once a day to the domains that ask.
+#[async_trait]
+pub trait TlsRptStore: Send + Sync {
+    /// Add `row.count` sessions to the row of the same day and outcome
+    /// ([`TlsRptResult::key`]); a new row is made only while the day has fewer than
+    /// `max_rows` rows (0: no limit). Returns whether the sessions were counted.
+    async fn tlsrpt_add(&self, row: &TlsRptResult, max_rows: u64) -> Result<bool>;
+    /// The rows of the days up to `last_day`, by day and policy domain.
+    async fn tlsrpt_results(&self, last_day: i64) -> Result<Vec<TlsRptResult>>;
+    /// Take the rows of the days up to `last_day` for reporting: read and deleted in one
+    /// transaction, so each row is reported by one node.
+    async fn tlsrpt_take(&self, last_day: i64) -> Result<Vec<TlsRptResult>>;
+    /// Delete the rows of the days before `first_day`; how many went.
+    async fn tlsrpt_forget(&self, first_day: i64) -> Result<u64>;
+}
+
 /// Greylisting's state (SEC-3): one record per triplet key (see
 /// [`crate::rules::greylist::triplet_key`]), and the remote addresses local users wrote to
 /// (their correspondents, exempt from greylisting towards that user). Shared by every node of
@@ -566,6 +584,7 @@ pub trait Store:
     + AclStore
     + BayesStore
     + DmarcStore
+    + TlsRptStore
     + GreylistStore
     + ThrottleStore
 {

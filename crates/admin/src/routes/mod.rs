@@ -20,11 +20,13 @@ pub mod listeners;
 pub mod listing;
 pub mod logs;
 pub mod messages;
+pub mod mta_sts;
 pub mod nodes;
 pub mod services;
 pub mod session;
 pub mod settings;
 pub mod spool;
+pub mod tlsrpt;
 pub mod tokens;
 pub mod users;
 
@@ -132,6 +134,9 @@ pub fn api() -> Router<Shared> {
         .route("/api/v1/dmarc/reports/{id}", get(dmarc::get))
         .route("/api/v1/dmarc/collected", get(dmarc::collected))
         .route("/api/v1/dmarc/send", post(dmarc::send))
+        .route("/api/v1/tlsrpt/results", get(tlsrpt::results))
+        .route("/api/v1/tlsrpt/send", post(tlsrpt::send))
+        .route("/.well-known/mta-sts.txt", get(mta_sts::policy))
         .route(
             "/api/v1/domains/{name}/filter",
             get(filter_policy::domain_get).put(filter_policy::domain_put),

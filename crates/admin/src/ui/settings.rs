@@ -50,6 +50,8 @@ fn label(group: &str) -> String {
         "antivirus" => "Anti-virus",
         "bayes" => "Bayesian filter",
         "dmarc" => "DMARC reports",
+        "tlsrpt" => "TLS reports",
+        "mta_sts" => "MTA-STS policy",
         other => return words(other),
     };
     known.to_owned()
@@ -65,6 +67,9 @@ const SPELLING: &[(&str, &str)] = &[
     ("dkim", "DKIM"),
     ("spf", "SPF"),
     ("dmarc", "DMARC"),
+    ("sts", "STS"),
+    ("dane", "DANE"),
+    ("ca", "CA"),
     ("arc", "ARC"),
     ("rbl", "RBL"),
     ("uribl", "URIBL"),

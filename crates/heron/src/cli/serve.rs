@@ -124,6 +124,12 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
         queue.shared_dns(),
     ));
     let _dmarc_task = dmarc.clone().start(queue_stop.clone());
+    // TLS reports (RFC 8460): sent daily from `tlsrpt.report_hour`, or at once from the admin.
+    let tlsrpt = Arc::new(heron_queue::tls_policy::report::Reporter::new(
+        o.dir.clone(),
+        queue.shared_dns(),
+    ));
+    let _tlsrpt_task = tlsrpt.clone().start(queue_stop.clone());
     let services = mail_services(&o.dir, &queue, &filter);
     let listening = mail_listeners(&settings, &services);
     let server = Server::new(settings.clone(), services, self_signed, nofile.now);
@@ -149,6 +155,7 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
             },
             filter: Some(filter.clone()),
             dmarc: Some(dmarc.clone()),
+            tlsrpt: Some(tlsrpt.clone()),
             tls: Some(server.tls().clone()),
         },
         heron_admin::ProcessLimits { nofile: nofile.now },

@@ -104,6 +104,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sending throttles",
         sql: include_str!("migrations/0016_throttle_counts.sql"),
     },
+    Migration {
+        version: 18,
+        name: "TLS reporting",
+        sql: include_str!("migrations/0018_tlsrpt_results.sql"),
+    },
 ];
 
 /// A migration as a database has it.

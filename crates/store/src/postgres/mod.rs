@@ -85,6 +85,7 @@ mod sessions;
 mod spool;
 mod textindex;
 mod throttle;
+mod tlsrpt;
 mod tokens;
 mod tx;
 

@@ -24,6 +24,7 @@ pub mod search;
 pub mod sessions;
 pub mod spool;
 pub mod throttle;
+pub mod tlsrpt;
 
 /// The store's clock: the current Unix time in seconds, for creation times, default
 /// INTERNALDATEs and UIDVALIDITY values.

@@ -31,6 +31,7 @@ mod spool;
 mod staged;
 mod textindex;
 mod throttle;
+mod tlsrpt;
 mod tokens;
 mod version;
 mod writer;

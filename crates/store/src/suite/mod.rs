@@ -17,6 +17,7 @@ mod sessions;
 mod spool;
 mod textindex;
 mod throttle;
+mod tlsrpt;
 mod tokens;
 
 use std::collections::HashSet;
@@ -85,6 +86,7 @@ pub const ALL: &[(&str, Check)] = &[
     ("bayes_counts", |s| Box::pin(bayes::bayes_counts(s))),
     ("dmarc_collected", |s| Box::pin(dmarc::dmarc_collected(s))),
     ("dmarc_reports", |s| Box::pin(dmarc::dmarc_reports(s))),
+    ("tlsrpt_results", |s| Box::pin(tlsrpt::tlsrpt_results(s))),
     ("greylist_triplets", |s| {
         Box::pin(greylist::greylist_triplets(s))
     }),
@@ -112,7 +114,7 @@ macro_rules! suite_tests {
             failure_limits_are_bounded, concurrent_failures, held_messages, read_batches,
             recent_claims, folder_counts, subscriptions, uidvalidity_per_user, metadata_entries,
             acl_entries, text_index, bayes_counts, dmarc_collected, dmarc_reports,
-            greylist_triplets, limit_blocks_listed_and_removed, throttle_counts,
+            tlsrpt_results, greylist_triplets, limit_blocks_listed_and_removed, throttle_counts,
             user_throttles);
     };
     (@each $run:path; $($name:ident),*) => {
