@@ -44,6 +44,9 @@ pub struct Runtime {
     /// The sender of DMARC aggregate reports, for "send now"; none when the admin app runs
     /// without it.
     pub dmarc: Option<Arc<heron_queue::dmarc::Reporter>>,
+    /// The certificates the TLS listeners present now; none when the admin app runs
+    /// without listeners.
+    pub certificates: Arc<dyn Fn() -> Vec<heron_net::certinfo::CertInUse> + Send + Sync>,
 }
 
 impl Default for Runtime {
@@ -56,6 +59,7 @@ impl Default for Runtime {
             problems: Arc::new(Vec::new),
             filter: None,
             dmarc: None,
+            certificates: Arc::new(Vec::new),
         }
     }
 }

@@ -6,9 +6,9 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::defaults;
 use crate::routes::{
-    activity, aliases, bayes, blocks, connections, dkim, dmarc, domain_aliases, domains, filter,
-    filter_policy, impersonate, listeners, logs, messages, nodes, services, session, settings,
-    spool, tokens, users,
+    activity, aliases, bayes, blocks, certificates, connections, dkim, dmarc, domain_aliases,
+    domains, filter, filter_policy, impersonate, listeners, logs, messages, nodes, services,
+    session, settings, spool, tokens, users,
 };
 
 #[derive(OpenApi)]
@@ -32,6 +32,7 @@ use crate::routes::{
         activity::online, activity::inactive,
         services::list, services::start, services::stop,
         nodes::list,
+        certificates::list,
         bayes::get, bayes::reset,
         logs::read, logs::types, logs::download,
         messages::create,

@@ -86,6 +86,7 @@ pub const ROLES: &[(&str, &str)] = &[
     ("spool_priority", ADMIN),
     ("services_list", ADMIN),
     ("nodes_list", ADMIN),
+    ("certificates_list", ADMIN),
     ("bayes_get", ADMIN),
     ("bayes_reset", ADMIN),
     ("services_start", ADMIN),

@@ -238,6 +238,16 @@ impl TlsProvider {
         }
     }
 
+    /// The pair in use when a listener names none.
+    pub fn default_pair(&self) -> Option<(PathBuf, PathBuf)> {
+        self.default.lock().ok().map(|d| d.clone())
+    }
+
+    /// The self-signed pair.
+    pub fn self_signed_pair(&self) -> &(PathBuf, PathBuf) {
+        &self.self_signed
+    }
+
     /// The default certificate's file and when it stops being valid, once it has loaded.
     pub fn expiry(&self) -> Option<(PathBuf, SystemTime)> {
         self.expiry.lock().ok().and_then(|e| e.clone())

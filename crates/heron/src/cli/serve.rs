@@ -124,6 +124,9 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
     let server = Server::new(settings.clone(), services, self_signed, nofile.now);
     let _follow = server.start().await?;
     let _flood_sync = super::flood_sync::spawn(server.clone(), o.dir.clone(), queue_stop.clone());
+    // Certificates from the ACME authority of `acme.directory`, renewed and swapped in.
+    let acme_stop = CancellationToken::new();
+    let _acme = heron_acme::start(settings.clone(), data, server.clone(), acme_stop.clone());
     let admin_stop = CancellationToken::new();
     let (admin_task, admin_addr) = start_admin(
         args.admin_listen,
@@ -138,6 +141,10 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
             },
             filter: Some(filter.clone()),
             dmarc: Some(dmarc.clone()),
+            certificates: {
+                let server = server.clone();
+                Arc::new(move || server.certificates())
+            },
         },
         heron_admin::ProcessLimits { nofile: nofile.now },
         admin_stop.clone(),
@@ -163,6 +170,7 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(target: "events", "shutting down");
     queue_stop.cancel();
     admin_stop.cancel();
+    acme_stop.cancel();
     drain(&server, admin_task, queue_task).await;
     heartbeat.stop().await;
     tracing::info!(target: "events", "stopped");
