@@ -15,6 +15,8 @@ use std::io;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rustls::ServerConfig;
+use rustls::server::ResolvesServerCert;
+use rustls::sign::CertifiedKey;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -73,15 +75,29 @@ pub fn set_tls_alpn(name: &str, digest: &[u8]) -> Result<(), NetError> {
     let key = KeyPair::generate().map_err(fail)?;
     let cert = params.self_signed(&key).map_err(fail)?;
     let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    let signing = rustls::crypto::ring::sign::any_supported_type(&key_der)
+        .map_err(|e| NetError::Tls(format!("cannot use a challenge key: {e}")))?;
+    // Not `with_single_cert`: it parses the certificate and refuses the critical
+    // acmeIdentifier extension it does not know.
+    let certified = CertifiedKey::new(vec![CertificateDer::from(cert.der().to_vec())], signing);
     let mut cfg = ServerConfig::builder()
         .with_no_client_auth()
-        .with_single_cert(vec![CertificateDer::from(cert.der().to_vec())], key_der)
-        .map_err(|e| NetError::Tls(format!("cannot use a challenge certificate: {e}")))?;
+        .with_cert_resolver(Arc::new(ChallengeCert(Arc::new(certified))));
     cfg.alpn_protocols = vec![ACME_TLS_ALPN.to_vec()];
     if let Ok(mut a) = answers().lock() {
         a.tls.insert(name, Arc::new(cfg));
     }
     Ok(())
+}
+
+/// Presents one challenge certificate, whatever the ClientHello asks.
+#[derive(Debug)]
+struct ChallengeCert(Arc<CertifiedKey>);
+
+impl ResolvesServerCert for ChallengeCert {
+    fn resolve(&self, _hello: rustls::server::ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(self.0.clone())
+    }
 }
 
 /// Stop presenting the TLS-ALPN-01 certificate for `name`.
