@@ -150,8 +150,112 @@ pub async fn accept_implicit(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+    use rustls::{DigitallySignedStruct, SignatureScheme};
+    use rustls_pki_types::{ServerName, UnixTime};
+
+    /// Accepts any certificate: the test looks at what was presented.
+    #[derive(Debug)]
+    struct AnyCert;
+
+    impl ServerCertVerifier for AnyCert {
+        fn verify_server_cert(
+            &self,
+            _: &CertificateDer<'_>,
+            _: &[CertificateDer<'_>],
+            _: &ServerName<'_>,
+            _: &[u8],
+            _: UnixTime,
+        ) -> Result<ServerCertVerified, rustls::Error> {
+            Ok(ServerCertVerified::assertion())
+        }
+        fn verify_tls12_signature(
+            &self,
+            _: &[u8],
+            _: &CertificateDer<'_>,
+            _: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            Ok(HandshakeSignatureValid::assertion())
+        }
+        fn verify_tls13_signature(
+            &self,
+            _: &[u8],
+            _: &CertificateDer<'_>,
+            _: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            Ok(HandshakeSignatureValid::assertion())
+        }
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            rustls::crypto::ring::default_provider()
+                .signature_verification_algorithms
+                .supported_schemes()
+        }
+    }
+
+    /// Connect to `addr` as `name`, offering `alpn`: the presented certificate and the
+    /// negotiated protocol.
+    async fn hello(
+        addr: std::net::SocketAddr,
+        name: &str,
+        alpn: &[&[u8]],
+    ) -> (Vec<u8>, Option<Vec<u8>>) {
+        let mut cfg = rustls::ClientConfig::builder()
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyCert))
+            .with_no_client_auth();
+        cfg.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+        let tcp = TcpStream::connect(addr).await.unwrap();
+        let tls = tokio_rustls::TlsConnector::from(Arc::new(cfg))
+            .connect(ServerName::try_from(name.to_owned()).unwrap(), tcp)
+            .await
+            .unwrap();
+        let (_, conn) = tls.get_ref();
+        let cert = conn.peer_certificates().unwrap()[0].to_vec();
+        (cert, conn.alpn_protocol().map(<[u8]>::to_vec))
+    }
+
+    #[tokio::test]
+    async fn implicit_tls_answers_validation_and_serves_everyone_else() {
+        let normal = rcgen::generate_simple_self_signed(vec!["mx.alpn.test".to_owned()]).unwrap();
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(normal.key_pair.serialize_der()));
+        let acceptor = TlsAcceptor::from(Arc::new(
+            ServerConfig::builder()
+                .with_no_client_auth()
+                .with_single_cert(vec![normal.cert.der().clone()], key)
+                .unwrap(),
+        ));
+        set_tls_alpn("mx.alpn.test", &[9; 32]).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let mut sessions = 0;
+            for _ in 0..2 {
+                let (tcp, _) = listener.accept().await.unwrap();
+                if accept_implicit(tcp, &acceptor).await.unwrap().is_some() {
+                    sessions += 1;
+                }
+            }
+            sessions
+        });
+        let (cert, alpn) = hello(addr, "mx.alpn.test", &[ACME_TLS_ALPN]).await;
+        assert_eq!(alpn.as_deref(), Some(ACME_TLS_ALPN));
+        // The acmeIdentifier extension (1.3.6.1.5.5.7.1.31) with the digest.
+        let oid = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x1f];
+        assert!(cert.windows(oid.len()).any(|w| w == oid));
+        assert!(cert.windows(32).any(|w| w == [9; 32]));
+        let (cert, alpn) = hello(addr, "mx.alpn.test", &[b"imap"]).await;
+        assert_eq!(alpn, None);
+        assert_eq!(cert, normal.cert.der().to_vec());
+        assert_eq!(
+            server.await.unwrap(),
+            1,
+            "only the ordinary client gets a session"
+        );
+        remove_tls_alpn("mx.alpn.test");
+    }
 
     #[test]
     fn http_answers_come_and_go() {
