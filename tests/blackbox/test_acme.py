@@ -255,6 +255,11 @@ def test_failed_order_is_logged_and_self_signed_stays(heron, tmp_path):
         return text
     text = eventually(logged, 30, what="the failure is in the event log")
     assert "next try in 60s" in text
+    # The dashboard lists it as a problem.
+    wait_for_api(heron)
+    api = logged_in_admin(heron)
+    page = api.http.get(f"http://127.0.0.1:{heron.admin_port}/", timeout=10).text
+    assert "data-problems" in page and "ACME: no certificate for mx.acme.test" in page
     with socket.create_connection((HOST, 993 + heron.offset), timeout=10) as raw:
         ctx = ssl.create_default_context()
         ctx.check_hostname = False

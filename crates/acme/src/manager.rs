@@ -10,7 +10,7 @@
 //! success no new order is made for [`MIN_RENEW_GAP`]; a change of the `acme.` settings (or
 //! of the names) lifts both waits; ACME turned off hands the listeners back to `tls.cert`.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use heron_net::Server;
@@ -91,6 +91,20 @@ pub struct Keeper {
     files: AcmeFiles,
     server: Server,
     gate: Gate,
+    failure: Arc<Mutex<Option<String>>>,
+}
+
+/// A running keeper: its task, and what went wrong last.
+pub struct Running {
+    pub task: JoinHandle<()>,
+    failure: Arc<Mutex<Option<String>>>,
+}
+
+impl Running {
+    /// Why the last order failed, while no order has succeeded since (for the dashboard).
+    pub fn problem(&self) -> Option<String> {
+        self.failure.lock().ok().and_then(|f| f.clone())
+    }
 }
 
 /// Start the keeper of the node whose data directory is `data_dir`; it ends at `stop`.
@@ -99,14 +113,19 @@ pub fn start(
     data_dir: &std::path::Path,
     server: Server,
     stop: CancellationToken,
-) -> JoinHandle<()> {
+) -> Running {
+    let failure = Arc::new(Mutex::new(None));
     let keeper = Keeper {
         settings,
         files: AcmeFiles::new(data_dir),
         server,
         gate: Gate::default(),
+        failure: failure.clone(),
     };
-    tokio::spawn(keeper.run(stop))
+    Running {
+        task: tokio::spawn(keeper.run(stop)),
+        failure,
+    }
 }
 
 impl Keeper {
@@ -123,6 +142,12 @@ impl Keeper {
         }
     }
 
+    fn fail(&self, why: Option<String>) {
+        if let Ok(mut f) = self.failure.lock() {
+            *f = why;
+        }
+    }
+
     fn use_certificate(&mut self, on: bool) {
         if on != self.gate.in_use || on {
             self.server
@@ -135,6 +160,7 @@ impl Keeper {
     /// the next look.
     async fn look(&mut self, cfg: &AcmeConfig) -> Duration {
         if !cfg.enabled() {
+            self.fail(None);
             if self.gate.in_use {
                 self.use_certificate(false);
                 tracing::info!(target: "events", "acme.directory is empty: the listeners use tls.cert again");
@@ -187,6 +213,7 @@ impl Keeper {
         };
         match result {
             Ok(()) => {
+                self.fail(None);
                 self.gate.failures = 0;
                 self.gate.not_before = Some(Instant::now() + MIN_RENEW_GAP);
                 self.use_certificate(true);
@@ -208,6 +235,11 @@ impl Keeper {
                 tracing::error!(target: "events",
                     "ACME: no certificate for {names} from {}: {e}; next try in {}s",
                     cfg.directory, wait.as_secs());
+                self.fail(Some(format!(
+                    "ACME: no certificate for {names} from {}: {e} (next try in {}s)",
+                    cfg.directory,
+                    wait.as_secs()
+                )));
                 wait
             }
         }

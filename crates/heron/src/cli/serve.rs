@@ -126,7 +126,12 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
     let _flood_sync = super::flood_sync::spawn(server.clone(), o.dir.clone(), queue_stop.clone());
     // Certificates from the ACME authority of `acme.directory`, renewed and swapped in.
     let acme_stop = CancellationToken::new();
-    let _acme = heron_acme::start(settings.clone(), data, server.clone(), acme_stop.clone());
+    let acme = Arc::new(heron_acme::start(
+        settings.clone(),
+        data,
+        server.clone(),
+        acme_stop.clone(),
+    ));
     let admin_stop = CancellationToken::new();
     let (admin_task, admin_addr) = start_admin(
         args.admin_listen,
@@ -136,8 +141,12 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
             data_dir: data.to_path_buf(),
             started: std::time::SystemTime::now(),
             problems: {
-                let server = server.clone();
-                Arc::new(move || server.problems())
+                let (server, acme) = (server.clone(), acme.clone());
+                Arc::new(move || {
+                    let mut all = server.problems();
+                    all.extend(acme.problem());
+                    all
+                })
             },
             filter: Some(filter.clone()),
             dmarc: Some(dmarc.clone()),
