@@ -227,6 +227,11 @@ def test_certificate_is_obtained_and_presented_everywhere(heron, dns, tmp_path, 
         new_serial, _, _ = wait_for_acme(heron, pebble, serial_before=serial)
         for port, kind in listeners(heron):
             assert peer(heron, root, port, kind)[0] == new_serial, (port, kind)
+        # A renewal asked for from the command line, with nothing due.
+        heron.set("acme.renew_days", "30")
+        heron.cli("acme", "renew")
+        third, _, _ = wait_for_acme(heron, pebble, serial_before=new_serial)
+        assert third != serial
         assert heron.alive()
     finally:
         pebble.stop()

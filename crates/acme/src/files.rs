@@ -1,5 +1,6 @@
 //! Where ACME state lives: `DATA/tls/acme/` on each node, `account.json` (the account key
-//! and the directory it belongs to), `cert.pem` (the issued chain) and `key.pem` (its key).
+//! and the directory it belongs to), `cert.pem` (the issued chain) and `key.pem` (its key),
+//! and `renew`, present while a renewal asked for by `heron acme renew` is pending.
 //!
 //! Invariants: files holding a private key are created 0600; the certificate and its key are
 //! each replaced by a rename, key first, so a reader sees an old or a new file, never half
@@ -45,6 +46,20 @@ impl AcmeFiles {
     pub fn has_certificate(&self) -> bool {
         let (c, k) = self.pair();
         c.exists() && k.exists()
+    }
+
+    fn renew_file(&self) -> PathBuf {
+        self.dir.join("renew")
+    }
+
+    /// Ask the running server to renew now (`heron acme renew`): a marker file it looks for.
+    pub fn request_renewal(&self) -> Result<(), AcmeError> {
+        self.replace(&self.renew_file(), b"", false)
+    }
+
+    /// Whether a renewal was asked for; the request is taken (the marker removed).
+    pub fn take_renewal_request(&self) -> bool {
+        fs::remove_file(self.renew_file()).is_ok()
     }
 
     fn account_file(&self) -> PathBuf {
@@ -123,6 +138,10 @@ mod tests {
         assert_eq!(fs::read_to_string(&c).expect("read"), "CERT2");
         assert_eq!(fs::read_to_string(&k).expect("read"), "KEY2");
         assert!(files.has_certificate());
+        assert!(!files.take_renewal_request());
+        files.request_renewal().expect("asked");
+        assert!(files.take_renewal_request());
+        assert!(!files.take_renewal_request());
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

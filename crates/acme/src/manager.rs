@@ -23,6 +23,8 @@ use crate::config::AcmeConfig;
 use crate::files::AcmeFiles;
 use crate::order;
 
+/// How often the keeper looks for a renewal asked for by `heron acme renew`.
+pub const REQUEST_CHECK: Duration = Duration::from_secs(5);
 /// Longest wait between two looks at the certificate.
 pub const RECHECK: Duration = Duration::from_secs(12 * 3600);
 /// Shortest time between two successful orders for unchanged settings.
@@ -131,13 +133,28 @@ pub fn start(
 impl Keeper {
     async fn run(mut self, stop: CancellationToken) {
         let mut watch = self.settings.watch();
+        let mut requests = tokio::time::interval(REQUEST_CHECK);
+        requests.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let cfg = AcmeConfig::read(&self.settings);
             let wait = self.look(&cfg).await;
-            tokio::select! {
-                _ = stop.cancelled() => return,
-                changed = watch.changed() => if changed.is_err() { return },
-                _ = tokio::time::sleep(wait) => {}
+            let sleep = tokio::time::sleep(wait);
+            tokio::pin!(sleep);
+            loop {
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    changed = watch.changed() => if changed.is_err() { return } else { break },
+                    _ = &mut sleep => break,
+                    _ = requests.tick() => {
+                        if self.files.take_renewal_request() {
+                            let cfg = AcmeConfig::read(&self.settings);
+                            if cfg.enabled() && !cfg.names.is_empty() {
+                                self.order(&cfg, "renewal asked for (heron acme renew)").await;
+                            }
+                            break;
+                        }
+                    }
+                }
             }
         }
     }

@@ -1,7 +1,8 @@
 //! `heron acme status`: how the ACME settings stand on this node and the certificate kept in
 //! `DATA/tls/acme/` (names, issuer, serial, end of validity, and whether it is due for
-//! renewal). The running server renews by itself; a change of any `acme.` setting makes it
-//! look at once.
+//! renewal). `heron acme renew`: ask the running server to renew now (a marker file it looks
+//! for every few seconds). The server renews by itself too; a change of any `acme.` setting
+//! makes it look at once.
 
 use clap::Subcommand;
 use heron_acme::{AcmeConfig, AcmeFiles, manager};
@@ -14,12 +15,22 @@ use crate::out::outln;
 pub enum AcmeCmd {
     /// Show the ACME settings and the certificate obtained on this node.
     Status,
+    /// Ask the server running on this data directory to renew the certificate now (within
+    /// a few seconds; the result is in the events log and in `heron acme status`).
+    Renew,
 }
 
 /// Run an ACME command.
 pub async fn run(at: &super::Location, cmd: AcmeCmd) -> anyhow::Result<()> {
     let o = super::open(at).await?;
     match cmd {
+        AcmeCmd::Renew => {
+            if !AcmeConfig::read(&o.settings).enabled() {
+                anyhow::bail!("ACME is off: set acme.directory first");
+            }
+            AcmeFiles::new(&at.data).request_renewal()?;
+            outln!("renewal asked for; the running server orders a certificate within seconds");
+        }
         AcmeCmd::Status => {
             let cfg = AcmeConfig::read(&o.settings);
             if !cfg.enabled() {

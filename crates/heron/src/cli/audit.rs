@@ -15,7 +15,8 @@ pub fn changes(command: &Command) -> bool {
     use super::{alias::AliasCmd, dkim::DkimCmd, domain::DomainCmd, filter::FilterCmd};
     use super::{spool::SpoolCmd, token::TokenCmd, user::UserCmd};
     match command {
-        Command::Serve(_) | Command::Migrate(_) | Command::Store(_) | Command::Acme(_) => false,
+        Command::Serve(_) | Command::Migrate(_) | Command::Store(_) => false,
+        Command::Acme(c) => matches!(c, super::acme::AcmeCmd::Renew),
         Command::Domain(c) => !matches!(c, DomainCmd::List | DomainCmd::Show { .. }),
         Command::User(c) => !matches!(c, UserCmd::List { .. }),
         Command::Alias(c) => !matches!(c, AliasCmd::List { .. }),
