@@ -8,6 +8,7 @@
 //! it, or a name of its own).
 #![forbid(unsafe_code)]
 
+pub mod certinfo;
 pub mod config;
 pub mod files;
 pub mod manager;

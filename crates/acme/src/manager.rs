@@ -13,8 +13,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::certinfo::{CertDescription, describe_file};
 use heron_net::Server;
-use heron_net::certinfo::{CertDescription, describe_file};
 use heron_settings::Settings;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;

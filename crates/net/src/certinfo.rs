@@ -1,127 +1,99 @@
-//! What a certificate file says about itself, for people: the names it is valid for, who
-//! issued it, its serial number and validity. Read from the first certificate of a PEM file
-//! (the leaf of a chain).
+//! What a certificate says, for people: its names (subject alternative names, else the
+//! subject), issuer and validity, read from the first certificate of a PEM chain.
+//!
+//! Invariant: only reads; a certificate that cannot be parsed is an error, never a guess.
 
+use std::net::IpAddr;
 use std::path::Path;
+use std::time::SystemTime;
 
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use x509_cert::der::Decode;
-use x509_cert::der::oid::AssociatedOid;
 use x509_cert::ext::pkix::SubjectAltName;
 use x509_cert::ext::pkix::name::GeneralName;
 
 use crate::NetError;
 
-/// The leaf certificate of a PEM file, described.
+/// The facts of one certificate.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CertDescription {
-    /// Subject distinguished name (RFC 4514 form).
-    pub subject: String,
-    /// Issuer distinguished name (RFC 4514 form).
-    pub issuer: String,
-    /// DNS names and IP addresses of the subject alternative name extension.
+pub struct CertInfo {
+    /// The subject alternative names (DNS names, then addresses), or the subject's common
+    /// name when it has none.
     pub names: Vec<String>,
-    /// Serial number, lower-case hex.
-    pub serial: String,
-    /// Unix seconds.
-    pub not_before: i64,
-    /// Unix seconds.
-    pub not_after: i64,
+    /// The subject, as an RFC 4514 string.
+    pub subject: String,
+    /// The issuer, as an RFC 4514 string.
+    pub issuer: String,
+    pub not_before: SystemTime,
+    pub not_after: SystemTime,
+    /// Issuer and subject are the same name (a self-signed certificate, or a root).
+    pub self_issued: bool,
+    /// Certificates in the chain, the first included.
+    pub chain_len: usize,
 }
 
-/// Describe the first certificate of the PEM file `path`.
-pub fn describe_file(path: &Path) -> Result<CertDescription, NetError> {
-    let der = CertificateDer::from_pem_file(path)
-        .map_err(|e| NetError::Tls(format!("cannot read certificate {}: {e}", path.display())))?;
-    describe(der.as_ref())
-        .map_err(|e| NetError::Tls(format!("cannot parse certificate {}: {e}", path.display())))
+/// The facts of the first certificate of the PEM file `cert`.
+pub fn describe(cert: &Path) -> Result<CertInfo, NetError> {
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| NetError::Tls(format!("cannot read certificate {}: {e}", cert.display())))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| NetError::Tls(format!("bad certificate {}: {e}", cert.display())))?;
+    describe_chain(&chain)
 }
 
-/// Describe a DER certificate.
-pub fn describe(der: &[u8]) -> Result<CertDescription, x509_cert::der::Error> {
-    let cert = x509_cert::Certificate::from_der(der)?;
-    let tbs = &cert.tbs_certificate;
+/// The facts of the first certificate of `chain`.
+pub fn describe_chain(chain: &[CertificateDer<'_>]) -> Result<CertInfo, NetError> {
+    let first = chain
+        .first()
+        .ok_or_else(|| NetError::Tls("no certificate".into()))?;
+    let parsed = x509_cert::Certificate::from_der(first.as_ref())
+        .map_err(|e| NetError::Tls(format!("cannot parse the certificate: {e}")))?;
+    let tbs = &parsed.tbs_certificate;
     let mut names = Vec::new();
-    for ext in tbs.extensions.iter().flatten() {
-        if ext.extn_id != <SubjectAltName as AssociatedOid>::OID {
-            continue;
+    if let Ok(Some((_, SubjectAltName(sans)))) = tbs.get::<SubjectAltName>() {
+        for n in &sans {
+            if let GeneralName::DnsName(d) = n {
+                names.push(d.to_string());
+            }
         }
-        let san = SubjectAltName::from_der(ext.extn_value.as_bytes())?;
-        for name in san.0 {
-            match name {
-                GeneralName::DnsName(d) => names.push(d.to_string()),
-                GeneralName::IpAddress(ip) => names.extend(ip_text(ip.as_bytes())),
-                _ => {}
+        for n in &sans {
+            if let GeneralName::IpAddress(ip) = n {
+                names.extend(ip_text(ip.as_bytes()));
             }
         }
     }
-    let unix = |t: x509_cert::time::Time| {
-        i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX)
-    };
-    Ok(CertDescription {
-        subject: tbs.subject.to_string(),
-        issuer: tbs.issuer.to_string(),
+    let subject = tbs.subject.to_string();
+    if names.is_empty() {
+        names.extend(common_name(&subject));
+    }
+    Ok(CertInfo {
         names,
-        serial: tbs
-            .serial_number
-            .as_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
-        not_before: unix(tbs.validity.not_before),
-        not_after: unix(tbs.validity.not_after),
+        issuer: tbs.issuer.to_string(),
+        self_issued: tbs.issuer == tbs.subject,
+        subject,
+        not_before: SystemTime::UNIX_EPOCH + tbs.validity.not_before.to_unix_duration(),
+        not_after: SystemTime::UNIX_EPOCH + tbs.validity.not_after.to_unix_duration(),
+        chain_len: chain.len(),
     })
 }
 
-/// Where a certificate in use came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CertSource {
-    /// Obtained from the ACME certificate authority (`acme.directory`).
-    Acme,
-    /// The `tls.cert`/`tls.key` settings.
-    Configured,
-    /// Made by the server at first start.
-    SelfSigned,
-    /// A listener's own `cert=`/`key=` pair.
-    Listener,
+/// An address of a SAN entry (4 or 16 bytes).
+fn ip_text(b: &[u8]) -> Option<String> {
+    let ip = match b.len() {
+        4 => IpAddr::from(<[u8; 4]>::try_from(b).ok()?),
+        16 => IpAddr::from(<[u8; 16]>::try_from(b).ok()?),
+        _ => return None,
+    };
+    Some(ip.to_string())
 }
 
-impl CertSource {
-    /// Lower-case name, as shown.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CertSource::Acme => "acme",
-            CertSource::Configured => "configured",
-            CertSource::SelfSigned => "self-signed",
-            CertSource::Listener => "listener",
-        }
-    }
-}
-
-/// A certificate a listener presents now.
-#[derive(Clone, Debug)]
-pub struct CertInUse {
-    /// Which listeners present it: `default` (every TLS listener without its own pair) or a
-    /// listener as `PROTOCOL ENCRYPTION ADDRESS:PORT`.
-    pub used_by: String,
-    pub source: CertSource,
-    /// The certificate file.
-    pub file: std::path::PathBuf,
-    /// What the file says, or why it could not be read.
-    pub description: Result<CertDescription, String>,
-}
-
-fn ip_text(bytes: &[u8]) -> Option<String> {
-    match bytes.len() {
-        4 => <[u8; 4]>::try_from(bytes)
-            .ok()
-            .map(|b| std::net::Ipv4Addr::from(b).to_string()),
-        16 => <[u8; 16]>::try_from(bytes)
-            .ok()
-            .map(|b| std::net::Ipv6Addr::from(b).to_string()),
-        _ => None,
-    }
+/// The `CN=` value of an RFC 4514 subject string.
+fn common_name(subject: &str) -> Option<String> {
+    subject
+        .split(',')
+        .find_map(|part| part.trim().strip_prefix("CN="))
+        .map(str::to_owned)
 }
 
 #[cfg(test)]
@@ -129,22 +101,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_issuer_and_validity_are_read() {
+    fn names_issuer_and_validity_of_a_self_signed_certificate() {
         let mut params =
             rcgen::CertificateParams::new(vec!["mx.example.test".to_owned()]).expect("params");
         params
             .subject_alt_names
-            .push(rcgen::SanType::IpAddress("192.0.2.9".parse().expect("ip")));
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "mx.example.test");
+            .push(rcgen::SanType::IpAddress("192.0.2.1".parse().expect("ip")));
+        let mut dn = rcgen::DistinguishedName::new();
+        dn.push(rcgen::DnType::CommonName, "mx.example.test");
+        params.distinguished_name = dn;
         let key = rcgen::KeyPair::generate().expect("key");
         let cert = params.self_signed(&key).expect("cert");
-        let d = describe(cert.der()).expect("described");
-        assert_eq!(d.names, vec!["mx.example.test", "192.0.2.9"]);
-        assert!(d.issuer.contains("CN=mx.example.test"), "{}", d.issuer);
-        assert_eq!(d.issuer, d.subject);
-        assert!(d.not_after > d.not_before);
-        assert!(!d.serial.is_empty());
+        let info = describe_chain(&[cert.der().clone()]).expect("info");
+        assert_eq!(info.names, ["mx.example.test", "192.0.2.1"]);
+        assert!(info.self_issued);
+        assert_eq!(info.issuer, "CN=mx.example.test");
+        assert!(info.not_after > info.not_before);
+        assert_eq!(common_name("O=x,CN=a.test"), Some("a.test".into()));
     }
 }

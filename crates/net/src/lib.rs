@@ -20,6 +20,8 @@ mod refuse;
 pub mod registry;
 pub mod stream;
 pub mod tls;
+pub mod tls_policy;
+pub mod tls_upload;
 pub mod watch;
 
 use std::net::{IpAddr, SocketAddr};

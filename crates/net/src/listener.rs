@@ -48,7 +48,7 @@ struct Shared {
     settings: Arc<Settings>,
     services: HashMap<Protocol, Arc<dyn Service>>,
     registry: Arc<Registry>,
-    tls: TlsProvider,
+    tls: Arc<TlsProvider>,
     policy: RwLock<Policy>,
     shutdown: CancellationToken,
     tracker: TaskTracker,
@@ -95,7 +95,7 @@ impl Server {
         nofile: u64,
     ) -> Self {
         let shared = Shared {
-            tls: TlsProvider::new(self_signed),
+            tls: Arc::new(TlsProvider::new(self_signed)),
             settings,
             services,
             registry: Arc::new(Registry::default()),
@@ -139,6 +139,15 @@ impl Server {
         }
     }
 
+    /// Configured listeners that could not be bound at the last change, with why.
+    pub fn bind_failures(&self) -> Vec<String> {
+        self.shared
+            .bind_failures
+            .lock()
+            .map(|f| f.clone())
+            .unwrap_or_default()
+    }
+
     /// What an administrator should know about the listeners now: configured listeners that
     /// are not bound (and why), and a default certificate that has expired or expires within
     /// [`CERT_WARNING`].
@@ -169,6 +178,12 @@ impl Server {
             }
         }
         out
+    }
+
+    /// The certificates of the listeners, for the admin listener's own TLS and for showing
+    /// which certificate is in use.
+    pub fn tls(&self) -> &Arc<TlsProvider> {
+        &self.shared.tls
     }
 
     /// The live sessions.
@@ -262,54 +277,6 @@ impl Server {
             *a = pair;
         }
         self.refresh_tls();
-    }
-
-    /// The certificates the TLS listeners present now: the default pair, then each
-    /// listener's own.
-    pub fn certificates(&self) -> Vec<crate::certinfo::CertInUse> {
-        use crate::certinfo::{CertInUse, CertSource, describe_file};
-        let mut out = Vec::new();
-        let acme = self.shared.acme.lock().ok().and_then(|a| a.clone());
-        if let Some(pair) = self.shared.tls.default_pair() {
-            let source = if Some(&pair) == acme.as_ref() {
-                CertSource::Acme
-            } else if &pair == self.shared.tls.self_signed_pair() {
-                CertSource::SelfSigned
-            } else {
-                CertSource::Configured
-            };
-            out.push(CertInUse {
-                used_by: "default".to_owned(),
-                source,
-                description: describe_file(&pair.0).map_err(|e| e.to_string()),
-                file: pair.0,
-            });
-        }
-        for spec in self.wanted().unwrap_or_default() {
-            let Some((cert, _)) = spec
-                .cert
-                .as_ref()
-                .filter(|_| spec.encryption != Encryption::None)
-            else {
-                continue;
-            };
-            let file = PathBuf::from(cert);
-            out.push(CertInUse {
-                used_by: format!(
-                    "{} {} {}",
-                    spec.protocol.as_str(),
-                    match spec.encryption {
-                        Encryption::Implicit => "tls",
-                        _ => "starttls",
-                    },
-                    spec.addr
-                ),
-                source: CertSource::Listener,
-                description: describe_file(&file).map_err(|e| e.to_string()),
-                file,
-            });
-        }
-        out
     }
 
     /// Bind every wanted listener, failing on the first that cannot be bound (start-up),
@@ -425,11 +392,20 @@ impl Server {
                     let guard = match self.admit(&tcp, peer, &spec, service.as_ref()) {
                         Ok(g) => g,
                         Err(why) => {
+                            heron_metrics::metrics().refused(
+                                spec.protocol.as_str(),
+                                match why {
+                                    Refusal::Blacklisted => "blacklisted",
+                                    Refusal::TooManyConnections => "too-many",
+                                    Refusal::TooManyFromIp => "too-many-from-ip",
+                                },
+                            );
                             refused.note(log_target(spec.protocol), peer, why);
                             refuse(tcp, &spec, service.as_ref(), why);
                             continue;
                         }
                     };
+                    heron_metrics::metrics().connection(spec.protocol.as_str());
                     let this = self.clone();
                     let (spec, service) = (spec.clone(), service.clone());
                     self.shared

@@ -295,6 +295,9 @@ pub trait SpoolStore: Send + Sync {
     async fn spool_release(&self, now: i64) -> Result<Vec<i64>>;
     /// The earliest `next_attempt_at` of an entry not leased, if any.
     async fn spool_next_due(&self) -> Result<Option<i64>>;
+    /// How many entries the spool holds, and when the oldest arrived (Unix seconds), for
+    /// the metrics; one aggregate read.
+    async fn spool_summary(&self) -> Result<(u64, Option<i64>)>;
     /// Apply an administrator's change; the entry as it is afterwards.
     async fn spool_change(&self, id: i64, c: SpoolChange) -> Result<SpoolEntry>;
 }

@@ -15,6 +15,7 @@ pub mod domain_aliases;
 pub mod domains;
 pub mod filter;
 pub mod filter_policy;
+pub mod health;
 pub mod impersonate;
 pub mod listeners;
 pub mod listing;
@@ -39,6 +40,9 @@ use crate::openapi;
 /// Every API route.
 pub fn api() -> Router<Shared> {
     Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics_text))
         .route(
             "/api/v1/openapi.json",
             get(|| async { Json(openapi::cached()) }),
@@ -103,7 +107,6 @@ pub fn api() -> Router<Shared> {
         .route("/api/v1/online-users", get(activity::online))
         .route("/api/v1/inactive-users", get(activity::inactive))
         .route("/api/v1/nodes", get(nodes::list))
-        .route("/api/v1/certificates", get(certificates::list))
         .route(
             "/.well-known/acme-challenge/{token}",
             get(acme_challenge::answer),
@@ -146,6 +149,10 @@ pub fn api() -> Router<Shared> {
             "/api/v1/listeners",
             get(listeners::list).put(listeners::put),
         )
+        .route(
+            "/api/v1/certificates",
+            get(certificates::list).post(certificates::upload),
+        )
         .route("/api/v1/blocks", get(blocks::list))
         .route(
             "/api/v1/blocks/{kind}/{key}",
@@ -167,6 +174,7 @@ pub fn parse_bodies_for_fuzzing(body: &[u8]) -> usize {
     }
     [
         accepts::<aliases::NewAliasRequest>,
+        accepts::<certificates::CertificateUpload>,
         accepts::<defaults::PropagateRequest>,
         accepts::<defaults::DefaultsChange>,
         accepts::<dkim::NewDkimKey>,

@@ -11,7 +11,6 @@ pub mod account;
 pub mod accounts;
 mod assets;
 pub mod blocks;
-pub mod certificates;
 pub mod dashboard;
 pub mod defaults;
 pub mod dmarc;
@@ -59,7 +58,6 @@ pub fn pages() -> Router<Shared> {
         .route("/blocks", get(blocks::blocks_page))
         .route("/online", get(ops::online_page))
         .route("/bindings", get(ops::bindings_page))
-        .route("/certificates", get(certificates::page))
         .route("/logs", get(logs::logs_page))
         .route("/messages", get(messages::messages_page))
         .route("/filter", get(filter::filter_page))

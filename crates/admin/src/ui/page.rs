@@ -195,7 +195,6 @@ fn nav(v: &Viewer, active: &str) -> Vec<NavItem> {
                 ("filter", "Spam filter"),
                 ("dmarc", "DMARC reports"),
                 ("bindings", "Bindings"),
-                ("certificates", "Certificates"),
                 ("spool", "Spool"),
                 ("services", "Services"),
                 ("online", "Online users"),

@@ -5,8 +5,8 @@
 //! makes it look at once.
 
 use clap::Subcommand;
+use heron_acme::certinfo::describe_file;
 use heron_acme::{AcmeConfig, AcmeFiles, manager};
-use heron_net::certinfo::describe_file;
 
 use crate::out::outln;
 

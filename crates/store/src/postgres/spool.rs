@@ -245,6 +245,15 @@ impl SpoolStore for PgStore {
         Ok(r.try_get(0)?)
     }
 
+    async fn spool_summary(&self) -> Result<(u64, Option<i64>)> {
+        let c = self.client().await?;
+        let r = c
+            .query_one("SELECT count(*), min(created_at) FROM spool", &[])
+            .await?;
+        let n: i64 = r.try_get(0)?;
+        Ok((u64::try_from(n).unwrap_or(0), r.try_get(1)?))
+    }
+
     async fn spool_change(&self, id: i64, c: SpoolChange) -> Result<SpoolEntry> {
         write_tx!(self, |tx| {
             let row =
