@@ -52,6 +52,12 @@ if ! command -v testssl >/dev/null 2>&1; then
     as_root apt-get update -qq
     as_root apt-get install -y -qq testssl.sh >/dev/null
 fi
+# systemd-analyze checks the service unit (tests/blackbox/test_service_unit.py).
+if ! command -v systemd-analyze >/dev/null 2>&1; then
+    echo "installing systemd (systemd-analyze)"
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq systemd >/dev/null
+fi
 # Python modules of tests/blackbox/requirements.txt (pytest, pytest-xdist, dnslib, aiosmtpd, dkimpy, PyNaCl,
 # requests, openapi-spec-validator, IMAPClient, prometheus-client).
 if ! python3 -c 'import pytest, xdist, dnslib, aiosmtpd, dkim, nacl, requests, openapi_spec_validator, imapclient, prometheus_client' >/dev/null 2>&1; then

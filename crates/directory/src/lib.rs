@@ -9,6 +9,7 @@
 pub mod address;
 mod admin;
 mod auth;
+pub mod autoclean;
 pub mod blocks;
 mod defaults;
 mod domain_cache;

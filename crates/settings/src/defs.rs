@@ -492,6 +492,12 @@ crate::settings! {
     /// Seconds an account's sending is suspended after a spam run (its submissions are deferred with 451 4.7.1 and its queued mail waits; the Blocks page lifts it sooner). 0 = notify only.
     SPAMMER_SUSPEND: Seconds = "security.spammer_suspend", "0";
 
+    // ---- folder auto-clean (OPS-6) ----
+    /// Folder auto-clean rules for every user: entries `FOLDER age=DAYS` (messages that arrived more than DAYS days ago go) or `FOLDER size=MB keep=MB` (past MB, the oldest messages go until at most keep MB are left). FOLDER is a name, or a special use such as \Trash or \Junk matching each user's folder of that use. Removals are logged (events). Empty: no cleaning.
+    AUTOCLEAN_RULES: List = "autoclean.rules", "";
+    /// Seconds between auto-clean runs (one node runs each, as the store's hold allows).
+    AUTOCLEAN_INTERVAL: Seconds = "autoclean.interval", "3600";
+
     // ---- sending throttles (DOM-7) ----
     /// Throttle sending per domain and per user: authenticated submissions over the hourly message or MB limit of the sender or of its domain, and bounces (null-sender mail) for a domain or mailbox over its hourly bounce limit, are deferred with 451 4.7.0 until the hour is over. The counts are shared by every node.
     THROTTLE_ENABLED: Bool = "throttle.enabled", "false";

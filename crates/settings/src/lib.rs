@@ -11,6 +11,7 @@
 //! typed read never fails; if one somehow does (a value edited by hand), the default is used
 //! and the problem is logged.
 
+pub mod autoclean;
 pub mod defs;
 pub mod fd_budget;
 pub mod forwarding;

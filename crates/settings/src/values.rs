@@ -309,6 +309,7 @@ pub fn check(key: &str, v: &str) -> Result<(), String> {
         | "submission.safe_ips"
         | "admin.metrics_ips" => parse_ip_rules(v).map(drop),
         "bind.hostnames" => parse_hostnames(v).map(drop),
+        "autoclean.rules" => crate::autoclean::parse_rules(v).map(drop),
         "dns.servers" => parse_dns_servers(v).map(drop),
         "spool.retry_schedule" => crate::routes::parse_retry_schedule(v).map(drop),
         "route.forwarding" => crate::routes::parse_forwarding(v).map(drop),

@@ -17,6 +17,7 @@ pub fn changes(command: &Command) -> bool {
     match command {
         Command::Serve(_) | Command::Migrate(_) | Command::Store(_) => false,
         Command::Acme(c) => matches!(c, super::acme::AcmeCmd::Renew),
+        Command::Backup { .. } | Command::Restore { .. } => false,
         Command::Domain(c) => !matches!(c, DomainCmd::List | DomainCmd::Show { .. }),
         Command::User(c) => !matches!(c, UserCmd::List { .. }),
         Command::Alias(c) => !matches!(c, AliasCmd::List { .. }),

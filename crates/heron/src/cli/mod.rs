@@ -11,6 +11,7 @@ pub mod acme;
 pub mod admin;
 pub mod alias;
 pub mod audit;
+pub mod backup;
 pub mod blocks;
 pub mod dkim;
 pub mod domain;

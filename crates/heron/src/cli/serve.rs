@@ -137,6 +137,8 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
         server.clone(),
         acme_stop.clone(),
     ));
+    // OPS-6: folder auto-clean, on one node at a time.
+    let _autoclean = o.dir.start_autoclean(queue_stop.clone());
     let admin_stop = CancellationToken::new();
     let (admin_task, admin_addr) = start_admin(
         args.admin_listen,

@@ -7,6 +7,7 @@
 
 mod acl;
 mod admin_account;
+pub mod backup;
 mod bayes;
 mod changes;
 mod directory;
