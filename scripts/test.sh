@@ -41,6 +41,12 @@ if [ ! -e /usr/lib/dovecot/dovecot-config ] || [ ! -e /usr/lib/dovecot/libdoveco
     as_root apt-get install -y -qq dovecot-dev dovecot-core build-essential autoconf automake \
         libtool pkg-config libssl-dev >/dev/null
 fi
+# Pebble, a small ACME certificate authority for testing, for the ACME tests (test_acme.py).
+if ! command -v pebble >/dev/null 2>&1; then
+    echo "installing pebble"
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq pebble >/dev/null
+fi
 # testssl.sh scans the TLS listeners and the admin HTTPS port (test_testssl.py).
 if ! command -v testssl >/dev/null 2>&1; then
     as_root apt-get update -qq

@@ -73,6 +73,9 @@ pub(crate) enum Command {
     /// DKIM signing keys of hosted domains.
     #[command(subcommand)]
     Dkim(cli::dkim::DkimCmd),
+    /// Certificates from an ACME authority (acme.* settings) on this node.
+    #[command(subcommand)]
+    Acme(cli::acme::AcmeCmd),
     /// Spam-filter settings of one domain or user, and a domain's filtering switch.
     #[command(subcommand)]
     Filter(cli::filter::FilterCmd),
@@ -137,6 +140,7 @@ fn main() -> ExitCode {
             Command::Import(a) => cli::import::run(&at, a).await,
             Command::Spool(c) => cli::spool::run(&at, c).await,
             Command::Dkim(c) => cli::dkim::run(&at, c).await,
+            Command::Acme(c) => cli::acme::run(&at, c).await,
             Command::Filter(c) => cli::filter::run(&at, c).await,
             Command::Admin(c) => cli::admin::run(&at, c).await,
             Command::Token(c) => cli::token::run(&at, c).await,

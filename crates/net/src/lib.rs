@@ -9,6 +9,7 @@
 pub mod banner;
 pub mod budget;
 pub mod certinfo;
+pub mod challenge;
 pub mod client;
 pub mod command_loop;
 pub mod deflate;

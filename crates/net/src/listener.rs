@@ -63,6 +63,8 @@ struct Shared {
     /// Blocks the DoS rule placed here and not yet recorded in the store (protocol, IP,
     /// length), at most [`MAX_NEW_FLOOD_BLOCKS`].
     new_flood_blocks: Mutex<Vec<FloodBlock>>,
+    /// The certificate pair obtained by ACME, used in place of `tls.cert`/`tls.key` while set.
+    acme: Mutex<Option<(PathBuf, PathBuf)>>,
 }
 
 /// A DoS block: the protocol, the IP and how long it lasts (from now, when reported).
@@ -104,6 +106,7 @@ impl Server {
             bind_failures: Mutex::new(Vec::new()),
             flood: Mutex::new(crate::flood::FloodGuard::default()),
             new_flood_blocks: Mutex::new(Vec::new()),
+            acme: Mutex::new(None),
         };
         Self {
             shared: Arc::new(shared),
@@ -254,9 +257,26 @@ impl Server {
             (false, false) => Some((cert.into(), key.into())),
             _ => return,
         };
+        let acme = self.shared.acme.lock().ok().and_then(|a| a.clone());
+        if let Some(pair) = acme {
+            if let Err(e) = self.shared.tls.configure(Some(pair)) {
+                tracing::error!(target: "events", "the ACME certificate is not used: {e}; TLS goes on with the previous certificate");
+            }
+            return;
+        }
         if let Err(e) = self.shared.tls.configure(configured) {
             tracing::error!(target: "events", "tls.cert/tls.key not used: {e}; TLS goes on with the previous certificate");
         }
+    }
+
+    /// Use the certificate pair `pair` (obtained by ACME) in place of `tls.cert`/`tls.key` on
+    /// every TLS listener without its own pair, from the next connection on; `None` goes back
+    /// to the settings. Files written over in place are read again.
+    pub fn use_acme_certificate(&self, pair: Option<(PathBuf, PathBuf)>) {
+        if let Ok(mut a) = self.shared.acme.lock() {
+            *a = pair;
+        }
+        self.refresh_tls();
     }
 
     /// Bind every wanted listener, failing on the first that cannot be bound (start-up),
@@ -519,8 +539,14 @@ impl Server {
         let mut stream = SessionStream::Plain(tcp);
         if spec.encryption == Encryption::Implicit {
             let acceptor = tls.as_ref()?;
-            match tokio::time::timeout(HANDSHAKE_TIMEOUT, stream.upgrade(acceptor)).await {
-                Ok(Ok(s)) => stream = s,
+            let SessionStream::Plain(tcp) = stream else {
+                return None;
+            };
+            let handshake = crate::challenge::accept_implicit(tcp, acceptor);
+            match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
+                Ok(Ok(Some(s))) => stream = s,
+                // An ACME validation connection, answered.
+                Ok(Ok(None)) => return None,
                 Ok(Err(e)) => {
                     tracing::warn!(target: "events", "TLS handshake with {} failed: {e}", info.peer);
                     return None;

@@ -20,6 +20,20 @@ crate::settings! {
     /// Private key (PEM) matching `tls.cert`.
     TLS_KEY: Text = "tls.key", "";
 
+    // ---- ACME certificates (RFC 8555) ----
+    /// ACME directory URL of the certificate authority (e.g. `https://acme-v02.api.letsencrypt.org/directory`); empty = no automatic certificates. Set, this node obtains a certificate for its host names, keeps it under `DATA/tls/acme/`, renews it and uses it on every TLS listener without a listener `cert=` pair, in place of `tls.cert`.
+    ACME_DIRECTORY: Text = "acme.directory", "";
+    /// Contact e-mail address given to the certificate authority with the account (expiry notices); empty = none.
+    ACME_CONTACT: Text = "acme.contact", "";
+    /// Host names the certificate names besides this node's own: `server.hostname` (else the system's host name) and the `bind.hostnames` names are always included. Hosted domains are not added by themselves, since every name must resolve to this server or the whole order fails; list their mail host names here (e.g. `mail.example.com`).
+    ACME_NAMES: List = "acme.names", "";
+    /// How the certificate authority checks that the names are ours: http-01 (a file served by the admin listener at `/.well-known/acme-challenge/`, reached on port 80) or tls-alpn-01 (answered by every implicit-TLS listener, reached on port 443).
+    ACME_CHALLENGE: Choice(&["http-01", "tls-alpn-01"]) = "acme.challenge", "http-01";
+    /// Days before its expiry a certificate is renewed; a change of any `acme.` setting is looked at at once.
+    ACME_RENEW_DAYS: Count = "acme.renew_days", "30";
+    /// A root certificate (PEM file) to trust for the ACME directory instead of the system's roots, for a private or test certificate authority; empty = the system's roots.
+    ACME_CA_FILE: Text = "acme.ca_file", "";
+
     /// Rows per page in the lists of the admin web interface (1-1000).
     ADMIN_ITEMS_PER_PAGE: Count = "admin.items_per_page", "50";
     /// Seconds an admin client has to send a request's headers, counted from connecting or from the end of the previous answer (so idle keep-alive connections are closed after it too); a request cut off is answered 408, a silent connection just closed. 0 counts as 1.

@@ -1,6 +1,7 @@
 //! The `/api/v1` routes: one file per resource, each handler checking its action with
 //! [`crate::authz::decide`] (through [`crate::auth::Caller::allow`]) before touching anything.
 
+pub mod acme_challenge;
 pub mod activity;
 pub mod aliases;
 pub mod bayes;
@@ -108,6 +109,10 @@ pub fn api() -> Router<Shared> {
         .route("/api/v1/online-users", get(activity::online))
         .route("/api/v1/inactive-users", get(activity::inactive))
         .route("/api/v1/nodes", get(nodes::list))
+        .route(
+            "/.well-known/acme-challenge/{token}",
+            get(acme_challenge::answer),
+        )
         .route("/api/v1/bayes", get(bayes::get))
         .route("/api/v1/bayes/reset", post(bayes::reset))
         .route("/api/v1/services", get(services::list))

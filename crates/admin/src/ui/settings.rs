@@ -62,6 +62,7 @@ const SPELLING: &[(&str, &str)] = &[
     ("ip", "IP"),
     ("ips", "IPs"),
     ("tls", "TLS"),
+    ("acme", "ACME"),
     ("smtp", "SMTP"),
     ("dns", "DNS"),
     ("dkim", "DKIM"),

@@ -7,6 +7,7 @@
 //! shared store ([`Location::store`]) the data directory holds only what is the node's own
 //! (logs, certificates, the serve lock) and the commands do not need one.
 
+pub mod acme;
 pub mod admin;
 pub mod alias;
 pub mod audit;

@@ -135,6 +135,14 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
     let server = Server::new(settings.clone(), services, self_signed, nofile.now);
     let _follow = server.start().await?;
     let _flood_sync = super::flood_sync::spawn(server.clone(), o.dir.clone(), queue_stop.clone());
+    // Certificates from the ACME authority of `acme.directory`, renewed and swapped in.
+    let acme_stop = CancellationToken::new();
+    let acme = Arc::new(heron_acme::start(
+        settings.clone(),
+        data,
+        server.clone(),
+        acme_stop.clone(),
+    ));
     // OPS-6: folder auto-clean, on one node at a time.
     let _autoclean = o.dir.start_autoclean(queue_stop.clone());
     let admin_stop = CancellationToken::new();
@@ -146,8 +154,12 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
             data_dir: data.to_path_buf(),
             started: std::time::SystemTime::now(),
             problems: {
-                let server = server.clone();
-                Arc::new(move || server.problems())
+                let (server, acme) = (server.clone(), acme.clone());
+                Arc::new(move || {
+                    let mut all = server.problems();
+                    all.extend(acme.problem());
+                    all
+                })
             },
             unbound: {
                 let server = server.clone();
@@ -182,6 +194,7 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(target: "events", "shutting down");
     queue_stop.cancel();
     admin_stop.cancel();
+    acme_stop.cancel();
     drain(&server, admin_task, queue_task).await;
     heartbeat.stop().await;
     tracing::info!(target: "events", "stopped");
