@@ -6,9 +6,9 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::defaults;
 use crate::routes::{
-    activity, aliases, bayes, blocks, connections, dkim, dmarc, domain_aliases, domains, filter,
-    filter_policy, impersonate, listeners, logs, messages, nodes, services, session, settings,
-    spool, tokens, users,
+    activity, addresses, aliases, bayes, blocks, clientsetup, connections, dkim, dmarc, dns,
+    domain_aliases, domains, filter, filter_policy, impersonate, listeners, logs, messages, nodes,
+    services, session, settings, spool, tokens, users,
 };
 
 #[derive(OpenApi)]
@@ -43,6 +43,7 @@ use crate::routes::{
         dmarc::list, dmarc::get, dmarc::collected, dmarc::send,
         listeners::list, listeners::put,
         blocks::list, blocks::delete, blocks::blacklist,
+        dns::get, addresses::list, clientsetup::mobileconfig,
     ),
     modifiers(&Security),
     security(("session" = []), ("bearer" = [])),

@@ -73,6 +73,13 @@ pub(crate) enum Command {
     /// DKIM signing keys of hosted domains.
     #[command(subcommand)]
     Dkim(cli::dkim::DkimCmd),
+    /// Every DNS record a hosted domain should publish, checked against the DNS.
+    Dns {
+        domain: String,
+        /// Only print the records; do not look them up.
+        #[arg(long)]
+        no_check: bool,
+    },
     /// Spam-filter settings of one domain or user, and a domain's filtering switch.
     #[command(subcommand)]
     Filter(cli::filter::FilterCmd),
@@ -124,6 +131,7 @@ fn main() -> ExitCode {
             Command::Import(a) => cli::import::run(&at, a).await,
             Command::Spool(c) => cli::spool::run(&at, c).await,
             Command::Dkim(c) => cli::dkim::run(&at, c).await,
+            Command::Dns { domain, no_check } => cli::dns::run(&at, &domain, no_check).await,
             Command::Filter(c) => cli::filter::run(&at, c).await,
             Command::Admin(c) => cli::admin::run(&at, c).await,
             Command::Token(c) => cli::token::run(&at, c).await,

@@ -44,12 +44,17 @@ struct Policy {
     default_hostname: String,
 }
 
+/// BIND-4: host names of the IPs hosted domains are bound to, set from the directory
+/// ([`Server::set_bound_hostnames`]); a `bind.hostnames` name of the IP comes first.
+type Bound = RwLock<Vec<(std::net::IpAddr, String)>>;
+
 struct Shared {
     settings: Arc<Settings>,
     services: HashMap<Protocol, Arc<dyn Service>>,
     registry: Arc<Registry>,
     tls: TlsProvider,
     policy: RwLock<Policy>,
+    bound: Bound,
     shutdown: CancellationToken,
     tracker: TaskTracker,
     /// The process's open-file limit: each protocol's sessions are capped at a share of it
@@ -89,6 +94,7 @@ impl Server {
             services,
             registry: Arc::new(Registry::default()),
             policy: RwLock::new(Policy::default()),
+            bound: RwLock::new(Vec::new()),
             shutdown: CancellationToken::new(),
             tracker: TaskTracker::new(),
             nofile,
@@ -144,6 +150,19 @@ impl Server {
             .read()
             .map(|p| p.default_hostname.clone())
             .unwrap_or_default()
+    }
+
+    /// BIND-4: the host name each domain-bound IP greets with (the domain's), replacing the
+    /// previous list; used for connections accepted on such an IP that has no
+    /// `bind.hostnames` entry.
+    pub fn set_bound_hostnames(&self, names: Vec<(std::net::IpAddr, String)>) {
+        let names = names
+            .into_iter()
+            .map(|(ip, n)| (values::canonical(ip), n))
+            .collect();
+        if let Ok(mut b) = self.shared.bound.write() {
+            *b = names;
+        }
     }
 
     /// The listeners wanted now: configured, valid, enabled, and with a service.
@@ -468,10 +487,18 @@ impl Server {
         let hostname = {
             let p = self.shared.policy.read().ok()?;
             let ip = values::canonical(local.ip());
+            let bound = || {
+                self.shared
+                    .bound
+                    .read()
+                    .ok()
+                    .and_then(|b| b.iter().find(|(i, _)| *i == ip).map(|(_, h)| h.clone()))
+            };
             p.hostnames
                 .iter()
                 .find(|(i, _)| *i == ip)
                 .map(|(_, h)| h.clone())
+                .or_else(bound)
                 .unwrap_or_else(|| p.default_hostname.clone())
         };
         Some(Conn {

@@ -286,6 +286,15 @@ pub fn parse_hostnames(v: &str) -> Result<Vec<(IpAddr, String)>, String> {
         .collect()
 }
 
+/// BIND-4: the host name of a domain bound to an IP that has no `bind.hostnames` name of its
+/// own, used in that IP's banners and by the domain's clients: `mail.DOMAIN`.
+pub fn bound_domain_hostname(domain: &str) -> String {
+    format!(
+        "mail.{}",
+        domain.trim().trim_end_matches('.').to_ascii_lowercase()
+    )
+}
+
 /// Parse `dns.servers` entries `IP` or `IP:PORT` (port 53 by default).
 pub fn parse_dns_servers(v: &str) -> Result<Vec<SocketAddr>, String> {
     split_list(v)

@@ -123,6 +123,7 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
     let listening = mail_listeners(&settings, &services);
     let server = Server::new(settings.clone(), services, self_signed, nofile.now);
     let _follow = server.start().await?;
+    let _bound = super::bound::follow(o.dir.clone(), server.clone());
     let admin_stop = CancellationToken::new();
     let (admin_task, admin_addr) = start_admin(
         args.admin_listen,
