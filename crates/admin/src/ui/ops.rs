@@ -208,6 +208,8 @@ pub struct ListenerRow {
     pub address: String,
     pub cert: String,
     pub key: String,
+    pub name: String,
+    pub description: String,
 }
 
 #[derive(Template)]
@@ -217,9 +219,10 @@ struct Bindings {
     rows: Vec<ListenerRow>,
     protocols: &'static [&'static str],
     encryptions: &'static [&'static str],
+    addresses: Vec<crate::routes::addresses::AddressView>,
 }
 
-/// `/bindings`: the listeners, edited as one list.
+/// `/bindings`: the host's addresses (BIND-1) and the listeners, edited as one list.
 pub async fn bindings_page(State(st): State<Shared>, v: Viewer) -> Response {
     if let Err(r) = v.require(&Action::Settings) {
         return r;
@@ -232,11 +235,18 @@ pub async fn bindings_page(State(st): State<Shared>, v: Viewer) -> Response {
             address: l.address,
             cert: l.cert.unwrap_or_default(),
             key: l.key.unwrap_or_default(),
+            name: l.name.unwrap_or_default(),
+            description: l.description.unwrap_or_default(),
         })
         .collect();
+    let addresses = match crate::routes::addresses::addresses(&st).await {
+        Ok(a) => a,
+        Err(e) => return internal(e.error),
+    };
     html(&Bindings {
         chrome: v.chrome("bindings"),
         rows,
+        addresses,
         protocols: &["smtp", "submission", "pop3", "imap"],
         encryptions: &["none", "starttls", "tls"],
     })
