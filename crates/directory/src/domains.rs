@@ -180,6 +180,8 @@ pub struct DomainChange {
     /// BIND-4: the IP address the domain is bound to (its SMTP/POP/IMAP host there, its
     /// outbound mail from there); empty clears it. Checked by [`check_bind_ip`].
     pub bind_ip: Option<String>,
+    /// DOM-2: an alternate SMTP port for the domain; 0 clears it.
+    pub smtp_alt_port: Option<u16>,
 }
 
 /// BIND-4: a domain's IP as stored (canonical text), `None` for an empty value, or why the
@@ -217,6 +219,9 @@ impl DomainChange {
         }
         if let Some(v) = &self.bind_ip {
             d.bind_ip = check_bind_ip(v).ok().flatten();
+        }
+        if let Some(p) = self.smtp_alt_port {
+            d.smtp_alt_port = Some(p).filter(|p| *p != 0);
         }
         let l = &mut d.limits;
         l.disk_mb = self.disk_mb.unwrap_or(l.disk_mb);

@@ -29,7 +29,7 @@ use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
 pub use client::{Client, Deadlines, Flow};
-pub use listener::Server;
+pub use listener::{AlternatePort, Server};
 pub use registry::{Registry, SessionInfo};
 pub use stream::SessionStream;
 

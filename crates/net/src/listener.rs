@@ -48,6 +48,15 @@ struct Policy {
 /// ([`Server::set_bound_hostnames`]); a `bind.hostnames` name of the IP comes first.
 type Bound = RwLock<Vec<(std::net::IpAddr, String)>>;
 
+/// DOM-2: a domain's alternate SMTP port, on its bound IP (BIND-4) or, unbound, on every
+/// address an SMTP listener of `bind.listeners` uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlternatePort {
+    pub domain: String,
+    pub ip: Option<std::net::IpAddr>,
+    pub port: u16,
+}
+
 struct Shared {
     settings: Arc<Settings>,
     services: HashMap<Protocol, Arc<dyn Service>>,
@@ -55,6 +64,9 @@ struct Shared {
     tls: TlsProvider,
     policy: RwLock<Policy>,
     bound: Bound,
+    /// DOM-2 alternate SMTP ports, set from the directory; a change wakes the listener task.
+    alternate: RwLock<Vec<AlternatePort>>,
+    alternate_changed: tokio::sync::Notify,
     shutdown: CancellationToken,
     tracker: TaskTracker,
     /// The process's open-file limit: each protocol's sessions are capped at a share of it
@@ -95,6 +107,8 @@ impl Server {
             registry: Arc::new(Registry::default()),
             policy: RwLock::new(Policy::default()),
             bound: RwLock::new(Vec::new()),
+            alternate: RwLock::new(Vec::new()),
+            alternate_changed: tokio::sync::Notify::new(),
             shutdown: CancellationToken::new(),
             tracker: TaskTracker::new(),
             nofile,
@@ -165,14 +179,73 @@ impl Server {
         }
     }
 
-    /// The listeners wanted now: configured, valid, enabled, and with a service.
+    /// DOM-2: the domains' alternate SMTP ports, replacing the previous list; the listeners
+    /// follow at once (a port already used by a configured listener is left to it).
+    pub fn set_alternate_ports(&self, ports: Vec<AlternatePort>) {
+        if let Ok(mut a) = self.shared.alternate.write() {
+            if *a == ports {
+                return;
+            }
+            *a = ports;
+        }
+        self.shared.alternate_changed.notify_one();
+    }
+
+    /// SMTP listeners for the alternate ports: like the first configured SMTP listener
+    /// (encryption, certificate), on the domain's IP or on each SMTP listener's address.
+    fn alternate_listeners(&self, configured: &[ListenerSpec]) -> Vec<ListenerSpec> {
+        let smtp: Vec<&ListenerSpec> = configured
+            .iter()
+            .filter(|l| l.protocol == Protocol::Smtp && l.encryption != Encryption::Implicit)
+            .collect();
+        let Some(model) = smtp.first() else {
+            return Vec::new();
+        };
+        let ports = self
+            .shared
+            .alternate
+            .read()
+            .map(|a| a.clone())
+            .unwrap_or_default();
+        let mut out: Vec<ListenerSpec> = Vec::new();
+        for alt in ports {
+            let ips: Vec<std::net::IpAddr> = match alt.ip {
+                Some(ip) => vec![ip],
+                None => smtp.iter().map(|l| l.addr.ip()).collect(),
+            };
+            for ip in ips {
+                let addr = SocketAddr::new(ip, alt.port);
+                let taken = |l: &ListenerSpec| {
+                    l.addr.port() == addr.port()
+                        && (l.addr.ip() == ip
+                            || l.addr.ip().is_unspecified()
+                            || ip.is_unspecified())
+                };
+                if configured.iter().any(taken) || out.iter().any(taken) {
+                    continue;
+                }
+                out.push(ListenerSpec {
+                    addr,
+                    name: Some(format!("{}-alternate", alt.domain)),
+                    description: Some(format!("alternate SMTP port of {}", alt.domain)),
+                    ..(*model).clone()
+                });
+            }
+        }
+        out
+    }
+
+    /// The listeners wanted now: configured, valid, enabled, and with a service; then the
+    /// domains' alternate SMTP ports.
     fn wanted(&self) -> Result<Vec<ListenerSpec>, NetError> {
         let raw = self
             .shared
             .settings
             .raw(defs::BIND_LISTENERS.name)
             .unwrap_or_default();
-        let all = values::parse_listeners(&raw).map_err(NetError::Settings)?;
+        let mut all = values::parse_listeners(&raw).map_err(NetError::Settings)?;
+        let alternate = self.alternate_listeners(&all);
+        all.extend(alternate);
         Ok(all
             .into_iter()
             .filter(|l| {
@@ -250,6 +323,7 @@ impl Server {
             tokio::select! {
                 _ = self.shared.shutdown.cancelled() => break,
                 changed = watch.changed() => if changed.is_err() { break },
+                _ = self.shared.alternate_changed.notified() => {}
                 _ = tls_check.tick() => {
                     self.refresh_tls();
                     continue;

@@ -74,6 +74,8 @@ pub struct DomainView {
     /// BIND-4: the IP the domain is bound to (its mail host there, its outbound mail from
     /// there), if any.
     pub bind_ip: Option<String>,
+    /// DOM-2: the domain's alternate SMTP port, if any.
+    pub smtp_alt_port: Option<u16>,
     /// What the administrator should know about the domain's settings (a bound IP that is
     /// not an address of this host); answers to a change only.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -92,6 +94,7 @@ impl From<&Domain> for DomainView {
             domain_aliases: None,
             disk_used_bytes: None,
             bind_ip: d.bind_ip.clone(),
+            smtp_alt_port: d.smtp_alt_port,
             warnings: Vec::new(),
         }
     }
@@ -128,6 +131,8 @@ pub struct DomainPatch {
     pub bounces_per_hour: Option<i64>,
     /// BIND-4: the IP address the domain is bound to; empty to clear.
     pub bind_ip: Option<String>,
+    /// DOM-2: an alternate SMTP port (1-65535) served besides the standard one; 0 clears it.
+    pub smtp_alt_port: Option<u16>,
 }
 
 /// BIND-4: a warning when `ip` is set but is not an address of this host (the domain's
@@ -242,6 +247,7 @@ pub async fn patch(
         mb_per_hour: throttle_value(p.mb_per_hour),
         bounces_per_hour: throttle_value(p.bounces_per_hour),
         bind_ip: p.bind_ip,
+        smtp_alt_port: p.smtp_alt_port,
     };
     if let Some(ip) = &change.bind_ip {
         heron_directory::check_bind_ip(ip).map_err(|e| ApiError::invalid("bind_ip", e))?;

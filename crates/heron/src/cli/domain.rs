@@ -70,6 +70,10 @@ pub struct DomainSet {
     /// domain's host name; its outbound mail leaves from it); empty to clear.
     #[arg(long)]
     bind_ip: Option<String>,
+    /// DOM-2: an alternate SMTP port served besides the standard one (on the bound IP, else
+    /// on every SMTP address), for users whose provider blocks port 25; 0 to clear.
+    #[arg(long)]
+    smtp_alt_port: Option<u16>,
 }
 
 /// Apply the options given.
@@ -89,6 +93,7 @@ async fn set(o: &super::Opened, a: DomainSet) -> anyhow::Result<()> {
         mb_per_hour: a.mb_per_hour.map(|v| u64::try_from(v).ok()),
         bounces_per_hour: a.bounces_per_hour.map(|v| u64::try_from(v).ok()),
         bind_ip: a.bind_ip,
+        smtp_alt_port: a.smtp_alt_port,
     };
     let d = o.dir.change_domain(&a.name, &change).await?;
     if let Some(ip) = d.bind_ip.as_deref().and_then(|ip| ip.parse().ok())
@@ -111,13 +116,16 @@ async fn show(o: &super::Opened, name: &str) -> anyhow::Result<()> {
   catch-all: {}
   require SMTP AUTH: {}
   greylisting: {}
-  bound to IP: {}",
+  bound to IP: {}
+  alternate SMTP port: {}",
         d.name,
         d.disabled,
         d.catch_all.as_deref().unwrap_or("-"),
         d.require_smtp_auth,
         if d.greylisting { "on" } else { "off" },
-        d.bind_ip.as_deref().unwrap_or("-")
+        d.bind_ip.as_deref().unwrap_or("-"),
+        d.smtp_alt_port
+            .map_or_else(|| "-".to_owned(), |p| p.to_string())
     );
     outln!(
         "  domain aliases: {}

@@ -104,6 +104,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sending throttles",
         sql: include_str!("migrations/0016_throttle_counts.sql"),
     },
+    Migration {
+        version: 19,
+        name: "domain alternate SMTP port",
+        sql: include_str!("migrations/0019_domain_smtp_alt_port.sql"),
+    },
 ];
 
 /// A migration as a database has it.

@@ -53,6 +53,7 @@ pub const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("users", "filter", "TEXT NOT NULL DEFAULT '{}'"),
     ("domains", "greylisting", "INTEGER NOT NULL DEFAULT 1"),
     ("users", "greylisting", "INTEGER NOT NULL DEFAULT 1"),
+    ("domains", "smtp_alt_port", "INTEGER"),
 ];
 
 /// Tables and indexes.
@@ -68,7 +69,8 @@ CREATE TABLE IF NOT EXISTS domains (
     bind_ip TEXT,
     created_at INTEGER NOT NULL,
     filter TEXT NOT NULL DEFAULT '{}',
-    greylisting INTEGER NOT NULL DEFAULT 1
+    greylisting INTEGER NOT NULL DEFAULT 1,
+    smtp_alt_port INTEGER
 );
 CREATE TABLE IF NOT EXISTS domain_aliases (
     name TEXT PRIMARY KEY,
