@@ -7,7 +7,9 @@ import imaplib
 import poplib
 import smtplib
 
-from admin_api import error_of, logged_in_admin, wait_for_api
+from admin_api import ADMIN_PASSWORD, error_of, logged_in_admin, wait_for_api
+from browser import run_ui
+from conftest import free_port
 from outbound import ALICE, make_message, mailnet, submit  # noqa: F401 (fixture)
 
 BOUND = "127.0.0.2"
@@ -84,3 +86,16 @@ def test_bind_ip_through_the_api_and_page(server):
     assert r.status_code == 200 and r.json()["bind_ip"] is None
     r = server.cli("domain", "set", "example.test", "--bind-ip", "nonsense", check=False)
     assert r.returncode != 0 and "not an IP address" in r.stderr
+
+
+def test_binding_on_the_domain_page_in_a_browser(server):
+    wait_for_api(server)
+    api = logged_in_admin(server)
+    port = free_port()
+    out = run_ui(server, "domain-binding", "domain-binding", admin_password=ADMIN_PASSWORD,
+                 domain="example.test", ip="127.0.0.1", port=port)
+    assert out["ok"], out
+    assert "not an IP address" in out["field_error"], out
+    d = api.get("/domains/example.test").json()
+    assert d["bind_ip"] == "127.0.0.1" and d["smtp_alt_port"] == port, d
+    assert "example.test. MX" in out["records"] and "mail.example.test. A" in out["records"]
