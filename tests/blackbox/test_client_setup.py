@@ -177,3 +177,10 @@ def test_mobileconfig_for_the_user_and_admins(setup_server):
     assert r.status_code == 200, r.text
     check_profile(r.content, OTHER, 993 + o)
     assert admin.get("/users/nobody@example.test/mobileconfig").status_code == 404
+    # The pages link to it: the user's own start page and the user's page for admins.
+    site = f"http://127.0.0.1:{h.admin_port}"
+    home = alice.http.get(site + "/", timeout=30).text
+    assert f'href="/api/v1/users/{USER}/mobileconfig"' in home
+    assert f"<strong>{HOST_NAME}</strong>" in home
+    page = admin.http.get(site + f"/users/{OTHER}", timeout=30).text
+    assert f'href="/api/v1/users/{OTHER}/mobileconfig"' in page
