@@ -21,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
+use crate::alternate::AlternatePort;
 use crate::refuse::{RefusalLog, refuse};
 use crate::registry::{Full, Limits, Registry, SessionGuard};
 use crate::stream::SessionStream;
@@ -47,15 +48,6 @@ struct Policy {
 /// BIND-4: host names of the IPs hosted domains are bound to, set from the directory
 /// ([`Server::set_bound_hostnames`]); a `bind.hostnames` name of the IP comes first.
 type Bound = RwLock<Vec<(std::net::IpAddr, String)>>;
-
-/// DOM-2: a domain's alternate SMTP port, on its bound IP (BIND-4) or, unbound, on every
-/// address an SMTP listener of `bind.listeners` uses.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AlternatePort {
-    pub domain: String,
-    pub ip: Option<std::net::IpAddr>,
-    pub port: u16,
-}
 
 struct Shared {
     settings: Arc<Settings>,
@@ -191,50 +183,6 @@ impl Server {
         self.shared.alternate_changed.notify_one();
     }
 
-    /// SMTP listeners for the alternate ports: like the first configured SMTP listener
-    /// (encryption, certificate), on the domain's IP or on each SMTP listener's address.
-    fn alternate_listeners(&self, configured: &[ListenerSpec]) -> Vec<ListenerSpec> {
-        let smtp: Vec<&ListenerSpec> = configured
-            .iter()
-            .filter(|l| l.protocol == Protocol::Smtp && l.encryption != Encryption::Implicit)
-            .collect();
-        let Some(model) = smtp.first() else {
-            return Vec::new();
-        };
-        let ports = self
-            .shared
-            .alternate
-            .read()
-            .map(|a| a.clone())
-            .unwrap_or_default();
-        let mut out: Vec<ListenerSpec> = Vec::new();
-        for alt in ports {
-            let ips: Vec<std::net::IpAddr> = match alt.ip {
-                Some(ip) => vec![ip],
-                None => smtp.iter().map(|l| l.addr.ip()).collect(),
-            };
-            for ip in ips {
-                let addr = SocketAddr::new(ip, alt.port);
-                let taken = |l: &ListenerSpec| {
-                    l.addr.port() == addr.port()
-                        && (l.addr.ip() == ip
-                            || l.addr.ip().is_unspecified()
-                            || ip.is_unspecified())
-                };
-                if configured.iter().any(taken) || out.iter().any(taken) {
-                    continue;
-                }
-                out.push(ListenerSpec {
-                    addr,
-                    name: Some(format!("{}-alternate", alt.domain)),
-                    description: Some(format!("alternate SMTP port of {}", alt.domain)),
-                    ..(*model).clone()
-                });
-            }
-        }
-        out
-    }
-
     /// The listeners wanted now: configured, valid, enabled, and with a service; then the
     /// domains' alternate SMTP ports.
     fn wanted(&self) -> Result<Vec<ListenerSpec>, NetError> {
@@ -244,7 +192,13 @@ impl Server {
             .raw(defs::BIND_LISTENERS.name)
             .unwrap_or_default();
         let mut all = values::parse_listeners(&raw).map_err(NetError::Settings)?;
-        let alternate = self.alternate_listeners(&all);
+        let ports = self
+            .shared
+            .alternate
+            .read()
+            .map(|a| a.clone())
+            .unwrap_or_default();
+        let alternate = crate::alternate::listeners(&all, &ports);
         all.extend(alternate);
         Ok(all
             .into_iter()

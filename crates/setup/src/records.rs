@@ -205,17 +205,14 @@ fn srv_name(service: Service, security: Security) -> &'static str {
 /// or DKIM key that cannot be read leaves its record out and says why).
 pub fn expected(settings: &Settings, i: &Inputs<'_>) -> (Vec<Record>, Vec<String>) {
     let d = i.domain;
-    let domain = d.name.as_str();
     let setup = endpoints::for_domain(settings, d);
     let host = setup.hostname.clone();
-    let mut out = Vec::new();
-    let mut problems = Vec::new();
-    out.push(Record::new(
-        abs(domain),
+    let mut out = vec![Record::new(
+        abs(&d.name),
         "MX",
         format!("10 {}", abs(&host)),
         "Mail for the domain goes to this server",
-    ));
+    )];
     for ip in host_ips(settings, d) {
         let t = if ip.is_ipv4() { "A" } else { "AAAA" };
         out.push(Record::new(
@@ -225,26 +222,40 @@ pub fn expected(settings: &Settings, i: &Inputs<'_>) -> (Vec<Record>, Vec<String
             "The server's address",
         ));
     }
-    let mut spf = Record::new(
+    let mut problems = Vec::new();
+    sender_policies(&d.name, &host, i.dkim, &mut out, &mut problems);
+    client_records(&setup, &mut out);
+    if let Some((port, own)) = smtp_listener(settings, d) {
+        let path = certificate_path(settings, own, i.data_dir);
+        match tlsa_311(&path) {
+            Ok(hash) => out.push(Record::new(
+                abs(&format!("_{port}._tcp.{host}")),
+                "TLSA",
+                format!("3 1 1 {hash}"),
+                "DANE: the SMTP certificate's public key",
+            )),
+            Err(e) => problems.push(format!("no TLSA record: {e}")),
+        }
+    }
+    (out, problems)
+}
+
+/// SPF, DKIM, DMARC, MTA-STS and TLS-RPT of `domain`, whose MX is `host`.
+fn sender_policies(
+    domain: &str,
+    host: &str,
+    dkim: Option<&DkimRecord>,
+    out: &mut Vec<Record>,
+    problems: &mut Vec<String>,
+) {
+    out.push(Record::new(
         abs(domain),
         "TXT",
         "v=spf1 mx -all".into(),
         "SPF: the MX hosts send the domain's mail",
-    );
-    spf.matching = Match::Exact;
-    out.push(spf);
-    match i.dkim {
-        Some(rec) => match heron_mailauth::dkim::DkimKey::from_pem(
-            &rec.domain,
-            &rec.selector,
-            &rec.private_key,
-        )
-        .map_err(|e| e.to_string())
-        .and_then(|k| {
-            k.txt_value()
-                .map_err(|e| e.to_string())
-                .map(|v| (k.record_name(), v))
-        }) {
+    ));
+    match dkim {
+        Some(rec) => match dkim_record(rec) {
             Ok((name, value)) => out.push(Record::new(abs(&name), "TXT", value, "DKIM public key")),
             Err(why) => problems.push(format!("the DKIM key of {domain} cannot be used: {why}")),
         },
@@ -261,7 +272,7 @@ pub fn expected(settings: &Settings, i: &Inputs<'_>) -> (Vec<Record>, Vec<String
     let mut sts = Record::new(
         abs(&format!("_mta-sts.{domain}")),
         "TXT",
-        format!("v=STSv1; id={}", policy_id(&host)),
+        format!("v=STSv1; id={}", policy_id(host)),
         "MTA-STS: a policy is published (change the id when the policy changes)",
     );
     sts.matching = Match::Kind;
@@ -269,7 +280,7 @@ pub fn expected(settings: &Settings, i: &Inputs<'_>) -> (Vec<Record>, Vec<String
     out.push(Record::new(
         abs(&format!("mta-sts.{domain}")),
         "CNAME",
-        abs(&host),
+        abs(host),
         "MTA-STS policy host (HTTPS)",
     ));
     out.push(Record::new(
@@ -278,26 +289,38 @@ pub fn expected(settings: &Settings, i: &Inputs<'_>) -> (Vec<Record>, Vec<String
         format!("v=TLSRPTv1; rua=mailto:postmaster@{domain}"),
         "TLS-RPT: where TLS failure reports go",
     ));
-    out.push(Record::new(
-        abs(&format!("autoconfig.{domain}")),
-        "CNAME",
-        abs(&host),
-        "Thunderbird autoconfiguration",
-    ));
-    out.push(Record::new(
-        abs(&format!("autodiscover.{domain}")),
-        "CNAME",
-        abs(&host),
-        "Outlook autodiscover",
-    ));
+}
+
+/// The public DKIM record of a stored key: (name, value).
+fn dkim_record(rec: &DkimRecord) -> Result<(String, String), String> {
+    let key = heron_mailauth::dkim::DkimKey::from_pem(&rec.domain, &rec.selector, &rec.private_key)
+        .map_err(|e| e.to_string())?;
+    let value = key.txt_value().map_err(|e| e.to_string())?;
+    Ok((key.record_name(), value))
+}
+
+/// The autoconfig and autodiscover names and the RFC 6186 SRV records.
+fn client_records(setup: &endpoints::ClientSetup, out: &mut Vec<Record>) {
+    let (domain, host) = (&setup.domain, &setup.hostname);
+    for (name, what) in [
+        ("autoconfig", "Thunderbird autoconfiguration"),
+        ("autodiscover", "Outlook autodiscover"),
+    ] {
+        out.push(Record::new(
+            abs(&format!("{name}.{domain}")),
+            "CNAME",
+            abs(host),
+            what,
+        ));
+    }
     for service in [Service::Imap, Service::Pop3, Service::Submission] {
         for security in [Security::Tls, Security::StartTls] {
             let name = srv_name(service, security);
-            let e = setup
+            let value = match setup
                 .of(service)
-                .find(|e| srv_name(e.service, e.security) == name);
-            let value = match e {
-                Some(e) => format!("0 1 {} {}", e.port, abs(&host)),
+                .find(|e| srv_name(e.service, e.security) == name)
+            {
+                Some(e) => format!("0 1 {} {}", e.port, abs(host)),
                 None => "0 0 0 .".into(),
             };
             out.push(Record::new(
@@ -308,19 +331,6 @@ pub fn expected(settings: &Settings, i: &Inputs<'_>) -> (Vec<Record>, Vec<String
             ));
         }
     }
-    if let Some((port, own)) = smtp_listener(settings, d) {
-        let path = certificate_path(settings, own, i.data_dir);
-        match tlsa_311(&path) {
-            Ok(hash) => out.push(Record::new(
-                abs(&format!("_{port}._tcp.{host}")),
-                "TLSA",
-                format!("3 1 1 {hash}"),
-                "DANE: the SMTP certificate's public key",
-            )),
-            Err(e) => problems.push(format!("no TLSA record: {e}")),
-        }
-    }
-    (out, problems)
 }
 
 /// An MTA-STS policy id that changes when the MX host does.
