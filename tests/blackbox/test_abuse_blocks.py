@@ -11,7 +11,8 @@ the admin API, the admin UI's Blocks page and `heron blocks`.
 - Sessions naming unknown recipients and delivering nothing block the IP from SMTP
   (`security.harvest_bad_sessions`): it is refused at connect with 554, other IPs are not.
 - `heron blocks list` shows a block, `heron blocks remove KIND KEY` lifts it.
-- More than `security.dos_connections` connections from one IP are refused at accept.
+- More than `security.dos_connections` connections from one IP are refused at accept; the
+  block is listed (kind dos-PROTOCOL) and lifting it lets the IP in again.
 - A second block of the same IP within a day lasts twice as long."""
 
 import base64
@@ -212,7 +213,7 @@ def test_harvesting_blocks_the_ip_from_smtp(srv):
 
 
 def test_connection_flood_is_refused_at_accept(srv):
-    configure(srv, dos_connections=3, dos_window=60, dos_block=600)
+    api = configure(srv, dos_connections=3, dos_window=60, dos_block=600)
     flooder = "127.0.0.60"
     for _ in range(3):
         p = SourcedPop(srv.host, srv.pop3_port, flooder)
@@ -224,6 +225,17 @@ def test_connection_flood_is_refused_at_accept(srv):
     # Other protocols and other IPs are not refused.
     assert imap_from(srv, flooder, PASSWORD) == "OK"
     assert pop_from(srv, "127.0.0.61", PASSWORD) == "OK"
+    # The block is recorded in the store: listed by the API and the CLI, and lifting it
+    # there lets the IP in again.
+    listed = eventually(lambda: [b for b in blocks_of(api) if b["kind"] == "dos-pop3"], 10,
+                        what="the DoS block is listed")
+    assert [b["key"] for b in listed] == [flooder], listed
+    assert "flood" in listed[0]["reason"] and 0 < listed[0]["seconds_left"] <= 600
+    assert flooder in srv.cli("blocks", "list").stdout
+    r = api.delete(f"/blocks/dos-pop3/{flooder}")
+    assert r.status_code == 204, r.text
+    eventually(lambda: pop_from(srv, flooder, PASSWORD) == "OK", 10,
+               what="the lifted IP connects again")
 
 
 def rss_kb(pid):

@@ -208,3 +208,21 @@ def test_users_own_limits_over_the_api_and_cli(admin):
     out = heron.cli("user", "set", ALICE, "--messages-per-hour", "-1").stdout
     assert "messages server default" in out, out
     assert send(heron, ALICE, 1, rcpt=CAROL) == [(250, "")]
+
+
+def test_a_users_throttles_and_greylisting_are_set_from_its_page_in_the_browser(heron):
+    from admin_api import ADMIN_PASSWORD, logged_in_admin, wait_for_api
+    from browser import run_ui
+    setup(heron)
+    heron.start()
+    wait_for_api(heron)
+    api = logged_in_admin(heron)
+    assert api.get(f"/users/{ALICE}").json()["greylisting"] is True
+    out = run_ui(heron, "user-throttles", "user-throttles", admin_password=ADMIN_PASSWORD,
+                 user=ALICE)
+    assert out["ok"] == "Saved.", out
+    view = api.get(f"/users/{ALICE}").json()
+    assert view["greylisting"] is False, view
+    assert view["throttle"] == {"messages_per_hour": 40, "mb_per_hour": 0}, view
+    page = api.http.get(f"http://127.0.0.1:{heron.admin_port}/users/{ALICE}", timeout=30).text
+    assert 'name="messages_per_hour"' in page and 'value="40"' in page

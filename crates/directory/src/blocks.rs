@@ -1,8 +1,9 @@
-//! Blocks against password guessing and address harvesting (SEC-2), shared by every protocol
-//! and node: failures are counted in the store (`heron_store::LimitStore`, rules in
-//! `heron_store::rules::limits`) under one scope per kind of block ([`AUTH_IP`],
-//! [`AUTH_ACCOUNT`], [`HARVEST`]), with the thresholds of the `security.auth_*` and
-//! `security.harvest_*` settings. The Blocks page and API list and lift them (SEC-7).
+//! Blocks against password guessing, address harvesting and spam runs from local accounts
+//! (SEC-2), shared by every protocol and node: failures are counted in the store
+//! (`heron_store::LimitStore`, rules in `heron_store::rules::limits`) under one scope per kind
+//! of block ([`AUTH_IP`], [`AUTH_ACCOUNT`], [`HARVEST`], [`SENDING`]), with the thresholds of
+//! the `security.auth_*`, `security.harvest_*` and `security.spammer_*` settings. The Blocks
+//! page and API list and lift them (SEC-7).
 //!
 //! Invariants: a login while its IP or its account is blocked is checked against nothing but
 //! still costs a password hash, and fails exactly like a wrong password (no account
@@ -33,8 +34,31 @@ pub const AUTH_IP: &str = "auth-ip";
 pub const AUTH_ACCOUNT: &str = "auth-account";
 /// Scope of bad SMTP sessions (unknown recipients, nothing delivered) per client IP.
 pub const HARVEST: &str = "harvest";
+/// Scope of accounts whose sending is suspended after a spam run (`security.spammer_*`).
+pub const SENDING: &str = "sending";
+/// Scope of messages per account and body size, counted for the spam-run rule (never listed:
+/// its "block" only keeps a run from being reported twice in one window).
+pub const SAME_SIZE: &str = "same-size";
+/// Scopes of connection floods per protocol (the DoS rule, `security.dos_*`): counted in
+/// memory on each node, recorded here when a block starts so that every node and the Blocks
+/// page know it.
+pub const DOS: &[&str] = &["dos-smtp", "dos-submission", "dos-pop3", "dos-imap"];
 /// The kinds of block these rules place, as listed and lifted by administrators.
-pub const KINDS: &[&str] = &[AUTH_IP, AUTH_ACCOUNT, HARVEST];
+pub const KINDS: &[&str] = &[
+    AUTH_IP,
+    AUTH_ACCOUNT,
+    HARVEST,
+    SENDING,
+    "dos-smtp",
+    "dos-submission",
+    "dos-pop3",
+    "dos-imap",
+];
+
+/// The DoS scope of a protocol (`smtp`, `submission`, `pop3`, `imap`).
+pub fn dos_scope(protocol: &str) -> String {
+    format!("dos-{protocol}")
+}
 /// Keys remembered at most per kind (the oldest unblocked ones go first past it).
 const MAX_KEYS: usize = 100_000;
 /// How long a block placed counts against its key's next one (seconds).
@@ -102,6 +126,16 @@ impl Directory {
                 st.get(defs::AUTH_ACCOUNT_FAILURES),
                 st.get(defs::AUTH_ACCOUNT_WINDOW),
                 st.get(defs::AUTH_ACCOUNT_BLOCK),
+            ),
+            s if DOS.contains(&s) => rule(
+                st.get(defs::DOS_CONNECTIONS),
+                st.get(defs::DOS_WINDOW),
+                st.get(defs::DOS_BLOCK),
+            ),
+            SENDING => rule(
+                1,
+                std::time::Duration::from_secs(1),
+                st.get(defs::SPAMMER_SUSPEND),
             ),
             _ => rule(
                 st.get(defs::HARVEST_BAD_SESSIONS),
@@ -263,6 +297,97 @@ impl Directory {
     /// Count a bad SMTP session (unknown recipients, nothing delivered) from `ip`.
     pub async fn harvest_session(&self, ip: IpAddr) {
         self.count(HARVEST, &ip_key(ip)).await;
+    }
+
+    /// Record a connection-flood block of `ip` on `protocol` for `seconds`, placed by this
+    /// node's DoS rule.
+    pub async fn record_dos_block(
+        &self,
+        protocol: &str,
+        ip: IpAddr,
+        seconds: i64,
+    ) -> Result<(), DirectoryError> {
+        let rule = Rule {
+            max_failures: 1,
+            window: 1,
+            block: seconds.max(1),
+        };
+        self.store
+            .limit_failure(&dos_scope(protocol), &ip_key(ip), &rule, MAX_KEYS, now())
+            .await?;
+        Ok(())
+    }
+
+    /// The connection-flood blocks in force: protocol, IP and seconds left.
+    pub async fn dos_blocks(&self) -> Result<Vec<(String, IpAddr, i64)>, DirectoryError> {
+        let t = now();
+        Ok(self
+            .store
+            .limit_blocks(t)
+            .await?
+            .into_iter()
+            .filter(|b| DOS.contains(&b.scope.as_str()))
+            .filter_map(|b| {
+                let ip = b.key.parse().ok()?;
+                let protocol = b.scope.strip_prefix("dos-")?.to_owned();
+                Some((protocol, ip, b.blocked_until - t))
+            })
+            .collect())
+    }
+
+    /// Seconds left of the suspension of `address`'s sending after a spam run; `None` when
+    /// it may send.
+    pub async fn sending_suspended(&self, address: &str) -> Result<Option<i64>, DirectoryError> {
+        Ok(self
+            .store
+            .limit_blocked(SENDING, &account_key(address), now())
+            .await?)
+    }
+
+    /// Count a message of `size` body bytes submitted by `address` under the spam-run rule;
+    /// `Some(count)` when this message makes a run (reported once per window).
+    pub async fn count_same_size(&self, address: &str, size: usize) -> Option<u64> {
+        let st = &self.settings;
+        let rule = rule(
+            st.get(defs::SPAMMER_MESSAGES),
+            st.get(defs::SPAMMER_WINDOW),
+            st.get(defs::SPAMMER_WINDOW),
+        )?;
+        let key = format!("{}|{size}", account_key(address));
+        match self
+            .store
+            .limit_failure(SAME_SIZE, &key, &rule, MAX_KEYS, now())
+            .await
+        {
+            Ok(true) => Some(u64::from(rule.max_failures)),
+            Ok(false) => None,
+            Err(e) => {
+                tracing::warn!("cannot count a message of {address} for the spam-run rule: {e}");
+                None
+            }
+        }
+    }
+
+    /// Suspend `address`'s sending for `security.spammer_suspend` seconds (nothing when 0);
+    /// true when a suspension was placed.
+    pub async fn suspend_sending(&self, address: &str) -> bool {
+        if self.settings.get(defs::SPAMMER_SUSPEND).is_zero() {
+            return false;
+        }
+        let Some(rule) = self.block_rule(SENDING) else {
+            return false;
+        };
+        match self
+            .store
+            .limit_failure(SENDING, &account_key(address), &rule, MAX_KEYS, now())
+            .await
+        {
+            Ok(placed) => placed,
+            Err(e) => {
+                tracing::error!(target: "events", "cannot suspend the sending of {address}: {e}");
+                false
+            }
+        }
     }
 }
 

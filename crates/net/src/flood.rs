@@ -2,11 +2,15 @@
 //! one protocol from one IP within `security.dos_window` seconds block that IP on that
 //! protocol for `security.dos_block` seconds, refused at accept before any task is spawned.
 //!
-//! Unlike the login and harvesting blocks (kept in the store), these counts live in memory
-//! on each node: a flood is met where it lands, and a store write per connection would be
-//! the very load it defends against. They are bounded: at most [`MAX_TRACKED`] (protocol,
-//! IP) entries; when full, entries with nothing left to remember go first, and if none can
-//! go a new IP is not tracked (it is let through) rather than an existing block forgotten.
+//! The counts live in memory on each node: a flood is met where it lands, and a store write
+//! per connection would be the very load it defends against. The blocks they place are
+//! shared: `heron serve` records each new block in the store and every few seconds brings
+//! each node's guard in line with the store's blocks ([`FloodGuard::impose`],
+//! [`FloodGuard::lift`]), so every node refuses the IP, the Blocks page lists it and
+//! lifting it there frees it everywhere. The counts are bounded: at most [`MAX_TRACKED`]
+//! (protocol, IP) entries; when full, entries with nothing left to remember go first, and if
+//! none can go a new IP is not tracked (it is let through) rather than an existing block
+//! forgotten.
 //!
 //! Invariants: counting is per fixed window starting at an IP's first connection in it;
 //! connections refused during a block neither count nor extend it; a rule of 0 connections
@@ -101,6 +105,35 @@ impl FloodGuard {
         Verdict::Allowed
     }
 
+    /// Block `ip` on `protocol` until `until` (a block another node placed), unless a longer
+    /// one is in force here.
+    pub fn impose(&mut self, protocol: Protocol, ip: IpAddr, until: Instant) {
+        if !self.entries.contains_key(&(protocol, ip)) && self.entries.len() >= MAX_TRACKED {
+            return;
+        }
+        let e = self.entries.entry((protocol, ip)).or_insert(Entry {
+            window_start: until,
+            count: 0,
+            blocked_until: None,
+        });
+        if e.blocked_until.is_none_or(|t| t < until) {
+            e.blocked_until = Some(until);
+        }
+    }
+
+    /// The blocks in force at `now`.
+    pub fn blocks(&self, now: Instant) -> Vec<(Protocol, IpAddr, Instant)> {
+        self.entries
+            .iter()
+            .filter_map(|((p, ip), e)| e.blocked_until.filter(|t| *t > now).map(|t| (*p, *ip, t)))
+            .collect()
+    }
+
+    /// Lift the block of `ip` on `protocol` (lifted by an administrator), forgetting its count.
+    pub fn lift(&mut self, protocol: Protocol, ip: IpAddr) {
+        self.entries.remove(&(protocol, ip));
+    }
+
     /// Entries kept (for tests and the bound).
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -165,6 +198,25 @@ mod tests {
             g.connect(Protocol::Pop3, other, &off, at(12)),
             Verdict::Allowed
         );
+    }
+
+    #[test]
+    fn blocks_from_elsewhere_are_imposed_and_lifted() {
+        let mut g = FloodGuard::default();
+        let ip: IpAddr = "10.0.0.9".parse().unwrap();
+        let t0 = Instant::now();
+        g.impose(Protocol::Imap, ip, t0 + Duration::from_secs(30));
+        assert_eq!(g.connect(Protocol::Imap, ip, &RULE, t0), Verdict::Blocked);
+        assert_eq!(g.connect(Protocol::Smtp, ip, &RULE, t0), Verdict::Allowed);
+        // A shorter block from elsewhere does not cut a longer one short.
+        g.impose(Protocol::Imap, ip, t0 + Duration::from_secs(5));
+        assert_eq!(
+            g.blocks(t0),
+            vec![(Protocol::Imap, ip, t0 + Duration::from_secs(30))]
+        );
+        g.lift(Protocol::Imap, ip);
+        assert!(g.blocks(t0).is_empty());
+        assert_eq!(g.connect(Protocol::Imap, ip, &RULE, t0), Verdict::Allowed);
     }
 
     #[test]

@@ -53,7 +53,7 @@ struct Shared {
     settings: Arc<Settings>,
     services: HashMap<Protocol, Arc<dyn Service>>,
     registry: Arc<Registry>,
-    tls: TlsProvider,
+    tls: Arc<TlsProvider>,
     policy: RwLock<Policy>,
     bound: Bound,
     /// DOM-2 alternate SMTP ports, set from the directory; a change wakes the listener task.
@@ -69,7 +69,16 @@ struct Shared {
     bind_failures: Mutex<Vec<String>>,
     /// Connections per (protocol, IP) of the DoS rule (`flood.rs`), in memory on this node.
     flood: Mutex<crate::flood::FloodGuard>,
+    /// Blocks the DoS rule placed here and not yet recorded in the store (protocol, IP,
+    /// length), at most [`MAX_NEW_FLOOD_BLOCKS`].
+    new_flood_blocks: Mutex<Vec<FloodBlock>>,
 }
+
+/// A DoS block: the protocol, the IP and how long it lasts (from now, when reported).
+pub type FloodBlock = (Protocol, std::net::IpAddr, std::time::Duration);
+
+/// Most new DoS blocks waiting to be recorded; past it further ones stay local to this node.
+const MAX_NEW_FLOOD_BLOCKS: usize = 4096;
 
 /// How long before its expiry the default certificate is reported as a problem.
 pub const CERT_WARNING: std::time::Duration = std::time::Duration::from_secs(14 * 86_400);
@@ -93,7 +102,7 @@ impl Server {
         nofile: u64,
     ) -> Self {
         let shared = Shared {
-            tls: TlsProvider::new(self_signed),
+            tls: Arc::new(TlsProvider::new(self_signed)),
             settings,
             services,
             registry: Arc::new(Registry::default()),
@@ -106,10 +115,46 @@ impl Server {
             nofile,
             bind_failures: Mutex::new(Vec::new()),
             flood: Mutex::new(crate::flood::FloodGuard::default()),
+            new_flood_blocks: Mutex::new(Vec::new()),
         };
         Self {
             shared: Arc::new(shared),
         }
+    }
+
+    /// The DoS blocks placed on this node since the last call, to record in the store.
+    pub fn take_flood_blocks(&self) -> Vec<FloodBlock> {
+        self.shared
+            .new_flood_blocks
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default()
+    }
+
+    /// Bring this node's DoS blocks in line with `blocks` (the store's, with time left):
+    /// blocks placed elsewhere are imposed, blocks no longer there (lifted) are lifted here.
+    pub fn sync_flood_blocks(&self, blocks: &[FloodBlock]) {
+        let now = std::time::Instant::now();
+        let Ok(mut g) = self.shared.flood.lock() else {
+            return;
+        };
+        for (p, ip, _) in g.blocks(now) {
+            if !blocks.iter().any(|(q, i, _)| *q == p && *i == ip) {
+                g.lift(p, ip);
+            }
+        }
+        for (p, ip, left) in blocks {
+            g.impose(*p, *ip, now + *left);
+        }
+    }
+
+    /// Configured listeners that could not be bound at the last change, with why.
+    pub fn bind_failures(&self) -> Vec<String> {
+        self.shared
+            .bind_failures
+            .lock()
+            .map(|f| f.clone())
+            .unwrap_or_default()
     }
 
     /// What an administrator should know about the listeners now: configured listeners that
@@ -142,6 +187,12 @@ impl Server {
             }
         }
         out
+    }
+
+    /// The certificates of the listeners, for the admin listener's own TLS and for showing
+    /// which certificate is in use.
+    pub fn tls(&self) -> &Arc<TlsProvider> {
+        &self.shared.tls
     }
 
     /// The live sessions.
@@ -368,11 +419,20 @@ impl Server {
                     let guard = match self.admit(&tcp, peer, &spec, service.as_ref()) {
                         Ok(g) => g,
                         Err(why) => {
+                            heron_metrics::metrics().refused(
+                                spec.protocol.as_str(),
+                                match why {
+                                    Refusal::Blacklisted => "blacklisted",
+                                    Refusal::TooManyConnections => "too-many",
+                                    Refusal::TooManyFromIp => "too-many-from-ip",
+                                },
+                            );
                             refused.note(log_target(spec.protocol), peer, why);
                             refuse(tcp, &spec, service.as_ref(), why);
                             continue;
                         }
                     };
+                    heron_metrics::metrics().connection(spec.protocol.as_str());
                     let this = self.clone();
                     let (spec, service) = (spec.clone(), service.clone());
                     self.shared
@@ -448,9 +508,15 @@ impl Server {
             Verdict::Allowed => Ok(()),
             Verdict::Blocked => Err(Refusal::TooManyFromIp),
             Verdict::BlockStarted => {
+                drop(g);
                 tracing::warn!(target: "events",
                     "{} from {ip}: more than {} connections within {}s (security.dos_connections), refused for {}s",
                     log_target(protocol), rule.max, rule.window.as_secs(), rule.block.as_secs());
+                if let Ok(mut v) = self.shared.new_flood_blocks.lock()
+                    && v.len() < MAX_NEW_FLOOD_BLOCKS
+                {
+                    v.push((protocol, ip, rule.block));
+                }
                 Err(Refusal::TooManyFromIp)
             }
         }

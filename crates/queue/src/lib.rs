@@ -12,6 +12,7 @@ pub mod cache;
 pub mod client;
 pub mod dmarc;
 pub mod dsn;
+pub mod held;
 pub mod hook;
 pub mod identity;
 pub mod notify;

@@ -172,6 +172,10 @@ impl Queue {
     /// One attempt of one leased entry, its outcome written back.
     async fn deliver(self: Arc<Self>, e: SpoolEntry) {
         let store = self.dir.store().clone();
+        if let Some((secs, why)) = crate::held::hold(&self, &e.sender, now()).await {
+            tracing::info!(target: "delivery", "#{} held for {secs} s: {why}", e.id);
+            return self.put_back(&e, secs).await;
+        }
         let message = match store.spool_read(&e).await {
             Ok(m) => m,
             Err(err) => {
@@ -199,6 +203,20 @@ impl Queue {
                 tracing::info!(target: "delivery", "#{} <{}> to <{}>: {} ({})", e.id, e.sender, r.address, r.status, r.last_reply.as_deref().unwrap_or(""));
             }
         }
+        let m = heron_metrics::metrics();
+        let age = (t - e.created_at) as f64;
+        applied
+            .delivered
+            .iter()
+            .for_each(|_| m.delivery("delivered", Some(age)));
+        applied
+            .failed
+            .iter()
+            .for_each(|_| m.delivery("failed", None));
+        applied
+            .delayed
+            .iter()
+            .for_each(|_| m.delivery("deferred", None));
         let wants = |i: &usize, what| rcpts.get(*i).is_some_and(|r| schedule::wants(r, what));
         let failed: Vec<usize> = applied
             .failed

@@ -28,6 +28,10 @@ crate::settings! {
     ADMIN_BODY_TIMEOUT: Seconds = "admin.body_timeout", "20";
     /// Concurrent connections to the admin listener; further ones are closed as they are accepted. Never more than 1/8 of the process's open-file limit; 0 = that share alone.
     ADMIN_MAX_CONNECTIONS: Count = "admin.max_connections", "256";
+    /// Addresses (IP, CIDR or FIRST-LAST range) that may read `/metrics` on the admin listener without an API token, besides 127.0.0.1 and ::1, which always may; from elsewhere it takes a system administrator's token (`Authorization: Bearer`).
+    ADMIN_METRICS_IPS: List = "admin.metrics_ips", "";
+    /// Serve the admin listener's plain HTTP to clients on this machine (127.0.0.0/8, ::1). The admin port (`--admin-listen`) speaks HTTPS and plain HTTP at once; plain-HTTP requests from other addresses are always redirected (308) to HTTPS. Off, loopback clients are redirected too.
+    ADMIN_PLAIN_HTTP_LOOPBACK: Bool = "admin.plain_http_loopback", "true";
 
     // ---- POP (PROTO-2, ACCESS-1) ----
     /// POP service running on the whole cluster (OPS-1); one node may also stop it on itself.
@@ -465,6 +469,14 @@ crate::settings! {
     DOS_WINDOW: Seconds = "security.dos_window", "60";
     /// Seconds an IP stays refused after a connection flood.
     DOS_BLOCK: Seconds = "security.dos_block", "600";
+    /// Internal spammer detection: messages of one body size submitted by one account within `security.spammer_window` that count as a spam run (a mass mailing from a compromised account or script). The run is logged as an event and reported to `security.spammer_notify`; with `security.spammer_suspend` the account may not send for that long. Counted in the store, so every node counts together. 0 = off.
+    SPAMMER_MESSAGES: Count = "security.spammer_messages", "0";
+    /// Seconds within which messages of one size from one account are counted; one run is reported at most once per window.
+    SPAMMER_WINDOW: Seconds = "security.spammer_window", "600";
+    /// Address told of a spam run (a message from MAILER-DAEMON naming the account, the size and the count). Empty: `server.postmaster`; with neither, the run is only logged.
+    SPAMMER_NOTIFY: Text = "security.spammer_notify", "";
+    /// Seconds an account's sending is suspended after a spam run (its submissions are deferred with 451 4.7.1 and its queued mail waits; the Blocks page lifts it sooner). 0 = notify only.
+    SPAMMER_SUSPEND: Seconds = "security.spammer_suspend", "0";
 
     // ---- sending throttles (DOM-7) ----
     /// Throttle sending per domain and per user: authenticated submissions over the hourly message or MB limit of the sender or of its domain, and bounces (null-sender mail) for a domain or mailbox over its hourly bounce limit, are deferred with 451 4.7.0 until the hour is over. The counts are shared by every node.

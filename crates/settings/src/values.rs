@@ -394,7 +394,8 @@ pub fn check(key: &str, v: &str) -> Result<(), String> {
         | "security.ip_whitelist"
         | "security.smtp_auth_bypass"
         | "submission.allowed_ips"
-        | "submission.safe_ips" => parse_ip_rules(v).map(drop),
+        | "submission.safe_ips"
+        | "admin.metrics_ips" => parse_ip_rules(v).map(drop),
         "bind.hostnames" => parse_hostnames(v).map(drop),
         "dns.servers" => parse_dns_servers(v).map(drop),
         "spool.retry_schedule" => crate::routes::parse_retry_schedule(v).map(drop),
@@ -403,6 +404,7 @@ pub fn check(key: &str, v: &str) -> Result<(), String> {
         "route.backup_primaries" => crate::routes::parse_ips(v).map(drop),
         "security.forwarding_blacklist" => crate::routes::parse_domains(v).map(drop),
         "server.postmaster" if !v.trim().is_empty() => check_address(v.trim()),
+        "security.spammer_notify" if !v.trim().is_empty() => check_address(v.trim()),
         "smtp_out.ip" if !v.trim().is_empty() => v
             .trim()
             .parse::<std::net::IpAddr>()

@@ -41,7 +41,10 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
         Vec::new()
     };
     let throttled = match &s.dlg.auth {
-        Some(a) => throttle::check_sending(s.svc, &a.user, &a.address, &a.domain).await,
+        Some(a) => match crate::spammer::check(s.svc, &a.address).await {
+            Some(r) => Some(r),
+            None => throttle::check_sending(s.svc, &a.user, &a.address, &a.domain).await,
+        },
         None => throttle::check_bounce(s.svc, &bounced).await,
     };
     if let Some(r) = throttled {
@@ -96,8 +99,16 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
         crate::dmarc_record::receive(s, &tx, &body);
     }
     let size = added.len() + body.len();
+    // DOM-7 and SEC-2: a sender that this message takes over a limit, or whose spam run it
+    // completes, is marked before the copy reaches the spool, so the queue holds it. (A copy
+    // that then fails to be written was counted all the same: a brake, not a ledger.)
+    if let Some(a) = &s.dlg.auth {
+        throttle::count_sending(s.svc, &a.user, &a.address, &a.domain, size as u64).await;
+        crate::spammer::count(s.svc, &a.address, &body).await;
+    }
     // The spool first: when a local copy then fails, the client's retry can only repeat the
     // remote delivery; nothing accepted is lost.
+    let written = std::time::Instant::now();
     if let Some(message) = remote
         && let Err(e) = spool(s, &tx, message).await
     {
@@ -111,6 +122,13 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
             return reply::LOCAL_ERROR;
         }
     }
+    let m = heron_metrics::metrics();
+    m.store_write(written.elapsed().as_secs_f64());
+    m.received(if s.is_submission() {
+        "submission"
+    } else {
+        "smtp"
+    });
     for part in &parts {
         if let Some(text) = &part.judged.notify_sender {
             notify_sender(s, &tx, &part.addresses, text, &body).await;
@@ -119,7 +137,6 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
     if let Some(a) = &s.dlg.auth {
         let remote = tx.remote.iter().map(|r| r.address.as_str());
         crate::greylist::note_correspondents(s.svc, &a.user, remote).await;
-        throttle::count_sending(s.svc, &a.user, &a.address, &a.domain, size as u64).await;
     } else if !bounced.is_empty() {
         throttle::count_bounce(s.svc, &bounced).await;
     }

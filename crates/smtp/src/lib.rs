@@ -19,6 +19,7 @@ pub mod parts;
 pub mod policy;
 mod routed;
 mod session;
+mod spammer;
 mod throttle;
 
 use async_trait::async_trait;

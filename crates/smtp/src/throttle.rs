@@ -7,15 +7,17 @@
 //!
 //! Invariants: a limit of 0 is unlimited; a count that has reached its limit defers further
 //! mail with 451 4.7.0 naming the limit and when the window ends (the message that crosses
-//! the limit is still accepted); only accepted messages are counted; each throttle is
-//! logged once per window and key (the "User Throttled" and "Domain Throttled" events of
-//! DOM-8); a store failure lets mail through (a throttle is a brake, not a gate).
+//! the limit is still accepted); only messages that passed the checks are counted (just
+//! before they are written); each throttle is logged once per window and key (the "User Throttled" and "Domain Throttled" events of
+//! DOM-8); a store failure lets mail through (a throttle is a brake, not a gate). A sender
+//! refused by a sending limit, or whose count went past one, is marked for the window
+//! ([`HELD`]): the queue then holds its queued mail until the window ends.
 
 use std::borrow::Cow;
 
 use heron_proto_smtp::reply::{self, Reply};
 use heron_settings::defs;
-use heron_store::rules::throttle::window_start;
+use heron_store::rules::throttle::{HELD, held_domain, held_user, window_start};
 use heron_store::{Domain, User, UserThrottle};
 
 use crate::SmtpService;
@@ -69,6 +71,26 @@ struct Counter<'a> {
 impl Counter<'_> {
     fn scope(&self) -> String {
         format!("{}_{}", self.who.scope, self.kind.name())
+    }
+
+    /// The sender's key among the [`HELD`] marks (bounce limits hold nothing: they are about
+    /// mail received).
+    fn held_key(&self) -> Option<String> {
+        match (self.kind, self.who.scope) {
+            (Kind::Bounces, _) => None,
+            (_, "user") => self.who.key.parse().ok().map(held_user),
+            _ => Some(held_domain(&self.who.key)),
+        }
+    }
+}
+
+/// Mark `c`'s sender as over a limit in the window starting at `start`.
+async fn mark_held(svc: &SmtpService, c: &Counter<'_>, start: i64) {
+    let Some(key) = c.held_key() else {
+        return;
+    };
+    if let Err(e) = svc.dir.store().throttle_add(HELD, &key, start, 1).await {
+        tracing::warn!(target: "smtp", "throttle mark not kept: {e}");
     }
 }
 
@@ -291,6 +313,7 @@ async fn check(svc: &SmtpService, counters: &[Counter<'_>], start: i64, len: i64
             tracing::warn!(target: "events", "{event}: {text}");
         }
         tracing::info!(target: "smtp", "throttled: {text}");
+        mark_held(svc, c, start).await;
         return Some(reply::THROTTLED.with_text(format!("Sending limit reached: {text}")));
     }
     None
@@ -305,11 +328,13 @@ async fn add(
 ) {
     let store = svc.dir.store();
     for c in counters.iter().filter(|c| c.limit != 0) {
-        if let Err(e) = store
+        match store
             .throttle_add(&c.scope(), &c.who.key, start, amount(c.kind))
             .await
         {
-            tracing::warn!(target: "smtp", "throttle count not kept: {e}");
+            Ok(n) if n > c.limit => mark_held(svc, c, start).await,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(target: "smtp", "throttle count not kept: {e}"),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Blocks placed by the abuse rules (SEC-2, SEC-7): failed logins per IP and per account,
-//! and harvesting per IP. List the blocks in force; lift one; blacklist an IP block's IP.
+//! harvesting per IP, and accounts whose sending is suspended after a spam run. List the blocks in force; lift one; blacklist an IP block's IP.
 //!
 //! Invariants: the list is read from the store, so it shows the blocks of every node; a
 //! block's start is its end less the block length its rule gives now (the setting, doubled
@@ -10,7 +10,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use heron_directory::blocks::{AUTH_ACCOUNT, AUTH_IP, KINDS};
+use heron_directory::blocks::{AUTH_ACCOUNT, AUTH_IP, KINDS, SENDING};
 use heron_settings::defs;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -24,8 +24,10 @@ use crate::sessions::now;
 /// One block in force.
 #[derive(Serialize, ToSchema)]
 pub struct BlockView {
-    /// auth-ip (failed logins from an IP), auth-account (failed logins to an account) or
-    /// harvest (bad SMTP sessions from an IP).
+    /// auth-ip (failed logins from an IP), auth-account (failed logins to an account),
+    /// harvest (bad SMTP sessions from an IP), sending (an account's sending suspended after
+    /// a spam run), or dos-smtp, dos-submission, dos-pop3, dos-imap (a connection flood from
+    /// an IP on that protocol).
     pub kind: String,
     /// The IP address or the login name.
     pub key: String,
@@ -53,6 +55,18 @@ fn rule_of(settings: &heron_settings::Settings, kind: &str) -> (String, i64) {
             settings.get(defs::AUTH_ACCOUNT_FAILURES),
             settings.get(defs::AUTH_ACCOUNT_WINDOW),
             settings.get(defs::AUTH_ACCOUNT_BLOCK),
+        ),
+        k if heron_directory::blocks::DOS.contains(&k) => (
+            "connections from this IP refused after a flood (DoS rule)",
+            settings.get(defs::DOS_CONNECTIONS),
+            settings.get(defs::DOS_WINDOW),
+            settings.get(defs::DOS_BLOCK),
+        ),
+        SENDING => (
+            "sending of this account suspended after messages of one size",
+            settings.get(defs::SPAMMER_MESSAGES),
+            settings.get(defs::SPAMMER_WINDOW),
+            settings.get(defs::SPAMMER_SUSPEND),
         ),
         _ => (
             "SMTP from this IP refused after bad sessions (harvesting)",
@@ -118,7 +132,7 @@ pub async fn list(State(st): State<Shared>, caller: Caller) -> ApiResult<Json<Ve
 
 /// Lift a block (and forget the key's failures).
 #[utoipa::path(operation_id = "blocks_delete", delete, path = "/api/v1/blocks/{kind}/{key}", tag = "blocks",
-    params(("kind" = String, Path, description = "auth-ip, auth-account or harvest"), ("key" = String, Path, description = "IP address or login name")),
+    params(("kind" = String, Path, description = "auth-ip, auth-account, harvest, sending, dos-smtp, dos-submission, dos-pop3 or dos-imap"), ("key" = String, Path, description = "IP address or login name")),
     responses((status = 204, description = "Lifted"), (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Forbidden", body = ErrorBody), (status = 404, description = "No such block", body = ErrorBody)))]
 pub async fn delete(
@@ -134,7 +148,7 @@ pub async fn delete(
 
 /// Add the IP of an IP block to `security.ip_blacklist` (SEC-1) and lift the block.
 #[utoipa::path(operation_id = "blocks_blacklist", post, path = "/api/v1/blocks/{kind}/{key}/blacklist", tag = "blocks",
-    params(("kind" = String, Path, description = "auth-ip or harvest"), ("key" = String, Path, description = "IP address")),
+    params(("kind" = String, Path, description = "auth-ip, harvest or a dos- kind"), ("key" = String, Path, description = "IP address")),
     responses((status = 200, description = "Blacklisted, block lifted", body = BlacklistResult), (status = 400, description = "Not an IP block", body = ErrorBody),
         (status = 401, description = "Not authenticated", body = ErrorBody), (status = 403, description = "Forbidden", body = ErrorBody),
         (status = 404, description = "No such block", body = ErrorBody)))]

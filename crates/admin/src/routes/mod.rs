@@ -6,6 +6,7 @@ pub mod addresses;
 pub mod aliases;
 pub mod bayes;
 pub mod blocks;
+pub mod certificates;
 pub mod clientsetup;
 pub mod connections;
 pub mod defaults;
@@ -16,6 +17,7 @@ pub mod domain_aliases;
 pub mod domains;
 pub mod filter;
 pub mod filter_policy;
+pub mod health;
 pub mod impersonate;
 pub mod listeners;
 pub mod listing;
@@ -40,6 +42,9 @@ use crate::openapi;
 /// Every API route.
 pub fn api() -> Router<Shared> {
     Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics_text))
         .route(
             "/api/v1/openapi.json",
             get(|| async { Json(openapi::cached()) }),
@@ -142,6 +147,10 @@ pub fn api() -> Router<Shared> {
             "/api/v1/listeners",
             get(listeners::list).put(listeners::put),
         )
+        .route(
+            "/api/v1/certificates",
+            get(certificates::list).post(certificates::upload),
+        )
         .route("/api/v1/blocks", get(blocks::list))
         .route(
             "/api/v1/blocks/{kind}/{key}",
@@ -169,6 +178,7 @@ pub fn parse_bodies_for_fuzzing(body: &[u8]) -> usize {
     }
     [
         accepts::<aliases::NewAliasRequest>,
+        accepts::<certificates::CertificateUpload>,
         accepts::<defaults::PropagateRequest>,
         accepts::<defaults::DefaultsChange>,
         accepts::<dkim::NewDkimKey>,

@@ -122,6 +122,10 @@ struct UserPage {
     may_set_role: bool,
     may_impersonate: bool,
     form: crate::ui::filter_policy::PolicyForm,
+    /// Mail to the user is greylisted when greylisting is on (SEC-3).
+    greylisting: bool,
+    /// The user's own sending throttles (DOM-7); absent values are the server's.
+    throttle: heron_store::UserThrottle,
 }
 
 /// `/users/{address}`.
@@ -142,8 +146,14 @@ pub async fn user(State(st): State<Shared>, v: Viewer, Path(address): Path<Strin
         Ok(None) => return not_found(&v, format!("There is no user {address}.")),
         Err(e) => return internal(e),
     };
+    let throttle = match st.dir.store().user_throttle(u.id).await {
+        Ok(t) => t,
+        Err(e) => return internal(e),
+    };
     html(&UserPage {
         form: crate::ui::filter_policy::user_form(st.dir.settings(), &v, &d, &u),
+        greylisting: u.greylisting,
+        throttle,
         chrome: v.chrome("users"),
         u: row(&u, &key),
         name: key.clone(),

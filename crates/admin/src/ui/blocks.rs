@@ -6,7 +6,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use heron_directory::blocks::AUTH_ACCOUNT;
+use heron_directory::blocks::{AUTH_ACCOUNT, SENDING};
 
 use crate::auth::Shared;
 use crate::authz::Action;
@@ -35,7 +35,7 @@ pub async fn blocks_page(State(st): State<Shared>, v: Viewer) -> Response {
         Ok(all) => all
             .into_iter()
             .map(|b| Row {
-                account: b.kind == AUTH_ACCOUNT,
+                account: b.kind == AUTH_ACCOUNT || b.kind == SENDING,
                 b,
             })
             .collect(),

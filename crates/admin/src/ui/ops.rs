@@ -1,6 +1,6 @@
 //! Running-server pages: services (start/stop for the cluster or on one node), current
 //! connections (end, blacklist the IP), online and inactive users (end session, disable), and
-//! bindings (listeners).
+//! bindings (listeners, and the TLS certificates they present).
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -13,6 +13,7 @@ use crate::authz::Action;
 use crate::routes::activity::{
     DEFAULT_DAYS, InactiveUserView, OnlineUserView, inactive_page, online_users, parse_days,
 };
+use crate::routes::certificates::{CertificateView, in_use};
 use crate::routes::connections::{ConnectionView, connections};
 use crate::routes::listeners::listeners;
 use crate::routes::nodes::{NodeView, views};
@@ -220,6 +221,10 @@ struct Bindings {
     protocols: &'static [&'static str],
     encryptions: &'static [&'static str],
     addresses: Vec<crate::routes::addresses::AddressView>,
+    /// The certificates in use, the default first.
+    certs: Vec<CertificateView>,
+    /// The listeners a certificate can be given to: (address, label).
+    targets: Vec<(String, String)>,
 }
 
 /// `/bindings`: the host's addresses (BIND-1) and the listeners, edited as one list.
@@ -227,7 +232,16 @@ pub async fn bindings_page(State(st): State<Shared>, v: Viewer) -> Response {
     if let Err(r) = v.require(&Action::Settings) {
         return r;
     }
-    let rows = listeners(st.dir.settings())
+    let all = listeners(st.dir.settings());
+    let targets = all
+        .iter()
+        .filter(|l| l.encryption != "none")
+        .map(|l| {
+            let label = format!("{} {} {}", l.protocol, l.encryption, l.address);
+            (l.address.clone(), label)
+        })
+        .collect();
+    let rows = all
         .into_iter()
         .map(|l| ListenerRow {
             protocol: l.protocol,
@@ -249,5 +263,7 @@ pub async fn bindings_page(State(st): State<Shared>, v: Viewer) -> Response {
         addresses,
         protocols: &["smtp", "submission", "pop3", "imap"],
         encryptions: &["none", "starttls", "tls"],
+        certs: in_use(&st),
+        targets,
     })
 }

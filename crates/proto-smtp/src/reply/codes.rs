@@ -189,3 +189,6 @@ pub const GREYLISTED: Reply = r(451, (4, 7, 1), "Greylisted, please try again la
 /// `451 4.7.0`: a sending throttle (DOM-7) is reached; the text names the limit and when
 /// the hour ends.
 pub const THROTTLED: Reply = r(451, (4, 7, 0), "Sending limit reached, try again later");
+/// `451 4.7.1`: the account's sending is suspended after a run of identical messages
+/// (SEC-2 internal spammer); the text says for how long.
+pub const SENDING_SUSPENDED: Reply = r(451, (4, 7, 1), "Sending suspended, try again later");

@@ -61,9 +61,13 @@ pub async fn execute(
     {
         return Answer::go_on(reply::SENDER_BLOCKED.with_text("Sender domain is disabled"));
     }
-    // DOM-7: a throttled sender is told before it sends the message.
+    // SEC-2: an account suspended after a spam run, and DOM-7: a throttled sender, are told
+    // before they send the message.
     if let Some(a) = &d.auth
-        && let Some(r) = crate::throttle::check_sending(svc, &a.user, &a.address, &a.domain).await
+        && let Some(r) = match crate::spammer::check(svc, &a.address).await {
+            Some(r) => Some(r),
+            None => crate::throttle::check_sending(svc, &a.user, &a.address, &a.domain).await,
+        }
     {
         return Answer::go_on(r);
     }

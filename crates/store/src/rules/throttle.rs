@@ -23,6 +23,20 @@ pub const USER_SET: &str = "INSERT INTO user_throttles (user_id, limits) VALUES 
 /// Remove a user's own throttle values.
 pub const USER_CLEAR: &str = "DELETE FROM user_throttles WHERE user_id = ?1";
 
+/// Scope of the marks of senders over a sending limit in a window: while a sender (key
+/// [`held_user`] or [`held_domain`]) is marked, the queue holds its mail until the window ends.
+pub const HELD: &str = "sending-held";
+
+/// The [`HELD`] key of a user.
+pub fn held_user(id: i64) -> String {
+    format!("user:{id}")
+}
+
+/// The [`HELD`] key of a domain.
+pub fn held_domain(name: &str) -> String {
+    format!("domain:{}", name.to_ascii_lowercase())
+}
+
 /// A stored count as a count (never negative).
 pub fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
