@@ -24,7 +24,7 @@ def test_every_page_fits_1280_pixels_in_both_themes(admin):
     pages = ["/", "/domains", f"/domains/{domain}", f"/domains/{domain}/users",
              f"/domains/{domain}/aliases", f"/users/{USER}", "/domain-defaults", "/settings",
              "/spool", f"/spool/{entry['id']}", "/tokens", "/services", "/connections",
-             "/online", "/bindings", "/logs", "/messages"]
+             "/online", "/bindings", "/logs", "/messages", f"/domains/{domain}/dns"]
     out = run_ui(admin.heron, "every-page", "layout", timeout=300,
                  admin_password=ADMIN_PASSWORD, pages=pages)
     seen = {(p["path"], p["theme"]) for p in out["pages"]}

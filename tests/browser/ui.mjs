@@ -138,6 +138,27 @@ const scenarios = {
     return { ok, field_error: err };
   },
 
+  // A domain bound to an address with an alternate SMTP port on its General tab, then its
+  // DNS tab listing the records to publish.
+  async "domain-binding"(page, base, a, shot) {
+    await login(page, base, "admin", a.admin_password);
+    await page.goto(base + `/domains/${a.domain}`);
+    await page.fill("#bind_ip", a.ip);
+    await page.fill("#smtp_alt_port", String(a.port));
+    await page.click("#domain-form button[type=submit]");
+    const ok = await text(page, "#domain-form [data-form-ok]");
+    await shot("bound");
+    await page.fill("#bind_ip", "no-address");
+    await page.click("#domain-form button[type=submit]");
+    const err = await text(page, '#domain-form [data-error-for="bind_ip"]');
+    await page.click('nav.tabs a[href$="/dns"]');
+    await page.waitForSelector("#dns-records tr[data-record]", { timeout: TIMEOUT });
+    const records = await page.$$eval("#dns-records tr[data-record]",
+      (trs) => trs.map((tr) => tr.getAttribute("data-record")));
+    await shot("dns");
+    return { ok, field_error: err, records };
+  },
+
   // A user's own sending throttles and greylisting switch, saved from the user's page.
   async "user-throttles"(page, base, a, shot) {
     await login(page, base, "admin", a.admin_password);

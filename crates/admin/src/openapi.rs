@@ -6,9 +6,9 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::defaults;
 use crate::routes::{
-    activity, aliases, bayes, blocks, certificates, connections, dkim, dmarc, domain_aliases,
-    domains, filter, filter_policy, impersonate, listeners, logs, messages, nodes, services,
-    session, settings, spool, tlsrpt, tokens, users,
+    activity, addresses, aliases, bayes, blocks, certificates, clientsetup, connections, dkim,
+    dmarc, dns, domain_aliases, domains, filter, filter_policy, impersonate, listeners, logs,
+    messages, nodes, services, session, settings, spool, tlsrpt, tokens, users,
 };
 
 #[derive(OpenApi)]
@@ -45,6 +45,7 @@ use crate::routes::{
         listeners::list, listeners::put,
         certificates::list, certificates::upload,
         blocks::list, blocks::delete, blocks::blacklist,
+        dns::get, addresses::list, clientsetup::mobileconfig,
     ),
     modifiers(&Security),
     security(("session" = []), ("bearer" = [])),

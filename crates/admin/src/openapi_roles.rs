@@ -106,6 +106,12 @@ pub const ROLES: &[(&str, &str)] = &[
     ("blocks_list", ADMIN),
     ("blocks_delete", ADMIN),
     ("blocks_blacklist", ADMIN),
+    ("domains_dns", DOMAIN),
+    ("system_addresses", ADMIN),
+    (
+        "users_mobileconfig",
+        "system administrator, API token, domain administrator (own domain), the user themself",
+    ),
 ];
 
 /// Every operation of `doc` as (operation id, operation).

@@ -32,7 +32,7 @@ use heron_store::{Store, StoreError};
 pub use address::Address;
 pub use auth::AuthError;
 pub use defaults::DefaultField;
-pub use domains::DomainChange;
+pub use domains::{DomainChange, check_bind_ip};
 pub use postmaster::POSTMASTER;
 pub use resolve::{Resolution, SubFolders, split_subaddress};
 

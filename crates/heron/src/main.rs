@@ -76,6 +76,13 @@ pub(crate) enum Command {
     /// Certificates from an ACME authority (acme.* settings) on this node.
     #[command(subcommand)]
     Acme(cli::acme::AcmeCmd),
+    /// Every DNS record a hosted domain should publish, checked against the DNS.
+    Dns {
+        domain: String,
+        /// Only print the records; do not look them up.
+        #[arg(long)]
+        no_check: bool,
+    },
     /// Spam-filter settings of one domain or user, and a domain's filtering switch.
     #[command(subcommand)]
     Filter(cli::filter::FilterCmd),
@@ -141,6 +148,7 @@ fn main() -> ExitCode {
             Command::Spool(c) => cli::spool::run(&at, c).await,
             Command::Dkim(c) => cli::dkim::run(&at, c).await,
             Command::Acme(c) => cli::acme::run(&at, c).await,
+            Command::Dns { domain, no_check } => cli::dns::run(&at, &domain, no_check).await,
             Command::Filter(c) => cli::filter::run(&at, c).await,
             Command::Admin(c) => cli::admin::run(&at, c).await,
             Command::Token(c) => cli::token::run(&at, c).await,

@@ -6,6 +6,7 @@
 //! A protocol plugs in as a [`Service`]; it receives a [`Conn`] and runs the session. It never
 //! binds sockets or checks IP lists itself.
 
+mod alternate;
 pub mod banner;
 pub mod budget;
 pub mod certinfo;
@@ -32,6 +33,7 @@ use heron_settings::values::{Encryption, Protocol};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
+pub use alternate::AlternatePort;
 pub use client::{Client, Deadlines, Flow};
 pub use listener::Server;
 pub use registry::{Registry, SessionInfo};

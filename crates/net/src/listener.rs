@@ -21,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
+use crate::alternate::AlternatePort;
 use crate::refuse::{RefusalLog, refuse};
 use crate::registry::{Full, Limits, Registry, SessionGuard};
 use crate::stream::SessionStream;
@@ -44,12 +45,20 @@ struct Policy {
     default_hostname: String,
 }
 
+/// BIND-4: host names of the IPs hosted domains are bound to, set from the directory
+/// ([`Server::set_bound_hostnames`]); a `bind.hostnames` name of the IP comes first.
+type Bound = RwLock<Vec<(std::net::IpAddr, String)>>;
+
 struct Shared {
     settings: Arc<Settings>,
     services: HashMap<Protocol, Arc<dyn Service>>,
     registry: Arc<Registry>,
     tls: Arc<TlsProvider>,
     policy: RwLock<Policy>,
+    bound: Bound,
+    /// DOM-2 alternate SMTP ports, set from the directory; a change wakes the listener task.
+    alternate: RwLock<Vec<AlternatePort>>,
+    alternate_changed: tokio::sync::Notify,
     shutdown: CancellationToken,
     tracker: TaskTracker,
     /// The process's open-file limit: each protocol's sessions are capped at a share of it
@@ -100,6 +109,9 @@ impl Server {
             services,
             registry: Arc::new(Registry::default()),
             policy: RwLock::new(Policy::default()),
+            bound: RwLock::new(Vec::new()),
+            alternate: RwLock::new(Vec::new()),
+            alternate_changed: tokio::sync::Notify::new(),
             shutdown: CancellationToken::new(),
             tracker: TaskTracker::new(),
             nofile,
@@ -200,14 +212,48 @@ impl Server {
             .unwrap_or_default()
     }
 
-    /// The listeners wanted now: configured, valid, enabled, and with a service.
+    /// BIND-4: the host name each domain-bound IP greets with (the domain's), replacing the
+    /// previous list; used for connections accepted on such an IP that has no
+    /// `bind.hostnames` entry.
+    pub fn set_bound_hostnames(&self, names: Vec<(std::net::IpAddr, String)>) {
+        let names = names
+            .into_iter()
+            .map(|(ip, n)| (values::canonical(ip), n))
+            .collect();
+        if let Ok(mut b) = self.shared.bound.write() {
+            *b = names;
+        }
+    }
+
+    /// DOM-2: the domains' alternate SMTP ports, replacing the previous list; the listeners
+    /// follow at once (a port already used by a configured listener is left to it).
+    pub fn set_alternate_ports(&self, ports: Vec<AlternatePort>) {
+        if let Ok(mut a) = self.shared.alternate.write() {
+            if *a == ports {
+                return;
+            }
+            *a = ports;
+        }
+        self.shared.alternate_changed.notify_one();
+    }
+
+    /// The listeners wanted now: configured, valid, enabled, and with a service; then the
+    /// domains' alternate SMTP ports.
     fn wanted(&self) -> Result<Vec<ListenerSpec>, NetError> {
         let raw = self
             .shared
             .settings
             .raw(defs::BIND_LISTENERS.name)
             .unwrap_or_default();
-        let all = values::parse_listeners(&raw).map_err(NetError::Settings)?;
+        let mut all = values::parse_listeners(&raw).map_err(NetError::Settings)?;
+        let ports = self
+            .shared
+            .alternate
+            .read()
+            .map(|a| a.clone())
+            .unwrap_or_default();
+        let alternate = crate::alternate::listeners(&all, &ports);
+        all.extend(alternate);
         Ok(all
             .into_iter()
             .filter(|l| {
@@ -302,6 +348,7 @@ impl Server {
             tokio::select! {
                 _ = self.shared.shutdown.cancelled() => break,
                 changed = watch.changed() => if changed.is_err() { break },
+                _ = self.shared.alternate_changed.notified() => {}
                 _ = tls_check.tick() => {
                     self.refresh_tls();
                     continue;
@@ -560,10 +607,18 @@ impl Server {
         let hostname = {
             let p = self.shared.policy.read().ok()?;
             let ip = values::canonical(local.ip());
+            let bound = || {
+                self.shared
+                    .bound
+                    .read()
+                    .ok()
+                    .and_then(|b| b.iter().find(|(i, _)| *i == ip).map(|(_, h)| h.clone()))
+            };
             p.hostnames
                 .iter()
                 .find(|(i, _)| *i == ip)
                 .map(|(_, h)| h.clone())
+                .or_else(bound)
                 .unwrap_or_else(|| p.default_hostname.clone())
         };
         Some(Conn {

@@ -163,6 +163,9 @@ pub struct Domain {
     pub require_smtp_auth: bool,
     /// IP address the domain is bound to (BIND-4), if any.
     pub bind_ip: Option<String>,
+    /// DOM-2: an alternate SMTP port the domain's users (and other servers) may use besides
+    /// the standard one, on the domain's IP or every SMTP address; `None` for none.
+    pub smtp_alt_port: Option<u16>,
     /// Unix seconds.
     pub created_at: i64,
     /// The domain's own spam-filter settings (FILTER-3, DOM-3).

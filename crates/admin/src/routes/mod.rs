@@ -3,14 +3,17 @@
 
 pub mod acme_challenge;
 pub mod activity;
+pub mod addresses;
 pub mod aliases;
 pub mod bayes;
 pub mod blocks;
 pub mod certificates;
+pub mod clientsetup;
 pub mod connections;
 pub mod defaults;
 pub mod dkim;
 pub mod dmarc;
+pub mod dns;
 pub mod domain_aliases;
 pub mod domains;
 pub mod filter;
@@ -167,6 +170,12 @@ pub fn api() -> Router<Shared> {
             "/api/v1/blocks/{kind}/{key}/blacklist",
             post(blocks::blacklist),
         )
+        .route("/api/v1/domains/{name}/dns", get(dns::get))
+        .route(
+            "/api/v1/users/{address}/mobileconfig",
+            get(clientsetup::mobileconfig),
+        )
+        .route("/api/v1/system/addresses", get(addresses::list))
         .fallback(|| async { ApiError::not_found("no such resource") })
 }
 

@@ -14,6 +14,7 @@ pub mod blocks;
 pub mod dashboard;
 pub mod defaults;
 pub mod dmarc;
+pub mod domain_dns;
 pub mod domains;
 pub mod filter;
 pub mod filter_policy;
@@ -46,6 +47,7 @@ pub fn pages() -> Router<Shared> {
         .route("/domains/{name}/users", get(accounts::users))
         .route("/domains/{name}/aliases", get(accounts::aliases))
         .route("/domains/{name}/filter", get(filter_policy::domain_page))
+        .route("/domains/{name}/dns", get(domain_dns::page))
         .route("/users/{address}", get(accounts::user))
         .route("/domain-defaults", get(defaults::page))
         .route("/settings", get(settings::index))

@@ -15,7 +15,7 @@ pub fn changes(command: &Command) -> bool {
     use super::{alias::AliasCmd, dkim::DkimCmd, domain::DomainCmd, filter::FilterCmd};
     use super::{spool::SpoolCmd, token::TokenCmd, user::UserCmd};
     match command {
-        Command::Serve(_) | Command::Migrate(_) | Command::Store(_) => false,
+        Command::Serve(_) | Command::Migrate(_) | Command::Store(_) | Command::Dns { .. } => false,
         Command::Acme(c) => matches!(c, super::acme::AcmeCmd::Renew),
         Command::Backup { .. } | Command::Restore { .. } => false,
         Command::Domain(c) => !matches!(c, DomainCmd::List | DomainCmd::Show { .. }),

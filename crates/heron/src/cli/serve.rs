@@ -134,6 +134,7 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
     let listening = mail_listeners(&settings, &services);
     let server = Server::new(settings.clone(), services, self_signed, nofile.now);
     let _follow = server.start().await?;
+    let _bound = super::bound::follow(o.dir.clone(), server.clone());
     let _flood_sync = super::flood_sync::spawn(server.clone(), o.dir.clone(), queue_stop.clone());
     // Certificates from the ACME authority of `acme.directory`, renewed and swapped in.
     let acme_stop = CancellationToken::new();

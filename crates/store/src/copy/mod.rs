@@ -135,6 +135,7 @@ pub(crate) const TABLES: &[Table] = &[
             ("created_at", Int),
             ("filter", Text),
             ("greylisting", Bool),
+            ("smtp_alt_port", Int),
         ],
         select: None,
         order: "id",

@@ -57,6 +57,7 @@ impl DirectoryStore for PgStore {
             catch_all: None,
             require_smtp_auth: false,
             bind_ip: None,
+            smtp_alt_port: None,
             created_at: created,
             filter: FilterOverrides::default(),
             greylisting: true,
@@ -72,7 +73,8 @@ impl DirectoryStore for PgStore {
                     &tx.t
                         .prepare_cached(
                             "UPDATE domains SET disabled = $2, limits = $3, catch_all = $4, \
-                     require_smtp_auth = $5, bind_ip = $6, filter = $7, greylisting = $8 WHERE id = $1",
+                     require_smtp_auth = $5, bind_ip = $6, filter = $7, greylisting = $8, \
+                     smtp_alt_port = $9 WHERE id = $1",
                         )
                         .await?,
                     &[
@@ -84,6 +86,7 @@ impl DirectoryStore for PgStore {
                         &d.bind_ip,
                         &filter,
                         &d.greylisting,
+                        &d.smtp_alt_port.map(i64::from),
                     ],
                 )
                 .await?;

@@ -40,6 +40,7 @@ impl DirectoryStore for SqliteStore {
                 catch_all: None,
                 require_smtp_auth: false,
                 bind_ip: None,
+                smtp_alt_port: None,
                 created_at: created,
                 filter: FilterOverrides::default(),
                 greylisting: true,
@@ -55,7 +56,7 @@ impl DirectoryStore for SqliteStore {
         self.write(move |ctx| {
             let n = ctx.conn.execute(
                 "UPDATE domains SET disabled=?2, limits=?3, catch_all=?4, require_smtp_auth=?5, \
-                 bind_ip=?6, filter=?7, greylisting=?8 WHERE id=?1",
+                 bind_ip=?6, filter=?7, greylisting=?8, smtp_alt_port=?9 WHERE id=?1",
                 params![
                     d.id,
                     d.disabled,
@@ -64,7 +65,8 @@ impl DirectoryStore for SqliteStore {
                     d.require_smtp_auth,
                     d.bind_ip,
                     filter,
-                    d.greylisting
+                    d.greylisting,
+                    d.smtp_alt_port
                 ],
             )?;
             if n == 0 {

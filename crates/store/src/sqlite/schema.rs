@@ -57,6 +57,7 @@ pub const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("domains", "greylisting", "INTEGER NOT NULL DEFAULT 1"),
     ("users", "greylisting", "INTEGER NOT NULL DEFAULT 1"),
     ("spool", "requiretls", "INTEGER NOT NULL DEFAULT 0"),
+    ("domains", "smtp_alt_port", "INTEGER"),
 ];
 
 /// Tables and indexes.
@@ -72,7 +73,8 @@ CREATE TABLE IF NOT EXISTS domains (
     bind_ip TEXT,
     created_at INTEGER NOT NULL,
     filter TEXT NOT NULL DEFAULT '{}',
-    greylisting INTEGER NOT NULL DEFAULT 1
+    greylisting INTEGER NOT NULL DEFAULT 1,
+    smtp_alt_port INTEGER
 );
 CREATE TABLE IF NOT EXISTS domain_aliases (
     name TEXT PRIMARY KEY,

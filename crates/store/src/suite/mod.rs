@@ -6,6 +6,7 @@
 
 mod acl;
 mod bayes;
+mod bindings;
 mod dmarc;
 mod folders;
 mod greylist;
@@ -97,6 +98,9 @@ pub const ALL: &[(&str, Check)] = &[
         Box::pin(throttle::throttle_counts(s))
     }),
     ("user_throttles", |s| Box::pin(throttle::user_throttles(s))),
+    ("domain_bindings", |s| {
+        Box::pin(bindings::domain_bindings(s))
+    }),
 ];
 
 /// One test per check of [`ALL`] in a backend's test file, each calling `$run(name)` (an
@@ -115,7 +119,7 @@ macro_rules! suite_tests {
             recent_claims, folder_counts, subscriptions, uidvalidity_per_user, metadata_entries,
             acl_entries, text_index, bayes_counts, dmarc_collected, dmarc_reports,
             tlsrpt_results, greylist_triplets, limit_blocks_listed_and_removed, throttle_counts,
-            user_throttles);
+            user_throttles, domain_bindings);
     };
     (@each $run:path; $($name:ident),*) => {
         $(
