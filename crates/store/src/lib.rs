@@ -35,9 +35,9 @@ pub use error::{Result, StoreError};
 pub use events::{Event, EventBus, Subscription};
 pub use model::*;
 pub use orphans::{ORPHAN_MIN_AGE, ORPHAN_SWEEP_EVERY};
-pub use rules::public::PUBLIC_OWNER;
 #[cfg(feature = "postgres")]
 pub use postgres::PgStore;
+pub use rules::public::PUBLIC_OWNER;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 pub use traits::{

@@ -277,8 +277,10 @@ impl DirectoryStore for PgStore {
     }
 
     async fn get_user(&self, domain: DomainId, local: &str) -> Result<Option<User>> {
-        let sql = format!("SELECT {USER_COLS} FROM users WHERE domain_id = $1 AND local = $2 \
-             AND local <> '#public'");
+        let sql = format!(
+            "SELECT {USER_COLS} FROM users WHERE domain_id = $1 AND local = $2 \
+             AND local <> '#public'"
+        );
         self.one(&sql, &[&domain, &local], user_row).await
     }
 
@@ -288,14 +290,19 @@ impl DirectoryStore for PgStore {
     }
 
     async fn list_users(&self, domain: DomainId) -> Result<Vec<User>> {
-        let sql = format!("SELECT {USER_COLS} FROM users WHERE domain_id = $1 AND local <> '#public' \
-                 ORDER BY local");
+        let sql = format!(
+            "SELECT {USER_COLS} FROM users WHERE domain_id = $1 AND local <> '#public' \
+                 ORDER BY local"
+        );
         self.all(&sql, &[&domain], user_row).await
     }
 
     async fn count_users(&self, domain: DomainId) -> Result<u64> {
-        self.count_of("SELECT count(*) FROM users WHERE domain_id = $1 AND local <> '#public'", domain)
-            .await
+        self.count_of(
+            "SELECT count(*) FROM users WHERE domain_id = $1 AND local <> '#public'",
+            domain,
+        )
+        .await
     }
 
     async fn search_users(

@@ -273,8 +273,14 @@ impl DirectoryStore for SqliteStore {
 
     async fn get_user(&self, domain: DomainId, local: &str) -> Result<Option<User>> {
         let local = local.to_owned();
-        self.read(move |c| query_user(c, "domain_id = ?1 AND local = ?2 AND local <> '#public'", params![domain, local]))
-            .await
+        self.read(move |c| {
+            query_user(
+                c,
+                "domain_id = ?1 AND local = ?2 AND local <> '#public'",
+                params![domain, local],
+            )
+        })
+        .await
     }
 
     async fn get_user_by_id(&self, id: UserId) -> Result<Option<User>> {
@@ -283,8 +289,10 @@ impl DirectoryStore for SqliteStore {
 
     async fn list_users(&self, domain: DomainId) -> Result<Vec<User>> {
         self.read(move |c| {
-            let sql = format!("SELECT {USER_COLS} FROM users WHERE domain_id = ?1 AND local <> '#public' \
-                 ORDER BY local");
+            let sql = format!(
+                "SELECT {USER_COLS} FROM users WHERE domain_id = ?1 AND local <> '#public' \
+                 ORDER BY local"
+            );
             let mut st = c.prepare(&sql)?;
             let rows = st.query_map([domain], user_row)?;
             rows.map(|r| finish_user(r?)).collect()
@@ -309,8 +317,14 @@ impl DirectoryStore for SqliteStore {
     }
 
     async fn count_users(&self, domain: DomainId) -> Result<u64> {
-        self.read(move |c| count(c, "SELECT count(*) FROM users WHERE domain_id = ?1 AND local <> '#public'", domain))
-            .await
+        self.read(move |c| {
+            count(
+                c,
+                "SELECT count(*) FROM users WHERE domain_id = ?1 AND local <> '#public'",
+                domain,
+            )
+        })
+        .await
     }
 
     async fn domain_usage(&self, domain: DomainId) -> Result<u64> {

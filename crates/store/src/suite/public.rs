@@ -54,7 +54,9 @@ pub(super) async fn public_folders(s: Subject) {
     let news = s.create_folder(owner, "News", None).await.unwrap();
     let team = s.create_folder(owner, "Team", None).await.unwrap();
     s.set_rights(news.id, None, "lr", 100).await.unwrap();
-    s.set_rights(news.id, Some(bob.id), "lrswi", 100).await.unwrap();
+    s.set_rights(news.id, Some(bob.id), "lrswi", 100)
+        .await
+        .unwrap();
     s.set_rights(team.id, Some(bob.id), "l", 100).await.unwrap();
     assert!(s.shared_with(alice.id).await.unwrap().is_empty());
     assert!(s.shared_with(bob.id).await.unwrap().is_empty());
@@ -75,9 +77,12 @@ pub(super) async fn public_folders(s: Subject) {
 
     // Messages written there count in the domain's usage; the domain takes it all along.
     let before = s.domain_usage(d.id).await.unwrap();
-    s.append_batch(news.id, vec![(b"Subject: hi\r\n\r\nhello\r\n".to_vec(), super::msg(&[]))])
-        .await
-        .unwrap();
+    s.append_batch(
+        news.id,
+        vec![(b"Subject: hi\r\n\r\nhello\r\n".to_vec(), super::msg(&[]))],
+    )
+    .await
+    .unwrap();
     assert!(s.domain_usage(d.id).await.unwrap() > before);
     s.delete_domain(d.id).await.unwrap();
     assert!(s.get_user_by_id(owner).await.unwrap().is_none());
