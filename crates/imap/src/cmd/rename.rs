@@ -55,6 +55,11 @@ pub async fn execute(
             "mailboxes of other users are renamed by them",
         ));
     }
+    if crate::access::is_foreign(&from) || crate::access::is_foreign(&to) {
+        return Ok(crate::access::noperm(
+            "public folders are renamed by the domain administrator",
+        ));
+    }
     let user = cx.user_id();
     let limits = MailboxLimits::from_settings(&cx.svc.settings);
     if let Err(d) = limits.check_name(&to) {
