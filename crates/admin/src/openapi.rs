@@ -7,8 +7,8 @@ use utoipa::{Modify, OpenApi};
 use crate::routes::defaults;
 use crate::routes::{
     activity, aliases, bayes, blocks, connections, dkim, dmarc, domain_aliases, domains, filter,
-    filter_policy, impersonate, listeners, logs, messages, nodes, services, session, settings,
-    spool, tokens, users,
+    filter_policy, impersonate, listeners, logs, messages, nodes, public_folders, services,
+    session, settings, spool, tokens, users,
 };
 
 #[derive(OpenApi)]
@@ -43,6 +43,8 @@ use crate::routes::{
         dmarc::list, dmarc::get, dmarc::collected, dmarc::send,
         listeners::list, listeners::put,
         blocks::list, blocks::delete, blocks::blacklist,
+        public_folders::list, public_folders::create, public_folders::delete,
+        public_folders::rights,
     ),
     modifiers(&Security),
     security(("session" = []), ("bearer" = [])),
@@ -110,6 +112,7 @@ mod tests {
             "/api/v1/domains/{name}/dkim",
             "/api/v1/listeners",
             "/api/v1/blocks/{kind}/{key}",
+            "/api/v1/domains/{name}/public-folders/{folder}/rights/{grantee}",
         ] {
             assert!(paths.iter().any(|x| *x == p), "{p} missing from {paths:?}");
         }
