@@ -234,3 +234,22 @@ def test_api_cli_and_admin_rights(pub):
     assert answer(a, b"SELECT " + plans) == ([], b"NO [NONEXISTENT] no such mailbox")
     error_of(boss.delete(BASE + "/Team"), 404)
     a.close()
+
+
+def test_domain_page_tab(pub):
+    heron, boss = pub
+    r = boss.http.get(f"http://127.0.0.1:{heron.admin_port}/domains/example.test/public-folders",
+                      timeout=30)
+    assert r.status_code == 200, r.text
+    page = r.text
+    assert 'aria-current="page">Public folders</a>' in page, page
+    assert '<tr data-folder="News" data-scope><td>News</td><td>1 (' in page, page
+    assert "bob@example.test: <code>lrswi</code>" in page, page
+    assert 'data-api="/api/v1/domains/example.test/public-folders/News/rights/{grantee}"' in page
+    assert 'id="new-public-folder"' in page
+    # Another domain's administrator is refused the page.
+    other = Api(heron)
+    assert other.login(STRANGER_BOSS, BOSS_PASSWORD).status_code == 200
+    r = other.http.get(f"http://127.0.0.1:{heron.admin_port}/domains/example.test/public-folders",
+                       timeout=30)
+    assert r.status_code == 403, r.status_code
