@@ -253,3 +253,17 @@ def test_domain_page_tab(pub):
     r = other.http.get(f"http://127.0.0.1:{heron.admin_port}/domains/example.test/public-folders",
                        timeout=30)
     assert r.status_code == 403, r.status_code
+
+
+def test_browser_adds_and_grants_a_public_folder(pub):
+    from browser import run_ui
+
+    heron, _ = pub
+    got = run_ui(heron, "public-folder", "public-folder", username=BOSS,
+                 password=BOSS_PASSWORD, domain="example.test", folder="Announcements")
+    assert "may not be empty" in got["name_error"], got
+    assert got["rights"] == "anyone: lr", got
+    a = imap_raw(heron, login=True)
+    assert b'* LIST (\\HasNoChildren) "/" "Public Folders/Announcements"' in ok(
+        a, b"L", b'LIST "" "Public Folders/*"')
+    a.close()
