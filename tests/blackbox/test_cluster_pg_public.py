@@ -54,7 +54,8 @@ def test_append_on_node_2_reaches_idle_on_node_1(cluster):  # noqa: F811
         assert reader.line() == b"* 1 EXISTS"
         reader.send(b"DONE\r\n")
         assert reader.until(b"I")[1].startswith(b"I OK")
-        assert append_refused(reader) == b"A NO [NOPERM] permission denied: appending to this mailbox"
+        assert append_refused(reader) == (
+            b"A NO [NOPERM] permission denied: appending to this mailbox")
     finally:
         reader.close()
         writer.close()
