@@ -267,3 +267,45 @@ def test_browser_adds_and_grants_a_public_folder(pub):
     assert b'* LIST (\\HasNoChildren) "/" "Public Folders/Announcements"' in ok(
         a, b"L", b'LIST "" "Public Folders/*"')
     a.close()
+
+
+def test_domain_admin_manages_public_folders_over_imap(pub):
+    heron, _ = pub
+    boss = imap_raw(heron)
+    boss.login(BOSS, BOSS_PASSWORD)
+    a = imap_raw(heron, login=True)
+    try:
+        # Every right on each public folder of the domain, granted or not.
+        assert ok(boss, b"M", b"MYRIGHTS " + NEWS) == [
+            b'* MYRIGHTS "Public Folders/News" lrswipkxteacd']
+        assert ok(boss, b"G", b"GETACL " + NEWS) == [
+            b'* ACL "Public Folders/News" anyone lr bob@example.test lrswi']
+        ok(boss, b"C", b'CREATE "Public Folders/Board"')
+        assert b'* LIST (\\HasNoChildren) "/" "Public Folders/Board"' in ok(
+            boss, b"L", b'LIST "" "Public Folders/*"')
+        # Nobody else sees it until granted.
+        assert not ok(a, b"L", b'LIST "" "Public Folders/Board"')
+        ok(boss, b"S", b'SETACL "Public Folders/Board" anyone lr')
+        assert ok(a, b"L", b'LIST "" "Public Folders/Board"') == [
+            b'* LIST (\\HasNoChildren) "/" "Public Folders/Board"']
+        append(boss, b'"Public Folders/Board"')
+        ok(boss, b"R", b'RENAME "Public Folders/Board" "Public Folders/Council/2026"')
+        assert ok(a, b"L", b'LIST "" "Public Folders/Council/*"') == [
+            b'* LIST (\\HasNoChildren) "/" "Public Folders/Council/2026"']
+        lines = ok(a, b"E", b'EXAMINE "Public Folders/Council/2026"')
+        assert b"* 1 EXISTS" in lines, lines
+        ok(a, b"U", b"UNSELECT")
+        assert answer(boss, b'RENAME "Public Folders/Council/2026" INBOX') == (
+            [], b"NO [NOPERM] permission denied: "
+                b"public folders are renamed by the domain administrator")
+        ok(boss, b"D", b'DELETE "Public Folders/Council/2026"')
+        assert answer(a, b'EXAMINE "Public Folders/Council/2026"') == (
+            [], b"NO [NONEXISTENT] no such mailbox")
+    finally:
+        boss.close()
+        a.close()
+    # Another domain's administrator holds nothing here.
+    chief = imap_raw(heron)
+    chief.login(STRANGER_BOSS, BOSS_PASSWORD)
+    assert answer(chief, b"MYRIGHTS " + NEWS) == ([], b"NO [NONEXISTENT] no such mailbox")
+    chief.close()

@@ -5,8 +5,8 @@
 //! namespace), with the rights their access-control entries grant; the public folders of
 //! the user's domain (DOM-5, owned by the domain's hidden owner row, see
 //! `heron_store::rules::public`) are named `Public Folders/<folder>` ([`PUBLIC`], RFC
-//! 2342's shared namespace), with the rights their entries grant (nobody owns them over
-//! IMAP: the domain's administrators manage them through the admin API).
+//! 2342's shared namespace), with the rights their entries grant, and every right for a
+//! domain administrator of that domain ([`public_admin`]; nobody owns them).
 //!
 //! Invariants: a shared folder the user holds neither `l` nor `r` on resolves to nothing,
 //! exactly like a name that does not exist, so its existence does not leak (RFC 4314 §4);
@@ -17,7 +17,7 @@
 use heron_proto_imap::acl::ALL_RIGHTS;
 use heron_proto_imap::names::DELIMITER;
 use heron_proto_imap::response::{self, code};
-use heron_store::{Folder, FolderId, Store, UserId};
+use heron_store::{Folder, FolderId, PUBLIC_OWNER, Role, SharedFolder, Store, UserId};
 use imap_codec::imap_types::response::{Code, StatusKind};
 
 use crate::done::Done;
@@ -107,7 +107,9 @@ pub fn shared_name(owner_local: &str, folder: &str) -> String {
 /// The folder `name` designates for `me`, with the rights `me` holds; `None` when there is
 /// none the user may know of.
 pub async fn resolve(store: &dyn Store, me: &Authed, name: &str) -> Result<Option<Access>> {
+    let mut public = false;
     let (owner, folder) = if let Some(folder) = split_public(name) {
+        public = true;
         let Some(folder) = folder else {
             return Ok(None);
         };
@@ -133,7 +135,11 @@ pub async fn resolve(store: &dyn Store, me: &Authed, name: &str) -> Result<Optio
     let Some(found) = store.get_folder(owner, folder).await? else {
         return Ok(None);
     };
-    let rights = rights_of(store, me.user.id, found.id).await?;
+    let rights = if public && public_admin(me) {
+        ALL_RIGHTS.to_owned()
+    } else {
+        rights_of(store, me.user.id, found.id).await?
+    };
     // RFC 4314 §4: without `l` or `r` the folder is as if it did not exist.
     if !rights.contains(['l', 'r']) {
         return Ok(None);
@@ -157,7 +163,13 @@ pub async fn refresh_selected(s: &mut Session<'_>) -> Result<()> {
     if sel.folder.user_id == user.user.id {
         return Ok(());
     }
-    let rights = rights_of(&**store, user.user.id, sel.folder.id).await?;
+    let admin = public_admin(user)
+        && store.public_owner(user.user.domain_id, false).await? == Some(sel.folder.user_id);
+    let rights = if admin {
+        ALL_RIGHTS.to_owned()
+    } else {
+        rights_of(&**store, user.user.id, sel.folder.id).await?
+    };
     if rights.contains('r') {
         sel.rights = rights;
         return Ok(());
@@ -169,6 +181,33 @@ pub async fn refresh_selected(s: &mut Session<'_>) -> Result<()> {
         "access to the mailbox was withdrawn",
     ));
     Ok(())
+}
+
+/// Whether `me` administers its domain's public folders over IMAP: a domain administrator
+/// holds every right on each of them, whatever their entries say, and creates and renames
+/// them ([`crate::public`]).
+pub fn public_admin(me: &Authed) -> bool {
+    me.user.role == Role::DomainAdmin
+}
+
+/// The public folders of `me`'s domain that grant it rights, with those rights (all of them,
+/// for a domain administrator).
+pub async fn public_for(store: &dyn Store, me: &Authed) -> Result<Vec<SharedFolder>> {
+    if !public_admin(me) {
+        return Ok(store.public_shared_with(me.user.id).await?);
+    }
+    let Some(owner) = store.public_owner(me.user.domain_id, false).await? else {
+        return Ok(Vec::new());
+    };
+    let folders = store.list_folders(owner).await?;
+    Ok(folders
+        .into_iter()
+        .map(|folder| SharedFolder {
+            owner_local: PUBLIC_OWNER.to_owned(),
+            folder,
+            rights: ALL_RIGHTS.to_owned(),
+        })
+        .collect())
 }
 
 /// The rights `user` holds on another user's folder: its own entry and `anyone`'s.

@@ -11,7 +11,7 @@
 
 use heron_proto_imap::names::DELIMITER;
 use heron_proto_imap::response::code;
-use heron_store::{MAX_ACL_ENTRIES, StoreError, folder_cost};
+use heron_store::{FolderId, MAX_ACL_ENTRIES, StoreError, UserId, folder_cost};
 use imap_codec::imap_types::response::Code;
 
 use crate::access::{noperm, public_name, resolve, shared_name};
@@ -35,9 +35,7 @@ pub async fn create(cx: &mut AsUser<'_>, owner_local: &str, folder: &str) -> Res
 /// Create the public folder `folder` (its stored name) for the user.
 pub async fn create_public(cx: &mut AsUser<'_>, folder: &str) -> Result<Done> {
     let Some((parent, _)) = folder.rsplit_once(DELIMITER) else {
-        return Ok(noperm(
-            "top-level public folders are created by the domain administrator",
-        ));
+        return crate::public::create_top(cx, folder).await;
     };
     below(cx, &public_name(parent), folder).await
 }
@@ -51,7 +49,18 @@ async fn below(cx: &mut AsUser<'_>, parent: &str, folder: &str) -> Result<Done> 
     if !access.has('k') {
         return Ok(noperm("creating mailboxes below this one"));
     }
-    let owner = access.folder.user_id;
+    make(cx, access.folder.user_id, folder, Some(access.folder.id)).await
+}
+
+/// Create `folder` in `owner`'s folders within the owner's limits and quota, with the
+/// entries of folder `entries_of` when given.
+pub async fn make(
+    cx: &mut AsUser<'_>,
+    owner: UserId,
+    folder: &str,
+    entries_of: Option<FolderId>,
+) -> Result<Done> {
+    let store = cx.store();
     let limits = MailboxLimits::from_settings(&cx.svc.settings);
     if let Err(d) = limits.check_name(folder) {
         return Ok(d);
@@ -70,7 +79,10 @@ async fn below(cx: &mut AsUser<'_>, parent: &str, folder: &str) -> Result<Done> 
         }
         Err(e) => return Err(e.into()),
     };
-    for e in store.list_rights(access.folder.id).await? {
+    let Some(from) = entries_of else {
+        return Ok(Done::ok("CREATE completed"));
+    };
+    for e in store.list_rights(from).await? {
         store
             .set_rights(created.id, e.grantee, &e.rights, MAX_ACL_ENTRIES)
             .await?;

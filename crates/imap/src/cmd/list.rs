@@ -31,7 +31,7 @@ use imap_codec::imap_types::flag::FlagNameAttribute;
 use imap_codec::imap_types::mailbox::{ListMailbox, Mailbox};
 use imap_codec::imap_types::response::Data;
 
-use crate::access::{public_name, shared_name};
+use crate::access::{public_for, public_name, shared_name};
 use crate::cmd::status::push_status;
 use crate::cx::AsUser;
 use crate::done::Done;
@@ -125,7 +125,7 @@ async fn add_shared(cx: &AsUser<'_>, folders: &mut Vec<Folder>) -> Result<HashSe
     let mut unreadable = HashSet::new();
     let store = cx.store();
     let shared = store.shared_with(cx.user_id()).await?.into_iter();
-    let public = store.public_shared_with(cx.user_id()).await?.into_iter();
+    let public = public_for(&**store, cx.user).await?.into_iter();
     let named = shared
         .map(|s| (shared_name(&s.owner_local, &s.folder.name), s))
         .chain(public.map(|s| (public_name(&s.folder.name), s)));
