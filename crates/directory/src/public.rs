@@ -133,7 +133,10 @@ impl Directory {
     /// The domain, its public folders' owner and the folder called `name`.
     async fn public_folder(&self, domain: &str, name: &str) -> Result<(Domain, UserId, Folder)> {
         let d = self.domain(domain).await?;
-        let missing = || DirectoryError::NotFound(format!("public folder {name}"));
+        let missing = || DirectoryError::NotFound(format!("public folder {name:?}"));
+        if name.chars().any(char::is_control) {
+            return Err(missing());
+        }
         let owner = self
             .store
             .public_owner(d.id, false)
@@ -164,6 +167,9 @@ impl Directory {
             None => grantee,
         };
         let local = local.to_lowercase();
+        if local.is_empty() || local.chars().any(char::is_control) {
+            return Err(DirectoryError::NotFound(format!("user {local:?}")));
+        }
         match self.store.get_user(d.id, &local).await? {
             Some(u) => Ok(Some(u.id)),
             None => Err(DirectoryError::NotFound(format!("user {local}@{}", d.name))),
