@@ -41,9 +41,20 @@ if [ ! -e /usr/lib/dovecot/dovecot-config ] || [ ! -e /usr/lib/dovecot/libdoveco
     as_root apt-get install -y -qq dovecot-dev dovecot-core build-essential autoconf automake \
         libtool pkg-config libssl-dev >/dev/null
 fi
+# testssl.sh scans the TLS listeners and the admin HTTPS port (test_testssl.py).
+if ! command -v testssl >/dev/null 2>&1; then
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq testssl.sh >/dev/null
+fi
+# systemd-analyze checks the service unit (tests/blackbox/test_service_unit.py).
+if ! command -v systemd-analyze >/dev/null 2>&1; then
+    echo "installing systemd (systemd-analyze)"
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq systemd >/dev/null
+fi
 # Python modules of tests/blackbox/requirements.txt (pytest, pytest-xdist, dnslib, aiosmtpd, dkimpy, PyNaCl,
-# requests, openapi-spec-validator, IMAPClient).
-if ! python3 -c 'import pytest, xdist, dnslib, aiosmtpd, dkim, nacl, requests, openapi_spec_validator, imapclient' >/dev/null 2>&1; then
+# requests, openapi-spec-validator, IMAPClient, prometheus-client).
+if ! python3 -c 'import pytest, xdist, dnslib, aiosmtpd, dkim, nacl, requests, openapi_spec_validator, imapclient, prometheus_client' >/dev/null 2>&1; then
     echo "installing the black-box test requirements"
     pip_install=(python3 -m pip install -q --disable-pip-version-check -r tests/blackbox/requirements.txt)
     # A system Python managed by the OS refuses plain pip installs (PEP 668).

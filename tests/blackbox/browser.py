@@ -12,11 +12,12 @@ SCRIPT = REPO / "tests" / "browser" / "ui.mjs"
 SHOTS = REPO / "target" / "test-output" / "screenshots"
 
 
-def run_ui(heron, scenario, shot_name, timeout=90, **args):
-    """Run `scenario` in a browser against `heron`'s admin listener; return its JSON result.
-    A failed expectation in the browser fails the test with the scenario's message."""
+def run_ui(heron, scenario, shot_name, timeout=90, scheme="http", **args):
+    """Run `scenario` in a browser against `heron`'s admin listener (over `scheme`; https
+    accepts the self-signed certificate); return its JSON result. A failed expectation in the
+    browser fails the test with the scenario's message."""
     args.setdefault("shot_name", shot_name)
-    base = f"http://127.0.0.1:{heron.admin_port}"
+    base = f"{scheme}://127.0.0.1:{heron.admin_port}"
     env = dict(os.environ)
     r = subprocess.run(["node", str(SCRIPT), scenario, base, str(SHOTS), json.dumps(args)],
                        capture_output=True, text=True, timeout=timeout, env=env,

@@ -2,7 +2,8 @@
 
 - IMAP stopped on node 2 alone, through node 1's admin API: node 2 no longer accepts IMAP
   connections (a session it already had goes on) while node 1 still serves; both list the
-  stop; started again on node 2, it serves again. The cluster-wide switch still stops and
+  stop; the stop outlives node 2's restart (clean or SIGKILL: the node keeps its id); started
+  again on node 2, it serves again. The cluster-wide switch still stops and
   starts it on every node. An unknown node is 404.
 - Failed admin logins counted on node 1 block the same client address on node 2 (the
   failures live in the store), whatever the credentials.
@@ -101,6 +102,22 @@ def test_imap_stopped_on_one_node_alone(cluster):  # noqa: F811
     # Other services of node 2 go on: POP3 there still answers.
     with socket.create_connection((nodes[1].host, nodes[1].pop3_port), timeout=5) as s:
         assert s.recv(100).startswith(b"+OK")
+
+    # The stop outlives a restart of node 2 (clean stop, then SIGKILL): the node comes back
+    # under its lasting id, still without IMAP.
+    nodes[1].stop()
+    assert call(nodes[0], "GET", f"/services?node={second}", token).status_code == 200
+    nodes[1].start()
+    assert own_id(nodes[1], token) == second
+    time.sleep(1)
+    assert imap_refuses(nodes[1]), "IMAP came back on node 2 after a restart"
+    nodes[1].kill()
+    nodes[1].start()
+    assert own_id(nodes[1], token) == second
+    time.sleep(1)
+    assert imap_refuses(nodes[1]), "IMAP came back on node 2 after a SIGKILL"
+    listed = {x["id"]: x for x in call(nodes[0], "GET", "/nodes", token).json()}
+    assert len(listed) == 2 and listed[second]["stopped_services"] == ["imap"], listed
 
     # Started again on node 2 (through node 2 itself this time).
     r = call(nodes[1], "POST", f"/services/imap/start?node={second}", token)

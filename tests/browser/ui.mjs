@@ -198,6 +198,24 @@ const scenarios = {
     return { field_error: err };
   },
 
+  // Upload a certificate chain and key, chosen as files, for one listener on the bindings
+  // page (over HTTPS with the self-signed certificate); the page then lists it.
+  async "upload-certificate"(page, base, a, shot) {
+    await login(page, base, "admin", a.admin_password);
+    await page.goto(base + "/bindings");
+    await page.selectOption("#certificate-form [name=listener]", a.listener);
+    await page.setInputFiles("#certificate-form input[data-file-into=cert]", a.cert_file);
+    await page.setInputFiles("#certificate-form input[data-file-into=key]", a.key_file);
+    await page.waitForFunction(
+      () => document.querySelector("#certificate-form [name=key]").value.includes("PRIVATE KEY"));
+    await shot("filled");
+    await page.click("#certificate-form button[type=submit]");
+    const row = `tr[data-certificate]:has(td[data-cert-names]:has-text("${a.name}"))`;
+    await page.waitForSelector(row, { timeout: TIMEOUT });
+    await shot("listed");
+    return { row: (await page.textContent(row)).replace(/\s+/g, " ").trim() };
+  },
+
   // Delete one message on the spool page.
   async "spool-delete"(page, base, a, shot) {
     await login(page, base, "admin", a.admin_password);
@@ -420,7 +438,8 @@ async function main() {
   });
   let page;
   try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 },
+      ignoreHTTPSErrors: base.startsWith("https:") });
     if (args.theme) {
       const u = new URL(base);
       await context.addCookies([{ name: "heron_theme", value: args.theme, domain: u.hostname, path: "/" }]);

@@ -38,12 +38,17 @@ pub struct Runtime {
     /// What the dashboard lists as problems now (listeners not bound, a certificate about to
     /// expire); nothing when the admin app runs without listeners.
     pub problems: Arc<dyn Fn() -> Vec<String> + Send + Sync>,
+    /// Configured mail listeners that are not bound now, with why (`/readyz`).
+    pub unbound: Arc<dyn Fn() -> Vec<String> + Send + Sync>,
     /// The spam and virus checks the SMTP doors use, for "test a message"; none when the
     /// admin app runs without them.
     pub filter: Option<Arc<heron_filter::Filter>>,
     /// The sender of DMARC aggregate reports, for "send now"; none when the admin app runs
     /// without it.
     pub dmarc: Option<Arc<heron_queue::dmarc::Reporter>>,
+    /// The listeners' certificates: the admin listener's HTTPS, and the certificates shown
+    /// as in use; none when the admin app runs without listeners (plain HTTP only).
+    pub tls: Option<Arc<heron_net::tls::TlsProvider>>,
 }
 
 impl Default for Runtime {
@@ -54,8 +59,10 @@ impl Default for Runtime {
             data_dir: PathBuf::default(),
             started: std::time::SystemTime::now(),
             problems: Arc::new(Vec::new),
+            unbound: Arc::new(Vec::new),
             filter: None,
             dmarc: None,
+            tls: None,
         }
     }
 }

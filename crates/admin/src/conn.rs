@@ -10,7 +10,8 @@
 //! - A client that leaves an answer unread for `admin.body_timeout` is dropped
 //!   ([`WriteDeadline`]).
 //! - The client's address reaches handlers as `ConnectInfo<SocketAddr>`, as with
-//!   `axum::serve`.
+//!   `axum::serve`, and how it came ([`Transport`]: HTTPS or not) as an extension; answers
+//!   over HTTPS are marked by [`crate::transport::finish`] (`Secure` cookies, HSTS).
 //! - On stop, a connection between requests closes at once; one serving a request finishes
 //!   that answer and then closes.
 
@@ -27,12 +28,12 @@ use heron_settings::{Settings, defs};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
 use crate::stall::WriteDeadline;
+use crate::transport::{Transport, finish};
 
 /// Where hyper stops growing a connection's read buffer (its default is about 400 KiB;
 /// admin requests carry a cookie or a token, not more). A request head that has not ended
@@ -60,22 +61,28 @@ pub fn header_timeout(settings: &Settings) -> Duration {
 
 type Answer = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
 
-/// Serve HTTP/1 requests on `stream` with `app` until the client leaves, a deadline passes,
-/// or `stop` is cancelled.
-pub async fn serve(
-    stream: TcpStream,
-    peer: SocketAddr,
+/// Serve HTTP/1 requests on `stream` (plain TCP or TLS, as `transport` says) with `app`
+/// until the client leaves, a deadline passes, or `stop` is cancelled.
+pub async fn serve<S>(
+    stream: S,
+    (peer, transport): (SocketAddr, Transport),
     app: Router,
     header_timeout: Duration,
     write_stall: Duration,
     stop: CancellationToken,
-) {
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     // Boxed answers keep the service and its futures `Unpin`, which taking the socket back
     // from hyper after a timeout needs.
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));
+        req.extensions_mut().insert(transport);
         let app = app.clone();
-        Box::pin(app.oneshot(req)) as Answer
+        Box::pin(async move {
+            let r = app.oneshot(req).await;
+            r.map(|r| finish(r, transport))
+        }) as Answer
     });
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())

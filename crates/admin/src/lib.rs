@@ -2,7 +2,8 @@
 //! aliases, settings, the spool and API tokens, with the same operations and validation as
 //! the CLI verbs. The admin web UI will be served from here too.
 //!
-//! The listener ([`listener`], [`conn`]) caps its connections and gives each request a
+//! The listener ([`listener`], [`conn`]) serves HTTPS and, to loopback clients, plain HTTP on
+//! one port ([`transport`]); it caps its connections and gives each request a
 //! header deadline. Layers, outside in: the body read (size limit and deadline, before
 //! routing), request timeout, body size limit (checked before reading), then the routes; each
 //! handler authenticates through [`auth::Caller`] (cookie session with CSRF token, or bearer
@@ -33,6 +34,7 @@ pub use routes::parse_bodies_for_fuzzing;
 pub mod sessions;
 mod stall;
 pub mod tokens;
+pub mod transport;
 pub mod ui;
 
 use std::net::SocketAddr;
@@ -99,6 +101,7 @@ pub async fn serve(
     stop: CancellationToken,
 ) -> Result<(), AdminError> {
     let settings = dir.settings().clone();
-    listener::run(listener, app(dir, runtime), settings, limits, stop).await;
+    let tls = runtime.tls.clone();
+    listener::run(listener, app(dir, runtime), settings, (limits, tls), stop).await;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! The admin listener's accept loop: takes connections, refuses those past the cap, and
-//! serves each on its own task ([`crate::conn`]) until the stop token is cancelled.
+//! serves each on its own task until the stop token is cancelled: over TLS or plain HTTP as
+//! its first byte says ([`crate::transport`]), then by [`crate::conn`].
 //!
 //! Invariants:
 //! - At most [`cap`] connections are open at once: `admin.max_connections`, bounded by the
@@ -28,6 +29,10 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::conn;
+use crate::transport::{self, Accepted, Transport};
+
+/// The listeners' certificates, for HTTPS; `None`: plain HTTP only.
+pub type Certificates = Option<Arc<heron_net::tls::TlsProvider>>;
 
 /// How long the loop waits after an accept error that is not about one connection.
 const ACCEPT_BACKOFF: Duration = Duration::from_secs(1);
@@ -50,7 +55,7 @@ pub async fn run(
     listener: TcpListener,
     app: Router,
     settings: Arc<Settings>,
-    limits: ProcessLimits,
+    (limits, tls): (ProcessLimits, Certificates),
     stop: CancellationToken,
 ) {
     let open = Arc::new(AtomicU64::new(0));
@@ -83,9 +88,14 @@ pub async fn run(
             conn::header_timeout(&settings),
             conn::write_stall(&settings),
         );
+        let policy = transport::Policy {
+            tls: tls.clone(),
+            plain_loopback: settings.get(defs::ADMIN_PLAIN_HTTP_LOOPBACK),
+            deadline: deadlines.0,
+        };
         tasks.spawn(serve(
             stream,
-            peer,
+            (peer, policy),
             app.clone(),
             deadlines,
             stop.clone(),
@@ -99,13 +109,32 @@ pub async fn run(
 
 async fn serve(
     stream: tokio::net::TcpStream,
-    peer: SocketAddr,
+    (peer, policy): (SocketAddr, transport::Policy),
     app: Router,
     (header_timeout, write_stall): (Duration, Duration),
     stop: CancellationToken,
     slot: Slot,
 ) {
-    conn::serve(stream, peer, app, header_timeout, write_stall, stop).await;
+    let deadlines = (header_timeout, write_stall);
+    // A connection that has not begun its first request closes at once on stop.
+    let accepted = tokio::select! {
+        a = transport::accept(stream, peer, &policy) => a,
+        _ = stop.cancelled() => Accepted::Gone,
+    };
+    match accepted {
+        Accepted::Tls(s, t) => conn::serve(s, (peer, t), app, deadlines.0, deadlines.1, stop).await,
+        Accepted::Plain(s) => {
+            let t = Transport::default();
+            conn::serve(s, (peer, t), app, deadlines.0, deadlines.1, stop).await
+        }
+        Accepted::Redirect(s) => {
+            let local = s.local_addr().unwrap_or(peer);
+            let app = transport::redirect_app(local);
+            let t = Transport::default();
+            conn::serve(s, (peer, t), app, deadlines.0, deadlines.1, stop).await
+        }
+        Accepted::Gone => {}
+    }
     drop(slot);
 }
 

@@ -6,15 +6,15 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::defaults;
 use crate::routes::{
-    activity, aliases, bayes, blocks, connections, dkim, dmarc, domain_aliases, domains, filter,
-    filter_policy, impersonate, listeners, logs, messages, nodes, public_folders, services,
-    session, settings, spool, tokens, users,
+    activity, aliases, bayes, blocks, certificates, connections, dkim, dmarc, domain_aliases,
+    domains, filter, filter_policy, impersonate, listeners, logs, messages, nodes, public_folders,
+    services, session, settings, spool, tokens, users,
 };
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Heron admin API", description = "Domains, users, aliases, settings, the spool, live connections, services, logs, \
-        mass messages, DKIM keys, listeners, the spam filter's message test and DMARC aggregate reports of a Heron mail server. \
+        mass messages, DKIM keys, listeners and their TLS certificates, the spam filter's message test and DMARC aggregate reports of a Heron mail server. \
         Authenticate with POST /api/v1/session (cookie heron_session; send X-CSRF-Token on state-changing requests) \
         or with Authorization: Bearer <API token>."),
     paths(
@@ -42,6 +42,7 @@ use crate::routes::{
         filter_policy::user_get, filter_policy::user_put,
         dmarc::list, dmarc::get, dmarc::collected, dmarc::send,
         listeners::list, listeners::put,
+        certificates::list, certificates::upload,
         blocks::list, blocks::delete, blocks::blacklist,
         public_folders::list, public_folders::create, public_folders::delete,
         public_folders::rights,
@@ -111,6 +112,7 @@ mod tests {
             "/api/v1/domain-aliases/{alias}",
             "/api/v1/domains/{name}/dkim",
             "/api/v1/listeners",
+            "/api/v1/certificates",
             "/api/v1/blocks/{kind}/{key}",
             "/api/v1/domains/{name}/public-folders/{folder}/rights/{grantee}",
         ] {

@@ -82,6 +82,8 @@ pub const ROLES: &[(&str, &str)] = &[
     ("settings_reset", ADMIN),
     ("listeners_list", ADMIN),
     ("listeners_put", ADMIN),
+    ("certificates_list", ADMIN),
+    ("certificates_upload", ADMIN),
     ("spool_list", ADMIN),
     ("spool_get", ADMIN),
     ("spool_delete", ADMIN),

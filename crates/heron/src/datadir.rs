@@ -103,6 +103,40 @@ pub fn require(data: &Path) -> anyhow::Result<()> {
     )
 }
 
+/// The file holding this node's lasting id among the nodes sharing a store.
+pub const NODE_ID_FILE: &str = "node-id";
+
+/// This node's lasting id: read from [`NODE_ID_FILE`] in the data directory, made (16
+/// random hex digits) on first use. A restarted server is the same node, keeping the
+/// services stopped on it; a copied data directory must lose the file to be a new node.
+pub fn node_id(data: &Path) -> anyhow::Result<String> {
+    let path = data.join(NODE_ID_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let id = text.trim();
+            anyhow::ensure!(
+                !id.is_empty()
+                    && id.len() <= 64
+                    && id
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+                "{} holds no valid node id (1-64 letters, digits, - or _); delete it to make a new one",
+                path.display()
+            );
+            Ok(id.to_owned())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let id = format!("{:016x}", rand::random::<u64>());
+            let tmp = data.join(format!("{NODE_ID_FILE}.tmp"));
+            std::fs::write(&tmp, format!("{id}\n"))
+                .and_then(|()| std::fs::rename(&tmp, &path))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Ok(id)
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
 /// Fail, naming the path once, unless this process may write in `data` and to its database:
 /// a directory owned by another user otherwise surfaces as a database error.
 pub fn check_writable(data: &Path) -> anyhow::Result<()> {

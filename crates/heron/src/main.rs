@@ -92,9 +92,22 @@ pub(crate) enum Command {
     /// Move a store: copy a data directory's store into PostgreSQL.
     #[command(subcommand)]
     Store(cli::store::StoreCmd),
-    /// Blocks placed by the abuse rules (failed logins, harvesting): list and lift them.
+    /// Blocks placed by the abuse rules (failed logins, harvesting, floods, spam runs): list
+    /// and lift them.
     #[command(subcommand)]
     Blocks(cli::blocks::BlocksCmd),
+    /// Back up the embedded store while the server runs: a database snapshot, the message
+    /// files and certificates, with a manifest of checksums. Again into the same directory,
+    /// only new message files are copied.
+    Backup {
+        /// The backup directory (outside the data directory).
+        dest: PathBuf,
+    },
+    /// Restore a backup made by `heron backup` into an empty data directory (--data).
+    Restore {
+        /// The backup directory.
+        src: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -134,6 +147,8 @@ fn main() -> ExitCode {
             Command::Migrate(a) => cli::migrate::run(&at, a).await,
             Command::Store(c) => cli::store::run(c).await,
             Command::Blocks(c) => cli::blocks::run(&at, c).await,
+            Command::Backup { dest } => cli::backup::backup(&at, &dest).await,
+            Command::Restore { src } => cli::backup::restore(&at, &src).await,
         };
         if audited {
             let line = cli::audit::describe(std::env::args());

@@ -90,6 +90,7 @@ pub async fn run(s: &mut Session<'_>, raw: &[u8]) -> Outcome {
         return Outcome::Bad;
     }
     tracing::debug!(target: "imap", "command {name}");
+    let started = std::time::Instant::now();
     s.poll_events();
     let may_expunge = state::may_expunge(&body);
     let saves = extras.search.is_some_and(|r| r.save);
@@ -123,6 +124,7 @@ pub async fn run(s: &mut Session<'_>, raw: &[u8]) -> Outcome {
     if !done.sent {
         s.push(&response::tagged(&tag, done.kind, done.code, &done.text));
     }
+    heron_metrics::metrics().imap_command(name, started.elapsed().as_secs_f64());
     if done.close {
         Outcome::Close
     } else if done.counts_as_bad {
@@ -155,6 +157,7 @@ async fn run_acl(s: &mut Session<'_>, req: AclRequest) -> Outcome {
         return Outcome::Bad;
     }
     tracing::debug!(target: "imap", "command {name}");
+    let started = std::time::Instant::now();
     s.poll_events();
     let result = match s.as_user() {
         Some(mut cx) => execute_acl(&mut cx, command).await,
@@ -168,6 +171,7 @@ async fn run_acl(s: &mut Session<'_>, req: AclRequest) -> Outcome {
         tracing::error!(target: "imap", "mailbox update failed: {e}");
     }
     s.push(&response::tagged(&tag, done.kind, done.code, &done.text));
+    heron_metrics::metrics().imap_command(name, started.elapsed().as_secs_f64());
     if done.counts_as_bad {
         Outcome::Bad
     } else {

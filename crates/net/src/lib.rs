@@ -8,6 +8,7 @@
 
 pub mod banner;
 pub mod budget;
+pub mod certinfo;
 pub mod client;
 pub mod command_loop;
 pub mod deflate;
@@ -18,6 +19,8 @@ mod refuse;
 pub mod registry;
 pub mod stream;
 pub mod tls;
+pub mod tls_policy;
+pub mod tls_upload;
 pub mod watch;
 
 use std::net::{IpAddr, SocketAddr};

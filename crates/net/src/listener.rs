@@ -48,7 +48,7 @@ struct Shared {
     settings: Arc<Settings>,
     services: HashMap<Protocol, Arc<dyn Service>>,
     registry: Arc<Registry>,
-    tls: TlsProvider,
+    tls: Arc<TlsProvider>,
     policy: RwLock<Policy>,
     shutdown: CancellationToken,
     tracker: TaskTracker,
@@ -93,7 +93,7 @@ impl Server {
         nofile: u64,
     ) -> Self {
         let shared = Shared {
-            tls: TlsProvider::new(self_signed),
+            tls: Arc::new(TlsProvider::new(self_signed)),
             settings,
             services,
             registry: Arc::new(Registry::default()),
@@ -136,6 +136,15 @@ impl Server {
         }
     }
 
+    /// Configured listeners that could not be bound at the last change, with why.
+    pub fn bind_failures(&self) -> Vec<String> {
+        self.shared
+            .bind_failures
+            .lock()
+            .map(|f| f.clone())
+            .unwrap_or_default()
+    }
+
     /// What an administrator should know about the listeners now: configured listeners that
     /// are not bound (and why), and a default certificate that has expired or expires within
     /// [`CERT_WARNING`].
@@ -166,6 +175,12 @@ impl Server {
             }
         }
         out
+    }
+
+    /// The certificates of the listeners, for the admin listener's own TLS and for showing
+    /// which certificate is in use.
+    pub fn tls(&self) -> &Arc<TlsProvider> {
+        &self.shared.tls
     }
 
     /// The live sessions.
@@ -357,11 +372,20 @@ impl Server {
                     let guard = match self.admit(&tcp, peer, &spec, service.as_ref()) {
                         Ok(g) => g,
                         Err(why) => {
+                            heron_metrics::metrics().refused(
+                                spec.protocol.as_str(),
+                                match why {
+                                    Refusal::Blacklisted => "blacklisted",
+                                    Refusal::TooManyConnections => "too-many",
+                                    Refusal::TooManyFromIp => "too-many-from-ip",
+                                },
+                            );
                             refused.note(log_target(spec.protocol), peer, why);
                             refuse(tcp, &spec, service.as_ref(), why);
                             continue;
                         }
                     };
+                    heron_metrics::metrics().connection(spec.protocol.as_str());
                     let this = self.clone();
                     let (spec, service) = (spec.clone(), service.clone());
                     self.shared

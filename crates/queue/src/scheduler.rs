@@ -202,6 +202,20 @@ impl Queue {
                 tracing::info!(target: "delivery", "#{} <{}> to <{}>: {} ({})", e.id, e.sender, r.address, r.status, r.last_reply.as_deref().unwrap_or(""));
             }
         }
+        let m = heron_metrics::metrics();
+        let age = (t - e.created_at) as f64;
+        applied
+            .delivered
+            .iter()
+            .for_each(|_| m.delivery("delivered", Some(age)));
+        applied
+            .failed
+            .iter()
+            .for_each(|_| m.delivery("failed", None));
+        applied
+            .delayed
+            .iter()
+            .for_each(|_| m.delivery("deferred", None));
         let wants = |i: &usize, what| rcpts.get(*i).is_some_and(|r| schedule::wants(r, what));
         let failed: Vec<usize> = applied
             .failed

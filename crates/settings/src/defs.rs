@@ -28,6 +28,10 @@ crate::settings! {
     ADMIN_BODY_TIMEOUT: Seconds = "admin.body_timeout", "20";
     /// Concurrent connections to the admin listener; further ones are closed as they are accepted. Never more than 1/8 of the process's open-file limit; 0 = that share alone.
     ADMIN_MAX_CONNECTIONS: Count = "admin.max_connections", "256";
+    /// Addresses (IP, CIDR or FIRST-LAST range) that may read `/metrics` on the admin listener without an API token, besides 127.0.0.1 and ::1, which always may; from elsewhere it takes a system administrator's token (`Authorization: Bearer`).
+    ADMIN_METRICS_IPS: List = "admin.metrics_ips", "";
+    /// Serve the admin listener's plain HTTP to clients on this machine (127.0.0.0/8, ::1). The admin port (`--admin-listen`) speaks HTTPS and plain HTTP at once; plain-HTTP requests from other addresses are always redirected (308) to HTTPS. Off, loopback clients are redirected too.
+    ADMIN_PLAIN_HTTP_LOOPBACK: Bool = "admin.plain_http_loopback", "true";
 
     // ---- POP (PROTO-2, ACCESS-1) ----
     /// POP service running on the whole cluster (OPS-1); one node may also stop it on itself.

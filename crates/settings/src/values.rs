@@ -306,7 +306,8 @@ pub fn check(key: &str, v: &str) -> Result<(), String> {
         | "security.ip_whitelist"
         | "security.smtp_auth_bypass"
         | "submission.allowed_ips"
-        | "submission.safe_ips" => parse_ip_rules(v).map(drop),
+        | "submission.safe_ips"
+        | "admin.metrics_ips" => parse_ip_rules(v).map(drop),
         "bind.hostnames" => parse_hostnames(v).map(drop),
         "dns.servers" => parse_dns_servers(v).map(drop),
         "spool.retry_schedule" => crate::routes::parse_retry_schedule(v).map(drop),

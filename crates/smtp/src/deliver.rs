@@ -108,6 +108,7 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
     }
     // The spool first: when a local copy then fails, the client's retry can only repeat the
     // remote delivery; nothing accepted is lost.
+    let written = std::time::Instant::now();
     if let Some(message) = remote
         && let Err(e) = spool(s, &tx, message).await
     {
@@ -121,6 +122,13 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
             return reply::LOCAL_ERROR;
         }
     }
+    let m = heron_metrics::metrics();
+    m.store_write(written.elapsed().as_secs_f64());
+    m.received(if s.is_submission() {
+        "submission"
+    } else {
+        "smtp"
+    });
     for part in &parts {
         if let Some(text) = &part.judged.notify_sender {
             notify_sender(s, &tx, &part.addresses, text, &body).await;

@@ -118,6 +118,11 @@ pub async fn judge(
     crate::dmarc_record::collect(s, tx, &verdict);
     let level = verdict.level(settings);
     tracing::info!(target: "smtp", "<{}>: {}", tx.sender, verdict.summary(level));
+    heron_metrics::metrics().filter_verdict(match (&verdict.virus, level.name()) {
+        (Some(_), _) => "virus",
+        (None, "none") => "clean",
+        (None, name) => name,
+    });
     let unfiltered = groups.iter().any(|(p, _)| !p.enabled);
     let mut parts = Vec::with_capacity(groups.len());
     for (policy, mut part) in groups {

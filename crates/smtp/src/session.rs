@@ -57,6 +57,12 @@ impl Session<'_> {
 
     /// Send a reply.
     pub async fn send(&mut self, r: &Reply) -> io::Result<()> {
+        let door = if self.is_submission() {
+            "submission"
+        } else {
+            "smtp"
+        };
+        heron_metrics::metrics().smtp_reply(door, r.code);
         self.client.send(&r.to_bytes()).await
     }
 

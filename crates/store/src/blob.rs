@@ -40,6 +40,25 @@ pub trait BlobStore: Send + Sync {
     async fn delete(&self, id: &str) -> Result<()>;
 }
 
+/// The file that holds blob deletions while a backup copies files (see
+/// [`FileBlobStore::hold_deletes`]).
+pub const DELETES_HELD: &str = "deletes-held";
+/// A hold older than this was left by a backup that died: it no longer counts.
+pub const HOLD_STALE: std::time::Duration = std::time::Duration::from_secs(86_400);
+
+/// While alive, no process removes a blob file of this store (they become orphans, swept
+/// after the hold ends), so a backup's snapshot of the records finds every file it names.
+#[derive(Debug)]
+pub struct DeleteHold {
+    path: PathBuf,
+}
+
+impl Drop for DeleteHold {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
 /// Spares made per batch; a new batch starts when fewer than half are left.
 const SPARES: usize = 64;
 
@@ -67,6 +86,45 @@ fn io_err(path: &Path, source: std::io::Error) -> StoreError {
 }
 
 impl FileBlobStore {
+    /// Hold every deletion of blob files, in every process using this directory, until the
+    /// guard is dropped. Fails while another live hold exists (one backup at a time).
+    pub fn hold_deletes(&self) -> Result<DeleteHold> {
+        let path = self.root.join(DELETES_HELD);
+        if self.deletes_held() {
+            return Err(StoreError::Conflict(format!(
+                "{} exists: another backup is running (remove the file if none is)",
+                path.display()
+            )));
+        }
+        let mut f = OpenOptions::new()
+            .create(true)
+            .truncate(true)
+            .write(true)
+            .open(&path)
+            .map_err(|e| io_err(&path, e))?;
+        f.write_all(format!("{}\n", std::process::id()).as_bytes())
+            .and_then(|()| f.sync_all())
+            .map_err(|e| io_err(&path, e))?;
+        Ok(DeleteHold { path })
+    }
+
+    /// Whether a live hold on deletions exists ([`Self::hold_deletes`]).
+    pub fn deletes_held(&self) -> bool {
+        fs::metadata(self.root.join(DELETES_HELD))
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age < HOLD_STALE))
+    }
+
+    /// The directory holding the files.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The path of the file holding blob `id`.
+    pub fn file_of(&self, id: &str) -> Result<PathBuf> {
+        self.path_of(id)
+    }
+
     /// Open (creating if needed) a blob directory.
     pub fn open(root: &Path) -> Result<Self> {
         fs::create_dir_all(root.join("tmp")).map_err(|e| io_err(root, e))?;
@@ -331,6 +389,11 @@ impl BlobStore for FileBlobStore {
     }
 
     async fn delete(&self, id: &str) -> Result<()> {
+        if self.deletes_held() {
+            // A backup is copying files: this one stays, and the orphan sweep removes it
+            // once the hold is over (no record refers to it).
+            return Ok(());
+        }
         let path = self.path_of(id)?;
         match tokio::fs::remove_file(&path).await {
             Ok(()) => Ok(()),
@@ -361,6 +424,24 @@ mod tests {
             }
         }
         out
+    }
+
+    #[tokio::test]
+    async fn a_hold_keeps_files_until_it_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileBlobStore::open(dir.path()).unwrap();
+        let id = store.put(b"kept".to_vec().into()).await.unwrap();
+        let path = store.file_of(&id).unwrap();
+        let hold = store.hold_deletes().unwrap();
+        // One hold at a time, seen by any handle on the directory.
+        assert!(FileBlobStore::open(dir.path()).unwrap().deletes_held());
+        assert!(store.hold_deletes().is_err());
+        store.delete(&id).await.unwrap();
+        assert!(path.exists());
+        drop(hold);
+        assert!(!store.deletes_held());
+        store.delete(&id).await.unwrap();
+        assert!(!path.exists());
     }
 
     #[tokio::test]

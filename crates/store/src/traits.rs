@@ -295,6 +295,9 @@ pub trait SpoolStore: Send + Sync {
     async fn spool_release(&self, now: i64) -> Result<Vec<i64>>;
     /// The earliest `next_attempt_at` of an entry not leased, if any.
     async fn spool_next_due(&self) -> Result<Option<i64>>;
+    /// How many entries the spool holds, and when the oldest arrived (Unix seconds), for
+    /// the metrics; one aggregate read.
+    async fn spool_summary(&self) -> Result<(u64, Option<i64>)>;
     /// Apply an administrator's change; the entry as it is afterwards.
     async fn spool_change(&self, id: i64, c: SpoolChange) -> Result<SpoolEntry>;
 }
@@ -331,6 +334,10 @@ pub trait SecretStore: Send + Sync {
 pub trait NodeStore: Send + Sync {
     /// This handle's id among the nodes.
     fn node_id(&self) -> &str;
+    /// Take `id` as this node's lasting id (kept by `heron serve` in its data directory, so a
+    /// restart is the same node: its per-node stops stay, its old leases and holds are its
+    /// own). Only before the node records anything; false when an id was already adopted.
+    fn adopt_node_id(&self, id: &str) -> bool;
     /// Record that this node is alive at `now` (the first call adds it).
     async fn node_heartbeat(
         &self,

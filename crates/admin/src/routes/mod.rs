@@ -5,6 +5,7 @@ pub mod activity;
 pub mod aliases;
 pub mod bayes;
 pub mod blocks;
+pub mod certificates;
 pub mod connections;
 pub mod defaults;
 pub mod dkim;
@@ -13,6 +14,7 @@ pub mod domain_aliases;
 pub mod domains;
 pub mod filter;
 pub mod filter_policy;
+pub mod health;
 pub mod impersonate;
 pub mod listeners;
 pub mod listing;
@@ -38,6 +40,9 @@ use crate::openapi;
 /// Every API route.
 pub fn api() -> Router<Shared> {
     Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics_text))
         .route(
             "/api/v1/openapi.json",
             get(|| async { Json(openapi::cached()) }),
@@ -140,6 +145,10 @@ pub fn api() -> Router<Shared> {
             "/api/v1/listeners",
             get(listeners::list).put(listeners::put),
         )
+        .route(
+            "/api/v1/certificates",
+            get(certificates::list).post(certificates::upload),
+        )
         .route("/api/v1/blocks", get(blocks::list))
         .route(
             "/api/v1/blocks/{kind}/{key}",
@@ -173,6 +182,7 @@ pub fn parse_bodies_for_fuzzing(body: &[u8]) -> usize {
     }
     [
         accepts::<aliases::NewAliasRequest>,
+        accepts::<certificates::CertificateUpload>,
         accepts::<defaults::PropagateRequest>,
         accepts::<defaults::DefaultsChange>,
         accepts::<dkim::NewDkimKey>,

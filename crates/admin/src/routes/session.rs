@@ -2,8 +2,8 @@
 //!
 //! Invariants: a failed login says the same for an unknown account and a wrong password, and
 //! counts against the client IP ([`crate::ratelimit`]); the cookie is HttpOnly and
-//! SameSite=Strict. It has no `Secure` attribute because the admin listener speaks plain
-//! HTTP (loopback by default); put TLS in front before exposing it elsewhere.
+//! SameSite=Strict, and `Secure` when the request came over HTTPS (added to every cookie
+//! by [`crate::transport::finish`]; plain HTTP is served to loopback clients only).
 
 use std::net::SocketAddr;
 
@@ -121,7 +121,7 @@ pub async fn login(
     } else {
         String::new()
     };
-    // No `Secure`: the listener is plain HTTP (see the module docs).
+    // `Secure` is added over HTTPS (see the module docs).
     let cookie = format!("{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/{max_age}");
     let body = SessionInfo {
         role: principal.role().to_owned(),

@@ -97,7 +97,11 @@ pub async fn dashboard(State(st): State<Shared>, v: Viewer) -> Response {
             "delivery",
             ": delivered (",
         ),
-        problems: (st.runtime.problems)(),
+        problems: {
+            let mut p = (st.runtime.problems)();
+            p.extend(crate::routes::certificates::listener_problems(&st));
+            p
+        },
         spool,
         connections: live.len(),
         online: live.iter().filter(|l| l.user().is_some()).count(),

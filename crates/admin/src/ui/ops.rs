@@ -1,6 +1,6 @@
 //! Running-server pages: services (start/stop for the cluster or on one node), current
 //! connections (end, blacklist the IP), online and inactive users (end session, disable), and
-//! bindings (listeners).
+//! bindings (listeners, and the TLS certificates they present).
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -13,6 +13,7 @@ use crate::authz::Action;
 use crate::routes::activity::{
     DEFAULT_DAYS, InactiveUserView, OnlineUserView, inactive_page, online_users, parse_days,
 };
+use crate::routes::certificates::{CertificateView, in_use};
 use crate::routes::connections::{ConnectionView, connections};
 use crate::routes::listeners::listeners;
 use crate::routes::nodes::{NodeView, views};
@@ -217,6 +218,10 @@ struct Bindings {
     rows: Vec<ListenerRow>,
     protocols: &'static [&'static str],
     encryptions: &'static [&'static str],
+    /// The certificates in use, the default first.
+    certs: Vec<CertificateView>,
+    /// The listeners a certificate can be given to: (address, label).
+    targets: Vec<(String, String)>,
 }
 
 /// `/bindings`: the listeners, edited as one list.
@@ -224,7 +229,16 @@ pub async fn bindings_page(State(st): State<Shared>, v: Viewer) -> Response {
     if let Err(r) = v.require(&Action::Settings) {
         return r;
     }
-    let rows = listeners(st.dir.settings())
+    let all = listeners(st.dir.settings());
+    let targets = all
+        .iter()
+        .filter(|l| l.encryption != "none")
+        .map(|l| {
+            let label = format!("{} {} {}", l.protocol, l.encryption, l.address);
+            (l.address.clone(), label)
+        })
+        .collect();
+    let rows = all
         .into_iter()
         .map(|l| ListenerRow {
             protocol: l.protocol,
@@ -239,5 +253,7 @@ pub async fn bindings_page(State(st): State<Shared>, v: Viewer) -> Response {
         rows,
         protocols: &["smtp", "submission", "pop3", "imap"],
         encryptions: &["none", "starttls", "tls"],
+        certs: in_use(&st),
+        targets,
     })
 }

@@ -16,6 +16,7 @@ pub fn changes(command: &Command) -> bool {
     use super::{spool::SpoolCmd, token::TokenCmd, user::UserCmd};
     match command {
         Command::Serve(_) | Command::Migrate(_) | Command::Store(_) => false,
+        Command::Backup { .. } | Command::Restore { .. } => false,
         Command::Domain(c) => !matches!(c, DomainCmd::List | DomainCmd::Show { .. }),
         Command::User(c) => !matches!(c, UserCmd::List { .. }),
         Command::Alias(c) => !matches!(c, AliasCmd::List { .. }),

@@ -1,5 +1,5 @@
 //! `heron blocks list|remove`: the blocks placed by the abuse rules (failed logins per IP
-//! and per account, harvesting per IP; SEC-2, SEC-7), as the admin API's `/api/v1/blocks`
+//! and per account, harvesting and floods per IP, spam runs per account; SEC-2, SEC-7), as the admin API's `/api/v1/blocks`
 //! lists and lifts them. Lifting a block also forgets the key's failures.
 
 use clap::Subcommand;
@@ -12,7 +12,8 @@ use crate::out::outln;
 pub enum BlocksCmd {
     /// List the blocks in force: kind, key (IP or login name), end, seconds left.
     List,
-    /// Lift a block: KIND is auth-ip, auth-account or harvest; KEY the IP or login name.
+    /// Lift a block: KIND is auth-ip, auth-account, harvest, sending or dos-PROTOCOL; KEY the
+    /// IP or login name.
     Remove { kind: String, key: String },
 }
 

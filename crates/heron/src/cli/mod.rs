@@ -10,6 +10,7 @@
 pub mod admin;
 pub mod alias;
 pub mod audit;
+pub mod backup;
 pub mod blocks;
 pub mod dkim;
 pub mod domain;
@@ -111,6 +112,19 @@ pub async fn open_or_create(at: &Location) -> anyhow::Result<Opened> {
         .with_context(|| format!("cannot create the data directory {}", data.display()))?;
     crate::datadir::check_writable(data)?;
     load(connect(at).await?).await
+}
+
+/// [`open_or_create`] for the server: the store takes this node's lasting id from the data
+/// directory ([`crate::datadir::node_id`]) before anything reads per-node state.
+pub async fn open_as_node(at: &Location) -> anyhow::Result<Opened> {
+    let data = &at.data;
+    std::fs::create_dir_all(data)
+        .with_context(|| format!("cannot create the data directory {}", data.display()))?;
+    crate::datadir::check_writable(data)?;
+    let store = connect(at).await?;
+    let id = crate::datadir::node_id(data)?;
+    store.shared().adopt_node_id(&id);
+    load(store).await
 }
 
 /// The backend `at` names: the shared store at its URL, else the data directory's own.

@@ -38,7 +38,11 @@ pub struct ServeArgs {
     /// Address the default listeners bind to instead of 0.0.0.0.
     #[arg(long)]
     listen_address: Option<IpAddr>,
-    /// Address of the admin web UI and its JSON API (`/api/v1`).
+    /// Address of the admin web UI and its JSON API (`/api/v1`). The one port speaks HTTPS
+    /// (a client whose first byte starts a TLS handshake; the certificate is `tls.cert`/`tls.key`,
+    /// else the self-signed one) and plain HTTP; plain HTTP is served only to clients on this
+    /// machine (127.0.0.0/8, ::1; see `admin.plain_http_loopback`), others are redirected to
+    /// `https://` on the same port.
     #[arg(long, default_value = "127.0.0.1:9998")]
     admin_listen: SocketAddr,
 }
@@ -55,7 +59,7 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
     // Held until this function returns (or the process dies): one server per directory.
     let _lock = lock::acquire(data)?;
     let nofile = nofile::raise();
-    let o = super::open_or_create(at).await?;
+    let o = super::open_as_node(at).await?;
     let settings = o.settings.clone();
     let defaults = defs::find(defs::BIND_LISTENERS.name)
         .map(|d| d.default)
@@ -90,6 +94,7 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
     .await
     .context("cannot record this node in the store")?;
     let self_signed = self_signed(data, &settings)?;
+    let _renewer = renew_self_signed(data.to_path_buf(), settings.clone());
     let _poller = o.store.follow_changes(Duration::from_millis(250));
     // Message files a killed process wrote but never recorded: now, then hourly.
     let _sweeper = o.store.sweep_orphans(heron_store::ORPHAN_SWEEP_EVERY);
@@ -136,8 +141,13 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
                 let server = server.clone();
                 Arc::new(move || server.problems())
             },
+            unbound: {
+                let server = server.clone();
+                Arc::new(move || server.bind_failures())
+            },
             filter: Some(filter.clone()),
             dmarc: Some(dmarc.clone()),
+            tls: Some(server.tls().clone()),
         },
         heron_admin::ProcessLimits { nofile: nofile.now },
         admin_stop.clone(),
@@ -182,6 +192,26 @@ fn self_signed(data: &Path, settings: &Settings) -> anyhow::Result<(PathBuf, Pat
             .map(|(_, name)| name)
             .collect();
     Ok(tls::ensure_self_signed(data, &hostname, &bind_names)?)
+}
+
+/// How often the self-signed certificate is looked at for renewal.
+const SELF_SIGNED_CHECK: Duration = Duration::from_secs(86_400);
+
+/// Daily, make the self-signed certificate again if it nears its end
+/// ([`tls::ensure_self_signed`]); the listeners see the new files within a minute and serve
+/// them to new connections.
+fn renew_self_signed(data: PathBuf, settings: Arc<Settings>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut daily = tokio::time::interval(SELF_SIGNED_CHECK);
+        daily.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        daily.tick().await;
+        loop {
+            daily.tick().await;
+            if let Err(e) = self_signed(&data, &settings) {
+                tracing::error!(target: "events", "cannot renew the self-signed certificate: {e}");
+            }
+        }
+    })
 }
 
 /// The mail services by protocol: POP3, IMAP, and SMTP on its two doors.

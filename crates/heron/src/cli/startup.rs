@@ -57,7 +57,12 @@ pub fn lines(f: &Facts<'_>) -> Vec<String> {
         ));
     }
     match &f.admin {
-        Ok(addr) => out.push(format!("admin UI: http://{addr}/ (JSON API under /api/v1)")),
+        Ok(addr) if addr.ip().is_loopback() => out.push(format!(
+            "admin UI: http://{addr}/ (JSON API under /api/v1; https:// on the same port)"
+        )),
+        Ok(addr) => out.push(format!(
+            "admin UI: https://{addr}/ (JSON API under /api/v1; plain HTTP only from this machine)"
+        )),
         Err(e) => out.push(format!("admin UI: not available ({e})")),
     }
     out.push(format!(
@@ -123,6 +128,15 @@ mod tests {
         };
         let text = lines(&later).join("\n");
         assert!(!text.contains("password admin"), "{text}");
+        let public = Facts {
+            admin: Ok("192.0.2.1:9998".parse().expect("addr")),
+            ..later
+        };
+        assert!(
+            lines(&public)
+                .join("\n")
+                .contains("https://192.0.2.1:9998/")
+        );
         assert!(text.contains("not available (address in use)"), "{text}");
     }
 }

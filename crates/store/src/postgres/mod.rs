@@ -138,6 +138,9 @@ struct Inner {
     /// Tags this handle's rows in `changes` (its events are published here at commit, so the
     /// listener skips them) and its spool leases.
     origin: String,
+    /// This node's lasting id (`heron serve` adopts the one kept in its data directory), for
+    /// node records, holds, leases and per-node stops; `origin` until then.
+    node: std::sync::OnceLock<String>,
     /// The listener task; it ends with the last handle.
     listener: tokio::task::JoinHandle<()>,
     /// Gathers the writes that lock folders into shared transactions.
@@ -195,6 +198,7 @@ impl PgStore {
                 pool,
                 bus,
                 origin,
+                node: std::sync::OnceLock::new(),
                 listener,
                 group: group::Group::start(me.clone()),
                 heads: heads::HeadCache::default(),

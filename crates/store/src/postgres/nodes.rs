@@ -14,7 +14,11 @@ use crate::traits::NodeStore;
 #[async_trait]
 impl NodeStore for PgStore {
     fn node_id(&self) -> &str {
-        &self.inner.origin
+        self.inner.node.get().unwrap_or(&self.inner.origin)
+    }
+
+    fn adopt_node_id(&self, id: &str) -> bool {
+        self.inner.node.set(id.to_owned()).is_ok()
     }
 
     async fn node_heartbeat(
@@ -24,7 +28,7 @@ impl NodeStore for PgStore {
         started_at: i64,
         now: i64,
     ) -> Result<()> {
-        let id = &self.inner.origin;
+        let id = &self.node_id().to_owned();
         let forget = now - q::FORGET_AFTER_SECS;
         write_tx!(self, |tx| {
             tx.t.execute(
@@ -62,17 +66,17 @@ impl NodeStore for PgStore {
     }
 
     async fn node_stopped(&self) -> Result<()> {
-        let id = &self.inner.origin;
+        let id = &self.node_id().to_owned();
+        let gone = &(NODE_STALE_SECS + 1);
         write_tx!(self, |tx| {
             tx.t.execute(&numbered(q::STOP_HOLDS), &[id]).await?;
-            tx.t.execute(&numbered(q::STOP_SERVICES), &[id]).await?;
-            tx.t.execute(&numbered(q::STOP_NODE), &[id]).await?;
+            tx.t.execute(&numbered(q::STOP_NODE), &[id, gone]).await?;
             Ok(())
         })
     }
 
     async fn hold_take(&self, name: &str, now: i64) -> Result<bool> {
-        let id = &self.inner.origin;
+        let id = &self.node_id().to_owned();
         let stale = now - NODE_STALE_SECS;
         write_tx!(self, |tx| {
             let n =
@@ -83,7 +87,7 @@ impl NodeStore for PgStore {
     }
 
     async fn hold_release(&self, name: &str) -> Result<()> {
-        let id = &self.inner.origin;
+        let id = &self.node_id().to_owned();
         write_tx!(self, |tx| {
             tx.t.execute(&numbered(q::HOLD_RELEASE), &[&name, id])
                 .await?;

@@ -22,6 +22,7 @@ use crate::model::*;
 use crate::rules::json::{from_json, to_json};
 use crate::rules::now;
 use crate::rules::spool::{apply_change, finished};
+use crate::traits::NodeStore;
 use crate::traits::SpoolStore;
 
 /// The entry's lease was taken by a node that has stopped beating (`stale`: the parameter
@@ -149,7 +150,7 @@ impl SpoolStore for PgStore {
 
     async fn spool_lease(&self, now: i64, until: i64, limit: usize) -> Result<Vec<SpoolEntry>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let origin = &self.inner.origin;
+        let origin = &self.node_id().to_owned();
         let mut leased = write_tx!(self, |tx| {
             let rows =
                 tx.t.query(
@@ -203,7 +204,7 @@ impl SpoolStore for PgStore {
     }
 
     async fn spool_release(&self, now: i64) -> Result<Vec<i64>> {
-        let origin = &self.inner.origin;
+        let origin = &self.node_id().to_owned();
         let mut ids = write_tx!(self, |tx| {
             let rows =
                 tx.t.query(
@@ -242,6 +243,15 @@ impl SpoolStore for PgStore {
             )
             .await?;
         Ok(r.try_get(0)?)
+    }
+
+    async fn spool_summary(&self) -> Result<(u64, Option<i64>)> {
+        let c = self.client().await?;
+        let r = c
+            .query_one("SELECT count(*), min(created_at) FROM spool", &[])
+            .await?;
+        let n: i64 = r.try_get(0)?;
+        Ok((u64::try_from(n).unwrap_or(0), r.try_get(1)?))
     }
 
     async fn spool_change(&self, id: i64, c: SpoolChange) -> Result<SpoolEntry> {

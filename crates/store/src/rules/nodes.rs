@@ -3,8 +3,10 @@
 //!
 //! A node is gone when it has a heartbeat record older than the stale limit; a node that never
 //! recorded one (a process that does not run the heartbeat) is never taken for gone, so its
-//! leases run to their end and its holds stay until released. The services stopped on a node
-//! last as long as its record: they go when it stops cleanly or is forgotten.
+//! leases run to their end and its holds stay until released. A node's id lasts across
+//! restarts (`heron serve` keeps it in the data directory), and so do the services stopped on
+//! it: a clean stop gives back its holds and marks its record gone at once, but keeps the
+//! record and its stops, which are forgotten only a day after its last heartbeat.
 
 use crate::model::Node;
 
@@ -12,7 +14,8 @@ use crate::model::Node;
 /// ?5 now.
 pub const HEARTBEAT: &str = "INSERT INTO nodes (id, hostname, version, started_at, heartbeat_at) \
      VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET hostname = excluded.hostname, \
-     version = excluded.version, heartbeat_at = excluded.heartbeat_at";
+     version = excluded.version, started_at = excluded.started_at, \
+     heartbeat_at = excluded.heartbeat_at";
 
 /// Forget nodes silent since ?1 (a day; long past any lease) and their holds.
 pub const PRUNE_HOLDS: &str =
@@ -35,10 +38,11 @@ pub const HOLD_RELEASE: &str = "DELETE FROM holds WHERE name = ?1 AND node = ?2"
 pub const LIST: &str = "SELECT id, hostname, version, started_at, heartbeat_at FROM nodes \
      ORDER BY hostname, started_at, id";
 
-/// A node stops: ?1 its id.
+/// A node stops: ?1 its id; its holds go and its record is marked gone (its last heartbeat
+/// moved back by ?2, more than the stale limit), so its leases are free at once; the record
+/// and its stops stay.
 pub const STOP_HOLDS: &str = "DELETE FROM holds WHERE node = ?1";
-pub const STOP_SERVICES: &str = "DELETE FROM stopped_services WHERE node = ?1";
-pub const STOP_NODE: &str = "DELETE FROM nodes WHERE id = ?1";
+pub const STOP_NODE: &str = "UPDATE nodes SET heartbeat_at = heartbeat_at - ?2 WHERE id = ?1";
 
 /// The services stopped on nodes no longer listed (run after [`PRUNE_NODES`]).
 pub const PRUNE_SERVICES: &str =

@@ -7,6 +7,7 @@
 
 mod acl;
 mod admin_account;
+pub mod backup;
 mod bayes;
 mod changes;
 mod directory;
@@ -62,6 +63,9 @@ struct Inner {
     blobs: FileBlobStore,
     bus: EventBus,
     origin: String,
+    /// This node's lasting id (`heron serve` adopts the one kept in its data directory), for
+    /// node records, holds, leases and per-node stops; `origin` until then.
+    node: std::sync::OnceLock<String>,
     /// Tells the checkpointer thread to end.
     stop: Arc<AtomicBool>,
 }
@@ -154,6 +158,7 @@ impl SqliteStore {
                 blobs,
                 bus,
                 origin,
+                node: std::sync::OnceLock::new(),
                 stop,
             }),
         })

@@ -14,7 +14,11 @@ use crate::traits::NodeStore;
 #[async_trait]
 impl NodeStore for SqliteStore {
     fn node_id(&self) -> &str {
-        &self.inner.origin
+        self.inner.node.get().unwrap_or(&self.inner.origin)
+    }
+
+    fn adopt_node_id(&self, id: &str) -> bool {
+        self.inner.node.set(id.to_owned()).is_ok()
     }
 
     async fn node_heartbeat(
@@ -25,7 +29,7 @@ impl NodeStore for SqliteStore {
         now: i64,
     ) -> Result<()> {
         let (id, hostname, version) = (
-            self.inner.origin.clone(),
+            self.node_id().to_owned(),
             hostname.to_owned(),
             version.to_owned(),
         );
@@ -68,18 +72,18 @@ impl NodeStore for SqliteStore {
     }
 
     async fn node_stopped(&self) -> Result<()> {
-        let id = self.inner.origin.clone();
+        let id = self.node_id().to_owned();
+        let gone = NODE_STALE_SECS + 1;
         self.write(move |ctx| {
             ctx.conn.execute(q::STOP_HOLDS, [&id])?;
-            ctx.conn.execute(q::STOP_SERVICES, [&id])?;
-            ctx.conn.execute(q::STOP_NODE, [&id])?;
+            ctx.conn.execute(q::STOP_NODE, params![id, gone])?;
             Ok(())
         })
         .await
     }
 
     async fn hold_take(&self, name: &str, now: i64) -> Result<bool> {
-        let (name, id) = (name.to_owned(), self.inner.origin.clone());
+        let (name, id) = (name.to_owned(), self.node_id().to_owned());
         self.write(move |ctx| {
             let n = ctx
                 .conn
@@ -90,7 +94,7 @@ impl NodeStore for SqliteStore {
     }
 
     async fn hold_release(&self, name: &str) -> Result<()> {
-        let (name, id) = (name.to_owned(), self.inner.origin.clone());
+        let (name, id) = (name.to_owned(), self.node_id().to_owned());
         self.write(move |ctx| {
             ctx.conn.execute(q::HOLD_RELEASE, params![name, id])?;
             Ok(())

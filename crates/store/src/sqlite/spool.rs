@@ -242,6 +242,17 @@ impl SpoolStore for SqliteStore {
         .await
     }
 
+    async fn spool_summary(&self) -> Result<(u64, Option<i64>)> {
+        self.read(|c| {
+            let (n, oldest): (i64, Option<i64>) =
+                c.query_row("SELECT COUNT(*), MIN(created_at) FROM spool", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+            Ok((u64::try_from(n).unwrap_or(0), oldest))
+        })
+        .await
+    }
+
     async fn spool_change(&self, id: i64, c: SpoolChange) -> Result<SpoolEntry> {
         self.write(move |ctx| {
             let mut e = get(ctx.conn, id)?;

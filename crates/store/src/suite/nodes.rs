@@ -37,17 +37,24 @@ pub async fn nodes_and_holds(s: Subject) {
     s.hold_release("pop3:1").await.unwrap();
     assert!(s.hold_take("pop3:1", 122).await.unwrap());
 
-    // A node silent for a day is forgotten at the next heartbeat of any node.
+    // A clean stop gives the holds back and marks the node gone at once; its record stays
+    // (the same node comes back under it).
     s.node_stopped().await.unwrap();
-    assert!(s.list_nodes().await.unwrap().is_empty());
-    s.node_heartbeat("mx1.example", "1.0", 100, 200)
+    let nodes = s.list_nodes().await.unwrap();
+    assert_eq!(nodes.len(), 1);
+    assert!(!nodes[0].is_alive(116), "{:?}", nodes[0]);
+    s.node_heartbeat("mx1.example", "1.1", 190, 200)
         .await
         .unwrap();
-    assert_eq!(s.list_nodes().await.unwrap().len(), 1);
+    let nodes = s.list_nodes().await.unwrap();
+    assert_eq!(
+        (nodes.len(), nodes[0].started_at, nodes[0].version.as_str()),
+        (1, 190, "1.1")
+    );
 }
 
 /// Services stopped on one node: kept per listed node, listed with it, announced by an event,
-/// gone with the node's record; an unknown node is NotFound.
+/// kept over a clean stop, gone with the node's record; an unknown node is NotFound.
 pub async fn stopped_services(s: Subject) {
     let me = s.node_id().to_owned();
     let unknown = s.set_service_stopped("no-such-node", "imap", true).await;
@@ -96,11 +103,11 @@ pub async fn stopped_services(s: Subject) {
     let quiet = tokio::time::timeout(Duration::from_millis(300), sub.next()).await;
     assert!(quiet.is_err(), "unexpected {quiet:?}");
 
-    // A clean stop takes them along: the node starts afresh.
+    // A clean stop keeps them: the node comes back with them.
     s.node_stopped().await.unwrap();
-    assert!(s.stopped_services(&me).await.unwrap().is_empty());
-    s.node_heartbeat("mx1.example", "1.0", 100, 200)
+    assert_eq!(s.stopped_services(&me).await.unwrap(), ["imap"]);
+    s.node_heartbeat("mx1.example", "1.0", 150, 200)
         .await
         .unwrap();
-    assert!(s.list_nodes().await.unwrap()[0].stopped_services.is_empty());
+    assert_eq!(s.list_nodes().await.unwrap()[0].stopped_services, ["imap"]);
 }

@@ -60,6 +60,8 @@ pub(super) async fn spool_leases(s: Subject) {
         .await
         .unwrap();
     assert_eq!(s.spool_next_due().await.unwrap(), Some(100));
+    let (n, oldest) = s.spool_summary().await.unwrap();
+    assert_eq!((n, oldest), (3, Some(low.created_at)));
     // Due entries only, highest priority first, limited.
     let got = s.spool_lease(200, 1000, 1).await.unwrap();
     assert_eq!(got.iter().map(|e| e.id).collect::<Vec<_>>(), [high.id]);
