@@ -82,6 +82,29 @@ const scenarios = {
     return { field_error: err, aria_invalid: invalid };
   },
 
+  // A domain administrator adds a public folder on the domain's Public folders tab, then
+  // lets every user of the domain read it.
+  async "public-folder"(page, base, a, shot) {
+    await login(page, base, a.username, a.password);
+    await page.goto(base + "/domains/" + a.domain);
+    await page.click(".tabs a:has-text('Public folders')");
+    await page.waitForURL(base + "/domains/" + a.domain + "/public-folders", { timeout: TIMEOUT });
+    await page.fill("#new-public-folder-name", "a//b");
+    await page.click("#new-public-folder button[type=submit]");
+    const err = await text(page, '#new-public-folder [data-error-for="name"]');
+    await page.fill("#new-public-folder-name", a.folder);
+    await page.click("#new-public-folder button[type=submit]");
+    const row = `tr[data-folder="${a.folder}"]`;
+    await page.waitForSelector(row, { timeout: TIMEOUT });
+    await page.fill(`${row} [name=grantee]`, "anyone");
+    await page.fill(`${row} [name=rights]`, "lr");
+    await page.click(`${row} button[type=submit]`);
+    await page.waitForSelector(`${row} .entry:has-text("anyone")`, { timeout: TIMEOUT });
+    const rights = await text(page, `${row} .entry`);
+    await shot("granted");
+    return { name_error: err, rights };
+  },
+
   // Change one setting on its settings tab.
   async "setting"(page, base, a, shot) {
     await login(page, base, "admin", a.admin_password);

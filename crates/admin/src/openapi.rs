@@ -8,7 +8,7 @@ use crate::routes::defaults;
 use crate::routes::{
     activity, addresses, aliases, bayes, blocks, certificates, clientsetup, connections, dkim,
     dmarc, dns, domain_aliases, domains, filter, filter_policy, impersonate, listeners, logs,
-    messages, nodes, services, session, settings, spool, tlsrpt, tokens, users,
+    messages, nodes, public_folders, services, session, settings, spool, tlsrpt, tokens, users,
 };
 
 #[derive(OpenApi)]
@@ -46,6 +46,8 @@ use crate::routes::{
         certificates::list, certificates::upload,
         blocks::list, blocks::delete, blocks::blacklist,
         dns::get, addresses::list, clientsetup::mobileconfig,
+        public_folders::list, public_folders::create, public_folders::delete,
+        public_folders::rights,
     ),
     modifiers(&Security),
     security(("session" = []), ("bearer" = [])),
@@ -114,6 +116,7 @@ mod tests {
             "/api/v1/listeners",
             "/api/v1/certificates",
             "/api/v1/blocks/{kind}/{key}",
+            "/api/v1/domains/{name}/public-folders/{folder}/rights/{grantee}",
         ] {
             assert!(paths.iter().any(|x| *x == p), "{p} missing from {paths:?}");
         }

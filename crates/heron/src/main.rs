@@ -64,6 +64,9 @@ pub(crate) enum Command {
     /// Manage aliases.
     #[command(subcommand)]
     Alias(cli::alias::AliasCmd),
+    /// Manage a domain's public folders (shared IMAP folders of the domain).
+    #[command(subcommand)]
+    Public(cli::public::PublicCmd),
     /// Read and change runtime settings.
     #[command(subcommand)]
     Settings(cli::settings::SettingsCmd),
@@ -143,6 +146,7 @@ fn main() -> ExitCode {
             Command::Domain(c) => cli::domain::run(&at, c).await,
             Command::User(c) => cli::user::run(&at, c).await,
             Command::Alias(c) => cli::alias::run(&at, c).await,
+            Command::Public(c) => cli::public::run(&at, c).await,
             Command::Settings(c) => cli::settings::run(&at, c).await,
             Command::Import(a) => cli::import::run(&at, a).await,
             Command::Spool(c) => cli::spool::run(&at, c).await,

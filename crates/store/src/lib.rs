@@ -38,6 +38,7 @@ pub use model::*;
 pub use orphans::{ORPHAN_MIN_AGE, ORPHAN_SWEEP_EVERY};
 #[cfg(feature = "postgres")]
 pub use postgres::PgStore;
+pub use rules::public::PUBLIC_OWNER;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 pub use tlsrpt::TlsRptResult;

@@ -244,6 +244,14 @@ pub struct User {
     pub greylisting: bool,
 }
 
+impl User {
+    /// Whether this row is the hidden owner of its domain's public folders
+    /// ([`crate::rules::public`]), not a user.
+    pub fn is_public_owner(&self) -> bool {
+        self.local == crate::rules::public::PUBLIC_OWNER
+    }
+}
+
 /// Fields needed to create a user.
 #[derive(Clone, Debug)]
 pub struct NewUser {

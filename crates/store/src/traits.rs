@@ -433,8 +433,16 @@ pub trait AclStore: Send + Sync {
     /// The entries of a folder, `anyone` first then by grantee local part.
     async fn list_rights(&self, folder: FolderId) -> Result<Vec<AclEntry>>;
     /// The folders of other users that grant `user` rights, directly or through `anyone`
-    /// of its domain, by owner local part then folder name.
+    /// of its domain, by owner local part then folder name (public folders are not among
+    /// them).
     async fn shared_with(&self, user: UserId) -> Result<Vec<SharedFolder>>;
+    /// The hidden account that owns `domain`'s public folders
+    /// ([`rules::public`](crate::rules::public)); when there is none yet, made if `create`
+    /// (concurrent calls get the same one), else `None`.
+    async fn public_owner(&self, domain: DomainId, create: bool) -> Result<Option<UserId>>;
+    /// The public folders of `user`'s domain that grant it rights, directly or through
+    /// `anyone`, by folder name (`owner_local` is [`PUBLIC_OWNER`](crate::PUBLIC_OWNER)).
+    async fn public_shared_with(&self, user: UserId) -> Result<Vec<SharedFolder>>;
 }
 
 /// The learned token counts of the Bayesian spam classifier (FILTER-2), one database per

@@ -26,6 +26,7 @@ pub mod logs;
 pub mod messages;
 pub mod mta_sts;
 pub mod nodes;
+pub mod public_folders;
 pub mod services;
 pub mod session;
 pub mod settings;
@@ -176,6 +177,18 @@ pub fn api() -> Router<Shared> {
             get(clientsetup::mobileconfig),
         )
         .route("/api/v1/system/addresses", get(addresses::list))
+        .route(
+            "/api/v1/domains/{name}/public-folders",
+            get(public_folders::list).post(public_folders::create),
+        )
+        .route(
+            "/api/v1/domains/{name}/public-folders/{folder}",
+            axum::routing::delete(public_folders::delete),
+        )
+        .route(
+            "/api/v1/domains/{name}/public-folders/{folder}/rights/{grantee}",
+            put(public_folders::rights),
+        )
         .fallback(|| async { ApiError::not_found("no such resource") })
 }
 
@@ -200,6 +213,8 @@ pub fn parse_bodies_for_fuzzing(body: &[u8]) -> usize {
         accepts::<impersonate::ImpersonateRequest>,
         accepts::<Vec<listeners::ListenerView>>,
         accepts::<messages::MessageRequest>,
+        accepts::<public_folders::NewPublicFolder>,
+        accepts::<public_folders::RightsRequest>,
         accepts::<session::LoginRequest>,
         accepts::<session::PasswordChange>,
         accepts::<settings::SettingValue>,

@@ -25,6 +25,7 @@ pub mod messages;
 pub mod ops;
 pub mod page;
 pub mod paging;
+pub mod public_folders;
 pub mod settings;
 pub mod spool;
 pub mod tokens;
@@ -46,6 +47,7 @@ pub fn pages() -> Router<Shared> {
         .route("/domains/{name}", get(domains::show))
         .route("/domains/{name}/users", get(accounts::users))
         .route("/domains/{name}/aliases", get(accounts::aliases))
+        .route("/domains/{name}/public-folders", get(public_folders::page))
         .route("/domains/{name}/filter", get(filter_policy::domain_page))
         .route("/domains/{name}/dns", get(domain_dns::page))
         .route("/users/{address}", get(accounts::user))

@@ -21,6 +21,7 @@ pub fn changes(command: &Command) -> bool {
         Command::Domain(c) => !matches!(c, DomainCmd::List | DomainCmd::Show { .. }),
         Command::User(c) => !matches!(c, UserCmd::List { .. }),
         Command::Alias(c) => !matches!(c, AliasCmd::List { .. }),
+        Command::Public(c) => !matches!(c, super::public::PublicCmd::List { .. }),
         Command::Settings(c) => !matches!(c, SettingsCmd::List | SettingsCmd::Get { .. }),
         Command::Spool(c) => !matches!(c, SpoolCmd::List { .. } | SpoolCmd::Show { .. }),
         Command::Dkim(c) => !matches!(c, DkimCmd::Show { .. }),

@@ -23,6 +23,7 @@ pub mod import;
 pub mod init;
 pub mod migrate;
 pub mod password;
+pub mod public;
 pub mod serve;
 pub mod settings;
 pub mod spool;

@@ -203,6 +203,7 @@ impl DirectoryStore for PgStore {
     }
 
     async fn create_user(&self, u: NewUser, folders: &[(&str, Option<&str>)]) -> Result<User> {
+        crate::rules::public::refuse_reserved(&u.local)?;
         let created = now();
         let id: i64 = write_tx!(self, |tx| {
             let id: i64 =
@@ -279,7 +280,10 @@ impl DirectoryStore for PgStore {
     }
 
     async fn get_user(&self, domain: DomainId, local: &str) -> Result<Option<User>> {
-        let sql = format!("SELECT {USER_COLS} FROM users WHERE domain_id = $1 AND local = $2");
+        let sql = format!(
+            "SELECT {USER_COLS} FROM users WHERE domain_id = $1 AND local = $2 \
+             AND local <> '#public'"
+        );
         self.one(&sql, &[&domain, &local], user_row).await
     }
 
@@ -289,13 +293,19 @@ impl DirectoryStore for PgStore {
     }
 
     async fn list_users(&self, domain: DomainId) -> Result<Vec<User>> {
-        let sql = format!("SELECT {USER_COLS} FROM users WHERE domain_id = $1 ORDER BY local");
+        let sql = format!(
+            "SELECT {USER_COLS} FROM users WHERE domain_id = $1 AND local <> '#public' \
+                 ORDER BY local"
+        );
         self.all(&sql, &[&domain], user_row).await
     }
 
     async fn count_users(&self, domain: DomainId) -> Result<u64> {
-        self.count_of("SELECT count(*) FROM users WHERE domain_id = $1", domain)
-            .await
+        self.count_of(
+            "SELECT count(*) FROM users WHERE domain_id = $1 AND local <> '#public'",
+            domain,
+        )
+        .await
     }
 
     async fn search_users(
@@ -327,7 +337,7 @@ impl DirectoryStore for PgStore {
         let r = c
             .query_one(
                 &c.prepare_cached(
-                    "SELECT (SELECT count(*) FROM domains), (SELECT count(*) FROM users), \
+                    "SELECT (SELECT count(*) FROM domains), (SELECT count(*) FROM users WHERE local <> '#public'), \
                         (SELECT count(*) FROM messages), \
                         (SELECT coalesce(sum(used_bytes), 0)::bigint FROM users)",
                 )

@@ -19,6 +19,7 @@ pub mod limits;
 pub mod metadata;
 pub mod names;
 pub mod nodes;
+pub mod public;
 pub mod quota;
 pub mod search;
 pub mod sessions;

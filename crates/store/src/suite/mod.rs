@@ -14,6 +14,7 @@ mod held;
 mod limits;
 mod metadata;
 mod nodes;
+mod public;
 mod sessions;
 mod spool;
 mod textindex;
@@ -83,6 +84,7 @@ pub const ALL: &[(&str, Check)] = &[
         Box::pin(metadata::metadata_entries(s))
     }),
     ("acl_entries", |s| Box::pin(acl::acl_entries(s))),
+    ("public_folders", |s| Box::pin(public::public_folders(s))),
     ("text_index", |s| Box::pin(textindex::text_index(s))),
     ("bayes_counts", |s| Box::pin(bayes::bayes_counts(s))),
     ("dmarc_collected", |s| Box::pin(dmarc::dmarc_collected(s))),
@@ -117,7 +119,7 @@ macro_rules! suite_tests {
             nodes_and_holds, admin_sessions, stopped_services, failure_limits,
             failure_limits_are_bounded, concurrent_failures, held_messages, read_batches,
             recent_claims, folder_counts, subscriptions, uidvalidity_per_user, metadata_entries,
-            acl_entries, text_index, bayes_counts, dmarc_collected, dmarc_reports,
+            acl_entries, public_folders, text_index, bayes_counts, dmarc_collected, dmarc_reports,
             tlsrpt_results, greylist_triplets, limit_blocks_listed_and_removed, throttle_counts,
             user_throttles, domain_bindings);
     };
@@ -157,7 +159,7 @@ pub(super) async fn user(s: &Subject, d: &Domain, local: &str) -> User {
 }
 
 /// An ordinary user `local` of domain `domain_id`, with placeholder credentials.
-fn new_user(domain_id: DomainId, local: &str) -> NewUser {
+pub(super) fn new_user(domain_id: DomainId, local: &str) -> NewUser {
     NewUser {
         domain_id,
         local: local.into(),
