@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -74,6 +75,22 @@ struct Shared {
     new_flood_blocks: Mutex<Vec<FloodBlock>>,
     /// The certificate pair obtained by ACME, used in place of `tls.cert`/`tls.key` while set.
     acme: Mutex<Option<(PathBuf, PathBuf)>>,
+}
+
+/// One session counted against its listener's `max=` (PROTO-8) while alive.
+struct PortSlot(Arc<AtomicU64>);
+
+impl PortSlot {
+    fn take(open: &Arc<AtomicU64>) -> Self {
+        open.fetch_add(1, Ordering::Relaxed);
+        Self(open.clone())
+    }
+}
+
+impl Drop for PortSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// A DoS block: the protocol, the IP and how long it lasts (from now, when reported).
@@ -427,6 +444,8 @@ impl Server {
             return;
         };
         let mut refused = RefusalLog::default();
+        // PROTO-8: this listener's own sessions, against its `max=`.
+        let open = Arc::new(AtomicU64::new(0));
         loop {
             let accepted = tokio::select! {
                 _ = stop.cancelled() => return,
@@ -436,7 +455,13 @@ impl Server {
                 Ok((tcp, peer)) => {
                     // Admission happens here, before any task or buffer is spent on the
                     // connection: a refused client costs one non-blocking write.
-                    let guard = match self.admit(&tcp, peer, &spec, service.as_ref()) {
+                    let full = spec.max.is_some_and(|m| open.load(Ordering::Relaxed) >= m);
+                    let admitted = if full {
+                        Err(Refusal::TooManyConnections)
+                    } else {
+                        self.admit(&tcp, peer, &spec, service.as_ref())
+                    };
+                    let guard = match admitted {
                         Ok(g) => g,
                         Err(why) => {
                             heron_metrics::metrics().refused(
@@ -455,9 +480,11 @@ impl Server {
                     heron_metrics::metrics().connection(spec.protocol.as_str());
                     let this = self.clone();
                     let (spec, service) = (spec.clone(), service.clone());
-                    self.shared
-                        .tracker
-                        .spawn(async move { this.handle(tcp, peer, spec, service, guard).await });
+                    let slot = PortSlot::take(&open);
+                    self.shared.tracker.spawn(async move {
+                        let _slot = slot;
+                        this.handle(tcp, peer, spec, service, guard).await
+                    });
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: back off instead of spinning.

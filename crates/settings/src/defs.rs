@@ -13,7 +13,7 @@ crate::settings! {
     SERVER_POSTMASTER: Text = "server.postmaster", "";
     /// Host names per local IP (BIND-3), entries `IP=hostname`.
     BIND_HOSTNAMES: List = "bind.hostnames", "";
-    /// Listeners (BIND-1/2): entries `PROTOCOL ENCRYPTION ADDRESS:PORT [cert=PEM key=PEM] [name=WORD] [description="TEXT"]` (name and description for people, no commas or quotes); protocol smtp|submission|pop3|imap, encryption none|starttls|tls (LDAP and XMPP are not served yet, so their entries are refused). Unset, the defaults follow `--port-offset` and `--listen-address`.
+    /// Listeners (BIND-1/2): entries `PROTOCOL ENCRYPTION ADDRESS:PORT [cert=PEM key=PEM] [name=WORD] [description="TEXT"] [max=N]` (name and description for people, no commas or quotes; max the connections this listener holds at once, PROTO-8, besides its protocol's total); protocol smtp|submission|pop3|imap, encryption none|starttls|tls (LDAP and XMPP are not served yet, so their entries are refused). Unset, the defaults follow `--port-offset` and `--listen-address`.
     BIND_LISTENERS: List = "bind.listeners", "smtp starttls 0.0.0.0:25, submission starttls 0.0.0.0:587, submission tls 0.0.0.0:465, pop3 starttls 0.0.0.0:110, pop3 tls 0.0.0.0:995, imap starttls 0.0.0.0:143, imap tls 0.0.0.0:993";
     /// Default certificate chain (PEM) for TLS listeners; empty means the self-signed certificate made at first start.
     TLS_CERT: Text = "tls.cert", "";

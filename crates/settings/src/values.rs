@@ -86,6 +86,9 @@ pub struct ListenerSpec {
     pub name: Option<String>,
     /// BIND-2: what the listener is for (`description="TEXT"`, no commas or quotes).
     pub description: Option<String>,
+    /// PROTO-8: most connections this listener (this port) holds at once (`max=N`), besides
+    /// its protocol's total; `None` or 0: only the protocol's.
+    pub max: Option<u64>,
 }
 
 /// The words of a listener entry: spaces separate them, except inside `"..."`, whose
@@ -147,6 +150,9 @@ impl ListenerSpec {
         if let Some(d) = &self.description {
             out.push_str(&format!(" description=\"{d}\""));
         }
+        if let Some(m) = self.max {
+            out.push_str(&format!(" max={m}"));
+        }
         out
     }
 }
@@ -182,11 +188,18 @@ impl FromStr for ListenerSpec {
         let addr: SocketAddr = a.parse().map_err(|_| {
             format!("{entry:?}: {a:?} is not ADDRESS:PORT (use [::1]:PORT for IPv6)")
         })?;
-        let (mut cert, mut key, mut name, mut description) = (None, None, None, None);
+        let (mut cert, mut key, mut name, mut description, mut max) =
+            (None, None, None, None, None);
         for w in words {
             match w.split_once('=') {
                 Some(("cert", v)) => cert = Some(v.to_owned()),
                 Some(("key", v)) => key = Some(v.to_owned()),
+                Some(("max", v)) => {
+                    max = Some(
+                        v.parse::<u64>()
+                            .map_err(|_| format!("{entry:?}: max= is a number of connections"))?,
+                    )
+                }
                 Some(("name", v)) if label_ok(v) && !v.contains(char::is_whitespace) => {
                     name = Some(v.to_owned())
                 }
@@ -211,6 +224,7 @@ impl FromStr for ListenerSpec {
             cert,
             name,
             description,
+            max: max.filter(|m| *m > 0),
         })
     }
 }

@@ -44,6 +44,10 @@ pub struct ListenerView {
     /// What the listener is for (no commas or quotes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Most connections this listener holds at once (PROTO-8), besides its protocol's total;
+    /// absent or 0: only the protocol's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<u64>,
 }
 
 /// An entry that failed validation: which field of which entry, and why.
@@ -80,6 +84,7 @@ fn view(l: &ListenerSpec) -> ListenerView {
         key: l.cert.as_ref().map(|c| c.1.clone()),
         name: l.name.clone(),
         description: l.description.clone(),
+        max: l.max,
     }
 }
 
@@ -200,6 +205,9 @@ pub fn canonical(entries: &[ListenerView]) -> Result<String, EntryError> {
             }
             entry.push_str(&format!(" description=\"{d}\""));
         }
+        if let Some(m) = e.max.filter(|m| *m > 0) {
+            entry.push_str(&format!(" max={m}"));
+        }
         out.push(entry);
     }
     Ok(out.join(", "))
@@ -250,6 +258,7 @@ mod tests {
             key: None,
             name: None,
             description: None,
+            max: None,
         }
     }
 

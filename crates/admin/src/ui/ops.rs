@@ -211,6 +211,8 @@ pub struct ListenerRow {
     pub key: String,
     pub name: String,
     pub description: String,
+    /// The listener's own connection limit (PROTO-8), if any.
+    pub max: Option<u64>,
 }
 
 #[derive(Template)]
@@ -251,6 +253,7 @@ pub async fn bindings_page(State(st): State<Shared>, v: Viewer) -> Response {
             key: l.key.unwrap_or_default(),
             name: l.name.unwrap_or_default(),
             description: l.description.unwrap_or_default(),
+            max: l.max,
         })
         .collect();
     let addresses = match crate::routes::addresses::addresses(&st).await {
