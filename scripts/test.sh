@@ -41,6 +41,12 @@ if [ ! -e /usr/lib/dovecot/dovecot-config ] || [ ! -e /usr/lib/dovecot/libdoveco
     as_root apt-get install -y -qq dovecot-dev dovecot-core build-essential autoconf automake \
         libtool pkg-config libssl-dev >/dev/null
 fi
+# Pebble, a small ACME certificate authority for testing, for the ACME tests (test_acme.py).
+if ! command -v pebble >/dev/null 2>&1; then
+    echo "installing pebble"
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq pebble >/dev/null
+fi
 # testssl.sh scans the TLS listeners and the admin HTTPS port (test_testssl.py).
 if ! command -v testssl >/dev/null 2>&1; then
     as_root apt-get update -qq
@@ -59,6 +65,12 @@ if ! python3 -c 'import pytest, xdist, dnslib, aiosmtpd, dkim, nacl, requests, o
     pip_install=(python3 -m pip install -q --disable-pip-version-check -r tests/blackbox/requirements.txt)
     # A system Python managed by the OS refuses plain pip installs (PEP 668).
     "${pip_install[@]}" || "${pip_install[@]}" --break-system-packages
+fi
+# Outbound TLS policy tests: the cryptography module makes their test certificate authority.
+if ! python3 -c 'import cryptography' >/dev/null 2>&1; then
+    echo "installing cryptography for the TLS policy tests"
+    crypto_install=(python3 -m pip install -q --disable-pip-version-check cryptography==48.0.0)
+    "${crypto_install[@]}" || "${crypto_install[@]}" --break-system-packages
 fi
 # Schemathesis (fuzzes the admin API from its OpenAPI document) wants a newer pytest than the
 # one pinned above, so it lives in a virtual environment of its own.

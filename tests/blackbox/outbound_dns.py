@@ -4,7 +4,7 @@ over UDP and TCP (dnslib)."""
 import random
 import threading
 
-from dnslib import AAAA, CNAME, MX, PTR, QTYPE, RCODE, RR, SOA, TXT, A
+from dnslib import AAAA, CNAME, MX, PTR, QTYPE, RCODE, RR, SOA, TLSA, TXT, A
 from dnslib.server import BaseResolver, DNSServer
 
 TTL = 1
@@ -25,6 +25,8 @@ class Zone:
         self.lock = threading.Lock()
         self.records = {}
         self.queries = []
+        # Names whose answers carry the AD bit, as from a validating resolver (DANE tests).
+        self.secure = set()
 
     def add(self, name, rtype, value):
         with self.lock:
@@ -66,6 +68,15 @@ class Zone:
     def txt(self, name, *texts):
         self.set(name, "TXT", *texts)
 
+    def tlsa(self, name, *records):
+        """Set the TLSA records of `name`: (usage, selector, matching, bytes) tuples."""
+        self.set(name, "TLSA", *records)
+
+    def authenticate(self, *names):
+        """Answers for `names` carry the AD bit (DNSSEC-authenticated) from now on."""
+        with self.lock:
+            self.secure.update(normal(n) for n in names)
+
     def lookup(self, name, rtype):
         with self.lock:
             return [v for t, v in self.records.get(normal(name), []) if t == rtype.upper()]
@@ -103,6 +114,9 @@ def _rdata(rtype, value):
         return CNAME(value + ".")
     if rtype == "PTR":
         return PTR(value + ".")
+    if rtype == "TLSA":
+        usage, selector, matching, data = value
+        return TLSA(usage, selector, matching, data)
     raise ValueError(f"record type {rtype} not supported")
 
 
@@ -140,6 +154,9 @@ class ZoneResolver(BaseResolver):
                 records = list(self.zone.records.get(name, []))
         if not self.zone.known(name):
             reply.header.rcode = RCODE.NXDOMAIN
+        with self.zone.lock:
+            # The reply copies the query's flags: AD only for names marked secure.
+            reply.header.ad = int(normal(request.q.qname) in self.zone.secure)
         if not reply.rr:
             apex = ".".join(name.split(".")[-2:]) + "."
             reply.add_auth(RR(apex, QTYPE.SOA, ttl=TTL, rdata=SOA(

@@ -21,10 +21,13 @@ def test_every_page_fits_1280_pixels_in_both_themes(admin):
     admin.heron.cli("alias", "add", f"sales@{domain}", USER)
     assert admin.post("/tokens", {"name": "backup script"}).status_code == 201
     entry = spooled(admin)
+    admin.heron.cli("public", "add", domain, "Announcements/2026")
+    admin.heron.cli("public", "grant", domain, "Announcements/2026", "anyone", "lr")
     pages = ["/", "/domains", f"/domains/{domain}", f"/domains/{domain}/users",
-             f"/domains/{domain}/aliases", f"/users/{USER}", "/domain-defaults", "/settings",
+             f"/domains/{domain}/aliases", f"/domains/{domain}/public-folders",
+             f"/users/{USER}", "/domain-defaults", "/settings",
              "/spool", f"/spool/{entry['id']}", "/tokens", "/services", "/connections",
-             "/online", "/bindings", "/logs", "/messages"]
+             "/online", "/bindings", "/logs", "/messages", f"/domains/{domain}/dns"]
     out = run_ui(admin.heron, "every-page", "layout", timeout=300,
                  admin_password=ADMIN_PASSWORD, pages=pages)
     seen = {(p["path"], p["theme"]) for p in out["pages"]}

@@ -60,7 +60,7 @@ def test_capabilities_and_namespace(two):
     a, _ = two
     (caps,) = ok(a, b"C", b"CAPABILITY")
     assert b" ACL " in caps + b" " and b" RIGHTS=texk" in caps, caps
-    assert ok(a, b"N", b"NAMESPACE") == [b'* NAMESPACE (("" "/")) (("Other Users/" "/")) NIL']
+    assert ok(a, b"N", b"NAMESPACE") == [b'* NAMESPACE (("" "/")) (("Other Users/" "/")) (("Public Folders/" "/"))']
 
 
 def test_setacl_getacl_myrights_listrights(two):

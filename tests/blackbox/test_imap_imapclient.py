@@ -97,7 +97,8 @@ def test_wrong_password_raises_login_error(imap_server):
 def test_namespace_and_id(c):
     ns = c.namespace()
     assert ns.personal == (("", "/"),)
-    assert ns.other == (("Other Users/", "/"),) and ns.shared is None
+    assert ns.other == (("Other Users/", "/"),)
+    assert ns.shared == (("Public Folders/", "/"),)
     info = c.id_({"name": "IMAPClient", "version": imapclient.__version__})
     # RFC 2971: one parenthesised list of field/value pairs.
     assert len(info) == 1 and len(info[0]) % 2 == 0, info

@@ -122,7 +122,7 @@ def test_id_namespace_enable(imap_server):
     lines, done = r.cmd(b"a", b'ID ("name" "blackbox")')
     assert done.startswith(b"a OK") and lines[0].startswith(b"* ID ("), lines
     lines, done = r.cmd(b"b", b"NAMESPACE")
-    assert lines == [b'* NAMESPACE (("" "/")) (("Other Users/" "/")) NIL'], lines
+    assert lines == [b'* NAMESPACE (("" "/")) (("Other Users/" "/")) (("Public Folders/" "/"))'], lines
     lines, done = r.cmd(b"c", b"ENABLE CONDSTORE QRESYNC UNKNOWN")
     assert done.startswith(b"c OK")
     assert lines[0].startswith(b"* ENABLED") and b"QRESYNC" in lines[0], lines

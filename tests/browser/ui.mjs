@@ -82,6 +82,29 @@ const scenarios = {
     return { field_error: err, aria_invalid: invalid };
   },
 
+  // A domain administrator adds a public folder on the domain's Public folders tab, then
+  // lets every user of the domain read it.
+  async "public-folder"(page, base, a, shot) {
+    await login(page, base, a.username, a.password);
+    await page.goto(base + "/domains/" + a.domain);
+    await page.click(".tabs a:has-text('Public folders')");
+    await page.waitForURL(base + "/domains/" + a.domain + "/public-folders", { timeout: TIMEOUT });
+    await page.fill("#new-public-folder-name", "a//b");
+    await page.click("#new-public-folder button[type=submit]");
+    const err = await text(page, '#new-public-folder [data-error-for="name"]');
+    await page.fill("#new-public-folder-name", a.folder);
+    await page.click("#new-public-folder button[type=submit]");
+    const row = `tr[data-folder="${a.folder}"]`;
+    await page.waitForSelector(row, { timeout: TIMEOUT });
+    await page.fill(`${row} [name=grantee]`, "anyone");
+    await page.fill(`${row} [name=rights]`, "lr");
+    await page.click(`${row} button[type=submit]`);
+    await page.waitForSelector(`${row} .entry:has-text("anyone")`, { timeout: TIMEOUT });
+    const rights = await text(page, `${row} .entry`);
+    await shot("granted");
+    return { name_error: err, rights };
+  },
+
   // Change one setting on its settings tab.
   async "setting"(page, base, a, shot) {
     await login(page, base, "admin", a.admin_password);
@@ -136,6 +159,27 @@ const scenarios = {
     await page.click("#filter-policy button[type=submit]");
     const err = await text(page, `${row("low")} [data-error-for="level_low"]`);
     return { ok, field_error: err };
+  },
+
+  // A domain bound to an address with an alternate SMTP port on its General tab, then its
+  // DNS tab listing the records to publish.
+  async "domain-binding"(page, base, a, shot) {
+    await login(page, base, "admin", a.admin_password);
+    await page.goto(base + `/domains/${a.domain}`);
+    await page.fill("#bind_ip", a.ip);
+    await page.fill("#smtp_alt_port", String(a.port));
+    await page.click("#domain-form button[type=submit]");
+    const ok = await text(page, "#domain-form [data-form-ok]");
+    await shot("bound");
+    await page.fill("#bind_ip", "no-address");
+    await page.click("#domain-form button[type=submit]");
+    const err = await text(page, '#domain-form [data-error-for="bind_ip"]');
+    await page.click('nav.tabs a[href$="/dns"]');
+    await page.waitForSelector("#dns-records tr[data-record]", { timeout: TIMEOUT });
+    const records = await page.$$eval("#dns-records tr[data-record]",
+      (trs) => trs.map((tr) => tr.getAttribute("data-record")));
+    await shot("dns");
+    return { ok, field_error: err, records };
   },
 
   // A user's own sending throttles and greylisting switch, saved from the user's page.

@@ -46,6 +46,9 @@ pub struct Runtime {
     /// The sender of DMARC aggregate reports, for "send now"; none when the admin app runs
     /// without it.
     pub dmarc: Option<Arc<heron_queue::dmarc::Reporter>>,
+    /// The sender of TLS reports (RFC 8460), for "send now"; none when the admin app runs
+    /// without it.
+    pub tlsrpt: Option<Arc<heron_queue::tls_policy::report::Reporter>>,
     /// The listeners' certificates: the admin listener's HTTPS, and the certificates shown
     /// as in use; none when the admin app runs without listeners (plain HTTP only).
     pub tls: Option<Arc<heron_net::tls::TlsProvider>>,
@@ -62,6 +65,7 @@ impl Default for Runtime {
             unbound: Arc::new(Vec::new),
             filter: None,
             dmarc: None,
+            tlsrpt: None,
             tls: None,
         }
     }

@@ -75,6 +75,7 @@ pub fn app(dir: Directory, runtime: Runtime) -> Router {
     let settings = dir.settings().clone();
     routes::api()
         .merge(ui::pages())
+        .merge(routes::clientsetup::public())
         .with_state(auth::AppState::new(dir, runtime))
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
         .layer(TimeoutLayer::with_status_code(

@@ -6,9 +6,10 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::defaults;
 use crate::routes::{
-    activity, aliases, bayes, blocks, certificates, connections, dkim, dmarc, domain_aliases,
-    domains, filter, filter_policy, impersonate, listeners, logs, messages, nodes, pop_retrieval,
-    services, session, settings, spool, tokens, users,
+    activity, addresses, aliases, bayes, blocks, certificates, clientsetup, connections, dkim,
+    dmarc, dns, domain_aliases, domains, filter, filter_policy, impersonate, listeners, logs,
+    messages, nodes, pop_retrieval, public_folders, services, session, settings, spool, tlsrpt,
+    tokens, users,
 };
 
 #[derive(OpenApi)]
@@ -43,9 +44,13 @@ use crate::routes::{
         filter_policy::domain_get, filter_policy::domain_put,
         filter_policy::user_get, filter_policy::user_put,
         dmarc::list, dmarc::get, dmarc::collected, dmarc::send,
+        tlsrpt::results, tlsrpt::send,
         listeners::list, listeners::put,
         certificates::list, certificates::upload,
         blocks::list, blocks::delete, blocks::blacklist,
+        dns::get, addresses::list, clientsetup::mobileconfig,
+        public_folders::list, public_folders::create, public_folders::delete,
+        public_folders::rights,
     ),
     modifiers(&Security),
     security(("session" = []), ("bearer" = [])),
@@ -114,6 +119,7 @@ mod tests {
             "/api/v1/listeners",
             "/api/v1/certificates",
             "/api/v1/blocks/{kind}/{key}",
+            "/api/v1/domains/{name}/public-folders/{folder}/rights/{grantee}",
         ] {
             assert!(paths.iter().any(|x| *x == p), "{p} missing from {paths:?}");
         }

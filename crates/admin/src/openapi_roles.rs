@@ -58,6 +58,8 @@ pub const ROLES: &[(&str, &str)] = &[
     ("dmarc_reports_get", DOMAIN),
     ("dmarc_collected", ADMIN),
     ("dmarc_send", ADMIN),
+    ("tlsrpt_results", ADMIN),
+    ("tlsrpt_send", ADMIN),
     ("users_list", DOMAIN),
     (
         "users_create",
@@ -77,6 +79,10 @@ pub const ROLES: &[(&str, &str)] = &[
     ("aliases_list", DOMAIN),
     ("aliases_create", DOMAIN),
     ("aliases_delete", DOMAIN),
+    ("public_folders_list", DOMAIN),
+    ("public_folders_create", DOMAIN),
+    ("public_folders_delete", DOMAIN),
+    ("public_folders_rights", DOMAIN),
     ("online_users", DOMAIN),
     ("inactive_users", DOMAIN),
     ("messages_send", DOMAIN),
@@ -112,6 +118,12 @@ pub const ROLES: &[(&str, &str)] = &[
     ("blocks_list", ADMIN),
     ("blocks_delete", ADMIN),
     ("blocks_blacklist", ADMIN),
+    ("domains_dns", DOMAIN),
+    ("system_addresses", ADMIN),
+    (
+        "users_mobileconfig",
+        "system administrator, API token, domain administrator (own domain), the user themself",
+    ),
 ];
 
 /// Every operation of `doc` as (operation id, operation).

@@ -6,7 +6,8 @@
 //! - Plain HTTP is served only to loopback clients (127.0.0.0/8, ::1), and to them only while
 //!   `admin.plain_http_loopback` is on. Every plain-HTTP request from elsewhere is answered
 //!   308 with the same path on `https://` and the same host and port, and nothing else: no
-//!   handler runs, no cookie or password crosses the network in clear.
+//!   handler runs, no cookie or password crosses the network in clear. The one exception is
+//!   an ACME HTTP-01 answer (`/.well-known/acme-challenge/`), public by design.
 //! - Without a certificate (an app run without listeners), there is no HTTPS and plain HTTP
 //!   is served as before.
 //! - Over HTTPS every `Set-Cookie` gets `Secure`, and `Strict-Transport-Security` is sent only
@@ -108,11 +109,18 @@ pub async fn accept(stream: TcpStream, peer: SocketAddr, policy: &Policy) -> Acc
     }
 }
 
-/// The app for plain-HTTP clients that must use HTTPS: every request is redirected.
+/// The app for plain-HTTP clients that must use HTTPS: every request is redirected, except
+/// ACME HTTP-01 answers, which a certificate authority fetches over plain HTTP on port 80
+/// (RFC 8555 §8.3) and which hold nothing secret.
 pub fn redirect_app(local: SocketAddr) -> Router {
-    Router::new().fallback(move |req: Request<axum::body::Body>| async move {
-        redirect(req.headers().get(header::HOST), req.uri(), local)
-    })
+    Router::new()
+        .route(
+            "/.well-known/acme-challenge/{token}",
+            axum::routing::get(crate::routes::acme_challenge::answer),
+        )
+        .fallback(move |req: Request<axum::body::Body>| async move {
+            redirect(req.headers().get(header::HOST), req.uri(), local)
+        })
 }
 
 /// 308 to the same host, port and path over HTTPS (the request's `Host`, else the address

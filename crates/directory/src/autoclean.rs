@@ -188,12 +188,20 @@ mod tests {
     fn age_and_size_rules_choose_the_old_ones() {
         let day = 86_400;
         let now = 100 * day;
-        let ms = [m(1, 10 * day, 5), m(2, 69 * day, 5), m(3, 71 * day, 5), m(4, 99 * day, 5)];
+        let ms = [
+            m(1, 10 * day, 5),
+            m(2, 69 * day, 5),
+            m(3, 71 * day, 5),
+            m(4, 99 * day, 5),
+        ];
         assert_eq!(chosen(&ms, Limit::AgeDays(30), now), [1, 2]);
         assert!(chosen(&ms, Limit::AgeDays(365), now).is_empty());
         // 20 bytes: under 20 nothing goes; over 15, the oldest go down to 10.
         assert!(chosen(&ms, Limit::Size { over: 20, keep: 10 }, now).is_empty());
         assert_eq!(chosen(&ms, Limit::Size { over: 15, keep: 10 }, now), [1, 2]);
-        assert_eq!(chosen(&ms, Limit::Size { over: 1, keep: 0 }, now), [1, 2, 3, 4]);
+        assert_eq!(
+            chosen(&ms, Limit::Size { over: 1, keep: 0 }, now),
+            [1, 2, 3, 4]
+        );
     }
 }

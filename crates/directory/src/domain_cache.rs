@@ -93,6 +93,7 @@ mod tests {
             catch_all: None,
             require_smtp_auth: false,
             bind_ip: None,
+            smtp_alt_port: None,
             created_at: 0,
             filter: Default::default(),
             greylisting: true,

@@ -107,6 +107,9 @@ impl Directory {
     pub async fn change_domain(&self, name: &str, c: &DomainChange) -> Result<Domain> {
         let mut d = self.domain(name).await?;
         let mut c = c.clone();
+        if let Some(ip) = &c.bind_ip {
+            check_bind_ip(ip).map_err(DirectoryError::Invalid)?;
+        }
         if let Some(t) = c.catch_all.clone().filter(|t| !t.trim().is_empty()) {
             let checked = self.check_target(&t, &d.name).await?;
             // A bare local part stays one: it follows the domain's aliases.
@@ -174,6 +177,29 @@ pub struct DomainChange {
     pub messages_per_hour: Option<Option<u64>>,
     pub mb_per_hour: Option<Option<u64>>,
     pub bounces_per_hour: Option<Option<u64>>,
+    /// BIND-4: the IP address the domain is bound to (its SMTP/POP/IMAP host there, its
+    /// outbound mail from there); empty clears it. Checked by [`check_bind_ip`].
+    pub bind_ip: Option<String>,
+    /// DOM-2: an alternate SMTP port for the domain; 0 clears it.
+    pub smtp_alt_port: Option<u16>,
+}
+
+/// BIND-4: a domain's IP as stored (canonical text), `None` for an empty value, or why the
+/// value is not an IP address.
+pub fn check_bind_ip(v: &str) -> std::result::Result<Option<String>, String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let ip: std::net::IpAddr = v
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .map_err(|_| format!("{v:?} is not an IP address"))?;
+    if ip.is_unspecified() || ip.is_multicast() {
+        return Err(format!("{ip} cannot be a domain's own address"));
+    }
+    Ok(Some(heron_settings::values::canonical(ip).to_string()))
 }
 
 impl DomainChange {
@@ -190,6 +216,12 @@ impl DomainChange {
         }
         if let Some(v) = self.greylisting {
             d.greylisting = v;
+        }
+        if let Some(v) = &self.bind_ip {
+            d.bind_ip = check_bind_ip(v).ok().flatten();
+        }
+        if let Some(p) = self.smtp_alt_port {
+            d.smtp_alt_port = Some(p).filter(|p| *p != 0);
         }
         let l = &mut d.limits;
         l.disk_mb = self.disk_mb.unwrap_or(l.disk_mb);

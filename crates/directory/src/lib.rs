@@ -1,5 +1,5 @@
 //! Domains, users, aliases and their rules: DOM-1 domains, DOM-4 limits, DOM-9 users,
-//! DOM-10 aliases / catch-alls / domain aliases, DOM-12 domain defaults, DOM-13 roles, SEC-9 password policy, and the
+//! DOM-10 aliases / catch-alls / domain aliases, DOM-5 public folders, DOM-12 domain defaults, DOM-13 roles, SEC-9 password policy, and the
 //! SASL mechanisms every protocol shares.
 //!
 //! [`Directory`] is the one place that enforces the rules; the store below only keeps records.
@@ -19,6 +19,7 @@ mod login_cache;
 pub mod password;
 pub mod policy;
 mod postmaster;
+pub mod public;
 mod resolve;
 pub mod sasl;
 mod secrets;
@@ -32,8 +33,9 @@ use heron_store::{Store, StoreError};
 pub use address::Address;
 pub use auth::AuthError;
 pub use defaults::DefaultField;
-pub use domains::DomainChange;
+pub use domains::{DomainChange, check_bind_ip};
 pub use postmaster::POSTMASTER;
+pub use public::PublicFolder;
 pub use resolve::{Resolution, SubFolders, split_subaddress};
 
 /// The default folders of a new mailbox and their RFC 6154 attributes (DOM-9).

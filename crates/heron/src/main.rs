@@ -67,6 +67,9 @@ pub(crate) enum Command {
     /// Manage users' POP-retrieval accounts (external POP3 mailboxes fetched on a schedule).
     #[command(subcommand)]
     PopRetrieval(cli::pop_retrieval::PopRetrievalCmd),
+    /// Manage a domain's public folders (shared IMAP folders of the domain).
+    #[command(subcommand)]
+    Public(cli::public::PublicCmd),
     /// Read and change runtime settings.
     #[command(subcommand)]
     Settings(cli::settings::SettingsCmd),
@@ -76,6 +79,16 @@ pub(crate) enum Command {
     /// DKIM signing keys of hosted domains.
     #[command(subcommand)]
     Dkim(cli::dkim::DkimCmd),
+    /// Certificates from an ACME authority (acme.* settings) on this node.
+    #[command(subcommand)]
+    Acme(cli::acme::AcmeCmd),
+    /// Every DNS record a hosted domain should publish, checked against the DNS.
+    Dns {
+        domain: String,
+        /// Only print the records; do not look them up.
+        #[arg(long)]
+        no_check: bool,
+    },
     /// Spam-filter settings of one domain or user, and a domain's filtering switch.
     #[command(subcommand)]
     Filter(cli::filter::FilterCmd),
@@ -137,10 +150,13 @@ fn main() -> ExitCode {
             Command::User(c) => cli::user::run(&at, c).await,
             Command::Alias(c) => cli::alias::run(&at, c).await,
             Command::PopRetrieval(c) => cli::pop_retrieval::run(&at, c).await,
+            Command::Public(c) => cli::public::run(&at, c).await,
             Command::Settings(c) => cli::settings::run(&at, c).await,
             Command::Import(a) => cli::import::run(&at, a).await,
             Command::Spool(c) => cli::spool::run(&at, c).await,
             Command::Dkim(c) => cli::dkim::run(&at, c).await,
+            Command::Acme(c) => cli::acme::run(&at, c).await,
+            Command::Dns { domain, no_check } => cli::dns::run(&at, &domain, no_check).await,
             Command::Filter(c) => cli::filter::run(&at, c).await,
             Command::Admin(c) => cli::admin::run(&at, c).await,
             Command::Token(c) => cli::token::run(&at, c).await,

@@ -2,18 +2,22 @@
 //! do there (RFC 4314). The user's own folders are named as stored, with every right;
 //! folders other users of the same domain share are named
 //! `Other Users/<owner local part>/<folder>` ([`OTHER_USERS`], RFC 2342's other users'
-//! namespace), with the rights their access-control entries grant.
+//! namespace), with the rights their access-control entries grant; the public folders of
+//! the user's domain (DOM-5, owned by the domain's hidden owner row, see
+//! `heron_store::rules::public`) are named `Public Folders/<folder>` ([`PUBLIC`], RFC
+//! 2342's shared namespace), with the rights their entries grant, and every right for a
+//! domain administrator of that domain ([`public_admin`]; nobody owns them).
 //!
 //! Invariants: a shared folder the user holds neither `l` nor `r` on resolves to nothing,
 //! exactly like a name that does not exist, so its existence does not leak (RFC 4314 §4);
-//! the owner is looked up in the user's own domain only, so no name reaches another
-//! domain's folders; rights are read from the store at each resolution, and for a selected
+//! the owner (and the public folders' owner) is looked up in the user's own domain only,
+//! so no name reaches another domain's folders; rights are read from the store at each resolution, and for a selected
 //! shared folder at each command, so a grant or a revocation counts at the next command.
 
 use heron_proto_imap::acl::ALL_RIGHTS;
 use heron_proto_imap::names::DELIMITER;
 use heron_proto_imap::response::{self, code};
-use heron_store::{Folder, FolderId, Store, UserId};
+use heron_store::{Folder, FolderId, PUBLIC_OWNER, Role, SharedFolder, Store, UserId};
 use imap_codec::imap_types::response::{Code, StatusKind};
 
 use crate::done::Done;
@@ -22,6 +26,12 @@ use crate::session::{Authed, Session};
 
 /// The prefix of the other users' namespace (without its delimiter).
 pub const OTHER_USERS: &str = "Other Users";
+
+/// The prefix of the public folders' namespace (without its delimiter). A plain name rather
+/// than `#public`: clients that ignore NAMESPACE (Outlook, most phones) list everything
+/// under `""` and show this as one more folder tree, where a `#` prefix reads as noise or
+/// is taken for a namespace they do not handle; Thunderbird shows it either way.
+pub const PUBLIC: &str = "Public Folders";
 
 /// A folder the user may reach, with the rights the user holds on it.
 #[derive(Clone, Debug)]
@@ -68,6 +78,27 @@ pub fn split_shared(name: &str) -> Option<(&str, Option<&str>)> {
     }
 }
 
+/// Where a name in the public folders' namespace points: the folder's stored name (`None`
+/// for `Public Folders` itself).
+pub fn split_public(name: &str) -> Option<Option<&str>> {
+    let rest = name.strip_prefix(PUBLIC)?;
+    if rest.is_empty() {
+        return Some(None);
+    }
+    Some(Some(rest.strip_prefix(DELIMITER)?))
+}
+
+/// The name a user sees for the public folder `folder`.
+pub fn public_name(folder: &str) -> String {
+    format!("{PUBLIC}{DELIMITER}{folder}")
+}
+
+/// Whether a name lies in another user's or the public namespace (what the user does not
+/// create, rename or get a TRYCREATE for).
+pub fn is_foreign(name: &str) -> bool {
+    split_shared(name).is_some() || split_public(name).is_some()
+}
+
 /// The name a user sees for `owner_local`'s folder `folder`.
 pub fn shared_name(owner_local: &str, folder: &str) -> String {
     format!("{OTHER_USERS}{DELIMITER}{owner_local}{DELIMITER}{folder}")
@@ -76,23 +107,39 @@ pub fn shared_name(owner_local: &str, folder: &str) -> String {
 /// The folder `name` designates for `me`, with the rights `me` holds; `None` when there is
 /// none the user may know of.
 pub async fn resolve(store: &dyn Store, me: &Authed, name: &str) -> Result<Option<Access>> {
-    let Some((owner_local, folder)) = split_shared(name) else {
+    let mut public = false;
+    let (owner, folder) = if let Some(folder) = split_public(name) {
+        public = true;
+        let Some(folder) = folder else {
+            return Ok(None);
+        };
+        let Some(owner) = store.public_owner(me.user.domain_id, false).await? else {
+            return Ok(None);
+        };
+        (owner, folder)
+    } else if let Some((owner_local, folder)) = split_shared(name) {
+        let Some(folder) = folder else {
+            return Ok(None);
+        };
+        let owner_local = owner_local.to_ascii_lowercase();
+        let Some(owner) = store.get_user(me.user.domain_id, &owner_local).await? else {
+            return Ok(None);
+        };
+        (owner.id, folder)
+    } else {
         return Ok(store.get_folder(me.user.id, name).await?.map(Access::own));
     };
-    let Some(folder) = folder else {
-        return Ok(None);
-    };
-    let owner_local = owner_local.to_ascii_lowercase();
-    let Some(owner) = store.get_user(me.user.domain_id, &owner_local).await? else {
-        return Ok(None);
-    };
-    if owner.id == me.user.id {
+    if owner == me.user.id {
         return Ok(None);
     }
-    let Some(found) = store.get_folder(owner.id, folder).await? else {
+    let Some(found) = store.get_folder(owner, folder).await? else {
         return Ok(None);
     };
-    let rights = rights_of(store, me.user.id, found.id).await?;
+    let rights = if public && public_admin(me) {
+        ALL_RIGHTS.to_owned()
+    } else {
+        rights_of(store, me.user.id, found.id).await?
+    };
     // RFC 4314 §4: without `l` or `r` the folder is as if it did not exist.
     if !rights.contains(['l', 'r']) {
         return Ok(None);
@@ -116,7 +163,13 @@ pub async fn refresh_selected(s: &mut Session<'_>) -> Result<()> {
     if sel.folder.user_id == user.user.id {
         return Ok(());
     }
-    let rights = rights_of(&**store, user.user.id, sel.folder.id).await?;
+    let admin = public_admin(user)
+        && store.public_owner(user.user.domain_id, false).await? == Some(sel.folder.user_id);
+    let rights = if admin {
+        ALL_RIGHTS.to_owned()
+    } else {
+        rights_of(&**store, user.user.id, sel.folder.id).await?
+    };
     if rights.contains('r') {
         sel.rights = rights;
         return Ok(());
@@ -128,6 +181,33 @@ pub async fn refresh_selected(s: &mut Session<'_>) -> Result<()> {
         "access to the mailbox was withdrawn",
     ));
     Ok(())
+}
+
+/// Whether `me` administers its domain's public folders over IMAP: a domain administrator
+/// holds every right on each of them, whatever their entries say, and creates and renames
+/// them ([`crate::public`]).
+pub fn public_admin(me: &Authed) -> bool {
+    me.user.role == Role::DomainAdmin
+}
+
+/// The public folders of `me`'s domain that grant it rights, with those rights (all of them,
+/// for a domain administrator).
+pub async fn public_for(store: &dyn Store, me: &Authed) -> Result<Vec<SharedFolder>> {
+    if !public_admin(me) {
+        return Ok(store.public_shared_with(me.user.id).await?);
+    }
+    let Some(owner) = store.public_owner(me.user.domain_id, false).await? else {
+        return Ok(Vec::new());
+    };
+    let folders = store.list_folders(owner).await?;
+    Ok(folders
+        .into_iter()
+        .map(|folder| SharedFolder {
+            owner_local: PUBLIC_OWNER.to_owned(),
+            folder,
+            rights: ALL_RIGHTS.to_owned(),
+        })
+        .collect())
 }
 
 /// The rights `user` holds on another user's folder: its own entry and `anyone`'s.
@@ -178,5 +258,20 @@ mod tests {
             Some(("bob", Some("Team/2026")))
         );
         assert_eq!(shared_name("bob", "Team"), "Other Users/bob/Team");
+    }
+
+    #[test]
+    fn public_names() {
+        assert_eq!(split_public("INBOX"), None);
+        assert_eq!(split_public("Public Foldersx"), None);
+        assert_eq!(split_public("Public Folders"), Some(None));
+        assert_eq!(
+            split_public("Public Folders/News/2026"),
+            Some(Some("News/2026"))
+        );
+        assert_eq!(public_name("News"), "Public Folders/News");
+        assert!(is_foreign("Public Folders/News"));
+        assert!(is_foreign("Other Users/bob"));
+        assert!(!is_foreign("Public"));
     }
 }

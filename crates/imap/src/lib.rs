@@ -44,6 +44,7 @@ mod learn;
 mod limits;
 mod mailbox;
 mod matched;
+mod public;
 mod quota;
 mod search;
 mod searchres;

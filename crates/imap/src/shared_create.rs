@@ -1,7 +1,9 @@
 //! CREATE inside another user's namespace (`Other Users/<owner>/<parent>/<name>`, RFC 4314
-//! §4): allowed with the "k" right on the parent, which must exist. The folder belongs to
-//! the owner: the owner's mailbox limits and quota apply, and it starts with its parent's
-//! access-control entries, so whoever could use the parent can use it.
+//! §4) or the public folders' (`Public Folders/<parent>/<name>`): allowed with the "k"
+//! right on the parent, which must exist. The folder belongs to the parent's owner (a user,
+//! or the domain's public folders' owner): the owner's mailbox limits and quota apply, and
+//! it starts with its parent's access-control entries, so whoever could use the parent can
+//! use it.
 //!
 //! Invariants: the limits are checked against the owner's folders before anything is
 //! written; the parent is resolved like any shared name, so a parent the user may not see
@@ -9,10 +11,10 @@
 
 use heron_proto_imap::names::DELIMITER;
 use heron_proto_imap::response::code;
-use heron_store::{MAX_ACL_ENTRIES, StoreError, folder_cost};
+use heron_store::{FolderId, MAX_ACL_ENTRIES, StoreError, UserId, folder_cost};
 use imap_codec::imap_types::response::Code;
 
-use crate::access::{noperm, resolve, shared_name};
+use crate::access::{noperm, public_name, resolve, shared_name};
 use crate::cx::AsUser;
 use crate::done::Done;
 use crate::error::Result;
@@ -27,14 +29,38 @@ pub async fn create(cx: &mut AsUser<'_>, owner_local: &str, folder: &str) -> Res
             "top-level mailboxes of other users are created by them",
         ));
     };
+    below(cx, &shared_name(owner_local, parent), folder).await
+}
+
+/// Create the public folder `folder` (its stored name) for the user.
+pub async fn create_public(cx: &mut AsUser<'_>, folder: &str) -> Result<Done> {
+    let Some((parent, _)) = folder.rsplit_once(DELIMITER) else {
+        return crate::public::create_top(cx, folder).await;
+    };
+    below(cx, &public_name(parent), folder).await
+}
+
+/// Create `folder` (the owner's name for it) below the parent the user knows as `parent`.
+async fn below(cx: &mut AsUser<'_>, parent: &str, folder: &str) -> Result<Done> {
     let store = cx.store();
-    let Some(access) = resolve(&**store, cx.user, &shared_name(owner_local, parent)).await? else {
+    let Some(access) = resolve(&**store, cx.user, parent).await? else {
         return Ok(nonexistent());
     };
     if !access.has('k') {
         return Ok(noperm("creating mailboxes below this one"));
     }
-    let owner = access.folder.user_id;
+    make(cx, access.folder.user_id, folder, Some(access.folder.id)).await
+}
+
+/// Create `folder` in `owner`'s folders within the owner's limits and quota, with the
+/// entries of folder `entries_of` when given.
+pub async fn make(
+    cx: &mut AsUser<'_>,
+    owner: UserId,
+    folder: &str,
+    entries_of: Option<FolderId>,
+) -> Result<Done> {
+    let store = cx.store();
     let limits = MailboxLimits::from_settings(&cx.svc.settings);
     if let Err(d) = limits.check_name(folder) {
         return Ok(d);
@@ -53,7 +79,10 @@ pub async fn create(cx: &mut AsUser<'_>, owner_local: &str, folder: &str) -> Res
         }
         Err(e) => return Err(e.into()),
     };
-    for e in store.list_rights(access.folder.id).await? {
+    let Some(from) = entries_of else {
+        return Ok(Done::ok("CREATE completed"));
+    };
+    for e in store.list_rights(from).await? {
         store
             .set_rights(created.id, e.grantee, &e.rights, MAX_ACL_ENTRIES)
             .await?;

@@ -6,9 +6,11 @@
 //! A protocol plugs in as a [`Service`]; it receives a [`Conn`] and runs the session. It never
 //! binds sockets or checks IP lists itself.
 
+mod alternate;
 pub mod banner;
 pub mod budget;
 pub mod certinfo;
+pub mod challenge;
 pub mod client;
 pub mod command_loop;
 pub mod deflate;
@@ -31,6 +33,7 @@ use heron_settings::values::{Encryption, Protocol};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
+pub use alternate::AlternatePort;
 pub use client::{Client, Deadlines, Flow};
 pub use listener::Server;
 pub use registry::{Registry, SessionInfo};

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -21,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
+use crate::alternate::AlternatePort;
 use crate::refuse::{RefusalLog, refuse};
 use crate::registry::{Full, Limits, Registry, SessionGuard};
 use crate::stream::SessionStream;
@@ -44,12 +46,20 @@ struct Policy {
     default_hostname: String,
 }
 
+/// BIND-4: host names of the IPs hosted domains are bound to, set from the directory
+/// ([`Server::set_bound_hostnames`]); a `bind.hostnames` name of the IP comes first.
+type Bound = RwLock<Vec<(std::net::IpAddr, String)>>;
+
 struct Shared {
     settings: Arc<Settings>,
     services: HashMap<Protocol, Arc<dyn Service>>,
     registry: Arc<Registry>,
     tls: Arc<TlsProvider>,
     policy: RwLock<Policy>,
+    bound: Bound,
+    /// DOM-2 alternate SMTP ports, set from the directory; a change wakes the listener task.
+    alternate: RwLock<Vec<AlternatePort>>,
+    alternate_changed: tokio::sync::Notify,
     shutdown: CancellationToken,
     tracker: TaskTracker,
     /// The process's open-file limit: each protocol's sessions are capped at a share of it
@@ -63,6 +73,24 @@ struct Shared {
     /// Blocks the DoS rule placed here and not yet recorded in the store (protocol, IP,
     /// length), at most [`MAX_NEW_FLOOD_BLOCKS`].
     new_flood_blocks: Mutex<Vec<FloodBlock>>,
+    /// The certificate pair obtained by ACME, used in place of `tls.cert`/`tls.key` while set.
+    acme: Mutex<Option<(PathBuf, PathBuf)>>,
+}
+
+/// One session counted against its listener's `max=` (PROTO-8) while alive.
+struct PortSlot(Arc<AtomicU64>);
+
+impl PortSlot {
+    fn take(open: &Arc<AtomicU64>) -> Self {
+        open.fetch_add(1, Ordering::Relaxed);
+        Self(open.clone())
+    }
+}
+
+impl Drop for PortSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// A DoS block: the protocol, the IP and how long it lasts (from now, when reported).
@@ -98,12 +126,16 @@ impl Server {
             services,
             registry: Arc::new(Registry::default()),
             policy: RwLock::new(Policy::default()),
+            bound: RwLock::new(Vec::new()),
+            alternate: RwLock::new(Vec::new()),
+            alternate_changed: tokio::sync::Notify::new(),
             shutdown: CancellationToken::new(),
             tracker: TaskTracker::new(),
             nofile,
             bind_failures: Mutex::new(Vec::new()),
             flood: Mutex::new(crate::flood::FloodGuard::default()),
             new_flood_blocks: Mutex::new(Vec::new()),
+            acme: Mutex::new(None),
         };
         Self {
             shared: Arc::new(shared),
@@ -197,14 +229,48 @@ impl Server {
             .unwrap_or_default()
     }
 
-    /// The listeners wanted now: configured, valid, enabled, and with a service.
+    /// BIND-4: the host name each domain-bound IP greets with (the domain's), replacing the
+    /// previous list; used for connections accepted on such an IP that has no
+    /// `bind.hostnames` entry.
+    pub fn set_bound_hostnames(&self, names: Vec<(std::net::IpAddr, String)>) {
+        let names = names
+            .into_iter()
+            .map(|(ip, n)| (values::canonical(ip), n))
+            .collect();
+        if let Ok(mut b) = self.shared.bound.write() {
+            *b = names;
+        }
+    }
+
+    /// DOM-2: the domains' alternate SMTP ports, replacing the previous list; the listeners
+    /// follow at once (a port already used by a configured listener is left to it).
+    pub fn set_alternate_ports(&self, ports: Vec<AlternatePort>) {
+        if let Ok(mut a) = self.shared.alternate.write() {
+            if *a == ports {
+                return;
+            }
+            *a = ports;
+        }
+        self.shared.alternate_changed.notify_one();
+    }
+
+    /// The listeners wanted now: configured, valid, enabled, and with a service; then the
+    /// domains' alternate SMTP ports.
     fn wanted(&self) -> Result<Vec<ListenerSpec>, NetError> {
         let raw = self
             .shared
             .settings
             .raw(defs::BIND_LISTENERS.name)
             .unwrap_or_default();
-        let all = values::parse_listeners(&raw).map_err(NetError::Settings)?;
+        let mut all = values::parse_listeners(&raw).map_err(NetError::Settings)?;
+        let ports = self
+            .shared
+            .alternate
+            .read()
+            .map(|a| a.clone())
+            .unwrap_or_default();
+        let alternate = crate::alternate::listeners(&all, &ports);
+        all.extend(alternate);
         Ok(all
             .into_iter()
             .filter(|l| {
@@ -254,9 +320,26 @@ impl Server {
             (false, false) => Some((cert.into(), key.into())),
             _ => return,
         };
+        let acme = self.shared.acme.lock().ok().and_then(|a| a.clone());
+        if let Some(pair) = acme {
+            if let Err(e) = self.shared.tls.configure(Some(pair)) {
+                tracing::error!(target: "events", "the ACME certificate is not used: {e}; TLS goes on with the previous certificate");
+            }
+            return;
+        }
         if let Err(e) = self.shared.tls.configure(configured) {
             tracing::error!(target: "events", "tls.cert/tls.key not used: {e}; TLS goes on with the previous certificate");
         }
+    }
+
+    /// Use the certificate pair `pair` (obtained by ACME) in place of `tls.cert`/`tls.key` on
+    /// every TLS listener without its own pair, from the next connection on; `None` goes back
+    /// to the settings. Files written over in place are read again.
+    pub fn use_acme_certificate(&self, pair: Option<(PathBuf, PathBuf)>) {
+        if let Ok(mut a) = self.shared.acme.lock() {
+            *a = pair;
+        }
+        self.refresh_tls();
     }
 
     /// Bind every wanted listener, failing on the first that cannot be bound (start-up),
@@ -282,6 +365,7 @@ impl Server {
             tokio::select! {
                 _ = self.shared.shutdown.cancelled() => break,
                 changed = watch.changed() => if changed.is_err() { break },
+                _ = self.shared.alternate_changed.notified() => {}
                 _ = tls_check.tick() => {
                     self.refresh_tls();
                     continue;
@@ -360,6 +444,8 @@ impl Server {
             return;
         };
         let mut refused = RefusalLog::default();
+        // PROTO-8: this listener's own sessions, against its `max=`.
+        let open = Arc::new(AtomicU64::new(0));
         loop {
             let accepted = tokio::select! {
                 _ = stop.cancelled() => return,
@@ -369,7 +455,13 @@ impl Server {
                 Ok((tcp, peer)) => {
                     // Admission happens here, before any task or buffer is spent on the
                     // connection: a refused client costs one non-blocking write.
-                    let guard = match self.admit(&tcp, peer, &spec, service.as_ref()) {
+                    let full = spec.max.is_some_and(|m| open.load(Ordering::Relaxed) >= m);
+                    let admitted = if full {
+                        Err(Refusal::TooManyConnections)
+                    } else {
+                        self.admit(&tcp, peer, &spec, service.as_ref())
+                    };
+                    let guard = match admitted {
                         Ok(g) => g,
                         Err(why) => {
                             heron_metrics::metrics().refused(
@@ -388,9 +480,11 @@ impl Server {
                     heron_metrics::metrics().connection(spec.protocol.as_str());
                     let this = self.clone();
                     let (spec, service) = (spec.clone(), service.clone());
-                    self.shared
-                        .tracker
-                        .spawn(async move { this.handle(tcp, peer, spec, service, guard).await });
+                    let slot = PortSlot::take(&open);
+                    self.shared.tracker.spawn(async move {
+                        let _slot = slot;
+                        this.handle(tcp, peer, spec, service, guard).await
+                    });
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: back off instead of spinning.
@@ -519,8 +613,14 @@ impl Server {
         let mut stream = SessionStream::Plain(tcp);
         if spec.encryption == Encryption::Implicit {
             let acceptor = tls.as_ref()?;
-            match tokio::time::timeout(HANDSHAKE_TIMEOUT, stream.upgrade(acceptor)).await {
-                Ok(Ok(s)) => stream = s,
+            let SessionStream::Plain(tcp) = stream else {
+                return None;
+            };
+            let handshake = crate::challenge::accept_implicit(tcp, acceptor);
+            match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
+                Ok(Ok(Some(s))) => stream = s,
+                // An ACME validation connection, answered.
+                Ok(Ok(None)) => return None,
                 Ok(Err(e)) => {
                     tracing::warn!(target: "events", "TLS handshake with {} failed: {e}", info.peer);
                     return None;
@@ -534,10 +634,18 @@ impl Server {
         let hostname = {
             let p = self.shared.policy.read().ok()?;
             let ip = values::canonical(local.ip());
+            let bound = || {
+                self.shared
+                    .bound
+                    .read()
+                    .ok()
+                    .and_then(|b| b.iter().find(|(i, _)| *i == ip).map(|(_, h)| h.clone()))
+            };
             p.hostnames
                 .iter()
                 .find(|(i, _)| *i == ip)
                 .map(|(_, h)| h.clone())
+                .or_else(bound)
                 .unwrap_or_else(|| p.default_hostname.clone())
         };
         Some(Conn {

@@ -1,5 +1,6 @@
 //! ESMTP parameters of MAIL (RFC 1870 SIZE, RFC 6152 8BITMIME, RFC 3030
-//! BINARYMIME, RFC 6531 SMTPUTF8, RFC 3461 RET/ENVID, RFC 4954 AUTH) and
+//! BINARYMIME, RFC 6531 SMTPUTF8, RFC 3461 RET/ENVID, RFC 4954 AUTH, RFC 8689
+//! REQUIRETLS) and
 //! RCPT (RFC 3461 NOTIFY/ORCPT).
 //!
 //! The parameter list is first scanned here: keyword grammar, the set this
@@ -14,9 +15,9 @@
 //! they are safe to copy into headers); NOTIFY=NEVER is never combined.
 
 use smtp_proto::{
-    Error as ProtoError, MAIL_BODY_7BIT, MAIL_BODY_8BITMIME, MAIL_BODY_BINARYMIME, MAIL_RET_FULL,
-    MAIL_RET_HDRS, MAIL_SMTPUTF8, RCPT_NOTIFY_DELAY, RCPT_NOTIFY_FAILURE, RCPT_NOTIFY_NEVER,
-    RCPT_NOTIFY_SUCCESS, Request,
+    Error as ProtoError, MAIL_BODY_7BIT, MAIL_BODY_8BITMIME, MAIL_BODY_BINARYMIME, MAIL_REQUIRETLS,
+    MAIL_RET_FULL, MAIL_RET_HDRS, MAIL_SMTPUTF8, RCPT_NOTIFY_DELAY, RCPT_NOTIFY_FAILURE,
+    RCPT_NOTIFY_NEVER, RCPT_NOTIFY_SUCCESS, Request,
 };
 
 use crate::ParseError;
@@ -35,6 +36,8 @@ pub struct MailParams {
     /// `SMTPUTF8`: the transaction may use UTF-8 addresses and headers
     /// (RFC 6531 §3.4).
     pub smtputf8: bool,
+    /// `REQUIRETLS`: the message must travel over verified TLS only (RFC 8689 §4).
+    pub requiretls: bool,
     /// `RET=`: what a failure DSN returns (RFC 3461 §4.3).
     pub ret: Option<Ret>,
     /// `ENVID=`: the envelope id, xtext-decoded (RFC 3461 §4.4).
@@ -110,6 +113,7 @@ const MAIL_KEYWORDS: &[(&str, Value)] = &[
     ("RET", Value::Any),
     ("ENVID", Value::Xtext),
     ("AUTH", Value::Xtext),
+    ("REQUIRETLS", Value::None),
 ];
 
 const RCPT_KEYWORDS: &[(&str, Value)] = &[("NOTIFY", Value::Any), ("ORCPT", Value::TypedXtext)];
@@ -150,6 +154,7 @@ pub(crate) fn parse_mail_params(text: &str) -> Result<MailParams, ParseError> {
         ret,
         envid: printable(from.env_id, "ENVID")?,
         auth: printable(from.auth, "AUTH")?,
+        requiretls: flag(MAIL_REQUIRETLS),
     })
 }
 

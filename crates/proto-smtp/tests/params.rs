@@ -116,7 +116,7 @@ fn mail_parameters() {
             },
         ),
         (
-            "SIZE=1000 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=id1 AUTH=<>",
+            "SIZE=1000 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=id1 AUTH=<> REQUIRETLS",
             MailParams {
                 size: Some(1000),
                 body: Some(Body::EightBitMime),
@@ -124,6 +124,7 @@ fn mail_parameters() {
                 ret: Some(Ret::Hdrs),
                 envid: Some("id1".into()),
                 auth: Some("<>".into()),
+                requiretls: true,
             },
         ),
         (
@@ -216,7 +217,6 @@ fn invalid_mail_parameters() {
 fn unsupported_parameters_get_555() {
     use ParseError::UnsupportedParameter;
     let cases = [
-        ("REQUIRETLS", "REQUIRETLS"),
         ("BY=120;R", "BY"),
         ("HOLDFOR=10", "HOLDFOR"),
         ("MT-PRIORITY=3", "MT-PRIORITY"),

@@ -22,6 +22,15 @@ use crate::identity::{Outbound, own_smtp_ips, smtp_addr};
 use crate::pool::PoolKey;
 use crate::route::{Route, domain_of, hop_ips, route};
 use crate::schedule::RcptOutcome;
+use crate::tls_policy::plan::{HostPlan, TLS_DEFERRED, dane_server, host_plan};
+use crate::tls_policy::{StsLookup, dane, report, requiretls};
+
+/// What the TLS policy lookups of a recipient domain found.
+struct TlsContext {
+    sts: StsLookup,
+    /// The MX answer was DNSSEC-authenticated and DANE is on.
+    mx_secure: bool,
+}
 use heron_mailauth::dns::{Destination, DnsError, Host};
 
 /// Deliver the pending recipients of `e`; outcomes by recipient index.
@@ -93,11 +102,29 @@ async fn deliver_group(
         },
     };
     let opts = options(q, out, auth);
+    let (sts, mx_secure) = match &rt {
+        Route::Mx(domain) => {
+            let secure = q.settings.get(defs::SMTP_OUT_DANE)
+                && dane::mx_secure(dane_server(&q.settings), domain).await;
+            (q.tls.sts(&dns, &q.settings, domain).await, secure)
+        }
+        _ => (StsLookup::None, false),
+    };
+    if let (StsLookup::Failed { result, detail }, Route::Mx(domain)) = (&sts, &rt) {
+        q.tls_report(
+            domain,
+            "sts",
+            String::new(),
+            report::Failure::policy(result, detail),
+        )
+        .await;
+    }
+    let tls = TlsContext { sts, mx_secure };
     let mut outcomes = Vec::with_capacity(idx.len());
     // RFC 5321 §4.5.3.1.8: a server need take only 100 recipients per transaction.
     for chunk in idx.chunks(MAX_RCPTS_PER_TRANSACTION) {
         let env = envelope(e, chunk);
-        match try_hosts(q, &hosts, &opts, &env, message, &rt).await {
+        match try_hosts(q, &hosts, &opts, &env, message, &rt, &tls).await {
             Ok(per_rcpt) => outcomes.extend(chunk.iter().copied().zip(per_rcpt)),
             Err(o) => outcomes.extend(chunk.iter().map(|i| (*i, o.clone()))),
         }
@@ -138,6 +165,7 @@ fn options(q: &Queue, out: &Outbound, auth: Option<(String, String)>) -> ClientO
             .settings
             .get(defs::SMTP_OUT_COMMAND_TIMEOUT)
             .max(Duration::from_secs(1)),
+        verify: None,
     }
 }
 
@@ -157,6 +185,7 @@ fn envelope(e: &SpoolEntry, idx: &[usize]) -> Envelope {
             .collect(),
         ret: e.ret.clone(),
         envid: e.envid.clone(),
+        requiretls: e.requiretls,
     }
 }
 
@@ -168,7 +197,8 @@ fn temporary(reply: String) -> RcptOutcome {
 }
 
 /// Try each host's addresses in order until one answers for the recipients. `Err` is the
-/// outcome for every recipient when none did.
+/// outcome for every recipient when none did. Under an MTA-STS policy each host is checked
+/// against it first (see [`host_plan`]).
 async fn try_hosts(
     q: &Queue,
     hosts: &[(String, Vec<SocketAddr>)],
@@ -176,11 +206,52 @@ async fn try_hosts(
     env: &Envelope,
     message: &[u8],
     rt: &Route,
+    tls: &TlsContext,
 ) -> Result<Vec<RcptOutcome>, RcptOutcome> {
     let mut last = format!("451 4.4.1 no host of {rt} could be reached");
+    // RFC 8689 §5: the header counts only without REQUIRETLS.
+    let relaxed = !env.requiretls && requiretls::tls_optional(message);
     for (name, addrs) in hosts {
+        let planned = match rt {
+            Route::Mx(domain) => {
+                let port = addrs.first().map_or(25, SocketAddr::port);
+                host_plan(q, domain, tls.mx_secure, &tls.sts, name, port, opts).await
+            }
+            _ => Ok(HostPlan {
+                opts: opts.clone(),
+                held: None,
+                fallback: None,
+            }),
+        };
+        let plan = match planned {
+            Ok(plan) if env.requiretls => match requiretls::restrict(plan, name) {
+                Ok(plan) => plan,
+                Err(reply) => {
+                    tracing::warn!(target: "delivery", "{name}: {reply}");
+                    return Err(RcptOutcome::Permanent {
+                        reply,
+                        remote: Some(name.clone()),
+                    });
+                }
+            },
+            Ok(plan) if relaxed => requiretls::relax(plan, opts),
+            Ok(plan) => plan,
+            Err(refusal) if relaxed => {
+                tracing::info!(target: "delivery", "{name}: {refusal}; TLS-Required: No, going on");
+                HostPlan {
+                    opts: opts.clone(),
+                    held: None,
+                    fallback: None,
+                }
+            }
+            Err(refusal) => {
+                tracing::warn!(target: "delivery", "{name}: {refusal}");
+                last = refusal;
+                continue;
+            }
+        };
         for addr in addrs {
-            match send_once(q, *addr, name, opts, env, message).await {
+            match send_planned(q, *addr, name, &plan, env, message).await {
                 Ok(per_rcpt) => return Ok(per_rcpt),
                 Err(err) if err.is_permanent() => {
                     tracing::warn!(target: "delivery", "{name} [{addr}] refused the session: {err}");
@@ -191,12 +262,74 @@ async fn try_hosts(
                 }
                 Err(err) => {
                     tracing::info!(target: "delivery", "{name} [{addr}]: {err}; trying the next host");
-                    last = format!("451 4.4.1 {name} [{addr}]: {err}");
+                    last = match tls_result(&err) {
+                        Some(_) if plan.held.is_some() => {
+                            format!("{TLS_DEFERRED} {name} [{addr}]: {err}")
+                        }
+                        _ => format!("451 4.4.1 {name} [{addr}]: {err}"),
+                    };
                 }
             }
         }
     }
     Err(temporary(last))
+}
+
+/// Sends under `plan`: the first try, its TLS outcome reported when a policy applies, then
+/// the fallback after a TLS failure when there is one.
+async fn send_planned(
+    q: &Queue,
+    addr: SocketAddr,
+    name: &str,
+    plan: &HostPlan,
+    env: &Envelope,
+    message: &[u8],
+) -> Result<Vec<RcptOutcome>, ClientError> {
+    let first = send_once(q, addr, name, &plan.opts, env, message).await;
+    let Some(p) = &plan.held else {
+        return first;
+    };
+    match &first {
+        Ok(_) => {
+            q.tls_report(
+                &p.domain,
+                p.kind,
+                p.text.clone(),
+                report::Failure::success(name),
+            )
+            .await
+        }
+        Err(err) => {
+            if let Some(result) = tls_result(err) {
+                let detail = err.to_string();
+                q.tls_report(
+                    &p.domain,
+                    p.kind,
+                    p.text.clone(),
+                    report::Failure::session(result, name, Some(addr), &detail),
+                )
+                .await;
+                if let Some(fallback) = &plan.fallback {
+                    tracing::warn!(target: "delivery", "{name} [{addr}]: {err}; MTA-STS policy of {} is in testing mode, delivering anyway", p.domain);
+                    return send_once(q, addr, name, fallback, env, message).await;
+                }
+            }
+        }
+    }
+    first
+}
+
+/// The TLS-RPT result type of a session failure that is about TLS.
+fn tls_result(err: &ClientError) -> Option<&'static str> {
+    match err {
+        ClientError::Certificate(f) => Some(f.result),
+        ClientError::NoStartTls(_) => Some("starttls-not-supported"),
+        ClientError::Rejected {
+            stage: "STARTTLS", ..
+        } => Some("starttls-not-supported"),
+        ClientError::Tls(_) => Some("validation-failure"),
+        _ => None,
+    }
 }
 
 async fn send_once(

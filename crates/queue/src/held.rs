@@ -6,9 +6,10 @@
 //! [`RECHECK_SECS`], so a suspension lifted on the Blocks page frees the mail soon).
 //!
 //! Invariants: suspensions hold mail only while `security.spammer_suspend` is set (0 means
-//! notify only, and lets mail of earlier suspensions go); only senders in hosted domains are checked, and never the null sender;
-//! the marks and suspensions are read from the store, so every node holds the same mail;
-//! a store failure lets the mail go (a hold is a brake, not a gate).
+//! notify only, and lets mail of earlier suspensions go); with neither that nor throttling
+//! on, nothing is read; only senders in hosted domains are checked, and never the null
+//! sender; the marks and suspensions are read from the store, so every node holds the same
+//! mail; a store failure lets the mail go (a hold is a brake, not a gate).
 
 use heron_settings::defs;
 use heron_store::rules::throttle::{HELD, held_domain, held_user, window_start};
@@ -20,12 +21,17 @@ pub const RECHECK_SECS: i64 = 300;
 
 /// Seconds to hold mail from `sender` at `now`, with the reason; `None` when it may go.
 pub async fn hold(q: &Queue, sender: &str, now: i64) -> Option<(i64, String)> {
+    let suspensions = !q.settings.get(defs::SPAMMER_SUSPEND).is_zero();
+    let throttles = q.settings.get(defs::THROTTLE_ENABLED);
+    if !suspensions && !throttles {
+        return None;
+    }
     let (local, domain) = sender.rsplit_once('@')?;
     if local.is_empty() || domain.is_empty() {
         return None;
     }
     let d = q.dir.find_domain(domain).await.ok().flatten()?;
-    if !q.settings.get(defs::SPAMMER_SUSPEND).is_zero() {
+    if suspensions {
         match q.dir.sending_suspended(sender).await {
             Ok(Some(left)) => {
                 return Some((
@@ -39,7 +45,7 @@ pub async fn hold(q: &Queue, sender: &str, now: i64) -> Option<(i64, String)> {
             }
         }
     }
-    if !q.settings.get(defs::THROTTLE_ENABLED) {
+    if !throttles {
         return None;
     }
     let len = (q.settings.get(defs::THROTTLE_WINDOW_SECONDS).as_secs() as i64).max(1);

@@ -38,6 +38,24 @@ pub fn outbound(settings: &Settings, domain_ip: Option<&str>) -> Outbound {
     Outbound { helo, local_ip }
 }
 
+/// [`outbound`] for mail of `domain`: bound to `domain_ip` (BIND-4), it says EHLO with that
+/// IP's `bind.hostnames` name, else with the domain's host name (`mail.DOMAIN`, as the IP's
+/// listeners greet).
+pub fn domain_outbound(settings: &Settings, domain: &str, domain_ip: Option<&str>) -> Outbound {
+    let mut out = outbound(settings, domain_ip);
+    let bound = domain_ip
+        .and_then(|ip| ip.trim().parse::<IpAddr>().ok())
+        .map(canonical);
+    if let Some(ip) = bound {
+        let names =
+            parse_hostnames(&settings.get(defs::BIND_HOSTNAMES).join(",")).unwrap_or_default();
+        if !names.iter().any(|(i, _)| *i == ip) {
+            out.helo = heron_settings::values::bound_domain_hostname(domain);
+        }
+    }
+    out
+}
+
 /// IPs at which this server itself answers SMTP on the port outbound delivery connects to:
 /// an MX host at one of them is this server.
 pub fn own_smtp_ips(settings: &Settings) -> Vec<IpAddr> {

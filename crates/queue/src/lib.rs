@@ -21,6 +21,7 @@ pub mod route;
 pub mod schedule;
 pub mod scheduler;
 pub mod signing;
+pub mod tls_policy;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -47,6 +48,8 @@ pub struct Queue {
     domain_ips: cache::TtlCache<Option<String>>,
     /// Idle outbound sessions for reuse.
     pub pool: pool::Pool,
+    /// Outbound TLS policy state: verifying configurations, cached MTA-STS policies.
+    pub tls: tls_policy::TlsPolicies,
 }
 
 impl Queue {
@@ -62,6 +65,7 @@ impl Queue {
             signers: Arc::default(),
             domain_ips: cache::TtlCache::default(),
             pool: pool::Pool::default(),
+            tls: tls_policy::TlsPolicies::default(),
         })
     }
 

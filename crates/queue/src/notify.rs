@@ -189,6 +189,7 @@ pub async fn hand_off_with(
             ret: None,
             envid: None,
             next_attempt_at: chrono::Utc::now().timestamp(),
+            requiretls: false,
         };
         store
             .spool_insert(MessageBytes::new(Vec::new(), body), entry)

@@ -32,8 +32,8 @@ impl PoolKey {
     pub fn new(addr: SocketAddr, opts: &ClientOptions) -> Self {
         let user = opts.auth.as_ref().map(|c| c.user.as_str()).unwrap_or("");
         let shape = format!(
-            "{}|{:?}|{:?}|{user}",
-            opts.helo, opts.local_ip, opts.starttls
+            "{}|{:?}|{:?}|{:?}|{user}",
+            opts.helo, opts.local_ip, opts.starttls, opts.verify
         );
         Self { addr, shape }
     }

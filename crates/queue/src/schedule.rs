@@ -189,6 +189,7 @@ mod tests {
             next_attempt_at: 0,
             leased_until: 1,
             last_attempt_at: None,
+            requiretls: false,
         }
     }
 

@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 use crate::Queue;
 use crate::dsn::Action;
 use crate::hook::{self, Verdict};
-use crate::identity::outbound;
+use crate::identity::domain_outbound;
 use crate::route::domain_of;
 use crate::schedule::{self, Policy};
 use crate::{attempt, notify};
@@ -186,8 +186,9 @@ impl Queue {
         if e.attempts == 0 && !self.run_hook(&e, &message).await {
             return;
         }
-        let bind_ip = self.domain_ip(&domain_of(&e.sender)).await;
-        let out = outbound(&self.settings, bind_ip.as_deref());
+        let sender_domain = domain_of(&e.sender);
+        let bind_ip = self.domain_ip(&sender_domain).await;
+        let out = domain_outbound(&self.settings, &sender_domain, bind_ip.as_deref());
         let signed = match self.signers.sign(store.as_ref(), &e.sender, &message).await {
             Some(header) => [header.as_bytes(), &message].concat(),
             None => message.clone(),

@@ -86,7 +86,7 @@ async fn starttls_required_but_not_offered() {
         .await
         .err()
         .expect("must fail");
-    assert!(matches!(err, ClientError::Tls(_)), "{err:?}");
+    assert!(matches!(err, ClientError::NoStartTls(_)), "{err:?}");
     assert!(!err.is_permanent());
     server.await.expect("server script");
 }

@@ -360,6 +360,7 @@ fn dsn_envelope() -> Envelope {
         }],
         ret: Some("HDRS".into()),
         envid: Some("env+1".into()),
+        requiretls: false,
     }
 }
 

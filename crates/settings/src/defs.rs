@@ -13,12 +13,26 @@ crate::settings! {
     SERVER_POSTMASTER: Text = "server.postmaster", "";
     /// Host names per local IP (BIND-3), entries `IP=hostname`.
     BIND_HOSTNAMES: List = "bind.hostnames", "";
-    /// Listeners (BIND-1/2): entries `PROTOCOL ENCRYPTION ADDRESS:PORT [cert=PEM key=PEM]`; protocol smtp|submission|pop3|imap, encryption none|starttls|tls (LDAP and XMPP are not served yet, so their entries are refused). Unset, the defaults follow `--port-offset` and `--listen-address`.
+    /// Listeners (BIND-1/2): entries `PROTOCOL ENCRYPTION ADDRESS:PORT [cert=PEM key=PEM] [name=WORD] [description="TEXT"] [max=N]` (name and description for people, no commas or quotes; max the connections this listener holds at once, PROTO-8, besides its protocol's total); protocol smtp|submission|pop3|imap, encryption none|starttls|tls (LDAP and XMPP are not served yet, so their entries are refused). Unset, the defaults follow `--port-offset` and `--listen-address`.
     BIND_LISTENERS: List = "bind.listeners", "smtp starttls 0.0.0.0:25, submission starttls 0.0.0.0:587, submission tls 0.0.0.0:465, pop3 starttls 0.0.0.0:110, pop3 tls 0.0.0.0:995, imap starttls 0.0.0.0:143, imap tls 0.0.0.0:993";
     /// Default certificate chain (PEM) for TLS listeners; empty means the self-signed certificate made at first start.
     TLS_CERT: Text = "tls.cert", "";
     /// Private key (PEM) matching `tls.cert`.
     TLS_KEY: Text = "tls.key", "";
+
+    // ---- ACME certificates (RFC 8555) ----
+    /// ACME directory URL of the certificate authority (e.g. `https://acme-v02.api.letsencrypt.org/directory`); empty = no automatic certificates. Set, this node obtains a certificate for its host names, keeps it under `DATA/tls/acme/`, renews it and uses it on every TLS listener without a listener `cert=` pair, in place of `tls.cert`.
+    ACME_DIRECTORY: Text = "acme.directory", "";
+    /// Contact e-mail address given to the certificate authority with the account (expiry notices); empty = none.
+    ACME_CONTACT: Text = "acme.contact", "";
+    /// Host names the certificate names besides this node's own: `server.hostname` (else the system's host name) and the `bind.hostnames` names are always included. Hosted domains are not added by themselves, since every name must resolve to this server or the whole order fails; list their mail host names here (e.g. `mail.example.com`).
+    ACME_NAMES: List = "acme.names", "";
+    /// How the certificate authority checks that the names are ours: http-01 (a file served by the admin listener at `/.well-known/acme-challenge/`, reached on port 80) or tls-alpn-01 (answered by every implicit-TLS listener, reached on port 443).
+    ACME_CHALLENGE: Choice(&["http-01", "tls-alpn-01"]) = "acme.challenge", "http-01";
+    /// Days before its expiry a certificate is renewed; a change of any `acme.` setting is looked at at once.
+    ACME_RENEW_DAYS: Count = "acme.renew_days", "30";
+    /// A root certificate (PEM file) to trust for the ACME directory instead of the system's roots, for a private or test certificate authority; empty = the system's roots.
+    ACME_CA_FILE: Text = "acme.ca_file", "";
 
     /// Rows per page in the lists of the admin web interface (1-1000).
     ADMIN_ITEMS_PER_PAGE: Count = "admin.items_per_page", "50";
@@ -159,6 +173,14 @@ crate::settings! {
     SMTP_OUT_STARTTLS: Bool = "smtp_out.starttls", "true";
     /// TCP port of the remote servers found by MX (or A/AAAA) lookups.
     SMTP_OUT_PORT: Count = "smtp_out.port", "25";
+    /// Apply the MTA-STS policies (RFC 8461) of recipient domains: with `enforce`, mail goes only to the policy's MX hosts over TLS with a certificate valid for the MX name, and is deferred otherwise (never sent in plain text); with `testing`, failures are only reported (TLS-RPT). Policies are cached in memory on each node for their `max_age`.
+    SMTP_OUT_MTA_STS: Bool = "smtp_out.mta_sts", "true";
+    /// TCP port of the HTTPS servers MTA-STS policies are fetched from (`https://mta-sts.DOMAIN/.well-known/mta-sts.txt`); the host is looked up through `dns.servers`.
+    SMTP_OUT_MTA_STS_PORT: Count = "smtp_out.mta_sts_port", "443";
+    /// A PEM file of extra certificate authorities trusted, besides the public web roots, for MTA-STS policy fetches and for the certificates of MX hosts under an MTA-STS policy; empty = the public roots only.
+    SMTP_OUT_TLS_CA_FILE: Text = "smtp_out.tls_ca_file", "";
+    /// DANE for outbound SMTP (RFC 7672): when a recipient domain's MX answer is DNSSEC-authenticated, look up the MX hosts' TLSA records and accept only a server certificate matching them (DANE-TA and DANE-EE), deferring the mail otherwise. Heron trusts the AD bit of the first `dns.servers` entry (127.0.0.1:53 when empty), so turn this on only with a trusted, validating resolver on this host.
+    SMTP_OUT_DANE: Bool = "smtp_out.dane", "false";
 
     // ---- routing (ROUTE-1..3, SEC-5) ----
     /// Domain forwarding (ROUTE-1): entries `domain=host[:port]`; mail for the domain is accepted and relayed to that server.
@@ -343,6 +365,26 @@ crate::settings! {
     DMARC_MAX_REPORT_ROWS: Count = "dmarc.max_report_rows", "1000";
     /// Days the received reports are kept.
     DMARC_RECEIVED_KEEP_DAYS: Count = "dmarc.received_keep_days", "180";
+
+    // ---- MTA-STS policy of the hosted domains (RFC 8461) ----
+    /// Mode of the MTA-STS policy served for every hosted domain at `https://mta-sts.DOMAIN/.well-known/mta-sts.txt` (by the admin listener, when the request's Host is `mta-sts.` and a hosted domain): `testing`, `enforce` or `none`. The domain's `_mta-sts` TXT record is published by its DNS administrator.
+    MTA_STS_MODE: Choice(&["testing", "enforce", "none"]) = "mta_sts.mode", "testing";
+    /// Seconds senders may cache the served MTA-STS policy (at most 31557600).
+    MTA_STS_MAX_AGE: Seconds = "mta_sts.max_age", "604800";
+    /// MX patterns of the served MTA-STS policy (`mx.example.com` or `*.example.com`); empty = the server's host name.
+    MTA_STS_MX: List = "mta_sts.mx", "";
+
+    // ---- TLS reporting (RFC 8460) ----
+    /// Send SMTP TLS reports (RFC 8460): the outcomes of outbound TLS sessions held to a recipient domain's MTA-STS policy are counted per day, and reported daily to the `mailto:` addresses of the domain's `_smtp._tls` TXT record.
+    TLSRPT_REPORTS: Bool = "tlsrpt.reports", "true";
+    /// Hour of the day (UTC, 0-23) from which the TLS reports of the days before are sent; each node looks every 10 minutes from then on.
+    TLSRPT_REPORT_HOUR: Count = "tlsrpt.report_hour", "2";
+    /// Address the TLS reports are sent from, also given as the contact; empty means `noreply-tlsrpt@` the server's host name.
+    TLSRPT_REPORT_FROM: Text = "tlsrpt.report_from", "";
+    /// Rows of outcomes (one per policy domain, MX host and result) counted per day over all domains; 0 = no limit.
+    TLSRPT_MAX_ROWS_PER_DAY: Count = "tlsrpt.max_rows_per_day", "10000";
+    /// Days counted outcomes are kept when they could not be sent.
+    TLSRPT_KEEP_DAYS: Count = "tlsrpt.keep_days", "3";
 
     // ---- Bayes (FILTER-2): the content classifier, learned from users' Junk moves ----
     /// Run the Bayesian content check on arriving mail (FILTER-2).

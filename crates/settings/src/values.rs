@@ -82,12 +82,86 @@ pub struct ListenerSpec {
     pub addr: SocketAddr,
     /// PEM certificate chain and key for this listener; `None` uses the default.
     pub cert: Option<(String, String)>,
+    /// BIND-2: a short name for the listener (`name=WORD`), for people.
+    pub name: Option<String>,
+    /// BIND-2: what the listener is for (`description="TEXT"`, no commas or quotes).
+    pub description: Option<String>,
+    /// PROTO-8: most connections this listener (this port) holds at once (`max=N`), besides
+    /// its protocol's total; `None` or 0: only the protocol's.
+    pub max: Option<u64>,
+}
+
+/// The words of a listener entry: spaces separate them, except inside `"..."`, whose
+/// quotes are dropped (`description="Inbound mail"` is one word).
+fn listener_words(entry: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    let mut started = false;
+    for c in entry.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                started = true;
+            }
+            c if c.is_whitespace() && !quoted => {
+                if started {
+                    words.push(std::mem::take(&mut word));
+                    started = false;
+                }
+            }
+            c => {
+                word.push(c);
+                started = true;
+            }
+        }
+    }
+    if quoted {
+        return Err(format!("{entry:?}: a quote is not closed"));
+    }
+    if started {
+        words.push(word);
+    }
+    Ok(words)
+}
+
+/// A `name=` or `description=` value: printable, without quotes or list separators.
+fn label_ok(v: &str) -> bool {
+    !v.trim().is_empty()
+        && v.len() <= 200
+        && !v.contains(|c: char| c.is_control() || c == '"' || c == ',')
+}
+
+impl ListenerSpec {
+    /// The entry in the canonical `bind.listeners` form.
+    pub fn canonical(&self) -> String {
+        let enc = match self.encryption {
+            Encryption::None => "none",
+            Encryption::StartTls => "starttls",
+            Encryption::Implicit => "tls",
+        };
+        let mut out = format!("{} {enc} {}", self.protocol.as_str(), self.addr);
+        if let Some((c, k)) = &self.cert {
+            out.push_str(&format!(" cert={c} key={k}"));
+        }
+        if let Some(n) = &self.name {
+            out.push_str(&format!(" name={n}"));
+        }
+        if let Some(d) = &self.description {
+            out.push_str(&format!(" description=\"{d}\""));
+        }
+        if let Some(m) = self.max {
+            out.push_str(&format!(" max={m}"));
+        }
+        out
+    }
 }
 
 impl FromStr for ListenerSpec {
     type Err = String;
     fn from_str(entry: &str) -> Result<Self, String> {
-        let mut words = entry.split_whitespace();
+        let all = listener_words(entry)?;
+        let mut words = all.iter().map(String::as_str);
         let (Some(p), Some(e), Some(a)) = (words.next(), words.next(), words.next()) else {
             return Err(format!(
                 "{entry:?}: expected PROTOCOL ENCRYPTION ADDRESS:PORT"
@@ -114,11 +188,27 @@ impl FromStr for ListenerSpec {
         let addr: SocketAddr = a.parse().map_err(|_| {
             format!("{entry:?}: {a:?} is not ADDRESS:PORT (use [::1]:PORT for IPv6)")
         })?;
-        let (mut cert, mut key) = (None, None);
+        let (mut cert, mut key, mut name, mut description, mut max) =
+            (None, None, None, None, None);
         for w in words {
             match w.split_once('=') {
                 Some(("cert", v)) => cert = Some(v.to_owned()),
                 Some(("key", v)) => key = Some(v.to_owned()),
+                Some(("max", v)) => {
+                    max = Some(
+                        v.parse::<u64>()
+                            .map_err(|_| format!("{entry:?}: max= is a number of connections"))?,
+                    )
+                }
+                Some(("name", v)) if label_ok(v) && !v.contains(char::is_whitespace) => {
+                    name = Some(v.to_owned())
+                }
+                Some(("description", v)) if label_ok(v) => description = Some(v.trim().to_owned()),
+                Some(("name" | "description", _)) => {
+                    return Err(format!(
+                        "{entry:?}: {w:?}: a name is one word, a description text in quotes, neither with commas or quotes"
+                    ));
+                }
                 _ => return Err(format!("{entry:?}: unexpected {w:?}")),
             }
         }
@@ -132,6 +222,9 @@ impl FromStr for ListenerSpec {
             encryption,
             addr,
             cert,
+            name,
+            description,
+            max: max.filter(|m| *m > 0),
         })
     }
 }
@@ -286,6 +379,15 @@ pub fn parse_hostnames(v: &str) -> Result<Vec<(IpAddr, String)>, String> {
         .collect()
 }
 
+/// BIND-4: the host name of a domain bound to an IP that has no `bind.hostnames` name of its
+/// own, used in that IP's banners and by the domain's clients: `mail.DOMAIN`.
+pub fn bound_domain_hostname(domain: &str) -> String {
+    format!(
+        "mail.{}",
+        domain.trim().trim_end_matches('.').to_ascii_lowercase()
+    )
+}
+
 /// Parse `dns.servers` entries `IP` or `IP:PORT` (port 53 by default).
 pub fn parse_dns_servers(v: &str) -> Result<Vec<SocketAddr>, String> {
     split_list(v)
@@ -323,7 +425,7 @@ pub fn check(key: &str, v: &str) -> Result<(), String> {
             .parse::<std::net::IpAddr>()
             .map(drop)
             .map_err(|_| format!("{v:?} is not an IP address")),
-        "smtp_out.port" => match v.trim().parse::<u16>() {
+        "smtp_out.port" | "smtp_out.mta_sts_port" => match v.trim().parse::<u16>() {
             Ok(1..) => Ok(()),
             _ => Err(format!("{v:?} is not a port (1-65535)")),
         },
@@ -372,6 +474,19 @@ mod tests {
         assert!("pop3 tls".parse::<ListenerSpec>().is_err());
         assert!("pop9 tls 1.2.3.4:1".parse::<ListenerSpec>().is_err());
         assert!("pop3 tls 1.2.3.4:1 cert=a".parse::<ListenerSpec>().is_err());
+        let named: ListenerSpec = r#"smtp starttls 0.0.0.0:25 name=mx description="Inbound mail""#
+            .parse()
+            .unwrap();
+        assert_eq!(named.name.as_deref(), Some("mx"));
+        assert_eq!(named.description.as_deref(), Some("Inbound mail"));
+        assert_eq!(named.canonical().parse::<ListenerSpec>().unwrap(), named);
+        assert!(r#"smtp none 1.2.3.4:25 description="open"#.parse::<ListenerSpec>().is_err());
+        assert!(r#"smtp none 1.2.3.4:25 name="two words""#.parse::<ListenerSpec>().is_err());
+        assert!(
+            "smtp none 1.2.3.4:25 name="
+                .parse::<ListenerSpec>()
+                .is_err()
+        );
         let shifted = shift_listeners(
             "pop3 none 0.0.0.0:110, imap tls 0.0.0.0:993",
             10000,

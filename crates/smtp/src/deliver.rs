@@ -329,6 +329,7 @@ async fn spool(
             .map(|r| if r == Ret::Full { "FULL" } else { "HDRS" }.to_owned()),
         envid: tx.params.envid.clone(),
         next_attempt_at: chrono::Utc::now().timestamp() + delay,
+        requiretls: tx.params.requiretls,
     };
     s.svc
         .dir

@@ -332,6 +332,11 @@ async fn dispatch(s: &mut Session<'_>, line: &[u8]) -> Flow {
         Command::Ehlo(name) => cmd::ehlo::execute(s, name, true).await,
         Command::Helo(name) => cmd::ehlo::execute(s, name, false).await,
         Command::Mail { from, params } => {
+            if params.requiretls && !s.is_tls() {
+                return s
+                    .reply(reply::REQUIRETLS_NEEDS_TLS, Flow::Continue)
+                    .await;
+            }
             let answer = cmd::mail::execute(s.svc, &s.peer, &mut s.dlg, from, params).await;
             s.answer(answer).await
         }

@@ -27,6 +27,7 @@ pub mod rules;
 pub mod sqlite;
 pub mod suite;
 pub mod textindex;
+pub mod tlsrpt;
 pub mod traits;
 
 pub use blob::{BlobStore, FileBlobStore};
@@ -37,10 +38,12 @@ pub use model::*;
 pub use orphans::{ORPHAN_MIN_AGE, ORPHAN_SWEEP_EVERY};
 #[cfg(feature = "postgres")]
 pub use postgres::PgStore;
+pub use rules::public::PUBLIC_OWNER;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
+pub use tlsrpt::TlsRptResult;
 pub use traits::{
     AclStore, AdminSessionStore, BayesStore, DirectoryStore, DmarcStore, GreylistStore, LimitStore,
     MailStore, NodeStore, PopRetrievalStore, SecretStore, SettingsStore, SpoolStore, Store,
-    ThrottleStore, TokenStore,
+    ThrottleStore, TlsRptStore, TokenStore,
 };

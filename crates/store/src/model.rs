@@ -163,6 +163,9 @@ pub struct Domain {
     pub require_smtp_auth: bool,
     /// IP address the domain is bound to (BIND-4), if any.
     pub bind_ip: Option<String>,
+    /// DOM-2: an alternate SMTP port the domain's users (and other servers) may use besides
+    /// the standard one, on the domain's IP or every SMTP address; `None` for none.
+    pub smtp_alt_port: Option<u16>,
     /// Unix seconds.
     pub created_at: i64,
     /// The domain's own spam-filter settings (FILTER-3, DOM-3).
@@ -239,6 +242,14 @@ pub struct User {
     /// Mail to the user is greylisted when greylisting is on and the server lets users turn
     /// it off (SEC-3); default true.
     pub greylisting: bool,
+}
+
+impl User {
+    /// Whether this row is the hidden owner of its domain's public folders
+    /// ([`crate::rules::public`]), not a user.
+    pub fn is_public_owner(&self) -> bool {
+        self.local == crate::rules::public::PUBLIC_OWNER
+    }
 }
 
 /// Fields needed to create a user.
@@ -456,6 +467,8 @@ pub struct SpoolEntry {
     pub leased_until: i64,
     /// Unix seconds of the last attempt, if any.
     pub last_attempt_at: Option<i64>,
+    /// REQUIRETLS (RFC 8689): send only over verified TLS to a server offering REQUIRETLS.
+    pub requiretls: bool,
 }
 
 /// Fields needed to add a spool entry.
@@ -467,6 +480,8 @@ pub struct NewSpoolEntry {
     pub ret: Option<String>,
     pub envid: Option<String>,
     pub next_attempt_at: i64,
+    /// REQUIRETLS (RFC 8689) was asked for.
+    pub requiretls: bool,
 }
 
 /// The result of a delivery attempt, written back in one transaction.

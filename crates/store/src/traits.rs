@@ -13,6 +13,7 @@ use crate::error::{Result, StoreError};
 use crate::events::Subscription;
 use crate::model::*;
 use crate::rules::limits::{LimitBlock, Rule};
+use crate::tlsrpt::TlsRptResult;
 
 /// Domains, domain aliases, users, aliases, lists and the admin account.
 #[async_trait]
@@ -432,8 +433,16 @@ pub trait AclStore: Send + Sync {
     /// The entries of a folder, `anyone` first then by grantee local part.
     async fn list_rights(&self, folder: FolderId) -> Result<Vec<AclEntry>>;
     /// The folders of other users that grant `user` rights, directly or through `anyone`
-    /// of its domain, by owner local part then folder name.
+    /// of its domain, by owner local part then folder name (public folders are not among
+    /// them).
     async fn shared_with(&self, user: UserId) -> Result<Vec<SharedFolder>>;
+    /// The hidden account that owns `domain`'s public folders
+    /// ([`rules::public`](crate::rules::public)); when there is none yet, made if `create`
+    /// (concurrent calls get the same one), else `None`.
+    async fn public_owner(&self, domain: DomainId, create: bool) -> Result<Option<UserId>>;
+    /// The public folders of `user`'s domain that grant it rights, directly or through
+    /// `anyone`, by folder name (`owner_local` is [`PUBLIC_OWNER`](crate::PUBLIC_OWNER)).
+    async fn public_shared_with(&self, user: UserId) -> Result<Vec<SharedFolder>>;
 }
 
 /// The learned token counts of the Bayesian spam classifier (FILTER-2), one database per
@@ -506,6 +515,23 @@ pub trait DmarcStore: Send + Sync {
     async fn dmarc_report(&self, id: i64) -> Result<Option<(DmarcReport, Vec<DmarcReportRow>)>>;
     /// Delete the reports received before `before` (Unix seconds); how many went.
     async fn dmarc_reports_forget(&self, before: i64) -> Result<u64>;
+}
+
+/// TLS reporting (RFC 8460): the outcomes of outbound TLS sessions, collected per policy
+/// domain and day and reported once a day to the domains that ask.
+#[async_trait]
+pub trait TlsRptStore: Send + Sync {
+    /// Add `row.count` sessions to the row of the same day and outcome
+    /// ([`TlsRptResult::key`]); a new row is made only while the day has fewer than
+    /// `max_rows` rows (0: no limit). Returns whether the sessions were counted.
+    async fn tlsrpt_add(&self, row: &TlsRptResult, max_rows: u64) -> Result<bool>;
+    /// The rows of the days up to `last_day`, by day and policy domain.
+    async fn tlsrpt_results(&self, last_day: i64) -> Result<Vec<TlsRptResult>>;
+    /// Take the rows of the days up to `last_day` for reporting: read and deleted in one
+    /// transaction, so each row is reported by one node.
+    async fn tlsrpt_take(&self, last_day: i64) -> Result<Vec<TlsRptResult>>;
+    /// Delete the rows of the days before `first_day`; how many went.
+    async fn tlsrpt_forget(&self, first_day: i64) -> Result<u64>;
 }
 
 /// Greylisting's state (SEC-3): one record per triplet key (see
@@ -590,6 +616,7 @@ pub trait Store:
     + AclStore
     + BayesStore
     + DmarcStore
+    + TlsRptStore
     + GreylistStore
     + ThrottleStore
     + PopRetrievalStore

@@ -32,7 +32,8 @@ pub struct CertificateView {
     /// What presents it: `default` (the admin listener's HTTPS and every TLS listener
     /// without its own pair), or listeners as `PROTOCOL ENCRYPTION ADDRESS`.
     pub used_by: Vec<String>,
-    /// `self-signed` (made by the server), `settings` (`tls.cert`/`tls.key`) or `listener`.
+    /// `self-signed` (made by the server), `settings` (`tls.cert`/`tls.key`), `acme` (obtained
+    /// from `acme.directory`) or `listener`.
     pub source: String,
     /// The certificate chain's file.
     pub cert: String,
@@ -121,8 +122,12 @@ fn default_pair(st: &Shared) -> ((PathBuf, PathBuf), &'static str) {
             (c.into(), k.into())
         }
     });
+    let acme_dir = st.runtime.data_dir.join("tls").join("acme");
     let source = if pair == self_signed {
         "self-signed"
+    } else if pair.0.starts_with(&acme_dir) {
+        // Obtained by ACME (`acme.directory`) and kept in the data directory.
+        "acme"
     } else {
         "settings"
     };

@@ -71,6 +71,15 @@ pub struct DomainView {
     /// Bytes used by the domain's mailboxes (single-domain reads only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disk_used_bytes: Option<u64>,
+    /// BIND-4: the IP the domain is bound to (its mail host there, its outbound mail from
+    /// there), if any.
+    pub bind_ip: Option<String>,
+    /// DOM-2: the domain's alternate SMTP port, if any.
+    pub smtp_alt_port: Option<u16>,
+    /// What the administrator should know about the domain's settings (a bound IP that is
+    /// not an address of this host); answers to a change only.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl From<&Domain> for DomainView {
@@ -84,6 +93,9 @@ impl From<&Domain> for DomainView {
             greylisting: d.greylisting,
             domain_aliases: None,
             disk_used_bytes: None,
+            bind_ip: d.bind_ip.clone(),
+            smtp_alt_port: d.smtp_alt_port,
+            warnings: Vec::new(),
         }
     }
 }
@@ -117,6 +129,19 @@ pub struct DomainPatch {
     pub mb_per_hour: Option<i64>,
     /// Bounces the domain may receive per hour (-1: the server's default).
     pub bounces_per_hour: Option<i64>,
+    /// BIND-4: the IP address the domain is bound to; empty to clear.
+    pub bind_ip: Option<String>,
+    /// DOM-2: an alternate SMTP port (1-65535) served besides the standard one; 0 clears it.
+    pub smtp_alt_port: Option<u16>,
+}
+
+/// BIND-4: a warning when `ip` is set but is not an address of this host (the domain's
+/// listeners cannot be reached there, and its outbound mail cannot leave from it).
+pub fn bind_ip_warning(ip: Option<&str>) -> Option<String> {
+    let ip: std::net::IpAddr = ip?.parse().ok()?;
+    (!heron_net::host_addresses().contains(&ip)).then(|| {
+        format!("{ip} is not an address of this host: nothing listens there and mail cannot be sent from it until it is")
+    })
 }
 
 /// A throttle value of a patch: negative returns to the server's default.
@@ -221,7 +246,12 @@ pub async fn patch(
         messages_per_hour: throttle_value(p.messages_per_hour),
         mb_per_hour: throttle_value(p.mb_per_hour),
         bounces_per_hour: throttle_value(p.bounces_per_hour),
+        bind_ip: p.bind_ip,
+        smtp_alt_port: p.smtp_alt_port,
     };
+    if let Some(ip) = &change.bind_ip {
+        heron_directory::check_bind_ip(ip).map_err(|e| ApiError::invalid("bind_ip", e))?;
+    }
     let d = st
         .dir
         .change_domain(&name, &change)
@@ -233,7 +263,9 @@ pub async fn patch(
             e => ApiError::from(e),
         })?;
     caller.event(format!("changed domain {}", d.name));
-    Ok(Json(view(&st, &d.name).await?))
+    let mut v = view(&st, &d.name).await?;
+    v.warnings.extend(bind_ip_warning(d.bind_ip.as_deref()));
+    Ok(Json(v))
 }
 
 /// Delete a domain with all its users and mail. Irreversible.

@@ -3,7 +3,7 @@
 //!
 //! Invariants: every entry is checked before anything is stored, a failure naming the entry
 //! and its field (`listeners[2].address`); the stored value is the canonical
-//! `PROTOCOL ENCRYPTION ADDRESS:PORT[ cert=PATH key=PATH]` list and goes through the
+//! `PROTOCOL ENCRYPTION ADDRESS:PORT[ cert=PATH key=PATH][ name=WORD][ description="TEXT"]` list and goes through the
 //! settings' own validation, exactly as a `PUT /api/v1/settings/bind.listeners` would.
 
 use std::net::SocketAddr;
@@ -38,6 +38,16 @@ pub struct ListenerView {
     /// Private key (PEM file) matching `cert`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// A short name (one word), for people (BIND-2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// What the listener is for (no commas or quotes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Most connections this listener holds at once (PROTO-8), besides its protocol's total;
+    /// absent or 0: only the protocol's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<u64>,
 }
 
 /// An entry that failed validation: which field of which entry, and why.
@@ -72,6 +82,9 @@ fn view(l: &ListenerSpec) -> ListenerView {
         address: l.addr.to_string(),
         cert: l.cert.as_ref().map(|c| c.0.clone()),
         key: l.cert.as_ref().map(|c| c.1.clone()),
+        name: l.name.clone(),
+        description: l.description.clone(),
+        max: l.max,
     }
 }
 
@@ -164,6 +177,37 @@ pub fn canonical(entries: &[ListenerView]) -> Result<String, EntryError> {
             (Some(_), None) => return Err(fail(i, "key", "cert and key go together".into())),
             (None, Some(_)) => return Err(fail(i, "cert", "cert and key go together".into())),
         }
+        let label = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        if let Some(n) = label(&e.name) {
+            if n.contains(|c: char| c.is_whitespace() || c.is_control() || c == '"' || c == ',')
+                || n.len() > 200
+            {
+                return Err(fail(
+                    i,
+                    "name",
+                    "a name is one word without commas or quotes".into(),
+                ));
+            }
+            entry.push_str(&format!(" name={n}"));
+        }
+        if let Some(d) = label(&e.description) {
+            if d.contains(|c: char| c.is_control() || c == '"' || c == ',') || d.len() > 200 {
+                return Err(fail(
+                    i,
+                    "description",
+                    "a description has no commas or quotes (200 characters at most)".into(),
+                ));
+            }
+            entry.push_str(&format!(" description=\"{d}\""));
+        }
+        if let Some(m) = e.max.filter(|m| *m > 0) {
+            entry.push_str(&format!(" max={m}"));
+        }
         out.push(entry);
     }
     Ok(out.join(", "))
@@ -212,6 +256,9 @@ mod tests {
             address: a.into(),
             cert: None,
             key: None,
+            name: None,
+            description: None,
+            max: None,
         }
     }
 
@@ -261,5 +308,23 @@ mod tests {
         assert_eq!(f(&[half.clone()]), Some("listeners[0].key".into()));
         half.key = Some("/k 2.pem".into());
         assert_eq!(f(&[half]), Some("listeners[0].key".into()));
+        let mut named = ok.clone();
+        named.name = Some("in bound".into());
+        assert_eq!(f(&[named.clone()]), Some("listeners[0].name".into()));
+        named.name = Some("mx".into());
+        named.description = Some("a, b".into());
+        assert_eq!(f(&[named.clone()]), Some("listeners[0].description".into()));
+        named.description = Some("Inbound mail".into());
+        let v = canonical(&[named]).unwrap();
+        assert_eq!(
+            v,
+            r#"smtp none 127.0.0.1:25 name=mx description="Inbound mail""#
+        );
+        assert_eq!(
+            view(&parse_listeners(&v).unwrap()[0])
+                .description
+                .as_deref(),
+            Some("Inbound mail")
+        );
     }
 }

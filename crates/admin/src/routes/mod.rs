@@ -1,15 +1,19 @@
 //! The `/api/v1` routes: one file per resource, each handler checking its action with
 //! [`crate::authz::decide`] (through [`crate::auth::Caller::allow`]) before touching anything.
 
+pub mod acme_challenge;
 pub mod activity;
+pub mod addresses;
 pub mod aliases;
 pub mod bayes;
 pub mod blocks;
 pub mod certificates;
+pub mod clientsetup;
 pub mod connections;
 pub mod defaults;
 pub mod dkim;
 pub mod dmarc;
+pub mod dns;
 pub mod domain_aliases;
 pub mod domains;
 pub mod filter;
@@ -20,12 +24,15 @@ pub mod listeners;
 pub mod listing;
 pub mod logs;
 pub mod messages;
+pub mod mta_sts;
 pub mod nodes;
 pub mod pop_retrieval;
+pub mod public_folders;
 pub mod services;
 pub mod session;
 pub mod settings;
 pub mod spool;
+pub mod tlsrpt;
 pub mod tokens;
 pub mod users;
 
@@ -119,6 +126,10 @@ pub fn api() -> Router<Shared> {
         .route("/api/v1/online-users", get(activity::online))
         .route("/api/v1/inactive-users", get(activity::inactive))
         .route("/api/v1/nodes", get(nodes::list))
+        .route(
+            "/.well-known/acme-challenge/{token}",
+            get(acme_challenge::answer),
+        )
         .route("/api/v1/bayes", get(bayes::get))
         .route("/api/v1/bayes/reset", post(bayes::reset))
         .route("/api/v1/services", get(services::list))
@@ -145,6 +156,9 @@ pub fn api() -> Router<Shared> {
         .route("/api/v1/dmarc/reports/{id}", get(dmarc::get))
         .route("/api/v1/dmarc/collected", get(dmarc::collected))
         .route("/api/v1/dmarc/send", post(dmarc::send))
+        .route("/api/v1/tlsrpt/results", get(tlsrpt::results))
+        .route("/api/v1/tlsrpt/send", post(tlsrpt::send))
+        .route("/.well-known/mta-sts.txt", get(mta_sts::policy))
         .route(
             "/api/v1/domains/{name}/filter",
             get(filter_policy::domain_get).put(filter_policy::domain_put),
@@ -169,6 +183,24 @@ pub fn api() -> Router<Shared> {
         .route(
             "/api/v1/blocks/{kind}/{key}/blacklist",
             post(blocks::blacklist),
+        )
+        .route("/api/v1/domains/{name}/dns", get(dns::get))
+        .route(
+            "/api/v1/users/{address}/mobileconfig",
+            get(clientsetup::mobileconfig),
+        )
+        .route("/api/v1/system/addresses", get(addresses::list))
+        .route(
+            "/api/v1/domains/{name}/public-folders",
+            get(public_folders::list).post(public_folders::create),
+        )
+        .route(
+            "/api/v1/domains/{name}/public-folders/{folder}",
+            axum::routing::delete(public_folders::delete),
+        )
+        .route(
+            "/api/v1/domains/{name}/public-folders/{folder}/rights/{grantee}",
+            put(public_folders::rights),
         )
         .fallback(|| async { ApiError::not_found("no such resource") })
 }
@@ -195,6 +227,8 @@ pub fn parse_bodies_for_fuzzing(body: &[u8]) -> usize {
         accepts::<Vec<listeners::ListenerView>>,
         accepts::<messages::MessageRequest>,
         accepts::<pop_retrieval::PopAccountRequest>,
+        accepts::<public_folders::NewPublicFolder>,
+        accepts::<public_folders::RightsRequest>,
         accepts::<session::LoginRequest>,
         accepts::<session::PasswordChange>,
         accepts::<settings::SettingValue>,

@@ -85,17 +85,19 @@ pub async fn home(st: &Shared, v: &Viewer) -> Response {
             Some((user.used_bytes.saturating_mul(100) / user.quota_bytes).min(100)),
         )
     };
-    let configured = s.get(defs::SERVER_HOSTNAME);
+    // The domain's host name: the server's, or for a domain bound to an address (BIND-4) the
+    // name it greets with there.
+    let host = match st.dir.domain_by_id(user.domain_id).await {
+        Ok(Some(d)) => heron_setup::endpoints::domain_hostname(s, &d),
+        Ok(None) => heron_setup::endpoints::server_hostname(s),
+        Err(e) => return internal(e),
+    };
     html(&Home {
         chrome: v.chrome("home"),
         address: v.who.clone(),
         usage,
         percent,
-        host: if configured.is_empty() {
-            heron_net::system_hostname()
-        } else {
-            configured
-        },
+        host,
         doors: client_doors(&s.raw(defs::BIND_LISTENERS.name).unwrap_or_default()),
     })
 }

@@ -14,6 +14,7 @@ pub mod blocks;
 pub mod dashboard;
 pub mod defaults;
 pub mod dmarc;
+pub mod domain_dns;
 pub mod domains;
 pub mod filter;
 pub mod filter_policy;
@@ -24,6 +25,7 @@ pub mod messages;
 pub mod ops;
 pub mod page;
 pub mod paging;
+pub mod public_folders;
 pub mod settings;
 pub mod spool;
 pub mod tokens;
@@ -45,7 +47,9 @@ pub fn pages() -> Router<Shared> {
         .route("/domains/{name}", get(domains::show))
         .route("/domains/{name}/users", get(accounts::users))
         .route("/domains/{name}/aliases", get(accounts::aliases))
+        .route("/domains/{name}/public-folders", get(public_folders::page))
         .route("/domains/{name}/filter", get(filter_policy::domain_page))
+        .route("/domains/{name}/dns", get(domain_dns::page))
         .route("/users/{address}", get(accounts::user))
         .route("/domain-defaults", get(defaults::page))
         .route("/settings", get(settings::index))

@@ -209,6 +209,10 @@ pub struct ListenerRow {
     pub address: String,
     pub cert: String,
     pub key: String,
+    pub name: String,
+    pub description: String,
+    /// The listener's own connection limit (PROTO-8), if any.
+    pub max: Option<u64>,
 }
 
 #[derive(Template)]
@@ -218,13 +222,14 @@ struct Bindings {
     rows: Vec<ListenerRow>,
     protocols: &'static [&'static str],
     encryptions: &'static [&'static str],
+    addresses: Vec<crate::routes::addresses::AddressView>,
     /// The certificates in use, the default first.
     certs: Vec<CertificateView>,
     /// The listeners a certificate can be given to: (address, label).
     targets: Vec<(String, String)>,
 }
 
-/// `/bindings`: the listeners, edited as one list.
+/// `/bindings`: the host's addresses (BIND-1) and the listeners, edited as one list.
 pub async fn bindings_page(State(st): State<Shared>, v: Viewer) -> Response {
     if let Err(r) = v.require(&Action::Settings) {
         return r;
@@ -246,11 +251,19 @@ pub async fn bindings_page(State(st): State<Shared>, v: Viewer) -> Response {
             address: l.address,
             cert: l.cert.unwrap_or_default(),
             key: l.key.unwrap_or_default(),
+            name: l.name.unwrap_or_default(),
+            description: l.description.unwrap_or_default(),
+            max: l.max,
         })
         .collect();
+    let addresses = match crate::routes::addresses::addresses(&st).await {
+        Ok(a) => a,
+        Err(e) => return internal(e.error),
+    };
     html(&Bindings {
         chrome: v.chrome("bindings"),
         rows,
+        addresses,
         protocols: &["smtp", "submission", "pop3", "imap"],
         encryptions: &["none", "starttls", "tls"],
         certs: in_use(&st),

@@ -15,7 +15,8 @@ pub fn changes(command: &Command) -> bool {
     use super::{alias::AliasCmd, dkim::DkimCmd, domain::DomainCmd, filter::FilterCmd};
     use super::{spool::SpoolCmd, token::TokenCmd, user::UserCmd};
     match command {
-        Command::Serve(_) | Command::Migrate(_) | Command::Store(_) => false,
+        Command::Serve(_) | Command::Migrate(_) | Command::Store(_) | Command::Dns { .. } => false,
+        Command::Acme(c) => matches!(c, super::acme::AcmeCmd::Renew),
         Command::Backup { .. } | Command::Restore { .. } => false,
         Command::Domain(c) => !matches!(c, DomainCmd::List | DomainCmd::Show { .. }),
         Command::User(c) => !matches!(c, UserCmd::List { .. }),
@@ -23,6 +24,7 @@ pub fn changes(command: &Command) -> bool {
         Command::PopRetrieval(c) => {
             !matches!(c, super::pop_retrieval::PopRetrievalCmd::List { .. })
         }
+        Command::Public(c) => !matches!(c, super::public::PublicCmd::List { .. }),
         Command::Settings(c) => !matches!(c, SettingsCmd::List | SettingsCmd::Get { .. }),
         Command::Spool(c) => !matches!(c, SpoolCmd::List { .. } | SpoolCmd::Show { .. }),
         Command::Dkim(c) => !matches!(c, DkimCmd::Show { .. }),

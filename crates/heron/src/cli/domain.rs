@@ -66,6 +66,14 @@ pub struct DomainSet {
     /// `throttle.bounces_per_hour`).
     #[arg(long, allow_negative_numbers = true)]
     bounces_per_hour: Option<i64>,
+    /// BIND-4: bind the domain to this IP address (connections there greet with the
+    /// domain's host name; its outbound mail leaves from it); empty to clear.
+    #[arg(long)]
+    bind_ip: Option<String>,
+    /// DOM-2: an alternate SMTP port served besides the standard one (on the bound IP, else
+    /// on every SMTP address), for users whose provider blocks port 25; 0 to clear.
+    #[arg(long)]
+    smtp_alt_port: Option<u16>,
 }
 
 /// Apply the options given.
@@ -84,8 +92,17 @@ async fn set(o: &super::Opened, a: DomainSet) -> anyhow::Result<()> {
         messages_per_hour: a.messages_per_hour.map(|v| u64::try_from(v).ok()),
         mb_per_hour: a.mb_per_hour.map(|v| u64::try_from(v).ok()),
         bounces_per_hour: a.bounces_per_hour.map(|v| u64::try_from(v).ok()),
+        bind_ip: a.bind_ip,
+        smtp_alt_port: a.smtp_alt_port,
     };
     let d = o.dir.change_domain(&a.name, &change).await?;
+    if let Some(ip) = d.bind_ip.as_deref().and_then(|ip| ip.parse().ok())
+        && !heron_net::host_addresses().contains(&ip)
+    {
+        eprintln!(
+            "warning: {ip} is not an address of this host: nothing listens there and mail cannot be sent from it until it is"
+        );
+    }
     show(o, &d.name).await
 }
 
@@ -98,12 +115,17 @@ async fn show(o: &super::Opened, name: &str) -> anyhow::Result<()> {
   disabled: {}
   catch-all: {}
   require SMTP AUTH: {}
-  greylisting: {}",
+  greylisting: {}
+  bound to IP: {}
+  alternate SMTP port: {}",
         d.name,
         d.disabled,
         d.catch_all.as_deref().unwrap_or("-"),
         d.require_smtp_auth,
-        if d.greylisting { "on" } else { "off" }
+        if d.greylisting { "on" } else { "off" },
+        d.bind_ip.as_deref().unwrap_or("-"),
+        d.smtp_alt_port
+            .map_or_else(|| "-".to_owned(), |p| p.to_string())
     );
     outln!(
         "  domain aliases: {}

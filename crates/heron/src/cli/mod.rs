@@ -7,12 +7,15 @@
 //! shared store ([`Location::store`]) the data directory holds only what is the node's own
 //! (logs, certificates, the serve lock) and the commands do not need one.
 
+pub mod acme;
 pub mod admin;
 pub mod alias;
 pub mod audit;
 pub mod backup;
 pub mod blocks;
+pub mod bound;
 pub mod dkim;
+pub mod dns;
 pub mod domain;
 pub mod filter;
 pub mod flood_sync;
@@ -21,6 +24,7 @@ pub mod init;
 pub mod migrate;
 pub mod password;
 pub mod pop_retrieval;
+pub mod public;
 pub mod serve;
 pub mod settings;
 pub mod spool;

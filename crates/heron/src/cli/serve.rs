@@ -124,11 +124,26 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
         queue.shared_dns(),
     ));
     let _dmarc_task = dmarc.clone().start(queue_stop.clone());
+    // TLS reports (RFC 8460): sent daily from `tlsrpt.report_hour`, or at once from the admin.
+    let tlsrpt = Arc::new(heron_queue::tls_policy::report::Reporter::new(
+        o.dir.clone(),
+        queue.shared_dns(),
+    ));
+    let _tlsrpt_task = tlsrpt.clone().start(queue_stop.clone());
     let services = mail_services(&o.dir, &queue, &filter);
     let listening = mail_listeners(&settings, &services);
     let server = Server::new(settings.clone(), services, self_signed, nofile.now);
     let _follow = server.start().await?;
+    let _bound = super::bound::follow(o.dir.clone(), server.clone());
     let _flood_sync = super::flood_sync::spawn(server.clone(), o.dir.clone(), queue_stop.clone());
+    // Certificates from the ACME authority of `acme.directory`, renewed and swapped in.
+    let acme_stop = CancellationToken::new();
+    let acme = Arc::new(heron_acme::start(
+        settings.clone(),
+        data,
+        server.clone(),
+        acme_stop.clone(),
+    ));
     // OPS-6: folder auto-clean, on one node at a time.
     let _autoclean = o.dir.start_autoclean(queue_stop.clone());
     // ACCESS-4: POP retrieval of users' external accounts.
@@ -144,8 +159,12 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
             data_dir: data.to_path_buf(),
             started: std::time::SystemTime::now(),
             problems: {
-                let server = server.clone();
-                Arc::new(move || server.problems())
+                let (server, acme) = (server.clone(), acme.clone());
+                Arc::new(move || {
+                    let mut all = server.problems();
+                    all.extend(acme.problem());
+                    all
+                })
             },
             unbound: {
                 let server = server.clone();
@@ -153,6 +172,7 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
             },
             filter: Some(filter.clone()),
             dmarc: Some(dmarc.clone()),
+            tlsrpt: Some(tlsrpt.clone()),
             tls: Some(server.tls().clone()),
         },
         heron_admin::ProcessLimits { nofile: nofile.now },
@@ -179,6 +199,7 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(target: "events", "shutting down");
     queue_stop.cancel();
     admin_stop.cancel();
+    acme_stop.cancel();
     drain(&server, admin_task, queue_task).await;
     heartbeat.stop().await;
     tracing::info!(target: "events", "stopped");

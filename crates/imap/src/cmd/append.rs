@@ -11,7 +11,7 @@ use imap_codec::imap_types::flag::Flag;
 use imap_codec::imap_types::mailbox::Mailbox;
 use imap_codec::imap_types::response::Code;
 
-use crate::access::{flag_allowed, noperm, resolve, split_shared};
+use crate::access::{flag_allowed, is_foreign, noperm, resolve};
 use crate::cx::AsUser;
 use crate::done::Done;
 use crate::error::Result;
@@ -31,7 +31,7 @@ pub async fn execute(
         Err(d) => return Ok(d),
     };
     let Some(access) = resolve(&**cx.store(), cx.user, &name).await? else {
-        if split_shared(&name).is_some() {
+        if is_foreign(&name) {
             return Ok(nonexistent());
         }
         // RFC 9051 §6.3.12: TRYCREATE when the mailbox does not exist.

@@ -16,7 +16,7 @@ use imap_codec::imap_types::mailbox::Mailbox;
 use imap_codec::imap_types::response::{Code, StatusKind};
 use imap_codec::imap_types::sequence::SequenceSet;
 
-use crate::access::{flag_allowed, noperm, resolve, split_shared};
+use crate::access::{flag_allowed, is_foreign, noperm, resolve};
 use crate::cx::InMailbox;
 use crate::done::Done;
 use crate::error::Result;
@@ -46,7 +46,7 @@ pub async fn transfer(
         Err(d) => return Ok(d),
     };
     let Some(access) = resolve(&**m.store(), m.user, &name).await? else {
-        if split_shared(&name).is_some() {
+        if is_foreign(&name) {
             return Ok(nonexistent());
         }
         return Ok(Done::no("no such mailbox").with(Code::TryCreate));

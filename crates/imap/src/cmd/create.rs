@@ -39,6 +39,17 @@ pub async fn execute(
         Ok(u) => u,
         Err(d) => return Ok(d),
     };
+    match crate::access::split_public(&name) {
+        Some(Some(folder)) if special.is_none() => {
+            return crate::shared_create::create_public(cx, folder).await;
+        }
+        Some(_) => {
+            return Ok(crate::access::noperm(
+                "public folders are created by the domain administrator",
+            ));
+        }
+        None => {}
+    }
     match crate::access::split_shared(&name) {
         // RFC 4314 §4: below another user's folder with "k" there.
         Some((owner, Some(folder))) if special.is_none() => {

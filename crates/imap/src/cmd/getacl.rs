@@ -1,6 +1,6 @@
 //! GETACL (RFC 4314 §3.3): a mailbox's list as one `* ACL` response. Needs "a". The owner
-//! comes first with every right (owners hold them all, with no entry), then `anyone`, then
-//! each user by local part; users are named by address.
+//! comes first with every right (owners hold them all, with no entry; a public folder has
+//! none to show), then `anyone`, then each user by local part; users are named by address.
 
 use heron_proto_imap::acl::{ALL_RIGHTS, acl_response};
 
@@ -18,7 +18,10 @@ pub async fn execute(cx: &mut AsUser<'_>, mailbox: &[u8]) -> Result<Done> {
     let domain = domain_name(cx).await?;
     let store = cx.store();
     let mut entries = Vec::new();
-    if let Some(owner) = store.get_user_by_id(access.folder.user_id).await? {
+    // A public folder's owner is the domain's hidden row, which is nobody to name.
+    if let Some(owner) = store.get_user_by_id(access.folder.user_id).await?
+        && !owner.is_public_owner()
+    {
         entries.push((address(&owner.local, &domain), ALL_RIGHTS.to_owned()));
     }
     for e in store.list_rights(access.folder.id).await? {

@@ -5,8 +5,9 @@
 //! once. A pattern or reference that is not valid modified UTF-7 matches nothing (OK, no
 //! LIST responses): every stored name's wire form is valid.
 //!
-//! Folders other users share with the user are listed under `Other Users/<owner>/` when
-//! the user holds "l" on them (RFC 4314 §4), with `\Noselect` (`\NonExistent`) parents.
+//! Folders other users share with the user are listed under `Other Users/<owner>/`, and
+//! the public folders of the user's domain under `Public Folders/`, when the user holds "l"
+//! on them (RFC 4314 §4), with `\Noselect` (`\NonExistent`) parents.
 //!
 //! Subscriptions are names apart from mailboxes: selection SUBSCRIBED lists the subscribed
 //! names matching a pattern, a name without a mailbox as `\NonExistent` (RFC 5258 §3.1);
@@ -30,7 +31,7 @@ use imap_codec::imap_types::flag::FlagNameAttribute;
 use imap_codec::imap_types::mailbox::{ListMailbox, Mailbox};
 use imap_codec::imap_types::response::Data;
 
-use crate::access::shared_name;
+use crate::access::{public_for, public_name, shared_name};
 use crate::cmd::status::push_status;
 use crate::cx::AsUser;
 use crate::done::Done;
@@ -116,13 +117,19 @@ pub async fn execute(
     Ok(Done::ok("LIST completed"))
 }
 
-/// Add the folders other users share with this one and let it see (the "l" right, RFC 4314
-/// §4), each under its name in the other users' namespace ([`crate::access`]) and without
-/// its owner's special use; the ids of those it may not read ("r"), whose STATUS is not
-/// given.
+/// Add the folders other users share with this one, and its domain's public folders, that
+/// let it see them (the "l" right, RFC 4314 §4), each under its name in the other users' or
+/// the public namespace ([`crate::access`]) and without its owner's special use; the ids of
+/// those it may not read ("r"), whose STATUS is not given.
 async fn add_shared(cx: &AsUser<'_>, folders: &mut Vec<Folder>) -> Result<HashSet<i64>> {
     let mut unreadable = HashSet::new();
-    for s in cx.store().shared_with(cx.user_id()).await? {
+    let store = cx.store();
+    let shared = store.shared_with(cx.user_id()).await?.into_iter();
+    let public = public_for(&**store, cx.user).await?.into_iter();
+    let named = shared
+        .map(|s| (shared_name(&s.owner_local, &s.folder.name), s))
+        .chain(public.map(|s| (public_name(&s.folder.name), s)));
+    for (name, s) in named {
         if !s.rights.contains('l') {
             continue;
         }
@@ -130,7 +137,7 @@ async fn add_shared(cx: &AsUser<'_>, folders: &mut Vec<Folder>) -> Result<HashSe
             unreadable.insert(s.folder.id);
         }
         let mut f = s.folder;
-        f.name = shared_name(&s.owner_local, &f.name);
+        f.name = name;
         f.special_use = None;
         folders.push(f);
     }

@@ -4,6 +4,9 @@
 //! mailbox gets a copy of INBOX's metadata entries (RFC 5464 §4.1). Other renames keep
 //! the folders, so their entries follow them.
 //!
+//! Within the public folders' namespace, a domain administrator's RENAME is
+//! [`crate::public::rename`]; other names there, and other users' names, are refused.
+//!
 //! Invariant: every name the rename would write (the target, its missing superiors, the new
 //! names of the mailboxes below the source) and the number of mailboxes the user would have
 //! are checked against the mailbox limits and the storage quota (`limits.rs`) before anything
@@ -50,9 +53,20 @@ pub async fn execute(
         (Ok(f), Ok(t)) => (f, t),
         (Err(d), _) | (_, Err(d)) => return Ok(d),
     };
+    if let (Some(Some(f)), Some(Some(t))) = (
+        crate::access::split_public(&from),
+        crate::access::split_public(&to),
+    ) {
+        return crate::public::rename(cx, f, t).await;
+    }
     if crate::access::split_shared(&from).is_some() || crate::access::split_shared(&to).is_some() {
         return Ok(crate::access::noperm(
             "mailboxes of other users are renamed by them",
+        ));
+    }
+    if crate::access::is_foreign(&from) || crate::access::is_foreign(&to) {
+        return Ok(crate::access::noperm(
+            "public folders are renamed by the domain administrator",
         ));
     }
     let user = cx.user_id();

@@ -152,3 +152,5 @@ pub fn policy_tag<'a>(policy: &'a str, tag: &str) -> Option<&'a str> {
         .find(|(k, _)| *k == tag)
         .map(|(_, v)| v)
 }
+/// The TLS report types (RFC 8460) and their message form, for the outbound TLS reporter.
+pub use mail_auth::report::tlsrpt;

@@ -23,6 +23,8 @@ pub struct Extensions {
     pub enhanced_status_codes: bool,
     /// RFC 4954 AUTH mechanisms, upper case.
     pub auth: Vec<String>,
+    /// RFC 8689 REQUIRETLS.
+    pub requiretls: bool,
 }
 
 impl Extensions {
@@ -48,6 +50,7 @@ impl Extensions {
                 "8BITMIME" => ext.eight_bit_mime = true,
                 "SMTPUTF8" => ext.smtputf8 = true,
                 "ENHANCEDSTATUSCODES" => ext.enhanced_status_codes = true,
+                "REQUIRETLS" => ext.requiretls = true,
                 "AUTH" => {
                     for mech in first_param.into_iter().chain(words.map(str::to_owned)) {
                         let mech = mech.to_ascii_uppercase();
@@ -86,6 +89,7 @@ mod tests {
             "ENHANCEDSTATUSCODES",
             "DSN",
             "SMTPUTF8",
+            "REQUIRETLS",
             "AUTH LOGIN plain",
             "AUTH=LOGIN XOAUTH2",
             "X-UNKNOWN foo",
@@ -101,6 +105,7 @@ mod tests {
                 smtputf8: true,
                 enhanced_status_codes: true,
                 auth: vec!["LOGIN".into(), "PLAIN".into(), "XOAUTH2".into()],
+                requiretls: true,
             }
         );
         assert!(ext.has_auth("PLAIN"));

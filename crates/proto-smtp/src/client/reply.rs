@@ -31,6 +31,9 @@ pub const BAD_ADDRESS_SYNTAX: (u16, &str) = (553, "5.1.3");
 /// `553 5.6.7`: a UTF-8 address and a server without SMTPUTF8 (RFC 6531 §3.2, RFC 6533).
 pub const NO_SMTPUTF8: (u16, &str) = (553, "5.6.7");
 
+/// `550 5.7.30`: REQUIRETLS support required (RFC 8689 §4.2.1, §6).
+pub const REQUIRETLS_NOT_OFFERED: (u16, &str) = (550, "5.7.30");
+
 /// One server reply.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reply {

@@ -114,6 +114,8 @@ pub const AUTH_MECHANISM_UNSUPPORTED: Reply = r(504, (5, 5, 4), "Unrecognized au
 pub const AUTH_REQUIRED: Reply = r(530, (5, 7, 0), "Authentication required");
 /// `530 5.7.0`: STARTTLS required first (RFC 3207 §4).
 pub const MUST_STARTTLS: Reply = r(530, (5, 7, 0), "Must issue a STARTTLS command first");
+/// `530 5.7.10`: REQUIRETLS asked for outside a TLS session (RFC 8689 §4.1).
+pub const REQUIRETLS_NEEDS_TLS: Reply = r(530, (5, 7, 10), "REQUIRETLS needs a TLS session");
 /// `534 5.7.9`: the mechanism is too weak for this user (RFC 4954 §6).
 pub const AUTH_TOO_WEAK: Reply = r(534, (5, 7, 9), "Authentication mechanism is too weak");
 /// `535 5.7.8`: wrong credentials (RFC 4954 §6).

@@ -9,7 +9,9 @@
 use super::Reply;
 use super::data::Body;
 use heron_proto_smtp::client::Extensions;
-use heron_proto_smtp::client::reply::{BAD_ADDRESS_SYNTAX, EXCEEDED_STORAGE, NO_SMTPUTF8};
+use heron_proto_smtp::client::reply::{
+    BAD_ADDRESS_SYNTAX, EXCEEDED_STORAGE, NO_SMTPUTF8, REQUIRETLS_NOT_OFFERED,
+};
 
 /// The envelope of one message.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -22,6 +24,9 @@ pub struct Envelope {
     pub ret: Option<String>,
     /// RFC 3461 ENVID, decoded (it is xtext-encoded when sent).
     pub envid: Option<String>,
+    /// RFC 8689 REQUIRETLS: sent on MAIL; a server that does not offer it is refused the
+    /// message (550 5.7.30).
+    pub requiretls: bool,
 }
 
 /// One recipient of an [`Envelope`].
@@ -54,6 +59,13 @@ pub(crate) fn mail_command(env: &Envelope, ext: &Extensions, body: &Body) -> Res
         text: format!("sender <{}>: {}", env.sender, r.text),
         ..r
     })?;
+    // RFC 8689 §4.2.1: only to a server that offers REQUIRETLS (after STARTTLS).
+    if env.requiretls && !ext.requiretls {
+        return Err(Reply::local(
+            REQUIRETLS_NOT_OFFERED,
+            "REQUIRETLS support required: the server does not offer it",
+        ));
+    }
     let mut line = format!("MAIL FROM:<{}>", env.sender);
     if ext.size.is_some() {
         line.push_str(&format!(" SIZE={}", body.size));
@@ -72,6 +84,9 @@ pub(crate) fn mail_command(env: &Envelope, ext: &Extensions, body: &Body) -> Res
         if let Some(envid) = env.envid.as_deref().filter(|e| !e.is_empty()) {
             line.push_str(&format!(" ENVID={}", xtext(envid)));
         }
+    }
+    if env.requiretls {
+        line.push_str(" REQUIRETLS");
     }
     line.push_str("\r\n");
     Ok(line)
@@ -191,6 +206,7 @@ mod tests {
             )],
             ret: Some("hdrs".into()),
             envid: Some("id+1=2 x".into()),
+            requiretls: false,
         }
     }
 

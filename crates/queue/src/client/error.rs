@@ -23,9 +23,15 @@ pub enum ClientError {
         /// The server's reply.
         reply: Reply,
     },
-    /// The TLS handshake failed, or TLS was required and not offered.
+    /// The TLS handshake failed.
     #[error("TLS: {0}")]
     Tls(String),
+    /// TLS was required and the server does not offer STARTTLS.
+    #[error("{0} does not offer STARTTLS")]
+    NoStartTls(String),
+    /// The server's certificate was refused by a verifying configuration.
+    #[error("TLS: certificate refused ({}): {}", .0.result, .0.detail)]
+    Certificate(CertFailure),
     /// Reading or writing failed, or the server closed the connection.
     #[error("connection: {0}")]
     Io(std::io::Error),
@@ -35,7 +41,35 @@ pub enum ClientError {
     Protocol(String),
 }
 
+/// Why a certificate was refused: the TLS-RPT result type (RFC 8460 §4.3) and the detail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertFailure {
+    /// `certificate-expired`, `certificate-host-mismatch`, `certificate-not-trusted` or
+    /// `validation-failure`.
+    pub result: &'static str,
+    /// The verifier's words.
+    pub detail: String,
+}
+
 impl ClientError {
+    /// A failed handshake: a refused certificate becomes [`ClientError::Certificate`].
+    pub fn from_handshake(e: std::io::Error) -> ClientError {
+        let cert = e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            .and_then(|r| match r {
+                rustls::Error::InvalidCertificate(c) => Some(c.clone()),
+                _ => None,
+            });
+        match cert {
+            Some(c) => ClientError::Certificate(CertFailure {
+                result: crate::tls_policy::verify::result_type(&c),
+                detail: c.to_string(),
+            }),
+            None => ClientError::Tls(e.to_string()),
+        }
+    }
+
     /// True only for a 5xx refusal ([`ClientError::Rejected`]).
     pub fn is_permanent(&self) -> bool {
         matches!(self, ClientError::Rejected { reply, .. } if reply.is_permanent())

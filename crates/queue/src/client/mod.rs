@@ -28,7 +28,7 @@ use std::time::Duration;
 use tracing::{info, warn};
 
 pub use envelope::{Envelope, EnvelopeRcpt};
-pub use error::ClientError;
+pub use error::{CertFailure, ClientError};
 /// Fuzzing entry point (`crates/queue/fuzz`), not part of the API.
 #[doc(hidden)]
 pub use heron_proto_smtp::client::parse_replies_for_fuzzing;
@@ -84,6 +84,33 @@ pub struct ClientOptions {
     pub auth: Option<Credentials>,
     /// Bound on each command's exchange; the TCP connect too.
     pub timeout: Duration,
+    /// Authenticate the server with this configuration instead of accepting any
+    /// certificate (MTA-STS, DANE); only meaningful with [`StartTls::Required`].
+    pub verify: Option<Verify>,
+}
+
+/// A TLS configuration that authenticates the server, with a label naming the policy it
+/// implements (part of the pooled-session key, and of equality).
+#[derive(Clone)]
+pub struct Verify {
+    /// The client configuration (its verifier does the checking).
+    pub config: std::sync::Arc<rustls::ClientConfig>,
+    /// What the verifier checks, e.g. `"mta-sts"` or `"dane:..."`.
+    pub label: String,
+}
+
+impl PartialEq for Verify {
+    fn eq(&self, other: &Self) -> bool {
+        self.label == other.label && std::sync::Arc::ptr_eq(&self.config, &other.config)
+    }
+}
+
+impl Eq for Verify {}
+
+impl std::fmt::Debug for Verify {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Verify({})", self.label)
+    }
 }
 
 impl ClientOptions {
@@ -97,6 +124,7 @@ impl ClientOptions {
             starttls: StartTls::Opportunistic,
             auth: None,
             timeout: DEFAULT_TIMEOUT,
+            verify: None,
         }
     }
 }
@@ -172,14 +200,14 @@ impl Connection {
             StartTls::Off => {}
             StartTls::Opportunistic | StartTls::Required if ext.starttls => {
                 let required = opts.starttls == StartTls::Required;
-                if starttls::upgrade(stream, host, addr, required).await? {
+                if starttls::upgrade(stream, host, addr, required, opts.verify.as_ref()).await? {
                     // RFC 3207 §4.2: forget what was learned in the clear.
                     ext = ehlo::hello(stream, &opts.helo).await?;
                 }
             }
             StartTls::Opportunistic => {}
             StartTls::Required => {
-                return Err(ClientError::Tls(format!("{host} does not offer STARTTLS")));
+                return Err(ClientError::NoStartTls(host.to_owned()));
             }
         }
         if let Some(creds) = &opts.auth {

@@ -19,6 +19,7 @@ pub(crate) async fn upgrade(
     host: &str,
     addr: SocketAddr,
     required: bool,
+    verify: Option<&super::Verify>,
 ) -> Result<bool, ClientError> {
     let answer = stream.command("STARTTLS\r\n", "STARTTLS").await?;
     if answer.reply.code != SERVICE_READY {
@@ -32,7 +33,13 @@ pub(crate) async fn upgrade(
         return Ok(false);
     }
     let info = stream
-        .start_tls(tls::client_config()?, tls::server_name(host, addr))
+        .start_tls(
+            match verify {
+                Some(v) => v.config.clone(),
+                None => tls::client_config()?,
+            },
+            tls::server_name(host, addr),
+        )
         .await?;
     info!(target: "delivery", %addr, version = %info.version, cipher = %info.cipher, "TLS established");
     Ok(true)

@@ -212,7 +212,7 @@ impl Stream {
         let handshake = TlsConnector::from(config).connect(name, tcp);
         let tls = match timeout_at(Instant::now() + self.timeout, handshake).await {
             Ok(Ok(tls)) => tls,
-            Ok(Err(e)) => return Err(ClientError::Tls(e.to_string())),
+            Ok(Err(e)) => return Err(ClientError::from_handshake(e)),
             Err(_) => return Err(ClientError::Timeout("TLS handshake")),
         };
         let (_, session) = tls.get_ref();

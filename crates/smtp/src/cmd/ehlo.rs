@@ -45,6 +45,10 @@ pub fn capabilities(s: &Session<'_>) -> Vec<String> {
     if s.starttls.is_some() && !s.is_tls() {
         caps.push("STARTTLS".into());
     }
+    // RFC 8689 §4.1: REQUIRETLS is offered only inside TLS.
+    if s.is_tls() {
+        caps.push("REQUIRETLS".into());
+    }
     if s.auth_offered() && s.dlg.auth.is_none() {
         let mechs = mechanisms(s);
         if !mechs.is_empty() {

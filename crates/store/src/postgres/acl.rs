@@ -1,7 +1,8 @@
 //! Access-control lists of folders (RFC 4314) in the `acl` table. An entry goes with its
 //! folder and its grantee (foreign keys, `ON DELETE CASCADE`); a new entry beyond the
 //! caller's limit is refused in the same transaction that would add it, with the folder's
-//! row locked so two nodes adding entries at once cannot both pass the count.
+//! row locked so two nodes adding entries at once cannot both pass the count. Public
+//! folders ([`crate::rules::public`]) are the folders of a domain's hidden owner row.
 
 use async_trait::async_trait;
 
@@ -11,6 +12,9 @@ use super::mail::{FOLDER_COLS, folder_row};
 use crate::error::Result;
 use crate::model::*;
 use crate::rules::acl::{merge_shared, sort_entries};
+use crate::rules::nodes::numbered;
+use crate::rules::now;
+use crate::rules::public::{self, PUBLIC_OWNER};
 use crate::traits::AclStore;
 
 /// The SQL condition naming one entry: `$1` the folder, `$2` the grantee or NULL.
@@ -95,12 +99,54 @@ impl AclStore for PgStore {
     }
 
     async fn shared_with(&self, user: UserId) -> Result<Vec<SharedFolder>> {
+        self.granted(user, false).await
+    }
+
+    async fn public_owner(&self, domain: DomainId, create: bool) -> Result<Option<UserId>> {
+        let find = numbered(public::SELECT_OWNER);
+        if !create {
+            let c = self.client().await?;
+            let st = c.prepare_cached(&find).await?;
+            return Ok(match c.query_opt(&st, &[&domain]).await? {
+                Some(r) => Some(r.try_get(0)?),
+                None => None,
+            });
+        }
+        let insert = numbered(public::INSERT_OWNER);
+        let at = now();
+        let id: i64 = write_tx!(self, |tx| {
+            let st =
+                tx.t.prepare_cached("SELECT id FROM domains WHERE id = $1")
+                    .await?;
+            if tx.t.query_opt(&st, &[&domain]).await?.is_none() {
+                return Err(not_found(format!("domain #{domain}")));
+            }
+            let st = tx.t.prepare_cached(&insert).await?;
+            tx.t.execute(&st, &[&domain, &at]).await?;
+            let st = tx.t.prepare_cached(&find).await?;
+            let id: i64 = tx.t.query_one(&st, &[&domain]).await?.try_get(0)?;
+            Ok(id)
+        })?;
+        Ok(Some(id))
+    }
+
+    async fn public_shared_with(&self, user: UserId) -> Result<Vec<SharedFolder>> {
+        self.granted(user, true).await
+    }
+}
+
+impl PgStore {
+    /// The folders that grant `user` rights: other users' (`public` false) or its domain's
+    /// public folders (`public` true), one per folder with the rights together.
+    async fn granted(&self, user: UserId, public: bool) -> Result<Vec<SharedFolder>> {
         let cols: Vec<String> = FOLDER_COLS.split(", ").map(|x| format!("f.{x}")).collect();
         let n = cols.len();
+        let owner = if public { "=" } else { "<>" };
         let sql = format!(
             "SELECT {}, u.local, a.rights FROM acl a \
              JOIN folders f ON f.id = a.folder_id JOIN users u ON u.id = f.user_id \
-             WHERE f.user_id <> $1 AND (a.grantee_id = $1 OR (a.grantee_id IS NULL \
+             WHERE f.user_id <> $1 AND u.local {owner} '{PUBLIC_OWNER}' \
+               AND (a.grantee_id = $1 OR (a.grantee_id IS NULL \
                AND u.domain_id = (SELECT domain_id FROM users WHERE id = $1))) \
              ORDER BY u.local, f.name, f.id",
             cols.join(", ")

@@ -57,6 +57,7 @@ impl DirectoryStore for PgStore {
             catch_all: None,
             require_smtp_auth: false,
             bind_ip: None,
+            smtp_alt_port: None,
             created_at: created,
             filter: FilterOverrides::default(),
             greylisting: true,
@@ -72,7 +73,8 @@ impl DirectoryStore for PgStore {
                     &tx.t
                         .prepare_cached(
                             "UPDATE domains SET disabled = $2, limits = $3, catch_all = $4, \
-                     require_smtp_auth = $5, bind_ip = $6, filter = $7, greylisting = $8 WHERE id = $1",
+                     require_smtp_auth = $5, bind_ip = $6, filter = $7, greylisting = $8, \
+                     smtp_alt_port = $9 WHERE id = $1",
                         )
                         .await?,
                     &[
@@ -84,6 +86,7 @@ impl DirectoryStore for PgStore {
                         &d.bind_ip,
                         &filter,
                         &d.greylisting,
+                        &d.smtp_alt_port.map(i64::from),
                     ],
                 )
                 .await?;
@@ -200,6 +203,7 @@ impl DirectoryStore for PgStore {
     }
 
     async fn create_user(&self, u: NewUser, folders: &[(&str, Option<&str>)]) -> Result<User> {
+        crate::rules::public::refuse_reserved(&u.local)?;
         let created = now();
         let id: i64 = write_tx!(self, |tx| {
             let id: i64 =
@@ -276,7 +280,10 @@ impl DirectoryStore for PgStore {
     }
 
     async fn get_user(&self, domain: DomainId, local: &str) -> Result<Option<User>> {
-        let sql = format!("SELECT {USER_COLS} FROM users WHERE domain_id = $1 AND local = $2");
+        let sql = format!(
+            "SELECT {USER_COLS} FROM users WHERE domain_id = $1 AND local = $2 \
+             AND local <> '#public'"
+        );
         self.one(&sql, &[&domain, &local], user_row).await
     }
 
@@ -286,13 +293,19 @@ impl DirectoryStore for PgStore {
     }
 
     async fn list_users(&self, domain: DomainId) -> Result<Vec<User>> {
-        let sql = format!("SELECT {USER_COLS} FROM users WHERE domain_id = $1 ORDER BY local");
+        let sql = format!(
+            "SELECT {USER_COLS} FROM users WHERE domain_id = $1 AND local <> '#public' \
+                 ORDER BY local"
+        );
         self.all(&sql, &[&domain], user_row).await
     }
 
     async fn count_users(&self, domain: DomainId) -> Result<u64> {
-        self.count_of("SELECT count(*) FROM users WHERE domain_id = $1", domain)
-            .await
+        self.count_of(
+            "SELECT count(*) FROM users WHERE domain_id = $1 AND local <> '#public'",
+            domain,
+        )
+        .await
     }
 
     async fn search_users(
@@ -324,7 +337,7 @@ impl DirectoryStore for PgStore {
         let r = c
             .query_one(
                 &c.prepare_cached(
-                    "SELECT (SELECT count(*) FROM domains), (SELECT count(*) FROM users), \
+                    "SELECT (SELECT count(*) FROM domains), (SELECT count(*) FROM users WHERE local <> '#public'), \
                         (SELECT count(*) FROM messages), \
                         (SELECT coalesce(sum(used_bytes), 0)::bigint FROM users)",
                 )

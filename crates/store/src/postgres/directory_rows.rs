@@ -10,7 +10,7 @@ use crate::model::*;
 use crate::rules::json::from_json;
 
 pub(super) const DOMAIN_COLS: &str = "id, name, disabled, limits, catch_all, require_smtp_auth, bind_ip, created_at, filter, \
-     greylisting";
+     greylisting, smtp_alt_port";
 pub(super) const USER_COLS: &str = "id, domain_id, local, credentials, display_name, quota_bytes, \
      used_bytes, disabled, role, forward_to, created_at, last_login, filter, greylisting";
 pub(super) const ALIAS_COLS: &str = "id, domain_id, local, targets";
@@ -27,6 +27,9 @@ pub(super) fn domain_row(r: &Row) -> Result<Domain> {
         created_at: r.try_get(7)?,
         filter: from_json(r.try_get(8)?, "domain filter")?,
         greylisting: r.try_get(9)?,
+        smtp_alt_port: r
+            .try_get::<_, Option<i64>>(10)?
+            .and_then(|p| u16::try_from(p).ok()),
     })
 }
 

@@ -25,7 +25,7 @@ pub(super) async fn search_users(
     limit: u64,
     offset: u64,
 ) -> Result<(u64, Vec<User>)> {
-    const WHERE: &str = "FROM users WHERE domain_id = $1 AND ($2::text IS NULL \
+    const WHERE: &str = "FROM users WHERE domain_id = $1 AND local <> '#public' AND ($2::text IS NULL \
         OR lower(local) LIKE $2 ESCAPE '\\' OR lower(display_name) LIKE $2 ESCAPE '\\')";
     let total = count(
         &c.query_one(&format!("SELECT count(*) {WHERE}"), &[&domain, &pattern])
@@ -53,7 +53,7 @@ pub(super) async fn inactive_users(
 ) -> Result<(u64, Vec<Inactive>)> {
     // `$2 IS NULL` selects every domain.
     const WHERE: &str = "FROM users u JOIN domains d ON d.id = u.domain_id \
-        WHERE (u.last_login IS NULL OR u.last_login < $1) \
+        WHERE u.local <> '#public' AND (u.last_login IS NULL OR u.last_login < $1) \
         AND ($2::bigint IS NULL OR u.domain_id = $2)";
     let total = count(
         &c.query_one(&format!("SELECT count(*) {WHERE}"), &[&before, &domain])

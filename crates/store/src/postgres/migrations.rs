@@ -105,6 +105,16 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0016_throttle_counts.sql"),
     },
     Migration {
+        version: 17,
+        name: "TLS reporting",
+        sql: include_str!("migrations/0017_tlsrpt_results.sql"),
+    },
+    Migration {
+        version: 18,
+        name: "domain alternate SMTP port",
+        sql: include_str!("migrations/0018_domain_smtp_alt_port.sql"),
+    },
+    Migration {
         version: 22,
         name: "pop retrieval",
         sql: include_str!("migrations/0022_pop_retrieval.sql"),

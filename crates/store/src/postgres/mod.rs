@@ -86,6 +86,7 @@ mod sessions;
 mod spool;
 mod textindex;
 mod throttle;
+mod tlsrpt;
 mod tokens;
 mod tx;
 

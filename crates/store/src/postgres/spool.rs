@@ -34,7 +34,7 @@ fn leaser_gone(stale: &str) -> String {
 }
 
 const SPOOL_COLS: &str = "id, sender, recipients, blob_id, size, priority, ret, envid, attempts, \
-     created_at, next_attempt_at, leased_until, last_attempt_at";
+     created_at, next_attempt_at, leased_until, last_attempt_at, requiretls";
 
 fn entry_row(r: &Row) -> Result<SpoolEntry> {
     Ok(SpoolEntry {
@@ -51,6 +51,7 @@ fn entry_row(r: &Row) -> Result<SpoolEntry> {
         next_attempt_at: r.try_get(10)?,
         leased_until: r.try_get(11)?,
         last_attempt_at: r.try_get(12)?,
+        requiretls: r.try_get(13)?,
     })
 }
 
@@ -78,8 +79,8 @@ impl SpoolStore for PgStore {
             let r =
                 tx.t.query_one(
                     &tx.t.prepare_cached("INSERT INTO spool (sender, recipients, blob_id, size, priority, ret, envid, \
-                     created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                     RETURNING id").await?,
+                     created_at, next_attempt_at, requiretls) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id").await?,
                     &[
                         &e.sender,
                         &rcpts,
@@ -90,6 +91,7 @@ impl SpoolStore for PgStore {
                         &e.envid,
                         &created,
                         &e.next_attempt_at,
+                        &e.requiretls,
                     ],
                 )
                 .await?;
@@ -110,6 +112,7 @@ impl SpoolStore for PgStore {
             next_attempt_at: e.next_attempt_at,
             leased_until: 0,
             last_attempt_at: None,
+            requiretls: e.requiretls,
         })
     }
 

@@ -20,11 +20,13 @@ pub mod metadata;
 pub mod names;
 pub mod nodes;
 pub mod pop_retrieval;
+pub mod public;
 pub mod quota;
 pub mod search;
 pub mod sessions;
 pub mod spool;
 pub mod throttle;
+pub mod tlsrpt;
 
 /// The store's clock: the current Unix time in seconds, for creation times, default
 /// INTERNALDATEs and UIDVALIDITY values.

@@ -62,6 +62,7 @@ mod tests {
             next_attempt_at: 100,
             leased_until: 0,
             last_attempt_at: Some(50),
+            requiretls: false,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Access-control lists of folders (RFC 4314) in the `acl` table. An entry goes with its
 //! folder and its grantee (foreign keys, `ON DELETE CASCADE`); a new entry beyond the
-//! caller's limit is refused in the same transaction that would add it.
+//! caller's limit is refused in the same transaction that would add it. Public folders
+//! ([`crate::rules::public`]) are the folders of a domain's hidden owner row.
 
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
@@ -10,6 +11,8 @@ use super::mail::{FOLDER_COLS, folder_row};
 use crate::error::{Result, StoreError};
 use crate::model::*;
 use crate::rules::acl::{merge_shared, sort_entries};
+use crate::rules::now;
+use crate::rules::public::{self, PUBLIC_OWNER};
 use crate::traits::AclStore;
 
 /// The SQL condition naming one entry: `?1` the folder, `?2` the grantee or NULL.
@@ -94,25 +97,60 @@ impl AclStore for SqliteStore {
     }
 
     async fn shared_with(&self, user: UserId) -> Result<Vec<SharedFolder>> {
-        self.read(move |c| {
-            let cols: Vec<String> = FOLDER_COLS.split(", ").map(|x| format!("f.{x}")).collect();
-            let sql = format!(
-                "SELECT {}, u.local, a.rights FROM acl a \
-                 JOIN folders f ON f.id = a.folder_id JOIN users u ON u.id = f.user_id \
-                 WHERE f.user_id <> ?1 AND (a.grantee_id = ?1 OR (a.grantee_id IS NULL \
-                   AND u.domain_id = (SELECT domain_id FROM users WHERE id = ?1))) \
-                 ORDER BY u.local, f.name, f.id",
-                cols.join(", ")
-            );
-            let n = cols.len();
-            let mut st = c.prepare_cached(&sql)?;
-            let rows = st
-                .query_map([user], |r| {
-                    Ok((r.get::<_, String>(n)?, folder_row(r)?, r.get(n + 1)?))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(merge_shared(rows))
+        self.read(move |c| granted(c, user, false)).await
+    }
+
+    async fn public_owner(&self, domain: DomainId, create: bool) -> Result<Option<UserId>> {
+        let find = move |c: &rusqlite::Connection| -> Result<Option<UserId>> {
+            Ok(c.prepare_cached(public::SELECT_OWNER)?
+                .query_row([domain], |r| r.get(0))
+                .optional()?)
+        };
+        if !create {
+            return self.read(move |c| find(c)).await;
+        }
+        self.write(move |ctx| {
+            let found: Option<i64> = ctx
+                .conn
+                .prepare_cached("SELECT id FROM domains WHERE id = ?1")?
+                .query_row([domain], |r| r.get(0))
+                .optional()?;
+            if found.is_none() {
+                return Err(StoreError::NotFound(format!("domain #{domain}")));
+            }
+            ctx.conn
+                .prepare_cached(public::INSERT_OWNER)?
+                .execute(params![domain, now()])?;
+            find(ctx.conn)
         })
         .await
     }
+
+    async fn public_shared_with(&self, user: UserId) -> Result<Vec<SharedFolder>> {
+        self.read(move |c| granted(c, user, true)).await
+    }
+}
+
+/// The folders that grant `user` rights: other users' (`public` false) or its domain's
+/// public folders (`public` true), one per folder with the rights together.
+fn granted(c: &rusqlite::Connection, user: UserId, public: bool) -> Result<Vec<SharedFolder>> {
+    let cols: Vec<String> = FOLDER_COLS.split(", ").map(|x| format!("f.{x}")).collect();
+    let owner = if public { "=" } else { "<>" };
+    let sql = format!(
+        "SELECT {}, u.local, a.rights FROM acl a \
+         JOIN folders f ON f.id = a.folder_id JOIN users u ON u.id = f.user_id \
+         WHERE f.user_id <> ?1 AND u.local {owner} '{PUBLIC_OWNER}' \
+           AND (a.grantee_id = ?1 OR (a.grantee_id IS NULL \
+           AND u.domain_id = (SELECT domain_id FROM users WHERE id = ?1))) \
+         ORDER BY u.local, f.name, f.id",
+        cols.join(", ")
+    );
+    let n = cols.len();
+    let mut st = c.prepare_cached(&sql)?;
+    let rows = st
+        .query_map([user], |r| {
+            Ok((r.get::<_, String>(n)?, folder_row(r)?, r.get(n + 1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(merge_shared(rows))
 }

@@ -40,6 +40,7 @@ impl DirectoryStore for SqliteStore {
                 catch_all: None,
                 require_smtp_auth: false,
                 bind_ip: None,
+                smtp_alt_port: None,
                 created_at: created,
                 filter: FilterOverrides::default(),
                 greylisting: true,
@@ -55,7 +56,7 @@ impl DirectoryStore for SqliteStore {
         self.write(move |ctx| {
             let n = ctx.conn.execute(
                 "UPDATE domains SET disabled=?2, limits=?3, catch_all=?4, require_smtp_auth=?5, \
-                 bind_ip=?6, filter=?7, greylisting=?8 WHERE id=?1",
+                 bind_ip=?6, filter=?7, greylisting=?8, smtp_alt_port=?9 WHERE id=?1",
                 params![
                     d.id,
                     d.disabled,
@@ -64,7 +65,8 @@ impl DirectoryStore for SqliteStore {
                     d.require_smtp_auth,
                     d.bind_ip,
                     filter,
-                    d.greylisting
+                    d.greylisting,
+                    d.smtp_alt_port
                 ],
             )?;
             if n == 0 {
@@ -194,6 +196,7 @@ impl DirectoryStore for SqliteStore {
     }
 
     async fn create_user(&self, u: NewUser, folders: &[(&str, Option<&str>)]) -> Result<User> {
+        crate::rules::public::refuse_reserved(&u.local)?;
         let folders: Vec<(String, Option<String>)> = folders
             .iter()
             .map(|(n, s)| (n.to_string(), s.map(str::to_owned)))
@@ -272,8 +275,14 @@ impl DirectoryStore for SqliteStore {
 
     async fn get_user(&self, domain: DomainId, local: &str) -> Result<Option<User>> {
         let local = local.to_owned();
-        self.read(move |c| query_user(c, "domain_id = ?1 AND local = ?2", params![domain, local]))
-            .await
+        self.read(move |c| {
+            query_user(
+                c,
+                "domain_id = ?1 AND local = ?2 AND local <> '#public'",
+                params![domain, local],
+            )
+        })
+        .await
     }
 
     async fn get_user_by_id(&self, id: UserId) -> Result<Option<User>> {
@@ -282,7 +291,10 @@ impl DirectoryStore for SqliteStore {
 
     async fn list_users(&self, domain: DomainId) -> Result<Vec<User>> {
         self.read(move |c| {
-            let sql = format!("SELECT {USER_COLS} FROM users WHERE domain_id = ?1 ORDER BY local");
+            let sql = format!(
+                "SELECT {USER_COLS} FROM users WHERE domain_id = ?1 AND local <> '#public' \
+                 ORDER BY local"
+            );
             let mut st = c.prepare(&sql)?;
             let rows = st.query_map([domain], user_row)?;
             rows.map(|r| finish_user(r?)).collect()
@@ -307,8 +319,14 @@ impl DirectoryStore for SqliteStore {
     }
 
     async fn count_users(&self, domain: DomainId) -> Result<u64> {
-        self.read(move |c| count(c, "SELECT count(*) FROM users WHERE domain_id = ?1", domain))
-            .await
+        self.read(move |c| {
+            count(
+                c,
+                "SELECT count(*) FROM users WHERE domain_id = ?1 AND local <> '#public'",
+                domain,
+            )
+        })
+        .await
     }
 
     async fn domain_usage(&self, domain: DomainId) -> Result<u64> {
@@ -325,7 +343,7 @@ impl DirectoryStore for SqliteStore {
     async fn totals(&self) -> Result<Totals> {
         self.read(|c| {
             Ok(c.query_row(
-                "SELECT (SELECT count(*) FROM domains), (SELECT count(*) FROM users), \
+                "SELECT (SELECT count(*) FROM domains), (SELECT count(*) FROM users WHERE local <> '#public'), \
                         (SELECT count(*) FROM messages), \
                         (SELECT coalesce(sum(used_bytes), 0) FROM users)",
                 [],

@@ -7,7 +7,7 @@ use crate::model::*;
 use crate::rules::json::from_json;
 
 pub(super) const DOMAIN_COLS: &str = "id, name, disabled, limits, catch_all, require_smtp_auth, bind_ip, created_at, filter, \
-     greylisting";
+     greylisting, smtp_alt_port";
 pub(super) const USER_COLS: &str = "id, domain_id, local, credentials, display_name, quota_bytes, \
      used_bytes, disabled, role, forward_to, created_at, last_login, filter, greylisting";
 
@@ -24,6 +24,7 @@ pub(super) fn domain_row(r: &Row<'_>) -> rusqlite::Result<(Domain, String, Strin
             created_at: r.get(7)?,
             filter: FilterOverrides::default(),
             greylisting: r.get(9)?,
+            smtp_alt_port: r.get(10)?,
         },
         r.get(3)?,
         r.get(8)?,

@@ -23,7 +23,7 @@ pub(super) fn search_users(
     limit: u64,
     offset: u64,
 ) -> Result<(u64, Vec<User>)> {
-    const WHERE: &str = "FROM users WHERE domain_id = ?1 AND (?2 IS NULL \
+    const WHERE: &str = "FROM users WHERE domain_id = ?1 AND local <> '#public' AND (?2 IS NULL \
         OR local LIKE ?2 ESCAPE '\\' OR display_name LIKE ?2 ESCAPE '\\')";
     let total: i64 = c.query_row(
         &format!("SELECT count(*) {WHERE}"),
@@ -51,7 +51,7 @@ pub(super) fn inactive_users(
 ) -> Result<(u64, Vec<Inactive>)> {
     // `?2 IS NULL` selects every domain.
     const WHERE: &str = "FROM users u JOIN domains d ON d.id = u.domain_id \
-        WHERE (u.last_login IS NULL OR u.last_login < ?1) \
+        WHERE u.local <> '#public' AND (u.last_login IS NULL OR u.last_login < ?1) \
         AND (?2 IS NULL OR u.domain_id = ?2)";
     let total: i64 = c.query_row(
         &format!("SELECT count(*) {WHERE}"),

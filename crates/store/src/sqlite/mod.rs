@@ -32,6 +32,7 @@ mod spool;
 mod staged;
 mod textindex;
 mod throttle;
+mod tlsrpt;
 mod tokens;
 mod version;
 mod writer;

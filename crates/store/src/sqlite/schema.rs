@@ -32,7 +32,10 @@ pub const READER_PRAGMAS: &str = "PRAGMA mmap_size = 1073741824;";
 /// Version 9 adds DMARC aggregate reporting (`dmarc_collected`: results collected for the
 /// domains that ask for reports; `dmarc_reports`: reports received for hosted domains),
 /// created at open like every table; nothing to copy.
-pub const VERSION: i64 = 9;
+/// Version 11 adds TLS reporting (`tlsrpt_results`: outcomes of outbound TLS sessions per
+/// policy domain and day), created at open like every table, and `spool.requiretls`
+/// (RFC 8689), added at open with its default; nothing to copy.
+pub const VERSION: i64 = 11;
 
 /// First version whose `used_bytes` include folder costs.
 pub const FOLDERS_IN_QUOTA: i64 = 3;
@@ -53,6 +56,8 @@ pub const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("users", "filter", "TEXT NOT NULL DEFAULT '{}'"),
     ("domains", "greylisting", "INTEGER NOT NULL DEFAULT 1"),
     ("users", "greylisting", "INTEGER NOT NULL DEFAULT 1"),
+    ("spool", "requiretls", "INTEGER NOT NULL DEFAULT 0"),
+    ("domains", "smtp_alt_port", "INTEGER"),
 ];
 
 /// Tables and indexes.
@@ -68,7 +73,8 @@ CREATE TABLE IF NOT EXISTS domains (
     bind_ip TEXT,
     created_at INTEGER NOT NULL,
     filter TEXT NOT NULL DEFAULT '{}',
-    greylisting INTEGER NOT NULL DEFAULT 1
+    greylisting INTEGER NOT NULL DEFAULT 1,
+    smtp_alt_port INTEGER
 );
 CREATE TABLE IF NOT EXISTS domain_aliases (
     name TEXT PRIMARY KEY,
@@ -262,7 +268,8 @@ CREATE TABLE IF NOT EXISTS spool (
     created_at INTEGER NOT NULL,
     next_attempt_at INTEGER NOT NULL,
     leased_until INTEGER NOT NULL DEFAULT 0,
-    last_attempt_at INTEGER
+    last_attempt_at INTEGER,
+    requiretls INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS spool_due ON spool (leased_until, next_attempt_at);
 CREATE INDEX IF NOT EXISTS spool_lease ON spool (leased_until, priority DESC, next_attempt_at, id);
@@ -337,6 +344,19 @@ CREATE TABLE IF NOT EXISTS dmarc_reports (
     UNIQUE (domain_id, org, report_id)
 );
 CREATE INDEX IF NOT EXISTS dmarc_reports_received ON dmarc_reports (received_at);
+CREATE TABLE IF NOT EXISTS tlsrpt_results (
+    day INTEGER NOT NULL,
+    key INTEGER NOT NULL,
+    domain TEXT NOT NULL,
+    policy_type TEXT NOT NULL,
+    policy TEXT NOT NULL,
+    mx_host TEXT NOT NULL,
+    result TEXT NOT NULL,
+    receiving_ip TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (day, key)
+);
 -- Greylisting (SEC-3): per triplet key, its first attempt, whether it passed and when the
 -- record may go (Unix seconds); and the remote addresses local users wrote to.
 CREATE TABLE IF NOT EXISTS greylist (

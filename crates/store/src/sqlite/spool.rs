@@ -19,7 +19,7 @@ use crate::rules::spool::{apply_change, finished};
 use crate::traits::SpoolStore;
 
 const SPOOL_COLS: &str = "id, sender, recipients, blob_id, size, priority, ret, envid, attempts, \
-     created_at, next_attempt_at, leased_until, last_attempt_at";
+     created_at, next_attempt_at, leased_until, last_attempt_at, requiretls";
 
 /// One row as an entry (recipients still as JSON text).
 fn entry_row(r: &Row<'_>) -> rusqlite::Result<(SpoolEntry, String)> {
@@ -38,6 +38,7 @@ fn entry_row(r: &Row<'_>) -> rusqlite::Result<(SpoolEntry, String)> {
             next_attempt_at: r.get(10)?,
             leased_until: r.get(11)?,
             last_attempt_at: r.get(12)?,
+            requiretls: r.get(13)?,
         },
         r.get(2)?,
     ))
@@ -96,7 +97,8 @@ impl SpoolStore for SqliteStore {
                 add_blob(ctx.conn, &staged, 1)?;
                 ctx.conn.execute(
                     "INSERT INTO spool (sender, recipients, blob_id, size, priority, ret, envid, \
-                     created_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                     created_at, next_attempt_at, requiretls) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                     params![
                         e.sender,
                         rcpts,
@@ -106,7 +108,8 @@ impl SpoolStore for SqliteStore {
                         e.ret,
                         e.envid,
                         created,
-                        e.next_attempt_at
+                        e.next_attempt_at,
+                        e.requiretls
                     ],
                 )?;
                 ctx.emit(Event::Spool);
@@ -124,6 +127,7 @@ impl SpoolStore for SqliteStore {
                     next_attempt_at: e.next_attempt_at,
                     leased_until: 0,
                     last_attempt_at: None,
+                    requiretls: e.requiretls,
                 })
             })
             .await;

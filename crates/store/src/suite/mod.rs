@@ -6,6 +6,7 @@
 
 mod acl;
 mod bayes;
+mod bindings;
 mod dmarc;
 mod folders;
 mod greylist;
@@ -14,10 +15,12 @@ mod limits;
 mod metadata;
 mod nodes;
 mod pop_retrieval;
+mod public;
 mod sessions;
 mod spool;
 mod textindex;
 mod throttle;
+mod tlsrpt;
 mod tokens;
 
 use std::collections::HashSet;
@@ -82,10 +85,12 @@ pub const ALL: &[(&str, Check)] = &[
         Box::pin(metadata::metadata_entries(s))
     }),
     ("acl_entries", |s| Box::pin(acl::acl_entries(s))),
+    ("public_folders", |s| Box::pin(public::public_folders(s))),
     ("text_index", |s| Box::pin(textindex::text_index(s))),
     ("bayes_counts", |s| Box::pin(bayes::bayes_counts(s))),
     ("dmarc_collected", |s| Box::pin(dmarc::dmarc_collected(s))),
     ("dmarc_reports", |s| Box::pin(dmarc::dmarc_reports(s))),
+    ("tlsrpt_results", |s| Box::pin(tlsrpt::tlsrpt_results(s))),
     ("greylist_triplets", |s| {
         Box::pin(greylist::greylist_triplets(s))
     }),
@@ -96,6 +101,9 @@ pub const ALL: &[(&str, Check)] = &[
         Box::pin(throttle::throttle_counts(s))
     }),
     ("user_throttles", |s| Box::pin(throttle::user_throttles(s))),
+    ("domain_bindings", |s| {
+        Box::pin(bindings::domain_bindings(s))
+    }),
     ("pop_accounts", |s| Box::pin(pop_retrieval::pop_accounts(s))),
 ];
 
@@ -113,9 +121,9 @@ macro_rules! suite_tests {
             nodes_and_holds, admin_sessions, stopped_services, failure_limits,
             failure_limits_are_bounded, concurrent_failures, held_messages, read_batches,
             recent_claims, folder_counts, subscriptions, uidvalidity_per_user, metadata_entries,
-            acl_entries, text_index, bayes_counts, dmarc_collected, dmarc_reports,
-            greylist_triplets, limit_blocks_listed_and_removed, throttle_counts,
-            user_throttles, pop_accounts);
+            acl_entries, public_folders, text_index, bayes_counts, dmarc_collected, dmarc_reports,
+            tlsrpt_results, greylist_triplets, limit_blocks_listed_and_removed, throttle_counts,
+            user_throttles, domain_bindings, pop_accounts);
     };
     (@each $run:path; $($name:ident),*) => {
         $(
@@ -153,7 +161,7 @@ pub(super) async fn user(s: &Subject, d: &Domain, local: &str) -> User {
 }
 
 /// An ordinary user `local` of domain `domain_id`, with placeholder credentials.
-fn new_user(domain_id: DomainId, local: &str) -> NewUser {
+pub(super) fn new_user(domain_id: DomainId, local: &str) -> NewUser {
     NewUser {
         domain_id,
         local: local.into(),

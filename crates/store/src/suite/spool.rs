@@ -11,6 +11,7 @@ pub(super) fn entry(sender: &str, rcpts: &[&str], priority: u8, due: i64) -> New
         ret: Some("HDRS".into()),
         envid: None,
         next_attempt_at: due,
+        requiretls: false,
     }
 }
 

@@ -225,6 +225,7 @@ async fn spool_leases_are_taken_over_after_they_run_out() {
                 ret: None,
                 envid: None,
                 next_attempt_at: due,
+                requiretls: false,
             };
             let e = a
                 .spool_insert(b"m\r\n".to_vec().into(), new(100))
@@ -435,6 +436,7 @@ async fn bytes_live_in_chunks_and_go_with_their_last_reference() {
                         ret: None,
                         envid: None,
                         next_attempt_at: 0,
+                        requiretls: false,
                     },
                 )
                 .await
@@ -564,6 +566,7 @@ async fn a_silent_nodes_leases_and_holds_are_taken_over() {
                         ret: None,
                         envid: None,
                         next_attempt_at: 1000,
+                        requiretls: false,
                     },
                 )
                 .await
