@@ -115,9 +115,9 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0018_domain_smtp_alt_port.sql"),
     },
     Migration {
-        version: 22,
+        version: 19,
         name: "pop retrieval",
-        sql: include_str!("migrations/0022_pop_retrieval.sql"),
+        sql: include_str!("migrations/0019_pop_retrieval.sql"),
     },
 ];
 
