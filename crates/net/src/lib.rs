@@ -7,6 +7,7 @@
 //! binds sockets or checks IP lists itself.
 
 mod alternate;
+pub mod any_cert;
 pub mod banner;
 pub mod budget;
 pub mod certinfo;

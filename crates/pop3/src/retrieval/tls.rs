@@ -8,60 +8,11 @@
 
 use std::sync::{Arc, OnceLock};
 
-use tokio_rustls::rustls::client::danger::{
-    HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
-};
-use tokio_rustls::rustls::crypto::{
-    CryptoProvider, WebPkiSupportedAlgorithms, verify_tls12_signature, verify_tls13_signature,
-};
-use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use tokio_rustls::rustls::{
-    self, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
-};
+use heron_net::any_cert::AnyCertificate;
+use tokio_rustls::rustls::crypto::CryptoProvider;
+use tokio_rustls::rustls::{self, ClientConfig, RootCertStore};
 
 use super::RetrievalError;
-
-/// Accepts any certificate chain; verifies handshake signatures.
-#[derive(Debug)]
-struct AnyCertificate {
-    algorithms: WebPkiSupportedAlgorithms,
-}
-
-impl ServerCertVerifier for AnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        // The account's owner chose not to verify this server.
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
-    }
-}
 
 static VERIFYING: OnceLock<Arc<ClientConfig>> = OnceLock::new();
 static TRUSTING: OnceLock<Arc<ClientConfig>> = OnceLock::new();
@@ -84,9 +35,9 @@ pub fn config(verify: bool) -> Result<&'static Arc<ClientConfig>, RetrievalError
     } else {
         builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AnyCertificate {
-                algorithms: provider.signature_verification_algorithms,
-            }))
+            .with_custom_certificate_verifier(Arc::new(AnyCertificate::new(
+                provider.signature_verification_algorithms,
+            )))
             .with_no_client_auth()
     };
     Ok(cell.get_or_init(|| Arc::new(config)))
