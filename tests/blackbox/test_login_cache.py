@@ -63,9 +63,10 @@ def pop_login(heron, password):
         p.pass_(password)
     except poplib.error_proto as e:
         assert b"IN-USE" not in e.args[0], e.args[0]
-        return False
-    finally:
         drop(p)
+        return False
+    # QUIT gives the maildrop back before its reply, so the next login finds it free.
+    p.quit()
     return True
 
 

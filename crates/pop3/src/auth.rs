@@ -54,7 +54,7 @@ pub async fn enter_transaction(s: &mut Session<'_>, user: User, name: &str) -> F
         uidvalidity: folder.uidvalidity,
         msgs,
         deleted,
-        _lock: lock,
+        lock,
     };
     let (n, size) = drop.stat();
     tracing::info!(target: "pop3", "login {name}: {n} messages, {size} octets");

@@ -25,6 +25,8 @@ pub struct LockGuard {
     held: Arc<Mutex<HashSet<UserId>>>,
     store: Arc<dyn Store>,
     user: UserId,
+    /// Whether the store hold is still to be given back when the guard goes.
+    holds_store: bool,
 }
 
 impl std::fmt::Debug for LockGuard {
@@ -57,43 +59,59 @@ impl MailboxLocks {
             return Ok(None);
         }
         // From here the guard owns the in-memory lock: dropping it on any path frees it.
-        let guard = LockGuard {
+        let mut guard = LockGuard {
             held: self.held.clone(),
             store: self.store.clone(),
             user,
+            holds_store: false,
         };
         let now = chrono::Utc::now().timestamp();
         if self.store.hold_take(&hold_name(user), now).await? {
+            guard.holds_store = true;
             Ok(Some(guard))
         } else {
-            guard.forget_hold();
             Ok(None)
         }
     }
 }
 
 impl LockGuard {
-    /// Drop without giving back a store hold that was never taken.
-    fn forget_hold(self) {
-        if let Ok(mut h) = self.held.lock() {
-            h.remove(&self.user);
+    /// Give the maildrop back now, waiting until the store hold is released, so a client
+    /// that reconnects right after QUIT's reply finds it free (RFC 1939 §6: the lock goes
+    /// before the reply). Dropping a guard instead releases the hold in the background.
+    pub async fn release(mut self) {
+        if std::mem::take(&mut self.holds_store) {
+            let name = hold_name(self.user);
+            if let Err(e) = self.store.hold_release(&name).await {
+                tracing::warn!(target: "pop3", "cannot give back the hold {name}: {e}");
+            }
         }
-        std::mem::forget(self);
     }
 }
 
 impl Drop for LockGuard {
+    /// The in-memory lock goes only after the store hold: were it freed first, a new session
+    /// of this node could take the hold again (a node may retake its own) and then lose it
+    /// to this late release.
     fn drop(&mut self) {
-        if let Ok(mut h) = self.held.lock() {
-            h.remove(&self.user);
-        }
-        let (store, name) = (self.store.clone(), hold_name(self.user));
-        if let Ok(rt) = tokio::runtime::Handle::try_current() {
-            rt.spawn(async move {
-                if let Err(e) = store.hold_release(&name).await {
-                    tracing::warn!(target: "pop3", "cannot give back the hold {name}: {e}");
-                }
-            });
+        let (held, user) = (self.held.clone(), self.user);
+        let free = move || {
+            if let Ok(mut h) = held.lock() {
+                h.remove(&user);
+            }
+        };
+        let runtime = tokio::runtime::Handle::try_current();
+        match runtime {
+            Ok(rt) if self.holds_store => {
+                let (store, name) = (self.store.clone(), hold_name(user));
+                rt.spawn(async move {
+                    if let Err(e) = store.hold_release(&name).await {
+                        tracing::warn!(target: "pop3", "cannot give back the hold {name}: {e}");
+                    }
+                    free();
+                });
+            }
+            _ => free(),
         }
     }
 }
@@ -111,7 +129,27 @@ mod tests {
         let g = l.try_lock(1).await.unwrap().unwrap();
         assert!(l.try_lock(1).await.unwrap().is_none());
         assert!(l.try_lock(2).await.unwrap().is_some());
-        drop(g);
+        g.release().await;
+        let again = l.try_lock(1).await.unwrap();
+        assert!(again.is_some(), "free at once after release");
+    }
+
+    #[tokio::test]
+    async fn a_dropped_guard_frees_the_memory_lock_after_the_store_hold() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(heron_store::SqliteStore::open(dir.path()).unwrap());
+        let l = MailboxLocks::new(store.clone());
+        drop(l.try_lock(1).await.unwrap().unwrap());
+        assert!(l.held.lock().unwrap().contains(&1), "kept until the hold is given back");
+        let mut freed = false;
+        for _ in 0..200 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            if !l.held.lock().unwrap().contains(&1) {
+                freed = true;
+                break;
+            }
+        }
+        assert!(freed, "the background release frees the maildrop");
         assert!(l.try_lock(1).await.unwrap().is_some());
     }
 

@@ -13,7 +13,8 @@ pub struct Maildrop {
     pub uidvalidity: u32,
     pub msgs: Vec<MessageMeta>,
     pub deleted: Vec<bool>,
-    pub _lock: LockGuard,
+    /// The exclusive lock on the maildrop, given back at QUIT or when the session ends.
+    pub lock: LockGuard,
 }
 
 impl Maildrop {

@@ -175,7 +175,7 @@ async fn dispatch(s: &mut Session<'_>, line: &[u8]) -> Flow {
     match command {
         Command::Capa => return cmd::capa::execute(s).await,
         Command::Quit => {
-            let out = cmd::quit::execute(s.svc.dir.store().as_ref(), &s.state).await;
+            let out = cmd::quit::execute(s.svc.dir.store().as_ref(), &mut s.state).await;
             return reply(s, &out, Flow::Close).await;
         }
         _ => {}
