@@ -70,7 +70,11 @@ impl BodyCache {
     /// The bytes of each blob of `ids`, in order (`None` where not stored): the kept ones
     /// from memory, the others through one call of `read` (given the missing ids, answering
     /// in their order), which are then kept.
-    pub async fn read_through<F, Fut>(&self, ids: &[String], read: F) -> Result<Vec<Option<Vec<u8>>>>
+    pub async fn read_through<F, Fut>(
+        &self,
+        ids: &[String],
+        read: F,
+    ) -> Result<Vec<Option<Vec<u8>>>>
     where
         F: FnOnce(Vec<String>) -> Fut,
         Fut: Future<Output = Result<Vec<Option<Vec<u8>>>>>,
@@ -150,6 +154,10 @@ mod tests {
             c.keep(&format!("{i:032x}"), &vec![b'x'; 64 << 10]);
         }
         c.kept.run_pending_tasks();
-        assert!(c.kept.weighted_size() <= 1 << 20, "{}", c.kept.weighted_size());
+        assert!(
+            c.kept.weighted_size() <= 1 << 20,
+            "{}",
+            c.kept.weighted_size()
+        );
     }
 }
