@@ -291,6 +291,26 @@ fn line_end_len(body: &[u8], end: usize) -> usize {
     }
 }
 
+/// OPS-3: a virus or a spam level (any but `none`) counted once at the server and once at
+/// each local recipient (incoming) or at the authenticated sender (outgoing).
+fn count_verdict(s: &Session<'_>, tx: &Transaction, verdict: &Verdict, level: &str) {
+    use heron_store::stats::{Event, recorder};
+    let e = match (&verdict.virus, level) {
+        (Some(_), _) => Event::Virus,
+        (None, "none") => return,
+        (None, _) => Event::Spam,
+    };
+    let stats = recorder();
+    stats.server(e);
+    match &s.dlg.auth {
+        Some(a) => stats.mailbox(a.domain.id, a.user.id, e),
+        None => tx
+            .local
+            .iter()
+            .for_each(|u| stats.mailbox(u.domain_id, u.id, e)),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -312,25 +332,5 @@ mod tests {
             tag_subject(b"From: a@b\r\n\r\nx", "[SPAM]"),
             b"Subject: [SPAM]\r\nFrom: a@b\r\n\r\nx"
         );
-    }
-}
-
-/// OPS-3: a virus or a spam level (any but `none`) counted once at the server and once at
-/// each local recipient (incoming) or at the authenticated sender (outgoing).
-fn count_verdict(s: &Session<'_>, tx: &Transaction, verdict: &Verdict, level: &str) {
-    use heron_store::stats::{Event, recorder};
-    let e = match (&verdict.virus, level) {
-        (Some(_), _) => Event::Virus,
-        (None, "none") => return,
-        (None, _) => Event::Spam,
-    };
-    let stats = recorder();
-    stats.server(e);
-    match &s.dlg.auth {
-        Some(a) => stats.mailbox(a.domain.id, a.user.id, e),
-        None => tx
-            .local
-            .iter()
-            .for_each(|u| stats.mailbox(u.domain_id, u.id, e)),
     }
 }

@@ -1,7 +1,7 @@
 //! Statistics counters: batches add to stored rows (also written at once), series and
 //! totals read back by scope, key, span and period, and pruning by age.
 
-use crate::stats::{Counts, DAY, HOUR, Scope, Span, StatRow};
+use crate::stats::{Counts, DAY, Event, HOUR, Login, Recorder, Scope, Span, StatRow, flush};
 
 use super::Subject;
 
@@ -109,4 +109,27 @@ pub async fn stat_counts(s: Subject) {
     assert_eq!(hours.len(), 1);
     assert_eq!(s.stats_prune(Span::Day, t).await.unwrap(), 0);
     assert_eq!(s.stats_prune(Span::Day, t + 1).await.unwrap(), 3);
+
+    // A recorder's counts flushed: hour and day rows, added to what is stored.
+    let rec = Recorder::default();
+    let u = 3 * DAY;
+    rec.add_at(u + 10, Scope::User, 5, Event::Login(Login::Pop3));
+    rec.add_at(u + 2 * HOUR, Scope::User, 5, Event::Delivered(40));
+    assert_eq!(flush(s.as_ref(), &rec).await.unwrap(), 2);
+    assert!(rec.is_empty());
+    rec.add_at(u + 20, Scope::User, 5, Event::Login(Login::Pop3));
+    assert_eq!(flush(s.as_ref(), &rec).await.unwrap(), 1);
+    assert_eq!(flush(s.as_ref(), &rec).await.unwrap(), 0);
+    let hours = s
+        .stats_series(Scope::User, 5, Span::Hour, u, u + DAY)
+        .await
+        .unwrap();
+    assert_eq!(hours.len(), 2);
+    assert_eq!(hours[0].counts.logins_pop3, 2);
+    let day = s
+        .stats_series(Scope::User, 5, Span::Day, u, u + DAY)
+        .await
+        .unwrap();
+    assert_eq!(day.len(), 1);
+    assert_eq!((day[0].counts.logins_pop3, day[0].counts.bytes_in), (2, 40));
 }
