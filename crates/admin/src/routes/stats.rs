@@ -47,8 +47,22 @@ pub struct Period {
     pub span: Span,
 }
 
-/// A time as the API takes it: RFC 3339, `YYYY-MM-DD` (midnight UTC) or Unix seconds.
+/// The last second a period may name (9999-12-31T23:59:59Z), so bucket maths never overflows.
+const LAST_TIME: i64 = 253_402_300_799;
+
+/// A time as the API takes it: RFC 3339, `YYYY-MM-DD` (midnight UTC) or Unix seconds, from
+/// 1970 to 9999.
 fn parse_time(v: &str, name: &str) -> ApiResult<i64> {
+    let t = parse_any_time(v, name)?;
+    if !(0..=LAST_TIME).contains(&t) {
+        return Err(ApiError::bad_request(format!(
+            "{name}: give a time from 1970 to 9999"
+        )));
+    }
+    Ok(t)
+}
+
+fn parse_any_time(v: &str, name: &str) -> ApiResult<i64> {
     let v = v.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(v) {
         return Ok(t.timestamp());
@@ -420,5 +434,8 @@ mod tests {
         assert!(Period::of(&q("", "", "week"), now).is_err());
         assert!(Period::of(&q("yesterday", "", ""), now).is_err());
         assert!(Period::of(&q("2000-01-01", "2024-01-01", "hour"), now).is_err());
+        assert!(Period::of(&q("-9223372036854775808", "", ""), now).is_err());
+        assert!(Period::of(&q("0", "9223372036854775807", "day"), now).is_err());
+        assert!(Period::of(&q("0", "86400", "day"), now).is_ok());
     }
 }
