@@ -163,3 +163,50 @@ def test_statistics_count_known_traffic_exactly(mailnet, tmp_path):
     assert out["totals"]["Messages in"] == str(want_a["messages_in"]), out["totals"]
     user_logins = [b for b in out["user"] if b["chart"] == "logins" and b["value"] > 0]
     assert user_logins and all(b["height"] > 0 for b in user_logins), out["user"]
+
+
+def test_store_copy_carries_the_statistics(tmp_path, pg_url):
+    """Counts kept in the embedded store are there after `heron store copy` to PostgreSQL,
+    and a node on PostgreSQL goes on adding to them."""
+    import subprocess
+
+    from admin_api import error_of  # noqa: F401
+    from conftest import HERON, USER, Heron, smtp_client
+    from test_store_postgres import PgHeron, dir_of
+
+    def api_totals(node, token):
+        r = Api(node, token=token).get(f"/users/{USER}/stats")
+        assert r.status_code == 200, r.text
+        return r.json()["totals"]
+
+    def send(node):
+        with smtp_client(node) as s:
+            assert s.sendmail("x@remote.test", [USER], make_message("hi", "x@remote.test")) == {}
+
+    src = Heron(dir_of(tmp_path / "src"))
+    src.init()
+    src.set("stats.flush_interval", "3600")
+    src.start()
+    src.add_user(USER, PASSWORD)
+    send(src)
+    send(src)
+    # A clean stop writes the counts (the interval is far off).
+    assert src.stop() == 0
+    r = subprocess.run([HERON, "store", "copy", "--from", str(src.data), "--to", pg_url],
+                       capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, f"stdout: {r.stdout}\nstderr: {r.stderr}"
+    line = next(li for li in r.stdout.splitlines() if li.strip().startswith("stat_counts "))
+    assert "MISMATCH" not in line, line
+
+    dst = PgHeron(tmp_path / "dst", pg_url)
+    dst.start()
+    try:
+        wait_for_api(dst)
+        token = dst.cli("token", "create", "stats").stdout.strip()
+        assert api_totals(dst, token)["messages_in"] == 2
+        dst.set("stats.flush_interval", "1")
+        send(dst)
+        eventually(lambda: api_totals(dst, token)["messages_in"] == 3, 15,
+                   what="the copied counts added to")
+    finally:
+        assert dst.stop() == 0, dst.tail()

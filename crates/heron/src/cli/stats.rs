@@ -2,9 +2,9 @@
 //! to the store every `stats.flush_interval` seconds as one batch, and old rows are pruned
 //! hourly per `stats.retention_months`. [`final_flush`] writes what is left at a clean stop.
 //!
-//! Invariants: the interval is read again after every flush, so changing the setting takes
-//! effect within one old interval; a failed write keeps the counts in memory for the next
-//! round (logged, never fatal).
+//! Invariants: the next flush is due one interval after the last one, by the interval set
+//! now (a change of the setting applies at once); a failed write keeps the counts in memory
+//! for the next round (logged, never fatal).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,13 +26,21 @@ pub fn spawn(
     tokio::spawn(async move {
         let mut prune = tokio::time::interval(PRUNE_EVERY);
         prune.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut changes = settings.watch();
+        let mut last = tokio::time::Instant::now();
         loop {
             let every = settings
                 .get(defs::STATS_FLUSH_INTERVAL)
                 .max(Duration::from_secs(1));
             tokio::select! {
                 _ = stop.cancelled() => return,
-                _ = tokio::time::sleep(every) => flush(store.as_ref()).await,
+                _ = tokio::time::sleep_until(last + every) => {
+                    flush(store.as_ref()).await;
+                    last = tokio::time::Instant::now();
+                }
+                // A setting changed: the next flush is due by the new interval. (The sender
+                // lives in `settings`, held here, so this never ends.)
+                _ = changes.changed() => {}
                 _ = prune.tick() => {
                     let months = settings.get(defs::STATS_RETENTION_MONTHS);
                     match stats::prune(store.as_ref(), heron_store::rules::now(), months).await {
