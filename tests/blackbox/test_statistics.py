@@ -1,6 +1,6 @@
 """Statistics (OPS-3) and per-domain bandwidth (OPS-7): known traffic through a real server
-(mail from another server to two hosted domains, one message the filter calls spam,
-submissions relayed to an SMTP sink with one refused recipient and its bounce, POP3, IMAP and
+(mail from another server to two hosted domains, one message the filter calls spam, an admin
+message, submissions relayed to an SMTP sink with one refused recipient and its bounce, POP3, IMAP and
 admin logins) must show up as exactly those counts in the API for the server, each domain and
 each user; a domain administrator reads only their own domain; the domain's page draws the
 counts as SVG bars in Chromium."""
@@ -72,6 +72,10 @@ def test_statistics_count_known_traffic_exactly(mailnet, tmp_path):
     # bounce into alice's mailbox), and one local copy for bob.
     submit(a, ["ok1@c.test", "ok2@c.test", GONE], make_message("out", ALICE), ALICE)
     submit(a, [BOB], make_message("local", ALICE), ALICE)
+    # A message from the administrator into carol's INBOX is a delivery too.
+    r = admin.post("/messages", {"to": "user", "user": CAROL, "subject": "Notice",
+                                 "body": "Maintenance tonight."})
+    assert r.status_code == 200 and r.json() == {"delivered": 1}, r.text
     delivered = sink.wait(1)
     wait_spool_empty(a, timeout=30)
     bytes_out = sum(len(d.content) * len(d.rcpt_tos) for d in sink.messages())
@@ -81,7 +85,7 @@ def test_statistics_count_known_traffic_exactly(mailnet, tmp_path):
     # (The bounce is in alice's mailbox before its spool entry goes.)
     alice_sizes = pop_sizes(a, ALICE)
     bob_sizes, carol_sizes = pop_sizes(a, BOB), pop_sizes(a, CAROL)
-    assert (len(alice_sizes), len(bob_sizes), len(carol_sizes)) == (2, 2, 1)
+    assert (len(alice_sizes), len(bob_sizes), len(carol_sizes)) == (2, 2, 2)
     imap_login(a, ALICE)
     imap_login(a, ALICE)
 
@@ -89,7 +93,7 @@ def test_statistics_count_known_traffic_exactly(mailnet, tmp_path):
                         bytes_out=bytes_out, bounces=1, logins_smtp=2, logins_pop3=1,
                         logins_imap=2)
     want_bob = expect(messages_in=2, bytes_in=sum(bob_sizes), logins_pop3=1)
-    want_carol = expect(messages_in=1, bytes_in=sum(carol_sizes), spam=1, logins_pop3=1)
+    want_carol = expect(messages_in=2, bytes_in=sum(carol_sizes), spam=1, logins_pop3=1)
     want_a = {k: want_alice[k] + want_bob[k] for k in COUNTERS}
     want_server = {k: want_a[k] + want_carol[k] for k in COUNTERS}
     want_server["logins_web"] = 1
@@ -102,7 +106,7 @@ def test_statistics_count_known_traffic_exactly(mailnet, tmp_path):
     server = eventually(server_counts, 15, what="the server's statistics")
     assert server["scope"] == "server" and server["bucket"] == "hour"
     assert len(server["series"]) == 48
-    assert sum(p["counts"]["messages_in"] for p in server["series"]) == 5
+    assert sum(p["counts"]["messages_in"] for p in server["series"]) == 6
     assert server["totals"]["logins"] == 2 + 3 + 2 + 1
     by_day = admin.get("/stats").json()
     assert counts(by_day) == want_server and by_day["bucket"] == "day"

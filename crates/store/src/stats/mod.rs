@@ -18,7 +18,9 @@
 //!
 //! What is counted, and where:
 //! - `messages_in`/`bytes_in`: each copy delivered into a local mailbox (a message for three
-//!   local users counts three), at the recipient's domain and user;
+//!   local users counts three) by SMTP, as a generated report, by POP retrieval or as an
+//!   admin message or notice (not IMAP APPEND or an import), at the recipient's domain and
+//!   user;
 //! - `messages_out`/`bytes_out`: each remote recipient the queue delivered to, at the sender's
 //!   domain and user when the sender is hosted here;
 //! - `spam`/`virus`: the filter's verdict on a message, once at the server and once at each
