@@ -156,9 +156,9 @@ struct Scoped {
 fn page(v: &Viewer, s: Scoped, view: StatsView, problem: Option<String>) -> Response {
     let (charts, totals) = charts(&view);
     html(&StatsPage {
-        chrome: v.chrome(match s.scope {
-            "server" => "stats",
-            "user" => "users",
+        chrome: v.chrome(match (s.scope, v.own_domain()) {
+            ("server", _) | ("domain", Some(_)) => "stats",
+            ("user", _) => "users",
             _ => "domains",
         }),
         scope: s.scope,

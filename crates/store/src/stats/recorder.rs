@@ -1,7 +1,10 @@
 //! The in-memory side of the statistics: [`Recorder`] adds events to per (scope, key, hour)
 //! counts under one lock, and hands them out as hourly rows for [`super::flush`].
 //!
-//! Invariants: recording takes the lock for one map update and never waits on I/O; taking
+//! Memory: one entry per (scope, key, hour) counted since the last flush, so about the
+//! number of users and domains active in one flush interval.
+//!
+//! Invariants: recording takes the lock once per event and never waits on I/O; taking
 //! the counts empties the map in one step, so every event is in exactly one batch (or put
 //! back after a failed write).
 
@@ -37,32 +40,34 @@ impl Recorder {
 
     /// Count `e` at Unix time `at` for one scope and key.
     pub fn add_at(&self, at: i64, scope: Scope, key: i64, e: Event) {
+        self.add_all(at, &[(scope, key)], e);
+    }
+
+    /// Count `e` at Unix time `at` once for each (scope, key), under one lock.
+    fn add_all(&self, at: i64, to: &[(Scope, i64)], e: Event) {
         let hour = Span::Hour.start_of(at);
-        self.pending()
-            .entry((scope, key, hour))
-            .or_default()
-            .count(e);
+        let mut pending = self.pending();
+        for &(scope, key) in to {
+            pending.entry((scope, key, hour)).or_default().count(e);
+        }
     }
 
     /// Count `e` now for the server only.
     pub fn server(&self, e: Event) {
-        self.add_at(now(), Scope::Server, 0, e);
+        self.add_all(now(), &[(Scope::Server, 0)], e);
     }
 
     /// Count `e` now for a user and their domain, not the server.
     pub fn mailbox(&self, domain: i64, user: i64, e: Event) {
-        let t = now();
-        self.add_at(t, Scope::Domain, domain, e);
-        self.add_at(t, Scope::User, user, e);
+        self.add_all(now(), &[(Scope::Domain, domain), (Scope::User, user)], e);
     }
 
     /// Count `e` now for the server, a domain and (when known) one of its users.
     pub fn account(&self, domain: i64, user: Option<i64>, e: Event) {
-        let t = now();
-        self.add_at(t, Scope::Server, 0, e);
-        self.add_at(t, Scope::Domain, domain, e);
-        if let Some(u) = user {
-            self.add_at(t, Scope::User, u, e);
+        let to = [(Scope::Server, 0), (Scope::Domain, domain)];
+        match user {
+            Some(u) => self.add_all(now(), &[to[0], to[1], (Scope::User, u)], e),
+            None => self.add_all(now(), &to, e),
         }
     }
 
@@ -124,6 +129,29 @@ mod tests {
         assert_eq!(rows[1].start, 10 * DAY + HOUR);
         assert_eq!(rows[2].counts.logins(), 2);
         assert_eq!(rows[2].counts.logins_imap, 1);
+    }
+
+    #[test]
+    fn account_counts_server_domain_and_user() {
+        let r = Recorder::default();
+        r.account(3, Some(8), Event::Bounce);
+        r.account(3, None, Event::Bounce);
+        r.mailbox(3, 8, Event::Spam);
+        r.server(Event::Virus);
+        let rows = r.take();
+        let of = |scope, key| {
+            rows.iter()
+                .find(|x| x.scope == scope && x.key == key)
+                .unwrap()
+        };
+        assert_eq!(rows.len(), 3);
+        assert_eq!(of(Scope::Server, 0).counts.bounces, 2);
+        assert_eq!(of(Scope::Server, 0).counts.spam, 0);
+        assert_eq!(of(Scope::Server, 0).counts.virus, 1);
+        assert_eq!(of(Scope::Domain, 3).counts.bounces, 2);
+        assert_eq!(of(Scope::Domain, 3).counts.spam, 1);
+        assert_eq!(of(Scope::User, 8).counts.bounces, 1);
+        assert_eq!(of(Scope::User, 8).counts.spam, 1);
     }
 
     #[test]
