@@ -140,10 +140,7 @@ mod tests {
         let store: Arc<dyn Store> = Arc::new(heron_store::SqliteStore::open(dir.path()).unwrap());
         let l = MailboxLocks::new(store.clone());
         drop(l.try_lock(1).await.unwrap().unwrap());
-        assert!(
-            l.held.lock().unwrap().contains(&1),
-            "kept until the hold is given back"
-        );
+        assert!(l.held.lock().unwrap().contains(&1), "kept until the hold is given back");
         let mut freed = false;
         for _ in 0..200 {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
