@@ -27,7 +27,8 @@ def test_every_page_fits_1280_pixels_in_both_themes(admin):
              f"/domains/{domain}/aliases", f"/domains/{domain}/public-folders",
              f"/users/{USER}", "/domain-defaults", "/settings",
              "/spool", f"/spool/{entry['id']}", "/tokens", "/services", "/connections",
-             "/online", "/bindings", "/logs", "/messages", f"/domains/{domain}/dns"]
+             "/online", "/bindings", "/logs", "/messages", f"/domains/{domain}/dns",
+             "/stats", f"/domains/{domain}/stats", f"/users/{USER}/stats"]
     out = run_ui(admin.heron, "every-page", "layout", timeout=300,
                  admin_password=ADMIN_PASSWORD, pages=pages)
     seen = {(p["path"], p["theme"]) for p in out["pages"]}

@@ -430,6 +430,38 @@ const scenarios = {
     return { pages: results };
   },
 
+  // Statistics: from the domain page's tab to its charts, then from a user's page to theirs;
+  // reports each chart's bars as drawn (rendered height in pixels and value).
+  async "stats-chart"(page, base, a, shot) {
+    await login(page, base, a.username, a.password);
+    await page.goto(base + "/domains/" + a.domain);
+    await page.click(".tabs a:has-text('Statistics')");
+    await page.waitForURL(base + "/domains/" + a.domain + "/stats", { timeout: TIMEOUT });
+    // By hour over the default period (the last 48 hours).
+    await page.fill("#from", "");
+    await page.fill("#to", "");
+    await page.selectOption("#bucket", "hour");
+    await page.click("#stats-period button[type=submit]");
+    await page.waitForURL((u) => u.searchParams.get("bucket") === "hour", { timeout: TIMEOUT });
+    await page.waitForSelector("figure[data-chart='messages_in'] svg rect.bar", { state: "attached" });
+    await shot("domain");
+    const bars = async () => page.$$eval("figure[data-chart] svg rect.bar", (rs) => rs.map((r) => ({
+      chart: r.closest("figure").getAttribute("data-chart"),
+      value: Number(r.getAttribute("data-value")),
+      height: r.getBoundingClientRect().height,
+    })));
+    const domain = await bars();
+    const totals = await page.$$eval("[data-total]", (ts) => Object.fromEntries(
+      ts.map((t) => [t.getAttribute("data-total"), t.textContent.trim()])));
+    await page.goto(base + "/users/" + a.user);
+    await page.click("[data-user-stats]");
+    await page.waitForURL(base + "/users/" + a.user + "/stats", { timeout: TIMEOUT });
+    await page.waitForSelector("figure[data-chart='logins'] svg rect.bar", { state: "attached" });
+    await shot("user");
+    const user = await bars();
+    return { domain, totals, user };
+  },
+
   // The theme switch flips the page and is remembered.
   async "theme"(page, base, a, shot) {
     await login(page, base, "admin", a.admin_password);

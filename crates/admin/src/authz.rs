@@ -61,6 +61,9 @@ pub enum Action {
     Services,
     /// Read and download the log files.
     Logs,
+    /// Read the statistics (OPS-3) of one domain and its users, or (`None`) of the server and
+    /// every domain.
+    Statistics(Option<String>),
     /// Send a message to the users of one domain, or (`None`) to users of any domain.
     SendMessage(Option<String>),
     /// Set chosen fields of every domain to the domain defaults (DOM-12).
@@ -98,7 +101,7 @@ pub fn decide(who: &Principal, must_change: bool, action: &Action) -> Result<(),
         PropagateDomainDefaults => admin,
         OwnFilter(d, permitted) => admin || (*permitted && own(d)),
         ReadDomain(d) | ManageAccounts(d) => admin || own(d),
-        UserActivity(scope) | SendMessage(scope) => match scope {
+        UserActivity(scope) | SendMessage(scope) | Statistics(scope) => match scope {
             Some(d) => admin || own(d),
             None => admin,
         },
@@ -240,6 +243,13 @@ mod tests {
             (user.clone(), false, UserActivity(a()), Err(NotPermitted)),
             (user.clone(), false, SendMessage(None), Err(NotPermitted)),
             (user.clone(), false, SendMessage(a()), Err(NotPermitted)),
+            // Statistics: the server's for administrators, a domain's for its administrator.
+            (sys.clone(), false, Statistics(None), Ok(())),
+            (tok.clone(), false, Statistics(b()), Ok(())),
+            (da("a.test"), false, Statistics(a()), Ok(())),
+            (da("a.test"), false, Statistics(b()), Err(NotPermitted)),
+            (da("a.test"), false, Statistics(None), Err(NotPermitted)),
+            (user.clone(), false, Statistics(a()), Err(NotPermitted)),
         ];
         check(cases);
     }

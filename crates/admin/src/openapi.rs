@@ -8,14 +8,14 @@ use crate::routes::defaults;
 use crate::routes::{
     activity, addresses, aliases, bayes, blocks, certificates, clientsetup, connections, dkim,
     dmarc, dns, domain_aliases, domains, filter, filter_policy, impersonate, listeners, logs,
-    messages, nodes, pop_retrieval, public_folders, services, session, settings, spool, tlsrpt,
-    tokens, users,
+    messages, nodes, pop_retrieval, public_folders, services, session, settings, spool, stats,
+    tlsrpt, tokens, users,
 };
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Heron admin API", description = "Domains, users, aliases, settings, the spool, live connections, services, logs, \
-        mass messages, DKIM keys, listeners and their TLS certificates, the spam filter's message test and DMARC aggregate reports of a Heron mail server. \
+        mass messages, DKIM keys, listeners and their TLS certificates, the spam filter's message test and DMARC aggregate reports, statistics and per-domain bandwidth of a Heron mail server. \
         Authenticate with POST /api/v1/session (cookie heron_session; send X-CSRF-Token on state-changing requests) \
         or with Authorization: Bearer <API token>."),
     paths(
@@ -45,6 +45,7 @@ use crate::routes::{
         filter_policy::user_get, filter_policy::user_put,
         dmarc::list, dmarc::get, dmarc::collected, dmarc::send,
         tlsrpt::results, tlsrpt::send,
+        stats::server, stats::domain, stats::user, stats::domain_bandwidth, stats::bandwidth,
         listeners::list, listeners::put,
         certificates::list, certificates::upload,
         blocks::list, blocks::delete, blocks::blacklist,

@@ -60,6 +60,14 @@ pub const ROLES: &[(&str, &str)] = &[
     ("dmarc_send", ADMIN),
     ("tlsrpt_results", ADMIN),
     ("tlsrpt_send", ADMIN),
+    ("stats_server", ADMIN),
+    ("stats_domain", DOMAIN),
+    ("stats_user", DOMAIN),
+    ("bandwidth_domain", DOMAIN),
+    (
+        "bandwidth_list",
+        "system administrator, API token, domain administrator (own domain only)",
+    ),
     ("users_list", DOMAIN),
     (
         "users_create",

@@ -13,6 +13,11 @@ use crate::session::{Authed, Session};
 /// may change after login).
 pub async fn enter(s: &mut Session<'_>, user: User, address: String) -> Done {
     s.dir().record_login(&user).await;
+    heron_store::stats::recorder().account(
+        user.domain_id,
+        Some(user.id),
+        heron_store::stats::Event::Login(heron_store::stats::Login::Imap),
+    );
     s.info.set_user(&address);
     tracing::info!(target: "imap", "login {address}");
     s.phase.log_in(Authed { user, address });

@@ -46,6 +46,11 @@ pub async fn enter_transaction(s: &mut Session<'_>, user: User, name: &str) -> F
         }
     };
     s.svc.dir.record_login(&user).await;
+    heron_store::stats::recorder().account(
+        user.domain_id,
+        Some(user.id),
+        heron_store::stats::Event::Login(heron_store::stats::Login::Pop3),
+    );
     s.info.set_user(name);
     let deleted = vec![false; msgs.len()];
     let drop = Maildrop {

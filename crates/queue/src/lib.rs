@@ -21,6 +21,7 @@ pub mod route;
 pub mod schedule;
 pub mod scheduler;
 pub mod signing;
+pub mod stats;
 pub mod tls_policy;
 
 use std::path::PathBuf;

@@ -63,7 +63,11 @@ pub async fn report(
     });
     match hand_off(q, &e.sender, bytes).await {
         Ok(()) => {
-            tracing::info!(target: "delivery", "#{}: {action} report for {} recipient(s) sent to <{}>", e.id, list.len(), e.sender)
+            tracing::info!(target: "delivery", "#{}: {action} report for {} recipient(s) sent to <{}>", e.id, list.len(), e.sender);
+            if action == Action::Failed {
+                let bounce = heron_store::stats::Event::Bounce;
+                crate::stats::count_for_sender(&q.dir, &e.sender, bounce, 1).await;
+            }
         }
         Err(err) => {
             tracing::error!(target: "delivery", "#{}: {action} report to <{}> failed: {err}", e.id, e.sender)
@@ -176,10 +180,19 @@ pub async fn hand_off_with(
             ));
         }
         let local = MessageBytes::new(b"Return-Path: <>\r\n".to_vec(), body.clone());
+        let size = local.len() as u64;
         store
             .deliver(local, &targets)
             .await
             .map_err(|e| e.to_string())?;
+        // OPS-3: each copy put in a mailbox.
+        for u in &res.mailboxes {
+            heron_store::stats::recorder().account(
+                u.domain_id,
+                Some(u.id),
+                heron_store::stats::Event::Delivered(size),
+            );
+        }
     }
     if !res.remote.is_empty() {
         let entry = NewSpoolEntry {

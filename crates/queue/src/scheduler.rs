@@ -217,6 +217,14 @@ impl Queue {
             .delayed
             .iter()
             .for_each(|_| m.delivery("deferred", None));
+        // OPS-3: each remote recipient reached, at the (hosted) sender.
+        crate::stats::count_for_sender(
+            &self.dir,
+            &e.sender,
+            heron_store::stats::Event::Sent(signed.len() as u64),
+            applied.delivered.len(),
+        )
+        .await;
         let wants = |i: &usize, what| rcpts.get(*i).is_some_and(|r| schedule::wants(r, what));
         let failed: Vec<usize> = applied
             .failed

@@ -540,6 +540,12 @@ crate::settings! {
     /// Seconds between auto-clean runs (one node runs each, as the store's hold allows).
     AUTOCLEAN_INTERVAL: Seconds = "autoclean.interval", "3600";
 
+    // ---- statistics (OPS-3) ----
+    /// Seconds between writes of this node's statistics (messages and bytes in and out, spam and virus verdicts, bounces, logins per server, domain and user) to the store: counts are kept in memory and written as one batch of additions, and once more at a clean shutdown, so several nodes add up. A node killed without a clean stop loses the counts of at most this long.
+    STATS_FLUSH_INTERVAL: Seconds = "stats.flush_interval", "60";
+    /// Months the daily statistics are kept (a month counted as 31 days); the hourly statistics are kept 31 days. Older rows are removed hourly.
+    STATS_RETENTION_MONTHS: Count = "stats.retention_months", "13";
+
     // ---- sending throttles (DOM-7) ----
     /// Throttle sending per domain and per user: authenticated submissions over the hourly message or MB limit of the sender or of its domain, and bounces (null-sender mail) for a domain or mailbox over its hourly bounce limit, are deferred with 451 4.7.0 until the hour is over. The counts are shared by every node.
     THROTTLE_ENABLED: Bool = "throttle.enabled", "false";

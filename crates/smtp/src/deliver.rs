@@ -18,6 +18,7 @@ use heron_proto_smtp::{Ret, count_received, has_header, received_protocol};
 use heron_queue::dsn::{self, DsnRecipient, DsnRequest};
 use heron_queue::notify::hand_off_with;
 use heron_settings::defs;
+use heron_store::stats::Event;
 use heron_store::{MessageBytes, NewMessage, NewSpoolEntry, SpoolRecipient};
 
 use crate::envelope::{Transaction, notify_text};
@@ -221,7 +222,9 @@ async fn local(
 ) -> Result<(), heron_directory::DirectoryError> {
     let dir = &s.svc.dir;
     let mut targets = Vec::with_capacity(tx.local.len());
+    let mut counted = Vec::with_capacity(tx.local.len());
     for u in users {
+        counted.push((u.domain_id, u.id));
         let junk_folder = match junk {
             true => junk_folder(s, u.id).await?,
             false => None,
@@ -238,7 +241,13 @@ async fn local(
             },
         ));
     }
+    let size = bytes.len() as u64;
     dir.store().deliver(bytes, &targets).await?;
+    // OPS-3: each copy put in a mailbox.
+    let stats = heron_store::stats::recorder();
+    for (domain, user) in counted {
+        stats.account(domain, Some(user), Event::Delivered(size));
+    }
     Ok(())
 }
 
@@ -292,7 +301,10 @@ async fn notify_sender(
         original,
     });
     match hand_off_with(&s.svc.dir, &s.svc.settings, &tx.sender, report).await {
-        Ok(()) => tracing::info!(target: "smtp", "notice sent to <{}>: {text}", tx.sender),
+        Ok(()) => {
+            tracing::info!(target: "smtp", "notice sent to <{}>: {text}", tx.sender);
+            heron_queue::stats::count_for_sender(&s.svc.dir, &tx.sender, Event::Bounce, 1).await;
+        }
         Err(e) => tracing::warn!(target: "smtp", "notice to <{}> failed: {e}", tx.sender),
     }
 }

@@ -123,6 +123,7 @@ pub async fn judge(
         (None, "none") => "clean",
         (None, name) => name,
     });
+    count_verdict(s, tx, &verdict, level.name());
     let unfiltered = groups.iter().any(|(p, _)| !p.enabled);
     let mut parts = Vec::with_capacity(groups.len());
     for (policy, mut part) in groups {
@@ -287,6 +288,26 @@ fn line_end_len(body: &[u8], end: usize) -> usize {
         1
     } else {
         0
+    }
+}
+
+/// OPS-3: a virus or a spam level (any but `none`) counted once at the server and once at
+/// each local recipient (incoming) or at the authenticated sender (outgoing).
+fn count_verdict(s: &Session<'_>, tx: &Transaction, verdict: &Verdict, level: &str) {
+    use heron_store::stats::{Event, recorder};
+    let e = match (&verdict.virus, level) {
+        (Some(_), _) => Event::Virus,
+        (None, "none") => return,
+        (None, _) => Event::Spam,
+    };
+    let stats = recorder();
+    stats.server(e);
+    match &s.dlg.auth {
+        Some(a) => stats.mailbox(a.domain.id, a.user.id, e),
+        None => tx
+            .local
+            .iter()
+            .for_each(|u| stats.mailbox(u.domain_id, u.id, e)),
     }
 }
 

@@ -29,8 +29,10 @@ pub async fn domain_over_limit(svc: &SmtpService, d: &Domain, used: u64) {
         admins = r.mailboxes;
     }
     let mut targets = Vec::new();
+    let mut counted = Vec::new();
     for a in &admins {
         if let Ok(Some(f)) = store.get_folder(a.id, "INBOX").await {
+            counted.push((a.domain_id, a.id));
             targets.push((
                 f.id,
                 NewMessage {
@@ -56,8 +58,14 @@ pub async fn domain_over_limit(svc: &SmtpService, d: &Domain, used: u64) {
         ts = now.timestamp(),
         limit = d.limits.disk_mb,
     );
+    let size = text.len() as u64;
     match store.deliver(text.into_bytes().into(), &targets).await {
         Ok(_) => {
+            // OPS-3: each copy put in a mailbox.
+            for (domain, user) in counted {
+                let e = heron_store::stats::Event::Delivered(size);
+                heron_store::stats::recorder().account(domain, Some(user), e);
+            }
             tracing::warn!(target: "smtp", "{} is over its disk limit; {} administrators warned", d.name, targets.len())
         }
         Err(e) => {

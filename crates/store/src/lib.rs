@@ -26,6 +26,7 @@ pub mod postgres;
 pub mod rules;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+pub mod stats;
 pub mod suite;
 pub mod textindex;
 pub mod tlsrpt;
@@ -45,6 +46,6 @@ pub use sqlite::SqliteStore;
 pub use tlsrpt::TlsRptResult;
 pub use traits::{
     AclStore, AdminSessionStore, BayesStore, DirectoryStore, DmarcStore, GreylistStore, LimitStore,
-    MailStore, NodeStore, PopRetrievalStore, SecretStore, SettingsStore, SpoolStore, Store,
-    ThrottleStore, TlsRptStore, TokenStore,
+    MailStore, NodeStore, PopRetrievalStore, SecretStore, SettingsStore, SpoolStore, StatsStore,
+    Store, ThrottleStore, TlsRptStore, TokenStore,
 };

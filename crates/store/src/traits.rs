@@ -13,7 +13,39 @@ use crate::error::{Result, StoreError};
 use crate::events::Subscription;
 use crate::model::*;
 use crate::rules::limits::{LimitBlock, Rule};
+use crate::stats::{Counts, Scope, Span, StatRow};
 use crate::tlsrpt::TlsRptResult;
+
+/// Statistics (OPS-3; see [`crate::stats`]): counters per scope, key and bucket, written in
+/// batches by each node's recorder and only ever added to.
+#[async_trait]
+pub trait StatsStore: Send + Sync {
+    /// Add each row's counts to the stored row of the same scope, key, span and start (made
+    /// when missing), all in one transaction. Rows should come in key order
+    /// ([`crate::stats::sort`]).
+    async fn stats_add(&self, rows: &[StatRow]) -> Result<()>;
+    /// The stored rows of one scope and key and span whose bucket starts in `from..to`, by
+    /// start (buckets without counts have no row).
+    async fn stats_series(
+        &self,
+        scope: Scope,
+        key: i64,
+        span: Span,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<StatRow>>;
+    /// Per key of `scope`, the sum of its `span` rows whose bucket starts in `from..to`, by
+    /// key (keys without rows are left out).
+    async fn stats_totals(
+        &self,
+        scope: Scope,
+        span: Span,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(i64, Counts)>>;
+    /// Delete the `span` rows whose bucket starts before `before`; how many went.
+    async fn stats_prune(&self, span: Span, before: i64) -> Result<u64>;
+}
 
 /// Domains, domain aliases, users, aliases, lists and the admin account.
 #[async_trait]
@@ -620,6 +652,7 @@ pub trait Store:
     + GreylistStore
     + ThrottleStore
     + PopRetrievalStore
+    + StatsStore
 {
     /// Receive change events committed by this process or, for backends that share the
     /// database between processes or nodes, by any of them.

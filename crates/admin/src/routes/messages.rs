@@ -217,6 +217,7 @@ pub async fn send(dir: &Directory, target: &Target, subject: &str, body: &str) -
     let bytes = build(&from, to, &hostname, subject, body)?;
     let store = dir.store();
     let mut targets = Vec::with_capacity(users.len());
+    let mut counted = Vec::with_capacity(users.len());
     for u in &users {
         let Some(inbox) = store.get_folder(u.id, "INBOX").await? else {
             tracing::warn!(target: "delivery", "admin message: user #{} has no INBOX", u.id);
@@ -229,11 +230,18 @@ pub async fn send(dir: &Directory, target: &Target, subject: &str, body: &str) -
                 internal_date: None,
             },
         ));
+        counted.push((u.domain_id, u.id));
     }
     if targets.is_empty() {
         return Ok(0);
     }
+    let size = bytes.len() as u64;
     store.deliver(bytes.into(), &targets).await?;
+    // OPS-3: each copy put in a mailbox.
+    for (domain, user) in counted {
+        let e = heron_store::stats::Event::Delivered(size);
+        heron_store::stats::recorder().account(domain, Some(user), e);
+    }
     Ok(targets.len())
 }
 

@@ -32,6 +32,7 @@ pub mod services;
 pub mod session;
 pub mod settings;
 pub mod spool;
+pub mod stats;
 pub mod tlsrpt;
 pub mod tokens;
 pub mod users;
@@ -158,6 +159,14 @@ pub fn api() -> Router<Shared> {
         .route("/api/v1/dmarc/send", post(dmarc::send))
         .route("/api/v1/tlsrpt/results", get(tlsrpt::results))
         .route("/api/v1/tlsrpt/send", post(tlsrpt::send))
+        .route("/api/v1/stats", get(stats::server))
+        .route("/api/v1/domains/{name}/stats", get(stats::domain))
+        .route("/api/v1/users/{address}/stats", get(stats::user))
+        .route(
+            "/api/v1/domains/{name}/bandwidth",
+            get(stats::domain_bandwidth),
+        )
+        .route("/api/v1/bandwidth", get(stats::bandwidth))
         .route("/.well-known/mta-sts.txt", get(mta_sts::policy))
         .route(
             "/api/v1/domains/{name}/filter",

@@ -13,6 +13,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use heron_directory::address::Address;
 use heron_directory::{AuthError, DirectoryError};
+use heron_store::stats;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -83,11 +84,16 @@ pub async fn login(
         st.dir
             .verify_admin(&req.username, &req.password)
             .await?
-            .map(|_| Account::Admin)
+            .map(|_| {
+                stats::recorder().server(stats::Event::Login(stats::Login::Web));
+                Account::Admin
+            })
     } else {
         match st.dir.authenticate(&req.username, &req.password).await {
             Ok(u) => {
                 st.dir.record_login(&u).await;
+                let web = stats::Event::Login(stats::Login::Web);
+                stats::recorder().account(u.domain_id, Some(u.id), web);
                 let d = st.dir.store().get_domain_by_id(u.domain_id).await?;
                 d.map(|d| Account::User(format!("{}@{}", u.local, d.name)))
             }

@@ -11,6 +11,7 @@ pub mod account;
 pub mod accounts;
 mod assets;
 pub mod blocks;
+pub mod chart;
 pub mod dashboard;
 pub mod defaults;
 pub mod dmarc;
@@ -28,6 +29,7 @@ pub mod paging;
 pub mod public_folders;
 pub mod settings;
 pub mod spool;
+pub mod stats;
 pub mod tokens;
 
 use axum::Router;
@@ -50,7 +52,10 @@ pub fn pages() -> Router<Shared> {
         .route("/domains/{name}/public-folders", get(public_folders::page))
         .route("/domains/{name}/filter", get(filter_policy::domain_page))
         .route("/domains/{name}/dns", get(domain_dns::page))
+        .route("/domains/{name}/stats", get(stats::domain_page))
         .route("/users/{address}", get(accounts::user))
+        .route("/users/{address}/stats", get(stats::user_page))
+        .route("/stats", get(stats::server_page))
         .route("/domain-defaults", get(defaults::page))
         .route("/settings", get(settings::index))
         .route("/settings/{group}", get(settings::group))

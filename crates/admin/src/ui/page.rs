@@ -194,6 +194,7 @@ fn nav(v: &Viewer, active: &str) -> Vec<NavItem> {
                 ("security", "Security lists"),
                 ("filter", "Spam filter"),
                 ("dmarc", "DMARC reports"),
+                ("stats", "Statistics"),
                 ("bindings", "Bindings"),
                 ("spool", "Spool"),
                 ("services", "Services"),
@@ -221,6 +222,7 @@ fn nav(v: &Viewer, active: &str) -> Vec<NavItem> {
             items.push(("online", "/online".to_owned(), "Online users"));
             items.push(("messages", "/messages".to_owned(), "Mass messaging"));
             items.push(("dmarc", "/dmarc".to_owned(), "DMARC reports"));
+            items.push(("stats", format!("/domains/{domain}/stats"), "Statistics"));
         }
         Principal::User => items.push(("home", "/".to_owned(), "Home")),
     }

@@ -52,6 +52,7 @@ fn label(group: &str) -> String {
         "dmarc" => "DMARC reports",
         "tlsrpt" => "TLS reports",
         "mta_sts" => "MTA-STS policy",
+        "stats" => "Statistics",
         other => return words(other),
     };
     known.to_owned()

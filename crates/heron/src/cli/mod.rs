@@ -29,6 +29,7 @@ pub mod serve;
 pub mod settings;
 pub mod spool;
 pub mod startup;
+pub mod stats;
 pub mod store;
 pub mod token;
 pub mod user;

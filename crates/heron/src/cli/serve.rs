@@ -150,6 +150,9 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
     let _pop_retrieval =
         heron_pop3::retrieval::Retrieval::new(o.dir.store().clone(), settings.clone())
             .start(queue_stop.clone());
+    // OPS-3: this node's statistics written in batches.
+    let stats_stop = CancellationToken::new();
+    let _stats = super::stats::spawn(o.dir.store().clone(), settings.clone(), stats_stop.clone());
     let admin_stop = CancellationToken::new();
     let (admin_task, admin_addr) = start_admin(
         args.admin_listen,
@@ -201,6 +204,8 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
     admin_stop.cancel();
     acme_stop.cancel();
     drain(&server, admin_task, queue_task).await;
+    stats_stop.cancel();
+    super::stats::final_flush(o.dir.store().as_ref()).await;
     heartbeat.stop().await;
     tracing::info!(target: "events", "stopped");
     Ok(())

@@ -135,7 +135,13 @@ async fn session(
                 flags: Vec::new(),
                 internal_date: None,
             };
+            let size = bytes.len() as u64;
             store.deliver(bytes.into(), &[(folder, target)]).await?;
+            // OPS-3: a copy put in the user's mailbox (a failed read only loses the count).
+            if let Ok(Some(u)) = store.get_user_by_id(a.user_id).await {
+                let e = heron_store::stats::Event::Delivered(size);
+                heron_store::stats::recorder().account(u.domain_id, Some(u.id), e);
+            }
             store
                 .pop_uidl_add(a.id, uidl, heron_store::rules::now())
                 .await?;

@@ -47,6 +47,11 @@ pub async fn execute(s: &mut Session<'_>, mechanism: String, initial: Option<Str
             tracing::info!(target: "smtp", "authenticated as {}", authed.address);
             s.info.set_user(&authed.address);
             s.svc.dir.record_login(&authed.user).await;
+            heron_store::stats::recorder().account(
+                authed.user.domain_id,
+                Some(authed.user.id),
+                heron_store::stats::Event::Login(heron_store::stats::Login::Smtp),
+            );
             s.dlg.auth = Some(authed);
             s.reply(reply::AUTH_OK, Flow::Continue).await
         }

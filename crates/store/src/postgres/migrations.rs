@@ -119,6 +119,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "pop retrieval",
         sql: include_str!("migrations/0019_pop_retrieval.sql"),
     },
+    Migration {
+        version: 20,
+        name: "statistics",
+        sql: include_str!("migrations/0020_stat_counts.sql"),
+    },
 ];
 
 /// A migration as a database has it.

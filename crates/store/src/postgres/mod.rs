@@ -84,6 +84,7 @@ mod nodes;
 mod pop_retrieval;
 mod sessions;
 mod spool;
+mod stats;
 mod textindex;
 mod throttle;
 mod tlsrpt;

@@ -25,6 +25,7 @@ pub mod quota;
 pub mod search;
 pub mod sessions;
 pub mod spool;
+pub mod stats;
 pub mod throttle;
 pub mod tlsrpt;
 

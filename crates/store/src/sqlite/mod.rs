@@ -30,6 +30,7 @@ mod schema;
 mod sessions;
 mod spool;
 mod staged;
+mod stats;
 mod textindex;
 mod throttle;
 mod tlsrpt;

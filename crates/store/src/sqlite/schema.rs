@@ -344,6 +344,27 @@ CREATE TABLE IF NOT EXISTS dmarc_reports (
     UNIQUE (domain_id, org, report_id)
 );
 CREATE INDEX IF NOT EXISTS dmarc_reports_received ON dmarc_reports (received_at);
+-- Statistics (OPS-3): counters per scope, key, bucket length and start (see
+-- crate::stats); added to by upserts, pruned by age. Created at open; no version needed.
+CREATE TABLE IF NOT EXISTS stat_counts (
+    scope TEXT NOT NULL,
+    key INTEGER NOT NULL,
+    span INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    messages_in INTEGER NOT NULL DEFAULT 0,
+    bytes_in INTEGER NOT NULL DEFAULT 0,
+    messages_out INTEGER NOT NULL DEFAULT 0,
+    bytes_out INTEGER NOT NULL DEFAULT 0,
+    spam INTEGER NOT NULL DEFAULT 0,
+    virus INTEGER NOT NULL DEFAULT 0,
+    bounces INTEGER NOT NULL DEFAULT 0,
+    logins_imap INTEGER NOT NULL DEFAULT 0,
+    logins_pop3 INTEGER NOT NULL DEFAULT 0,
+    logins_smtp INTEGER NOT NULL DEFAULT 0,
+    logins_web INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (scope, key, span, start)
+);
+CREATE INDEX IF NOT EXISTS stat_counts_age ON stat_counts (span, start);
 CREATE TABLE IF NOT EXISTS tlsrpt_results (
     day INTEGER NOT NULL,
     key INTEGER NOT NULL,
