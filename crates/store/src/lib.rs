@@ -10,6 +10,7 @@
 //!
 //! Durability rule: a write call that returns `Ok` has its bytes and records on disk.
 
+pub mod archive;
 pub mod blob;
 #[cfg(all(feature = "sqlite", feature = "postgres"))]
 pub mod copy;
@@ -43,7 +44,7 @@ pub use rules::public::PUBLIC_OWNER;
 pub use sqlite::SqliteStore;
 pub use tlsrpt::TlsRptResult;
 pub use traits::{
-    AclStore, AdminSessionStore, BayesStore, DirectoryStore, DmarcStore, GreylistStore, LimitStore,
-    MailStore, NodeStore, PopRetrievalStore, SecretStore, SettingsStore, SpoolStore, Store,
-    ThrottleStore, TlsRptStore, TokenStore,
+    AclStore, AdminSessionStore, ArchiveStore, BayesStore, DirectoryStore, DmarcStore,
+    GreylistStore, LimitStore, MailStore, NodeStore, PopRetrievalStore, SecretStore, SettingsStore,
+    SpoolStore, Store, ThrottleStore, TlsRptStore, TokenStore,
 };

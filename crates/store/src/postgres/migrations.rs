@@ -119,6 +119,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "pop retrieval",
         sql: include_str!("migrations/0019_pop_retrieval.sql"),
     },
+    Migration {
+        version: 20,
+        name: "reserved",
+        sql: include_str!("migrations/0020_reserved.sql"),
+    },
+    Migration {
+        version: 21,
+        name: "message archive",
+        sql: include_str!("migrations/0021_archive.sql"),
+    },
 ];
 
 /// A migration as a database has it.
