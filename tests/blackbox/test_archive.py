@@ -208,3 +208,26 @@ def test_store_copy_carries_the_archive_to_postgres(tmp_path, pg_url):
         assert "1 shown of 1 matching" in out, out
     finally:
         node.stop()
+
+
+def test_archive_page_searches_and_links_the_export(heron):
+    api = start(heron, "all")
+    with smtp_client(heron) as s:
+        s.send_message(message("Page visible", "hello page\n"), to_addrs=[USER])
+    base = f"http://127.0.0.1:{heron.admin_port}"
+    page = api.http.get(f"{base}/archive", params={"subject": "visible"}, timeout=30)
+    assert page.status_code == 200, page.text
+    assert "Page visible" in page.text and "1 matching messages" in page.text
+    assert "/api/v1/archive/export?subject=visible" in page.text
+    none = api.http.get(f"{base}/archive", params={"subject": "absent"}, timeout=30)
+    assert "0 matching messages" in none.text and "Page visible" not in none.text
+    bad = api.http.get(f"{base}/archive", params={"since": "soon"}, timeout=30)
+    assert bad.status_code == 200 and "since is a date" in bad.text
+    text = api.http.get(f"{base}/archive", params={"text": "HELLO PAGE"}, timeout=30)
+    assert "Page visible" in text.text
+    domain = api.http.get(f"{base}/domains/example.test", timeout=30)
+    assert 'name="archive_rule"' in domain.text
+    # Not for users.
+    user = Api(heron)
+    assert user.login(USER, PASSWORD).status_code == 200
+    assert "Page visible" not in user.http.get(f"{base}/archive", timeout=30).text

@@ -194,6 +194,7 @@ fn nav(v: &Viewer, active: &str) -> Vec<NavItem> {
                 ("security", "Security lists"),
                 ("filter", "Spam filter"),
                 ("dmarc", "DMARC reports"),
+                ("archive", "Message archive"),
                 ("bindings", "Bindings"),
                 ("spool", "Spool"),
                 ("services", "Services"),
