@@ -57,41 +57,31 @@ pub(crate) async fn plan(
             },
         ));
     }
-    // Per domain with local recipients: its name and rule (looked up once), and the index of
-    // its incoming entry in `out` once it has one.
-    let mut domains: Vec<(DomainId, Option<(String, ArchiveRule)>, Option<usize>)> = Vec::new();
+    let mut domains: Vec<Seen> = Vec::new();
     for (bytes, part) in copies {
         for u in part.local.iter().filter_map(|&i| tx.local.get(i)) {
             if Some(u.domain_id) == outgoing_domain {
                 continue;
             }
-            let at = match domains.iter().position(|d| d.0 == u.domain_id) {
+            let at = match domains.iter().position(|d| d.id == u.domain_id) {
                 Some(at) => at,
                 None => {
-                    let found = match s.svc.dir.domain_by_id(u.domain_id).await {
-                        Ok(d) => d.map(|d| {
-                            let rule = d.archive_rule.unwrap_or(global);
-                            (d.name, rule)
-                        }),
-                        Err(e) => {
-                            tracing::error!(target: "smtp", "archive rule of domain #{}: {e}", u.domain_id);
-                            None
-                        }
-                    };
-                    domains.push((u.domain_id, found, None));
+                    domains.push(Seen::look_up(s, u.domain_id, global).await);
                     domains.len() - 1
                 }
             };
-            let (_, found, entry) = &mut domains[at];
-            let Some((name, rule)) = found else { continue };
+            let seen = &mut domains[at];
+            let Some((name, rule)) = &seen.found else {
+                continue;
+            };
             if !rule.covers(Direction::Incoming) {
                 continue;
             }
             let address = format!("{}@{}", u.local, name);
-            match entry {
-                Some(i) => out[*i].1.recipients.push(address),
+            match seen.entry {
+                Some(i) => out[i].1.recipients.push(address),
                 None => {
-                    *entry = Some(out.len());
+                    seen.entry = Some(out.len());
                     out.push((
                         bytes.clone(),
                         NewArchived {
@@ -107,6 +97,31 @@ pub(crate) async fn plan(
         }
     }
     Pending(out)
+}
+
+/// A domain with local recipients: its name and rule (looked up once per message), and the
+/// index of its incoming copy among the planned ones once it has one.
+struct Seen {
+    id: DomainId,
+    found: Option<(String, ArchiveRule)>,
+    entry: Option<usize>,
+}
+
+impl Seen {
+    async fn look_up(s: &Session<'_>, id: DomainId, global: ArchiveRule) -> Self {
+        let found = match s.svc.dir.domain_by_id(id).await {
+            Ok(d) => d.map(|d| (d.name, d.archive_rule.unwrap_or(global))),
+            Err(e) => {
+                tracing::error!(target: "smtp", "archive rule of domain #{id}: {e}");
+                None
+            }
+        };
+        Self {
+            id,
+            found,
+            entry: None,
+        }
+    }
 }
 
 /// Write the planned copies (after the message was delivered).

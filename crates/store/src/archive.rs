@@ -152,13 +152,14 @@ pub const MAX_KEPT_HEAD: usize = 64 * 1024;
 pub const MAX_TEXT_SCAN: usize = 2000;
 
 /// The searchable parts of a message's header block: the block as text (cut at
-/// [`MAX_KEPT_HEAD`], invalid UTF-8 replaced) and its Subject field unfolded.
+/// [`MAX_KEPT_HEAD`], invalid UTF-8 replaced) and its Subject field unfolded, both without
+/// NUL characters (which no text column of every backend takes).
 pub fn describe(head: &[u8]) -> (String, String) {
     let cut = head.get(..MAX_KEPT_HEAD).unwrap_or(head);
-    let text = String::from_utf8_lossy(cut).into_owned();
+    let text = String::from_utf8_lossy(cut).replace('\0', "");
     let subject = heron_message::header::fields(head)
         .find(|f| f.is("subject"))
-        .map(|f| f.unfolded().trim().to_owned())
+        .map(|f| f.unfolded().trim().replace('\0', ""))
         .unwrap_or_default();
     (text, subject)
 }
@@ -335,6 +336,9 @@ mod tests {
         assert_eq!(subject, "Quarterly report");
         assert!(text.starts_with("From: a@x"));
         assert_eq!(describe(b"From: a@x\r\n\r\n").1, "");
+        let (text, subject) = describe(b"Subject: a\0b\r\nX: \0\r\n\r\n");
+        assert_eq!(subject, "ab");
+        assert!(!text.contains('\0'));
     }
 
     #[test]

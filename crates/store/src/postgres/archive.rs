@@ -62,7 +62,7 @@ impl ArchiveStore for PgStore {
                         &e.sender,
                         &rcpts,
                         &subject,
-                        &head.replace('\0', ""),
+                        &head,
                         &e.archived_at,
                         &(size as i64),
                         &blob,
