@@ -9,7 +9,8 @@
 //! local recipients; a domain whose outgoing copy was kept gets no incoming one.
 //!
 //! Cost: with `archive.rule` at none, one settings read plus one (cached where the store is
-//! remote) domain read per domain with local recipients, for the domains' own rules; the
+//! remote) domain read per domain with local recipients, for the domains' own rules (RCPT
+//! already reads each recipient's domain once for its disk limit); the
 //! bytes are shared with the copies being delivered, not copied. A failed archive write is
 //! logged and counted, and does not turn the delivered message into a failure (a retry
 //! would deliver it twice).

@@ -208,6 +208,18 @@ pub fn contains_folded(hay: &[u8], needle: &[u8]) -> bool {
         .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
+/// Whether a message holds `needle`, case aside: in its bytes as written, or in its decoded
+/// header fields and text parts as IMAP SEARCH reads them (`heron_message::searchtext`), so
+/// encoded words, quoted-printable and base64 text parts are found too.
+pub fn text_matches(raw: &[u8], needle: &str) -> bool {
+    if contains_folded(raw, needle.as_bytes()) {
+        return true;
+    }
+    let n = heron_message::search::needle(needle.as_bytes());
+    let t = heron_message::searchtext::of_message(raw);
+    t.head.contains(&n) || t.body.contains(&n)
+}
+
 /// One page of a body-text search.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TextPage {
@@ -219,8 +231,7 @@ pub struct TextPage {
     pub complete: bool,
 }
 
-/// The messages matching `q` whose whole text (headers and body, undecoded) contains
-/// `needle` without regard to ASCII case, newest first: the page `offset..offset+limit` of
+/// The messages matching `q` whose text holds `needle` ([`text_matches`]), newest first: the page `offset..offset+limit` of
 /// them. A bounded scan: it reads matching messages one at a time (never more than one in
 /// memory) and stops after [`MAX_TEXT_SCAN`].
 pub async fn search_text(
@@ -250,7 +261,7 @@ pub async fn search_text(
                 Err(crate::StoreError::NotFound(_)) => continue,
                 Err(e) => return Err(e),
             };
-            if !contains_folded(&bytes, needle.as_bytes()) {
+            if !text_matches(&bytes, needle) {
                 continue;
             }
             if skipped < offset {
@@ -350,6 +361,11 @@ mod tests {
         );
         assert!(recipients_from_text("").is_empty());
         assert!(contains_folded(b"Hello World", b"wORLD"));
+        let b64 = b"Subject: =?utf-8?q?Caf=C3=A9?=\r\nContent-Type: text/plain\r\n\
+            Content-Transfer-Encoding: base64\r\n\r\naGlkZGVuIHdvcmQ=\r\n";
+        assert!(text_matches(b64, "HIDDEN word"));
+        assert!(text_matches(b64, "café"));
+        assert!(!text_matches(b64, "absent"));
         assert!(!contains_folded(b"Hello", b"help"));
     }
 }

@@ -157,10 +157,10 @@ fn params(q: Result<Query<ArchiveParams>, QueryRejection>) -> ApiResult<ArchiveP
 }
 
 /// Archived messages matching every given filter, newest first. Text filters match as
-/// case-insensitive substrings; `text` looks through whole messages (headers and body, not
-/// decoded), reading at most 2000 of the messages the other filters select: then the total
-/// is not sent and `X-Heron-Scan-Cut: true` says the scan stopped there. The total is in
-/// `X-Total-Count`.
+/// case-insensitive substrings. `text` looks through whole messages (as written, and the
+/// decoded header fields and text parts), reading at most 2000 of the messages the other
+/// filters select, newest first; its answer has no total, and `X-Heron-Scan-Cut: true` when
+/// the scan stopped there. Otherwise the total is in `X-Total-Count`.
 #[utoipa::path(operation_id = "archive_search", get, path = "/api/v1/archive", tag = "archive",
     params(("domain" = Option<String>, Query, description = "The domain's archive only"),
         ("direction" = Option<String>, Query, description = "incoming or outgoing"),
