@@ -225,6 +225,8 @@ def test_archive_page_searches_and_links_the_export(heron):
     assert bad.status_code == 200 and "since is a date" in bad.text
     text = api.http.get(f"{base}/archive", params={"text": "HELLO PAGE"}, timeout=30)
     assert "Page visible" in text.text
+    settings = api.http.get(f"{base}/settings/archive", timeout=30)
+    assert settings.status_code == 200 and "archive.retention_days" in settings.text
     domain = api.http.get(f"{base}/domains/example.test", timeout=30)
     assert 'name="archive_rule"' in domain.text
     # Not for users.

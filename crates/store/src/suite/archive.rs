@@ -188,4 +188,42 @@ pub(super) async fn archive_records(s: Subject) {
         s.archive_read(&c).await.unwrap(),
         b"Subject: other\r\n\r\nhi\r\n"
     );
+
+    // Retention in days, counted back from now; 0 keeps everything.
+    let now = crate::rules::now();
+    let old = s
+        .archive_add(
+            b"Subject: old\r\n\r\n".to_vec().into(),
+            new(
+                "arch.test",
+                Direction::Incoming,
+                "",
+                &["a@arch.test"],
+                now - 3 * 86_400,
+            ),
+        )
+        .await
+        .unwrap();
+    let fresh = s
+        .archive_add(
+            b"Subject: fresh\r\n\r\n".to_vec().into(),
+            new("arch.test", Direction::Incoming, "", &["a@arch.test"], now),
+        )
+        .await
+        .unwrap();
+    assert_eq!(crate::archive::prune(&*s, 0, now).await.unwrap(), 0);
+    assert_eq!(
+        crate::archive::prune(&*s, 2, now).await.unwrap(),
+        2,
+        "old and c"
+    );
+    let (_, left) = s
+        .archive_search(&ArchiveQuery::default(), 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        left.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![fresh.id]
+    );
+    assert!(s.archive_read(&old).await.is_err());
 }
