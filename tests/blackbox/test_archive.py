@@ -69,6 +69,8 @@ def test_incoming_copy_outlives_expunge_and_exports_as_mbox(heron, tmp_path):
     assert search(api, text="SECRET-FIGURE")[0][0]["id"] == row["id"]
     assert search(api, text="not in there")[0] == []
     assert search(api, header="quarterly.numbers@remote")[0][0]["id"] == row["id"]
+    assert search(api, subject="quar\x00terly", limit=0)[0] == []
+    assert search(api, text="secret", limit=0)[0] == []
     r = api.get("/archive", params={"since": "last week"})
     assert r.status_code == 422 and r.json()["field"] == "since"
 

@@ -145,6 +145,22 @@ pub struct ArchiveQuery {
     pub until: Option<i64>,
 }
 
+impl ArchiveQuery {
+    /// The query with NUL characters taken out of its texts: kept text never holds one
+    /// ([`describe`]), and not every backend takes one as a parameter.
+    pub fn without_nul(&self) -> Self {
+        let clean = |v: &Option<String>| v.as_ref().map(|s| s.replace('\0', ""));
+        Self {
+            domain: clean(&self.domain),
+            sender: clean(&self.sender),
+            recipient: clean(&self.recipient),
+            subject: clean(&self.subject),
+            header: clean(&self.header),
+            ..self.clone()
+        }
+    }
+}
+
 /// Longest header block kept in an archive row for searches; longer ones are cut.
 pub const MAX_KEPT_HEAD: usize = 64 * 1024;
 
@@ -243,6 +259,10 @@ pub async fn search_text(
 ) -> Result<TextPage> {
     const BATCH: u64 = 100;
     let mut page = TextPage::default();
+    if limit == 0 {
+        page.complete = true;
+        return Ok(page);
+    }
     let (mut at, mut skipped) = (0u64, 0usize);
     loop {
         let (_, rows) = store.archive_search(q, BATCH, at).await?;

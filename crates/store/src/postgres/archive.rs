@@ -90,6 +90,7 @@ impl ArchiveStore for PgStore {
         limit: u64,
         offset: u64,
     ) -> Result<(u64, Vec<Archived>)> {
+        let q = &q.without_nul();
         let c = self.client().await?;
         let direction = q.direction.map(Direction::as_str);
         let total: i64 = c

@@ -136,7 +136,7 @@ impl ArchiveStore for SqliteStore {
         limit: u64,
         offset: u64,
     ) -> Result<(u64, Vec<Archived>)> {
-        let q = q.clone();
+        let q = q.without_nul();
         self.read(move |c| search(c, &q, limit, offset)).await
     }
 

@@ -145,6 +145,11 @@ pub(super) async fn archive_records(s: Subject) {
         search(q(|q| q.subject = Some("nothing".into()))).await,
         (0, vec![])
     );
+    assert_eq!(
+        search(q(|q| q.subject = Some("bud\0get".into()))).await.1,
+        vec![a.id],
+        "a NUL is no error"
+    );
     let (n, page) = s
         .archive_search(&ArchiveQuery::default(), 1, 1)
         .await
