@@ -6,8 +6,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::defaults;
 use crate::routes::{
-    activity, addresses, aliases, bayes, blocks, certificates, clientsetup, connections, dkim,
-    dmarc, dns, domain_aliases, domains, filter, filter_policy, impersonate, listeners, logs,
+    activity, addresses, aliases, archive, bayes, blocks, certificates, clientsetup, connections,
+    dkim, dmarc, dns, domain_aliases, domains, filter, filter_policy, impersonate, listeners, logs,
     messages, nodes, pop_retrieval, public_folders, services, session, settings, spool, stats,
     tlsrpt, tokens, users,
 };
@@ -15,7 +15,7 @@ use crate::routes::{
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Heron admin API", description = "Domains, users, aliases, settings, the spool, live connections, services, logs, \
-        mass messages, DKIM keys, listeners and their TLS certificates, the spam filter's message test and DMARC aggregate reports, statistics and per-domain bandwidth of a Heron mail server. \
+        mass messages, DKIM keys, listeners and their TLS certificates, the message archive, the spam filter's message test and DMARC aggregate reports, statistics and per-domain bandwidth of a Heron mail server. \
         Authenticate with POST /api/v1/session (cookie heron_session; send X-CSRF-Token on state-changing requests) \
         or with Authorization: Bearer <API token>."),
     paths(
@@ -52,6 +52,7 @@ use crate::routes::{
         dns::get, addresses::list, clientsetup::mobileconfig,
         public_folders::list, public_folders::create, public_folders::delete,
         public_folders::rights,
+        archive::list, archive::export,
     ),
     modifiers(&Security),
     security(("session" = []), ("bearer" = [])),
@@ -121,6 +122,8 @@ mod tests {
             "/api/v1/certificates",
             "/api/v1/blocks/{kind}/{key}",
             "/api/v1/domains/{name}/public-folders/{folder}/rights/{grantee}",
+            "/api/v1/archive",
+            "/api/v1/archive/export",
         ] {
             assert!(paths.iter().any(|x| *x == p), "{p} missing from {paths:?}");
         }

@@ -57,6 +57,8 @@ pub const ROLES: &[(&str, &str)] = &[
     ),
     ("dmarc_reports_get", DOMAIN),
     ("dmarc_collected", ADMIN),
+    ("archive_search", ADMIN),
+    ("archive_export", ADMIN),
     ("dmarc_send", ADMIN),
     ("tlsrpt_results", ADMIN),
     ("tlsrpt_send", ADMIN),

@@ -94,6 +94,7 @@ mod tests {
             require_smtp_auth: false,
             bind_ip: None,
             smtp_alt_port: None,
+            archive_rule: None,
             created_at: 0,
             filter: Default::default(),
             greylisting: true,

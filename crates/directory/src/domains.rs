@@ -182,6 +182,8 @@ pub struct DomainChange {
     pub bind_ip: Option<String>,
     /// DOM-2: an alternate SMTP port for the domain; 0 clears it.
     pub smtp_alt_port: Option<u16>,
+    /// OPS-5: the domain's own archiving rule; `Some(None)` follows `archive.rule` again.
+    pub archive_rule: Option<Option<heron_store::archive::ArchiveRule>>,
 }
 
 /// BIND-4: a domain's IP as stored (canonical text), `None` for an empty value, or why the
@@ -222,6 +224,9 @@ impl DomainChange {
         }
         if let Some(p) = self.smtp_alt_port {
             d.smtp_alt_port = Some(p).filter(|p| *p != 0);
+        }
+        if let Some(r) = self.archive_rule {
+            d.archive_rule = r;
         }
         let l = &mut d.limits;
         l.disk_mb = self.disk_mb.unwrap_or(l.disk_mb);

@@ -76,6 +76,9 @@ pub(crate) enum Command {
     /// Inspect and act on the outbound spool.
     #[command(subcommand)]
     Spool(cli::spool::SpoolCmd),
+    /// Search the message archive and export archived messages as mbox (OPS-5).
+    #[command(subcommand)]
+    Archive(cli::archive::ArchiveCmd),
     /// DKIM signing keys of hosted domains.
     #[command(subcommand)]
     Dkim(cli::dkim::DkimCmd),
@@ -154,6 +157,7 @@ fn main() -> ExitCode {
             Command::Settings(c) => cli::settings::run(&at, c).await,
             Command::Import(a) => cli::import::run(&at, a).await,
             Command::Spool(c) => cli::spool::run(&at, c).await,
+            Command::Archive(c) => cli::archive::run(&at, c).await,
             Command::Dkim(c) => cli::dkim::run(&at, c).await,
             Command::Acme(c) => cli::acme::run(&at, c).await,
             Command::Dns { domain, no_check } => cli::dns::run(&at, &domain, no_check).await,

@@ -21,6 +21,7 @@ pub mod bodystructure;
 pub mod envelope;
 pub mod flagsets;
 pub mod header;
+pub mod mbox;
 pub mod mime;
 pub mod msgid;
 pub mod search;

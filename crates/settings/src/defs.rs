@@ -488,6 +488,12 @@ crate::settings! {
     /// Greylist mail for domains this server takes for other servers (ROUTE-1 forwarded domains and ROUTE-2 backup MX: the manual's "greylisting to smart hosts"); off, only mail for hosted domains is greylisted.
     GREYLIST_FORWARDED_DOMAINS: Bool = "greylist.forwarded_domains", "false";
 
+    // ---- message archiving (OPS-5) ----
+    /// Which messages every domain keeps a compliance copy of, apart from the mailboxes: none, all, incoming (delivered to the domain's local mailboxes, archived once per message with its local recipients) or outgoing (submitted by the domain's authenticated users). A domain's own rule (`heron domain set --archive`) takes precedence. Users cannot delete archived copies; only `archive.retention_days` removes them. Search and export them with `heron archive` or the admin API and pages.
+    ARCHIVE_RULE: Choice(&["none", "all", "incoming", "outgoing"]) = "archive.rule", "none";
+    /// Days an archived message is kept, counted from when it was archived; older ones are removed hourly. 0 = forever.
+    ARCHIVE_RETENTION_DAYS: Count = "archive.retention_days", "0";
+
     // ---- abuse detection (SEC-2, SEC-7) ----
     /// Failed logins (SMTP AUTH, IMAP, POP) from one client IP within `security.auth_ip_window` that block the IP from logging in, on every protocol and node, for `security.auth_ip_block` seconds; while blocked even the right password is answered as a wrong one. 0 = off.
     AUTH_IP_FAILURES: Count = "security.auth_ip_failures", "10";

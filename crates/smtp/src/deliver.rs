@@ -5,8 +5,8 @@
 //! without a filter, the DKIM verdict on signed mail from other servers), the trace and
 //! submission headers, then one durable copy for the local mailboxes of each group (with
 //! Return-Path) and one spool entry for all remote recipients, each made of the added header
-//! lines in front of the one received body (a tagged subject makes one more body). The reply is
-//! 250 only when all are on disk; a notice to the sender leaves only after that, so a retried
+//! lines in front of the one received body (a tagged subject makes one more body), and the
+//! archive's copies ([`crate::archive`]). The reply is 250 only when all are on disk; a notice to the sender leaves only after that, so a retried
 //! message is not reported twice.
 
 use std::sync::Arc;
@@ -107,6 +107,7 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
         throttle::count_sending(s.svc, &a.user, &a.address, &a.domain, size as u64).await;
         crate::spammer::count(s.svc, &a.address, &body).await;
     }
+    let archived = crate::archive::plan(s, &tx, remote.as_ref(), &copies).await;
     // The spool first: when a local copy then fails, the client's retry can only repeat the
     // remote delivery; nothing accepted is lost.
     let written = std::time::Instant::now();
@@ -123,6 +124,7 @@ pub async fn accept(s: &Session<'_>, id: &str, tx: Transaction, body: Vec<u8>) -
             return reply::LOCAL_ERROR;
         }
     }
+    crate::archive::write(s, archived).await;
     let m = heron_metrics::metrics();
     m.store_write(written.elapsed().as_secs_f64());
     m.received(if s.is_submission() {

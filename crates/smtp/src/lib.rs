@@ -7,6 +7,7 @@
 //! the size limit is never buffered past the limit; the wire format lives in `proto-smtp`
 //! and each command's behaviour in its own file under [`cmd`].
 
+mod archive;
 pub mod cmd;
 mod deliver;
 mod dmarc_record;

@@ -10,6 +10,7 @@
 //!
 //! Durability rule: a write call that returns `Ok` has its bytes and records on disk.
 
+pub mod archive;
 pub mod blob;
 pub mod bodycache;
 #[cfg(all(feature = "sqlite", feature = "postgres"))]
@@ -45,7 +46,7 @@ pub use rules::public::PUBLIC_OWNER;
 pub use sqlite::SqliteStore;
 pub use tlsrpt::TlsRptResult;
 pub use traits::{
-    AclStore, AdminSessionStore, BayesStore, DirectoryStore, DmarcStore, GreylistStore, LimitStore,
-    MailStore, NodeStore, PopRetrievalStore, SecretStore, SettingsStore, SpoolStore, StatsStore,
-    Store, ThrottleStore, TlsRptStore, TokenStore,
+    AclStore, AdminSessionStore, ArchiveStore, BayesStore, DirectoryStore, DmarcStore,
+    GreylistStore, LimitStore, MailStore, NodeStore, PopRetrievalStore, SecretStore, SettingsStore,
+    SpoolStore, StatsStore, Store, ThrottleStore, TlsRptStore, TokenStore,
 };

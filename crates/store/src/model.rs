@@ -172,6 +172,8 @@ pub struct Domain {
     pub filter: FilterOverrides,
     /// Mail to the domain is greylisted when greylisting is on (SEC-3, DOM-2); default true.
     pub greylisting: bool,
+    /// The domain's own archiving rule (OPS-5); `None` follows `archive.rule`.
+    pub archive_rule: Option<crate::archive::ArchiveRule>,
 }
 
 /// Spam-filter settings a domain or a user sets for itself (FILTER-3) and the domain's

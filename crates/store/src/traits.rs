@@ -8,6 +8,7 @@
 
 use async_trait::async_trait;
 
+use crate::archive::{ArchiveQuery, Archived, NewArchived};
 use crate::dmarc::{DmarcCollected, DmarcReport, DmarcReportRow};
 use crate::error::{Result, StoreError};
 use crate::events::Subscription;
@@ -633,6 +634,29 @@ pub trait PopRetrievalStore: Send + Sync {
     async fn pop_uidls_forget(&self, id: PopAccountId, uidls: &[String]) -> Result<()>;
 }
 
+/// The message archive (OPS-5, [`crate::archive`]): copies of a domain's traffic, kept
+/// apart from mailboxes, each its own blob held by its row.
+#[async_trait]
+pub trait ArchiveStore: Send + Sync {
+    /// Store a copy of a message and its record durably; returns the record.
+    async fn archive_add(&self, bytes: MessageBytes, e: NewArchived) -> Result<Archived>;
+    /// The records matching `q`, newest first: how many match in all, and the page
+    /// `offset..offset+limit`.
+    async fn archive_search(
+        &self,
+        q: &ArchiveQuery,
+        limit: u64,
+        offset: u64,
+    ) -> Result<(u64, Vec<Archived>)>;
+    /// The records of these ids that exist, in the order given.
+    async fn archive_get(&self, ids: &[i64]) -> Result<Vec<Archived>>;
+    /// An archived message's bytes; NotFound when it was pruned meanwhile.
+    async fn archive_read(&self, a: &Archived) -> Result<Vec<u8>>;
+    /// Remove up to `limit` records archived before `before` (Unix seconds), oldest first,
+    /// with their bytes; returns how many went.
+    async fn archive_prune(&self, before: i64, limit: u64) -> Result<u64>;
+}
+
 /// Everything a running server needs from its storage.
 #[async_trait]
 pub trait Store:
@@ -653,6 +677,7 @@ pub trait Store:
     + ThrottleStore
     + PopRetrievalStore
     + StatsStore
+    + ArchiveStore
 {
     /// Receive change events committed by this process or, for backends that share the
     /// database between processes or nodes, by any of them.

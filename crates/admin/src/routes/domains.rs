@@ -76,6 +76,9 @@ pub struct DomainView {
     pub bind_ip: Option<String>,
     /// DOM-2: the domain's alternate SMTP port, if any.
     pub smtp_alt_port: Option<u16>,
+    /// OPS-5: the domain's own archiving rule (none, all, incoming, outgoing); absent, the
+    /// server's `archive.rule` applies.
+    pub archive_rule: Option<String>,
     /// What the administrator should know about the domain's settings (a bound IP that is
     /// not an address of this host); answers to a change only.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -95,6 +98,7 @@ impl From<&Domain> for DomainView {
             disk_used_bytes: None,
             bind_ip: d.bind_ip.clone(),
             smtp_alt_port: d.smtp_alt_port,
+            archive_rule: d.archive_rule.map(|r| r.as_str().to_owned()),
             warnings: Vec::new(),
         }
     }
@@ -133,6 +137,9 @@ pub struct DomainPatch {
     pub bind_ip: Option<String>,
     /// DOM-2: an alternate SMTP port (1-65535) served besides the standard one; 0 clears it.
     pub smtp_alt_port: Option<u16>,
+    /// OPS-5: the domain's own archiving rule: none, all, incoming, outgoing, or `default`
+    /// to follow the server's `archive.rule`.
+    pub archive_rule: Option<String>,
 }
 
 /// BIND-4: a warning when `ip` is set but is not an address of this host (the domain's
@@ -248,6 +255,12 @@ pub async fn patch(
         bounces_per_hour: throttle_value(p.bounces_per_hour),
         bind_ip: p.bind_ip,
         smtp_alt_port: p.smtp_alt_port,
+        archive_rule: p
+            .archive_rule
+            .as_deref()
+            .map(archive_rule)
+            .transpose()
+            .map_err(|e| ApiError::invalid("archive_rule", e))?,
     };
     if let Some(ip) = &change.bind_ip {
         heron_directory::check_bind_ip(ip).map_err(|e| ApiError::invalid("bind_ip", e))?;
@@ -281,4 +294,16 @@ pub async fn delete(
     st.dir.delete_domain(&name).await?;
     caller.event(format!("deleted domain {}", domain_key(&name)));
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// OPS-5: a domain's archiving rule as given: a rule's name, or `default` (or empty) for the
+/// server's.
+pub(crate) fn archive_rule(v: &str) -> Result<Option<heron_store::archive::ArchiveRule>, String> {
+    let v = v.trim();
+    if v.is_empty() || v.eq_ignore_ascii_case("default") {
+        return Ok(None);
+    }
+    heron_store::archive::ArchiveRule::parse(v)
+        .map(Some)
+        .ok_or_else(|| format!("{v:?} is not none, all, incoming, outgoing or default"))
 }

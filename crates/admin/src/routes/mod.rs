@@ -5,6 +5,7 @@ pub mod acme_challenge;
 pub mod activity;
 pub mod addresses;
 pub mod aliases;
+pub mod archive;
 pub mod bayes;
 pub mod blocks;
 pub mod certificates;
@@ -153,6 +154,8 @@ pub fn api() -> Router<Shared> {
             get(dkim::get).post(dkim::create).delete(dkim::delete),
         )
         .route("/api/v1/filter/test", post(filter::test))
+        .route("/api/v1/archive", get(archive::list))
+        .route("/api/v1/archive/export", get(archive::export))
         .route("/api/v1/dmarc/reports", get(dmarc::list))
         .route("/api/v1/dmarc/reports/{id}", get(dmarc::get))
         .route("/api/v1/dmarc/collected", get(dmarc::collected))

@@ -9,6 +9,7 @@
 
 pub mod account;
 pub mod accounts;
+pub mod archive;
 mod assets;
 pub mod blocks;
 pub mod chart;
@@ -70,6 +71,7 @@ pub fn pages() -> Router<Shared> {
         .route("/logs", get(logs::logs_page))
         .route("/messages", get(messages::messages_page))
         .route("/filter", get(filter::filter_page))
+        .route("/archive", get(archive::page))
         .route("/dmarc", get(dmarc::list))
         .route("/dmarc/{id}", get(dmarc::show))
 }

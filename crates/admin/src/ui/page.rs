@@ -195,6 +195,7 @@ fn nav(v: &Viewer, active: &str) -> Vec<NavItem> {
                 ("filter", "Spam filter"),
                 ("dmarc", "DMARC reports"),
                 ("stats", "Statistics"),
+                ("archive", "Message archive"),
                 ("bindings", "Bindings"),
                 ("spool", "Spool"),
                 ("services", "Services"),

@@ -4,8 +4,8 @@
 //! the command line, as the admin API's changes do with the administrator and address.
 //!
 //! Invariants: a password given on the command line never reaches the log (the value after
-//! `--password` is replaced); commands that only read (list, show, get) leave no line; a
-//! failed change is logged with its error.
+//! `--password` is replaced); commands that only read (list, show, get) leave no line, except
+//! an archive export; a failed change is logged with its error.
 
 use crate::Command;
 
@@ -27,6 +27,8 @@ pub fn changes(command: &Command) -> bool {
         Command::Public(c) => !matches!(c, super::public::PublicCmd::List { .. }),
         Command::Settings(c) => !matches!(c, SettingsCmd::List | SettingsCmd::Get { .. }),
         Command::Spool(c) => !matches!(c, SpoolCmd::List { .. } | SpoolCmd::Show { .. }),
+        // Reading the archive out is logged like a change: who took a copy of whose mail.
+        Command::Archive(c) => matches!(c, super::archive::ArchiveCmd::Export { .. }),
         Command::Dkim(c) => !matches!(c, DkimCmd::Show { .. }),
         Command::Filter(c) => !matches!(c, FilterCmd::Show { .. }),
         Command::Token(c) => !matches!(c, TokenCmd::List),

@@ -74,6 +74,10 @@ pub struct DomainSet {
     /// on every SMTP address), for users whose provider blocks port 25; 0 to clear.
     #[arg(long)]
     smtp_alt_port: Option<u16>,
+    /// OPS-5: the domain's own archiving rule: none, all, incoming, outgoing, or default
+    /// (follow the server's `archive.rule`).
+    #[arg(long)]
+    archive: Option<String>,
 }
 
 /// Apply the options given.
@@ -94,6 +98,15 @@ async fn set(o: &super::Opened, a: DomainSet) -> anyhow::Result<()> {
         bounces_per_hour: a.bounces_per_hour.map(|v| u64::try_from(v).ok()),
         bind_ip: a.bind_ip,
         smtp_alt_port: a.smtp_alt_port,
+        archive_rule: match a.archive.as_deref().map(str::trim) {
+            None => None,
+            Some("default") | Some("") => Some(None),
+            Some(v) => Some(Some(
+                heron_store::archive::ArchiveRule::parse(v).ok_or_else(|| {
+                    anyhow::anyhow!("--archive is none, all, incoming, outgoing or default")
+                })?,
+            )),
+        },
     };
     let d = o.dir.change_domain(&a.name, &change).await?;
     if let Some(ip) = d.bind_ip.as_deref().and_then(|ip| ip.parse().ok())
@@ -117,7 +130,8 @@ async fn show(o: &super::Opened, name: &str) -> anyhow::Result<()> {
   require SMTP AUTH: {}
   greylisting: {}
   bound to IP: {}
-  alternate SMTP port: {}",
+  alternate SMTP port: {}
+  archive rule: {}",
         d.name,
         d.disabled,
         d.catch_all.as_deref().unwrap_or("-"),
@@ -125,7 +139,9 @@ async fn show(o: &super::Opened, name: &str) -> anyhow::Result<()> {
         if d.greylisting { "on" } else { "off" },
         d.bind_ip.as_deref().unwrap_or("-"),
         d.smtp_alt_port
-            .map_or_else(|| "-".to_owned(), |p| p.to_string())
+            .map_or_else(|| "-".to_owned(), |p| p.to_string()),
+        d.archive_rule
+            .map_or("default (archive.rule)", |r| r.as_str())
     );
     outln!(
         "  domain aliases: {}

@@ -10,6 +10,7 @@
 pub mod acme;
 pub mod admin;
 pub mod alias;
+pub mod archive;
 pub mod audit;
 pub mod backup;
 pub mod blocks;

@@ -106,6 +106,15 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
         o.dir.store().clone(),
         heron_store::textindex::INDEX_EVERY,
     );
+    // OPS-5: archived messages past `archive.retention_days` removed hourly.
+    let _archive_pruner = {
+        let settings = settings.clone();
+        heron_store::archive::start_pruner(
+            o.dir.store().clone(),
+            heron_store::archive::PRUNE_EVERY,
+            move || settings.get(defs::ARCHIVE_RETENTION_DAYS),
+        )
+    };
     let _refresher = settings.spawn_refresher();
     let _log_follower = follow_log_settings(log_control.clone(), settings.clone());
 

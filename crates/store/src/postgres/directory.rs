@@ -61,6 +61,7 @@ impl DirectoryStore for PgStore {
             created_at: created,
             filter: FilterOverrides::default(),
             greylisting: true,
+            archive_rule: None,
         })
     }
 
@@ -74,7 +75,7 @@ impl DirectoryStore for PgStore {
                         .prepare_cached(
                             "UPDATE domains SET disabled = $2, limits = $3, catch_all = $4, \
                      require_smtp_auth = $5, bind_ip = $6, filter = $7, greylisting = $8, \
-                     smtp_alt_port = $9 WHERE id = $1",
+                     smtp_alt_port = $9, archive_rule = $10 WHERE id = $1",
                         )
                         .await?,
                     &[
@@ -87,6 +88,7 @@ impl DirectoryStore for PgStore {
                         &filter,
                         &d.greylisting,
                         &d.smtp_alt_port.map(i64::from),
+                        &d.archive_rule.map(|r| r.as_str()),
                     ],
                 )
                 .await?;

@@ -10,7 +10,7 @@ use crate::model::*;
 use crate::rules::json::from_json;
 
 pub(super) const DOMAIN_COLS: &str = "id, name, disabled, limits, catch_all, require_smtp_auth, bind_ip, created_at, filter, \
-     greylisting, smtp_alt_port";
+     greylisting, smtp_alt_port, archive_rule";
 pub(super) const USER_COLS: &str = "id, domain_id, local, credentials, display_name, quota_bytes, \
      used_bytes, disabled, role, forward_to, created_at, last_login, filter, greylisting";
 pub(super) const ALIAS_COLS: &str = "id, domain_id, local, targets";
@@ -30,6 +30,9 @@ pub(super) fn domain_row(r: &Row) -> Result<Domain> {
         smtp_alt_port: r
             .try_get::<_, Option<i64>>(10)?
             .and_then(|p| u16::try_from(p).ok()),
+        archive_rule: r
+            .try_get::<_, Option<&str>>(11)?
+            .and_then(crate::archive::ArchiveRule::parse),
     })
 }
 

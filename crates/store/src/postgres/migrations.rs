@@ -124,6 +124,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "statistics",
         sql: include_str!("migrations/0020_stat_counts.sql"),
     },
+    Migration {
+        version: 21,
+        name: "message archive",
+        sql: include_str!("migrations/0021_archive.sql"),
+    },
 ];
 
 /// A migration as a database has it.

@@ -60,6 +60,7 @@ macro_rules! write_tx {
 mod acl;
 mod adder;
 mod admin_account;
+mod archive;
 mod bayes;
 mod blobs;
 mod changes;

@@ -44,6 +44,7 @@ impl DirectoryStore for SqliteStore {
                 created_at: created,
                 filter: FilterOverrides::default(),
                 greylisting: true,
+                archive_rule: None,
             })
         })
         .await
@@ -56,7 +57,7 @@ impl DirectoryStore for SqliteStore {
         self.write(move |ctx| {
             let n = ctx.conn.execute(
                 "UPDATE domains SET disabled=?2, limits=?3, catch_all=?4, require_smtp_auth=?5, \
-                 bind_ip=?6, filter=?7, greylisting=?8, smtp_alt_port=?9 WHERE id=?1",
+                 bind_ip=?6, filter=?7, greylisting=?8, smtp_alt_port=?9, archive_rule=?10 WHERE id=?1",
                 params![
                     d.id,
                     d.disabled,
@@ -66,7 +67,8 @@ impl DirectoryStore for SqliteStore {
                     d.bind_ip,
                     filter,
                     d.greylisting,
-                    d.smtp_alt_port
+                    d.smtp_alt_port,
+                    d.archive_rule.map(|r| r.as_str())
                 ],
             )?;
             if n == 0 {

@@ -7,7 +7,7 @@ use crate::model::*;
 use crate::rules::json::from_json;
 
 pub(super) const DOMAIN_COLS: &str = "id, name, disabled, limits, catch_all, require_smtp_auth, bind_ip, created_at, filter, \
-     greylisting, smtp_alt_port";
+     greylisting, smtp_alt_port, archive_rule";
 pub(super) const USER_COLS: &str = "id, domain_id, local, credentials, display_name, quota_bytes, \
      used_bytes, disabled, role, forward_to, created_at, last_login, filter, greylisting";
 
@@ -25,6 +25,9 @@ pub(super) fn domain_row(r: &Row<'_>) -> rusqlite::Result<(Domain, String, Strin
             filter: FilterOverrides::default(),
             greylisting: r.get(9)?,
             smtp_alt_port: r.get(10)?,
+            archive_rule: r
+                .get::<_, Option<String>>(11)?
+                .and_then(|s| crate::archive::ArchiveRule::parse(&s)),
         },
         r.get(3)?,
         r.get(8)?,

@@ -7,6 +7,7 @@
 
 mod acl;
 mod admin_account;
+mod archive;
 pub mod backup;
 mod bayes;
 mod changes;

@@ -58,6 +58,7 @@ pub const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("users", "greylisting", "INTEGER NOT NULL DEFAULT 1"),
     ("spool", "requiretls", "INTEGER NOT NULL DEFAULT 0"),
     ("domains", "smtp_alt_port", "INTEGER"),
+    ("domains", "archive_rule", "TEXT"),
 ];
 
 /// Tables and indexes.
@@ -74,7 +75,8 @@ CREATE TABLE IF NOT EXISTS domains (
     created_at INTEGER NOT NULL,
     filter TEXT NOT NULL DEFAULT '{}',
     greylisting INTEGER NOT NULL DEFAULT 1,
-    smtp_alt_port INTEGER
+    smtp_alt_port INTEGER,
+    archive_rule TEXT
 );
 CREATE TABLE IF NOT EXISTS domain_aliases (
     name TEXT PRIMARY KEY,
@@ -432,6 +434,22 @@ CREATE TABLE IF NOT EXISTS pop_uidls (
     fetched_at INTEGER NOT NULL,
     PRIMARY KEY (account_id, uidl)
 ) WITHOUT ROWID;
+-- Message archive (OPS-5, crate::archive): one row per archived message, holding one
+-- reference to its own blob; the domain by name so rows outlive the domain.
+CREATE TABLE IF NOT EXISTS archive (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    domain TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    head TEXT NOT NULL,
+    archived_at INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    blob_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS archive_domain ON archive (domain, id);
+CREATE INDEX IF NOT EXISTS archive_time ON archive (archived_at);
 CREATE TABLE IF NOT EXISTS changes (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     origin TEXT NOT NULL,

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod acl;
+mod archive;
 mod bayes;
 mod bindings;
 mod dmarc;
@@ -107,6 +108,7 @@ pub const ALL: &[(&str, Check)] = &[
     }),
     ("pop_accounts", |s| Box::pin(pop_retrieval::pop_accounts(s))),
     ("stat_counts", |s| Box::pin(stats::stat_counts(s))),
+    ("archive_records", |s| Box::pin(archive::archive_records(s))),
 ];
 
 /// One test per check of [`ALL`] in a backend's test file, each calling `$run(name)` (an
@@ -125,7 +127,7 @@ macro_rules! suite_tests {
             recent_claims, folder_counts, subscriptions, uidvalidity_per_user, metadata_entries,
             acl_entries, public_folders, text_index, bayes_counts, dmarc_collected, dmarc_reports,
             tlsrpt_results, greylist_triplets, limit_blocks_listed_and_removed, throttle_counts,
-            user_throttles, domain_bindings, pop_accounts, stat_counts);
+            user_throttles, domain_bindings, pop_accounts, stat_counts, archive_records);
     };
     (@each $run:path; $($name:ident),*) => {
         $(
