@@ -39,6 +39,9 @@ pub struct UserView {
     /// Mail to the user is greylisted when greylisting is on (SEC-3; the user's switch applies
     /// while `greylist.user_override` is on).
     pub greylisting: bool,
+    /// The user's own folder auto-clean rules (OPS-6, `autoclean.rules` syntax; empty: none);
+    /// they apply when the server and the user's domain let users override.
+    pub autoclean_rules: String,
     /// The user's own sending throttles per hour (DOM-7; single-user reads only); a value
     /// absent there is the server's `throttle.user_*` setting.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -78,6 +81,7 @@ pub(crate) fn view(u: &User, domain: &str) -> UserView {
         disabled: u.disabled,
         last_login: u.last_login,
         greylisting: u.greylisting,
+        autoclean_rules: u.autoclean_rules.clone(),
         throttle: None,
     }
 }
@@ -104,6 +108,9 @@ pub struct UserPatch {
     pub role: Option<String>,
     /// Greylist mail to the user when greylisting is on (SEC-3).
     pub greylisting: Option<bool>,
+    /// The user's own folder auto-clean rules (OPS-6, `autoclean.rules` syntax); empty
+    /// clears them.
+    pub autoclean_rules: Option<String>,
     /// Messages the user may send per hour (DOM-7; 0 = unlimited; -1 returns to the server's
     /// `throttle.user_messages_per_hour`).
     pub messages_per_hour: Option<i64>,
@@ -221,6 +228,12 @@ pub async fn patch(
         caller.allow(Action::SetRole(a.domain.clone()))?;
     }
     let quota = p.quota_mb.map(quota_bytes).transpose()?;
+    let autoclean = p
+        .autoclean_rules
+        .as_deref()
+        .map(heron_settings::autoclean::check_rules)
+        .transpose()
+        .map_err(|e| ApiError::invalid("autoclean_rules", e))?;
     let addr = a.to_string();
     if let Some(pw) = &p.password {
         st.dir
@@ -235,12 +248,14 @@ pub async fn patch(
     p.display_name.is_some().then(|| what.push("display name"));
     role.is_some().then(|| what.push("role"));
     p.greylisting.is_some().then(|| what.push("greylisting"));
+    autoclean.is_some().then(|| what.push("auto-clean rules"));
     let mut u = st.dir.user(&addr).await?;
     quota.into_iter().for_each(|q| u.quota_bytes = q);
     p.disabled.into_iter().for_each(|d| u.disabled = d);
     p.display_name.into_iter().for_each(|n| u.display_name = n);
     role.into_iter().for_each(|r| u.role = r);
     p.greylisting.into_iter().for_each(|g| u.greylisting = g);
+    autoclean.into_iter().for_each(|r| u.autoclean_rules = r);
     st.dir.update_user(&u).await?;
     let throttle = [p.messages_per_hour, p.mb_per_hour, p.bounces_per_hour];
     if throttle.iter().any(Option::is_some) {

@@ -61,6 +61,9 @@ impl DirectoryStore for PgStore {
             created_at: created,
             filter: FilterOverrides::default(),
             greylisting: true,
+            autoclean_rules: String::new(),
+            autoclean_user_override: true,
+            pop_retrieval: true,
         })
     }
 
@@ -74,7 +77,8 @@ impl DirectoryStore for PgStore {
                         .prepare_cached(
                             "UPDATE domains SET disabled = $2, limits = $3, catch_all = $4, \
                      require_smtp_auth = $5, bind_ip = $6, filter = $7, greylisting = $8, \
-                     smtp_alt_port = $9 WHERE id = $1",
+                     smtp_alt_port = $9, autoclean_rules = $10, autoclean_user_override = $11, \
+                     pop_retrieval = $12 WHERE id = $1",
                         )
                         .await?,
                     &[
@@ -87,6 +91,9 @@ impl DirectoryStore for PgStore {
                         &filter,
                         &d.greylisting,
                         &d.smtp_alt_port.map(i64::from),
+                        &d.autoclean_rules,
+                        &d.autoclean_user_override,
+                        &d.pop_retrieval,
                     ],
                 )
                 .await?;
@@ -247,6 +254,7 @@ impl DirectoryStore for PgStore {
             last_login: None,
             filter: FilterOverrides::default(),
             greylisting: true,
+            autoclean_rules: String::new(),
         })
     }
 
@@ -257,7 +265,7 @@ impl DirectoryStore for PgStore {
             let n =
                 tx.t.execute(
                     &tx.t.prepare_cached("UPDATE users SET credentials = $2, display_name = $3, quota_bytes = $4, \
-                     disabled = $5, role = $6, forward_to = $7, filter = $8, greylisting = $9 WHERE id = $1").await?,
+                     disabled = $5, role = $6, forward_to = $7, filter = $8, greylisting = $9, autoclean_rules = $10 WHERE id = $1").await?,
                     &[
                         &u.id,
                         &u.credentials,
@@ -268,6 +276,7 @@ impl DirectoryStore for PgStore {
                         &fwd,
                         &filter,
                         &u.greylisting,
+                        &u.autoclean_rules,
                     ],
                 )
                 .await?;

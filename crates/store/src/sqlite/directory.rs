@@ -44,6 +44,9 @@ impl DirectoryStore for SqliteStore {
                 created_at: created,
                 filter: FilterOverrides::default(),
                 greylisting: true,
+                autoclean_rules: String::new(),
+                autoclean_user_override: true,
+                pop_retrieval: true,
             })
         })
         .await
@@ -56,7 +59,8 @@ impl DirectoryStore for SqliteStore {
         self.write(move |ctx| {
             let n = ctx.conn.execute(
                 "UPDATE domains SET disabled=?2, limits=?3, catch_all=?4, require_smtp_auth=?5, \
-                 bind_ip=?6, filter=?7, greylisting=?8, smtp_alt_port=?9 WHERE id=?1",
+                 bind_ip=?6, filter=?7, greylisting=?8, smtp_alt_port=?9, autoclean_rules=?10, \
+                 autoclean_user_override=?11, pop_retrieval=?12 WHERE id=?1",
                 params![
                     d.id,
                     d.disabled,
@@ -66,7 +70,10 @@ impl DirectoryStore for SqliteStore {
                     d.bind_ip,
                     filter,
                     d.greylisting,
-                    d.smtp_alt_port
+                    d.smtp_alt_port,
+                    d.autoclean_rules,
+                    d.autoclean_user_override,
+                    d.pop_retrieval
                 ],
             )?;
             if n == 0 {
@@ -239,6 +246,7 @@ impl DirectoryStore for SqliteStore {
                 last_login: None,
                 filter: FilterOverrides::default(),
                 greylisting: true,
+                autoclean_rules: String::new(),
             })
         })
         .await
@@ -251,7 +259,7 @@ impl DirectoryStore for SqliteStore {
         self.write(move |ctx| {
             let n = ctx.conn.execute(
                 "UPDATE users SET credentials=?2, display_name=?3, quota_bytes=?4, disabled=?5, \
-                 role=?6, forward_to=?7, filter=?8, greylisting=?9 WHERE id=?1",
+                 role=?6, forward_to=?7, filter=?8, greylisting=?9, autoclean_rules=?10 WHERE id=?1",
                 params![
                     u.id,
                     u.credentials,
@@ -261,7 +269,8 @@ impl DirectoryStore for SqliteStore {
                     u.role.as_str(),
                     fwd,
                     filter,
-                    u.greylisting
+                    u.greylisting,
+                    u.autoclean_rules
                 ],
             )?;
             if n == 0 {

@@ -58,6 +58,14 @@ pub const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("users", "greylisting", "INTEGER NOT NULL DEFAULT 1"),
     ("spool", "requiretls", "INTEGER NOT NULL DEFAULT 0"),
     ("domains", "smtp_alt_port", "INTEGER"),
+    ("domains", "autoclean_rules", "TEXT NOT NULL DEFAULT ''"),
+    (
+        "domains",
+        "autoclean_user_override",
+        "INTEGER NOT NULL DEFAULT 1",
+    ),
+    ("domains", "pop_retrieval", "INTEGER NOT NULL DEFAULT 1"),
+    ("users", "autoclean_rules", "TEXT NOT NULL DEFAULT ''"),
 ];
 
 /// Tables and indexes.
@@ -74,7 +82,10 @@ CREATE TABLE IF NOT EXISTS domains (
     created_at INTEGER NOT NULL,
     filter TEXT NOT NULL DEFAULT '{}',
     greylisting INTEGER NOT NULL DEFAULT 1,
-    smtp_alt_port INTEGER
+    smtp_alt_port INTEGER,
+    autoclean_rules TEXT NOT NULL DEFAULT '',
+    autoclean_user_override INTEGER NOT NULL DEFAULT 1,
+    pop_retrieval INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS domain_aliases (
     name TEXT PRIMARY KEY,
@@ -96,6 +107,7 @@ CREATE TABLE IF NOT EXISTS users (
     last_uidvalidity INTEGER NOT NULL DEFAULT 0,
     filter TEXT NOT NULL DEFAULT '{}',
     greylisting INTEGER NOT NULL DEFAULT 1,
+    autoclean_rules TEXT NOT NULL DEFAULT '',
     UNIQUE (domain_id, local)
 );
 CREATE TABLE IF NOT EXISTS aliases (

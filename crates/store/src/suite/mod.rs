@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod acl;
+mod autoclean;
 mod bayes;
 mod bindings;
 mod dmarc;
@@ -105,6 +106,7 @@ pub const ALL: &[(&str, Check)] = &[
         Box::pin(bindings::domain_bindings(s))
     }),
     ("pop_accounts", |s| Box::pin(pop_retrieval::pop_accounts(s))),
+    ("level_settings", |s| Box::pin(autoclean::level_settings(s))),
 ];
 
 /// One test per check of [`ALL`] in a backend's test file, each calling `$run(name)` (an
@@ -123,7 +125,7 @@ macro_rules! suite_tests {
             recent_claims, folder_counts, subscriptions, uidvalidity_per_user, metadata_entries,
             acl_entries, public_folders, text_index, bayes_counts, dmarc_collected, dmarc_reports,
             tlsrpt_results, greylist_triplets, limit_blocks_listed_and_removed, throttle_counts,
-            user_throttles, domain_bindings, pop_accounts);
+            user_throttles, domain_bindings, pop_accounts, level_settings);
     };
     (@each $run:path; $($name:ident),*) => {
         $(
