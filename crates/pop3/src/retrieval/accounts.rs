@@ -3,7 +3,8 @@
 //! validation, the password sealed before it reaches the store, and a view that never
 //! holds it.
 //!
-//! Invariants: an account is only added while its user has fewer than its domain's limit;
+//! Invariants: an account is only added while its domain's POP-retrieval switch (DOM-3) is
+//! on and its user has fewer than its domain's limit;
 //! the password is only ever stored sealed ([`super::seal`]); [`AccountView`] has no
 //! password field, only `password_set`.
 
@@ -111,6 +112,9 @@ pub async fn add(
         .get_domain_by_id(u.domain_id)
         .await?
         .ok_or_else(|| RetrievalError::Invalid(format!("no domain {}", u.domain_id)))?;
+    if !d.pop_retrieval {
+        return Err(off(&d.name));
+    }
     let limit = d.limits.pop_retrieval_accounts;
     let have = store.pop_accounts(Some(user)).await?.len();
     // DOM-4: 0 = unlimited.
@@ -138,6 +142,13 @@ pub async fn add(
     };
     a.id = store.pop_account_add(&a).await?;
     Ok(AccountView::from(&a))
+}
+
+/// The error for a domain whose POP-retrieval switch is off.
+pub fn off(domain: &str) -> RetrievalError {
+    RetrievalError::Off(format!(
+        "POP retrieval is turned off for {domain}: its users' POP-retrieval accounts are neither fetched nor added"
+    ))
 }
 
 /// Change account `id` of `user`.
