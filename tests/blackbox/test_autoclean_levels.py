@@ -108,3 +108,29 @@ def test_api_and_ui_fields(server):
     page = api.http.get(f"{base}/users/{USER}", timeout=30).text
     assert 'name="autoclean_rules"' in page and "INBOX age=365" in page
     assert "not applied" in page  # the domain does not let users override
+
+
+def test_store_copy_carries_the_levels(tmp_path, pg_url):
+    """`heron store copy` to PostgreSQL keeps a domain's and a user's rules and switches."""
+    import subprocess
+
+    from conftest import HERON, Heron
+
+    src = Heron(tmp_path / "src")
+    src.base.mkdir()
+    src.add_user()
+    src.cli("domain", "set", "example.test", "--autoclean-rules", "\\Trash age=30",
+            "--autoclean-user-override", "false", "--pop-retrieval", "false",
+            "--max-pop-accounts", "3")
+    src.cli("user", "set", USER, "--autoclean-rules", "\\Junk age=2")
+    r = subprocess.run([HERON, "store", "copy", "--from", str(src.data), "--to", pg_url],
+                       capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    node = [HERON, "--data", str(tmp_path / "node"), "--store", pg_url]
+    out = subprocess.run(node + ["domain", "show", "example.test"], capture_output=True,
+                         text=True, timeout=60, stdin=subprocess.DEVNULL).stdout
+    assert "POP retrieval: off (at most 3 accounts per user" in out, out
+    assert "auto-clean rules: \\Trash age=30 (users may override: false)" in out, out
+    out = subprocess.run(node + ["user", "set", USER], capture_output=True, text=True,
+                         timeout=60, stdin=subprocess.DEVNULL).stdout
+    assert "auto-clean rules \\Junk age=2" in out, out
