@@ -11,7 +11,7 @@
 import imaplib
 import time
 
-from admin_api import error_of, logged_in_admin, wait_for_api
+from admin_api import error_of, logged_in, logged_in_admin, wait_for_api
 from conftest import PASSWORD, USER, eventually
 from test_autoclean import append, count, special
 
@@ -87,6 +87,11 @@ def test_domain_rule_cleans_and_user_rule_needs_permission(server):
 
 def test_api_and_ui_fields(server):
     wait_for_api(server)
+    # A user sets its own rules (only those) while allowed.
+    me = logged_in(server, USER, PASSWORD)
+    r = me.patch(f"/users/{USER}", {"autoclean_rules": "\\Junk age=3"})
+    assert r.status_code == 200 and r.json()["autoclean_rules"] == "\\Junk age=3", r.text
+    assert me.patch(f"/users/{USER}", {"autoclean_rules": "", "quota_mb": 9}).status_code == 403
     api = logged_in_admin(server)
     r = api.patch("/domains/example.test", {"autoclean_rules": "Trash age=0"})
     assert "age must be a whole number above 0" in error_of(r, 422, "autoclean_rules")
@@ -100,6 +105,8 @@ def test_api_and_ui_fields(server):
     r = api.patch(f"/users/{USER}", {"autoclean_rules": "INBOX age=365"})
     assert r.status_code == 200 and r.json()["autoclean_rules"] == "INBOX age=365", r.text
     assert api.get(f"/users/{USER}").json()["autoclean_rules"] == "INBOX age=365"
+    r = me.patch(f"/users/{USER}", {"autoclean_rules": ""})
+    assert "does not let its users" in error_of(r, 403), r.text
 
     base = f"http://127.0.0.1:{server.admin_port}"
     page = api.http.get(f"{base}/domains/example.test", timeout=30).text

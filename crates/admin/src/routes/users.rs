@@ -109,7 +109,9 @@ pub struct UserPatch {
     /// Greylist mail to the user when greylisting is on (SEC-3).
     pub greylisting: Option<bool>,
     /// The user's own folder auto-clean rules (OPS-6, `autoclean.rules` syntax); empty
-    /// clears them.
+    /// clears them. A user may send a patch holding only this field for itself when its
+    /// domain (`autoclean_user_override`) and the server (`autoclean.domain_override`) let
+    /// users override.
     pub autoclean_rules: Option<String>,
     /// Messages the user may send per hour (DOM-7; 0 = unlimited; -1 returns to the server's
     /// `throttle.user_messages_per_hour`).
@@ -118,6 +120,23 @@ pub struct UserPatch {
     pub mb_per_hour: Option<i64>,
     /// Bounces the mailbox may receive per hour (-1: the server's default).
     pub bounces_per_hour: Option<i64>,
+}
+
+/// Whether `caller` is the user `address` itself changing nothing but its own auto-clean
+/// rules (which users may do when allowed).
+fn own_autoclean_only(caller: &Caller, address: &str, p: &UserPatch) -> bool {
+    let me = matches!(&caller.account, Some(Account::User(u)) if u == address);
+    let only = p.autoclean_rules.is_some()
+        && p.password.is_none()
+        && p.quota_mb.is_none()
+        && p.disabled.is_none()
+        && p.display_name.is_none()
+        && p.role.is_none()
+        && p.greylisting.is_none()
+        && p.messages_per_hour.is_none()
+        && p.mb_per_hour.is_none()
+        && p.bounces_per_hour.is_none();
+    me && only && !caller.must_change
 }
 
 fn parse_role(s: &str) -> ApiResult<Role> {
@@ -222,7 +241,24 @@ pub async fn patch(
     Body(p): Body<UserPatch>,
 ) -> ApiResult<Json<UserView>> {
     let a = parse_address(&address, "address")?;
-    caller.allow(Action::ManageAccounts(a.domain.clone()))?;
+    if own_autoclean_only(&caller, &a.to_string(), &p) {
+        // OPS-6: users set their own auto-clean rules when their domain and the server let
+        // them override.
+        let d = st.dir.domain(&a.domain).await?;
+        if !(d.autoclean_user_override
+            && st
+                .dir
+                .settings()
+                .get(heron_settings::defs::AUTOCLEAN_DOMAIN_OVERRIDE))
+        {
+            return Err(ApiError::forbidden(format!(
+                "{} does not let its users set their own auto-clean rules",
+                d.name
+            )));
+        }
+    } else {
+        caller.allow(Action::ManageAccounts(a.domain.clone()))?;
+    }
     let role = p.role.as_deref().map(parse_role).transpose()?;
     if role.is_some() {
         caller.allow(Action::SetRole(a.domain.clone()))?;
