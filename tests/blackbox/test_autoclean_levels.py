@@ -57,7 +57,7 @@ def test_domain_rule_cleans_and_user_rule_needs_permission(server):
     eventually(lambda: count(a, trash) == 3 and count(b, bob_trash) == 1, 20,
                what="the domain rule ran")
     stays(lambda: count(a, trash) == 3)
-    assert "(rule \\Trash age=30)" in events(server)
+    assert "(rule \\Trash age=30) [domain level]" in events(server)
 
     # Allowed: alice's rule replaces the domain's for her Trash; bob keeps the domain's.
     server.cli("domain", "set", "example.test", "--autoclean-user-override", "true")
@@ -66,7 +66,7 @@ def test_domain_rule_cleans_and_user_rule_needs_permission(server):
     _, data = a.fetch("1:*", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
     subjects = [x[1].decode().strip() for x in data if isinstance(x, tuple)]
     assert subjects == [f"Subject: {trash} 3"], subjects
-    assert "(rule \\Trash age=3)" in events(server)
+    assert "(rule \\Trash age=3) [user level]" in events(server)
     assert count(b, bob_trash) == 1
 
     # A user's `off` keeps the domain's rule away from that folder (while allowed).

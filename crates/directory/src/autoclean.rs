@@ -3,7 +3,7 @@
 //! every user's folders every `autoclean.interval`, by one node at a time (the store hold
 //! [`HOLD`]). A message removed
 //! is expunged as an IMAP EXPUNGE would (sessions with the folder open are told), and each
-//! folder cleaned is logged on the `events` target with the rule.
+//! folder cleaned is logged on the `events` target with the rule and its level.
 //!
 //! Invariants: the choice of messages is pure ([`chosen`]); an age rule removes only messages
 //! whose arrival (internal date) is older than the limit; a size rule acts only past its
@@ -13,7 +13,7 @@
 
 use std::time::Duration;
 
-use heron_settings::autoclean::{Levels, Limit, Rule, parse_rules};
+use heron_settings::autoclean::{Level, Levels, Limit, Rule, parse_rules};
 use heron_settings::defs;
 use heron_store::{Folder, MessageMeta};
 use tokio_util::sync::CancellationToken;
@@ -105,8 +105,11 @@ impl Directory {
         }
         let mut removed = 0;
         for f in self.store.list_folders(user).await? {
-            for rule in levels.effective(&f.name, f.special_use.as_deref()) {
-                removed += self.clean_folder(who, &f, rule, now).await?;
+            let Some((level, rules)) = levels.choose(&f.name, f.special_use.as_deref()) else {
+                continue;
+            };
+            for rule in rules {
+                removed += self.clean_folder(who, &f, rule, level, now).await?;
             }
         }
         Ok(removed)
@@ -117,6 +120,7 @@ impl Directory {
         who: &str,
         f: &Folder,
         rule: &Rule,
+        level: Level,
         now: i64,
     ) -> Result<usize, DirectoryError> {
         let messages = self.store.list_messages(f.id).await?;
@@ -141,8 +145,8 @@ impl Directory {
             Limit::Off => "off".to_owned(),
         };
         tracing::info!(target: "events",
-            "auto-clean: removed {gone} messages ({bytes} bytes) from {who}'s {} (rule {} {what})",
-            f.name, rule.folder);
+            "auto-clean: removed {gone} messages ({bytes} bytes) from {who}'s {} (rule {} {what}) [{} level]",
+            f.name, rule.folder, level.as_str());
         Ok(gone)
     }
 

@@ -134,22 +134,47 @@ pub struct Levels<'a> {
     pub user_inbox: bool,
 }
 
+/// The level a rule comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Server,
+    Domain,
+    User,
+}
+
+impl Level {
+    /// The level as the log names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Server => "server",
+            Level::Domain => "domain",
+            Level::User => "user",
+        }
+    }
+}
+
 impl<'a> Levels<'a> {
     /// The rules that clean the folder called `name` with special use `special`: those of
     /// the most specific level allowed to override that has any rule for it (none of them
     /// `off`).
     pub fn effective(&self, name: &str, special: Option<&str>) -> Vec<&'a Rule> {
+        self.choose(name, special).map_or_else(Vec::new, |(_, r)| r)
+    }
+
+    /// [`Self::effective`] with the level the rules come from; `None` when no level has a
+    /// rule for the folder.
+    pub fn choose(&self, name: &str, special: Option<&str>) -> Option<(Level, Vec<&'a Rule>)> {
         let user_ok = self.domains_may_override && self.users_may_override;
         let inbox = |r: &Rule| self.user_inbox || !r.matches("INBOX", None);
         let user: Vec<&'a Rule> = self.user.iter().filter(|r| inbox(r)).collect();
         let domain: Vec<&'a Rule> = self.domain.iter().collect();
         let server: Vec<&'a Rule> = self.server.iter().collect();
         let levels = [
-            (user_ok, user),
-            (self.domains_may_override, domain),
-            (true, server),
+            (Level::User, user_ok, user),
+            (Level::Domain, self.domains_may_override, domain),
+            (Level::Server, true, server),
         ];
-        for (allowed, rules) in levels {
+        for (level, allowed, rules) in levels {
             if !allowed {
                 continue;
             }
@@ -158,13 +183,14 @@ impl<'a> Levels<'a> {
                 .filter(|r| r.matches(name, special))
                 .collect();
             if !matching.is_empty() {
-                return matching
+                let on = matching
                     .into_iter()
                     .filter(|r| r.limit != Limit::Off)
                     .collect();
+                return Some((level, on));
             }
         }
-        Vec::new()
+        None
     }
 }
 
@@ -209,6 +235,11 @@ mod tests {
         assert!(limits(&l, "Archive", None).is_empty());
         // Without any rule for a folder nothing cleans it.
         assert!(limits(&l, "Sent", Some("\\Sent")).is_empty());
+        assert!(l.choose("Sent", Some("\\Sent")).is_none());
+        assert_eq!(l.choose("Trash", Some("\\Trash")).unwrap().0, Level::Server);
+        l.domains_may_override = true;
+        assert_eq!(l.choose("Trash", Some("\\Trash")).unwrap().0, Level::User);
+        assert_eq!(l.choose("Archive", None).unwrap(), (Level::Domain, vec![]));
     }
 
     #[test]

@@ -188,3 +188,70 @@ pub async fn owned(
         ))),
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use heron_store::{DirectoryStore, NewDomain, NewUser, PopRetrievalStore, Role};
+
+    fn input() -> AccountInput {
+        AccountInput {
+            host: "pop.example.net".into(),
+            port: 110,
+            tls: PopTls::Starttls,
+            verify_tls: true,
+            login: "me".into(),
+            password: Some("secret".into()),
+            leave_on_server: true,
+            folder: "INBOX".into(),
+            enabled: true,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_domain_switch_and_limit_come_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = heron_store::SqliteStore::open(dir.path()).unwrap();
+        let mut d = store
+            .create_domain(NewDomain {
+                name: "example.test".into(),
+                limits: Default::default(),
+            })
+            .await
+            .unwrap();
+        let u = store
+            .create_user(
+                NewUser {
+                    domain_id: d.id,
+                    local: "ann".into(),
+                    credentials: "x".into(),
+                    display_name: String::new(),
+                    role: Role::User,
+                    quota_bytes: 0,
+                },
+                &[("INBOX", None)],
+            )
+            .await
+            .unwrap();
+        d.pop_retrieval = false;
+        store.update_domain(&d).await.unwrap();
+        let e = add(&store, u.id, &input()).await.unwrap_err();
+        assert!(
+            matches!(&e, RetrievalError::Off(m) if m.contains("example.test")),
+            "{e}"
+        );
+        assert!(store.pop_accounts(Some(u.id)).await.unwrap().is_empty());
+
+        d.pop_retrieval = true;
+        d.limits.pop_retrieval_accounts = 1;
+        store.update_domain(&d).await.unwrap();
+        add(&store, u.id, &input()).await.unwrap();
+        let e = add(&store, u.id, &input()).await.unwrap_err();
+        assert!(matches!(e, RetrievalError::Limit(_)), "{e}");
+        d.limits.pop_retrieval_accounts = 0;
+        store.update_domain(&d).await.unwrap();
+        add(&store, u.id, &input()).await.unwrap();
+        assert_eq!(store.pop_accounts(Some(u.id)).await.unwrap().len(), 2);
+    }
+}
