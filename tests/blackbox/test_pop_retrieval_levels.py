@@ -169,3 +169,21 @@ def test_domain_switch_limit_and_ui_edit(server, tmp_path):
         assert len(api.get(f"/users/{USER}/pop-retrieval").json()) == 13
     finally:
         remote.stop()
+
+
+def test_domain_default_of_the_account_limit(server):
+    """DOM-12: `domain_defaults.max_pop_accounts` gives new domains their limit and can be
+    propagated to existing ones."""
+    wait_for_api(server)
+    api = logged_in_admin(server)
+    assert api.get("/domains/example.test").json()["limits"]["max_pop_accounts"] == 10
+    r = api.put("/domain-defaults", {"max_pop_accounts": 4})
+    assert r.json() == {"changed": ["domain_defaults.max_pop_accounts"]}, r.text
+    r = api.post("/domains", {"name": "new.test"})
+    assert r.status_code == 201 and r.json()["limits"]["max_pop_accounts"] == 4, r.text
+    assert api.get("/domains/example.test").json()["limits"]["max_pop_accounts"] == 10
+    r = api.post("/domain-defaults/propagate", {"fields": ["max_pop_accounts"]})
+    assert r.json() == {"domains": 1}, r.text
+    assert api.get("/domains/example.test").json()["limits"]["max_pop_accounts"] == 4
+    page = api.http.get(f"http://127.0.0.1:{server.admin_port}/domain-defaults", timeout=30)
+    assert "POP-retrieval accounts per user" in page.text

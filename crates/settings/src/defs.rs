@@ -205,6 +205,8 @@ crate::settings! {
     DOMAIN_DEFAULTS_MAX_MESSAGE_KB: Count = "domain_defaults.max_message_kb", "10000";
     /// Recipients per message for users of a new domain; 0 = unlimited.
     DOMAIN_DEFAULTS_MAX_RECIPIENTS: Count = "domain_defaults.max_recipients", "200";
+    /// POP-retrieval accounts each user of a new domain may have (ACCESS-4); 0 = unlimited.
+    DOMAIN_DEFAULTS_MAX_POP_ACCOUNTS: Count = "domain_defaults.max_pop_accounts", "10";
     /// Users of a new domain must authenticate to send (DOM-2).
     DOMAIN_DEFAULTS_REQUIRE_SMTP_AUTH: Bool = "domain_defaults.require_smtp_auth", "false";
 
