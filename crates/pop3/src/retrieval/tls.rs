@@ -1,6 +1,6 @@
 //! TLS client configurations for POP retrieval: one verifying the server's certificate
 //! against the Web PKI roots plus the certificates of `pop_retrieval.tls_ca_file` (the
-//! default), one accepting any certificate for accounts whose `verify_tls` is off (a private
+//! default; [`heron_net::webpki_client`]), one accepting any certificate for accounts whose `verify_tls` is off (a private
 //! server with a self-signed certificate). Handshake signatures are checked either way.
 //!
 //! Invariants: one process-wide configuration of each kind per CA file name (ring provider,
@@ -10,11 +10,8 @@
 use std::sync::{Arc, Mutex, OnceLock};
 
 use heron_net::any_cert::AnyCertificate;
-use tokio_rustls::rustls::client::WebPkiServerVerifier;
 use tokio_rustls::rustls::crypto::CryptoProvider;
-use tokio_rustls::rustls::pki_types::CertificateDer;
-use tokio_rustls::rustls::pki_types::pem::PemObject;
-use tokio_rustls::rustls::{self, ClientConfig, RootCertStore};
+use tokio_rustls::rustls::{self, ClientConfig};
 
 use super::RetrievalError;
 
@@ -59,33 +56,7 @@ fn builder(
 }
 
 fn verifying(ca_file: &str) -> Result<Arc<ClientConfig>, RetrievalError> {
-    let mut roots = RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    if !ca_file.is_empty() {
-        let bad = |e: &dyn std::fmt::Display| {
-            RetrievalError::Tls(format!("cannot read the CA file {ca_file}: {e}"))
-        };
-        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(ca_file)
-            .map_err(|e| bad(&e))?
-            .collect::<Result<_, _>>()
-            .map_err(|e| bad(&e))?;
-        if certs.is_empty() {
-            return Err(bad(&"no certificate in it"));
-        }
-        for c in certs {
-            roots.add(c).map_err(|e| bad(&e))?;
-        }
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-        .build()
-        .map_err(|e| RetrievalError::Tls(format!("cannot build the certificate verifier: {e}")))?;
-    Ok(Arc::new(
-        builder(&provider)?
-            .with_webpki_verifier(verifier)
-            .with_no_client_auth(),
-    ))
+    heron_net::webpki_client::verifying_config(ca_file).map_err(RetrievalError::Tls)
 }
 
 #[cfg(test)]
