@@ -11,6 +11,7 @@
 //! Durability rule: a write call that returns `Ok` has its bytes and records on disk.
 
 pub mod blob;
+pub mod bodycache;
 #[cfg(all(feature = "sqlite", feature = "postgres"))]
 pub mod copy;
 pub mod dmarc;

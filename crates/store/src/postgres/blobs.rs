@@ -118,6 +118,8 @@ pub(crate) async fn release(tx: &Tx<'_>, ids: &[&str]) -> TxResult<()> {
         &[&ids],
     )
     .await?;
+    // Some of these may live on; forgetting them too only costs a read.
+    crate::bodycache::forget(&ids);
     Ok(())
 }
 

@@ -364,12 +364,21 @@ impl MailStore for PgStore {
     }
 
     async fn read_message(&self, m: &MessageMeta) -> Result<Vec<u8>> {
-        read(&self.client().await?, &m.blob).await
+        if let Some(bytes) = crate::bodycache::shared().get(&m.blob) {
+            return Ok(bytes);
+        }
+        let bytes = read(&self.client().await?, &m.blob).await?;
+        crate::bodycache::shared().keep(&m.blob, &bytes);
+        Ok(bytes)
     }
 
     async fn read_messages(&self, ms: &[MessageMeta]) -> Result<Vec<Option<Vec<u8>>>> {
         let ids: Vec<String> = ms.iter().map(|m| m.blob.clone()).collect();
-        super::blobs::read_many(&self.client().await?, &ids).await
+        crate::bodycache::shared()
+            .read_through(&ids, |missing| async move {
+                super::blobs::read_many(&self.client().await?, &missing).await
+            })
+            .await
     }
 
     async fn folder_counts(&self, folder: FolderId) -> Result<FolderCounts> {

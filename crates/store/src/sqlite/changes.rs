@@ -118,6 +118,14 @@ fn changes_in(c: &rusqlite::Connection, folder: FolderId, modseq: u64) -> Result
         )
         .optional()?
         .ok_or_else(|| StoreError::NotFound(format!("folder #{folder}")))?;
+    if highestmodseq as u64 <= modseq {
+        // Every change raises the folder's HIGHESTMODSEQ: nothing happened since.
+        return Ok(FolderChanges {
+            highestmodseq: highestmodseq as u64,
+            changed: Vec::new(),
+            vanished: Vec::new(),
+        });
+    }
     let mut st = c.prepare_cached(
         "SELECT uid, modseq, flags, internal_date, size, blob_id FROM messages \
          WHERE folder_id = ?1 AND modseq > ?2 ORDER BY uid",

@@ -14,7 +14,6 @@ use super::SqliteStore;
 use super::staged::{Staged, add_blob, inline_bytes};
 use super::textindex;
 use super::writer::WriteCtx;
-use crate::blob::BlobStore;
 use crate::error::{Result, StoreError};
 use crate::events::Event;
 use crate::model::*;
@@ -112,6 +111,7 @@ pub(crate) fn release_blobs(c: &Connection, ids: &[BlobId]) -> Result<Vec<BlobId
             orphans.push(id.clone());
         }
     }
+    crate::bodycache::forget(&orphans);
     Ok(orphans)
 }
 
@@ -393,31 +393,33 @@ impl MailStore for SqliteStore {
     }
 
     async fn read_message(&self, m: &MessageMeta) -> Result<Vec<u8>> {
-        let id = m.blob.clone();
-        match self.read(move |c| inline_bytes(c, &id)).await? {
-            Some(Some(bytes)) => Ok(bytes),
-            Some(None) => self.blobs().get(&m.blob).await,
-            None => Err(StoreError::NotFound(format!("blob {}", m.blob))),
-        }
+        self.read_messages(std::slice::from_ref(m))
+            .await?
+            .pop()
+            .flatten()
+            .ok_or_else(|| StoreError::NotFound(format!("blob {}", m.blob)))
     }
 
     async fn read_messages(&self, ms: &[MessageMeta]) -> Result<Vec<Option<Vec<u8>>>> {
-        // One blocking hop for the whole batch: the inline bytes from the database, the
-        // others from their files.
+        // The kept bytes from memory; one blocking hop for the others: the inline bytes
+        // from the database, the rest from their files.
         let ids: Vec<String> = ms.iter().map(|m| m.blob.clone()).collect();
         let blobs = self.blobs().clone();
-        self.read(move |c| {
-            let mut out = Vec::with_capacity(ids.len());
-            for id in &ids {
-                out.push(match inline_bytes(c, id)? {
-                    Some(Some(bytes)) => Some(bytes),
-                    Some(None) => blobs.get_sync(id)?,
-                    None => None,
-                });
-            }
-            Ok(out)
-        })
-        .await
+        crate::bodycache::shared()
+            .read_through(&ids, |missing| {
+                self.read(move |c| {
+                    let mut out = Vec::with_capacity(missing.len());
+                    for id in &missing {
+                        out.push(match inline_bytes(c, id)? {
+                            Some(Some(bytes)) => Some(bytes),
+                            Some(None) => blobs.get_sync(id)?,
+                            None => None,
+                        });
+                    }
+                    Ok(out)
+                })
+            })
+            .await
     }
 
     async fn get_folder_by_id(&self, id: FolderId) -> Result<Option<Folder>> {

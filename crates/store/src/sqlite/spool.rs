@@ -80,6 +80,7 @@ fn remove(c: &Connection, id: i64) -> Result<Option<BlobId>> {
     )?;
     if left <= 0 {
         c.execute("DELETE FROM blobs WHERE id = ?1", [&blob])?;
+        crate::bodycache::forget(&[&blob]);
         return Ok(Some(blob));
     }
     Ok(None)

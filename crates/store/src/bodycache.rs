@@ -1,0 +1,155 @@
+//! Message bytes kept in memory by blob id, shared by every session of a process, so a
+//! mailbox many clients read (FETCH of bodies, envelopes, structures) is read from the
+//! database or the blob files once rather than at every command.
+//!
+//! Invariants: a blob's bytes never change under its id (a blob is written once and its id,
+//! 128 random bits, is never reused, not even by another store), so an entry is never stale
+//! while its blob exists: flags, copies and expunges leave it. A blob's entry is dropped
+//! ([`forget`]) where the backends delete the blob, so a deleted blob reads as gone; a read
+//! that began before the delete committed may keep its bytes again, which can only serve a
+//! message already expunged to a session still holding it. There is one cache per process
+//! ([`shared`]): ids are unique across stores, so stores opened side by side (a copy from one
+//! to another) share it safely. The bytes kept stay within [`BUDGET`] (each entry weighs its
+//! length); a message larger than [`LARGEST`] is never kept, so one big attachment cannot
+//! push out a mailbox of small messages.
+
+use std::future::Future;
+use std::sync::{Arc, LazyLock};
+
+use moka::sync::Cache;
+
+use crate::error::Result;
+
+/// Bytes of messages kept, at most.
+pub const BUDGET: u64 = 64 << 20;
+
+/// Largest message kept.
+pub const LARGEST: usize = 1 << 20;
+
+/// The process's cache.
+pub fn shared() -> &'static BodyCache {
+    static SHARED: LazyLock<BodyCache> = LazyLock::new(BodyCache::default);
+    &SHARED
+}
+
+/// Drop the entries of deleted blobs.
+pub fn forget<S: AsRef<str>>(ids: &[S]) {
+    for id in ids {
+        shared().kept.invalidate(id.as_ref());
+    }
+}
+
+/// The kept message bytes.
+pub struct BodyCache {
+    kept: Cache<String, Arc<[u8]>>,
+}
+
+impl Default for BodyCache {
+    fn default() -> Self {
+        Self::new(BUDGET)
+    }
+}
+
+impl BodyCache {
+    /// A cache holding at most `budget` bytes of messages.
+    pub fn new(budget: u64) -> Self {
+        let kept = Cache::builder()
+            .max_capacity(budget)
+            .weigher(|id: &String, bytes: &Arc<[u8]>| {
+                u32::try_from(id.len() + bytes.len()).unwrap_or(u32::MAX)
+            })
+            .build();
+        Self { kept }
+    }
+
+    /// A copy of the kept bytes of blob `id`, if kept.
+    pub fn get(&self, id: &str) -> Option<Vec<u8>> {
+        self.kept.get(id).map(|b| b.to_vec())
+    }
+
+    /// The bytes of each blob of `ids`, in order (`None` where not stored): the kept ones
+    /// from memory, the others through one call of `read` (given the missing ids, answering
+    /// in their order), which are then kept.
+    pub async fn read_through<F, Fut>(&self, ids: &[String], read: F) -> Result<Vec<Option<Vec<u8>>>>
+    where
+        F: FnOnce(Vec<String>) -> Fut,
+        Fut: Future<Output = Result<Vec<Option<Vec<u8>>>>>,
+    {
+        let mut out: Vec<Option<Vec<u8>>> = ids.iter().map(|id| self.get(id)).collect();
+        let missing: Vec<String> = ids
+            .iter()
+            .zip(&out)
+            .filter(|(_, got)| got.is_none())
+            .map(|(id, _)| id.clone())
+            .collect();
+        if missing.is_empty() {
+            return Ok(out);
+        }
+        let mut fresh = read(missing.clone()).await?.into_iter();
+        let mut names = missing.iter();
+        for slot in out.iter_mut().filter(|s| s.is_none()) {
+            let (Some(bytes), Some(id)) = (fresh.next(), names.next()) else {
+                break;
+            };
+            if let Some(b) = &bytes {
+                self.keep(id, b);
+            }
+            *slot = bytes;
+        }
+        Ok(out)
+    }
+
+    /// Keep the bytes of blob `id` unless they are larger than [`LARGEST`].
+    pub fn keep(&self, id: &str, bytes: &[u8]) {
+        if bytes.len() <= LARGEST {
+            self.kept.insert(id.to_owned(), Arc::from(bytes));
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_small_messages_and_not_large_ones() {
+        let c = BodyCache::default();
+        c.keep("a", b"Subject: a\r\n\r\nbody\r\n");
+        assert_eq!(c.get("a").unwrap(), b"Subject: a\r\n\r\nbody\r\n");
+        assert!(c.get("b").is_none());
+        c.keep("big", &vec![b'x'; LARGEST + 1]);
+        assert!(c.get("big").is_none(), "never one larger than LARGEST");
+    }
+
+    #[tokio::test]
+    async fn reads_only_what_is_not_kept() {
+        let c = BodyCache::default();
+        c.keep("a", b"A");
+        let ids = ["a", "b", "c"].map(String::from);
+        let got = c
+            .read_through(&ids, |missing| async move {
+                assert_eq!(missing, ["b", "c"]);
+                Ok(vec![Some(b"B".to_vec()), None])
+            })
+            .await
+            .unwrap();
+        assert_eq!(got, [Some(b"A".to_vec()), Some(b"B".to_vec()), None]);
+        assert_eq!(c.get("b").unwrap(), b"B", "kept once read");
+        let again = c
+            .read_through(&ids[..2], |_| async { panic!("all kept") })
+            .await
+            .unwrap();
+        assert_eq!(again, [Some(b"A".to_vec()), Some(b"B".to_vec())]);
+    }
+
+    #[test]
+    fn stays_within_the_budget() {
+        let c = BodyCache::new(1 << 20);
+        for i in 0..64 {
+            c.keep(&format!("{i:032x}"), &vec![b'x'; 64 << 10]);
+        }
+        c.kept.run_pending_tasks();
+        assert!(c.kept.weighted_size() <= 1 << 20, "{}", c.kept.weighted_size());
+    }
+}
