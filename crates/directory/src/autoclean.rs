@@ -1,9 +1,9 @@
 //! Folder auto-clean (OPS-6): the rules of `autoclean.rules`, of each domain and of each
 //! user ([`heron_settings::autoclean`], which says which level wins for a folder) applied to
 //! every user's folders every `autoclean.interval`, by one node at a time (the store hold
-//! [`HOLD`]). A message removed
-//! is expunged as an IMAP EXPUNGE would (sessions with the folder open are told), and each
-//! folder cleaned is logged on the `events` target with the rule and its level.
+//! [`HOLD`]). A message removed is expunged as an IMAP EXPUNGE would (sessions with the
+//! folder open are told), and each folder cleaned is logged on the `events` target with the
+//! rule and its level.
 //!
 //! Invariants: the choice of messages is pure ([`chosen`]); an age rule removes only messages
 //! whose arrival (internal date) is older than the limit; a size rule acts only past its
