@@ -7,7 +7,7 @@ from conftest import PASSWORD, USER, eventually
 
 PROPAGATE = "/domain-defaults/propagate"
 BUILT_IN = {"disk_mb": 500, "max_users": 100, "max_aliases": 1000, "max_domain_aliases": 2,
-            "max_message_kb": 10000, "max_recipients": 200}
+            "max_message_kb": 10000, "max_recipients": 200, "max_pop_accounts": 10}
 
 
 def limits(admin, name):

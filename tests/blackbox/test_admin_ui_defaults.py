@@ -47,7 +47,7 @@ def test_only_the_system_administrator_sees_the_page(admin):
     r = get(admin, "/domain-defaults")
     assert r.status_code == 200, r.status_code
     assert 'href="/domain-defaults"' in r.text and 'data-default="max_users"' in r.text
-    assert r.text.count('data-json="checked-list"') == 7
+    assert r.text.count('data-json="checked-list"') == 8
     assert admin.post("/users", {"address": "boss@example.test", "password": "Falcon88x",
                                  "role": "domain-admin"}).status_code == 201
     for who, password, home in (("boss@example.test", "Falcon88x", "/domains/example.test"),

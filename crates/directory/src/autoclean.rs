@@ -1,17 +1,19 @@
-//! Folder auto-clean (OPS-6): the rules of `autoclean.rules`
-//! ([`heron_settings::autoclean`]) applied to every user's folders every
-//! `autoclean.interval`, by one node at a time (the store hold [`HOLD`]). A message removed
-//! is expunged as an IMAP EXPUNGE would (sessions with the folder open are told), and each
-//! folder cleaned is logged on the `events` target with the rule.
+//! Folder auto-clean (OPS-6): the rules of `autoclean.rules`, of each domain and of each
+//! user ([`heron_settings::autoclean`], which says which level wins for a folder) applied to
+//! every user's folders every `autoclean.interval`, by one node at a time (the store hold
+//! [`HOLD`]). A message removed is expunged as an IMAP EXPUNGE would (sessions with the
+//! folder open are told), and each folder cleaned is logged on the `events` target with the
+//! rule and its level.
 //!
 //! Invariants: the choice of messages is pure ([`chosen`]); an age rule removes only messages
 //! whose arrival (internal date) is older than the limit; a size rule acts only past its
 //! size and removes the oldest first, no more than needed to get down to its keep; a failure
-//! on one user is logged and the run goes on with the next.
+//! on one user is logged and the run goes on with the next; rules of a domain or user that
+//! no longer parse are logged and left out (the levels below apply).
 
 use std::time::Duration;
 
-use heron_settings::autoclean::{Limit, Rule, parse_rules};
+use heron_settings::autoclean::{Level, Levels, Limit, Rule, parse_rules};
 use heron_settings::defs;
 use heron_store::{Folder, MessageMeta};
 use tokio_util::sync::CancellationToken;
@@ -34,6 +36,7 @@ pub fn chosen(messages: &[MessageMeta], limit: Limit, now: i64) -> Vec<u32> {
                 .map(|m| m.uid)
                 .collect()
         }
+        Limit::Off => Vec::new(),
         Limit::Size { over, keep } => {
             let mut total: u64 = messages.iter().map(|m| m.size).sum();
             if total <= over {
@@ -57,16 +60,31 @@ pub fn chosen(messages: &[MessageMeta], limit: Limit, now: i64) -> Vec<u32> {
 impl Directory {
     /// Apply the auto-clean rules to every user once; how many messages went.
     pub async fn autoclean_once(&self, now: i64) -> Result<usize, DirectoryError> {
-        let rules = parse_rules(&self.settings.get(defs::AUTOCLEAN_RULES).join(", "))
+        let server = parse_rules(&self.settings.get(defs::AUTOCLEAN_RULES).join(", "))
             .map_err(DirectoryError::Invalid)?;
-        if rules.is_empty() {
-            return Ok(0);
-        }
+        let domains_may_override = self.settings.get(defs::AUTOCLEAN_DOMAIN_OVERRIDE);
+        let user_inbox = self.settings.get(defs::AUTOCLEAN_USER_INBOX);
         let mut removed = 0;
         for d in self.store.list_domains().await? {
+            let domain = own_rules(&d.name, &d.autoclean_rules);
+            // Nothing can apply to this domain's users.
+            if server.is_empty()
+                && (!domains_may_override || (domain.is_empty() && !d.autoclean_user_override))
+            {
+                continue;
+            }
             for u in self.store.list_users(d.id).await? {
                 let who = format!("{}@{}", u.local, d.name);
-                match self.clean_user(&who, u.id, &rules, now).await {
+                let user = own_rules(&who, &u.autoclean_rules);
+                let levels = Levels {
+                    server: &server,
+                    domain: &domain,
+                    user: &user,
+                    domains_may_override,
+                    users_may_override: d.autoclean_user_override,
+                    user_inbox,
+                };
+                match self.clean_user(&who, u.id, &levels, now).await {
                     Ok(n) => removed += n,
                     Err(e) => tracing::warn!(target: "events", "auto-clean of {who} failed: {e}"),
                 }
@@ -79,16 +97,19 @@ impl Directory {
         &self,
         who: &str,
         user: heron_store::UserId,
-        rules: &[Rule],
+        levels: &Levels<'_>,
         now: i64,
     ) -> Result<usize, DirectoryError> {
+        if levels.server.is_empty() && levels.domain.is_empty() && levels.user.is_empty() {
+            return Ok(0);
+        }
         let mut removed = 0;
         for f in self.store.list_folders(user).await? {
-            for rule in rules
-                .iter()
-                .filter(|r| r.matches(&f.name, f.special_use.as_deref()))
-            {
-                removed += self.clean_folder(who, &f, rule, now).await?;
+            let Some((level, rules)) = levels.choose(&f.name, f.special_use.as_deref()) else {
+                continue;
+            };
+            for rule in rules {
+                removed += self.clean_folder(who, &f, rule, level, now).await?;
             }
         }
         Ok(removed)
@@ -99,6 +120,7 @@ impl Directory {
         who: &str,
         f: &Folder,
         rule: &Rule,
+        level: Level,
         now: i64,
     ) -> Result<usize, DirectoryError> {
         let messages = self.store.list_messages(f.id).await?;
@@ -120,10 +142,11 @@ impl Directory {
             Limit::Size { over, keep } => {
                 format!("size={} keep={}", over >> 20, keep >> 20)
             }
+            Limit::Off => "off".to_owned(),
         };
         tracing::info!(target: "events",
-            "auto-clean: removed {gone} messages ({bytes} bytes) from {who}'s {} (rule {} {what})",
-            f.name, rule.folder);
+            "auto-clean: removed {gone} messages ({bytes} bytes) from {who}'s {} (rule {} {what}) [{} level]",
+            f.name, rule.folder, level.as_str());
         Ok(gone)
     }
 
@@ -165,6 +188,14 @@ impl Directory {
             }
         })
     }
+}
+
+/// The rules a domain or user (`whose`) keeps, or none when they no longer parse (logged).
+fn own_rules(whose: &str, text: &str) -> Vec<Rule> {
+    parse_rules(text).unwrap_or_else(|e| {
+        tracing::warn!(target: "events", "auto-clean rules of {whose} left out: {e}");
+        Vec::new()
+    })
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! limits and its "require SMTP AUTH" switch, and [`Directory::propagate_defaults`] pushes
 //! chosen defaults to every existing domain.
 //!
-//! Invariants: the seven fields are named once, in [`DefaultField`], with the API's names
+//! Invariants: the eight fields are named once, in [`DefaultField`], with the API's names
 //! (those of the domain record as the API shows it); a default reaches an existing domain only
 //! through [`DomainChange`], the one rule that changes a domain; propagation writes only the
 //! domains whose record actually changes, so the count it returns is the number of domains
@@ -22,18 +22,20 @@ pub enum DefaultField {
     MaxDomainAliases,
     MaxMessageKb,
     MaxRecipients,
+    MaxPopAccounts,
     RequireSmtpAuth,
 }
 
 impl DefaultField {
     /// Every field, in the order pages and messages list them.
-    pub const ALL: [DefaultField; 7] = [
+    pub const ALL: [DefaultField; 8] = [
         DefaultField::DiskMb,
         DefaultField::MaxUsers,
         DefaultField::MaxAliases,
         DefaultField::MaxDomainAliases,
         DefaultField::MaxMessageKb,
         DefaultField::MaxRecipients,
+        DefaultField::MaxPopAccounts,
         DefaultField::RequireSmtpAuth,
     ];
 
@@ -46,6 +48,7 @@ impl DefaultField {
             DefaultField::MaxDomainAliases => "max_domain_aliases",
             DefaultField::MaxMessageKb => "max_message_kb",
             DefaultField::MaxRecipients => "max_recipients",
+            DefaultField::MaxPopAccounts => "max_pop_accounts",
             DefaultField::RequireSmtpAuth => "require_smtp_auth",
         }
     }
@@ -64,6 +67,7 @@ impl DefaultField {
             DefaultField::MaxDomainAliases => defs::DOMAIN_DEFAULTS_MAX_DOMAIN_ALIASES.name,
             DefaultField::MaxMessageKb => defs::DOMAIN_DEFAULTS_MAX_MESSAGE_KB.name,
             DefaultField::MaxRecipients => defs::DOMAIN_DEFAULTS_MAX_RECIPIENTS.name,
+            DefaultField::MaxPopAccounts => defs::DOMAIN_DEFAULTS_MAX_POP_ACCOUNTS.name,
             DefaultField::RequireSmtpAuth => defs::DOMAIN_DEFAULTS_REQUIRE_SMTP_AUTH.name,
         }
     }
@@ -104,6 +108,10 @@ impl Directory {
                 DefaultField::MaxRecipients => {
                     c.max_recipients = Some(count32(s.get(defs::DOMAIN_DEFAULTS_MAX_RECIPIENTS)));
                 }
+                DefaultField::MaxPopAccounts => {
+                    c.max_pop_accounts =
+                        Some(count32(s.get(defs::DOMAIN_DEFAULTS_MAX_POP_ACCOUNTS)));
+                }
                 DefaultField::RequireSmtpAuth => {
                     c.require_smtp_auth = Some(s.get(defs::DOMAIN_DEFAULTS_REQUIRE_SMTP_AUTH));
                 }
@@ -112,7 +120,7 @@ impl Directory {
         c
     }
 
-    /// The DOM-4 limits a new domain gets: the defaults for the six limits with a setting,
+    /// The DOM-4 limits a new domain gets: the defaults for the seven limits with a setting,
     /// the built-in defaults for the rest.
     pub fn default_limits(&self) -> DomainLimits {
         let c = self.defaults_change(&DefaultField::ALL);
@@ -123,6 +131,7 @@ impl Directory {
         l.domain_aliases = c.max_domain_aliases.unwrap_or(l.domain_aliases);
         l.max_message_kb = c.max_message_kb.unwrap_or(l.max_message_kb);
         l.recipients_per_message = c.max_recipients.unwrap_or(l.recipients_per_message);
+        l.pop_retrieval_accounts = c.max_pop_accounts.unwrap_or(l.pop_retrieval_accounts);
         l
     }
 

@@ -98,6 +98,9 @@ mod tests {
             created_at: 0,
             filter: Default::default(),
             greylisting: true,
+            autoclean_rules: String::new(),
+            autoclean_user_override: true,
+            pop_retrieval: true,
         }
     }
 

@@ -110,6 +110,9 @@ impl Directory {
         if let Some(ip) = &c.bind_ip {
             check_bind_ip(ip).map_err(DirectoryError::Invalid)?;
         }
+        if let Some(r) = &c.autoclean_rules {
+            heron_settings::autoclean::check_rules(r).map_err(DirectoryError::Invalid)?;
+        }
         if let Some(t) = c.catch_all.clone().filter(|t| !t.trim().is_empty()) {
             let checked = self.check_target(&t, &d.name).await?;
             // A bare local part stays one: it follows the domain's aliases.
@@ -184,6 +187,15 @@ pub struct DomainChange {
     pub smtp_alt_port: Option<u16>,
     /// OPS-5: the domain's own archiving rule; `Some(None)` follows `archive.rule` again.
     pub archive_rule: Option<Option<heron_store::archive::ArchiveRule>>,
+    /// DOM-4: POP-retrieval accounts per user.
+    pub max_pop_accounts: Option<u32>,
+    /// DOM-3: the domain's users' POP-retrieval accounts are fetched and may be added.
+    pub pop_retrieval: Option<bool>,
+    /// OPS-6: the domain's own auto-clean rules (`autoclean.rules` syntax; empty: none),
+    /// checked by [`heron_settings::autoclean::check_rules`].
+    pub autoclean_rules: Option<String>,
+    /// OPS-6: the domain's users may override its auto-clean rules.
+    pub autoclean_user_override: Option<bool>,
 }
 
 /// BIND-4: a domain's IP as stored (canonical text), `None` for an empty value, or why the
@@ -228,7 +240,17 @@ impl DomainChange {
         if let Some(r) = self.archive_rule {
             d.archive_rule = r;
         }
+        if let Some(v) = self.pop_retrieval {
+            d.pop_retrieval = v;
+        }
+        if let Some(v) = &self.autoclean_rules {
+            d.autoclean_rules = heron_settings::autoclean::check_rules(v).unwrap_or_default();
+        }
+        if let Some(v) = self.autoclean_user_override {
+            d.autoclean_user_override = v;
+        }
         let l = &mut d.limits;
+        l.pop_retrieval_accounts = self.max_pop_accounts.unwrap_or(l.pop_retrieval_accounts);
         l.disk_mb = self.disk_mb.unwrap_or(l.disk_mb);
         l.users = self.max_users.unwrap_or(l.users);
         l.user_aliases = self.max_aliases.unwrap_or(l.user_aliases);

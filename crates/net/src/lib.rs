@@ -25,6 +25,7 @@ pub mod tls;
 pub mod tls_policy;
 pub mod tls_upload;
 pub mod watch;
+pub mod webpki_client;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;

@@ -205,6 +205,8 @@ crate::settings! {
     DOMAIN_DEFAULTS_MAX_MESSAGE_KB: Count = "domain_defaults.max_message_kb", "10000";
     /// Recipients per message for users of a new domain; 0 = unlimited.
     DOMAIN_DEFAULTS_MAX_RECIPIENTS: Count = "domain_defaults.max_recipients", "200";
+    /// POP-retrieval accounts each user of a new domain may have (ACCESS-4); 0 = unlimited.
+    DOMAIN_DEFAULTS_MAX_POP_ACCOUNTS: Count = "domain_defaults.max_pop_accounts", "10";
     /// Users of a new domain must authenticate to send (DOM-2).
     DOMAIN_DEFAULTS_REQUIRE_SMTP_AUTH: Bool = "domain_defaults.require_smtp_auth", "false";
 
@@ -539,10 +541,16 @@ crate::settings! {
     POP_RETRIEVAL_MAX_MESSAGE_MB: Count = "pop_retrieval.max_message_mb", "30";
     /// Seconds a POP-retrieval fetch waits for each connection, read or write before giving up.
     POP_RETRIEVAL_TIMEOUT: Seconds = "pop_retrieval.timeout", "60";
+    /// A PEM file of CA certificates a POP-retrieval account's server certificate may chain to, besides the public web roots, when the account checks certificates (a private or company certificate authority); read again when the value changes. Empty: the public roots only. A file that cannot be read fails the runs of checking accounts (logged), never falls back to no check.
+    POP_RETRIEVAL_TLS_CA_FILE: Text = "pop_retrieval.tls_ca_file", "";
 
     // ---- folder auto-clean (OPS-6) ----
-    /// Folder auto-clean rules for every user: entries `FOLDER age=DAYS` (messages that arrived more than DAYS days ago go) or `FOLDER size=MB keep=MB` (past MB, the oldest messages go until at most keep MB are left). FOLDER is a name, or a special use such as \Trash or \Junk matching each user's folder of that use. Removals are logged (events). Empty: no cleaning.
+    /// Folder auto-clean rules for every user: entries `FOLDER age=DAYS` (messages that arrived more than DAYS days ago go), `FOLDER size=MB keep=MB` (past MB, the oldest messages go until at most keep MB are left) or `FOLDER off` (nothing goes). FOLDER is a name, or a special use such as \Trash or \Junk matching each user's folder of that use. Domains and users may have rules of their own in the same syntax (see `autoclean.domain_override`). Removals are logged (events). Empty: no cleaning.
     AUTOCLEAN_RULES: List = "autoclean.rules", "";
+    /// Let domains override the server's auto-clean rules with their own: for each folder a domain's rules name, they replace the server's for its users; and let a domain's users do the same with theirs when the domain allows it (its `autoclean_user_override`). Off: the server's rules alone apply to every domain and user.
+    AUTOCLEAN_DOMAIN_OVERRIDE: Bool = "autoclean.domain_override", "true";
+    /// Let users' own auto-clean rules clean their INBOX (rules for other folders need only the override permissions). Off: a user's rules for INBOX are ignored.
+    AUTOCLEAN_USER_INBOX: Bool = "autoclean.user_inbox", "false";
     /// Seconds between auto-clean runs (one node runs each, as the store's hold allows).
     AUTOCLEAN_INTERVAL: Seconds = "autoclean.interval", "3600";
 

@@ -433,7 +433,8 @@ pub fn check(key: &str, v: &str) -> Result<(), String> {
         "domain_defaults.max_users"
         | "domain_defaults.max_aliases"
         | "domain_defaults.max_domain_aliases"
-        | "domain_defaults.max_recipients" => match v.trim().parse::<u32>() {
+        | "domain_defaults.max_recipients"
+        | "domain_defaults.max_pop_accounts" => match v.trim().parse::<u32>() {
             Ok(_) => Ok(()),
             Err(_) => Err(format!("{v:?} is too large (at most {})", u32::MAX)),
         },

@@ -174,6 +174,16 @@ pub struct Domain {
     pub greylisting: bool,
     /// The domain's own archiving rule (OPS-5); `None` follows `archive.rule`.
     pub archive_rule: Option<crate::archive::ArchiveRule>,
+    /// The domain's own folder auto-clean rules (OPS-6), in the `autoclean.rules` syntax;
+    /// empty: none. They apply when the server lets domains override (see
+    /// `heron_settings::autoclean::effective`).
+    pub autoclean_rules: String,
+    /// Whether the domain's users may override its auto-clean rules with their own (OPS-6);
+    /// default true.
+    pub autoclean_user_override: bool,
+    /// The domain's POP-retrieval switch (DOM-3, ACCESS-4): off, its users' POP-retrieval
+    /// accounts are neither fetched nor added; default true.
+    pub pop_retrieval: bool,
 }
 
 /// Spam-filter settings a domain or a user sets for itself (FILTER-3) and the domain's
@@ -244,6 +254,9 @@ pub struct User {
     /// Mail to the user is greylisted when greylisting is on and the server lets users turn
     /// it off (SEC-3); default true.
     pub greylisting: bool,
+    /// The user's own folder auto-clean rules (OPS-6), in the `autoclean.rules` syntax;
+    /// empty: none. They apply when the server and the domain let users override.
+    pub autoclean_rules: String,
 }
 
 impl User {

@@ -21,7 +21,8 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 #[derive(Deserialize, ToSchema)]
 pub struct PropagateRequest {
     /// Field names: `disk_mb`, `max_users`, `max_aliases`, `max_domain_aliases`,
-    /// `max_message_kb`, `max_recipients`, `require_smtp_auth`. At least one.
+    /// `max_message_kb`, `max_recipients`, `max_pop_accounts`, `require_smtp_auth`. At
+    /// least one.
     pub fields: Vec<String>,
 }
 
@@ -54,6 +55,7 @@ pub struct DefaultsChange {
     pub max_domain_aliases: Option<DefaultValue>,
     pub max_message_kb: Option<DefaultValue>,
     pub max_recipients: Option<DefaultValue>,
+    pub max_pop_accounts: Option<DefaultValue>,
     pub require_smtp_auth: Option<DefaultValue>,
 }
 
@@ -66,6 +68,7 @@ impl DefaultsChange {
             DefaultField::MaxDomainAliases => self.max_domain_aliases.as_ref(),
             DefaultField::MaxMessageKb => self.max_message_kb.as_ref(),
             DefaultField::MaxRecipients => self.max_recipients.as_ref(),
+            DefaultField::MaxPopAccounts => self.max_pop_accounts.as_ref(),
             DefaultField::RequireSmtpAuth => self.require_smtp_auth.as_ref(),
         }
     }

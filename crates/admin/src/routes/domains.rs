@@ -28,6 +28,8 @@ pub struct Limits {
     /// the server's `smtp_in.max_message_mb` only.
     pub max_message_kb: u64,
     pub max_recipients: u32,
+    /// POP-retrieval accounts per user (ACCESS-4).
+    pub max_pop_accounts: u32,
     /// Sending throttles (DOM-7; 0 = unlimited): the domain's own values, absent when the
     /// server's `throttle.*` defaults apply.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -47,6 +49,7 @@ impl From<&DomainLimits> for Limits {
             max_domain_aliases: l.domain_aliases,
             max_message_kb: l.max_message_kb,
             max_recipients: l.recipients_per_message,
+            max_pop_accounts: l.pop_retrieval_accounts,
             messages_per_hour: l.messages_per_hour,
             mb_per_hour: l.mb_per_hour,
             bounces_per_hour: l.bounces_per_hour,
@@ -79,6 +82,13 @@ pub struct DomainView {
     /// OPS-5: the domain's own archiving rule (none, all, incoming, outgoing); absent, the
     /// server's `archive.rule` applies.
     pub archive_rule: Option<String>,
+    /// DOM-3: the users' POP-retrieval accounts are fetched and may be added.
+    pub pop_retrieval: bool,
+    /// OPS-6: the domain's own folder auto-clean rules (`autoclean.rules` syntax; empty:
+    /// none); they apply when the server's `autoclean.domain_override` is on.
+    pub autoclean_rules: String,
+    /// OPS-6: the domain's users may override its auto-clean rules with their own.
+    pub autoclean_user_override: bool,
     /// What the administrator should know about the domain's settings (a bound IP that is
     /// not an address of this host); answers to a change only.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -99,6 +109,9 @@ impl From<&Domain> for DomainView {
             bind_ip: d.bind_ip.clone(),
             smtp_alt_port: d.smtp_alt_port,
             archive_rule: d.archive_rule.map(|r| r.as_str().to_owned()),
+            pop_retrieval: d.pop_retrieval,
+            autoclean_rules: d.autoclean_rules.clone(),
+            autoclean_user_override: d.autoclean_user_override,
             warnings: Vec::new(),
         }
     }
@@ -140,6 +153,14 @@ pub struct DomainPatch {
     /// OPS-5: the domain's own archiving rule: none, all, incoming, outgoing, or `default`
     /// to follow the server's `archive.rule`.
     pub archive_rule: Option<String>,
+    /// DOM-4: POP-retrieval accounts per user (0 = unlimited).
+    pub max_pop_accounts: Option<u32>,
+    /// DOM-3: fetch the users' POP-retrieval accounts and let them add some.
+    pub pop_retrieval: Option<bool>,
+    /// OPS-6: the domain's own auto-clean rules (`autoclean.rules` syntax); empty clears.
+    pub autoclean_rules: Option<String>,
+    /// OPS-6: let the domain's users override its auto-clean rules.
+    pub autoclean_user_override: Option<bool>,
 }
 
 /// BIND-4: a warning when `ip` is set but is not an address of this host (the domain's
@@ -261,9 +282,17 @@ pub async fn patch(
             .map(archive_rule)
             .transpose()
             .map_err(|e| ApiError::invalid("archive_rule", e))?,
+        max_pop_accounts: p.max_pop_accounts,
+        pop_retrieval: p.pop_retrieval,
+        autoclean_rules: p.autoclean_rules,
+        autoclean_user_override: p.autoclean_user_override,
     };
     if let Some(ip) = &change.bind_ip {
         heron_directory::check_bind_ip(ip).map_err(|e| ApiError::invalid("bind_ip", e))?;
+    }
+    if let Some(r) = &change.autoclean_rules {
+        heron_settings::autoclean::check_rules(r)
+            .map_err(|e| ApiError::invalid("autoclean_rules", e))?;
     }
     let d = st
         .dir

@@ -3,7 +3,8 @@
 //! domain's administrators, and the user themself.
 //!
 //! Invariants: no answer holds a password (only `password_set`); creation over the domain's
-//! `pop_retrieval_accounts` limit is a 422 naming `limit`.
+//! `pop_retrieval_accounts` limit is a 422 naming `limit`; creating or fetching an account
+//! of a domain whose POP-retrieval switch is off is a 422 naming `pop_retrieval`.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -112,6 +113,7 @@ fn input(r: PopAccountRequest) -> ApiResult<AccountInput> {
 fn api_error(e: RetrievalError) -> ApiError {
     match e {
         RetrievalError::Limit(m) => ApiError::invalid("limit", m),
+        RetrievalError::Off(m) => ApiError::invalid("pop_retrieval", m),
         RetrievalError::Invalid(m) => ApiError::invalid("account", m),
         RetrievalError::NotFound(m) => ApiError::not_found(m),
         RetrievalError::Store(e) => e.into(),
@@ -149,7 +151,7 @@ pub async fn list(
 #[utoipa::path(operation_id = "pop_retrieval_create", post, path = "/api/v1/users/{address}/pop-retrieval", tag = "users", request_body = PopAccountRequest,
     params(("address" = String, Path, description = "User address")),
     responses((status = 201, description = "Created", body = PopAccountView), (status = 400, description = "Malformed request", body = ErrorBody), (status = 403, description = "Forbidden", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Invalid input or over the limit (field `limit`)", body = ErrorBody)))]
+        (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Invalid input, over the limit (field `limit`) or POP retrieval off for the domain (field `pop_retrieval`)", body = ErrorBody)))]
 pub async fn create(
     State(st): State<Shared>,
     caller: Caller,
@@ -209,7 +211,7 @@ pub async fn delete(
 #[utoipa::path(operation_id = "pop_retrieval_fetch", post, path = "/api/v1/users/{address}/pop-retrieval/{id}/fetch", tag = "users",
     params(("address" = String, Path, description = "User address"), ("id" = i64, Path, description = "Account id")),
     responses((status = 200, description = "Fetched", body = FetchResult), (status = 403, description = "Forbidden", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody),
-        (status = 409, description = "Being fetched already", body = ErrorBody), (status = 502, description = "The remote server failed (see last_error)", body = ErrorBody)))]
+        (status = 409, description = "Being fetched already", body = ErrorBody), (status = 422, description = "POP retrieval off for the domain (field `pop_retrieval`)", body = ErrorBody), (status = 502, description = "The remote server failed (see last_error)", body = ErrorBody)))]
 pub async fn fetch(
     State(st): State<Shared>,
     caller: Caller,

@@ -39,6 +39,9 @@ pub struct UserView {
     /// Mail to the user is greylisted when greylisting is on (SEC-3; the user's switch applies
     /// while `greylist.user_override` is on).
     pub greylisting: bool,
+    /// The user's own folder auto-clean rules (OPS-6, `autoclean.rules` syntax; empty: none);
+    /// they apply when the server and the user's domain let users override.
+    pub autoclean_rules: String,
     /// The user's own sending throttles per hour (DOM-7; single-user reads only); a value
     /// absent there is the server's `throttle.user_*` setting.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -78,6 +81,7 @@ pub(crate) fn view(u: &User, domain: &str) -> UserView {
         disabled: u.disabled,
         last_login: u.last_login,
         greylisting: u.greylisting,
+        autoclean_rules: u.autoclean_rules.clone(),
         throttle: None,
     }
 }
@@ -104,6 +108,11 @@ pub struct UserPatch {
     pub role: Option<String>,
     /// Greylist mail to the user when greylisting is on (SEC-3).
     pub greylisting: Option<bool>,
+    /// The user's own folder auto-clean rules (OPS-6, `autoclean.rules` syntax); empty
+    /// clears them. A user may send a patch holding only this field for itself when its
+    /// domain (`autoclean_user_override`) and the server (`autoclean.domain_override`) let
+    /// users override.
+    pub autoclean_rules: Option<String>,
     /// Messages the user may send per hour (DOM-7; 0 = unlimited; -1 returns to the server's
     /// `throttle.user_messages_per_hour`).
     pub messages_per_hour: Option<i64>,
@@ -111,6 +120,23 @@ pub struct UserPatch {
     pub mb_per_hour: Option<i64>,
     /// Bounces the mailbox may receive per hour (-1: the server's default).
     pub bounces_per_hour: Option<i64>,
+}
+
+/// Whether `caller` is the user `address` itself changing nothing but its own auto-clean
+/// rules (which users may do when allowed).
+fn own_autoclean_only(caller: &Caller, address: &str, p: &UserPatch) -> bool {
+    let me = matches!(&caller.account, Some(Account::User(u)) if u == address);
+    let only = p.autoclean_rules.is_some()
+        && p.password.is_none()
+        && p.quota_mb.is_none()
+        && p.disabled.is_none()
+        && p.display_name.is_none()
+        && p.role.is_none()
+        && p.greylisting.is_none()
+        && p.messages_per_hour.is_none()
+        && p.mb_per_hour.is_none()
+        && p.bounces_per_hour.is_none();
+    me && only && !caller.must_change
 }
 
 fn parse_role(s: &str) -> ApiResult<Role> {
@@ -215,12 +241,35 @@ pub async fn patch(
     Body(p): Body<UserPatch>,
 ) -> ApiResult<Json<UserView>> {
     let a = parse_address(&address, "address")?;
-    caller.allow(Action::ManageAccounts(a.domain.clone()))?;
+    if own_autoclean_only(&caller, &a.to_string(), &p) {
+        // OPS-6: users set their own auto-clean rules when their domain and the server let
+        // them override.
+        let d = st.dir.domain(&a.domain).await?;
+        if !(d.autoclean_user_override
+            && st
+                .dir
+                .settings()
+                .get(heron_settings::defs::AUTOCLEAN_DOMAIN_OVERRIDE))
+        {
+            return Err(ApiError::forbidden(format!(
+                "{} does not let its users set their own auto-clean rules",
+                d.name
+            )));
+        }
+    } else {
+        caller.allow(Action::ManageAccounts(a.domain.clone()))?;
+    }
     let role = p.role.as_deref().map(parse_role).transpose()?;
     if role.is_some() {
         caller.allow(Action::SetRole(a.domain.clone()))?;
     }
     let quota = p.quota_mb.map(quota_bytes).transpose()?;
+    let autoclean = p
+        .autoclean_rules
+        .as_deref()
+        .map(heron_settings::autoclean::check_rules)
+        .transpose()
+        .map_err(|e| ApiError::invalid("autoclean_rules", e))?;
     let addr = a.to_string();
     if let Some(pw) = &p.password {
         st.dir
@@ -235,12 +284,14 @@ pub async fn patch(
     p.display_name.is_some().then(|| what.push("display name"));
     role.is_some().then(|| what.push("role"));
     p.greylisting.is_some().then(|| what.push("greylisting"));
+    autoclean.is_some().then(|| what.push("auto-clean rules"));
     let mut u = st.dir.user(&addr).await?;
     quota.into_iter().for_each(|q| u.quota_bytes = q);
     p.disabled.into_iter().for_each(|d| u.disabled = d);
     p.display_name.into_iter().for_each(|n| u.display_name = n);
     role.into_iter().for_each(|r| u.role = r);
     p.greylisting.into_iter().for_each(|g| u.greylisting = g);
+    autoclean.into_iter().for_each(|r| u.autoclean_rules = r);
     st.dir.update_user(&u).await?;
     let throttle = [p.messages_per_hour, p.mb_per_hour, p.bounces_per_hour];
     if throttle.iter().any(Option::is_some) {

@@ -128,6 +128,12 @@ struct UserPage {
     throttle: heron_store::UserThrottle,
     /// The user's POP-retrieval accounts (ACCESS-4), without passwords.
     pop_accounts: Vec<PopRow>,
+    /// The domain's POP-retrieval switch (DOM-3).
+    pop_retrieval: bool,
+    /// The user's own auto-clean rules (OPS-6).
+    autoclean_rules: String,
+    /// Whether the server and the domain let the user's rules apply.
+    autoclean_allowed: bool,
 }
 
 /// A POP-retrieval account as the user page lists it.
@@ -139,6 +145,8 @@ pub struct PopRow {
     pub login: String,
     pub folder: String,
     pub leave_on_server: bool,
+    pub verify_tls: bool,
+    pub enabled: bool,
     pub last_run: String,
     pub last_error: String,
 }
@@ -176,6 +184,8 @@ pub async fn user(State(st): State<Shared>, v: Viewer, Path(address): Path<Strin
                 login: a.login.clone(),
                 folder: a.folder.clone(),
                 leave_on_server: a.leave_on_server,
+                verify_tls: a.verify_tls,
+                enabled: a.enabled,
                 last_run: when((a.last_run > 0).then_some(a.last_run)),
                 last_error: a.last_error.clone(),
             })
@@ -184,6 +194,10 @@ pub async fn user(State(st): State<Shared>, v: Viewer, Path(address): Path<Strin
     };
     html(&UserPage {
         pop_accounts,
+        pop_retrieval: d.pop_retrieval,
+        autoclean_rules: u.autoclean_rules.clone(),
+        autoclean_allowed: d.autoclean_user_override
+            && st.dir.settings().get(defs::AUTOCLEAN_DOMAIN_OVERRIDE),
         form: crate::ui::filter_policy::user_form(st.dir.settings(), &v, &d, &u),
         greylisting: u.greylisting,
         throttle,

@@ -42,6 +42,7 @@ fn label(f: DefaultField) -> &'static str {
         DefaultField::MaxDomainAliases => "Domain aliases",
         DefaultField::MaxMessageKb => "Message size users may send, KB",
         DefaultField::MaxRecipients => "Recipients per message",
+        DefaultField::MaxPopAccounts => "POP-retrieval accounts per user",
         DefaultField::RequireSmtpAuth => "Require SMTP AUTH",
     }
 }

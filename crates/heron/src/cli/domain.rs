@@ -78,6 +78,19 @@ pub struct DomainSet {
     /// (follow the server's `archive.rule`).
     #[arg(long)]
     archive: Option<String>,
+    /// DOM-4: POP-retrieval accounts per user (0 = unlimited).
+    #[arg(long)]
+    max_pop_accounts: Option<u32>,
+    /// DOM-3: fetch the domain's users' POP-retrieval accounts and let them add some.
+    #[arg(long)]
+    pop_retrieval: Option<bool>,
+    /// OPS-6: the domain's own folder auto-clean rules (`autoclean.rules` syntax, e.g.
+    /// "\Trash age=30"); empty to clear.
+    #[arg(long)]
+    autoclean_rules: Option<String>,
+    /// OPS-6: let the domain's users override its auto-clean rules with their own.
+    #[arg(long)]
+    autoclean_user_override: Option<bool>,
 }
 
 /// Apply the options given.
@@ -107,6 +120,10 @@ async fn set(o: &super::Opened, a: DomainSet) -> anyhow::Result<()> {
                 })?,
             )),
         },
+        max_pop_accounts: a.max_pop_accounts,
+        pop_retrieval: a.pop_retrieval,
+        autoclean_rules: a.autoclean_rules,
+        autoclean_user_override: a.autoclean_user_override,
     };
     let d = o.dir.change_domain(&a.name, &change).await?;
     if let Some(ip) = d.bind_ip.as_deref().and_then(|ip| ip.parse().ok())
@@ -131,7 +148,9 @@ async fn show(o: &super::Opened, name: &str) -> anyhow::Result<()> {
   greylisting: {}
   bound to IP: {}
   alternate SMTP port: {}
-  archive rule: {}",
+  archive rule: {}
+  POP retrieval: {} (at most {} accounts per user, 0 = unlimited)
+  auto-clean rules: {} (users may override: {})",
         d.name,
         d.disabled,
         d.catch_all.as_deref().unwrap_or("-"),
@@ -141,7 +160,15 @@ async fn show(o: &super::Opened, name: &str) -> anyhow::Result<()> {
         d.smtp_alt_port
             .map_or_else(|| "-".to_owned(), |p| p.to_string()),
         d.archive_rule
-            .map_or("default (archive.rule)", |r| r.as_str())
+            .map_or("default (archive.rule)", |r| r.as_str()),
+        if d.pop_retrieval { "on" } else { "off" },
+        d.limits.pop_retrieval_accounts,
+        if d.autoclean_rules.is_empty() {
+            "-"
+        } else {
+            &d.autoclean_rules
+        },
+        d.autoclean_user_override
     );
     outln!(
         "  domain aliases: {}

@@ -22,7 +22,7 @@ pub enum UserCmd {
         #[arg(long, help = super::password::HELP)]
         password: Option<String>,
     },
-    /// Change a user's quota, name, disabled flag or greylisting switch.
+    /// Change a user's quota, name, disabled flag, greylisting switch, throttles or auto-clean rules.
     Set {
         address: String,
         /// Mailbox quota in MB; 0 = only the domain's limit.
@@ -46,6 +46,10 @@ pub enum UserCmd {
         /// `throttle.user_bounces_per_hour`).
         #[arg(long, allow_negative_numbers = true)]
         bounces_per_hour: Option<i64>,
+        /// The user's own folder auto-clean rules (`autoclean.rules` syntax); empty to
+        /// clear. They apply when the server and the domain let users override.
+        #[arg(long)]
+        autoclean_rules: Option<String>,
     },
     /// Delete a user with its mail.
     Delete { address: String },
@@ -93,8 +97,13 @@ pub async fn run(at: &super::Location, cmd: UserCmd) -> anyhow::Result<()> {
             messages_per_hour,
             mb_per_hour,
             bounces_per_hour,
+            autoclean_rules,
         } => {
             let mut u = o.dir.user(&address).await?;
+            if let Some(r) = autoclean_rules {
+                u.autoclean_rules =
+                    heron_settings::autoclean::check_rules(&r).map_err(anyhow::Error::msg)?;
+            }
             quota_mb
                 .into_iter()
                 .for_each(|q| u.quota_bytes = q * 1024 * 1024);
@@ -103,11 +112,16 @@ pub async fn run(at: &super::Location, cmd: UserCmd) -> anyhow::Result<()> {
             greylisting.into_iter().for_each(|g| u.greylisting = g);
             o.dir.update_user(&u).await?;
             outln!(
-                "{address}: quota {} bytes (used {}), disabled {}, greylisting {}",
+                "{address}: quota {} bytes (used {}), disabled {}, greylisting {}, auto-clean rules {}",
                 u.quota_bytes,
                 u.used_bytes,
                 u.disabled,
-                if u.greylisting { "on" } else { "off" }
+                if u.greylisting { "on" } else { "off" },
+                if u.autoclean_rules.is_empty() {
+                    "-"
+                } else {
+                    &u.autoclean_rules
+                }
             );
             let store = o.dir.store();
             let mut t = store.user_throttle(u.id).await?;

@@ -3,7 +3,8 @@
 //! validation, the password sealed before it reaches the store, and a view that never
 //! holds it.
 //!
-//! Invariants: an account is only added while its user has fewer than its domain's limit;
+//! Invariants: an account is only added while its domain's POP-retrieval switch (DOM-3) is
+//! on and its user has fewer than its domain's limit;
 //! the password is only ever stored sealed ([`super::seal`]); [`AccountView`] has no
 //! password field, only `password_set`.
 
@@ -111,6 +112,9 @@ pub async fn add(
         .get_domain_by_id(u.domain_id)
         .await?
         .ok_or_else(|| RetrievalError::Invalid(format!("no domain {}", u.domain_id)))?;
+    if !d.pop_retrieval {
+        return Err(off(&d.name));
+    }
     let limit = d.limits.pop_retrieval_accounts;
     let have = store.pop_accounts(Some(user)).await?.len();
     // DOM-4: 0 = unlimited.
@@ -138,6 +142,13 @@ pub async fn add(
     };
     a.id = store.pop_account_add(&a).await?;
     Ok(AccountView::from(&a))
+}
+
+/// The error for a domain whose POP-retrieval switch is off.
+pub fn off(domain: &str) -> RetrievalError {
+    RetrievalError::Off(format!(
+        "POP retrieval is turned off for {domain}: its users' POP-retrieval accounts are neither fetched nor added"
+    ))
 }
 
 /// Change account `id` of `user`.
@@ -175,5 +186,72 @@ pub async fn owned(
         _ => Err(RetrievalError::NotFound(format!(
             "no POP-retrieval account {id} for this user"
         ))),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use heron_store::{DirectoryStore, NewDomain, NewUser, PopRetrievalStore, Role};
+
+    fn input() -> AccountInput {
+        AccountInput {
+            host: "pop.example.net".into(),
+            port: 110,
+            tls: PopTls::Starttls,
+            verify_tls: true,
+            login: "me".into(),
+            password: Some("secret".into()),
+            leave_on_server: true,
+            folder: "INBOX".into(),
+            enabled: true,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_domain_switch_and_limit_come_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = heron_store::SqliteStore::open(dir.path()).unwrap();
+        let mut d = store
+            .create_domain(NewDomain {
+                name: "example.test".into(),
+                limits: Default::default(),
+            })
+            .await
+            .unwrap();
+        let u = store
+            .create_user(
+                NewUser {
+                    domain_id: d.id,
+                    local: "ann".into(),
+                    credentials: "x".into(),
+                    display_name: String::new(),
+                    role: Role::User,
+                    quota_bytes: 0,
+                },
+                &[("INBOX", None)],
+            )
+            .await
+            .unwrap();
+        d.pop_retrieval = false;
+        store.update_domain(&d).await.unwrap();
+        let e = add(&store, u.id, &input()).await.unwrap_err();
+        assert!(
+            matches!(&e, RetrievalError::Off(m) if m.contains("example.test")),
+            "{e}"
+        );
+        assert!(store.pop_accounts(Some(u.id)).await.unwrap().is_empty());
+
+        d.pop_retrieval = true;
+        d.limits.pop_retrieval_accounts = 1;
+        store.update_domain(&d).await.unwrap();
+        add(&store, u.id, &input()).await.unwrap();
+        let e = add(&store, u.id, &input()).await.unwrap_err();
+        assert!(matches!(e, RetrievalError::Limit(_)), "{e}");
+        d.limits.pop_retrieval_accounts = 0;
+        store.update_domain(&d).await.unwrap();
+        add(&store, u.id, &input()).await.unwrap();
+        assert_eq!(store.pop_accounts(Some(u.id)).await.unwrap().len(), 2);
     }
 }

@@ -12,11 +12,11 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 use tokio_rustls::TlsConnector;
+use tokio_rustls::rustls::ClientConfig;
 use tokio_rustls::rustls::pki_types::ServerName;
 
 use super::RetrievalError;
 use super::reply::{self, Status};
-use super::tls;
 
 /// Longest line accepted from the server, CRLF included.
 pub const MAX_LINE: usize = 64 * 1024;
@@ -33,12 +33,13 @@ pub struct Conn {
 }
 
 impl Conn {
-    /// Connect to `host:port`, with TLS from the first byte when `implicit_tls`.
+    /// Connect to `host:port`, with TLS (configured by `tls`) from the first byte when
+    /// `implicit_tls`.
     pub async fn connect(
         host: &str,
         port: u16,
         implicit_tls: bool,
-        verify: bool,
+        verify: &Arc<ClientConfig>,
         wait: Duration,
     ) -> Result<Self, RetrievalError> {
         let tcp = timeout(wait, TcpStream::connect((host, port)))
@@ -58,7 +59,7 @@ impl Conn {
     }
 
     /// Upgrade to TLS after a `+OK` to STLS.
-    pub async fn starttls(&mut self, verify: bool) -> Result<(), RetrievalError> {
+    pub async fn starttls(&mut self, verify: &Arc<ClientConfig>) -> Result<(), RetrievalError> {
         if !self.buf.is_empty() {
             return Err(RetrievalError::Protocol(
                 "data sent before the TLS handshake".into(),
@@ -173,16 +174,16 @@ impl Conn {
     }
 }
 
-/// `io` after a TLS handshake with `host` (verifying its certificate when `verify`).
+/// `io` after a TLS handshake with `host` under `config` (see [`super::tls`]).
 async fn tls(
     host: &str,
     wait: Duration,
     io: Box<dyn Io>,
-    verify: bool,
+    config: &Arc<ClientConfig>,
 ) -> Result<Box<dyn Io>, RetrievalError> {
     let name = ServerName::try_from(host.to_owned())
         .map_err(|_| RetrievalError::Invalid(format!("bad host name {host}")))?;
-    let connector = TlsConnector::from(Arc::clone(tls::config(verify)?));
+    let connector = TlsConnector::from(Arc::clone(config));
     let s = timeout(wait, connector.connect(name, io))
         .await
         .map_err(|_| RetrievalError::Timeout("in the TLS handshake"))?

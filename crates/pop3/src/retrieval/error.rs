@@ -34,6 +34,9 @@ pub enum RetrievalError {
     /// A limit refuses the change (DOM-4).
     #[error("{0}")]
     Limit(String),
+    /// POP retrieval is off for the user's domain (DOM-3).
+    #[error("{0}")]
+    Off(String),
     /// No such account (of that user).
     #[error("{0}")]
     NotFound(String),

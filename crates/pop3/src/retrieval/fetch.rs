@@ -22,12 +22,15 @@ use super::reply;
 use super::seal::SealKey;
 
 /// Bounds of a run.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Bounds {
     /// Largest message fetched, in bytes.
     pub max_message: u64,
     /// Deadline of each network read or write.
     pub wait: Duration,
+    /// A PEM file of certificates trusted besides the public roots when certificates are
+    /// verified (`pop_retrieval.tls_ca_file`); empty: none.
+    pub ca_file: String,
 }
 
 /// What a run did.
@@ -53,9 +56,9 @@ pub async fn fetch_account(
         Some(f) => f,
         None => store.create_folder(a.user_id, &a.folder, None).await?,
     };
-    let verify = a.verify_tls;
-    let mut c = Conn::connect(&a.host, a.port, a.tls == PopTls::Tls, verify, b.wait).await?;
-    let r = session(store, &mut c, a, folder.id, &password, b).await;
+    let config = super::tls::config(a.verify_tls, &b.ca_file)?;
+    let mut c = Conn::connect(&a.host, a.port, a.tls == PopTls::Tls, &config, b.wait).await?;
+    let r = session(store, &mut c, a, folder.id, &password, &config, &b).await;
     drop(password);
     if r.is_err() {
         // End the session politely when the connection still works (a refused login).
@@ -70,13 +73,13 @@ async fn session(
     a: &PopAccount,
     folder: heron_store::FolderId,
     password: &str,
-    b: Bounds,
+    config: &std::sync::Arc<tokio_rustls::rustls::ClientConfig>,
+    b: &Bounds,
 ) -> Result<Outcome, RetrievalError> {
-    let verify = a.verify_tls;
     c.status("greeting").await?;
     if a.tls == PopTls::Starttls {
         c.command("STLS", "STLS").await?;
-        c.starttls(verify).await?;
+        c.starttls(config).await?;
     }
     c.command("USER", &format!("USER {}", a.login)).await?;
     c.command("PASS", &format!("PASS {password}")).await?;

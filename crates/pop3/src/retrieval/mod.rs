@@ -1,7 +1,8 @@
 //! POP retrieval (ACCESS-4): users' external POP3 accounts fetched into their mailboxes.
 //! Every `pop_retrieval.interval` each node looks for accounts due (enabled, last run at
 //! least an interval ago) and fetches them with at most `pop_retrieval.workers` at once;
-//! [`Retrieval::fetch_now`] fetches one account at once (admin API, CLI).
+//! [`Retrieval::fetch_now`] fetches one account at once (admin API, CLI). Accounts of users
+//! whose domain has its POP-retrieval switch off (DOM-3) are not fetched either way.
 //!
 //! Invariants: one run at a time per account across the cluster (the store hold
 //! `pop_retrieval:ID`, plus a per-process set since a node's own hold is re-entrant); every
@@ -67,6 +68,7 @@ impl Retrieval {
                 .settings
                 .get(defs::POP_RETRIEVAL_TIMEOUT)
                 .max(Duration::from_secs(1)),
+            ca_file: self.settings.get(defs::POP_RETRIEVAL_TLS_CA_FILE),
         }
     }
 
@@ -81,6 +83,9 @@ impl Retrieval {
                 "no POP-retrieval account {id}"
             )));
         };
+        if let Some(domain) = self.switched_off(a.user_id).await? {
+            return Err(accounts::off(&domain));
+        }
         let fresh = self
             .running
             .lock()
@@ -94,6 +99,22 @@ impl Retrieval {
             r.remove(&id);
         }
         r
+    }
+
+    /// The name of `user`'s domain when its POP-retrieval switch is off.
+    async fn switched_off(
+        &self,
+        user: heron_store::UserId,
+    ) -> Result<Option<String>, RetrievalError> {
+        let Some(u) = self.store.get_user_by_id(user).await? else {
+            return Ok(None);
+        };
+        Ok(self
+            .store
+            .get_domain_by_id(u.domain_id)
+            .await?
+            .filter(|d| !d.pop_retrieval)
+            .map(|d| d.name))
     }
 
     async fn run_held(
@@ -154,8 +175,15 @@ impl Retrieval {
             .max(1);
         let permits = Arc::new(Semaphore::new(workers));
         let mut tasks = tokio::task::JoinSet::new();
+        // DOM-3: one look at the domains; users are looked up only when a switch is off.
+        let any_off = self
+            .store
+            .list_domains()
+            .await?
+            .iter()
+            .any(|d| !d.pop_retrieval);
         for a in self.store.pop_accounts(None).await? {
-            if !due(&a, now, every) {
+            if !due(&a, now, every) || (any_off && self.switched_off(a.user_id).await?.is_some()) {
                 continue;
             }
             let Ok(permit) = permits.clone().acquire_owned().await else {

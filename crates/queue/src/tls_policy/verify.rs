@@ -1,6 +1,6 @@
 //! TLS client configurations that authenticate the server: the public web roots plus the
-//! certificates of `smtp_out.tls_ca_file` (used for MTA-STS policy fetches and for MX hosts
-//! under an MTA-STS policy), and the sorting of a failed handshake into a TLS-RPT result
+//! certificates of `smtp_out.tls_ca_file` (built by [`heron_net::webpki_client`]; used for
+//! MTA-STS policy fetches and for MX hosts under an MTA-STS policy), and the sorting of a failed handshake into a TLS-RPT result
 //! type (RFC 8460 §4.3).
 //!
 //! Invariant: a configuration is built once per CA file name and shared, so sessions resume;
@@ -8,11 +8,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use rustls::client::WebPkiServerVerifier;
-use rustls::crypto::CryptoProvider;
-use rustls::{CertificateError, ClientConfig, RootCertStore};
-use rustls_pki_types::CertificateDer;
-use rustls_pki_types::pem::PemObject;
+use rustls::{CertificateError, ClientConfig};
 
 /// The configurations built so far, by CA file name.
 #[derive(Default)]
@@ -28,38 +24,12 @@ impl Configs {
         {
             return Ok(c.clone());
         }
-        let config = build(ca_file)?;
+        let config = heron_net::webpki_client::verifying_config(ca_file)?;
         if let Ok(mut built) = self.built.lock() {
             built.push((ca_file.to_owned(), config.clone()));
         }
         Ok(config)
     }
-}
-
-fn build(ca_file: &str) -> Result<Arc<ClientConfig>, String> {
-    let mut roots = RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    if !ca_file.trim().is_empty() {
-        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(ca_file.trim())
-            .map_err(|e| format!("cannot read {ca_file}: {e}"))?
-            .collect::<Result<_, _>>()
-            .map_err(|e| format!("cannot read {ca_file}: {e}"))?;
-        for c in certs {
-            roots
-                .add(c)
-                .map_err(|e| format!("bad certificate in {ca_file}: {e}"))?;
-        }
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-        .build()
-        .map_err(|e| format!("cannot build the certificate verifier: {e}"))?;
-    let config = ClientConfig::builder_with_provider(provider as Arc<CryptoProvider>)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("cannot configure TLS: {e}"))?
-        .with_webpki_verifier(verifier)
-        .with_no_client_auth();
-    Ok(Arc::new(config))
 }
 
 /// The TLS-RPT result type of a certificate refused by the verifier.

@@ -62,6 +62,9 @@ impl DirectoryStore for PgStore {
             filter: FilterOverrides::default(),
             greylisting: true,
             archive_rule: None,
+            autoclean_rules: String::new(),
+            autoclean_user_override: true,
+            pop_retrieval: true,
         })
     }
 
@@ -75,7 +78,8 @@ impl DirectoryStore for PgStore {
                         .prepare_cached(
                             "UPDATE domains SET disabled = $2, limits = $3, catch_all = $4, \
                      require_smtp_auth = $5, bind_ip = $6, filter = $7, greylisting = $8, \
-                     smtp_alt_port = $9, archive_rule = $10 WHERE id = $1",
+                     smtp_alt_port = $9, archive_rule = $10, autoclean_rules = $11, \
+                     autoclean_user_override = $12, pop_retrieval = $13 WHERE id = $1",
                         )
                         .await?,
                     &[
@@ -89,6 +93,9 @@ impl DirectoryStore for PgStore {
                         &d.greylisting,
                         &d.smtp_alt_port.map(i64::from),
                         &d.archive_rule.map(|r| r.as_str()),
+                        &d.autoclean_rules,
+                        &d.autoclean_user_override,
+                        &d.pop_retrieval,
                     ],
                 )
                 .await?;
@@ -249,6 +256,7 @@ impl DirectoryStore for PgStore {
             last_login: None,
             filter: FilterOverrides::default(),
             greylisting: true,
+            autoclean_rules: String::new(),
         })
     }
 
@@ -259,7 +267,7 @@ impl DirectoryStore for PgStore {
             let n =
                 tx.t.execute(
                     &tx.t.prepare_cached("UPDATE users SET credentials = $2, display_name = $3, quota_bytes = $4, \
-                     disabled = $5, role = $6, forward_to = $7, filter = $8, greylisting = $9 WHERE id = $1").await?,
+                     disabled = $5, role = $6, forward_to = $7, filter = $8, greylisting = $9, autoclean_rules = $10 WHERE id = $1").await?,
                     &[
                         &u.id,
                         &u.credentials,
@@ -270,6 +278,7 @@ impl DirectoryStore for PgStore {
                         &fwd,
                         &filter,
                         &u.greylisting,
+                        &u.autoclean_rules,
                     ],
                 )
                 .await?;

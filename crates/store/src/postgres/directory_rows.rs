@@ -10,9 +10,11 @@ use crate::model::*;
 use crate::rules::json::from_json;
 
 pub(super) const DOMAIN_COLS: &str = "id, name, disabled, limits, catch_all, require_smtp_auth, bind_ip, created_at, filter, \
-     greylisting, smtp_alt_port, archive_rule";
+     greylisting, smtp_alt_port, archive_rule, autoclean_rules, autoclean_user_override, \
+     pop_retrieval";
 pub(super) const USER_COLS: &str = "id, domain_id, local, credentials, display_name, quota_bytes, \
-     used_bytes, disabled, role, forward_to, created_at, last_login, filter, greylisting";
+     used_bytes, disabled, role, forward_to, created_at, last_login, filter, greylisting, \
+     autoclean_rules";
 pub(super) const ALIAS_COLS: &str = "id, domain_id, local, targets";
 
 pub(super) fn domain_row(r: &Row) -> Result<Domain> {
@@ -33,6 +35,9 @@ pub(super) fn domain_row(r: &Row) -> Result<Domain> {
         archive_rule: r
             .try_get::<_, Option<&str>>(11)?
             .and_then(crate::archive::ArchiveRule::parse),
+        autoclean_rules: r.try_get(12)?,
+        autoclean_user_override: r.try_get(13)?,
+        pop_retrieval: r.try_get(14)?,
     })
 }
 
@@ -53,6 +58,7 @@ pub(super) fn user_row(r: &Row) -> Result<User> {
         last_login: r.try_get(11)?,
         filter: from_json(r.try_get(12)?, "user filter")?,
         greylisting: r.try_get(13)?,
+        autoclean_rules: r.try_get(14)?,
     })
 }
 

@@ -129,6 +129,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "message archive",
         sql: include_str!("migrations/0021_archive.sql"),
     },
+    Migration {
+        version: 22,
+        name: "domain and user auto-clean, domain POP-retrieval switch",
+        sql: include_str!("migrations/0022_autoclean_levels.sql"),
+    },
 ];
 
 /// A migration as a database has it.

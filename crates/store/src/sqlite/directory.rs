@@ -45,6 +45,9 @@ impl DirectoryStore for SqliteStore {
                 filter: FilterOverrides::default(),
                 greylisting: true,
                 archive_rule: None,
+                autoclean_rules: String::new(),
+                autoclean_user_override: true,
+                pop_retrieval: true,
             })
         })
         .await
@@ -57,7 +60,8 @@ impl DirectoryStore for SqliteStore {
         self.write(move |ctx| {
             let n = ctx.conn.execute(
                 "UPDATE domains SET disabled=?2, limits=?3, catch_all=?4, require_smtp_auth=?5, \
-                 bind_ip=?6, filter=?7, greylisting=?8, smtp_alt_port=?9, archive_rule=?10 WHERE id=?1",
+                 bind_ip=?6, filter=?7, greylisting=?8, smtp_alt_port=?9, archive_rule=?10, \
+                 autoclean_rules=?11, autoclean_user_override=?12, pop_retrieval=?13 WHERE id=?1",
                 params![
                     d.id,
                     d.disabled,
@@ -68,7 +72,10 @@ impl DirectoryStore for SqliteStore {
                     filter,
                     d.greylisting,
                     d.smtp_alt_port,
-                    d.archive_rule.map(|r| r.as_str())
+                    d.archive_rule.map(|r| r.as_str()),
+                    d.autoclean_rules,
+                    d.autoclean_user_override,
+                    d.pop_retrieval
                 ],
             )?;
             if n == 0 {
@@ -241,6 +248,7 @@ impl DirectoryStore for SqliteStore {
                 last_login: None,
                 filter: FilterOverrides::default(),
                 greylisting: true,
+                autoclean_rules: String::new(),
             })
         })
         .await
@@ -253,7 +261,7 @@ impl DirectoryStore for SqliteStore {
         self.write(move |ctx| {
             let n = ctx.conn.execute(
                 "UPDATE users SET credentials=?2, display_name=?3, quota_bytes=?4, disabled=?5, \
-                 role=?6, forward_to=?7, filter=?8, greylisting=?9 WHERE id=?1",
+                 role=?6, forward_to=?7, filter=?8, greylisting=?9, autoclean_rules=?10 WHERE id=?1",
                 params![
                     u.id,
                     u.credentials,
@@ -263,7 +271,8 @@ impl DirectoryStore for SqliteStore {
                     u.role.as_str(),
                     fwd,
                     filter,
-                    u.greylisting
+                    u.greylisting,
+                    u.autoclean_rules
                 ],
             )?;
             if n == 0 {

@@ -7,9 +7,11 @@ use crate::model::*;
 use crate::rules::json::from_json;
 
 pub(super) const DOMAIN_COLS: &str = "id, name, disabled, limits, catch_all, require_smtp_auth, bind_ip, created_at, filter, \
-     greylisting, smtp_alt_port, archive_rule";
+     greylisting, smtp_alt_port, archive_rule, autoclean_rules, autoclean_user_override, \
+     pop_retrieval";
 pub(super) const USER_COLS: &str = "id, domain_id, local, credentials, display_name, quota_bytes, \
-     used_bytes, disabled, role, forward_to, created_at, last_login, filter, greylisting";
+     used_bytes, disabled, role, forward_to, created_at, last_login, filter, greylisting, \
+     autoclean_rules";
 
 pub(super) fn domain_row(r: &Row<'_>) -> rusqlite::Result<(Domain, String, String)> {
     Ok((
@@ -28,6 +30,9 @@ pub(super) fn domain_row(r: &Row<'_>) -> rusqlite::Result<(Domain, String, Strin
             archive_rule: r
                 .get::<_, Option<String>>(11)?
                 .and_then(|s| crate::archive::ArchiveRule::parse(&s)),
+            autoclean_rules: r.get(12)?,
+            autoclean_user_override: r.get(13)?,
+            pop_retrieval: r.get(14)?,
         },
         r.get(3)?,
         r.get(8)?,
@@ -57,6 +62,7 @@ pub(super) fn user_row(r: &Row<'_>) -> rusqlite::Result<(User, String, String, S
             last_login: r.get(11)?,
             filter: FilterOverrides::default(),
             greylisting: r.get(13)?,
+            autoclean_rules: r.get(14)?,
         },
         r.get(8)?,
         r.get(9)?,

@@ -59,6 +59,14 @@ pub const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("spool", "requiretls", "INTEGER NOT NULL DEFAULT 0"),
     ("domains", "smtp_alt_port", "INTEGER"),
     ("domains", "archive_rule", "TEXT"),
+    ("domains", "autoclean_rules", "TEXT NOT NULL DEFAULT ''"),
+    (
+        "domains",
+        "autoclean_user_override",
+        "INTEGER NOT NULL DEFAULT 1",
+    ),
+    ("domains", "pop_retrieval", "INTEGER NOT NULL DEFAULT 1"),
+    ("users", "autoclean_rules", "TEXT NOT NULL DEFAULT ''"),
 ];
 
 /// Tables and indexes.
@@ -76,7 +84,10 @@ CREATE TABLE IF NOT EXISTS domains (
     filter TEXT NOT NULL DEFAULT '{}',
     greylisting INTEGER NOT NULL DEFAULT 1,
     smtp_alt_port INTEGER,
-    archive_rule TEXT
+    archive_rule TEXT,
+    autoclean_rules TEXT NOT NULL DEFAULT '',
+    autoclean_user_override INTEGER NOT NULL DEFAULT 1,
+    pop_retrieval INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS domain_aliases (
     name TEXT PRIMARY KEY,
@@ -98,6 +109,7 @@ CREATE TABLE IF NOT EXISTS users (
     last_uidvalidity INTEGER NOT NULL DEFAULT 0,
     filter TEXT NOT NULL DEFAULT '{}',
     greylisting INTEGER NOT NULL DEFAULT 1,
+    autoclean_rules TEXT NOT NULL DEFAULT '',
     UNIQUE (domain_id, local)
 );
 CREATE TABLE IF NOT EXISTS aliases (

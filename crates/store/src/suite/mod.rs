@@ -6,6 +6,7 @@
 
 mod acl;
 mod archive;
+mod autoclean;
 mod bayes;
 mod bindings;
 mod dmarc;
@@ -109,6 +110,7 @@ pub const ALL: &[(&str, Check)] = &[
     ("pop_accounts", |s| Box::pin(pop_retrieval::pop_accounts(s))),
     ("stat_counts", |s| Box::pin(stats::stat_counts(s))),
     ("archive_records", |s| Box::pin(archive::archive_records(s))),
+    ("level_settings", |s| Box::pin(autoclean::level_settings(s))),
 ];
 
 /// One test per check of [`ALL`] in a backend's test file, each calling `$run(name)` (an
@@ -127,7 +129,8 @@ macro_rules! suite_tests {
             recent_claims, folder_counts, subscriptions, uidvalidity_per_user, metadata_entries,
             acl_entries, public_folders, text_index, bayes_counts, dmarc_collected, dmarc_reports,
             tlsrpt_results, greylist_triplets, limit_blocks_listed_and_removed, throttle_counts,
-            user_throttles, domain_bindings, pop_accounts, stat_counts, archive_records);
+            user_throttles, domain_bindings, pop_accounts, stat_counts, archive_records,
+            level_settings);
     };
     (@each $run:path; $($name:ident),*) => {
         $(
