@@ -14,7 +14,7 @@ pub enum DomainCmd {
     /// Show a domain's settings and limits.
     Show { name: String },
     /// Change a domain's switches and DOM-4 limits (0 = unlimited).
-    Set(DomainSet),
+    Set(Box<DomainSet>),
     /// Make another domain name deliver to this domain's mailboxes.
     AliasAdd { alias: String, domain: String },
     /// Delete a domain with all its users and mail. Irreversible.
@@ -216,7 +216,7 @@ pub async fn run(at: &super::Location, cmd: DomainCmd) -> anyhow::Result<()> {
             }
         }
         DomainCmd::Show { name } => show(&o, &name).await?,
-        DomainCmd::Set(a) => set(&o, a).await?,
+        DomainCmd::Set(a) => set(&o, *a).await?,
         DomainCmd::AliasAdd { alias, domain } => {
             o.dir.add_domain_alias(&alias, &domain).await?;
             outln!("{alias} now delivers to {domain}");
