@@ -156,7 +156,9 @@ impl SqliteStore {
         unchanged_since: Option<u64>,
     ) -> Result<FlagUpdate> {
         let (uids, flags) = (uids.to_vec(), flags.to_vec());
-        self.write(move |ctx| store_flags_tx(ctx, folder, &uids, op, &flags, unchanged_since))
+        self.write_relaxed(move |ctx| {
+            store_flags_tx(ctx, folder, &uids, op, &flags, unchanged_since)
+        })
             .await
     }
 

@@ -523,7 +523,8 @@ impl MailStore for SqliteStore {
 
     async fn expunge(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<u32>> {
         let uids = uids.to_vec();
-        self.write(move |ctx| expunge_tx(ctx, folder, &uids)).await
+        self.write_relaxed(move |ctx| expunge_tx(ctx, folder, &uids))
+            .await
     }
 
     async fn text_candidates(

@@ -52,7 +52,7 @@ use crate::error::{Result, StoreError};
 use crate::events::{Event, EventBus, Subscription};
 use crate::rules::json::from_json;
 use crate::traits::Store;
-use writer::{WriteCtx, Writer};
+use writer::{Durability, WriteCtx, Writer};
 
 /// SQLite + files store rooted in a data directory.
 #[derive(Clone)]
@@ -211,7 +211,17 @@ impl SqliteStore {
         F: FnOnce(&mut WriteCtx<'_>) -> Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.inner.writer.write(f).await
+        self.inner.writer.write(Durability::Durable, f).await
+    }
+
+    /// Like [`Self::write`], but the caller hears `Ok` once committed, before the fsync
+    /// (see [`writer`]): for flag changes and expunges only, never for mail or accounts.
+    pub(crate) async fn write_relaxed<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&mut WriteCtx<'_>) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.inner.writer.write(Durability::Relaxed, f).await
     }
 
     /// Poll the change log for events committed by other processes and publish them here,

@@ -2,9 +2,17 @@
 //! takes every job waiting, runs each inside its own SAVEPOINT (a failing job rolls back alone),
 //! commits the batch once (one WAL fsync for all), then answers every caller.
 //!
+//! Two kinds of write ([`Durability`]): a durable one (mail, accounts, settings: everything
+//! by default) is fsync'd before its caller hears `Ok`; a relaxed one (flag changes and
+//! expunges, which IMAP servers commonly leave to the next sync) is committed (visible to
+//! every reader, kept if the process dies) and fsync'd with the next durable batch or WAL
+//! checkpoint, so a power loss before then may undo it. A batch is committed with
+//! `synchronous = FULL` as soon as one of its jobs is durable.
+//!
 //! Invariants: a caller's `Ok` is sent only after COMMIT returned; events a job raised are
 //! written to the `changes` table inside the same transaction and published in-process only
-//! after the commit; a job whose savepoint was rolled back raises no events.
+//! after the commit; a job whose savepoint was rolled back raises no events; the WAL being
+//! written in order, a durable commit also makes every relaxed one before it durable.
 
 use std::sync::mpsc;
 use std::thread;
@@ -31,7 +39,18 @@ impl WriteCtx<'_> {
 
 type Completion = Box<dyn FnOnce(Result<()>) + Send>;
 
+/// How a write must reach the disk before its caller hears `Ok`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// fsync'd.
+    Durable,
+    /// Committed; fsync'd with the next durable batch or checkpoint.
+    Relaxed,
+}
+
 trait Job: Send {
+    /// How this job's batch must be committed.
+    fn durability(&self) -> Durability;
     /// Run inside the transaction; `true` if the job succeeded (keep its changes).
     fn run(self: Box<Self>, ctx: &mut WriteCtx<'_>) -> (bool, Completion);
     /// The batch could not start; answer without running.
@@ -41,6 +60,7 @@ trait Job: Send {
 struct Pending<F, T> {
     f: F,
     tx: oneshot::Sender<Result<T>>,
+    durability: Durability,
 }
 
 impl<F, T> Job for Pending<F, T>
@@ -48,8 +68,11 @@ where
     F: FnOnce(&mut WriteCtx<'_>) -> Result<T> + Send + 'static,
     T: Send + 'static,
 {
+    fn durability(&self) -> Durability {
+        self.durability
+    }
     fn run(self: Box<Self>, ctx: &mut WriteCtx<'_>) -> (bool, Completion) {
-        let Pending { f, tx } = *self;
+        let Pending { f, tx, .. } = *self;
         let r = f(ctx);
         let ok = r.is_ok();
         let done: Completion = Box::new(move |commit: Result<()>| {
@@ -87,15 +110,15 @@ impl Writer {
         Ok(Self { tx })
     }
 
-    /// Run `f` in the next batch; resolves after the batch committed durably.
-    pub async fn write<T, F>(&self, f: F) -> Result<T>
+    /// Run `f` in the next batch; resolves after the batch committed as `durability` says.
+    pub async fn write<T, F>(&self, durability: Durability, f: F) -> Result<T>
     where
         F: FnOnce(&mut WriteCtx<'_>) -> Result<T> + Send + 'static,
         T: Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
         self.tx
-            .send(Box::new(Pending { f, tx }))
+            .send(Box::new(Pending { f, tx, durability }))
             .map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
     }
@@ -103,6 +126,8 @@ impl Writer {
 
 fn writer_loop(conn: Connection, rx: mpsc::Receiver<Box<dyn Job>>, bus: EventBus, origin: String) {
     let mut batches: u64 = 0;
+    // The connection opens with `synchronous = FULL` (schema::PRAGMAS).
+    let mut current = Durability::Durable;
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -110,6 +135,29 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Box<dyn Job>>, bus: EventBus
                 Ok(j) => batch.push(j),
                 Err(_) => break,
             }
+        }
+        let wanted = if batch.iter().any(|j| j.durability() == Durability::Durable) {
+            Durability::Durable
+        } else {
+            Durability::Relaxed
+        };
+        if wanted != current {
+            let pragma = match wanted {
+                Durability::Durable => "PRAGMA synchronous = FULL",
+                Durability::Relaxed => "PRAGMA synchronous = NORMAL",
+            };
+            match conn.execute_batch(pragma) {
+                Ok(()) => current = wanted,
+                // Still FULL or NORMAL as before: a relaxed batch committed durably is only
+                // slower; a durable one is never committed relaxed (checked below).
+                Err(e) => tracing::error!("{pragma} failed: {e}"),
+            }
+        }
+        if wanted == Durability::Durable && current != Durability::Durable {
+            for j in batch {
+                j.abort(StoreError::Db("cannot commit durably".into()));
+            }
+            continue;
         }
         if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
             let e = StoreError::from(e);
