@@ -12,6 +12,13 @@
 //! that share nothing commit side by side, and the writes for a busy mailbox gather into the
 //! next batch rather than queueing on its lock.
 //!
+//! A relaxed write ([`Group::run_relaxed`]: flag changes and expunges) does not need its
+//! commit flushed before its answer; a batch (or a write run alone) made only of relaxed
+//! writes commits with `synchronous_commit = off`: committed and seen by every node, kept if
+//! this process dies, flushed by PostgreSQL's WAL writer within a fraction of a second, so
+//! only a crash of the database server in between may undo it. A batch holding any other
+//! write commits synchronously.
+//!
 //! Invariants: a write's `Ok` is sent only after the transaction holding it committed, and
 //! its events are published before that; a write that fails by a rule of the store (a folder
 //! deleted meanwhile) is rolled back to its savepoint and answered alone, its events dropped;
@@ -34,6 +41,9 @@ use super::tx::Tx;
 use super::{Inner, PgStore};
 use crate::error::{Result, StoreError};
 use crate::model::FolderId;
+
+/// Makes the transaction's commit return before its WAL is flushed (relaxed writes only).
+const ASYNC_COMMIT: &str = "SET LOCAL synchronous_commit = off";
 
 /// Writes taken into one transaction, at most.
 const MAX_JOBS: usize = 256;
@@ -61,6 +71,8 @@ struct Addition {
 trait Job: Send {
     /// The folders it locks.
     fn folders(&self) -> &[FolderId];
+    /// Its commit need not be flushed before the answer.
+    fn relaxed(&self) -> bool;
     /// Run inside the batch's transaction, keeping the value for the answer.
     fn run<'a, 'c>(&'a mut self, tx: &'a mut Tx<'c>) -> BoxFuture<'a, TxResult<()>>;
     /// It failed alone (rolled back to its savepoint): that is its answer.
@@ -73,6 +85,7 @@ trait Job: Send {
 
 struct Pending<T> {
     folders: Vec<FolderId>,
+    relaxed: bool,
     work: Box<Work<T>>,
     outcome: Option<Result<T>>,
     reply: oneshot::Sender<Result<T>>,
@@ -81,6 +94,10 @@ struct Pending<T> {
 impl<T: Send + 'static> Job for Pending<T> {
     fn folders(&self) -> &[FolderId] {
         &self.folders
+    }
+
+    fn relaxed(&self) -> bool {
+        self.relaxed
     }
 
     fn run<'a, 'c>(&'a mut self, tx: &'a mut Tx<'c>) -> BoxFuture<'a, TxResult<()>> {
@@ -107,8 +124,16 @@ impl<T: Send + 'static> Job for Pending<T> {
 
     fn alone(self: Box<Self>, store: &PgStore) -> BoxFuture<'_, ()> {
         Box::pin(async move {
-            let work = &self.work;
-            let r: Result<T> = async { write_tx!(store, |tx| work(&mut tx).await) }.await;
+            let (work, relaxed) = (&self.work, self.relaxed);
+            let r: Result<T> = async {
+                write_tx!(store, |tx| {
+                    if relaxed {
+                        tx.t.batch_execute(ASYNC_COMMIT).await?;
+                    }
+                    work(&mut tx).await
+                })
+            }
+            .await;
             let _ = self.reply.send(r);
         })
     }
@@ -172,9 +197,28 @@ impl Group {
         T: Send + 'static,
         F: for<'a, 'c> Fn(&'a mut Tx<'c>) -> BoxFuture<'a, TxResult<T>> + Send + Sync + 'static,
     {
+        self.queue_job(folders, false, work).await
+    }
+
+    /// Like [`Self::run`] for a relaxed write (see the module doc): a flag change or an
+    /// expunge, never new mail.
+    pub(crate) async fn run_relaxed<T, F>(&self, folders: Vec<FolderId>, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'a, 'c> Fn(&'a mut Tx<'c>) -> BoxFuture<'a, TxResult<T>> + Send + Sync + 'static,
+    {
+        self.queue_job(folders, true, work).await
+    }
+
+    async fn queue_job<T, F>(&self, folders: Vec<FolderId>, relaxed: bool, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'a, 'c> Fn(&'a mut Tx<'c>) -> BoxFuture<'a, TxResult<T>> + Send + Sync + 'static,
+    {
         let (reply, answer) = oneshot::channel();
         let job = Pending {
             folders,
+            relaxed,
             work: Box::new(work),
             outcome: None,
             reply,
@@ -327,7 +371,11 @@ async fn together(
     let mut client = store.client().await?;
     let mut tx = Tx::new(client.transaction().await?);
     let items: Vec<&[Item]> = adds.iter().map(|a| a.items.as_slice()).collect();
+    let relaxed = adds.is_empty() && jobs.iter().all(|j| j.relaxed());
     let r: TxResult<Vec<Vec<u32>>> = async {
+        if relaxed {
+            tx.t.batch_execute(ASYNC_COMMIT).await?;
+        }
         let blobs = adder::write_blobs(&tx, &items).await?;
         let mut folders: Vec<FolderId> = adder::folders_of(&items)
             .chain(jobs.iter().flat_map(|j| j.folders().iter().copied()))

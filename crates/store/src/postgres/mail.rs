@@ -401,7 +401,7 @@ impl MailStore for PgStore {
         let uids = Arc::new(uids.to_vec());
         self.inner
             .group
-            .run(vec![folder], move |tx| {
+            .run_relaxed(vec![folder], move |tx| {
                 let uids = uids.clone();
                 Box::pin(async move { super::changes::expunge_tx(tx, folder, &uids).await })
             })
@@ -423,7 +423,7 @@ impl MailStore for PgStore {
         let asked = Arc::new((uids.to_vec(), flags.to_vec()));
         self.inner
             .group
-            .run(vec![folder], move |tx| {
+            .run_relaxed(vec![folder], move |tx| {
                 let asked = asked.clone();
                 Box::pin(async move {
                     let (uids, flags) = &*asked;
