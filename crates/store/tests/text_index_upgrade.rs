@@ -25,7 +25,8 @@ async fn opening_a_version_4_database_indexes_its_messages() {
     // As version 4 left it: no search text tables.
     let c = rusqlite::Connection::open(dir.path().join("heron.db")).unwrap();
     c.execute_batch(
-        "DROP TRIGGER message_text_gone;
+        "DROP TRIGGER message_text_unlisted;
+         DROP TABLE text_gone;
          DROP TABLE message_text;
          DROP TABLE text_pending;
          UPDATE meta SET value = '4' WHERE key = 'schema_version';",

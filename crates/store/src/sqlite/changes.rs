@@ -159,7 +159,7 @@ impl SqliteStore {
         self.write_relaxed(move |ctx| {
             store_flags_tx(ctx, folder, &uids, op, &flags, unchanged_since)
         })
-            .await
+        .await
     }
 
     pub(crate) async fn copy_impl(

@@ -194,11 +194,16 @@ CREATE TABLE IF NOT EXISTS blob_headers (
 ) WITHOUT ROWID;
 -- The search text of each message (heron_message::searchtext), folded, for SEARCH's text
 -- keys: a full-text table of trigrams whose rowid is the message's folder id times 2^32
--- plus its UID, so a folder's messages are one rowid range. Its row goes with the message.
+-- plus its UID, so a folder's messages are one rowid range. A deleted message's row is
+-- listed in text_gone at once (searches skip it) and removed by the indexer in its next
+-- batch: removing it takes tokenising its text again, which the deleting transaction (an
+-- expunge, held by every commit behind it) should not wait for.
 CREATE VIRTUAL TABLE IF NOT EXISTS message_text
     USING fts5(head, body, tokenize = 'trigram case_sensitive 1');
-CREATE TRIGGER IF NOT EXISTS message_text_gone AFTER DELETE ON messages BEGIN
-    DELETE FROM message_text WHERE rowid = (old.folder_id << 32) | old.uid;
+DROP TRIGGER IF EXISTS message_text_gone;
+CREATE TABLE IF NOT EXISTS text_gone (doc INTEGER PRIMARY KEY);
+CREATE TRIGGER IF NOT EXISTS message_text_unlisted AFTER DELETE ON messages BEGIN
+    INSERT OR IGNORE INTO text_gone (doc) VALUES ((old.folder_id << 32) | old.uid);
 END;
 -- Messages whose search text is not all in message_text: not kept yet (cut = 0, for the
 -- indexer) or cut at the size limit (cut = 1). Searches treat them as candidates.

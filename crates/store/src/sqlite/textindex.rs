@@ -6,11 +6,14 @@
 //! Invariants: every message has its row in `message_text` or in `text_pending` (both for a
 //! cut text): a new message is listed in `text_pending` in the transaction that adds it
 //! (deliver, append), and the indexer ([`crate::textindex`]) keeps its text in a later
-//! batch; a copy or a move takes its source's row and listing in its transaction; the `message_text_gone` trigger and the foreign key of `text_pending` remove both
-//! with the message (expunge, move, folder, user or domain deletion). A UID is never reused
-//! in a folder, so a row never outlives its message into another one. The trigram phrase
-//! query matches exactly the rows whose text holds the needle as a substring, so the
-//! candidates are a superset of the matcher's answer.
+//! batch; a copy or a move takes its source's row and listing in its transaction. When a
+//! message goes (expunge, move, folder, user or domain deletion), the foreign key of
+//! `text_pending` removes its listing and the `message_text_unlisted` trigger lists its row
+//! in `text_gone`, in the same transaction; the indexer removes listed rows in its next batch
+//! ([`GONE_BATCH`] at a time), and searches skip them until then. Writing a row
+//! ([`put`], [`copy`]) takes it off `text_gone`, so a row listed there is never a live
+//! message's. The trigram phrase query matches exactly the rows whose text holds the needle
+//! as a substring, so the candidates are a superset of the matcher's answer.
 
 use heron_message::searchtext::{self, SearchText};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -20,6 +23,9 @@ use super::staged::inline_bytes;
 use crate::blob::BlobStore;
 use crate::error::{Result, StoreError};
 use crate::model::{FolderId, TextPart};
+
+/// Rows of deleted messages removed from `message_text` per indexer batch, at most.
+pub(crate) const GONE_BATCH: i64 = 2000;
 
 /// The `message_text` rowid of a message.
 pub(crate) fn doc(folder: FolderId, uid: u32) -> i64 {
@@ -43,6 +49,7 @@ pub(crate) fn put(c: &Connection, folder: FolderId, uid: u32, t: &SearchText) ->
         "INSERT OR REPLACE INTO message_text (rowid, head, body) VALUES (?1, ?2, ?3)",
     )?
     .execute(params![doc(folder, uid), t.head, t.body])?;
+    listed_again(c, doc(folder, uid))?;
     if !t.complete {
         c.prepare_cached(
             "INSERT OR REPLACE INTO text_pending (folder_id, uid, cut) VALUES (?1, ?2, 1)",
@@ -59,12 +66,35 @@ pub(crate) fn copy(c: &Connection, from: FolderId, uid: u32, to: FolderId, new: 
          SELECT ?2, head, body FROM message_text WHERE rowid = ?1",
     )?
     .execute(params![doc(from, uid), doc(to, new)])?;
+    listed_again(c, doc(to, new))?;
     c.prepare_cached(
         "INSERT OR REPLACE INTO text_pending (folder_id, uid, cut) \
          SELECT ?3, ?4, cut FROM text_pending WHERE folder_id = ?1 AND uid = ?2",
     )?
     .execute(params![from, uid, to, new])?;
     Ok(())
+}
+
+/// A row just written is a live message's: off `text_gone`.
+fn listed_again(c: &Connection, row: i64) -> Result<()> {
+    c.prepare_cached("DELETE FROM text_gone WHERE doc = ?1")?
+        .execute([row])?;
+    Ok(())
+}
+
+/// Remove the rows of deleted messages from `message_text`, at most [`GONE_BATCH`]; how many.
+fn purge_gone(c: &Connection) -> Result<usize> {
+    let rows: Vec<i64> = c
+        .prepare_cached("SELECT doc FROM text_gone ORDER BY doc LIMIT ?1")?
+        .query_map([GONE_BATCH], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut del = c.prepare_cached("DELETE FROM message_text WHERE rowid = ?1")?;
+    let mut done = c.prepare_cached("DELETE FROM text_gone WHERE doc = ?1")?;
+    for row in &rows {
+        del.execute([row])?;
+        done.execute([row])?;
+    }
+    Ok(rows.len())
 }
 
 /// The FTS5 query for a needle: one phrase, its quotes doubled.
@@ -88,7 +118,8 @@ fn candidates(c: &Connection, folder: FolderId, part: TextPart, needle: &str) ->
         TextPart::All => "message_text",
     };
     let sql = format!(
-        "SELECT rowid FROM message_text WHERE {column} MATCH ?1 AND rowid BETWEEN ?2 AND ?3"
+        "SELECT rowid FROM message_text WHERE {column} MATCH ?1 AND rowid BETWEEN ?2 AND ?3 \
+         AND rowid NOT IN (SELECT doc FROM text_gone WHERE doc BETWEEN ?2 AND ?3)"
     );
     let base = doc(folder, 0);
     let mut st = c.prepare_cached(&sql)?;
@@ -164,11 +195,24 @@ impl SqliteStore {
             }
         }
         if made.is_empty() {
+            // Nothing to index: only the rows of deleted messages to remove, if any.
+            let listed: bool = self
+                .read(|c| {
+                    Ok(c.query_row("SELECT EXISTS (SELECT 1 FROM text_gone)", [], |r| r.get(0))?)
+                })
+                .await?;
+            if listed {
+                self.write_relaxed(|ctx| purge_gone(ctx.conn)).await?;
+            }
             return Ok(0);
         }
         let n = made.len();
-        self.write(move |ctx| {
+        // Relaxed: the index is derived data; a power loss that undid this batch would leave
+        // its messages pending, to be indexed again.
+        self.write_relaxed(move |ctx| {
             let c = ctx.conn;
+            // In the same job as the new rows: the full-text index writes its changes once.
+            purge_gone(c)?;
             for (folder, uid, text) in &made {
                 let still: Option<i64> = c
                     .prepare_cached(
