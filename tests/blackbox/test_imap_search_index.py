@@ -181,7 +181,8 @@ def test_a_store_made_before_the_index_is_searched_and_indexed(imap_server):
     imap_server.stop()
     # As the previous schema version left the database: no search text tables.
     c = sqlite3.connect(imap_server.data / "heron.db")
-    c.executescript("DROP TRIGGER message_text_gone; DROP TABLE message_text; "
+    c.executescript("DROP TRIGGER message_text_unlisted; DROP TABLE text_gone; "
+                    "DROP TABLE message_text; "
                     "DROP TABLE text_pending; "
                     "UPDATE meta SET value = '4' WHERE key = 'schema_version';")
     c.close()

@@ -111,6 +111,12 @@ fn candidates(c: &Connection, folder: FolderId, part: TextPart, needle: &str) ->
         }
         return Ok(out);
     }
+    // Pending ones first: a message the indexer keeps between the two reads is then in the
+    // first (still pending) or in the second (indexed), never in neither.
+    let mut st = c.prepare_cached("SELECT uid FROM text_pending WHERE folder_id = ?1")?;
+    for uid in st.query_map([folder], |r| r.get(0))? {
+        out.push(uid?);
+    }
     // A column name on the left of MATCH limits the query to that column.
     let column = match part {
         TextPart::Head => "head",
@@ -127,10 +133,6 @@ fn candidates(c: &Connection, folder: FolderId, part: TextPart, needle: &str) ->
         r.get::<_, i64>(0)
     })? {
         out.push((id? - base) as u32);
-    }
-    let mut st = c.prepare_cached("SELECT uid FROM text_pending WHERE folder_id = ?1")?;
-    for uid in st.query_map([folder], |r| r.get(0))? {
-        out.push(uid?);
     }
     out.sort_unstable();
     out.dedup();
