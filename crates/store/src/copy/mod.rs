@@ -646,6 +646,7 @@ mod tests {
         ("message_text_docsize", "*"),
         ("message_text_config", "*"),
         ("text_pending", "*"),
+        ("text_gone", "*"),
         // The old process's events, bookkeeping of each backend, live nodes.
         ("changes", "*"),
         ("meta", "*"),
