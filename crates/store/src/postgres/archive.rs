@@ -6,6 +6,7 @@
 
 use async_trait::async_trait;
 use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
 
 use super::PgStore;
 use super::blobs::{add_blob, read, release};
@@ -93,41 +94,34 @@ impl ArchiveStore for PgStore {
         let q = &q.without_nul();
         let c = self.client().await?;
         let direction = q.direction.map(Direction::as_str);
+        // $1..$8 of FILTER, then the page's $9 and $10.
+        let filter: [&(dyn ToSql + Sync); 8] = [
+            &q.domain,
+            &direction,
+            &q.sender,
+            &q.recipient,
+            &q.subject,
+            &q.header,
+            &q.since,
+            &q.until,
+        ];
         let total: i64 = c
             .query_one(
                 &format!("SELECT count(*) FROM archive WHERE {FILTER}"),
-                &[
-                    &q.domain,
-                    &direction,
-                    &q.sender,
-                    &q.recipient,
-                    &q.subject,
-                    &q.header,
-                    &q.since,
-                    &q.until,
-                ],
+                &filter,
             )
             .await?
             .try_get(0)?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+        let mut paged = filter.to_vec();
+        paged.extend([&limit as &(dyn ToSql + Sync), &offset]);
         let rows = c
             .query(
                 &format!(
                     "SELECT {COLS} FROM archive WHERE {FILTER} ORDER BY id DESC LIMIT $9 OFFSET $10"
                 ),
-                &[
-                    &q.domain,
-                    &direction,
-                    &q.sender,
-                    &q.recipient,
-                    &q.subject,
-                    &q.header,
-                    &q.since,
-                    &q.until,
-                    &limit,
-                    &offset,
-                ],
+                &paged,
             )
             .await?;
         let page = rows.iter().map(row).collect::<Result<Vec<_>>>()?;
