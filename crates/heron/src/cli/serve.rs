@@ -52,6 +52,9 @@ const GRACE: Duration = Duration::from_secs(10);
 
 /// Run the server.
 pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
+    // Watched before anything else: a SIGTERM that comes during start-up is then a clean stop
+    // once the server is up, not the default disposition's abrupt death.
+    let signals = StopSignals::watch()?;
     let data = at.data.as_path();
     std::fs::create_dir_all(data)
         .with_context(|| format!("cannot create the data directory {}", data.display()))?;
@@ -207,7 +210,7 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
         first_login,
     });
 
-    wait_for_signal().await?;
+    signals.wait().await;
     tracing::info!(target: "events", "shutting down");
     queue_stop.cancel();
     admin_stop.cancel();
@@ -350,14 +353,28 @@ fn log_nofile(l: nofile::NofileLimit) {
     }
 }
 
-async fn wait_for_signal() -> anyhow::Result<()> {
-    let mut term = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
-    let mut int = signal(SignalKind::interrupt()).context("cannot watch SIGINT")?;
-    tokio::select! {
-        _ = term.recv() => {},
-        _ = int.recv() => {},
+/// SIGTERM and SIGINT, registered at the start of `serve` so neither can kill the process with
+/// the default disposition while it is still starting.
+struct StopSignals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn watch() -> anyhow::Result<Self> {
+        Ok(Self {
+            term: signal(SignalKind::terminate()).context("cannot watch SIGTERM")?,
+            int: signal(SignalKind::interrupt()).context("cannot watch SIGINT")?,
+        })
     }
-    Ok(())
+
+    /// Returns at the first of either signal, including one received before this call.
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {},
+            _ = self.int.recv() => {},
+        }
+    }
 }
 
 /// Per-protocol files (OPS-2) plus warnings on stderr (`RUST_LOG` overrides), coloured only
