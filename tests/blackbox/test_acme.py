@@ -271,3 +271,35 @@ def test_failed_order_is_logged_and_self_signed_stays(heron, tmp_path):
         ctx.verify_mode = ssl.CERT_NONE
         with ctx.wrap_socket(raw) as s:
             assert s.version()
+
+
+def test_hosted_domains_names_are_certified_and_follow_the_domain_list(heron, dns, tmp_path):
+    """`acme.domain_labels` adds LABEL.DOMAIN for every enabled hosted domain; a domain added
+    later is in the next certificate without any setting being changed."""
+    for name in ("mail.hosted.test", "mta-sts.hosted.test", "mail.later.test",
+                 "mta-sts.later.test", "mail.off.test", "mta-sts.off.test"):
+        dns.zone.a(name, HOST)
+    pebble = Pebble(tmp_path, dns, http_port=heron.admin_port, tls_port=993 + heron.offset)
+    try:
+        heron.init()
+        heron.cli("domain", "add", "hosted.test")
+        heron.cli("domain", "add", "off.test")
+        heron.cli("domain", "set", "off.test", "--disabled", "true")
+        heron.set("acme.domain_labels", "mail, mta-sts")
+        acme_server(heron, pebble, "http-01")
+        serial, issuer, root = wait_for_acme(heron, pebble)
+        port = heron.admin_port  # the MTA-STS policy is served here (RFC 8461: trusted HTTPS)
+        for name in NAMES + ["mail.hosted.test", "mta-sts.hosted.test"]:
+            assert peer(heron, root, port, "tls", name) == (serial, issuer), name
+        status = heron.cli("acme", "status").stdout
+        assert "mta-sts.hosted.test" in status and "off.test" not in status, status
+        with pytest.raises(ssl.SSLCertVerificationError):
+            peer(heron, root, port, "tls", "mail.off.test")
+        # A domain added to the running server: certified within the keeper's domain check.
+        heron.cli("domain", "add", "later.test")
+        new_serial, _ = eventually(lambda: peer(heron, root, port, "tls", "mta-sts.later.test"),
+                                   120, interval=2, what="a certificate naming later.test")
+        assert new_serial != serial
+        assert peer(heron, root, port, "tls", "mail.hosted.test")[0] == new_serial
+    finally:
+        pebble.stop()

@@ -2,7 +2,8 @@
 //!
 //! Invariant: the names are lower-case, without a trailing dot, distinct, never an IP
 //! address or `localhost` (no public authority issues for those), and in a stable order
-//! (the host name first), so two reads of unchanged settings compare equal.
+//! (the host name first), so two reads of unchanged settings compare equal; at most
+//! [`MAX_NAMES`] of them.
 
 use heron_settings::{Settings, defs, values};
 
@@ -38,8 +39,9 @@ pub struct AcmeConfig {
 }
 
 impl AcmeConfig {
-    /// Read the settings.
-    pub fn read(settings: &Settings) -> Self {
+    /// Read the settings; `hosted` are the enabled hosted domains' names, to which the
+    /// `acme.domain_labels` are put in front.
+    pub fn read(settings: &Settings, hosted: &[String]) -> Self {
         let hostname = Some(settings.get(defs::SERVER_HOSTNAME))
             .filter(|h| !h.is_empty())
             .unwrap_or_else(heron_net::system_hostname);
@@ -53,6 +55,7 @@ impl AcmeConfig {
         raw.extend(list(
             &settings.raw(defs::ACME_NAMES.name).unwrap_or_default(),
         ));
+        raw.extend(hosted_names(&domain_labels(settings), hosted));
         Self {
             directory: settings.get(defs::ACME_DIRECTORY).trim().to_owned(),
             contact: settings.get(defs::ACME_CONTACT).trim().to_owned(),
@@ -72,6 +75,28 @@ impl AcmeConfig {
     }
 }
 
+/// The `acme.domain_labels`: empty when hosted domains are not certified.
+pub fn domain_labels(settings: &Settings) -> Vec<String> {
+    list(
+        &settings
+            .raw(defs::ACME_DOMAIN_LABELS.name)
+            .unwrap_or_default(),
+    )
+}
+
+/// Every label in front of every hosted domain, domain by domain (`mail.a.test`,
+/// `mta-sts.a.test`, `mail.b.test`, ...).
+pub fn hosted_names(labels: &[String], hosted: &[String]) -> Vec<String> {
+    hosted
+        .iter()
+        .flat_map(|d| labels.iter().map(move |l| format!("{l}.{d}")))
+        .collect()
+}
+
+/// Most names one certificate carries (the limit of the public authorities); names past it
+/// are left out, the node's own names first in line.
+pub const MAX_NAMES: usize = 100;
+
 /// The entries of a comma- or newline-separated list.
 fn list(raw: &str) -> Vec<String> {
     raw.split([',', '\n'])
@@ -90,9 +115,15 @@ pub fn names(raw: Vec<String>) -> Vec<String> {
             || n == "localhost"
             || n.parse::<std::net::IpAddr>().is_ok()
             || !n.contains('.')
+            || !n
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
             || out.contains(&n)
         {
             continue;
+        }
+        if out.len() == MAX_NAMES {
+            break;
         }
         out.push(n);
     }
@@ -117,6 +148,28 @@ mod tests {
         .map(String::from)
         .to_vec();
         assert_eq!(names(raw), vec!["mx.example.test", "mail.other.test"]);
+    }
+
+    #[test]
+    fn hosted_domains_get_every_label_and_the_list_stops_at_the_limit() {
+        let labels = ["mail", "mta-sts"].map(String::from);
+        let hosted = ["a.test", "b.test"].map(String::from);
+        assert_eq!(
+            hosted_names(&labels, &hosted),
+            vec![
+                "mail.a.test",
+                "mta-sts.a.test",
+                "mail.b.test",
+                "mta-sts.b.test"
+            ]
+        );
+        let many: Vec<String> = (0..300).map(|i| format!("d{i}.test")).collect();
+        let mut raw = vec!["mx.example.test".to_owned(), "bad name.test".to_owned()];
+        raw.extend(hosted_names(&labels, &many));
+        let out = names(raw);
+        assert_eq!(out.len(), MAX_NAMES);
+        assert_eq!(out[0], "mx.example.test");
+        assert_eq!(out[1], "mail.d0.test");
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::path::Path;
 
 pub use config::{AcmeConfig, Challenge};
 pub use files::AcmeFiles;
-pub use manager::start;
+pub use manager::{HostedDomains, start};
 
 /// What went wrong obtaining a certificate.
 #[derive(Debug, thiserror::Error)]

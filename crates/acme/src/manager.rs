@@ -10,6 +10,8 @@
 //! success no new order is made for [`MIN_RENEW_GAP`]; a change of the `acme.` settings (or
 //! of the names) lifts both waits; ACME turned off hands the listeners back to `tls.cert`.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -25,6 +27,8 @@ use crate::order;
 
 /// How often the keeper looks for a renewal asked for by `heron acme renew`.
 pub const REQUEST_CHECK: Duration = Duration::from_secs(5);
+/// How often the keeper reads the hosted domains while `acme.domain_labels` is set.
+pub const DOMAIN_CHECK: Duration = Duration::from_secs(60);
 /// Longest wait between two looks at the certificate.
 pub const RECHECK: Duration = Duration::from_secs(12 * 3600);
 /// Shortest time between two successful orders for unchanged settings.
@@ -87,9 +91,14 @@ struct Gate {
     in_use: bool,
 }
 
+/// The enabled hosted domains' names, read from the store when asked.
+pub type HostedDomains =
+    Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Vec<String>> + Send>> + Send + Sync>;
+
 /// The keeper of one node.
 pub struct Keeper {
     settings: Arc<Settings>,
+    hosted: HostedDomains,
     files: AcmeFiles,
     server: Server,
     gate: Gate,
@@ -112,6 +121,7 @@ impl Running {
 /// Start the keeper of the node whose data directory is `data_dir`; it ends at `stop`.
 pub fn start(
     settings: Arc<Settings>,
+    hosted: HostedDomains,
     data_dir: &std::path::Path,
     server: Server,
     stop: CancellationToken,
@@ -119,6 +129,7 @@ pub fn start(
     let failure = Arc::new(Mutex::new(None));
     let keeper = Keeper {
         settings,
+        hosted,
         files: AcmeFiles::new(data_dir),
         server,
         gate: Gate::default(),
@@ -135,8 +146,10 @@ impl Keeper {
         let mut watch = self.settings.watch();
         let mut requests = tokio::time::interval(REQUEST_CHECK);
         requests.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut domains = tokio::time::interval(DOMAIN_CHECK);
+        domains.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            let cfg = AcmeConfig::read(&self.settings);
+            let cfg = self.config().await;
             let wait = self.look(&cfg).await;
             let sleep = tokio::time::sleep(wait);
             tokio::pin!(sleep);
@@ -145,9 +158,14 @@ impl Keeper {
                     _ = stop.cancelled() => return,
                     changed = watch.changed() => if changed.is_err() { return } else { break },
                     _ = &mut sleep => break,
+                    _ = domains.tick() => {
+                        if cfg.enabled() && self.config().await != cfg {
+                            break;
+                        }
+                    }
                     _ = requests.tick() => {
                         if self.files.take_renewal_request() {
-                            let cfg = AcmeConfig::read(&self.settings);
+                            let cfg = self.config().await;
                             if cfg.enabled() && !cfg.names.is_empty() {
                                 self.order(&cfg, "renewal asked for (heron acme renew)").await;
                             }
@@ -157,6 +175,19 @@ impl Keeper {
                 }
             }
         }
+    }
+
+    /// The settings with the hosted domains' names, which are read only while ACME is on
+    /// and `acme.domain_labels` is set.
+    async fn config(&self) -> AcmeConfig {
+        let wanted = AcmeConfig::read(&self.settings, &[]).enabled()
+            && !crate::config::domain_labels(&self.settings).is_empty();
+        let hosted = if wanted {
+            (self.hosted)().await
+        } else {
+            Vec::new()
+        };
+        AcmeConfig::read(&self.settings, &hosted)
     }
 
     fn fail(&self, why: Option<String>) {

@@ -25,8 +25,10 @@ crate::settings! {
     ACME_DIRECTORY: Text = "acme.directory", "";
     /// Contact e-mail address given to the certificate authority with the account (expiry notices); empty = none.
     ACME_CONTACT: Text = "acme.contact", "";
-    /// Host names the certificate names besides this node's own: `server.hostname` (else the system's host name) and the `bind.hostnames` names are always included. Hosted domains are not added by themselves, since every name must resolve to this server or the whole order fails; list their mail host names here (e.g. `mail.example.com`).
+    /// Host names the certificate names besides this node's own: `server.hostname` (else the system's host name) and the `bind.hostnames` names are always included. Hosted domains are added through `acme.domain_labels`; other names go here (e.g. `webmail.example.com`). Every name must resolve to this server or the whole order fails.
     ACME_NAMES: List = "acme.names", "";
+    /// Labels put in front of every enabled hosted domain's name for the certificate: `mail, mta-sts, autoconfig` adds `mail.DOMAIN`, `mta-sts.DOMAIN` (whose HTTPS policy must have a trusted certificate, RFC 8461) and `autoconfig.DOMAIN` for each domain, looked at again a minute after a domain is added or removed. Every such name must resolve to this node or the order fails; empty = hosted domains are not added. A certificate names at most 100 names, this node's own first.
+    ACME_DOMAIN_LABELS: List = "acme.domain_labels", "";
     /// How the certificate authority checks that the names are ours: http-01 (a file served by the admin listener at `/.well-known/acme-challenge/`, reached on port 80) or tls-alpn-01 (answered by every implicit-TLS listener, reached on port 443).
     ACME_CHALLENGE: Choice(&["http-01", "tls-alpn-01"]) = "acme.challenge", "http-01";
     /// Days before its expiry a certificate is renewed; a change of any `acme.` setting is looked at at once.

@@ -6,7 +6,10 @@
 
 use clap::Subcommand;
 use heron_acme::certinfo::describe_file;
-use heron_acme::{AcmeConfig, AcmeFiles, manager};
+use std::sync::Arc;
+
+use heron_acme::{AcmeConfig, AcmeFiles, HostedDomains, manager};
+use heron_store::Store;
 
 use crate::out::outln;
 
@@ -20,19 +23,42 @@ pub enum AcmeCmd {
     Renew,
 }
 
+/// The enabled hosted domains' names for the certificate keeper; none when the store
+/// cannot be read (the keeper then keeps the certificate it has, as for any order failure).
+pub fn hosted_domains(store: Arc<dyn Store>) -> HostedDomains {
+    Arc::new(move || {
+        let store = store.clone();
+        Box::pin(async move { enabled_domains(store.as_ref()).await })
+    })
+}
+
+async fn enabled_domains(store: &dyn Store) -> Vec<String> {
+    match store.list_domains().await {
+        Ok(all) => all
+            .into_iter()
+            .filter(|d| !d.disabled)
+            .map(|d| d.name)
+            .collect(),
+        Err(e) => {
+            tracing::warn!(target: "events", "ACME: cannot read the hosted domains: {e}");
+            Vec::new()
+        }
+    }
+}
+
 /// Run an ACME command.
 pub async fn run(at: &super::Location, cmd: AcmeCmd) -> anyhow::Result<()> {
     let o = super::open(at).await?;
     match cmd {
         AcmeCmd::Renew => {
-            if !AcmeConfig::read(&o.settings).enabled() {
+            if !AcmeConfig::read(&o.settings, &[]).enabled() {
                 anyhow::bail!("ACME is off: set acme.directory first");
             }
             AcmeFiles::new(&at.data).request_renewal()?;
             outln!("renewal asked for; the running server orders a certificate within seconds");
         }
         AcmeCmd::Status => {
-            let cfg = AcmeConfig::read(&o.settings);
+            let cfg = AcmeConfig::read(&o.settings, &enabled_domains(o.dir.store().as_ref()).await);
             if !cfg.enabled() {
                 outln!("ACME is off (acme.directory is empty)");
             } else {

@@ -152,6 +152,7 @@ pub async fn run(at: &super::Location, args: ServeArgs) -> anyhow::Result<()> {
     let acme_stop = CancellationToken::new();
     let acme = Arc::new(heron_acme::start(
         settings.clone(),
+        super::acme::hosted_domains(o.dir.store().clone()),
         data,
         server.clone(),
         acme_stop.clone(),
