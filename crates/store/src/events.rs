@@ -101,4 +101,17 @@ impl Subscription {
             Err(broadcast::error::RecvError::Closed) => None,
         }
     }
+
+    /// Take every event waiting without waiting for more; whether one of them (or a lag,
+    /// which may have hidden one) satisfied `wanted`.
+    pub fn drain(&mut self, wanted: impl Fn(&Event) -> bool) -> bool {
+        let mut seen = false;
+        loop {
+            match self.rx.try_recv() {
+                Ok(e) => seen |= wanted(&e),
+                Err(broadcast::error::TryRecvError::Lagged(_)) => seen = true,
+                Err(_) => return seen,
+            }
+        }
+    }
 }

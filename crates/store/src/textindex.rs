@@ -11,11 +11,19 @@
 //! answers are right from the first moment, only slower. Several nodes may run the job at
 //! once: a message is indexed only while it is still pending.
 //!
-//! Invariant: the job looks for pending messages every [`INDEX_EVERY`] once none are left,
-//! so new mail is indexed within about that time when the server is not busier.
+//! When: once mail has stopped changing for a moment. Indexing competes with delivery and
+//! IMAP for the CPU and the one writer; during a burst it waits, and messages deleted before
+//! it comes are never indexed at all (the same reasoning as an index built at the first
+//! search). Searches meanwhile read the pending messages, so they stay right.
+//!
+//! Invariants: the job looks every [`INDEX_EVERY`] and indexes when no mailbox changed in
+//! the last look, or at the latest [`MAX_DEFER`] after its last pass, so new mail is indexed
+//! within about [`INDEX_EVERY`] of a quiet moment and within [`MAX_DEFER`] under constant load.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use crate::events::Event;
 
 use crate::traits::Store;
 
@@ -31,11 +39,17 @@ pub const INDEX_BATCH_BYTES: usize = 8 * 1024 * 1024;
 /// query when there are none).
 pub const INDEX_EVERY: Duration = Duration::from_secs(1);
 
-/// Index pending messages now, batch after batch, then look again every `every`, until the
+/// Longest wait for a quiet moment before indexing anyway.
+pub const MAX_DEFER: Duration = Duration::from_secs(60);
+
+/// Index pending messages now, batch after batch, then look again every `every` and index
+/// once no mailbox changed during a look (or [`MAX_DEFER`] after the last pass), until the
 /// task is aborted.
 pub fn start_indexer(store: Arc<dyn Store>, every: Duration) -> tokio::task::JoinHandle<()> {
+    let mut changes = store.subscribe();
     tokio::spawn(async move {
         loop {
+            let last_pass = Instant::now();
             let mut done = 0usize;
             loop {
                 match store.index_pending(INDEX_BATCH).await {
@@ -51,7 +65,14 @@ pub fn start_indexer(store: Arc<dyn Store>, every: Duration) -> tokio::task::Joi
             if done > 0 {
                 tracing::info!(target: "events", "indexed the text of {done} messages");
             }
-            tokio::time::sleep(every).await;
+            changes.drain(|_| false);
+            loop {
+                tokio::time::sleep(every).await;
+                let busy = changes.drain(|e| matches!(e, Event::Mailbox { .. }));
+                if !busy || last_pass.elapsed() >= MAX_DEFER {
+                    break;
+                }
+            }
         }
     })
 }
