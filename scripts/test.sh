@@ -58,6 +58,28 @@ if ! command -v systemd-analyze >/dev/null 2>&1; then
     as_root apt-get update -qq
     as_root apt-get install -y -qq systemd >/dev/null
 fi
+# DANE through real DNSSEC (test_outbound_dane_dnssec.py): ldns-keygen/ldns-signzone sign a
+# zone, NSD serves it, unbound validates it; the test runs private instances of both, so the
+# system services the packages install are kept from starting (policy-rc.d) and disabled.
+if ! PATH="$PATH:/usr/sbin:/sbin" command -v unbound >/dev/null 2>&1 \
+    || ! PATH="$PATH:/usr/sbin:/sbin" command -v nsd >/dev/null 2>&1 \
+    || ! command -v ldns-signzone >/dev/null 2>&1; then
+    echo "installing unbound, nsd and ldnsutils"
+    as_root apt-get update -qq
+    no_start=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        no_start=/usr/sbin/policy-rc.d
+        printf '#!/bin/sh\nexit 101\n' | as_root tee "$no_start" >/dev/null
+        as_root chmod 755 "$no_start"
+    fi
+    installed=0
+    as_root apt-get install -y -qq unbound nsd ldnsutils >/dev/null || installed=$?
+    if [ -n "$no_start" ]; then as_root rm -f "$no_start"; fi
+    [ "$installed" -eq 0 ] || exit "$installed"
+    if [ -d /run/systemd/system ]; then
+        as_root systemctl disable --now unbound nsd >/dev/null 2>&1 || true
+    fi
+fi
 # Python modules of tests/blackbox/requirements.txt (pytest, pytest-xdist, dnslib, aiosmtpd, dkimpy, PyNaCl,
 # requests, openapi-spec-validator, IMAPClient, prometheus-client).
 if ! python3 -c 'import pytest, xdist, dnslib, aiosmtpd, dkim, nacl, requests, openapi_spec_validator, imapclient, prometheus_client' >/dev/null 2>&1; then

@@ -22,6 +22,7 @@ use crate::identity::{Outbound, own_smtp_ips, smtp_addr};
 use crate::pool::PoolKey;
 use crate::route::{Route, domain_of, hop_ips, route};
 use crate::schedule::RcptOutcome;
+use crate::tls_policy::dane::MxSecurity;
 use crate::tls_policy::plan::{HostPlan, TLS_DEFERRED, dane_server, host_plan};
 use crate::tls_policy::{StsLookup, dane, report, requiretls};
 
@@ -104,8 +105,20 @@ async fn deliver_group(
     let opts = options(q, out, auth);
     let (sts, mx_secure) = match &rt {
         Route::Mx(domain) => {
-            let secure = q.settings.get(defs::SMTP_OUT_DANE)
-                && dane::mx_secure(dane_server(&q.settings), domain).await;
+            let secure = if q.settings.get(defs::SMTP_OUT_DANE) {
+                match dane::mx_security(dane_server(&q.settings), domain).await {
+                    MxSecurity::Secure => true,
+                    MxSecurity::Insecure => false,
+                    MxSecurity::Failed(why) => {
+                        // RFC 7672 §2.1.1: a bogus or indeterminate MX answer defers the mail.
+                        return every(temporary(format!(
+                            "451 4.4.3 DNSSEC check of {domain} failed: {why}"
+                        )));
+                    }
+                }
+            } else {
+                false
+            };
             (q.tls.sts(&dns, &q.settings, domain).await, secure)
         }
         _ => (StsLookup::None, false),

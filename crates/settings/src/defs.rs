@@ -181,7 +181,7 @@ crate::settings! {
     SMTP_OUT_MTA_STS_PORT: Count = "smtp_out.mta_sts_port", "443";
     /// A PEM file of extra certificate authorities trusted, besides the public web roots, for MTA-STS policy fetches and for the certificates of MX hosts under an MTA-STS policy; empty = the public roots only.
     SMTP_OUT_TLS_CA_FILE: Text = "smtp_out.tls_ca_file", "";
-    /// DANE for outbound SMTP (RFC 7672): when a recipient domain's MX answer is DNSSEC-authenticated, look up the MX hosts' TLSA records and accept only a server certificate matching them (DANE-TA and DANE-EE), deferring the mail otherwise. Heron trusts the AD bit of the first `dns.servers` entry (127.0.0.1:53 when empty), so turn this on only with a trusted, validating resolver on this host.
+    /// DANE for outbound SMTP (RFC 7672): when a recipient domain's MX answer is DNSSEC-authenticated, look up the MX hosts' TLSA records and accept only a server certificate matching them (DANE-TA and DANE-EE), deferring the mail otherwise. Heron trusts the AD bit of the first `dns.servers` entry (127.0.0.1:53 when empty), so turn this on only with a trusted, validating resolver on this host; while it gives no usable answer for a domain's MX or TLSA records (SERVFAIL for a bogus answer, or none), mail to that domain waits.
     SMTP_OUT_DANE: Bool = "smtp_out.dane", "false";
 
     // ---- routing (ROUTE-1..3, SEC-5) ----

@@ -1,6 +1,7 @@
 //! DANE for SMTP (RFC 7672): TLSA records of an MX host, looked up only when the domain's MX
 //! answer is DNSSEC-authenticated, and a certificate verifier that checks the server's chain
-//! against them.
+//! against them. A failed MX or TLSA lookup (SERVFAIL, as a validating resolver answers a
+//! bogus RRset, or no answer) is never taken for "insecure": the mail waits (§2.1.1).
 //!
 //! DNSSEC trust: Heron does not validate signatures itself; it sends its own queries with the
 //! AD bit set (RFC 6840 §5.7) to the first `dns.servers` entry (127.0.0.1:53 when none is
@@ -135,11 +136,27 @@ async fn ask(server: SocketAddr, name: &str, rtype: RecordType) -> Result<Answer
         .map_err(|_| format!("DNS server {server} did not answer"))?
 }
 
-/// Whether `domain`'s MX answer is DNSSEC-authenticated (RFC 7672 §2.2.1).
-pub async fn mx_secure(server: SocketAddr, domain: &str) -> bool {
+/// What the DNSSEC status of a domain's MX answer is (RFC 7672 §2.2.1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MxSecurity {
+    /// Authenticated (AD): DANE applies to the domain's MX hosts.
+    Secure,
+    /// Answered without authentication (no trust anchor covers the name): no DANE.
+    Insecure,
+    /// No usable answer: SERVFAIL (what a validating resolver gives for a bogus answer),
+    /// another error code, or no answer at all. The mail must wait, not go without DANE.
+    Failed(String),
+}
+
+/// The DNSSEC status of `domain`'s MX answer (RFC 7672 §2.2.1).
+pub async fn mx_security(server: SocketAddr, domain: &str) -> MxSecurity {
     match ask(server, &format!("{domain}."), RecordType::MX).await {
-        Ok(a) => a.authentic && a.code == ResponseCode::NoError,
-        Err(_) => false,
+        Ok(a) => match a.code {
+            ResponseCode::NoError if a.authentic => MxSecurity::Secure,
+            ResponseCode::NoError | ResponseCode::NXDomain => MxSecurity::Insecure,
+            other => MxSecurity::Failed(format!("MX lookup of {domain}: {other}")),
+        },
+        Err(e) => MxSecurity::Failed(format!("MX lookup of {domain}: {e}")),
     }
 }
 
@@ -304,5 +321,62 @@ mod tests {
             .usable()
         );
         assert_eq!(rec(1, 1, vec![0xab]).text(), "3 1 1 ab");
+    }
+
+    /// A resolver on 127.0.0.1 answering every query with `code`, no records, and the AD bit
+    /// if `ad`.
+    async fn resolver(code: ResponseCode, ad: bool) -> SocketAddr {
+        let sock = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = sock.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 4096];
+            while let Ok((n, from)) = sock.recv_from(&mut buf).await {
+                let query = Message::from_vec(&buf[..n]).unwrap();
+                let mut reply =
+                    Message::new(query.metadata.id, MessageType::Response, OpCode::Query);
+                reply.metadata.response_code = code;
+                reply.metadata.authentic_data = ad;
+                reply.add_queries(query.queries.clone());
+                sock.send_to(&reply.to_vec().unwrap(), from).await.unwrap();
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn mx_security_follows_the_ad_bit() {
+        let secure = resolver(ResponseCode::NoError, true).await;
+        assert_eq!(mx_security(secure, "c.test").await, MxSecurity::Secure);
+        let insecure = resolver(ResponseCode::NoError, false).await;
+        assert_eq!(mx_security(insecure, "c.test").await, MxSecurity::Insecure);
+        assert_eq!(lookup(insecure, "mx.c.test", 25).await, DaneLookup::None);
+    }
+
+    /// RFC 7672 §2.1.1: a bogus answer (SERVFAIL from a validating resolver) or none at all
+    /// is a failure, never "insecure".
+    #[tokio::test]
+    async fn bogus_or_missing_answers_fail() {
+        for (code, ad) in [
+            (ResponseCode::ServFail, false),
+            (ResponseCode::Refused, true),
+        ] {
+            let server = resolver(code, ad).await;
+            assert!(matches!(
+                mx_security(server, "c.test").await,
+                MxSecurity::Failed(why) if why.contains("MX lookup of c.test")
+            ));
+            assert!(matches!(
+                lookup(server, "mx.c.test", 25).await,
+                DaneLookup::Failed(_)
+            ));
+        }
+        let gone = {
+            let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+            sock.local_addr().unwrap()
+        };
+        assert!(matches!(
+            mx_security(gone, "c.test").await,
+            MxSecurity::Failed(_)
+        ));
     }
 }
