@@ -12,7 +12,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use heron_store::archive::{ArchiveQuery, Archived, Direction, search_text};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::connections::unix_rfc3339;
 use super::listing::{MAX_LIMIT, answer};
@@ -54,18 +54,36 @@ pub(crate) fn view(a: Archived) -> ArchivedView {
     }
 }
 
+/// The search filters, as received: the query parameters the search and the export share
+/// (their descriptions in the API document are these comments).
+#[derive(Deserialize, IntoParams, Default, Clone)]
+#[into_params(parameter_in = Query)]
+pub struct ArchiveFilter {
+    /// The domain's archive only
+    pub domain: Option<String>,
+    /// incoming or outgoing
+    pub direction: Option<String>,
+    /// Text in the envelope sender
+    pub sender: Option<String>,
+    /// Text in an envelope recipient
+    pub recipient: Option<String>,
+    /// Text in the Subject field
+    pub subject: Option<String>,
+    /// Text anywhere in the header block
+    pub header: Option<String>,
+    /// Text anywhere in the message (bounded scan)
+    pub text: Option<String>,
+    /// Archived at or after: YYYY-MM-DD, RFC 3339 or Unix seconds
+    pub since: Option<String>,
+    /// Archived before (a date: through that day)
+    pub until: Option<String>,
+}
+
 /// The search parameters, as received (shared by the list, the export and the page).
 #[derive(Deserialize, Default, Clone)]
 pub struct ArchiveParams {
-    pub domain: Option<String>,
-    pub direction: Option<String>,
-    pub sender: Option<String>,
-    pub recipient: Option<String>,
-    pub subject: Option<String>,
-    pub header: Option<String>,
-    pub text: Option<String>,
-    pub since: Option<String>,
-    pub until: Option<String>,
+    #[serde(flatten)]
+    pub filter: ArchiveFilter,
     /// Comma-separated ids (export only): these records, the filters ignored.
     pub ids: Option<String>,
     pub limit: Option<u64>,
@@ -98,7 +116,7 @@ pub(crate) fn time(v: &str, end: bool, field: &'static str) -> ApiResult<i64> {
 }
 
 impl Search {
-    pub(crate) fn parse(p: &ArchiveParams) -> ApiResult<Self> {
+    pub(crate) fn parse(p: &ArchiveFilter) -> ApiResult<Self> {
         let direction = match given(&p.direction).as_deref() {
             None => None,
             Some(d) => Some(Direction::parse(&d.to_ascii_lowercase()).ok_or_else(|| {
@@ -162,15 +180,7 @@ fn params(q: Result<Query<ArchiveParams>, QueryRejection>) -> ApiResult<ArchiveP
 /// filters select, newest first; its answer has no total, and `X-Heron-Scan-Cut: true` when
 /// the scan stopped there. Otherwise the total is in `X-Total-Count`.
 #[utoipa::path(operation_id = "archive_search", get, path = "/api/v1/archive", tag = "archive",
-    params(("domain" = Option<String>, Query, description = "The domain's archive only"),
-        ("direction" = Option<String>, Query, description = "incoming or outgoing"),
-        ("sender" = Option<String>, Query, description = "Text in the envelope sender"),
-        ("recipient" = Option<String>, Query, description = "Text in an envelope recipient"),
-        ("subject" = Option<String>, Query, description = "Text in the Subject field"),
-        ("header" = Option<String>, Query, description = "Text anywhere in the header block"),
-        ("text" = Option<String>, Query, description = "Text anywhere in the message (bounded scan)"),
-        ("since" = Option<String>, Query, description = "Archived at or after: YYYY-MM-DD, RFC 3339 or Unix seconds"),
-        ("until" = Option<String>, Query, description = "Archived before (a date: through that day)"),
+    params(ArchiveFilter,
         ("limit" = Option<u64>, Query, description = "Page size (default 100, at most 10000)"),
         ("offset" = Option<u64>, Query, description = "Records to skip")),
     responses((status = 200, description = "OK", body = [ArchivedView]), (status = 400, description = "Malformed request", body = ErrorBody),
@@ -183,7 +193,7 @@ pub async fn list(
 ) -> ApiResult<Response> {
     caller.allow(Action::Settings)?;
     let p = params(q)?;
-    let s = Search::parse(&p)?;
+    let s = Search::parse(&p.filter)?;
     let (total, rows, cut) = search(&st, &s, p.limit.unwrap_or(100), p.offset.unwrap_or(0)).await?;
     let views: Vec<ArchivedView> = rows.into_iter().map(view).collect();
     let mut r = match total {
@@ -215,7 +225,7 @@ pub(crate) async fn export_set(st: &Shared, p: &ArchiveParams) -> ApiResult<Vec<
         }
         return Ok(store.archive_get(&ids).await?);
     }
-    let s = Search::parse(p)?;
+    let s = Search::parse(&p.filter)?;
     let mut rows = match &s.text {
         None => store.archive_search(&s.query, MAX_EXPORT, 0).await?.1,
         Some(t) => {
@@ -269,15 +279,7 @@ pub(crate) fn mbox_response(st: &Shared, rows: Vec<Archived>, name: &str) -> Res
 /// `From ` lines, `>From` quoting, LF line ends), oldest first, at most 10000 messages.
 #[utoipa::path(operation_id = "archive_export", get, path = "/api/v1/archive/export", tag = "archive",
     params(("ids" = Option<String>, Query, description = "Comma-separated record ids; the filters are ignored when given"),
-        ("domain" = Option<String>, Query, description = "The domain's archive only"),
-        ("direction" = Option<String>, Query, description = "incoming or outgoing"),
-        ("sender" = Option<String>, Query, description = "Text in the envelope sender"),
-        ("recipient" = Option<String>, Query, description = "Text in an envelope recipient"),
-        ("subject" = Option<String>, Query, description = "Text in the Subject field"),
-        ("header" = Option<String>, Query, description = "Text anywhere in the header block"),
-        ("text" = Option<String>, Query, description = "Text anywhere in the message (bounded scan)"),
-        ("since" = Option<String>, Query, description = "Archived at or after"),
-        ("until" = Option<String>, Query, description = "Archived before (a date: through that day)")),
+        ArchiveFilter),
     responses((status = 200, description = "An mbox file", content_type = "application/mbox", body = Vec<u8>),
         (status = 400, description = "Malformed request", body = ErrorBody),
         (status = 401, description = "Not authenticated", body = ErrorBody), (status = 403, description = "Forbidden", body = ErrorBody),
@@ -310,7 +312,7 @@ mod tests {
 
     #[test]
     fn parameters_are_checked() {
-        let p = ArchiveParams {
+        let p = ArchiveFilter {
             domain: Some(" Example.COM ".into()),
             direction: Some("Outgoing".into()),
             subject: Some("  ".into()),
@@ -322,11 +324,24 @@ mod tests {
         assert_eq!(s.query.direction, Some(Direction::Outgoing));
         assert_eq!(s.query.subject, None);
         assert_eq!(s.text.as_deref(), Some("needle"));
-        let bad = ArchiveParams {
+        let bad = ArchiveFilter {
             direction: Some("sideways".into()),
             ..Default::default()
         };
         assert!(Search::parse(&bad).is_err());
+    }
+
+    #[test]
+    fn the_query_string_fills_the_filter_and_the_page() {
+        let uri: axum::http::Uri =
+            "/api/v1/archive?domain=a.test&since=2024-01-01&ids=1,2&limit=5&offset=10"
+                .parse()
+                .unwrap();
+        let Query(p) = Query::<ArchiveParams>::try_from_uri(&uri).unwrap();
+        assert_eq!(p.filter.domain.as_deref(), Some("a.test"));
+        assert_eq!(p.filter.since.as_deref(), Some("2024-01-01"));
+        assert_eq!(p.ids.as_deref(), Some("1,2"));
+        assert_eq!((p.limit, p.offset), (Some(5), Some(10)));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use axum::extract::{Path, Query, State};
 use chrono::{DateTime, NaiveDate};
 use heron_store::stats::{Counts, DAY, HOUR, Scope, Span, fill};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::connections::unix_rfc3339;
 use super::domains::domain_key;
@@ -30,12 +30,16 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 /// Most buckets one answer covers.
 pub const MAX_BUCKETS: i64 = 2000;
 
-/// `?from=&to=&bucket=`.
-#[derive(Deserialize, Default)]
+/// `?from=&to=&bucket=`: the query parameters every statistics and bandwidth route takes
+/// (their descriptions in the API document are these comments).
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
+    /// Start (RFC 3339, YYYY-MM-DD or Unix seconds)
     pub from: Option<String>,
+    /// End, excluded
     pub to: Option<String>,
-    /// `hour` or `day` (default).
+    /// hour or day (default); hourly counts are kept for the last 31 days
     pub bucket: Option<String>,
 }
 
@@ -279,9 +283,7 @@ fn period(q: Result<Query<PeriodQuery>, QueryRejection>) -> ApiResult<Period> {
 
 /// The server's statistics over a period, every node together.
 #[utoipa::path(operation_id = "stats_server", get, path = "/api/v1/stats", tag = "statistics",
-    params(("from" = Option<String>, Query, description = "Start (RFC 3339, YYYY-MM-DD or Unix seconds)"),
-           ("to" = Option<String>, Query, description = "End, excluded"),
-           ("bucket" = Option<String>, Query, description = "hour or day (default)")),
+    params(PeriodQuery),
     responses((status = 200, description = "OK", body = StatsView), (status = 400, description = "Bad period", body = ErrorBody), (status = 401, description = "Not authenticated", body = ErrorBody), (status = 403, description = "Forbidden", body = ErrorBody)))]
 pub async fn server(
     State(st): State<Shared>,
@@ -294,10 +296,7 @@ pub async fn server(
 
 /// A domain's statistics over a period.
 #[utoipa::path(operation_id = "stats_domain", get, path = "/api/v1/domains/{name}/stats", tag = "statistics",
-    params(("name" = String, Path, description = "Domain name"),
-           ("from" = Option<String>, Query, description = "Start (RFC 3339, YYYY-MM-DD or Unix seconds)"),
-           ("to" = Option<String>, Query, description = "End, excluded"),
-           ("bucket" = Option<String>, Query, description = "hour or day (default)")),
+    params(("name" = String, Path, description = "Domain name"), PeriodQuery),
     responses((status = 200, description = "OK", body = StatsView), (status = 400, description = "Bad period", body = ErrorBody), (status = 401, description = "Not authenticated", body = ErrorBody), (status = 403, description = "Forbidden", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn domain(
     State(st): State<Shared>,
@@ -311,10 +310,7 @@ pub async fn domain(
 
 /// A user's statistics over a period.
 #[utoipa::path(operation_id = "stats_user", get, path = "/api/v1/users/{address}/stats", tag = "statistics",
-    params(("address" = String, Path, description = "User address"),
-           ("from" = Option<String>, Query, description = "Start (RFC 3339, YYYY-MM-DD or Unix seconds)"),
-           ("to" = Option<String>, Query, description = "End, excluded"),
-           ("bucket" = Option<String>, Query, description = "hour or day (default)")),
+    params(("address" = String, Path, description = "User address"), PeriodQuery),
     responses((status = 200, description = "OK", body = StatsView), (status = 400, description = "Bad period", body = ErrorBody), (status = 401, description = "Not authenticated", body = ErrorBody), (status = 403, description = "Forbidden", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn user(
     State(st): State<Shared>,
@@ -342,10 +338,7 @@ fn bandwidth_view(domain: String, p: Period, c: &Counts) -> BandwidthView {
 
 /// A domain's bytes in and out over a period, for billing.
 #[utoipa::path(operation_id = "bandwidth_domain", get, path = "/api/v1/domains/{name}/bandwidth", tag = "statistics",
-    params(("name" = String, Path, description = "Domain name"),
-           ("from" = Option<String>, Query, description = "Start (RFC 3339, YYYY-MM-DD or Unix seconds)"),
-           ("to" = Option<String>, Query, description = "End, excluded"),
-           ("bucket" = Option<String>, Query, description = "Rows summed: day (default) or hour (for periods within the last 31 days)")),
+    params(("name" = String, Path, description = "Domain name"), PeriodQuery),
     responses((status = 200, description = "OK", body = BandwidthView), (status = 400, description = "Bad period", body = ErrorBody), (status = 401, description = "Not authenticated", body = ErrorBody), (status = 403, description = "Forbidden", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn domain_bandwidth(
     State(st): State<Shared>,
@@ -369,9 +362,7 @@ pub async fn domain_bandwidth(
 /// Every domain's bytes in and out over a period, by name (a domain administrator: their
 /// own domain's).
 #[utoipa::path(operation_id = "bandwidth_list", get, path = "/api/v1/bandwidth", tag = "statistics",
-    params(("from" = Option<String>, Query, description = "Start (RFC 3339, YYYY-MM-DD or Unix seconds)"),
-           ("to" = Option<String>, Query, description = "End, excluded"),
-           ("bucket" = Option<String>, Query, description = "Rows summed: day (default) or hour")),
+    params(PeriodQuery),
     responses((status = 200, description = "OK", body = [BandwidthView]), (status = 400, description = "Bad period", body = ErrorBody), (status = 401, description = "Not authenticated", body = ErrorBody), (status = 403, description = "Forbidden", body = ErrorBody)))]
 pub async fn bandwidth(
     State(st): State<Shared>,

@@ -82,7 +82,7 @@ pub async fn page(State(st): State<Shared>, v: Viewer, Query(q): Query<PageQuery
     if let Err(r) = v.require(&Action::Settings) {
         return r;
     }
-    let p = &q.filters;
+    let p = &q.filters.filter;
     let f = Form {
         domain: text(&p.domain),
         direction: text(&p.direction),

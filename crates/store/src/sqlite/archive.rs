@@ -5,6 +5,7 @@
 //! the file, when there is one, goes after the commit.
 
 use async_trait::async_trait;
+use rusqlite::types::ToSql;
 use rusqlite::{Connection, Row, params};
 
 use super::SqliteStore;
@@ -49,38 +50,30 @@ fn search(
     limit: u64,
     offset: u64,
 ) -> Result<(u64, Vec<Archived>)> {
-    let p = params![
-        q.domain,
-        q.direction.map(Direction::as_str),
-        q.sender,
-        q.recipient,
-        q.subject,
-        q.header,
-        q.since,
-        q.until,
+    let direction = q.direction.map(Direction::as_str);
+    // ?1..?8 of FILTER, then the page's ?9 and ?10.
+    let filter: [&dyn ToSql; 8] = [
+        &q.domain,
+        &direction,
+        &q.sender,
+        &q.recipient,
+        &q.subject,
+        &q.header,
+        &q.since,
+        &q.until,
     ];
     let total: i64 = c
         .prepare_cached(&format!("SELECT count(*) FROM archive WHERE {FILTER}"))?
-        .query_row(p, |r| r.get(0))?;
+        .query_row(&filter[..], |r| r.get(0))?;
+    let limit = limit.min(i64::MAX as u64) as i64;
+    let offset = offset.min(i64::MAX as u64) as i64;
+    let mut paged = filter.to_vec();
+    paged.extend([&limit as &dyn ToSql, &offset]);
     let mut st = c.prepare_cached(&format!(
         "SELECT {COLS} FROM archive WHERE {FILTER} ORDER BY id DESC LIMIT ?9 OFFSET ?10"
     ))?;
     let rows = st
-        .query_map(
-            params![
-                q.domain,
-                q.direction.map(Direction::as_str),
-                q.sender,
-                q.recipient,
-                q.subject,
-                q.header,
-                q.since,
-                q.until,
-                limit.min(i64::MAX as u64) as i64,
-                offset.min(i64::MAX as u64) as i64,
-            ],
-            row,
-        )?
+        .query_map(&paged[..], row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok((u64::try_from(total).unwrap_or(0), rows))
 }
