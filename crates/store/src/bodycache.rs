@@ -62,9 +62,9 @@ impl BodyCache {
         Self { kept }
     }
 
-    /// A copy of the kept bytes of blob `id`, if kept.
-    pub fn get(&self, id: &str) -> Option<Vec<u8>> {
-        self.kept.get(id).map(|b| b.to_vec())
+    /// The kept bytes of blob `id`, if kept (shared, not copied).
+    pub fn get(&self, id: &str) -> Option<Arc<[u8]>> {
+        self.kept.get(id)
     }
 
     /// The bytes of each blob of `ids`, in order (`None` where not stored): the kept ones
@@ -74,12 +74,12 @@ impl BodyCache {
         &self,
         ids: &[String],
         read: F,
-    ) -> Result<Vec<Option<Vec<u8>>>>
+    ) -> Result<Vec<Option<Arc<[u8]>>>>
     where
         F: FnOnce(Vec<String>) -> Fut,
         Fut: Future<Output = Result<Vec<Option<Vec<u8>>>>>,
     {
-        let mut out: Vec<Option<Vec<u8>>> = ids.iter().map(|id| self.get(id)).collect();
+        let mut out: Vec<Option<Arc<[u8]>>> = ids.iter().map(|id| self.get(id)).collect();
         let missing: Vec<String> = ids
             .iter()
             .zip(&out)
@@ -95,8 +95,11 @@ impl BodyCache {
             let (Some(bytes), Some(id)) = (fresh.next(), names.next()) else {
                 break;
             };
-            if let Some(b) = &bytes {
-                self.keep(id, b);
+            let bytes: Option<Arc<[u8]>> = bytes.map(Arc::from);
+            if let Some(b) = &bytes
+                && b.len() <= LARGEST
+            {
+                self.kept.insert(id.clone(), b.clone());
             }
             *slot = bytes;
         }
@@ -116,11 +119,15 @@ impl BodyCache {
 mod tests {
     use super::*;
 
+    fn shared(b: &[u8]) -> Arc<[u8]> {
+        Arc::from(b)
+    }
+
     #[test]
     fn keeps_small_messages_and_not_large_ones() {
         let c = BodyCache::default();
         c.keep("a", b"Subject: a\r\n\r\nbody\r\n");
-        assert_eq!(c.get("a").unwrap(), b"Subject: a\r\n\r\nbody\r\n");
+        assert_eq!(&*c.get("a").unwrap(), b"Subject: a\r\n\r\nbody\r\n");
         assert!(c.get("b").is_none());
         c.keep("big", &vec![b'x'; LARGEST + 1]);
         assert!(c.get("big").is_none(), "never one larger than LARGEST");
@@ -138,13 +145,13 @@ mod tests {
             })
             .await
             .unwrap();
-        assert_eq!(got, [Some(b"A".to_vec()), Some(b"B".to_vec()), None]);
-        assert_eq!(c.get("b").unwrap(), b"B", "kept once read");
+        assert_eq!(got, [Some(shared(b"A")), Some(shared(b"B")), None]);
+        assert_eq!(&*c.get("b").unwrap(), b"B", "kept once read");
         let again = c
             .read_through(&ids[..2], |_| async { panic!("all kept") })
             .await
             .unwrap();
-        assert_eq!(again, [Some(b"A".to_vec()), Some(b"B".to_vec())]);
+        assert_eq!(again, [Some(shared(b"A")), Some(shared(b"B"))]);
     }
 
     #[test]

@@ -12,6 +12,8 @@
 //! [`READ_BATCH_BYTES`] (or one larger message), one store call a group; UID, FLAGS and
 //! MODSEQ come from the view.
 
+use std::sync::Arc;
+
 use heron_proto_imap::fetch::Plan;
 use heron_proto_imap::fetch_response;
 use heron_proto_imap::response::{self, code};
@@ -155,7 +157,7 @@ async fn read_bodies<'r>(
     plan: &Plan,
     rest: &'r [usize],
     stored: &[MessageMeta],
-) -> Result<(&'r [usize], Vec<Option<Vec<u8>>>)> {
+) -> Result<(&'r [usize], Vec<Option<Arc<[u8]>>>)> {
     if !plan.needs_body {
         return Ok((rest, vec![None; rest.len()]));
     }
@@ -195,7 +197,7 @@ async fn fetch_one(
     i: usize,
     stored: &[MessageMeta],
     changed_since: Option<u64>,
-    raw: Option<Vec<u8>>,
+    raw: Option<Arc<[u8]>>,
 ) -> Result<One> {
     let sel = &*m.view;
     let Some(msg) = sel.get(i) else {

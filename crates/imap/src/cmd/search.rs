@@ -242,12 +242,13 @@ async fn read_group(
             let raw = match slot {
                 Slot::Have(h) => Some(h),
                 Slot::Gone => None,
-                Slot::Read => read.next().flatten().map(|mut r| {
-                    if !body {
-                        let n = heron_message::header_block(&r).body_start;
-                        r.truncate(n);
-                    }
-                    r
+                Slot::Read => read.next().flatten().map(|r| {
+                    let n = if body {
+                        r.len()
+                    } else {
+                        heron_message::header_block(&r).body_start
+                    };
+                    r[..n].to_vec()
                 }),
             };
             (i, raw)

@@ -365,14 +365,14 @@ impl MailStore for PgStore {
 
     async fn read_message(&self, m: &MessageMeta) -> Result<Vec<u8>> {
         if let Some(bytes) = crate::bodycache::shared().get(&m.blob) {
-            return Ok(bytes);
+            return Ok(bytes.to_vec());
         }
         let bytes = read(&self.client().await?, &m.blob).await?;
         crate::bodycache::shared().keep(&m.blob, &bytes);
         Ok(bytes)
     }
 
-    async fn read_messages(&self, ms: &[MessageMeta]) -> Result<Vec<Option<Vec<u8>>>> {
+    async fn read_messages(&self, ms: &[MessageMeta]) -> Result<Vec<Option<Arc<[u8]>>>> {
         let ids: Vec<String> = ms.iter().map(|m| m.blob.clone()).collect();
         crate::bodycache::shared()
             .read_through(&ids, |missing| async move {

@@ -16,13 +16,12 @@ use crate::rules::quota::{removal_credit, rename_change};
 
 impl SqliteStore {
     pub(crate) async fn get_folder_by_id_impl(&self, id: FolderId) -> Result<Option<Folder>> {
-        self.read(move |c| {
+        self.read_now(move |c| {
             let sql = format!("SELECT {FOLDER_COLS} FROM folders WHERE id = ?1");
             Ok(c.prepare_cached(&sql)?
                 .query_row([id], folder_row)
                 .optional()?)
         })
-        .await
     }
 
     pub(crate) async fn rename_folder_impl(
@@ -158,11 +157,13 @@ impl SqliteStore {
                 .optional()?
                 .ok_or_else(|| StoreError::NotFound(format!("folder #{folder}")))
         };
-        let (mark, next) = self.read(move |c| read(c)).await?;
+        let (mark, next) = self.read_now(read)?;
         if mark >= next.saturating_sub(1) {
             return Ok((mark, mark));
         }
-        self.write(move |ctx| {
+        // Relaxed: a claim undone by a power loss only shows those messages as \Recent once
+        // more, which RFC 3501 §2.3.2 allows ("may").
+        self.write_relaxed(move |ctx| {
             let (mark, next) = read(ctx.conn)?;
             let newest = next.saturating_sub(1).max(mark);
             if newest > mark {

@@ -7,6 +7,8 @@
 //! its file is removed once the count reaches zero, after the commit.
 
 use async_trait::async_trait;
+use std::sync::Arc;
+
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -215,6 +217,10 @@ pub(crate) fn insert_message(
     Ok(uid)
 }
 
+/// Rows a read may take on the calling thread ([`SqliteStore::read_now`]) rather than a
+/// blocking one.
+const FEW_ROWS: usize = 16;
+
 #[async_trait]
 impl MailStore for SqliteStore {
     async fn create_folder(
@@ -234,14 +240,12 @@ impl MailStore for SqliteStore {
     }
 
     async fn get_folder(&self, user: UserId, name: &str) -> Result<Option<Folder>> {
-        let name = name.to_owned();
-        self.read(move |c| {
+        self.read_now(|c| {
             let sql = format!("SELECT {FOLDER_COLS} FROM folders WHERE user_id = ?1 AND name = ?2");
             Ok(c.prepare_cached(&sql)?
                 .query_row(params![user, name], folder_row)
                 .optional()?)
         })
-        .await
     }
 
     async fn list_folders(&self, user: UserId) -> Result<Vec<Folder>> {
@@ -349,7 +353,8 @@ impl MailStore for SqliteStore {
         let (Some(&lo), Some(&hi)) = (uids.first(), uids.last()) else {
             return Ok(Vec::new());
         };
-        self.read(move |c| {
+        let few = uids.len() <= FEW_ROWS;
+        let run = move |c: &rusqlite::Connection| {
             let mut out = Vec::with_capacity(uids.len());
             // Mostly contiguous UIDs (a range of messages): one scan of the range.
             if (hi - lo) as usize <= 2 * uids.len() {
@@ -376,8 +381,12 @@ impl MailStore for SqliteStore {
                 }
             }
             Ok(out)
-        })
-        .await
+        };
+        if few {
+            self.read_now(run)
+        } else {
+            self.read(run).await
+        }
     }
 
     async fn list_headers(&self, folder: FolderId) -> Result<Vec<(u32, Option<Vec<u8>>)>> {
@@ -397,10 +406,11 @@ impl MailStore for SqliteStore {
             .await?
             .pop()
             .flatten()
+            .map(|b| b.to_vec())
             .ok_or_else(|| StoreError::NotFound(format!("blob {}", m.blob)))
     }
 
-    async fn read_messages(&self, ms: &[MessageMeta]) -> Result<Vec<Option<Vec<u8>>>> {
+    async fn read_messages(&self, ms: &[MessageMeta]) -> Result<Vec<Option<Arc<[u8]>>>> {
         // The kept bytes from memory; one blocking hop for the others: the inline bytes
         // from the database, the rest from their files.
         let ids: Vec<String> = ms.iter().map(|m| m.blob.clone()).collect();

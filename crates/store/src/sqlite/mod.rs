@@ -180,29 +180,20 @@ impl SqliteStore {
         T: Send + 'static,
     {
         let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let pooled = inner.readers.lock().ok().and_then(|mut p| p.pop());
-            let conn = match pooled {
-                Some(c) => c,
-                None => open_conn(&inner.db_path, true)?,
-            };
-            let r = f(&conn);
-            // A statement left stepping or a transaction left open would pin this
-            // connection's snapshot: every later read on it would miss newer commits. Such
-            // a connection is closed instead of pooled.
-            if conn.is_busy() || !conn.is_autocommit() {
-                tracing::warn!("a store read left its connection in a transaction; closing it");
-                return r;
-            }
-            if let Ok(mut p) = inner.readers.lock()
-                && p.len() < POOLED_READERS
-            {
-                p.push(conn);
-            }
-            r
-        })
-        .await
-        .map_err(|e| StoreError::Db(format!("reader task failed: {e}")))?
+        tokio::task::spawn_blocking(move || with_reader(&inner, f))
+            .await
+            .map_err(|e| StoreError::Db(format!("reader task failed: {e}")))?
+    }
+
+    /// Run a short read on the calling thread: for one or a few rows found through an index
+    /// (a folder's counters, its changes since a modseq, one folder row), which take less
+    /// time than handing the work to a blocking thread and waking the caller again. Reads
+    /// that may scan a folder or read message bytes go through [`Self::read`].
+    pub(crate) fn read_now<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&Connection) -> Result<T>,
+    {
+        with_reader(&self.inner, f)
     }
 
     /// Run `f` in the next group commit.
@@ -285,6 +276,30 @@ impl SqliteStore {
         })
         .await
     }
+}
+
+/// Run `f` on a pooled read connection (a new one when the pool is empty) and give the
+/// connection back, unless `f` left it inside a statement or transaction.
+fn with_reader<T>(inner: &Inner, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    let pooled = inner.readers.lock().ok().and_then(|mut p| p.pop());
+    let conn = match pooled {
+        Some(c) => c,
+        None => open_conn(&inner.db_path, true)?,
+    };
+    let r = f(&conn);
+    // A statement left stepping or a transaction left open would pin this connection's
+    // snapshot: every later read on it would miss newer commits. Such a connection is
+    // closed instead of pooled.
+    if conn.is_busy() || !conn.is_autocommit() {
+        tracing::warn!("a store read left its connection in a transaction; closing it");
+        return r;
+    }
+    if let Ok(mut p) = inner.readers.lock()
+        && p.len() < POOLED_READERS
+    {
+        p.push(conn);
+    }
+    r
 }
 
 #[async_trait]

@@ -4,6 +4,8 @@
 //! Invariant (quota): a user's `used_bytes` is kept equal to what their folders and messages
 //! count, in the same transaction as every change to them.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
 use crate::error::{Result, StoreError};
@@ -59,11 +61,12 @@ pub trait MailStore: Send + Sync {
     /// The bytes of several messages in one read, in the order given: `None` for one whose
     /// bytes are gone (expunged and released meanwhile). The caller bounds the batch: the
     /// messages' sizes add up to [`crate::READ_BATCH_BYTES`] at most, or it holds one message.
-    async fn read_messages(&self, ms: &[MessageMeta]) -> Result<Vec<Option<Vec<u8>>>> {
+    /// Shared bytes: a message kept in memory ([`crate::bodycache`]) is not copied.
+    async fn read_messages(&self, ms: &[MessageMeta]) -> Result<Vec<Option<Arc<[u8]>>>> {
         let mut out = Vec::with_capacity(ms.len());
         for m in ms {
             match self.read_message(m).await {
-                Ok(b) => out.push(Some(b)),
+                Ok(b) => out.push(Some(Arc::from(b))),
                 Err(StoreError::NotFound(_)) => out.push(None),
                 Err(e) => return Err(e),
             }
