@@ -120,32 +120,25 @@ impl SqliteStore {
     /// Counts for STATUS ([`crate::MailStore::folder_counts`]), aggregated by SQLite. Flags
     /// are kept as one space-separated text with system flags in their canonical spelling.
     pub(crate) async fn folder_counts_impl(&self, folder: FolderId) -> Result<FolderCounts> {
-        self.read(move |c| {
-            let mut st = c.prepare_cached(
-                "SELECT count(*), \
-                 coalesce(sum(instr(' ' || flags || ' ', ' \\Seen ') = 0), 0), \
-                 coalesce(sum(instr(' ' || flags || ' ', ' \\Deleted ') > 0), 0), \
-                 coalesce(sum(CASE WHEN instr(' ' || flags || ' ', ' \\Deleted ') > 0 \
-                                   THEN size ELSE 0 END), 0), \
-                 coalesce(sum(size), 0), \
-                 coalesce(sum(uid > (SELECT recent_uid FROM folders WHERE id = ?1)), 0), \
-                 coalesce(max(uid), 0), coalesce(max(modseq), 0) \
-                 FROM messages WHERE folder_id = ?1",
-            )?;
-            Ok(st.query_row([folder], |r| {
-                Ok(FolderCounts {
-                    messages: r.get(0)?,
-                    unseen: r.get(1)?,
-                    deleted: r.get(2)?,
-                    deleted_bytes: r.get::<_, i64>(3)? as u64,
-                    bytes: r.get::<_, i64>(4)? as u64,
-                    recent: r.get(5)?,
-                    max_uid: r.get(6)?,
-                    max_modseq: r.get::<_, i64>(7)? as u64,
-                })
-            })?)
-        })
-        .await
+        // Unchanged since last counted: the kept counts, for one indexed row.
+        if let Some(now) = self.read_now(|c| super::counts::stamp(c, folder))?
+            && let Some(n) = self.inner.counts.get(folder, now)
+        {
+            return Ok(n);
+        }
+        let (at, n) = self
+            .read(move |c| {
+                // One read transaction: the stamp is that of the counted messages.
+                c.execute_batch("BEGIN")?;
+                let r = super::counts::stamp(c, folder).and_then(|at| Ok((at, count(c, folder)?)));
+                c.execute_batch("COMMIT")?;
+                r
+            })
+            .await?;
+        if let Some(at) = at {
+            self.inner.counts.keep(folder, at, n);
+        }
+        Ok(n)
     }
 
     /// Claim the folder's `\Recent` messages ([`crate::MailStore::claim_recent`]): a plain
@@ -213,4 +206,31 @@ impl SqliteStore {
         })
         .await
     }
+}
+
+/// A folder's STATUS counts, read from every one of its messages.
+fn count(c: &rusqlite::Connection, folder: FolderId) -> Result<FolderCounts> {
+    let mut st = c.prepare_cached(
+        "SELECT count(*), \
+         coalesce(sum(instr(' ' || flags || ' ', ' \\Seen ') = 0), 0), \
+         coalesce(sum(instr(' ' || flags || ' ', ' \\Deleted ') > 0), 0), \
+         coalesce(sum(CASE WHEN instr(' ' || flags || ' ', ' \\Deleted ') > 0 \
+                           THEN size ELSE 0 END), 0), \
+         coalesce(sum(size), 0), \
+         coalesce(sum(uid > (SELECT recent_uid FROM folders WHERE id = ?1)), 0), \
+         coalesce(max(uid), 0), coalesce(max(modseq), 0) \
+         FROM messages WHERE folder_id = ?1",
+    )?;
+    Ok(st.query_row([folder], |r| {
+        Ok(FolderCounts {
+            messages: r.get(0)?,
+            unseen: r.get(1)?,
+            deleted: r.get(2)?,
+            deleted_bytes: r.get::<_, i64>(3)? as u64,
+            bytes: r.get::<_, i64>(4)? as u64,
+            recent: r.get(5)?,
+            max_uid: r.get(6)?,
+            max_modseq: r.get::<_, i64>(7)? as u64,
+        })
+    })?)
 }

@@ -11,6 +11,7 @@ mod archive;
 pub mod backup;
 mod bayes;
 mod changes;
+mod counts;
 mod directory;
 mod directory_rows;
 mod directory_search;
@@ -64,6 +65,8 @@ struct Inner {
     db_path: PathBuf,
     writer: Writer,
     readers: Mutex<Vec<Connection>>,
+    /// STATUS counts of folders that have not changed since they were counted.
+    counts: counts::CountCache,
     blobs: FileBlobStore,
     bus: EventBus,
     origin: String,
@@ -159,6 +162,7 @@ impl SqliteStore {
                 db_path,
                 writer,
                 readers: Mutex::new(Vec::new()),
+                counts: counts::CountCache::default(),
                 blobs,
                 bus,
                 origin,
