@@ -168,7 +168,7 @@ fn extension(raw: &[u8], e: &Entity<'_>) -> Extension {
 
 /// Lines in a body: line breaks, plus one for a last line without a break.
 pub fn count_lines(b: &[u8]) -> u32 {
-    let breaks = b.iter().filter(|&&c| c == b'\n').count();
+    let breaks = memchr::memchr_iter(b'\n', b).count();
     let partial = usize::from(!b.is_empty() && !b.ends_with(b"\n"));
     u32::try_from(breaks + partial).unwrap_or(u32::MAX)
 }
