@@ -23,6 +23,7 @@ mod greylist;
 mod held;
 mod limits;
 mod mail;
+mod mail_tx;
 mod metadata;
 mod misc;
 mod nodes;
