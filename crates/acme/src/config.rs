@@ -75,6 +75,11 @@ impl AcmeConfig {
     }
 }
 
+/// Whether ACME is on (`acme.directory` set), without reading the rest.
+pub fn enabled(settings: &Settings) -> bool {
+    !settings.get(defs::ACME_DIRECTORY).trim().is_empty()
+}
+
 /// The `acme.domain_labels`: empty when hosted domains are not certified.
 pub fn domain_labels(settings: &Settings) -> Vec<String> {
     list(

@@ -180,7 +180,7 @@ impl Keeper {
     /// The settings with the hosted domains' names, which are read only while ACME is on
     /// and `acme.domain_labels` is set.
     async fn config(&self) -> AcmeConfig {
-        let wanted = AcmeConfig::read(&self.settings, &[]).enabled()
+        let wanted = crate::config::enabled(&self.settings)
             && !crate::config::domain_labels(&self.settings).is_empty();
         let hosted = if wanted {
             (self.hosted)().await

@@ -51,7 +51,7 @@ pub async fn run(at: &super::Location, cmd: AcmeCmd) -> anyhow::Result<()> {
     let o = super::open(at).await?;
     match cmd {
         AcmeCmd::Renew => {
-            if !AcmeConfig::read(&o.settings, &[]).enabled() {
+            if !heron_acme::config::enabled(&o.settings) {
                 anyhow::bail!("ACME is off: set acme.directory first");
             }
             AcmeFiles::new(&at.data).request_renewal()?;
