@@ -4,14 +4,14 @@
 //!
 //! Invariants: STORE checks against the keywords its session knows; APPEND, COPY and MOVE
 //! check the target's keywords as stored, and only when the new messages bring a keyword
-//! this process has not yet seen in that mailbox ([`KNOWN`]: bringing only keywords the
+//! this service has not yet seen in that mailbox ([`Known`]: bringing only keywords the
 //! mailbox holds adds none, so a client that APPENDs with the same few keywords costs no
 //! read of the whole mailbox); the check comes before the write. Two sessions adding
 //! keywords at once may each pass, so the bound can be passed by what one command adds per
 //! concurrent session, as can a keyword removed from every message since it was seen.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{LazyLock, Mutex};
+use std::sync::Mutex;
 
 use heron_proto_imap::response::code;
 use heron_store::{FolderId, Store};
@@ -27,21 +27,42 @@ pub fn keywords_of<'f>(flags: impl IntoIterator<Item = &'f str>) -> BTreeSet<&'f
     flags.into_iter().filter(|f| !f.starts_with('\\')).collect()
 }
 
-/// Folders whose keywords [`KNOWN`] keeps at most; past it the whole map is dropped.
+/// Folders whose keywords [`Known`] keeps at most; past it the whole map is dropped.
 const KNOWN_FOLDERS: usize = 4096;
 
-/// Per folder, keywords this process saw stored there (or let a command add), at most
-/// [`MAX_KEYWORDS`] each.
-static KNOWN: LazyLock<Mutex<HashMap<FolderId, BTreeSet<String>>>> =
-    LazyLock::new(Default::default);
+/// Per folder of one store, keywords this service saw stored there (or let a command add),
+/// at most [`MAX_KEYWORDS`] each.
+#[derive(Default)]
+pub struct Known {
+    folders: Mutex<HashMap<FolderId, BTreeSet<String>>>,
+}
+
+impl Known {
+    /// Whether every keyword of `adding` is known to be in `folder` already.
+    fn has_all(&self, folder: FolderId, adding: &BTreeSet<&str>) -> bool {
+        let known = self.folders.lock().unwrap_or_else(|p| p.into_inner());
+        known
+            .get(&folder)
+            .is_some_and(|k| adding.iter().all(|a| k.contains(*a)))
+    }
+
+    fn keep(&self, folder: FolderId, all: BTreeSet<&str>) {
+        let mut known = self.folders.lock().unwrap_or_else(|p| p.into_inner());
+        if known.len() >= KNOWN_FOLDERS {
+            known.clear();
+        }
+        known.insert(folder, all.into_iter().map(str::to_owned).collect());
+    }
+}
 
 /// `NO [LIMIT]` when `adding` would take mailbox `folder` past [`MAX_KEYWORDS`].
 pub async fn room_for(
     store: &dyn Store,
+    known: &Known,
     folder: FolderId,
     adding: &BTreeSet<&str>,
 ) -> Result<Option<Done>> {
-    if adding.is_empty() || all_known(folder, adding) {
+    if adding.is_empty() || known.has_all(folder, adding) {
         return Ok(None);
     }
     let stored = store.list_flags(folder).await?;
@@ -50,20 +71,8 @@ pub async fn room_for(
     if all.len() > MAX_KEYWORDS {
         return Ok(Some(too_many()));
     }
-    let mut known = KNOWN.lock().unwrap_or_else(|p| p.into_inner());
-    if known.len() >= KNOWN_FOLDERS {
-        known.clear();
-    }
-    known.insert(folder, all.into_iter().map(str::to_owned).collect());
+    known.keep(folder, all);
     Ok(None)
-}
-
-/// Whether every keyword of `adding` is known to be in `folder` already.
-fn all_known(folder: FolderId, adding: &BTreeSet<&str>) -> bool {
-    let known = KNOWN.lock().unwrap_or_else(|p| p.into_inner());
-    known
-        .get(&folder)
-        .is_some_and(|k| adding.iter().all(|a| k.contains(*a)))
 }
 
 /// The answer to a command that would pass the bound (RFC 5530 §3).
@@ -74,6 +83,15 @@ pub fn too_many() -> Done {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn known_keywords_are_per_folder() {
+        let k = Known::default();
+        k.keep(1, BTreeSet::from(["$Junk", "work"]));
+        assert!(k.has_all(1, &BTreeSet::from(["work"])));
+        assert!(!k.has_all(1, &BTreeSet::from(["work", "new"])), "a keyword not seen");
+        assert!(!k.has_all(2, &BTreeSet::from(["work"])), "another folder");
+    }
 
     #[test]
     fn only_keywords_count() {

@@ -72,13 +72,19 @@ pub use error::ImapError;
 pub struct ImapService {
     dir: Directory,
     settings: Arc<Settings>,
+    /// Keywords seen per mailbox of this service's store, for the keyword bound.
+    keywords: keywords::Known,
 }
 
 impl ImapService {
     /// A service over a directory.
     pub fn new(dir: Directory) -> Self {
         let settings = dir.settings().clone();
-        Self { dir, settings }
+        Self {
+            dir,
+            settings,
+            keywords: keywords::Known::default(),
+        }
     }
 }
 

@@ -75,7 +75,9 @@ pub async fn execute(
         }
     }
     let adding = crate::keywords::keywords_of(names.iter().map(String::as_str));
-    if let Some(d) = crate::keywords::room_for(&**cx.store(), folder.id, &adding).await? {
+    if let Some(d) =
+        crate::keywords::room_for(&**cx.store(), &cx.svc.keywords, folder.id, &adding).await?
+    {
         return Ok(d);
     }
     let internal_date = date.map(|d| d.as_ref().timestamp());

@@ -86,7 +86,9 @@ pub async fn transfer(
         .flat_map(|x| x.flags.iter().map(str::to_owned).collect::<Vec<_>>())
         .collect();
     let adding = crate::keywords::keywords_of(carried.iter().map(String::as_str));
-    if let Some(d) = crate::keywords::room_for(&**m.store(), target.id, &adding).await? {
+    if let Some(d) =
+        crate::keywords::room_for(&**m.store(), &m.svc.keywords, target.id, &adding).await?
+    {
         return Ok(d);
     }
     let pairs = if moving {
