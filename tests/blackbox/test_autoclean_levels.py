@@ -54,14 +54,14 @@ def test_domain_rule_cleans_and_user_rule_needs_permission(server):
     out = server.cli("domain", "set", "example.test", "--autoclean-rules", "\\Trash age=30",
                      "--autoclean-user-override", "false").stdout
     assert "auto-clean rules: \\Trash age=30 (users may override: false)" in out, out
-    eventually(lambda: count(a, trash) == 3 and count(b, bob_trash) == 1, 20,
+    eventually(lambda: count(a, trash) == 3 and count(b, bob_trash) == 1, 60,
                what="the domain rule ran")
     stays(lambda: count(a, trash) == 3)
     assert "(rule \\Trash age=30) [domain level]" in events(server)
 
     # Allowed: alice's rule replaces the domain's for her Trash; bob keeps the domain's.
     server.cli("domain", "set", "example.test", "--autoclean-user-override", "true")
-    eventually(lambda: count(a, trash) == 1, 20, what="the user rule ran")
+    eventually(lambda: count(a, trash) == 1, 60, what="the user rule ran")
     a.select(f'"{trash}"', readonly=True)
     _, data = a.fetch("1:*", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
     subjects = [x[1].decode().strip() for x in data if isinstance(x, tuple)]
@@ -80,7 +80,7 @@ def test_domain_rule_cleans_and_user_rule_needs_permission(server):
     time.sleep(1.5)
     stays(lambda: count(b, bob_trash) == 2)
     server.set("autoclean.domain_override", "true")
-    eventually(lambda: count(b, bob_trash) == 1, 20, what="the domain rule again")
+    eventually(lambda: count(b, bob_trash) == 1, 60, what="the domain rule again")
     a.logout()
     b.logout()
 

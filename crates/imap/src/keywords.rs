@@ -89,7 +89,10 @@ mod tests {
         let k = Known::default();
         k.keep(1, BTreeSet::from(["$Junk", "work"]));
         assert!(k.has_all(1, &BTreeSet::from(["work"])));
-        assert!(!k.has_all(1, &BTreeSet::from(["work", "new"])), "a keyword not seen");
+        assert!(
+            !k.has_all(1, &BTreeSet::from(["work", "new"])),
+            "a keyword not seen"
+        );
         assert!(!k.has_all(2, &BTreeSet::from(["work"])), "another folder");
     }
 

@@ -44,6 +44,7 @@ mod learn;
 mod limits;
 mod mailbox;
 mod matched;
+mod metacache;
 mod public;
 mod quota;
 mod search;
@@ -54,6 +55,7 @@ mod session;
 mod shared_create;
 mod sorting;
 mod state;
+mod structure;
 mod textindex;
 mod updates;
 mod view;
@@ -74,6 +76,8 @@ pub struct ImapService {
     settings: Arc<Settings>,
     /// Keywords seen per mailbox of this service's store, for the keyword bound.
     keywords: keywords::Known,
+    /// What never changes of the messages FETCH read, by folder and UID.
+    metas: metacache::MetaCache,
 }
 
 impl ImapService {
@@ -84,6 +88,7 @@ impl ImapService {
             dir,
             settings,
             keywords: keywords::Known::default(),
+            metas: metacache::MetaCache::default(),
         }
     }
 }

@@ -123,10 +123,12 @@ impl Selected {
 
     /// How many messages of the view are `\Recent` in this session.
     pub fn recent_count(&self) -> u32 {
-        if self.recent.is_empty() {
-            return 0;
-        }
-        let n = self.iter().filter(|m| self.is_recent(m.uid)).count();
+        // The ranges never overlap (each claim starts past the last), so their counts add up.
+        let n: usize = self
+            .recent
+            .iter()
+            .map(|&(a, b)| self.view.count_between(a, b))
+            .sum();
         u32::try_from(n).unwrap_or(u32::MAX)
     }
 
@@ -153,6 +155,11 @@ impl Selected {
     /// The message at view position `i` (sequence number `i + 1`).
     pub fn get(&self, i: usize) -> Option<Msg<'_>> {
         self.view.get(i)
+    }
+
+    /// The UIDs of the messages at view positions `positions` that have `flag`.
+    pub fn uids_having(&self, positions: impl Iterator<Item = usize>, flag: &str) -> Vec<u32> {
+        self.view.uids_having(positions, flag)
     }
 
     /// The messages of the view, in sequence order.

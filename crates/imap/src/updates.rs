@@ -6,13 +6,9 @@
 //! polling); EXPUNGE/VANISHED go out only when the caller says they may; FETCH FLAGS
 //! carries the UID, and MODSEQ once CONDSTORE is on.
 
-use std::num::NonZeroU64;
-
 use heron_proto_imap::response;
 use heron_proto_imap::seqset;
-use heron_proto_imap::wire::{fetch_flags, flag, nz, permanent_flags};
-use imap_codec::imap_types::core::Vec1;
-use imap_codec::imap_types::fetch::MessageDataItem;
+use heron_proto_imap::wire::{flag, permanent_flags};
 use imap_codec::imap_types::flag::{Flag, FlagFetch};
 use imap_codec::imap_types::response::{Code, Data, StatusKind};
 
@@ -130,19 +126,7 @@ pub fn flags_fetch(m: &mut InMailbox<'_>, seq: u32, force_modseq: bool) {
         return;
     };
     let recent = m.view.is_recent(msg.uid);
-    let mut items = vec![
-        MessageDataItem::Flags(with_recent(fetch_flags(msg.flags.iter()), recent)),
-        MessageDataItem::Uid(nz(msg.uid)),
-    ];
-    if m.enabled.condstore || force_modseq {
-        items.push(MessageDataItem::ModSeq(
-            NonZeroU64::new(msg.modseq).unwrap_or(NonZeroU64::MIN),
-        ));
-    }
-    if let Ok(items) = Vec1::try_from(items) {
-        m.push(&response::data(Data::Fetch {
-            seq: nz(seq),
-            items,
-        }));
-    }
+    let modseq = (m.enabled.condstore || force_modseq).then_some(msg.modseq.max(1));
+    let line = heron_proto_imap::flags_update(seq, msg.flags.iter(), recent, msg.uid, modseq);
+    m.push(&line);
 }

@@ -106,6 +106,24 @@ impl View {
         }
     }
 
+    /// The UIDs of the messages at `positions` that have `flag` (stored spelling), in the
+    /// order given; each distinct flag list is searched once, not once per message.
+    pub fn uids_having(&self, positions: impl Iterator<Item = usize>, flag: &str) -> Vec<u32> {
+        let mut known: Vec<Option<bool>> = vec![None; self.flags.len()];
+        let mut out = Vec::new();
+        for e in positions.filter_map(|i| self.msgs.get(i)) {
+            let has = match known.get_mut(e.flags.index()) {
+                Some(Some(has)) => *has,
+                Some(slot) => *slot.insert(self.flags.get(e.flags).has(flag)),
+                None => self.flags.get(e.flags).has(flag),
+            };
+            if has {
+                out.push(e.uid);
+            }
+        }
+        out
+    }
+
     /// The UID at position `i` (0 when there is none).
     pub fn uid(&self, i: usize) -> u32 {
         self.msgs.get(i).map_or(0, |e| e.uid)
@@ -119,6 +137,13 @@ impl View {
     /// The position of a UID.
     pub fn index_of(&self, uid: u32) -> Option<usize> {
         self.msgs.binary_search_by_key(&uid, |m| m.uid).ok()
+    }
+
+    /// How many messages have a UID in `a < uid <= b`.
+    pub fn count_between(&self, a: u32, b: u32) -> usize {
+        let lo = self.msgs.partition_point(|m| m.uid <= a);
+        let hi = self.msgs.partition_point(|m| m.uid <= b);
+        hi.saturating_sub(lo)
     }
 
     /// The highest UID (0 when empty).

@@ -66,6 +66,9 @@ pub struct FlagSets {
     lists: Vec<Box<str>>,
     /// Built once the table outgrows [`LINEAR_MAX`].
     index: Option<HashMap<Box<str>, FlagsId>>,
+    /// Where [`FlagSets::intern`] joins a list, kept so that looking up a known list
+    /// allocates nothing.
+    scratch: String,
 }
 
 impl Default for FlagSets {
@@ -73,6 +76,7 @@ impl Default for FlagSets {
         Self {
             lists: vec![Box::from("")],
             index: None,
+            scratch: String::new(),
         }
     }
 }
@@ -80,7 +84,17 @@ impl Default for FlagSets {
 impl FlagSets {
     /// The id of a list, adding it when new.
     pub fn intern(&mut self, flags: &[String]) -> FlagsId {
-        self.intern_joined(&flags.join(" "))
+        let mut text = std::mem::take(&mut self.scratch);
+        text.clear();
+        for (i, f) in flags.iter().enumerate() {
+            if i > 0 {
+                text.push(' ');
+            }
+            text.push_str(f);
+        }
+        let id = self.intern_joined(&text);
+        self.scratch = text;
+        id
     }
 
     /// The id of a list in its joined form, adding it when new.

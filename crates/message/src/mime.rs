@@ -79,6 +79,37 @@ impl<'m> Entity<'m> {
         }
     }
 
+    /// The same structure holding its own copy of every parsed header value, so it can be
+    /// kept apart from the message bytes (the ranges still index those bytes).
+    pub fn into_owned(self) -> Entity<'static> {
+        Entity {
+            header: self.header,
+            body: self.body,
+            fields: self.fields.into_iter().map(Header::into_owned).collect(),
+            media_type: self.media_type,
+            subtype: self.subtype,
+            params: self.params,
+            kind: match self.kind {
+                Kind::Single => Kind::Single,
+                Kind::Multipart(parts) => {
+                    Kind::Multipart(parts.into_iter().map(Entity::into_owned).collect())
+                }
+                Kind::Message(inner) => Kind::Message(Box::new(inner.into_owned())),
+            },
+        }
+    }
+
+    /// How many bytes this structure holds, roughly: its header bytes (parsed values are
+    /// about as long) and a fixed cost per entity, with every entity inside it.
+    pub fn weight(&self) -> usize {
+        let own = 2 * self.header.len() + 256;
+        own + match &self.kind {
+            Kind::Single => 0,
+            Kind::Multipart(parts) => parts.iter().map(Entity::weight).sum(),
+            Kind::Message(inner) => inner.weight(),
+        }
+    }
+
     /// A Content-Type parameter, by lower-case name.
     pub fn param(&self, name: &str) -> Option<&str> {
         self.params

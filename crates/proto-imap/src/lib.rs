@@ -31,6 +31,7 @@ mod deep_search;
 mod error;
 pub mod fetch;
 pub mod fetch_response;
+mod flags_update;
 pub mod framing;
 pub mod metadata;
 pub mod names;
@@ -41,6 +42,8 @@ mod searchres;
 pub mod seqset;
 mod tokens;
 pub mod wire;
+
+pub use flags_update::flags_update;
 
 pub use command::{Command, parse};
 pub use error::ParseError;

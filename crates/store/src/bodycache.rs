@@ -16,7 +16,8 @@
 use std::future::Future;
 use std::sync::{Arc, LazyLock};
 
-use moka::sync::Cache;
+use quick_cache::Weighter;
+use quick_cache::sync::Cache;
 
 use crate::error::Result;
 
@@ -35,14 +36,27 @@ pub fn shared() -> &'static BodyCache {
 /// Drop the entries of deleted blobs.
 pub fn forget<S: AsRef<str>>(ids: &[S]) {
     for id in ids {
-        shared().kept.invalidate(id.as_ref());
+        shared().kept.remove(id.as_ref());
     }
 }
 
 /// The kept message bytes.
 pub struct BodyCache {
-    kept: Cache<String, Arc<[u8]>>,
+    kept: Cache<String, Arc<[u8]>, ByLength>,
 }
+
+/// An entry weighs its id and its bytes.
+#[derive(Clone)]
+struct ByLength;
+
+impl Weighter<String, Arc<[u8]>> for ByLength {
+    fn weight(&self, id: &String, bytes: &Arc<[u8]>) -> u64 {
+        (id.len() + bytes.len()) as u64
+    }
+}
+
+/// A guess at the size of a typical message, to size the cache's table.
+const TYPICAL: u64 = 8 << 10;
 
 impl Default for BodyCache {
     fn default() -> Self {
@@ -53,13 +67,12 @@ impl Default for BodyCache {
 impl BodyCache {
     /// A cache holding at most `budget` bytes of messages.
     pub fn new(budget: u64) -> Self {
-        let kept = Cache::builder()
-            .max_capacity(budget)
-            .weigher(|id: &String, bytes: &Arc<[u8]>| {
-                u32::try_from(id.len() + bytes.len()).unwrap_or(u32::MAX)
-            })
-            .build();
-        Self { kept }
+        let items = usize::try_from(budget / TYPICAL)
+            .unwrap_or(usize::MAX)
+            .max(16);
+        Self {
+            kept: Cache::with_weighter(items, budget, ByLength),
+        }
     }
 
     /// The kept bytes of blob `id`, if kept (shared, not copied).
@@ -160,11 +173,6 @@ mod tests {
         for i in 0..64 {
             c.keep(&format!("{i:032x}"), &vec![b'x'; 64 << 10]);
         }
-        c.kept.run_pending_tasks();
-        assert!(
-            c.kept.weighted_size() <= 1 << 20,
-            "{}",
-            c.kept.weighted_size()
-        );
+        assert!(c.kept.weight() <= 1 << 20, "{}", c.kept.weight());
     }
 }

@@ -13,6 +13,7 @@
 pub mod archive;
 pub mod blob;
 pub mod bodycache;
+pub mod changelog;
 #[cfg(all(feature = "sqlite", feature = "postgres"))]
 pub mod copy;
 pub mod dmarc;

@@ -24,16 +24,10 @@ pub async fn execute(m: &mut InMailbox<'_>, set: Option<SequenceSet>) -> Result<
     }
     updates::refresh(m, true).await?;
     let sel = &*m.view;
-    let chosen: Vec<usize> = match &set {
-        Some(set) => resolve_uid(set, &sel.uids()),
-        None => (0..sel.len()).collect(),
+    let uids = match &set {
+        Some(set) => sel.uids_having(resolve_uid(set, &sel.uids()).into_iter(), "\\Deleted"),
+        None => sel.uids_having(0..sel.len(), "\\Deleted"),
     };
-    let uids: Vec<u32> = chosen
-        .into_iter()
-        .filter_map(|i| sel.get(i))
-        .filter(|msg| msg.has("\\Deleted"))
-        .map(|msg| msg.uid)
-        .collect();
     if uids.is_empty() {
         return Ok(Done::ok("EXPUNGE completed"));
     }

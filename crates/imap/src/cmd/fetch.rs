@@ -29,8 +29,8 @@ use crate::cx::InMailbox;
 use crate::done::Done;
 use crate::error::Result;
 use crate::fetchitems::{self, Body};
+use crate::structure;
 use heron_message::flagsets::Flags;
-use heron_message::mime;
 
 /// Messages whose stored metadata is read in one store call.
 const BATCH: usize = 256;
@@ -129,11 +129,14 @@ async fn stored_meta(
         return Ok(Vec::new());
     }
     let (ghosts, live): (Vec<u32>, Vec<u32>) = uids.iter().partition(|u| sel.ghosts.contains(u));
-    let mut found = if live.is_empty() {
-        Vec::new()
-    } else {
-        m.store().get_messages(sel.folder.id, &live).await?
-    };
+    // The date, size and blob of messages read before are kept (`crate::metacache`).
+    let (mut found, unknown) = m.svc.metas.split(sel.folder.id, &live);
+    if !unknown.is_empty() {
+        let read = m.store().get_messages(sel.folder.id, &unknown).await?;
+        m.svc.metas.keep(&read);
+        found.extend(read);
+        found.sort_unstable_by_key(|x| x.uid);
+    }
     // Expunged since this session last looked, or already known as expunged.
     let mut gone = ghosts;
     if found.len() < live.len() {
@@ -226,7 +229,9 @@ async fn fetch_one(
     {
         (modseq, flags, seen_now) = (new_modseq, new_flags.join(" "), true);
     }
-    let root = raw.as_deref().map(mime::parse);
+    let root = raw
+        .as_deref()
+        .map(|r| structure::of(meta.map(|m| m.blob.as_str()), r));
     let body = match (&raw, &root) {
         (Some(r), Some(root)) => Some(Body { raw: r, root }),
         _ => None,

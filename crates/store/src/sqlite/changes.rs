@@ -11,6 +11,7 @@ use rusqlite::{OptionalExtension, params};
 use super::SqliteStore;
 use super::mail::{expunge_tx, insert_message, message_row};
 use super::writer::WriteCtx;
+use crate::changelog::{Change, Step};
 use crate::error::{Result, StoreError};
 use crate::events::Event;
 use crate::model::*;
@@ -38,16 +39,25 @@ pub fn store_flags_tx(
 ) -> Result<FlagUpdate> {
     let (user, modseq) = folder_owner(ctx, folder)?;
     let c = ctx.conn;
-    let mut get =
-        c.prepare_cached("SELECT flags, modseq FROM messages WHERE folder_id = ?1 AND uid = ?2")?;
+    let mut get = c.prepare_cached(
+        "SELECT flags, modseq, internal_date, size, blob_id FROM messages \
+         WHERE folder_id = ?1 AND uid = ?2",
+    )?;
     let mut set = c.prepare_cached(
         "UPDATE messages SET flags = ?3, modseq = ?4 WHERE folder_id = ?1 AND uid = ?2",
     )?;
     let mut out = FlagUpdate::default();
+    let mut logged = Vec::new();
     for &uid in uids {
-        let Some((text, old_modseq)) = get
+        let Some((text, old_modseq, internal_date, size, blob)) = get
             .query_row(params![folder, uid], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
             })
             .optional()?
         else {
@@ -59,7 +69,17 @@ pub fn store_flags_tx(
             Outcome::Conflict => out.modified.push(uid),
             Outcome::Same => {}
             Outcome::Changed(new) => {
-                set.execute(params![folder, uid, flags::to_text(&new), modseq])?;
+                let text = flags::to_text(&new);
+                set.execute(params![folder, uid, text, modseq])?;
+                logged.push(Change::Meta(MessageMeta {
+                    folder_id: folder,
+                    uid,
+                    modseq: modseq as u64,
+                    flags: flags::from_text(&text),
+                    internal_date,
+                    size: size as u64,
+                    blob,
+                }));
                 out.changed.push((uid, modseq as u64, new));
             }
         }
@@ -69,6 +89,12 @@ pub fn store_flags_tx(
             "UPDATE folders SET highestmodseq = ?2 WHERE id = ?1",
             params![folder, modseq],
         )?;
+        ctx.logged(Step {
+            folder,
+            before: modseq as u64 - 1,
+            after: modseq as u64,
+            changes: logged,
+        });
         ctx.emit(Event::Mailbox {
             user_id: user,
             folder_id: folder,
@@ -109,15 +135,17 @@ pub fn copy_tx(
     Ok(pairs)
 }
 
-fn changes_in(c: &rusqlite::Connection, folder: FolderId, modseq: u64) -> Result<FolderChanges> {
-    let highestmodseq: i64 = c
-        .query_row(
-            "SELECT highestmodseq FROM folders WHERE id = ?1",
-            [folder],
-            |r| r.get(0),
-        )
+fn highest_modseq(c: &rusqlite::Connection, folder: FolderId) -> Result<u64> {
+    let h: i64 = c
+        .prepare_cached("SELECT highestmodseq FROM folders WHERE id = ?1")?
+        .query_row([folder], |r| r.get(0))
         .optional()?
         .ok_or_else(|| StoreError::NotFound(format!("folder #{folder}")))?;
+    Ok(h as u64)
+}
+
+fn changes_in(c: &rusqlite::Connection, folder: FolderId, modseq: u64) -> Result<FolderChanges> {
+    let highestmodseq = highest_modseq(c, folder)? as i64;
     if highestmodseq as u64 <= modseq {
         // Every change raises the folder's HIGHESTMODSEQ: nothing happened since.
         return Ok(FolderChanges {
@@ -186,8 +214,22 @@ impl SqliteStore {
         folder: FolderId,
         modseq: u64,
     ) -> Result<FolderChanges> {
+        let log = self.inner.changelog.clone();
         // A few rows through indexes: on this thread.
         self.read_now(move |c| {
+            // The folder's HIGHESTMODSEQ now; what changed up to it is in this process's log
+            // when the log covers the span (see `crate::changelog`).
+            let highest = highest_modseq(c, folder)?;
+            if highest <= modseq {
+                return Ok(FolderChanges {
+                    highestmodseq: highest,
+                    changed: Vec::new(),
+                    vanished: Vec::new(),
+                });
+            }
+            if let Some(ch) = log.since(folder, modseq, highest) {
+                return Ok(ch);
+            }
             // One read transaction, so the three answers agree with each other.
             c.execute_batch("BEGIN")?;
             let r = changes_in(c, folder, modseq);

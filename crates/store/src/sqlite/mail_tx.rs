@@ -8,6 +8,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::writer::WriteCtx;
+use crate::changelog::{Change, Step};
 use crate::error::{Result, StoreError};
 use crate::events::Event;
 use crate::model::*;
@@ -129,6 +130,12 @@ pub(crate) fn expunge_tx(
         "UPDATE users SET used_bytes = max(used_bytes - ?2, 0) WHERE id = ?1",
         params![user, freed],
     )?;
+    ctx.logged(Step {
+        folder,
+        before: modseq as u64 - 1,
+        after: modseq as u64,
+        changes: removed.iter().map(|&uid| Change::Gone(uid)).collect(),
+    });
     ctx.emit(Event::Mailbox {
         user_id: user,
         folder_id: folder,
@@ -171,6 +178,20 @@ pub(crate) fn insert_message(
         .execute(params![folder, uid, modseq])?;
     c.prepare_cached("UPDATE users SET used_bytes = used_bytes + ?2 WHERE id = ?1")?
         .execute(params![user, size as i64])?;
+    ctx.logged(Step {
+        folder,
+        before: modseq as u64 - 1,
+        after: modseq as u64,
+        changes: vec![Change::Meta(MessageMeta {
+            folder_id: folder,
+            uid,
+            modseq: modseq as u64,
+            flags: flags::from_text(&flag_text),
+            internal_date: date,
+            size,
+            blob: blob.to_owned(),
+        })],
+    });
     ctx.emit(Event::Mailbox {
         user_id: user,
         folder_id: folder,

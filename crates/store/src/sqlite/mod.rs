@@ -50,6 +50,7 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use crate::blob::FileBlobStore;
+use crate::changelog::ChangeLog;
 use crate::error::{Result, StoreError};
 use crate::events::{Event, EventBus, Subscription};
 use crate::rules::json::from_json;
@@ -68,6 +69,8 @@ struct Inner {
     readers: Mutex<Vec<Connection>>,
     /// STATUS counts of folders that have not changed since they were counted.
     counts: counts::CountCache,
+    /// The recent changes of folders this process changed, for sessions catching up.
+    changelog: Arc<ChangeLog>,
     blobs: FileBlobStore,
     bus: EventBus,
     origin: String,
@@ -154,7 +157,8 @@ impl SqliteStore {
         )?;
         let bus = EventBus::new();
         let origin = format!("{:016x}", rand::random::<u64>());
-        let writer = Writer::start(conn, bus.clone(), origin.clone())?;
+        let changelog = Arc::new(ChangeLog::default());
+        let writer = Writer::start(conn, bus.clone(), changelog.clone(), origin.clone())?;
         let blobs = FileBlobStore::open(&dir.join("blobs"))?;
         let stop = Arc::new(AtomicBool::new(false));
         checkpointer(open_conn(&db_path, false)?, stop.clone())?;
@@ -164,6 +168,7 @@ impl SqliteStore {
                 writer,
                 readers: Mutex::new(Vec::new()),
                 counts: counts::CountCache::default(),
+                changelog,
                 blobs,
                 bus,
                 origin,

@@ -11,7 +11,8 @@
 //!
 //! Invariants: a caller's `Ok` is sent only after COMMIT returned; events a job raised are
 //! written to the `changes` table inside the same transaction and published in-process only
-//! after the commit; a job whose savepoint was rolled back raises no events; the WAL being
+//! after the commit, as its folder changes go to the [`ChangeLog`]; a job whose savepoint
+//! was rolled back raises no events and logs no change; the WAL being
 //! written in order, a durable commit also makes every relaxed one before it durable.
 
 use std::sync::mpsc;
@@ -20,6 +21,9 @@ use std::thread;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
+use std::sync::Arc;
+
+use crate::changelog::{ChangeLog, Step};
 use crate::error::{Result, StoreError};
 use crate::events::{Event, EventBus};
 use crate::rules::json::to_json;
@@ -28,12 +32,18 @@ use crate::rules::json::to_json;
 pub struct WriteCtx<'a> {
     pub conn: &'a Connection,
     events: Vec<Event>,
+    steps: Vec<Step>,
 }
 
 impl WriteCtx<'_> {
     /// Raise an event, published if and when this job's changes commit.
     pub fn emit(&mut self, e: Event) {
         self.events.push(e);
+    }
+
+    /// Note a folder's change for the [`ChangeLog`], recorded if and when it commits.
+    pub fn logged(&mut self, step: Step) {
+        self.steps.push(step);
     }
 }
 
@@ -101,11 +111,16 @@ const MAX_BATCH: usize = 512;
 impl Writer {
     /// Start the writer thread on `conn`. `origin` tags rows of the change log so this process
     /// can skip its own events when polling.
-    pub fn start(conn: Connection, bus: EventBus, origin: String) -> Result<Self> {
+    pub fn start(
+        conn: Connection,
+        bus: EventBus,
+        log: Arc<ChangeLog>,
+        origin: String,
+    ) -> Result<Self> {
         let (tx, rx) = mpsc::channel::<Box<dyn Job>>();
         thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || writer_loop(conn, rx, bus, origin))
+            .spawn(move || writer_loop(conn, rx, bus, log, origin))
             .map_err(|e| StoreError::Db(format!("cannot start the store writer: {e}")))?;
         Ok(Self { tx })
     }
@@ -124,7 +139,13 @@ impl Writer {
     }
 }
 
-fn writer_loop(conn: Connection, rx: mpsc::Receiver<Box<dyn Job>>, bus: EventBus, origin: String) {
+fn writer_loop(
+    conn: Connection,
+    rx: mpsc::Receiver<Box<dyn Job>>,
+    bus: EventBus,
+    log: Arc<ChangeLog>,
+    origin: String,
+) {
     let mut batches: u64 = 0;
     // The connection opens with `synchronous = FULL` (schema::PRAGMAS).
     let mut current = Durability::Durable;
@@ -166,7 +187,7 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Box<dyn Job>>, bus: EventBus
             }
             continue;
         }
-        let (completions, events) = run_batch(&conn, batch);
+        let (completions, events, steps) = run_batch(&conn, batch);
         let commit = log_events(&conn, &events, &origin)
             .and_then(|()| conn.execute_batch("COMMIT").map_err(StoreError::from));
         let committed = commit.is_ok();
@@ -177,6 +198,7 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Box<dyn Job>>, bus: EventBus
         // Publish before answering, so a caller that subscribes after its write returned
         // never receives that write's own events.
         if committed {
+            log.record(steps);
             for e in events {
                 bus.publish(e);
             }
@@ -194,9 +216,14 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Box<dyn Job>>, bus: EventBus
     }
 }
 
-fn run_batch(conn: &Connection, batch: Vec<Box<dyn Job>>) -> (Vec<Completion>, Vec<Event>) {
+/// What a batch's jobs leave: their completions, and the events and folder steps of those
+/// that succeeded.
+type Ran = (Vec<Completion>, Vec<Event>, Vec<Step>);
+
+fn run_batch(conn: &Connection, batch: Vec<Box<dyn Job>>) -> Ran {
     let mut completions = Vec::with_capacity(batch.len());
     let mut events = Vec::new();
+    let mut steps = Vec::new();
     for job in batch {
         if let Err(e) = conn.execute_batch("SAVEPOINT job") {
             job.abort(StoreError::from(e));
@@ -205,10 +232,12 @@ fn run_batch(conn: &Connection, batch: Vec<Box<dyn Job>>) -> (Vec<Completion>, V
         let mut ctx = WriteCtx {
             conn,
             events: Vec::new(),
+            steps: Vec::new(),
         };
         let (ok, done) = job.run(&mut ctx);
         let end = if ok {
             events.append(&mut ctx.events);
+            steps.append(&mut ctx.steps);
             "RELEASE job"
         } else {
             "ROLLBACK TO job; RELEASE job"
@@ -218,7 +247,7 @@ fn run_batch(conn: &Connection, batch: Vec<Box<dyn Job>>) -> (Vec<Completion>, V
         }
         completions.push(done);
     }
-    (completions, events)
+    (completions, events, steps)
 }
 
 fn log_events(conn: &Connection, events: &[Event], origin: &str) -> Result<()> {

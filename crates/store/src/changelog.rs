@@ -1,0 +1,259 @@
+//! The recent changes of busy folders, kept in memory by the process that committed them, so
+//! an IMAP session catching up after each command ([`crate::MailStore::changes_since`]) is
+//! answered without reading every changed row again: with many sessions on one mailbox each
+//! row changed by one is otherwise read back by all the others.
+//!
+//! A folder's log covers the modseqs `(from, to]`: it holds every change committed in that
+//! span, in commit order, each stamped with the modseq it raised the folder to. A change
+//! is recorded only after its transaction committed, together with the folder's
+//! HIGHESTMODSEQ before and after it.
+//!
+//! Invariants: a log is extended only by a change whose `before` is the log's `to`, so the
+//! span never has a hole; a change committed elsewhere (another process, a write path that
+//! does not record) leaves a hole, and the next recorded change starts the log again from its
+//! own `before`. A question is answered only when the span covers it entirely (the asked
+//! modseq at or past `from`, the folder's current HIGHESTMODSEQ, read by the asker from the
+//! database, at or below `to`); otherwise the caller reads the database. Memory is bounded:
+//! at most [`MAX_ENTRIES`] changes per folder (the oldest dropped, `from` moving up past
+//! them) and [`MAX_FOLDERS`] folders (the one written longest ago dropped).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+
+use crate::model::{FolderChanges, FolderId, MessageMeta};
+
+/// Changes kept per folder, at most.
+pub const MAX_ENTRIES: usize = 4096;
+
+/// Folders with a log, at most.
+pub const MAX_FOLDERS: usize = 64;
+
+/// One message's change.
+#[derive(Clone, Debug)]
+pub enum Change {
+    /// Added, or its flags changed: the message as it is now.
+    Meta(MessageMeta),
+    /// Expunged.
+    Gone(u32),
+}
+
+/// One committed change of a folder, which raised its HIGHESTMODSEQ from `before` to
+/// `after`; every message change in it carries `after`.
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub folder: FolderId,
+    pub before: u64,
+    pub after: u64,
+    pub changes: Vec<Change>,
+}
+
+#[derive(Default)]
+struct FolderLog {
+    from: u64,
+    to: u64,
+    entries: VecDeque<(u64, Change)>,
+    /// When it was last extended (a count of recorded steps), to drop the idlest folder.
+    touched: u64,
+}
+
+/// The logs of one store's folders.
+#[derive(Default)]
+pub struct ChangeLog {
+    inner: Mutex<Logs>,
+}
+
+#[derive(Default)]
+struct Logs {
+    folders: HashMap<FolderId, FolderLog>,
+    steps: u64,
+}
+
+impl ChangeLog {
+    /// Record committed steps, in commit order.
+    pub fn record(&self, steps: Vec<Step>) {
+        if steps.is_empty() {
+            return;
+        }
+        let mut logs = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        for step in steps {
+            logs.steps += 1;
+            let now = logs.steps;
+            if !logs.folders.contains_key(&step.folder) && logs.folders.len() >= MAX_FOLDERS {
+                let idlest = logs
+                    .folders
+                    .iter()
+                    .min_by_key(|(_, l)| l.touched)
+                    .map(|(id, _)| *id);
+                if let Some(id) = idlest {
+                    logs.folders.remove(&id);
+                }
+            }
+            let fresh = !logs.folders.contains_key(&step.folder);
+            let log = logs.folders.entry(step.folder).or_default();
+            if fresh || log.to != step.before {
+                // New, or a hole: start again from here.
+                log.entries.clear();
+                log.from = step.before;
+            }
+            log.to = step.after;
+            log.touched = now;
+            log.entries
+                .extend(step.changes.into_iter().map(|c| (step.after, c)));
+            while log.entries.len() > MAX_ENTRIES {
+                let Some((modseq, _)) = log.entries.pop_front() else {
+                    break;
+                };
+                log.from = modseq;
+                // A modseq's changes leave together, so the span stays whole.
+                while log.entries.front().is_some_and(|(m, _)| *m == modseq) {
+                    log.entries.pop_front();
+                }
+            }
+        }
+    }
+
+    /// The changes of `folder` after `modseq` up to `highest` (its HIGHESTMODSEQ as the caller
+    /// read it from the database), if the log covers that span.
+    pub fn since(&self, folder: FolderId, modseq: u64, highest: u64) -> Option<FolderChanges> {
+        let logs = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let log = logs.folders.get(&folder)?;
+        if modseq < log.from || highest > log.to || highest < modseq {
+            return None;
+        }
+        let start = log.entries.partition_point(|(m, _)| *m <= modseq);
+        // The span's changes, the latest of each message last once sorted (a stable sort
+        // keeps commit order among one message's changes).
+        let mut span: Vec<&Change> = log
+            .entries
+            .range(start..)
+            .take_while(|(m, _)| *m <= highest)
+            .map(|(_, c)| c)
+            .collect();
+        span.sort_by_key(|c| match c {
+            Change::Meta(meta) => meta.uid,
+            Change::Gone(uid) => *uid,
+        });
+        let mut changed = Vec::new();
+        let mut vanished = Vec::new();
+        for (k, c) in span.iter().enumerate() {
+            let uid = match c {
+                Change::Meta(meta) => meta.uid,
+                Change::Gone(uid) => *uid,
+            };
+            let latest = span.get(k + 1).is_none_or(|next| match next {
+                Change::Meta(meta) => meta.uid != uid,
+                Change::Gone(u) => *u != uid,
+            });
+            match c {
+                Change::Meta(meta) if latest => changed.push(meta.clone()),
+                Change::Meta(_) => {}
+                Change::Gone(uid) => vanished.push(*uid),
+            }
+        }
+        drop(logs);
+        vanished.dedup();
+        Some(FolderChanges {
+            highestmodseq: highest,
+            changed,
+            vanished,
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn meta(uid: u32, modseq: u64, flag: &str) -> MessageMeta {
+        MessageMeta {
+            folder_id: 1,
+            uid,
+            modseq,
+            flags: vec![flag.to_owned()],
+            internal_date: 0,
+            size: 10,
+            blob: format!("b{uid}"),
+        }
+    }
+
+    fn step(before: u64, changes: Vec<Change>) -> Step {
+        Step {
+            folder: 1,
+            before,
+            after: before + 1,
+            changes,
+        }
+    }
+
+    #[test]
+    fn answers_within_its_span_only() {
+        let log = ChangeLog::default();
+        log.record(vec![step(5, vec![Change::Meta(meta(1, 6, "a"))])]);
+        log.record(vec![step(6, vec![Change::Meta(meta(2, 7, "b"))])]);
+        log.record(vec![step(7, vec![Change::Meta(meta(1, 8, "c"))])]);
+        let ch = log.since(1, 5, 8).unwrap();
+        assert_eq!(ch.changed.iter().map(|m| m.uid).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(ch.changed[0].flags, ["c"], "the latest state of a message");
+        let ch = log.since(1, 7, 8).unwrap();
+        assert_eq!(ch.changed.len(), 1);
+        let ch = log.since(1, 5, 6).unwrap();
+        assert_eq!(
+            ch.changed[0].flags,
+            ["a"],
+            "nothing past the highest modseq read"
+        );
+        assert!(log.since(1, 4, 8).is_none(), "before the span");
+        assert!(
+            log.since(1, 5, 9).is_none(),
+            "a change the log has not seen"
+        );
+        assert!(log.since(2, 5, 8).is_none(), "another folder");
+    }
+
+    #[test]
+    fn expunged_messages_are_vanished_not_changed() {
+        let log = ChangeLog::default();
+        log.record(vec![step(1, vec![Change::Meta(meta(3, 2, "a"))])]);
+        log.record(vec![step(2, vec![Change::Gone(3), Change::Gone(1)])]);
+        let ch = log.since(1, 1, 3).unwrap();
+        assert!(ch.changed.is_empty());
+        assert_eq!(ch.vanished, [1, 3]);
+    }
+
+    #[test]
+    fn a_hole_restarts_the_log() {
+        let log = ChangeLog::default();
+        log.record(vec![step(1, vec![Change::Meta(meta(1, 2, "a"))])]);
+        // Modseq 3 was committed by someone else.
+        log.record(vec![step(3, vec![Change::Meta(meta(2, 4, "b"))])]);
+        assert!(log.since(1, 1, 4).is_none(), "the hole is not papered over");
+        assert_eq!(log.since(1, 3, 4).unwrap().changed.len(), 1);
+    }
+
+    #[test]
+    fn stays_bounded() {
+        let log = ChangeLog::default();
+        for i in 0..(MAX_ENTRIES as u64 + 10) {
+            log.record(vec![step(i, vec![Change::Meta(meta(1, i + 1, "a"))])]);
+        }
+        let logs = log.inner.lock().unwrap();
+        let l = &logs.folders[&1];
+        assert!(l.entries.len() <= MAX_ENTRIES);
+        assert_eq!(l.from, l.entries.front().unwrap().0 - 1);
+        drop(logs);
+        assert!(
+            log.since(1, 0, 5).is_none(),
+            "dropped changes are not claimed"
+        );
+        for f in 0..(MAX_FOLDERS as i64 + 5) {
+            log.record(vec![Step {
+                folder: 100 + f,
+                before: 1,
+                after: 2,
+                changes: Vec::new(),
+            }]);
+        }
+        assert!(log.inner.lock().unwrap().folders.len() <= MAX_FOLDERS);
+    }
+}
