@@ -16,11 +16,15 @@
 //! database, at or below `to`); otherwise the caller reads the database. Memory is bounded:
 //! at most [`MAX_ENTRIES`] changes per folder (the oldest dropped, `from` moving up past
 //! them) and [`MAX_FOLDERS`] folders (the one written longest ago dropped).
+//!
+//! Each change also carries what it did to the folder's STATUS counts ([`CountDelta`]), so
+//! counts taken at one HIGHESTMODSEQ are brought to a later one covered by the log without
+//! reading every message again.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
-use crate::model::{FolderChanges, FolderId, MessageMeta};
+use crate::model::{FolderChanges, FolderCounts, FolderId, MessageMeta};
 
 /// Changes kept per folder, at most.
 pub const MAX_ENTRIES: usize = 4096;
@@ -45,6 +49,71 @@ pub struct Step {
     pub before: u64,
     pub after: u64,
     pub changes: Vec<Change>,
+    /// What the step did to the folder's counts.
+    pub counts: CountDelta,
+}
+
+/// A change of a folder's STATUS counts ([`crate::FolderCounts`]: messages, unseen, deleted
+/// and their bytes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CountDelta {
+    pub messages: i64,
+    pub unseen: i64,
+    pub deleted: i64,
+    pub bytes: i64,
+    pub deleted_bytes: i64,
+}
+
+impl CountDelta {
+    /// What one message with `flags` (joined form, as stored) and `size` counts for; `sign`
+    /// is 1 for a message added and -1 for one taken away.
+    pub fn of(flags: &str, size: u64, sign: i64) -> Self {
+        let has = |flag: &str| flags.split(' ').any(|f| f == flag);
+        let deleted = i64::from(has("\\Deleted"));
+        Self {
+            messages: sign,
+            unseen: sign * i64::from(!has("\\Seen")),
+            deleted: sign * deleted,
+            bytes: sign * size as i64,
+            deleted_bytes: sign * deleted * size as i64,
+        }
+    }
+
+    /// The sum of two changes.
+    pub fn plus(self, o: Self) -> Self {
+        Self {
+            messages: self.messages + o.messages,
+            unseen: self.unseen + o.unseen,
+            deleted: self.deleted + o.deleted,
+            bytes: self.bytes + o.bytes,
+            deleted_bytes: self.deleted_bytes + o.deleted_bytes,
+        }
+    }
+
+    /// A message's flags going from `old` to `new` (joined forms).
+    pub fn reflagged(old: &str, new: &str, size: u64) -> Self {
+        let d = Self::of(new, size, 1).plus(Self::of(old, size, -1));
+        Self {
+            messages: 0,
+            bytes: 0,
+            ..d
+        }
+    }
+
+    /// `counts` after this change (`None` if a count would go below zero: they did not
+    /// belong together).
+    pub fn apply(self, c: FolderCounts) -> Option<FolderCounts> {
+        let add32 = |v: u32, d: i64| u32::try_from(i64::from(v) + d).ok();
+        let add64 = |v: u64, d: i64| u64::try_from(v as i64 + d).ok();
+        Some(FolderCounts {
+            messages: add32(c.messages, self.messages)?,
+            unseen: add32(c.unseen, self.unseen)?,
+            deleted: add32(c.deleted, self.deleted)?,
+            bytes: add64(c.bytes, self.bytes)?,
+            deleted_bytes: add64(c.deleted_bytes, self.deleted_bytes)?,
+            ..c
+        })
+    }
 }
 
 #[derive(Default)]
@@ -52,6 +121,8 @@ struct FolderLog {
     from: u64,
     to: u64,
     entries: VecDeque<(u64, Change)>,
+    /// Each step's count change, by the modseq it raised the folder to.
+    deltas: VecDeque<(u64, CountDelta)>,
     /// When it was last extended (a count of recorded steps), to drop the idlest folder.
     touched: u64,
 }
@@ -93,12 +164,14 @@ impl ChangeLog {
             if fresh || log.to != step.before {
                 // New, or a hole: start again from here.
                 log.entries.clear();
+                log.deltas.clear();
                 log.from = step.before;
             }
             log.to = step.after;
             log.touched = now;
             log.entries
                 .extend(step.changes.into_iter().map(|c| (step.after, c)));
+            log.deltas.push_back((step.after, step.counts));
             while log.entries.len() > MAX_ENTRIES {
                 let Some((modseq, _)) = log.entries.pop_front() else {
                     break;
@@ -108,6 +181,10 @@ impl ChangeLog {
                 while log.entries.front().is_some_and(|(m, _)| *m == modseq) {
                     log.entries.pop_front();
                 }
+            }
+            let from = log.from;
+            while log.deltas.front().is_some_and(|(m, _)| *m <= from) {
+                log.deltas.pop_front();
             }
         }
     }
@@ -160,6 +237,24 @@ impl ChangeLog {
     }
 }
 
+impl ChangeLog {
+    /// The counts change of `folder` from HIGHESTMODSEQ `at` to `now`, if the log covers it.
+    pub fn counts_delta(&self, folder: FolderId, at: u64, now: u64) -> Option<CountDelta> {
+        let logs = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let log = logs.folders.get(&folder)?;
+        if at < log.from || now > log.to || now < at {
+            return None;
+        }
+        let start = log.deltas.partition_point(|(m, _)| *m <= at);
+        Some(
+            log.deltas
+                .range(start..)
+                .take_while(|(m, _)| *m <= now)
+                .fold(CountDelta::default(), |sum, (_, d)| sum.plus(*d)),
+        )
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -183,6 +278,7 @@ mod tests {
             before,
             after: before + 1,
             changes,
+            counts: CountDelta::default(),
         }
     }
 
@@ -232,6 +328,45 @@ mod tests {
     }
 
     #[test]
+    fn counts_follow_the_steps() {
+        let log = ChangeLog::default();
+        let seen = CountDelta::of("\\Seen", 10, 1);
+        let new = CountDelta::of("", 20, 1);
+        let deleted = CountDelta::reflagged("\\Seen", "\\Seen \\Deleted", 10);
+        for (before, d) in [(1, seen), (2, new), (3, deleted)] {
+            log.record(vec![Step {
+                folder: 1,
+                before,
+                after: before + 1,
+                changes: vec![Change::Gone(99)],
+                counts: d,
+            }]);
+        }
+        let d = log.counts_delta(1, 1, 4).unwrap();
+        let want = CountDelta {
+            messages: 2,
+            unseen: 1,
+            deleted: 1,
+            bytes: 30,
+            deleted_bytes: 10,
+        };
+        assert_eq!(d, want);
+        assert_eq!(log.counts_delta(1, 3, 4).unwrap(), deleted);
+        assert_eq!(log.counts_delta(1, 4, 4).unwrap(), CountDelta::default());
+        assert!(log.counts_delta(1, 0, 4).is_none());
+        let c = want.apply(FolderCounts::default()).unwrap();
+        assert_eq!(
+            (c.messages, c.unseen, c.deleted, c.bytes, c.deleted_bytes),
+            (2, 1, 1, 30, 10)
+        );
+        assert!(
+            CountDelta::of("", 1, -1)
+                .apply(FolderCounts::default())
+                .is_none()
+        );
+    }
+
+    #[test]
     fn stays_bounded() {
         let log = ChangeLog::default();
         for i in 0..(MAX_ENTRIES as u64 + 10) {
@@ -252,6 +387,7 @@ mod tests {
                 before: 1,
                 after: 2,
                 changes: Vec::new(),
+                counts: CountDelta::default(),
             }]);
         }
         assert!(log.inner.lock().unwrap().folders.len() <= MAX_FOLDERS);

@@ -11,7 +11,7 @@ use rusqlite::{OptionalExtension, params};
 use super::SqliteStore;
 use super::mail::{expunge_tx, insert_message, message_row};
 use super::writer::WriteCtx;
-use crate::changelog::{Change, Step};
+use crate::changelog::{Change, CountDelta, Step};
 use crate::error::{Result, StoreError};
 use crate::events::Event;
 use crate::model::*;
@@ -48,8 +48,9 @@ pub fn store_flags_tx(
     )?;
     let mut out = FlagUpdate::default();
     let mut logged = Vec::new();
+    let mut counts = CountDelta::default();
     for &uid in uids {
-        let Some((text, old_modseq, internal_date, size, blob)) = get
+        let Some((text_before, old_modseq, internal_date, size, blob)) = get
             .query_row(params![folder, uid], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
@@ -64,13 +65,14 @@ pub fn store_flags_tx(
             out.missing.push(uid);
             continue;
         };
-        let current = flags::from_text(&text);
+        let current = flags::from_text(&text_before);
         match flags::outcome(&current, old_modseq as u64, op, new_flags, unchanged_since) {
             Outcome::Conflict => out.modified.push(uid),
             Outcome::Same => {}
             Outcome::Changed(new) => {
                 let text = flags::to_text(&new);
                 set.execute(params![folder, uid, text, modseq])?;
+                counts = counts.plus(CountDelta::reflagged(&text_before, &text, size as u64));
                 logged.push(Change::Meta(MessageMeta {
                     folder_id: folder,
                     uid,
@@ -94,6 +96,7 @@ pub fn store_flags_tx(
             before: modseq as u64 - 1,
             after: modseq as u64,
             changes: logged,
+            counts,
         });
         ctx.emit(Event::Mailbox {
             user_id: user,

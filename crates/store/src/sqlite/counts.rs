@@ -4,13 +4,17 @@
 //! Invariant: an entry is used only when the folder's stamp read now — its HIGHESTMODSEQ
 //! (raised by every change to its messages: adding, flagging, expunging), its `\Recent` mark
 //! and UIDNEXT — is the one read in the same read transaction as the counts. At most
-//! [`MAX_FOLDERS`] entries; the map is emptied when full.
+//! [`MAX_FOLDERS`] entries; the map is emptied when full. Counts kept at an older stamp are
+//! brought forward ([`moved_on`]) only by the count changes the folder's change log holds
+//! for every modseq in between; the counts that depend on more than those changes
+//! (`\Recent`, the highest UID and modseq) are read again with the stamp.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use rusqlite::{Connection, OptionalExtension};
 
+use crate::changelog::CountDelta;
 use crate::error::Result;
 use crate::model::{FolderCounts, FolderId};
 
@@ -44,6 +48,12 @@ impl CountCache {
             .map(|(_, n)| *n)
     }
 
+    /// The counts of `folder` kept, whatever their stamp.
+    pub fn last(&self, folder: FolderId) -> Option<(Stamp, FolderCounts)> {
+        let kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        kept.get(&folder).copied()
+    }
+
     /// Keep counts read at `at`.
     pub fn keep(&self, folder: FolderId, at: Stamp, n: FolderCounts) {
         let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
@@ -52,6 +62,50 @@ impl CountCache {
         }
         kept.insert(folder, (at, n));
     }
+}
+
+/// Counts kept at stamp `was`, brought to the folder's state now by `delta` (the count
+/// changes of every modseq from `was` to the stamp read here): the stamp now, and the counts,
+/// if the stamp read is the one `delta` reaches; else `None` (count anew).
+pub fn moved_on(
+    c: &Connection,
+    folder: FolderId,
+    was: FolderCounts,
+    delta: CountDelta,
+    reaches: i64,
+) -> Result<Option<(Stamp, FolderCounts)>> {
+    c.execute_batch("BEGIN")?;
+    let r = (|| -> Result<Option<(Stamp, FolderCounts)>> {
+        let Some(now) = stamp(c, folder)? else {
+            return Ok(None);
+        };
+        if now.0 != reaches {
+            return Ok(None);
+        }
+        let Some(n) = delta.apply(was) else {
+            return Ok(None);
+        };
+        let (recent, max_uid, max_modseq) = c
+            .prepare_cached(
+                "SELECT (SELECT count(*) FROM messages WHERE folder_id = ?1 AND uid > ?2), \
+                 (SELECT coalesce(max(uid), 0) FROM messages WHERE folder_id = ?1), \
+                 (SELECT coalesce(max(modseq), 0) FROM messages WHERE folder_id = ?1)",
+            )?
+            .query_row(rusqlite::params![folder, now.1], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64))
+            })?;
+        Ok(Some((
+            now,
+            FolderCounts {
+                recent,
+                max_uid,
+                max_modseq,
+                ..n
+            },
+        )))
+    })();
+    c.execute_batch("COMMIT")?;
+    r
 }
 
 #[cfg(test)]

@@ -121,10 +121,22 @@ impl SqliteStore {
     /// are kept as one space-separated text with system flags in their canonical spelling.
     pub(crate) async fn folder_counts_impl(&self, folder: FolderId) -> Result<FolderCounts> {
         // Unchanged since last counted: the kept counts, for one indexed row.
-        if let Some(now) = self.read_now(|c| super::counts::stamp(c, folder))?
-            && let Some(n) = self.inner.counts.get(folder, now)
-        {
-            return Ok(n);
+        if let Some(now) = self.read_now(|c| super::counts::stamp(c, folder))? {
+            if let Some(n) = self.inner.counts.get(folder, now) {
+                return Ok(n);
+            }
+            // Changed by steps this process logged: the kept counts moved on by them.
+            if let Some((was_at, was)) = self.inner.counts.last(folder)
+                && let Some(delta) =
+                    self.inner
+                        .changelog
+                        .counts_delta(folder, was_at.0 as u64, now.0 as u64)
+                && let Some((at, n)) =
+                    self.read_now(move |c| super::counts::moved_on(c, folder, was, delta, now.0))?
+            {
+                self.inner.counts.keep(folder, at, n);
+                return Ok(n);
+            }
         }
         let (at, n) = self
             .read(move |c| {

@@ -8,7 +8,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::writer::WriteCtx;
-use crate::changelog::{Change, Step};
+use crate::changelog::{Change, CountDelta, Step};
 use crate::error::{Result, StoreError};
 use crate::events::Event;
 use crate::model::*;
@@ -103,18 +103,22 @@ pub(crate) fn expunge_tx(
          SELECT folder_id, uid, modseq, flags, internal_date, size, blob_id, ?3 \
          FROM messages WHERE folder_id = ?1 AND uid = ?2",
     )?;
-    let mut del =
-        c.prepare_cached("DELETE FROM messages WHERE folder_id = ?1 AND uid = ?2 RETURNING size")?;
+    let mut del = c.prepare_cached(
+        "DELETE FROM messages WHERE folder_id = ?1 AND uid = ?2 RETURNING size, flags",
+    )?;
     let mut record = c.prepare_cached(
         "INSERT OR REPLACE INTO expunged (folder_id, uid, modseq) VALUES (?1, ?2, ?3)",
     )?;
     let held_until = now() + EXPUNGED_HOLD_SECS;
     let (mut removed, mut freed) = (Vec::new(), 0i64);
+    let mut counts = CountDelta::default();
     for &uid in uids {
         if hold.execute(params![folder, uid, held_until])? == 0 {
             continue;
         }
-        let size: i64 = del.query_row(params![folder, uid], |r| r.get(0))?;
+        let (size, flag_text): (i64, String) =
+            del.query_row(params![folder, uid], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        counts = counts.plus(CountDelta::of(&flag_text, size as u64, -1));
         record.execute(params![folder, uid, modseq])?;
         removed.push(uid);
         freed += size;
@@ -135,6 +139,7 @@ pub(crate) fn expunge_tx(
         before: modseq as u64 - 1,
         after: modseq as u64,
         changes: removed.iter().map(|&uid| Change::Gone(uid)).collect(),
+        counts,
     });
     ctx.emit(Event::Mailbox {
         user_id: user,
@@ -191,6 +196,7 @@ pub(crate) fn insert_message(
             size,
             blob: blob.to_owned(),
         })],
+        counts: CountDelta::of(&flag_text, size, 1),
     });
     ctx.emit(Event::Mailbox {
         user_id: user,

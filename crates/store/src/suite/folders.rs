@@ -368,3 +368,91 @@ pub(super) async fn folder_counts(s: Subject) {
         }
     );
 }
+
+/// The counts STATUS would show for `list` (every message above `recent_from` recent).
+fn counted(list: &[MessageMeta], recent_from: u32) -> FolderCounts {
+    let has = |m: &MessageMeta, f: &str| m.flags.iter().any(|x| x == f);
+    FolderCounts {
+        messages: list.len() as u32,
+        unseen: list.iter().filter(|m| !has(m, "\\Seen")).count() as u32,
+        deleted: list.iter().filter(|m| has(m, "\\Deleted")).count() as u32,
+        deleted_bytes: list
+            .iter()
+            .filter(|m| has(m, "\\Deleted"))
+            .map(|m| m.size)
+            .sum(),
+        bytes: list.iter().map(|m| m.size).sum(),
+        recent: list.iter().filter(|m| m.uid > recent_from).count() as u32,
+        max_uid: list.iter().map(|m| m.uid).max().unwrap_or(0),
+        max_modseq: list.iter().map(|m| m.modseq).max().unwrap_or(0),
+    }
+}
+
+/// Counts asked between every kind of change (flags set and cleared, expunge, copy, move,
+/// append) stay those of the messages as they are.
+pub(super) async fn folder_counts_follow_changes(s: Subject) {
+    let d = domain(&s, "fcc.test").await;
+    let u = user(&s, &d, "c").await;
+    let inbox = s.get_folder(u.id, "INBOX").await.unwrap().unwrap();
+    let other = s.create_folder(u.id, "Other", None).await.unwrap();
+    let batch: Vec<_> = (0..6u8)
+        .map(|i| {
+            (
+                vec![b'x'; 10 + usize::from(i)],
+                msg(if i % 2 == 0 { &["\\Seen"] } else { &[] }),
+            )
+        })
+        .collect();
+    s.append_batch(inbox.id, batch).await.unwrap();
+    let check = |what: &'static str| {
+        let s = s.clone();
+        async move {
+            for f in [inbox.id, other.id] {
+                let list = s.list_messages(f).await.unwrap();
+                let mark = s.get_folder_by_id(f).await.unwrap().unwrap().recent_uid;
+                assert_eq!(
+                    s.folder_counts(f).await.unwrap(),
+                    counted(&list, mark),
+                    "{what}"
+                );
+            }
+        }
+    };
+    check("after append").await;
+    let flags = |v: &[&str]| v.iter().map(|f| f.to_string()).collect::<Vec<_>>();
+    s.store_flags(inbox.id, &[1, 2], FlagOp::Add, &flags(&["\\Deleted"]), None)
+        .await
+        .unwrap();
+    check("after \\Deleted").await;
+    s.store_flags(
+        inbox.id,
+        &[1, 3, 4],
+        FlagOp::Remove,
+        &flags(&["\\Seen"]),
+        None,
+    )
+    .await
+    .unwrap();
+    check("after -\\Seen").await;
+    s.store_flags(
+        inbox.id,
+        &[5],
+        FlagOp::Replace,
+        &flags(&["\\Seen", "\\Deleted"]),
+        None,
+    )
+    .await
+    .unwrap();
+    check("after a replace").await;
+    s.expunge(inbox.id, &[1, 5]).await.unwrap();
+    check("after expunge").await;
+    s.copy_messages(inbox.id, &[2, 3], other.id).await.unwrap();
+    check("after copy").await;
+    s.move_messages(inbox.id, &[4], other.id).await.unwrap();
+    check("after move").await;
+    s.claim_recent(other.id).await.unwrap();
+    s.append_batch(other.id, vec![(b"new".to_vec(), msg(&["\\Deleted"]))])
+        .await
+        .unwrap();
+    check("after a claim and an append").await;
+}

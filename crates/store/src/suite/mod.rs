@@ -91,6 +91,9 @@ pub const ALL: &[(&str, Check)] = &[
     ("read_batches", |s| Box::pin(held::read_batches(s))),
     ("recent_claims", |s| Box::pin(folders::recent_claims(s))),
     ("folder_counts", |s| Box::pin(folders::folder_counts(s))),
+    ("folder_counts_follow_changes", |s| {
+        Box::pin(folders::folder_counts_follow_changes(s))
+    }),
     ("subscriptions", |s| Box::pin(folders::subscriptions(s))),
     ("uidvalidity_per_user", |s| {
         Box::pin(folders::uidvalidity_per_user(s))
@@ -137,7 +140,8 @@ macro_rules! suite_tests {
             domain_admins, delete_cascades, large_messages, flags_copy_move, folder_tree,
             nodes_and_holds, admin_sessions, stopped_services, failure_limits,
             failure_limits_are_bounded, concurrent_failures, held_messages, read_batches,
-            recent_claims, folder_counts, subscriptions, uidvalidity_per_user, metadata_entries,
+            recent_claims, folder_counts, folder_counts_follow_changes,
+            subscriptions, uidvalidity_per_user, metadata_entries,
             acl_entries, public_folders, text_index, bayes_counts, dmarc_collected, dmarc_reports,
             tlsrpt_results, greylist_triplets, limit_blocks_listed_and_removed, throttle_counts,
             user_throttles, domain_bindings, pop_accounts, stat_counts, archive_records,
