@@ -234,7 +234,7 @@ impl Selected {
         let (mut new, mut changed_uids) = (Vec::new(), Vec::new());
         for c in ch.changed {
             if c.uid > max_before {
-                new.push(c);
+                new.push(std::sync::Arc::unwrap_or_clone(c));
             } else if let Some(i) = self.index_of(c.uid)
                 && self.view.set(i, &c.flags, c.modseq)
             {
@@ -466,7 +466,7 @@ mod tests {
         assert_eq!(v.synced, 4);
         let delta = FolderChanges {
             highestmodseq: 9,
-            changed: vec![meta(3, &["\\Seen"], 8), meta(5, &["$New"], 9)],
+            changed: vec![meta(3, &["\\Seen"], 8).into(), meta(5, &["$New"], 9).into()],
             vanished: vec![2, 99],
         };
         let c = v.apply_delta(delta, false);

@@ -22,7 +22,7 @@
 //! reading every message again.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::model::{FolderChanges, FolderCounts, FolderId, MessageMeta};
 
@@ -36,7 +36,7 @@ pub const MAX_FOLDERS: usize = 64;
 #[derive(Clone, Debug)]
 pub enum Change {
     /// Added, or its flags changed: the message as it is now.
-    Meta(MessageMeta),
+    Meta(Arc<MessageMeta>),
     /// Expunged.
     Gone(u32),
 }
@@ -285,9 +285,9 @@ mod tests {
     #[test]
     fn answers_within_its_span_only() {
         let log = ChangeLog::default();
-        log.record(vec![step(5, vec![Change::Meta(meta(1, 6, "a"))])]);
-        log.record(vec![step(6, vec![Change::Meta(meta(2, 7, "b"))])]);
-        log.record(vec![step(7, vec![Change::Meta(meta(1, 8, "c"))])]);
+        log.record(vec![step(5, vec![Change::Meta(Arc::new(meta(1, 6, "a")))])]);
+        log.record(vec![step(6, vec![Change::Meta(Arc::new(meta(2, 7, "b")))])]);
+        log.record(vec![step(7, vec![Change::Meta(Arc::new(meta(1, 8, "c")))])]);
         let ch = log.since(1, 5, 8).unwrap();
         assert_eq!(ch.changed.iter().map(|m| m.uid).collect::<Vec<_>>(), [1, 2]);
         assert_eq!(ch.changed[0].flags, ["c"], "the latest state of a message");
@@ -310,7 +310,7 @@ mod tests {
     #[test]
     fn expunged_messages_are_vanished_not_changed() {
         let log = ChangeLog::default();
-        log.record(vec![step(1, vec![Change::Meta(meta(3, 2, "a"))])]);
+        log.record(vec![step(1, vec![Change::Meta(Arc::new(meta(3, 2, "a")))])]);
         log.record(vec![step(2, vec![Change::Gone(3), Change::Gone(1)])]);
         let ch = log.since(1, 1, 3).unwrap();
         assert!(ch.changed.is_empty());
@@ -320,9 +320,9 @@ mod tests {
     #[test]
     fn a_hole_restarts_the_log() {
         let log = ChangeLog::default();
-        log.record(vec![step(1, vec![Change::Meta(meta(1, 2, "a"))])]);
+        log.record(vec![step(1, vec![Change::Meta(Arc::new(meta(1, 2, "a")))])]);
         // Modseq 3 was committed by someone else.
-        log.record(vec![step(3, vec![Change::Meta(meta(2, 4, "b"))])]);
+        log.record(vec![step(3, vec![Change::Meta(Arc::new(meta(2, 4, "b")))])]);
         assert!(log.since(1, 1, 4).is_none(), "the hole is not papered over");
         assert_eq!(log.since(1, 3, 4).unwrap().changed.len(), 1);
     }
@@ -370,7 +370,10 @@ mod tests {
     fn stays_bounded() {
         let log = ChangeLog::default();
         for i in 0..(MAX_ENTRIES as u64 + 10) {
-            log.record(vec![step(i, vec![Change::Meta(meta(1, i + 1, "a"))])]);
+            log.record(vec![step(
+                i,
+                vec![Change::Meta(Arc::new(meta(1, i + 1, "a")))],
+            )]);
         }
         let logs = log.inner.lock().unwrap();
         let l = &logs.folders[&1];

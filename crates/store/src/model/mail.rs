@@ -154,8 +154,9 @@ pub struct NewMessage {
 pub struct FolderChanges {
     /// The folder's HIGHESTMODSEQ when read; the next call asks from here.
     pub highestmodseq: u64,
-    /// Messages added or changed after the modseq asked for, in UID order.
-    pub changed: Vec<MessageMeta>,
+    /// Messages added or changed after the modseq asked for, in UID order (shared: many
+    /// sessions catching up on one folder read the same entries).
+    pub changed: Vec<std::sync::Arc<MessageMeta>>,
     /// UIDs expunged after that modseq, ascending.
     pub vanished: Vec<u32>,
 }

@@ -296,7 +296,7 @@ impl PgStore {
             .await?;
         let mut changed = Vec::new();
         for r in t.query(&st, &[&folder, &(modseq as i64)]).await? {
-            changed.push(message_row(folder, &r)?);
+            changed.push(std::sync::Arc::new(message_row(folder, &r)?));
         }
         let vanished = vanished(&t, folder, modseq).await?;
         t.commit().await?;

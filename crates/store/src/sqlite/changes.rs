@@ -73,7 +73,7 @@ pub fn store_flags_tx(
                 let text = flags::to_text(&new);
                 set.execute(params![folder, uid, text, modseq])?;
                 counts = counts.plus(CountDelta::reflagged(&text_before, &text, size as u64));
-                logged.push(Change::Meta(MessageMeta {
+                logged.push(Change::Meta(std::sync::Arc::new(MessageMeta {
                     folder_id: folder,
                     uid,
                     modseq: modseq as u64,
@@ -81,7 +81,7 @@ pub fn store_flags_tx(
                     internal_date,
                     size: size as u64,
                     blob,
-                }));
+                })));
                 out.changed.push((uid, modseq as u64, new));
             }
         }
@@ -162,7 +162,9 @@ fn changes_in(c: &rusqlite::Connection, folder: FolderId, modseq: u64) -> Result
          WHERE folder_id = ?1 AND modseq > ?2 ORDER BY uid",
     )?;
     let changed = st
-        .query_map(params![folder, modseq as i64], |r| message_row(folder, r))?
+        .query_map(params![folder, modseq as i64], |r| {
+            message_row(folder, r).map(std::sync::Arc::new)
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut st = c.prepare_cached(
         "SELECT uid FROM expunged WHERE folder_id = ?1 AND modseq > ?2 ORDER BY uid",

@@ -187,7 +187,7 @@ pub(crate) fn insert_message(
         folder,
         before: modseq as u64 - 1,
         after: modseq as u64,
-        changes: vec![Change::Meta(MessageMeta {
+        changes: vec![Change::Meta(std::sync::Arc::new(MessageMeta {
             folder_id: folder,
             uid,
             modseq: modseq as u64,
@@ -195,7 +195,7 @@ pub(crate) fn insert_message(
             internal_date: date,
             size,
             blob: blob.to_owned(),
-        })],
+        }))],
         counts: CountDelta::of(&flag_text, size, 1),
     });
     ctx.emit(Event::Mailbox {
