@@ -41,6 +41,16 @@ pub enum Change {
     Gone(u32),
 }
 
+impl Change {
+    /// The message it is about.
+    fn uid(&self) -> u32 {
+        match self {
+            Change::Meta(meta) => meta.uid,
+            Change::Gone(uid) => *uid,
+        }
+    }
+}
+
 /// One committed change of a folder, which raised its HIGHESTMODSEQ from `before` to
 /// `after`; every message change in it carries `after`.
 #[derive(Clone, Debug)]
@@ -127,6 +137,13 @@ struct FolderLog {
     touched: u64,
 }
 
+impl FolderLog {
+    /// Whether every change after modseq `from` up to `to` is here.
+    fn covers(&self, from: u64, to: u64) -> bool {
+        self.from <= from && from <= to && to <= self.to
+    }
+}
+
 /// The logs of one store's folders.
 #[derive(Default)]
 pub struct ChangeLog {
@@ -149,7 +166,8 @@ impl ChangeLog {
         for step in steps {
             logs.steps += 1;
             let now = logs.steps;
-            if !logs.folders.contains_key(&step.folder) && logs.folders.len() >= MAX_FOLDERS {
+            let fresh = !logs.folders.contains_key(&step.folder);
+            if fresh && logs.folders.len() >= MAX_FOLDERS {
                 let idlest = logs
                     .folders
                     .iter()
@@ -159,7 +177,6 @@ impl ChangeLog {
                     logs.folders.remove(&id);
                 }
             }
-            let fresh = !logs.folders.contains_key(&step.folder);
             let log = logs.folders.entry(step.folder).or_default();
             if fresh || log.to != step.before {
                 // New, or a hole: start again from here.
@@ -193,10 +210,10 @@ impl ChangeLog {
     /// read it from the database), if the log covers that span.
     pub fn since(&self, folder: FolderId, modseq: u64, highest: u64) -> Option<FolderChanges> {
         let logs = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let log = logs.folders.get(&folder)?;
-        if modseq < log.from || highest > log.to || highest < modseq {
-            return None;
-        }
+        let log = logs
+            .folders
+            .get(&folder)
+            .filter(|l| l.covers(modseq, highest))?;
         let start = log.entries.partition_point(|(m, _)| *m <= modseq);
         // The span's changes, the latest of each message last once sorted (a stable sort
         // keeps commit order among one message's changes).
@@ -206,21 +223,11 @@ impl ChangeLog {
             .take_while(|(m, _)| *m <= highest)
             .map(|(_, c)| c)
             .collect();
-        span.sort_by_key(|c| match c {
-            Change::Meta(meta) => meta.uid,
-            Change::Gone(uid) => *uid,
-        });
+        span.sort_by_key(|c| c.uid());
         let mut changed = Vec::new();
         let mut vanished = Vec::new();
         for (k, c) in span.iter().enumerate() {
-            let uid = match c {
-                Change::Meta(meta) => meta.uid,
-                Change::Gone(uid) => *uid,
-            };
-            let latest = span.get(k + 1).is_none_or(|next| match next {
-                Change::Meta(meta) => meta.uid != uid,
-                Change::Gone(u) => *u != uid,
-            });
+            let latest = span.get(k + 1).is_none_or(|next| next.uid() != c.uid());
             match c {
                 Change::Meta(meta) if latest => changed.push(meta.clone()),
                 Change::Meta(_) => {}
@@ -235,16 +242,11 @@ impl ChangeLog {
             vanished,
         })
     }
-}
 
-impl ChangeLog {
     /// The counts change of `folder` from HIGHESTMODSEQ `at` to `now`, if the log covers it.
     pub fn counts_delta(&self, folder: FolderId, at: u64, now: u64) -> Option<CountDelta> {
         let logs = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let log = logs.folders.get(&folder)?;
-        if at < log.from || now > log.to || now < at {
-            return None;
-        }
+        let log = logs.folders.get(&folder).filter(|l| l.covers(at, now))?;
         let start = log.deltas.partition_point(|(m, _)| *m <= at);
         Some(
             log.deltas
