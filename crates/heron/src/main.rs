@@ -14,6 +14,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc rather than the C library's allocator: a server's many short-lived buffers
+/// (command lines, response lines, parsed messages) are allocated and freed on several
+/// threads, where glibc's arenas spent a tenth of the CPU under IMAP load.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// How the data directory is found, shown under `heron --help`.
 const DATA_HELP: &str = "\
 The data directory (database, message files, certificates, logs) is, first match wins:
