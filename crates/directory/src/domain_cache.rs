@@ -1,10 +1,12 @@
-//! Domains kept between lookups, for stores whose reads cost a round trip: every SMTP
-//! recipient and sender looks its domain up, usually the same few domains.
+//! Domains kept between lookups: every SMTP recipient and sender looks its domain up,
+//! usually the same few domains, and a domain row costs a round trip (PostgreSQL) or a
+//! decode of its settings (both backends).
 //!
 //! Invariants: an entry is used only while the store's directory generation
 //! ([`heron_store::Store::directory_generation`]) is the one read *before* the lookup that
-//! filled it, so a domain changed in this process is never served stale, and one changed by
-//! another node only until its change event arrives; absent domains are kept too (senders'
+//! filled it, so a domain changed in this process (or, on SQLite, by any process) is never
+//! served stale, and one changed by another PostgreSQL node only until its change event
+//! arrives; absent domains are kept too (senders'
 //! domains); at most [`MAX_ENTRIES`] entries are kept per map, the whole map dropped
 //! when full (it refills in one lookup per domain). Three maps: by a name that may be a domain
 //! alias, by the domain's own name, by id.

@@ -37,3 +37,35 @@ async fn another_process_changes_reach_subscribers() {
         })
     );
 }
+
+#[tokio::test]
+async fn another_process_directory_change_moves_the_generation_at_once() {
+    use heron_store::{DirectoryStore, NewDomain, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let server = SqliteStore::open(dir.path()).unwrap();
+    let before = server.directory_generation().unwrap();
+    // A second open of the same directory stands for the CLI process; no poller runs.
+    let cli = SqliteStore::open(dir.path()).unwrap();
+    let d = cli
+        .create_domain(NewDomain {
+            name: "a.test".into(),
+            limits: Default::default(),
+        })
+        .await
+        .unwrap();
+    let added = server.directory_generation().unwrap();
+    assert!(
+        added > before,
+        "seen by the server without waiting for a poll"
+    );
+    heron_store::SettingsStore::set_setting(&cli, "pop.banner", "x")
+        .await
+        .unwrap();
+    assert_eq!(
+        server.directory_generation().unwrap(),
+        added,
+        "a setting is not a directory change"
+    );
+    cli.delete_domain(d.id).await.unwrap();
+    assert!(server.directory_generation().unwrap() > added);
+}

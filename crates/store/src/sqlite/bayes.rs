@@ -106,7 +106,7 @@ impl BayesStore for SqliteStore {
     }
 
     async fn bayes_learned(&self) -> Result<(u64, u64)> {
-        self.read(|c| {
+        self.read_now(|c| {
             let (spam, ham): (i64, i64) = c
                 .prepare_cached("SELECT spam, ham FROM bayes_totals WHERE id = 1")?
                 .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -114,7 +114,6 @@ impl BayesStore for SqliteStore {
                 .unwrap_or((0, 0));
             Ok((spam.max(0) as u64, ham.max(0) as u64))
         })
-        .await
     }
 
     async fn bayes_totals(&self) -> Result<BayesTotals> {

@@ -88,8 +88,7 @@ impl DirectoryStore for SqliteStore {
     }
 
     async fn get_domain(&self, name: &str) -> Result<Option<Domain>> {
-        let name = name.to_owned();
-        self.read(move |c| {
+        self.read_now(move |c| {
             let sql = format!("SELECT {DOMAIN_COLS} FROM domains WHERE name = ?1");
             c.prepare_cached(&sql)?
                 .query_row([name], domain_row)
@@ -97,11 +96,10 @@ impl DirectoryStore for SqliteStore {
                 .map(finish_domain)
                 .transpose()
         })
-        .await
     }
 
     async fn get_domain_by_id(&self, id: DomainId) -> Result<Option<Domain>> {
-        self.read(move |c| {
+        self.read_now(move |c| {
             let sql = format!("SELECT {DOMAIN_COLS} FROM domains WHERE id = ?1");
             c.prepare_cached(&sql)?
                 .query_row([id], domain_row)
@@ -109,7 +107,6 @@ impl DirectoryStore for SqliteStore {
                 .map(finish_domain)
                 .transpose()
         })
-        .await
     }
 
     async fn list_domains(&self) -> Result<Vec<Domain>> {
@@ -183,15 +180,13 @@ impl DirectoryStore for SqliteStore {
     }
 
     async fn resolve_domain_alias(&self, alias: &str) -> Result<Option<DomainId>> {
-        let alias = alias.to_owned();
-        self.read(move |c| {
+        self.read_now(move |c| {
             Ok(
                 c.prepare_cached("SELECT domain_id FROM domain_aliases WHERE name = ?1")?
                     .query_row([alias], |r| r.get(0))
                     .optional()?,
             )
         })
-        .await
     }
 
     async fn list_domain_aliases(&self, domain: DomainId) -> Result<Vec<String>> {
@@ -285,19 +280,17 @@ impl DirectoryStore for SqliteStore {
     }
 
     async fn get_user(&self, domain: DomainId, local: &str) -> Result<Option<User>> {
-        let local = local.to_owned();
-        self.read(move |c| {
+        self.read_now(move |c| {
             query_user(
                 c,
                 "domain_id = ?1 AND local = ?2 AND local <> '#public'",
                 params![domain, local],
             )
         })
-        .await
     }
 
     async fn get_user_by_id(&self, id: UserId) -> Result<Option<User>> {
-        self.read(move |c| query_user(c, "id = ?1", [id])).await
+        self.read_now(move |c| query_user(c, "id = ?1", [id]))
     }
 
     async fn list_users(&self, domain: DomainId) -> Result<Vec<User>> {
@@ -439,8 +432,7 @@ impl DirectoryStore for SqliteStore {
     }
 
     async fn get_alias(&self, domain: DomainId, local: &str) -> Result<Option<Alias>> {
-        let local = local.to_owned();
-        self.read(move |c| {
+        self.read_now(move |c| {
             c.prepare_cached(
                 "SELECT id, domain_id, local, targets FROM aliases WHERE domain_id=?1 AND local=?2",
             )?
@@ -449,7 +441,6 @@ impl DirectoryStore for SqliteStore {
             .map(finish_alias)
             .transpose()
         })
-        .await
     }
 
     async fn list_aliases(&self, domain: DomainId) -> Result<Vec<Alias>> {
@@ -509,8 +500,7 @@ impl DirectoryStore for SqliteStore {
     }
 
     async fn get_list(&self, domain: DomainId, local: &str) -> Result<Option<MailingList>> {
-        let local = local.to_owned();
-        self.read(move |c| {
+        self.read_now(move |c| {
             let row = c
                 .query_row(
                     "SELECT id, members, moderated FROM lists WHERE domain_id=?1 AND local=?2",
@@ -522,14 +512,13 @@ impl DirectoryStore for SqliteStore {
                 Ok(MailingList {
                     id,
                     domain_id: domain,
-                    local: local.clone(),
+                    local: local.to_owned(),
                     members: from_json(&members, "list members")?,
                     moderated,
                 })
             })
             .transpose()
         })
-        .await
     }
 
     async fn count_lists(&self, domain: DomainId) -> Result<u64> {

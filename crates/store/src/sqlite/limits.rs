@@ -12,14 +12,13 @@ use crate::traits::LimitStore;
 #[async_trait]
 impl LimitStore for SqliteStore {
     async fn limit_blocked(&self, scope: &str, key: &str, now: i64) -> Result<Option<i64>> {
-        let (scope, key) = (scope.to_owned(), key.to_owned());
-        self.read(move |c| {
+        self.read_now(move |c| {
             let until: Option<i64> = c
-                .query_row(q::BLOCKED_UNTIL, params![scope, key], |r| r.get(0))
+                .prepare_cached(q::BLOCKED_UNTIL)?
+                .query_row(params![scope, key], |r| r.get(0))
                 .optional()?;
             Ok(until.and_then(|u| q::blocked_for(u, now)))
         })
-        .await
     }
 
     async fn limit_failure(
@@ -61,22 +60,17 @@ impl LimitStore for SqliteStore {
     }
 
     async fn limit_success(&self, scope: &str, key: &str, now: i64) -> Result<()> {
-        let (scope, key) = (scope.to_owned(), key.to_owned());
-        let known = {
-            let (scope, key) = (scope.clone(), key.clone());
-            self.read(move |c| {
-                Ok(c.query_row(q::BLOCKED_UNTIL, params![scope, key], |r| {
-                    r.get::<_, i64>(0)
-                })
+        let known = self.read_now(|c| {
+            Ok(c.prepare_cached(q::BLOCKED_UNTIL)?
+                .query_row(params![scope, key], |r| r.get::<_, i64>(0))
                 .optional()?
                 .is_some())
-            })
-            .await?
-        };
+        })?;
         // Most logins have no failures to forget: no write (and no commit) for them.
         if !known {
             return Ok(());
         }
+        let (scope, key) = (scope.to_owned(), key.to_owned());
         self.write(move |ctx| {
             ctx.conn.execute(q::SUCCESS, params![scope, key, now])?;
             Ok(())

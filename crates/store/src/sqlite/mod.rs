@@ -317,6 +317,19 @@ impl Store for SqliteStore {
     fn subscribe(&self) -> Subscription {
         self.inner.bus.subscribe()
     }
+
+    /// The count of directory changes committed by any process sharing the database file
+    /// (`directory_stamp`, bumped in the committing transaction): reading one row is
+    /// cheaper than reading a domain, and a change made by the command line is seen at once
+    /// rather than at the next poll of the change log.
+    fn directory_generation(&self) -> Option<u64> {
+        self.read_now(|c| {
+            Ok(c.prepare_cached(schema::DIRECTORY_STAMP_READ)?
+                .query_row([], |r| r.get::<_, i64>(0))?)
+        })
+        .ok()
+        .map(|g| g as u64)
+    }
 }
 
 /// Recount every user's `used_bytes` by the quota rule ([`crate::rules::quota`]: messages plus

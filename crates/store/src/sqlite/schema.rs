@@ -35,7 +35,17 @@ pub const READER_PRAGMAS: &str = "PRAGMA mmap_size = 1073741824;";
 /// Version 11 adds TLS reporting (`tlsrpt_results`: outcomes of outbound TLS sessions per
 /// policy domain and day), created at open like every table, and `spool.requiretls`
 /// (RFC 8689), added at open with its default; nothing to copy.
-pub const VERSION: i64 = 11;
+/// Version 12 adds `directory_stamp`, a count of committed directory changes that lets
+/// processes keep domains between lookups ([`crate::Store::directory_generation`]),
+/// created at open like every table; nothing to copy.
+pub const VERSION: i64 = 12;
+
+/// Counts a committed directory change (in the committing transaction).
+pub const DIRECTORY_STAMP_BUMP: &str =
+    "UPDATE directory_stamp SET generation = generation + 1 WHERE id = 1";
+
+/// How many directory changes were committed, by any process.
+pub const DIRECTORY_STAMP_READ: &str = "SELECT generation FROM directory_stamp WHERE id = 1";
 
 /// First version whose `used_bytes` include folder costs.
 pub const FOLDERS_IN_QUOTA: i64 = 3;
@@ -473,4 +483,9 @@ CREATE TABLE IF NOT EXISTS changes (
     event TEXT NOT NULL,
     created_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS directory_stamp (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    generation INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO directory_stamp (id, generation) VALUES (1, 0);
 ";

@@ -261,6 +261,12 @@ fn log_events(conn: &Connection, events: &[Event], origin: &str) -> Result<()> {
         let text = to_json(e)?;
         st.execute(rusqlite::params![origin, text, now])?;
     }
+    // In the batch's transaction, so a process that reads the new stamp also reads the
+    // directory change it counts.
+    if events.iter().any(|e| matches!(e, Event::Directory)) {
+        conn.prepare_cached(super::schema::DIRECTORY_STAMP_BUMP)?
+            .execute([])?;
+    }
     Ok(())
 }
 

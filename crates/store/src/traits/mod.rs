@@ -60,11 +60,12 @@ pub trait Store:
     /// database between processes or nodes, by any of them.
     fn subscribe(&self) -> Subscription;
 
-    /// For a store whose reads cost a round trip to a database server: the count of directory
-    /// changes published in this process so far ([`crate::EventBus::directory_generation`]),
-    /// so callers may keep directory records while it stays the same. `None` where reads are
-    /// local and cheap and other processes' changes arrive only by polling (SQLite): read
-    /// the store every time.
+    /// A count of directory changes that grows with every change to domains, users, aliases
+    /// or DKIM keys, so callers may keep directory records while it stays the same.
+    /// PostgreSQL counts the changes published in this process
+    /// ([`crate::EventBus::directory_generation`]), other nodes' arriving by notification;
+    /// SQLite reads a stamp every process bumps in the committing transaction. `None`: no
+    /// such count, read the store every time.
     fn directory_generation(&self) -> Option<u64> {
         None
     }
