@@ -20,7 +20,7 @@ const CHILD_MAX: usize = 20_000;
 fn body(n: usize) -> Vec<u8> {
     let len = match n % 50 {
         0 => 300 * 1024,
-        25 => 200 * 1024,
+        25 => 48 * 1024,
         _ => n % 500,
     };
     format!("Subject: crash test {n}\r\n\r\n{}\r\n", "x".repeat(len)).into_bytes()

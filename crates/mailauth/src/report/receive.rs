@@ -5,6 +5,9 @@
 //! [`SNIFF_BYTES`], so it is cheap enough for every message; [`parse`] never uncompresses more than its size limit
 //! and keeps at most its row limit; every text kept is one line of at most 255 characters.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
 use mail_auth::report::{ActionDisposition, Alignment, Disposition, DmarcResult, Report};
 
 /// One row of a received report.
@@ -50,23 +53,34 @@ pub fn looks_like_report(message: &[u8]) -> bool {
     let subject = heron_message::fields(message)
         .find(|f| f.is("Subject"))
         .is_some_and(|f| contains(f.value, b"report domain"));
-    if subject {
-        return true;
+    subject || names_report_part(&message[..message.len().min(SNIFF_BYTES)])
+}
+
+/// MIME types and a file name ending that mark a report's part (lower case).
+const REPORT_WORDS: [&[u8]; 7] = [
+    b"application/gzip",
+    b"application/x-gzip",
+    b"application/zip",
+    b"application/x-zip-compressed",
+    b"text/xml",
+    b"application/xml",
+    b".xml.gz",
+];
+
+/// Whether one of [`REPORT_WORDS`] is in `text`, ignoring ASCII case: one pass of a
+/// case-blind multi-word automaton, linear in `text` whatever its bytes.
+fn names_report_part(text: &[u8]) -> bool {
+    static WORDS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(REPORT_WORDS)
+            .ok()
+    });
+    match &*WORDS {
+        Some(words) => words.is_match(text),
+        // Built from constants, so never; a byte-wise search keeps the answer right anyway.
+        None => REPORT_WORDS.iter().any(|w| contains(text, w)),
     }
-    // One lower-cased copy searched with SIMD for each word, rather than a case-blind
-    // comparison at every offset for every word.
-    let start = message[..message.len().min(SNIFF_BYTES)].to_ascii_lowercase();
-    [
-        &b"application/gzip"[..],
-        b"application/x-gzip",
-        b"application/zip",
-        b"application/x-zip-compressed",
-        b"text/xml",
-        b"application/xml",
-        b".xml.gz",
-    ]
-    .iter()
-    .any(|w| memchr::memmem::find(&start, w).is_some())
 }
 
 /// Whether `needle` (lower case) is in `hay`, ignoring ASCII case.
@@ -209,6 +223,24 @@ mod tests {
         assert_eq!(parse(m.as_bytes(), 1 << 20, 0).unwrap().rows.len(), 0);
         assert!(!looks_like_report(b"Subject: hello\r\n\r\nplain text"));
         assert!(parse(b"Subject: hello\r\n\r\nplain text", 1 << 20, 10).is_err());
+    }
+
+    #[test]
+    fn report_parts_are_named_in_any_case_anywhere_in_the_sniffed_start() {
+        for w in REPORT_WORDS {
+            let word = String::from_utf8(w.to_vec()).unwrap();
+            for spelled in [word.clone(), word.to_ascii_uppercase()] {
+                let m = format!("Subject: x\r\n\r\nzzz xx{spelled}zz");
+                assert!(looks_like_report(m.as_bytes()), "{spelled}");
+            }
+            let cut = format!("Subject: x\r\n\r\n{}", &word[1..]);
+            assert!(!looks_like_report(cut.as_bytes()), "{cut}");
+        }
+        let late = format!("Subject: x\r\n\r\n{}text/xml", "z".repeat(SNIFF_BYTES));
+        assert!(!looks_like_report(late.as_bytes()), "only the start is sniffed");
+        assert!(!names_report_part(b"x") && !names_report_part(b"Z"));
+        let xs = "X".repeat(SNIFF_BYTES);
+        assert!(!names_report_part(xs.as_bytes()), "a run of x is no report");
     }
 
     #[test]
