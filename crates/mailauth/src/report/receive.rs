@@ -237,7 +237,10 @@ mod tests {
             assert!(!looks_like_report(cut.as_bytes()), "{cut}");
         }
         let late = format!("Subject: x\r\n\r\n{}text/xml", "z".repeat(SNIFF_BYTES));
-        assert!(!looks_like_report(late.as_bytes()), "only the start is sniffed");
+        assert!(
+            !looks_like_report(late.as_bytes()),
+            "only the start is sniffed"
+        );
         assert!(!names_report_part(b"x") && !names_report_part(b"Z"));
         let xs = "X".repeat(SNIFF_BYTES);
         assert!(!names_report_part(xs.as_bytes()), "a run of x is no report");
