@@ -23,6 +23,7 @@ const NOT_COPIED: &[(&str, &str)] = &[
     ("text_gone", "*"),
     // The old process's events, bookkeeping of each backend, live nodes.
     ("changes", "*"),
+    ("directory_stamp", "*"),
     ("meta", "*"),
     ("migrations", "*"),
     ("nodes", "*"),

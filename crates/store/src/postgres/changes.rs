@@ -10,7 +10,6 @@
 use std::collections::HashMap;
 
 use deadpool_postgres::GenericClient;
-use tokio_postgres::IsolationLevel;
 
 use super::PgStore;
 use super::blobs::add_refs;
@@ -229,6 +228,22 @@ pub(crate) async fn copy_tx(
     Ok(pairs)
 }
 
+/// A folder's HIGHESTMODSEQ with its messages changed and UIDs expunged after a modseq,
+/// in one snapshot: message columns first (as [`message_row`] reads them), then the
+/// folder's HIGHESTMODSEQ, then whether the row is an expunged UID (NULL on the one row of
+/// a folder with no change).
+const CHANGES_SINCE: &str = "\
+SELECT m.uid, m.modseq, m.flags, m.internal_date, m.size, m.blob_id, f.highestmodseq, m.gone \
+FROM folders f LEFT JOIN LATERAL ( \
+    SELECT uid, modseq, flags, internal_date, size, blob_id, false AS gone \
+    FROM messages WHERE folder_id = f.id AND modseq > $2 \
+    UNION ALL \
+    SELECT uid, modseq, NULL, NULL, NULL, NULL, true \
+    FROM expunged WHERE folder_id = f.id AND modseq > $2 \
+) m ON true \
+WHERE f.id = $1 \
+ORDER BY m.gone, m.uid";
+
 /// UIDs expunged from a folder after `modseq`, ascending.
 pub(crate) async fn vanished(
     c: &impl GenericClient,
@@ -253,55 +268,27 @@ impl PgStore {
         folder: FolderId,
         modseq: u64,
     ) -> Result<FolderChanges> {
-        let mut c = self.client().await?;
-        // Every change raises the folder's HIGHESTMODSEQ: one statement tells whether
-        // anything happened since, the common case of an idle or read-only session.
-        let now: i64 = c
-            .query_opt(
-                &c.prepare_cached("SELECT highestmodseq FROM folders WHERE id = $1")
-                    .await?,
-                &[&folder],
-            )
-            .await?
-            .ok_or_else(|| crate::error::StoreError::NotFound(format!("folder #{folder}")))?
-            .try_get(0)?;
-        if now as u64 <= modseq {
-            return Ok(FolderChanges {
-                highestmodseq: now as u64,
-                changed: Vec::new(),
-                vanished: Vec::new(),
-            });
+        let c = self.client().await?;
+        // One statement, so one snapshot: the folder's HIGHESTMODSEQ, the messages changed
+        // and the UIDs expunged since `modseq` agree with each other, in one round trip.
+        // With nothing changed (the common case of an idle or read-only session) it is one
+        // row of the folder and two empty index probes.
+        let st = c.prepare_cached(CHANGES_SINCE).await?;
+        let rows = c.query(&st, &[&folder, &(modseq as i64)]).await?;
+        let Some(first) = rows.first() else {
+            return Err(crate::error::StoreError::NotFound(format!("folder #{folder}")));
+        };
+        let highestmodseq = first.try_get::<_, i64>(6)? as u64;
+        let (mut changed, mut vanished) = (Vec::new(), Vec::new());
+        for r in &rows {
+            match r.try_get::<_, Option<bool>>(7)? {
+                Some(false) => changed.push(std::sync::Arc::new(message_row(folder, r)?)),
+                Some(true) => vanished.push(r.try_get::<_, i64>(0)? as u32),
+                None => {}
+            }
         }
-        // One snapshot, so the three answers agree with each other.
-        let t = c
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await?;
-        let highestmodseq: i64 = t
-            .query_opt(
-                &t.prepare_cached("SELECT highestmodseq FROM folders WHERE id = $1")
-                    .await?,
-                &[&folder],
-            )
-            .await?
-            .ok_or_else(|| crate::error::StoreError::NotFound(format!("folder #{folder}")))?
-            .try_get(0)?;
-        let st = t
-            .prepare_cached(&format!(
-                "SELECT {MESSAGE_COLS} FROM messages WHERE folder_id = $1 AND modseq > $2 \
-                 ORDER BY uid"
-            ))
-            .await?;
-        let mut changed = Vec::new();
-        for r in t.query(&st, &[&folder, &(modseq as i64)]).await? {
-            changed.push(std::sync::Arc::new(message_row(folder, &r)?));
-        }
-        let vanished = vanished(&t, folder, modseq).await?;
-        t.commit().await?;
         Ok(FolderChanges {
-            highestmodseq: highestmodseq as u64,
+            highestmodseq,
             changed,
             vanished,
         })
