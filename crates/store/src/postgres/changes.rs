@@ -276,7 +276,9 @@ impl PgStore {
         let st = c.prepare_cached(CHANGES_SINCE).await?;
         let rows = c.query(&st, &[&folder, &(modseq as i64)]).await?;
         let Some(first) = rows.first() else {
-            return Err(crate::error::StoreError::NotFound(format!("folder #{folder}")));
+            return Err(crate::error::StoreError::NotFound(format!(
+                "folder #{folder}"
+            )));
         };
         let highestmodseq = first.try_get::<_, i64>(6)? as u64;
         let (mut changed, mut vanished) = (Vec::new(), Vec::new());
