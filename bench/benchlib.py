@@ -67,6 +67,13 @@ def tree_cpu(pid: int) -> float:
     return total
 
 
+def pg_extra_settings() -> str:
+    """More `-c name=value` server settings from $HERON_BENCH_PG_SETTINGS (space-separated
+    name=value pairs), for profiling runs such as `shared_preload_libraries=pg_stat_statements`."""
+    pairs = os.environ.get("HERON_BENCH_PG_SETTINGS", "").split()
+    return "".join(f" -c {kv}" for kv in pairs)
+
+
 class PgCluster:
     """A private PostgreSQL cluster under the scratch directory, from Debian's packages
     (installed when missing), at its defaults for durability (fsync, synchronous commit on),
@@ -100,7 +107,7 @@ class PgCluster:
         self._as_pg([str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-l",
                      str(self.dir / "log"), "-w", "-o",
                      f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
-                     "-c max_connections=200", "start"], timeout=120)
+                     "-c max_connections=200" + pg_extra_settings(), "start"], timeout=120)
         log(f"postgresql: 127.0.0.1:{self.port} ({self.bin.parent.name})")
 
     def url(self, db: str) -> str:

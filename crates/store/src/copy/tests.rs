@@ -24,6 +24,8 @@ const NOT_COPIED: &[(&str, &str)] = &[
     // The old process's events, bookkeeping of each backend, live nodes.
     ("changes", "*"),
     ("directory_stamp", "*"),
+    // \Recent claims made on PostgreSQL; a copy brings the mark in folders.recent_uid.
+    ("recent_marks", "*"),
     ("meta", "*"),
     ("migrations", "*"),
     ("nodes", "*"),

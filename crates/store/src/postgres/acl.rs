@@ -8,7 +8,7 @@ use async_trait::async_trait;
 
 use super::PgStore;
 use super::error::not_found;
-use super::mail::{FOLDER_COLS, folder_row};
+use super::mail::{FOLDER_COL_COUNT, FOLDER_COLS, folder_row};
 use crate::error::Result;
 use crate::model::*;
 use crate::rules::acl::{merge_shared, sort_entries};
@@ -139,17 +139,15 @@ impl PgStore {
     /// The folders that grant `user` rights: other users' (`public` false) or its domain's
     /// public folders (`public` true), one per folder with the rights together.
     async fn granted(&self, user: UserId, public: bool) -> Result<Vec<SharedFolder>> {
-        let cols: Vec<String> = FOLDER_COLS.split(", ").map(|x| format!("f.{x}")).collect();
-        let n = cols.len();
+        let n = FOLDER_COL_COUNT;
         let owner = if public { "=" } else { "<>" };
         let sql = format!(
-            "SELECT {}, u.local, a.rights FROM acl a \
+            "SELECT {FOLDER_COLS}, u.local, a.rights FROM acl a \
              JOIN folders f ON f.id = a.folder_id JOIN users u ON u.id = f.user_id \
              WHERE f.user_id <> $1 AND u.local {owner} '{PUBLIC_OWNER}' \
                AND (a.grantee_id = $1 OR (a.grantee_id IS NULL \
                AND u.domain_id = (SELECT domain_id FROM users WHERE id = $1))) \
-             ORDER BY u.local, f.name, f.id",
-            cols.join(", ")
+             ORDER BY u.local, f.name, f.id"
         );
         let c = self.client().await?;
         let st = c.prepare_cached(&sql).await?;

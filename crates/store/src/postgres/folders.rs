@@ -7,7 +7,7 @@
 use super::PgStore;
 use super::blobs::release;
 use super::error::not_found;
-use super::mail::{FOLDER_COLS, charge, folder_row};
+use super::mail::{FOLDER_COLS, charge, folder_row, recent_mark};
 use crate::error::{Result, StoreError};
 use crate::events::Event;
 use crate::model::*;
@@ -18,7 +18,7 @@ impl PgStore {
     pub(crate) async fn get_folder_by_id_impl(&self, id: FolderId) -> Result<Option<Folder>> {
         let c = self.client().await?;
         let st = c
-            .prepare_cached(&format!("SELECT {FOLDER_COLS} FROM folders WHERE id = $1"))
+            .prepare_cached(&format!("SELECT {FOLDER_COLS} FROM folders f WHERE id = $1"))
             .await?;
         match c.query_opt(&st, &[&id]).await? {
             Some(r) => Ok(Some(folder_row(&r)?)),
@@ -137,17 +137,19 @@ impl PgStore {
     pub(crate) async fn folder_counts_impl(&self, folder: FolderId) -> Result<FolderCounts> {
         let c = self.client().await?;
         let st = c
-            .prepare_cached(
+            .prepare_cached(concat!(
                 "SELECT count(*), \
                  count(*) FILTER (WHERE position(' \\Seen ' in ' ' || flags || ' ') = 0), \
                  count(*) FILTER (WHERE position(' \\Deleted ' in ' ' || flags || ' ') > 0), \
                  coalesce(sum(size) FILTER \
                           (WHERE position(' \\Deleted ' in ' ' || flags || ' ') > 0), 0)::bigint, \
                  coalesce(sum(size), 0)::bigint, \
-                 count(*) FILTER (WHERE uid > (SELECT recent_uid FROM folders WHERE id = $1)), \
+                 count(*) FILTER (WHERE uid > (SELECT ",
+                recent_mark!(),
+                " FROM folders f WHERE f.id = $1)), \
                  coalesce(max(uid), 0), coalesce(max(modseq), 0) \
                  FROM messages WHERE folder_id = $1",
-            )
+            ))
             .await?;
         let r = c.query_one(&st, &[&folder]).await?;
         Ok(FolderCounts {
@@ -163,12 +165,20 @@ impl PgStore {
     }
 
     /// Claim the folder's `\Recent` messages ([`crate::MailStore::claim_recent`]): a plain
-    /// read when there is nothing new, else one transaction that locks the folder row and
-    /// moves the mark to the newest UID, so two nodes never claim the same message.
+    /// read when there is nothing new, else one round trip that locks the folder's row of
+    /// `recent_marks` (never the folder row, which a batch of mail writes may hold until its
+    /// commit) and moves the mark to the newest committed UID, so two sessions, of this node
+    /// or another, never claim the same message. The claim commits without waiting for the
+    /// WAL flush: a claim lost to a database crash only shows the messages as `\Recent`
+    /// once more.
     pub(crate) async fn claim_recent_impl(&self, folder: FolderId) -> Result<(u32, u32)> {
         let c = self.client().await?;
         let st = c
-            .prepare_cached("SELECT recent_uid, uidnext FROM folders WHERE id = $1")
+            .prepare_cached(concat!(
+                "SELECT ",
+                recent_mark!(),
+                ", f.uidnext FROM folders f WHERE f.id = $1"
+            ))
             .await?;
         let row = c
             .query_opt(&st, &[&folder])
@@ -178,27 +188,44 @@ impl PgStore {
         if mark >= next - 1 {
             return Ok((mark as u32, mark as u32));
         }
-        drop(c);
-        let (mark, newest): (i64, i64) = write_tx!(self, |tx| {
-            let st = tx
-                .t
-                .prepare_cached("SELECT recent_uid, uidnext FROM folders WHERE id = $1 FOR UPDATE")
-                .await?;
-            let row =
-                tx.t.query_opt(&st, &[&folder])
-                    .await?
-                    .ok_or_else(|| not_found(format!("folder #{folder}")))?;
-            let (mark, next): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
-            let newest = (next - 1).max(mark);
-            if newest > mark {
-                let st =
-                    tx.t.prepare_cached("UPDATE folders SET recent_uid = $2 WHERE id = $1")
-                        .await?;
-                tx.t.execute(&st, &[&folder, &newest]).await?;
+        // One simple-query round trip (the folder id is a number, formatted in): the row is
+        // made if missing, then locked, read and moved in one statement. Locking it waits
+        // for a concurrent claim and then reads the mark that claim left; the newest UID is
+        // the one committed when the statement began, never below that mark.
+        let sql = format!(
+            "BEGIN; SET LOCAL synchronous_commit = off; \
+             INSERT INTO recent_marks (folder_id, recent_uid) VALUES ({folder}, 0) \
+             ON CONFLICT (folder_id) DO NOTHING; \
+             WITH cur AS (SELECT greatest(r.recent_uid, f.recent_uid) AS mark, \
+                                 greatest(r.recent_uid, f.recent_uid, f.uidnext - 1) AS newest \
+                          FROM recent_marks r JOIN folders f ON f.id = r.folder_id \
+                          WHERE r.folder_id = {folder} FOR UPDATE OF r), \
+                  moved AS (UPDATE recent_marks SET recent_uid = cur.newest FROM cur \
+                            WHERE folder_id = {folder} AND cur.newest > cur.mark) \
+             SELECT mark, newest FROM cur; \
+             COMMIT"
+        );
+        let answer = match c.simple_query(&sql).await {
+            Ok(a) => a,
+            Err(e) => {
+                // A statement failed (the folder deleted meanwhile): the explicit transaction
+                // is left aborted; end it before the connection goes back to the pool.
+                let _ = c.batch_execute("ROLLBACK").await;
+                return Err(e.into());
             }
-            Ok((mark, newest))
-        })?;
-        Ok((mark as u32, newest as u32))
+        };
+        let mut claimed = None;
+        for m in answer {
+            if let tokio_postgres::SimpleQueryMessage::Row(r) = m {
+                let num = |i: usize| -> Result<u32> {
+                    r.get(i)
+                        .and_then(|v| v.parse::<u32>().ok())
+                        .ok_or_else(|| StoreError::Db(format!("recent mark of folder #{folder}")))
+                };
+                claimed = Some((num(0)?, num(1)?));
+            }
+        }
+        claimed.ok_or_else(|| StoreError::NotFound(format!("folder #{folder}")))
     }
 
     pub(crate) async fn list_subscriptions_impl(&self, user: UserId) -> Result<Vec<String>> {

@@ -24,8 +24,24 @@ use crate::rules::flags::{self, FolderFlagsBuilder};
 use crate::rules::{folders, now};
 use crate::traits::MailStore;
 
-pub(crate) const FOLDER_COLS: &str =
-    "id, user_id, name, special_use, uidvalidity, uidnext, highestmodseq, recent_uid";
+/// The `\Recent` mark of folder `f`: the greater of `folders.recent_uid` (set at creation or
+/// by a copy) and the row of `recent_marks` that claims move.
+macro_rules! recent_mark {
+    () => {
+        "greatest(f.recent_uid, coalesce((SELECT r.recent_uid FROM recent_marks r \
+         WHERE r.folder_id = f.id), 0))"
+    };
+}
+pub(crate) use recent_mark;
+
+/// Columns of [`folder_row`], from `folders f`.
+pub(crate) const FOLDER_COLS: &str = concat!(
+    "f.id, f.user_id, f.name, f.special_use, f.uidvalidity, f.uidnext, f.highestmodseq, ",
+    recent_mark!()
+);
+
+/// How many columns [`FOLDER_COLS`] has.
+pub(crate) const FOLDER_COL_COUNT: usize = 8;
 
 /// Columns of [`message_row`].
 pub(crate) const MESSAGE_COLS: &str = "uid, modseq, flags, internal_date, size, blob_id";
@@ -233,7 +249,7 @@ impl MailStore for PgStore {
         let c = self.client().await?;
         let st = c
             .prepare_cached(&format!(
-                "SELECT {FOLDER_COLS} FROM folders WHERE user_id = $1 AND name = $2"
+                "SELECT {FOLDER_COLS} FROM folders f WHERE user_id = $1 AND name = $2"
             ))
             .await?;
         match c.query_opt(&st, &[&user, &name]).await? {
@@ -246,7 +262,7 @@ impl MailStore for PgStore {
         let c = self.client().await?;
         let rows = c
             .query(
-                &format!("SELECT {FOLDER_COLS} FROM folders WHERE user_id = $1 ORDER BY name"),
+                &format!("SELECT {FOLDER_COLS} FROM folders f WHERE user_id = $1 ORDER BY name"),
                 &[&user],
             )
             .await?;

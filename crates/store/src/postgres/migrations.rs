@@ -134,6 +134,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "domain and user auto-clean, domain POP-retrieval switch",
         sql: include_str!("migrations/0022_autoclean_levels.sql"),
     },
+    Migration {
+        version: 23,
+        name: "recent marks apart from the folder row",
+        sql: include_str!("migrations/0023_recent_marks.sql"),
+    },
+    Migration {
+        version: 24,
+        name: "message chunks compressed with lz4",
+        sql: include_str!("migrations/0024_blob_chunks_lz4.sql"),
+    },
 ];
 
 /// A migration as a database has it.
