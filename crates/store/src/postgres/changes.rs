@@ -7,7 +7,7 @@
 //! transaction, so a message is never in both folders or in neither; what changed since a
 //! modseq is read in one snapshot, so its parts agree with each other.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use deadpool_postgres::GenericClient;
 
@@ -15,9 +15,7 @@ use super::PgStore;
 use super::blobs::add_refs;
 use super::error::TxResult;
 use super::error::not_found;
-use super::mail::{
-    Adding, LOCK_FOLDER, MESSAGE_COLS, charge, insert_messages, lock_folder, message_row,
-};
+use super::mail::{Adding, LOCK_FOLDER, MESSAGE_COLS, insert_messages, lock_folder, message_row};
 use super::tx::Tx;
 use crate::error::Result;
 use crate::events::Event;
@@ -109,64 +107,67 @@ pub(crate) async fn store_flags_tx(
     Ok(out)
 }
 
-/// Remove messages by UID inside a transaction: one new HIGHESTMODSEQ for the whole
-/// expunge, recorded per UID for QRESYNC (RFC 7162 §3.2.10); quota usage given back. Each
-/// message moves to `held_messages` with its blob reference, readable until
-/// [`EXPUNGED_HOLD_SECS`] from now (see [`super::held`]). Returns the UIDs removed, in the
-/// order asked.
+/// An expunge in one statement: the messages leave `messages` for `held_messages`; when any
+/// left, the folder's HIGHESTMODSEQ goes up by one, each UID is recorded in `expunged` with
+/// it, and the owner's usage goes down by their sizes. Its rows: each removed UID with the
+/// folder's owner.
+const EXPUNGE: &str = "\
+WITH gone AS ( \
+    DELETE FROM messages WHERE folder_id = $1 AND uid = ANY($2::bigint[]) \
+    RETURNING folder_id, uid, modseq, flags, internal_date, size, blob_id), \
+held AS ( \
+    INSERT INTO held_messages \
+    (folder_id, uid, modseq, flags, internal_date, size, blob_id, held_until) \
+    SELECT folder_id, uid, modseq, flags, internal_date, size, blob_id, $3 FROM gone \
+    ON CONFLICT (folder_id, uid) DO UPDATE SET held_until = excluded.held_until), \
+f AS ( \
+    UPDATE folders SET highestmodseq = highestmodseq + 1 \
+    WHERE id = $1 AND EXISTS (SELECT 1 FROM gone) \
+    RETURNING user_id, highestmodseq), \
+noted AS ( \
+    INSERT INTO expunged (folder_id, uid, modseq) SELECT $1, g.uid, f.highestmodseq \
+    FROM gone g, f \
+    ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = excluded.modseq), \
+freed AS ( \
+    UPDATE users SET used_bytes = greatest(used_bytes - (SELECT sum(size) FROM gone), 0) \
+    WHERE id = (SELECT user_id FROM f)) \
+SELECT g.uid, f.user_id FROM gone g, f";
+
+/// Remove messages by UID inside a transaction ([`EXPUNGE`], one round trip): one new
+/// HIGHESTMODSEQ for the whole expunge, recorded per UID for QRESYNC (RFC 7162 §3.2.10);
+/// quota usage given back. Each message moves to `held_messages` with its blob reference,
+/// readable until [`EXPUNGED_HOLD_SECS`] from now (see [`super::held`]). Returns the UIDs
+/// removed, in the order asked.
 pub(crate) async fn expunge_tx(
     tx: &mut Tx<'_>,
     folder: FolderId,
     uids: &[u32],
 ) -> TxResult<Vec<u32>> {
-    let (user, modseq) = lock_folder(tx, folder).await?;
     let want: Vec<i64> = uids.iter().map(|u| i64::from(*u)).collect();
     let held_until = now() + EXPUNGED_HOLD_SECS;
-    let st =
-        tx.t.prepare_cached(
-            "WITH gone AS (DELETE FROM messages WHERE folder_id = $1 AND uid = ANY($2::bigint[]) \
-             RETURNING folder_id, uid, modseq, flags, internal_date, size, blob_id) \
-             INSERT INTO held_messages \
-             (folder_id, uid, modseq, flags, internal_date, size, blob_id, held_until) \
-             SELECT folder_id, uid, modseq, flags, internal_date, size, blob_id, $3 FROM gone \
-             ON CONFLICT (folder_id, uid) DO UPDATE SET held_until = excluded.held_until \
-             RETURNING uid, size",
-        )
-        .await?;
+    let st = tx.t.prepare_cached(EXPUNGE).await?;
     let rows = tx.t.query(&st, &[&folder, &want, &held_until]).await?;
-    if rows.is_empty() {
+    let Some(first) = rows.first() else {
+        // Nothing removed: say so, unless the folder itself is gone.
+        let st =
+            tx.t.prepare_cached("SELECT 1 FROM folders WHERE id = $1")
+                .await?;
+        if tx.t.query_opt(&st, &[&folder]).await?.is_none() {
+            return Err(not_found(format!("folder #{folder}")));
+        }
         return Ok(Vec::new());
-    }
-    let mut gone = Vec::with_capacity(rows.len());
-    let mut freed = 0i64;
+    };
+    let user: UserId = first.try_get(1)?;
+    let mut gone = HashSet::with_capacity(rows.len());
     for r in &rows {
-        gone.push(r.try_get::<_, i64>(0)?);
-        freed += r.try_get::<_, i64>(1)?;
+        gone.insert(r.try_get::<_, i64>(0)? as u32);
     }
-    tx.t.execute(
-        &tx.t.prepare_cached("INSERT INTO expunged (folder_id, uid, modseq) SELECT $1, u, $3 FROM unnest($2::bigint[]) u \
-         ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = excluded.modseq").await?,
-        &[&folder, &gone, &modseq],
-    )
-    .await?;
-    tx.t.execute(
-        &tx.t
-            .prepare_cached("UPDATE folders SET highestmodseq = $2 WHERE id = $1")
-            .await?,
-        &[&folder, &modseq],
-    )
-    .await?;
-    charge(tx, user, -freed).await?;
     tx.emit(Event::Mailbox {
         user_id: user,
         folder_id: folder,
     });
-    let mut removed: Vec<u32> = Vec::with_capacity(gone.len());
-    for &u in uids {
-        if gone.contains(&i64::from(u)) && !removed.contains(&u) {
-            removed.push(u);
-        }
-    }
+    // In the order asked, each once.
+    let removed: Vec<u32> = uids.iter().copied().filter(|u| gone.remove(u)).collect();
     Ok(removed)
 }
 

@@ -18,7 +18,9 @@ impl PgStore {
     pub(crate) async fn get_folder_by_id_impl(&self, id: FolderId) -> Result<Option<Folder>> {
         let c = self.client().await?;
         let st = c
-            .prepare_cached(&format!("SELECT {FOLDER_COLS} FROM folders f WHERE id = $1"))
+            .prepare_cached(&format!(
+                "SELECT {FOLDER_COLS} FROM folders f WHERE id = $1"
+            ))
             .await?;
         match c.query_opt(&st, &[&id]).await? {
             Some(r) => Ok(Some(folder_row(&r)?)),

@@ -7,7 +7,7 @@
 //! every write waiting and runs them in one transaction: the new messages' bytes first (no
 //! lock held), then every folder of the batch is locked in one statement, in id order, then
 //! the new messages go in with one statement per folder ([`super::adder`]) and the other
-//! writes run one after another, each inside a savepoint; one COMMIT answers them all. Up to
+//! writes run one after another; one COMMIT answers them all. Up to
 //! [`CONCURRENT`] batches run at once on folders no other running batch holds, so mailboxes
 //! that share nothing commit side by side, and the writes for a busy mailbox gather into the
 //! next batch rather than queueing on its lock.
@@ -20,10 +20,11 @@
 //! write commits synchronously.
 //!
 //! Invariants: a write's `Ok` is sent only after the transaction holding it committed, and
-//! its events are published before that; a write that fails by a rule of the store (a folder
-//! deleted meanwhile) is rolled back to its savepoint and answered alone, its events dropped;
-//! a batch that fails as a whole (deadlock, lost connection, failed COMMIT) is run again one
-//! write per transaction, so nobody is answered from a transaction that did not commit. Every
+//! its events are published before that; a write on a folder deleted meanwhile (the only
+//! rule a write of a locked folder can break) is left out of the batch and run alone, so it
+//! gets its own answer; a batch that fails (a write failed, deadlock, lost connection, failed
+//! COMMIT) is run again one write per transaction, so nobody is answered from a transaction
+//! that did not commit, and a failing write gets its own error. Every
 //! batch locks all its folders first and in id order, so batches (of this node or another)
 //! never deadlock on folders. Memory: a batch holds at most [`MAX_BYTES`] of new messages (or
 //! one larger addition).
@@ -75,10 +76,8 @@ trait Job: Send {
     fn relaxed(&self) -> bool;
     /// Run inside the batch's transaction, keeping the value for the answer.
     fn run<'a, 'c>(&'a mut self, tx: &'a mut Tx<'c>) -> BoxFuture<'a, TxResult<()>>;
-    /// It failed alone (rolled back to its savepoint): that is its answer.
-    fn failed(&mut self, e: StoreError);
-    /// Answer once the batch's COMMIT returned.
-    fn answer(self: Box<Self>, commit: &Result<()>);
+    /// Answer once the batch that ran it committed.
+    fn answer(self: Box<Self>);
     /// Run in a transaction of its own and answer.
     fn alone(self: Box<Self>, store: &PgStore) -> BoxFuture<'_, ()>;
 }
@@ -87,7 +86,8 @@ struct Pending<T> {
     folders: Vec<FolderId>,
     relaxed: bool,
     work: Box<Work<T>>,
-    outcome: Option<Result<T>>,
+    /// Its value from the batch, answered once the batch committed.
+    outcome: Option<T>,
     reply: oneshot::Sender<Result<T>>,
 }
 
@@ -103,22 +103,15 @@ impl<T: Send + 'static> Job for Pending<T> {
     fn run<'a, 'c>(&'a mut self, tx: &'a mut Tx<'c>) -> BoxFuture<'a, TxResult<()>> {
         Box::pin(async move {
             let v = (self.work)(tx).await?;
-            self.outcome = Some(Ok(v));
+            self.outcome = Some(v);
             Ok(())
         })
     }
 
-    fn failed(&mut self, e: StoreError) {
-        self.outcome = Some(Err(e));
-    }
-
-    fn answer(self: Box<Self>, commit: &Result<()>) {
-        let r = match (self.outcome, commit) {
-            (Some(Err(e)), _) => Err(e),
-            (Some(Ok(v)), Ok(())) => Ok(v),
-            (_, Err(e)) => Err(StoreError::Db(e.to_string())),
-            (None, Ok(())) => Err(StoreError::Db("a write was not run".into())),
-        };
+    fn answer(self: Box<Self>) {
+        let r = self
+            .outcome
+            .ok_or_else(|| StoreError::Db("a write was not run".into()));
         let _ = self.reply.send(r);
     }
 
@@ -330,12 +323,17 @@ async fn commit(store: &PgStore, batch: Vec<Waiting>) {
     }
     if adds.len() + jobs.len() > 1 {
         match together(store, &adds, &mut jobs).await {
-            Ok(uids) => {
+            Ok((uids, ran)) => {
                 for (a, uids) in adds.into_iter().zip(uids) {
                     let _ = a.reply.send(Ok(uids));
                 }
-                for j in jobs {
-                    j.answer(&Ok(()));
+                for (j, ran) in jobs.into_iter().zip(ran) {
+                    if ran {
+                        j.answer();
+                    } else {
+                        // A folder of it was gone: alone, it gets its own answer.
+                        j.alone(store).await;
+                    }
                 }
                 return;
             }
@@ -361,18 +359,20 @@ async fn commit(store: &PgStore, batch: Vec<Waiting>) {
     }
 }
 
-/// The whole batch in one transaction: the UIDs of each addition. Each other write's own
-/// outcome is kept in it; `Err` means the transaction did not commit.
+/// The whole batch in one transaction: the UIDs of each addition, and which other writes
+/// ran in it (not those on a folder that no longer exists, left to run alone). Each write
+/// that ran keeps its value for its answer; `Err` means the transaction did not commit (a
+/// write failed, or the commit did).
 async fn together(
     store: &PgStore,
     adds: &[Addition],
     jobs: &mut [Box<dyn Job>],
-) -> std::result::Result<Vec<Vec<u32>>, StoreError> {
+) -> std::result::Result<(Vec<Vec<u32>>, Vec<bool>), StoreError> {
     let mut client = store.client().await?;
     let mut tx = Tx::new(client.transaction().await?);
     let items: Vec<&[Item]> = adds.iter().map(|a| a.items.as_slice()).collect();
     let relaxed = adds.is_empty() && jobs.iter().all(|j| j.relaxed());
-    let r: TxResult<Vec<Vec<u32>>> = async {
+    let r: TxResult<(Vec<Vec<u32>>, Vec<bool>)> = async {
         if relaxed {
             tx.t.batch_execute(ASYNC_COMMIT).await?;
         }
@@ -385,36 +385,29 @@ async fn together(
         let st =
             tx.t.prepare_cached("SELECT id FROM folders WHERE id = ANY($1) ORDER BY id FOR UPDATE")
                 .await?;
-        tx.t.execute(&st, &[&folders]).await?;
+        let present =
+            tx.t.query(&st, &[&folders])
+                .await?
+                .iter()
+                .map(|r| r.try_get::<_, FolderId>(0))
+                .collect::<std::result::Result<HashSet<FolderId>, _>>()?;
         let uids = adder::add_to_folders(&mut tx, &items, &blobs).await?;
-        // Each write in a savepoint; ending one and opening the next is one round trip.
-        let mut open = false;
+        // With every folder locked and present, a write can fail only by the database
+        // (a lost connection, a bug), which fails the batch: no savepoint per write, which
+        // would cost each a round trip.
+        let mut ran = Vec::with_capacity(jobs.len());
         for job in jobs.iter_mut() {
-            let begin = if open {
-                "RELEASE SAVEPOINT job; SAVEPOINT job"
-            } else {
-                "SAVEPOINT job"
-            };
-            tx.t.batch_execute(begin).await?;
-            open = true;
-            let mark = tx.mark();
-            match job.run(&mut tx).await {
-                Ok(()) => {}
-                Err(f) if f.retryable() => return Err(f),
-                Err(f) => {
-                    tx.t.batch_execute("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job")
-                        .await?;
-                    open = false;
-                    tx.forget_since(mark);
-                    job.failed(f.into());
-                }
+            let here = job.folders().iter().all(|f| present.contains(f));
+            if here {
+                job.run(&mut tx).await?;
             }
+            ran.push(here);
         }
-        Ok(uids)
+        Ok((uids, ran))
     }
     .await;
     match r {
-        Ok(uids) => {
+        Ok(done) => {
             let events = tx
                 .commit(&store.inner.origin)
                 .await
@@ -422,7 +415,7 @@ async fn together(
             for e in events {
                 store.inner.bus.publish(e);
             }
-            Ok(uids)
+            Ok(done)
         }
         Err(f) => {
             tx.rollback().await;

@@ -35,16 +35,6 @@ impl<'c> Tx<'c> {
         }
     }
 
-    /// Where the events raised so far end, for [`forget_since`](Self::forget_since).
-    pub(crate) fn mark(&self) -> usize {
-        self.events.len()
-    }
-
-    /// Drop the events raised since `mark` (their work was rolled back to a savepoint).
-    pub(crate) fn forget_since(&mut self, mark: usize) {
-        self.events.truncate(mark);
-    }
-
     /// Log the events, commit, and hand the events back for publishing.
     pub(crate) async fn commit(self, origin: &str) -> TxResult<Vec<Event>> {
         if !self.events.is_empty() {
