@@ -38,13 +38,14 @@ use tokio::task::JoinSet;
 
 use super::adder::{self, Item};
 use super::error::TxResult;
+use super::flagbatch::{self, FlagJob};
 use super::tx::Tx;
 use super::{Inner, PgStore};
 use crate::error::{Result, StoreError};
-use crate::model::FolderId;
+use crate::model::{FlagOp, FlagUpdate, FolderId};
 
 /// Makes the transaction's commit return before its WAL is flushed (relaxed writes only).
-const ASYNC_COMMIT: &str = "SET LOCAL synchronous_commit = off";
+pub(crate) const ASYNC_COMMIT: &str = "SET LOCAL synchronous_commit = off";
 
 /// Writes taken into one transaction, at most.
 const MAX_JOBS: usize = 256;
@@ -136,6 +137,9 @@ impl<T: Send + 'static> Job for Pending<T> {
 enum Waiting {
     Add(Addition),
     Run(Box<dyn Job>),
+    /// A flag change: those next to each other in a batch run together
+    /// ([`super::flagbatch`]).
+    Flags(FlagJob),
 }
 
 impl Waiting {
@@ -148,13 +152,50 @@ impl Waiting {
                     .flat_map(|item| item.targets.iter().map(|t| t.0)),
             ),
             Waiting::Run(j) => Box::new(j.folders().iter().copied()),
+            Waiting::Flags(f) => Box::new(f.folder.iter().copied()),
         }
     }
 
     fn bytes(&self) -> usize {
         match self {
             Waiting::Add(a) => a.items.iter().map(|i| i.bytes.len()).sum(),
-            Waiting::Run(_) => 0,
+            Waiting::Run(_) | Waiting::Flags(_) => 0,
+        }
+    }
+}
+
+/// A write of a batch other than new messages, in arrival order.
+enum Other {
+    Run(Box<dyn Job>),
+    Flags(FlagJob),
+}
+
+impl Other {
+    fn folders(&self) -> &[FolderId] {
+        match self {
+            Other::Run(j) => j.folders(),
+            Other::Flags(f) => &f.folder,
+        }
+    }
+
+    fn relaxed(&self) -> bool {
+        match self {
+            Other::Run(j) => j.relaxed(),
+            Other::Flags(_) => true,
+        }
+    }
+
+    fn answer(self) {
+        match self {
+            Other::Run(j) => j.answer(),
+            Other::Flags(f) => f.answer(),
+        }
+    }
+
+    async fn alone(self, store: &PgStore) {
+        match self {
+            Other::Run(j) => j.alone(store).await,
+            Other::Flags(f) => f.alone(store).await,
         }
     }
 }
@@ -201,6 +242,33 @@ impl Group {
         F: for<'a, 'c> Fn(&'a mut Tx<'c>) -> BoxFuture<'a, TxResult<T>> + Send + Sync + 'static,
     {
         self.queue_job(folders, true, work).await
+    }
+
+    /// A flag change (STORE) in the next batch, run together with the flag changes next to
+    /// it there; relaxed like [`Self::run_relaxed`].
+    pub(crate) async fn store_flags(
+        &self,
+        folder: FolderId,
+        uids: Vec<u32>,
+        op: FlagOp,
+        flags: Vec<String>,
+        unchanged_since: Option<u64>,
+    ) -> Result<FlagUpdate> {
+        let (reply, answer) = oneshot::channel();
+        let job = FlagJob {
+            folder: [folder],
+            uids,
+            op,
+            flags,
+            unchanged_since,
+            outcome: None,
+            reply,
+        };
+        self.queue
+            .send(Waiting::Flags(job))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
     }
 
     async fn queue_job<T, F>(&self, folders: Vec<FolderId>, relaxed: bool, work: F) -> Result<T>
@@ -318,7 +386,8 @@ async fn commit(store: &PgStore, batch: Vec<Waiting>) {
     for w in batch {
         match w {
             Waiting::Add(a) => adds.push(a),
-            Waiting::Run(j) => jobs.push(j),
+            Waiting::Run(j) => jobs.push(Other::Run(j)),
+            Waiting::Flags(f) => jobs.push(Other::Flags(f)),
         }
     }
     if adds.len() + jobs.len() > 1 {
@@ -366,7 +435,7 @@ async fn commit(store: &PgStore, batch: Vec<Waiting>) {
 async fn together(
     store: &PgStore,
     adds: &[Addition],
-    jobs: &mut [Box<dyn Job>],
+    jobs: &mut [Other],
 ) -> std::result::Result<(Vec<Vec<u32>>, Vec<bool>), StoreError> {
     let mut client = store.client().await?;
     let mut tx = Tx::new(client.transaction().await?);
@@ -395,13 +464,27 @@ async fn together(
         // With every folder locked and present, a write can fail only by the database
         // (a lost connection, a bug), which fails the batch: no savepoint per write, which
         // would cost each a round trip.
-        let mut ran = Vec::with_capacity(jobs.len());
-        for job in jobs.iter_mut() {
-            let here = job.folders().iter().all(|f| present.contains(f));
-            if here {
-                job.run(&mut tx).await?;
+        // Flag changes next to each other run as one ([`super::flagbatch`]).
+        let ran: Vec<bool> = jobs
+            .iter()
+            .map(|j| j.folders().iter().all(|f| present.contains(f)))
+            .collect();
+        let mut flags: Vec<&mut FlagJob> = Vec::new();
+        for (job, here) in jobs.iter_mut().zip(&ran) {
+            match job {
+                _ if !here => {}
+                Other::Flags(f) => flags.push(f),
+                Other::Run(j) => {
+                    if !flags.is_empty() {
+                        flagbatch::run(&mut tx, &mut flags).await?;
+                        flags.clear();
+                    }
+                    j.run(&mut tx).await?;
+                }
             }
-            ran.push(here);
+        }
+        if !flags.is_empty() {
+            flagbatch::run(&mut tx, &mut flags).await?;
         }
         Ok((uids, ran))
     }

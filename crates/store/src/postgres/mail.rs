@@ -436,17 +436,9 @@ impl MailStore for PgStore {
         flags: &[String],
         unchanged_since: Option<u64>,
     ) -> Result<FlagUpdate> {
-        let asked = Arc::new((uids.to_vec(), flags.to_vec()));
         self.inner
             .group
-            .run_relaxed(vec![folder], move |tx| {
-                let asked = asked.clone();
-                Box::pin(async move {
-                    let (uids, flags) = &*asked;
-                    super::changes::store_flags_tx(tx, folder, uids, op, flags, unchanged_since)
-                        .await
-                })
-            })
+            .store_flags(folder, uids.to_vec(), op, flags.to_vec(), unchanged_since)
             .await
     }
 

@@ -70,6 +70,7 @@ mod directory_search;
 mod dkim;
 mod dmarc;
 mod error;
+mod flagbatch;
 mod folders;
 mod greylist;
 mod group;

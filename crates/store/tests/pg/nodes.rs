@@ -209,6 +209,100 @@ async fn concurrent_folder_changes_share_transactions_and_fail_alone() {
     .await;
 }
 
+/// Concurrent flag changes of the same messages (run together in batches): each change that
+/// changed anything has its own modseq, one after another from the folder's, and replaying
+/// the answers in modseq order gives exactly the rows' flags and modseqs; a change with an
+/// UNCHANGEDSINCE older than a message's modseq leaves it alone and says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_flag_changes_agree_with_their_answers() {
+    with_db(
+        "concurrent_flag_changes_agree_with_their_answers",
+        |db| async move {
+            let s = db.connect().await;
+            let u = suite::one_user(&s, "flags.test", "u", &[("INBOX", None)]).await;
+            let inbox = s.get_folder(u.id, "INBOX").await.unwrap().unwrap();
+            let batch = (0..4)
+                .map(|i| (format!("m {i}\r\n").into_bytes(), msg()))
+                .collect();
+            s.append_batch(inbox.id, batch).await.unwrap();
+            let start = s
+                .get_folder_by_id(inbox.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .highestmodseq;
+            let mut tasks = Vec::new();
+            for i in 0..90u32 {
+                let s = s.clone();
+                tasks.push(tokio::spawn(async move {
+                    let uids: Vec<u32> = vec![i % 3 + 1, (i + 1) % 3 + 1, 9];
+                    let (op, flags) = match i % 3 {
+                        0 => (FlagOp::Add, vec![format!("k{}", i % 5), "\\Seen".into()]),
+                        1 => (FlagOp::Remove, vec![format!("k{}", (i + 2) % 5)]),
+                        _ => (FlagOp::Replace, vec![format!("k{}", i % 5)]),
+                    };
+                    // Every tenth change asks for messages unchanged since the start.
+                    let since = (i % 10 == 0).then_some(start);
+                    let r = s
+                        .store_flags(inbox.id, &uids, op, &flags, since)
+                        .await
+                        .unwrap();
+                    (uids, since, r)
+                }));
+            }
+            let mut answers = Vec::new();
+            for t in tasks {
+                answers.push(t.await.unwrap());
+            }
+            let mut modseqs: Vec<u64> = Vec::new();
+            let mut last: std::collections::HashMap<u32, (u64, Vec<String>)> = Default::default();
+            for (uids, since, r) in &answers {
+                assert_eq!(r.missing, vec![9], "UID 9 does not exist");
+                let mut of_this: Vec<u64> = r.changed.iter().map(|c| c.1).collect();
+                of_this.dedup();
+                assert!(of_this.len() <= 1, "one modseq per change: {r:?}");
+                modseqs.extend(of_this);
+                for (uid, m, f) in &r.changed {
+                    let e = last.entry(*uid).or_insert((0, Vec::new()));
+                    if *m > e.0 {
+                        *e = (*m, f.clone());
+                    }
+                }
+                if since.is_none() {
+                    assert!(r.modified.is_empty(), "{r:?}");
+                }
+                for u in &r.modified {
+                    assert!(uids.contains(u));
+                }
+            }
+            modseqs.sort_unstable();
+            let n = modseqs.len() as u64;
+            assert_eq!(modseqs, (start + 1..=start + n).collect::<Vec<_>>());
+            let end = s
+                .get_folder_by_id(inbox.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .highestmodseq;
+            assert_eq!(end, start + n);
+            for m in s.list_messages(inbox.id).await.unwrap() {
+                if m.uid > 3 {
+                    continue;
+                }
+                let (want_m, want_f) = &last[&m.uid];
+                assert_eq!(m.modseq, *want_m, "UID {}", m.uid);
+                let mut got = m.flags.clone();
+                let mut want = want_f.clone();
+                got.sort();
+                want.sort();
+                assert_eq!(got, want, "UID {}", m.uid);
+            }
+            db
+        },
+    )
+    .await;
+}
+
 /// A lease taken by one node keeps the entry from the other until it runs out; then the
 /// other takes it over. Releasing frees a node's own leases, not a live lease of another.
 /// Nodes leasing at once never get the same entry.

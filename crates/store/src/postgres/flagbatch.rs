@@ -1,0 +1,198 @@
+//! Flag changes in a group-commit batch ([`super::group`]): the flag changes that follow one
+//! another in a batch run as one read and one write, whatever their number, instead of two
+//! round trips each (the folder rows are already locked by the batch).
+//!
+//! Invariants: the result is the one the changes would have had one after another in their
+//! order: each change sees the flags the earlier ones left (a UID changed twice ends with the
+//! later change), each change that changes anything gets the next modseq of its folder, and
+//! its answer ([`FlagUpdate`]) is the one it would have had alone, by the rules of
+//! [`crate::rules::flags`]. A change runs merged only inside a batch that locked and found
+//! every folder of it.
+
+use std::collections::HashMap;
+
+use futures::future::BoxFuture;
+use tokio::sync::oneshot;
+use tokio_postgres::types::ToSql;
+
+use super::PgStore;
+use super::error::{TxResult, not_found};
+use super::tx::Tx;
+use crate::error::{Result, StoreError};
+use crate::events::Event;
+use crate::model::{FlagOp, FlagUpdate, FolderId, UserId};
+use crate::rules::flags::{self, Outcome};
+
+/// One STORE waiting for a batch: what it asks, and where its answer goes.
+pub(crate) struct FlagJob {
+    pub folder: [FolderId; 1],
+    pub uids: Vec<u32>,
+    pub op: FlagOp,
+    pub flags: Vec<String>,
+    pub unchanged_since: Option<u64>,
+    /// Its answer from the batch, sent once the batch committed.
+    pub outcome: Option<FlagUpdate>,
+    pub reply: oneshot::Sender<Result<FlagUpdate>>,
+}
+
+impl FlagJob {
+    /// Run alone, in its own transaction (relaxed commit), and answer.
+    pub(crate) fn alone(self, store: &PgStore) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let job = &self;
+            let r: Result<FlagUpdate> = async {
+                write_tx!(store, |tx| {
+                    tx.t.batch_execute(super::group::ASYNC_COMMIT).await?;
+                    super::changes::store_flags_tx(
+                        &mut tx,
+                        job.folder[0],
+                        &job.uids,
+                        job.op,
+                        &job.flags,
+                        job.unchanged_since,
+                    )
+                    .await
+                })
+            }
+            .await;
+            let _ = self.reply.send(r);
+        })
+    }
+
+    /// Answer once the batch that ran it committed.
+    pub(crate) fn answer(self) {
+        let r = self
+            .outcome
+            .ok_or_else(|| StoreError::Db("a flag change was not run".into()));
+        let _ = self.reply.send(r);
+    }
+}
+
+/// A message's flags and modseq as the run has left them so far.
+struct Current {
+    flags: Vec<String>,
+    modseq: u64,
+    /// Changed by the run: written back at the end.
+    dirty: bool,
+}
+
+/// Run `jobs`, one after another in meaning, in two round trips: the folders' owners and
+/// HIGHESTMODSEQs with every asked message's flags, then every changed message and every
+/// raised folder. The batch holds every folder's row lock.
+pub(crate) async fn run(tx: &mut Tx<'_>, jobs: &mut [&mut FlagJob]) -> TxResult<()> {
+    let mut folders: Vec<FolderId> = jobs.iter().map(|j| j.folder[0]).collect();
+    folders.sort_unstable();
+    folders.dedup();
+    let (mut want_f, mut want_u) = (Vec::new(), Vec::new());
+    for j in jobs.iter() {
+        for &u in &j.uids {
+            want_f.push(j.folder[0]);
+            want_u.push(i64::from(u));
+        }
+    }
+    let folders_st =
+        tx.t.prepare_cached("SELECT id, user_id, highestmodseq FROM folders WHERE id = ANY($1)")
+            .await?;
+    let rows_st =
+        tx.t.prepare_cached(
+            "SELECT m.folder_id, m.uid, m.flags, m.modseq FROM messages m \
+             JOIN (SELECT DISTINCT f, u FROM unnest($1::bigint[], $2::bigint[]) AS w (f, u)) w \
+             ON m.folder_id = w.f AND m.uid = w.u",
+        )
+        .await?;
+    let folders_params: [&(dyn ToSql + Sync); 1] = [&folders];
+    let rows_params: [&(dyn ToSql + Sync); 2] = [&want_f, &want_u];
+    let (folder_rows, rows) = futures::try_join!(
+        tx.t.query(&folders_st, &folders_params),
+        tx.t.query(&rows_st, &rows_params)
+    )?;
+    // Each folder's owner, HIGHESTMODSEQ, and whether the run raised it.
+    let mut highest: HashMap<FolderId, (UserId, u64, bool)> = HashMap::new();
+    for r in &folder_rows {
+        let m: i64 = r.try_get(2)?;
+        highest.insert(r.try_get(0)?, (r.try_get(1)?, m as u64, false));
+    }
+    let mut current: HashMap<(FolderId, u32), Current> = HashMap::with_capacity(rows.len());
+    for r in &rows {
+        current.insert(
+            (r.try_get(0)?, r.try_get::<_, i64>(1)? as u32),
+            Current {
+                flags: flags::from_text(r.try_get(2)?),
+                modseq: r.try_get::<_, i64>(3)? as u64,
+                dirty: false,
+            },
+        );
+    }
+    for job in jobs.iter_mut() {
+        let folder = job.folder[0];
+        let Some((_, top, _)) = highest.get(&folder) else {
+            return Err(not_found(format!("folder #{folder}")));
+        };
+        let modseq = top + 1;
+        let mut out = FlagUpdate::default();
+        for &uid in &job.uids {
+            let Some(c) = current.get_mut(&(folder, uid)) else {
+                out.missing.push(uid);
+                continue;
+            };
+            match flags::outcome(&c.flags, c.modseq, job.op, &job.flags, job.unchanged_since) {
+                Outcome::Conflict => out.modified.push(uid),
+                Outcome::Same => {}
+                Outcome::Changed(new) => {
+                    (c.flags, c.modseq, c.dirty) = (new.clone(), modseq, true);
+                    out.changed.push((uid, modseq, new));
+                }
+            }
+        }
+        if !out.changed.is_empty()
+            && let Some(h) = highest.get_mut(&folder)
+        {
+            (h.1, h.2) = (modseq, true);
+            tx.emit(Event::Mailbox {
+                user_id: h.0,
+                folder_id: folder,
+            });
+        }
+        job.outcome = Some(out);
+    }
+    let (mut set_f, mut set_u, mut set_flags, mut set_m) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for ((f, u), c) in &current {
+        if c.dirty {
+            set_f.push(*f);
+            set_u.push(i64::from(*u));
+            set_flags.push(flags::to_text(&c.flags));
+            set_m.push(c.modseq as i64);
+        }
+    }
+    if set_f.is_empty() {
+        return Ok(());
+    }
+    let (mut raised, mut to) = (Vec::new(), Vec::new());
+    for (f, (_, m, up)) in &highest {
+        if *up {
+            raised.push(*f);
+            to.push(*m as i64);
+        }
+    }
+    let rows_st =
+        tx.t.prepare_cached(
+            "UPDATE messages m SET flags = d.flags, modseq = d.modseq \
+             FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[]) \
+             AS d (f, u, flags, modseq) WHERE m.folder_id = d.f AND m.uid = d.u",
+        )
+        .await?;
+    let folders_st =
+        tx.t.prepare_cached(
+            "UPDATE folders f SET highestmodseq = d.m \
+             FROM unnest($1::bigint[], $2::bigint[]) AS d (id, m) WHERE f.id = d.id",
+        )
+        .await?;
+    let rows_params: [&(dyn ToSql + Sync); 4] = [&set_f, &set_u, &set_flags, &set_m];
+    let folders_params: [&(dyn ToSql + Sync); 2] = [&raised, &to];
+    futures::try_join!(
+        tx.t.execute(&rows_st, &rows_params),
+        tx.t.execute(&folders_st, &folders_params)
+    )?;
+    Ok(())
+}
