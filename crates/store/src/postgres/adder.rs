@@ -1,6 +1,7 @@
 //! New messages of a group-commit batch ([`super::group`]): every addition's bytes are
 //! written first (no lock held), then each folder gets all its new messages from one
-//! statement that takes its UIDs and modseqs, inserts the rows and charges the owner.
+//! statement that takes its UIDs and modseqs, inserts the rows, lists them for the search
+//! text indexer and charges the owner.
 //!
 //! Invariants: within a folder, additions get UIDs in the order given, an addition's own
 //! messages in its order; a message's bytes and its listing for the search text indexer
@@ -15,7 +16,6 @@ use tokio_postgres::types::ToSql;
 
 use super::blobs::chunks;
 use super::error::{TxResult, not_found};
-use super::textindex;
 use super::tx::Tx;
 use crate::events::Event;
 use crate::model::{FolderId, MessageBytes, NewMessage, UserId};
@@ -96,7 +96,10 @@ pub(crate) async fn add_to_folders(
             }
         }
     }
-    // Folders in id order (the batch locked them in that order already).
+    // Folders in id order (the batch locked them in that order already). The new messages
+    // are only listed in `text_pending`: their search text is kept later by the indexer, in
+    // batches, as its trigram index entries cost more than the row and would lengthen the
+    // transaction.
     let st =
         tx.t.prepare_cached(
             "WITH f AS (UPDATE folders SET uidnext = uidnext + $2, highestmodseq = highestmodseq + $2 \
@@ -105,6 +108,8 @@ pub(crate) async fn add_to_folders(
                SELECT $1, f.uid0 + d.n - 1, f.modseq0 + d.n - 1, d.flags, d.date, d.size, d.blob \
                FROM f, unnest($3::text[], $4::bigint[], $5::bigint[], $6::text[]) \
                  WITH ORDINALITY AS d (flags, date, size, blob, n)), \
+             p AS (INSERT INTO text_pending (folder_id, uid, cut) \
+               SELECT $1, f.uid0 + d.n - 1, false FROM f, unnest($3::text[]) WITH ORDINALITY AS d (x, n)), \
              u AS (UPDATE users SET used_bytes = greatest(used_bytes + $7, 0) \
                FROM f WHERE users.id = f.user_id) \
              SELECT user_id, uid0 FROM f",
@@ -142,8 +147,6 @@ pub(crate) async fn add_to_folders(
         for (k, p) in placed.iter().enumerate() {
             answers[p.job][p.slot] = (uid0 + k as i64) as u32;
         }
-        let uids: Vec<i64> = (uid0..uid0 + placed.len() as i64).collect();
-        textindex::pending(tx, *folder, &uids).await?;
         tx.emit(Event::Mailbox {
             user_id: user,
             folder_id: *folder,
@@ -170,16 +173,15 @@ async fn insert_blobs(tx: &Tx<'_>, jobs: &[&[Item]], ids: &[Vec<String>]) -> TxR
             }
         }
     }
-    tx.t.execute(
-        &tx.t
-            .prepare_cached(
-                "INSERT INTO blobs (id, refs, size, head) \
-         SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bytea[])",
-            )
-            .await?,
-        &[&rows_id, &rows_refs, &rows_size, &rows_head],
-    )
-    .await?;
+    if rows_id.is_empty() {
+        return Ok(());
+    }
+    let blobs_st =
+        tx.t.prepare_cached(
+            "INSERT INTO blobs (id, refs, size, head) \
+             SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bytea[])",
+        )
+        .await?;
     let st =
         tx.t.prepare_cached(
             "INSERT INTO blob_chunks (blob_id, seq, data) \
@@ -188,16 +190,23 @@ async fn insert_blobs(tx: &Tx<'_>, jobs: &[&[Item]], ids: &[Vec<String>]) -> TxR
         .await?;
     let st = &st;
     let groups = statement_groups(parts.iter().map(|p| p.2.len()));
-    for wave in groups.chunks(IN_FLIGHT) {
-        let sent = wave.iter().map(|range| {
-            let group = &parts[range.clone()];
-            let ids: Vec<&str> = group.iter().map(|p| p.0).collect();
-            let seqs: Vec<i32> = group.iter().map(|p| p.1).collect();
-            let data: Vec<&[u8]> = group.iter().map(|p| p.2.as_ref()).collect();
-            async move { tx.t.execute(st, &[&ids, &seqs, &data]).await }
-        });
-        futures::future::try_join_all(sent).await?;
-    }
+    let blob_rows: [&(dyn ToSql + Sync); 4] = [&rows_id, &rows_refs, &rows_size, &rows_head];
+    // The blob rows and the first chunk statements go out together (pipelined; the server
+    // runs them in order, so every chunk finds its blob row).
+    let chunk_rows = async {
+        for wave in groups.chunks(IN_FLIGHT) {
+            let sent = wave.iter().map(|range| {
+                let group = &parts[range.clone()];
+                let ids: Vec<&str> = group.iter().map(|p| p.0).collect();
+                let seqs: Vec<i32> = group.iter().map(|p| p.1).collect();
+                let data: Vec<&[u8]> = group.iter().map(|p| p.2.as_ref()).collect();
+                async move { tx.t.execute(st, &[&ids, &seqs, &data]).await }
+            });
+            futures::future::try_join_all(sent).await?;
+        }
+        Ok(())
+    };
+    futures::try_join!(tx.t.execute(&blobs_st, &blob_rows), chunk_rows)?;
     Ok(())
 }
 

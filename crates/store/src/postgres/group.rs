@@ -5,7 +5,8 @@
 //! and modseqs must become visible in the order they were handed out), so one transaction per
 //! change makes the clients of a busy mailbox queue for one WAL flush each. Here a task takes
 //! every write waiting and runs them in one transaction: the new messages' bytes first (no
-//! lock held), then every folder of the batch is locked in one statement, in id order, then
+//! lock held, but for the chunks past the first few statements of a large batch), then every
+//! folder of the batch is locked in one statement, in id order (these go out pipelined), then
 //! the new messages go in with one statement per folder ([`super::adder`]) and the other
 //! writes run one after another; one COMMIT answers them all. Up to
 //! [`CONCURRENT`] batches run at once on folders no other running batch holds, so mailboxes
@@ -442,10 +443,6 @@ async fn together(
     let items: Vec<&[Item]> = adds.iter().map(|a| a.items.as_slice()).collect();
     let relaxed = adds.is_empty() && jobs.iter().all(|j| j.relaxed());
     let r: TxResult<(Vec<Vec<u32>>, Vec<bool>)> = async {
-        if relaxed {
-            tx.t.batch_execute(ASYNC_COMMIT).await?;
-        }
-        let blobs = adder::write_blobs(&tx, &items).await?;
         let mut folders: Vec<FolderId> = adder::folders_of(&items)
             .chain(jobs.iter().flat_map(|j| j.folders().iter().copied()))
             .collect();
@@ -454,12 +451,20 @@ async fn together(
         let st =
             tx.t.prepare_cached("SELECT id FROM folders WHERE id = ANY($1) ORDER BY id FOR UPDATE")
                 .await?;
-        let present =
-            tx.t.query(&st, &[&folders])
-                .await?
-                .iter()
-                .map(|r| r.try_get::<_, FolderId>(0))
-                .collect::<std::result::Result<HashSet<FolderId>, _>>()?;
+        // The commit mode, the new bytes and the folder locks go out together (pipelined;
+        // the server runs them in this order).
+        let set = async {
+            if relaxed {
+                tx.t.batch_execute(ASYNC_COMMIT).await?;
+            }
+            TxResult::Ok(())
+        };
+        let lock = async { TxResult::Ok(tx.t.query(&st, &[&folders]).await?) };
+        let ((), blobs, locked) = futures::try_join!(set, adder::write_blobs(&tx, &items), lock)?;
+        let present = locked
+            .iter()
+            .map(|r| r.try_get::<_, FolderId>(0))
+            .collect::<std::result::Result<HashSet<FolderId>, _>>()?;
         let uids = adder::add_to_folders(&mut tx, &items, &blobs).await?;
         // With every folder locked and present, a write can fail only by the database
         // (a lost connection, a bug), which fails the batch: no savepoint per write, which

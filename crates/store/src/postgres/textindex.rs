@@ -18,20 +18,6 @@ use super::tx::Tx;
 use crate::error::{Result, StoreError};
 use crate::model::{FolderId, TextPart};
 
-/// List new messages of `folder` for the indexer (inside the transaction that adds them).
-/// Their text is kept later, in a batch: the trigram index entries of a message cost more
-/// than its row, and would lengthen every delivery's transaction.
-pub(crate) async fn pending(tx: &Tx<'_>, folder: FolderId, uids: &[i64]) -> TxResult<()> {
-    let st =
-        tx.t.prepare_cached(
-            "INSERT INTO text_pending (folder_id, uid, cut) \
-             SELECT $1, u, false FROM unnest($2::bigint[]) AS u",
-        )
-        .await?;
-    tx.t.execute(&st, &[&folder, &uids]).await?;
-    Ok(())
-}
-
 /// Copies' search text is their sources': `pairs` are (source UID, new UID).
 pub(crate) async fn copy(
     tx: &Tx<'_>,
