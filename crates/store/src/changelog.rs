@@ -206,6 +206,15 @@ impl ChangeLog {
         }
     }
 
+    /// How far the log of `folder` reaches from `modseq`: its `to`, when it holds every change
+    /// after `modseq` up to there (so a HIGHESTMODSEQ read at or below it is answered by
+    /// [`Self::since`]).
+    pub fn reach(&self, folder: FolderId, modseq: u64) -> Option<u64> {
+        let logs = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let log = logs.folders.get(&folder)?;
+        log.covers(modseq, modseq).then_some(log.to)
+    }
+
     /// The changes of `folder` after `modseq` up to `highest` (its HIGHESTMODSEQ as the caller
     /// read it from the database), if the log covers that span.
     pub fn since(&self, folder: FolderId, modseq: u64, highest: u64) -> Option<FolderChanges> {

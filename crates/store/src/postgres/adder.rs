@@ -11,14 +11,16 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use tokio_postgres::types::ToSql;
 
 use super::blobs::chunks;
 use super::error::{TxResult, not_found};
 use super::tx::Tx;
+use crate::changelog::{Change, CountDelta, Step};
 use crate::events::Event;
-use crate::model::{FolderId, MessageBytes, NewMessage, UserId};
+use crate::model::{FolderId, MessageBytes, MessageMeta, NewMessage, UserId};
 use crate::rules::head::joined_head;
 use crate::rules::{blob_id, flags, now};
 
@@ -112,7 +114,7 @@ pub(crate) async fn add_to_folders(
                SELECT $1, f.uid0 + d.n - 1, false FROM f, unnest($3::text[]) WITH ORDINALITY AS d (x, n)), \
              u AS (UPDATE users SET used_bytes = greatest(used_bytes + $7, 0) \
                FROM f WHERE users.id = f.user_id) \
-             SELECT user_id, uid0 FROM f",
+             SELECT user_id, uid0, modseq0 FROM f",
         )
         .await?;
     let columns: Vec<_> = by_folder
@@ -141,11 +143,31 @@ pub(crate) async fn add_to_folders(
             t.query_opt(st, &params).await
         });
     let rows = futures::future::try_join_all(inserts).await?;
-    for ((folder, placed), row) in by_folder.iter().zip(rows) {
+    for (((folder, placed), row), cols) in by_folder.iter().zip(rows).zip(&columns) {
         let row = row.ok_or_else(|| not_found(format!("folder #{folder}")))?;
-        let (user, uid0): (UserId, i64) = (row.try_get(0)?, row.try_get(1)?);
+        let (user, uid0, modseq0): (UserId, i64, i64) =
+            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        let (_, _, flag_texts, dates, _, _, _) = cols;
         for (k, p) in placed.iter().enumerate() {
-            answers[p.job][p.slot] = (uid0 + k as i64) as u32;
+            let (uid, modseq) = ((uid0 + k as i64) as u32, (modseq0 + k as i64) as u64);
+            answers[p.job][p.slot] = uid;
+            // Each new message is a step of its own (its own modseq).
+            let meta = MessageMeta {
+                folder_id: *folder,
+                uid,
+                modseq,
+                flags: flags::from_text(&flag_texts[k]),
+                internal_date: dates[k],
+                size: p.size as u64,
+                blob: p.blob.to_owned(),
+            };
+            tx.logged(Step {
+                folder: *folder,
+                before: modseq - 1,
+                after: modseq,
+                changes: vec![Change::Meta(Arc::new(meta))],
+                counts: CountDelta::of(&flag_texts[k], p.size as u64, 1),
+            });
         }
         tx.emit(Event::Mailbox {
             user_id: user,

@@ -1,6 +1,6 @@
-//! Message changes for IMAP on PostgreSQL: flags (with CONDSTORE's UNCHANGEDSINCE, by the
-//! rules of [`crate::rules::flags`]), expunge, copy and move (sharing the bytes), and the
-//! record of expunged UIDs for QRESYNC.
+//! Message changes for IMAP on PostgreSQL: expunge, copy and move (sharing the bytes), the
+//! record of expunged UIDs for QRESYNC, and the catch-up read of a folder's changes (flag
+//! changes are in [`super::flagbatch`]).
 //!
 //! Invariants: every change locks the folder row first and raises its HIGHESTMODSEQ, stamping
 //! what changed with the new value; a copy gets fresh UIDs in the target; a move is one
@@ -15,102 +15,18 @@ use super::PgStore;
 use super::blobs::add_refs;
 use super::error::TxResult;
 use super::error::not_found;
-use super::mail::{Adding, LOCK_FOLDER, MESSAGE_COLS, insert_messages, lock_folder, message_row};
+use super::mail::{Adding, MESSAGE_COLS, insert_messages, lock_folder, message_row};
 use super::tx::Tx;
+use crate::changelog::{Change, CountDelta, Step};
 use crate::error::Result;
 use crate::events::Event;
 use crate::model::*;
-use crate::rules::flags::{self, Outcome};
 use crate::rules::now;
-use tokio_postgres::types::ToSql;
-
-/// Flag changes inside a transaction, message by message in the order asked.
-pub(crate) async fn store_flags_tx(
-    tx: &mut Tx<'_>,
-    folder: FolderId,
-    uids: &[u32],
-    op: FlagOp,
-    new_flags: &[String],
-    unchanged_since: Option<u64>,
-) -> TxResult<FlagUpdate> {
-    let want: Vec<i64> = uids.iter().map(|u| i64::from(*u)).collect();
-    let lock_st = tx.t.prepare_cached(LOCK_FOLDER).await?;
-    let read_st =
-        tx.t.prepare_cached(
-            "SELECT uid, flags, modseq FROM messages WHERE folder_id = $1 AND uid = ANY($2::bigint[])",
-        )
-        .await?;
-    // The lock and the read go out together (pipelined, in this order: the read runs once
-    // the lock is held).
-    let lock_params: [&(dyn ToSql + Sync); 1] = [&folder];
-    let read_params: [&(dyn ToSql + Sync); 2] = [&folder, &want];
-    let (locked, rows) = futures::try_join!(
-        tx.t.query_opt(&lock_st, &lock_params),
-        tx.t.query(&read_st, &read_params)
-    )?;
-    let locked = locked.ok_or_else(|| not_found(format!("folder #{folder}")))?;
-    let (user, modseq): (UserId, i64) = (locked.try_get(0)?, locked.try_get(1)?);
-    let mut current: HashMap<u32, (Vec<String>, u64)> = HashMap::with_capacity(rows.len());
-    for r in &rows {
-        current.insert(
-            r.try_get::<_, i64>(0)? as u32,
-            (
-                flags::from_text(r.try_get(1)?),
-                r.try_get::<_, i64>(2)? as u64,
-            ),
-        );
-    }
-    let mut out = FlagUpdate::default();
-    let (mut set_uids, mut set_flags) = (Vec::new(), Vec::new());
-    for &uid in uids {
-        let Some((list, old)) = current.get_mut(&uid) else {
-            out.missing.push(uid);
-            continue;
-        };
-        match flags::outcome(list, *old, op, new_flags, unchanged_since) {
-            Outcome::Conflict => out.modified.push(uid),
-            Outcome::Same => {}
-            Outcome::Changed(new) => {
-                // A UID asked twice sees its first change, as it would one statement later.
-                (*list, *old) = (new.clone(), modseq as u64);
-                set_uids.push(i64::from(uid));
-                set_flags.push(flags::to_text(&new));
-                out.changed.push((uid, modseq as u64, new));
-            }
-        }
-    }
-    if out.changed.is_empty() {
-        return Ok(out);
-    }
-    // A UID changed twice: the last text wins, as the row ends up holding it.
-    let rows_st =
-        tx.t.prepare_cached(
-            "UPDATE messages m SET flags = d.flags, modseq = $4 \
-             FROM (SELECT DISTINCT ON (uid) uid, flags FROM unnest($2::bigint[], $3::text[]) \
-                   WITH ORDINALITY AS u (uid, flags, n) ORDER BY uid, n DESC) d \
-             WHERE m.folder_id = $1 AND m.uid = d.uid",
-        )
-        .await?;
-    let folder_st =
-        tx.t.prepare_cached("UPDATE folders SET highestmodseq = $2 WHERE id = $1")
-            .await?;
-    let rows_params: [&(dyn ToSql + Sync); 4] = [&folder, &set_uids, &set_flags, &modseq];
-    let folder_params: [&(dyn ToSql + Sync); 2] = [&folder, &modseq];
-    futures::try_join!(
-        tx.t.execute(&rows_st, &rows_params),
-        tx.t.execute(&folder_st, &folder_params),
-    )?;
-    tx.emit(Event::Mailbox {
-        user_id: user,
-        folder_id: folder,
-    });
-    Ok(out)
-}
 
 /// An expunge in one statement: the messages leave `messages` for `held_messages`; when any
 /// left, the folder's HIGHESTMODSEQ goes up by one, each UID is recorded in `expunged` with
 /// it, and the owner's usage goes down by their sizes. Its rows: each removed UID with the
-/// folder's owner.
+/// folder's owner and new HIGHESTMODSEQ, and the message's flags and size.
 const EXPUNGE: &str = "\
 WITH gone AS ( \
     DELETE FROM messages WHERE folder_id = $1 AND uid = ANY($2::bigint[]) \
@@ -131,7 +47,7 @@ noted AS ( \
 freed AS ( \
     UPDATE users SET used_bytes = greatest(used_bytes - (SELECT sum(size) FROM gone), 0) \
     WHERE id = (SELECT user_id FROM f)) \
-SELECT g.uid, f.user_id FROM gone g, f";
+SELECT g.uid, f.user_id, f.highestmodseq, g.flags, g.size FROM gone g, f";
 
 /// Remove messages by UID inside a transaction ([`EXPUNGE`], one round trip): one new
 /// HIGHESTMODSEQ for the whole expunge, recorded per UID for QRESYNC (RFC 7162 §3.2.10);
@@ -157,11 +73,21 @@ pub(crate) async fn expunge_tx(
         }
         return Ok(Vec::new());
     };
-    let user: UserId = first.try_get(1)?;
+    let (user, modseq): (UserId, i64) = (first.try_get(1)?, first.try_get(2)?);
     let mut gone = HashSet::with_capacity(rows.len());
+    let mut counts = CountDelta::default();
     for r in &rows {
         gone.insert(r.try_get::<_, i64>(0)? as u32);
+        let flags: &str = r.try_get(3)?;
+        counts = counts.plus(CountDelta::of(flags, r.try_get::<_, i64>(4)? as u64, -1));
     }
+    tx.logged(Step {
+        folder,
+        before: modseq as u64 - 1,
+        after: modseq as u64,
+        changes: gone.iter().map(|&uid| Change::Gone(uid)).collect(),
+        counts,
+    });
     tx.emit(Event::Mailbox {
         user_id: user,
         folder_id: folder,
@@ -229,10 +155,11 @@ pub(crate) async fn copy_tx(
     Ok(pairs)
 }
 
-/// A folder's HIGHESTMODSEQ with its messages changed and UIDs expunged after a modseq,
+/// A folder's HIGHESTMODSEQ with its messages changed and UIDs expunged after a modseq ($2),
 /// in one snapshot: message columns first (as [`message_row`] reads them), then the
 /// folder's HIGHESTMODSEQ, then whether the row is an expunged UID (NULL on the one row of
-/// a folder with no change).
+/// a folder with no change, or whose HIGHESTMODSEQ is not above $3, the reach of this
+/// process's change log, which answers then).
 const CHANGES_SINCE: &str = "\
 SELECT m.uid, m.modseq, m.flags, m.internal_date, m.size, m.blob_id, f.highestmodseq, m.gone \
 FROM folders f LEFT JOIN LATERAL ( \
@@ -241,7 +168,7 @@ FROM folders f LEFT JOIN LATERAL ( \
     UNION ALL \
     SELECT uid, modseq, NULL, NULL, NULL, NULL, true \
     FROM expunged WHERE folder_id = f.id AND modseq > $2 \
-) m ON true \
+) m ON f.highestmodseq > $3 \
 WHERE f.id = $1 \
 ORDER BY m.gone, m.uid";
 
@@ -264,36 +191,58 @@ pub(crate) async fn vanished(
 }
 
 impl PgStore {
+    /// What changed in `folder` after `modseq` ([`crate::MailStore::changes_since`]): one
+    /// statement, so one snapshot and one round trip, bringing the folder's HIGHESTMODSEQ
+    /// and, unless this process's change log covers the span up to it, the changed messages
+    /// and expunged UIDs.
     pub(crate) async fn changes_since_impl(
         &self,
         folder: FolderId,
         modseq: u64,
     ) -> Result<FolderChanges> {
+        let log = &self.inner.changelog;
+        let reach = log.reach(folder, modseq);
         let c = self.client().await?;
-        // One statement, so one snapshot: the folder's HIGHESTMODSEQ, the messages changed
-        // and the UIDs expunged since `modseq` agree with each other, in one round trip.
-        // With nothing changed (the common case of an idle or read-only session) it is one
-        // row of the folder and two empty index probes.
         let st = c.prepare_cached(CHANGES_SINCE).await?;
-        let rows = c.query(&st, &[&folder, &(modseq as i64)]).await?;
-        let Some(first) = rows.first() else {
-            return Err(crate::error::StoreError::NotFound(format!(
-                "folder #{folder}"
-            )));
-        };
-        let highestmodseq = first.try_get::<_, i64>(6)? as u64;
-        let (mut changed, mut vanished) = (Vec::new(), Vec::new());
-        for r in &rows {
-            match r.try_get::<_, Option<bool>>(7)? {
-                Some(false) => changed.push(std::sync::Arc::new(message_row(folder, r)?)),
-                Some(true) => vanished.push(r.try_get::<_, i64>(0)? as u32),
-                None => {}
+        let mut skip = reach.map_or(-1, |to| to as i64);
+        loop {
+            let rows = c.query(&st, &[&folder, &(modseq as i64), &skip]).await?;
+            let Some(first) = rows.first() else {
+                return Err(crate::error::StoreError::NotFound(format!(
+                    "folder #{folder}"
+                )));
+            };
+            let highestmodseq = first.try_get::<_, i64>(6)? as u64;
+            if highestmodseq <= modseq {
+                return Ok(FolderChanges {
+                    highestmodseq,
+                    changed: Vec::new(),
+                    vanished: Vec::new(),
+                });
             }
+            if skip >= 0 && highestmodseq as i64 <= skip {
+                match log.since(folder, modseq, highestmodseq) {
+                    Some(ch) => return Ok(ch),
+                    // The log started again meanwhile: read the rows after all.
+                    None => {
+                        skip = -1;
+                        continue;
+                    }
+                }
+            }
+            let (mut changed, mut vanished) = (Vec::new(), Vec::new());
+            for r in &rows {
+                match r.try_get::<_, Option<bool>>(7)? {
+                    Some(false) => changed.push(std::sync::Arc::new(message_row(folder, r)?)),
+                    Some(true) => vanished.push(r.try_get::<_, i64>(0)? as u32),
+                    None => {}
+                }
+            }
+            return Ok(FolderChanges {
+                highestmodseq,
+                changed,
+                vanished,
+            });
         }
-        Ok(FolderChanges {
-            highestmodseq,
-            changed,
-            vanished,
-        })
     }
 }

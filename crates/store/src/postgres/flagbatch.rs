@@ -7,9 +7,11 @@
 //! later change), each change that changes anything gets the next modseq of its folder, and
 //! its answer ([`FlagUpdate`]) is the one it would have had alone, by the rules of
 //! [`crate::rules::flags`]. A change runs merged only inside a batch that locked and found
-//! every folder of it.
+//! every folder of it. Each change that changed anything is noted for the change log as its
+//! own step, with the messages as it left them.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use tokio::sync::oneshot;
@@ -18,18 +20,25 @@ use tokio_postgres::types::ToSql;
 use super::PgStore;
 use super::error::{TxResult, not_found};
 use super::tx::Tx;
+use crate::changelog::{Change, CountDelta, Step};
 use crate::error::{Result, StoreError};
 use crate::events::Event;
-use crate::model::{FlagOp, FlagUpdate, FolderId, UserId};
+use crate::model::{FlagOp, FlagUpdate, FolderId, MessageMeta, UserId};
 use crate::rules::flags::{self, Outcome};
 
-/// One STORE waiting for a batch: what it asks, and where its answer goes.
-pub(crate) struct FlagJob {
+/// What one STORE asks.
+pub(crate) struct Ask {
+    /// One folder, as a slice for the batch's lock list.
     pub folder: [FolderId; 1],
     pub uids: Vec<u32>,
     pub op: FlagOp,
     pub flags: Vec<String>,
     pub unchanged_since: Option<u64>,
+}
+
+/// One STORE waiting for a batch: what it asks, and where its answer goes.
+pub(crate) struct FlagJob {
+    pub ask: Ask,
     /// Its answer from the batch, sent once the batch committed.
     pub outcome: Option<FlagUpdate>,
     pub reply: oneshot::Sender<Result<FlagUpdate>>,
@@ -39,19 +48,12 @@ impl FlagJob {
     /// Run alone, in its own transaction (relaxed commit), and answer.
     pub(crate) fn alone(self, store: &PgStore) -> BoxFuture<'_, ()> {
         Box::pin(async move {
-            let job = &self;
+            let ask = &self.ask;
             let r: Result<FlagUpdate> = async {
                 write_tx!(store, |tx| {
                     tx.t.batch_execute(super::group::ASYNC_COMMIT).await?;
-                    super::changes::store_flags_tx(
-                        &mut tx,
-                        job.folder[0],
-                        &job.uids,
-                        job.op,
-                        &job.flags,
-                        job.unchanged_since,
-                    )
-                    .await
+                    let mut out = apply(&mut tx, &[ask], true).await?;
+                    Ok(out.pop().unwrap_or_default())
                 })
             }
             .await;
@@ -68,41 +70,63 @@ impl FlagJob {
     }
 }
 
-/// A message's flags and modseq as the run has left them so far.
+/// A message as the run has left it so far.
 struct Current {
-    flags: Vec<String>,
-    modseq: u64,
+    meta: MessageMeta,
     /// Changed by the run: written back at the end.
     dirty: bool,
 }
 
-/// Run `jobs`, one after another in meaning, in two round trips: the folders' owners and
-/// HIGHESTMODSEQs with every asked message's flags, then every changed message and every
-/// raised folder. The batch holds every folder's row lock.
+/// Run `jobs` of a batch (which holds their folders' locks) with [`apply`], keeping each
+/// one's answer.
 pub(crate) async fn run(tx: &mut Tx<'_>, jobs: &mut [&mut FlagJob]) -> TxResult<()> {
-    let mut folders: Vec<FolderId> = jobs.iter().map(|j| j.folder[0]).collect();
+    let asks: Vec<&Ask> = jobs.iter().map(|j| &j.ask).collect();
+    let outs = apply(tx, &asks, false).await?;
+    for (job, out) in jobs.iter_mut().zip(outs) {
+        job.outcome = Some(out);
+    }
+    Ok(())
+}
+
+/// Apply `asks`, one after another in meaning, in two round trips: the folders' owners and
+/// HIGHESTMODSEQs with every asked message, then every changed message and every raised
+/// folder. With `lock`, the folders' rows are locked first, in the same flight (otherwise
+/// the caller holds them). The answers, in the order asked.
+pub(crate) async fn apply(tx: &mut Tx<'_>, asks: &[&Ask], lock: bool) -> TxResult<Vec<FlagUpdate>> {
+    let mut folders: Vec<FolderId> = asks.iter().map(|a| a.folder[0]).collect();
     folders.sort_unstable();
     folders.dedup();
     let (mut want_f, mut want_u) = (Vec::new(), Vec::new());
-    for j in jobs.iter() {
-        for &u in &j.uids {
-            want_f.push(j.folder[0]);
+    for a in asks {
+        for &u in &a.uids {
+            want_f.push(a.folder[0]);
             want_u.push(i64::from(u));
         }
     }
+    let lock_st =
+        tx.t.prepare_cached("SELECT id FROM folders WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+            .await?;
     let folders_st =
         tx.t.prepare_cached("SELECT id, user_id, highestmodseq FROM folders WHERE id = ANY($1)")
             .await?;
     let rows_st =
         tx.t.prepare_cached(
-            "SELECT m.folder_id, m.uid, m.flags, m.modseq FROM messages m \
+            "SELECT m.folder_id, m.uid, m.flags, m.modseq, m.internal_date, m.size, m.blob_id \
+             FROM messages m \
              JOIN (SELECT DISTINCT f, u FROM unnest($1::bigint[], $2::bigint[]) AS w (f, u)) w \
              ON m.folder_id = w.f AND m.uid = w.u",
         )
         .await?;
     let folders_params: [&(dyn ToSql + Sync); 1] = [&folders];
     let rows_params: [&(dyn ToSql + Sync); 2] = [&want_f, &want_u];
-    let (folder_rows, rows) = futures::try_join!(
+    let locked = async {
+        if lock {
+            tx.t.query(&lock_st, &folders_params).await?;
+        }
+        Ok(())
+    };
+    let ((), folder_rows, rows) = futures::try_join!(
+        locked,
         tx.t.query(&folders_st, &folders_params),
         tx.t.query(&rows_st, &rows_params)
     )?;
@@ -114,32 +138,42 @@ pub(crate) async fn run(tx: &mut Tx<'_>, jobs: &mut [&mut FlagJob]) -> TxResult<
     }
     let mut current: HashMap<(FolderId, u32), Current> = HashMap::with_capacity(rows.len());
     for r in &rows {
-        current.insert(
-            (r.try_get(0)?, r.try_get::<_, i64>(1)? as u32),
-            Current {
-                flags: flags::from_text(r.try_get(2)?),
-                modseq: r.try_get::<_, i64>(3)? as u64,
-                dirty: false,
-            },
-        );
+        let (folder, uid): (FolderId, u32) = (r.try_get(0)?, r.try_get::<_, i64>(1)? as u32);
+        let meta = MessageMeta {
+            folder_id: folder,
+            uid,
+            flags: flags::from_text(r.try_get(2)?),
+            modseq: r.try_get::<_, i64>(3)? as u64,
+            internal_date: r.try_get(4)?,
+            size: r.try_get::<_, i64>(5)? as u64,
+            blob: r.try_get(6)?,
+        };
+        current.insert((folder, uid), Current { meta, dirty: false });
     }
-    for job in jobs.iter_mut() {
+    let mut outs = Vec::with_capacity(asks.len());
+    for job in asks {
         let folder = job.folder[0];
         let Some((_, top, _)) = highest.get(&folder) else {
             return Err(not_found(format!("folder #{folder}")));
         };
-        let modseq = top + 1;
+        let (before, modseq) = (*top, top + 1);
         let mut out = FlagUpdate::default();
+        let (mut logged, mut counts) = (Vec::new(), CountDelta::default());
         for &uid in &job.uids {
             let Some(c) = current.get_mut(&(folder, uid)) else {
                 out.missing.push(uid);
                 continue;
             };
-            match flags::outcome(&c.flags, c.modseq, job.op, &job.flags, job.unchanged_since) {
+            let m = &mut c.meta;
+            match flags::outcome(&m.flags, m.modseq, job.op, &job.flags, job.unchanged_since) {
                 Outcome::Conflict => out.modified.push(uid),
                 Outcome::Same => {}
                 Outcome::Changed(new) => {
-                    (c.flags, c.modseq, c.dirty) = (new.clone(), modseq, true);
+                    let old = flags::to_text(&m.flags);
+                    (m.flags, m.modseq, c.dirty) = (new.clone(), modseq, true);
+                    counts =
+                        counts.plus(CountDelta::reflagged(&old, &flags::to_text(&new), m.size));
+                    logged.push(Change::Meta(Arc::new(m.clone())));
                     out.changed.push((uid, modseq, new));
                 }
             }
@@ -148,12 +182,19 @@ pub(crate) async fn run(tx: &mut Tx<'_>, jobs: &mut [&mut FlagJob]) -> TxResult<
             && let Some(h) = highest.get_mut(&folder)
         {
             (h.1, h.2) = (modseq, true);
+            tx.logged(Step {
+                folder,
+                before,
+                after: modseq,
+                changes: logged,
+                counts,
+            });
             tx.emit(Event::Mailbox {
                 user_id: h.0,
                 folder_id: folder,
             });
         }
-        job.outcome = Some(out);
+        outs.push(out);
     }
     let (mut set_f, mut set_u, mut set_flags, mut set_m) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -161,12 +202,12 @@ pub(crate) async fn run(tx: &mut Tx<'_>, jobs: &mut [&mut FlagJob]) -> TxResult<
         if c.dirty {
             set_f.push(*f);
             set_u.push(i64::from(*u));
-            set_flags.push(flags::to_text(&c.flags));
-            set_m.push(c.modseq as i64);
+            set_flags.push(flags::to_text(&c.meta.flags));
+            set_m.push(c.meta.modseq as i64);
         }
     }
     if set_f.is_empty() {
-        return Ok(());
+        return Ok(outs);
     }
     let (mut raised, mut to) = (Vec::new(), Vec::new());
     for (f, (_, m, up)) in &highest {
@@ -194,5 +235,5 @@ pub(crate) async fn run(tx: &mut Tx<'_>, jobs: &mut [&mut FlagJob]) -> TxResult<
         tx.t.execute(&rows_st, &rows_params),
         tx.t.execute(&folders_st, &folders_params)
     )?;
-    Ok(())
+    Ok(outs)
 }

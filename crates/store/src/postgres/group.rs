@@ -153,7 +153,7 @@ impl Waiting {
                     .flat_map(|item| item.targets.iter().map(|t| t.0)),
             ),
             Waiting::Run(j) => Box::new(j.folders().iter().copied()),
-            Waiting::Flags(f) => Box::new(f.folder.iter().copied()),
+            Waiting::Flags(f) => Box::new(f.ask.folder.iter().copied()),
         }
     }
 
@@ -175,7 +175,7 @@ impl Other {
     fn folders(&self) -> &[FolderId] {
         match self {
             Other::Run(j) => j.folders(),
-            Other::Flags(f) => &f.folder,
+            Other::Flags(f) => &f.ask.folder,
         }
     }
 
@@ -257,11 +257,13 @@ impl Group {
     ) -> Result<FlagUpdate> {
         let (reply, answer) = oneshot::channel();
         let job = FlagJob {
-            folder: [folder],
-            uids,
-            op,
-            flags,
-            unchanged_since,
+            ask: flagbatch::Ask {
+                folder: [folder],
+                uids,
+                op,
+                flags,
+                unchanged_since,
+            },
             outcome: None,
             reply,
         };
@@ -496,10 +498,12 @@ async fn together(
     .await;
     match r {
         Ok(done) => {
+            let steps = tx.take_steps();
             let events = tx
                 .commit(&store.inner.origin)
                 .await
                 .map_err(StoreError::from)?;
+            store.inner.changelog.record(steps);
             for e in events {
                 store.inner.bus.publish(e);
             }

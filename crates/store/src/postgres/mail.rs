@@ -17,6 +17,7 @@ use super::adder::Item;
 use super::blobs::read;
 use super::error::{TxResult, not_found};
 use super::tx::Tx;
+use crate::changelog::{Change, CountDelta, Step};
 use crate::error::Result;
 use crate::events::Event;
 use crate::model::*;
@@ -204,6 +205,25 @@ pub(crate) async fn insert_messages(
     )
     .await?;
     charge(tx, user, sizes.iter().sum()).await?;
+    for k in 0..adding.len() {
+        let (modseq, size) = (modseqs[k] as u64, sizes[k] as u64);
+        let meta = MessageMeta {
+            folder_id: folder,
+            uid: uids[k] as u32,
+            modseq,
+            flags: flags::from_text(&flag_texts[k]),
+            internal_date: dates[k],
+            size,
+            blob: blobs[k].to_owned(),
+        };
+        tx.logged(Step {
+            folder,
+            before: modseq - 1,
+            after: modseq,
+            changes: vec![Change::Meta(Arc::new(meta))],
+            counts: CountDelta::of(&flag_texts[k], size, 1),
+        });
+    }
     tx.emit(Event::Mailbox {
         user_id: user,
         folder_id: folder,

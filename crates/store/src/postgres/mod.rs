@@ -33,14 +33,20 @@ macro_rules! write_tx {
             let mut $tx = $crate::postgres::tx::Tx::new(begun);
             let r: ::std::result::Result<_, $crate::postgres::error::Fail> = async { $body }.await;
             let r = match r {
-                Ok(v) => $tx.commit(&store.inner.origin).await.map(|ev| (v, ev)),
+                Ok(v) => {
+                    let steps = $tx.take_steps();
+                    $tx.commit(&store.inner.origin)
+                        .await
+                        .map(|ev| (v, ev, steps))
+                }
                 Err(e) => {
                     $tx.rollback().await;
                     Err(e)
                 }
             };
             match r {
-                Ok((v, events)) => {
+                Ok((v, events, steps)) => {
+                    store.inner.changelog.record(steps);
                     for e in events {
                         store.inner.bus.publish(e);
                     }
@@ -152,6 +158,9 @@ struct Inner {
     group: group::Group,
     /// Header blocks read for searches, by blob id.
     heads: heads::HeadCache,
+    /// Recent changes of busy folders committed by this process, so IMAP catch-ups read
+    /// only the folder's HIGHESTMODSEQ when the log covers them.
+    changelog: crate::changelog::ChangeLog,
 }
 
 impl Drop for Inner {
@@ -207,6 +216,7 @@ impl PgStore {
                 listener,
                 group: group::Group::start(me.clone()),
                 heads: heads::HeadCache::default(),
+                changelog: crate::changelog::ChangeLog::default(),
             }),
         })
     }

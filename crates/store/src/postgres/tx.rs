@@ -6,10 +6,13 @@
 //! change exactly when it commits and never of one that rolled back; this process publishes
 //! them on its own bus only after COMMIT returned. Identical events of one transaction are
 //! written once (they are hints; a batch of a thousand appends to a folder is one change).
+//! The folder changes it makes ([`Step`]s) are handed to this process's [`crate::changelog`]
+//! only after COMMIT returned.
 
 use deadpool_postgres::Transaction;
 
 use super::error::TxResult;
+use crate::changelog::Step;
 use crate::events::Event;
 use crate::rules::json::to_json;
 
@@ -18,6 +21,8 @@ pub(crate) struct Tx<'c> {
     pub(crate) t: Transaction<'c>,
     /// Raised so far, published after the commit.
     events: Vec<Event>,
+    /// Folder changes made so far, in order, for the change log once committed.
+    steps: Vec<Step>,
 }
 
 impl<'c> Tx<'c> {
@@ -25,7 +30,18 @@ impl<'c> Tx<'c> {
         Self {
             t,
             events: Vec::new(),
+            steps: Vec::new(),
         }
+    }
+
+    /// Note a folder change for the change log (recorded if and when this commits).
+    pub(crate) fn logged(&mut self, step: Step) {
+        self.steps.push(step);
+    }
+
+    /// The folder changes noted so far, to record once the commit returned.
+    pub(crate) fn take_steps(&mut self) -> Vec<Step> {
+        std::mem::take(&mut self.steps)
     }
 
     /// Raise an event, published if and when this transaction commits.

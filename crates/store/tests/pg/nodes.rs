@@ -303,6 +303,83 @@ async fn concurrent_flag_changes_agree_with_their_answers() {
     .await;
 }
 
+/// The catch-up of a node that made the changes (answered from its change log) is the one
+/// a node that did not (reading the database) gets, from every modseq, after concurrent
+/// appends, flag changes, expunges and copies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catch_up_from_the_change_log_matches_the_database() {
+    with_db(
+        "catch_up_from_the_change_log_matches_the_database",
+        |db| async move {
+            let (a, b) = (db.connect().await, db.connect().await);
+            let u = suite::one_user(&a, "log.test", "u", &[("INBOX", None)]).await;
+            let inbox = a.get_folder(u.id, "INBOX").await.unwrap().unwrap();
+            let other = a.create_folder(u.id, "Other", None).await.unwrap();
+            let start = a
+                .get_folder_by_id(inbox.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .highestmodseq;
+            let mut tasks = Vec::new();
+            for i in 0..120u32 {
+                let s = a.clone();
+                tasks.push(tokio::spawn(async move {
+                    let uid = i % 30 + 1;
+                    match i % 6 {
+                        0 | 1 => {
+                            let m = (format!("m {i}\r\n").into_bytes(), msg());
+                            s.append_batch(inbox.id, vec![m]).await.map(|_| ())
+                        }
+                        2 | 3 => s
+                            .store_flags(
+                                inbox.id,
+                                &[uid, uid + 1],
+                                FlagOp::Add,
+                                &[format!("k{i}")],
+                                None,
+                            )
+                            .await
+                            .map(|_| ()),
+                        4 => s.expunge(inbox.id, &[uid + 5]).await.map(|_| ()),
+                        _ => s
+                            .move_messages(inbox.id, &[uid + 9], other.id)
+                            .await
+                            .map(|_| ()),
+                    }
+                }));
+            }
+            for t in tasks {
+                t.await.unwrap().unwrap();
+            }
+            let end = a
+                .get_folder_by_id(inbox.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .highestmodseq;
+            assert!(end > start + 60, "{start} {end}");
+            let sorted = |mut c: FolderChanges| {
+                let mut changed: Vec<MessageMeta> =
+                    c.changed.iter().map(|m| (**m).clone()).collect();
+                changed.sort_by_key(|m| m.uid);
+                for m in &mut changed {
+                    m.flags.sort();
+                }
+                c.vanished.sort_unstable();
+                (c.highestmodseq, changed, c.vanished)
+            };
+            for m in (start..=end).step_by(3) {
+                let here = sorted(a.changes_since(inbox.id, m).await.unwrap());
+                let there = sorted(b.changes_since(inbox.id, m).await.unwrap());
+                assert_eq!(here, there, "since modseq {m}");
+            }
+            db
+        },
+    )
+    .await;
+}
+
 /// A lease taken by one node keeps the entry from the other until it runs out; then the
 /// other takes it over. Releasing frees a node's own leases, not a live lease of another.
 /// Nodes leasing at once never get the same entry.
