@@ -16,6 +16,7 @@ pub mod bodycache;
 pub mod changelog;
 #[cfg(all(feature = "sqlite", feature = "postgres"))]
 pub mod copy;
+pub(crate) mod countcache;
 pub mod dmarc;
 pub mod error;
 pub mod events;

@@ -8,11 +8,52 @@ use super::PgStore;
 use super::blobs::release;
 use super::error::not_found;
 use super::mail::{FOLDER_COLS, charge, folder_row, recent_mark};
+use crate::countcache::Stamp;
 use crate::error::{Result, StoreError};
 use crate::events::Event;
 use crate::model::*;
 use crate::rules::folders::{child_prefix, renamed_child};
 use crate::rules::quota::{removal_credit, rename_change};
+
+/// A folder's stamp ([`crate::countcache::Stamp`]): HIGHESTMODSEQ, `\Recent` mark, UIDNEXT.
+const STAMP: &str = concat!(
+    "SELECT f.highestmodseq, ",
+    recent_mark!(),
+    ", f.uidnext FROM folders f WHERE f.id = $1"
+);
+
+/// The stamp with the counts a change log's count changes do not carry: messages above the
+/// `\Recent` mark, the highest UID and the highest modseq, in one snapshot.
+const MOVED_ON: &str = concat!(
+    "SELECT s.h, s.mark, s.next, \
+     (SELECT count(*) FROM messages WHERE folder_id = $1 AND uid > s.mark), \
+     (SELECT coalesce(max(uid), 0) FROM messages WHERE folder_id = $1), \
+     (SELECT coalesce(max(modseq), 0) FROM messages WHERE folder_id = $1) \
+     FROM (SELECT f.highestmodseq AS h, ",
+    recent_mark!(),
+    " AS mark, f.uidnext AS next FROM folders f WHERE f.id = $1) s"
+);
+
+/// Every count of a folder's messages, then its stamp (NULL for a folder that does not
+/// exist), in one snapshot.
+const COUNT: &str = concat!(
+    "SELECT count(*), \
+     count(*) FILTER (WHERE position(' \\Seen ' in ' ' || flags || ' ') = 0), \
+     count(*) FILTER (WHERE position(' \\Deleted ' in ' ' || flags || ' ') > 0), \
+     coalesce(sum(size) FILTER \
+              (WHERE position(' \\Deleted ' in ' ' || flags || ' ') > 0), 0)::bigint, \
+     coalesce(sum(size), 0)::bigint, \
+     count(*) FILTER (WHERE uid > (SELECT ",
+    recent_mark!(),
+    " FROM folders f WHERE f.id = $1)), \
+     coalesce(max(uid), 0), coalesce(max(modseq), 0), \
+     (SELECT highestmodseq FROM folders WHERE id = $1), \
+     (SELECT ",
+    recent_mark!(),
+    " FROM folders f WHERE f.id = $1), \
+     (SELECT uidnext FROM folders WHERE id = $1) \
+     FROM messages WHERE folder_id = $1"
+);
 
 impl PgStore {
     pub(crate) async fn get_folder_by_id_impl(&self, id: FolderId) -> Result<Option<Folder>> {
@@ -133,28 +174,45 @@ impl PgStore {
         })
     }
 
-    /// Counts for STATUS ([`crate::MailStore::folder_counts`]), aggregated by PostgreSQL.
-    /// Flags are kept as one space-separated text with system flags in their canonical
-    /// spelling.
+    /// Counts for STATUS ([`crate::MailStore::folder_counts`]): the counts kept for the
+    /// folder's stamp ([`crate::countcache`]) when it has not moved, or the kept counts
+    /// brought forward by this process's change log, else counted anew by PostgreSQL, with
+    /// the stamp in the same statement. Flags are kept as one space-separated text with
+    /// system flags in their canonical spelling.
     pub(crate) async fn folder_counts_impl(&self, folder: FolderId) -> Result<FolderCounts> {
         let c = self.client().await?;
-        let st = c
-            .prepare_cached(concat!(
-                "SELECT count(*), \
-                 count(*) FILTER (WHERE position(' \\Seen ' in ' ' || flags || ' ') = 0), \
-                 count(*) FILTER (WHERE position(' \\Deleted ' in ' ' || flags || ' ') > 0), \
-                 coalesce(sum(size) FILTER \
-                          (WHERE position(' \\Deleted ' in ' ' || flags || ' ') > 0), 0)::bigint, \
-                 coalesce(sum(size), 0)::bigint, \
-                 count(*) FILTER (WHERE uid > (SELECT ",
-                recent_mark!(),
-                " FROM folders f WHERE f.id = $1)), \
-                 coalesce(max(uid), 0), coalesce(max(modseq), 0) \
-                 FROM messages WHERE folder_id = $1",
-            ))
-            .await?;
+        let st = c.prepare_cached(STAMP).await?;
+        if let Some(r) = c.query_opt(&st, &[&folder]).await? {
+            let now: Stamp = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+            if let Some(n) = self.inner.counts.get(folder, now) {
+                return Ok(n);
+            }
+            // Changed by steps this process logged: the kept counts moved on by them.
+            if let Some((was_at, was)) = self.inner.counts.last(folder)
+                && let Some(delta) =
+                    self.inner
+                        .changelog
+                        .counts_delta(folder, was_at.0 as u64, now.0 as u64)
+                && let Some(n) = delta.apply(was)
+            {
+                let st = c.prepare_cached(MOVED_ON).await?;
+                let r = c.query_one(&st, &[&folder]).await?;
+                let at: Stamp = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+                if at.0 == now.0 {
+                    let n = FolderCounts {
+                        recent: r.try_get::<_, i64>(3)? as u32,
+                        max_uid: r.try_get::<_, i64>(4)? as u32,
+                        max_modseq: r.try_get::<_, i64>(5)? as u64,
+                        ..n
+                    };
+                    self.inner.counts.keep(folder, at, n);
+                    return Ok(n);
+                }
+            }
+        }
+        let st = c.prepare_cached(COUNT).await?;
         let r = c.query_one(&st, &[&folder]).await?;
-        Ok(FolderCounts {
+        let n = FolderCounts {
             messages: r.try_get::<_, i64>(0)? as u32,
             unseen: r.try_get::<_, i64>(1)? as u32,
             deleted: r.try_get::<_, i64>(2)? as u32,
@@ -163,7 +221,13 @@ impl PgStore {
             recent: r.try_get::<_, i64>(5)? as u32,
             max_uid: r.try_get::<_, i64>(6)? as u32,
             max_modseq: r.try_get::<_, i64>(7)? as u64,
-        })
+        };
+        let stamp: Option<i64> = r.try_get(8)?;
+        if let Some(m) = stamp {
+            let at: Stamp = (m, r.try_get(9)?, r.try_get(10)?);
+            self.inner.counts.keep(folder, at, n);
+        }
+        Ok(n)
     }
 
     /// Claim the folder's `\Recent` messages ([`crate::MailStore::claim_recent`]): a plain

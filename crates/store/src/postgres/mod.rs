@@ -161,6 +161,8 @@ struct Inner {
     /// Recent changes of busy folders committed by this process, so IMAP catch-ups read
     /// only the folder's HIGHESTMODSEQ when the log covers them.
     changelog: crate::changelog::ChangeLog,
+    /// STATUS counts kept by folder stamp, brought forward by the change log.
+    counts: crate::countcache::CountCache,
 }
 
 impl Drop for Inner {
@@ -217,6 +219,7 @@ impl PgStore {
                 group: group::Group::start(me.clone()),
                 heads: heads::HeadCache::default(),
                 changelog: crate::changelog::ChangeLog::default(),
+                counts: crate::countcache::CountCache::default(),
             }),
         })
     }

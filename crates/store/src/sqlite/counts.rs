@@ -1,28 +1,12 @@
-//! STATUS counts kept between reads. Counting a folder reads every one of its messages;
-//! clients ask STATUS of the same folders over and over while nothing changed.
-//!
-//! Invariant: an entry is used only when the folder's stamp read now — its HIGHESTMODSEQ
-//! (raised by every change to its messages: adding, flagging, expunging), its `\Recent` mark
-//! and UIDNEXT — is the one read in the same read transaction as the counts. At most
-//! [`MAX_FOLDERS`] entries; the map is emptied when full. Counts kept at an older stamp are
-//! brought forward ([`moved_on`]) only by the count changes the folder's change log holds
-//! for every modseq in between; the counts that depend on more than those changes
-//! (`\Recent`, the highest UID and modseq) are read again with the stamp.
-
-use std::collections::HashMap;
-use std::sync::Mutex;
+//! STATUS counts on SQLite: the folder's stamp and the kept counts brought forward
+//! ([`crate::countcache`] holds them and says when they may be used).
 
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::changelog::CountDelta;
+use crate::countcache::Stamp;
 use crate::error::Result;
 use crate::model::{FolderCounts, FolderId};
-
-/// Folders kept at most.
-const MAX_FOLDERS: usize = 10_000;
-
-/// What changes whenever a folder's counts may: (HIGHESTMODSEQ, `\Recent` mark, UIDNEXT).
-pub type Stamp = (i64, i64, i64);
 
 /// The folder's stamp now; `None` for a folder that does not exist.
 pub fn stamp(c: &Connection, folder: FolderId) -> Result<Option<Stamp>> {
@@ -31,37 +15,6 @@ pub fn stamp(c: &Connection, folder: FolderId) -> Result<Option<Stamp>> {
             .query_row([folder], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?,
     )
-}
-
-/// Counts by folder, with the stamp they were counted at.
-#[derive(Default)]
-pub struct CountCache {
-    kept: Mutex<HashMap<FolderId, (Stamp, FolderCounts)>>,
-}
-
-impl CountCache {
-    /// The counts of `folder` if counted at `now`.
-    pub fn get(&self, folder: FolderId, now: Stamp) -> Option<FolderCounts> {
-        let kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
-        kept.get(&folder)
-            .filter(|(at, _)| *at == now)
-            .map(|(_, n)| *n)
-    }
-
-    /// The counts of `folder` kept, whatever their stamp.
-    pub fn last(&self, folder: FolderId) -> Option<(Stamp, FolderCounts)> {
-        let kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
-        kept.get(&folder).copied()
-    }
-
-    /// Keep counts read at `at`.
-    pub fn keep(&self, folder: FolderId, at: Stamp, n: FolderCounts) {
-        let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
-        if kept.len() >= MAX_FOLDERS && !kept.contains_key(&folder) {
-            kept.clear();
-        }
-        kept.insert(folder, (at, n));
-    }
 }
 
 /// Counts kept at stamp `was`, brought to the folder's state now by `delta` (the count
@@ -106,24 +59,4 @@ pub fn moved_on(
     })();
     c.execute_batch("COMMIT")?;
     r
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counts_serve_only_their_stamp() {
-        let c = CountCache::default();
-        let n = FolderCounts {
-            messages: 3,
-            ..Default::default()
-        };
-        c.keep(7, (5, 0, 4), n);
-        assert_eq!(c.get(7, (5, 0, 4)), Some(n));
-        assert_eq!(c.get(7, (6, 0, 4)), None, "a change raised HIGHESTMODSEQ");
-        assert_eq!(c.get(7, (5, 3, 4)), None, "\\Recent was claimed");
-        assert_eq!(c.get(8, (5, 0, 4)), None);
-    }
 }

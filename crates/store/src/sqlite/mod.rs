@@ -68,7 +68,7 @@ struct Inner {
     writer: Writer,
     readers: Mutex<Vec<Connection>>,
     /// STATUS counts of folders that have not changed since they were counted.
-    counts: counts::CountCache,
+    counts: crate::countcache::CountCache,
     /// The recent changes of folders this process changed, for sessions catching up.
     changelog: Arc<ChangeLog>,
     blobs: FileBlobStore,
@@ -167,7 +167,7 @@ impl SqliteStore {
                 db_path,
                 writer,
                 readers: Mutex::new(Vec::new()),
-                counts: counts::CountCache::default(),
+                counts: crate::countcache::CountCache::default(),
                 changelog,
                 blobs,
                 bus,
