@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use crate::changelog::{ChangeLog, CountDelta};
 use crate::model::{FolderCounts, FolderId};
 
 /// Folders kept at most.
@@ -40,6 +41,20 @@ impl CountCache {
     pub fn last(&self, folder: FolderId) -> Option<(Stamp, FolderCounts)> {
         let kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
         kept.get(&folder).copied()
+    }
+
+    /// The counts of `folder` kept at an older stamp, with the count changes `log` holds
+    /// from there to HIGHESTMODSEQ `now`, when it holds them all: the caller applies them and
+    /// reads again what they do not carry (see the module doc).
+    pub fn with_log(
+        &self,
+        log: &ChangeLog,
+        folder: FolderId,
+        now: i64,
+    ) -> Option<(FolderCounts, CountDelta)> {
+        let (at, was) = self.last(folder)?;
+        let delta = log.counts_delta(folder, at.0 as u64, now as u64)?;
+        Some((was, delta))
     }
 
     /// Keep counts read at `at`.

@@ -188,11 +188,8 @@ impl PgStore {
                 return Ok(n);
             }
             // Changed by steps this process logged: the kept counts moved on by them.
-            if let Some((was_at, was)) = self.inner.counts.last(folder)
-                && let Some(delta) =
-                    self.inner
-                        .changelog
-                        .counts_delta(folder, was_at.0 as u64, now.0 as u64)
+            let inner = &self.inner;
+            if let Some((was, delta)) = inner.counts.with_log(&inner.changelog, folder, now.0)
                 && let Some(n) = delta.apply(was)
             {
                 let st = c.prepare_cached(MOVED_ON).await?;

@@ -126,11 +126,8 @@ impl SqliteStore {
                 return Ok(n);
             }
             // Changed by steps this process logged: the kept counts moved on by them.
-            if let Some((was_at, was)) = self.inner.counts.last(folder)
-                && let Some(delta) =
-                    self.inner
-                        .changelog
-                        .counts_delta(folder, was_at.0 as u64, now.0 as u64)
+            let inner = &self.inner;
+            if let Some((was, delta)) = inner.counts.with_log(&inner.changelog, folder, now.0)
                 && let Some((at, n)) =
                     self.read_now(move |c| super::counts::moved_on(c, folder, was, delta, now.0))?
             {

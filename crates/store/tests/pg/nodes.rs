@@ -122,6 +122,22 @@ async fn concurrent_deliveries_share_transactions_and_fail_alone() {
     .await;
 }
 
+/// A folder's HIGHESTMODSEQ now.
+async fn highest(s: &PgStore, folder: FolderId) -> u64 {
+    s.get_folder_by_id(folder)
+        .await
+        .unwrap()
+        .unwrap()
+        .highestmodseq
+}
+
+/// `n` small messages, numbered.
+fn small_messages(n: u32) -> Vec<(Vec<u8>, NewMessage)> {
+    (0..n)
+        .map(|i| (format!("m {i}\r\n").into_bytes(), msg()))
+        .collect()
+}
+
 /// Flag changes, expunges and copies at once on one folder (gathered into shared
 /// transactions): every change lands with its own modseq, in one order, and a change to a
 /// folder deleted meanwhile fails alone.
@@ -136,17 +152,9 @@ async fn concurrent_folder_changes_share_transactions_and_fail_alone() {
             let inbox = s.get_folder(u.id, "INBOX").await.unwrap().unwrap();
             let gone = s.get_folder(u.id, "Gone").await.unwrap().unwrap();
             let copies = s.create_folder(u.id, "Copies", None).await.unwrap();
-            let batch = (0..50)
-                .map(|i| (format!("m {i}\r\n").into_bytes(), msg()))
-                .collect();
-            s.append_batch(inbox.id, batch).await.unwrap();
+            s.append_batch(inbox.id, small_messages(50)).await.unwrap();
             s.delete_folder(gone.id).await.unwrap();
-            let start = s
-                .get_folder_by_id(inbox.id)
-                .await
-                .unwrap()
-                .unwrap()
-                .highestmodseq;
+            let start = highest(&s, inbox.id).await;
             let mut tasks = Vec::new();
             for i in 0..120u32 {
                 let s = s.clone();
@@ -196,12 +204,7 @@ async fn concurrent_folder_changes_share_transactions_and_fail_alone() {
             // Each successful change of INBOX raised its modseq once: 10 expunges and the
             // flag changes (copies change only the target).
             let flag_changes = changes - 10 - 2;
-            let end = s
-                .get_folder_by_id(inbox.id)
-                .await
-                .unwrap()
-                .unwrap()
-                .highestmodseq;
+            let end = highest(&s, inbox.id).await;
             assert_eq!(end - start, 10 + flag_changes as u64);
             db
         },
@@ -221,16 +224,8 @@ async fn concurrent_flag_changes_agree_with_their_answers() {
             let s = db.connect().await;
             let u = suite::one_user(&s, "flags.test", "u", &[("INBOX", None)]).await;
             let inbox = s.get_folder(u.id, "INBOX").await.unwrap().unwrap();
-            let batch = (0..4)
-                .map(|i| (format!("m {i}\r\n").into_bytes(), msg()))
-                .collect();
-            s.append_batch(inbox.id, batch).await.unwrap();
-            let start = s
-                .get_folder_by_id(inbox.id)
-                .await
-                .unwrap()
-                .unwrap()
-                .highestmodseq;
+            s.append_batch(inbox.id, small_messages(4)).await.unwrap();
+            let start = highest(&s, inbox.id).await;
             let mut tasks = Vec::new();
             for i in 0..90u32 {
                 let s = s.clone();
@@ -278,12 +273,7 @@ async fn concurrent_flag_changes_agree_with_their_answers() {
             modseqs.sort_unstable();
             let n = modseqs.len() as u64;
             assert_eq!(modseqs, (start + 1..=start + n).collect::<Vec<_>>());
-            let end = s
-                .get_folder_by_id(inbox.id)
-                .await
-                .unwrap()
-                .unwrap()
-                .highestmodseq;
+            let end = highest(&s, inbox.id).await;
             assert_eq!(end, start + n);
             for m in s.list_messages(inbox.id).await.unwrap() {
                 if m.uid > 3 {
@@ -315,12 +305,7 @@ async fn catch_up_from_the_change_log_matches_the_database() {
             let u = suite::one_user(&a, "log.test", "u", &[("INBOX", None)]).await;
             let inbox = a.get_folder(u.id, "INBOX").await.unwrap().unwrap();
             let other = a.create_folder(u.id, "Other", None).await.unwrap();
-            let start = a
-                .get_folder_by_id(inbox.id)
-                .await
-                .unwrap()
-                .unwrap()
-                .highestmodseq;
+            let start = highest(&a, inbox.id).await;
             // Counted once here: later counts on `a` are these moved on by its log.
             a.folder_counts(inbox.id).await.unwrap();
             let mut tasks = Vec::new();
@@ -354,12 +339,7 @@ async fn catch_up_from_the_change_log_matches_the_database() {
             for t in tasks {
                 t.await.unwrap().unwrap();
             }
-            let end = a
-                .get_folder_by_id(inbox.id)
-                .await
-                .unwrap()
-                .unwrap()
-                .highestmodseq;
+            let end = highest(&a, inbox.id).await;
             assert!(end > start + 60, "{start} {end}");
             let sorted = |mut c: FolderChanges| {
                 let mut changed: Vec<MessageMeta> =
