@@ -63,6 +63,31 @@ pub struct Step {
     pub counts: CountDelta,
 }
 
+impl Step {
+    /// A change that raised the folder's HIGHESTMODSEQ by one, to `modseq`.
+    pub fn at(folder: FolderId, modseq: u64, changes: Vec<Change>, counts: CountDelta) -> Self {
+        Self {
+            folder,
+            before: modseq - 1,
+            after: modseq,
+            changes,
+            counts,
+        }
+    }
+
+    /// One new message, stored with the flags `stored_flags` (joined form): a step of its
+    /// own, at its modseq.
+    pub fn added(meta: MessageMeta, stored_flags: &str) -> Self {
+        let counts = CountDelta::of(stored_flags, meta.size, 1);
+        Self::at(
+            meta.folder_id,
+            meta.modseq,
+            vec![Change::Meta(Arc::new(meta))],
+            counts,
+        )
+    }
+}
+
 /// A change of a folder's STATUS counts ([`crate::FolderCounts`]: messages, unseen, deleted
 /// and their bytes).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -11,14 +11,13 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use tokio_postgres::types::ToSql;
 
 use super::blobs::chunks;
 use super::error::{TxResult, not_found};
 use super::tx::Tx;
-use crate::changelog::{Change, CountDelta, Step};
+use crate::changelog::Step;
 use crate::events::Event;
 use crate::model::{FolderId, MessageBytes, MessageMeta, NewMessage, UserId};
 use crate::rules::head::joined_head;
@@ -161,13 +160,7 @@ pub(crate) async fn add_to_folders(
                 size: p.size as u64,
                 blob: p.blob.to_owned(),
             };
-            tx.logged(Step {
-                folder: *folder,
-                before: modseq - 1,
-                after: modseq,
-                changes: vec![Change::Meta(Arc::new(meta))],
-                counts: CountDelta::of(&flag_texts[k], p.size as u64, 1),
-            });
+            tx.logged(Step::added(meta, &flag_texts[k]));
         }
         tx.emit(Event::Mailbox {
             user_id: user,

@@ -81,13 +81,8 @@ pub(crate) async fn expunge_tx(
         let flags: &str = r.try_get(3)?;
         counts = counts.plus(CountDelta::of(flags, r.try_get::<_, i64>(4)? as u64, -1));
     }
-    tx.logged(Step {
-        folder,
-        before: modseq as u64 - 1,
-        after: modseq as u64,
-        changes: gone.iter().map(|&uid| Change::Gone(uid)).collect(),
-        counts,
-    });
+    let changes = gone.iter().map(|&uid| Change::Gone(uid)).collect();
+    tx.logged(Step::at(folder, modseq as u64, changes, counts));
     tx.emit(Event::Mailbox {
         user_id: user,
         folder_id: folder,

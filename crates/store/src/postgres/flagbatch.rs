@@ -77,6 +77,20 @@ struct Current {
     dirty: bool,
 }
 
+/// A folder as the run has left it so far.
+struct FolderState {
+    owner: UserId,
+    highest: u64,
+    /// Its HIGHESTMODSEQ was raised by the run: written back at the end.
+    raised: bool,
+}
+
+/// What the run read, changed in memory as it goes.
+struct State {
+    folders: HashMap<FolderId, FolderState>,
+    messages: HashMap<(FolderId, u32), Current>,
+}
+
 /// Run `jobs` of a batch (which holds their folders' locks) with [`apply`], keeping each
 /// one's answer.
 pub(crate) async fn run(tx: &mut Tx<'_>, jobs: &mut [&mut FlagJob]) -> TxResult<()> {
@@ -89,10 +103,22 @@ pub(crate) async fn run(tx: &mut Tx<'_>, jobs: &mut [&mut FlagJob]) -> TxResult<
 }
 
 /// Apply `asks`, one after another in meaning, in two round trips: the folders' owners and
-/// HIGHESTMODSEQs with every asked message, then every changed message and every raised
-/// folder. With `lock`, the folders' rows are locked first, in the same flight (otherwise
-/// the caller holds them). The answers, in the order asked.
+/// HIGHESTMODSEQs with every asked message ([`read`]), then every changed message and every
+/// raised folder ([`write_back`]). With `lock`, the folders' rows are locked first, in the
+/// same flight (otherwise the caller holds them). The answers, in the order asked.
 pub(crate) async fn apply(tx: &mut Tx<'_>, asks: &[&Ask], lock: bool) -> TxResult<Vec<FlagUpdate>> {
+    let mut state = read(tx, asks, lock).await?;
+    let mut outs = Vec::with_capacity(asks.len());
+    for ask in asks {
+        outs.push(apply_one(tx, ask, &mut state)?);
+    }
+    write_back(tx, &state).await?;
+    Ok(outs)
+}
+
+/// The folders of `asks` and the messages they name, read in one flight (after the folder
+/// locks, with `lock`).
+async fn read(tx: &Tx<'_>, asks: &[&Ask], lock: bool) -> TxResult<State> {
     let mut folders: Vec<FolderId> = asks.iter().map(|a| a.folder[0]).collect();
     folders.sort_unstable();
     folders.dedup();
@@ -130,13 +156,18 @@ pub(crate) async fn apply(tx: &mut Tx<'_>, asks: &[&Ask], lock: bool) -> TxResul
         tx.t.query(&folders_st, &folders_params),
         tx.t.query(&rows_st, &rows_params)
     )?;
-    // Each folder's owner, HIGHESTMODSEQ, and whether the run raised it.
-    let mut highest: HashMap<FolderId, (UserId, u64, bool)> = HashMap::new();
+    let mut state = State {
+        folders: HashMap::with_capacity(folder_rows.len()),
+        messages: HashMap::with_capacity(rows.len()),
+    };
     for r in &folder_rows {
-        let m: i64 = r.try_get(2)?;
-        highest.insert(r.try_get(0)?, (r.try_get(1)?, m as u64, false));
+        let folder = FolderState {
+            owner: r.try_get(1)?,
+            highest: r.try_get::<_, i64>(2)? as u64,
+            raised: false,
+        };
+        state.folders.insert(r.try_get(0)?, folder);
     }
-    let mut current: HashMap<(FolderId, u32), Current> = HashMap::with_capacity(rows.len());
     for r in &rows {
         let (folder, uid): (FolderId, u32) = (r.try_get(0)?, r.try_get::<_, i64>(1)? as u32);
         let meta = MessageMeta {
@@ -148,73 +179,69 @@ pub(crate) async fn apply(tx: &mut Tx<'_>, asks: &[&Ask], lock: bool) -> TxResul
             size: r.try_get::<_, i64>(5)? as u64,
             blob: r.try_get(6)?,
         };
-        current.insert((folder, uid), Current { meta, dirty: false });
+        state
+            .messages
+            .insert((folder, uid), Current { meta, dirty: false });
     }
-    let mut outs = Vec::with_capacity(asks.len());
-    for job in asks {
-        let folder = job.folder[0];
-        let Some((_, top, _)) = highest.get(&folder) else {
-            return Err(not_found(format!("folder #{folder}")));
+    Ok(state)
+}
+
+/// One ask applied to `state` by the rules of [`crate::rules::flags`]: its answer; a change
+/// takes the folder's next modseq and is noted for the change log and the bus.
+fn apply_one(tx: &mut Tx<'_>, ask: &Ask, state: &mut State) -> TxResult<FlagUpdate> {
+    let folder = ask.folder[0];
+    let Some(f) = state.folders.get_mut(&folder) else {
+        return Err(not_found(format!("folder #{folder}")));
+    };
+    let modseq = f.highest + 1;
+    let mut out = FlagUpdate::default();
+    let (mut logged, mut counts) = (Vec::new(), CountDelta::default());
+    for &uid in &ask.uids {
+        let Some(c) = state.messages.get_mut(&(folder, uid)) else {
+            out.missing.push(uid);
+            continue;
         };
-        let (before, modseq) = (*top, top + 1);
-        let mut out = FlagUpdate::default();
-        let (mut logged, mut counts) = (Vec::new(), CountDelta::default());
-        for &uid in &job.uids {
-            let Some(c) = current.get_mut(&(folder, uid)) else {
-                out.missing.push(uid);
-                continue;
-            };
-            let m = &mut c.meta;
-            match flags::outcome(&m.flags, m.modseq, job.op, &job.flags, job.unchanged_since) {
-                Outcome::Conflict => out.modified.push(uid),
-                Outcome::Same => {}
-                Outcome::Changed(new) => {
-                    let old = flags::to_text(&m.flags);
-                    (m.flags, m.modseq, c.dirty) = (new.clone(), modseq, true);
-                    counts =
-                        counts.plus(CountDelta::reflagged(&old, &flags::to_text(&new), m.size));
-                    logged.push(Change::Meta(Arc::new(m.clone())));
-                    out.changed.push((uid, modseq, new));
-                }
+        let m = &mut c.meta;
+        match flags::outcome(&m.flags, m.modseq, ask.op, &ask.flags, ask.unchanged_since) {
+            Outcome::Conflict => out.modified.push(uid),
+            Outcome::Same => {}
+            Outcome::Changed(new) => {
+                let old = flags::to_text(&m.flags);
+                (m.flags, m.modseq, c.dirty) = (new.clone(), modseq, true);
+                counts = counts.plus(CountDelta::reflagged(&old, &flags::to_text(&new), m.size));
+                logged.push(Change::Meta(Arc::new(m.clone())));
+                out.changed.push((uid, modseq, new));
             }
         }
-        if !out.changed.is_empty()
-            && let Some(h) = highest.get_mut(&folder)
-        {
-            (h.1, h.2) = (modseq, true);
-            tx.logged(Step {
-                folder,
-                before,
-                after: modseq,
-                changes: logged,
-                counts,
-            });
-            tx.emit(Event::Mailbox {
-                user_id: h.0,
-                folder_id: folder,
-            });
-        }
-        outs.push(out);
     }
+    if !out.changed.is_empty() {
+        (f.highest, f.raised) = (modseq, true);
+        tx.logged(Step::at(folder, modseq, logged, counts));
+        tx.emit(Event::Mailbox {
+            user_id: f.owner,
+            folder_id: folder,
+        });
+    }
+    Ok(out)
+}
+
+/// Every message and folder the run changed, written in one flight.
+async fn write_back(tx: &Tx<'_>, state: &State) -> TxResult<()> {
     let (mut set_f, mut set_u, mut set_flags, mut set_m) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for ((f, u), c) in &current {
-        if c.dirty {
-            set_f.push(*f);
-            set_u.push(i64::from(*u));
-            set_flags.push(flags::to_text(&c.meta.flags));
-            set_m.push(c.meta.modseq as i64);
-        }
+    for ((f, u), c) in state.messages.iter().filter(|(_, c)| c.dirty) {
+        set_f.push(*f);
+        set_u.push(i64::from(*u));
+        set_flags.push(flags::to_text(&c.meta.flags));
+        set_m.push(c.meta.modseq as i64);
     }
     if set_f.is_empty() {
-        return Ok(outs);
+        return Ok(());
     }
     let (mut raised, mut to) = (Vec::new(), Vec::new());
-    for (f, (_, m, up)) in &highest {
-        if *up {
-            raised.push(*f);
-            to.push(*m as i64);
-        }
+    for (id, f) in state.folders.iter().filter(|(_, f)| f.raised) {
+        raised.push(*id);
+        to.push(f.highest as i64);
     }
     let rows_st =
         tx.t.prepare_cached(
@@ -235,5 +262,5 @@ pub(crate) async fn apply(tx: &mut Tx<'_>, asks: &[&Ask], lock: bool) -> TxResul
         tx.t.execute(&rows_st, &rows_params),
         tx.t.execute(&folders_st, &folders_params)
     )?;
-    Ok(outs)
+    Ok(())
 }

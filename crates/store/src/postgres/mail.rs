@@ -17,7 +17,7 @@ use super::adder::Item;
 use super::blobs::read;
 use super::error::{TxResult, not_found};
 use super::tx::Tx;
-use crate::changelog::{Change, CountDelta, Step};
+use crate::changelog::Step;
 use crate::error::Result;
 use crate::events::Event;
 use crate::model::*;
@@ -206,23 +206,16 @@ pub(crate) async fn insert_messages(
     .await?;
     charge(tx, user, sizes.iter().sum()).await?;
     for k in 0..adding.len() {
-        let (modseq, size) = (modseqs[k] as u64, sizes[k] as u64);
         let meta = MessageMeta {
             folder_id: folder,
             uid: uids[k] as u32,
-            modseq,
+            modseq: modseqs[k] as u64,
             flags: flags::from_text(&flag_texts[k]),
             internal_date: dates[k],
-            size,
+            size: sizes[k] as u64,
             blob: blobs[k].to_owned(),
         };
-        tx.logged(Step {
-            folder,
-            before: modseq - 1,
-            after: modseq,
-            changes: vec![Change::Meta(Arc::new(meta))],
-            counts: CountDelta::of(&flag_texts[k], size, 1),
-        });
+        tx.logged(Step::added(meta, &flag_texts[k]));
     }
     tx.emit(Event::Mailbox {
         user_id: user,

@@ -91,13 +91,7 @@ pub fn store_flags_tx(
             "UPDATE folders SET highestmodseq = ?2 WHERE id = ?1",
             params![folder, modseq],
         )?;
-        ctx.logged(Step {
-            folder,
-            before: modseq as u64 - 1,
-            after: modseq as u64,
-            changes: logged,
-            counts,
-        });
+        ctx.logged(Step::at(folder, modseq as u64, logged, counts));
         ctx.emit(Event::Mailbox {
             user_id: user,
             folder_id: folder,

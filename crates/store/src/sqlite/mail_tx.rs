@@ -134,13 +134,8 @@ pub(crate) fn expunge_tx(
         "UPDATE users SET used_bytes = max(used_bytes - ?2, 0) WHERE id = ?1",
         params![user, freed],
     )?;
-    ctx.logged(Step {
-        folder,
-        before: modseq as u64 - 1,
-        after: modseq as u64,
-        changes: removed.iter().map(|&uid| Change::Gone(uid)).collect(),
-        counts,
-    });
+    let gone = removed.iter().map(|&uid| Change::Gone(uid)).collect();
+    ctx.logged(Step::at(folder, modseq as u64, gone, counts));
     ctx.emit(Event::Mailbox {
         user_id: user,
         folder_id: folder,
@@ -183,21 +178,16 @@ pub(crate) fn insert_message(
         .execute(params![folder, uid, modseq])?;
     c.prepare_cached("UPDATE users SET used_bytes = used_bytes + ?2 WHERE id = ?1")?
         .execute(params![user, size as i64])?;
-    ctx.logged(Step {
-        folder,
-        before: modseq as u64 - 1,
-        after: modseq as u64,
-        changes: vec![Change::Meta(std::sync::Arc::new(MessageMeta {
-            folder_id: folder,
-            uid,
-            modseq: modseq as u64,
-            flags: flags::from_text(&flag_text),
-            internal_date: date,
-            size,
-            blob: blob.to_owned(),
-        }))],
-        counts: CountDelta::of(&flag_text, size, 1),
-    });
+    let meta = MessageMeta {
+        folder_id: folder,
+        uid,
+        modseq: modseq as u64,
+        flags: flags::from_text(&flag_text),
+        internal_date: date,
+        size,
+        blob: blob.to_owned(),
+    };
+    ctx.logged(Step::added(meta, &flag_text));
     ctx.emit(Event::Mailbox {
         user_id: user,
         folder_id: folder,

@@ -361,6 +361,27 @@ async fn catch_up_from_the_change_log_matches_the_database() {
                 b.folder_counts(inbox.id).await.unwrap(),
                 "STATUS counts"
             );
+            // Those answers of `a` came from its log and kept counts, not from the rows: a
+            // change made behind the store's back (no new HIGHESTMODSEQ) shows on a fresh
+            // node, which reads the database, and not on `a`.
+            let sql = format!(
+                "UPDATE messages SET flags = '\\Seen tampered' WHERE folder_id = {}",
+                inbox.id
+            );
+            TestDb::exec(&db.config(), &sql).await;
+            let fresh = db.connect().await;
+            let tampered = |c: &(u64, Vec<MessageMeta>, Vec<u32>)| {
+                c.1.iter().any(|m| m.flags.iter().any(|f| f == "tampered"))
+            };
+            let read = sorted(fresh.changes_since(inbox.id, start).await.unwrap());
+            assert!(tampered(&read), "the fresh node reads the rows");
+            let logged = sorted(a.changes_since(inbox.id, start).await.unwrap());
+            assert!(!tampered(&logged), "answered from the change log");
+            assert_eq!(fresh.folder_counts(inbox.id).await.unwrap().unseen, 0);
+            assert!(
+                a.folder_counts(inbox.id).await.unwrap().unseen > 0,
+                "counts kept and moved on by the log"
+            );
             db
         },
     )

@@ -1,0 +1,156 @@
+//! The writes that wait for a group-commit batch ([`super`]): new messages, flag changes
+//! (run together, [`crate::postgres::flagbatch`]) and any other folder write, its answer type
+//! hidden behind [`Job`].
+
+use futures::future::BoxFuture;
+use tokio::sync::oneshot;
+
+use super::ASYNC_COMMIT;
+use crate::error::{Result, StoreError};
+use crate::model::FolderId;
+use crate::postgres::PgStore;
+use crate::postgres::adder::Item;
+use crate::postgres::error::TxResult;
+use crate::postgres::flagbatch::FlagJob;
+use crate::postgres::tx::Tx;
+
+/// A write's work inside a transaction; it may run more than once (alone after a batch failed).
+pub(super) type Work<T> =
+    dyn for<'a, 'c> Fn(&'a mut Tx<'c>) -> BoxFuture<'a, TxResult<T>> + Send + Sync;
+
+/// New messages waiting for a batch, and where their UIDs go.
+pub(super) struct Addition {
+    pub(super) items: Vec<Item>,
+    pub(super) reply: oneshot::Sender<Result<Vec<u32>>>,
+}
+
+/// Any other write waiting for a batch, its answer type hidden.
+pub(super) trait Job: Send {
+    /// The folders it locks.
+    fn folders(&self) -> &[FolderId];
+    /// Its commit need not be flushed before the answer.
+    fn relaxed(&self) -> bool;
+    /// Run inside the batch's transaction, keeping the value for the answer.
+    fn run<'a, 'c>(&'a mut self, tx: &'a mut Tx<'c>) -> BoxFuture<'a, TxResult<()>>;
+    /// Answer once the batch that ran it committed.
+    fn answer(self: Box<Self>);
+    /// Run in a transaction of its own and answer.
+    fn alone(self: Box<Self>, store: &PgStore) -> BoxFuture<'_, ()>;
+}
+
+pub(super) struct Pending<T> {
+    pub(super) folders: Vec<FolderId>,
+    pub(super) relaxed: bool,
+    pub(super) work: Box<Work<T>>,
+    /// Its value from the batch, answered once the batch committed.
+    pub(super) outcome: Option<T>,
+    pub(super) reply: oneshot::Sender<Result<T>>,
+}
+
+impl<T: Send + 'static> Job for Pending<T> {
+    fn folders(&self) -> &[FolderId] {
+        &self.folders
+    }
+
+    fn relaxed(&self) -> bool {
+        self.relaxed
+    }
+
+    fn run<'a, 'c>(&'a mut self, tx: &'a mut Tx<'c>) -> BoxFuture<'a, TxResult<()>> {
+        Box::pin(async move {
+            let v = (self.work)(tx).await?;
+            self.outcome = Some(v);
+            Ok(())
+        })
+    }
+
+    fn answer(self: Box<Self>) {
+        let r = self
+            .outcome
+            .ok_or_else(|| StoreError::Db("a write was not run".into()));
+        let _ = self.reply.send(r);
+    }
+
+    fn alone(self: Box<Self>, store: &PgStore) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let (work, relaxed) = (&self.work, self.relaxed);
+            let r: Result<T> = async {
+                write_tx!(store, |tx| {
+                    if relaxed {
+                        tx.t.batch_execute(ASYNC_COMMIT).await?;
+                    }
+                    work(&mut tx).await
+                })
+            }
+            .await;
+            let _ = self.reply.send(r);
+        })
+    }
+}
+
+/// What waits in the queue.
+pub(super) enum Waiting {
+    Add(Addition),
+    Run(Box<dyn Job>),
+    /// A flag change: those next to each other in a batch run together
+    /// ([`super::flagbatch`]).
+    Flags(FlagJob),
+}
+
+impl Waiting {
+    /// The folders it locks.
+    pub(super) fn folders(&self) -> Box<dyn Iterator<Item = FolderId> + '_> {
+        match self {
+            Waiting::Add(a) => Box::new(
+                a.items
+                    .iter()
+                    .flat_map(|item| item.targets.iter().map(|t| t.0)),
+            ),
+            Waiting::Run(j) => Box::new(j.folders().iter().copied()),
+            Waiting::Flags(f) => Box::new(f.ask.folder.iter().copied()),
+        }
+    }
+
+    pub(super) fn bytes(&self) -> usize {
+        match self {
+            Waiting::Add(a) => a.items.iter().map(|i| i.bytes.len()).sum(),
+            Waiting::Run(_) | Waiting::Flags(_) => 0,
+        }
+    }
+}
+
+/// A write of a batch other than new messages, in arrival order.
+pub(super) enum Other {
+    Run(Box<dyn Job>),
+    Flags(FlagJob),
+}
+
+impl Other {
+    pub(super) fn folders(&self) -> &[FolderId] {
+        match self {
+            Other::Run(j) => j.folders(),
+            Other::Flags(f) => &f.ask.folder,
+        }
+    }
+
+    pub(super) fn relaxed(&self) -> bool {
+        match self {
+            Other::Run(j) => j.relaxed(),
+            Other::Flags(_) => true,
+        }
+    }
+
+    pub(super) fn answer(self) {
+        match self {
+            Other::Run(j) => j.answer(),
+            Other::Flags(f) => f.answer(),
+        }
+    }
+
+    pub(super) async fn alone(self, store: &PgStore) {
+        match self {
+            Other::Run(j) => j.alone(store).await,
+            Other::Flags(f) => f.alone(store).await,
+        }
+    }
+}
