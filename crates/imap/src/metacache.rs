@@ -43,7 +43,7 @@ impl MetaCache {
     }
 
     /// Keep what never changes of messages read from the store.
-    pub fn keep(&self, read: &[MessageMeta]) {
+    pub fn keep<'a>(&self, read: impl IntoIterator<Item = &'a MessageMeta>) {
         for m in read {
             let fixed = MessageMeta {
                 flags: Vec::new(),

@@ -32,13 +32,24 @@ pub async fn refresh(m: &mut InMailbox<'_>, may_expunge: bool) -> Result<()> {
         .store()
         .changes_since(m.view.folder.id, m.view.synced)
         .await?;
+    // New messages come with their date, size and blob: kept, so a FETCH of them need not
+    // read them again.
+    let max_before = m.view.max_uid();
+    m.svc.metas.keep(
+        delta
+            .changed
+            .iter()
+            .filter(|c| c.uid > max_before)
+            .map(|c| &**c),
+    );
     m.view.dirty = false;
     let mut changes = m.view.apply_delta(delta, may_expunge);
     if changes.exists.is_some() && !m.enabled.rev2 {
         // New messages: this session takes their \Recent unless another already did
         // (RFC 3501 §2.3.2); EXAMINE only looks.
         if !m.view.read_only {
-            let claimed = m.store().claim_recent(m.view.folder.id).await?;
+            let seen = m.view.max_uid();
+            let claimed = m.store().claim_recent(m.view.folder.id, seen).await?;
             m.view.add_recent(claimed);
         }
         changes.recent = Some(m.view.recent_count());

@@ -125,6 +125,14 @@ impl BodyCache {
             self.kept.insert(id.to_owned(), Arc::from(bytes));
         }
     }
+
+    /// Keep a new message's bytes under blob `id` (as [`Self::keep`]), once it is stored:
+    /// clients of a busy mailbox read new mail first.
+    pub fn keep_new(&self, id: &str, bytes: &crate::model::MessageBytes) {
+        if bytes.len() <= LARGEST {
+            self.kept.insert(id.to_owned(), Arc::from(bytes.joined()));
+        }
+    }
 }
 
 #[cfg(test)]

@@ -17,6 +17,16 @@
 //! at most [`MAX_ENTRIES`] changes per folder (the oldest dropped, `from` moving up past
 //! them) and [`MAX_FOLDERS`] folders (the one written longest ago dropped).
 //!
+//! A log may also be known **current** (used where other processes write to the same
+//! database): it then holds every change committed to its folder so far, so a catch-up needs
+//! no database read at all. A log becomes current when the caller read the folder's
+//! HIGHESTMODSEQ from the database and found it equal to the log's `to`
+//! ([`ChangeLog::confirm`]), and stops being current when a change it does not hold is
+//! heard of ([`ChangeLog::stale`]: another process's event, a local write that did not
+//! record, a lost listener) or when a hole starts it again. A confirmation races with the
+//! news of a change committed after the read: it takes effect only if nothing was declared
+//! stale since the caller took its [`ChangeLog::ticket`], before reading.
+//!
 //! Each change also carries what it did to the folder's STATUS counts ([`CountDelta`]), so
 //! counts taken at one HIGHESTMODSEQ are brought to a later one covered by the log without
 //! reading every message again.
@@ -24,6 +34,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
+use crate::events::Event;
 use crate::model::{FolderChanges, FolderCounts, FolderId, MessageMeta};
 
 /// Changes kept per folder, at most.
@@ -160,6 +171,8 @@ struct FolderLog {
     deltas: VecDeque<(u64, CountDelta)>,
     /// When it was last extended (a count of recorded steps), to drop the idlest folder.
     touched: u64,
+    /// Every change committed to the folder so far is here (see the module doc).
+    current: bool,
 }
 
 impl FolderLog {
@@ -179,6 +192,9 @@ pub struct ChangeLog {
 struct Logs {
     folders: HashMap<FolderId, FolderLog>,
     steps: u64,
+    /// Counts the calls of [`ChangeLog::stale`] and [`ChangeLog::stale_all`]: a
+    /// confirmation holds only if none came since its ticket.
+    stales: u64,
 }
 
 impl ChangeLog {
@@ -208,6 +224,7 @@ impl ChangeLog {
                 log.entries.clear();
                 log.deltas.clear();
                 log.from = step.before;
+                log.current = false;
             }
             log.to = step.after;
             log.touched = now;
@@ -228,6 +245,78 @@ impl ChangeLog {
             while log.deltas.front().is_some_and(|(m, _)| *m <= from) {
                 log.deltas.pop_front();
             }
+        }
+    }
+
+    /// Taken before reading a folder's HIGHESTMODSEQ for [`Self::confirm`].
+    pub fn ticket(&self) -> u64 {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).stales
+    }
+
+    /// The database said `folder`'s HIGHESTMODSEQ is `highest`, read after `ticket` was
+    /// taken: the log is current if it reaches exactly there and nothing was declared stale
+    /// since the ticket.
+    pub fn confirm(&self, folder: FolderId, highest: u64, ticket: u64) {
+        let mut logs = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if logs.stales != ticket {
+            return;
+        }
+        if let Some(log) = logs.folders.get_mut(&folder)
+            && log.to == highest
+        {
+            log.current = true;
+        }
+    }
+
+    /// A change of `folder` this log may not hold was committed: it is not current.
+    pub fn stale(&self, folder: FolderId) {
+        let mut logs = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        logs.stales += 1;
+        if let Some(log) = logs.folders.get_mut(&folder) {
+            log.current = false;
+        }
+    }
+
+    /// Changes may have been missed anywhere: no log is current.
+    pub fn stale_all(&self) {
+        let mut logs = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        logs.stales += 1;
+        for log in logs.folders.values_mut() {
+            log.current = false;
+        }
+    }
+
+    /// An event about to be published: a folder changed by a write that recorded no step
+    /// for it here (`recorded` lists the folders whose steps the same commit recorded; none
+    /// for another process's event) is stale; folders created, renamed or deleted, accounts
+    /// changed or events lost make every log stale.
+    pub fn heard(&self, e: &Event, recorded: &[FolderId]) {
+        match e {
+            Event::Mailbox { folder_id, .. } if !recorded.contains(folder_id) => {
+                self.stale(*folder_id);
+            }
+            Event::Folders { .. } | Event::Directory | Event::Resync => self.stale_all(),
+            _ => {}
+        }
+    }
+
+    /// The changes of `folder` after `modseq`, from the log alone, when it is current and
+    /// covers them (else the caller reads the database).
+    pub fn current(&self, folder: FolderId, modseq: u64) -> Option<FolderChanges> {
+        let to = {
+            let logs = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+            let log = logs.folders.get(&folder).filter(|l| l.current)?;
+            log.to
+        };
+        match modseq.cmp(&to) {
+            // Nothing newer: the asker saw `to` already.
+            std::cmp::Ordering::Equal => Some(FolderChanges {
+                highestmodseq: to,
+                changed: Vec::new(),
+                vanished: Vec::new(),
+            }),
+            std::cmp::Ordering::Greater => None,
+            std::cmp::Ordering::Less => self.since(folder, modseq, to),
         }
     }
 

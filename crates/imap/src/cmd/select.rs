@@ -84,7 +84,8 @@ pub async fn execute(
         if read_only {
             sel.add_recent((recent_mark, u32::MAX));
         } else {
-            sel.add_recent(store.claim_recent(folder_id).await?);
+            let seen = sel.uidnext().saturating_sub(1);
+            sel.add_recent(store.claim_recent(folder_id, seen).await?);
         }
     }
     announce(wire, *enabled, &sel);

@@ -1,7 +1,8 @@
 //! New messages of a group-commit batch ([`super::group`]): every addition's bytes are
-//! written first (no lock held), then each folder gets all its new messages from one
-//! statement that takes its UIDs and modseqs, inserts the rows, lists them for the search
-//! text indexer and charges the owner.
+//! written first, then each folder gets all its new messages from one statement that takes
+//! its UIDs and modseqs, inserts the rows, lists them for the search text indexer and charges
+//! the owner. The statements are prepared beforehand ([`prepare`]) so that the batch sends
+//! the bytes, its folder locks and the rows in one flight.
 //!
 //! Invariants: within a folder, additions get UIDs in the order given, an addition's own
 //! messages in its order; a message's bytes and its listing for the search text indexer
@@ -13,6 +14,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use tokio_postgres::types::ToSql;
+use tokio_postgres::{Row, Statement};
 
 use super::blobs::chunks;
 use super::error::{TxResult, not_found};
@@ -59,119 +61,200 @@ pub(crate) fn folders_of(jobs: &[&[Item]]) -> impl Iterator<Item = FolderId> {
         .flat_map(|item| item.targets.iter().map(|t| t.0))
 }
 
-/// Write the bytes of every job's items; their blob ids, per job and item.
-pub(crate) async fn write_blobs(tx: &Tx<'_>, jobs: &[&[Item]]) -> TxResult<Vec<Vec<String>>> {
-    let ids: Vec<Vec<String>> = jobs
-        .iter()
+/// The statements of an addition, prepared before its flight so that each is sent the
+/// moment its future is first polled (the flight's order is the server's order).
+pub(crate) struct Statements {
+    rows: Statement,
+    blobs: Statement,
+    chunks: Statement,
+}
+
+/// Prepare (or find cached) the statements of an addition.
+pub(crate) async fn prepare(tx: &Tx) -> TxResult<Statements> {
+    // The new messages are only listed in `text_pending`: their search text is kept later
+    // by the indexer, in batches, as its trigram index entries cost more than the row and
+    // would lengthen the transaction.
+    let rows = tx.t.prepare_cached(
+        "WITH f AS (UPDATE folders SET uidnext = uidnext + $2, highestmodseq = highestmodseq + $2 \
+           WHERE id = $1 RETURNING user_id, uidnext - $2 AS uid0, highestmodseq - $2 + 1 AS modseq0), \
+         m AS (INSERT INTO messages (folder_id, uid, modseq, flags, internal_date, size, blob_id) \
+           SELECT $1, f.uid0 + d.n - 1, f.modseq0 + d.n - 1, d.flags, d.date, d.size, d.blob \
+           FROM f, unnest($3::text[], $4::bigint[], $5::bigint[], $6::text[]) \
+             WITH ORDINALITY AS d (flags, date, size, blob, n)), \
+         p AS (INSERT INTO text_pending (folder_id, uid, cut) \
+           SELECT $1, f.uid0 + d.n - 1, false FROM f, unnest($3::text[]) WITH ORDINALITY AS d (x, n)), \
+         u AS (UPDATE users SET used_bytes = greatest(used_bytes + $7, 0) \
+           FROM f WHERE users.id = f.user_id) \
+         SELECT user_id, uid0, modseq0 FROM f",
+    );
+    let blobs = tx.t.prepare_cached(
+        "INSERT INTO blobs (id, refs, size, head) \
+         SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bytea[])",
+    );
+    let chunks = tx.t.prepare_cached(
+        "INSERT INTO blob_chunks (blob_id, seq, data) \
+         SELECT * FROM unnest($1::text[], $2::int[], $3::bytea[])",
+    );
+    let (rows, blobs, chunks) = futures::try_join!(rows, blobs, chunks)?;
+    Ok(Statements {
+        rows,
+        blobs,
+        chunks,
+    })
+}
+
+/// A new blob id for each item of each job.
+pub(crate) fn blob_ids(jobs: &[&[Item]]) -> Vec<Vec<String>> {
+    jobs.iter()
         .map(|items| items.iter().map(|_| blob_id::new()).collect())
-        .collect();
-    insert_blobs(tx, jobs, &ids).await?;
+        .collect()
+}
+
+/// Write the bytes of every job's items; their blob ids, per job and item.
+pub(crate) async fn write_blobs(tx: &Tx, jobs: &[&[Item]]) -> TxResult<Vec<Vec<String>>> {
+    let st = prepare(tx).await?;
+    let ids = blob_ids(jobs);
+    insert_blobs(tx, &st, jobs, &ids).await?;
     Ok(ids)
 }
 
 /// Add every job's items, whose bytes are in `blob_ids`, to their folders; the UIDs per job,
 /// per item and then per target.
 pub(crate) async fn add_to_folders(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     jobs: &[&[Item]],
     blob_ids: &[Vec<String>],
 ) -> TxResult<Vec<Vec<u32>>> {
-    let mut answers: Vec<Vec<u32>> = jobs
-        .iter()
-        .map(|items| vec![0; items.iter().map(|i| i.targets.len()).sum()])
-        .collect();
+    let st = prepare(tx).await?;
+    let plan = Plan::new(jobs, blob_ids);
+    let rows = plan.insert(tx, &st).await?;
+    plan.placed(tx, rows)
+}
 
-    let mut by_folder: BTreeMap<FolderId, Vec<Placed<'_>>> = BTreeMap::new();
-    for (j, items) in jobs.iter().enumerate() {
-        let mut slot = 0;
-        for (k, item) in items.iter().enumerate() {
-            for (folder, msg) in &item.targets {
-                by_folder.entry(*folder).or_default().push(Placed {
-                    job: j,
-                    slot,
-                    blob: &blob_ids[j][k],
-                    size: item.bytes.len() as i64,
-                    msg,
-                });
-                slot += 1;
+/// The new messages of a batch, by folder (in id order, the order the batch locked them).
+pub(crate) struct Plan<'a> {
+    by_folder: BTreeMap<FolderId, Vec<Placed<'a>>>,
+    /// Each folder's statement parameters, in the same order.
+    columns: Vec<Columns>,
+    /// Where each job's UIDs go: its number of targets.
+    shape: Vec<usize>,
+}
+
+/// One folder's new messages as statement parameters.
+struct Columns {
+    folder: FolderId,
+    count: i64,
+    flags: Vec<String>,
+    dates: Vec<i64>,
+    sizes: Vec<i64>,
+    blobs: Vec<String>,
+    total: i64,
+}
+
+impl<'a> Plan<'a> {
+    /// The plan for `jobs`, whose bytes are (or will be) in `blob_ids`.
+    pub(crate) fn new(jobs: &'a [&'a [Item]], blob_ids: &'a [Vec<String>]) -> Self {
+        let mut by_folder: BTreeMap<FolderId, Vec<Placed<'a>>> = BTreeMap::new();
+        for (j, items) in jobs.iter().enumerate() {
+            let mut slot = 0;
+            for (k, item) in items.iter().enumerate() {
+                for (folder, msg) in &item.targets {
+                    by_folder.entry(*folder).or_default().push(Placed {
+                        job: j,
+                        slot,
+                        blob: &blob_ids[j][k],
+                        size: item.bytes.len() as i64,
+                        msg,
+                    });
+                    slot += 1;
+                }
             }
         }
-    }
-    // Folders in id order (the batch locked them in that order already). The new messages
-    // are only listed in `text_pending`: their search text is kept later by the indexer, in
-    // batches, as its trigram index entries cost more than the row and would lengthen the
-    // transaction.
-    let st =
-        tx.t.prepare_cached(
-            "WITH f AS (UPDATE folders SET uidnext = uidnext + $2, highestmodseq = highestmodseq + $2 \
-               WHERE id = $1 RETURNING user_id, uidnext - $2 AS uid0, highestmodseq - $2 + 1 AS modseq0), \
-             m AS (INSERT INTO messages (folder_id, uid, modseq, flags, internal_date, size, blob_id) \
-               SELECT $1, f.uid0 + d.n - 1, f.modseq0 + d.n - 1, d.flags, d.date, d.size, d.blob \
-               FROM f, unnest($3::text[], $4::bigint[], $5::bigint[], $6::text[]) \
-                 WITH ORDINALITY AS d (flags, date, size, blob, n)), \
-             p AS (INSERT INTO text_pending (folder_id, uid, cut) \
-               SELECT $1, f.uid0 + d.n - 1, false FROM f, unnest($3::text[]) WITH ORDINALITY AS d (x, n)), \
-             u AS (UPDATE users SET used_bytes = greatest(used_bytes + $7, 0) \
-               FROM f WHERE users.id = f.user_id) \
-             SELECT user_id, uid0, modseq0 FROM f",
-        )
-        .await?;
-    let columns: Vec<_> = by_folder
-        .iter()
-        .map(|(folder, placed)| {
-            let n = placed.len() as i64;
-            let flag_texts: Vec<String> = placed
-                .iter()
-                .map(|p| flags::to_text(&p.msg.flags))
-                .collect();
-            let dates: Vec<i64> = placed
-                .iter()
-                .map(|p| p.msg.internal_date.unwrap_or_else(now))
-                .collect();
-            let sizes: Vec<i64> = placed.iter().map(|p| p.size).collect();
-            let blobs: Vec<&str> = placed.iter().map(|p| p.blob).collect();
-            let total: i64 = sizes.iter().sum();
-            (*folder, n, flag_texts, dates, sizes, blobs, total)
-        })
-        .collect();
-    let (st, t) = (&st, &tx.t);
-    let inserts = columns
-        .iter()
-        .map(|(folder, n, fl, dates, sizes, blobs, total)| async move {
-            let params: [&(dyn ToSql + Sync); 7] = [folder, n, fl, dates, sizes, blobs, total];
-            t.query_opt(st, &params).await
-        });
-    let rows = futures::future::try_join_all(inserts).await?;
-    for (((folder, placed), row), cols) in by_folder.iter().zip(rows).zip(&columns) {
-        let row = row.ok_or_else(|| not_found(format!("folder #{folder}")))?;
-        let (user, uid0, modseq0): (UserId, i64, i64) =
-            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-        let (_, _, flag_texts, dates, _, _, _) = cols;
-        for (k, p) in placed.iter().enumerate() {
-            let (uid, modseq) = ((uid0 + k as i64) as u32, (modseq0 + k as i64) as u64);
-            answers[p.job][p.slot] = uid;
-            // Each new message is a step of its own (its own modseq).
-            let meta = MessageMeta {
-                folder_id: *folder,
-                uid,
-                modseq,
-                flags: flags::from_text(&flag_texts[k]),
-                internal_date: dates[k],
-                size: p.size as u64,
-                blob: p.blob.to_owned(),
-            };
-            tx.logged(Step::added(meta, &flag_texts[k]));
+        let columns = by_folder
+            .iter()
+            .map(|(folder, placed)| {
+                let sizes: Vec<i64> = placed.iter().map(|p| p.size).collect();
+                Columns {
+                    folder: *folder,
+                    count: placed.len() as i64,
+                    flags: placed
+                        .iter()
+                        .map(|p| flags::to_text(&p.msg.flags))
+                        .collect(),
+                    dates: placed
+                        .iter()
+                        .map(|p| p.msg.internal_date.unwrap_or_else(now))
+                        .collect(),
+                    total: sizes.iter().sum(),
+                    sizes,
+                    blobs: placed.iter().map(|p| p.blob.to_owned()).collect(),
+                }
+            })
+            .collect();
+        let shape = jobs
+            .iter()
+            .map(|items| items.iter().map(|i| i.targets.len()).sum())
+            .collect();
+        Self {
+            by_folder,
+            columns,
+            shape,
         }
-        tx.emit(Event::Mailbox {
-            user_id: user,
-            folder_id: *folder,
-        });
     }
-    Ok(answers)
+
+    /// Insert the rows, one statement per folder (pipelined; each is sent when first
+    /// polled): each folder's row as it returned, or `None` for a folder that is gone.
+    pub(crate) async fn insert(&self, tx: &Tx, st: &Statements) -> TxResult<Vec<Option<Row>>> {
+        let t = &tx.t;
+        let inserts = self.columns.iter().map(|c| async move {
+            let params: [&(dyn ToSql + Sync); 7] = [
+                &c.folder, &c.count, &c.flags, &c.dates, &c.sizes, &c.blobs, &c.total,
+            ];
+            t.query_opt(&st.rows, &params).await
+        });
+        Ok(futures::future::try_join_all(inserts).await?)
+    }
+
+    /// The UIDs, per job, per item and then per target, from the rows [`Self::insert`]
+    /// returned; each new message is noted for the change log and each folder raises its
+    /// event.
+    pub(crate) fn placed(&self, tx: &mut Tx, rows: Vec<Option<Row>>) -> TxResult<Vec<Vec<u32>>> {
+        let mut answers: Vec<Vec<u32>> = self.shape.iter().map(|n| vec![0; *n]).collect();
+        for (((folder, placed), row), cols) in self.by_folder.iter().zip(rows).zip(&self.columns) {
+            let row = row.ok_or_else(|| not_found(format!("folder #{folder}")))?;
+            let (user, uid0, modseq0): (UserId, i64, i64) =
+                (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+            for (k, p) in placed.iter().enumerate() {
+                let (uid, modseq) = ((uid0 + k as i64) as u32, (modseq0 + k as i64) as u64);
+                answers[p.job][p.slot] = uid;
+                // Each new message is a step of its own (its own modseq).
+                let meta = MessageMeta {
+                    folder_id: *folder,
+                    uid,
+                    modseq,
+                    flags: flags::from_text(&cols.flags[k]),
+                    internal_date: cols.dates[k],
+                    size: p.size as u64,
+                    blob: p.blob.to_owned(),
+                };
+                tx.logged(Step::added(meta, &cols.flags[k]));
+            }
+            tx.emit(Event::Mailbox {
+                user_id: user,
+                folder_id: *folder,
+            });
+        }
+        Ok(answers)
+    }
 }
 
 /// Insert the blob rows and chunks of every item, with as few statements as fit the limits.
-async fn insert_blobs(tx: &Tx<'_>, jobs: &[&[Item]], ids: &[Vec<String>]) -> TxResult<()> {
+pub(crate) async fn insert_blobs(
+    tx: &Tx,
+    st: &Statements,
+    jobs: &[&[Item]],
+    ids: &[Vec<String>],
+) -> TxResult<()> {
     let mut rows_id: Vec<&str> = Vec::new();
     let mut rows_refs: Vec<i64> = Vec::new();
     let mut rows_size: Vec<i64> = Vec::new();
@@ -191,19 +274,7 @@ async fn insert_blobs(tx: &Tx<'_>, jobs: &[&[Item]], ids: &[Vec<String>]) -> TxR
     if rows_id.is_empty() {
         return Ok(());
     }
-    let blobs_st =
-        tx.t.prepare_cached(
-            "INSERT INTO blobs (id, refs, size, head) \
-             SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bytea[])",
-        )
-        .await?;
-    let st =
-        tx.t.prepare_cached(
-            "INSERT INTO blob_chunks (blob_id, seq, data) \
-             SELECT * FROM unnest($1::text[], $2::int[], $3::bytea[])",
-        )
-        .await?;
-    let st = &st;
+    let (blobs_st, st) = (&st.blobs, &st.chunks);
     let groups = statement_groups(parts.iter().map(|p| p.2.len()));
     let blob_rows: [&(dyn ToSql + Sync); 4] = [&rows_id, &rows_refs, &rows_size, &rows_head];
     // The blob rows and the first chunk statements go out together (pipelined; the server
@@ -221,7 +292,7 @@ async fn insert_blobs(tx: &Tx<'_>, jobs: &[&[Item]], ids: &[Vec<String>]) -> TxR
         }
         Ok(())
     };
-    futures::try_join!(tx.t.execute(&blobs_st, &blob_rows), chunk_rows)?;
+    futures::try_join!(tx.t.execute(blobs_st, &blob_rows), chunk_rows)?;
     Ok(())
 }
 

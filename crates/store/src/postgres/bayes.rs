@@ -18,7 +18,7 @@ use crate::traits::BayesStore;
 
 /// Add `spam` and `ham` (each -1, 0 or 1) to every token of `tokens` and to the totals.
 async fn add(
-    tx: &Tx<'_>,
+    tx: &Tx,
     tokens: &[i64],
     spam: i64,
     ham: i64,

@@ -55,11 +55,7 @@ pub(crate) fn chunks(m: &MessageBytes) -> Vec<Cow<'_, [u8]>> {
 }
 
 /// Store a message's bytes with `refs` references; returns its id and size.
-pub(crate) async fn add_blob(
-    tx: &Tx<'_>,
-    m: &MessageBytes,
-    refs: usize,
-) -> TxResult<(BlobId, u64)> {
+pub(crate) async fn add_blob(tx: &Tx, m: &MessageBytes, refs: usize) -> TxResult<(BlobId, u64)> {
     let id = blob_id::new();
     let size = m.len() as u64;
     let st =
@@ -84,7 +80,7 @@ pub(crate) async fn add_blob(
 }
 
 /// Add `n` references to each listed blob (copies of messages).
-pub(crate) async fn add_refs(tx: &Tx<'_>, ids: &[&str]) -> TxResult<()> {
+pub(crate) async fn add_refs(tx: &Tx, ids: &[&str]) -> TxResult<()> {
     let (ids, counts) = counted(ids);
     if ids.is_empty() {
         return Ok(());
@@ -100,7 +96,7 @@ pub(crate) async fn add_refs(tx: &Tx<'_>, ids: &[&str]) -> TxResult<()> {
 
 /// Drop one reference per listed id (an id listed twice loses two); blobs left with none are
 /// deleted with their chunks.
-pub(crate) async fn release(tx: &Tx<'_>, ids: &[&str]) -> TxResult<()> {
+pub(crate) async fn release(tx: &Tx, ids: &[&str]) -> TxResult<()> {
     let (ids, counts) = counted(ids);
     if ids.is_empty() {
         return Ok(());

@@ -54,11 +54,7 @@ SELECT g.uid, f.user_id, f.highestmodseq, g.flags, g.size FROM gone g, f";
 /// quota usage given back. Each message moves to `held_messages` with its blob reference,
 /// readable until [`EXPUNGED_HOLD_SECS`] from now (see [`super::held`]). Returns the UIDs
 /// removed, in the order asked.
-pub(crate) async fn expunge_tx(
-    tx: &mut Tx<'_>,
-    folder: FolderId,
-    uids: &[u32],
-) -> TxResult<Vec<u32>> {
+pub(crate) async fn expunge_tx(tx: &mut Tx, folder: FolderId, uids: &[u32]) -> TxResult<Vec<u32>> {
     let want: Vec<i64> = uids.iter().map(|u| i64::from(*u)).collect();
     let held_until = now() + EXPUNGED_HOLD_SECS;
     let st = tx.t.prepare_cached(EXPUNGE).await?;
@@ -96,7 +92,7 @@ pub(crate) async fn expunge_tx(
 /// order asked; UIDs the source does not hold are skipped. Returns (source, new) UID pairs.
 /// Both folders stay locked to the commit (a move then expunges from the source).
 pub(crate) async fn copy_tx(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     from: FolderId,
     uids: &[u32],
     to: FolderId,
@@ -186,16 +182,20 @@ pub(crate) async fn vanished(
 }
 
 impl PgStore {
-    /// What changed in `folder` after `modseq` ([`crate::MailStore::changes_since`]): one
-    /// statement, so one snapshot and one round trip, bringing the folder's HIGHESTMODSEQ
-    /// and, unless this process's change log covers the span up to it, the changed messages
-    /// and expunged UIDs.
+    /// What changed in `folder` after `modseq` ([`crate::MailStore::changes_since`]): from
+    /// this process's change log alone while it is known current; else one statement, so
+    /// one snapshot and one round trip, bringing the folder's HIGHESTMODSEQ and, unless the
+    /// log covers the span up to it, the changed messages and expunged UIDs.
     pub(crate) async fn changes_since_impl(
         &self,
         folder: FolderId,
         modseq: u64,
     ) -> Result<FolderChanges> {
         let log = &self.inner.changelog;
+        if let Some(ch) = log.current(folder, modseq) {
+            return Ok(ch);
+        }
+        let ticket = log.ticket();
         let reach = log.reach(folder, modseq);
         let c = self.client().await?;
         let st = c.prepare_cached(CHANGES_SINCE).await?;
@@ -208,6 +208,7 @@ impl PgStore {
                 )));
             };
             let highestmodseq = first.try_get::<_, i64>(6)? as u64;
+            log.confirm(folder, highestmodseq, ticket);
             if highestmodseq <= modseq {
                 return Ok(FolderChanges {
                     highestmodseq,

@@ -24,7 +24,7 @@ use crate::rules::search::contains_pattern;
 use crate::traits::DirectoryStore;
 
 /// Drop the blob references of the messages `select` (one `$1` parameter) names.
-async fn drop_blob_refs(tx: &Tx<'_>, select: &str, id: i64) -> TxResult<()> {
+async fn drop_blob_refs(tx: &Tx, select: &str, id: i64) -> TxResult<()> {
     let rows = tx.t.query(select, &[&id]).await?;
     let mut ids = Vec::with_capacity(rows.len());
     for r in &rows {

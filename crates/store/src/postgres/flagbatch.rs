@@ -15,10 +15,12 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use tokio::sync::oneshot;
+use tokio_postgres::Statement;
 use tokio_postgres::types::ToSql;
 
 use super::PgStore;
 use super::error::{TxResult, not_found};
+use super::group::LOCK_FOLDERS;
 use super::tx::Tx;
 use crate::changelog::{Change, CountDelta, Step};
 use crate::error::{Result, StoreError};
@@ -86,16 +88,31 @@ struct FolderState {
 }
 
 /// What the run read, changed in memory as it goes.
-struct State {
+pub(crate) struct State {
     folders: HashMap<FolderId, FolderState>,
     messages: HashMap<(FolderId, u32), Current>,
 }
 
-/// Run `jobs` of a batch (which holds their folders' locks) with [`apply`], keeping each
-/// one's answer.
-pub(crate) async fn run(tx: &mut Tx<'_>, jobs: &mut [&mut FlagJob]) -> TxResult<()> {
+/// Run `jobs` of a batch (which holds their folders' locks) with what [`Reader::read`] read
+/// for them (`state`; read now when `None`), keeping each one's answer. With `last` (nothing
+/// else runs in the transaction after them) the write-back is left for the commit's flight.
+pub(crate) async fn run(
+    tx: &mut Tx,
+    jobs: &mut [&mut FlagJob],
+    state: Option<State>,
+    last: bool,
+) -> TxResult<()> {
     let asks: Vec<&Ask> = jobs.iter().map(|j| &j.ask).collect();
-    let outs = apply(tx, &asks, false).await?;
+    let mut state = match state {
+        Some(s) => s,
+        None => Reader::prepare(tx).await?.read(tx, &asks, false).await?,
+    };
+    let outs = settle(tx, &asks, &mut state)?;
+    if last {
+        leave_for_commit(tx, &state).await?;
+    } else {
+        write_back(tx, &state).await?;
+    }
     for (job, out) in jobs.iter_mut().zip(outs) {
         job.outcome = Some(out);
     }
@@ -103,92 +120,112 @@ pub(crate) async fn run(tx: &mut Tx<'_>, jobs: &mut [&mut FlagJob]) -> TxResult<
 }
 
 /// Apply `asks`, one after another in meaning, in two round trips: the folders' owners and
-/// HIGHESTMODSEQs with every asked message ([`read`]), then every changed message and every
-/// raised folder ([`write_back`]). With `lock`, the folders' rows are locked first, in the
-/// same flight (otherwise the caller holds them). The answers, in the order asked.
-pub(crate) async fn apply(tx: &mut Tx<'_>, asks: &[&Ask], lock: bool) -> TxResult<Vec<FlagUpdate>> {
-    let mut state = read(tx, asks, lock).await?;
-    let mut outs = Vec::with_capacity(asks.len());
-    for ask in asks {
-        outs.push(apply_one(tx, ask, &mut state)?);
-    }
+/// HIGHESTMODSEQs with every asked message ([`Reader::read`]), then every changed message
+/// and every raised folder ([`write_back`]). With `lock`, the folders' rows are locked
+/// first, in the same flight (otherwise the caller holds them). The answers, in the order
+/// asked.
+pub(crate) async fn apply(tx: &mut Tx, asks: &[&Ask], lock: bool) -> TxResult<Vec<FlagUpdate>> {
+    let mut state = Reader::prepare(tx).await?.read(tx, asks, lock).await?;
+    let outs = settle(tx, asks, &mut state)?;
     write_back(tx, &state).await?;
     Ok(outs)
 }
 
-/// The folders of `asks` and the messages they name, read in one flight (after the folder
-/// locks, with `lock`).
-async fn read(tx: &Tx<'_>, asks: &[&Ask], lock: bool) -> TxResult<State> {
-    let mut folders: Vec<FolderId> = asks.iter().map(|a| a.folder[0]).collect();
-    folders.sort_unstable();
-    folders.dedup();
-    let (mut want_f, mut want_u) = (Vec::new(), Vec::new());
-    for a in asks {
-        for &u in &a.uids {
-            want_f.push(a.folder[0]);
-            want_u.push(i64::from(u));
+/// `asks` applied in order to `state`: their answers.
+fn settle(tx: &mut Tx, asks: &[&Ask], state: &mut State) -> TxResult<Vec<FlagUpdate>> {
+    asks.iter().map(|ask| apply_one(tx, ask, state)).collect()
+}
+
+/// The read statements, prepared before the flight they go out in (so each is sent the
+/// moment it is first polled, in order).
+pub(crate) struct Reader {
+    lock: Statement,
+    folders: Statement,
+    rows: Statement,
+}
+
+impl Reader {
+    /// Prepare (or find cached) the read statements.
+    pub(crate) async fn prepare(tx: &Tx) -> TxResult<Self> {
+        let (lock, folders, rows) = futures::try_join!(
+            tx.t.prepare_cached(LOCK_FOLDERS),
+            tx.t.prepare_cached(
+                "SELECT id, user_id, highestmodseq FROM folders WHERE id = ANY($1)"
+            ),
+            tx.t.prepare_cached(
+                "SELECT m.folder_id, m.uid, m.flags, m.modseq, m.internal_date, m.size, m.blob_id \
+                 FROM messages m \
+                 JOIN (SELECT DISTINCT f, u FROM unnest($1::bigint[], $2::bigint[]) AS w (f, u)) w \
+                 ON m.folder_id = w.f AND m.uid = w.u",
+            )
+        )?;
+        Ok(Self {
+            lock,
+            folders,
+            rows,
+        })
+    }
+
+    /// The folders of `asks` and the messages they name, read in one flight (after the
+    /// folder locks, with `lock`); every statement is sent when this is first polled.
+    pub(crate) async fn read(&self, tx: &Tx, asks: &[&Ask], lock: bool) -> TxResult<State> {
+        let mut folders: Vec<FolderId> = asks.iter().map(|a| a.folder[0]).collect();
+        folders.sort_unstable();
+        folders.dedup();
+        let (mut want_f, mut want_u) = (Vec::new(), Vec::new());
+        for a in asks {
+            for &u in &a.uids {
+                want_f.push(a.folder[0]);
+                want_u.push(i64::from(u));
+            }
         }
-    }
-    let lock_st =
-        tx.t.prepare_cached("SELECT id FROM folders WHERE id = ANY($1) ORDER BY id FOR UPDATE")
-            .await?;
-    let folders_st =
-        tx.t.prepare_cached("SELECT id, user_id, highestmodseq FROM folders WHERE id = ANY($1)")
-            .await?;
-    let rows_st =
-        tx.t.prepare_cached(
-            "SELECT m.folder_id, m.uid, m.flags, m.modseq, m.internal_date, m.size, m.blob_id \
-             FROM messages m \
-             JOIN (SELECT DISTINCT f, u FROM unnest($1::bigint[], $2::bigint[]) AS w (f, u)) w \
-             ON m.folder_id = w.f AND m.uid = w.u",
-        )
-        .await?;
-    let folders_params: [&(dyn ToSql + Sync); 1] = [&folders];
-    let rows_params: [&(dyn ToSql + Sync); 2] = [&want_f, &want_u];
-    let locked = async {
-        if lock {
-            tx.t.query(&lock_st, &folders_params).await?;
+        let folders_params: [&(dyn ToSql + Sync); 1] = [&folders];
+        let rows_params: [&(dyn ToSql + Sync); 2] = [&want_f, &want_u];
+        let locked = async {
+            if lock {
+                tx.t.query(&self.lock, &folders_params).await?;
+            }
+            Ok(())
+        };
+        let ((), folder_rows, rows) = futures::try_join!(
+            locked,
+            tx.t.query(&self.folders, &folders_params),
+            tx.t.query(&self.rows, &rows_params)
+        )?;
+        let mut state = State {
+            folders: HashMap::with_capacity(folder_rows.len()),
+            messages: HashMap::with_capacity(rows.len()),
+        };
+        for r in &folder_rows {
+            let folder = FolderState {
+                owner: r.try_get(1)?,
+                highest: r.try_get::<_, i64>(2)? as u64,
+                raised: false,
+            };
+            state.folders.insert(r.try_get(0)?, folder);
         }
-        Ok(())
-    };
-    let ((), folder_rows, rows) = futures::try_join!(
-        locked,
-        tx.t.query(&folders_st, &folders_params),
-        tx.t.query(&rows_st, &rows_params)
-    )?;
-    let mut state = State {
-        folders: HashMap::with_capacity(folder_rows.len()),
-        messages: HashMap::with_capacity(rows.len()),
-    };
-    for r in &folder_rows {
-        let folder = FolderState {
-            owner: r.try_get(1)?,
-            highest: r.try_get::<_, i64>(2)? as u64,
-            raised: false,
-        };
-        state.folders.insert(r.try_get(0)?, folder);
+        for r in &rows {
+            let (folder, uid): (FolderId, u32) = (r.try_get(0)?, r.try_get::<_, i64>(1)? as u32);
+            let meta = MessageMeta {
+                folder_id: folder,
+                uid,
+                flags: flags::from_text(r.try_get(2)?),
+                modseq: r.try_get::<_, i64>(3)? as u64,
+                internal_date: r.try_get(4)?,
+                size: r.try_get::<_, i64>(5)? as u64,
+                blob: r.try_get(6)?,
+            };
+            state
+                .messages
+                .insert((folder, uid), Current { meta, dirty: false });
+        }
+        Ok(state)
     }
-    for r in &rows {
-        let (folder, uid): (FolderId, u32) = (r.try_get(0)?, r.try_get::<_, i64>(1)? as u32);
-        let meta = MessageMeta {
-            folder_id: folder,
-            uid,
-            flags: flags::from_text(r.try_get(2)?),
-            modseq: r.try_get::<_, i64>(3)? as u64,
-            internal_date: r.try_get(4)?,
-            size: r.try_get::<_, i64>(5)? as u64,
-            blob: r.try_get(6)?,
-        };
-        state
-            .messages
-            .insert((folder, uid), Current { meta, dirty: false });
-    }
-    Ok(state)
 }
 
 /// One ask applied to `state` by the rules of [`crate::rules::flags`]: its answer; a change
 /// takes the folder's next modseq and is noted for the change log and the bus.
-fn apply_one(tx: &mut Tx<'_>, ask: &Ask, state: &mut State) -> TxResult<FlagUpdate> {
+fn apply_one(tx: &mut Tx, ask: &Ask, state: &mut State) -> TxResult<FlagUpdate> {
     let folder = ask.folder[0];
     let Some(f) = state.folders.get_mut(&folder) else {
         return Err(not_found(format!("folder #{folder}")));
@@ -226,41 +263,90 @@ fn apply_one(tx: &mut Tx<'_>, ask: &Ask, state: &mut State) -> TxResult<FlagUpda
 }
 
 /// Every message and folder the run changed, written in one flight.
-async fn write_back(tx: &Tx<'_>, state: &State) -> TxResult<()> {
-    let (mut set_f, mut set_u, mut set_flags, mut set_m) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for ((f, u), c) in state.messages.iter().filter(|(_, c)| c.dirty) {
-        set_f.push(*f);
-        set_u.push(i64::from(*u));
-        set_flags.push(flags::to_text(&c.meta.flags));
-        set_m.push(c.meta.modseq as i64);
-    }
-    if set_f.is_empty() {
+async fn write_back(tx: &Tx, state: &State) -> TxResult<()> {
+    let Some(w) = WriteBack::of(state) else {
         return Ok(());
-    }
-    let (mut raised, mut to) = (Vec::new(), Vec::new());
-    for (id, f) in state.folders.iter().filter(|(_, f)| f.raised) {
-        raised.push(*id);
-        to.push(f.highest as i64);
-    }
-    let rows_st =
-        tx.t.prepare_cached(
-            "UPDATE messages m SET flags = d.flags, modseq = d.modseq \
-             FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[]) \
-             AS d (f, u, flags, modseq) WHERE m.folder_id = d.f AND m.uid = d.u",
-        )
-        .await?;
-    let folders_st =
-        tx.t.prepare_cached(
-            "UPDATE folders f SET highestmodseq = d.m \
-             FROM unnest($1::bigint[], $2::bigint[]) AS d (id, m) WHERE f.id = d.id",
-        )
-        .await?;
-    let rows_params: [&(dyn ToSql + Sync); 4] = [&set_f, &set_u, &set_flags, &set_m];
-    let folders_params: [&(dyn ToSql + Sync); 2] = [&raised, &to];
+    };
+    let (rows_st, folders_st) = WriteBack::prepare(tx).await?;
+    let rows_params: [&(dyn ToSql + Sync); 4] = [&w.set_f, &w.set_u, &w.set_flags, &w.set_m];
+    let folders_params: [&(dyn ToSql + Sync); 2] = [&w.raised, &w.to];
     futures::try_join!(
         tx.t.execute(&rows_st, &rows_params),
         tx.t.execute(&folders_st, &folders_params)
     )?;
     Ok(())
+}
+
+/// Like [`write_back`], but the writes go out in the commit's flight.
+async fn leave_for_commit(tx: &mut Tx, state: &State) -> TxResult<()> {
+    let Some(w) = WriteBack::of(state) else {
+        return Ok(());
+    };
+    let (rows_st, folders_st) = WriteBack::prepare(tx).await?;
+    tx.at_commit(
+        rows_st,
+        vec![
+            Box::new(w.set_f),
+            Box::new(w.set_u),
+            Box::new(w.set_flags),
+            Box::new(w.set_m),
+        ],
+    );
+    tx.at_commit(folders_st, vec![Box::new(w.raised), Box::new(w.to)]);
+    Ok(())
+}
+
+/// What a run changed, as the write-back statements' parameters.
+struct WriteBack {
+    set_f: Vec<FolderId>,
+    set_u: Vec<i64>,
+    set_flags: Vec<String>,
+    set_m: Vec<i64>,
+    raised: Vec<FolderId>,
+    to: Vec<i64>,
+}
+
+impl WriteBack {
+    /// The changes in `state`, or `None` when the run changed nothing.
+    fn of(state: &State) -> Option<Self> {
+        let (mut set_f, mut set_u, mut set_flags, mut set_m) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for ((f, u), c) in state.messages.iter().filter(|(_, c)| c.dirty) {
+            set_f.push(*f);
+            set_u.push(i64::from(*u));
+            set_flags.push(flags::to_text(&c.meta.flags));
+            set_m.push(c.meta.modseq as i64);
+        }
+        if set_f.is_empty() {
+            return None;
+        }
+        let (mut raised, mut to) = (Vec::new(), Vec::new());
+        for (id, f) in state.folders.iter().filter(|(_, f)| f.raised) {
+            raised.push(*id);
+            to.push(f.highest as i64);
+        }
+        Some(Self {
+            set_f,
+            set_u,
+            set_flags,
+            set_m,
+            raised,
+            to,
+        })
+    }
+
+    /// The messages' and the folders' update statements.
+    async fn prepare(tx: &Tx) -> TxResult<(Statement, Statement)> {
+        Ok(futures::try_join!(
+            tx.t.prepare_cached(
+                "UPDATE messages m SET flags = d.flags, modseq = d.modseq \
+                 FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[]) \
+                 AS d (f, u, flags, modseq) WHERE m.folder_id = d.f AND m.uid = d.u",
+            ),
+            tx.t.prepare_cached(
+                "UPDATE folders f SET highestmodseq = d.m \
+                 FROM unnest($1::bigint[], $2::bigint[]) AS d (id, m) WHERE f.id = d.id",
+            )
+        )?)
+    }
 }

@@ -234,8 +234,42 @@ impl PgStore {
     /// or another, never claim the same message. The claim commits without waiting for the
     /// WAL flush: a claim lost to a database crash only shows the messages as `\Recent`
     /// once more.
-    pub(crate) async fn claim_recent_impl(&self, folder: FolderId) -> Result<(u32, u32)> {
+    ///
+    /// Marks only move up, so the highest this process saw of a folder's stays a floor of
+    /// it ([`super::RecentFloors`]): a session that has seen no UID above the floor has
+    /// nothing to claim and is answered without a round trip, and one that has goes
+    /// straight to the claim.
+    pub(crate) async fn claim_recent_impl(
+        &self,
+        folder: FolderId,
+        seen: u32,
+    ) -> Result<(u32, u32)> {
+        let floors = &self.inner.recent;
+        let taken = |known: Option<u32>| known.filter(|k| *k >= seen).map(|k| (k, k));
+        if let Some(none) = taken(floors.get(folder)) {
+            return Ok(none);
+        }
+        let _turn = floors.turn(folder).await;
+        // A claim that ran meanwhile may have taken them.
+        let known = floors.get(folder);
+        if let Some(none) = taken(known) {
+            return Ok(none);
+        }
         let c = self.client().await?;
+        if known.is_none() {
+            let (mark, next) = Self::recent_now(&c, folder).await?;
+            if mark >= next.saturating_sub(1) {
+                floors.raise(folder, mark);
+                return Ok((mark, mark));
+            }
+        }
+        let (mark, newest) = Self::claim(&c, folder).await?;
+        floors.raise(folder, newest);
+        Ok((mark, newest))
+    }
+
+    /// A folder's `\Recent` mark and UIDNEXT.
+    async fn recent_now(c: &deadpool_postgres::Object, folder: FolderId) -> Result<(u32, u32)> {
         let st = c
             .prepare_cached(concat!(
                 "SELECT ",
@@ -248,9 +282,11 @@ impl PgStore {
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("folder #{folder}")))?;
         let (mark, next): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
-        if mark >= next - 1 {
-            return Ok((mark as u32, mark as u32));
-        }
+        Ok((mark as u32, next as u32))
+    }
+
+    /// Move `folder`'s mark to its newest committed UID: the mark before and after.
+    async fn claim(c: &deadpool_postgres::Object, folder: FolderId) -> Result<(u32, u32)> {
         // One simple-query round trip (the folder id is a number, formatted in): the row is
         // made if missing, then locked, read and moved in one statement. Locking it waits
         // for a concurrent claim and then reads the mark that claim left; the newest UID is
@@ -274,6 +310,9 @@ impl PgStore {
                 // A statement failed (the folder deleted meanwhile): the explicit transaction
                 // is left aborted; end it before the connection goes back to the pool.
                 let _ = c.batch_execute("ROLLBACK").await;
+                if e.code() == Some(&tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION) {
+                    return Err(StoreError::NotFound(format!("folder #{folder}")));
+                }
                 return Err(e.into());
             }
         };

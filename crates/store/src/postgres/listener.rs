@@ -20,6 +20,7 @@
 //! since every listener reads a row within moments of its commit.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::Pool;
@@ -27,6 +28,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio_postgres::{AsyncMessage, Client, Config, NoTls};
 
+use crate::changelog::ChangeLog;
 use crate::error::Result;
 use crate::events::{Event, EventBus};
 use crate::rules::json::from_json;
@@ -143,6 +145,9 @@ struct Ctx {
     config: Config,
     pool: Pool,
     bus: EventBus,
+    /// Told of every change heard here before it is published (it is none of this
+    /// process's).
+    changelog: Arc<ChangeLog>,
     origin: String,
     seen: Seen,
 }
@@ -158,6 +163,12 @@ impl Ctx {
         Ok(())
     }
 
+    /// Events may have been missed: no change log is current, and subscribers re-read.
+    fn resync(&self) {
+        self.changelog.stale_all();
+        self.bus.publish(Event::Resync);
+    }
+
     /// Publish one row unless it was seen or this handle wrote it.
     fn publish_one(&mut self, id: i64, origin: &str, text: &str, notified: bool) {
         let fresh = if notified {
@@ -165,11 +176,16 @@ impl Ctx {
         } else {
             self.seen.fresh(id)
         };
-        if fresh
-            && origin != self.origin
-            && let Ok(e) = from_json::<Event>(text, "change event")
-        {
-            self.bus.publish(e);
+        if !fresh || origin == self.origin {
+            return;
+        }
+        match from_json::<Event>(text, "change event") {
+            Ok(e) => {
+                self.changelog.heard(&e, &[]);
+                self.bus.publish(e);
+            }
+            // Not understood (a newer node's event): any folder may have changed.
+            Err(_) => self.changelog.stale_all(),
         }
     }
 
@@ -228,6 +244,7 @@ pub(super) async fn start(
     config: Config,
     pool: Pool,
     bus: EventBus,
+    changelog: Arc<ChangeLog>,
     origin: String,
 ) -> Result<tokio::task::JoinHandle<()>> {
     let first = listen(&config).await?;
@@ -241,6 +258,7 @@ pub(super) async fn start(
         config,
         pool,
         bus,
+        changelog,
         origin,
         seen: Seen {
             floor: top,
@@ -265,13 +283,13 @@ async fn run(mut ctx: Ctx, first: Listening) {
                         }
                         if let Err(e) = ctx.notified(notices).await {
                             tracing::warn!("reading changes failed: {e}");
-                            ctx.bus.publish(Event::Resync);
+                            ctx.resync();
                         }
                     }
                     None => {
                         tracing::warn!("change listener lost its connection; polling until it is back");
                         listening = None;
-                        ctx.bus.publish(Event::Resync);
+                        ctx.resync();
                     }
                 },
                 _ = prune.tick() => ctx.prune().await,

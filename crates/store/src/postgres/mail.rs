@@ -75,7 +75,7 @@ pub(crate) fn message_row(folder: FolderId, r: &Row) -> Result<MessageMeta> {
 
 /// Create a folder inside a transaction, charging its cost to the owner.
 pub(crate) async fn create_folder_tx(
-    tx: &Tx<'_>,
+    tx: &Tx,
     user: UserId,
     name: &str,
     special_use: Option<&str>,
@@ -119,7 +119,7 @@ pub(crate) async fn create_folder_tx(
 }
 
 /// Add `delta` (negative: give back) to a user's quota usage, never below zero.
-pub(crate) async fn charge(tx: &Tx<'_>, user: UserId, delta: i64) -> TxResult<()> {
+pub(crate) async fn charge(tx: &Tx, user: UserId, delta: i64) -> TxResult<()> {
     let st = tx
         .t
         .prepare_cached("UPDATE users SET used_bytes = greatest(used_bytes + $2, 0) WHERE id = $1")
@@ -133,7 +133,7 @@ pub(crate) const LOCK_FOLDER: &str =
     "SELECT user_id, highestmodseq + 1 FROM folders WHERE id = $1 FOR UPDATE";
 
 /// Lock a folder for a change of its messages: its owner and the modseq the change gets.
-pub(crate) async fn lock_folder(tx: &Tx<'_>, folder: FolderId) -> TxResult<(UserId, i64)> {
+pub(crate) async fn lock_folder(tx: &Tx, folder: FolderId) -> TxResult<(UserId, i64)> {
     let st = tx.t.prepare_cached(LOCK_FOLDER).await?;
     let row =
         tx.t.query_opt(&st, &[&folder])
@@ -152,7 +152,7 @@ pub(crate) struct Adding<'a> {
 /// Add messages to a folder: each gets the next UID and its own new modseq, in order; the
 /// owner's usage grows by their sizes. Returns the UIDs.
 pub(crate) async fn insert_messages(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     folder: FolderId,
     adding: &[Adding<'_>],
 ) -> TxResult<Vec<u32>> {
@@ -414,8 +414,8 @@ impl MailStore for PgStore {
         self.folder_counts_impl(folder).await
     }
 
-    async fn claim_recent(&self, folder: FolderId) -> Result<(u32, u32)> {
-        self.claim_recent_impl(folder).await
+    async fn claim_recent(&self, folder: FolderId, seen: u32) -> Result<(u32, u32)> {
+        self.claim_recent_impl(folder, seen).await
     }
 
     async fn held_messages(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<MessageMeta>> {

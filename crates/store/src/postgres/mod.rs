@@ -24,13 +24,11 @@ macro_rules! write_tx {
         let store: &$crate::postgres::PgStore = &$store;
         let mut tries = 0u32;
         loop {
-            let mut client = store.client().await?;
-            let begun = client
-                .transaction()
+            let client = store.client().await?;
+            #[allow(unused_mut)]
+            let mut $tx = $crate::postgres::tx::Tx::begun(client)
                 .await
                 .map_err($crate::error::StoreError::from)?;
-            #[allow(unused_mut)]
-            let mut $tx = $crate::postgres::tx::Tx::new(begun);
             let r: ::std::result::Result<_, $crate::postgres::error::Fail> = async { $body }.await;
             let r = match r {
                 Ok(v) => {
@@ -46,10 +44,7 @@ macro_rules! write_tx {
             };
             match r {
                 Ok((v, events, steps)) => {
-                    store.inner.changelog.record(steps);
-                    for e in events {
-                        store.inner.bus.publish(e);
-                    }
+                    store.inner.committed(steps, events);
                     break Ok(v);
                 }
                 Err(e) if e.retryable() && tries < $crate::postgres::MAX_RETRIES => {
@@ -108,6 +103,7 @@ use tokio_postgres::NoTls;
 
 use crate::error::{Result, StoreError};
 use crate::events::{EventBus, Subscription};
+use crate::model::FolderId;
 use crate::traits::Store;
 
 pub use migrations::{MIGRATIONS, Migration, MigrationState};
@@ -159,10 +155,75 @@ struct Inner {
     /// Header blocks read for searches, by blob id.
     heads: heads::HeadCache,
     /// Recent changes of busy folders committed by this process, so IMAP catch-ups read
-    /// only the folder's HIGHESTMODSEQ when the log covers them.
-    changelog: crate::changelog::ChangeLog,
+    /// only the folder's HIGHESTMODSEQ when the log covers them, and nothing while it is
+    /// known current (the listener declares other processes' changes stale).
+    changelog: Arc<crate::changelog::ChangeLog>,
     /// STATUS counts kept by folder stamp, brought forward by the change log.
     counts: crate::countcache::CountCache,
+    /// The highest `\Recent` mark seen of each folder lately.
+    recent: RecentFloors,
+}
+
+/// Folders' `\Recent` marks as this process last saw them: floors of the marks, since a
+/// mark only moves up. Memory: at most [`RecentFloors::MAX`] folders (all forgotten past it).
+/// Claims of one folder by this process take turns ([`RecentFloors::turn`]), so sessions
+/// that saw the same new messages at once make one claim, not one each.
+pub(crate) struct RecentFloors {
+    marks: std::sync::Mutex<std::collections::HashMap<FolderId, u32>>,
+    /// Turns, by folder id modulo their number.
+    turns: Vec<tokio::sync::Mutex<()>>,
+}
+
+impl Default for RecentFloors {
+    fn default() -> Self {
+        Self {
+            marks: Default::default(),
+            turns: (0..Self::TURNS).map(|_| Default::default()).collect(),
+        }
+    }
+}
+
+impl RecentFloors {
+    const MAX: usize = 65_536;
+    const TURNS: usize = 64;
+
+    /// Wait for `folder`'s turn to claim (shared with the folders of the same stripe).
+    pub(crate) async fn turn(&self, folder: FolderId) -> tokio::sync::MutexGuard<'_, ()> {
+        self.turns[folder.rem_euclid(Self::TURNS as i64) as usize]
+            .lock()
+            .await
+    }
+
+    /// The floor of `folder`'s mark, if one was seen.
+    pub(crate) fn get(&self, folder: FolderId) -> Option<u32> {
+        let marks = self.marks.lock().unwrap_or_else(|p| p.into_inner());
+        marks.get(&folder).copied()
+    }
+
+    /// `folder`'s mark was seen at `mark`.
+    pub(crate) fn raise(&self, folder: FolderId, mark: u32) {
+        let mut marks = self.marks.lock().unwrap_or_else(|p| p.into_inner());
+        if marks.len() >= Self::MAX && !marks.contains_key(&folder) {
+            marks.clear();
+        }
+        let floor = marks.entry(folder).or_default();
+        *floor = (*floor).max(mark);
+    }
+}
+
+impl Inner {
+    /// A write committed: the change log learns its steps (and of folders it changed without
+    /// one) before its events go out, so nobody woken by them reads a log that is behind.
+    fn committed(&self, steps: Vec<crate::changelog::Step>, events: Vec<crate::events::Event>) {
+        let recorded: Vec<FolderId> = steps.iter().map(|s| s.folder).collect();
+        self.changelog.record(steps);
+        for e in &events {
+            self.changelog.heard(e, &recorded);
+        }
+        for e in events {
+            self.bus.publish(e);
+        }
+    }
 }
 
 impl Drop for Inner {
@@ -208,7 +269,15 @@ impl PgStore {
         migrations::apply(&mut pool.get().await?).await?;
         let bus = EventBus::new();
         let origin = format!("{:016x}", rand::random::<u64>());
-        let listener = listener::start(config, pool.clone(), bus.clone(), origin.clone()).await?;
+        let changelog = Arc::new(crate::changelog::ChangeLog::default());
+        let listener = listener::start(
+            config,
+            pool.clone(),
+            bus.clone(),
+            changelog.clone(),
+            origin.clone(),
+        )
+        .await?;
         Ok(Self {
             inner: Arc::new_cyclic(|me| Inner {
                 pool,
@@ -218,8 +287,9 @@ impl PgStore {
                 listener,
                 group: group::Group::start(me.clone()),
                 heads: heads::HeadCache::default(),
-                changelog: crate::changelog::ChangeLog::default(),
+                changelog,
                 counts: crate::countcache::CountCache::default(),
+                recent: RecentFloors::default(),
             }),
         })
     }

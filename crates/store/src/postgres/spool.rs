@@ -56,7 +56,7 @@ fn entry_row(r: &Row) -> Result<SpoolEntry> {
 }
 
 /// Delete an entry and drop its blob reference.
-async fn remove(tx: &Tx<'_>, id: i64) -> TxResult<()> {
+async fn remove(tx: &Tx, id: i64) -> TxResult<()> {
     let row =
         tx.t.query_opt(
             &tx.t

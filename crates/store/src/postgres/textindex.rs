@@ -20,7 +20,7 @@ use crate::model::{FolderId, TextPart};
 
 /// Copies' search text is their sources': `pairs` are (source UID, new UID).
 pub(crate) async fn copy(
-    tx: &Tx<'_>,
+    tx: &Tx,
     from: FolderId,
     to: FolderId,
     pairs: &[(u32, u32)],

@@ -356,7 +356,7 @@ impl MailStore for SqliteStore {
         self.folder_counts_impl(folder).await
     }
 
-    async fn claim_recent(&self, folder: FolderId) -> Result<(u32, u32)> {
+    async fn claim_recent(&self, folder: FolderId, _seen: u32) -> Result<(u32, u32)> {
         self.claim_recent_impl(folder).await
     }
 

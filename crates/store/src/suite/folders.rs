@@ -291,12 +291,12 @@ pub(super) async fn recent_claims(s: Subject) {
     let u = user(&s, &d, "r").await;
     let inbox = s.get_folder(u.id, "INBOX").await.unwrap().unwrap();
     assert_eq!(inbox.recent_uid, 0);
-    assert_eq!(s.claim_recent(inbox.id).await.unwrap(), (0, 0));
+    assert_eq!(s.claim_recent(inbox.id, u32::MAX).await.unwrap(), (0, 0));
     let three = (0..3).map(|i| (vec![b'a' + i; 3], msg(&[]))).collect();
     s.append_batch(inbox.id, three).await.unwrap();
-    assert_eq!(s.claim_recent(inbox.id).await.unwrap(), (0, 3));
+    assert_eq!(s.claim_recent(inbox.id, u32::MAX).await.unwrap(), (0, 3));
     assert_eq!(
-        s.claim_recent(inbox.id).await.unwrap(),
+        s.claim_recent(inbox.id, u32::MAX).await.unwrap(),
         (3, 3),
         "taken once"
     );
@@ -315,7 +315,7 @@ pub(super) async fn recent_claims(s: Subject) {
     for _ in 0..8 {
         let s = s.clone();
         tasks.push(tokio::spawn(async move {
-            s.claim_recent(inbox.id).await.unwrap()
+            s.claim_recent(inbox.id, u32::MAX).await.unwrap()
         }));
     }
     let mut got = Vec::new();
@@ -329,7 +329,7 @@ pub(super) async fn recent_claims(s: Subject) {
         (4..=9).collect::<Vec<u32>>(),
         "each UID to one claimer"
     );
-    assert!(s.claim_recent(999_999).await.is_err());
+    assert!(s.claim_recent(999_999, u32::MAX).await.is_err());
 }
 
 /// STATUS counts from the store match the messages, flags and sizes.
@@ -348,7 +348,7 @@ pub(super) async fn folder_counts(s: Subject) {
         (b"d".to_vec(), msg(&["$NotSeen"])),
     ];
     s.append_batch(inbox.id, batch).await.unwrap();
-    s.claim_recent(inbox.id).await.unwrap();
+    s.claim_recent(inbox.id, u32::MAX).await.unwrap();
     s.append_batch(inbox.id, vec![(b"eee".to_vec(), msg(&[]))])
         .await
         .unwrap();
@@ -450,7 +450,7 @@ pub(super) async fn folder_counts_follow_changes(s: Subject) {
     check("after copy").await;
     s.move_messages(inbox.id, &[4], other.id).await.unwrap();
     check("after move").await;
-    s.claim_recent(other.id).await.unwrap();
+    s.claim_recent(other.id, u32::MAX).await.unwrap();
     s.append_batch(other.id, vec![(b"new".to_vec(), msg(&["\\Deleted"]))])
         .await
         .unwrap();

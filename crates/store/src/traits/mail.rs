@@ -81,8 +81,11 @@ pub trait MailStore: Send + Sync {
     async fn folder_counts(&self, folder: FolderId) -> Result<FolderCounts>;
     /// Claim a folder's `\Recent` messages for one IMAP session: returns `(a, b)`, the
     /// messages with UIDs `a+1..=b` are recent in that session alone, and the next claim
-    /// starts after `b` (RFC 3501 §2.3.2). `a == b` when there was nothing new.
-    async fn claim_recent(&self, folder: FolderId) -> Result<(u32, u32)>;
+    /// starts after `b` (RFC 3501 §2.3.2). `a == b` when there was nothing new. `seen` is
+    /// the highest UID the session knows of: when every UID up to it is known to be claimed
+    /// already, the store may answer `a == b` without looking further (newer messages are
+    /// claimed when a session sees them).
+    async fn claim_recent(&self, folder: FolderId, seen: u32) -> Result<(u32, u32)>;
     /// The listed UIDs of a folder that were expunged and are still held readable, in UID
     /// order (for an IMAP session that has not yet announced their expunge).
     async fn held_messages(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<MessageMeta>>;

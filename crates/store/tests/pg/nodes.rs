@@ -388,6 +388,71 @@ async fn catch_up_from_the_change_log_matches_the_database() {
     .await;
 }
 
+/// A node whose change log is known current answers catch-ups without reading the database
+/// (a change made behind its back does not show), yet hears another node's change: once
+/// that node's event arrived, the catch-up has it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_current_change_log_still_hears_the_other_node() {
+    with_db(
+        "a_current_change_log_still_hears_the_other_node",
+        |db| async move {
+            let (a, b) = (db.connect().await, db.connect().await);
+            let u = suite::one_user(&a, "cur.test", "u", &[("INBOX", None)]).await;
+            let inbox = a.get_folder(u.id, "INBOX").await.unwrap().unwrap();
+            a.append_batch(inbox.id, small_messages(3)).await.unwrap();
+            let h1 = highest(&a, inbox.id).await;
+            // Read once from the database: the log reaches its HIGHESTMODSEQ, so it is current.
+            assert_eq!(a.changes_since(inbox.id, 0).await.unwrap().changed.len(), 3);
+            let shift = |by: i64| {
+                format!(
+                    "UPDATE folders SET highestmodseq = highestmodseq + {by} WHERE id = {}",
+                    inbox.id
+                )
+            };
+            TestDb::exec(&db.config(), &shift(100)).await;
+            assert_eq!(
+                a.changes_since(inbox.id, h1).await.unwrap().highestmodseq,
+                h1,
+                "answered from the current log"
+            );
+            assert_eq!(
+                b.changes_since(inbox.id, h1).await.unwrap().highestmodseq,
+                h1 + 100,
+                "the other node reads the database"
+            );
+            TestDb::exec(&db.config(), &shift(-100)).await;
+
+            let mut on_a = a.subscribe();
+            b.store_flags(inbox.id, &[1], FlagOp::Add, &["fromb".into()], None)
+                .await
+                .unwrap();
+            assert!(matches!(next(&mut on_a).await, Some(Event::Mailbox { .. })));
+            let seen = a.changes_since(inbox.id, h1).await.unwrap();
+            assert_eq!(seen.highestmodseq, h1 + 1);
+            assert_eq!(seen.changed.len(), 1);
+            assert!(seen.changed[0].flags.iter().any(|f| f == "fromb"));
+
+            // Its own next write starts the log again; once confirmed, it answers alone again
+            // and with that write.
+            let uids = a.append_batch(inbox.id, small_messages(1)).await.unwrap();
+            let caught = a.changes_since(inbox.id, h1 + 1).await.unwrap();
+            assert_eq!(caught.changed.len(), 1);
+            assert_eq!(caught.changed[0].uid, uids[0]);
+            TestDb::exec(&db.config(), &shift(100)).await;
+            assert_eq!(
+                a.changes_since(inbox.id, h1 + 1)
+                    .await
+                    .unwrap()
+                    .highestmodseq,
+                h1 + 2,
+                "current again"
+            );
+            db
+        },
+    )
+    .await;
+}
+
 /// A lease taken by one node keeps the entry from the other until it runs out; then the
 /// other takes it over. Releasing frees a node's own leases, not a live lease of another.
 /// Nodes leasing at once never get the same entry.

@@ -4,11 +4,12 @@
 //! Why: a change to a folder's messages holds the folder row's lock until COMMIT returns (UIDs
 //! and modseqs must become visible in the order they were handed out), so one transaction per
 //! change makes the clients of a busy mailbox queue for one WAL flush each. Here a task takes
-//! every write waiting and runs them in one transaction: the new messages' bytes first (no
-//! lock held, but for the chunks past the first few statements of a large batch), then every
-//! folder of the batch is locked in one statement, in id order (these go out pipelined), then
-//! the new messages go in with one statement per folder ([`super::adder`]) and the other
-//! writes run one after another; one COMMIT answers them all. Up to
+//! every write waiting and runs them in one transaction, in as few round trips as their
+//! dependencies allow: BEGIN, the new messages' bytes, the lock of every folder of the batch
+//! (one statement, in id order), the new messages' rows (one statement per folder,
+//! [`super::adder`]) and the read of a leading run of flag changes go out in one flight; the
+//! other writes run one after another; the last writes, the change events and COMMIT go out
+//! in one last flight ([`Tx::commit`]), and that COMMIT answers them all. Up to
 //! [`CONCURRENT`] batches run at once on folders no other running batch holds, so mailboxes
 //! that share nothing commit side by side, and the writes for a busy mailbox gather into the
 //! next batch rather than queueing on its lock.
@@ -51,6 +52,10 @@ use writes::{Addition, Other, Pending, Waiting};
 /// Makes the transaction's commit return before its WAL is flushed (relaxed writes only).
 pub(crate) const ASYNC_COMMIT: &str = "SET LOCAL synchronous_commit = off";
 
+/// Locks folder rows in id order (so batches never deadlock on them); the ids found.
+pub(crate) const LOCK_FOLDERS: &str =
+    "SELECT id FROM folders WHERE id = ANY($1) ORDER BY id FOR UPDATE";
+
 /// Writes taken into one transaction, at most.
 const MAX_JOBS: usize = 256;
 
@@ -92,7 +97,7 @@ impl Group {
     pub(crate) async fn run<T, F>(&self, folders: Vec<FolderId>, work: F) -> Result<T>
     where
         T: Send + 'static,
-        F: for<'a, 'c> Fn(&'a mut Tx<'c>) -> BoxFuture<'a, TxResult<T>> + Send + Sync + 'static,
+        F: for<'a> Fn(&'a mut Tx) -> BoxFuture<'a, TxResult<T>> + Send + Sync + 'static,
     {
         self.queue_job(folders, false, work).await
     }
@@ -102,7 +107,7 @@ impl Group {
     pub(crate) async fn run_relaxed<T, F>(&self, folders: Vec<FolderId>, work: F) -> Result<T>
     where
         T: Send + 'static,
-        F: for<'a, 'c> Fn(&'a mut Tx<'c>) -> BoxFuture<'a, TxResult<T>> + Send + Sync + 'static,
+        F: for<'a> Fn(&'a mut Tx) -> BoxFuture<'a, TxResult<T>> + Send + Sync + 'static,
     {
         self.queue_job(folders, true, work).await
     }
@@ -139,7 +144,7 @@ impl Group {
     async fn queue_job<T, F>(&self, folders: Vec<FolderId>, relaxed: bool, work: F) -> Result<T>
     where
         T: Send + 'static,
-        F: for<'a, 'c> Fn(&'a mut Tx<'c>) -> BoxFuture<'a, TxResult<T>> + Send + Sync + 'static,
+        F: for<'a> Fn(&'a mut Tx) -> BoxFuture<'a, TxResult<T>> + Send + Sync + 'static,
     {
         let (reply, answer) = oneshot::channel();
         let job = Pending {
@@ -255,27 +260,25 @@ async fn commit(store: &PgStore, batch: Vec<Waiting>) {
             Waiting::Flags(f) => jobs.push(Other::Flags(f)),
         }
     }
-    if adds.len() + jobs.len() > 1 {
-        match together(store, &adds, &mut jobs).await {
-            Ok((uids, ran)) => {
-                for (a, uids) in adds.into_iter().zip(uids) {
-                    let _ = a.reply.send(Ok(uids));
-                }
-                for (j, ran) in jobs.into_iter().zip(ran) {
-                    if ran {
-                        j.answer();
-                    } else {
-                        // A folder of it was gone: alone, it gets its own answer.
-                        j.alone(store).await;
-                    }
-                }
-                return;
+    match together(store, &adds, &mut jobs).await {
+        Ok((uids, ran)) => {
+            for (a, uids) in adds.into_iter().zip(uids) {
+                let _ = a.reply.send(Ok(uids));
             }
-            Err(e) => tracing::debug!(
-                "a batch of {} writes failed ({e}); running them one by one",
-                adds.len() + jobs.len()
-            ),
+            for (j, ran) in jobs.into_iter().zip(ran) {
+                if ran {
+                    j.answer();
+                } else {
+                    // A folder of it was gone: alone, it gets its own answer.
+                    j.alone(store).await;
+                }
+            }
+            return;
         }
+        Err(e) => tracing::debug!(
+            "a batch of {} writes failed ({e}); running them one by one",
+            adds.len() + jobs.len()
+        ),
     }
     for a in adds {
         let items = [a.items.as_slice()];
@@ -297,14 +300,19 @@ async fn commit(store: &PgStore, batch: Vec<Waiting>) {
 /// ran in it (not those on a folder that no longer exists, left to run alone). Each write
 /// that ran keeps its value for its answer; `Err` means the transaction did not commit (a
 /// write failed, or the commit did).
+///
+/// Round trips: BEGIN, the new bytes, the folder locks, the new rows and the read of a
+/// leading run of flag changes go out in one flight; then one per other write (and per
+/// write-back of a run of flag changes followed by one); the last run's write-back, the
+/// change events and COMMIT go out in the last flight.
 async fn together(
     store: &PgStore,
     adds: &[Addition],
     jobs: &mut [Other],
 ) -> std::result::Result<(Vec<Vec<u32>>, Vec<bool>), StoreError> {
-    let mut client = store.client().await?;
-    let mut tx = Tx::new(client.transaction().await?);
+    let mut tx = Tx::open(store.client().await?);
     let items: Vec<&[Item]> = adds.iter().map(|a| a.items.as_slice()).collect();
+    let blob_ids = adder::blob_ids(&items);
     let relaxed = adds.is_empty() && jobs.iter().all(|j| j.relaxed());
     let r: TxResult<(Vec<Vec<u32>>, Vec<bool>)> = async {
         let mut folders: Vec<FolderId> = adder::folders_of(&items)
@@ -312,48 +320,86 @@ async fn together(
             .collect();
         folders.sort_unstable();
         folders.dedup();
-        let st =
-            tx.t.prepare_cached("SELECT id FROM folders WHERE id = ANY($1) ORDER BY id FOR UPDATE")
-                .await?;
-        // The commit mode, the new bytes and the folder locks go out together (pipelined;
-        // the server runs them in this order).
-        let set = async {
-            if relaxed {
-                tx.t.batch_execute(ASYNC_COMMIT).await?;
+        // Every statement of the first flight is prepared first, so each goes out the moment
+        // its future is first polled: in `try_join!`'s order, which is the server's order.
+        let (lock_st, add_st, reader) = futures::try_join!(
+            async { TxResult::Ok(tx.t.prepare_cached(LOCK_FOLDERS).await?) },
+            adder::prepare(&tx),
+            flagbatch::Reader::prepare(&tx)
+        )?;
+        let plan = adder::Plan::new(&items, &blob_ids);
+        // The leading run of flag changes is read in the first flight too, after the locks.
+        let lead: Vec<&flagbatch::Ask> = jobs
+            .iter()
+            .map_while(|j| match j {
+                Other::Flags(f) => Some(&f.ask),
+                Other::Run(_) => None,
+            })
+            .collect();
+        let read = async {
+            if lead.is_empty() {
+                return Ok(None);
             }
-            TxResult::Ok(())
+            reader.read(&tx, &lead, false).await.map(Some)
         };
-        let lock = async { TxResult::Ok(tx.t.query(&st, &[&folders]).await?) };
-        let ((), blobs, locked) = futures::try_join!(set, adder::write_blobs(&tx, &items), lock)?;
+        let lock = async { TxResult::Ok(tx.t.query(&lock_st, &[&folders]).await?) };
+        let ((), (), locked, rows, mut lead_state) = futures::try_join!(
+            tx.begin(relaxed),
+            adder::insert_blobs(&tx, &add_st, &items, &blob_ids),
+            lock,
+            plan.insert(&tx, &add_st),
+            read
+        )?;
+        let lead_len = lead.len();
         let present = locked
             .iter()
             .map(|r| r.try_get::<_, FolderId>(0))
             .collect::<std::result::Result<HashSet<FolderId>, _>>()?;
-        let uids = adder::add_to_folders(&mut tx, &items, &blobs).await?;
+        // A folder gone by now fails the batch (its additions run alone and get the error).
+        let uids = plan.placed(&mut tx, rows)?;
         // With every folder locked and present, a write can fail only by the database
         // (a lost connection, a bug), which fails the batch: no savepoint per write, which
-        // would cost each a round trip.
-        // Flag changes next to each other run as one ([`super::flagbatch`]).
+        // would cost each a round trip. Flag changes next to each other run as one
+        // ([`super::flagbatch`]); a run ends at every other write, present or not.
         let ran: Vec<bool> = jobs
             .iter()
             .map(|j| j.folders().iter().all(|f| present.contains(f)))
             .collect();
+        let last_run = jobs
+            .iter()
+            .rposition(|j| matches!(j, Other::Run(_)))
+            .map_or(0, |i| i + 1);
         let mut flags: Vec<&mut FlagJob> = Vec::new();
-        for (job, here) in jobs.iter_mut().zip(&ran) {
+        for (i, (job, here)) in jobs.iter_mut().zip(&ran).enumerate() {
             match job {
-                _ if !here => {}
-                Other::Flags(f) => flags.push(f),
+                Other::Flags(f) => {
+                    if *here {
+                        flags.push(f);
+                    }
+                }
                 Other::Run(j) => {
                     if !flags.is_empty() {
-                        flagbatch::run(&mut tx, &mut flags).await?;
+                        let state = if i == lead_len {
+                            lead_state.take()
+                        } else {
+                            None
+                        };
+                        flagbatch::run(&mut tx, &mut flags, state, false).await?;
                         flags.clear();
                     }
-                    j.run(&mut tx).await?;
+                    if *here {
+                        j.run(&mut tx).await?;
+                    }
                 }
             }
         }
         if !flags.is_empty() {
-            flagbatch::run(&mut tx, &mut flags).await?;
+            let state = if last_run == 0 {
+                lead_state.take()
+            } else {
+                None
+            };
+            flagbatch::run(&mut tx, &mut flags, state, true).await?;
         }
         Ok((uids, ran))
     }
@@ -365,10 +411,12 @@ async fn together(
                 .commit(&store.inner.origin)
                 .await
                 .map_err(StoreError::from)?;
-            store.inner.changelog.record(steps);
-            for e in events {
-                store.inner.bus.publish(e);
+            for (items, ids) in items.iter().zip(&blob_ids) {
+                for (item, id) in items.iter().zip(ids) {
+                    crate::bodycache::shared().keep_new(id, &item.bytes);
+                }
             }
+            store.inner.committed(steps, events);
             Ok(done)
         }
         Err(f) => {

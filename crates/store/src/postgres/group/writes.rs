@@ -15,8 +15,7 @@ use crate::postgres::flagbatch::FlagJob;
 use crate::postgres::tx::Tx;
 
 /// A write's work inside a transaction; it may run more than once (alone after a batch failed).
-pub(super) type Work<T> =
-    dyn for<'a, 'c> Fn(&'a mut Tx<'c>) -> BoxFuture<'a, TxResult<T>> + Send + Sync;
+pub(super) type Work<T> = dyn for<'a> Fn(&'a mut Tx) -> BoxFuture<'a, TxResult<T>> + Send + Sync;
 
 /// New messages waiting for a batch, and where their UIDs go.
 pub(super) struct Addition {
@@ -31,7 +30,7 @@ pub(super) trait Job: Send {
     /// Its commit need not be flushed before the answer.
     fn relaxed(&self) -> bool;
     /// Run inside the batch's transaction, keeping the value for the answer.
-    fn run<'a, 'c>(&'a mut self, tx: &'a mut Tx<'c>) -> BoxFuture<'a, TxResult<()>>;
+    fn run<'a>(&'a mut self, tx: &'a mut Tx) -> BoxFuture<'a, TxResult<()>>;
     /// Answer once the batch that ran it committed.
     fn answer(self: Box<Self>);
     /// Run in a transaction of its own and answer.
@@ -56,7 +55,7 @@ impl<T: Send + 'static> Job for Pending<T> {
         self.relaxed
     }
 
-    fn run<'a, 'c>(&'a mut self, tx: &'a mut Tx<'c>) -> BoxFuture<'a, TxResult<()>> {
+    fn run<'a>(&'a mut self, tx: &'a mut Tx) -> BoxFuture<'a, TxResult<()>> {
         Box::pin(async move {
             let v = (self.work)(tx).await?;
             self.outcome = Some(v);
