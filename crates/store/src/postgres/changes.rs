@@ -10,6 +10,7 @@
 use std::collections::{HashMap, HashSet};
 
 use deadpool_postgres::GenericClient;
+use tokio_postgres::{Row, Statement};
 
 use super::PgStore;
 use super::blobs::add_refs;
@@ -55,11 +56,9 @@ SELECT g.uid, f.user_id, f.highestmodseq, g.flags, g.size FROM gone g, f";
 /// readable until [`EXPUNGED_HOLD_SECS`] from now (see [`super::held`]). Returns the UIDs
 /// removed, in the order asked.
 pub(crate) async fn expunge_tx(tx: &mut Tx, folder: FolderId, uids: &[u32]) -> TxResult<Vec<u32>> {
-    let want: Vec<i64> = uids.iter().map(|u| i64::from(*u)).collect();
-    let held_until = now() + EXPUNGED_HOLD_SECS;
     let st = tx.t.prepare_cached(EXPUNGE).await?;
-    let rows = tx.t.query(&st, &[&folder, &want, &held_until]).await?;
-    let Some(first) = rows.first() else {
+    let rows = expunge_rows(tx, &st, folder, uids).await?;
+    if rows.is_empty() {
         // Nothing removed: say so, unless the folder itself is gone.
         let st =
             tx.t.prepare_cached("SELECT 1 FROM folders WHERE id = $1")
@@ -67,12 +66,42 @@ pub(crate) async fn expunge_tx(tx: &mut Tx, folder: FolderId, uids: &[u32]) -> T
         if tx.t.query_opt(&st, &[&folder]).await?.is_none() {
             return Err(not_found(format!("folder #{folder}")));
         }
+    }
+    expunged(tx, folder, uids, &rows)
+}
+
+/// The [`EXPUNGE`] statement, to prepare before a flight that sends it.
+pub(crate) async fn prepare_expunge(tx: &Tx) -> TxResult<Statement> {
+    Ok(tx.t.prepare_cached(EXPUNGE).await?)
+}
+
+/// Run [`EXPUNGE`] (`st`) for `uids` of `folder` (sent when first polled): its rows.
+pub(crate) async fn expunge_rows(
+    tx: &Tx,
+    st: &Statement,
+    folder: FolderId,
+    uids: &[u32],
+) -> TxResult<Vec<Row>> {
+    let want: Vec<i64> = uids.iter().map(|u| i64::from(*u)).collect();
+    let held_until = now() + EXPUNGED_HOLD_SECS;
+    Ok(tx.t.query(st, &[&folder, &want, &held_until]).await?)
+}
+
+/// What an expunge of `uids` did, from its [`EXPUNGE`] rows: noted for the change log and the
+/// bus; the UIDs removed, in the order asked.
+pub(crate) fn expunged(
+    tx: &mut Tx,
+    folder: FolderId,
+    uids: &[u32],
+    rows: &[Row],
+) -> TxResult<Vec<u32>> {
+    let Some(first) = rows.first() else {
         return Ok(Vec::new());
     };
     let (user, modseq): (UserId, i64) = (first.try_get(1)?, first.try_get(2)?);
     let mut gone = HashSet::with_capacity(rows.len());
     let mut counts = CountDelta::default();
-    for r in &rows {
+    for r in rows {
         gone.insert(r.try_get::<_, i64>(0)? as u32);
         let flags: &str = r.try_get(3)?;
         counts = counts.plus(CountDelta::of(flags, r.try_get::<_, i64>(4)? as u64, -1));

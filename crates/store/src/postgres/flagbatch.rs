@@ -93,61 +93,39 @@ pub(crate) struct State {
     messages: HashMap<(FolderId, u32), Current>,
 }
 
-/// Run `jobs` of a batch (which holds their folders' locks) with what [`Reader::read`] read
-/// for them (`state`; read now when `None`), keeping each one's answer. With `last` (nothing
-/// else runs in the transaction after them) the write-back is left for the commit's flight.
-pub(crate) async fn run(
-    tx: &mut Tx,
-    jobs: &mut [&mut FlagJob],
-    state: Option<State>,
-    last: bool,
-) -> TxResult<()> {
-    let asks: Vec<&Ask> = jobs.iter().map(|j| &j.ask).collect();
-    let mut state = match state {
-        Some(s) => s,
-        None => Reader::prepare(tx).await?.read(tx, &asks, false).await?,
-    };
-    let outs = settle(tx, &asks, &mut state)?;
-    if last {
-        leave_for_commit(tx, &state).await?;
-    } else {
-        write_back(tx, &state).await?;
-    }
-    for (job, out) in jobs.iter_mut().zip(outs) {
-        job.outcome = Some(out);
-    }
-    Ok(())
-}
-
 /// Apply `asks`, one after another in meaning, in two round trips: the folders' owners and
-/// HIGHESTMODSEQs with every asked message ([`Reader::read`]), then every changed message
-/// and every raised folder ([`write_back`]). With `lock`, the folders' rows are locked
+/// HIGHESTMODSEQs with every asked message ([`Prepared::read`]), then every changed message
+/// and every raised folder ([`Prepared::write`]). With `lock`, the folders' rows are locked
 /// first, in the same flight (otherwise the caller holds them). The answers, in the order
 /// asked.
 pub(crate) async fn apply(tx: &mut Tx, asks: &[&Ask], lock: bool) -> TxResult<Vec<FlagUpdate>> {
-    let mut state = Reader::prepare(tx).await?.read(tx, asks, lock).await?;
+    let st = Prepared::prepare(tx).await?;
+    let mut state = st.read(tx, asks, lock).await?;
     let outs = settle(tx, asks, &mut state)?;
-    write_back(tx, &state).await?;
+    st.write(tx, &state).await?;
     Ok(outs)
 }
 
-/// `asks` applied in order to `state`: their answers.
-fn settle(tx: &mut Tx, asks: &[&Ask], state: &mut State) -> TxResult<Vec<FlagUpdate>> {
+/// `asks` applied in order to `state` (as [`Prepared::read`] read it for them, or a wider
+/// read): their answers.
+pub(crate) fn settle(tx: &mut Tx, asks: &[&Ask], state: &mut State) -> TxResult<Vec<FlagUpdate>> {
     asks.iter().map(|ask| apply_one(tx, ask, state)).collect()
 }
 
-/// The read statements, prepared before the flight they go out in (so each is sent the
-/// moment it is first polled, in order).
-pub(crate) struct Reader {
+/// The statements of flag runs, prepared before the flights they go out in (so each is sent
+/// the moment it is first polled, in order).
+pub(crate) struct Prepared {
     lock: Statement,
     folders: Statement,
     rows: Statement,
+    set_rows: Statement,
+    set_folders: Statement,
 }
 
-impl Reader {
-    /// Prepare (or find cached) the read statements.
+impl Prepared {
+    /// Prepare (or find cached) the statements.
     pub(crate) async fn prepare(tx: &Tx) -> TxResult<Self> {
-        let (lock, folders, rows) = futures::try_join!(
+        let (lock, folders, rows, (set_rows, set_folders)) = futures::try_join!(
             tx.t.prepare_cached(LOCK_FOLDERS),
             tx.t.prepare_cached(
                 "SELECT id, user_id, highestmodseq FROM folders WHERE id = ANY($1)"
@@ -157,13 +135,51 @@ impl Reader {
                  FROM messages m \
                  JOIN (SELECT DISTINCT f, u FROM unnest($1::bigint[], $2::bigint[]) AS w (f, u)) w \
                  ON m.folder_id = w.f AND m.uid = w.u",
-            )
+            ),
+            WriteBack::prepare(tx)
         )?;
         Ok(Self {
             lock,
             folders,
             rows,
+            set_rows,
+            set_folders,
         })
+    }
+
+    /// Write back every message and folder the run of `state` changed, in one flight (sent
+    /// when first polled).
+    pub(crate) async fn write(&self, tx: &Tx, state: &State) -> TxResult<()> {
+        let Some(w) = WriteBack::of(state) else {
+            return Ok(());
+        };
+        let rows_params: [&(dyn ToSql + Sync); 4] = [&w.set_f, &w.set_u, &w.set_flags, &w.set_m];
+        let folders_params: [&(dyn ToSql + Sync); 2] = [&w.raised, &w.to];
+        futures::try_join!(
+            tx.t.execute(&self.set_rows, &rows_params),
+            tx.t.execute(&self.set_folders, &folders_params)
+        )?;
+        Ok(())
+    }
+
+    /// Like [`Self::write`], but the writes go out in the commit's flight.
+    pub(crate) fn write_at_commit(&self, tx: &mut Tx, state: &State) {
+        let Some(w) = WriteBack::of(state) else {
+            return;
+        };
+        tx.at_commit(
+            self.set_rows.clone(),
+            vec![
+                Box::new(w.set_f),
+                Box::new(w.set_u),
+                Box::new(w.set_flags),
+                Box::new(w.set_m),
+            ],
+        );
+        tx.at_commit(
+            self.set_folders.clone(),
+            vec![Box::new(w.raised), Box::new(w.to)],
+        );
     }
 
     /// The folders of `asks` and the messages they name, read in one flight (after the
@@ -262,40 +278,6 @@ fn apply_one(tx: &mut Tx, ask: &Ask, state: &mut State) -> TxResult<FlagUpdate> 
     Ok(out)
 }
 
-/// Every message and folder the run changed, written in one flight.
-async fn write_back(tx: &Tx, state: &State) -> TxResult<()> {
-    let Some(w) = WriteBack::of(state) else {
-        return Ok(());
-    };
-    let (rows_st, folders_st) = WriteBack::prepare(tx).await?;
-    let rows_params: [&(dyn ToSql + Sync); 4] = [&w.set_f, &w.set_u, &w.set_flags, &w.set_m];
-    let folders_params: [&(dyn ToSql + Sync); 2] = [&w.raised, &w.to];
-    futures::try_join!(
-        tx.t.execute(&rows_st, &rows_params),
-        tx.t.execute(&folders_st, &folders_params)
-    )?;
-    Ok(())
-}
-
-/// Like [`write_back`], but the writes go out in the commit's flight.
-async fn leave_for_commit(tx: &mut Tx, state: &State) -> TxResult<()> {
-    let Some(w) = WriteBack::of(state) else {
-        return Ok(());
-    };
-    let (rows_st, folders_st) = WriteBack::prepare(tx).await?;
-    tx.at_commit(
-        rows_st,
-        vec![
-            Box::new(w.set_f),
-            Box::new(w.set_u),
-            Box::new(w.set_flags),
-            Box::new(w.set_m),
-        ],
-    );
-    tx.at_commit(folders_st, vec![Box::new(w.raised), Box::new(w.to)]);
-    Ok(())
-}
-
 /// What a run changed, as the write-back statements' parameters.
 struct WriteBack {
     set_f: Vec<FolderId>,
@@ -336,8 +318,10 @@ impl WriteBack {
     }
 
     /// The messages' and the folders' update statements.
-    async fn prepare(tx: &Tx) -> TxResult<(Statement, Statement)> {
-        Ok(futures::try_join!(
+    async fn prepare(
+        tx: &Tx,
+    ) -> std::result::Result<(Statement, Statement), tokio_postgres::Error> {
+        futures::try_join!(
             tx.t.prepare_cached(
                 "UPDATE messages m SET flags = d.flags, modseq = d.modseq \
                  FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[]) \
@@ -347,6 +331,6 @@ impl WriteBack {
                 "UPDATE folders f SET highestmodseq = d.m \
                  FROM unnest($1::bigint[], $2::bigint[]) AS d (id, m) WHERE f.id = d.id",
             )
-        )?)
+        )
     }
 }

@@ -427,14 +427,7 @@ impl MailStore for PgStore {
     }
 
     async fn expunge(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<u32>> {
-        let uids = Arc::new(uids.to_vec());
-        self.inner
-            .group
-            .run_relaxed(vec![folder], move |tx| {
-                let uids = uids.clone();
-                Box::pin(async move { super::changes::expunge_tx(tx, folder, &uids).await })
-            })
-            .await
+        self.inner.group.expunge(folder, uids.to_vec()).await
     }
 
     async fn get_folder_by_id(&self, id: FolderId) -> Result<Option<Folder>> {

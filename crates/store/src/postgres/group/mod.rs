@@ -14,7 +14,7 @@
 //! that share nothing commit side by side, and the writes for a busy mailbox gather into the
 //! next batch rather than queueing on its lock.
 //!
-//! A relaxed write ([`Group::run_relaxed`]: flag changes and expunges) does not need its
+//! A relaxed write (flag changes and expunges) does not need its
 //! commit flushed before its answer; a batch (or a write run alone) made only of relaxed
 //! writes commits with `synchronous_commit = off`: committed and seen by every node, kept if
 //! this process dies, flushed by PostgreSQL's WAL writer within a fraction of a second, so
@@ -46,8 +46,9 @@ use super::{Inner, PgStore};
 use crate::error::{Result, StoreError};
 use crate::model::{FlagOp, FlagUpdate, FolderId};
 
+mod flights;
 mod writes;
-use writes::{Addition, Other, Pending, Waiting};
+use writes::{Addition, ExpungeJob, Other, Pending, Waiting};
 
 /// Makes the transaction's commit return before its WAL is flushed (relaxed writes only).
 pub(crate) const ASYNC_COMMIT: &str = "SET LOCAL synchronous_commit = off";
@@ -99,21 +100,11 @@ impl Group {
         T: Send + 'static,
         F: for<'a> Fn(&'a mut Tx) -> BoxFuture<'a, TxResult<T>> + Send + Sync + 'static,
     {
-        self.queue_job(folders, false, work).await
-    }
-
-    /// Like [`Self::run`] for a relaxed write (see the module doc): a flag change or an
-    /// expunge, never new mail.
-    pub(crate) async fn run_relaxed<T, F>(&self, folders: Vec<FolderId>, work: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: for<'a> Fn(&'a mut Tx) -> BoxFuture<'a, TxResult<T>> + Send + Sync + 'static,
-    {
-        self.queue_job(folders, true, work).await
+        self.queue_job(folders, work).await
     }
 
     /// A flag change (STORE) in the next batch, run together with the flag changes next to
-    /// it there; relaxed like [`Self::run_relaxed`].
+    /// it there; relaxed (see the module doc).
     pub(crate) async fn store_flags(
         &self,
         folder: FolderId,
@@ -141,7 +132,24 @@ impl Group {
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
-    async fn queue_job<T, F>(&self, folders: Vec<FolderId>, relaxed: bool, work: F) -> Result<T>
+    /// An expunge in the next batch, sent with the writes around it ([`flights`]);
+    /// relaxed (see the module doc). The UIDs removed.
+    pub(crate) async fn expunge(&self, folder: FolderId, uids: Vec<u32>) -> Result<Vec<u32>> {
+        let (reply, answer) = oneshot::channel();
+        let job = ExpungeJob {
+            folder: [folder],
+            uids,
+            outcome: None,
+            reply,
+        };
+        self.queue
+            .send(Waiting::Expunge(job))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    async fn queue_job<T, F>(&self, folders: Vec<FolderId>, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: for<'a> Fn(&'a mut Tx) -> BoxFuture<'a, TxResult<T>> + Send + Sync + 'static,
@@ -149,7 +157,6 @@ impl Group {
         let (reply, answer) = oneshot::channel();
         let job = Pending {
             folders,
-            relaxed,
             work: Box::new(work),
             outcome: None,
             reply,
@@ -258,6 +265,7 @@ async fn commit(store: &PgStore, batch: Vec<Waiting>) {
             Waiting::Add(a) => adds.push(a),
             Waiting::Run(j) => jobs.push(Other::Run(j)),
             Waiting::Flags(f) => jobs.push(Other::Flags(f)),
+            Waiting::Expunge(e) => jobs.push(Other::Expunge(e)),
         }
     }
     match together(store, &adds, &mut jobs).await {
@@ -302,9 +310,9 @@ async fn commit(store: &PgStore, batch: Vec<Waiting>) {
 /// write failed, or the commit did).
 ///
 /// Round trips: BEGIN, the new bytes, the folder locks, the new rows and the read of a
-/// leading run of flag changes go out in one flight; then one per other write (and per
-/// write-back of a run of flag changes followed by one); the last run's write-back, the
-/// change events and COMMIT go out in the last flight.
+/// leading run of flag changes go out in one flight; then the rest in flights of their own
+/// ([`flights`]: a write-back, the expunges after it and the next read together; one per
+/// other write); the last write-back, the change events and COMMIT go out in the last.
 async fn together(
     store: &PgStore,
     adds: &[Addition],
@@ -322,10 +330,10 @@ async fn together(
         folders.dedup();
         // Every statement of the first flight is prepared first, so each goes out the moment
         // its future is first polled: in `try_join!`'s order, which is the server's order.
-        let (lock_st, add_st, reader) = futures::try_join!(
+        let (lock_st, add_st, flag_st) = futures::try_join!(
             async { TxResult::Ok(tx.t.prepare_cached(LOCK_FOLDERS).await?) },
             adder::prepare(&tx),
-            flagbatch::Reader::prepare(&tx)
+            flagbatch::Prepared::prepare(&tx)
         )?;
         let plan = adder::Plan::new(&items, &blob_ids);
         // The leading run of flag changes is read in the first flight too, after the locks.
@@ -333,24 +341,23 @@ async fn together(
             .iter()
             .map_while(|j| match j {
                 Other::Flags(f) => Some(&f.ask),
-                Other::Run(_) => None,
+                _ => None,
             })
             .collect();
         let read = async {
             if lead.is_empty() {
                 return Ok(None);
             }
-            reader.read(&tx, &lead, false).await.map(Some)
+            flag_st.read(&tx, &lead, false).await.map(Some)
         };
         let lock = async { TxResult::Ok(tx.t.query(&lock_st, &[&folders]).await?) };
-        let ((), (), locked, rows, mut lead_state) = futures::try_join!(
+        let ((), (), locked, rows, lead_state) = futures::try_join!(
             tx.begin(relaxed),
             adder::insert_blobs(&tx, &add_st, &items, &blob_ids),
             lock,
             plan.insert(&tx, &add_st),
             read
         )?;
-        let lead_len = lead.len();
         let present = locked
             .iter()
             .map(|r| r.try_get::<_, FolderId>(0))
@@ -359,48 +366,31 @@ async fn together(
         let uids = plan.placed(&mut tx, rows)?;
         // With every folder locked and present, a write can fail only by the database
         // (a lost connection, a bug), which fails the batch: no savepoint per write, which
-        // would cost each a round trip. Flag changes next to each other run as one
-        // ([`super::flagbatch`]); a run ends at every other write, present or not.
+        // would cost each a round trip.
         let ran: Vec<bool> = jobs
             .iter()
             .map(|j| j.folders().iter().all(|f| present.contains(f)))
             .collect();
-        let last_run = jobs
-            .iter()
-            .rposition(|j| matches!(j, Other::Run(_)))
-            .map_or(0, |i| i + 1);
-        let mut flags: Vec<&mut FlagJob> = Vec::new();
-        for (i, (job, here)) in jobs.iter_mut().zip(&ran).enumerate() {
-            match job {
-                Other::Flags(f) => {
-                    if *here {
-                        flags.push(f);
-                    }
-                }
-                Other::Run(j) => {
-                    if !flags.is_empty() {
-                        let state = if i == lead_len {
-                            lead_state.take()
-                        } else {
-                            None
-                        };
-                        flagbatch::run(&mut tx, &mut flags, state, false).await?;
-                        flags.clear();
-                    }
-                    if *here {
-                        j.run(&mut tx).await?;
-                    }
-                }
+        // The leading run settled now (those on folders found), the rest in flights.
+        let lead_len = lead.len();
+        let (lead_at, lead): (Vec<usize>, Vec<&flagbatch::Ask>) = lead
+            .into_iter()
+            .enumerate()
+            .filter(|(k, _)| ran[*k])
+            .unzip();
+        let mut pending = None;
+        let mut outs = Vec::new();
+        if let Some(mut state) = lead_state {
+            outs = flagbatch::settle(&mut tx, &lead, &mut state)?;
+            pending = Some(state);
+        }
+        drop(lead);
+        for (k, out) in lead_at.into_iter().zip(outs) {
+            if let Other::Flags(f) = &mut jobs[k] {
+                f.outcome = Some(out);
             }
         }
-        if !flags.is_empty() {
-            let state = if last_run == 0 {
-                lead_state.take()
-            } else {
-                None
-            };
-            flagbatch::run(&mut tx, &mut flags, state, true).await?;
-        }
+        flights::rest(&mut tx, &flag_st, jobs, &ran, lead_len, pending).await?;
         Ok((uids, ran))
     }
     .await;

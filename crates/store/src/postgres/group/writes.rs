@@ -1,6 +1,7 @@
 //! The writes that wait for a group-commit batch ([`super`]): new messages, flag changes
-//! (run together, [`crate::postgres::flagbatch`]) and any other folder write, its answer type
-//! hidden behind [`Job`].
+//! (run together, [`crate::postgres::flagbatch`]), expunges (sent with the writes around
+//! them, [`super::flights`]) and any other folder write, its answer type hidden behind
+//! [`Job`].
 
 use futures::future::BoxFuture;
 use tokio::sync::oneshot;
@@ -27,8 +28,6 @@ pub(super) struct Addition {
 pub(super) trait Job: Send {
     /// The folders it locks.
     fn folders(&self) -> &[FolderId];
-    /// Its commit need not be flushed before the answer.
-    fn relaxed(&self) -> bool;
     /// Run inside the batch's transaction, keeping the value for the answer.
     fn run<'a>(&'a mut self, tx: &'a mut Tx) -> BoxFuture<'a, TxResult<()>>;
     /// Answer once the batch that ran it committed.
@@ -39,7 +38,6 @@ pub(super) trait Job: Send {
 
 pub(super) struct Pending<T> {
     pub(super) folders: Vec<FolderId>,
-    pub(super) relaxed: bool,
     pub(super) work: Box<Work<T>>,
     /// Its value from the batch, answered once the batch committed.
     pub(super) outcome: Option<T>,
@@ -49,10 +47,6 @@ pub(super) struct Pending<T> {
 impl<T: Send + 'static> Job for Pending<T> {
     fn folders(&self) -> &[FolderId] {
         &self.folders
-    }
-
-    fn relaxed(&self) -> bool {
-        self.relaxed
     }
 
     fn run<'a>(&'a mut self, tx: &'a mut Tx) -> BoxFuture<'a, TxResult<()>> {
@@ -72,18 +66,44 @@ impl<T: Send + 'static> Job for Pending<T> {
 
     fn alone(self: Box<Self>, store: &PgStore) -> BoxFuture<'_, ()> {
         Box::pin(async move {
-            let (work, relaxed) = (&self.work, self.relaxed);
-            let r: Result<T> = async {
+            let work = &self.work;
+            let r: Result<T> = async { write_tx!(store, |tx| work(&mut tx).await) }.await;
+            let _ = self.reply.send(r);
+        })
+    }
+}
+
+/// An expunge waiting for a batch: it goes out in one flight with the writes around it.
+pub(crate) struct ExpungeJob {
+    /// One folder, as a slice for the batch's lock list.
+    pub(super) folder: [FolderId; 1],
+    pub(super) uids: Vec<u32>,
+    /// The UIDs it removed, answered once the batch committed.
+    pub(super) outcome: Option<Vec<u32>>,
+    pub(super) reply: oneshot::Sender<Result<Vec<u32>>>,
+}
+
+impl ExpungeJob {
+    /// Run alone, in its own transaction (relaxed commit), and answer.
+    fn alone(self, store: &PgStore) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let (folder, uids) = (self.folder[0], &self.uids);
+            let r: Result<Vec<u32>> = async {
                 write_tx!(store, |tx| {
-                    if relaxed {
-                        tx.t.batch_execute(ASYNC_COMMIT).await?;
-                    }
-                    work(&mut tx).await
+                    tx.t.batch_execute(ASYNC_COMMIT).await?;
+                    crate::postgres::changes::expunge_tx(&mut tx, folder, uids).await
                 })
             }
             .await;
             let _ = self.reply.send(r);
         })
+    }
+
+    fn answer(self) {
+        let r = self
+            .outcome
+            .ok_or_else(|| StoreError::Db("an expunge was not run".into()));
+        let _ = self.reply.send(r);
     }
 }
 
@@ -94,6 +114,7 @@ pub(super) enum Waiting {
     /// A flag change: those next to each other in a batch run together
     /// ([`super::flagbatch`]).
     Flags(FlagJob),
+    Expunge(ExpungeJob),
 }
 
 impl Waiting {
@@ -107,13 +128,14 @@ impl Waiting {
             ),
             Waiting::Run(j) => Box::new(j.folders().iter().copied()),
             Waiting::Flags(f) => Box::new(f.ask.folder.iter().copied()),
+            Waiting::Expunge(e) => Box::new(e.folder.iter().copied()),
         }
     }
 
     pub(super) fn bytes(&self) -> usize {
         match self {
             Waiting::Add(a) => a.items.iter().map(|i| i.bytes.len()).sum(),
-            Waiting::Run(_) | Waiting::Flags(_) => 0,
+            Waiting::Run(_) | Waiting::Flags(_) | Waiting::Expunge(_) => 0,
         }
     }
 }
@@ -122,6 +144,7 @@ impl Waiting {
 pub(super) enum Other {
     Run(Box<dyn Job>),
     Flags(FlagJob),
+    Expunge(ExpungeJob),
 }
 
 impl Other {
@@ -129,13 +152,14 @@ impl Other {
         match self {
             Other::Run(j) => j.folders(),
             Other::Flags(f) => &f.ask.folder,
+            Other::Expunge(e) => &e.folder,
         }
     }
 
     pub(super) fn relaxed(&self) -> bool {
         match self {
-            Other::Run(j) => j.relaxed(),
-            Other::Flags(_) => true,
+            Other::Run(_) => false,
+            Other::Flags(_) | Other::Expunge(_) => true,
         }
     }
 
@@ -143,6 +167,7 @@ impl Other {
         match self {
             Other::Run(j) => j.answer(),
             Other::Flags(f) => f.answer(),
+            Other::Expunge(e) => e.answer(),
         }
     }
 
@@ -150,6 +175,7 @@ impl Other {
         match self {
             Other::Run(j) => j.alone(store).await,
             Other::Flags(f) => f.alone(store).await,
+            Other::Expunge(e) => e.alone(store).await,
         }
     }
 }
