@@ -86,11 +86,8 @@ impl Group {
     /// Add `items` in the next batch; the UIDs, per item and then per target, once committed.
     pub(crate) async fn add(&self, items: Vec<Item>) -> Result<Vec<u32>> {
         let (reply, answer) = oneshot::channel();
-        self.queue
-            .send(Waiting::Add(Addition { items, reply }))
+        self.wait_for(Waiting::Add(Addition { items, reply }), answer)
             .await
-            .map_err(|_| StoreError::Closed)?;
-        answer.await.map_err(|_| StoreError::Closed)?
     }
 
     /// Run `work`, which locks `folders` (and nothing it could wait for while holding them,
@@ -125,11 +122,7 @@ impl Group {
             outcome: None,
             reply,
         };
-        self.queue
-            .send(Waiting::Flags(job))
-            .await
-            .map_err(|_| StoreError::Closed)?;
-        answer.await.map_err(|_| StoreError::Closed)?
+        self.wait_for(Waiting::Flags(job), answer).await
     }
 
     /// An expunge in the next batch, sent with the writes around it ([`flights`]);
@@ -142,10 +135,12 @@ impl Group {
             outcome: None,
             reply,
         };
-        self.queue
-            .send(Waiting::Expunge(job))
-            .await
-            .map_err(|_| StoreError::Closed)?;
+        self.wait_for(Waiting::Expunge(job), answer).await
+    }
+
+    /// Queue `w` and wait for its answer on `answer`.
+    async fn wait_for<T>(&self, w: Waiting, answer: oneshot::Receiver<Result<T>>) -> Result<T> {
+        self.queue.send(w).await.map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
@@ -161,11 +156,7 @@ impl Group {
             outcome: None,
             reply,
         };
-        self.queue
-            .send(Waiting::Run(Box::new(job)))
-            .await
-            .map_err(|_| StoreError::Closed)?;
-        answer.await.map_err(|_| StoreError::Closed)?
+        self.wait_for(Waiting::Run(Box::new(job)), answer).await
     }
 }
 
