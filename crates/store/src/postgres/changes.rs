@@ -1,6 +1,6 @@
 //! Message changes for IMAP on PostgreSQL: expunge, copy and move (sharing the bytes), the
 //! record of expunged UIDs for QRESYNC, and the catch-up read of a folder's changes (flag
-//! changes are in [`super::flagbatch`]).
+//! changes are in [`super::runs`], which also settles a batch's expunges in memory).
 //!
 //! Invariants: every change locks the folder row first and raises its HIGHESTMODSEQ, stamping
 //! what changed with the new value; a copy gets fresh UIDs in the target; a move is one
@@ -10,7 +10,7 @@
 use std::collections::{HashMap, HashSet};
 
 use deadpool_postgres::GenericClient;
-use tokio_postgres::{Row, Statement};
+use tokio_postgres::Row;
 
 use super::PgStore;
 use super::blobs::add_refs;
@@ -50,6 +50,34 @@ freed AS ( \
     WHERE id = (SELECT user_id FROM f)) \
 SELECT g.uid, f.user_id, f.highestmodseq, g.flags, g.size FROM gone g, f";
 
+/// An expunge settled in memory by a run of a batch ([`super::runs`]), for any number of
+/// folders in one statement: each message ($1 folder, $2 UID) leaves `messages` for
+/// `held_messages` (held until $4), its UID is recorded in `expunged` with the modseq its
+/// expunge took ($3), and its owner's usage goes down by its size (the folders' HIGHESTMODSEQ
+/// is the run's to write). The run read these rows with their folders locked, so each is
+/// there: a count other than $5 means that premise broke, and the statement fails (dividing
+/// by zero), which fails the batch before its COMMIT.
+pub(crate) const EXPUNGE_SETTLED: &str = "\
+WITH gone AS ( \
+    DELETE FROM messages m \
+    USING unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS d (f, u, at) \
+    WHERE m.folder_id = d.f AND m.uid = d.u \
+    RETURNING m.folder_id, m.uid, m.modseq, m.flags, m.internal_date, m.size, m.blob_id, d.at), \
+held AS ( \
+    INSERT INTO held_messages \
+    (folder_id, uid, modseq, flags, internal_date, size, blob_id, held_until) \
+    SELECT folder_id, uid, modseq, flags, internal_date, size, blob_id, $4 FROM gone \
+    ON CONFLICT (folder_id, uid) DO UPDATE SET held_until = excluded.held_until), \
+noted AS ( \
+    INSERT INTO expunged (folder_id, uid, modseq) SELECT folder_id, uid, at FROM gone \
+    ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = excluded.modseq), \
+freed AS ( \
+    UPDATE users u SET used_bytes = greatest(u.used_bytes - s.bytes, 0) \
+    FROM (SELECT f.user_id, sum(g.size) AS bytes FROM gone g JOIN folders f ON f.id = g.folder_id \
+          GROUP BY f.user_id) s \
+    WHERE u.id = s.user_id) \
+SELECT 1 / (CASE WHEN count(*) = $5 THEN 1 ELSE 0 END) FROM gone";
+
 /// Remove messages by UID inside a transaction ([`EXPUNGE`], one round trip): one new
 /// HIGHESTMODSEQ for the whole expunge, recorded per UID for QRESYNC (RFC 7162 §3.2.10);
 /// quota usage given back. Each message moves to `held_messages` with its blob reference,
@@ -57,7 +85,9 @@ SELECT g.uid, f.user_id, f.highestmodseq, g.flags, g.size FROM gone g, f";
 /// removed, in the order asked.
 pub(crate) async fn expunge_tx(tx: &mut Tx, folder: FolderId, uids: &[u32]) -> TxResult<Vec<u32>> {
     let st = tx.t.prepare_cached(EXPUNGE).await?;
-    let rows = expunge_rows(tx, &st, folder, uids).await?;
+    let want: Vec<i64> = uids.iter().map(|u| i64::from(*u)).collect();
+    let held_until = now() + EXPUNGED_HOLD_SECS;
+    let rows = tx.t.query(&st, &[&folder, &want, &held_until]).await?;
     if rows.is_empty() {
         // Nothing removed: say so, unless the folder itself is gone.
         let st =
@@ -70,31 +100,9 @@ pub(crate) async fn expunge_tx(tx: &mut Tx, folder: FolderId, uids: &[u32]) -> T
     expunged(tx, folder, uids, &rows)
 }
 
-/// The [`EXPUNGE`] statement, to prepare before a flight that sends it.
-pub(crate) async fn prepare_expunge(tx: &Tx) -> TxResult<Statement> {
-    Ok(tx.t.prepare_cached(EXPUNGE).await?)
-}
-
-/// Run [`EXPUNGE`] (`st`) for `uids` of `folder` (sent when first polled): its rows.
-pub(crate) async fn expunge_rows(
-    tx: &Tx,
-    st: &Statement,
-    folder: FolderId,
-    uids: &[u32],
-) -> TxResult<Vec<Row>> {
-    let want: Vec<i64> = uids.iter().map(|u| i64::from(*u)).collect();
-    let held_until = now() + EXPUNGED_HOLD_SECS;
-    Ok(tx.t.query(st, &[&folder, &want, &held_until]).await?)
-}
-
 /// What an expunge of `uids` did, from its [`EXPUNGE`] rows: noted for the change log and the
 /// bus; the UIDs removed, in the order asked.
-pub(crate) fn expunged(
-    tx: &mut Tx,
-    folder: FolderId,
-    uids: &[u32],
-    rows: &[Row],
-) -> TxResult<Vec<u32>> {
+fn expunged(tx: &mut Tx, folder: FolderId, uids: &[u32], rows: &[Row]) -> TxResult<Vec<u32>> {
     let Some(first) = rows.first() else {
         return Ok(Vec::new());
     };

@@ -9,6 +9,7 @@ use tokio_postgres::NoTls;
 
 pub mod node_state;
 pub mod nodes;
+pub mod runs;
 pub mod upgrade;
 
 /// A database made for one test.
@@ -92,6 +93,22 @@ pub fn msg() -> NewMessage {
         flags: vec![],
         internal_date: Some(1_700_000_000),
     }
+}
+
+/// A folder's HIGHESTMODSEQ now.
+pub async fn highest(s: &PgStore, folder: FolderId) -> u64 {
+    s.get_folder_by_id(folder)
+        .await
+        .unwrap()
+        .unwrap()
+        .highestmodseq
+}
+
+/// `n` small messages, numbered.
+pub fn small_messages(n: u32) -> Vec<(Vec<u8>, NewMessage)> {
+    (0..n)
+        .map(|i| (format!("m {i}\r\n").into_bytes(), msg()))
+        .collect()
 }
 
 /// The next event, waiting at most ten seconds.

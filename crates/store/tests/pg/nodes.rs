@@ -11,7 +11,7 @@ use std::time::Duration;
 use heron_store::*;
 use tokio_postgres::NoTls;
 
-use super::{TestDb, host_port, msg, next, with_db};
+use super::{TestDb, highest, host_port, msg, next, small_messages, with_db};
 
 /// Two handles (two nodes) appending to one folder at once: every UID is handed out once,
 /// each appender sees its own UIDs increase, and UIDNEXT ends past all of them.
@@ -120,22 +120,6 @@ async fn concurrent_deliveries_share_transactions_and_fail_alone() {
         },
     )
     .await;
-}
-
-/// A folder's HIGHESTMODSEQ now.
-async fn highest(s: &PgStore, folder: FolderId) -> u64 {
-    s.get_folder_by_id(folder)
-        .await
-        .unwrap()
-        .unwrap()
-        .highestmodseq
-}
-
-/// `n` small messages, numbered.
-fn small_messages(n: u32) -> Vec<(Vec<u8>, NewMessage)> {
-    (0..n)
-        .map(|i| (format!("m {i}\r\n").into_bytes(), msg()))
-        .collect()
 }
 
 /// Flag changes, expunges and copies at once on one folder (gathered into shared

@@ -40,7 +40,7 @@ use tokio::task::JoinSet;
 
 use super::adder::{self, Item};
 use super::error::TxResult;
-use super::flagbatch::{self, FlagJob};
+use super::runs::{self, FlagJob};
 use super::tx::Tx;
 use super::{Inner, PgStore};
 use crate::error::{Result, StoreError};
@@ -112,7 +112,7 @@ impl Group {
     ) -> Result<FlagUpdate> {
         let (reply, answer) = oneshot::channel();
         let job = FlagJob {
-            ask: flagbatch::Ask {
+            ask: runs::Ask {
                 folder: [folder],
                 uids,
                 op,
@@ -321,25 +321,22 @@ async fn together(
         folders.dedup();
         // Every statement of the first flight is prepared first, so each goes out the moment
         // its future is first polled: in `try_join!`'s order, which is the server's order.
-        let (lock_st, add_st, flag_st) = futures::try_join!(
+        let (lock_st, add_st, run_st) = futures::try_join!(
             async { TxResult::Ok(tx.t.prepare_cached(LOCK_FOLDERS).await?) },
             adder::prepare(&tx),
-            flagbatch::Prepared::prepare(&tx)
+            runs::Prepared::prepare(&tx)
         )?;
         let plan = adder::Plan::new(&items, &blob_ids);
-        // The leading run of flag changes is read in the first flight too, after the locks.
-        let lead: Vec<&flagbatch::Ask> = jobs
-            .iter()
-            .map_while(|j| match j {
-                Other::Flags(f) => Some(&f.ask),
-                _ => None,
-            })
-            .collect();
+        // The leading run of flag changes and expunges is read in the first flight too, after
+        // the locks and the new rows (all its writes, as which ran is known only after).
+        let lead_len = flights::run_end(jobs, 0);
+        let all = vec![true; lead_len];
+        let (_, lead) = flights::acts(jobs, 0..lead_len, &all);
         let read = async {
             if lead.is_empty() {
                 return Ok(None);
             }
-            flag_st.read(&tx, &lead, false).await.map(Some)
+            run_st.read(&tx, &lead, false).await.map(Some)
         };
         let lock = async { TxResult::Ok(tx.t.query(&lock_st, &[&folders]).await?) };
         let ((), (), locked, rows, lead_state) = futures::try_join!(
@@ -349,6 +346,7 @@ async fn together(
             plan.insert(&tx, &add_st),
             read
         )?;
+        drop(lead);
         let present = locked
             .iter()
             .map(|r| r.try_get::<_, FolderId>(0))
@@ -363,25 +361,15 @@ async fn together(
             .map(|j| j.folders().iter().all(|f| present.contains(f)))
             .collect();
         // The leading run settled now (those on folders found), the rest in flights.
-        let lead_len = lead.len();
-        let (lead_at, lead): (Vec<usize>, Vec<&flagbatch::Ask>) = lead
-            .into_iter()
-            .enumerate()
-            .filter(|(k, _)| ran[*k])
-            .unzip();
         let mut pending = None;
-        let mut outs = Vec::new();
         if let Some(mut state) = lead_state {
-            outs = flagbatch::settle(&mut tx, &lead, &mut state)?;
+            let (at, lead) = flights::acts(jobs, 0..lead_len, &ran);
+            let answers = runs::settle(&mut tx, &lead, &mut state)?;
+            drop(lead);
+            flights::keep(jobs, at, answers);
             pending = Some(state);
         }
-        drop(lead);
-        for (k, out) in lead_at.into_iter().zip(outs) {
-            if let Other::Flags(f) = &mut jobs[k] {
-                f.outcome = Some(out);
-            }
-        }
-        flights::rest(&mut tx, &flag_st, jobs, &ran, lead_len, pending).await?;
+        flights::rest(&mut tx, &run_st, jobs, &ran, lead_len, pending).await?;
         Ok((uids, ran))
     }
     .await;

@@ -1,7 +1,6 @@
 //! The writes that wait for a group-commit batch ([`super`]): new messages, flag changes
-//! (run together, [`crate::postgres::flagbatch`]), expunges (sent with the writes around
-//! them, [`super::flights`]) and any other folder write, its answer type hidden behind
-//! [`Job`].
+//! and expunges (runs of them settled together, [`crate::postgres::runs`]) and any other
+//! folder write, its answer type hidden behind [`Job`].
 
 use futures::future::BoxFuture;
 use tokio::sync::oneshot;
@@ -12,7 +11,7 @@ use crate::model::FolderId;
 use crate::postgres::PgStore;
 use crate::postgres::adder::Item;
 use crate::postgres::error::TxResult;
-use crate::postgres::flagbatch::FlagJob;
+use crate::postgres::runs::FlagJob;
 use crate::postgres::tx::Tx;
 
 /// A write's work inside a transaction; it may run more than once (alone after a batch failed).
@@ -73,7 +72,8 @@ impl<T: Send + 'static> Job for Pending<T> {
     }
 }
 
-/// An expunge waiting for a batch: it goes out in one flight with the writes around it.
+/// An expunge waiting for a batch: settled in memory with the flag changes and expunges next
+/// to it ([`crate::postgres::runs`]).
 pub(crate) struct ExpungeJob {
     /// One folder, as a slice for the batch's lock list.
     pub(super) folder: [FolderId; 1],
@@ -111,8 +111,8 @@ impl ExpungeJob {
 pub(super) enum Waiting {
     Add(Addition),
     Run(Box<dyn Job>),
-    /// A flag change: those next to each other in a batch run together
-    /// ([`super::flagbatch`]).
+    /// A flag change: it and the expunges and flag changes next to it in a batch run
+    /// together ([`crate::postgres::runs`]).
     Flags(FlagJob),
     Expunge(ExpungeJob),
 }

@@ -1,14 +1,19 @@
-//! Flag changes in a group-commit batch ([`super::group`]): the flag changes that follow one
-//! another in a batch run as one read and one write, whatever their number, instead of two
-//! round trips each (the folder rows are already locked by the batch).
+//! Runs of flag changes and expunges in a group-commit batch ([`super::group`]): the flag
+//! changes and expunges that follow one another in a batch are read in one statement, settled
+//! in memory one after another, and written back in one flight, whatever their number,
+//! instead of two round trips each (the folder rows are already locked by the batch).
 //!
-//! Invariants: the result is the one the changes would have had one after another in their
-//! order: each change sees the flags the earlier ones left (a UID changed twice ends with the
-//! later change), each change that changes anything gets the next modseq of its folder, and
-//! its answer ([`FlagUpdate`]) is the one it would have had alone, by the rules of
-//! [`crate::rules::flags`]. A change runs merged only inside a batch that locked and found
-//! every folder of it. Each change that changed anything is noted for the change log as its
-//! own step, with the messages as it left them.
+//! Invariants: the result is the one the writes would have had one after another in their
+//! order: each sees what the earlier ones left (a UID changed twice ends with the later
+//! change; a UID expunged is missing for every later write), each write that changes
+//! anything gets the next modseq of its folder, and its answer ([`FlagUpdate`], or the UIDs
+//! an expunge removed) is the one it would have had alone, by the rules of
+//! [`crate::rules::flags`] and [`super::changes`]. The read is made with every folder of the
+//! run locked, and every write of a message locks its folder first, so what was read is what
+//! the write-back finds: the write-back checks that each expunged row was there and fails
+//! the batch otherwise. A write runs merged only inside a batch that locked and found every
+//! folder of it. Each write that changed anything is noted for the change log as its own
+//! step, with the messages as it left them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,8 +30,9 @@ use super::tx::Tx;
 use crate::changelog::{Change, CountDelta, Step};
 use crate::error::{Result, StoreError};
 use crate::events::Event;
-use crate::model::{FlagOp, FlagUpdate, FolderId, MessageMeta, UserId};
+use crate::model::{EXPUNGED_HOLD_SECS, FlagOp, FlagUpdate, FolderId, MessageMeta, UserId};
 use crate::rules::flags::{self, Outcome};
+use crate::rules::now;
 
 /// What one STORE asks.
 pub(crate) struct Ask {
@@ -72,11 +78,45 @@ impl FlagJob {
     }
 }
 
+/// One write of a run, as the run settles it.
+#[derive(Clone, Copy)]
+pub(crate) enum Act<'a> {
+    Flags(&'a Ask),
+    /// An expunge of these UIDs of the folder.
+    Expunge(FolderId, &'a [u32]),
+}
+
+impl Act<'_> {
+    fn folder(&self) -> FolderId {
+        match self {
+            Act::Flags(a) => a.folder[0],
+            Act::Expunge(f, _) => *f,
+        }
+    }
+
+    fn uids(&self) -> &[u32] {
+        match self {
+            Act::Flags(a) => &a.uids,
+            Act::Expunge(_, uids) => uids,
+        }
+    }
+}
+
+/// The answer of one [`Act`].
+pub(crate) enum Answer {
+    Flags(FlagUpdate),
+    /// The UIDs removed, in the order asked.
+    Expunged(Vec<u32>),
+}
+
 /// A message as the run has left it so far.
 struct Current {
     meta: MessageMeta,
     /// Changed by the run: written back at the end.
     dirty: bool,
+    /// Expunged by the run, at this modseq: removed at the end (after its write-back, so the
+    /// row held for sessions that still see it has the flags the run left).
+    gone: Option<u64>,
 }
 
 /// A folder as the run has left it so far.
@@ -93,39 +133,54 @@ pub(crate) struct State {
     messages: HashMap<(FolderId, u32), Current>,
 }
 
-/// Apply `asks`, one after another in meaning, in two round trips: the folders' owners and
-/// HIGHESTMODSEQs with every asked message ([`Prepared::read`]), then every changed message
-/// and every raised folder ([`Prepared::write`]). With `lock`, the folders' rows are locked
-/// first, in the same flight (otherwise the caller holds them). The answers, in the order
-/// asked.
+/// Apply `asks` (flag changes), one after another in meaning, in two round trips: the
+/// folders' owners and HIGHESTMODSEQs with every asked message ([`Prepared::read`]), then
+/// every changed message and every raised folder ([`Prepared::write`]). With `lock`, the
+/// folders' rows are locked first, in the same flight (otherwise the caller holds them). The
+/// answers, in the order asked.
 pub(crate) async fn apply(tx: &mut Tx, asks: &[&Ask], lock: bool) -> TxResult<Vec<FlagUpdate>> {
     let st = Prepared::prepare(tx).await?;
-    let mut state = st.read(tx, asks, lock).await?;
-    let outs = settle(tx, asks, &mut state)?;
+    let acts: Vec<Act<'_>> = asks.iter().map(|a| Act::Flags(a)).collect();
+    let mut state = st.read(tx, &acts, lock).await?;
+    let outs = settle(tx, &acts, &mut state)?;
     st.write(tx, &state).await?;
-    Ok(outs)
+    Ok(outs
+        .into_iter()
+        .map(|a| match a {
+            Answer::Flags(u) => u,
+            Answer::Expunged(_) => FlagUpdate::default(),
+        })
+        .collect())
 }
 
-/// `asks` applied in order to `state` (as [`Prepared::read`] read it for them, or a wider
+/// `acts` applied in order to `state` (as [`Prepared::read`] read it for them, or a wider
 /// read): their answers.
-pub(crate) fn settle(tx: &mut Tx, asks: &[&Ask], state: &mut State) -> TxResult<Vec<FlagUpdate>> {
-    asks.iter().map(|ask| apply_one(tx, ask, state)).collect()
+pub(crate) fn settle(tx: &mut Tx, acts: &[Act<'_>], state: &mut State) -> TxResult<Vec<Answer>> {
+    acts.iter()
+        .map(|act| match act {
+            Act::Flags(ask) => apply_one(tx, ask, state).map(Answer::Flags),
+            Act::Expunge(folder, uids) => {
+                expunge_one(tx, *folder, uids, state).map(Answer::Expunged)
+            }
+        })
+        .collect()
 }
 
-/// The statements of flag runs, prepared before the flights they go out in (so each is sent
-/// the moment it is first polled, in order).
+/// The statements of runs, prepared before the flights they go out in (so each is sent the
+/// moment it is first polled, in order).
 pub(crate) struct Prepared {
     lock: Statement,
     folders: Statement,
     rows: Statement,
     set_rows: Statement,
+    remove: Statement,
     set_folders: Statement,
 }
 
 impl Prepared {
     /// Prepare (or find cached) the statements.
     pub(crate) async fn prepare(tx: &Tx) -> TxResult<Self> {
-        let (lock, folders, rows, (set_rows, set_folders)) = futures::try_join!(
+        let (lock, folders, rows, remove, (set_rows, set_folders)) = futures::try_join!(
             tx.t.prepare_cached(LOCK_FOLDERS),
             tx.t.prepare_cached(
                 "SELECT id, user_id, highestmodseq FROM folders WHERE id = ANY($1)"
@@ -136,6 +191,7 @@ impl Prepared {
                  JOIN (SELECT DISTINCT f, u FROM unnest($1::bigint[], $2::bigint[]) AS w (f, u)) w \
                  ON m.folder_id = w.f AND m.uid = w.u",
             ),
+            tx.t.prepare_cached(super::changes::EXPUNGE_SETTLED),
             WriteBack::prepare(tx)
         )?;
         Ok(Self {
@@ -143,20 +199,38 @@ impl Prepared {
             folders,
             rows,
             set_rows,
+            remove,
             set_folders,
         })
     }
 
-    /// Write back every message and folder the run of `state` changed, in one flight (sent
-    /// when first polled).
+    /// Write back every message and folder the run of `state` changed and remove the
+    /// messages it expunged, in one flight (sent when first polled).
     pub(crate) async fn write(&self, tx: &Tx, state: &State) -> TxResult<()> {
         let Some(w) = WriteBack::of(state) else {
             return Ok(());
         };
         let rows_params: [&(dyn ToSql + Sync); 4] = [&w.set_f, &w.set_u, &w.set_flags, &w.set_m];
+        let held_until = now() + EXPUNGED_HOLD_SECS;
+        let gone = w.gone_u.len() as i64;
+        let remove_params: [&(dyn ToSql + Sync); 5] =
+            [&w.gone_f, &w.gone_u, &w.gone_m, &held_until, &gone];
         let folders_params: [&(dyn ToSql + Sync); 2] = [&w.raised, &w.to];
+        let set_rows = async {
+            if !w.set_f.is_empty() {
+                tx.t.execute(&self.set_rows, &rows_params).await?;
+            }
+            Ok::<_, tokio_postgres::Error>(())
+        };
+        let remove = async {
+            if gone > 0 {
+                tx.t.execute(&self.remove, &remove_params).await?;
+            }
+            Ok(())
+        };
         futures::try_join!(
-            tx.t.execute(&self.set_rows, &rows_params),
+            set_rows,
+            remove,
             tx.t.execute(&self.set_folders, &folders_params)
         )?;
         Ok(())
@@ -167,31 +241,46 @@ impl Prepared {
         let Some(w) = WriteBack::of(state) else {
             return;
         };
-        tx.at_commit(
-            self.set_rows.clone(),
-            vec![
-                Box::new(w.set_f),
-                Box::new(w.set_u),
-                Box::new(w.set_flags),
-                Box::new(w.set_m),
-            ],
-        );
+        if !w.set_f.is_empty() {
+            tx.at_commit(
+                self.set_rows.clone(),
+                vec![
+                    Box::new(w.set_f),
+                    Box::new(w.set_u),
+                    Box::new(w.set_flags),
+                    Box::new(w.set_m),
+                ],
+            );
+        }
+        if !w.gone_u.is_empty() {
+            let gone = w.gone_u.len() as i64;
+            tx.at_commit(
+                self.remove.clone(),
+                vec![
+                    Box::new(w.gone_f),
+                    Box::new(w.gone_u),
+                    Box::new(w.gone_m),
+                    Box::new(now() + EXPUNGED_HOLD_SECS),
+                    Box::new(gone),
+                ],
+            );
+        }
         tx.at_commit(
             self.set_folders.clone(),
             vec![Box::new(w.raised), Box::new(w.to)],
         );
     }
 
-    /// The folders of `asks` and the messages they name, read in one flight (after the
+    /// The folders of `acts` and the messages they name, read in one flight (after the
     /// folder locks, with `lock`); every statement is sent when this is first polled.
-    pub(crate) async fn read(&self, tx: &Tx, asks: &[&Ask], lock: bool) -> TxResult<State> {
-        let mut folders: Vec<FolderId> = asks.iter().map(|a| a.folder[0]).collect();
+    pub(crate) async fn read(&self, tx: &Tx, acts: &[Act<'_>], lock: bool) -> TxResult<State> {
+        let mut folders: Vec<FolderId> = acts.iter().map(Act::folder).collect();
         folders.sort_unstable();
         folders.dedup();
         let (mut want_f, mut want_u) = (Vec::new(), Vec::new());
-        for a in asks {
-            for &u in &a.uids {
-                want_f.push(a.folder[0]);
+        for a in acts {
+            for &u in a.uids() {
+                want_f.push(a.folder());
                 want_u.push(i64::from(u));
             }
         }
@@ -231,9 +320,12 @@ impl Prepared {
                 size: r.try_get::<_, i64>(5)? as u64,
                 blob: r.try_get(6)?,
             };
-            state
-                .messages
-                .insert((folder, uid), Current { meta, dirty: false });
+            let c = Current {
+                meta,
+                dirty: false,
+                gone: None,
+            };
+            state.messages.insert((folder, uid), c);
         }
         Ok(state)
     }
@@ -250,7 +342,11 @@ fn apply_one(tx: &mut Tx, ask: &Ask, state: &mut State) -> TxResult<FlagUpdate> 
     let mut out = FlagUpdate::default();
     let (mut logged, mut counts) = (Vec::new(), CountDelta::default());
     for &uid in &ask.uids {
-        let Some(c) = state.messages.get_mut(&(folder, uid)) else {
+        let Some(c) = state
+            .messages
+            .get_mut(&(folder, uid))
+            .filter(|c| c.gone.is_none())
+        else {
             out.missing.push(uid);
             continue;
         };
@@ -278,12 +374,54 @@ fn apply_one(tx: &mut Tx, ask: &Ask, state: &mut State) -> TxResult<FlagUpdate> 
     Ok(out)
 }
 
+/// An expunge of `uids` of `folder` applied to `state` as [`super::changes::expunge_tx`]
+/// would run it: the UIDs removed, in the order asked, each once; when any was removed, the
+/// expunge takes the folder's next modseq and is noted for the change log and the bus.
+fn expunge_one(
+    tx: &mut Tx,
+    folder: FolderId,
+    uids: &[u32],
+    state: &mut State,
+) -> TxResult<Vec<u32>> {
+    let Some(f) = state.folders.get_mut(&folder) else {
+        return Err(not_found(format!("folder #{folder}")));
+    };
+    let modseq = f.highest + 1;
+    let (mut removed, mut counts) = (Vec::new(), CountDelta::default());
+    for &uid in uids {
+        let Some(c) = state
+            .messages
+            .get_mut(&(folder, uid))
+            .filter(|c| c.gone.is_none())
+        else {
+            continue;
+        };
+        c.gone = Some(modseq);
+        let m = &c.meta;
+        counts = counts.plus(CountDelta::of(&flags::to_text(&m.flags), m.size, -1));
+        removed.push(uid);
+    }
+    if !removed.is_empty() {
+        (f.highest, f.raised) = (modseq, true);
+        let changes = removed.iter().map(|&uid| Change::Gone(uid)).collect();
+        tx.logged(Step::at(folder, modseq, changes, counts));
+        tx.emit(Event::Mailbox {
+            user_id: f.owner,
+            folder_id: folder,
+        });
+    }
+    Ok(removed)
+}
+
 /// What a run changed, as the write-back statements' parameters.
 struct WriteBack {
     set_f: Vec<FolderId>,
     set_u: Vec<i64>,
     set_flags: Vec<String>,
     set_m: Vec<i64>,
+    gone_f: Vec<FolderId>,
+    gone_u: Vec<i64>,
+    gone_m: Vec<i64>,
     raised: Vec<FolderId>,
     to: Vec<i64>,
 }
@@ -293,25 +431,36 @@ impl WriteBack {
     fn of(state: &State) -> Option<Self> {
         let (mut set_f, mut set_u, mut set_flags, mut set_m) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for ((f, u), c) in state.messages.iter().filter(|(_, c)| c.dirty) {
-            set_f.push(*f);
-            set_u.push(i64::from(*u));
-            set_flags.push(flags::to_text(&c.meta.flags));
-            set_m.push(c.meta.modseq as i64);
-        }
-        if set_f.is_empty() {
-            return None;
+        let (mut gone_f, mut gone_u, mut gone_m) = (Vec::new(), Vec::new(), Vec::new());
+        for ((f, u), c) in &state.messages {
+            if c.dirty {
+                set_f.push(*f);
+                set_u.push(i64::from(*u));
+                set_flags.push(flags::to_text(&c.meta.flags));
+                set_m.push(c.meta.modseq as i64);
+            }
+            if let Some(at) = c.gone {
+                gone_f.push(*f);
+                gone_u.push(i64::from(*u));
+                gone_m.push(at as i64);
+            }
         }
         let (mut raised, mut to) = (Vec::new(), Vec::new());
         for (id, f) in state.folders.iter().filter(|(_, f)| f.raised) {
             raised.push(*id);
             to.push(f.highest as i64);
         }
+        if raised.is_empty() {
+            return None;
+        }
         Some(Self {
             set_f,
             set_u,
             set_flags,
             set_m,
+            gone_f,
+            gone_u,
+            gone_m,
             raised,
             to,
         })
