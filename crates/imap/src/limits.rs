@@ -12,10 +12,11 @@
 //! ([`folder_cost`]: its name and a fixed overhead), checked by [`over_quota`] with the
 //! other limits.
 
+use heron_directory::Directory;
 use heron_proto_imap::names::DELIMITER;
 use heron_proto_imap::response::code;
 use heron_settings::{Settings, defs};
-use heron_store::{Store, folder_cost};
+use heron_store::folder_cost;
 use imap_codec::imap_types::response::Code;
 
 use crate::done::Done;
@@ -75,14 +76,14 @@ impl MailboxLimits {
 /// `NO [OVERQUOTA]` (RFC 9208 §4.3) when mailboxes named `added` (written anew) in place of
 /// `removed` (renamed away) would take the user past their storage quota.
 pub async fn over_quota(
-    store: &dyn Store,
+    dir: &Directory,
     user: &Authed,
     added: &[String],
     removed: &[String],
 ) -> Result<Option<Done>> {
     let cost = |names: &[String]| names.iter().map(|n| folder_cost(n)).sum::<u64>();
     let grows = cost(added).saturating_sub(cost(removed));
-    if grows > 0 && crate::quota::would_exceed(store, user.user.id, grows).await? {
+    if grows > 0 && crate::quota::would_exceed(dir, user.user.id, grows).await? {
         return Ok(Some(
             Done::no("no room for the mailbox within the quota").with(Code::OverQuota),
         ));

@@ -69,7 +69,7 @@ pub async fn make(
     if let Err(d) = limits.check_count(existing.len(), 1) {
         return Ok(d);
     }
-    if crate::quota::would_exceed(&**store, owner, folder_cost(folder)).await? {
+    if crate::quota::would_exceed(&cx.svc.dir, owner, folder_cost(folder)).await? {
         return Ok(Done::no("no room for the mailbox within the quota").with(Code::OverQuota));
     }
     let created = match store.create_folder(owner, folder, None).await {

@@ -53,7 +53,7 @@ pub async fn execute(
     }
     // A shared folder's messages count against its owner's quota.
     let folder = access.folder;
-    if crate::quota::would_exceed(&**cx.store(), folder.user_id, data.len() as u64).await? {
+    if crate::quota::would_exceed(&cx.svc.dir, folder.user_id, data.len() as u64).await? {
         return Ok(Done::no("mailbox is over quota").with(Code::OverQuota));
     }
     if let Some(why) = flags.iter().find_map(refused_flag) {

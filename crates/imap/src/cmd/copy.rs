@@ -76,7 +76,7 @@ pub async fn transfer(
     if !moving || target.user_id != sel.folder.user_id {
         let stored = m.store().get_messages(source, &uids).await?;
         let bytes: u64 = stored.iter().map(|x| x.size).sum();
-        if crate::quota::would_exceed(&**m.store(), target.user_id, bytes).await? {
+        if crate::quota::would_exceed(&m.svc.dir, target.user_id, bytes).await? {
             return Ok(Done::no("mailbox is over quota").with(Code::OverQuota));
         }
     }

@@ -81,7 +81,7 @@ pub async fn execute(
     }
     let mut written: Vec<String> = missing.iter().map(|p| p.to_string()).collect();
     written.push(name.clone());
-    if let Some(d) = over_quota(&**cx.store(), cx.user, &written, &[]).await? {
+    if let Some(d) = over_quota(&cx.svc.dir, cx.user, &written, &[]).await? {
         return Ok(d);
     }
     for parent in missing {

@@ -27,7 +27,7 @@ pub async fn execute(cx: &mut AsUser<'_>, root: AString<'_>) -> Result<Done> {
 pub async fn quota_response(cx: &AsUser<'_>) -> Result<Option<Vec<u8>>> {
     use imap_codec::imap_types::core::Vec1;
     use imap_codec::imap_types::extensions::quota::{QuotaGet, Resource};
-    let q = quota::storage(&**cx.store(), cx.user).await?;
+    let q = quota::storage(&cx.svc.dir, cx.user).await?;
     if q.limit == 0 {
         return Ok(None);
     }

@@ -25,7 +25,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use heron_proto_imap::ListOptions;
 use heron_proto_imap::names::{self, DELIMITER};
 use heron_proto_imap::response;
-use heron_store::Folder;
+use heron_store::{Folder, SharedFolder};
 use imap_codec::imap_types::core::{Atom, QuotedChar};
 use imap_codec::imap_types::flag::FlagNameAttribute;
 use imap_codec::imap_types::mailbox::{ListMailbox, Mailbox};
@@ -73,8 +73,12 @@ pub async fn execute(
         return Ok(Done::ok("LIST completed"));
     }
     let user = cx.user_id();
-    let mut folders = cx.store().list_folders(user).await?;
-    let unreadable = add_shared(cx, &mut folders).await?;
+    // The user's own folders and those shared with it, read side by side.
+    let (mut folders, shared) = futures::try_join!(
+        async { Ok(cx.store().list_folders(user).await?) },
+        shared_with(cx)
+    )?;
+    let unreadable = add_shared(shared, &mut folders);
     let subs: BTreeSet<String> = if opts.subscribed_only || opts.return_subscribed {
         cx.store()
             .list_subscriptions(user)
@@ -117,19 +121,28 @@ pub async fn execute(
     Ok(Done::ok("LIST completed"))
 }
 
-/// Add the folders other users share with this one, and its domain's public folders, that
-/// let it see them (the "l" right, RFC 4314 §4), each under its name in the other users' or
-/// the public namespace ([`crate::access`]) and without its owner's special use; the ids of
-/// those it may not read ("r"), whose STATUS is not given.
-async fn add_shared(cx: &AsUser<'_>, folders: &mut Vec<Folder>) -> Result<HashSet<i64>> {
-    let mut unreadable = HashSet::new();
+/// The folders other users share with this one, and its domain's public folders that grant
+/// it rights, each under its name in the other users' or the public namespace
+/// ([`crate::access`]); both read side by side.
+async fn shared_with(cx: &AsUser<'_>) -> Result<Vec<(String, SharedFolder)>> {
     let store = cx.store();
-    let shared = store.shared_with(cx.user_id()).await?.into_iter();
-    let public = public_for(&**store, cx.user).await?.into_iter();
-    let named = shared
+    let (shared, public) = futures::try_join!(
+        async { Ok(store.shared_with(cx.user_id()).await?) },
+        public_for(&**store, cx.user)
+    )?;
+    Ok(shared
+        .into_iter()
         .map(|s| (shared_name(&s.owner_local, &s.folder.name), s))
-        .chain(public.map(|s| (public_name(&s.folder.name), s)));
-    for (name, s) in named {
+        .chain(public.into_iter().map(|s| (public_name(&s.folder.name), s)))
+        .collect())
+}
+
+/// Add the `shared` folders that let this user see them (the "l" right, RFC 4314 §4) under
+/// their names and without their owners' special use; the ids of those it may not read
+/// ("r"), whose STATUS is not given.
+fn add_shared(shared: Vec<(String, SharedFolder)>, folders: &mut Vec<Folder>) -> HashSet<i64> {
+    let mut unreadable = HashSet::new();
+    for (name, s) in shared {
         if !s.rights.contains('l') {
             continue;
         }
@@ -141,7 +154,7 @@ async fn add_shared(cx: &AsUser<'_>, folders: &mut Vec<Folder>) -> Result<HashSe
         f.special_use = None;
         folders.push(f);
     }
-    Ok(unreadable)
+    unreadable
 }
 
 /// Selection SUBSCRIBED: each subscribed name that `matches`, with its folder if it has one;

@@ -79,7 +79,7 @@ pub async fn execute(
         Ok(p) => p,
         Err(d) => return Ok(d),
     };
-    if let Some(d) = over_quota(&**cx.store(), cx.user, &plan.written, &plan.renamed).await? {
+    if let Some(d) = over_quota(&cx.svc.dir, cx.user, &plan.written, &plan.renamed).await? {
         return Ok(d);
     }
     for parent in &plan.missing {

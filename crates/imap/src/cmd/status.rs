@@ -61,7 +61,7 @@ pub async fn status_items(
     folder: &Folder,
     items: &[StatusDataItemName],
 ) -> Result<Vec<StatusDataItem>> {
-    let n = cx.store().folder_counts(folder.id).await?;
+    let n = cx.store().folder_counts_of(folder).await?;
     Ok(items
         .iter()
         .map(|i| match i {

@@ -182,8 +182,37 @@ impl PgStore {
     pub(crate) async fn folder_counts_impl(&self, folder: FolderId) -> Result<FolderCounts> {
         let c = self.client().await?;
         let st = c.prepare_cached(STAMP).await?;
-        if let Some(r) = c.query_opt(&st, &[&folder]).await? {
-            let now: Stamp = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+        let now: Option<Stamp> = match c.query_opt(&st, &[&folder]).await? {
+            Some(r) => Some((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)),
+            None => None,
+        };
+        self.counts_from(&c, folder, now).await
+    }
+
+    /// [`Self::folder_counts_impl`] of a folder just read: its stamp is the one read with it,
+    /// so counts kept for that stamp need no round trip.
+    pub(crate) async fn folder_counts_of_impl(&self, f: &Folder) -> Result<FolderCounts> {
+        let now: Stamp = (
+            f.highestmodseq as i64,
+            i64::from(f.recent_uid),
+            i64::from(f.uidnext),
+        );
+        if let Some(n) = self.inner.counts.get(f.id, now) {
+            return Ok(n);
+        }
+        let c = self.client().await?;
+        self.counts_from(&c, f.id, Some(now)).await
+    }
+
+    /// The counts of `folder` as of its stamp `now` (`None`: not known): kept, brought
+    /// forward by the change log, or counted anew.
+    async fn counts_from(
+        &self,
+        c: &deadpool_postgres::Object,
+        folder: FolderId,
+        now: Option<Stamp>,
+    ) -> Result<FolderCounts> {
+        if let Some(now) = now {
             if let Some(n) = self.inner.counts.get(folder, now) {
                 return Ok(n);
             }

@@ -414,6 +414,10 @@ impl MailStore for PgStore {
         self.folder_counts_impl(folder).await
     }
 
+    async fn folder_counts_of(&self, folder: &Folder) -> Result<FolderCounts> {
+        self.folder_counts_of_impl(folder).await
+    }
+
     async fn claim_recent(&self, folder: FolderId, seen: u32) -> Result<(u32, u32)> {
         self.claim_recent_impl(folder, seen).await
     }

@@ -79,6 +79,12 @@ pub trait MailStore: Send + Sync {
     async fn expunge(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<u32>>;
     /// Counts of a folder's messages for STATUS, without reading them one by one.
     async fn folder_counts(&self, folder: FolderId) -> Result<FolderCounts>;
+    /// [`Self::folder_counts`] of a folder just read (its HIGHESTMODSEQ, `\Recent` mark and
+    /// UIDNEXT as read): counts at least as new as that read. A backend that keeps counts by
+    /// those values answers from them without asking the database whether they moved.
+    async fn folder_counts_of(&self, folder: &Folder) -> Result<FolderCounts> {
+        self.folder_counts(folder.id).await
+    }
     /// Claim a folder's `\Recent` messages for one IMAP session: returns `(a, b)`, the
     /// messages with UIDs `a+1..=b` are recent in that session alone, and the next claim
     /// starts after `b` (RFC 3501 §2.3.2). `a == b` when there was nothing new. `seen` is

@@ -11,7 +11,8 @@ use super::{highest, small_messages, with_db};
 /// flag change of an expunged and a kept message, sent together: the expunge removes what it
 /// names once each, in the order asked; the later change finds the expunged message missing;
 /// each takes the next modseq; the held copy has the flags set before the expunge; quota,
-/// STATUS counts and the catch-up agree between this node and one reading the database.
+/// STATUS counts (also of a folder just read) and the catch-up agree between this node and
+/// one reading the database.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flag_changes_and_expunges_in_one_run_keep_their_order() {
     with_db(
@@ -77,11 +78,15 @@ async fn flag_changes_and_expunges_in_one_run_keep_their_order() {
                     let there = sorted(b.changes_since(inbox.id, m).await.unwrap());
                     assert_eq!(here, there, "since modseq {m}");
                 }
+                let counted = b.folder_counts(inbox.id).await.unwrap();
                 assert_eq!(
                     a.folder_counts(inbox.id).await.unwrap(),
-                    b.folder_counts(inbox.id).await.unwrap(),
+                    counted,
                     "STATUS counts"
                 );
+                // Of a folder just read: kept for its stamp, the same.
+                let read = a.get_folder_by_id(inbox.id).await.unwrap().unwrap();
+                assert_eq!(a.folder_counts_of(&read).await.unwrap(), counted);
             }
             // Each round appended the same four messages and expunged its first two.
             let freed: u64 = 3 * (sizes[0] + sizes[1]);
