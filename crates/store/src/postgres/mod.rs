@@ -133,6 +133,24 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// idle inside a transaction by a stalled caller is ended rather than holding its locks.
 const SESSION: &str = "-c synchronous_commit=on -c idle_in_transaction_session_timeout=60000";
 
+/// A pool of at most `size` connections to the database of `config`.
+fn make_pool(config: &tokio_postgres::Config, size: usize) -> Result<Pool> {
+    let manager = Manager::from_config(
+        config.clone(),
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    Pool::builder(manager)
+        .max_size(size)
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(Some(WAIT_FOR_CONNECTION))
+        .create_timeout(Some(CONNECT_TIMEOUT))
+        .build()
+        .map_err(|e| StoreError::Db(format!("cannot make a connection pool: {e}")))
+}
+
 /// A store in a PostgreSQL database, shared by every node pointed at it.
 #[derive(Clone)]
 pub struct PgStore {
@@ -141,6 +159,8 @@ pub struct PgStore {
 
 struct Inner {
     pool: Pool,
+    /// The group commit's own connections ([`group`]): made and served on its thread.
+    group_pool: Pool,
     bus: EventBus,
     /// Tags this handle's rows in `changes` (its events are published here at commit, so the
     /// listener skips them) and its spool leases.
@@ -252,20 +272,8 @@ impl PgStore {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
-        let manager = Manager::from_config(
-            config.clone(),
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(POOL_SIZE)
-            .runtime(Runtime::Tokio1)
-            .wait_timeout(Some(WAIT_FOR_CONNECTION))
-            .create_timeout(Some(CONNECT_TIMEOUT))
-            .build()
-            .map_err(|e| StoreError::Db(format!("cannot make a connection pool: {e}")))?;
+        let pool = make_pool(&config, POOL_SIZE)?;
+        let group_pool = make_pool(&config, group::POOL_SIZE)?;
         migrations::apply(&mut pool.get().await?).await?;
         let bus = EventBus::new();
         let origin = format!("{:016x}", rand::random::<u64>());
@@ -281,6 +289,7 @@ impl PgStore {
         Ok(Self {
             inner: Arc::new_cyclic(|me| Inner {
                 pool,
+                group_pool,
                 bus,
                 origin,
                 node: std::sync::OnceLock::new(),
@@ -321,6 +330,11 @@ impl PgStore {
     /// A pooled connection.
     pub(crate) async fn client(&self) -> Result<Object> {
         Ok(self.inner.pool.get().await?)
+    }
+
+    /// A connection of the group commit's pool (only its thread asks for them).
+    pub(crate) async fn group_client(&self) -> Result<Object> {
+        Ok(self.inner.group_pool.get().await?)
     }
 }
 

@@ -14,6 +14,14 @@
 //! that share nothing commit side by side, and the writes for a busy mailbox gather into the
 //! next batch rather than queueing on its lock.
 //!
+//! The gathering task and its batches run on a thread of their own ("store-group", a
+//! single-threaded runtime) with connections of their own ([`POOL_SIZE`]): a busy mailbox's
+//! batches run one after another, so every wake-up of a batch (its flight's answer, its
+//! connection's socket) is on the path of every writer of that mailbox. On the shared
+//! runtime those wake-ups queued behind the sessions' own work; on a thread that mostly
+//! sleeps, the kernel runs them at once (measured: a third more IMAP commands per second
+//! with 10 clients on one mailbox). The thread ends when the store is dropped.
+//!
 //! A relaxed write (flag changes and expunges) does not need its
 //! commit flushed before its answer; a batch (or a write run alone) made only of relaxed
 //! writes commits with `synchronous_commit = off`: committed and seen by every node, kept if
@@ -66,6 +74,9 @@ const MAX_BYTES: usize = 16 << 20;
 /// Batch transactions running at once.
 const CONCURRENT: usize = 4;
 
+/// Connections of the group commit's own pool: one per running batch, one to spare.
+pub(crate) const POOL_SIZE: usize = CONCURRENT + 1;
+
 /// Writes waiting for a batch, at most; a caller past this waits for room.
 const QUEUE: usize = 4096;
 
@@ -75,11 +86,24 @@ pub(crate) struct Group {
 }
 
 impl Group {
-    /// Start the task for the store whose `Inner` this will be part of; it ends when the store
-    /// is dropped.
+    /// Start the task, on its own thread, for the store whose `Inner` this will be part of;
+    /// it ends when the store is dropped (and with it the queue's sender).
     pub(crate) fn start(store: Weak<Inner>) -> Self {
         let (queue, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(gather(store, rx));
+        let thread = std::thread::Builder::new()
+            .name("store-group".into())
+            .spawn(move || {
+                match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt.block_on(gather(store, rx)),
+                    Err(e) => tracing::error!("cannot start the group-commit thread: {e}"),
+                }
+            });
+        if let Err(e) = thread {
+            tracing::error!("cannot start the group-commit thread: {e}");
+        }
         Self { queue }
     }
 
@@ -309,7 +333,7 @@ async fn together(
     adds: &[Addition],
     jobs: &mut [Other],
 ) -> std::result::Result<(Vec<Vec<u32>>, Vec<bool>), StoreError> {
-    let mut tx = Tx::open(store.client().await?);
+    let mut tx = Tx::open(store.group_client().await?);
     let items: Vec<&[Item]> = adds.iter().map(|a| a.items.as_slice()).collect();
     let blob_ids = adder::blob_ids(&items);
     let relaxed = adds.is_empty() && jobs.iter().all(|j| j.relaxed());
