@@ -176,3 +176,17 @@ def test_quota_roots_and_over_quota_append(imap_server):
     typ, data = m.append("INBOX", None, None, big)
     assert typ == "NO" and b"OVERQUOTA" in data[0], (typ, data)
     m.logout()
+
+
+def test_a_domain_disk_limit_changed_during_a_session_applies_to_its_next_append(imap_server):
+    m = imap_client(imap_server)
+    assert m.append("INBOX", None, None, b"Subject: first\r\n\r\nsmall\r\n")[0] == "OK"
+    big = b"Subject: big\r\n\r\n" + (b"y" * 998 + b"\r\n") * 1100
+    # Set by another process while the session is logged in (and the domain was read).
+    imap_server.cli("domain", "set", "example.test", "--disk-mb", "1")
+    typ, data = m.append("INBOX", None, None, big)
+    assert typ == "NO" and b"OVERQUOTA" in data[0], (typ, data)
+    imap_server.cli("domain", "set", "example.test", "--disk-mb", "0")
+    typ, data = m.append("INBOX", None, None, big)
+    assert typ == "OK", (typ, data)
+    m.logout()
