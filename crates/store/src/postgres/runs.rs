@@ -146,9 +146,9 @@ pub(crate) async fn apply(tx: &mut Tx, asks: &[&Ask], lock: bool) -> TxResult<Ve
     st.write(tx, &state).await?;
     Ok(outs
         .into_iter()
-        .map(|a| match a {
-            Answer::Flags(u) => u,
-            Answer::Expunged(_) => FlagUpdate::default(),
+        .filter_map(|a| match a {
+            Answer::Flags(u) => Some(u),
+            Answer::Expunged(_) => None,
         })
         .collect())
 }
