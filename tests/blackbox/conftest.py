@@ -73,7 +73,7 @@ def port_free(port, host=HOST):
 # (pytest-xdist workers): a port is free when checked but only taken when the server binds it,
 # so two workers checking at once could otherwise pick the same one.
 RESERVATIONS = Path(tempfile.gettempdir()) / "heron-test-port-reservations"
-RESERVE_SECONDS = 15
+RESERVE_SECONDS = 60
 
 
 @contextmanager
@@ -132,9 +132,10 @@ def ephemeral_low():
         return 32768
 
 
-def free_port(low=41000, high=60000):
+def free_port(low=10000, high=19999):
     """A port in [low, high] nothing listens on now (and no other test process was just
-    given)."""
+    given); the default range is below both the port offsets' ports and the kernel's range
+    for outgoing connections' local ports."""
     return pick_ports(lambda: random.randint(low, high), lambda p: [p])
 
 

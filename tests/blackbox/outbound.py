@@ -19,8 +19,8 @@ import uuid
 
 import pytest
 
-from conftest import (DEFAULT_PORTS, PASSWORD, Heron, eventually, fetch_all, header_values,
-                      pick_ports, port_free, smtp_client, submission)
+from conftest import (DEFAULT_PORTS, PASSWORD, Heron, ephemeral_low, eventually, fetch_all,
+                      header_values, pick_ports, port_free, smtp_client, submission)
 from outbound_dns import DnsServer, Zone, dns_query, normal  # noqa: F401
 from outbound_smtp import (BlackHole, Delivery, Sink, self_signed_tls,  # noqa: F401
                            sink_tls_or_skip)
@@ -35,8 +35,10 @@ BOB = "bob@b.test"
 
 def shared_port(ips=LOOPBACK):
     """A port P free on every address in `ips`, such that a Heron instance with port offset
-    P-25 finds all its default listener ports free on each of them."""
-    return pick_ports(lambda: random.randint(20025, 40025),
+    P-25 finds all its default listener ports free on each of them, all below the kernel's
+    range for outgoing connections' local ports (as `free_offset`)."""
+    high = max(20026, ephemeral_low() - max(DEFAULT_PORTS) + 25 - 1)
+    return pick_ports(lambda: random.randint(20025, high),
                       lambda p: [q + p - 25 for q in DEFAULT_PORTS], hosts=ips)
 
 
