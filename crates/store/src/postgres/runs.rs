@@ -26,7 +26,7 @@ use tokio_postgres::types::ToSql;
 use super::PgStore;
 use super::error::{TxResult, not_found};
 use super::group::LOCK_FOLDERS;
-use super::tx::Tx;
+use super::tx::{Param, Tx};
 use crate::changelog::{Change, CountDelta, Step};
 use crate::error::{Result, StoreError};
 use crate::events::Event;
@@ -207,68 +207,49 @@ impl Prepared {
     /// Write back every message and folder the run of `state` changed and remove the
     /// messages it expunged, in one flight (sent when first polled).
     pub(crate) async fn write(&self, tx: &Tx, state: &State) -> TxResult<()> {
-        let Some(w) = WriteBack::of(state) else {
-            return Ok(());
-        };
-        let rows_params: [&(dyn ToSql + Sync); 4] = [&w.set_f, &w.set_u, &w.set_flags, &w.set_m];
-        let held_until = now() + EXPUNGED_HOLD_SECS;
-        let gone = w.gone_u.len() as i64;
-        let remove_params: [&(dyn ToSql + Sync); 5] =
-            [&w.gone_f, &w.gone_u, &w.gone_m, &held_until, &gone];
-        let folders_params: [&(dyn ToSql + Sync); 2] = [&w.raised, &w.to];
-        let set_rows = async {
-            if !w.set_f.is_empty() {
-                tx.t.execute(&self.set_rows, &rows_params).await?;
-            }
-            Ok::<_, tokio_postgres::Error>(())
-        };
-        let remove = async {
-            if gone > 0 {
-                tx.t.execute(&self.remove, &remove_params).await?;
-            }
-            Ok(())
-        };
-        futures::try_join!(
-            set_rows,
-            remove,
-            tx.t.execute(&self.set_folders, &folders_params)
-        )?;
-        Ok(())
+        Ok(tx.execute_all(&self.writes(state)).await?)
     }
 
     /// Like [`Self::write`], but the writes go out in the commit's flight.
     pub(crate) fn write_at_commit(&self, tx: &mut Tx, state: &State) {
+        for (st, params) in self.writes(state) {
+            tx.at_commit(st, params);
+        }
+    }
+
+    /// The write-back of `state`, in the order it must run: the changed rows, the expunged
+    /// rows' removal (after their flags are written, so the held copy has them), the raised
+    /// folders. Nothing when the run changed nothing.
+    fn writes(&self, state: &State) -> Vec<(Statement, Vec<Param>)> {
         let Some(w) = WriteBack::of(state) else {
-            return;
+            return Vec::new();
         };
+        let mut out = Vec::with_capacity(3);
         if !w.set_f.is_empty() {
-            tx.at_commit(
-                self.set_rows.clone(),
-                vec![
-                    Box::new(w.set_f),
-                    Box::new(w.set_u),
-                    Box::new(w.set_flags),
-                    Box::new(w.set_m),
-                ],
-            );
+            let params: Vec<Param> = vec![
+                Box::new(w.set_f),
+                Box::new(w.set_u),
+                Box::new(w.set_flags),
+                Box::new(w.set_m),
+            ];
+            out.push((self.set_rows.clone(), params));
         }
         if !w.gone_u.is_empty() {
             let gone = w.gone_u.len() as i64;
-            tx.at_commit(
-                self.remove.clone(),
-                vec![
-                    Box::new(w.gone_f),
-                    Box::new(w.gone_u),
-                    Box::new(w.gone_m),
-                    Box::new(now() + EXPUNGED_HOLD_SECS),
-                    Box::new(gone),
-                ],
-            );
+            let params: Vec<Param> = vec![
+                Box::new(w.gone_f),
+                Box::new(w.gone_u),
+                Box::new(w.gone_m),
+                Box::new(now() + EXPUNGED_HOLD_SECS),
+                Box::new(gone),
+            ];
+            out.push((self.remove.clone(), params));
         }
-        tx.at_commit(
+        out.push((
             self.set_folders.clone(),
             vec![Box::new(w.raised), Box::new(w.to)],
-        );
+        ));
+        out
     }
 
     /// The folders of `acts` and the messages they name, read in one flight (after the

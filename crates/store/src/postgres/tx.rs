@@ -115,6 +115,24 @@ impl Tx {
         self.tail.push((statement, params));
     }
 
+    /// Run `writes` in one flight: each is sent when first polled, and `try_join_all` polls
+    /// them in order, so the server runs them in that order.
+    pub(crate) async fn execute_all(
+        &self,
+        writes: &[(Statement, Vec<Param>)],
+    ) -> Result<(), tokio_postgres::Error> {
+        let t = &self.t;
+        futures::future::try_join_all(writes.iter().map(|(st, params)| async move {
+            let refs: Vec<&(dyn ToSql + Sync)> = params
+                .iter()
+                .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+                .collect();
+            t.execute(st, &refs).await
+        }))
+        .await?;
+        Ok(())
+    }
+
     /// Log the events, commit (the writes left for it, the events' insert and COMMIT in one
     /// flight), and hand the events back for publishing.
     pub(crate) async fn commit(mut self, origin: &str) -> TxResult<Vec<Event>> {
@@ -142,14 +160,7 @@ impl Tx {
         // Each future sends its request when first polled, and `try_join_all` polls them in
         // order, so COMMIT goes last. A failed write aborts the transaction, and COMMIT then
         // rolls it back; the write's error is the answer.
-        let tail = self.tail.iter().map(|(st, params)| async move {
-            let refs: Vec<&(dyn ToSql + Sync)> = params
-                .iter()
-                .map(|p| p.as_ref() as &(dyn ToSql + Sync))
-                .collect();
-            t.execute(st, &refs).await
-        });
-        let tail = futures::future::try_join_all(tail);
+        let tail = self.execute_all(&self.tail);
         let log = async {
             if let Some((st, texts)) = &changes {
                 t.execute(st, &[&origin, texts, &crate::rules::now()])
